@@ -1,0 +1,35 @@
+/* The one error type of the API: an HTTP status, a stable machine code and a
+ * human message, answered as {"error": {"code": ..., "message": ...}}. All
+ * engine and inventory errors are mapped here. */
+#pragma once
+#include <glib.h>
+
+#include "api/api.h"
+
+#define API_ERROR (api_error_quark())
+GQuark api_error_quark(void);
+
+typedef enum {
+    API_ERROR_INTERNAL,
+    API_ERROR_INVALID_ARGUMENT,
+    API_ERROR_UNAUTHORIZED,
+    API_ERROR_FORBIDDEN,
+    API_ERROR_NOT_FOUND,
+    API_ERROR_METHOD_NOT_ALLOWED,
+    API_ERROR_CONFLICT,
+    API_ERROR_PRECONDITION_FAILED,
+    API_ERROR_PAYLOAD_TOO_LARGE,
+    API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+    API_ERROR_UNSUPPORTED,
+    API_ERROR_UNAVAILABLE,
+} ApiErrorCode;
+
+/* HTTP status and machine code of any GError (API, engine or inventory). */
+unsigned api_error_status(const GError *error);
+const char *api_error_code(const GError *error);
+
+/* Turns `error` into the JSON error answer. */
+void api_response_error(ApiResponse *resp, const GError *error);
+/* Shortcut: builds the error and answers it. */
+void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);

@@ -1,0 +1,31 @@
+/* Validating JSON request bodies and query strings, and answer ETags. */
+#pragma once
+#include "api/api.h"
+
+/* The body as a JSON object ({} when empty); 400 when malformed or not an
+ * object. */
+json_t *api_json_body(const ApiRequest *req, GError **error);
+/* 400 naming the first member of `obj` that is not in `allowed`. */
+gboolean api_json_only_members(json_t *obj, const char *const *allowed, GError **error);
+/* Optional typed members: absent leaves *out untouched and answers TRUE;
+ * present with the wrong type is a 400. */
+gboolean api_json_opt_bool(json_t *obj, const char *name, int *out, GError **error);
+gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len,
+                             const char **out, GError **error);
+gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items,
+                                   json_t **out, GError **error);
+
+/* 400 for query parameters not in `allowed`. */
+gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GError **error);
+/* true/false/1/0 (absent = `fallback`); anything else is a 400. */
+gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback,
+                        gboolean *out, GError **error);
+const char *api_query_get(const ApiRequest *req, const char *name);
+
+/* Strong ETag of a JSON value: a hash of its canonical form, quoted. */
+char *api_etag(json_t *value);
+/* TRUE when an If-Match / If-None-Match header value names `etag` (or *). */
+gboolean api_etag_matches(const char *header, const char *etag);
+/* For successful GETs: adds the ETag and turns a matching If-None-Match
+ * into 304. */
+void api_json_finish_get(const ApiRequest *req, ApiResponse *resp);

@@ -1,0 +1,84 @@
+/* A small thread that prunes metadata of vanished VMs when kicked. */
+#include "api/api_meta_sync.h"
+#include "virt/virt_domain.h"
+
+#define SAFETY_INTERVAL_US (600 * G_USEC_PER_SEC)
+
+struct ApiMetaSync {
+    ApiContext *ctx;
+    GMutex lock;
+    GCond wake;
+    gboolean kicked;
+    gboolean stopping;
+    GThread *thread;
+};
+
+int api_meta_sync_run(ApiContext *ctx, GError **error)
+{
+    /* Rows touched after this instant belong to VMs newer than our list. */
+    int64_t started = g_get_real_time() / G_USEC_PER_SEC - 1;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_auto(GStrv) uuids = conn ? virt_domain_list_uuids(conn, error) : NULL;
+    if (!uuids)
+        return -1;
+    return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
+}
+
+static gpointer loop(gpointer data)
+{
+    ApiMetaSync *sync = data;
+    g_mutex_lock(&sync->lock);
+    while (!sync->stopping) {
+        if (!sync->kicked) {
+            gint64 until = g_get_monotonic_time() + SAFETY_INTERVAL_US;
+            if (!g_cond_wait_until(&sync->wake, &sync->lock, until))
+                sync->kicked = TRUE;
+            continue;
+        }
+        sync->kicked = FALSE;
+        g_mutex_unlock(&sync->lock);
+        g_autoptr(GError) error = NULL;
+        int removed = api_meta_sync_run(sync->ctx, &error);
+        if (removed > 0)
+            g_message("pruned metadata of %d VM(s) no longer in libvirt", removed);
+        else if (removed < 0)
+            g_debug("metadata prune skipped: %s", error->message);
+        g_mutex_lock(&sync->lock);
+    }
+    g_mutex_unlock(&sync->lock);
+    return NULL;
+}
+
+ApiMetaSync *api_meta_sync_new(ApiContext *ctx)
+{
+    ApiMetaSync *sync = g_new0(ApiMetaSync, 1);
+    sync->ctx = ctx;
+    g_mutex_init(&sync->lock);
+    g_cond_init(&sync->wake);
+    sync->thread = g_thread_new("meta-sync", loop, sync);
+    return sync;
+}
+
+void api_meta_sync_kick(ApiMetaSync *sync)
+{
+    if (!sync)
+        return;
+    g_mutex_lock(&sync->lock);
+    sync->kicked = TRUE;
+    g_cond_signal(&sync->wake);
+    g_mutex_unlock(&sync->lock);
+}
+
+void api_meta_sync_free(ApiMetaSync *sync)
+{
+    if (!sync)
+        return;
+    g_mutex_lock(&sync->lock);
+    sync->stopping = TRUE;
+    g_cond_signal(&sync->wake);
+    g_mutex_unlock(&sync->lock);
+    g_thread_join(sync->thread);
+    g_mutex_clear(&sync->lock);
+    g_cond_clear(&sync->wake);
+    g_free(sync);
+}

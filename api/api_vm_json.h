@@ -1,0 +1,12 @@
+/* JSON shapes of VMs: the summary of the list and the full detail. Memory
+ * is in MiB; metadata comes from the inventory. */
+#pragma once
+#include <jansson.h>
+
+#include "db/db.h"
+#include "virt/virt_domain.h"
+
+json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta);
+json_t *api_vm_detail_json(const VirtDomainDetail *d, const DbVmMeta *meta);
+/* The members a summary has, for ?fields= validation. */
+extern const char *const api_vm_summary_fields[];

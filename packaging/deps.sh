@@ -1,0 +1,27 @@
+#!/bin/sh
+# Installs the Debian packages Vireo needs to build, run and test, when any
+# is missing. Idempotent; needs root (apt-get) only when something is missing.
+set -eu
+
+PKGS="build-essential pkg-config
+libmicrohttpd-dev libjansson-dev libsqlite3-dev libvirt-dev libxml2-dev libglib2.0-dev
+libcmocka-dev clang
+libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
+qemu-system-x86 qemu-utils dnsmasq-base
+busybox-static cpio gzip xz-utils kmod
+sqlite3 wrk valgrind procps psmisc
+chromium nodejs npm"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+if [ -n "$missing" ]; then
+    echo "vireo: installing Debian packages:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+fi

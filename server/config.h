@@ -1,0 +1,24 @@
+/* vireod's settings: defaults, then the config file, then the command line
+ * (the same key names in both places). */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+    char *listen;      /* ADDR:PORT, [v6]:PORT */
+    char *connect;     /* libvirt URI */
+    char *db;
+    char *webui;
+    char *log_level;   /* debug, info, warn, error */
+    unsigned threads;  /* HTTP worker threads */
+} Config;
+
+void config_init_defaults(Config *cfg);
+void config_clear(Config *cfg);
+
+/* Parses argv (and --config FILE, read before the other options apply).
+ * Returns FALSE with `error` on bad input; sets *exit_now for --help and
+ * --version after printing them. */
+gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now,
+                          GError **error);
+/* Applies "key = value" lines (# comments, blank lines) to `cfg`. */
+gboolean config_parse_text(Config *cfg, const char *text, GError **error);

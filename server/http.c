@@ -1,0 +1,273 @@
+/* libmicrohttpd glue: per-request state, body collection with a size cap,
+ * the API/static split, answer headers and one log line per request. */
+#include "server/http.h"
+#include "api/api_error.h"
+#include "server/http_headers.h"
+#include "server/static_files.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <string.h>
+
+struct HttpServer {
+    struct MHD_Daemon *daemon;
+    ApiContext *api;
+    char *webui;
+    volatile guint64 next_id;   /* atomic */
+};
+
+typedef struct {
+    guint64 id;
+    gint64 started;
+    GByteArray *body;
+    gboolean too_large;
+    unsigned status;
+    char *method;
+    char *path;
+} RequestState;
+
+static void request_state_free(RequestState *st)
+{
+    if (st->body)
+        g_byte_array_unref(st->body);
+    g_free(st->method);
+    g_free(st->path);
+    g_free(st);
+}
+
+gboolean http_parse_listen(const char *listen, struct sockaddr_storage *out, GError **error)
+{
+    g_autofree char *host = NULL;
+    const char *port;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (!close || close[1] != ':')
+            goto bad;
+        host = g_strndup(listen + 1, close - listen - 1);
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(listen, ':');
+        if (!colon)
+            goto bad;
+        host = g_strndup(listen, colon - listen);
+        port = colon + 1;
+    }
+    guint64 p;
+    if (!g_ascii_string_to_unsigned(port, 10, 1, 65535, &p, NULL))
+        goto bad;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(*host ? host : "0.0.0.0", port, &hints, &res) != 0 || !res)
+        goto bad;
+    memset(out, 0, sizeof(*out));
+    memcpy(out, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return TRUE;
+bad:
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "listen address '%s' must be ADDR:PORT or [IPV6]:PORT with a numeric address",
+                listen);
+    return FALSE;
+}
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind G_GNUC_UNUSED,
+                                     const char *key, const char *value)
+{
+    GHashTable *q = cls;
+    if (!g_hash_table_contains(q, key))
+        g_hash_table_insert(q, g_strdup(key), g_strdup(value ? value : ""));
+    return MHD_YES;
+}
+
+static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp, gboolean head)
+{
+    struct MHD_Response *r;
+    if (resp->body && !head) {
+        char *text = json_dumps(resp->body, JSON_COMPACT);
+        r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        MHD_add_response_header(r, "Content-Type", "application/json");
+    } else if (resp->raw && !head) {
+        gsize len;
+        const void *data = g_bytes_get_data(resp->raw, &len);
+        r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Type", resp->raw_type);
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (resp->body || resp->raw)
+            MHD_add_response_header(r, "Content-Type",
+                                    resp->body ? "application/json" : resp->raw_type);
+    }
+    for (guint i = 0; i + 1 < resp->headers->len; i += 2)
+        MHD_add_response_header(r, g_ptr_array_index(resp->headers, i),
+                                g_ptr_array_index(resp->headers, i + 1));
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    http_add_security_headers(r, FALSE);
+    enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
+                                 RequestState *st, const char *method, const char *url)
+{
+    g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, query);
+    ApiRequest req = {
+        .method = method,
+        .path = url,
+        .query = query,
+        .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
+        .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
+        .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+        .body = st->body ? (const char *)st->body->data : NULL,
+        .body_len = st->body ? st->body->len : 0,
+        .id = st->id,
+    };
+    ApiResponse resp;
+    api_response_init(&resp);
+    if (st->too_large)
+        api_response_fail(&resp, API_ERROR_PAYLOAD_TOO_LARGE,
+                          "request body is larger than %d bytes", API_MAX_BODY);
+    else
+        api_dispatch(srv->api, &req, &resp);
+    st->status = resp.status;
+    enum MHD_Result ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0);
+    api_response_clear(&resp);
+    return ret;
+}
+
+static enum MHD_Result refuse_method(struct MHD_Connection *conn, RequestState *st)
+{
+    ApiResponse resp;
+    api_response_init(&resp);
+    api_response_header(&resp, "Allow", "GET, HEAD");
+    api_response_fail(&resp, API_ERROR_METHOD_NOT_ALLOWED, "the web UI is read-only");
+    st->status = resp.status;
+    enum MHD_Result ret = queue_api(conn, &resp, FALSE);
+    api_response_clear(&resp);
+    return ret;
+}
+
+static gboolean is_api_path(const char *url)
+{
+    return strcmp(url, "/api") == 0 || g_str_has_prefix(url, "/api/");
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version G_GNUC_UNUSED,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    HttpServer *srv = cls;
+    RequestState *st = *req_cls;
+    if (!st) {
+        st = g_new0(RequestState, 1);
+        st->id = __atomic_add_fetch(&srv->next_id, 1, __ATOMIC_RELAXED);
+        st->started = g_get_monotonic_time();
+        st->method = g_strdup(method);
+        st->path = g_strdup(url);
+        *req_cls = st;
+        /* Refuse an announced oversized body before reading any of it. */
+        const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        guint64 n;
+        if (len && g_ascii_string_to_unsigned(len, 10, 0, G_MAXUINT64, &n, NULL) &&
+            n > API_MAX_BODY) {
+            st->too_large = TRUE;
+            return serve_api(srv, conn, st, method, url);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!st->too_large) {
+            if (!st->body)
+                st->body = g_byte_array_new();
+            if (st->body->len + *upload_data_size > API_MAX_BODY)
+                st->too_large = TRUE;
+            else
+                g_byte_array_append(st->body, (const guint8 *)upload_data,
+                                    (guint)*upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (is_api_path(url))
+        return serve_api(srv, conn, st, method, url);
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return refuse_method(conn, st);
+    return static_serve(conn, srv->webui, url, &st->status);
+}
+
+static void on_completed(void *cls G_GNUC_UNUSED, struct MHD_Connection *conn G_GNUC_UNUSED,
+                         void **req_cls, enum MHD_RequestTerminationCode why)
+{
+    RequestState *st = *req_cls;
+    if (!st)
+        return;
+    double ms = (double)(g_get_monotonic_time() - st->started) / 1000.0;
+    if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        g_message("req=%" G_GUINT64_FORMAT " %s %s %u %.1fms", st->id, st->method, st->path,
+                  st->status, ms);
+    else
+        g_message("req=%" G_GUINT64_FORMAT " %s %s aborted (code %d) %.1fms", st->id,
+                  st->method, st->path, (int)why, ms);
+    request_state_free(st);
+    *req_cls = NULL;
+}
+
+static void mhd_log(void *cls G_GNUC_UNUSED, const char *fmt, va_list ap)
+{
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    g_debug("microhttpd: %s", g_strchomp(msg));
+}
+
+HttpServer *http_server_start(ApiContext *api, const char *listen, const char *webui,
+                              unsigned threads, GError **error)
+{
+    struct sockaddr_storage addr;
+    if (!http_parse_listen(listen, &addr, error))
+        return NULL;
+    HttpServer *srv = g_new0(HttpServer, 1);
+    srv->api = api;
+    srv->webui = g_strdup(webui);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                    "cannot listen on %s (address in use or not local?)", listen);
+        g_free(srv->webui);
+        g_free(srv);
+        return NULL;
+    }
+    return srv;
+}
+
+void http_server_stop(HttpServer *srv, unsigned grace_ms)
+{
+    if (!srv)
+        return;
+    MHD_quiesce_daemon(srv->daemon);
+    gint64 deadline = g_get_monotonic_time() + (gint64)grace_ms * 1000;
+    while (g_get_monotonic_time() < deadline) {
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!info || info->num_connections == 0)
+            break;
+        g_usleep(20 * 1000);
+    }
+    MHD_stop_daemon(srv->daemon);
+    g_free(srv->webui);
+    g_free(srv);
+}

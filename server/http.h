@@ -1,0 +1,18 @@
+/* The HTTP server: libmicrohttpd with a thread pool, turning requests into
+ * ApiRequest for api/ or into static file answers. */
+#pragma once
+#include <glib.h>
+#include <sys/socket.h>
+
+#include "api/api.h"
+
+typedef struct HttpServer HttpServer;
+
+HttpServer *http_server_start(ApiContext *api, const char *listen, const char *webui,
+                              unsigned threads, GError **error);
+/* Stops accepting, lets in-flight requests finish (up to `grace_ms`), then
+ * stops the threads. */
+void http_server_stop(HttpServer *srv, unsigned grace_ms);
+
+/* Parses "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address. */
+gboolean http_parse_listen(const char *listen, struct sockaddr_storage *out, GError **error);

@@ -1,0 +1,37 @@
+/* Security headers, HTTP dates and ETag lists. */
+#include "server/http_headers.h"
+
+#include <glib.h>
+#include <string.h>
+
+#define PAGE_CSP "default-src 'self'; script-src 'self'; style-src 'self'; " \
+                 "img-src 'self' data:; connect-src 'self'; font-src 'self'; " \
+                 "object-src 'none'; base-uri 'none'; form-action 'self'; " \
+                 "frame-ancestors 'none'"
+
+void http_add_security_headers(struct MHD_Response *r, int is_document)
+{
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    if (is_document)
+        MHD_add_response_header(r, "Content-Security-Policy", PAGE_CSP);
+}
+
+void http_format_date(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+int http_parse_date(const char *s, time_t *out)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end)
+        return 0;
+    *out = timegm(&tm);
+    return 1;
+}

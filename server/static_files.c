@@ -1,0 +1,140 @@
+/* Static files from --webui. Paths are checked twice: no hidden or dot-dot
+ * segment at all, then the resolved real path must stay inside the root. */
+#include "server/static_files.h"
+#include "api/api_json.h"
+#include "server/http_headers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int static_path_allowed(const char *path)
+{
+    if (!path || path[0] != '/' || strlen(path) > 1024)
+        return 0;
+    if (strchr(path, '\\') || strstr(path, "//"))
+        return 0;
+    g_auto(GStrv) segs = g_strsplit(path + 1, "/", -1);
+    for (char **s = segs; *s; s++) {
+        /* ".", "..", and hidden files such as .git are never served. */
+        if ((*s)[0] == '.')
+            return 0;
+        for (const char *c = *s; *c; c++)
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                return 0;
+    }
+    return 1;
+}
+
+const char *static_mime_type(const char *path)
+{
+    static const struct { const char *ext, *type; } types[] = {
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
+        {".map", "application/json"},
+        {".wasm", "application/wasm"},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(types); i++)
+        if (g_str_has_suffix(path, types[i].ext))
+            return types[i].type;
+    return "application/octet-stream";
+}
+
+/* Opens `rel` under `root` if it resolves to a regular file inside it. */
+static int open_inside(const char *root, const char *rel, struct stat *st)
+{
+    char real_root[PATH_MAX], real_file[PATH_MAX];
+    g_autofree char *full = g_build_filename(root, rel, NULL);
+    if (!realpath(root, real_root) || !realpath(full, real_file))
+        return -1;
+    gsize n = strlen(real_root);
+    if (strncmp(real_file, real_root, n) != 0 || real_file[n] != '/')
+        return -1;
+    int fd = open(real_file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static enum MHD_Result not_found(struct MHD_Connection *conn, const char *root, unsigned *status)
+{
+    struct stat st;
+    int fd = open_inside(root, "404.html", &st);
+    struct MHD_Response *r;
+    if (fd >= 0) {
+        r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+        MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+    } else {
+        static const char msg[] = "404 Not Found\n";
+        r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+        MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    }
+    http_add_security_headers(r, TRUE);
+    *status = MHD_HTTP_NOT_FOUND;
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static gboolean not_modified(struct MHD_Connection *conn, const char *etag, time_t mtime)
+{
+    const char *inm = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match");
+    if (inm)
+        return api_etag_matches(inm, etag);
+    const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
+    time_t since;
+    return ims && http_parse_date(ims, &since) && mtime <= since;
+}
+
+enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
+                             unsigned *status)
+{
+    if (strcmp(path, "/") == 0)
+        path = "/index.html";
+    if (!static_path_allowed(path))
+        return not_found(conn, root, status);
+    struct stat st;
+    int fd = open_inside(root, path + 1, &st);
+    if (fd < 0)
+        return not_found(conn, root, status);
+
+    char etag[64], date[64];
+    g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
+               (gint64)st.st_size, (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+    http_format_date(st.st_mtime, date, sizeof(date));
+    struct MHD_Response *r;
+    if (not_modified(conn, etag, st.st_mtime)) {
+        close(fd);
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        *status = MHD_HTTP_NOT_MODIFIED;
+    } else {
+        r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+        MHD_add_response_header(r, "Content-Type", static_mime_type(path));
+        *status = MHD_HTTP_OK;
+    }
+    MHD_add_response_header(r, "ETag", etag);
+    MHD_add_response_header(r, "Last-Modified", date);
+    /* Always revalidate: a cheap 304, and never a stale UI after upgrades. */
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    http_add_security_headers(r, g_str_has_suffix(path, ".html"));
+    enum MHD_Result ret = MHD_queue_response(conn, *status, r);
+    MHD_destroy_response(r);
+    return ret;
+}

@@ -1,0 +1,506 @@
+"""Harness for the API tier: runs one real vireod against the real libvirtd
+(qemu:///system) and gives the tests an HTTP client, virsh helpers and
+clean-up of every domain and pool they create. Standard library only."""
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import xml.sax.saxutils
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+URI = os.environ.get("VIREO_CONNECT", "qemu:///system")
+GUEST_DIR = os.environ.get("VIREO_GUEST_DIR", "/var/lib/libvirt/images/vireo-test")
+SERIAL_LOG_DIR = os.environ.get("VIREO_SERIAL_LOG_DIR", "/var/log/libvirt/qemu")
+GUEST_SCRIPTS = os.path.join(REPO, "tests", "guest")
+MARKER = "VIREO-GUEST-READY"
+PREFIX = "vireo-t-%d-" % os.getpid()
+RESULTS_DIR = os.environ.get("VIREO_RESULTS_DIR", os.path.join(REPO, "build", "test-results"))
+LIBVIRT_SOCK = "/run/libvirt/libvirt-sock"
+
+ERROR_CODES = {
+    400: "invalid_argument", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 412: "precondition_failed", 413: "payload_too_large",
+    415: "unsupported_media_type", 503: "unavailable", 500: "internal",
+}
+
+
+def vireo_bin():
+    path = os.environ.get("VIREO_BIN", os.path.join("build", "vireod"))
+    return path if os.path.isabs(path) else os.path.join(REPO, path)
+
+
+def log(msg):
+    sys.stderr.write("[harness] %s\n" % msg)
+    sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------
+# The daemon
+
+class Daemon:
+    def __init__(self):
+        self.proc = None
+        self.port = None
+        self.tmp = None
+        self.log_path = None
+        self.log_file = None
+        self.exit_code = None
+
+    def start(self, timeout=30.0):
+        binary = vireo_bin()
+        if not os.access(binary, os.X_OK):
+            raise RuntimeError("vireod binary not found at %s (set VIREO_BIN or run make)" % binary)
+        self.tmp = tempfile.mkdtemp(prefix="vireo-api-")
+        self.port = free_port()
+        os.makedirs(RESULTS_DIR, exist_ok=True)
+        self.log_path = os.path.join(RESULTS_DIR, "vireod-api.log")
+        self.log_file = open(self.log_path, "wb")
+        cmd = [binary, "--listen", "127.0.0.1:%d" % self.port, "--connect", URI,
+               "--db", os.path.join(self.tmp, "vireo.db"),
+               "--webui", os.path.join(REPO, "webui"), "--log-level", "debug"]
+        log("starting %s" % " ".join(cmd))
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("vireod exited with %s during start-up; log: %s\n%s"
+                                   % (self.proc.returncode, self.log_path, self.log_tail()))
+            try:
+                r = Client(self.port, timeout=5).get("/api/host")
+                if r.status == 200:
+                    log("vireod answers on port %d (pid %d)" % (self.port, self.proc.pid))
+                    return
+                last = "status %d" % r.status
+            except OSError as e:
+                last = repr(e)
+            time.sleep(0.1)
+        self.proc.kill()
+        self.proc.wait()
+        raise RuntimeError("vireod did not answer GET /api/host within %.0fs (%s); log:\n%s"
+                           % (timeout, last, self.log_tail()))
+
+    def stop(self, timeout=20.0):
+        """SIGTERM, wait; returns the exit code (None if it had to be killed)."""
+        if self.proc is None:
+            return self.exit_code
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log("vireod ignored SIGTERM for %.0fs, killing it" % timeout)
+                self.proc.kill()
+                self.proc.wait()
+                self.exit_code = None
+                self._close()
+                return None
+        self.exit_code = self.proc.returncode
+        self._close()
+        return self.exit_code
+
+    def _close(self):
+        self.proc = None
+        if self.log_file:
+            self.log_file.close()
+            self.log_file = None
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines=40):
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read().decode("utf-8", "replace").splitlines()
+            return "\n".join(data[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+_daemon = None
+
+
+def daemon():
+    """The one shared daemon, started on first use."""
+    global _daemon
+    if _daemon is None:
+        d = Daemon()
+        d.start()
+        _daemon = d
+    return _daemon
+
+
+def stop_daemon():
+    global _daemon
+    if _daemon is None:
+        return None
+    code = _daemon.stop()
+    _daemon = None
+    return code
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+# --------------------------------------------------------------------------
+# HTTP
+
+class Response:
+    def __init__(self, status, reason, headers, body):
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.body = body
+        self._json = None
+
+    def header(self, name):
+        return self.headers.get(name)
+
+    def json(self):
+        if self._json is None:
+            self._json = json.loads(self.body.decode("utf-8"))
+        return self._json
+
+    def __repr__(self):
+        body = self.body[:600].decode("utf-8", "replace")
+        return "<HTTP %d %s; %s; body=%r>" % (
+            self.status, self.reason,
+            ", ".join("%s: %s" % kv for kv in self.headers.items()), body)
+
+
+class Client:
+    def __init__(self, port, timeout=60):
+        self.port = port
+        self.timeout = timeout
+
+    def request(self, method, path, body=None, headers=None, json_body=None):
+        """Sends one request on a fresh connection. `path` is sent exactly as
+        given (no normalisation). json_body is serialised with
+        Content-Type: application/json."""
+        hdrs = dict(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body).encode("utf-8")
+            hdrs.setdefault("Content-Type", "application/json")
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        try:
+            conn.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in hdrs.items():
+                conn.putheader(k, v)
+            if body is not None:
+                conn.putheader("Content-Length", str(len(body)))
+            elif method in ("POST", "PUT", "PATCH"):
+                conn.putheader("Content-Length", "0")
+            conn.endheaders()
+            if body:
+                try:
+                    # The server may answer (413) and close before reading it all.
+                    view = memoryview(body)
+                    for i in range(0, len(body), 65536):
+                        conn.sock.sendall(view[i:i + 65536])
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+            resp = conn.getresponse()
+            data = resp.read()
+            return Response(resp.status, resp.reason, resp.headers, data)
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.request("POST", path, **kw)
+
+    def patch(self, path, json_body=None, **kw):
+        return self.request("PATCH", path, json_body=json_body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+def client():
+    return Client(daemon().port)
+
+
+# --------------------------------------------------------------------------
+# virsh and guests
+
+def virsh(*args, check=True, timeout=120):
+    cmd = ["virsh", "-q", "-c", URI] + list(args)
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    out = p.stdout.decode("utf-8", "replace")
+    if check and p.returncode != 0:
+        raise RuntimeError("%s failed (%d): %s" % (" ".join(cmd), p.returncode,
+                                                   p.stderr.decode("utf-8", "replace")))
+    return out
+
+
+def domain_exists(name):
+    p = subprocess.run(["virsh", "-q", "-c", URI, "domuuid", name], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    return p.returncode == 0
+
+
+def domain_uuid(name):
+    return virsh("domuuid", name).strip()
+
+
+def domain_state(name):
+    return virsh("domstate", name).strip().splitlines()[0].strip()
+
+
+_names = []
+
+
+def unique_name(tag):
+    """A domain name for this run; remembered so it is cleaned up."""
+    name = "%s%s" % (PREFIX, tag)
+    _names.append(name)
+    return name
+
+
+def define_guest(name, memory_mib=128):
+    """Defines the bootable test guest (tests/guest/define-guest.sh)."""
+    if name not in _names:
+        _names.append(name)
+    subprocess.run([os.path.join(GUEST_SCRIPTS, "define-guest.sh"), name, str(memory_mib)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return name
+
+
+def define_xml(name, memory_mib=64, devices=""):
+    """Defines a non-booting domain with extra raw <devices> XML (disks, nics)."""
+    if name not in _names:
+        _names.append(name)
+    esc = xml.sax.saxutils.escape
+    doc = """<domain type='qemu'>
+  <name>%s</name>
+  <memory unit='MiB'>%d</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
+  <features><acpi/></features>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>%s</devices>
+</domain>
+""" % (esc(name), memory_mib, devices)
+    with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+        f.write(doc)
+        path = f.name
+    try:
+        virsh("define", path)
+    finally:
+        os.unlink(path)
+    return name
+
+
+def remove_domain(name):
+    """Destroys and undefines a domain if it exists; never raises."""
+    try:
+        if not domain_exists(name):
+            return
+        virsh("destroy", name, check=False)
+        virsh("undefine", name, "--managed-save", "--snapshots-metadata", check=False)
+        if domain_exists(name):
+            virsh("undefine", name, check=False)
+    except Exception as e:  # clean-up must not hide the real failure
+        log("clean-up of %s failed: %r" % (name, e))
+    for suffix in ("-serial.log",):
+        try:
+            os.unlink(os.path.join(SERIAL_LOG_DIR, name + suffix))
+        except OSError:
+            pass
+
+
+def serial_log(name):
+    return os.path.join(SERIAL_LOG_DIR, name + "-serial.log")
+
+
+def marker_count(name):
+    try:
+        with open(serial_log(name), "rb") as f:
+            return f.read().count(MARKER.encode())
+    except OSError:
+        return 0
+
+
+def wait_marker(name, timeout=60, count=1):
+    """True once the guest printed the marker `count` times since its start."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if marker_count(name) >= count:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def sweep():
+    """Removes every domain and pool this run created (by prefix)."""
+    names = set(_names)
+    try:
+        for line in virsh("list", "--all", "--name", check=False).splitlines():
+            if line.strip().startswith(PREFIX):
+                names.add(line.strip())
+    except Exception:
+        pass
+    for n in sorted(names):
+        remove_domain(n)
+    try:
+        for line in virsh("pool-list", "--all", "--name", check=False).splitlines():
+            p = line.strip()
+            if p.startswith(PREFIX):
+                virsh("pool-destroy", p, check=False)
+                virsh("pool-undefine", p, check=False)
+    except Exception:
+        pass
+
+
+def libvirtd_running():
+    return os.path.exists(LIBVIRT_SOCK) and _pidfile_process("/run/libvirtd.pid", "libvirtd") is not None
+
+
+def _pidfile_process(pidfile, comm):
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+        with open("/proc/%d/comm" % pid) as f:
+            if f.read().strip() == comm:
+                return pid
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def libvirtd_pid():
+    return _pidfile_process("/run/libvirtd.pid", "libvirtd")
+
+
+def start_libvirtd(timeout=20):
+    """Starts virtlogd/libvirtd the way this machine does (no systemd)."""
+    if _pidfile_process("/run/virtlogd.pid", "virtlogd") is None:
+        subprocess.run(["virtlogd", "-d"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if libvirtd_pid() is None:
+        subprocess.run(["libvirtd", "-d"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        p = subprocess.run(["virsh", "-q", "-c", URI, "uri"], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        if p.returncode == 0:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+# --------------------------------------------------------------------------
+# Test base class
+
+ETAG_RE = re.compile(r'^"[^"]*"$')
+
+
+class ApiTestCase(unittest.TestCase):
+    maxDiff = 4000
+
+    @classmethod
+    def setUpClass(cls):
+        cls.api = client()
+
+    def new_name(self, tag):
+        name = unique_name(tag)
+        self.addCleanup(remove_domain, name)
+        return name
+
+    def guest(self, tag, memory_mib=128):
+        """Defines the bootable test guest; removed after the test."""
+        name = self.new_name(tag)
+        define_guest(name, memory_mib)
+        return name
+
+    def assertStatus(self, resp, status, msg=None):
+        if resp.status != status:
+            self.fail("expected HTTP %d, got %r%s" % (status, resp, (" (%s)" % msg) if msg else ""))
+
+    def assertError(self, resp, status, code=None):
+        """Status plus the {"error":{"code","message"}} shape."""
+        self.assertStatus(resp, status)
+        ctype = resp.header("Content-Type") or ""
+        self.assertTrue(ctype.startswith("application/json"),
+                        "error answer Content-Type %r, want application/json: %r" % (ctype, resp))
+        try:
+            doc = resp.json()
+        except ValueError:
+            self.fail("error answer is not JSON: %r" % resp)
+        self.assertIsInstance(doc, dict, repr(resp))
+        self.assertIn("error", doc, repr(resp))
+        err = doc["error"]
+        self.assertIsInstance(err, dict, repr(resp))
+        self.assertIsInstance(err.get("code"), str, repr(resp))
+        self.assertIsInstance(err.get("message"), str, repr(resp))
+        self.assertTrue(err["message"], "empty error message: %r" % resp)
+        want = code or ERROR_CODES.get(status)
+        if want:
+            self.assertEqual(err["code"], want, repr(resp))
+        return err
+
+    def assertETag(self, resp):
+        etag = resp.header("ETag")
+        self.assertIsNotNone(etag, "no ETag header: %r" % resp)
+        self.assertRegex(etag, ETAG_RE, "ETag must be strong and quoted: %r" % resp)
+        return etag
+
+    def vm(self, name):
+        r = self.api.get("/api/vms/" + name)
+        self.assertStatus(r, 200)
+        return r.json()
+
+    def action(self, name, act, status=200):
+        r = self.api.post("/api/vms/%s/%s" % (name, act))
+        self.assertStatus(r, status, "POST %s %s" % (act, name))
+        return r
+
+    def wait_state(self, name, state, timeout=60):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            r = self.api.get("/api/vms/" + name)
+            if r.status == 200:
+                last = r.json().get("state")
+                if last == state:
+                    return time.monotonic()
+            else:
+                last = repr(r)
+            time.sleep(0.25)
+        self.fail("%s did not reach state %r within %ss (last %r, virsh says %r)"
+                  % (name, state, timeout, last, domain_state(name) if domain_exists(name) else "gone"))
+
+    def wait_marker(self, name, timeout=60, count=1):
+        if not wait_marker(name, timeout, count):
+            try:
+                with open(serial_log(name), "rb") as f:
+                    tail = f.read()[-1500:].decode("utf-8", "replace")
+            except OSError:
+                tail = "(no serial log)"
+            self.fail("guest %s: marker x%d not seen in %ss; serial log tail:\n%s"
+                      % (name, count, timeout, tail))

@@ -1,0 +1,80 @@
+"""Runs the API tier: one vireod for the whole suite, per-test results on
+stdout, "PASSED FAILED" into $VIREO_RESULTS_DIR/api.count. Arguments, if any,
+select tests (unittest names, e.g. test_vms.ListTest.test_paging)."""
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
+# libvirtd restart last: it is the most disruptive.
+MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_delete",
+           "test_lifecycle", "test_libvirtd_restart"]
+
+
+class Result(unittest.TextTestResult):
+    def startTest(self, test):
+        self._t0 = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        if self.showAll:
+            self.stream.writeln("    (%.1fs)" % (time.monotonic() - self._t0))
+
+
+def write_count(passed, failed):
+    os.makedirs(harness.RESULTS_DIR, exist_ok=True)
+    with open(os.path.join(harness.RESULTS_DIR, "api.count"), "w") as f:
+        f.write("%d %d\n" % (passed, failed))
+    print("api tier: %d passed, %d failed (written to %s/api.count)"
+          % (passed, failed, harness.RESULTS_DIR))
+
+
+def main(argv):
+    loader = unittest.TestLoader()
+    if argv:
+        suite = loader.loadTestsFromNames(argv)
+    else:
+        suite = unittest.TestSuite(loader.loadTestsFromName(m) for m in MODULES)
+    total = suite.countTestCases()
+
+    t0 = time.monotonic()
+    try:
+        harness.daemon()
+    except Exception as e:
+        print("api tier: cannot start vireod: %s" % e)
+        write_count(0, max(total, 1))
+        return 1
+
+    failed_extra = 0
+    try:
+        runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result)
+        result = runner.run(suite)
+    finally:
+        d = harness._daemon
+        log_path = d.log_path if d else None
+        code = harness.stop_daemon()
+        harness.sweep()
+    ok = code == 0
+    print("vireod clean exit on SIGTERM ... %s" % ("ok" if ok else "FAIL (exit %r)" % code))
+    if not ok:
+        failed_extra = 1
+        print("vireod log: %s" % log_path)
+
+    # A test with failing subtests is reported once per subtest; count it once.
+    bad_tests = {id(getattr(t, "test_case", t)) for t, _ in result.failures + result.errors}
+    skipped = len(result.skipped)
+    passed = result.testsRun - len(bad_tests) - skipped - len(result.unexpectedSuccesses) \
+        + (1 if ok else 0)
+    failed = len(bad_tests) + len(result.unexpectedSuccesses) + failed_extra
+    print("api tier took %.0fs, %d skipped" % (time.monotonic() - t0, skipped))
+    write_count(passed, failed)
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,118 @@
+#!/bin/sh
+# E2E tier: the web UI in Debian's headless chromium (playwright-core) against
+# a real vireod, a real libvirtd and a real TCG test guest. Saves screenshots.
+# Usage: tests/e2e/run.sh
+# Env: VIREO_BIN (default <repo>/build/vireod), VIREO_RESULTS_DIR (default
+#      <repo>/build/test-results), VIREO_SCREENSHOTS_DIR (default
+#      <repo>/build/screenshots), VIREO_CHROMIUM (default /usr/bin/chromium).
+# Writes "PASSED FAILED" to $VIREO_RESULTS_DIR/e2e.count; exits non-zero on failure.
+set -u
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+E2E=$REPO/tests/e2e
+BIN=${VIREO_BIN:-$REPO/build/vireod}
+RESULTS=${VIREO_RESULTS_DIR:-$REPO/build/test-results}
+SHOTS=${VIREO_SCREENSHOTS_DIR:-$REPO/build/screenshots}
+CHROMIUM=${VIREO_CHROMIUM:-/usr/bin/chromium}
+URI=qemu:///system
+VM=vireo-e2e-$(date +%s)-$$
+mkdir -p "$RESULTS" "$SHOTS"
+TMP=$(mktemp -d /tmp/vireo-e2e.XXXXXX)
+VIREOD_PID=""
+DEFINED=0
+
+stop_vireod() {
+    # Returns 0 when vireod left by itself on SIGTERM within 10 s with status 0.
+    [ -n "$VIREOD_PID" ] || return 0
+    pid=$VIREOD_PID
+    VIREOD_PID=""
+    kill -TERM "$pid" 2>/dev/null || return 1
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "e2e tier: vireod did not stop within 10 s of SIGTERM; killing it" >&2
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        return 1
+    fi
+    wait "$pid"
+    st=$?
+    [ $st -eq 0 ] || echo "e2e tier: vireod exited with status $st after SIGTERM" >&2
+    return $st
+}
+
+cleanup() {
+    stop_vireod >/dev/null 2>&1
+    if [ "$DEFINED" = 1 ]; then
+        virsh -q -c "$URI" destroy "$VM" >/dev/null 2>&1
+        virsh -q -c "$URI" undefine "$VM" >/dev/null 2>&1
+        rm -f "/var/log/libvirt/qemu/$VM-serial.log" "/var/log/libvirt/qemu/$VM.log"
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+    echo "e2e tier: $*" >&2
+    echo "0 1" > "$RESULTS/e2e.count"
+    exit 1
+}
+
+[ -x "$BIN" ] || fail "no vireod at $BIN (run make)"
+[ -x "$CHROMIUM" ] || fail "no chromium at $CHROMIUM (apt-get install chromium)"
+command -v node >/dev/null || fail "node is missing"
+
+if [ ! -d "$E2E/node_modules/playwright-core" ]; then
+    (cd "$E2E" && npm install --no-audit --no-fund) || fail "npm install failed"
+fi
+
+# No systemd: start libvirt's daemons the way the host does if needed.
+if [ ! -S /run/libvirt/virtlogd-sock ]; then virtlogd -d || fail "cannot start virtlogd"; fi
+if [ ! -S /run/libvirt/libvirt-sock ]; then libvirtd -d || fail "cannot start libvirtd"; fi
+i=0
+until virsh -q -c "$URI" uri >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -lt 50 ] || fail "libvirtd does not answer"; sleep 0.2
+done
+
+"$REPO/tests/guest/build-guest.sh" || fail "building the test guest failed"
+DEFINED=1
+"$REPO/tests/guest/define-guest.sh" "$VM" 128 || fail "defining the test guest failed"
+
+PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})') ||
+    fail "no free port"
+URL=http://127.0.0.1:$PORT
+LOG=$RESULTS/e2e-vireod.log
+"$BIN" --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/vireo.db" --webui "$REPO/webui" \
+    --log-level info 2>"$LOG" &
+VIREOD_PID=$!
+i=0
+until curl -fsS -o /dev/null "$URL/api/host" 2>/dev/null; do
+    kill -0 "$VIREOD_PID" 2>/dev/null || { VIREOD_PID=""; cat "$LOG" >&2; fail "vireod exited at start"; }
+    i=$((i + 1)); [ $i -lt 100 ] || fail "vireod does not answer on $URL"; sleep 0.1
+done
+echo "e2e tier: vireod on $URL, test guest $VM, screenshots in $SHOTS"
+
+cd "$E2E" || fail "no $E2E"
+set -- ./*.test.mjs
+VIREO_URL=$URL VIREO_TEST_VM=$VM VIREO_REPO=$REPO VIREO_SCREENSHOTS_DIR=$SHOTS \
+VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI \
+    timeout -k 10 240 node --test --test-concurrency=1 \
+        --test-reporter=spec --test-reporter-destination=stdout \
+        --test-reporter=tap --test-reporter-destination="$TMP/e2e.tap" "$@"
+rc=$?
+
+count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$TMP/e2e.tap" 2>/dev/null | tail -n 1; }
+PASSED=$(count pass); FAILED=$(count fail); CANCELLED=$(count cancelled)
+PASSED=${PASSED:-0}; FAILED=$(( ${FAILED:-0} + ${CANCELLED:-0} ))
+[ $rc -eq 0 ] || [ $FAILED -gt 0 ] || FAILED=1
+
+# Stopping cleanly on SIGTERM is part of what this tier checks.
+if stop_vireod; then
+    PASSED=$((PASSED + 1)); echo "e2e tier: vireod stopped cleanly on SIGTERM"
+else
+    FAILED=$((FAILED + 1)); echo "e2e tier: vireod did not stop cleanly on SIGTERM (log: $LOG)" >&2
+fi
+
+echo "$PASSED $FAILED" > "$RESULTS/e2e.count"
+echo "e2e: $PASSED passed, $FAILED failed"
+[ $FAILED -eq 0 ]

@@ -1,0 +1,157 @@
+#!/bin/sh
+# Builds the tiny test guest (kernel + busybox initramfs) used by the API tier,
+# from Debian packages only: no download beyond apt. Cached: does nothing when
+# the outputs exist and are newer than this script.
+#
+# Output: $VIREO_GUEST_DIR (default /var/lib/libvirt/images/vireo-test)/vmlinuz
+#         and initrd.img, mode 0644, in a directory libvirt-qemu can traverse.
+# The guest prints VIREO-GUEST-READY on ttyS0 once acpid listens, and powers
+# off (poweroff -f) on the ACPI power button.
+set -eu
+
+OUT=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
+MARKER=VIREO-GUEST-READY
+SELF=$(readlink -f "$0")
+
+if [ "${1:-}" != "--force" ] && [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.img" ] &&
+   [ "$OUT/vmlinuz" -nt "$SELF" ] && [ "$OUT/initrd.img" -nt "$SELF" ]; then
+    echo "build-guest: up to date in $OUT"
+    exit 0
+fi
+
+for tool in apt-get apt-cache dpkg cpio gzip; do
+    command -v "$tool" >/dev/null || { echo "build-guest: missing $tool" >&2; exit 1; }
+done
+
+# The newest linux-image-6.1.0-N-cloud-amd64 that apt has a candidate for.
+pick_kernel() {
+    apt-cache pkgnames linux-image-6.1.0- 2>/dev/null |
+        grep -E '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' | sort -V -r |
+        while read -r pkg; do
+            cand=$(apt-cache policy "$pkg" | awk '/Candidate:/ {print $2}')
+            if [ -n "$cand" ] && [ "$cand" != "(none)" ]; then
+                echo "$pkg"
+                return 0
+            fi
+        done
+}
+KPKG=${VIREO_GUEST_KERNEL_PKG:-$(pick_kernel)}
+if [ -z "$KPKG" ]; then
+    echo "build-guest: no linux-image-6.1.*-cloud-amd64 candidate; run apt-get update" >&2
+    exit 1
+fi
+
+WORK=$(mktemp -d /tmp/vireo-guest.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT INT TERM
+chmod 0755 "$WORK"   # apt's _apt user may need to write here; harmless otherwise
+cd "$WORK"
+
+echo "build-guest: downloading $KPKG and busybox-static"
+apt-get download -q "$KPKG" busybox-static >/dev/null 2>"$WORK/apt.err" || {
+    cat "$WORK/apt.err" >&2; exit 1; }
+mkdir pkg
+for deb in ./*.deb; do dpkg -x "$deb" pkg; done
+
+KVER=${KPKG#linux-image-}
+MODDIR=pkg/lib/modules/$KVER
+VMLINUZ=pkg/boot/vmlinuz-$KVER
+BUSYBOX=pkg/bin/busybox
+[ -f "$VMLINUZ" ] || { echo "build-guest: $VMLINUZ not found" >&2; exit 1; }
+[ -x "$BUSYBOX" ] || { echo "build-guest: busybox not found in busybox-static" >&2; exit 1; }
+
+ROOT=$WORK/root
+mkdir -p "$ROOT/bin" "$ROOT/sbin" "$ROOT/proc" "$ROOT/sys" "$ROOT/dev" "$ROOT/tmp" \
+         "$ROOT/run" "$ROOT/var/log" "$ROOT/etc/acpi/PWRF" "$ROOT/lib/modules"
+cp "$BUSYBOX" "$ROOT/bin/busybox"
+for applet in $("$BUSYBOX" --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$ROOT/bin/$applet"
+done
+# Without /dev/console in the initramfs, init has no stdin/stdout.
+mknod -m 0600 "$ROOT/dev/console" c 5 1
+
+# Find a module file by name (modules may use '-' or '_' interchangeably).
+find_module() {
+    n1=$1
+    n2=$(echo "$1" | tr '_' '-')
+    n3=$(echo "$1" | tr '-' '_')
+    find "$MODDIR/kernel" \( -name "$n1.ko*" -o -name "$n2.ko*" -o -name "$n3.ko*" \) | head -n 1
+}
+
+# Copy a module (decompressed, busybox insmod cannot read xz/zstd) and its
+# dependencies, taken from modules.dep when present, else from the module's
+# own .modinfo "depends=". Appends to LOAD_ORDER, dependencies first.
+LOAD_ORDER=""
+add_module() {
+    name=$1
+    case " $LOAD_ORDER " in *" $name.ko "*) return 0 ;; esac
+    src=$(find_module "$name")
+    [ -n "$src" ] || { echo "build-guest: module $name not found" >&2; exit 1; }
+    case "$src" in
+        *.ko.xz)  xz -dc "$src" > "$ROOT/lib/modules/$name.ko" ;;
+        *.ko.zst) zstd -qdc "$src" > "$ROOT/lib/modules/$name.ko" ;;
+        *.ko.gz)  gzip -dc "$src" > "$ROOT/lib/modules/$name.ko" ;;
+        *)        cp "$src" "$ROOT/lib/modules/$name.ko" ;;
+    esac
+    deps=""
+    rel=${src#"$MODDIR"/}
+    if [ -f "$MODDIR/modules.dep" ]; then
+        deps=$(awk -F': *' -v m="$rel" '$1 == m { print $2 }' "$MODDIR/modules.dep" |
+               tr ' ' '\n' | sed -e 's|.*/||' -e 's|\.ko.*||')
+    else
+        deps=$(tr '\0' '\n' < "$ROOT/lib/modules/$name.ko" |
+               sed -n 's/^depends=//p' | tr ',' '\n')
+    fi
+    for d in $deps; do
+        [ -n "$d" ] && add_module "$d"
+    done
+    LOAD_ORDER="$LOAD_ORDER $name.ko"
+}
+add_module button
+add_module evdev
+
+# busybox acpid maps the power button key to the action "PWRF/00000080",
+# run relative to its config directory.
+cat > "$ROOT/etc/acpi/PWRF/00000080" <<'EOF'
+#!/bin/sh
+echo "VIREO-GUEST-POWEROFF" > /dev/ttyS0
+poweroff -f
+EOF
+chmod 0755 "$ROOT/etc/acpi/PWRF/00000080"
+
+cat > "$ROOT/init" <<EOF
+#!/bin/sh
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts
+for m in $LOAD_ORDER; do
+    insmod /lib/modules/\$m || echo "vireo-guest: insmod \$m failed" > /dev/ttyS0
+done
+# The input event device appears once evdev binds the power button.
+i=0
+while [ ! -e /dev/input/event0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
+acpid -c /etc/acpi -l /var/log/acpid.log
+echo "$MARKER" > /dev/ttyS0
+while :; do sleep 3600; done
+EOF
+chmod 0755 "$ROOT/init"
+
+mkdir -p "$OUT"
+chmod 0755 "$OUT"
+( cd "$ROOT" && find . | LC_ALL=C sort | cpio -o -H newc --quiet ) | gzip -6 > "$WORK/initrd.img"
+install -m 0644 "$WORK/initrd.img" "$OUT/initrd.img.new"
+install -m 0644 "$VMLINUZ" "$OUT/vmlinuz.new"
+mv -f "$OUT/initrd.img.new" "$OUT/initrd.img"
+mv -f "$OUT/vmlinuz.new" "$OUT/vmlinuz"
+echo "$KPKG $(apt-cache policy "$KPKG" | awk '/Candidate:/ {print $2}')" > "$OUT/kernel-package"
+chmod 0644 "$OUT/kernel-package"
+
+# Every parent directory must be traversable by libvirt-qemu.
+d=$OUT
+while [ "$d" != "/" ]; do
+    [ -n "$(find "$d" -maxdepth 0 -perm -o+x)" ] || chmod o+x "$d"
+    d=$(dirname "$d")
+done
+echo "build-guest: built $OUT/vmlinuz and $OUT/initrd.img ($KPKG, modules:$LOAD_ORDER)"

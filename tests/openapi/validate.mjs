@@ -1,0 +1,367 @@
+// Checks api/openapi.json: that it is a valid OpenAPI 3.1 document, that every
+// operation documents its errors with the one Error shape, that its examples
+// match its schemas, and that it lists exactly the routes of this milestone.
+// Usage: node validate.mjs [path/to/openapi.json]
+// Writes "PASSED FAILED" to $VIREO_OPENAPI_COUNT_FILE when that is set.
+
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import SwaggerParser from "@apidevtools/swagger-parser";
+import Ajv2020 from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const docPath = resolve(process.argv[2] ?? resolve(here, "../../api/openapi.json"));
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const ERROR_REF = "#/components/schemas/Error";
+
+// The routes of this milestone, as the lead's router serves them.
+const EXPECTED_ROUTES = [
+  "GET /api/host",
+  "GET /api/vms",
+  "GET /api/vms/{vm}",
+  "PATCH /api/vms/{vm}",
+  "DELETE /api/vms/{vm}",
+  "POST /api/vms/{vm}/start",
+  "POST /api/vms/{vm}/shutdown",
+  "POST /api/vms/{vm}/poweroff",
+  "POST /api/vms/{vm}/reboot",
+  "POST /api/vms/{vm}/reset",
+  "POST /api/vms/{vm}/suspend",
+  "POST /api/vms/{vm}/resume",
+  "GET /api/openapi.json",
+];
+
+// Answers that are one object and so must carry an ETag.
+const ETAG_ROUTES = [
+  "GET /api/host",
+  "GET /api/vms/{vm}",
+  "PATCH /api/vms/{vm}",
+  "POST /api/vms/{vm}/start",
+  "POST /api/vms/{vm}/shutdown",
+  "POST /api/vms/{vm}/poweroff",
+  "POST /api/vms/{vm}/reboot",
+  "POST /api/vms/{vm}/reset",
+  "POST /api/vms/{vm}/suspend",
+  "POST /api/vms/{vm}/resume",
+];
+
+const ERROR_CODES = [
+  "invalid_argument", "unauthorized", "forbidden", "not_found", "method_not_allowed",
+  "conflict", "precondition_failed", "payload_too_large", "unsupported_media_type",
+  "unavailable", "internal",
+];
+
+// Follows a local "#/..." reference; anything else is a failure of the document.
+function resolvePointer(doc, ref) {
+  if (typeof ref !== "string" || !ref.startsWith("#/")) {
+    throw new Error(`only local references are expected, got ${JSON.stringify(ref)}`);
+  }
+  let node = doc;
+  for (const raw of ref.slice(2).split("/")) {
+    const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    if (node === null || typeof node !== "object" || !(key in node)) {
+      throw new Error(`dangling reference ${ref}`);
+    }
+    node = node[key];
+  }
+  return node;
+}
+
+function deref(doc, obj) {
+  const seen = new Set();
+  while (obj && typeof obj === "object" && typeof obj.$ref === "string") {
+    if (seen.has(obj.$ref)) throw new Error(`reference loop at ${obj.$ref}`);
+    seen.add(obj.$ref);
+    obj = resolvePointer(doc, obj.$ref);
+  }
+  return obj;
+}
+
+function* operations(doc) {
+  for (const [path, item] of Object.entries(doc.paths ?? {})) {
+    for (const method of HTTP_METHODS) {
+      if (item[method]) yield { path, method, item, op: item[method] };
+    }
+  }
+}
+
+const opName = (method, path) => `${method.toUpperCase()} ${path}`;
+
+// ---- test 1: the document is valid OpenAPI 3.1 -----------------------------
+async function testValidOpenApi(doc) {
+  if (doc.openapi !== "3.1.0") throw new Error(`openapi is ${JSON.stringify(doc.openapi)}, want "3.1.0"`);
+  // validate() dereferences in place: give it its own copy.
+  await SwaggerParser.validate(structuredClone(doc));
+}
+
+// ---- test 2: every operation has a 4xx answer with the Error schema ----------
+function responseUsesError(doc, response) {
+  const r = deref(doc, response);
+  const schema = r?.content?.["application/json"]?.schema;
+  return schema?.$ref === ERROR_REF;
+}
+
+function testErrorResponses(doc) {
+  const problems = [];
+  for (const { path, method, op } of operations(doc)) {
+    const name = opName(method, path);
+    const responses = op.responses ?? {};
+    const fourxx = Object.keys(responses).filter((s) => /^4(\d\d|XX)$/.test(s));
+    if (!fourxx.some((s) => responseUsesError(doc, responses[s]))) {
+      problems.push(`${name}: no 4xx response with the Error schema`);
+    }
+    // Every documented error answer has the one error shape, not only one of them.
+    for (const [status, resp] of Object.entries(responses)) {
+      if (/^[45](\d\d|XX)$/.test(status) && !responseUsesError(doc, resp)) {
+        problems.push(`${name}: ${status} does not use the Error schema`);
+      }
+    }
+  }
+  const codes = doc.components?.schemas?.Error?.properties?.error?.properties?.code?.enum ?? [];
+  if (JSON.stringify([...codes].sort()) !== JSON.stringify([...ERROR_CODES].sort())) {
+    problems.push(`Error.code enum is ${JSON.stringify(codes)}, want ${JSON.stringify(ERROR_CODES)}`);
+  }
+  if (problems.length) throw new Error(problems.join("\n"));
+}
+
+// ---- test 3: examples match their schemas; the schemas refuse what they must --
+const ROOT_ID = "urn:vireo:openapi";
+
+// Component schemas live under $defs of one root schema so Ajv can resolve them.
+function rewriteRefs(node, prefix) {
+  if (Array.isArray(node)) return node.map((n) => rewriteRefs(n, prefix));
+  if (node === null || typeof node !== "object") return node;
+  const out = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === "$ref" && typeof v === "string" && v.startsWith("#/components/schemas/")) {
+      out[k] = prefix + "#/$defs/" + v.slice("#/components/schemas/".length);
+    } else {
+      out[k] = rewriteRefs(v, prefix);
+    }
+  }
+  return out;
+}
+
+function makeAjv(doc) {
+  // strictRequired off: VmDetail requires members that its VmSummary allOf branch defines.
+  const ajv = new Ajv2020({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: ROOT_ID, $defs: rewriteRefs(doc.components?.schemas ?? {}, "") });
+  return ajv;
+}
+
+function checker(ajv, schema) {
+  return ajv.compile(rewriteRefs(schema, ROOT_ID));
+}
+
+// Every place that holds a schema next to examples: media types, parameters, headers.
+function* exampleSites(doc) {
+  const seen = new Set();
+  function* site(where, holder) {
+    holder = deref(doc, holder);
+    if (!holder || typeof holder !== "object" || seen.has(holder)) return;
+    seen.add(holder);
+    if (holder.schema) {
+      if ("example" in holder) yield { where: `${where} example`, schema: holder.schema, value: holder.example };
+      for (const [n, ex] of Object.entries(holder.examples ?? {})) {
+        const e = deref(doc, ex);
+        if ("value" in e) yield { where: `${where} examples.${n}`, schema: holder.schema, value: e.value };
+      }
+    }
+    for (const [mt, media] of Object.entries(holder.content ?? {})) {
+      yield* site(`${where} ${mt}`, media);
+    }
+    for (const [h, header] of Object.entries(holder.headers ?? {})) {
+      yield* site(`${where} header ${h}`, header);
+    }
+  }
+  for (const { path, method, item, op } of operations(doc)) {
+    const name = opName(method, path);
+    for (const p of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
+      yield* site(`${name} parameter ${deref(doc, p).name}`, p);
+    }
+    if (op.requestBody) yield* site(`${name} requestBody`, op.requestBody);
+    for (const [status, resp] of Object.entries(op.responses ?? {})) {
+      yield* site(`${name} ${status}`, resp);
+    }
+  }
+}
+
+// Schema-level "examples" arrays, anywhere inside the component schemas.
+function* schemaExamples(node, where) {
+  if (Array.isArray(node)) {
+    for (const [i, n] of node.entries()) yield* schemaExamples(n, `${where}/${i}`);
+    return;
+  }
+  if (node === null || typeof node !== "object") return;
+  if (Array.isArray(node.examples)) {
+    for (const [i, value] of node.examples.entries()) {
+      yield { where: `${where} examples[${i}]`, schema: node, value };
+    }
+  }
+  for (const [k, v] of Object.entries(node)) {
+    if (k !== "examples") yield* schemaExamples(v, `${where}/${k}`);
+  }
+}
+
+function testExamples(doc) {
+  const ajv = makeAjv(doc);
+  const problems = [];
+  let checked = 0;
+  const sites = [
+    ...exampleSites(doc),
+    ...schemaExamples(doc.components?.schemas ?? {}, "#/components/schemas"),
+  ];
+  for (const { where, schema, value } of sites) {
+    const check = checker(ajv, schema);
+    checked++;
+    if (!check(value)) problems.push(`${where}: ${ajv.errorsText(check.errors)}`);
+  }
+  if (checked < 10) problems.push(`only ${checked} examples found; expected the main answers to have one`);
+
+  // What the contract says must be refused (or accepted).
+  const ref = (n) => ({ $ref: `#/components/schemas/${n}` });
+  const cases = [
+    ["VmPatch", {}, true],
+    ["VmPatch", { description: "x".repeat(4096), tags: Array(32).fill("a:b.c_d-e"), autostart: false }, true],
+    ["VmPatch", { color: "red" }, false],
+    ["VmPatch", { description: "x".repeat(4097) }, false],
+    ["VmPatch", { description: 7 }, false],
+    ["VmPatch", { tags: Array(33).fill("t") }, false],
+    ["VmPatch", { tags: ["has space"] }, false],
+    ["VmPatch", { tags: [""] }, false],
+    ["VmPatch", { tags: ["x".repeat(65)] }, false],
+    ["VmPatch", { autostart: "yes" }, false],
+    ["Error", { error: { code: "not_found", message: "no VM named 'x'" } }, true],
+    ["Error", { error: { code: "teapot", message: "no" } }, false],
+    ["Error", { error: { code: "not_found" } }, false],
+    ["VmList", { vms: [], next: null }, true],
+    ["VmList", { vms: [{ name: "a", state: "running" }], next: "a" }, true],
+    ["VmList", { vms: [{ name: "a", state: "asleep" }], next: null }, false],
+    ["VmDetail", { name: "a" }, false],
+    ["EmptyObject", {}, true],
+    ["EmptyObject", { now: true }, false],
+  ];
+  for (const [name, value, want] of cases) {
+    const check = checker(ajv, ref(name));
+    if (check(value) !== want) {
+      problems.push(`${name} should ${want ? "accept" : "refuse"} ${JSON.stringify(value).slice(0, 80)}`);
+    }
+  }
+  if (problems.length) throw new Error(problems.join("\n"));
+}
+
+// ---- test 4: the document lists exactly this milestone's routes, well described --
+function testRoutes(doc) {
+  const problems = [];
+  const got = [...operations(doc)].map(({ path, method }) => opName(method, path));
+  const missing = EXPECTED_ROUTES.filter((r) => !got.includes(r));
+  const extra = got.filter((r) => !EXPECTED_ROUTES.includes(r));
+  if (missing.length) problems.push(`missing routes: ${missing.join(", ")}`);
+  if (extra.length) problems.push(`routes not in the contract: ${extra.join(", ")}`);
+
+  const ids = new Set();
+  const tags = new Set((doc.tags ?? []).map((t) => t.name));
+  for (const { path, method, item, op } of operations(doc)) {
+    const name = opName(method, path);
+    if (!op.operationId) problems.push(`${name}: no operationId`);
+    else if (ids.has(op.operationId)) problems.push(`${name}: duplicate operationId ${op.operationId}`);
+    ids.add(op.operationId);
+    if (!op.summary || !op.description) problems.push(`${name}: summary and description wanted`);
+    if (!op.tags?.length || op.tags.some((t) => !tags.has(t))) problems.push(`${name}: tags must be declared`);
+
+    const vars = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    if (vars.some((v) => v !== "vm")) problems.push(`${name}: path variables must be named {vm}`);
+    const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(doc, p));
+    if (vars.includes("vm") && !params.some((p) => p.in === "path" && p.name === "vm" && p.required)) {
+      problems.push(`${name}: the {vm} path parameter is not declared`);
+    }
+    if ((method === "patch" || method === "delete") &&
+        !params.some((p) => p.in === "header" && p.name.toLowerCase() === "if-match")) {
+      problems.push(`${name}: If-Match header parameter wanted`);
+    }
+    const ok = Object.keys(op.responses ?? {}).filter((s) => /^2\d\d$/.test(s));
+    if (ok.length !== 1) problems.push(`${name}: exactly one 2xx answer wanted, got ${ok.join(",") || "none"}`);
+    if (ETAG_ROUTES.includes(name)) {
+      const r = deref(doc, op.responses?.[ok[0]]);
+      const etag = deref(doc, r?.headers?.ETag);
+      if (!etag?.required) problems.push(`${name}: the answer must declare a required ETag header`);
+    }
+    if (op.responses?.["405"]) {
+      const allow = deref(doc, deref(doc, op.responses["405"]).headers?.Allow);
+      if (!allow) problems.push(`${name}: 405 must declare the Allow header`);
+    }
+  }
+
+  const patch = doc.paths?.["/api/vms/{vm}"]?.patch;
+  const body = deref(doc, deref(doc, patch?.requestBody)?.content?.["application/json"]?.schema);
+  if (body?.additionalProperties !== false) problems.push("PATCH body schema must have additionalProperties: false");
+
+  const del = doc.paths?.["/api/vms/{vm}"]?.delete;
+  const delParams = (del?.parameters ?? []).map((p) => deref(doc, p));
+  for (const q of ["force", "volumes"]) {
+    const p = delParams.find((x) => x.in === "query" && x.name === q);
+    if (p?.schema?.type !== "boolean") problems.push(`DELETE /api/vms/{vm}: boolean query parameter ${q} wanted`);
+  }
+  const list = doc.paths?.["/api/vms"]?.get;
+  const listParams = (list?.parameters ?? []).map((p) => deref(doc, p));
+  for (const q of ["fields", "limit", "after", "state"]) {
+    if (!listParams.some((x) => x.in === "query" && x.name === q)) problems.push(`GET /api/vms: query parameter ${q} wanted`);
+  }
+  const limit = listParams.find((x) => x.name === "limit")?.schema;
+  if (limit?.minimum !== 1 || limit?.maximum !== 1000) problems.push("GET /api/vms: limit must be 1..1000");
+
+  if (doc.info?.license?.identifier !== "LGPL-2.1-or-later") problems.push("info.license.identifier must be LGPL-2.1-or-later");
+  if (doc.info?.version !== "0.1.0") problems.push("info.version must be 0.1.0");
+  if (JSON.stringify(doc.servers) === undefined || doc.servers?.[0]?.url !== "/") problems.push('servers[0].url must be "/"');
+  for (const s of ["Host", "VmSummary", "VmDetail", "VmList", "Disk", "Nic", "Graphics", "Error"]) {
+    if (!doc.components?.schemas?.[s]) problems.push(`components.schemas.${s} missing`);
+  }
+  const detail = doc.components?.schemas?.VmDetail;
+  if (!detail?.allOf?.some((s) => s.$ref === "#/components/schemas/VmSummary")) {
+    problems.push("VmDetail must be allOf VmSummary + its own members");
+  }
+  if (problems.length) throw new Error(problems.join("\n"));
+}
+
+// ---- runner -----------------------------------------------------------------
+const tests = [
+  ["OpenAPI 3.1 document is valid", testValidOpenApi],
+  ["every operation has a 4xx answer with the Error schema", testErrorResponses],
+  ["examples match the schemas; schemas refuse what the contract refuses", testExamples],
+  ["routes, parameters and headers match the contract", testRoutes],
+];
+
+let passed = 0;
+let failed = 0;
+let doc = null;
+try {
+  doc = JSON.parse(readFileSync(docPath, "utf8"));
+} catch (err) {
+  console.log(`not ok - ${docPath} cannot be read as JSON: ${err.message}`);
+}
+
+if (doc) {
+  for (const [name, fn] of tests) {
+    try {
+      await fn(doc);
+      passed++;
+      console.log(`ok - ${name}`);
+    } catch (err) {
+      failed++;
+      console.log(`not ok - ${name}`);
+      for (const line of String(err?.message ?? err).split("\n")) console.log(`    ${line}`);
+    }
+  }
+} else {
+  failed = tests.length;
+}
+
+console.log(`# ${docPath}: ${passed} passed, ${failed} failed`);
+if (process.env.VIREO_OPENAPI_COUNT_FILE) {
+  writeFileSync(process.env.VIREO_OPENAPI_COUNT_FILE, `${passed} ${failed}\n`);
+}
+process.exit(failed === 0 ? 0 : 1);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Runs every test tier in turn and ends with one line over all of them:
+# "N passed, N failed". Each tier writes "PASSED FAILED" to
+# $VIREO_RESULTS_DIR/<tier>.count; a tier that dies without writing it
+# counts as one failure.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export VIREO_RESULTS_DIR=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
+export VIREO_BIN=${VIREO_BIN:-$ROOT/build/vireod}
+rm -rf "$VIREO_RESULTS_DIR"
+mkdir -p "$VIREO_RESULTS_DIR"
+cd "$ROOT"
+
+TIERS=${VIREO_TIERS:-"unit openapi api e2e"}
+status=0
+for tier in $TIERS; do
+    echo "=== tier: $tier ==="
+    start=$(date +%s)
+    case $tier in
+        unit)    sh tests/run-unit.sh build/asan/tests/test_* ;;
+        openapi) sh tests/openapi/run.sh ;;
+        api)     sh tests/api/run.sh ;;
+        e2e)     sh tests/e2e/run.sh ;;
+        *)       echo "unknown tier $tier"; false ;;
+    esac
+    rc=$?
+    [ "$rc" -ne 0 ] && status=1
+    [ -s "$VIREO_RESULTS_DIR/$tier.count" ] || echo "0 1" >"$VIREO_RESULTS_DIR/$tier.count"
+    echo "=== tier $tier: $(cat "$VIREO_RESULTS_DIR/$tier.count" | awk '{print $1 " passed, " $2 " failed"}') in $(( $(date +%s) - start ))s ==="
+done
+
+passed=0; failed=0
+for f in "$VIREO_RESULTS_DIR"/*.count; do
+    read -r p fl <"$f"
+    passed=$((passed + p)); failed=$((failed + fl))
+done
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed"
+exit $status

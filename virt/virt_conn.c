@@ -1,0 +1,208 @@
+/* Connection manager: libvirt's default event loop runs on its own thread
+ * (keepalive and events need it); a second thread opens the connection and
+ * reopens it whenever the close callback reports it dead. */
+#include "virt/virt_conn.h"
+#include "virt/virt_error.h"
+
+#include <libvirt/virterror.h>
+
+#define RECONNECT_INTERVAL_US (1 * G_USEC_PER_SEC)
+#define KEEPALIVE_INTERVAL_S 5
+#define KEEPALIVE_COUNT 3
+
+struct VirtConn {
+    char *uri;
+    VirtDomainEventFunc on_event;
+    VirtConnectedFunc on_connected;
+    gpointer user_data;
+
+    GMutex lock;
+    GCond wake;
+    virConnectPtr conn;      /* NULL while down */
+    int event_callback_id;
+    gboolean broken;         /* set by the close callback */
+    gboolean stopping;
+    GThread *reconnect_thread;
+};
+
+static GThread *event_thread;
+static volatile gint event_loop_stop;
+
+static gpointer event_loop(gpointer data G_GNUC_UNUSED)
+{
+    while (!g_atomic_int_get(&event_loop_stop))
+        if (virEventRunDefaultImpl() < 0)
+            g_usleep(G_USEC_PER_SEC / 10);
+    return NULL;
+}
+
+/* Silences libvirt's default printing of every error to stderr: we report
+ * errors ourselves, with context. */
+static void quiet_errors(void *data G_GNUC_UNUSED, virErrorPtr e G_GNUC_UNUSED) {}
+
+void virt_init(void)
+{
+    if (event_thread)
+        return;
+    virInitialize();
+    virSetErrorFunc(NULL, quiet_errors);
+    virEventRegisterDefaultImpl();
+    event_thread = g_thread_new("virt-events", event_loop, NULL);
+}
+
+static void on_close(virConnectPtr conn G_GNUC_UNUSED, int reason G_GNUC_UNUSED, void *opaque)
+{
+    VirtConn *vc = opaque;
+    g_mutex_lock(&vc->lock);
+    vc->broken = TRUE;
+    g_cond_signal(&vc->wake);
+    g_mutex_unlock(&vc->lock);
+}
+
+static int on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom, int event,
+                        int detail, void *opaque)
+{
+    VirtConn *vc = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    virDomainGetUUIDString(dom, uuid);
+    if (vc->on_event)
+        vc->on_event(uuid, virDomainGetName(dom), event, detail, vc->user_data);
+    return 0;
+}
+
+static virConnectPtr open_connection(VirtConn *vc, int *callback_id)
+{
+    virConnectPtr conn = virConnectOpen(vc->uri);
+    if (!conn) {
+        g_autoptr(GError) err = NULL;
+        virt_error_from_libvirt(&err, "connect");
+        g_debug("libvirt %s unreachable: %s", vc->uri, err->message);
+        return NULL;
+    }
+    virConnectRegisterCloseCallback(conn, on_close, vc, NULL);
+    /* Drivers without a daemon (test://) have no keepalive; that is fine. */
+    if (virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT) < 0)
+        virResetLastError();
+    *callback_id = virConnectDomainEventRegisterAny(
+        conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
+        vc, NULL);
+    if (*callback_id < 0)
+        virResetLastError();
+    return conn;
+}
+
+static void close_connection(VirtConn *vc, virConnectPtr conn, int callback_id)
+{
+    if (!conn)
+        return;
+    if (callback_id >= 0)
+        virConnectDomainEventDeregisterAny(conn, callback_id);
+    virConnectUnregisterCloseCallback(conn, on_close);
+    virResetLastError();
+    virConnectClose(conn);
+    (void)vc;
+}
+
+static gpointer reconnect_loop(gpointer data)
+{
+    VirtConn *vc = data;
+    g_mutex_lock(&vc->lock);
+    while (!vc->stopping) {
+        if (vc->broken || !vc->conn) {
+            virConnectPtr old = g_steal_pointer(&vc->conn);
+            int old_id = vc->event_callback_id;
+            gboolean was_broken = vc->broken;
+            vc->broken = FALSE;
+            g_mutex_unlock(&vc->lock);
+
+            if (old) {
+                g_warning("libvirt connection to %s lost; reconnecting", vc->uri);
+                close_connection(vc, old, old_id);
+            }
+            int id = -1;
+            virConnectPtr conn = open_connection(vc, &id);
+
+            g_mutex_lock(&vc->lock);
+            if (conn) {
+                vc->conn = conn;
+                vc->event_callback_id = id;
+                g_mutex_unlock(&vc->lock);
+                g_message("libvirt connected to %s%s", vc->uri, was_broken ? " again" : "");
+                if (vc->on_connected)
+                    vc->on_connected(vc->user_data);
+                g_mutex_lock(&vc->lock);
+                continue;
+            }
+        }
+        gint64 until = g_get_monotonic_time() + RECONNECT_INTERVAL_US;
+        g_cond_wait_until(&vc->wake, &vc->lock, until);
+    }
+    g_mutex_unlock(&vc->lock);
+    return NULL;
+}
+
+VirtConn *virt_conn_new(const char *uri, VirtDomainEventFunc on_event,
+                        VirtConnectedFunc on_connected, gpointer user_data)
+{
+    VirtConn *vc = g_new0(VirtConn, 1);
+    vc->uri = g_strdup(uri);
+    vc->on_event = on_event;
+    vc->on_connected = on_connected;
+    vc->user_data = user_data;
+    vc->event_callback_id = -1;
+    g_mutex_init(&vc->lock);
+    g_cond_init(&vc->wake);
+    return vc;
+}
+
+void virt_conn_start(VirtConn *vc)
+{
+    vc->conn = open_connection(vc, &vc->event_callback_id);
+    if (vc->conn)
+        g_message("libvirt connected to %s", vc->uri);
+    else
+        g_warning("libvirt %s unreachable; will keep trying", vc->uri);
+    if (vc->conn && vc->on_connected)
+        vc->on_connected(vc->user_data);
+    vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
+}
+
+void virt_conn_free(VirtConn *vc)
+{
+    if (!vc)
+        return;
+    g_mutex_lock(&vc->lock);
+    vc->stopping = TRUE;
+    g_cond_signal(&vc->wake);
+    g_mutex_unlock(&vc->lock);
+    if (vc->reconnect_thread)
+        g_thread_join(vc->reconnect_thread);
+    close_connection(vc, vc->conn, vc->event_callback_id);
+    g_mutex_clear(&vc->lock);
+    g_cond_clear(&vc->wake);
+    g_free(vc->uri);
+    g_free(vc);
+}
+
+virConnectPtr virt_conn_get(VirtConn *vc, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vc->lock);
+    if (!vc->conn || vc->broken) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE,
+                    "libvirt at %s is not reachable; vireod is reconnecting", vc->uri);
+        return NULL;
+    }
+    virConnectRef(vc->conn);
+    return vc->conn;
+}
+
+const char *virt_conn_uri(VirtConn *vc)
+{
+    return vc->uri;
+}
+
+gboolean virt_conn_is_up(VirtConn *vc)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vc->lock);
+    return vc->conn && !vc->broken;
+}

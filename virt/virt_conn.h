@@ -1,0 +1,36 @@
+/* One libvirt connection per URI, kept alive: keepalive probes, a close
+ * callback, and a thread that reconnects by itself when libvirtd restarts.
+ * Callers borrow a referenced virConnectPtr for the length of a request. */
+#pragma once
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
+
+typedef struct VirtConn VirtConn;
+
+/* Called from the event thread for every domain lifecycle event
+ * (virDomainEventType `event`, its `detail`). Must not block. */
+typedef void (*VirtDomainEventFunc)(const char *uuid, const char *name, int event,
+                                    int detail, gpointer user_data);
+/* Called from the reconnect thread after each successful (re)connect. */
+typedef void (*VirtConnectedFunc)(gpointer user_data);
+
+/* Must run once, before any thread uses libvirt. */
+void virt_init(void);
+
+/* Creates the connection manager; nothing connects until virt_conn_start,
+ * so callbacks never see a half-made VirtConn. */
+VirtConn *virt_conn_new(const char *uri, VirtDomainEventFunc on_event,
+                        VirtConnectedFunc on_connected, gpointer user_data);
+/* The first attempt happens before it returns; failures are retried in the
+ * background. */
+void virt_conn_start(VirtConn *vc);
+void virt_conn_free(VirtConn *vc);
+
+/* A new reference to the live connection (release with virConnectClose or
+ * g_autoptr), or NULL with VIRT_ERROR_UNAVAILABLE while it is down. */
+virConnectPtr virt_conn_get(VirtConn *vc, GError **error);
+const char *virt_conn_uri(VirtConn *vc);
+gboolean virt_conn_is_up(VirtConn *vc);

@@ -1,0 +1,45 @@
+/* Reading a libvirt domain XML document (libxml2 + XPath) into plain C
+ * structs: the devices and OS settings the API shows. */
+#pragma once
+#include <glib.h>
+
+typedef struct {
+    char *device;   /* disk, cdrom, floppy, lun */
+    char *target;   /* vda, sda, hdc */
+    char *bus;
+    char *source;   /* file path, block device, pool/volume or network name */
+    char *format;   /* driver type: raw, qcow2 ... */
+} VirtDisk;
+
+typedef struct {
+    char *type;     /* network, bridge, direct, user ... */
+    char *mac;
+    char *source;   /* network or bridge name, device */
+    char *model;
+} VirtNic;
+
+typedef struct {
+    char *type;     /* vnc, spice ... */
+    int port;       /* -1 when unset or autoport on an inactive domain */
+    char *listen;
+} VirtGraphics;
+
+typedef struct {
+    char *name;
+    char *uuid;
+    char *domain_type;   /* kvm, qemu */
+    char *os_type;       /* hvm */
+    char *arch;
+    char *machine;
+    char *kernel;
+    GStrv boot;          /* boot device order, e.g. {"hd", "cdrom"} */
+    unsigned vcpus;
+    unsigned long long memory_kib;   /* current memory */
+    GPtrArray *disks;    /* VirtDisk* */
+    GPtrArray *nics;     /* VirtNic* */
+    GPtrArray *graphics; /* VirtGraphics* */
+} VirtDomainConfig;
+
+VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **error);
+void virt_domain_config_free(VirtDomainConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtDomainConfig, virt_domain_config_free)

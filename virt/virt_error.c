@@ -1,0 +1,72 @@
+/* Maps libvirt's error codes to Vireo's engine errors, in one place. */
+#include "virt/virt_error.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+G_DEFINE_QUARK(virt-error-quark, virt_error)
+
+static VirtErrorCode map_code(const virError *e)
+{
+    /* Anything from the RPC layer means the daemon went away or timed out. */
+    if (e->domain == VIR_FROM_RPC)
+        return VIRT_ERROR_UNAVAILABLE;
+    switch (e->code) {
+    case VIR_ERR_NO_DOMAIN:
+    case VIR_ERR_NO_NETWORK:
+    case VIR_ERR_NO_STORAGE_POOL:
+    case VIR_ERR_NO_STORAGE_VOL:
+    case VIR_ERR_NO_NODE_DEVICE:
+    case VIR_ERR_NO_SECRET:
+    case VIR_ERR_NO_NWFILTER:
+    case VIR_ERR_NO_DOMAIN_SNAPSHOT:
+    case VIR_ERR_NO_DOMAIN_CHECKPOINT:
+    case VIR_ERR_NO_INTERFACE:
+    case VIR_ERR_NO_NETWORK_PORT:
+        return VIRT_ERROR_NOT_FOUND;
+    case VIR_ERR_OPERATION_INVALID:
+        return VIRT_ERROR_INVALID_STATE;
+    case VIR_ERR_INVALID_ARG:
+    case VIR_ERR_XML_ERROR:
+    case VIR_ERR_XML_DETAIL:
+    case VIR_ERR_XML_INVALID_SCHEMA:
+    case VIR_ERR_INVALID_MAC:
+    case VIR_ERR_CONFIG_UNSUPPORTED:
+        return VIRT_ERROR_INVALID_ARG;
+    case VIR_ERR_DOM_EXIST:
+    case VIR_ERR_NETWORK_EXIST:
+    case VIR_ERR_STORAGE_VOL_EXIST:
+    case VIR_ERR_NETWORK_PORT_EXIST:
+        return VIRT_ERROR_EXISTS;
+    case VIR_ERR_RESOURCE_BUSY:
+        return VIRT_ERROR_BUSY;
+    case VIR_ERR_NO_SUPPORT:
+    case VIR_ERR_ARGUMENT_UNSUPPORTED:
+    case VIR_ERR_OPERATION_UNSUPPORTED:
+        return VIRT_ERROR_UNSUPPORTED;
+    case VIR_ERR_OPERATION_DENIED:
+    case VIR_ERR_ACCESS_DENIED:
+    case VIR_ERR_AUTH_FAILED:
+        return VIRT_ERROR_DENIED;
+    case VIR_ERR_NO_CONNECT:
+    case VIR_ERR_INVALID_CONN:
+    case VIR_ERR_RPC:
+    case VIR_ERR_OPERATION_TIMEOUT:
+    case VIR_ERR_AGENT_UNRESPONSIVE:
+        return VIRT_ERROR_UNAVAILABLE;
+    default:
+        return VIRT_ERROR_FAILED;
+    }
+}
+
+void virt_error_from_libvirt(GError **error, const char *what)
+{
+    virErrorPtr e = virGetLastError();
+    if (!e) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_FAILED, "%s failed", what);
+        return;
+    }
+    g_set_error(error, VIRT_ERROR, map_code(e), "%s: %s", what,
+                e->message ? e->message : "unknown libvirt error");
+    virResetLastError();
+}

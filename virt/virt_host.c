@@ -1,0 +1,116 @@
+/* Host facts from libvirt (node info, capabilities XML) plus local probes
+ * of /proc/cpuinfo and /sys/module: a /dev/kvm node alone proves nothing in
+ * nested sandboxes (kvm_pvm), where kvm guests start and then die. */
+#include "virt/virt_host.h"
+#include "virt/virt_error.h"
+#include "virt/virt_xml.h"
+
+#include <libvirt/virterror.h>
+
+#include <string.h>
+#include <unistd.h>
+
+void virt_host_info_free(VirtHostInfo *h)
+{
+    if (!h)
+        return;
+    g_free(h->hostname); g_free(h->cpu_model); g_free(h->arch); g_free(h->hypervisor);
+    g_free(h->cpu_flag); g_strfreev(h->domain_types); g_free(h->default_domain_type);
+    g_free(h);
+}
+
+char *virt_version_string(unsigned long v)
+{
+    return g_strdup_printf("%lu.%lu.%lu", v / 1000000, (v / 1000) % 1000, v % 1000);
+}
+
+const char *virt_host_cpu_flag(const char *cpuinfo)
+{
+    /* Look at "flags" lines only, word by word. */
+    g_auto(GStrv) lines = g_strsplit(cpuinfo ? cpuinfo : "", "\n", -1);
+    for (char **l = lines; *l; l++) {
+        if (!g_str_has_prefix(*l, "flags"))
+            continue;
+        const char *colon = strchr(*l, ':');
+        if (!colon)
+            continue;
+        g_auto(GStrv) words = g_strsplit(colon + 1, " ", -1);
+        for (char **w = words; *w; w++) {
+            if (strcmp(*w, "vmx") == 0)
+                return "vmx";
+            if (strcmp(*w, "svm") == 0)
+                return "svm";
+        }
+    }
+    return NULL;
+}
+
+gboolean virt_host_kvm_usable(const char *cpu_flag, gboolean kvm_device, gboolean kvm_pvm)
+{
+    return cpu_flag && kvm_device && !kvm_pvm;
+}
+
+static void read_capabilities(virConnectPtr conn, VirtHostInfo *h)
+{
+    g_autofree char *caps = virConnectGetCapabilities(conn);
+    if (!caps) {
+        virResetLastError();
+        return;
+    }
+    g_autoptr(xmlDoc) doc = virt_xml_parse(caps, strlen(caps), NULL);
+    if (!doc)
+        return;
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    h->cpu_model = virt_xml_string(ctx, NULL, "/capabilities/host/cpu/model");
+    g_autofree char *arch = virt_xml_string(ctx, NULL, "/capabilities/host/cpu/arch");
+    if (arch) {
+        g_free(h->arch);
+        h->arch = g_steal_pointer(&arch);
+    }
+}
+
+VirtHostInfo *virt_host_info(virConnectPtr conn, GError **error)
+{
+    virNodeInfo node;
+    if (virNodeGetInfo(conn, &node) < 0) {
+        virt_error_from_libvirt(error, "reading host info");
+        return NULL;
+    }
+    g_autoptr(VirtHostInfo) h = g_new0(VirtHostInfo, 1);
+    h->arch = g_strdup(node.model);
+    h->sockets = node.sockets * node.nodes;
+    h->cores = node.cores;
+    h->threads = node.threads;
+    h->cpus = node.cpus;
+    h->mhz = node.mhz;
+    h->memory_total_kib = node.memory;
+    unsigned long long free_bytes = virNodeGetFreeMemory(conn);
+    h->memory_free_kib = free_bytes / 1024;
+    h->hostname = virConnectGetHostname(conn);
+    const char *type = virConnectGetType(conn);
+    h->hypervisor = g_strdup(type ? type : "unknown");
+    if (virConnectGetVersion(conn, &h->hypervisor_version) < 0 ||
+        virConnectGetLibVersion(conn, &h->libvirt_version) < 0 || !h->hostname) {
+        virt_error_from_libvirt(error, "reading host versions");
+        return NULL;
+    }
+    read_capabilities(conn, h);
+
+    /* The kvm probes describe this machine, which is the host for local
+     * URIs; a remote host would need its own agent to tell. */
+    g_autofree char *cpuinfo = NULL;
+    g_file_get_contents("/proc/cpuinfo", &cpuinfo, NULL, NULL);
+    h->cpu_flag = g_strdup(virt_host_cpu_flag(cpuinfo));
+    h->kvm_device = access("/dev/kvm", F_OK) == 0;
+    h->kvm_pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
+    h->kvm_usable = virt_host_kvm_usable(h->cpu_flag, h->kvm_device, h->kvm_pvm);
+    if (h->kvm_usable) {
+        const char *types[] = {"kvm", "qemu", NULL};
+        h->domain_types = g_strdupv((char **)types);
+    } else {
+        const char *types[] = {"qemu", NULL};
+        h->domain_types = g_strdupv((char **)types);
+    }
+    h->default_domain_type = g_strdup(h->domain_types[0]);
+    return g_steal_pointer(&h);
+}

@@ -1,0 +1,121 @@
+// REST client for vireod. Every failure (HTTP error, {"error":{...}} answer,
+// unreachable daemon, non-JSON answer) becomes one ApiError whose `title`
+// and `message` are fit to show to a person as they are.
+
+const TITLES = {
+  invalid_argument: 'Invalid request',
+  not_found: 'Not found',
+  method_not_allowed: 'Not supported',
+  conflict: 'Not possible in the current state',
+  precondition_failed: 'Changed by someone else',
+  payload_too_large: 'Request too large',
+  unsupported_media_type: 'Unsupported request format',
+  unavailable: 'Hypervisor unavailable',
+  internal: 'Internal error in vireod',
+  network: 'Cannot reach vireod',
+  bad_response: 'Unexpected answer from vireod',
+};
+
+const STATUS_CODES = {
+  400: 'invalid_argument', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
+  412: 'precondition_failed', 413: 'payload_too_large', 415: 'unsupported_media_type',
+  500: 'internal', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
+};
+
+export class ApiError extends Error {
+  constructor({ status = 0, code = 'internal', message = '', method = '', path = '' }) {
+    super(message || TITLES[code] || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.method = method;
+    this.path = path;
+    this.title = TITLES[code] || (status ? `Request failed (HTTP ${status})` : 'Request failed');
+  }
+
+  // "409 conflict" — small print for people who read logs.
+  get detail() {
+    return this.status ? `${this.status} ${this.code}` : this.code;
+  }
+}
+
+// Sends one request. Resolves to {status, data, etag}; rejects with ApiError.
+export async function request(method, path, { body, ifMatch, signal } = {}) {
+  const headers = { Accept: 'application/json' };
+  let payload;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  if (ifMatch) headers['If-Match'] = ifMatch;
+
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store', credentials: 'same-origin' });
+  } catch (e) {
+    if (e && e.name === 'AbortError') throw e;
+    throw new ApiError({
+      code: 'network', method, path,
+      message: 'The Vireo daemon did not answer. Check that vireod is running and reachable.',
+    });
+  }
+
+  const etag = res.headers.get('ETag');
+  const text = res.status === 204 ? '' : await res.text();
+  let data = null;
+  let parsed = true;
+  if (text) {
+    try { data = JSON.parse(text); } catch { parsed = false; }
+  }
+
+  if (!res.ok) {
+    const err = parsed && data && typeof data === 'object' ? data.error : null;
+    throw new ApiError({
+      status: res.status,
+      code: (err && err.code) || STATUS_CODES[res.status] || 'internal',
+      message: (err && err.message) || res.statusText || `HTTP ${res.status}`,
+      method, path,
+    });
+  }
+  if (!parsed) {
+    throw new ApiError({
+      status: res.status, code: 'bad_response', method, path,
+      message: `The answer to ${method} ${path} is not JSON.`,
+    });
+  }
+  return { status: res.status, data, etag };
+}
+
+const vmPath = (name) => `/api/vms/${encodeURIComponent(name)}`;
+
+export const api = {
+  host: () => request('GET', '/api/host'),
+
+  // Follows `next` so the caller always gets the whole list.
+  async listVms() {
+    const vms = [];
+    let after = null;
+    for (let page = 0; page < 1000; page++) {
+      const q = after === null ? '' : `?limit=1000&after=${encodeURIComponent(after)}`;
+      const { data } = await request('GET', `/api/vms${q}`);
+      vms.push(...(data.vms || []));
+      if (!data.next) break;
+      after = data.next;
+    }
+    return vms;
+  },
+
+  getVm: (name) => request('GET', vmPath(name)),
+
+  action: (name, action) => request('POST', `${vmPath(name)}/${action}`),
+
+  patchVm: (name, changes, etag) => request('PATCH', vmPath(name), { body: changes, ifMatch: etag || undefined }),
+
+  deleteVm(name, { force = false, volumes = false } = {}) {
+    const q = new URLSearchParams();
+    if (force) q.set('force', 'true');
+    if (volumes) q.set('volumes', 'true');
+    const qs = q.toString();
+    return request('DELETE', vmPath(name) + (qs ? `?${qs}` : ''));
+  },
+};

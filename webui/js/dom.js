@@ -1,0 +1,111 @@
+// Small DOM builder, icons and formatting helpers shared by the views.
+// Nothing here touches innerHTML with data: text always goes in as text nodes.
+
+const PROPS = new Set(['value', 'checked', 'disabled', 'hidden', 'selected', 'indeterminate', 'open']);
+
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'testid') el.dataset.testid = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v);
+    else if (PROPS.has(k)) el[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.firstChild.remove();
+  return el;
+}
+
+// Stroke icons, 24x24 grid. Drawn for Vireo.
+const ICONS = {
+  play: 'M7 4.5v15l12-7.5z',
+  power: 'M12 3v8 M6.3 6.8a8 8 0 1 0 11.4 0',
+  stop: 'M6 6h12v12H6z',
+  reboot: 'M20 12a8 8 0 1 1-2.3-5.6 M20 4v5h-5',
+  pause: 'M8 5v14 M16 5v14',
+  resume: 'M7 4.5v15l12-7.5z',
+  reset: 'M4 12a8 8 0 1 0 2.3-5.6 M4 4v5h5 M12 8v4l3 2',
+  trash: 'M4 7h16 M9 7V4h6v3 M6 7l1 13h10l1-13 M10 11v6 M14 11v6',
+  back: 'M15 5l-7 7 7 7',
+  close: 'M6 6l12 12 M18 6L6 18',
+  search: 'M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14z M20 20l-4-4',
+  refresh: 'M20 12a8 8 0 1 1-2.3-5.6 M20 4v5h-5',
+  sun: 'M12 8a4 4 0 1 0 0 8 4 4 0 0 0 0-8z M12 2v2 M12 20v2 M4.9 4.9l1.4 1.4 M17.7 17.7l1.4 1.4 M2 12h2 M20 12h2 M4.9 19.1l1.4-1.4 M17.7 6.3l1.4-1.4',
+  moon: 'M20 14.5A8 8 0 1 1 9.5 4a6.5 6.5 0 0 0 10.5 10.5z',
+  auto: 'M12 3a9 9 0 1 0 0 18z M12 3a9 9 0 0 1 0 18',
+  cpu: 'M7 7h10v10H7z M10 10h4v4h-4z M9 3v4 M15 3v4 M9 17v4 M15 17v4 M3 9h4 M3 15h4 M17 9h4 M17 15h4',
+  memory: 'M3 8h18v8H3z M7 8v8 M11 8v8 M15 8v8 M5 16v3 M19 16v3',
+  disk: 'M4 6h16v12H4z M4 14h16 M16 16.5h1',
+  net: 'M12 3v6 M12 15v6 M5 12h14 M8 9h8v6H8z',
+  screen: 'M3 5h18v11H3z M8 20h8 M12 16v4',
+  server: 'M4 4h16v7H4z M4 13h16v7H4z M8 7.5h.01 M8 16.5h.01',
+  copy: 'M9 9h11v11H9z M5 15H4V4h11v1',
+  alert: 'M12 3l10 18H2z M12 10v5 M12 18h.01',
+  check: 'M5 12l5 5 9-10',
+  edit: 'M4 20h4L19 9l-4-4L4 16z M14 6l4 4',
+  empty: 'M3 7h18v13H3z M3 7l3-4h12l3 4 M9 12h6',
+};
+
+export function icon(name, cls = 'icon') {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', cls);
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', ICONS[name] || ICONS.alert);
+  svg.append(path);
+  return svg;
+}
+
+// 512 -> "512 MiB", 2048 -> "2 GiB", 1536 -> "1.5 GiB".
+export function fmtMiB(mib) {
+  if (typeof mib !== 'number' || !Number.isFinite(mib)) return '—';
+  if (mib < 1024) return `${Math.round(mib)} MiB`;
+  const gib = mib / 1024;
+  if (gib < 1024) return `${trim(gib)} GiB`;
+  return `${trim(gib / 1024)} TiB`;
+}
+
+function trim(x) {
+  return (x >= 100 ? Math.round(x) : Math.round(x * 10) / 10).toString();
+}
+
+export function fmtDate(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function fmtRelative(iso) {
+  const t = new Date(iso).getTime();
+  if (!iso || Number.isNaN(t)) return '';
+  const s = Math.round((Date.now() - t) / 1000);
+  if (s < 0) return 'just now';
+  const units = [[60, 'second'], [60, 'minute'], [24, 'hour'], [30, 'day'], [12, 'month']];
+  let v = s;
+  for (const [n, unit] of units) {
+    if (v < n) return `${v} ${unit}${v === 1 ? '' : 's'} ago`;
+    v = Math.floor(v / n);
+  }
+  return `${v} year${v === 1 ? '' : 's'} ago`;
+}
+
+export const dash = (v) => (v === null || v === undefined || v === '' ? '—' : v);

@@ -1,0 +1,132 @@
+// The one place that keeps guest state fresh. Views subscribe to a snapshot
+// {vms, error, loaded, pending} and never fetch the list themselves.
+// Today it polls GET /api/vms every 2 s while the page is visible; the event
+// stream (GET /api/events) will replace the polling here, and nothing else.
+
+import { api } from './api.js';
+
+const POLL_MS = 2000;
+
+const listeners = new Set();
+const statusListeners = new Set();
+let vms = [];
+let loaded = false;
+let error = null;
+let timer = null;
+let inflight = null;
+let started = false;
+// name -> {action, label, fromState, since}: actions sent and not yet visible in the state.
+const pending = new Map();
+
+function snapshot() {
+  return { vms, loaded, error, pending };
+}
+
+function notify() {
+  const snap = snapshot();
+  for (const fn of listeners) {
+    try { fn(snap); } catch (e) { console.error(e); }
+  }
+}
+
+function setStatus(status) {
+  for (const fn of statusListeners) fn(status);
+}
+
+// fn(snapshot) is called now (if data is there) and after every change.
+export function subscribe(fn) {
+  listeners.add(fn);
+  if (loaded || error) fn(snapshot());
+  return () => listeners.delete(fn);
+}
+
+// fn('live' | 'paused' | 'offline' | 'connecting')
+export function onStatus(fn) {
+  statusListeners.add(fn);
+  return () => statusListeners.delete(fn);
+}
+
+export function getVm(name) {
+  return vms.find((v) => v.name === name) || null;
+}
+
+export function refreshNow() {
+  if (inflight) return inflight;
+  clearTimeout(timer);
+  inflight = (async () => {
+    try {
+      vms = await api.listVms();
+      loaded = true;
+      error = null;
+      expirePending();
+      setStatus(document.hidden ? 'paused' : 'live');
+    } catch (e) {
+      error = e;
+      setStatus('offline');
+    } finally {
+      inflight = null;
+      schedule();
+    }
+    notify();
+  })();
+  return inflight;
+}
+
+function schedule() {
+  clearTimeout(timer);
+  if (!started || document.hidden) return;
+  timer = setTimeout(refreshNow, POLL_MS);
+}
+
+// An action answer (VM_DETAIL) is fresher than the last poll: use it now.
+export function applyVm(vm) {
+  if (!vm || !vm.name) return;
+  const i = vms.findIndex((v) => v.name === vm.name);
+  const summary = {};
+  for (const k of ['name', 'uuid', 'state', 'vcpus', 'memory', 'autostart', 'persistent', 'description', 'tags', 'created_at']) {
+    if (k in vm) summary[k] = vm[k];
+  }
+  if (i >= 0) vms = vms.map((v, j) => (j === i ? { ...v, ...summary } : v));
+  else vms = [...vms, summary].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  expirePending();
+  notify();
+}
+
+export function removeVm(name) {
+  vms = vms.filter((v) => v.name !== name);
+  pending.delete(name);
+  notify();
+}
+
+// Marks an action as in flight for a guest (buttons show a spinner).
+export function setPending(name, info) {
+  if (info) pending.set(name, { ...info, since: Date.now() });
+  else pending.delete(name);
+  notify();
+}
+
+// A request like shutdown or reboot is "done" for the API at once, but the
+// guest takes a while: keep the hint until the state moves or a minute passes.
+function expirePending() {
+  const now = Date.now();
+  for (const [name, p] of pending) {
+    if (p.inflight) continue;
+    const vm = vms.find((v) => v.name === name);
+    if (!vm || vm.state !== p.fromState || now - p.since > 60000) pending.delete(name);
+  }
+}
+
+export function start() {
+  if (started) return;
+  started = true;
+  document.addEventListener('visibilitychange', () => {
+    if (document.hidden) {
+      clearTimeout(timer);
+      setStatus('paused');
+    } else {
+      refreshNow();
+    }
+  });
+  setStatus('connecting');
+  refreshNow();
+}
