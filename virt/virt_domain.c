@@ -212,25 +212,29 @@ gboolean virt_action_from_name(const char *name, VirtAction *out)
     return FALSE;
 }
 
-/* libvirt treats suspend-when-paused and resume-when-running as no-ops;
- * the API reports them as conflicts so scripts learn the real state. */
+/* Checked here rather than left to libvirt: drivers disagree on the error
+ * code (qemu: operation invalid, test: internal error), and libvirt takes
+ * suspend-when-paused and resume-when-running as silent no-ops. */
 static gboolean check_state(virDomainPtr dom, VirtAction action, GError **error)
 {
-    if (action != VIRT_ACTION_SUSPEND && action != VIRT_ACTION_RESUME)
-        return TRUE;
     int state = 0, reason = 0;
     if (virDomainGetState(dom, &state, &reason, 0) < 0) {
         virt_error_from_libvirt(error, "reading VM state");
         return FALSE;
     }
-    int wanted = action == VIRT_ACTION_SUSPEND ? VIR_DOMAIN_RUNNING : VIR_DOMAIN_PAUSED;
-    if (state != wanted) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
-                    "cannot %s a VM that is %s", action_names[action],
-                    virt_domain_state_name(state));
-        return FALSE;
+    gboolean active = state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
+                      state != VIR_DOMAIN_NOSTATE;
+    gboolean ok;
+    switch (action) {
+    case VIRT_ACTION_START:   ok = !active; break;
+    case VIRT_ACTION_SUSPEND: ok = state == VIR_DOMAIN_RUNNING; break;
+    case VIRT_ACTION_RESUME:  ok = state == VIR_DOMAIN_PAUSED; break;
+    default:                  ok = active; break;
     }
-    return TRUE;
+    if (!ok)
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "cannot %s VM '%s': it is %s",
+                    action_names[action], virDomainGetName(dom), virt_domain_state_name(state));
+    return ok;
 }
 
 gboolean virt_domain_act(virDomainPtr dom, VirtAction action, GError **error)
@@ -300,6 +304,30 @@ static GPtrArray *disk_volumes(virConnectPtr conn, virDomainPtr dom, GError **er
     return vols;
 }
 
+/* Undefines with everything libvirt keeps beside the definition (managed
+ * save, snapshot and checkpoint metadata, NVRAM); drivers that reject some
+ * of those flags get asked again with fewer. */
+static gboolean undefine(virDomainPtr dom, GError **error)
+{
+    static const unsigned attempts[] = {
+        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
+            VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM,
+        VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA,
+        0,
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(attempts); i++) {
+        if (virDomainUndefineFlags(dom, attempts[i]) == 0)
+            return TRUE;
+        virErrorPtr e = virGetLastError();
+        gboolean flags_refused = e && (e->code == VIR_ERR_INVALID_ARG ||
+                                       e->code == VIR_ERR_NO_SUPPORT);
+        if (!flags_refused || i + 1 == G_N_ELEMENTS(attempts))
+            break;
+    }
+    virt_error_from_libvirt(error, "undefining VM");
+    return FALSE;
+}
+
 gboolean virt_domain_delete(virConnectPtr conn, virDomainPtr dom, gboolean force,
                             gboolean volumes, GError **error)
 {
@@ -323,12 +351,8 @@ gboolean virt_domain_delete(virConnectPtr conn, virDomainPtr dom, gboolean force
         return FALSE;
     }
     /* A transient VM is gone once it is off. */
-    unsigned flags = VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA |
-                     VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA | VIR_DOMAIN_UNDEFINE_NVRAM;
-    if (persistent && virDomainUndefineFlags(dom, flags) < 0) {
-        virt_error_from_libvirt(error, "undefining VM");
+    if (persistent && !undefine(dom, error))
         return FALSE;
-    }
     for (guint i = 0; vols && i < vols->len; i++) {
         if (virStorageVolDelete(g_ptr_array_index(vols, i), 0) < 0) {
             virt_error_from_libvirt(error, "deleting disk volume");

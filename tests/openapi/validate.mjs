@@ -51,7 +51,7 @@ const ETAG_ROUTES = [
 const ERROR_CODES = [
   "invalid_argument", "unauthorized", "forbidden", "not_found", "method_not_allowed",
   "conflict", "precondition_failed", "payload_too_large", "unsupported_media_type",
-  "unavailable", "internal",
+  "unsupported", "unavailable", "internal",
 ];
 
 // Follows a local "#/..." reference; anything else is a failure of the document.
