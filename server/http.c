@@ -15,6 +15,7 @@ struct HttpServer {
     ApiContext *api;
     char *webui;
     volatile guint64 next_id;   /* atomic */
+    volatile gint in_flight;    /* requests begun and not completed; atomic */
 };
 
 typedef struct {
@@ -163,6 +164,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     HttpServer *srv = cls;
     RequestState *st = *req_cls;
     if (!st) {
+        g_atomic_int_inc(&srv->in_flight);
         st = g_new0(RequestState, 1);
         st->id = __atomic_add_fetch(&srv->next_id, 1, __ATOMIC_RELAXED);
         st->started = g_get_monotonic_time();
@@ -199,12 +201,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return static_serve(conn, srv->webui, url, &st->status);
 }
 
-static void on_completed(void *cls G_GNUC_UNUSED, struct MHD_Connection *conn G_GNUC_UNUSED,
+static void on_completed(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
                          void **req_cls, enum MHD_RequestTerminationCode why)
 {
+    HttpServer *srv = cls;
     RequestState *st = *req_cls;
     if (!st)
         return;
+    g_atomic_int_dec_and_test(&srv->in_flight);
     double ms = (double)(g_get_monotonic_time() - st->started) / 1000.0;
     if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         g_message("req=%" G_GUINT64_FORMAT " %s %s %u %.1fms", st->id, st->method, st->path,
@@ -258,15 +262,15 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
 {
     if (!srv)
         return;
+    /* Stop accepting, wait for requests under way (idle keep-alive
+     * connections do not count), then close everything. */
     MHD_quiesce_daemon(srv->daemon);
     gint64 deadline = g_get_monotonic_time() + (gint64)grace_ms * 1000;
-    while (g_get_monotonic_time() < deadline) {
-        const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!info || info->num_connections == 0)
-            break;
+    while (g_atomic_int_get(&srv->in_flight) > 0 && g_get_monotonic_time() < deadline)
         g_usleep(20 * 1000);
-    }
+    if (g_atomic_int_get(&srv->in_flight) > 0)
+        g_warning("%d request(s) still running after %u ms; closing them",
+                  g_atomic_int_get(&srv->in_flight), grace_ms);
     MHD_stop_daemon(srv->daemon);
     g_free(srv->webui);
     g_free(srv);

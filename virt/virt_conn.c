@@ -186,6 +186,10 @@ void virt_conn_free(VirtConn *vc)
 
 virConnectPtr virt_conn_get(VirtConn *vc, GError **error)
 {
+    if (!vc) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "no libvirt connection configured");
+        return NULL;
+    }
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vc->lock);
     if (!vc->conn || vc->broken) {
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE,
@@ -198,7 +202,7 @@ virConnectPtr virt_conn_get(VirtConn *vc, GError **error)
 
 const char *virt_conn_uri(VirtConn *vc)
 {
-    return vc->uri;
+    return vc ? vc->uri : "";
 }
 
 gboolean virt_conn_is_up(VirtConn *vc)

@@ -69,6 +69,39 @@ static void read_capabilities(virConnectPtr conn, VirtHostInfo *h)
     }
 }
 
+/* Whole-host memory from the memory stats (what /proc/meminfo says); node
+ * info and free-memory calls can report a single NUMA cell instead. */
+static void read_memory(virConnectPtr conn, VirtHostInfo *h, const virNodeInfo *node)
+{
+    h->memory_total_kib = node->memory;
+    h->memory_free_kib = virNodeGetFreeMemory(conn) / 1024;
+    int n = 0;
+    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0) {
+        virResetLastError();
+        return;
+    }
+    g_autofree virNodeMemoryStatsPtr stats = g_new0(virNodeMemoryStats, n);
+    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, stats, &n, 0) < 0) {
+        virResetLastError();
+        return;
+    }
+    unsigned long long total = 0, free_kib = 0, reclaimable = 0;
+    for (int i = 0; i < n; i++) {
+        if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_TOTAL) == 0)
+            total = stats[i].value;
+        else if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_FREE) == 0)
+            free_kib = stats[i].value;
+        else if (strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_BUFFERS) == 0 ||
+                 strcmp(stats[i].field, VIR_NODE_MEMORY_STATS_CACHED) == 0)
+            reclaimable += stats[i].value;
+    }
+    if (total) {
+        h->memory_total_kib = total;
+        /* Page cache is free for guests in practice. */
+        h->memory_free_kib = free_kib + reclaimable;
+    }
+}
+
 VirtHostInfo *virt_host_info(virConnectPtr conn, GError **error)
 {
     virNodeInfo node;
@@ -83,9 +116,7 @@ VirtHostInfo *virt_host_info(virConnectPtr conn, GError **error)
     h->threads = node.threads;
     h->cpus = node.cpus;
     h->mhz = node.mhz;
-    h->memory_total_kib = node.memory;
-    unsigned long long free_bytes = virNodeGetFreeMemory(conn);
-    h->memory_free_kib = free_bytes / 1024;
+    read_memory(conn, h, &node);
     h->hostname = virConnectGetHostname(conn);
     const char *type = virConnectGetType(conn);
     h->hypervisor = g_strdup(type ? type : "unknown");

@@ -86,9 +86,9 @@ LOG=$RESULTS/e2e-vireod.log
     --log-level info 2>"$LOG" &
 VIREOD_PID=$!
 i=0
-until curl -fsS -o /dev/null "$URL/api/host" 2>/dev/null; do
+until curl -fsS --max-time 5 -o /dev/null "$URL/api/host" 2>/dev/null; do
     kill -0 "$VIREOD_PID" 2>/dev/null || { VIREOD_PID=""; cat "$LOG" >&2; fail "vireod exited at start"; }
-    i=$((i + 1)); [ $i -lt 100 ] || fail "vireod does not answer on $URL"; sleep 0.1
+    i=$((i + 1)); [ $i -lt 150 ] || fail "vireod does not answer on $URL"; sleep 0.2
 done
 echo "e2e tier: vireod on $URL, test guest $VM, screenshots in $SHOTS"
 

@@ -209,8 +209,9 @@ describe('Vireo web UI', { concurrency: false }, () => {
       await p.getByTestId('action-start').click();
       const banner = p.getByTestId('error-banner');
       await banner.waitFor();
-      assert.match(await banner.textContent(), /Could not start/);
-      assert.equal(await banner.getAttribute('data-code'), 'conflict');
+      const text = (await banner.textContent()).trim();
+      assert.match(text, /Could not start/);
+      assert.equal(await banner.getAttribute('data-code'), 'conflict', `expected a 409 conflict banner, got: ${text}`);
       await shot('07-error-banner', p);
       await banner.getByTestId('error-dismiss').click();
       await banner.waitFor({ state: 'detached' });
