@@ -4,6 +4,7 @@
 #include "db/db_private.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -12,8 +13,11 @@ G_DEFINE_QUARK(db-error-quark, db_error)
 void db_set_error(GError **error, Db *db, const char *what)
 {
     int rc = sqlite3_extended_errcode(db->handle);
-    DbErrorCode code = ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-                           ? DB_ERROR_BUSY : DB_ERROR_FAILED;
+    DbErrorCode code = DB_ERROR_FAILED;
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        code = DB_ERROR_BUSY;
+    else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        code = DB_ERROR_EXISTS;
     g_set_error(error, DB_ERROR, code, "%s: %s", what, sqlite3_errmsg(db->handle));
 }
 
@@ -26,6 +30,82 @@ gboolean db_exec(Db *db, const char *sql, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+static sqlite3_stmt *prepare_va(Db *db, GError **error, const char *sql, const char *types,
+                                va_list ap)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->handle, sql, -1, &st, NULL) != SQLITE_OK) {
+        db_set_error(error, db, "preparing statement");
+        return NULL;
+    }
+    for (int i = 0; types && types[i]; i++) {
+        int rc;
+        if (types[i] == 't') {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
+        } else {
+            gint64 v = va_arg(ap, gint64);
+            rc = (types[i] == 'I' && v == 0) ? sqlite3_bind_null(st, i + 1)
+                                              : sqlite3_bind_int64(st, i + 1, v);
+        }
+        if (rc != SQLITE_OK) {
+            db_set_error(error, db, "binding parameter");
+            sqlite3_finalize(st);
+            return NULL;
+        }
+    }
+    return st;
+}
+
+sqlite3_stmt *db_prepare(Db *db, GError **error, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    sqlite3_stmt *st = prepare_va(db, error, sql, types, ap);
+    va_end(ap);
+    return st;
+}
+
+gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    g_autoptr(sqlite3_stmt) st = prepare_va(db, error, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return FALSE;
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        db_set_error(error, db, "writing inventory");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+char *db_column_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return g_strdup(t ? (const char *)t : "");
+}
+
+gint64 db_now(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+gboolean db_begin(Db *db, GError **error)
+{
+    return db_exec(db, "BEGIN IMMEDIATE", error);
+}
+
+gboolean db_finish(Db *db, gboolean ok, GError **error)
+{
+    if (ok && db_exec(db, "COMMIT", error))
+        return TRUE;
+    db_exec(db, "ROLLBACK", NULL);
+    return FALSE;
 }
 
 static gboolean ensure_parent_dir(const char *path, GError **error)

@@ -12,6 +12,7 @@ typedef enum {
     DB_ERROR_FAILED,
     DB_ERROR_BUSY,       /* locked past the busy timeout */
     DB_ERROR_TOO_NEW,    /* the file was written by a newer Vireo */
+    DB_ERROR_EXISTS,     /* a unique name is taken */
 } DbErrorCode;
 
 typedef struct Db Db;

@@ -12,5 +12,19 @@ struct Db {
 void db_set_error(GError **error, Db *db, const char *what);
 /* Runs SQL with no results; FALSE and `error` set on failure. */
 gboolean db_exec(Db *db, const char *sql, GError **error);
+/* Prepares `sql` and binds its parameters from `types`, one letter each:
+ * 't' text (const char *, NULL binds NULL), 'i' integer (gint64), 'I' an
+ * optional integer (gint64, 0 binds NULL). NULL with `error` on failure. */
+sqlite3_stmt *db_prepare(Db *db, GError **error, const char *sql, const char *types, ...);
+/* Prepares, binds and steps a statement that returns no rows. */
+gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...);
+/* Column helpers that never return NULL for text. */
+char *db_column_text(sqlite3_stmt *st, int col);
+gint64 db_now(void);
+/* BEGIN IMMEDIATE ... COMMIT or ROLLBACK, for units of several statements. */
+gboolean db_begin(Db *db, GError **error);
+gboolean db_finish(Db *db, gboolean ok, GError **error);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(sqlite3_stmt, sqlite3_finalize)
+
 /* Runs the migrations that the file has not seen yet. */
 gboolean db_migrate(Db *db, GError **error);

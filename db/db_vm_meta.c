@@ -102,94 +102,50 @@ GHashTable *db_vm_meta_all(Db *db, GError **error)
     return load(db, NULL, error);
 }
 
-/* Runs one statement with text/int64 parameters bound in order. */
-static gboolean run(Db *db, const char *sql, GError **error, int n, const char *const *texts,
-                    const int64_t *ints)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db->handle, sql, -1, &st, NULL) != SQLITE_OK) {
-        db_set_error(error, db, "preparing statement");
-        return FALSE;
-    }
-    for (int i = 0; i < n; i++) {
-        if (texts && texts[i])
-            sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_STATIC);
-        else if (ints)
-            sqlite3_bind_int64(st, i + 1, ints[i]);
-    }
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        db_set_error(error, db, "writing VM metadata");
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static gboolean ensure_row(Db *db, const char *uuid, int64_t now, GError **error)
 {
-    const char *texts[] = {uuid, NULL};
-    const int64_t ints[] = {0, now};
-    return run(db, "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
-                   "VALUES (?1, ?2, ?2)", error, 2, texts, ints);
-}
-
-/* Ends a unit begun with BEGIN IMMEDIATE: commit when ok, else roll back. */
-static gboolean finish(Db *db, gboolean ok, GError **error)
-{
-    if (ok && db_exec(db, "COMMIT", error))
-        return TRUE;
-    db_exec(db, "ROLLBACK", NULL);
-    return FALSE;
+    return db_run(db, error, "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
+                             "VALUES (?1, ?2, ?2)", "ti", uuid, (gint64)now);
 }
 
 gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
                            const char *const *tags, GError **error)
 {
-    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+    gint64 now = db_now();
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
-    if (!db_exec(db, "BEGIN IMMEDIATE", error))
+    if (!db_begin(db, error))
         return FALSE;
-    gboolean ok = ensure_row(db, uuid, now, error);
-    if (ok) {
-        const char *texts[] = {NULL, uuid};
-        const int64_t ints[] = {now, 0};
-        ok = run(db, "UPDATE vm_meta SET updated_at = ?1 WHERE uuid = ?2", error, 2, texts, ints);
-    }
-    if (ok && description) {
-        const char *texts[] = {description, uuid};
-        ok = run(db, "UPDATE vm_meta SET description = ?1 WHERE uuid = ?2", error, 2, texts, NULL);
-    }
+    gboolean ok = ensure_row(db, uuid, now, error) &&
+                  db_run(db, error, "UPDATE vm_meta SET updated_at = ?1 WHERE uuid = ?2", "it",
+                         now, uuid);
+    if (ok && description)
+        ok = db_run(db, error, "UPDATE vm_meta SET description = ?1 WHERE uuid = ?2", "tt",
+                    description, uuid);
     if (ok && tags) {
-        const char *texts[] = {uuid};
-        ok = run(db, "DELETE FROM vm_tags WHERE uuid = ?1", error, 1, texts, NULL);
-        for (int i = 0; ok && tags[i]; i++) {
-            const char *t[] = {uuid, NULL, tags[i]};
-            const int64_t ints[] = {0, i, 0};
-            ok = run(db, "INSERT OR IGNORE INTO vm_tags (uuid, position, tag) VALUES (?1, ?2, ?3)",
-                     error, 3, t, ints);
-        }
+        ok = db_run(db, error, "DELETE FROM vm_tags WHERE uuid = ?1", "t", uuid);
+        for (gint64 i = 0; ok && tags[i]; i++)
+            ok = db_run(db, error, "INSERT OR IGNORE INTO vm_tags (uuid, position, tag) "
+                                   "VALUES (?1, ?2, ?3)", "tit", uuid, i, tags[i]);
     }
-    return finish(db, ok, error);
+    return db_finish(db, ok, error);
 }
 
 gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error)
 {
-    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+    gint64 now = db_now();
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
-    if (!db_exec(db, "BEGIN IMMEDIATE", error))
+    if (!db_begin(db, error))
         return FALSE;
     gboolean ok = TRUE;
     for (int i = 0; ok && uuids[i]; i++)
         ok = ensure_row(db, uuids[i], now, error);
-    return finish(db, ok, error);
+    return db_finish(db, ok, error);
 }
 
 gboolean db_vm_meta_delete(Db *db, const char *uuid, GError **error)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
-    const char *texts[] = {uuid};
-    return run(db, "DELETE FROM vm_meta WHERE uuid = ?1", error, 1, texts, NULL);
+    return db_run(db, error, "DELETE FROM vm_meta WHERE uuid = ?1", "t", uuid);
 }
 
 int db_vm_meta_prune(Db *db, const char *const *alive, int64_t not_after, GError **error)
