@@ -148,17 +148,30 @@ char *api_etag(json_t *value)
     return g_strdup_printf("\"%.24s\"", sum);
 }
 
-gboolean api_etag_matches(const char *header, const char *etag)
+static gboolean etag_list_matches(const char *header, const char *etag, gboolean strong)
 {
     g_auto(GStrv) tags = g_strsplit(header, ",", -1);
     for (char **t = tags; *t; t++) {
         const char *tag = g_strstrip(*t);
-        if (g_str_has_prefix(tag, "W/"))
+        if (g_str_has_prefix(tag, "W/")) {
+            if (strong)
+                continue;
             tag += 2;
+        }
         if (strcmp(tag, "*") == 0 || strcmp(tag, etag) == 0)
             return TRUE;
     }
     return FALSE;
+}
+
+gboolean api_etag_matches(const char *header, const char *etag)
+{
+    return etag_list_matches(header, etag, FALSE);
+}
+
+gboolean api_etag_matches_strong(const char *header, const char *etag)
+{
+    return etag_list_matches(header, etag, TRUE);
 }
 
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp)

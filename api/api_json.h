@@ -24,8 +24,12 @@ const char *api_query_get(const ApiRequest *req, const char *name);
 
 /* Strong ETag of a JSON value: a hash of its canonical form, quoted. */
 char *api_etag(json_t *value);
-/* TRUE when an If-Match / If-None-Match header value names `etag` (or *). */
+/* TRUE when an If-None-Match value names `etag` or "*" (weak comparison:
+ * W/ prefixes are ignored, RFC 9110 13.1.2). */
 gboolean api_etag_matches(const char *header, const char *etag);
+/* TRUE when an If-Match value names `etag` or "*" (strong comparison: a
+ * weak tag never matches, RFC 9110 13.1.1). */
+gboolean api_etag_matches_strong(const char *header, const char *etag);
 /* For successful GETs: adds the ETag and turns a matching If-None-Match
  * into 304. */
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp);

@@ -175,7 +175,7 @@ static gboolean check_if_match(const ApiRequest *req, json_t *current, GError **
     if (!req->if_match)
         return TRUE;
     g_autofree char *etag = api_etag(current);
-    if (api_etag_matches(req->if_match, etag))
+    if (api_etag_matches_strong(req->if_match, etag))
         return TRUE;
     g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,
                 "the VM changed since it was read (ETag is now %s); reload and retry", etag);

@@ -220,6 +220,27 @@ static void on_completed(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
     *req_cls = NULL;
 }
 
+/* Percent-decoding as libmicrohttpd does, except that %00 stays as it is:
+ * a decoded NUL would silently cut paths short ("/index.html%00.js"). */
+static size_t unescape_keeping_nul(void *cls G_GNUC_UNUSED, struct MHD_Connection *c G_GNUC_UNUSED,
+                                   char *s)
+{
+    char *out = s;
+    for (const char *in = s; *in; in++) {
+        if (in[0] == '%' && g_ascii_isxdigit(in[1]) && g_ascii_isxdigit(in[2])) {
+            int v = g_ascii_xdigit_value(in[1]) * 16 + g_ascii_xdigit_value(in[2]);
+            if (v != 0) {
+                *out++ = (char)v;
+                in += 2;
+                continue;
+            }
+        }
+        *out++ = *in;
+    }
+    *out = '\0';
+    return (size_t)(out - s);
+}
+
 static void mhd_log(void *cls G_GNUC_UNUSED, const char *fmt, va_list ap)
 {
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
@@ -247,6 +268,7 @@ HttpServer *http_server_start(ApiContext *api, const char *listen, const char *w
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
         MHD_OPTION_END);
     if (!srv->daemon) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

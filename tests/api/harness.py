@@ -2,6 +2,7 @@
 (qemu:///system) and gives the tests an HTTP client, virsh helpers and
 clean-up of every domain and pool they create. Standard library only."""
 
+import atexit
 import http.client
 import json
 import os
@@ -141,6 +142,17 @@ def daemon():
         d.start()
         _daemon = d
     return _daemon
+
+
+def _at_exit():
+    # When a test module runs on its own (python3 -m unittest test_vms), the
+    # runner's clean-up does not happen: stop the daemon and remove our VMs.
+    if _daemon is not None:
+        stop_daemon()
+        sweep()
+
+
+atexit.register(_at_exit)
 
 
 def stop_daemon():
@@ -374,6 +386,33 @@ def sweep():
                 virsh("pool-undefine", p, check=False)
     except Exception:
         pass
+
+
+def sweep_stale():
+    """Removes domains and pools left by earlier runs that died (vireo-t-PID-
+    whose PID no longer exists)."""
+    pat = re.compile(r"^vireo-t-(\d+)-")
+    try:
+        names = virsh("list", "--all", "--name", check=False).split()
+        pools = virsh("pool-list", "--all", "--name", check=False).split()
+    except Exception:
+        return
+    for n in names:
+        m = pat.match(n)
+        if m and int(m.group(1)) != os.getpid() and not os.path.exists("/proc/" + m.group(1)):
+            log("removing stale domain %s" % n)
+            remove_domain(n)
+    for p in pools:
+        m = pat.match(p)
+        if m and int(m.group(1)) != os.getpid() and not os.path.exists("/proc/" + m.group(1)):
+            log("removing stale pool %s" % p)
+            virsh("pool-destroy", p, check=False)
+            virsh("pool-undefine", p, check=False)
+    images = "/var/lib/libvirt/images"
+    for d in os.listdir(images) if os.path.isdir(images) else ():
+        m = pat.match(d)
+        if m and int(m.group(1)) != os.getpid() and not os.path.exists("/proc/" + m.group(1)):
+            shutil.rmtree(os.path.join(images, d), ignore_errors=True)
 
 
 def libvirtd_running():

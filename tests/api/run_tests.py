@@ -43,6 +43,7 @@ def main(argv):
     total = suite.countTestCases()
 
     t0 = time.monotonic()
+    harness.sweep_stale()
     try:
         harness.daemon()
     except Exception as e:

@@ -87,6 +87,40 @@ class PatchTest(harness.ApiTestCase):
         self.assertStatus(r, 200)
         self.assertEqual(r.json()["description"], "four")
 
+    def test_if_match_weak_etag_never_matches(self):
+        # If-Match uses the strong comparison (RFC 9110 13.1.1): W/"x" is stale.
+        etag = self.etag()
+        r = self.api.patch(self.path, {"description": "weak"}, headers={"If-Match": "W/" + etag})
+        self.assertError(r, 412)
+        self.assertEqual(self.vm(self.name)["description"], "")
+
+    def test_if_match_list_and_star(self):
+        etag = self.etag()
+        r = self.api.patch(self.path, {"description": "listed"},
+                           headers={"If-Match": '"nope", %s' % etag})
+        self.assertStatus(r, 200)
+        r = self.api.patch(self.path, {"description": "star"}, headers={"If-Match": "*"})
+        self.assertStatus(r, 200)
+
+    def test_if_match_race(self):
+        # Two admins with the same ETag: exactly one edit wins.
+        import threading
+        etag = self.etag()
+        statuses = []
+        lock = threading.Lock()
+
+        def edit(i):
+            r = harness.client().patch(self.path, {"description": "race %d" % i},
+                                       headers={"If-Match": etag})
+            with lock:
+                statuses.append(r.status)
+        threads = [threading.Thread(target=edit, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(statuses), [200] + [412] * 7, statuses)
+
     def test_invalid_bodies(self):
         cases = [
             ("unknown member", {"descripton": "typo"}),

@@ -13,8 +13,8 @@ OUT=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
 MARKER=VIREO-GUEST-READY
 SELF=$(readlink -f "$0")
 
-if [ "${1:-}" != "--force" ] && [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/initrd.img" ] &&
-   [ "$OUT/vmlinuz" -nt "$SELF" ] && [ "$OUT/initrd.img" -nt "$SELF" ]; then
+newer() { [ -s "$1" ] && [ -n "$(find "$1" -newer "$SELF" 2>/dev/null)" ]; }
+if [ "${1:-}" != "--force" ] && newer "$OUT/vmlinuz" && newer "$OUT/initrd.img"; then
     echo "build-guest: up to date in $OUT"
     exit 0
 fi

@@ -94,6 +94,10 @@ static void test_etags(void **state)
     assert_true(api_etag_matches(list, ea));
     assert_true(api_etag_matches("*", ea));
     assert_false(api_etag_matches("\"nope\"", ea));
+    g_autofree char *weak = g_strdup_printf("W/%s", ea);
+    assert_false(api_etag_matches_strong(weak, ea));
+    assert_true(api_etag_matches_strong(ea, ea));
+    assert_true(api_etag_matches_strong("*", ea));
 }
 
 int main(void)
