@@ -8,7 +8,7 @@ CONNECT  ?= qemu:///system
 DB       ?= /var/lib/vireo/vireo.db
 VERSION  := 0.1.0
 
-PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0
+PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 libsodium gnutls
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -18,7 +18,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRCS := $(wildcard virt/*.c db/*.c api/*.c) \
-            server/config.c server/log.c server/http.c server/http_headers.c server/static_files.c
+            server/config.c server/log.c server/http.c server/http_headers.c server/static_files.c server/tls.c
 DAEMON_SRCS := server/main.c
 
 BUILD    := build

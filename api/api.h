@@ -13,11 +13,44 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 #define API_MAX_PARAMS 4
 #define API_MAX_BODY (1024 * 1024)
 
+typedef struct LoginThrottle LoginThrottle;
+
 typedef struct {
     VirtConn *virt;
     Db *db;
     GMutex edit_lock;   /* serializes read-check-write edits (If-Match) */
+    LoginThrottle *throttle;
+    gboolean tls;                 /* served over HTTPS: Secure cookies, HSTS */
+    gint64 session_idle_s;        /* a session unused this long ends */
+    gint64 session_max_s;         /* and none lives longer than this */
+    gint64 audit_retention_s;     /* audit entries older than this are pruned */
 } ApiContext;
+
+typedef enum {
+    API_ROLE_NONE,
+    API_ROLE_VIEWER,
+    API_ROLE_OPERATOR,
+    API_ROLE_ADMIN,
+} ApiRole;
+
+/* Who is asking, once the gate has let a request through. */
+typedef struct {
+    gint64 user_id;
+    char *username;
+    ApiRole role;
+    char *session_hash;   /* set when authenticated by session cookie */
+    gint64 token_id;      /* set when authenticated by API token */
+} ApiAuth;
+
+/* What a route needs; the gate checks it before the handler runs. */
+typedef enum {
+    API_PERM_PUBLIC,      /* no credentials: login, the API description */
+    API_PERM_USER,        /* any logged-in user */
+    API_PERM_VM_READ,     /* see the VM in {vm}: admin, or its owner/grantee */
+    API_PERM_VM_OPERATE,  /* act on the VM in {vm}: admin, or operator owner/grantee */
+    API_PERM_VM_CREATE,   /* operators and admins */
+    API_PERM_ADMIN,
+} ApiPerm;
 
 typedef struct {
     const char *method;
@@ -29,9 +62,17 @@ typedef struct {
     const char *body;
     gsize body_len;
     guint64 id;                /* request id, for logs */
+    const char *cookie;        /* the session cookie's value, if sent */
+    const char *authorization; /* Authorization header */
+    const char *origin;        /* Origin header */
+    const char *host;          /* Host header */
+    const char *csrf_header;   /* X-Vireo-CSRF header */
+    const char *address;       /* client address, for audit and throttling */
+    const char *user_agent;
     /* filled by the router */
     const char *params[API_MAX_PARAMS];
     const char *route_arg;
+    ApiAuth *auth;             /* set by the gate for non-public routes */
 } ApiRequest;
 
 typedef struct {
@@ -40,6 +81,8 @@ typedef struct {
     GBytes *raw;               /* or a raw answer with raw_type */
     const char *raw_type;
     GPtrArray *headers;        /* name, value, name, value ... (owned strings) */
+    char *audit_user;          /* for the audit log: the user a login tried */
+    char *audit_detail;        /* for the audit log: what else to record */
 } ApiResponse;
 
 void api_response_init(ApiResponse *resp);
@@ -55,6 +98,7 @@ typedef struct {
     const char *method;
     const char *pattern;   /* "/api/vms/{vm}": {x} matches one path segment */
     ApiHandler handler;
+    ApiPerm perm;
     const char *arg;       /* handler-specific, e.g. the action name */
 } ApiRoute;
 

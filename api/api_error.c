@@ -21,6 +21,7 @@ static const ErrorKind api_kinds[] = {
     [API_ERROR_PRECONDITION_FAILED] = {412, "precondition_failed"},
     [API_ERROR_PAYLOAD_TOO_LARGE] = {413, "payload_too_large"},
     [API_ERROR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type"},
+    [API_ERROR_TOO_MANY_REQUESTS] = {429, "too_many_requests"},
     [API_ERROR_UNSUPPORTED] = {501, "unsupported"},
     [API_ERROR_UNAVAILABLE] = {503, "unavailable"},
 };
@@ -43,7 +44,11 @@ static ApiErrorCode from_virt(int code)
 
 static ApiErrorCode from_db(int code)
 {
-    return code == DB_ERROR_BUSY ? API_ERROR_UNAVAILABLE : API_ERROR_INTERNAL;
+    switch ((DbErrorCode)code) {
+    case DB_ERROR_BUSY:   return API_ERROR_UNAVAILABLE;
+    case DB_ERROR_EXISTS: return API_ERROR_CONFLICT;
+    default:              return API_ERROR_INTERNAL;
+    }
 }
 
 static const ErrorKind *kind_of(const GError *error)

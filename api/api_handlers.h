@@ -2,10 +2,30 @@
 #pragma once
 #include "api/api.h"
 
-void api_host_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
-void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
-void api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
-void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
-void api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
-void api_vm_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
-void api_openapi_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
+#define API_HANDLER(name) void name(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+
+API_HANDLER(api_openapi_get);
+API_HANDLER(api_host_get);
+API_HANDLER(api_vms_list);
+API_HANDLER(api_vm_get);
+API_HANDLER(api_vm_patch);
+API_HANDLER(api_vm_delete);
+API_HANDLER(api_vm_action);
+API_HANDLER(api_session_login);
+API_HANDLER(api_session_get);
+API_HANDLER(api_session_logout);
+API_HANDLER(api_session_password);
+API_HANDLER(api_sessions_list);
+API_HANDLER(api_sessions_revoke);
+API_HANDLER(api_tokens_list);
+API_HANDLER(api_tokens_create);
+API_HANDLER(api_tokens_revoke);
+API_HANDLER(api_users_list);
+API_HANDLER(api_users_create);
+API_HANDLER(api_users_get);
+API_HANDLER(api_users_patch);
+API_HANDLER(api_users_delete);
+API_HANDLER(api_grants_list);
+API_HANDLER(api_grants_add);
+API_HANDLER(api_grants_remove);
+API_HANDLER(api_audit_list);

@@ -1,5 +1,7 @@
 /* A small thread that prunes metadata of vanished VMs when kicked. */
 #include "api/api_meta_sync.h"
+#include "db/db_audit.h"
+#include "db/db_auth.h"
 #include "virt/virt_domain.h"
 
 #define SAFETY_INTERVAL_US (600 * G_USEC_PER_SEC)
@@ -24,6 +26,19 @@ int api_meta_sync_run(ApiContext *ctx, GError **error)
     return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
 }
 
+/* Expired sessions and old audit entries go with the same rhythm. */
+static void api_housekeeping(ApiContext *ctx)
+{
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    g_autoptr(GError) error = NULL;
+    if (ctx->session_idle_s &&
+        db_session_expire(ctx->db, now - ctx->session_idle_s, now - ctx->session_max_s, &error) < 0)
+        g_warning("expiring sessions: %s", error->message);
+    g_clear_error(&error);
+    if (ctx->audit_retention_s && db_audit_prune(ctx->db, now - ctx->audit_retention_s, &error) < 0)
+        g_warning("pruning audit log: %s", error->message);
+}
+
 static gpointer loop(gpointer data)
 {
     ApiMetaSync *sync = data;
@@ -38,6 +53,7 @@ static gpointer loop(gpointer data)
         sync->kicked = FALSE;
         g_mutex_unlock(&sync->lock);
         g_autoptr(GError) error = NULL;
+        api_housekeeping(sync->ctx);
         int removed = api_meta_sync_run(sync->ctx, &error);
         if (removed > 0)
             g_message("pruned metadata of %d VM(s) no longer in libvirt", removed);

@@ -18,6 +18,8 @@ void api_response_clear(ApiResponse *resp)
         g_bytes_unref(resp->raw);
     if (resp->headers)
         g_ptr_array_unref(resp->headers);
+    g_free(resp->audit_user);
+    g_free(resp->audit_detail);
     memset(resp, 0, sizeof(*resp));
 }
 

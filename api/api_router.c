@@ -2,7 +2,9 @@
  * the checks every route shares: method allowed, body is a JSON object. */
 #include "api/api.h"
 #include "api/api_error.h"
+#include "api/api_gate.h"
 #include "api/api_json.h"
+#include "db/db_audit.h"
 
 #include <string.h>
 
@@ -91,9 +93,31 @@ static gboolean body_is_json(const ApiRequest *req)
     return strcmp(type, "application/json") == 0;
 }
 
-void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
+/* Every request that may change something is recorded, refused or not;
+ * reads are not. Bodies never are: they may hold passwords. */
+static void audit(ApiContext *ctx, const ApiRequest *req, const ApiResponse *resp)
 {
-    g_auto(GStrv) segs = split_path(req->path);
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 || !ctx->db)
+        return;
+    const char *code = NULL;
+    if (resp->status >= 400 && resp->body)
+        code = json_string_value(json_object_get(json_object_get(resp->body, "error"), "code"));
+    DbAuditEntry e = {
+        .username = req->auth ? req->auth->username : resp->audit_user,
+        .address = (char *)req->address,
+        .method = (char *)req->method,
+        .path = (char *)req->path,
+        .target = (char *)req->params[0],
+        .status = (int)resp->status,
+        .detail = resp->audit_detail ? resp->audit_detail : (char *)code,
+    };
+    g_autoptr(GError) error = NULL;
+    if (!db_audit_add(ctx->db, &e, &error))
+        g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id, error->message);
+}
+
+static void route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *resp, GStrv segs)
+{
     g_autoptr(GString) allow = g_string_new(NULL);
     const ApiRoute *route = match_segments(req->method, segs, req, allow);
     if (!route) {
@@ -112,6 +136,8 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
                           "request body is larger than %d bytes", API_MAX_BODY);
         return;
     }
+    if (!api_gate(ctx, route, req, resp))
+        return;
     if (req->body_len > 0 && !body_is_json(req)) {
         api_response_fail(resp, API_ERROR_UNSUPPORTED_MEDIA_TYPE,
                           "request body must be application/json");
@@ -120,4 +146,13 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
     req->route_arg = route->arg;
     route->handler(ctx, req, resp);
     api_json_finish_get(req, resp);
+}
+
+void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
+{
+    g_auto(GStrv) segs = split_path(req->path);
+    route_request(ctx, req, resp, segs);
+    audit(ctx, req, resp);
+    api_auth_free(req->auth);
+    req->auth = NULL;
 }

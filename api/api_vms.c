@@ -1,6 +1,7 @@
 /* /api/vms: the VM list, one VM's detail, edits, deletion and lifecycle
  * actions. libvirt is the truth about VMs; the inventory adds metadata. */
 #include "api/api_error.h"
+#include "api/api_gate.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
 #include "api/api_vm_json.h"
@@ -113,7 +114,9 @@ void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(GPtrArray) doms = conn ? virt_domain_list(conn, &error) : NULL;
     g_autoptr(GHashTable) meta = doms ? load_meta(ctx, doms, &error) : NULL;
-    if (!meta) {
+    /* NULL for admins, who see every VM. */
+    g_autoptr(GHashTable) visible = meta && req->auth ? api_visible_vms(ctx, req->auth, &error) : NULL;
+    if (!meta || error) {
         api_response_error(resp, error);
         return;
     }
@@ -122,6 +125,8 @@ void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     gboolean more = FALSE;
     for (guint i = 0; i < doms->len; i++) {
         const VirtDomainSummary *s = g_ptr_array_index(doms, i);
+        if (visible && !g_hash_table_contains(visible, s->uuid))
+            continue;
         if (q.after && strcmp(s->name, q.after) <= 0)
             continue;
         if (q.states && !g_hash_table_contains(q.states, GINT_TO_POINTER(s->state)))

@@ -84,6 +84,21 @@ gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...)
     return TRUE;
 }
 
+gint64 db_insert(Db *db, GError **error, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    g_autoptr(sqlite3_stmt) st = prepare_va(db, error, sql, types, ap);
+    va_end(ap);
+    if (!st)
+        return 0;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        db_set_error(error, db, "writing inventory");
+        return 0;
+    }
+    return sqlite3_column_int64(st, 0);
+}
+
 char *db_column_text(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);

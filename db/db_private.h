@@ -18,6 +18,8 @@ gboolean db_exec(Db *db, const char *sql, GError **error);
 sqlite3_stmt *db_prepare(Db *db, GError **error, const char *sql, const char *types, ...);
 /* Prepares, binds and steps a statement that returns no rows. */
 gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...);
+/* Runs an INSERT ... RETURNING id and answers that id (0 on error). */
+gint64 db_insert(Db *db, GError **error, const char *sql, const char *types, ...);
 /* Column helpers that never return NULL for text. */
 char *db_column_text(sqlite3_stmt *st, int col);
 gint64 db_now(void);

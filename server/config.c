@@ -22,6 +22,9 @@ void config_init_defaults(Config *cfg)
     cfg->webui = g_strdup(VIREO_WEBUI_DIR);
     cfg->log_level = g_strdup("info");
     cfg->threads = 4;
+    cfg->session_idle_min = 30;
+    cfg->session_max_hours = 12;
+    cfg->audit_retention_days = 90;
 }
 
 void config_clear(Config *cfg)
@@ -31,11 +34,28 @@ void config_clear(Config *cfg)
     g_free(cfg->db);
     g_free(cfg->webui);
     g_free(cfg->log_level);
+    g_free(cfg->init_admin_password_file);
+    g_free(cfg->tls_cert);
+    g_free(cfg->tls_key);
     memset(cfg, 0, sizeof(*cfg));
+}
+
+static gboolean set_number(unsigned *slot, const char *key, const char *value, guint64 max,
+                           GError **error)
+{
+    guint64 n;
+    if (!g_ascii_string_to_unsigned(value, 10, 1, max, &n, NULL)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "%s must be a whole number from 1 to %" G_GUINT64_FORMAT, key, max);
+        return FALSE;
+    }
+    *slot = (unsigned)n;
+    return TRUE;
 }
 
 static gboolean set_key(Config *cfg, const char *key, const char *value, GError **error)
 {
+    static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
     char **slot = NULL;
     if (strcmp(key, "listen") == 0)
         slot = &cfg->listen;
@@ -45,23 +65,35 @@ static gboolean set_key(Config *cfg, const char *key, const char *value, GError 
         slot = &cfg->db;
     else if (strcmp(key, "webui") == 0)
         slot = &cfg->webui;
+    else if (strcmp(key, "init-admin-password-file") == 0)
+        slot = &cfg->init_admin_password_file;
+    else if (strcmp(key, "tls-cert") == 0)
+        slot = &cfg->tls_cert;
+    else if (strcmp(key, "tls-key") == 0)
+        slot = &cfg->tls_key;
     else if (strcmp(key, "log-level") == 0) {
-        static const char *const levels[] = {"debug", "info", "warn", "error", NULL};
         if (!g_strv_contains(levels, value)) {
             g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                         "log-level must be debug, info, warn or error");
             return FALSE;
         }
         slot = &cfg->log_level;
-    } else if (strcmp(key, "threads") == 0) {
-        guint64 n;
-        if (!g_ascii_string_to_unsigned(value, 10, 1, 256, &n, NULL)) {
+    } else if (strcmp(key, "tls-generate") == 0) {
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
             g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                        "threads must be a number from 1 to 256");
+                        "tls-generate must be true or false");
             return FALSE;
         }
-        cfg->threads = (unsigned)n;
+        cfg->tls_generate = strcmp(value, "true") == 0;
         return TRUE;
+    } else if (strcmp(key, "threads") == 0) {
+        return set_number(&cfg->threads, key, value, 256, error);
+    } else if (strcmp(key, "session-idle-minutes") == 0) {
+        return set_number(&cfg->session_idle_min, key, value, 7 * 24 * 60, error);
+    } else if (strcmp(key, "session-max-hours") == 0) {
+        return set_number(&cfg->session_max_hours, key, value, 24 * 90, error);
+    } else if (strcmp(key, "audit-retention-days") == 0) {
+        return set_number(&cfg->audit_retention_days, key, value, 3650, error);
     } else {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
                     "unknown setting '%s'", key);
@@ -112,6 +144,16 @@ static void usage(FILE *out)
             "  --config FILE        settings file: 'key = value' lines, same keys\n"
             "  --log-level LEVEL    debug, info, warn or error (default info)\n"
             "  --threads N          HTTP worker threads (default 4)\n"
+            "  --init-admin-password-file FILE\n"
+            "                       first start: the password of the 'admin' user\n"
+            "                       (otherwise a random one is logged once and saved\n"
+            "                       beside the database)\n"
+            "  --tls-cert FILE      PEM certificate: serve HTTPS (with --tls-key)\n"
+            "  --tls-key FILE       PEM private key\n"
+            "  --tls-generate BOOL  make a self-signed pair when the files are missing\n"
+            "  --session-idle-minutes N   end sessions idle this long (default 30)\n"
+            "  --session-max-hours N      end sessions this old (default 12)\n"
+            "  --audit-retention-days N   keep the audit log this long (default 90)\n"
             "  --help               show this help\n"
             "  --version            show the version\n",
             VIREO_WEBUI_DIR);
@@ -120,19 +162,27 @@ static void usage(FILE *out)
 gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now,
                           GError **error)
 {
+    /* Every long option but these three is a setting of the same name. */
     static const struct option opts[] = {
-        {"listen", required_argument, NULL, 'l'}, {"connect", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'd'},     {"webui", required_argument, NULL, 'w'},
-        {"config", required_argument, NULL, 'f'}, {"log-level", required_argument, NULL, 'L'},
-        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+        {"listen", required_argument, NULL, 's'}, {"connect", required_argument, NULL, 's'},
+        {"db", required_argument, NULL, 's'}, {"webui", required_argument, NULL, 's'},
+        {"log-level", required_argument, NULL, 's'}, {"threads", required_argument, NULL, 's'},
+        {"init-admin-password-file", required_argument, NULL, 's'},
+        {"tls-cert", required_argument, NULL, 's'}, {"tls-key", required_argument, NULL, 's'},
+        {"tls-generate", required_argument, NULL, 's'},
+        {"session-idle-minutes", required_argument, NULL, 's'},
+        {"session-max-hours", required_argument, NULL, 's'},
+        {"audit-retention-days", required_argument, NULL, 's'},
+        {"config", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
     };
+    int opt_index = 0;
     *exit_now = FALSE;
     /* First pass: only --config, so that the command line wins over it. */
     opterr = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, &opt_index)) != -1) {
         if (c != 'f')
             continue;
         g_autofree char *text = NULL;
@@ -144,15 +194,10 @@ gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now
     }
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "", opts, &opt_index)) != -1) {
         const char *key = NULL;
         switch (c) {
-        case 'l': key = "listen"; break;
-        case 'c': key = "connect"; break;
-        case 'd': key = "db"; break;
-        case 'w': key = "webui"; break;
-        case 'L': key = "log-level"; break;
-        case 't': key = "threads"; break;
+        case 's': key = opts[opt_index].name; break;
         case 'f': continue;
         case 'h': usage(stdout); *exit_now = TRUE; return TRUE;
         case 'V': printf("vireod %s\n", VIREO_VERSION); *exit_now = TRUE; return TRUE;

@@ -10,6 +10,13 @@ typedef struct {
     char *webui;
     char *log_level;   /* debug, info, warn, error */
     unsigned threads;  /* HTTP worker threads */
+    char *init_admin_password_file;  /* first start: the admin's password */
+    char *tls_cert;    /* PEM certificate; with tls_key, serve HTTPS */
+    char *tls_key;
+    gboolean tls_generate;   /* make a self-signed pair when the files are missing */
+    unsigned session_idle_min;
+    unsigned session_max_hours;
+    unsigned audit_retention_days;
 } Config;
 
 void config_init_defaults(Config *cfg);

@@ -2,6 +2,7 @@
  * the API/static split, answer headers and one log line per request. */
 #include "server/http.h"
 #include "api/api_error.h"
+#include "api/api_gate.h"
 #include "server/http_headers.h"
 #include "server/static_files.h"
 
@@ -14,6 +15,7 @@ struct HttpServer {
     struct MHD_Daemon *daemon;
     ApiContext *api;
     char *webui;
+    gboolean tls;
     volatile guint64 next_id;   /* atomic */
     volatile gint in_flight;    /* requests begun and not completed; atomic */
 };
@@ -26,6 +28,7 @@ typedef struct {
     unsigned status;
     char *method;
     char *path;
+    char address[64];
 } RequestState;
 
 static void request_state_free(RequestState *st)
@@ -82,7 +85,8 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind G_GNUC_U
     return MHD_YES;
 }
 
-static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp, gboolean head)
+static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp, gboolean head,
+                                 gboolean tls)
 {
     struct MHD_Response *r;
     if (resp->body && !head) {
@@ -104,7 +108,7 @@ static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp,
         MHD_add_response_header(r, g_ptr_array_index(resp->headers, i),
                                 g_ptr_array_index(resp->headers, i + 1));
     MHD_add_response_header(r, "Cache-Control", "no-cache");
-    http_add_security_headers(r, FALSE);
+    http_add_security_headers(r, FALSE, tls);
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -122,6 +126,13 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
         .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
         .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+        .cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
+        .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
+        .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
+        .host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host"),
+        .csrf_header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, API_CSRF_HEADER),
+        .user_agent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "User-Agent"),
+        .address = st->address,
         .body = st->body ? (const char *)st->body->data : NULL,
         .body_len = st->body ? st->body->len : 0,
         .id = st->id,
@@ -134,21 +145,36 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
     else
         api_dispatch(srv->api, &req, &resp);
     st->status = resp.status;
-    enum MHD_Result ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0);
+    enum MHD_Result ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0, srv->tls);
     api_response_clear(&resp);
     return ret;
 }
 
-static enum MHD_Result refuse_method(struct MHD_Connection *conn, RequestState *st)
+static enum MHD_Result refuse_method(HttpServer *srv, struct MHD_Connection *conn,
+                                     RequestState *st)
 {
     ApiResponse resp;
     api_response_init(&resp);
     api_response_header(&resp, "Allow", "GET, HEAD");
     api_response_fail(&resp, API_ERROR_METHOD_NOT_ALLOWED, "the web UI is read-only");
     st->status = resp.status;
-    enum MHD_Result ret = queue_api(conn, &resp, FALSE);
+    enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
     api_response_clear(&resp);
     return ret;
+}
+
+static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (!info || !info->client_addr)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
 }
 
 static gboolean is_api_path(const char *url)
@@ -170,6 +196,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->started = g_get_monotonic_time();
         st->method = g_strdup(method);
         st->path = g_strdup(url);
+        client_address(conn, st->address, sizeof(st->address));
         *req_cls = st;
         /* Refuse an announced oversized body before reading any of it. */
         const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
@@ -197,8 +224,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (is_api_path(url))
         return serve_api(srv, conn, st, method, url);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return refuse_method(conn, st);
-    return static_serve(conn, srv->webui, url, &st->status);
+        return refuse_method(srv, conn, st);
+    return static_serve(conn, srv->webui, url, srv->tls, &st->status);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
@@ -247,19 +274,38 @@ static void mhd_log(void *cls G_GNUC_UNUSED, const char *fmt, va_list ap)
     g_debug("microhttpd: %s", g_strchomp(msg));
 }
 
+gboolean http_is_loopback(const struct sockaddr_storage *addr)
+{
+    if (addr->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >> 24) == 127;
+    if (addr->ss_family == AF_INET6)
+        return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)addr)->sin6_addr);
+    return FALSE;
+}
+
 HttpServer *http_server_start(ApiContext *api, const char *listen, const char *webui,
-                              unsigned threads, GError **error)
+                              unsigned threads, const TlsPair *tls, GError **error)
 {
     struct sockaddr_storage addr;
     if (!http_parse_listen(listen, &addr, error))
         return NULL;
+    /* Credentials never cross a network in clear text. */
+    if (!tls && !http_is_loopback(&addr)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "refusing plain HTTP on %s: only loopback may go without TLS "
+                    "(set --tls-cert and --tls-key, or --tls-generate true)", listen);
+        return NULL;
+    }
     HttpServer *srv = g_new0(HttpServer, 1);
+    srv->tls = tls != NULL;
     srv->api = api;
     srv->webui = g_strdup(webui);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    if (tls)
+        flags |= MHD_USE_TLS;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -269,6 +315,9 @@ HttpServer *http_server_start(ApiContext *api, const char *listen, const char *w
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
+        /* Without TLS the list ends here and the key/cert pair is ignored. */
+        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
+        MHD_OPTION_HTTPS_MEM_KEY, tls ? tls->key_pem : NULL,
         MHD_OPTION_END);
     if (!srv->daemon) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

@@ -5,14 +5,18 @@
 #include <sys/socket.h>
 
 #include "api/api.h"
+#include "server/tls.h"
 
 typedef struct HttpServer HttpServer;
 
+/* `tls` (may be NULL) makes it an HTTPS server. */
 HttpServer *http_server_start(ApiContext *api, const char *listen, const char *webui,
-                              unsigned threads, GError **error);
+                              unsigned threads, const TlsPair *tls, GError **error);
 /* Stops accepting, lets in-flight requests finish (up to `grace_ms`), then
  * stops the threads. */
 void http_server_stop(HttpServer *srv, unsigned grace_ms);
 
+/* TRUE for 127.0.0.0/8 and ::1. */
+gboolean http_is_loopback(const struct sockaddr_storage *addr);
 /* Parses "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address. */
 gboolean http_parse_listen(const char *listen, struct sockaddr_storage *out, GError **error);

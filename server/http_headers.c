@@ -9,8 +9,10 @@
                  "object-src 'none'; base-uri 'none'; form-action 'self'; " \
                  "frame-ancestors 'none'"
 
-void http_add_security_headers(struct MHD_Response *r, int is_document)
+void http_add_security_headers(struct MHD_Response *r, int is_document, int tls)
 {
+    if (tls)
+        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");

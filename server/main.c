@@ -1,7 +1,10 @@
 /* vireod: reads its settings, opens the inventory and the libvirt
  * connection, serves HTTP, and stops cleanly on SIGTERM/SIGINT. */
 #include "api/api.h"
+#include "api/api_crypto.h"
 #include "api/api_meta_sync.h"
+#include "api/api_throttle.h"
+#include "api/api_users_common.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -70,21 +73,48 @@ int main(int argc, char **argv)
         g_critical("inventory: %s", error->message);
         return 1;
     }
+    if (!api_crypto_init()) {
+        g_critical("libsodium failed to start");
+        return 1;
+    }
     g_mutex_init(&d.api.edit_lock);
     d.api.db = db;
+    d.api.session_idle_s = (gint64)d.config.session_idle_min * 60;
+    d.api.session_max_s = (gint64)d.config.session_max_hours * 3600;
+    d.api.audit_retention_s = (gint64)d.config.audit_retention_days * 86400;
+    d.api.throttle = api_throttle_new(5, 15 * 60);
+    g_autofree char *db_dir = g_path_get_dirname(d.config.db);
+    g_autofree char *password_note = g_build_filename(db_dir, "initial-admin-password", NULL);
+    if (!api_bootstrap_admin(&d.api, d.config.init_admin_password_file, password_note, &error)) {
+        g_critical("creating the first admin: %s", error->message);
+        return 1;
+    }
+    TlsPair tls = {0};
+    gboolean use_tls = d.config.tls_cert || d.config.tls_key;
+    if (use_tls && (!d.config.tls_cert || !d.config.tls_key)) {
+        g_critical("--tls-cert and --tls-key go together");
+        return 1;
+    }
+    if (use_tls && !tls_load(d.config.tls_cert, d.config.tls_key, d.config.tls_generate, &tls, &error)) {
+        g_critical("TLS: %s", error->message);
+        return 1;
+    }
+    d.api.tls = use_tls;
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     virt_conn_start(d.api.virt);
 
     HttpServer *http = http_server_start(&d.api, d.config.listen, d.config.webui,
-                                         d.config.threads, &error);
+                                         d.config.threads, use_tls ? &tls : NULL, &error);
+    tls_pair_clear(&tls);
     if (!http) {
         g_critical("%s", error->message);
         return 1;
     }
-    g_message("vireod listening on http://%s/ (libvirt %s, inventory %s, web UI %s)",
-              d.config.listen, d.config.connect, d.config.db, d.config.webui);
+    g_message("vireod listening on %s://%s/ (libvirt %s, inventory %s, web UI %s)",
+              use_tls ? "https" : "http", d.config.listen, d.config.connect, d.config.db,
+              d.config.webui);
 
     int sig = 0;
     while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
@@ -94,6 +124,7 @@ int main(int argc, char **argv)
     http_server_stop(http, SHUTDOWN_GRACE_MS);
     api_meta_sync_free(d.meta_sync);
     virt_conn_free(d.api.virt);
+    api_throttle_free(d.api.throttle);
     g_mutex_clear(&d.api.edit_lock);
     config_clear(&d.config);
     g_message("stopped");

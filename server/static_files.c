@@ -73,7 +73,8 @@ static int open_inside(const char *root, const char *rel, struct stat *st)
     return fd;
 }
 
-static enum MHD_Result not_found(struct MHD_Connection *conn, const char *root, unsigned *status)
+static enum MHD_Result not_found(struct MHD_Connection *conn, const char *root, int tls,
+                                 unsigned *status)
 {
     struct stat st;
     int fd = open_inside(root, "404.html", &st);
@@ -86,7 +87,7 @@ static enum MHD_Result not_found(struct MHD_Connection *conn, const char *root, 
         r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
     }
-    http_add_security_headers(r, TRUE);
+    http_add_security_headers(r, TRUE, tls);
     *status = MHD_HTTP_NOT_FOUND;
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, r);
     MHD_destroy_response(r);
@@ -104,16 +105,16 @@ static gboolean not_modified(struct MHD_Connection *conn, const char *etag, time
 }
 
 enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
-                             unsigned *status)
+                             int tls, unsigned *status)
 {
     if (strcmp(path, "/") == 0)
         path = "/index.html";
     if (!static_path_allowed(path))
-        return not_found(conn, root, status);
+        return not_found(conn, root, tls, status);
     struct stat st;
     int fd = open_inside(root, path + 1, &st);
     if (fd < 0)
-        return not_found(conn, root, status);
+        return not_found(conn, root, tls, status);
 
     char etag[64], date[64];
     g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
@@ -133,7 +134,7 @@ enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, cons
     MHD_add_response_header(r, "Last-Modified", date);
     /* Always revalidate: a cheap 304, and never a stale UI after upgrades. */
     MHD_add_response_header(r, "Cache-Control", "no-cache");
-    http_add_security_headers(r, g_str_has_suffix(path, ".html"));
+    http_add_security_headers(r, g_str_has_suffix(path, ".html"), tls);
     enum MHD_Result ret = MHD_queue_response(conn, *status, r);
     MHD_destroy_response(r);
     return ret;

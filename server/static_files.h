@@ -10,4 +10,4 @@ const char *static_mime_type(const char *path);
 
 /* Queues the answer for GET/HEAD `path` on `conn`; *status gets the code. */
 enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
-                             unsigned *status);
+                             int tls, unsigned *status);

@@ -1,0 +1,158 @@
+/* /api/session (log in, who am I, log out, change own password) and
+ * /api/sessions (list and revoke one's own sessions). */
+#include "api/api_auth_json.h"
+#include "api/api_crypto.h"
+#include "api/api_error.h"
+#include "api/api_gate.h"
+#include "api/api_handlers.h"
+#include "api/api_json.h"
+#include "api/api_throttle.h"
+#include "api/api_users_common.h"
+
+#include <string.h>
+
+static void set_cookie(ApiContext *ctx, ApiResponse *resp, const char *value, gint64 max_age)
+{
+    g_autofree char *cookie = g_strdup_printf(
+        API_SESSION_COOKIE "=%s; Path=/; Max-Age=%" G_GINT64_FORMAT "; HttpOnly; SameSite=Strict%s",
+        value, max_age, ctx->tls ? "; Secure" : "");
+    api_response_header(resp, "Set-Cookie", cookie);
+}
+
+static json_t *whoami(const ApiAuth *auth)
+{
+    return json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)auth->user_id,
+                     "username", auth->username, "role", api_role_name(auth->role),
+                     "via", auth->token_id ? "token" : "session");
+}
+
+void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {"username", "password", NULL};
+    g_autoptr(GError) error = NULL;
+    const char *username = NULL, *password = NULL;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    if (!body || !api_json_only_members(body, allowed, &error) ||
+        !api_json_opt_string(body, "username", API_USERNAME_MAX, &username, &error) ||
+        !api_json_opt_string(body, "password", API_PASSWORD_MAX, &password, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    if (!username || !password) {
+        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "username and password are required");
+        return;
+    }
+    resp->audit_user = g_strdup(username);
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    gint64 wait = api_throttle_wait(ctx->throttle, username, req->address, now);
+    if (wait > 0) {
+        g_autofree char *retry = g_strdup_printf("%" G_GINT64_FORMAT, wait);
+        api_response_header(resp, "Retry-After", retry);
+        api_response_fail(resp, API_ERROR_TOO_MANY_REQUESTS,
+                          "too many failed logins; try again in %s s", retry);
+        return;
+    }
+    g_autoptr(DbUser) user = db_user_by_name(ctx->db, username, &error);
+    if (error) {
+        api_response_error(resp, error);
+        return;
+    }
+    /* Same work and the same answer for an unknown user and a bad password. */
+    if (!api_crypto_verify_password(user ? user->password_hash : NULL, password) || !user) {
+        api_throttle_failed(ctx->throttle, username, req->address, now);
+        resp->audit_detail = g_strdup("login failed");
+        api_response_fail(resp, API_ERROR_UNAUTHORIZED, "wrong username or password");
+        return;
+    }
+    api_throttle_succeeded(ctx->throttle, username, req->address);
+    /* Always a fresh id: a cookie planted before login is never promoted. */
+    g_autofree char *secret = api_crypto_random_secret();
+    g_autofree char *hash = api_crypto_digest(secret);
+    if (!db_session_create(ctx->db, hash, user->id, req->address, req->user_agent, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    set_cookie(ctx, resp, secret, ctx->session_max_s);
+    resp->audit_detail = g_strdup("login");
+    api_response_json(resp, 200, json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id,
+                                           "username", user->username, "role", user->role,
+                                           "via", "session", "idle_timeout",
+                                           (json_int_t)ctx->session_idle_s));
+}
+
+void api_session_get(ApiContext *ctx G_GNUC_UNUSED, const ApiRequest *req, ApiResponse *resp)
+{
+    api_response_json(resp, 200, whoami(req->auth));
+}
+
+void api_session_logout(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    if (!req->auth->session_hash) {
+        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT,
+                          "this request used an API token, not a session; revoke the token instead");
+        return;
+    }
+    if (!db_session_delete(ctx->db, req->auth->session_hash, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    set_cookie(ctx, resp, "", 0);
+    resp->status = 204;
+}
+
+void api_session_password(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {"current", "new", NULL};
+    g_autoptr(GError) error = NULL;
+    const char *current = NULL, *fresh = NULL;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    if (!body || !api_json_only_members(body, allowed, &error) ||
+        !api_json_opt_string(body, "current", API_PASSWORD_MAX, &current, &error) ||
+        !api_json_opt_string(body, "new", API_PASSWORD_MAX, &fresh, &error) ||
+        !api_check_password(fresh, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, &error);
+    if (!user || !current || !api_crypto_verify_password(user->password_hash, current)) {
+        api_response_fail(resp, API_ERROR_FORBIDDEN, "the current password is wrong");
+        return;
+    }
+    if (!api_set_password(ctx, user->id, fresh, req->auth->session_hash, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    resp->status = 204;
+}
+
+void api_sessions_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) rows = db_session_list(ctx->db, req->auth->user_id, &error);
+    if (!rows) {
+        api_response_error(resp, error);
+        return;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < rows->len; i++) {
+        const DbSession *s = g_ptr_array_index(rows, i);
+        json_array_append_new(items, api_session_json(s, g_strcmp0(s->id_hash, req->auth->session_hash) == 0));
+    }
+    api_response_json(resp, 200, json_pack("{s:o}", "sessions", items));
+}
+
+void api_sessions_revoke(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean found = FALSE;
+    if (!db_session_delete_owned(ctx->db, req->params[0], req->auth->user_id, &found, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    if (!found) {
+        api_response_fail(resp, API_ERROR_NOT_FOUND, "no such session");
+        return;
+    }
+    resp->status = 204;
+}

@@ -1,0 +1,15 @@
+/* Login throttling: after a few failures for one user name or one client
+ * address, further attempts wait for a delay that doubles with each
+ * failure (capped), whatever the password. Kept in memory. */
+#pragma once
+#include <glib.h>
+
+typedef struct LoginThrottle LoginThrottle;
+
+LoginThrottle *api_throttle_new(int free_attempts, gint64 max_delay_s);
+void api_throttle_free(LoginThrottle *t);
+/* Seconds the caller must still wait before trying `user` from `address`
+ * (0 = go ahead). `now` in seconds. */
+gint64 api_throttle_wait(LoginThrottle *t, const char *user, const char *address, gint64 now);
+void api_throttle_failed(LoginThrottle *t, const char *user, const char *address, gint64 now);
+void api_throttle_succeeded(LoginThrottle *t, const char *user, const char *address);

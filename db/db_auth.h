@@ -1,0 +1,91 @@
+/* Inventory tables of access control: users, sessions, API tokens, per-VM
+ * ownership and grants. Secrets are never stored: sessions and tokens are
+ * kept as SHA-256 hashes, passwords as Argon2id strings made by api/. */
+#pragma once
+#include "db/db.h"
+
+typedef struct {
+    gint64 id;
+    char *username;
+    char *password_hash;   /* "" for users who log in through PAM */
+    char *role;            /* admin, operator, viewer */
+    char *source;          /* local, pam */
+    gint64 created_at;
+    gint64 updated_at;
+} DbUser;
+
+void db_user_free(DbUser *u);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbUser, db_user_free)
+
+/* NULL with no error when there is no such user. */
+DbUser *db_user_by_name(Db *db, const char *username, GError **error);
+DbUser *db_user_by_id(Db *db, gint64 id, GError **error);
+/* All users, by name (DbUser*). */
+GPtrArray *db_user_list(Db *db, GError **error);
+/* The new user's id, or 0 with DB_ERROR_EXISTS when the name is taken. */
+gint64 db_user_create(Db *db, const char *username, const char *password_hash,
+                      const char *role, const char *source, GError **error);
+/* NULL fields are left as they are. */
+gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char *role,
+                        GError **error);
+gboolean db_user_delete(Db *db, gint64 id, GError **error);
+/* Number of users, or of users with `role` when it is not NULL; -1 on error. */
+int db_user_count(Db *db, const char *role, GError **error);
+
+typedef struct {
+    char *id_hash;
+    gint64 user_id;
+    gint64 created_at;
+    gint64 last_seen;
+    char *address;
+    char *user_agent;
+} DbSession;
+
+void db_session_free(DbSession *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbSession, db_session_free)
+
+gboolean db_session_create(Db *db, const char *id_hash, gint64 user_id, const char *address,
+                           const char *user_agent, GError **error);
+DbSession *db_session_get(Db *db, const char *id_hash, GError **error);
+gboolean db_session_touch(Db *db, const char *id_hash, gint64 now, GError **error);
+gboolean db_session_delete(Db *db, const char *id_hash, GError **error);
+/* Deletes one of `user_id`'s sessions; FALSE with no error if none. */
+gboolean db_session_delete_owned(Db *db, const char *id_hash, gint64 user_id,
+                                 gboolean *found, GError **error);
+gboolean db_session_delete_user(Db *db, gint64 user_id, GError **error);
+/* The user's sessions, newest first (DbSession*). */
+GPtrArray *db_session_list(Db *db, gint64 user_id, GError **error);
+/* Removes sessions idle since `idle_before` or created before
+ * `created_before`; returns how many, -1 on error. */
+int db_session_expire(Db *db, gint64 idle_before, gint64 created_before, GError **error);
+
+typedef struct {
+    gint64 id;
+    gint64 user_id;
+    char *name;
+    gint64 created_at;
+    gint64 expires_at;   /* 0 = never */
+    gint64 last_used;    /* 0 = never */
+} DbToken;
+
+void db_token_free(DbToken *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbToken, db_token_free)
+
+gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *secret_hash,
+                       gint64 expires_at, GError **error);
+DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error);
+/* Tokens of `user_id` (all users' when it is 0), newest first. */
+GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error);
+/* Deletes token `id` (of `user_id` unless it is 0); *found says if it was. */
+gboolean db_token_delete(Db *db, gint64 id, gint64 user_id, gboolean *found, GError **error);
+gboolean db_token_touch(Db *db, gint64 id, gint64 now, GError **error);
+
+/* Per-VM access: the VM's owner and explicit grants. */
+gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **error);
+gboolean db_grant_add(Db *db, gint64 user_id, const char *vm_uuid, GError **error);
+gboolean db_grant_remove(Db *db, gint64 user_id, const char *vm_uuid, gboolean *found,
+                         GError **error);
+/* VM UUIDs granted to the user (NULL-terminated). */
+GStrv db_grant_list(Db *db, gint64 user_id, GError **error);
+/* UUIDs the user owns or was granted, as a set (uuid -> uuid). */
+GHashTable *db_vm_visible_set(Db *db, gint64 user_id, GError **error);

@@ -1,0 +1,74 @@
+/* API tokens, stored by the hash of their secret. Revoking deletes the row,
+ * so a revoked token fails on its very next request. */
+#include "db/db_auth.h"
+#include "db/db_private.h"
+
+void db_token_free(DbToken *t)
+{
+    if (!t)
+        return;
+    g_free(t->name);
+    g_free(t);
+}
+
+#define TOKEN_COLUMNS "id, user_id, name, created_at, COALESCE(expires_at, 0), COALESCE(last_used, 0)"
+
+static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)db_token_free);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        DbToken *t = g_new0(DbToken, 1);
+        t->id = sqlite3_column_int64(st, 0);
+        t->user_id = sqlite3_column_int64(st, 1);
+        t->name = db_column_text(st, 2);
+        t->created_at = sqlite3_column_int64(st, 3);
+        t->expires_at = sqlite3_column_int64(st, 4);
+        t->last_used = sqlite3_column_int64(st, 5);
+        g_ptr_array_add(out, t);
+    }
+    if (rc != SQLITE_DONE) {
+        db_set_error(error, db, "reading tokens");
+        return NULL;
+    }
+    return g_steal_pointer(&out);
+}
+
+gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *secret_hash,
+                       gint64 expires_at, GError **error)
+{
+    return db_insert(db, error, "INSERT INTO tokens (user_id, name, secret_hash, created_at, expires_at) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                     "ittiI", user_id, name, secret_hash, db_now(), expires_at);
+}
+
+DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error)
+{
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE secret_hash = ?1", "t", secret_hash);
+    g_autoptr(GPtrArray) rows = st ? collect(db, st, error) : NULL;
+    return rows && rows->len ? g_ptr_array_steal_index(rows, 0) : NULL;
+}
+
+GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error)
+{
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE ?1 = 0 OR user_id = ?1 "
+                   "ORDER BY created_at DESC, id DESC", "i", user_id);
+    return st ? collect(db, st, error) : NULL;
+}
+
+gboolean db_token_delete(Db *db, gint64 id, gint64 user_id, gboolean *found, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    if (!db_run(db, error, "DELETE FROM tokens WHERE id = ?1 AND (?2 = 0 OR user_id = ?2)", "ii",
+                id, user_id))
+        return FALSE;
+    *found = sqlite3_changes(db->handle) > 0;
+    return TRUE;
+}
+
+gboolean db_token_touch(Db *db, gint64 id, gint64 now, GError **error)
+{
+    return db_run(db, error, "UPDATE tokens SET last_used = ?1 WHERE id = ?2", "ii", now, id);
+}
