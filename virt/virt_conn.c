@@ -7,7 +7,7 @@
 #include <libvirt/virterror.h>
 
 #define RECONNECT_INTERVAL_US (1 * G_USEC_PER_SEC)
-#define KEEPALIVE_INTERVAL_S 5
+#define KEEPALIVE_INTERVAL_S 2
 #define KEEPALIVE_COUNT 3
 
 struct VirtConn {

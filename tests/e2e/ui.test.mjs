@@ -37,7 +37,9 @@ let page;
 const pageErrors = [];
 
 const row = () => page.locator(`[data-testid="vm-row"][data-vm="${VM}"]`);
-const shot = (name, p = page) => p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+// Dialogs are shot as the viewport shows them; pages in full.
+const shot = (name, p = page, { fullPage = true } = {}) =>
+  p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, animations: 'disabled' });
 
 async function api(method, path, { body, ifMatch } = {}) {
   const headers = {};
@@ -112,7 +114,7 @@ describe('Vireo web UI', { concurrency: false }, () => {
 
   test('detail view shows the guest and its kernel/OS', async () => {
     await row().getByTestId('vm-link').click();
-    await page.waitForURL(`**/#/vms/${encodeURIComponent(VM)}`);
+    await page.waitForFunction((h) => location.hash === h, `#/vms/${encodeURIComponent(VM)}`);
     await page.getByTestId('detail-os-kernel').waitFor();
     const d = (await api('GET', `/api/vms/${encodeURIComponent(VM)}`)).json;
     assert.equal((await page.getByTestId('detail-name').textContent()).trim(), VM);
@@ -187,25 +189,37 @@ describe('Vireo web UI', { concurrency: false }, () => {
 
     await page.getByTestId('action-poweroff').click();
     await dialog.waitFor();
-    await shot('06-poweroff-confirm', page);
+    await shot('06-poweroff-confirm', page, { fullPage: false });
     await page.getByTestId('confirm-ok').click();
     await expectState(page.getByTestId('detail-state'), 'shutoff', 'shut off', 20000);
     await page.goto(`${BASE}/#/`);
     await expectState(row().getByTestId('vm-state'), 'shutoff', 'shut off', 10000);
   });
 
-  test('a refused action shows a dismissable error banner', async () => {
-    // With the page's timers frozen the list is not refreshed, so the page
-    // still offers Start after the guest was started behind its back.
+  test('a hidden page stops polling; a refused action shows a dismissable error banner', async () => {
+    // While the tab is hidden the list is not refreshed, so the page still
+    // offers Start after the guest was started behind its back.
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
     const p = await ctx.newPage();
     watch(p);
+    const polls = [];
+    p.on('request', (r) => { if (new URL(r.url()).pathname === '/api/vms') polls.push(Date.now()); });
     try {
-      await p.clock.install();
       await p.goto(`${BASE}/#/vms/${encodeURIComponent(VM)}`);
       const state = p.getByTestId('detail-state');
       await state.and(p.locator('[data-state="shutoff"]')).waitFor();
+      await p.getByTestId('live-indicator').and(p.locator('[data-live="live"]')).waitFor();
+      await p.evaluate(() => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+      await p.getByTestId('live-indicator').and(p.locator('[data-live="paused"]')).waitFor();
+      const before = polls.length;
       await virsh('start', VM);
+      await p.waitForTimeout(2500);
+      assert.equal(polls.length, before, 'no polling while hidden');
+      assert.equal(await state.getAttribute('data-state'), 'shutoff');
       await p.getByTestId('action-start').click();
       const banner = p.getByTestId('error-banner');
       await banner.waitFor();
@@ -223,6 +237,33 @@ describe('Vireo web UI', { concurrency: false }, () => {
     }
   });
 
+  test('dark theme and a phone-sized screen lay out without overflow', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true, hasTouch: true });
+    const p = await ctx.newPage();
+    watch(p);
+    try {
+      for (const [hash, ready, name] of [['#/', `[data-testid="vm-row"][data-vm="${VM}"]`, '11-list-dark-phone'],
+        [`#/vms/${encodeURIComponent(VM)}`, '[data-testid="detail-os-kernel"]', '12-detail-dark-phone']]) {
+        await p.goto(`${BASE}/${hash}`);
+        await p.locator(ready).waitFor();
+        const { scrollWidth, innerWidth, bg } = await p.evaluate(() => ({
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+          bg: getComputedStyle(document.body).backgroundColor,
+        }));
+        assert.ok(scrollWidth <= innerWidth, `${hash}: page is ${scrollWidth}px wide in a ${innerWidth}px screen`);
+        const [r, g, b] = bg.match(/\d+/g).map(Number);
+        assert.ok(r + g + b < 150, `${hash}: dark theme background expected, got ${bg}`);
+        // Every button can be told apart by a screen reader.
+        const unnamed = await p.$$eval('button', (bs) => bs.filter((b) => !b.closest('dialog') && !(b.getAttribute('aria-label') || b.textContent.trim())).length);
+        assert.equal(unnamed, 0, `${hash}: buttons without an accessible name`);
+        await shot(name, p);
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('Delete asks first, then removes the guest', async () => {
     await page.goto(`${BASE}/#/vms/${encodeURIComponent(VM)}`);
     await expectState(page.getByTestId('detail-state'), 'shutoff', 'shut off', 15000);
@@ -231,9 +272,9 @@ describe('Vireo web UI', { concurrency: false }, () => {
     await dialog.waitFor();
     assert.match(await dialog.textContent(), /Delete/);
     assert.equal(await page.getByTestId('confirm-check').isVisible(), true, 'offers to delete volumes too');
-    await shot('08-delete-confirm');
+    await shot('08-delete-confirm', page, { fullPage: false });
     await page.getByTestId('confirm-ok').click();
-    await page.waitForURL(/#\/$/);
+    await page.waitForFunction(() => location.hash === '#/');
     await page.getByTestId('toast').filter({ hasText: 'was deleted' }).waitFor();
     await row().waitFor({ state: 'detached' });
     assert.equal((await api('GET', `/api/vms/${encodeURIComponent(VM)}`)).status, 404);

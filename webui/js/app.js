@@ -50,7 +50,11 @@ function initLiveIndicator() {
   });
   // One banner while the daemon is unreachable, gone once it answers again.
   live.subscribe((snap) => {
-    if (snap.error) showError(snap.error, 'Lost contact with vireod', { key: 'poll' });
+    if (snap.error) {
+      const context = snap.error.code === 'network' ? 'Lost contact with vireod'
+        : snap.error.code === 'unavailable' ? 'The hypervisor is not answering' : 'Could not refresh the guest list';
+      showError(snap.error, context, { key: 'poll' });
+    }
     else clearError('poll');
   });
 }
