@@ -9,6 +9,7 @@ DB       ?= /var/lib/vireo/vireo.db
 VERSION  := 0.1.0
 
 PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 libsodium gnutls
+LIBS_EXTRA := -lpam
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -46,7 +47,7 @@ $(OBJDIR)/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
 	$(CC) -c -DOPENAPI_JSON='"api/openapi.json"' $< -o $@
 
 $(BUILD)/vireod: $(LIB_OBJS) $(DAEMON_SRCS:%.c=$(OBJDIR)/%.o)
-	$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) -lpthread
+	$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
 
 # Unit tests: the same sources built with ASan + UBSan, one binary per file.
 $(ASANDIR)/%.o: %.c
@@ -60,8 +61,9 @@ $(ASANDIR)/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
 
 $(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \
-	    $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) -lpthread
+	@echo "  LD-ASAN $@"
+	@$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \
+	    $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) $(LIBS_EXTRA) -lpthread
 
 # ---- set-up on the host ----
 deps:
@@ -75,10 +77,12 @@ run: host-setup
 	@$(MAKE) --no-print-directory all
 	@echo
 	@echo "  Vireo is starting on http://$(LISTEN)/  (libvirt: $(CONNECT))"
-	@echo "  Open that address in a browser. No login yet: vireod listens on loopback only."
-	@echo "  Stop it with Ctrl-C."
+	@echo "  Log in as 'admin'. On the first start the password is printed below and saved in"
+	@echo "  $(dir $(DB))initial-admin-password (root only); choose your own with"
+	@echo "  make run ADMIN_PASSWORD_FILE=/path/to/file. Stop vireod with Ctrl-C."
 	@echo
-	$(BUILD)/vireod --listen $(LISTEN) --connect $(CONNECT) --db $(DB) --webui $(CURDIR)/webui
+	$(BUILD)/vireod --listen $(LISTEN) --connect $(CONNECT) --db $(DB) --webui $(CURDIR)/webui \
+	    $(if $(ADMIN_PASSWORD_FILE),--init-admin-password-file $(ADMIN_PASSWORD_FILE))
 
 # ---- tests ----
 unit: $(UNIT_BINS)
@@ -103,6 +107,8 @@ install: all
 	install -d $(DESTDIR)/etc/vireo $(DESTDIR)/lib/systemd/system
 	sed 's|@PREFIX@|$(PREFIX)|g' packaging/vireod.service > $(DESTDIR)/lib/systemd/system/vireod.service
 	test -e $(DESTDIR)/etc/vireo/vireod.conf || install -m 0644 packaging/vireod.conf $(DESTDIR)/etc/vireo/vireod.conf
+	install -d $(DESTDIR)/etc/pam.d
+	test -e $(DESTDIR)/etc/pam.d/vireo || install -m 0644 packaging/pam.d/vireo $(DESTDIR)/etc/pam.d/vireo
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vireod $(DESTDIR)/lib/systemd/system/vireod.service

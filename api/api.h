@@ -14,6 +14,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 #define API_MAX_BODY (1024 * 1024)
 
 typedef struct LoginThrottle LoginThrottle;
+typedef struct ApiPamConfig ApiPamConfig;
 
 typedef struct {
     VirtConn *virt;
@@ -24,6 +25,7 @@ typedef struct {
     gint64 session_idle_s;        /* a session unused this long ends */
     gint64 session_max_s;         /* and none lives longer than this */
     gint64 audit_retention_s;     /* audit entries older than this are pruned */
+    const ApiPamConfig *pam;      /* NULL: local users only; else --auth pam */
 } ApiContext;
 
 typedef enum {

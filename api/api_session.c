@@ -6,6 +6,7 @@
 #include "api/api_gate.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
+#include "api/api_pam.h"
 #include "api/api_throttle.h"
 #include "api/api_users_common.h"
 
@@ -24,6 +25,26 @@ static json_t *whoami(const ApiAuth *auth)
     return json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)auth->user_id,
                      "username", auth->username, "role", api_role_name(auth->role),
                      "via", auth->token_id ? "token" : "session");
+}
+
+/* A system account checked by PAM, mirrored as a 'pam' user whose role
+ * follows its groups at every login. NULL when refused. */
+static DbUser *pam_login(ApiContext *ctx, const char *username, const char *password,
+                         GError **error)
+{
+    if (!api_check_username(username, NULL) || !api_pam_check(ctx->pam->service, username, password))
+        return NULL;
+    ApiRole role = api_pam_role(ctx->pam, username);
+    if (role == API_ROLE_NONE)
+        return NULL;
+    g_autoptr(DbUser) user = db_user_by_name(ctx->db, username, error);
+    if (!user && !*error) {
+        if (!db_user_create(ctx->db, username, NULL, api_role_name(role), "pam", error))
+            return NULL;
+    } else if (user && !db_user_update(ctx->db, user->id, NULL, api_role_name(role), error)) {
+        return NULL;
+    }
+    return *error ? NULL : db_user_by_name(ctx->db, username, error);
 }
 
 void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -57,8 +78,20 @@ void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         api_response_error(resp, error);
         return;
     }
-    /* Same work and the same answer for an unknown user and a bad password. */
-    if (!api_crypto_verify_password(user ? user->password_hash : NULL, password) || !user) {
+    gboolean ok;
+    if (ctx->pam && (!user || strcmp(user->source, "pam") == 0)) {
+        db_user_free(g_steal_pointer(&user));
+        user = pam_login(ctx, username, password, &error);
+        if (error) {
+            api_response_error(resp, error);
+            return;
+        }
+        ok = user != NULL;
+    } else {
+        /* Same work and the same answer for an unknown user and a bad password. */
+        ok = api_crypto_verify_password(user ? user->password_hash : NULL, password) && user;
+    }
+    if (!ok) {
         api_throttle_failed(ctx->throttle, username, req->address, now);
         resp->audit_detail = g_strdup("login failed");
         api_response_fail(resp, API_ERROR_UNAUTHORIZED, "wrong username or password");

@@ -25,6 +25,11 @@ void config_init_defaults(Config *cfg)
     cfg->session_idle_min = 30;
     cfg->session_max_hours = 12;
     cfg->audit_retention_days = 90;
+    cfg->auth = g_strdup("local");
+    cfg->pam_service = g_strdup("vireo");
+    cfg->pam_admin_group = g_strdup("vireo-admin");
+    cfg->pam_operator_group = g_strdup("vireo-operator");
+    cfg->pam_viewer_group = g_strdup("vireo-viewer");
 }
 
 void config_clear(Config *cfg)
@@ -37,6 +42,11 @@ void config_clear(Config *cfg)
     g_free(cfg->init_admin_password_file);
     g_free(cfg->tls_cert);
     g_free(cfg->tls_key);
+    g_free(cfg->auth);
+    g_free(cfg->pam_service);
+    g_free(cfg->pam_admin_group);
+    g_free(cfg->pam_operator_group);
+    g_free(cfg->pam_viewer_group);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -71,6 +81,21 @@ static gboolean set_key(Config *cfg, const char *key, const char *value, GError 
         slot = &cfg->tls_cert;
     else if (strcmp(key, "tls-key") == 0)
         slot = &cfg->tls_key;
+    else if (strcmp(key, "pam-service") == 0)
+        slot = &cfg->pam_service;
+    else if (strcmp(key, "pam-admin-group") == 0)
+        slot = &cfg->pam_admin_group;
+    else if (strcmp(key, "pam-operator-group") == 0)
+        slot = &cfg->pam_operator_group;
+    else if (strcmp(key, "pam-viewer-group") == 0)
+        slot = &cfg->pam_viewer_group;
+    else if (strcmp(key, "auth") == 0) {
+        if (strcmp(value, "local") != 0 && strcmp(value, "pam") != 0) {
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "auth must be local or pam");
+            return FALSE;
+        }
+        slot = &cfg->auth;
+    }
     else if (strcmp(key, "log-level") == 0) {
         if (!g_strv_contains(levels, value)) {
             g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -154,6 +179,10 @@ static void usage(FILE *out)
             "  --session-idle-minutes N   end sessions idle this long (default 30)\n"
             "  --session-max-hours N      end sessions this old (default 12)\n"
             "  --audit-retention-days N   keep the audit log this long (default 90)\n"
+            "  --auth local|pam     pam: system accounts may log in too (PAM service\n"
+            "                       --pam-service, default vireo), with the role of\n"
+            "                       their group: --pam-admin-group (vireo-admin),\n"
+            "                       --pam-operator-group, --pam-viewer-group\n"
             "  --help               show this help\n"
             "  --version            show the version\n",
             VIREO_WEBUI_DIR);
@@ -173,6 +202,10 @@ gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now
         {"session-idle-minutes", required_argument, NULL, 's'},
         {"session-max-hours", required_argument, NULL, 's'},
         {"audit-retention-days", required_argument, NULL, 's'},
+        {"auth", required_argument, NULL, 's'}, {"pam-service", required_argument, NULL, 's'},
+        {"pam-admin-group", required_argument, NULL, 's'},
+        {"pam-operator-group", required_argument, NULL, 's'},
+        {"pam-viewer-group", required_argument, NULL, 's'},
         {"config", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
     };

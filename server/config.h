@@ -17,6 +17,11 @@ typedef struct {
     unsigned session_idle_min;
     unsigned session_max_hours;
     unsigned audit_retention_days;
+    char *auth;        /* "local", or "pam" to also let system accounts in */
+    char *pam_service;
+    char *pam_admin_group;
+    char *pam_operator_group;
+    char *pam_viewer_group;
 } Config;
 
 void config_init_defaults(Config *cfg);

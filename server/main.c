@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "api/api_crypto.h"
 #include "api/api_meta_sync.h"
+#include "api/api_pam.h"
 #include "api/api_throttle.h"
 #include "api/api_users_common.h"
 #include "server/config.h"
@@ -13,6 +14,7 @@
 #include <libxml/parser.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #define SHUTDOWN_GRACE_MS 10000
 
@@ -83,6 +85,10 @@ int main(int argc, char **argv)
     d.api.session_max_s = (gint64)d.config.session_max_hours * 3600;
     d.api.audit_retention_s = (gint64)d.config.audit_retention_days * 86400;
     d.api.throttle = api_throttle_new(5, 15 * 60);
+    ApiPamConfig pam = {d.config.pam_service, d.config.pam_admin_group,
+                        d.config.pam_operator_group, d.config.pam_viewer_group};
+    if (strcmp(d.config.auth, "pam") == 0)
+        d.api.pam = &pam;
     g_autofree char *db_dir = g_path_get_dirname(d.config.db);
     g_autofree char *password_note = g_build_filename(db_dir, "initial-admin-password", NULL);
     if (!api_bootstrap_admin(&d.api, d.config.init_admin_password_file, password_note, &error)) {
