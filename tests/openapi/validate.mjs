@@ -1,6 +1,7 @@
 // Checks api/openapi.json: that it is a valid OpenAPI 3.1 document, that every
-// operation documents its errors with the one Error shape, that its examples
-// match its schemas, and that it lists exactly the routes of this milestone.
+// operation documents its errors with the one Error shape (401/403 on every
+// operation that needs credentials), that its examples match its schemas, and
+// that it lists exactly the routes of this milestone with their security.
 // Usage: node validate.mjs [path/to/openapi.json]
 // Writes "PASSED FAILED" to $VIREO_OPENAPI_COUNT_FILE when that is set.
 
@@ -17,8 +18,26 @@ const docPath = resolve(process.argv[2] ?? resolve(here, "../../api/openapi.json
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const ERROR_REF = "#/components/schemas/Error";
 
-// The routes of this milestone, as the lead's router serves them.
+// The routes of this milestone, as the lead's router serves them (api/api_routes.c).
 const EXPECTED_ROUTES = [
+  "POST /api/session",
+  "GET /api/session",
+  "DELETE /api/session",
+  "POST /api/session/password",
+  "GET /api/sessions",
+  "DELETE /api/sessions/{session}",
+  "GET /api/tokens",
+  "POST /api/tokens",
+  "DELETE /api/tokens/{token}",
+  "GET /api/users",
+  "POST /api/users",
+  "GET /api/users/{user}",
+  "PATCH /api/users/{user}",
+  "DELETE /api/users/{user}",
+  "GET /api/users/{user}/grants",
+  "POST /api/users/{user}/grants",
+  "DELETE /api/users/{user}/grants/{vm}",
+  "GET /api/audit",
   "GET /api/host",
   "GET /api/vms",
   "GET /api/vms/{vm}",
@@ -33,6 +52,14 @@ const EXPECTED_ROUTES = [
   "POST /api/vms/{vm}/resume",
   "GET /api/openapi.json",
 ];
+
+// Routes that need no credentials (API_PERM_PUBLIC): they override the
+// top-level security with an empty list. Every other route needs the session
+// cookie or an API token and documents 401 and 403.
+const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
+
+// Path variables the routes use; each must be declared as a required path parameter.
+const PATH_VARIABLES = ["vm", "user", "session", "token"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -51,7 +78,7 @@ const ETAG_ROUTES = [
 const ERROR_CODES = [
   "invalid_argument", "unauthorized", "forbidden", "not_found", "method_not_allowed",
   "conflict", "precondition_failed", "payload_too_large", "unsupported_media_type",
-  "unsupported", "unavailable", "internal",
+  "too_many_requests", "unsupported", "unavailable", "internal",
 ];
 
 // Follows a local "#/..." reference; anything else is a failure of the document.
@@ -104,11 +131,25 @@ function responseUsesError(doc, response) {
   return schema?.$ref === ERROR_REF;
 }
 
+function responseHeader(doc, response, header) {
+  const headers = deref(doc, response)?.headers ?? {};
+  const key = Object.keys(headers).find((h) => h.toLowerCase() === header.toLowerCase());
+  return key === undefined ? undefined : deref(doc, headers[key]);
+}
+
 function testErrorResponses(doc) {
   const problems = [];
   for (const { path, method, op } of operations(doc)) {
     const name = opName(method, path);
     const responses = op.responses ?? {};
+    if (!PUBLIC_ROUTES.includes(name)) {
+      // The gate answers these for any route that needs credentials.
+      if (!responses["401"]) problems.push(`${name}: 401 (no or bad credentials) wanted`);
+      else if (!responseHeader(doc, responses["401"], "WWW-Authenticate")?.required) {
+        problems.push(`${name}: 401 must declare a required WWW-Authenticate header`);
+      }
+      if (!responses["403"]) problems.push(`${name}: 403 (role too low, or cross-site) wanted`);
+    }
     const fourxx = Object.keys(responses).filter((s) => /^4(\d\d|XX)$/.test(s));
     if (!fourxx.some((s) => responseUsesError(doc, responses[s]))) {
       problems.push(`${name}: no 4xx response with the Error schema`);
@@ -119,6 +160,12 @@ function testErrorResponses(doc) {
         problems.push(`${name}: ${status} does not use the Error schema`);
       }
     }
+  }
+  const login = doc.paths?.["/api/session"]?.post?.responses ?? {};
+  if (!login["401"]) problems.push("POST /api/session: 401 (wrong username or password) wanted");
+  if (!login["429"]) problems.push("POST /api/session: 429 (login throttled) wanted");
+  else if (!responseHeader(doc, login["429"], "Retry-After")?.required) {
+    problems.push("POST /api/session: 429 must declare a required Retry-After header");
   }
   const codes = doc.components?.schemas?.Error?.properties?.error?.properties?.code?.enum ?? [];
   if (JSON.stringify([...codes].sort()) !== JSON.stringify([...ERROR_CODES].sort())) {
@@ -238,6 +285,45 @@ function testExamples(doc) {
     ["Error", { error: { code: "not_found", message: "no VM named 'x'" } }, true],
     ["Error", { error: { code: "teapot", message: "no" } }, false],
     ["Error", { error: { code: "not_found" } }, false],
+    ["Error", { error: { code: "too_many_requests", message: "try again in 8 s" } }, true],
+    ["LoginRequest", { username: "alice", password: "secret" }, true],
+    ["LoginRequest", { username: "alice" }, false],
+    ["LoginRequest", { username: "alice", password: "secret", remember: true }, false],
+    ["Whoami", { id: 1, username: "admin", role: "admin", via: "token" }, true],
+    ["Whoami", { id: 1, username: "admin", role: "admin", via: "cookie" }, false],
+    ["Login", { id: 1, username: "admin", role: "admin", via: "token", idle_timeout: 1800 }, false],
+    ["PasswordChange", { current: "old password", new: "new password" }, true],
+    ["PasswordChange", { current: "old password", new: "short" }, false],
+    ["PasswordChange", { current: "old password" }, false],
+    ["UserCreate", { username: "bob", password: "12345678" }, true],
+    ["UserCreate", { username: "_svc.backup-1", password: "x".repeat(1024), role: "operator" }, true],
+    ["UserCreate", { username: "Bob", password: "12345678" }, false],
+    ["UserCreate", { username: "1bob", password: "12345678" }, false],
+    ["UserCreate", { username: "b".repeat(65), password: "12345678" }, false],
+    ["UserCreate", { username: "bob", password: "1234567" }, false],
+    ["UserCreate", { username: "bob", password: "x".repeat(1025) }, false],
+    ["UserCreate", { username: "bob", password: "12345678", role: "root" }, false],
+    ["UserCreate", { username: "bob", password: "12345678", source: "pam" }, false],
+    ["UserCreate", { password: "12345678" }, false],
+    ["UserPatch", {}, true],
+    ["UserPatch", { role: "viewer", password: "a new passphrase" }, true],
+    ["UserPatch", { username: "carol" }, false],
+    ["TokenCreate", { name: "ci" }, true],
+    ["TokenCreate", { name: "ci", expires: null }, true],
+    ["TokenCreate", { name: "ci", expires: 1798761600 }, true],
+    ["TokenCreate", { name: "ci", expires: "2027-01-01T00:00:00+01:00" }, true],
+    ["TokenCreate", { name: "" }, false],
+    ["TokenCreate", { name: "x".repeat(65) }, false],
+    ["TokenCreate", { expires: 1798761600 }, false],
+    ["TokenCreate", { name: "ci", expires: "next week" }, false],
+    ["TokenCreate", { name: "ci", expires: true }, false],
+    ["TokenCreate", { name: "ci", scope: "read" }, false],
+    ["GrantCreate", { vm: "alpine" }, true],
+    ["GrantCreate", {}, false],
+    ["GrantCreate", { vm: "alpine", role: "operator" }, false],
+    ["NewToken", { id: 1, name: "ci", owner: "bob", created_at: "2026-11-25T09:20:11Z", expires_at: null, last_used: null }, false],
+    ["AuditPage", { entries: [], next_before: null }, true],
+    ["AuditPage", { entries: [] }, false],
     ["VmList", { vms: [], next: null }, true],
     ["VmList", { vms: [{ name: "a", state: "running" }], next: "a" }, true],
     ["VmList", { vms: [{ name: "a", state: "asleep" }], next: null }, false],
@@ -274,14 +360,40 @@ function testRoutes(doc) {
     if (!op.tags?.length || op.tags.some((t) => !tags.has(t))) problems.push(`${name}: tags must be declared`);
 
     const vars = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
-    if (vars.some((v) => v !== "vm")) problems.push(`${name}: path variables must be named {vm}`);
-    const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(doc, p));
-    if (vars.includes("vm") && !params.some((p) => p.in === "path" && p.name === "vm" && p.required)) {
-      problems.push(`${name}: the {vm} path parameter is not declared`);
+    const unknown = vars.filter((v) => !PATH_VARIABLES.includes(v));
+    if (unknown.length) {
+      problems.push(`${name}: unexpected path variables ${unknown.join(", ")} (known: ${PATH_VARIABLES.join(", ")})`);
     }
-    if ((method === "patch" || method === "delete") &&
+    const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(doc, p));
+    for (const v of vars) {
+      if (!params.some((p) => p.in === "path" && p.name === v && p.required)) {
+        problems.push(`${name}: the {${v}} path parameter is not declared`);
+      }
+    }
+    // Only VMs have ETags to compare against; users, sessions and tokens do not.
+    if (path.startsWith("/api/vms/") && (method === "patch" || method === "delete") &&
         !params.some((p) => p.in === "header" && p.name.toLowerCase() === "if-match")) {
       problems.push(`${name}: If-Match header parameter wanted`);
+    }
+    // Every request body is a closed object: unknown members are refused.
+    const reqBody = deref(doc, op.requestBody);
+    if (reqBody) {
+      const schema = deref(doc, reqBody.content?.["application/json"]?.schema);
+      if (schema?.additionalProperties !== false) {
+        problems.push(`${name}: request body schema must have additionalProperties: false`);
+      }
+    }
+    // Security: public routes opt out of the top-level requirement; the others
+    // inherit it and say which role they need.
+    const isPublic = PUBLIC_ROUTES.includes(name);
+    if (isPublic && !(Array.isArray(op.security) && op.security.length === 0)) {
+      problems.push(`${name}: a public route must override security with []`);
+    }
+    if (!isPublic && op.security !== undefined) {
+      problems.push(`${name}: must inherit the top-level security, not override it`);
+    }
+    if (!/\bAccess: /.test(op.description ?? "")) {
+      problems.push(`${name}: the description must say who may call it ("Access: ...")`);
     }
     const ok = Object.keys(op.responses ?? {}).filter((s) => /^2\d\d$/.test(s));
     if (ok.length !== 1) problems.push(`${name}: exactly one 2xx answer wanted, got ${ok.join(",") || "none"}`);
@@ -314,10 +426,46 @@ function testRoutes(doc) {
   const limit = listParams.find((x) => x.name === "limit")?.schema;
   if (limit?.minimum !== 1 || limit?.maximum !== 1000) problems.push("GET /api/vms: limit must be 1..1000");
 
+  const schemes = doc.components?.securitySchemes ?? {};
+  const session = schemes.session;
+  if (session?.type !== "apiKey" || session?.in !== "cookie" || session?.name !== "vireo_session") {
+    problems.push("securitySchemes.session must be an apiKey in the cookie vireo_session");
+  }
+  for (const [where, text] of [["securitySchemes.session", session?.description], ["info", doc.info?.description]]) {
+    if (!/X-Vireo-CSRF: 1/.test(text ?? "") || !/\bOrigin\b/.test(text ?? "")) {
+      problems.push(`${where}.description must state the CSRF rule (same-origin Origin and X-Vireo-CSRF: 1)`);
+    }
+  }
+  const token = schemes.token;
+  if (token?.type !== "http" || token?.scheme?.toLowerCase() !== "bearer") {
+    problems.push("securitySchemes.token must be http bearer");
+  }
+  if (JSON.stringify(doc.security) !== JSON.stringify([{ session: [] }, { token: [] }])) {
+    problems.push('top-level security must be [{"session": []}, {"token": []}]');
+  }
+  const audit = (doc.paths?.["/api/audit"]?.get?.parameters ?? []).map((p) => deref(doc, p));
+  for (const q of ["user", "since", "until", "before", "limit"]) {
+    if (!audit.some((x) => x.in === "query" && x.name === q)) problems.push(`GET /api/audit: query parameter ${q} wanted`);
+  }
+  const auditLimit = audit.find((x) => x.name === "limit")?.schema;
+  if (auditLimit?.minimum !== 1 || auditLimit?.maximum !== 1000) problems.push("GET /api/audit: limit must be 1..1000");
+  for (const [route, status] of [["POST /api/tokens", "201"], ["POST /api/users", "201"]]) {
+    const [m, p] = route.split(" ");
+    const r = doc.paths?.[p]?.[m.toLowerCase()]?.responses?.[status];
+    if (!responseHeader(doc, r, "Location")?.required) problems.push(`${route}: ${status} must declare a required Location header`);
+  }
+  for (const [p, m, status] of [["/api/session", "post", "200"], ["/api/session", "delete", "204"]]) {
+    const r = doc.paths?.[p]?.[m]?.responses?.[status];
+    if (!responseHeader(doc, r, "Set-Cookie")?.required) {
+      problems.push(`${m.toUpperCase()} ${p}: ${status} must declare a required Set-Cookie header`);
+    }
+  }
+
   if (doc.info?.license?.identifier !== "LGPL-2.1-or-later") problems.push("info.license.identifier must be LGPL-2.1-or-later");
   if (doc.info?.version !== "0.1.0") problems.push("info.version must be 0.1.0");
   if (JSON.stringify(doc.servers) === undefined || doc.servers?.[0]?.url !== "/") problems.push('servers[0].url must be "/"');
-  for (const s of ["Host", "VmSummary", "VmDetail", "VmList", "Disk", "Nic", "Graphics", "Error"]) {
+  for (const s of ["Host", "VmSummary", "VmDetail", "VmList", "Disk", "Nic", "Graphics", "Error",
+                   "Role", "Login", "Whoami", "User", "Session", "Token", "NewToken", "Grant", "AuditEntry"]) {
     if (!doc.components?.schemas?.[s]) problems.push(`components.schemas.${s} missing`);
   }
   const detail = doc.components?.schemas?.VmDetail;
