@@ -99,6 +99,23 @@ gint64 db_insert(Db *db, GError **error, const char *sql, const char *types, ...
     return sqlite3_column_int64(st, 0);
 }
 
+GPtrArray *db_collect(Db *db, sqlite3_stmt *st, gpointer (*row)(sqlite3_stmt *st),
+                      GDestroyNotify free_fn, const char *what, GError **error)
+{
+    if (!st)
+        return NULL;
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(free_fn);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        g_ptr_array_add(out, row(st));
+    if (rc != SQLITE_DONE) {
+        g_autofree char *msg = g_strdup_printf("reading %s", what);
+        db_set_error(error, db, msg);
+        return NULL;
+    }
+    return g_steal_pointer(&out);
+}
+
 char *db_column_text(sqlite3_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(st, col);

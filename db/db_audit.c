@@ -19,6 +19,21 @@ gboolean db_audit_add(Db *db, const DbAuditEntry *e, GError **error)
                   e->path, e->target, (gint64)e->status, e->detail);
 }
 
+static gpointer entry_from_row(sqlite3_stmt *st)
+{
+    DbAuditEntry *e = g_new0(DbAuditEntry, 1);
+    e->id = sqlite3_column_int64(st, 0);
+    e->ts = sqlite3_column_int64(st, 1);
+    e->username = db_column_text(st, 2);
+    e->address = db_column_text(st, 3);
+    e->method = db_column_text(st, 4);
+    e->path = db_column_text(st, 5);
+    e->target = db_column_text(st, 6);
+    e->status = sqlite3_column_int(st, 7);
+    e->detail = db_column_text(st, 8);
+    return e;
+}
+
 GPtrArray *db_audit_query(Db *db, const DbAuditQuery *q, GError **error)
 {
     g_autoptr(sqlite3_stmt) st = db_prepare(
@@ -28,28 +43,8 @@ GPtrArray *db_audit_query(Db *db, const DbAuditQuery *q, GError **error)
         "WHERE (?1 IS NULL OR username = ?1) AND (?2 = 0 OR ts >= ?2) AND (?3 = 0 OR ts <= ?3) "
         "AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5",
         "tiiii", q->username, q->since, q->until, q->before_id, (gint64)q->limit);
-    if (!st)
-        return NULL;
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)db_audit_entry_free);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        DbAuditEntry *e = g_new0(DbAuditEntry, 1);
-        e->id = sqlite3_column_int64(st, 0);
-        e->ts = sqlite3_column_int64(st, 1);
-        e->username = db_column_text(st, 2);
-        e->address = db_column_text(st, 3);
-        e->method = db_column_text(st, 4);
-        e->path = db_column_text(st, 5);
-        e->target = db_column_text(st, 6);
-        e->status = sqlite3_column_int(st, 7);
-        e->detail = db_column_text(st, 8);
-        g_ptr_array_add(out, e);
-    }
-    if (rc != SQLITE_DONE) {
-        db_set_error(error, db, "reading audit log");
-        return NULL;
-    }
-    return g_steal_pointer(&out);
+    return db_collect(db, st, entry_from_row, (GDestroyNotify)db_audit_entry_free, "audit log",
+                      error);
 }
 
 int db_audit_prune(Db *db, gint64 before, GError **error)

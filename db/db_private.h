@@ -20,6 +20,10 @@ sqlite3_stmt *db_prepare(Db *db, GError **error, const char *sql, const char *ty
 gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...);
 /* Runs an INSERT ... RETURNING id and answers that id (0 on error). */
 gint64 db_insert(Db *db, GError **error, const char *sql, const char *types, ...);
+/* Steps `st` to the end, turning each row into an element with `row`.
+ * NULL with `error` (naming `what`) when a step fails. */
+GPtrArray *db_collect(Db *db, sqlite3_stmt *st, gpointer (*row)(sqlite3_stmt *st),
+                      GDestroyNotify free_fn, const char *what, GError **error);
 /* Column helpers that never return NULL for text. */
 char *db_column_text(sqlite3_stmt *st, int col);
 gint64 db_now(void);

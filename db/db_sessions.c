@@ -14,25 +14,21 @@ void db_session_free(DbSession *s)
 
 #define SESSION_COLUMNS "id_hash, user_id, created_at, last_seen, address, user_agent"
 
+static gpointer session_from_row(sqlite3_stmt *st)
+{
+    DbSession *s = g_new0(DbSession, 1);
+    s->id_hash = db_column_text(st, 0);
+    s->user_id = sqlite3_column_int64(st, 1);
+    s->created_at = sqlite3_column_int64(st, 2);
+    s->last_seen = sqlite3_column_int64(st, 3);
+    s->address = db_column_text(st, 4);
+    s->user_agent = db_column_text(st, 5);
+    return s;
+}
+
 static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 {
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)db_session_free);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        DbSession *s = g_new0(DbSession, 1);
-        s->id_hash = db_column_text(st, 0);
-        s->user_id = sqlite3_column_int64(st, 1);
-        s->created_at = sqlite3_column_int64(st, 2);
-        s->last_seen = sqlite3_column_int64(st, 3);
-        s->address = db_column_text(st, 4);
-        s->user_agent = db_column_text(st, 5);
-        g_ptr_array_add(out, s);
-    }
-    if (rc != SQLITE_DONE) {
-        db_set_error(error, db, "reading sessions");
-        return NULL;
-    }
-    return g_steal_pointer(&out);
+    return db_collect(db, st, session_from_row, (GDestroyNotify)db_session_free, "sessions", error);
 }
 
 gboolean db_session_create(Db *db, const char *id_hash, gint64 user_id, const char *address,

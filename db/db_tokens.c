@@ -13,25 +13,21 @@ void db_token_free(DbToken *t)
 
 #define TOKEN_COLUMNS "id, user_id, name, created_at, COALESCE(expires_at, 0), COALESCE(last_used, 0)"
 
+static gpointer token_from_row(sqlite3_stmt *st)
+{
+    DbToken *t = g_new0(DbToken, 1);
+    t->id = sqlite3_column_int64(st, 0);
+    t->user_id = sqlite3_column_int64(st, 1);
+    t->name = db_column_text(st, 2);
+    t->created_at = sqlite3_column_int64(st, 3);
+    t->expires_at = sqlite3_column_int64(st, 4);
+    t->last_used = sqlite3_column_int64(st, 5);
+    return t;
+}
+
 static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 {
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)db_token_free);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        DbToken *t = g_new0(DbToken, 1);
-        t->id = sqlite3_column_int64(st, 0);
-        t->user_id = sqlite3_column_int64(st, 1);
-        t->name = db_column_text(st, 2);
-        t->created_at = sqlite3_column_int64(st, 3);
-        t->expires_at = sqlite3_column_int64(st, 4);
-        t->last_used = sqlite3_column_int64(st, 5);
-        g_ptr_array_add(out, t);
-    }
-    if (rc != SQLITE_DONE) {
-        db_set_error(error, db, "reading tokens");
-        return NULL;
-    }
-    return g_steal_pointer(&out);
+    return db_collect(db, st, token_from_row, (GDestroyNotify)db_token_free, "tokens", error);
 }
 
 gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *secret_hash,

@@ -15,7 +15,7 @@ void db_user_free(DbUser *u)
 
 #define USER_COLUMNS "id, username, COALESCE(password_hash, ''), role, source, created_at, updated_at"
 
-static DbUser *user_from_row(sqlite3_stmt *st)
+static gpointer user_from_row(sqlite3_stmt *st)
 {
     DbUser *u = g_new0(DbUser, 1);
     u->id = sqlite3_column_int64(st, 0);
@@ -28,18 +28,9 @@ static DbUser *user_from_row(sqlite3_stmt *st)
     return u;
 }
 
-/* Runs a prepared query and collects its rows as DbUser*. */
 static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 {
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)db_user_free);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        g_ptr_array_add(out, user_from_row(st));
-    if (rc != SQLITE_DONE) {
-        db_set_error(error, db, "reading users");
-        return NULL;
-    }
-    return g_steal_pointer(&out);
+    return db_collect(db, st, user_from_row, (GDestroyNotify)db_user_free, "users", error);
 }
 
 static DbUser *first(Db *db, sqlite3_stmt *st, GError **error)
