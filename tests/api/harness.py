@@ -1,15 +1,26 @@
 """Harness for the API tier: runs one real vireod against the real libvirtd
 (qemu:///system) and gives the tests an HTTP client, virsh helpers and
-clean-up of every domain and pool they create. Standard library only."""
+clean-up of every domain and pool they create. Standard library only.
+
+vireod needs credentials on every API route but the login and the API
+description: the daemon is started with --init-admin-password-file (a random
+password in a private temporary file), the harness logs in as 'admin' and
+makes an API token, and client() sends "Authorization: Bearer TOKEN" by
+default. anonymous(), login(), make_user() and token_client() give the
+access-control tests other identities; every /api/ answer is checked for
+leaked passwords and hashes as it arrives (LEAKS, see test_secrets)."""
 
 import atexit
+import hashlib
 import http.client
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -28,10 +39,42 @@ RESULTS_DIR = os.environ.get("VIREO_RESULTS_DIR", os.path.join(REPO, "build", "t
 LIBVIRT_SOCK = "/run/libvirt/libvirt-sock"
 
 ERROR_CODES = {
-    400: "invalid_argument", 404: "not_found", 405: "method_not_allowed",
-    409: "conflict", 412: "precondition_failed", 413: "payload_too_large",
-    415: "unsupported_media_type", 503: "unavailable", 500: "internal",
+    400: "invalid_argument", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
+    413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+    503: "unavailable", 500: "internal",
 }
+
+SESSION_COOKIE = "vireo_session"
+CSRF_HEADER = "X-Vireo-CSRF"
+
+# Secrets the tests handle. Passwords (and digests of API tokens) must never
+# appear in any API answer; every secret must never appear in vireod's log.
+# Every answer to an /api/ request is checked as it arrives; what leaked is
+# collected in LEAKS and reported by test_secrets.
+ANSWER_SECRETS = set()
+LOG_SECRETS = set()
+LEAKS = []
+HASH_MARKERS = ("$argon2",)
+LOG_PATHS = []      # every vireod log written by this run
+
+
+def remember_password(pw):
+    ANSWER_SECRETS.add(pw)
+    LOG_SECRETS.add(pw)
+    return pw
+
+
+def remember_token(token):
+    """A token is shown once by design, so only its digest must stay out of
+    answers; the token itself must stay out of the log."""
+    LOG_SECRETS.add(token)
+    ANSWER_SECRETS.add(hashlib.sha256(token.encode()).hexdigest())
+    return token
+
+
+def new_password():
+    return remember_password("pw-" + secrets.token_urlsafe(15))
 
 
 def vireo_bin():
@@ -44,52 +87,123 @@ def log(msg):
     sys.stderr.flush()
 
 
+_next_source = [10]
+
+
+def fresh_source():
+    """A loopback source address (127.0.x.y) not used before in this run: the
+    login throttle counts failures per address, so tests that fail logins on
+    purpose use their own address and leave 127.0.0.1 alone."""
+    n = _next_source[0]
+    _next_source[0] += 1
+    return "127.0.%d.%d" % (n // 250, 2 + n % 250)
+
+
 # --------------------------------------------------------------------------
 # The daemon
 
 class Daemon:
-    def __init__(self):
+    """One vireod with its own temporary inventory. start() creates the admin
+    from --init-admin-password-file, logs in and makes an API token (unless
+    login=False). `tls_context` (an ssl.SSLContext trusting the daemon's
+    certificate) makes the clients speak HTTPS."""
+
+    def __init__(self, name="api", extra_args=(), tls_context=None, tls_name="localhost"):
+        self.name = name
+        self.extra_args = list(extra_args)
+        self.tls_context = tls_context
+        self.tls_name = tls_name
         self.proc = None
         self.port = None
         self.tmp = None
         self.log_path = None
         self.log_file = None
         self.exit_code = None
+        self.admin_password = None
+        self.token = None
+        self.token_id = None
 
-    def start(self, timeout=30.0):
+    @property
+    def scheme(self):
+        return "https" if self.tls_context else "http"
+
+    def command(self):
         binary = vireo_bin()
         if not os.access(binary, os.X_OK):
             raise RuntimeError("vireod binary not found at %s (set VIREO_BIN or run make)" % binary)
-        self.tmp = tempfile.mkdtemp(prefix="vireo-api-")
+        self.tmp = tempfile.mkdtemp(prefix="vireo-%s-" % self.name)
         self.port = free_port()
+        self.admin_password = new_password()
+        pwfile = os.path.join(self.tmp, "admin-password")
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.admin_password + "\n")
+        return [binary, "--listen", "127.0.0.1:%d" % self.port, "--connect", URI,
+                "--db", os.path.join(self.tmp, "vireo.db"),
+                "--webui", os.path.join(REPO, "webui"), "--log-level", "debug",
+                "--init-admin-password-file", pwfile] + self.extra_args
+
+    def start(self, timeout=30.0, login=True):
+        cmd = self.command()
         os.makedirs(RESULTS_DIR, exist_ok=True)
-        self.log_path = os.path.join(RESULTS_DIR, "vireod-api.log")
+        self.log_path = os.path.join(RESULTS_DIR, "vireod-%s.log" % self.name)
         self.log_file = open(self.log_path, "wb")
-        cmd = [binary, "--listen", "127.0.0.1:%d" % self.port, "--connect", URI,
-               "--db", os.path.join(self.tmp, "vireo.db"),
-               "--webui", os.path.join(REPO, "webui"), "--log-level", "debug"]
+        if self.log_path not in LOG_PATHS:
+            LOG_PATHS.append(self.log_path)
         log("starting %s" % " ".join(cmd))
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log_file,
                                      stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         last = None
+        anon = self.client(token=None)
+        # The API description is public: it answers as soon as HTTP is up.
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError("vireod exited with %s during start-up; log: %s\n%s"
                                    % (self.proc.returncode, self.log_path, self.log_tail()))
             try:
-                r = Client(self.port, timeout=5).get("/api/host")
+                r = anon.get("/api/openapi.json", timeout=5)
                 if r.status == 200:
-                    log("vireod answers on port %d (pid %d)" % (self.port, self.proc.pid))
-                    return
+                    break
                 last = "status %d" % r.status
-            except OSError as e:
+            except (OSError, http.client.HTTPException) as e:
                 last = repr(e)
             time.sleep(0.1)
+        else:
+            self._fail_start(timeout, last)
+        if not login:
+            return
+        self.login_admin()
+        # ...and libvirt is connected once GET /api/host answers.
+        api = self.client()
+        while time.monotonic() < deadline:
+            try:
+                r = api.get("/api/host", timeout=5)
+                if r.status == 200:
+                    log("vireod (%s) answers on port %d (pid %d)" % (self.name, self.port,
+                                                                      self.proc.pid))
+                    return
+                last = "GET /api/host: %r" % r
+            except (OSError, http.client.HTTPException) as e:
+                last = repr(e)
+            time.sleep(0.1)
+        self._fail_start(timeout, last)
+
+    def _fail_start(self, timeout, last):
         self.proc.kill()
         self.proc.wait()
-        raise RuntimeError("vireod did not answer GET /api/host within %.0fs (%s); log:\n%s"
+        raise RuntimeError("vireod did not become ready within %.0fs (%s); log:\n%s"
                            % (timeout, last, self.log_tail()))
+
+    def login_admin(self):
+        r, session = login(self, "admin", self.admin_password)
+        if r.status != 200 or session is None:
+            raise RuntimeError("admin login failed: %r" % r)
+        r = session.post("/api/tokens", json_body={"name": "harness"})
+        if r.status != 201:
+            raise RuntimeError("creating the harness API token failed: %r" % r)
+        self.token = remember_token(r.json()["token"])
+        self.token_id = r.json()["id"]
 
     def stop(self, timeout=20.0):
         """SIGTERM, wait; returns the exit code (None if it had to be killed)."""
@@ -122,13 +236,26 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def log_tail(self, lines=40):
+    def log_text(self):
         try:
             with open(self.log_path, "rb") as f:
-                data = f.read().decode("utf-8", "replace").splitlines()
-            return "\n".join(data[-lines:])
-        except OSError:
-            return "(no log)"
+                return f.read().decode("utf-8", "replace")
+        except (OSError, TypeError):
+            return ""
+
+    def log_tail(self, lines=40):
+        text = self.log_text()
+        return "\n".join(text.splitlines()[-lines:]) if text else "(no log)"
+
+    def origin(self):
+        return "%s://127.0.0.1:%d" % (self.scheme, self.port)
+
+    def client(self, token="admin", **kw):
+        """A client of this daemon; by default with the admin's API token."""
+        if token == "admin":
+            token = self.token
+        return Client(self.port, token=token, tls_context=self.tls_context,
+                      tls_name=self.tls_name, **kw)
 
 
 _daemon = None
@@ -192,6 +319,15 @@ class Response:
             self._json = json.loads(self.body.decode("utf-8"))
         return self._json
 
+    def set_cookies(self):
+        """{name: (value, [attributes as given])} of the Set-Cookie headers."""
+        out = {}
+        for line in self.headers.get_all("Set-Cookie") or []:
+            parts = [p.strip() for p in line.split(";")]
+            name, _, value = parts[0].partition("=")
+            out[name.strip()] = (value.strip(), parts[1:])
+        return out
+
     def __repr__(self):
         body = self.body[:600].decode("utf-8", "replace")
         return "<HTTP %d %s; %s; body=%r>" % (
@@ -199,22 +335,90 @@ class Response:
             ", ".join("%s: %s" % kv for kv in self.headers.items()), body)
 
 
+class _HTTPSConnection(http.client.HTTPConnection):
+    """HTTPS to 127.0.0.1 while checking the certificate for `tls_name`."""
+
+    def __init__(self, host, port, context, tls_name, **kw):
+        super().__init__(host, port, **kw)
+        self._context = context
+        self._tls_name = tls_name
+
+    def connect(self):
+        super().connect()
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._tls_name)
+
+
+def _check_leaks(method, path, resp):
+    if not path.startswith("/api"):
+        return
+    text = resp.body.decode("utf-8", "replace") + "\n" + str(resp.headers)
+    for s in ANSWER_SECRETS:
+        if s in text:
+            LEAKS.append("%s %s answered a password or token digest (%s...): %r"
+                         % (method, path, s[:6], resp))
+    for m in HASH_MARKERS:
+        if m in text:
+            LEAKS.append("%s %s answered a password hash (%s): %r" % (method, path, m, resp))
+
+
 class Client:
-    def __init__(self, port, timeout=60):
+    """HTTP(S) client of one vireod. Credentials: `token` (sent as
+    Authorization: Bearer) or `cookie` (the session cookie's value; then
+    state-changing requests carry X-Vireo-CSRF: 1 and a same-origin Origin
+    unless csrf=False). `source` binds the client to a loopback address.
+    In `headers`, a value of None removes a default header."""
+
+    def __init__(self, port, timeout=60, token=None, cookie=None, csrf=True, source=None,
+                 tls_context=None, tls_name="localhost"):
         self.port = port
         self.timeout = timeout
+        self.token = token
+        self.cookie = cookie
+        self.csrf = csrf
+        self.source = source
+        self.tls_context = tls_context
+        self.tls_name = tls_name
 
-    def request(self, method, path, body=None, headers=None, json_body=None):
+    @property
+    def origin(self):
+        return "%s://127.0.0.1:%d" % ("https" if self.tls_context else "http", self.port)
+
+    def _connection(self, timeout):
+        kw = {"timeout": timeout}
+        if self.source:
+            kw["source_address"] = (self.source, 0)
+        if self.tls_context:
+            return _HTTPSConnection("127.0.0.1", self.port, self.tls_context, self.tls_name, **kw)
+        return http.client.HTTPConnection("127.0.0.1", self.port, **kw)
+
+    def default_headers(self, method):
+        hdrs = {}
+        if self.token:
+            hdrs["Authorization"] = "Bearer " + self.token
+        if self.cookie is not None:
+            hdrs["Cookie"] = "%s=%s" % (SESSION_COOKIE, self.cookie)
+            if self.csrf and method not in ("GET", "HEAD"):
+                hdrs[CSRF_HEADER] = "1"
+                hdrs["Origin"] = self.origin
+        return hdrs
+
+    def request(self, method, path, body=None, headers=None, json_body=None, timeout=None):
         """Sends one request on a fresh connection. `path` is sent exactly as
         given (no normalisation). json_body is serialised with
         Content-Type: application/json."""
-        hdrs = dict(headers or {})
+        hdrs = self.default_headers(method)
+        for k, v in (headers or {}).items():
+            for have in [h for h in hdrs if h.lower() == k.lower()]:
+                del hdrs[have]
+            if v is not None:
+                hdrs[k] = v
         if json_body is not None:
             body = json.dumps(json_body).encode("utf-8")
-            hdrs.setdefault("Content-Type", "application/json")
+            if not any(h.lower() == "content-type" for h in hdrs):
+                hdrs["Content-Type"] = "application/json"
         if isinstance(body, str):
             body = body.encode("utf-8")
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        conn = self._connection(timeout or self.timeout)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for k, v in hdrs.items():
@@ -234,7 +438,9 @@ class Client:
                     pass
             resp = conn.getresponse()
             data = resp.read()
-            return Response(resp.status, resp.reason, resp.headers, data)
+            r = Response(resp.status, resp.reason, resp.headers, data)
+            _check_leaks(method, path, r)
+            return r
         finally:
             conn.close()
 
@@ -252,7 +458,58 @@ class Client:
 
 
 def client():
-    return Client(daemon().port)
+    """A client of the shared daemon with the admin's API token."""
+    return daemon().client()
+
+
+def anonymous():
+    """A client of the shared daemon without credentials."""
+    return daemon().client(token=None)
+
+
+# --------------------------------------------------------------------------
+# Users, sessions and tokens
+
+def login(d, username, password, source=None, headers=None):
+    """POST /api/session. Returns (response, a cookie Client or None)."""
+    anon = d.client(token=None, source=source)
+    r = anon.post("/api/session", json_body={"username": username, "password": password},
+                  headers=headers)
+    cookie = r.set_cookies().get(SESSION_COOKIE)
+    if r.status != 200 or not cookie or not cookie[0]:
+        return r, None
+    LOG_SECRETS.add(cookie[0])
+    return r, d.client(token=None, cookie=cookie[0], source=source)
+
+
+def make_user(d, tag, role, password=None):
+    """Creates a user (as admin) with a fresh password; returns (name, password)."""
+    name = "u%d-%s" % (os.getpid() % 10000, tag)
+    password = password or new_password()
+    r = d.client().post("/api/users", json_body={"username": name, "password": password,
+                                                 "role": role})
+    if r.status != 201:
+        raise AssertionError("creating user %s (%s) failed: %r" % (name, role, r))
+    return name, password
+
+
+def token_client(d, username, password, name="t"):
+    """Logs in and makes an API token; returns (Client with that token, token id)."""
+    r, session = login(d, username, password)
+    if session is None:
+        raise AssertionError("login of %s failed: %r" % (username, r))
+    r = session.post("/api/tokens", json_body={"name": name})
+    if r.status != 201:
+        raise AssertionError("token for %s failed: %r" % (username, r))
+    token = remember_token(r.json()["token"])
+    return d.client(token=token), r.json()["id"]
+
+
+def grant(d, username, vm):
+    r = d.client().post("/api/users/%s/grants" % username, json_body={"vm": vm})
+    if r.status != 201:
+        raise AssertionError("grant of %s to %s failed: %r" % (vm, username, r))
+    return r
 
 
 # --------------------------------------------------------------------------
@@ -464,7 +721,9 @@ class ApiTestCase(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.api = client()
+        cls.daemon = daemon()
+        cls.api = client()          # the admin's API token
+        cls.anon = anonymous()      # no credentials at all
 
     def new_name(self, tag):
         name = unique_name(tag)

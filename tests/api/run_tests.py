@@ -10,9 +10,12 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-# libvirtd restart last: it is the most disruptive.
+# libvirtd restart last of the ones that need libvirt: it is the most
+# disruptive. test_secrets after everything: it checks every answer and log
+# line of the run for passwords, hashes and tokens.
 MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_delete",
-           "test_lifecycle", "test_libvirtd_restart"]
+           "test_lifecycle", "test_auth_routes", "test_auth", "test_tls",
+           "test_libvirtd_restart", "test_secrets"]
 
 
 class Result(unittest.TextTestResult):

@@ -80,6 +80,7 @@ trap 'exit 143' TERM
 # ---- preconditions ----
 [ -x "$VIREOD" ] || { say "no $VIREOD: run 'make' first"; exit 1; }
 command -v wrk >/dev/null || { say "wrk is missing (apt-get install wrk)"; exit 1; }
+command -v jq >/dev/null || { say "jq is missing (apt-get install jq)"; exit 1; }
 virsh -q -c "$URI" uri >/dev/null 2>&1 || { say "libvirt at $URI does not answer"; exit 1; }
 
 say "building the floor"
@@ -140,18 +141,57 @@ start_sampler() {
     SAMPLER_PID=$!
 }
 
+# Every API route but the login and the API description needs credentials:
+# vireod starts on a fresh inventory with a random admin password
+# (--init-admin-password-file), the script logs in once and makes an API
+# token, and every request (curl, wrk) carries "Authorization: Bearer $TOKEN".
+# Secrets stay in files under $TMP (mode 0600), not on command lines, except
+# the token that wrk needs as an argument.
+TOKEN=
+AUTH=
+
+new_admin_password() {
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$TMP/admin-password")
+}
+
+get_token() {
+    base=http://127.0.0.1:$PORT
+    (umask 077; jq -n --rawfile p "$TMP/admin-password" '{username: "admin", password: ($p | rtrimstr("\n"))}' \
+        >"$TMP/login.json")
+    curl -fsS -o /dev/null -c "$TMP/cookies" -H 'Content-Type: application/json' \
+        --data-binary @"$TMP/login.json" "$base/api/session" ||
+        { say "login as admin failed: see $OUT/vireod.log"; exit 1; }
+    # A cookie session must send the CSRF header and a same-origin Origin.
+    TOKEN=$(curl -fsS -b "$TMP/cookies" -H 'Content-Type: application/json' \
+        -H 'X-Vireo-CSRF: 1' -H "Origin: $base" --data '{"name": "bench"}' \
+        "$base/api/tokens" | jq -r '.token // empty') || TOKEN=
+    rm -f "$TMP/cookies" "$TMP/login.json"
+    [ -n "$TOKEN" ] || { say "could not create an API token"; exit 1; }
+    AUTH="Authorization: Bearer $TOKEN"
+}
+
 start_vireod() {
     PORT=$(free_port)
+    new_admin_password
     set -- --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/bench.db" \
-        --webui "$REPO/webui" --log-level warn
+        --webui "$REPO/webui" --log-level warn --init-admin-password-file "$TMP/admin-password"
     [ -n "$THREADS" ] && set -- "$@" --threads "$THREADS"
     rm -f "$TMP/bench.db" "$TMP/bench.db-wal" "$TMP/bench.db-shm"
     "$VIREOD" "$@" 2>>"$OUT/vireod.log" &
     VIREOD_PID=$!
     i=0
-    until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/vms" 2>/dev/null; do
+    # The API description is public: it answers once HTTP is up.
+    until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/openapi.json" 2>/dev/null; do
         kill -0 "$VIREOD_PID" 2>/dev/null || { say "vireod died: see $OUT/vireod.log"; exit 1; }
         i=$((i + 1)); [ $i -lt 100 ] || { say "vireod does not answer on $PORT"; exit 1; }
+        sleep 0.1
+    done
+    get_token
+    # ...and libvirt is connected once GET /api/vms answers 200.
+    i=0
+    until curl -fsS -o /dev/null -H "$AUTH" "http://127.0.0.1:$PORT/api/vms" 2>/dev/null; do
+        kill -0 "$VIREOD_PID" 2>/dev/null || { say "vireod died: see $OUT/vireod.log"; exit 1; }
+        i=$((i + 1)); [ $i -lt 100 ] || { say "GET /api/vms does not answer 200 on $PORT"; exit 1; }
         sleep 0.1
     done
 }
@@ -168,7 +208,7 @@ to_ms() {
 # run_wrk CONNS FILE: prints "rps p50_ms p99_ms non2xx errors"
 run_wrk() {
     c=$1; t=$c; [ "$t" -gt 2 ] && t=2
-    wrk -t"$t" -c"$c" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/api/vms" >"$2" 2>&1
+    wrk -t"$t" -c"$c" -d"${DURATION}s" --latency -H "$AUTH" "http://127.0.0.1:$PORT/api/vms" >"$2" 2>&1
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$2")
     p50=$(awk '$1 == "50%" {print $2}' "$2")
     p99=$(awk '$1 == "99%" {print $2}' "$2")
@@ -198,11 +238,11 @@ for n in $COUNTS; do
     start_vireod
     sleep 1
     rss_start=$(rss_kib "$VIREOD_PID")
-    got=$(curl -fsS "http://127.0.0.1:$PORT/api/vms" | jq '.vms | length')
+    got=$(curl -fsS -H "$AUTH" "http://127.0.0.1:$PORT/api/vms" | jq '.vms | length')
     say "vireod lists $got VMs"
 
     say "warming up"
-    wrk -t1 -c1 -d2s "http://127.0.0.1:$PORT/api/vms" >/dev/null 2>&1
+    wrk -t1 -c1 -d2s -H "$AUTH" "http://127.0.0.1:$PORT/api/vms" >/dev/null 2>&1
     sleep 1
     rss_warm=$(rss_kib "$VIREOD_PID")
 
@@ -224,7 +264,8 @@ elapsed=$(( $(date +%s) - started ))
     echo
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n): $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)),"
     echo "libvirt $(pkg-config --modversion libvirt), $URI, wrk $(wrk --version 2>&1 | awk 'NR == 1 {print $2}'), ${DURATION}s per run, total ${elapsed}s."
-    echo "vireod: \`--log-level warn\`$( [ -n "$THREADS" ] && echo ", \`--threads $THREADS\`" || echo ", default thread pool")."
+    echo "vireod: \`--log-level warn\`$( [ -n "$THREADS" ] && echo ", \`--threads $THREADS\`" || echo ", default thread pool");"
+    echo "every request carries an API token (\`Authorization: Bearer\`), so its check (a SHA-256 and an sqlite lookup) is included."
     echo "Domains: persistent, defined and **not started** (\`type='qemu'\`, 64 MiB, 1 vCPU); the counts below are what"
     echo "libvirt lists, including any other domain defined on the host."
     echo

@@ -1,0 +1,197 @@
+"""Access control generated from the route table: api/api_routes.c is parsed
+at test time (not the OpenAPI document, which may lag), and every route is
+tried without credentials (401, except the public ones), by a viewer (403 for
+every change and every admin route, on a VM granted to the viewer so that the
+role and not visibility refuses) and by an operator (403 on admin routes)."""
+
+import os
+import re
+
+import harness
+
+ROUTES_C = os.path.join(harness.REPO, "api", "api_routes.c")
+ROUTE_RE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*(API_PERM_\w+)\s*,'
+                      r'\s*(NULL|"[^"]*")\s*\}')
+KNOWN_PERMS = {"API_PERM_PUBLIC", "API_PERM_USER", "API_PERM_VM_READ", "API_PERM_VM_OPERATE",
+               "API_PERM_VM_CREATE", "API_PERM_ADMIN"}
+PUBLIC = {("GET", "/api/openapi.json"), ("POST", "/api/session")}
+# Changes a viewer may make: their own session, password and tokens.
+SELF_SERVICE = "API_PERM_USER"
+
+
+def parse_routes():
+    with open(ROUTES_C) as f:
+        text = f.read()
+    # Only the table itself; comments may quote routes too.
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    return [(m.group(1), m.group(2), m.group(4)) for m in ROUTE_RE.finditer(text)]
+
+
+ROUTES = parse_routes()
+
+
+class RouteTableTest(harness.ApiTestCase):
+    """Sets up a viewer and an operator, each with an API token, a VM granted
+    to both, a VM granted to nobody, and a user for the viewer to attack."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        d = cls.daemon
+        cls.vm = harness.unique_name("routes")
+        harness.define_xml(cls.vm)
+        cls.other_vm = harness.unique_name("routes-other")
+        harness.define_xml(cls.other_vm)
+        cls.viewer, cls.viewer_pw = harness.make_user(d, "rviewer", "viewer")
+        cls.operator, op_pw = harness.make_user(d, "roperator", "operator")
+        cls.victim, _ = harness.make_user(d, "rvictim", "operator")
+        cls.viewer_api, _ = harness.token_client(d, cls.viewer, cls.viewer_pw)
+        cls.operator_api, _ = harness.token_client(d, cls.operator, op_pw)
+        harness.grant(d, cls.viewer, cls.vm)
+        harness.grant(d, cls.operator, cls.vm)
+
+    @classmethod
+    def tearDownClass(cls):
+        harness.remove_domain(cls.vm)
+        harness.remove_domain(cls.other_vm)
+
+    def fill(self, pattern, user):
+        params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999"}
+
+        def sub(m):
+            if m.group(1) not in params:
+                self.fail("route %s has a parameter {%s} this test does not know; teach it"
+                          % (pattern, m.group(1)))
+            return params[m.group(1)]
+        return re.sub(r"\{(\w+)\}", sub, pattern)
+
+    def body(self, method, pattern):
+        """A body that would do harm if the gate let it through."""
+        bodies = {
+            ("POST", "/api/users"): {"username": "evil%d" % os.getpid(),
+                                     "password": "evil-password-1", "role": "admin"},
+            ("PATCH", "/api/users/{user}"): {"role": "admin"},
+            ("POST", "/api/users/{user}/grants"): {"vm": self.other_vm},
+            ("PATCH", "/api/vms/{vm}"): {"description": "changed by the wrong person"},
+            ("POST", "/api/session"): {},
+            ("POST", "/api/session/password"): {},
+            ("POST", "/api/tokens"): {},
+        }
+        return bodies.get((method, pattern))
+
+    def call(self, client, method, pattern, user, headers=None):
+        path = self.fill(pattern, user)
+        body = self.body(method, pattern)
+        return path, client.request(method, path, json_body=body, headers=headers)
+
+    def assertNothingChanged(self):
+        self.assertTrue(harness.domain_exists(self.vm), "%s was deleted" % self.vm)
+        self.assertEqual(harness.domain_state(self.vm), "shut off")
+        v = self.vm_detail()
+        self.assertEqual(v["description"], "")
+        users = {u["username"]: u["role"] for u in self.api.get("/api/users").json()["users"]}
+        self.assertEqual(users.get(self.viewer), "viewer")
+        self.assertEqual(users.get(self.operator), "operator")
+        self.assertEqual(users.get(self.victim), "operator")
+        self.assertNotIn("evil%d" % os.getpid(), users)
+        grants = self.api.get("/api/users/%s/grants" % self.viewer).json()["grants"]
+        self.assertEqual([g["name"] for g in grants], [self.vm])
+
+    def vm_detail(self):
+        r = self.api.get("/api/vms/" + self.vm)
+        self.assertStatus(r, 200)
+        return r.json()
+
+    def test_route_table_parsed(self):
+        self.assertGreaterEqual(len(ROUTES), 25, "parsed only %r from %s" % (ROUTES, ROUTES_C))
+        for method, pattern, perm in ROUTES:
+            self.assertIn(perm, KNOWN_PERMS, "%s %s: unknown permission; teach this test"
+                          % (method, pattern))
+        public = {(m, p) for m, p, perm in ROUTES if perm == "API_PERM_PUBLIC"}
+        self.assertEqual(public, PUBLIC, "the public routes changed")
+
+    def test_public_routes_answer_without_credentials(self):
+        r = self.anon.get("/api/openapi.json")
+        self.assertStatus(r, 200)
+        r = self.anon.post("/api/session", json_body={})
+        self.assertError(r, 400)
+        r = self.anon.request("HEAD", "/api/openapi.json")
+        self.assertStatus(r, 200)
+
+    def test_every_route_needs_credentials(self):
+        d = self.daemon
+        variants = {
+            "none": d.client(token=None),
+            "unknown token": d.client(token="vireo_" + "A" * 43),
+            "unknown session cookie": d.client(token=None, cookie="B" * 43),
+            "garbage Authorization": d.client(token=None),
+        }
+        for method, pattern, perm in ROUTES:
+            if perm == "API_PERM_PUBLIC":
+                continue
+            for label, c in variants.items():
+                hdrs = {"Authorization": 'Bearer x"y z'} if label == "garbage Authorization" else None
+                with self.subTest(route="%s %s" % (method, pattern), credentials=label):
+                    path, r = self.call(c, method, pattern, self.victim, headers=hdrs)
+                    self.assertError(r, 401, "unauthorized")
+                    www = r.header("WWW-Authenticate") or ""
+                    self.assertTrue(www.lower().startswith("bearer"),
+                                    "401 without WWW-Authenticate: Bearer: %r" % r)
+            if method == "GET":
+                with self.subTest(route="HEAD " + pattern):
+                    r = d.client(token=None).request("HEAD", self.fill(pattern, self.victim))
+                    self.assertStatus(r, 401)
+                    self.assertEqual(r.body, b"")
+        self.assertNothingChanged()
+
+    def test_viewer_may_not_change_anything(self):
+        checked = 0
+        for method, pattern, perm in ROUTES:
+            if perm == "API_PERM_PUBLIC":
+                continue
+            # Aim user routes at the viewer itself (self-promotion, self-grants)
+            # and deletions at another user.
+            target = self.victim if method == "DELETE" and pattern == "/api/users/{user}" \
+                else self.viewer
+            with self.subTest(route="%s %s" % (method, pattern), perm=perm):
+                path, r = self.call(self.viewer_api, method, pattern, target)
+                if perm == "API_PERM_ADMIN" or (method != "GET" and perm != SELF_SERVICE):
+                    self.assertError(r, 403, "forbidden")
+                    checked += 1
+                elif perm == SELF_SERVICE:
+                    # Own session, password and tokens: allowed to a viewer, so
+                    # the handler's own answer (200/201/204/400/404), never 401/403.
+                    self.assertNotIn(r.status, (401, 403), "%s %s: %r" % (method, path, r))
+                    self.assertLess(r.status, 500, repr(r))
+                else:   # reads of a granted VM and of the collection
+                    self.assertStatus(r, 200, "%s %s" % (method, path))
+        self.assertGreaterEqual(checked, 15)
+        self.assertNothingChanged()
+
+    def test_operator_may_not_administer(self):
+        for method, pattern, perm in ROUTES:
+            if perm != "API_PERM_ADMIN":
+                continue
+            target = self.victim if method == "DELETE" else self.operator
+            with self.subTest(route="%s %s" % (method, pattern)):
+                path, r = self.call(self.operator_api, method, pattern, target)
+                self.assertError(r, 403, "forbidden")
+        self.assertNothingChanged()
+
+    def test_viewer_refused_by_role_even_on_invisible_vm(self):
+        # A viewer's change is refused by role before visibility is looked at:
+        # the same 403 for a VM they cannot see as for one they can, so the
+        # answer reveals nothing either way.
+        for act in ("start", "poweroff"):
+            a = self.viewer_api.post("/api/vms/%s/%s" % (self.other_vm, act))
+            b = self.viewer_api.post("/api/vms/%snope/%s" % (harness.PREFIX, act))
+            self.assertError(a, 403)
+            self.assertError(b, 403)
+            self.assertEqual(a.body, b.body)
+        self.assertError(self.viewer_api.get("/api/vms/" + self.other_vm), 404)
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
