@@ -9,7 +9,7 @@
 
 #include <string.h>
 
-#define TOUCH_INTERVAL_S 60
+#define TOUCH_INTERVAL_MAX_S 60
 #define MAX_SECRET_LEN 256
 
 void api_auth_free(ApiAuth *auth)
@@ -110,7 +110,7 @@ static ApiAuth *from_token(ApiContext *ctx, const char *token, GError **error)
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     if (!t || (t->expires_at && t->expires_at <= now))
         return NULL;
-    if (now - t->last_used >= TOUCH_INTERVAL_S)
+    if (now - t->last_used >= TOUCH_INTERVAL_MAX_S)
         db_token_touch(ctx->db, t->id, now, NULL);
     ApiAuth *auth = auth_for_user(ctx, t->user_id, error);
     if (auth)
@@ -125,11 +125,15 @@ static ApiAuth *from_session(ApiContext *ctx, const char *cookie, GError **error
     if (!s)
         return NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    if (now - s->last_seen > ctx->session_idle_s || now - s->created_at > ctx->session_max_s) {
+    /* last_seen is written at most every `touch` seconds (a write per
+     * request would be wasteful), so a session ends between idle and
+     * idle + touch seconds after its last use, never before. */
+    gint64 touch = MIN(TOUCH_INTERVAL_MAX_S, MAX(ctx->session_idle_s / 10, 1));
+    if (now - s->last_seen > ctx->session_idle_s + touch || now - s->created_at > ctx->session_max_s) {
         db_session_delete(ctx->db, hash, NULL);
         return NULL;
     }
-    if (now - s->last_seen >= TOUCH_INTERVAL_S)
+    if (now - s->last_seen >= touch)
         db_session_touch(ctx->db, hash, now, NULL);
     ApiAuth *auth = auth_for_user(ctx, s->user_id, error);
     if (auth)

@@ -27,6 +27,20 @@ static json_t *whoami(const ApiAuth *auth)
                      "via", auth->token_id ? "token" : "session");
 }
 
+/* 429 with Retry-After while `user` or `address` is locked out. */
+static gboolean throttled(ApiContext *ctx, const char *user, const char *address, gint64 now,
+                          ApiResponse *resp)
+{
+    gint64 wait = api_throttle_wait(ctx->throttle, user, address, now);
+    if (wait <= 0)
+        return FALSE;
+    g_autofree char *retry = g_strdup_printf("%" G_GINT64_FORMAT, wait);
+    api_response_header(resp, "Retry-After", retry);
+    api_response_fail(resp, API_ERROR_TOO_MANY_REQUESTS,
+                      "too many failed password attempts; try again in %s s", retry);
+    return TRUE;
+}
+
 /* A system account checked by PAM, mirrored as a 'pam' user whose role
  * follows its groups at every login. NULL when refused. */
 static DbUser *pam_login(ApiContext *ctx, const char *username, const char *password,
@@ -64,15 +78,9 @@ void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         return;
     }
     resp->audit_user = g_strdup(username);
-    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    gint64 wait = api_throttle_wait(ctx->throttle, username, req->address, now);
-    if (wait > 0) {
-        g_autofree char *retry = g_strdup_printf("%" G_GINT64_FORMAT, wait);
-        api_response_header(resp, "Retry-After", retry);
-        api_response_fail(resp, API_ERROR_TOO_MANY_REQUESTS,
-                          "too many failed logins; try again in %s s", retry);
+    gint64 now = g_get_monotonic_time();
+    if (throttled(ctx, username, req->address, now, resp))
         return;
-    }
     g_autoptr(DbUser) user = db_user_by_name(ctx->db, username, &error);
     if (error) {
         api_response_error(resp, error);
@@ -94,6 +102,7 @@ void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     if (!ok) {
         api_throttle_failed(ctx->throttle, username, req->address, now);
         resp->audit_detail = g_strdup("login failed");
+        api_response_header(resp, "WWW-Authenticate", "Bearer realm=\"vireo\"");
         api_response_fail(resp, API_ERROR_UNAUTHORIZED, "wrong username or password");
         return;
     }
@@ -147,8 +156,13 @@ void api_session_password(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         api_response_error(resp, error);
         return;
     }
+    /* A stolen session must not become a way to guess the password. */
+    gint64 now = g_get_monotonic_time();
+    if (throttled(ctx, req->auth->username, req->address, now, resp))
+        return;
     g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, &error);
     if (!user || !current || !api_crypto_verify_password(user->password_hash, current)) {
+        api_throttle_failed(ctx->throttle, req->auth->username, req->address, now);
         api_response_fail(resp, API_ERROR_FORBIDDEN, "the current password is wrong");
         return;
     }

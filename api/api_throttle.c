@@ -1,12 +1,15 @@
 /* Failure counters per "u:<name>" and "a:<address>", each with the time
- * until which further attempts are refused. */
+ * until which further attempts are refused. Times are in microseconds so a
+ * one-second lock lasts a second, whatever the clock's phase. */
 #include "api/api.h"
 #include "api/api_throttle.h"
 
-#define MAX_KEYS 10000   /* bound memory under a spray of names */
+#define MAX_KEYS 10000                         /* bound memory under a spray of names */
+#define FORGET_AFTER_US (15 * 60 * G_USEC_PER_SEC)  /* failures this old no longer count */
 
 typedef struct {
     int failures;
+    gint64 last_failure;
     gint64 locked_until;
 } Counter;
 
@@ -14,7 +17,7 @@ struct LoginThrottle {
     GMutex lock;
     GHashTable *counters;   /* key -> Counter* */
     int free_attempts;
-    gint64 max_delay_s;
+    gint64 max_delay_us;
 };
 
 LoginThrottle *api_throttle_new(int free_attempts, gint64 max_delay_s)
@@ -23,7 +26,7 @@ LoginThrottle *api_throttle_new(int free_attempts, gint64 max_delay_s)
     g_mutex_init(&t->lock);
     t->counters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     t->free_attempts = free_attempts;
-    t->max_delay_s = max_delay_s;
+    t->max_delay_us = max_delay_s * G_USEC_PER_SEC;
     return t;
 }
 
@@ -36,9 +39,19 @@ void api_throttle_free(LoginThrottle *t)
     g_free(t);
 }
 
-static gint64 wait_for(LoginThrottle *t, const char *key, gint64 now)
+static Counter *lookup(LoginThrottle *t, const char *key, gint64 now)
 {
     Counter *c = g_hash_table_lookup(t->counters, key);
+    if (c && c->locked_until <= now && now - c->last_failure > FORGET_AFTER_US) {
+        g_hash_table_remove(t->counters, key);
+        return NULL;
+    }
+    return c;
+}
+
+static gint64 wait_for(LoginThrottle *t, const char *key, gint64 now)
+{
+    Counter *c = lookup(t, key, now);
     return c && c->locked_until > now ? c->locked_until - now : 0;
 }
 
@@ -47,22 +60,41 @@ gint64 api_throttle_wait(LoginThrottle *t, const char *user, const char *address
     g_autofree char *ku = g_strconcat("u:", user ? user : "", NULL);
     g_autofree char *ka = g_strconcat("a:", address ? address : "", NULL);
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
-    return MAX(wait_for(t, ku, now), wait_for(t, ka, now));
+    gint64 us = MAX(wait_for(t, ku, now), wait_for(t, ka, now));
+    return (us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;   /* whole seconds, rounded up */
+}
+
+/* Makes room by forgetting counters that lock nothing now; active locks
+ * are never dropped. FALSE when the table is still full. */
+static gboolean make_room(LoginThrottle *t, gint64 now)
+{
+    if (g_hash_table_size(t->counters) < MAX_KEYS)
+        return TRUE;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, t->counters);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (((Counter *)value)->locked_until <= now)
+            g_hash_table_iter_remove(&it);
+    return g_hash_table_size(t->counters) < MAX_KEYS;
 }
 
 static void fail(LoginThrottle *t, const char *key, gint64 now)
 {
-    Counter *c = g_hash_table_lookup(t->counters, key);
+    Counter *c = lookup(t, key, now);
     if (!c) {
-        if (g_hash_table_size(t->counters) >= MAX_KEYS)
-            g_hash_table_remove_all(t->counters);
+        if (!make_room(t, now))
+            return;
         c = g_new0(Counter, 1);
         g_hash_table_insert(t->counters, g_strdup(key), c);
     }
     c->failures++;
+    c->last_failure = now;
+    /* The free_attempts-th failure already locks for 1 s; each next doubles. */
     int over = c->failures - t->free_attempts;
-    if (over > 0) {
-        gint64 delay = over >= 20 ? t->max_delay_s : MIN((gint64)1 << (over - 1), t->max_delay_s);
+    if (over >= 0) {
+        gint64 delay = over >= 30 ? t->max_delay_us
+                                  : MIN(((gint64)1 << over) * G_USEC_PER_SEC, t->max_delay_us);
         c->locked_until = now + delay;
     }
 }
@@ -76,11 +108,11 @@ void api_throttle_failed(LoginThrottle *t, const char *user, const char *address
     fail(t, ka, now);
 }
 
-void api_throttle_succeeded(LoginThrottle *t, const char *user, const char *address)
+void api_throttle_succeeded(LoginThrottle *t, const char *user, const char *address G_GNUC_UNUSED)
 {
+    /* Only the user's counter: logging into one's own account must not
+     * wipe an address's record of guessing at others'. */
     g_autofree char *ku = g_strconcat("u:", user ? user : "", NULL);
-    g_autofree char *ka = g_strconcat("a:", address ? address : "", NULL);
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
     g_hash_table_remove(t->counters, ku);
-    g_hash_table_remove(t->counters, ka);
 }

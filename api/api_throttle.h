@@ -8,8 +8,10 @@ typedef struct LoginThrottle LoginThrottle;
 
 LoginThrottle *api_throttle_new(int free_attempts, gint64 max_delay_s);
 void api_throttle_free(LoginThrottle *t);
-/* Seconds the caller must still wait before trying `user` from `address`
- * (0 = go ahead). `now` in seconds. */
+/* Whole seconds (rounded up) the caller must still wait before trying
+ * `user` from `address` (0 = go ahead). `now` in microseconds, e.g.
+ * g_get_monotonic_time(). */
 gint64 api_throttle_wait(LoginThrottle *t, const char *user, const char *address, gint64 now);
 void api_throttle_failed(LoginThrottle *t, const char *user, const char *address, gint64 now);
+/* Forgets the user's failures (not the address's). */
 void api_throttle_succeeded(LoginThrottle *t, const char *user, const char *address);

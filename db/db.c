@@ -156,7 +156,7 @@ Db *db_open(const char *path, GError **error)
     if (!ensure_parent_dir(path, error))
         return NULL;
     Db *db = g_new0(Db, 1);
-    g_mutex_init(&db->lock);
+    g_rec_mutex_init(&db->lock);
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(path, &db->handle, flags, NULL) != SQLITE_OK) {
         g_set_error(error, DB_ERROR, DB_ERROR_FAILED, "cannot open %s: %s", path,
@@ -183,6 +183,6 @@ void db_close(Db *db)
         return;
     if (db->handle)
         sqlite3_close_v2(db->handle);
-    g_mutex_clear(&db->lock);
+    g_rec_mutex_clear(&db->lock);
     g_free(db);
 }

@@ -13,6 +13,7 @@ void db_audit_entry_free(DbAuditEntry *e)
 
 gboolean db_audit_add(Db *db, const DbAuditEntry *e, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "INSERT INTO audit (ts, username, address, method, path, target, "
                              "status, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                   "itttttit", e->ts ? e->ts : db_now(), e->username, e->address, e->method,
@@ -36,6 +37,7 @@ static gpointer entry_from_row(sqlite3_stmt *st)
 
 GPtrArray *db_audit_query(Db *db, const DbAuditQuery *q, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error,
         "SELECT id, ts, COALESCE(username, ''), COALESCE(address, ''), method, path, "
@@ -49,7 +51,7 @@ GPtrArray *db_audit_query(Db *db, const DbAuditQuery *q, GError **error)
 
 int db_audit_prune(Db *db, gint64 before, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     if (!db_run(db, error, "DELETE FROM audit WHERE ts < ?1", "i", before))
         return -1;
     return sqlite3_changes(db->handle);
@@ -57,6 +59,7 @@ int db_audit_prune(Db *db, gint64 before, GError **error)
 
 char *db_setting_get(Db *db, const char *key, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(db, error, "SELECT value FROM settings WHERE key = ?1",
                                             "t", key);
     if (!st)
@@ -71,6 +74,7 @@ char *db_setting_get(Db *db, const char *key, GError **error)
 
 gboolean db_setting_set(Db *db, const char *key, const char *value, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value", "tt", key, value);
 }

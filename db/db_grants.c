@@ -5,7 +5,7 @@
 
 gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     gint64 now = db_now();
     if (!db_begin(db, error))
         return FALSE;
@@ -18,6 +18,7 @@ gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **e
 
 gboolean db_grant_add(Db *db, gint64 user_id, const char *vm_uuid, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "INSERT OR IGNORE INTO vm_grants (user_id, vm_uuid, created_at) "
                              "VALUES (?1, ?2, ?3)", "iti", user_id, vm_uuid, db_now());
 }
@@ -25,7 +26,7 @@ gboolean db_grant_add(Db *db, gint64 user_id, const char *vm_uuid, GError **erro
 gboolean db_grant_remove(Db *db, gint64 user_id, const char *vm_uuid, gboolean *found,
                          GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     if (!db_run(db, error, "DELETE FROM vm_grants WHERE user_id = ?1 AND vm_uuid = ?2", "it",
                 user_id, vm_uuid))
         return FALSE;
@@ -59,6 +60,7 @@ static void add_to_set(gpointer set, const char *s)
 
 GStrv db_grant_list(Db *db, gint64 user_id, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error, "SELECT vm_uuid FROM vm_grants WHERE user_id = ?1 ORDER BY vm_uuid", "i", user_id);
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
@@ -69,6 +71,7 @@ GStrv db_grant_list(Db *db, gint64 user_id, GError **error)
 
 GHashTable *db_vm_visible_set(Db *db, gint64 user_id, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error, "SELECT vm_uuid FROM vm_grants WHERE user_id = ?1 "
                    "UNION SELECT uuid FROM vm_meta WHERE owner_id = ?1", "i", user_id);

@@ -70,6 +70,7 @@ int db_schema_latest(void)
 
 int db_schema_version(Db *db)
 {
+    DB_LOCK(db);
     sqlite3_stmt *st = NULL;
     int version = -1;
     if (sqlite3_prepare_v2(db->handle, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
@@ -81,7 +82,7 @@ int db_schema_version(Db *db)
 
 gboolean db_migrate(Db *db, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     int version = db_schema_version(db);
     if (version < 0) {
         db_set_error(error, db, "reading schema version");

@@ -5,8 +5,14 @@
 
 struct Db {
     sqlite3 *handle;
-    GMutex lock;   /* one writer or multi-statement unit at a time */
+    /* Held by every public db_* function: statements, their error codes and
+     * change counts belong to the one shared connection, so each unit runs
+     * alone. Recursive, since units call each other. */
+    GRecMutex lock;
 };
+
+#define DB_LOCK(db) \
+    g_autoptr(GRecMutexLocker) db_locker_ G_GNUC_UNUSED = g_rec_mutex_locker_new(&(db)->lock)
 
 /* Sets `error` from the handle's last error, prefixed by `what`. */
 void db_set_error(GError **error, Db *db, const char *what);

@@ -34,6 +34,7 @@ static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 gboolean db_session_create(Db *db, const char *id_hash, gint64 user_id, const char *address,
                            const char *user_agent, GError **error)
 {
+    DB_LOCK(db);
     gint64 now = db_now();
     return db_run(db, error, "INSERT INTO sessions (" SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
                   "tiitt", id_hash, user_id, now, address ? address : "",
@@ -42,6 +43,7 @@ gboolean db_session_create(Db *db, const char *id_hash, gint64 user_id, const ch
 
 DbSession *db_session_get(Db *db, const char *id_hash, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st =
         db_prepare(db, error, "SELECT " SESSION_COLUMNS " FROM sessions WHERE id_hash = ?1", "t", id_hash);
     g_autoptr(GPtrArray) rows = st ? collect(db, st, error) : NULL;
@@ -50,18 +52,20 @@ DbSession *db_session_get(Db *db, const char *id_hash, GError **error)
 
 gboolean db_session_touch(Db *db, const char *id_hash, gint64 now, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "UPDATE sessions SET last_seen = ?1 WHERE id_hash = ?2", "it", now, id_hash);
 }
 
 gboolean db_session_delete(Db *db, const char *id_hash, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "DELETE FROM sessions WHERE id_hash = ?1", "t", id_hash);
 }
 
 gboolean db_session_delete_owned(Db *db, const char *id_hash, gint64 user_id, gboolean *found,
                                  GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     if (!db_run(db, error, "DELETE FROM sessions WHERE id_hash = ?1 AND user_id = ?2", "ti",
                 id_hash, user_id))
         return FALSE;
@@ -71,11 +75,13 @@ gboolean db_session_delete_owned(Db *db, const char *id_hash, gint64 user_id, gb
 
 gboolean db_session_delete_user(Db *db, gint64 user_id, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "DELETE FROM sessions WHERE user_id = ?1", "i", user_id);
 }
 
 GPtrArray *db_session_list(Db *db, gint64 user_id, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error, "SELECT " SESSION_COLUMNS " FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC",
         "i", user_id);
@@ -84,7 +90,7 @@ GPtrArray *db_session_list(Db *db, gint64 user_id, GError **error)
 
 int db_session_expire(Db *db, gint64 idle_before, gint64 created_before, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     if (!db_run(db, error, "DELETE FROM sessions WHERE last_seen < ?1 OR created_at < ?2", "ii",
                 idle_before, created_before))
         return -1;

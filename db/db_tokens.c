@@ -33,6 +33,7 @@ static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *secret_hash,
                        gint64 expires_at, GError **error)
 {
+    DB_LOCK(db);
     return db_insert(db, error, "INSERT INTO tokens (user_id, name, secret_hash, created_at, expires_at) "
                                 "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                      "ittiI", user_id, name, secret_hash, db_now(), expires_at);
@@ -40,6 +41,7 @@ gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *sec
 
 DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE secret_hash = ?1", "t", secret_hash);
     g_autoptr(GPtrArray) rows = st ? collect(db, st, error) : NULL;
@@ -48,6 +50,7 @@ DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error)
 
 GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE ?1 = 0 OR user_id = ?1 "
                    "ORDER BY created_at DESC, id DESC", "i", user_id);
@@ -56,7 +59,7 @@ GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error)
 
 gboolean db_token_delete(Db *db, gint64 id, gint64 user_id, gboolean *found, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     if (!db_run(db, error, "DELETE FROM tokens WHERE id = ?1 AND (?2 = 0 OR user_id = ?2)", "ii",
                 id, user_id))
         return FALSE;
@@ -66,5 +69,6 @@ gboolean db_token_delete(Db *db, gint64 id, gint64 user_id, gboolean *found, GEr
 
 gboolean db_token_touch(Db *db, gint64 id, gint64 now, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "UPDATE tokens SET last_used = ?1 WHERE id = ?2", "ii", now, id);
 }

@@ -46,18 +46,21 @@ static DbUser *first(Db *db, sqlite3_stmt *st, GError **error)
 
 DbUser *db_user_by_name(Db *db, const char *username, GError **error)
 {
+    DB_LOCK(db);
     return first(db, db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users WHERE username = ?1",
                                 "t", username), error);
 }
 
 DbUser *db_user_by_id(Db *db, gint64 id, GError **error)
 {
+    DB_LOCK(db);
     return first(db, db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
                                 "i", id), error);
 }
 
 GPtrArray *db_user_list(Db *db, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st =
         db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users ORDER BY username", NULL);
     return st ? collect(db, st, error) : NULL;
@@ -66,6 +69,7 @@ GPtrArray *db_user_list(Db *db, GError **error)
 gint64 db_user_create(Db *db, const char *username, const char *password_hash,
                       const char *role, const char *source, GError **error)
 {
+    DB_LOCK(db);
     return db_insert(db, error, "INSERT INTO users (username, password_hash, role, source, "
                                 "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
                      "tttti", username, password_hash, role, source, db_now());
@@ -74,6 +78,7 @@ gint64 db_user_create(Db *db, const char *username, const char *password_hash,
 gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char *role,
                         GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "UPDATE users SET password_hash = COALESCE(?1, password_hash), "
                              "role = COALESCE(?2, role), updated_at = ?3 WHERE id = ?4",
                   "ttii", password_hash, role, db_now(), id);
@@ -81,11 +86,13 @@ gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char
 
 gboolean db_user_delete(Db *db, gint64 id, GError **error)
 {
+    DB_LOCK(db);
     return db_run(db, error, "DELETE FROM users WHERE id = ?1", "i", id);
 }
 
 int db_user_count(Db *db, const char *role, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error, "SELECT COUNT(*) FROM users WHERE ?1 IS NULL OR role = ?1", "t", role);
     if (!st)

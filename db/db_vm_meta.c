@@ -49,7 +49,6 @@ static GHashTable *load(Db *db, const char *uuid, GError **error)
     sqlite3_stmt *st = NULL;
     gboolean ok = FALSE;
 
-    g_mutex_lock(&db->lock);
     if (sqlite3_prepare_v2(db->handle, sql_meta, -1, &st, NULL) != SQLITE_OK)
         goto fail;
     if (uuid)
@@ -81,12 +80,12 @@ fail:
     if (!ok)
         db_set_error(error, db, "reading VM metadata");
     sqlite3_finalize(st);
-    g_mutex_unlock(&db->lock);
     return ok ? g_steal_pointer(&out) : NULL;
 }
 
 DbVmMeta *db_vm_meta_get(Db *db, const char *uuid, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(GHashTable) rows = load(db, uuid, error);
     if (!rows)
         return NULL;
@@ -99,6 +98,7 @@ DbVmMeta *db_vm_meta_get(Db *db, const char *uuid, GError **error)
 
 GHashTable *db_vm_meta_all(Db *db, GError **error)
 {
+    DB_LOCK(db);
     return load(db, NULL, error);
 }
 
@@ -111,8 +111,8 @@ static gboolean ensure_row(Db *db, const char *uuid, int64_t now, GError **error
 gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
                            const char *const *tags, GError **error)
 {
+    DB_LOCK(db);
     gint64 now = db_now();
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
     if (!db_begin(db, error))
         return FALSE;
     gboolean ok = ensure_row(db, uuid, now, error) &&
@@ -132,8 +132,8 @@ gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
 
 gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error)
 {
+    DB_LOCK(db);
     gint64 now = db_now();
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
     if (!db_begin(db, error))
         return FALSE;
     gboolean ok = TRUE;
@@ -144,12 +144,13 @@ gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error)
 
 gboolean db_vm_meta_delete(Db *db, const char *uuid, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&db->lock);
+    DB_LOCK(db);
     return db_run(db, error, "DELETE FROM vm_meta WHERE uuid = ?1", "t", uuid);
 }
 
 int db_vm_meta_prune(Db *db, const char *const *alive, int64_t not_after, GError **error)
 {
+    DB_LOCK(db);
     g_autoptr(GHashTable) rows = db_vm_meta_all(db, error);
     if (!rows)
         return -1;

@@ -176,6 +176,7 @@ static void usage(FILE *out)
             "  --tls-cert FILE      PEM certificate: serve HTTPS (with --tls-key)\n"
             "  --tls-key FILE       PEM private key\n"
             "  --tls-generate BOOL  make a self-signed pair when the files are missing\n"
+            "                       (default paths: <db dir>/tls/vireo.crt and .key)\n"
             "  --session-idle-minutes N   end sessions idle this long (default 30)\n"
             "  --session-max-hours N      end sessions this old (default 12)\n"
             "  --audit-retention-days N   keep the audit log this long (default 90)\n"

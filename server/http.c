@@ -137,13 +137,14 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
         .body_len = st->body ? st->body->len : 0,
         .id = st->id,
     };
+    if (st->too_large) {
+        /* The body was not kept; the router answers 413 and audits it. */
+        req.body = NULL;
+        req.body_len = (gsize)API_MAX_BODY + 1;
+    }
     ApiResponse resp;
     api_response_init(&resp);
-    if (st->too_large)
-        api_response_fail(&resp, API_ERROR_PAYLOAD_TOO_LARGE,
-                          "request body is larger than %d bytes", API_MAX_BODY);
-    else
-        api_dispatch(srv->api, &req, &resp);
+    api_dispatch(srv->api, &req, &resp);
     st->status = resp.status;
     enum MHD_Result ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0, srv->tls);
     api_response_clear(&resp);

@@ -139,22 +139,30 @@ static void test_crypto(void **state)
 static void test_throttle(void **state)
 {
     (void)state;
+    const gint64 S = G_USEC_PER_SEC;
     LoginThrottle *t = api_throttle_new(3, 60);
-    for (int i = 0; i < 3; i++) {
-        assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.1", 1000), 0);
-        api_throttle_failed(t, "bob", "10.0.0.1", 1000);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.1", 1000 * S), 0);
+        api_throttle_failed(t, "bob", "10.0.0.1", 1000 * S);
     }
-    assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.9", 1000), 0);
-    api_throttle_failed(t, "bob", "10.0.0.1", 1000);   /* 4th: 1 s */
-    assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.9", 1000), 1);
-    assert_int_equal(api_throttle_wait(t, "eve", "10.0.0.1", 1000), 1);   /* same address */
-    api_throttle_failed(t, "bob", "10.0.0.1", 1001);   /* 5th: 2 s */
-    assert_int_equal(api_throttle_wait(t, "bob", "x", 1001), 2);
-    for (int i = 0; i < 30; i++)
-        api_throttle_failed(t, "bob", "10.0.0.1", 2000);
-    assert_int_equal(api_throttle_wait(t, "bob", "x", 2000), 60);   /* capped */
+    assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.9", 1000 * S), 0);
+    api_throttle_failed(t, "bob", "10.0.0.1", 1000 * S);   /* 3rd failure: 1 s lock */
+    assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.9", 1000 * S), 1);
+    assert_int_equal(api_throttle_wait(t, "eve", "10.0.0.1", 1000 * S), 1);   /* same address */
+    /* A lock lasts its full length whatever the phase of the clock. */
+    assert_int_equal(api_throttle_wait(t, "bob", "x", 1000 * S + S - 1), 1);
+    assert_int_equal(api_throttle_wait(t, "bob", "x", 1001 * S), 0);
+    api_throttle_failed(t, "bob", "10.0.0.1", 1001 * S);   /* 4th: 2 s */
+    assert_int_equal(api_throttle_wait(t, "bob", "x", 1001 * S), 2);
+    for (int i = 0; i < 40; i++)
+        api_throttle_failed(t, "bob", "10.0.0.1", 2000 * S);
+    assert_int_equal(api_throttle_wait(t, "bob", "x", 2000 * S), 60);   /* capped */
+    /* Success forgets the user, not the address. */
     api_throttle_succeeded(t, "bob", "10.0.0.1");
-    assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.1", 2000), 0);
+    assert_int_equal(api_throttle_wait(t, "bob", "x", 2000 * S), 0);
+    assert_int_equal(api_throttle_wait(t, "carl", "10.0.0.1", 2000 * S), 60);
+    /* Old failures are forgotten once their lock is over. */
+    assert_int_equal(api_throttle_wait(t, "carl", "10.0.0.1", 4000 * S), 0);
     api_throttle_free(t);
 }
 
@@ -276,7 +284,7 @@ static void test_login_failures_and_audit(void **state)
     assert_string_equal(ja, jb);
     api_response_clear(&a);
     api_response_clear(&b);
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 4; i++)
         g_free(login(f, "admin", "wrong-password", &status));
     g_autofree char *c2 = login(f, "admin", "admin-secret-1", &status);
     assert_int_equal(status, 429);   /* even the right password waits */
