@@ -20,11 +20,12 @@ static void set_cookie(ApiContext *ctx, ApiResponse *resp, const char *value, gi
     api_response_header(resp, "Set-Cookie", cookie);
 }
 
-static json_t *whoami(const ApiAuth *auth)
+static json_t *whoami(ApiContext *ctx, const ApiAuth *auth, const char *source)
 {
-    return json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)auth->user_id,
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)auth->user_id,
                      "username", auth->username, "role", api_role_name(auth->role),
-                     "via", auth->token_id ? "token" : "session");
+                     "source", source, "via", auth->token_id ? "token" : "session",
+                     "idle_timeout", (json_int_t)ctx->session_idle_s);
 }
 
 /* 429 with Retry-After while `user` or `address` is locked out. */
@@ -116,15 +117,21 @@ void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     }
     set_cookie(ctx, resp, secret, ctx->session_max_s);
     resp->audit_detail = g_strdup("login");
-    api_response_json(resp, 200, json_pack("{s:I,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id,
+    api_response_json(resp, 200, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id,
                                            "username", user->username, "role", user->role,
-                                           "via", "session", "idle_timeout",
-                                           (json_int_t)ctx->session_idle_s));
+                                           "source", user->source, "via", "session",
+                                           "idle_timeout", (json_int_t)ctx->session_idle_s));
 }
 
-void api_session_get(ApiContext *ctx G_GNUC_UNUSED, const ApiRequest *req, ApiResponse *resp)
+void api_session_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    api_response_json(resp, 200, whoami(req->auth));
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, &error);
+    if (!user) {
+        api_response_error(resp, error);
+        return;
+    }
+    api_response_json(resp, 200, whoami(ctx, req->auth, user->source));
 }
 
 void api_session_logout(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -161,6 +168,11 @@ void api_session_password(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     if (throttled(ctx, req->auth->username, req->address, now, resp))
         return;
     g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, &error);
+    if (user && strcmp(user->source, "pam") == 0) {
+        api_response_fail(resp, API_ERROR_CONFLICT,
+                          "'%s' is a system account: change its password on the host", user->username);
+        return;
+    }
     if (!user || !current || !api_crypto_verify_password(user->password_hash, current)) {
         api_throttle_failed(ctx->throttle, req->auth->username, req->address, now);
         api_response_fail(resp, API_ERROR_FORBIDDEN, "the current password is wrong");

@@ -61,6 +61,7 @@ void api_users_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
+    resp->audit_detail = g_strdup_printf("user '%s' (%s)", user->username, user->role);
     g_autofree char *location = g_strdup_printf("/api/users/%s", user->username);
     api_response_header(resp, "Location", location);
     api_response_json(resp, 201, api_user_json(user));
@@ -108,7 +109,10 @@ void api_users_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     }
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], &error);
-    gboolean ok = user && (!role || keeps_an_admin(ctx, user, role, &error)) &&
+    if (user && password && strcmp(user->source, "pam") == 0)
+        g_set_error(&error, API_ERROR, API_ERROR_CONFLICT,
+                    "'%s' is a system account: its password is set on the host", user->username);
+    gboolean ok = user && !error && (!role || keeps_an_admin(ctx, user, role, &error)) &&
                   (!role || db_user_update(ctx->db, user->id, NULL, role, &error)) &&
                   (!password || api_set_password(ctx, user->id, password, NULL, &error));
     g_autoptr(DbUser) updated = ok ? db_user_by_id(ctx->db, user->id, &error) : NULL;

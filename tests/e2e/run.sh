@@ -1,6 +1,8 @@
 #!/bin/sh
 # E2E tier: the web UI in Debian's headless chromium (playwright-core) against
 # a real vireod, a real libvirtd and a real TCG test guest. Saves screenshots.
+# vireod starts on an empty inventory with a random admin password (from
+# --init-admin-password-file), which the tests get in VIREO_ADMIN_PASSWORD.
 # Usage: tests/e2e/run.sh
 # Env: VIREO_BIN (default <repo>/build/vireod), VIREO_RESULTS_DIR (default
 #      <repo>/build/test-results), VIREO_SCREENSHOTS_DIR (default
@@ -82,11 +84,16 @@ PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=
     fail "no free port"
 URL=http://127.0.0.1:$PORT
 LOG=$RESULTS/e2e-vireod.log
+# A fresh random password for this run only; the file lives in $TMP (0700).
+ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n') || fail "no random password"
+[ ${#ADMIN_PASSWORD} -eq 36 ] || fail "no random password"
+(umask 077 && printf '%s\n' "$ADMIN_PASSWORD" > "$TMP/admin-password") || fail "cannot write the admin password file"
 "$BIN" --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/vireo.db" --webui "$REPO/webui" \
-    --log-level info 2>"$LOG" &
+    --init-admin-password-file "$TMP/admin-password" --log-level info 2>"$LOG" &
 VIREOD_PID=$!
 i=0
-until curl -fsS --max-time 5 -o /dev/null "$URL/api/host" 2>/dev/null; do
+# /api/openapi.json is the one API answer that needs no login.
+until curl -fsS --max-time 5 -o /dev/null "$URL/api/openapi.json" 2>/dev/null; do
     kill -0 "$VIREOD_PID" 2>/dev/null || { VIREOD_PID=""; cat "$LOG" >&2; fail "vireod exited at start"; }
     i=$((i + 1)); [ $i -lt 150 ] || fail "vireod does not answer on $URL"; sleep 0.2
 done
@@ -95,7 +102,7 @@ echo "e2e tier: vireod on $URL, test guest $VM, screenshots in $SHOTS"
 cd "$E2E" || fail "no $E2E"
 set -- ./*.test.mjs
 VIREO_URL=$URL VIREO_TEST_VM=$VM VIREO_REPO=$REPO VIREO_SCREENSHOTS_DIR=$SHOTS \
-VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI \
+VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD \
     timeout -k 10 240 node --test --test-concurrency=1 \
         --test-reporter=spec --test-reporter-destination=stdout \
         --test-reporter=tap --test-reporter-destination="$TMP/e2e.tap" "$@"

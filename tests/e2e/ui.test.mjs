@@ -1,54 +1,30 @@
 // Vireo web UI end to end: Debian's headless chromium driven by playwright-core
 // against a real vireod, a real libvirtd and a real TCG test guest.
-// Started by tests/e2e/run.sh, which provides:
-//   VIREO_URL             base URL of the vireod under test
-//   VIREO_TEST_VM         name of a defined, shut-off test guest (tests/guest)
-//   VIREO_REPO            repository root (for tests/guest/wait-marker.sh)
-//   VIREO_SCREENSHOTS_DIR where screenshots go
-//   VIREO_CHROMIUM        browser binary (default /usr/bin/chromium)
+// Started by tests/e2e/run.sh (see lib.mjs for what it provides). Every
+// browser signs in through the sign-in page first, as admin.
 // The tests run in order and share the guest: each one leaves it in a known state.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import { BASE, VM, REPO, CONNECT, LAUNCH, ADMIN_PASSWORD, shot as shoot, watch as watchInto, signIn, adminClient } from './lib.mjs';
 
 const run = promisify(execFile);
-const BASE = (process.env.VIREO_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
-const VM = process.env.VIREO_TEST_VM;
-const REPO = process.env.VIREO_REPO || new URL('../..', import.meta.url).pathname;
-const SHOTS = process.env.VIREO_SCREENSHOTS_DIR || join(REPO, 'build', 'screenshots');
-const CONNECT = process.env.VIREO_CONNECT || 'qemu:///system';
-const LAUNCH = {
-  executablePath: process.env.VIREO_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-};
-
-if (!VM) throw new Error('VIREO_TEST_VM is not set: run tests/e2e/run.sh');
-mkdirSync(SHOTS, { recursive: true });
 
 let browser;
 let context;
 let page;
+let admin;
 const pageErrors = [];
 
 const row = () => page.locator(`[data-testid="vm-row"][data-vm="${VM}"]`);
-// Dialogs are shot as the viewport shows them; pages in full.
-const shot = (name, p = page, { fullPage = true } = {}) =>
-  p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, animations: 'disabled' });
-
-async function api(method, path, { body, ifMatch } = {}) {
-  const headers = {};
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (ifMatch) headers['If-Match'] = ifMatch;
-  const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  return { status: res.status, etag: res.headers.get('etag'), json: text ? JSON.parse(text) : null };
-}
+const shot = (name, p = page, opts) => shoot(p, name, opts);
+const watch = (p) => watchInto(p, pageErrors);
+// REST calls behind the UI's back, with an admin session of their own.
+const api = (method, path, opts) => admin.request(method, path, opts);
 
 const virsh = (...args) => run('virsh', ['-q', '-c', CONNECT, ...args], { timeout: 30000 });
 const waitMarker = () => run('sh', [join(REPO, 'tests/guest/wait-marker.sh'), VM, '60'], { timeout: 65000 });
@@ -59,14 +35,6 @@ async function expectState(locator, state, label, timeout) {
   assert.equal((await locator.textContent()).trim(), label);
 }
 
-function watch(p) {
-  p.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-  p.on('console', (m) => {
-    // A 404/409 answer logs "Failed to load resource"; those are expected here.
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
-  });
-}
-
 describe('Vireo web UI', { concurrency: false }, () => {
   before(async () => {
     browser = await chromium.launch(LAUNCH);
@@ -74,16 +42,18 @@ describe('Vireo web UI', { concurrency: false }, () => {
     page = await context.newPage();
     page.setDefaultTimeout(15000);
     watch(page);
+    admin = await adminClient();
   });
 
   after(async () => {
     if (browser) await browser.close();
   });
 
-  test('home page shows the host header and the test guest shut off', async () => {
+  test('home page, after signing in, shows the host header and the test guest shut off', async () => {
     const res = await page.goto(`${BASE}/`);
     assert.equal(res.status(), 200);
     assert.match(res.headers()['content-type'] || '', /^text\/html/);
+    await signIn(page, 'admin', ADMIN_PASSWORD);
     await page.getByTestId('product-name').waitFor();
     assert.equal(await page.getByTestId('product-name').textContent(), 'Vireo');
 
@@ -205,7 +175,7 @@ describe('Vireo web UI', { concurrency: false }, () => {
     const polls = [];
     p.on('request', (r) => { if (new URL(r.url()).pathname === '/api/vms') polls.push(Date.now()); });
     try {
-      await p.goto(`${BASE}/#/vms/${encodeURIComponent(VM)}`);
+      await signIn(p, 'admin', ADMIN_PASSWORD, `#/vms/${encodeURIComponent(VM)}`);
       const state = p.getByTestId('detail-state');
       await state.and(p.locator('[data-state="shutoff"]')).waitFor();
       await p.getByTestId('live-indicator').and(p.locator('[data-live="live"]')).waitFor();
@@ -242,6 +212,12 @@ describe('Vireo web UI', { concurrency: false }, () => {
     const p = await ctx.newPage();
     watch(p);
     try {
+      // The sign-in page fits a phone too.
+      await p.goto(`${BASE}/`);
+      await p.getByTestId('login-page').waitFor();
+      assert.ok(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'sign-in page fits the screen');
+      await shot('13-login-dark-phone', p);
+      await signIn(p, 'admin', ADMIN_PASSWORD);
       for (const [hash, ready, name] of [['#/', `[data-testid="vm-row"][data-vm="${VM}"]`, '11-list-dark-phone'],
         [`#/vms/${encodeURIComponent(VM)}`, '[data-testid="detail-os-kernel"]', '12-detail-dark-phone']]) {
         await p.goto(`${BASE}/${hash}`);

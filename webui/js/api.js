@@ -1,9 +1,15 @@
 // REST client for vireod. Every failure (HTTP error, {"error":{...}} answer,
 // unreachable daemon, non-JSON answer) becomes one ApiError whose `title`
 // and `message` are fit to show to a person as they are.
+// The session is an HttpOnly cookie the browser sends by itself; every
+// state-changing request also carries X-Vireo-CSRF, without which vireod
+// refuses it (403), and any 401 hands over to the login screen.
 
 const TITLES = {
   invalid_argument: 'Invalid request',
+  unauthorized: 'Not signed in',
+  forbidden: 'Not allowed',
+  too_many_requests: 'Too many attempts',
   not_found: 'Not found',
   method_not_allowed: 'Not supported',
   conflict: 'Not possible in the current state',
@@ -17,19 +23,20 @@ const TITLES = {
 };
 
 const STATUS_CODES = {
-  400: 'invalid_argument', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
+  400: 'invalid_argument', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
   412: 'precondition_failed', 413: 'payload_too_large', 415: 'unsupported_media_type',
-  500: 'internal', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
+  429: 'too_many_requests', 500: 'internal', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
 };
 
 export class ApiError extends Error {
-  constructor({ status = 0, code = 'internal', message = '', method = '', path = '' }) {
+  constructor({ status = 0, code = 'internal', message = '', method = '', path = '', retryAfter = 0 }) {
     super(message || TITLES[code] || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.method = method;
     this.path = path;
+    this.retryAfter = retryAfter; // seconds, from Retry-After on a 429
     this.title = TITLES[code] || (status ? `Request failed (HTTP ${status})` : 'Request failed');
   }
 
@@ -39,8 +46,17 @@ export class ApiError extends Error {
   }
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+let unauthorizedHandler = null;
+
+// fn(err) runs when any request (but the ones sent with {anonymous: true})
+// answers 401: the session ended, was revoked, or never was.
+export function onUnauthorized(fn) {
+  unauthorizedHandler = fn;
+}
+
 // Sends one request. Resolves to {status, data, etag}; rejects with ApiError.
-export async function request(method, path, { body, ifMatch, signal } = {}) {
+export async function request(method, path, { body, ifMatch, signal, anonymous = false } = {}) {
   const headers = { Accept: 'application/json' };
   let payload;
   if (body !== undefined) {
@@ -48,9 +64,13 @@ export async function request(method, path, { body, ifMatch, signal } = {}) {
     payload = JSON.stringify(body);
   }
   if (ifMatch) headers['If-Match'] = ifMatch;
+  if (!SAFE_METHODS.has(method)) headers['X-Vireo-CSRF'] = '1';
 
   let res;
   try {
+    // fetch() runs in "cors" mode, so the browser adds the real Origin to
+    // POST/PATCH/DELETE even under the page's Referrer-Policy: no-referrer
+    // (a plain <form> post would send "Origin: null" and be refused).
     res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store', credentials: 'same-origin' });
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
@@ -70,12 +90,15 @@ export async function request(method, path, { body, ifMatch, signal } = {}) {
 
   if (!res.ok) {
     const err = parsed && data && typeof data === 'object' ? data.error : null;
-    throw new ApiError({
+    const error = new ApiError({
       status: res.status,
       code: (err && err.code) || STATUS_CODES[res.status] || 'internal',
       message: (err && err.message) || res.statusText || `HTTP ${res.status}`,
       method, path,
+      retryAfter: Number.parseInt(res.headers.get('Retry-After') || '0', 10) || 0,
     });
+    if (res.status === 401 && !anonymous && unauthorizedHandler) unauthorizedHandler(error);
+    throw error;
   }
   if (!parsed) {
     throw new ApiError({
@@ -87,6 +110,7 @@ export async function request(method, path, { body, ifMatch, signal } = {}) {
 }
 
 const vmPath = (name) => `/api/vms/${encodeURIComponent(name)}`;
+const userPath = (name) => `/api/users/${encodeURIComponent(name)}`;
 
 export const api = {
   host: () => request('GET', '/api/host'),
@@ -117,5 +141,35 @@ export const api = {
     if (volumes) q.set('volumes', 'true');
     const qs = q.toString();
     return request('DELETE', vmPath(name) + (qs ? `?${qs}` : ''));
+  },
+
+  // ---- session and account ----
+  whoami: () => request('GET', '/api/session', { anonymous: true }),
+  login: (username, password) => request('POST', '/api/session', { body: { username, password }, anonymous: true }),
+  logout: () => request('DELETE', '/api/session', { anonymous: true }),
+  changePassword: (current, fresh) => request('POST', '/api/session/password', { body: { current, new: fresh } }),
+  sessions: () => request('GET', '/api/sessions'),
+  revokeSession: (id) => request('DELETE', `/api/sessions/${encodeURIComponent(id)}`),
+
+  // ---- users and grants (admin) ----
+  users: () => request('GET', '/api/users'),
+  createUser: (user) => request('POST', '/api/users', { body: user }),
+  patchUser: (name, changes) => request('PATCH', userPath(name), { body: changes }),
+  deleteUser: (name) => request('DELETE', userPath(name)),
+  grants: (name) => request('GET', `${userPath(name)}/grants`),
+  addGrant: (name, vm) => request('POST', `${userPath(name)}/grants`, { body: { vm } }),
+  removeGrant: (name, vm) => request('DELETE', `${userPath(name)}/grants/${encodeURIComponent(vm)}`),
+
+  // ---- API tokens ----
+  tokens: () => request('GET', '/api/tokens'),
+  createToken: (name, expires) => request('POST', '/api/tokens', { body: expires ? { name, expires } : { name } }),
+  revokeToken: (id) => request('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
+
+  // ---- audit log (admin) ----
+  audit(filters = {}) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(filters)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+    const qs = q.toString();
+    return request('GET', `/api/audit${qs ? `?${qs}` : ''}`);
   },
 };

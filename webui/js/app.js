@@ -1,17 +1,74 @@
-// Entry point: wires the header (host, live status, theme), the router and
-// the views together.
+// Entry point: asks vireod who is signed in, shows the sign-in screen or
+// the app, and wires the header (host, sections, live status, theme, user
+// menu), the router and the views together. Any 401 on the way brings the
+// sign-in screen back; signing in again returns to the same page.
 
+import { api, onUnauthorized } from './api.js';
 import { h, icon, clear } from './dom.js';
 import * as live from './live.js';
-import { loadHost } from './host.js';
+import { loadHost, resetHost } from './host.js';
 import { startRouter } from './router.js';
-import { showError, clearError } from './ui.js';
+import { showError, clearError, clearAllErrors, toast } from './ui.js';
 import { mountList } from './vm-list.js';
 import { mountDetail } from './vm-detail.js';
+import { mountLogin } from './login.js';
+import { mountUserMenu, mountSessions } from './account.js';
+import { mountUsers } from './users.js';
+import { mountTokens } from './tokens.js';
+import { mountAudit } from './audit.js';
+import { closeAllDialogs } from './forms.js';
+import { getUser, setUser, isAdmin } from './session.js';
 
 const THEMES = ['auto', 'light', 'dark'];
 const THEME_LABEL = { auto: 'follow system', light: 'light', dark: 'dark' };
 const THEME_ICON = { auto: 'auto', light: 'sun', dark: 'moon' };
+
+// The sections in the header; `admin` ones are shown to admins only.
+const SECTIONS = [
+  { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail'] },
+  { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
+  { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
+  { key: 'audit', href: '#/audit', label: 'Audit log', icon: 'audit', views: ['audit'], admin: true },
+];
+const ADMIN_VIEWS = new Set(['users', 'audit']);
+
+// The page polls while visible, which keeps the session fresh on the
+// daemon's side; so the page itself ends a session nobody is using, after
+// the idle time the login answer gave (kept for reloads of this tab).
+const IDLE_KEY = 'vireo.idle_timeout';
+const ACTIVITY = ['pointerdown', 'keydown', 'wheel', 'touchstart'];
+let idleTimer = null;
+let idleSeconds = 0;
+
+function noteActivity() {
+  clearTimeout(idleTimer);
+  if (state === 'in' && idleSeconds > 0) idleTimer = setTimeout(idleSignOut, idleSeconds * 1000);
+}
+
+function startIdleWatch(seconds) {
+  idleSeconds = seconds > 0 ? seconds : 0;
+  for (const ev of ACTIVITY) document.addEventListener(ev, noteActivity, { passive: true, capture: true });
+  noteActivity();
+}
+
+function stopIdleWatch() {
+  clearTimeout(idleTimer);
+  for (const ev of ACTIVITY) document.removeEventListener(ev, noteActivity, { capture: true });
+}
+
+async function idleSignOut() {
+  if (state !== 'in') return;
+  try { await api.logout(); } catch { /* gone already */ }
+  signedOut('idle');
+}
+
+let state = 'checking'; // 'checking' | 'out' | 'in'
+let unmountView = null;
+let unmountLogin = null;
+let unmountMenu = null;
+let rerun = null;
+let firstView = true;
+let currentRoute = null;
 
 function initTheme() {
   const btn = document.getElementById('theme-toggle');
@@ -50,7 +107,7 @@ function initLiveIndicator() {
   });
   // One banner while the daemon is unreachable, gone once it answers again.
   live.subscribe((snap) => {
-    if (snap.error) {
+    if (snap.error && snap.error.status !== 401) {
       const context = snap.error.code === 'network' ? 'Lost contact with vireod'
         : snap.error.code === 'unavailable' ? 'The hypervisor is not answering' : 'Could not refresh the guest list';
       showError(snap.error, context, { key: 'poll' });
@@ -59,38 +116,139 @@ function initLiveIndicator() {
   });
 }
 
-function initRouter() {
+function renderNav(route) {
+  const nav = document.getElementById('main-nav-links');
+  const admin = isAdmin();
+  clear(nav).append(...SECTIONS.filter((s) => admin || !s.admin).map((s) => {
+    const current = route && s.views.includes(route.view);
+    return h('a', {
+      class: `tab${current ? ' is-current' : ''}`, href: s.href, testid: `nav-${s.key}`,
+      'aria-current': current ? 'page' : null,
+    }, icon(s.icon), h('span', {}, s.label));
+  }));
+}
+
+function showRoute(route) {
+  currentRoute = route;
+  if (state !== 'in') return; // shown after sign-in
   const main = document.getElementById('main');
-  let unmount = null;
-  let first = true;
-  startRouter((route) => {
-    if (unmount) unmount();
-    unmount = null;
-    clear(main);
-    if (route.view === 'list') {
-      document.title = 'Guests · Vireo';
-      unmount = mountList(main);
-    } else if (route.view === 'detail') {
-      document.title = `${route.name} · Vireo`;
-      unmount = mountDetail(main, route.name);
-    } else {
-      document.title = 'Not found · Vireo';
-      main.append(h('section', { class: 'view', testid: 'view-missing' },
-        h('div', { class: 'card empty' }, icon('search', 'icon empty-icon'),
-          h('h1', {}, 'Nothing here'),
-          h('p', {}, 'This address inside Vireo does not exist.'),
-          h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests'))));
+  if (unmountView) unmountView();
+  unmountView = null;
+  clear(main);
+  renderNav(route);
+  if (ADMIN_VIEWS.has(route.view) && !isAdmin()) {
+    document.title = 'Not allowed · Vireo';
+    main.append(h('section', { class: 'view', testid: 'view-forbidden' },
+      h('div', { class: 'card empty' }, icon('lock', 'icon empty-icon'),
+        h('h1', {}, 'Admins only'),
+        h('p', {}, `This page is for admins. You are signed in as ${getUser().username}, a ${getUser().role}.`),
+        h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests'))));
+  } else if (route.view === 'list') {
+    document.title = 'Guests · Vireo';
+    unmountView = mountList(main);
+  } else if (route.view === 'detail') {
+    document.title = `${route.name} · Vireo`;
+    unmountView = mountDetail(main, route.name);
+  } else if (route.view === 'users') {
+    document.title = 'Users · Vireo';
+    unmountView = mountUsers(main);
+  } else if (route.view === 'tokens') {
+    document.title = 'API tokens · Vireo';
+    unmountView = mountTokens(main);
+  } else if (route.view === 'audit') {
+    document.title = 'Audit log · Vireo';
+    unmountView = mountAudit(main);
+  } else if (route.view === 'sessions') {
+    document.title = 'My sessions · Vireo';
+    unmountView = mountSessions(main);
+  } else {
+    document.title = 'Not found · Vireo';
+    main.append(h('section', { class: 'view', testid: 'view-missing' },
+      h('div', { class: 'card empty' }, icon('search', 'icon empty-icon'),
+        h('h1', {}, 'Nothing here'),
+        h('p', {}, 'This address inside Vireo does not exist.'),
+        h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests'))));
+  }
+  // Move focus to the new view for keyboard and screen-reader users,
+  // but not on the first load, where the browser's own order is right.
+  if (!firstView) main.focus({ preventScroll: true });
+  firstView = false;
+  window.scrollTo(0, 0);
+}
+
+function setAuthState(s) {
+  state = s;
+  document.body.dataset.auth = s;
+}
+
+function signedIn(user, { interactive = true } = {}) {
+  if (unmountLogin) unmountLogin();
+  unmountLogin = null;
+  setUser(user);
+  setAuthState('in');
+  unmountMenu = mountUserMenu(document.getElementById('user-menu'), user, { onSignOut: signOut });
+  let idle = Number(user.idle_timeout) || 0;
+  try {
+    if (idle) sessionStorage.setItem(IDLE_KEY, String(idle));
+    else idle = Number(sessionStorage.getItem(IDLE_KEY)) || 0;
+  } catch { /* storage off */ }
+  startIdleWatch(idle);
+  loadHost();
+  live.start();
+  // After typing a password, focus moves to the page that opens.
+  firstView = !interactive;
+  if (rerun) rerun();
+}
+
+// Back to the sign-in screen. `reason` picks its notice.
+function signedOut(reason) {
+  stopIdleWatch();
+  live.stop();
+  resetHost();
+  closeAllDialogs();
+  clearAllErrors();
+  if (unmountView) unmountView();
+  unmountView = null;
+  if (unmountMenu) unmountMenu();
+  unmountMenu = null;
+  clear(document.getElementById('main'));
+  clear(document.getElementById('main-nav-links'));
+  setUser(null);
+  setAuthState('out');
+  document.title = 'Sign in · Vireo';
+  if (unmountLogin) unmountLogin();
+  unmountLogin = mountLogin(document.getElementById('login-root'), { reason, onSignedIn: signedIn });
+}
+
+async function signOut() {
+  try {
+    await api.logout();
+  } catch (e) {
+    // Already gone (401) is what we wanted; anything else is worth saying.
+    if (e.status !== 401) {
+      toast(`Could not sign out: ${e.message}`, { tone: 'warn' });
+      return;
     }
-    // Move focus to the new view for keyboard and screen-reader users,
-    // but not on the first load, where the browser's own order is right.
-    if (!first) main.focus({ preventScroll: true });
-    first = false;
-    window.scrollTo(0, 0);
-  });
+  }
+  // The next person to sign in here starts from the guest list.
+  history.replaceState(null, '', '#/');
+  currentRoute = null;
+  signedOut('signedout');
+}
+
+async function boot() {
+  try {
+    const { data } = await api.whoami();
+    signedIn(data, { interactive: false });
+  } catch (e) {
+    signedOut(e.status === 401 ? null : 'offline');
+  }
 }
 
 initTheme();
 initLiveIndicator();
-initRouter();
-loadHost();
-live.start();
+onUnauthorized(() => {
+  if (state === 'in') signedOut('expired');
+});
+rerun = startRouter(showRoute);
+boot();

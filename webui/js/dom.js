@@ -59,6 +59,23 @@ const ICONS = {
   check: 'M5 12l5 5 9-10',
   edit: 'M4 20h4L19 9l-4-4L4 16z M14 6l4 4',
   empty: 'M3 7h18v13H3z M3 7l3-4h12l3 4 M9 12h6',
+  user: 'M12 4a4 4 0 1 0 0 8 4 4 0 0 0 0-8z M4 21a8 8 0 0 1 16 0',
+  users: 'M9 4a4 4 0 1 0 0 8 4 4 0 0 0 0-8z M2 21a7 7 0 0 1 14 0 M16 4.5a4 4 0 0 1 0 7 M18 14.5a7 7 0 0 1 4 6.5',
+  key: 'M8 11a4 4 0 1 0 0 8 4 4 0 0 0 0-8z M11 13l9-9 M17 7l3 3 M15 9l2 2',
+  audit: 'M6 3h9l4 4v14H6z M14 3v5h5 M9 12h7 M9 16h7',
+  logout: 'M14 4h5v16h-5 M10 8l-4 4 4 4 M6 12h10',
+  lock: 'M6 11h12v10H6z M8 11V8a4 4 0 0 1 8 0v3',
+  shield: 'M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z M9 12l2 2 4-4',
+  eye: 'M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12z M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z',
+  'eye-off': 'M3 3l18 18 M10.6 5.1A10 10 0 0 1 12 5c6.5 0 10 7 10 7a17 17 0 0 1-3.2 4 M6.6 6.6C3.7 8.5 2 12 2 12s3.5 7 10 7a9.6 9.6 0 0 0 5.4-1.6 M9.9 9.9a3 3 0 0 0 4.2 4.2',
+  plus: 'M12 5v14 M5 12h14',
+  chevron: 'M6 9l6 6 6-6',
+  device: 'M4 5h16v11H4z M2 19h20',
+  clock: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z M12 7v5l3 2',
+  filter: 'M3 5h18l-7 8v6l-4 2v-8z',
+  guests: 'M3 4h18v7H3z M3 13h18v7H3z M7 7.5h.01 M7 16.5h.01 M11 7.5h6 M11 16.5h6',
+  dice: 'M4 4h16v16H4z M8.5 8.5h.01 M15.5 15.5h.01 M15.5 8.5h.01 M8.5 15.5h.01 M12 12h.01',
+  info: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z M12 11v6 M12 7.5h.01',
 };
 
 export function icon(name, cls = 'icon') {
@@ -106,6 +123,21 @@ export function fmtRelative(iso) {
     v = Math.floor(v / n);
   }
   return `${v} year${v === 1 ? '' : 's'} ago`;
+}
+
+// "in 3 days", "in 5 hours" for a time to come.
+export function fmtFuture(iso) {
+  const t = new Date(iso).getTime();
+  if (!iso || Number.isNaN(t)) return '';
+  let v = Math.round((t - Date.now()) / 1000);
+  if (v <= 0) return 'now';
+  const units = [[60, 'second'], [60, 'minute'], [24, 'hour'], [30, 'day'], [12, 'month']];
+  for (const [n, unit] of units) {
+    if (v < n) return `in ${v} ${unit}${v === 1 ? '' : 's'}`;
+    // Rounded, so a token made to last 30 days says "in 30 days", not 29.
+    v = Math.round(v / n);
+  }
+  return `in ${v} year${v === 1 ? '' : 's'}`;
 }
 
 export const dash = (v) => (v === null || v === undefined || v === '' ? '—' : v);

@@ -6,6 +6,7 @@ import { h, icon, clear, fmtMiB } from './dom.js';
 import { showError, clearError } from './ui.js';
 
 let host = null;
+let retry = null;
 const waiters = new Set();
 
 export function getHost() {
@@ -27,6 +28,7 @@ export function hasKvm(hostInfo) {
 
 export async function loadHost() {
   const el = document.getElementById('host-summary');
+  clearTimeout(retry);
   try {
     const { data } = await api.host();
     host = data;
@@ -34,10 +36,18 @@ export async function loadHost() {
     render(el, data);
     for (const fn of waiters) fn(data);
   } catch (e) {
+    if (e.status === 401) return; // the login screen takes over
     clear(el).append(h('span', { class: 'host-loading' }, 'Host unavailable'));
     showError(e, 'Could not read the host summary', { key: 'host' });
-    setTimeout(loadHost, 5000);
+    retry = setTimeout(loadHost, 5000);
   }
+}
+
+// Logged out: forget the host until the next login reads it again.
+export function resetHost() {
+  clearTimeout(retry);
+  host = null;
+  clear(document.getElementById('host-summary')).append(h('span', { class: 'host-loading' }, 'Connecting to host…'));
 }
 
 function render(el, d) {

@@ -15,6 +15,10 @@ let error = null;
 let timer = null;
 let inflight = null;
 let started = false;
+let hooked = false;
+// Bumped by stop(): answers to requests sent before it are dropped, so the
+// next person to log in never sees the last one's guests.
+let generation = 0;
 // name -> {action, label, fromState, since}: actions sent and not yet visible in the state.
 const pending = new Map();
 
@@ -53,23 +57,28 @@ export function getVm(name) {
 export function refreshNow() {
   if (inflight) return inflight;
   clearTimeout(timer);
-  inflight = (async () => {
+  const gen = generation;
+  const run = (async () => {
     try {
-      vms = await api.listVms();
+      const list = await api.listVms();
+      if (gen !== generation) return;
+      vms = list;
       loaded = true;
       error = null;
       expirePending();
       setStatus(document.hidden ? 'paused' : 'live');
     } catch (e) {
+      if (gen !== generation) return;
       error = e;
-      setStatus('offline');
+      setStatus(e && e.status === 401 ? 'connecting' : 'offline');
     } finally {
-      inflight = null;
-      schedule();
+      if (inflight === run) inflight = null;
+      if (gen === generation) schedule();
     }
     notify();
   })();
-  return inflight;
+  inflight = run;
+  return run;
 }
 
 function schedule() {
@@ -119,14 +128,31 @@ function expirePending() {
 export function start() {
   if (started) return;
   started = true;
-  document.addEventListener('visibilitychange', () => {
-    if (document.hidden) {
-      clearTimeout(timer);
-      setStatus('paused');
-    } else {
-      refreshNow();
-    }
-  });
+  if (!hooked) {
+    hooked = true;
+    document.addEventListener('visibilitychange', () => {
+      if (!started) return;
+      if (document.hidden) {
+        clearTimeout(timer);
+        setStatus('paused');
+      } else {
+        refreshNow();
+      }
+    });
+  }
   setStatus('connecting');
   refreshNow();
+}
+
+// Logged out: no more polling, and nothing of what was seen is kept.
+export function stop() {
+  started = false;
+  generation++;
+  clearTimeout(timer);
+  inflight = null;
+  vms = [];
+  loaded = false;
+  error = null;
+  pending.clear();
+  setStatus('connecting');
 }

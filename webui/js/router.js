@@ -1,9 +1,14 @@
-// A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page.
+// A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page,
+// "#/users", "#/tokens", "#/audit" and "#/sessions" the access pages.
 // Hash routes keep every address servable by the static file server as "/".
+
+const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions' };
 
 export function parseHash(hash) {
   const path = (hash || '').replace(/^#/, '') || '/';
   if (path === '/' || path === '/vms' || path === '/vms/') return { view: 'list' };
+  const page = /^\/([a-z]+)\/?$/.exec(path);
+  if (page && PAGES[page[1]]) return { view: PAGES[page[1]] };
   const m = /^\/vms\/([^/]+)\/?$/.exec(path);
   if (m) {
     try {
@@ -22,9 +27,11 @@ export function navigate(hash) {
   else location.hash = hash;
 }
 
-// Calls onRoute(route) now and on every hash change.
+// Calls onRoute(route) now and on every hash change. Returns a function
+// that runs it again (after a sign-in).
 export function startRouter(onRoute) {
   const run = () => onRoute(parseHash(location.hash));
   window.addEventListener('hashchange', run);
   run();
+  return run;
 }

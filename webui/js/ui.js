@@ -8,6 +8,8 @@ let bannerSeq = 0;
 // Shows an error banner. `err` is an ApiError or any Error; `context` says what
 // the user was doing ("Could not start web1"). Returns a function that removes it.
 export function showError(err, context, { key } = {}) {
+  // A 401 is not a problem to report: the login screen takes over.
+  if (err && err.status === 401) return () => {};
   const box = document.getElementById('banners');
   const title = context || (err && err.title) || 'Something went wrong';
   const message = (err && err.message) || String(err);
@@ -44,10 +46,22 @@ export function clearError(key) {
   for (const el of [...box.children]) if (el.dataset.key === key) el.remove();
 }
 
+export function clearAllErrors() {
+  clear(document.getElementById('banners'));
+}
+
 export function toast(message, { tone = 'ok', ms = 4000 } = {}) {
   const box = document.getElementById('toasts');
   const el = h('div', { class: `toast toast-${tone}`, testid: 'toast' }, icon(tone === 'ok' ? 'check' : 'alert'), h('span', {}, message));
   box.append(el);
+  // The box is a popover so toasts show above an open modal dialog too;
+  // showing it again puts it on top of a dialog opened since.
+  if (box.showPopover) {
+    try {
+      if (box.matches(':popover-open')) box.hidePopover();
+      box.showPopover();
+    } catch { /* not in the document yet */ }
+  }
   setTimeout(() => {
     el.classList.add('leaving');
     setTimeout(() => el.remove(), 250);

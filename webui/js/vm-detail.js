@@ -9,6 +9,7 @@ import { actionButton, deleteVm } from './actions.js';
 import { navigate } from './router.js';
 import { stateBadge } from './states.js';
 import { showError, toast } from './ui.js';
+import { canOperate, getUser, roleLabel } from './session.js';
 
 const TAG_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_TAGS = 32;
@@ -40,13 +41,16 @@ export function mountDetail(root, name) {
   const storage = card('Storage', 'disk', 'detail-disks', true, 'span-full');
   const network = card('Network interfaces', 'net', 'detail-nics', true, 'span-wide');
   const display = card('Display', 'screen', 'detail-graphics', true);
-  const form = new EditForm(name, {
+  // Viewers see everything but get no buttons and no form: the daemon
+  // would refuse any change (403). A card says so where the form would be.
+  const operate = canOperate();
+  const form = operate ? new EditForm(name, {
     getCurrent: () => ({ vm, etag }),
     onSaved: (data, newEtag) => { setDetail(data, newEtag, { force: true }); live.applyVm(data); },
     onLatest: (data, newEtag) => setDetail(data, newEtag, { force: false }),
-  });
+  }) : null;
   view.append(head, grid);
-  grid.append(overview.el, os.el, form.el, storage.el, network.el, display.el);
+  grid.append(overview.el, os.el, form ? form.el : readOnlyCard(), storage.el, network.el, display.el);
   head.append(h('div', { class: 'skeleton' }, h('span'), h('span')));
 
   function card(title, ic, testid, flush = false, extra = '') {
@@ -80,18 +84,29 @@ export function mountDetail(root, name) {
         h('span', { class: `chip chip-${vm.domain_type === 'kvm' ? 'kvm' : 'tcg'}`, testid: 'detail-domain-type',
           title: vm.domain_type === 'kvm' ? 'Hardware-accelerated (KVM)' : 'Emulated by QEMU TCG (no hardware virtualization)' },
           vm.domain_type === 'kvm' ? 'KVM' : 'TCG'),
-        vm.persistent === false ? h('span', { class: 'chip', title: 'Transient: libvirt forgets this guest when it stops' }, 'transient') : null),
+        vm.persistent === false ? h('span', { class: 'chip', title: 'Transient: libvirt forgets this guest when it stops' }, 'transient') : null,
+        operate ? null : h('span', { class: 'pill pill-info', testid: 'view-only', title: 'Your role can see this guest but not change it' }, icon('eye'), 'View only')),
       vm.description
         ? h('p', { class: 'detail-desc', testid: 'detail-description' }, vm.description)
         : h('p', { class: 'detail-desc muted', testid: 'detail-description' }, 'No description yet.'),
-      h('div', { class: 'detail-actions' },
+      ...(operate ? [h('div', { class: 'detail-actions' },
         h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
           DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending: snapPending }))),
         h('button', {
           type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
           disabled: !!(snapPending && snapPending.inflight),
           onclick: async () => { if (await deleteVm(vm)) navigate('#/'); },
-        }, icon('trash'), h('span', { class: 'btn-label' }, 'Delete'))));
+        }, icon('trash'), h('span', { class: 'btn-label' }, 'Delete')))] : []));
+  }
+
+  function readOnlyCard() {
+    const role = getUser()?.role || 'viewer';
+    return h('section', { class: 'card card-readonly', testid: 'detail-readonly', 'aria-label': 'Your access' },
+      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, icon('eye'), 'View only')),
+      h('div', { class: 'card-body' },
+        h('p', {}, `Your role is `, h('strong', {}, roleLabel(role).toLowerCase()),
+          ': you can see this guest and follow its state, but not start, stop, edit or delete it.'),
+        h('p', { class: 'muted' }, 'An admin can make you an operator if you need to manage it.')));
   }
 
   function currentPending() {
@@ -146,7 +161,7 @@ export function mountDetail(root, name) {
     document.title = `${vm.name} · Vireo`;
     renderHead();
     renderBody();
-    form.update(vm, etag, { force });
+    if (form) form.update(vm, etag, { force });
   }
 
   async function load() {
@@ -180,7 +195,9 @@ export function mountDetail(root, name) {
     clear(grid);
     clear(head).append(h('div', { class: 'empty', testid: 'vm-missing' }, icon('search', 'icon empty-icon'),
       h('h2', {}, `There is no guest named “${name}”`),
-      h('p', {}, 'It may have been deleted or renamed.'),
+      h('p', {}, getUser()?.role === 'admin'
+        ? 'It may have been deleted or renamed.'
+        : 'It may have been deleted or renamed, or it is not shared with you.'),
       h('a', { class: 'btn btn-primary', href: '#/' }, 'Back to all guests')));
   }
 

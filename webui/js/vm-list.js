@@ -8,6 +8,7 @@ import { onHost } from './host.js';
 import { actionButton } from './actions.js';
 import { vmHref } from './router.js';
 import { stateBadge, stateInfo } from './states.js';
+import { canOperate, isAdmin, getUser } from './session.js';
 
 const FILTERS = {
   all: { label: 'All states', match: () => true },
@@ -25,6 +26,9 @@ export function mountList(root) {
   let snap = null;
   let host = null;
   const rows = new Map(); // name -> {sig, el}
+  // Viewers get no lifecycle buttons at all: the daemon would refuse them.
+  const operate = canOperate();
+  const admin = isAdmin();
 
   const stats = h('section', { class: 'stats', testid: 'stats', 'aria-label': 'Totals' });
   const count = h('span', { class: 'count', testid: 'vm-count' });
@@ -52,7 +56,7 @@ export function mountList(root) {
       h('th', { scope: 'col', class: 'num' }, 'Memory'),
       h('th', { scope: 'col' }, 'Autostart'),
       h('th', { scope: 'col' }, 'Tags'),
-      h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
+      operate ? h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')) : null)),
     tbody);
   const placeholder = h('div', { class: 'placeholder', testid: 'vm-list-placeholder' });
 
@@ -61,7 +65,11 @@ export function mountList(root) {
       stats,
       h('section', { class: 'card card-flush' },
         h('div', { class: 'card-head' },
-          h('h1', { class: 'card-title' }, 'Guests ', count),
+          h('h1', { class: 'card-title' }, 'Guests ', count,
+            operate ? null : h('span', {
+              class: 'pill pill-info', testid: 'view-only',
+              title: `Your role (${getUser()?.role || 'viewer'}) can see these guests but not change them`,
+            }, icon('eye'), 'View only')),
           h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), search), select, refresh)),
         h('div', { class: 'table-wrap' }, table),
         placeholder)));
@@ -100,9 +108,9 @@ export function mountList(root) {
         vm.autostart ? h('span', { class: 'flag flag-on' }, icon('check'), 'On') : h('span', { class: 'flag' }, 'Off')),
       h('td', { 'data-label': 'Tags', testid: 'vm-tags' },
         tags.length ? h('span', { class: 'tags' }, tags.map((t) => h('span', { class: 'tag' }, t))) : h('span', { class: 'muted' }, '—')),
-      h('td', { class: 'col-actions', 'data-label': 'Actions' },
+      operate ? h('td', { class: 'col-actions', 'data-label': 'Actions' },
         h('div', { class: 'actions actions-seg', role: 'group', 'aria-label': `Actions for ${vm.name}` },
-          [...LIST_ACTIONS, toggle].map((a) => actionButton(vm, a, { pending, compact: true })))));
+          [...LIST_ACTIONS, toggle].map((a) => actionButton(vm, a, { pending, compact: true })))) : null);
   }
 
   function visible(vm) {
@@ -168,6 +176,10 @@ export function mountList(root) {
       if (snap.error && !snap.loaded) {
         placeholder.append(h('div', { class: 'empty' }, icon('alert', 'icon empty-icon'),
           h('h2', {}, 'Guests are not available'), h('p', {}, snap.error.message)));
+      } else if (all.length === 0 && !admin) {
+        placeholder.append(h('div', { class: 'empty', testid: 'vm-empty' }, icon('lock', 'icon empty-icon'),
+          h('h2', {}, 'No guests are shared with you yet'),
+          h('p', {}, 'An admin chooses which guests each user can see, on the Users page. Ask them to grant you access.')));
       } else if (all.length === 0) {
         placeholder.append(h('div', { class: 'empty', testid: 'vm-empty' }, icon('empty', 'icon empty-icon'),
           h('h2', {}, 'No guests yet'),

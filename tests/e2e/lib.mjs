@@ -1,0 +1,127 @@
+// Shared by the e2e test files: settings from run.sh, the browser launch
+// options, screenshots, page-error watching, signing in through the page,
+// and a small REST client that logs in like a browser (cookie + Origin +
+// X-Vireo-CSRF) for the checks the tests make behind the UI's back.
+// run.sh provides:
+//   VIREO_URL             base URL of the vireod under test
+//   VIREO_ADMIN_PASSWORD  the password vireod gave 'admin' at first start
+//   VIREO_TEST_VM         name of a defined, shut-off test guest (tests/guest)
+//   VIREO_REPO            repository root (for tests/guest/wait-marker.sh)
+//   VIREO_SCREENSHOTS_DIR where screenshots go
+//   VIREO_CHROMIUM        browser binary (default /usr/bin/chromium)
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BASE = (process.env.VIREO_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+export const VM = process.env.VIREO_TEST_VM;
+export const ADMIN_PASSWORD = process.env.VIREO_ADMIN_PASSWORD;
+export const REPO = process.env.VIREO_REPO || new URL('../..', import.meta.url).pathname;
+export const SHOTS = process.env.VIREO_SCREENSHOTS_DIR || join(REPO, 'build', 'screenshots');
+export const CONNECT = process.env.VIREO_CONNECT || 'qemu:///system';
+export const LAUNCH = {
+  executablePath: process.env.VIREO_CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
+if (!VM) throw new Error('VIREO_TEST_VM is not set: run tests/e2e/run.sh');
+if (!ADMIN_PASSWORD) throw new Error('VIREO_ADMIN_PASSWORD is not set: run tests/e2e/run.sh');
+mkdirSync(SHOTS, { recursive: true });
+
+// Dialogs are shot as the viewport shows them; pages in full.
+export const shot = (p, name, { fullPage = true } = {}) =>
+  p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage, animations: 'disabled' });
+
+// Collects script errors of page `p` into `errors`.
+export function watch(p, errors) {
+  p.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  p.on('console', (m) => {
+    // A 401/403/404/409 answer logs "Failed to load resource"; those are expected here.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+}
+
+// Opens `hash` and signs in through the sign-in page.
+export async function signIn(p, username, password, hash = '#/') {
+  await p.goto(`${BASE}/${hash}`);
+  await p.getByTestId('login-page').waitFor();
+  await p.getByTestId('login-username').fill(username);
+  await p.getByTestId('login-password').fill(password);
+  await p.getByTestId('login-submit').click();
+  await p.getByTestId('user-menu-button').waitFor();
+  assert.equal((await p.getByTestId('user-name').first().textContent()).trim(), username);
+}
+
+// A REST client with its own session, as a browser would hold it.
+export class Client {
+  constructor() {
+    this.cookie = null;
+    this.token = null;
+  }
+
+  async login(username, password) {
+    const r = await this.request('POST', '/api/session', { body: { username, password } });
+    if (r.status === 200) {
+      const set = r.headers.getSetCookie ? r.headers.getSetCookie() : [r.headers.get('set-cookie')];
+      this.cookie = set.filter(Boolean).map((c) => c.split(';')[0]).find((c) => c.startsWith('vireo_session='));
+      assert.ok(this.cookie, 'the login answer sets the session cookie');
+    }
+    return r;
+  }
+
+  async request(method, path, { body, ifMatch, cookie = this.cookie, token = this.token } = {}) {
+    const headers = {};
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (ifMatch) headers['If-Match'] = ifMatch;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    else if (cookie) headers.Cookie = cookie;
+    // What a browser adds on a same-origin change, and what vireod demands.
+    if (method !== 'GET' && method !== 'HEAD') {
+      headers.Origin = BASE;
+      headers['X-Vireo-CSRF'] = '1';
+    }
+    const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let json = null;
+    try { json = text ? JSON.parse(text) : null; } catch { json = { raw: text }; }
+    return { status: res.status, etag: res.headers.get('etag'), headers: res.headers, json };
+  }
+}
+
+// An admin client, logged in once per test file.
+export async function adminClient() {
+  const c = new Client();
+  const r = await c.login('admin', ADMIN_PASSWORD);
+  assert.equal(r.status, 200, `admin login over the API: ${JSON.stringify(r.json)}`);
+  return c;
+}
+
+// The session cookie of a browser context, as a Cookie header.
+export async function cookieOf(context) {
+  const c = (await context.cookies(BASE)).find((x) => x.name === 'vireo_session');
+  return c ? `${c.name}=${c.value}` : null;
+}
+
+// Things every page must get right: each button has an accessible name,
+// each form control a label, and no "null"/"undefined" leaks into the text.
+export async function checkPage(p, what) {
+  const problems = await p.evaluate(() => {
+    const out = [];
+    const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+    for (const b of document.querySelectorAll('button')) {
+      if (visible(b) && !(b.getAttribute('aria-label') || b.textContent.trim())) out.push(`unnamed button: ${b.outerHTML.slice(0, 80)}`);
+    }
+    for (const c of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+      if (!visible(c) || c.closest('[aria-hidden="true"]')) continue;
+      const named = c.getAttribute('aria-label') || c.getAttribute('aria-labelledby') || (c.id && document.querySelector(`label[for="${CSS.escape(c.id)}"]`)) || c.closest('label');
+      if (!named) out.push(`unlabelled control: ${c.outerHTML.slice(0, 80)}`);
+    }
+    const text = document.body.innerText;
+    const m = /\b(null|undefined|NaN|\[object \w+\])\b/.exec(text);
+    if (m) out.push(`"${m[0]}" in the page text near: ${text.slice(Math.max(0, m.index - 40), m.index + 40)}`);
+    return out;
+  });
+  assert.deepEqual(problems, [], `${what}: ${problems.join('; ')}`);
+}
