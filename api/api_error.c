@@ -76,8 +76,12 @@ const char *api_error_code(const GError *error)
 
 void api_response_error(ApiResponse *resp, const GError *error)
 {
+    /* Messages quote request bytes (paths, names) and parser text that may
+     * cut a character in half; JSON strings must be valid UTF-8. */
+    g_autofree char *message = g_utf8_make_valid(error->message, -1);
     json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(error),
-                             "message", error->message);
+                             "message", message);
+    g_assert(body);
     api_response_json(resp, api_error_status(error), body);
 }
 

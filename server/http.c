@@ -238,12 +238,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
         return;
     g_atomic_int_dec_and_test(&srv->in_flight);
     double ms = (double)(g_get_monotonic_time() - st->started) / 1000.0;
+    /* Paths are decoded: escape them so no request can forge log lines. */
+    g_autofree char *path = g_strescape(st->path, NULL);
+    g_autofree char *method = g_strescape(st->method, NULL);
     if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        g_message("req=%" G_GUINT64_FORMAT " %s %s %u %.1fms", st->id, st->method, st->path,
+        g_message("req=%" G_GUINT64_FORMAT " %s %s %u %.1fms", st->id, method, path,
                   st->status, ms);
     else
         g_message("req=%" G_GUINT64_FORMAT " %s %s aborted (code %d) %.1fms", st->id,
-                  st->method, st->path, (int)why, ms);
+                  method, path, (int)why, ms);
     request_state_free(st);
     *req_cls = NULL;
 }

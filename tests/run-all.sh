@@ -11,7 +11,7 @@ rm -rf "$VIREO_RESULTS_DIR"
 mkdir -p "$VIREO_RESULTS_DIR"
 cd "$ROOT"
 
-TIERS=${VIREO_TIERS:-"unit openapi api e2e"}
+TIERS=${VIREO_TIERS:-"unit openapi fuzz api e2e"}
 status=0
 for tier in $TIERS; do
     echo "=== tier: $tier ==="
@@ -21,6 +21,7 @@ for tier in $TIERS; do
         openapi) sh tests/openapi/run.sh ;;
         api)     sh tests/api/run.sh ;;
         e2e)     sh tests/e2e/run.sh ;;
+        fuzz)    FUZZ_SECONDS=${FUZZ_SECONDS:-8} sh tests/fuzz/run.sh ;;
         *)       echo "unknown tier $tier"; false ;;
     esac
     rc=$?

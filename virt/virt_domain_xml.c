@@ -5,6 +5,7 @@
 #include "virt/virt_xml.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void disk_free(gpointer p)
 {
@@ -51,22 +52,43 @@ static unsigned long long read_number(xmlXPathContext *ctx, xmlNode *node, const
     return v;
 }
 
-/* libvirt stores memory with a unit attribute; normalise to KiB. */
+/* Bytes per `unit` as libvirt reads them: "b"/"bytes", then k m g t p e
+ * alone or with "iB" (powers of 1024) or with "B" (powers of 1000). NULL
+ * means KiB; 0 for anything else. */
+static guint64 unit_bytes(const char *unit)
+{
+    if (!unit)
+        return 1024;
+    if (g_ascii_strcasecmp(unit, "b") == 0 || g_ascii_strcasecmp(unit, "bytes") == 0)
+        return 1;
+    const char *p = strchr("kmgtpe", g_ascii_tolower(unit[0]));
+    if (!unit[0] || !p)
+        return 0;
+    int power = (int)(p - "kmgtpe") + 1;
+    guint64 base;
+    if (!unit[1] || g_ascii_strcasecmp(unit + 1, "ib") == 0)
+        base = 1024;
+    else if (g_ascii_strcasecmp(unit + 1, "b") == 0)
+        base = 1000;
+    else
+        return 0;
+    guint64 bytes = 1;
+    for (int i = 0; i < power; i++)
+        bytes *= base;
+    return bytes;
+}
+
+/* Memory in KiB; 0 when absent, of an unknown unit, or past 64 bits. */
 static unsigned long long read_memory_kib(xmlXPathContext *ctx, const char *element)
 {
     g_autofree char *value_expr = g_strdup_printf("/domain/%s", element);
     g_autofree char *unit_expr = g_strdup_printf("/domain/%s/@unit", element);
-    unsigned long long v = read_number(ctx, NULL, value_expr, 0);
+    guint64 v = read_number(ctx, NULL, value_expr, 0);
     g_autofree char *unit = virt_xml_string(ctx, NULL, unit_expr);
-    if (!unit || g_ascii_strcasecmp(unit, "KiB") == 0 || g_ascii_strcasecmp(unit, "k") == 0)
-        return v;
-    if (g_ascii_strcasecmp(unit, "b") == 0 || g_ascii_strcasecmp(unit, "bytes") == 0)
-        return v / 1024;
-    if (g_ascii_strcasecmp(unit, "MiB") == 0 || g_ascii_strcasecmp(unit, "M") == 0)
-        return v * 1024;
-    if (g_ascii_strcasecmp(unit, "GiB") == 0 || g_ascii_strcasecmp(unit, "G") == 0)
-        return v * 1024 * 1024;
-    return v;
+    guint64 per = unit_bytes(unit), bytes;
+    if (!per || !g_uint64_checked_mul(&bytes, v, per))
+        return 0;
+    return bytes / 1024;
 }
 
 static void read_disks(xmlXPathContext *ctx, VirtDomainConfig *cfg)
@@ -163,8 +185,9 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     cfg->machine = virt_xml_string(ctx, NULL, "/domain/os/type/@machine");
     cfg->kernel = virt_xml_string(ctx, NULL, "/domain/os/kernel");
     cfg->boot = read_boot_order(ctx);
-    cfg->vcpus = (unsigned)read_number(ctx, NULL, "/domain/vcpu/@current",
-                                       read_number(ctx, NULL, "/domain/vcpu", 1));
+    unsigned long long vcpus = read_number(ctx, NULL, "/domain/vcpu/@current",
+                                           read_number(ctx, NULL, "/domain/vcpu", 1));
+    cfg->vcpus = vcpus <= G_MAXUINT ? (unsigned)vcpus : 0;
     cfg->memory_kib = read_memory_kib(ctx, "currentMemory");
     if (!cfg->memory_kib)
         cfg->memory_kib = read_memory_kib(ctx, "memory");

@@ -64,6 +64,17 @@ static void test_minimal_and_memory_units(void **state)
     assert_int_equal(g_strv_length(c->boot), 0);
     g_autoptr(VirtDomainConfig) b = parse("<domain><memory unit='b'>1048576</memory></domain>", &e);
     assert_int_equal(b->memory_kib, 1024);
+    g_autoptr(VirtDomainConfig) t = parse("<domain><memory unit='TiB'>1</memory></domain>", &e);
+    assert_int_equal(t->memory_kib, 1ULL << 30);
+    g_autoptr(VirtDomainConfig) mb = parse("<domain><memory unit='MB'>1024</memory></domain>", &e);
+    assert_int_equal(mb->memory_kib, 1000000);
+    /* Past 64 bits, or an unknown unit: unknown (0), never a wrapped value. */
+    g_autoptr(VirtDomainConfig) huge = parse("<domain><memory unit='GiB'>18014398509481985</memory>"
+                                             "<vcpu current='4294967297'>2</vcpu></domain>", &e);
+    assert_int_equal(huge->memory_kib, 0);
+    assert_int_equal(huge->vcpus, 0);
+    g_autoptr(VirtDomainConfig) odd = parse("<domain><memory unit='furlongs'>3</memory></domain>", &e);
+    assert_int_equal(odd->memory_kib, 0);
 }
 
 static void test_rejects_garbage(void **state)

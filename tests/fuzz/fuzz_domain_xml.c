@@ -1,0 +1,85 @@
+/* libFuzzer target: reading libvirt domain XML (virt_domain_config_parse).
+ * The input is the document, as bytes with an explicit length. */
+#include <libxml/parser.h>
+#include <stdint.h>
+
+#include "fuzz_common.h"
+#include "virt/virt_domain_xml.h"
+#include "virt/virt_error.h"
+
+static void quiet_xml(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    xmlInitParser();
+    /* XPath and parser messages would flood the fuzzer's output. */
+    xmlSetGenericErrorFunc(NULL, quiet_xml);
+    return 0;
+}
+
+static void check_str(const char *what, const char *s)
+{
+    /* NULL means absent; present values are never empty. */
+    FUZZ_CHECK(!s || *s, "%s is an empty string instead of NULL", what);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Exact-size copy so that reads past `size` are ASan reports. */
+    char *xml = size ? g_memdup2(data, size) : NULL;
+    GError *error = NULL;
+    VirtDomainConfig *cfg = virt_domain_config_parse(xml, size, &error);
+    if (!cfg) {
+        FUZZ_CHECK(error != NULL, "NULL config without an error");
+        FUZZ_CHECK(error->domain == VIRT_ERROR && error->code == VIRT_ERROR_INVALID_ARG,
+                   "parse error is not VIRT_ERROR_INVALID_ARG: %s", error->message);
+        g_error_free(error);
+        g_free(xml);
+        return 0;
+    }
+    FUZZ_CHECK(error == NULL, "config returned with an error set: %s", error->message);
+    FUZZ_CHECK(cfg->disks && cfg->nics && cfg->graphics && cfg->boot,
+               "device arrays or boot order missing");
+    check_str("name", cfg->name);
+    check_str("uuid", cfg->uuid);
+    check_str("domain_type", cfg->domain_type);
+    check_str("os_type", cfg->os_type);
+    check_str("arch", cfg->arch);
+    check_str("machine", cfg->machine);
+    check_str("kernel", cfg->kernel);
+    for (char **b = cfg->boot; *b; b++)
+        check_str("boot", *b);
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const VirtDisk *d = g_ptr_array_index(cfg->disks, i);
+        FUZZ_CHECK(d && d->device && *d->device, "disk %u without a device kind", i);
+        check_str("disk target", d->target);
+        check_str("disk bus", d->bus);
+        check_str("disk source", d->source);
+        check_str("disk format", d->format);
+    }
+    for (guint i = 0; i < cfg->nics->len; i++) {
+        const VirtNic *n = g_ptr_array_index(cfg->nics, i);
+        FUZZ_CHECK(n != NULL, "NULL nic %u", i);
+        check_str("nic type", n->type);
+        check_str("nic mac", n->mac);
+        check_str("nic source", n->source);
+        check_str("nic model", n->model);
+    }
+    for (guint i = 0; i < cfg->graphics->len; i++) {
+        const VirtGraphics *g = g_ptr_array_index(cfg->graphics, i);
+        FUZZ_CHECK(g != NULL, "NULL graphics %u", i);
+        FUZZ_CHECK(g->port == -1 || (g->port > 0 && g->port < 65536), "graphics port %d",
+                   g->port);
+        check_str("graphics type", g->type);
+        check_str("graphics listen", g->listen);
+    }
+    virt_domain_config_free(cfg);
+    g_free(xml);
+    return 0;
+}
