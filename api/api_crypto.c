@@ -6,15 +6,21 @@
 #include <sodium.h>
 #include <string.h>
 
-#define PWHASH_OPSLIMIT 2
-#define PWHASH_MEMLIMIT (19u * 1024 * 1024)
+static unsigned long long pwhash_opslimit = 2;
+static size_t pwhash_memlimit = 19u * 1024 * 1024;
+#define PWHASH_OPSLIMIT pwhash_opslimit
+#define PWHASH_MEMLIMIT pwhash_memlimit
 
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
-gboolean api_crypto_init(void)
+gboolean api_crypto_init(gboolean minimal_cost)
 {
     if (sodium_init() < 0)
         return FALSE;
+    if (minimal_cost) {
+        pwhash_opslimit = crypto_pwhash_OPSLIMIT_MIN;
+        pwhash_memlimit = crypto_pwhash_MEMLIMIT_MIN;
+    }
     /* A real hash to verify against when the user does not exist. */
     g_autofree char *pw = api_crypto_random_secret();
     return crypto_pwhash_str(dummy_hash, pw, strlen(pw), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) == 0;

@@ -3,8 +3,10 @@
 #pragma once
 #include <glib.h>
 
-/* Must run once before the others. FALSE if libsodium cannot start. */
-gboolean api_crypto_init(void);
+/* Must run once before the others. FALSE if libsodium cannot start.
+ * `minimal_cost` makes password hashing as cheap as Argon2id allows: for
+ * fuzzing only, where thousands of logins a second are wanted. */
+gboolean api_crypto_init(gboolean minimal_cost);
 
 /* "$argon2id$..." string, or NULL when out of memory. */
 char *api_crypto_hash_password(const char *password);

@@ -86,7 +86,7 @@ int main(int argc, char **argv)
                    "(set --tls-cert and --tls-key, or --tls-generate true)", d.config.listen);
         return 2;
     }
-    if (!api_crypto_init()) {
+    if (!api_crypto_init(FALSE)) {
         g_critical("libsodium failed to start");
         return 1;
     }

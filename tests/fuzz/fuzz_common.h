@@ -44,6 +44,7 @@ static inline const char *fuzz_expected_code(unsigned status)
     case 412: return "precondition_failed";
     case 413: return "payload_too_large";
     case 415: return "unsupported_media_type";
+    case 429: return "too_many_requests";
     case 500: return "internal";
     case 501: return "unsupported";
     case 503: return "unavailable";

@@ -6,7 +6,7 @@
 # failed to build or crashed.
 #
 #   FUZZ_SECONDS=30          run time per target (libFuzzer -max_total_time)
-#   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml config static_path json_body
+#   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml config static_path json_body auth_headers
 #   FUZZ_JOBS=1              targets run at the same time (2 cores here: keep 1 for clean exec/s)
 #   FUZZ_CC=clang            compiler with libFuzzer (Debian: libclang-rt-14-dev)
 #   FUZZ_ARGS="..."          extra libFuzzer flags, e.g. -max_len=65536
@@ -25,11 +25,11 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 FUZZ_ARGS=${FUZZ_ARGS:-}
-TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml config static_path json_body"}
+TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml config static_path json_body auth_headers"}
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
 OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
-PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0"
+PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 libsodium gnutls"
 mkdir -p "$RESULTS" "$OUT" "$LOGS"
 rm -f "$LOGS"/*.log "$OUT"/*.rc
 
@@ -45,6 +45,7 @@ target_srcs() {
         static_path)  echo server/static_files.c server/http_headers.c; core_srcs ;;  # includes server/http.c
         domain_xml)   echo virt/virt_domain_xml.c virt/virt_xml.c virt/virt_error.c ;;
         config)       echo server/config.c ;;
+        auth_headers) core_srcs ;;
         *)            return 1 ;;
     esac
 }
@@ -99,7 +100,7 @@ build_target() {
     "$FUZZ_CC" $SAN $DEFS -Wall -Wextra -Werror $PKG_CFLAGS -c "tests/fuzz/fuzz_$t.c" \
         -o "$OUT/fuzz_$t.o" >"$log" 2>&1 &&
     "$FUZZ_CC" $SAN $DEFS $PKG_CFLAGS "$OUT/fuzz_$t.o" $(target_srcs "$t") \
-        -o "$OUT/fuzz_$t" $PKG_LIBS -lpthread >>"$log" 2>&1
+        -o "$OUT/fuzz_$t" $PKG_LIBS -lpam -lpthread >>"$log" 2>&1
 }
 
 run_target() {
@@ -190,7 +191,7 @@ if [ "${FUZZ_COVERAGE:-0}" = 1 ]; then
         srcs=$(target_srcs "$t")
         if "$FUZZ_CC" -g -O0 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
                $DEFS $PKG_CFLAGS "tests/fuzz/fuzz_$t.c" $srcs -o "$OUT/cov_$t" \
-               $PKG_LIBS -lpthread >"$LOGS/$t.cov-build.log" 2>&1 &&
+               $PKG_LIBS -lpam -lpthread >"$LOGS/$t.cov-build.log" 2>&1 &&
            LLVM_PROFILE_FILE="$OUT/cov_$t.profraw" "$OUT/cov_$t" -runs=0 "$OUT/corpus-$t" \
                >"$LOGS/$t.cov-run.log" 2>&1 &&
            llvm-profdata merge -sparse "$OUT/cov_$t.profraw" -o "$OUT/cov_$t.profdata"; then

@@ -304,7 +304,7 @@ static void test_login_failures_and_audit(void **state)
 
 int main(void)
 {
-    assert_true(api_crypto_init());
+    assert_true(api_crypto_init(FALSE));
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crypto),
         cmocka_unit_test(test_throttle),
