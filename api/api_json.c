@@ -182,13 +182,26 @@ void api_json_finish_get(const ApiRequest *req, ApiResponse *resp)
     const char *etag = api_response_get_header(resp, "ETag");
     g_autofree char *computed = NULL;
     if (!etag) {
-        computed = api_etag(resp->body);
+        /* Serialize once: the text that goes out is the text that is hashed
+         * (jansson keeps member order, so it is stable for equal content). */
+        char *text = json_dumps(resp->body, JSON_COMPACT);
+        gsize len = strlen(text);
+        g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+        computed = g_strdup_printf("\"%.24s\"", sum);
         api_response_header(resp, "ETag", computed);
         etag = computed;
-    }
-    if (req->if_none_match && api_etag_matches(req->if_none_match, etag)) {
         json_decref(resp->body);
         resp->body = NULL;
+        resp->raw = g_bytes_new_with_free_func(text, len, free, text);
+        resp->raw_type = "application/json";
+    }
+    if (req->if_none_match && api_etag_matches(req->if_none_match, etag)) {
+        if (resp->body)
+            json_decref(resp->body);
+        if (resp->raw)
+            g_bytes_unref(resp->raw);
+        resp->body = NULL;
+        resp->raw = NULL;
         resp->status = 304;
     }
 }

@@ -16,16 +16,18 @@ typedef struct {
 struct LoginThrottle {
     GMutex lock;
     GHashTable *counters;   /* key -> Counter* */
-    int free_attempts;
+    int user_free;          /* failures per user name before the first lock */
+    int address_free;       /* per address: more, since many people may share one */
     gint64 max_delay_us;
 };
 
-LoginThrottle *api_throttle_new(int free_attempts, gint64 max_delay_s)
+LoginThrottle *api_throttle_new(int user_free, int address_free, gint64 max_delay_s)
 {
     LoginThrottle *t = g_new0(LoginThrottle, 1);
     g_mutex_init(&t->lock);
     t->counters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    t->free_attempts = free_attempts;
+    t->user_free = user_free;
+    t->address_free = address_free;
     t->max_delay_us = max_delay_s * G_USEC_PER_SEC;
     return t;
 }
@@ -79,7 +81,7 @@ static gboolean make_room(LoginThrottle *t, gint64 now)
     return g_hash_table_size(t->counters) < MAX_KEYS;
 }
 
-static void fail(LoginThrottle *t, const char *key, gint64 now)
+static void fail(LoginThrottle *t, const char *key, int free_attempts, gint64 now)
 {
     Counter *c = lookup(t, key, now);
     if (!c) {
@@ -91,7 +93,7 @@ static void fail(LoginThrottle *t, const char *key, gint64 now)
     c->failures++;
     c->last_failure = now;
     /* The free_attempts-th failure already locks for 1 s; each next doubles. */
-    int over = c->failures - t->free_attempts;
+    int over = c->failures - free_attempts;
     if (over >= 0) {
         gint64 delay = over >= 30 ? t->max_delay_us
                                   : MIN(((gint64)1 << over) * G_USEC_PER_SEC, t->max_delay_us);
@@ -104,8 +106,8 @@ void api_throttle_failed(LoginThrottle *t, const char *user, const char *address
     g_autofree char *ku = g_strconcat("u:", user ? user : "", NULL);
     g_autofree char *ka = g_strconcat("a:", address ? address : "", NULL);
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
-    fail(t, ku, now);
-    fail(t, ka, now);
+    fail(t, ku, t->user_free, now);
+    fail(t, ka, t->address_free, now);
 }
 
 void api_throttle_succeeded(LoginThrottle *t, const char *user, const char *address G_GNUC_UNUSED)

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     d.api.session_idle_s = (gint64)d.config.session_idle_min * 60;
     d.api.session_max_s = (gint64)d.config.session_max_hours * 3600;
     d.api.audit_retention_s = (gint64)d.config.audit_retention_days * 86400;
-    d.api.throttle = api_throttle_new(5, 15 * 60);
+    d.api.throttle = api_throttle_new(5, 20, 15 * 60);
     ApiPamConfig pam = {d.config.pam_service, d.config.pam_admin_group,
                         d.config.pam_operator_group, d.config.pam_viewer_group};
     if (strcmp(d.config.auth, "pam") == 0)

@@ -47,7 +47,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_api_dispatch: libsodium failed\n");
         abort();
     }
-    ctx.throttle = api_throttle_new(5, 900);
+    ctx.throttle = api_throttle_new(5, 20, 900);
     ctx.session_idle_s = 1800;
     ctx.session_max_s = 43200;
     g_autofree char *hash = api_crypto_hash_password("fuzz-admin-password");

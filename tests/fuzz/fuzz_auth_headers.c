@@ -28,7 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (!ctx.db)
         abort();
     g_mutex_init(&ctx.edit_lock);
-    ctx.throttle = api_throttle_new(5, 900);
+    ctx.throttle = api_throttle_new(5, 20, 900);
     ctx.session_idle_s = 1800;
     ctx.session_max_s = 43200;
     return 0;

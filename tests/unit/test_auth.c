@@ -36,7 +36,7 @@ static int setup(void **state)
     f->ctx.db = db_open(path, NULL);
     assert_non_null(f->ctx.db);
     g_mutex_init(&f->ctx.edit_lock);
-    f->ctx.throttle = api_throttle_new(5, 900);
+    f->ctx.throttle = api_throttle_new(5, 20, 900);
     f->ctx.session_idle_s = 1800;
     f->ctx.session_max_s = 12 * 3600;
     g_autoptr(GError) e = NULL;
@@ -140,7 +140,7 @@ static void test_throttle(void **state)
 {
     (void)state;
     const gint64 S = G_USEC_PER_SEC;
-    LoginThrottle *t = api_throttle_new(3, 60);
+    LoginThrottle *t = api_throttle_new(3, 3, 60);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.1", 1000 * S), 0);
         api_throttle_failed(t, "bob", "10.0.0.1", 1000 * S);
