@@ -9,7 +9,7 @@ libcmocka-dev clang libclang-rt-14-dev libsodium-dev libgnutls28-dev libpam0g-de
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
 qemu-system-x86 qemu-utils dnsmasq-base
 busybox-static cpio gzip xz-utils kmod
-sqlite3 wrk valgrind procps psmisc
+sqlite3 wrk jq curl openssl valgrind procps psmisc
 chromium"
 
 # Node.js runs the browser and OpenAPI tests. Some hosts carry a newer one
