@@ -3,12 +3,15 @@
  * one connection, so the API's own cost can be told apart from libvirt's.
  * Also times the naive one-RPC-per-VM-per-field listing, for comparison.
  *
- * Usage: floor [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP]
+ * Usage: floor [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e]
+ * -e: run libvirt's default event loop on a thread, with keepalive, as
+ * vireod does (its remote client then updates the loop around every RPC).
  * Prints one "key=value" per line (times in ms) for tests/bench/run.sh. */
 #define _GNU_SOURCE
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,12 @@ static double percentile(const double *sorted, int n, double p)
     if (rank > n)
         rank = n;
     return sorted[rank - 1];
+}
+
+static void quiet(void *data, virErrorPtr e)
+{
+    (void)data;
+    (void)e;
 }
 
 static void die(const char *what)
@@ -100,6 +109,13 @@ static void bulk_once(virConnectPtr conn, Tally *t)
     virDomainStatsRecordListFree(recs);
 }
 
+/* Another client may undefine a domain between the list and the per-domain
+ * calls (other test runs share this libvirtd): that domain is skipped. */
+static int gone(void)
+{
+    return virGetLastErrorCode() == VIR_ERR_NO_DOMAIN;
+}
+
 /* One RPC per VM per field: what the bulk calls replace. */
 static void naive_once(virConnectPtr conn, Tally *t)
 {
@@ -109,28 +125,43 @@ static void naive_once(virConnectPtr conn, Tally *t)
         die("virConnectListAllDomains");
     for (int i = 0; i < n; i++) {
         virDomainInfo info;
-        int autostart = 0;
+        int autostart = 0, persistent = -1;
         char uuid[VIR_UUID_STRING_BUFLEN];
+        char *xml = NULL;
         const char *name = virDomainGetName(doms[i]);
         if (virDomainGetUUIDString(doms[i], uuid) < 0 || !name)
             die("reading name/UUID");
         if (virDomainGetInfo(doms[i], &info) < 0)
-            die("virDomainGetInfo");
-        int persistent = virDomainIsPersistent(doms[i]);
+            goto failed;
+        persistent = virDomainIsPersistent(doms[i]);
         if (persistent < 0)
-            die("virDomainIsPersistent");
+            goto failed;
         /* Transient domains have no autostart setting: libvirt refuses. */
         if (persistent && virDomainGetAutostart(doms[i], &autostart) < 0)
-            die("virDomainGetAutostart");
-        char *xml = virDomainGetXMLDesc(doms[i], 0);
+            goto failed;
+        xml = virDomainGetXMLDesc(doms[i], 0);
         if (!xml)
-            die("virDomainGetXMLDesc");
+            goto failed;
         t->checksum += info.nrVirtCpu + (unsigned)autostart + strlen(xml) + (unsigned char)uuid[0];
         free(xml);
+        virDomainFree(doms[i]);
+        continue;
+    failed:
+        if (!gone())
+            die("reading a domain");
         virDomainFree(doms[i]);
     }
     free(doms);
     t->domains = n;
+}
+
+static void *event_loop(void *data)
+{
+    (void)data;
+    for (;;)
+        if (virEventRunDefaultImpl() < 0)
+            usleep(100 * 1000);
+    return NULL;
 }
 
 static void run(const char *label, void (*once)(virConnectPtr, Tally *), virConnectPtr conn,
@@ -156,22 +187,25 @@ static void run(const char *label, void (*once)(virConnectPtr, Tally *), virConn
     printf("%s_p99_ms=%.3f\n", label, percentile(samples, iters, 99));
     printf("%s_mean_ms=%.3f\n", label, total / iters);
     printf("%s_min_ms=%.3f\n", label, samples[0]);
+    printf("%s_p10_ms=%.3f\n", label, percentile(samples, iters, 10));
+    printf("%s_p90_ms=%.3f\n", label, percentile(samples, iters, 90));
     free(samples);
 }
 
 int main(int argc, char **argv)
 {
     const char *uri = "qemu:///system";
-    int bulk_iters = 300, naive_iters = 20, warmup = 10;
+    int bulk_iters = 300, naive_iters = 20, warmup = 10, with_loop = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "c:n:m:w:")) != -1) {
+    while ((opt = getopt(argc, argv, "c:n:m:w:e")) != -1) {
         switch (opt) {
         case 'c': uri = optarg; break;
         case 'n': bulk_iters = atoi(optarg); break;
         case 'm': naive_iters = atoi(optarg); break;
         case 'w': warmup = atoi(optarg); break;
+        case 'e': with_loop = 1; break;
         default:
-            fprintf(stderr, "usage: %s [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP]\n",
+            fprintf(stderr, "usage: %s [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e]\n",
                     argv[0]);
             return 2;
         }
@@ -180,12 +214,30 @@ int main(int argc, char **argv)
         fprintf(stderr, "floor: iteration counts must be positive\n");
         return 2;
     }
+    virSetErrorFunc(NULL, quiet);
+    pthread_t loop;
+    if (with_loop) {
+        if (virEventRegisterDefaultImpl() < 0)
+            die("virEventRegisterDefaultImpl");
+        if (pthread_create(&loop, NULL, event_loop, NULL) != 0) {
+            fprintf(stderr, "floor: cannot start the event loop thread\n");
+            return 1;
+        }
+    }
     virConnectPtr conn = virConnectOpen(uri);
     if (!conn)
         die(uri);
+    if (with_loop && virConnectSetKeepAlive(conn, 5, 3) < 0)
+        die("virConnectSetKeepAlive");
+    /* CPU time of the whole process (all threads) per bulk list. */
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 
     Tally t = {0};
     run("bulk", bulk_once, conn, warmup, bulk_iters, &t);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    printf("bulk_cpu_us=%.1f\n", ((double)(c1.tv_sec - c0.tv_sec) * 1e6 +
+                                  (double)(c1.tv_nsec - c0.tv_nsec) / 1e3) / (bulk_iters + warmup));
     printf("domains=%d\n", t.domains);
     printf("missing_stats=%d\n", t.missing_stats);
     if (naive_iters > 0) {
@@ -194,6 +246,23 @@ int main(int argc, char **argv)
         t.checksum += tn.checksum;
     }
     printf("checksum=%lu\n", t.checksum);
+    /* What a libvirt client costs in memory on its own: the baseline for
+     * vireod's RSS (most of it is libvirt's shared libraries). */
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof(line), f)) {
+        unsigned long kib;
+        if (sscanf(line, "VmRSS: %lu", &kib) == 1)
+            printf("rss_kib=%lu\n", kib);
+        else if (sscanf(line, "VmHWM: %lu", &kib) == 1)
+            printf("hwm_kib=%lu\n", kib);
+        else if (sscanf(line, "RssAnon: %lu", &kib) == 1)
+            printf("rss_anon_kib=%lu\n", kib);
+        else if (sscanf(line, "RssFile: %lu", &kib) == 1)
+            printf("rss_file_kib=%lu\n", kib);
+    }
+    if (f)
+        fclose(f);
     virConnectClose(conn);
     return 0;
 }

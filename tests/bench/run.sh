@@ -33,6 +33,9 @@ bench_domains() {
 }
 
 undefine_all() {
+    # libvirtd may be restarting (other test runs on this host do that).
+    i=0
+    until virsh -q -c "$URI" uri >/dev/null 2>&1 || [ $i -ge 60 ]; do sleep 0.5; i=$((i + 1)); done
     doms=$(bench_domains)
     [ -n "$doms" ] || return 0
     # One virsh session for all of them: a process per domain costs ~50 ms.
@@ -83,8 +86,9 @@ command -v wrk >/dev/null || { say "wrk is missing (apt-get install wrk)"; exit 
 virsh -q -c "$URI" uri >/dev/null 2>&1 || { say "libvirt at $URI does not answer"; exit 1; }
 
 say "building the floor"
+# shellcheck disable=SC2046  # pkg-config's flags are meant to be split
 cc -O2 -std=gnu17 -Wall -Wextra -o "$OUT/floor" "$REPO/tests/bench/floor.c" \
-    $(pkg-config --cflags --libs libvirt)
+    $(pkg-config --cflags --libs libvirt) -lpthread
 
 undefine_all   # leftovers of an interrupted run
 
@@ -165,34 +169,92 @@ to_ms() {
         printf "%.3f", n }'
 }
 
-# run_wrk CONNS FILE: prints "rps p50_ms p99_ms non2xx errors"
-run_wrk() {
+# Waits until vireod answers the list with 200 (libvirtd may be restarting:
+# other test runs on this host do that).
+wait_healthy() {
+    i=0
+    until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/vms" 2>/dev/null; do
+        kill -0 "$VIREOD_PID" 2>/dev/null || { say "vireod died: see $OUT/vireod.log"; exit 1; }
+        i=$((i + 1)); [ $i -lt 300 ] || { say "vireod does not answer 200 on $PORT"; exit 1; }
+        sleep 0.1
+    done
+}
+
+cpu_ticks() {   # utime + stime of a process, in clock ticks
+    awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+
+# wrk_once CONNS FILE [SECONDS]: prints "rps p50_ms p99_ms non2xx errors requests
+# vireod_cpu_us_per_request libvirtd_cpu_us_per_request"
+wrk_once() {
     c=$1; t=$c; [ "$t" -gt 2 ] && t=2
-    wrk -t"$t" -c"$c" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/api/vms" >"$2" 2>&1
+    wait_healthy
+    lv=$(pidof libvirtd 2>/dev/null | awk '{print $1}')
+    v0=$(cpu_ticks "$VIREOD_PID"); l0=$(cpu_ticks "${lv:-0}")
+    wrk -t"$t" -c"$c" -d"${3:-$DURATION}s" --latency "http://127.0.0.1:$PORT/api/vms" >"$2" 2>&1
+    v1=$(cpu_ticks "$VIREOD_PID"); l1=$(cpu_ticks "${lv:-0}")
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$2")
     p50=$(awk '$1 == "50%" {print $2}' "$2")
     p99=$(awk '$1 == "99%" {print $2}' "$2")
+    reqs=$(awk '/ requests in / {print $1}' "$2")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$2")
     errs=$(awk '/Socket errors:/ {s = 0; for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s}' "$2")
-    echo "${rps:-0} $(to_ms "${p50:-0}") $(to_ms "${p99:-0}") ${non2xx:-0} ${errs:-0}"
+    cpu() { awk -v d="$1" -v n="${reqs:-0}" -v t="$TICK_US" 'BEGIN {if (n > 0) printf "%.0f", d * t / n; else print "-"}'; }
+    echo "${rps:-0} $(to_ms "${p50:-0}") $(to_ms "${p99:-0}") ${non2xx:-0} ${errs:-0} ${reqs:-0}" \
+         "$(cpu $((v1 - v0))) $(cpu $((l1 - l0)))"
 }
+
+# run_wrk VMS CONNS FILE: wrk_once, run again (twice at most) when some
+# answers were not 200, which means libvirt went away during the run; appends
+# "VMS CONNS <wrk_once's fields> attempts" to $RESULTS.
+run_wrk() {
+    a=1
+    while :; do
+        r=$(wrk_once "$2" "$3")
+        bad=$(echo "$r" | awk '{print $4}')
+        if [ "$bad" = 0 ] || [ $a -ge 3 ]; then break; fi
+        say "  $bad non-2xx answers (libvirt restarted?); running again"
+        a=$((a + 1)); sleep 2
+    done
+    echo "$1 $2 $r $a" >>"$RESULTS"
+}
+
+# run_floor OUTFILE BULK_ITERS NAIVE_ITERS [-e]: the floor, again (twice at
+# most) if libvirt went away meanwhile.
+run_floor() {
+    a=1
+    # shellcheck disable=SC2086  # $4 is an optional flag: absent, not ""
+    until "$OUT/floor" -c "$URI" -n "$2" -m "$3" ${4:-} >"$1" 2>"$TMP/floor.err"; do
+        say "  floor failed: $(cat "$TMP/floor.err")"
+        [ $a -lt 3 ] || exit 1
+        a=$((a + 1))
+        until virsh -q -c "$URI" uri >/dev/null 2>&1; do sleep 0.5; done
+    done
+}
+fval() { awk -F= -v k="$2" '$1 == k {print $2}' "$1"; }
 
 # ---- the runs ----
 : >"$OUT/vireod.log"
-RESULTS=$TMP/results       # count conns rps p50 p99 non2xx errors
-FLOORS=$TMP/floors         # count domains bulk_med bulk_p99 naive_med naive_p99 missing
-MEM=$TMP/mem               # count rss_start rss_warm peak_sampled hwm
-: >"$RESULTS"; : >"$FLOORS"; : >"$MEM"
+RESULTS=$TMP/results  # VMs conns rps p50 p99 non2xx errors requests vireod_us libvirtd_us attempts
+FLOORS=$TMP/floors    # VMs domains bulk_med_before bulk_p99_before bulk_med_after bulk_p99_after naive_med naive_p99 missing
+                      #   evloop_med bulk_cpu_us evloop_cpu_us floor_rss_kib
+MEM=$TMP/mem          # VMs rss_start rss_warm peak_sampled hwm
+PAIRS=$TMP/pairs      # VMs round floor_median vireod_p50 non2xx
+: >"$RESULTS"; : >"$FLOORS"; : >"$MEM"; : >"$PAIRS"
 started=$(date +%s)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 for n in $COUNTS; do
     say "defining $n domains"
     define_upto "$n"
+    sleep 2   # let libvirtd settle after the burst of defines
 
-    say "floor at $n VMs"
-    "$OUT/floor" -c "$URI" -n 500 -m 20 >"$TMP/floor.$n"
-    f() { awk -F= -v k="$1" '$1 == k {print $2}' "$TMP/floor.$n"; }
-    echo "$n $(f domains) $(f bulk_median_ms) $(f bulk_p99_ms) $(f naive_median_ms) $(f naive_p99_ms) $(f missing_stats)" >>"$FLOORS"
+    # The floor runs right before and right after the 1-connection run, so
+    # that the comparison sees the same background load on this shared box.
+    say "floor at $n VMs (bulk + naive)"
+    run_floor "$TMP/floor.$n.a" 500 20
+    run_floor "$TMP/floor.$n.e" 500 0 -e
 
     say "starting vireod"
     start_vireod
@@ -209,72 +271,114 @@ for n in $COUNTS; do
     start_sampler "$TMP/peak.$n"
     for c in $CONNS; do
         say "wrk: $n VMs, $c connections, ${DURATION}s"
-        echo "$n $c $(run_wrk "$c" "$OUT/wrk-$n-$c.txt")" >>"$RESULTS"
+        run_wrk "$n" "$c" "$OUT/wrk-$n-$c.txt"
+        if [ "$c" = 1 ]; then
+            # Paired rounds: the background load of this shared box changes
+            # by the second, so each vireod sample gets a floor sample taken
+            # right before it.
+            say "paired floor / 1-connection rounds at $n VMs"
+            for r in 1 2 3 4 5; do
+                run_floor "$TMP/floor.$n.b" 200 0
+                wait_healthy
+                w=$(wrk_once 1 "$TMP/pair.wrk" 2)
+                echo "$n $r $(fval "$TMP/floor.$n.b" bulk_median_ms) $(echo "$w" | awk '{print $2, $4}')" >>"$PAIRS"
+            done
+        fi
         sleep 1
     done
     stop_sampler
+    [ -s "$TMP/floor.$n.b" ] || cp "$TMP/floor.$n.a" "$TMP/floor.$n.b"
+    a=$TMP/floor.$n.a; b=$TMP/floor.$n.b
+    echo "$n $(fval "$a" domains) $(fval "$a" bulk_median_ms) $(fval "$a" bulk_p99_ms)" \
+         "$(fval "$b" bulk_median_ms) $(fval "$b" bulk_p99_ms) $(fval "$a" naive_median_ms)" \
+         "$(fval "$a" naive_p99_ms) $(fval "$a" missing_stats)" \
+         "$(fval "$TMP/floor.$n.e" bulk_median_ms) $(fval "$a" bulk_cpu_us)" \
+         "$(fval "$TMP/floor.$n.e" bulk_cpu_us) $(fval "$TMP/floor.$n.e" rss_kib)" >>"$FLOORS"
     echo "$n $rss_start $rss_warm $(cat "$TMP/peak.$n") $(hwm_kib "$VIREOD_PID")" >>"$MEM"
     stop_vireod
 done
 elapsed=$(( $(date +%s) - started ))
 
 # ---- report ----
+dn_of() { awk -v n="$1" '$1 == n {print $2}' "$FLOORS"; }
 {
     echo "# Vireo benchmark: GET /api/vms"
     echo
     echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -n): $(nproc) CPUs ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)),"
-    echo "libvirt $(pkg-config --modversion libvirt), $URI, wrk $(wrk --version 2>&1 | awk 'NR == 1 {print $2}'), ${DURATION}s per run, total ${elapsed}s."
-    echo "vireod: \`--log-level warn\`$( [ -n "$THREADS" ] && echo ", \`--threads $THREADS\`" || echo ", default thread pool")."
-    echo "Domains: persistent, defined and **not started** (\`type='qemu'\`, 64 MiB, 1 vCPU); the counts below are what"
-    echo "libvirt lists, including any other domain defined on the host."
+    echo "libvirt $(pkg-config --modversion libvirt), $URI, wrk $(wrk --version 2>&1 | awk 'NR == 1 {print $2}'), ${DURATION}s per run,"
+    echo "whole run ${elapsed}s; load average before the run: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo "vireod: \`--log-level warn\`$( [ -n "$THREADS" ] && echo ", \`--threads $THREADS\`" || echo ", default thread pool (--threads 4)")."
+    echo "Domains: persistent, defined and **not started** (\`type='qemu'\`, 64 MiB, 1 vCPU). The VM counts below are"
+    echo "what libvirt listed, i.e. the bench domains plus any other domain defined on the host at the time."
     echo
-    echo "**Caveat:** the machine's $(nproc) cores are shared by wrk, vireod, libvirtd and the floor; at 8 and 64"
-    echo "connections wrk and libvirtd compete with vireod for CPU, so those rows measure the whole box, not vireod alone."
+    echo "**Caveat:** the machine's $(nproc) cores are shared by wrk, vireod, libvirtd and the floor (and by anything"
+    echo "else running on the host); at 8 and 64 connections wrk and libvirtd compete with vireod for CPU, so"
+    echo "those rows measure the whole box, not vireod alone."
     echo
-    echo "## Throughput and latency (wrk, \`-t min(conns,2)\`)"
+    echo "## Throughput and latency (wrk -t min(conns,2) -c conns -d ${DURATION}s --latency)"
     echo
-    echo "| VMs | connections | requests/s | p50 (ms) | p99 (ms) | non-2xx | socket errors |"
-    echo "|----:|------------:|-----------:|---------:|---------:|--------:|--------------:|"
-    while read -r n c rps p50 p99 non2xx errs; do
-        dn=$(awk -v n="$n" '$1 == n {print $2}' "$FLOORS")
-        echo "| $dn | $c | $rps | $p50 | $p99 | $non2xx | $errs |"
+    echo "CPU/request = CPU time (user + system) the process used during the run divided by the requests served."
+    echo
+    echo "| VMs | connections | requests/s | p50 (ms) | p99 (ms) | vireod CPU/request (us) | libvirtd CPU/request (us) | non-2xx | socket errors | runs |"
+    echo "|----:|------------:|-----------:|---------:|---------:|------------------------:|--------------------------:|--------:|--------------:|-----:|"
+    while read -r n c rps p50 p99 non2xx errs reqs vus lus att; do
+        echo "| $(dn_of "$n") | $c | $rps | $p50 | $p99 | $vus | $lus | $non2xx | $errs | $att |"
     done <"$RESULTS"
     echo
-    echo "## libvirt floor (tests/bench/floor.c, one connection, 500 runs; naive: 20 runs)"
+    echo "A row with non-2xx answers is not valid (libvirt was unreachable during it); runs > 1 means"
+    echo "earlier runs had such answers and were thrown away."
+    echo
+    echo "## libvirt floor (tests/bench/floor.c: one connection, 500 lists; naive: 20 lists)"
     echo
     echo "Bulk = what vireod calls per request: ListAllDomains(AUTOSTART) + ListAllDomains(TRANSIENT) +"
-    echo "GetAllDomainStats(STATE|VCPU|BALLOON). Naive = ListAllDomains(0), then per domain GetInfo +"
-    echo "GetAutostart + IsPersistent + GetXMLDesc."
+    echo "GetAllDomainStats(STATE|VCPU|BALLOON), reading name + UUID. Naive = ListAllDomains(0), then per domain"
+    echo "GetInfo + GetAutostart + IsPersistent + GetXMLDesc. \"First\" is measured before vireod starts (500"
+    echo "lists); the paired rounds below take 200 more each."
     echo
-    echo "| VMs | bulk median (ms) | bulk p99 (ms) | naive median (ms) | naive p99 (ms) | naive / bulk | records missing vcpu/balloon stats |"
-    echo "|----:|-----------------:|--------------:|------------------:|---------------:|-------------:|-----------------------------------:|"
-    while read -r n dn bm bp nm np miss; do
-        ratio=$(awk -v a="$nm" -v b="$bm" 'BEGIN {printf "%.1fx", a / b}')
-        echo "| $dn | $bm | $bp | $nm | $np | $ratio | $miss |"
+    echo "| VMs | bulk median (ms) first / paired rounds (last) | bulk p99 (ms) first / paired rounds (last) | bulk median with event loop (ms) | client CPU/list (us) plain / event loop | naive median (ms) | naive p99 (ms) | naive / bulk (medians) | stats records missing vcpu/balloon |"
+    echo "|----:|--------------------------------:|-----------------------------:|---------------------------------:|----------------------------------------:|------------------:|---------------:|-----------------------:|-----------------------------------:|"
+    while read -r n dn ba bpa bb bpb nm np miss em bc ec rss; do
+        ratio=$(awk -v a="$nm" -v b="$ba" -v c="$bb" 'BEGIN {printf "%.1fx", a / ((b + c) / 2)}')
+        echo "| $dn | $ba / $bb | $bpa / $bpb | $em | $bc / $ec | $nm | $np | $ratio | $miss |"
     done <"$FLOORS"
+    echo
+    echo "\"With event loop\" is the floor run with libvirt's default event loop on a thread and keepalive on,"
+    echo "as vireod runs it; \"client CPU/list\" is the floor process's own CPU (libvirt's client side: RPC"
+    echo "encoding, virDomain objects), which is the part of vireod's CPU/request that the floor accounts for."
     echo
     echo "## API overhead over the floor at 1 connection"
     echo
-    echo "(vireod p50 - floor bulk median) / floor bulk median. vireod's p50 includes the HTTP round trip on loopback,"
-    echo "the inventory (sqlite) read and the JSON encoding."
+    echo "overhead = (vireod p50 - floor bulk median) / floor bulk median. Measured in 5 paired rounds per VM"
+    echo "count (floor: 200 lists, then wrk -c1 -d2s), so that both halves of a pair see the same background"
+    echo "load; the table gives the median round and the range. vireod's p50 includes the HTTP round trip on"
+    echo "loopback, the inventory (sqlite) read, the JSON encoding and the ETag; wrk's resolution is 10 us."
     echo
-    echo "| VMs | floor median (ms) | vireod p50 (ms) | difference (ms) | overhead |"
-    echo "|----:|------------------:|----------------:|----------------:|---------:|"
-    while read -r n dn bm bp nm np miss; do
-        p50=$(awk -v n="$n" '$1 == n && $2 == 1 {print $4}' "$RESULTS")
-        [ -n "$p50" ] || continue
-        awk -v dn="$dn" -v f="$bm" -v p="$p50" 'BEGIN {
-            printf "| %s | %.3f | %.3f | %.3f | %.0f%% |\n", dn, f, p, p - f, (p - f) / f * 100 }'
+    echo "| VMs | floor median (ms) | vireod p50 (ms) | difference (ms) | overhead (median round) | overhead range | client CPU per list: floor (event loop) / vireod (us) |"
+    echo "|----:|------------------:|----------------:|----------------:|------------------------:|---------------:|------------------------------------------------------:|"
+    # shellcheck disable=SC2034  # not every column is used here
+    while read -r n dn ba bpa bb bpb nm np miss em bc ec rss; do
+        vus=$(awk -v n="$n" '$1 == n && $2 == 1 {print $9}' "$RESULTS")
+        awk -v n="$n" '$1 == n && $5 == 0 {print ($4 - $3) / $3 * 100, $3, $4}' "$PAIRS" | sort -n >"$TMP/ov"
+        k=$(wc -l <"$TMP/ov")
+        [ "$k" -gt 0 ] || continue
+        awk -v dn="$dn" -v k="$k" -v ec="$ec" -v v="$vus" '
+            { o[NR] = $1; f[NR] = $2; p[NR] = $3 }
+            END { m = int((k + 1) / 2)
+                  printf "| %s | %.3f | %.3f | %+.3f | %+.0f%% | %+.0f%% .. %+.0f%% | %.0f / %s |\n",
+                         dn, f[m], p[m], p[m] - f[m], o[m], o[1], o[k], ec, v }' "$TMP/ov"
     done <"$FLOORS"
     echo
     echo "## vireod memory (RSS, MiB)"
     echo
-    echo "| VMs | idle after start | idle after warm-up | peak under load (sampled every 100 ms) | VmHWM at end |"
-    echo "|----:|-----------------:|-------------------:|---------------------------------------:|-------------:|"
+    echo "| VMs | idle after start (1 request served) | idle after warm-up | peak under load (sampled every 100 ms) | VmHWM at end | bare libvirt client (the floor, with event loop) |"
+    echo "|----:|------------------------------------:|-------------------:|---------------------------------------:|-------------:|-------------------------------------------------:|"
     while read -r n s w p h; do
-        dn=$(awk -v n="$n" '$1 == n {print $2}' "$FLOORS")
-        echo "| $dn | $(mib "$s") | $(mib "$w") | $(mib "$p") | $(mib "$h") |"
+        frss=$(awk -v n="$n" '$1 == n {print $13}' "$FLOORS")
+        echo "| $(dn_of "$n") | $(mib "$s") | $(mib "$w") | $(mib "$p") | $(mib "$h") | $(mib "${frss:-0}") |"
     done <"$MEM"
+    echo
+    echo "RSS counts the pages of shared libraries the process has touched; libvirt's client library alone"
+    echo "brings ~60 of them (gnutls, libcrypto, libssh, libcurl, libxml2, ICU ...), see the last column."
     echo
     echo "Raw wrk output: build/bench/wrk-<VMs>-<connections>.txt; vireod's log: build/bench/vireod.log."
 } >"$REPORT"
