@@ -316,10 +316,11 @@ HttpServer *http_server_start(ApiContext *api, const char *listen, const char *w
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-        /* Per-connection buffers: 16 KiB fits any sane request head and
-         * keeps memory bounded under many connections (bodies are copied
-         * out as they arrive). */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+        /* Each connection gets a 32 KiB pool (request head, parsed headers
+         * and cookies: browsers on a shared host send many); at most 256
+         * connections keep the total bounded. Bodies are copied out as
+         * they arrive. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
