@@ -83,6 +83,7 @@ typedef struct {
     GBytes *raw;               /* or a raw answer with raw_type */
     const char *raw_type;
     GPtrArray *headers;        /* name, value, name, value ... (owned strings) */
+    ApiAuth *stream;           /* set: answer with the event stream for this user */
     char *audit_user;          /* for the audit log: the user a login tried */
     char *audit_detail;        /* for the audit log: what else to record */
 } ApiResponse;

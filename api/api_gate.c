@@ -146,6 +146,19 @@ static gboolean is_safe_method(const char *method)
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 }
 
+gboolean api_auth_still_valid(ApiContext *ctx, const ApiAuth *auth)
+{
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    if (auth->token_id)
+        return db_token_valid(ctx->db, auth->token_id, now);
+    if (!auth->session_hash)
+        return FALSE;
+    g_autoptr(DbSession) s = db_session_get(ctx->db, auth->session_hash, NULL);
+    gint64 touch = MIN(TOUCH_INTERVAL_MAX_S, MAX(ctx->session_idle_s / 10, 1));
+    return s && now - s->last_seen <= ctx->session_idle_s + touch &&
+           now - s->created_at <= ctx->session_max_s;
+}
+
 GHashTable *api_visible_vms(ApiContext *ctx, const ApiAuth *auth, GError **error)
 {
     if (auth->role == API_ROLE_ADMIN)

@@ -23,5 +23,10 @@ char *api_bearer_token(const char *header);
 /* TRUE when the Origin header names this very server. */
 gboolean api_origin_matches(const char *origin, const char *host, gboolean tls);
 
+/* TRUE while the session or token behind `auth` still lets it in (not
+ * revoked, expired or deleted): long-lived answers (the event stream)
+ * check this as they go. */
+gboolean api_auth_still_valid(ApiContext *ctx, const ApiAuth *auth);
+
 /* The UUIDs a non-admin may see (uuid set), or NULL for admins (all). */
 GHashTable *api_visible_vms(ApiContext *ctx, const ApiAuth *auth, GError **error);

@@ -29,3 +29,4 @@ API_HANDLER(api_grants_list);
 API_HANDLER(api_grants_add);
 API_HANDLER(api_grants_remove);
 API_HANDLER(api_audit_list);
+API_HANDLER(api_events_get);

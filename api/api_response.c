@@ -1,5 +1,6 @@
 /* ApiResponse helpers: headers as name/value pairs and the JSON body. */
 #include "api/api.h"
+#include "api/api_gate.h"
 
 #include <string.h>
 
@@ -18,6 +19,7 @@ void api_response_clear(ApiResponse *resp)
         g_bytes_unref(resp->raw);
     if (resp->headers)
         g_ptr_array_unref(resp->headers);
+    api_auth_free(resp->stream);
     g_free(resp->audit_user);
     g_free(resp->audit_detail);
     memset(resp, 0, sizeof(*resp));

@@ -24,6 +24,7 @@ const ApiRoute api_routes[] = {
     {"POST", "/api/users/{user}/grants", api_grants_add, API_PERM_ADMIN, NULL},
     {"DELETE", "/api/users/{user}/grants/{vm}", api_grants_remove, API_PERM_ADMIN, NULL},
     {"GET", "/api/audit", api_audit_list, API_PERM_ADMIN, NULL},
+    {"GET", "/api/events", api_events_get, API_PERM_USER, NULL},
     {"GET", "/api/host", api_host_get, API_PERM_USER, NULL},
     {"GET", "/api/vms", api_vms_list, API_PERM_USER, NULL},
     {"GET", "/api/vms/{vm}", api_vm_get, API_PERM_VM_READ, NULL},

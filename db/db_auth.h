@@ -79,6 +79,8 @@ GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error);
 /* Deletes token `id` (of `user_id` unless it is 0); *found says if it was. */
 gboolean db_token_delete(Db *db, gint64 id, gint64 user_id, gboolean *found, GError **error);
 gboolean db_token_touch(Db *db, gint64 id, gint64 now, GError **error);
+/* TRUE while token `id` exists and has not expired at `now`. */
+gboolean db_token_valid(Db *db, gint64 id, gint64 now);
 
 /* Per-VM access: the VM's owner and explicit grants. */
 gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **error);

@@ -72,3 +72,12 @@ gboolean db_token_touch(Db *db, gint64 id, gint64 now, GError **error)
     DB_LOCK(db);
     return db_run(db, error, "UPDATE tokens SET last_used = ?1 WHERE id = ?2", "ii", now, id);
 }
+
+gboolean db_token_valid(Db *db, gint64 id, gint64 now)
+{
+    DB_LOCK(db);
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, NULL, "SELECT 1 FROM tokens WHERE id = ?1 AND (expires_at IS NULL OR expires_at > ?2)",
+        "ii", id, now);
+    return st && sqlite3_step(st) == SQLITE_ROW;
+}

@@ -15,6 +15,7 @@ struct HttpServer {
     struct MHD_Daemon *daemon;
     ApiContext *api;
     char *webui;
+    EventHub *events;
     gboolean tls;
     volatile guint64 next_id;   /* atomic */
     volatile gint in_flight;    /* requests begun and not completed; atomic */
@@ -29,6 +30,7 @@ typedef struct {
     char *method;
     char *path;
     char address[64];
+    gboolean streaming;   /* an event stream: not "in flight" for shutdown */
 } RequestState;
 
 static void request_state_free(RequestState *st)
@@ -114,6 +116,20 @@ static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp,
     return ret;
 }
 
+/* The event stream lives as long as its client: it must not hold up a
+ * shutdown that waits for requests in flight. */
+static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
+                                   ApiResponse *resp)
+{
+    struct MHD_Response *r = events_subscribe(srv->events, conn, g_steal_pointer(&resp->stream));
+    http_add_security_headers(r, FALSE, srv->tls);
+    st->streaming = TRUE;
+    g_atomic_int_dec_and_test(&srv->in_flight);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
                                  RequestState *st, const char *method, const char *url)
 {
@@ -146,7 +162,11 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
     api_response_init(&resp);
     api_dispatch(srv->api, &req, &resp);
     st->status = resp.status;
-    enum MHD_Result ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0, srv->tls);
+    enum MHD_Result ret;
+    if (resp.stream && strcmp(method, "GET") == 0 && srv->events)
+        ret = queue_stream(srv, conn, st, &resp);
+    else
+        ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0, srv->tls);
     api_response_clear(&resp);
     return ret;
 }
@@ -236,7 +256,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
     RequestState *st = *req_cls;
     if (!st)
         return;
-    g_atomic_int_dec_and_test(&srv->in_flight);
+    if (!st->streaming)
+        g_atomic_int_dec_and_test(&srv->in_flight);
     double ms = (double)(g_get_monotonic_time() - st->started) / 1000.0;
     /* Paths are decoded: escape them so no request can forge log lines. */
     g_autofree char *path = g_strescape(st->path, NULL);
@@ -287,8 +308,9 @@ gboolean http_is_loopback(const struct sockaddr_storage *addr)
     return FALSE;
 }
 
-HttpServer *http_server_start(ApiContext *api, const char *listen, const char *webui,
-                              unsigned threads, const TlsPair *tls, GError **error)
+HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *listen,
+                              const char *webui, unsigned threads, const TlsPair *tls,
+                              GError **error)
 {
     struct sockaddr_storage addr;
     if (!http_parse_listen(listen, &addr, error))
@@ -302,10 +324,11 @@ HttpServer *http_server_start(ApiContext *api, const char *listen, const char *w
     }
     HttpServer *srv = g_new0(HttpServer, 1);
     srv->tls = tls != NULL;
+    srv->events = events;
     srv->api = api;
     srv->webui = g_strdup(webui);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls)

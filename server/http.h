@@ -5,13 +5,15 @@
 #include <sys/socket.h>
 
 #include "api/api.h"
+#include "server/events.h"
 #include "server/tls.h"
 
 typedef struct HttpServer HttpServer;
 
 /* `tls` (may be NULL) makes it an HTTPS server. */
-HttpServer *http_server_start(ApiContext *api, const char *listen, const char *webui,
-                              unsigned threads, const TlsPair *tls, GError **error);
+HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *listen,
+                              const char *webui, unsigned threads, const TlsPair *tls,
+                              GError **error);
 /* Stops accepting, lets in-flight requests finish (up to `grace_ms`), then
  * stops the threads. */
 void http_server_stop(HttpServer *srv, unsigned grace_ms);

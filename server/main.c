@@ -22,6 +22,7 @@ typedef struct {
     Config config;
     ApiContext api;
     ApiMetaSync *meta_sync;
+    EventHub *events;
 } Daemon;
 
 static void on_domain_event(const char *uuid, const char *name, int event, int detail G_GNUC_UNUSED,
@@ -29,6 +30,7 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
 {
     Daemon *d = data;
     g_debug("domain event %d for %s (%s)", event, name, uuid);
+    events_publish_vm(d->events, uuid, name, event);
     /* A VM that is gone (undefined, or a transient one stopped) may leave
      * metadata behind. */
     if (event == VIR_DOMAIN_EVENT_UNDEFINED || event == VIR_DOMAIN_EVENT_STOPPED)
@@ -123,10 +125,11 @@ int main(int argc, char **argv)
     d.api.tls = use_tls;
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
+    d.events = events_hub_new(&d.api);
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     virt_conn_start(d.api.virt);
 
-    HttpServer *http = http_server_start(&d.api, d.config.listen, d.config.webui,
+    HttpServer *http = http_server_start(&d.api, d.events, d.config.listen, d.config.webui,
                                          d.config.threads, use_tls ? &tls : NULL, &error);
     tls_pair_clear(&tls);
     if (!http) {
@@ -142,9 +145,12 @@ int main(int argc, char **argv)
         g_message("SIGHUP ignored: restart vireod to change settings");
     g_message("signal %d: stopping; in-flight requests may finish", sig);
 
+    events_hub_close(d.events);
     http_server_stop(http, SHUTDOWN_GRACE_MS);
-    api_meta_sync_free(d.meta_sync);
     virt_conn_free(d.api.virt);
+    d.api.virt = NULL;
+    events_hub_free(d.events);
+    api_meta_sync_free(d.meta_sync);
     api_throttle_free(d.api.throttle);
     g_mutex_clear(&d.api.edit_lock);
     config_clear(&d.config);

@@ -20,6 +20,7 @@ const ERROR_REF = "#/components/schemas/Error";
 
 // The routes of this milestone, as the lead's router serves them (api/api_routes.c).
 const EXPECTED_ROUTES = [
+  "GET /api/events",
   "POST /api/session",
   "GET /api/session",
   "DELETE /api/session",

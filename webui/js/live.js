@@ -1,11 +1,14 @@
 // The one place that keeps guest state fresh. Views subscribe to a snapshot
 // {vms, error, loaded, pending} and never fetch the list themselves.
-// Today it polls GET /api/vms every 2 s while the page is visible; the event
-// stream (GET /api/events) will replace the polling here, and nothing else.
+// It listens to the event stream (GET /api/events) and reloads the list when
+// libvirt reports a change; only while the stream is down does it fall back
+// to polling every 2 s (and every 30 s as a safety net while it is up).
 
 import { api } from './api.js';
 
 const POLL_MS = 2000;
+const SAFETY_POLL_MS = 30000;
+const EVENT_COALESCE_MS = 100;   // define + start + resume arrive together
 
 const listeners = new Set();
 const statusListeners = new Set();
@@ -16,6 +19,9 @@ let timer = null;
 let inflight = null;
 let started = false;
 let hooked = false;
+let source = null;
+let streamOpen = false;
+let eventTimer = null;
 // Bumped by stop(): answers to requests sent before it are dropped, so the
 // next person to log in never sees the last one's guests.
 let generation = 0;
@@ -84,7 +90,33 @@ export function refreshNow() {
 function schedule() {
   clearTimeout(timer);
   if (!started || document.hidden) return;
-  timer = setTimeout(refreshNow, POLL_MS);
+  timer = setTimeout(refreshNow, streamOpen ? SAFETY_POLL_MS : POLL_MS);
+}
+
+function openStream() {
+  if (source || typeof EventSource === 'undefined') return;
+  source = new EventSource('/api/events');
+  source.addEventListener('open', () => {
+    streamOpen = true;
+    schedule();
+  });
+  source.addEventListener('vm', () => {
+    if (!started || document.hidden) return;
+    clearTimeout(eventTimer);
+    eventTimer = setTimeout(refreshNow, EVENT_COALESCE_MS);
+  });
+  // EventSource reconnects by itself; meanwhile, poll.
+  source.addEventListener('error', () => {
+    streamOpen = false;
+    schedule();
+  });
+}
+
+function closeStream() {
+  if (source) source.close();
+  source = null;
+  streamOpen = false;
+  clearTimeout(eventTimer);
 }
 
 // An action answer (VM_DETAIL) is fresher than the last poll: use it now.
@@ -141,6 +173,7 @@ export function start() {
     });
   }
   setStatus('connecting');
+  openStream();
   refreshNow();
 }
 
@@ -148,6 +181,7 @@ export function start() {
 export function stop() {
   started = false;
   generation++;
+  closeStream();
   clearTimeout(timer);
   inflight = null;
   vms = [];
