@@ -42,7 +42,7 @@ target_srcs() {
     case $1 in
         api_dispatch) core_srcs ;;
         json_body)    core_srcs ;;
-        static_path)  echo server/static_files.c server/http_headers.c; core_srcs ;;  # includes server/http.c
+        static_path)  echo server/static_files.c server/http_headers.c server/events.c; core_srcs ;;  # includes server/http.c
         domain_xml)   echo virt/virt_domain_xml.c virt/virt_xml.c virt/virt_error.c ;;
         config)       echo server/config.c ;;
         auth_headers) core_srcs ;;
