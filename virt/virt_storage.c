@@ -336,33 +336,33 @@ virStorageVolPtr virt_volume_lookup(virStoragePoolPtr pool, const char *name, GE
     return vol;
 }
 
-/* The backing volume named "pool/name" or "name" (in `pool`). A missing one
- * is a bad request (the body is wrong), not a missing resource. */
+/* The volume named "pool/name", or "name" in `pool`. */
+static VirtVolume *lookup_backing(virStoragePoolPtr pool, const char *backing, GError **error)
+{
+    const char *slash = strchr(backing, '/');
+    if (!slash) {
+        g_autoptr(virStorageVol) vol = virt_volume_lookup(pool, backing, error);
+        return vol ? virt_volume_info(vol, error) : NULL;
+    }
+    g_autofree char *pool_name = g_strndup(backing, (gsize)(slash - backing));
+    g_autoptr(virStoragePool) other =
+        virt_pool_lookup(virStoragePoolGetConnect(pool), pool_name, error);
+    g_autoptr(virStorageVol) vol = other ? virt_volume_lookup(other, slash + 1, error) : NULL;
+    return vol ? virt_volume_info(vol, error) : NULL;
+}
+
+/* A missing backing volume is a bad request (the body is wrong), not a
+ * missing resource: the URL's pool exists. */
 static VirtVolume *find_backing(virStoragePoolPtr pool, const char *backing, GError **error)
 {
-    g_autoptr(virStoragePool) other = NULL;
-    const char *slash = strchr(backing, '/');
-    const char *vol_name = slash ? slash + 1 : backing;
-    if (slash) {
-        g_autofree char *pool_name = g_strndup(backing, (gsize)(slash - backing));
-        other = virStoragePoolLookupByName(virStoragePoolGetConnect(pool), pool_name);
-        if (!other) {
-            lookup_failed(error, "storage pool", pool_name);
-            goto not_found;
-        }
-    }
-    g_autoptr(virStorageVol) vol = virt_volume_lookup(other ? other : pool, vol_name, error);
-    if (!vol)
-        goto not_found;
-    return virt_volume_info(vol, error);
-not_found:
-    if (error && *error && (*error)->code == VIRT_ERROR_NOT_FOUND) {
+    VirtVolume *v = lookup_backing(pool, backing, error);
+    if (!v && error && *error && (*error)->code == VIRT_ERROR_NOT_FOUND) {
         g_autofree char *why = g_strdup((*error)->message);
         g_clear_error(error);
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "backing volume '%s': %s",
                     backing, why);
     }
-    return NULL;
+    return v;
 }
 
 virStorageVolPtr virt_volume_create(virStoragePoolPtr pool, const char *name, guint64 capacity,

@@ -20,7 +20,7 @@ typedef struct {
     int state;                 /* virStoragePoolState */
     gboolean autostart;
     gboolean persistent;
-    guint64 capacity, allocation, available;   /* bytes; 0 while inactive */
+    guint64 capacity, allocation, available;   /* bytes; stale or 0 while inactive */
 } VirtPool;
 
 void virt_pool_free(VirtPool *p);
