@@ -23,6 +23,9 @@ VirtErrorCode virt_error_map(const virError *e)
 {
     if (is_no_space(e))
         return VIRT_ERROR_NO_SPACE;
+    /* ENOTEMPTY: removing a pool directory that still holds files. */
+    if (e->message && strstr(e->message, "Directory not empty"))
+        return VIRT_ERROR_BUSY;
     /* Anything from the RPC layer means the daemon went away or timed out. */
     if (e->domain == VIR_FROM_RPC)
         return VIRT_ERROR_UNAVAILABLE;

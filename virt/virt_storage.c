@@ -138,6 +138,18 @@ virStoragePoolPtr virt_pool_create_dir(virConnectPtr conn, const char *name, con
         return NULL;
     }
     virResetLastError();
+    /* Nor does it tell a second pool on the same directory apart. */
+    g_autoptr(GPtrArray) pools = virt_pool_list(conn, error);
+    if (!pools)
+        return NULL;
+    for (guint i = 0; i < pools->len; i++) {
+        const VirtPool *p = g_ptr_array_index(pools, i);
+        if (g_strcmp0(p->path, path) == 0) {
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "storage pool '%s' already uses "
+                        "the directory '%s'", p->name, path);
+            return NULL;
+        }
+    }
     g_autoptr(virStoragePool) pool = virStoragePoolDefineXML(conn, xml, 0);
     if (!pool) {
         virt_error_from_libvirt(error, "defining storage pool");

@@ -202,6 +202,10 @@ class PoolTest(StorageTestCase):
         self.assertStatus(self.api.post("/api/pools", json_body={
             "name": name, "type": "dir", "path": path}), 201)
         self.create_volume("stays.img", pool=name)
+        # Stopped, the pool cannot count its volumes: the directory refuses.
+        self.assertStatus(self.api.post(url + "/stop"), 200)
+        self.assertError(self.api.delete(url + "?delete_storage=true"), 409)
+        self.assertTrue(pool_exists(name))
         self.assertStatus(self.api.delete(url), 204)
         self.assertFalse(pool_exists(name))
         self.assertTrue(os.path.exists(os.path.join(path, "stays.img")))
@@ -226,6 +230,9 @@ class PoolTest(StorageTestCase):
                 self.assertError(self.api.post("/api/pools", json_body=bad), 400)
         self.assertFalse(pool_exists(name))
         self.assertError(self.api.post("/api/pools", json_body=dict(ok, name=self.pool)), 409)
+        # A second pool on a directory that a pool already uses.
+        self.assertError(self.api.post("/api/pools", json_body=dict(ok, path=self.dir)), 409)
+        self.assertFalse(pool_exists(name))
         ghost = "/api/pools/" + q(PREFIX + "ghost")
         for method, path_ in (("GET", ghost), ("DELETE", ghost), ("POST", ghost + "/start"),
                               ("POST", ghost + "/stop"), ("POST", ghost + "/refresh"),

@@ -145,6 +145,8 @@ static void test_no_space_maps_to_507(void **state)
     assert_int_equal(virt_error_map(&fake), VIRT_ERROR_NO_SPACE);
     fake.message = (char *)"Not enough space left in storage pool";
     assert_int_equal(virt_error_map(&fake), VIRT_ERROR_NO_SPACE);
+    fake.message = (char *)"failed to remove pool '/p': Directory not empty";
+    assert_int_equal(virt_error_map(&fake), VIRT_ERROR_BUSY);
     fake.message = (char *)"some other failure";
     assert_int_equal(virt_error_map(&fake), VIRT_ERROR_FAILED);
     g_autoptr(GError) e = g_error_new_literal(VIRT_ERROR, VIRT_ERROR_NO_SPACE, "full");
@@ -267,6 +269,9 @@ static void test_pool_lifecycle(void **state)
     assert_true(p->autostart);
 
     assert_null(virt_pool_create_dir(*state, HOSTILE, "/unit/other", FALSE, &e));
+    assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_EXISTS));
+    g_clear_error(&e);
+    assert_null(virt_pool_create_dir(*state, "other", "/unit/" HOSTILE, FALSE, &e));
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_EXISTS));
     g_clear_error(&e);
     assert_false(virt_pool_start(pool, &e));
