@@ -24,6 +24,7 @@ static const ErrorKind api_kinds[] = {
     [API_ERROR_TOO_MANY_REQUESTS] = {429, "too_many_requests"},
     [API_ERROR_UNSUPPORTED] = {501, "unsupported"},
     [API_ERROR_UNAVAILABLE] = {503, "unavailable"},
+    [API_ERROR_INSUFFICIENT_STORAGE] = {507, "insufficient_storage"},
 };
 
 static ApiErrorCode from_virt(int code)
@@ -37,6 +38,7 @@ static ApiErrorCode from_virt(int code)
     case VIRT_ERROR_UNSUPPORTED:   return API_ERROR_UNSUPPORTED;
     case VIRT_ERROR_DENIED:        return API_ERROR_FORBIDDEN;
     case VIRT_ERROR_UNAVAILABLE:   return API_ERROR_UNAVAILABLE;
+    case VIRT_ERROR_NO_SPACE:      return API_ERROR_INSUFFICIENT_STORAGE;
     case VIRT_ERROR_FAILED:        return API_ERROR_INTERNAL;
     }
     return API_ERROR_INTERNAL;

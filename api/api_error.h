@@ -23,6 +23,7 @@ typedef enum {
     API_ERROR_TOO_MANY_REQUESTS,
     API_ERROR_UNSUPPORTED,
     API_ERROR_UNAVAILABLE,
+    API_ERROR_INSUFFICIENT_STORAGE,
 } ApiErrorCode;
 
 /* HTTP status and machine code of any GError (API, engine or inventory). */

@@ -41,6 +41,17 @@ gboolean api_json_only_members(json_t *obj, const char *const *allowed, GError *
     return TRUE;
 }
 
+gboolean api_json_require(json_t *obj, const char *const *required, GError **error)
+{
+    for (const char *const *r = required; *r; r++) {
+        if (!json_object_get(obj, *r)) {
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s' is required", *r);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 static gboolean wrong_type(GError **error, const char *name, const char *type)
 {
     g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s' must be %s", name,

@@ -15,6 +15,9 @@ gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len,
 gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items,
                                    json_t **out, GError **error);
 
+/* 400 naming the first of `required` that `obj` lacks. */
+gboolean api_json_require(json_t *obj, const char *const *required, GError **error);
+
 /* 400 for query parameters not in `allowed`. */
 gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GError **error);
 /* true/false/1/0 (absent = `fallback`); anything else is a 400. */

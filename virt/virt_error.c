@@ -3,11 +3,29 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <string.h>
 
 G_DEFINE_QUARK(virt-error-quark, virt_error)
 
-static VirtErrorCode map_code(const virError *e)
+/* libvirt has no error code for a full disk: it reports ENOSPC as a system
+ * error carrying strerror's text, or its own "not enough space" checks. */
+static gboolean is_no_space(const virError *e)
 {
+    static const char *const needles[] = {"No space left on device", "Not enough space",
+                                          "not enough space", "Disk quota exceeded"};
+    for (gsize i = 0; e->message && i < G_N_ELEMENTS(needles); i++)
+        if (strstr(e->message, needles[i]))
+            return TRUE;
+    return FALSE;
+}
+
+VirtErrorCode virt_error_map(const virError *e)
+{
+    if (is_no_space(e))
+        return VIRT_ERROR_NO_SPACE;
+    /* ENOTEMPTY: removing a pool directory that still holds files. */
+    if (e->message && strstr(e->message, "Directory not empty"))
+        return VIRT_ERROR_BUSY;
     /* Anything from the RPC layer means the daemon went away or timed out. */
     if (e->domain == VIR_FROM_RPC)
         return VIRT_ERROR_UNAVAILABLE;
@@ -36,6 +54,7 @@ static VirtErrorCode map_code(const virError *e)
     case VIR_ERR_DOM_EXIST:
     case VIR_ERR_NETWORK_EXIST:
     case VIR_ERR_STORAGE_VOL_EXIST:
+    case VIR_ERR_STORAGE_POOL_BUILT:
     case VIR_ERR_NETWORK_PORT_EXIST:
         return VIRT_ERROR_EXISTS;
     case VIR_ERR_RESOURCE_BUSY:
@@ -66,7 +85,7 @@ void virt_error_from_libvirt(GError **error, const char *what)
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_FAILED, "%s failed", what);
         return;
     }
-    g_set_error(error, VIRT_ERROR, map_code(e), "%s: %s", what,
+    g_set_error(error, VIRT_ERROR, virt_error_map(e), "%s: %s", what,
                 e->message ? e->message : "unknown libvirt error");
     virResetLastError();
 }

@@ -2,6 +2,7 @@
  * libvirt's own error codes are mapped to it. */
 #pragma once
 #include <glib.h>
+#include <libvirt/virterror.h>
 
 #define VIRT_ERROR (virt_error_quark())
 GQuark virt_error_quark(void);
@@ -16,8 +17,11 @@ typedef enum {
     VIRT_ERROR_UNSUPPORTED,     /* the hypervisor or driver cannot do it */
     VIRT_ERROR_DENIED,          /* libvirt refused it (read-only, ACL) */
     VIRT_ERROR_UNAVAILABLE,     /* libvirt is unreachable right now */
+    VIRT_ERROR_NO_SPACE,        /* the storage is full */
 } VirtErrorCode;
 
 /* Turns libvirt's last error of this thread into a GError (and resets it).
  * `what` names the failing operation for the message. */
 void virt_error_from_libvirt(GError **error, const char *what);
+/* The engine code for one libvirt error (exposed for tests). */
+VirtErrorCode virt_error_map(const virError *e);

@@ -42,7 +42,7 @@ ERROR_CODES = {
     400: "invalid_argument", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
     413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
-    503: "unavailable", 500: "internal",
+    503: "unavailable", 500: "internal", 501: "unsupported", 507: "insufficient_storage",
 }
 
 SESSION_COOKIE = "vireo_session"

@@ -6,6 +6,8 @@ role and not visibility refuses) and by an operator (403 on admin routes)."""
 
 import os
 import re
+import shutil
+import tempfile
 
 import harness
 
@@ -52,14 +54,25 @@ class RouteTableTest(harness.ApiTestCase):
         cls.operator_api, _ = harness.token_client(d, cls.operator, op_pw)
         harness.grant(d, cls.viewer, cls.vm)
         harness.grant(d, cls.operator, cls.vm)
+        # A running pool with one volume, so that reads answer 200.
+        cls.pool = "vireo-st-%d-routes" % os.getpid()
+        cls.pool_dir = tempfile.mkdtemp(prefix="vireo-st-%d-" % os.getpid(),
+                                        dir="/var/lib/libvirt/images")
+        harness.virsh("pool-define-as", cls.pool, "dir", "--target", cls.pool_dir)
+        harness.virsh("pool-start", cls.pool)
+        harness.virsh("vol-create-as", cls.pool, "routes.img", "1M", "--format", "raw")
 
     @classmethod
     def tearDownClass(cls):
         harness.remove_domain(cls.vm)
         harness.remove_domain(cls.other_vm)
+        harness.virsh("pool-destroy", cls.pool, check=False)
+        harness.virsh("pool-undefine", cls.pool, check=False)
+        shutil.rmtree(cls.pool_dir, ignore_errors=True)
 
     def fill(self, pattern, user):
-        params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999"}
+        params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
+                  "pool": self.pool, "volume": "routes.img"}
 
         def sub(m):
             if m.group(1) not in params:
@@ -79,6 +92,12 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/session"): {},
             ("POST", "/api/session/password"): {},
             ("POST", "/api/tokens"): {},
+            ("POST", "/api/pools"): {"name": self.pool + "-evil", "type": "dir",
+                                     "path": self.pool_dir + "-evil"},
+            ("PATCH", "/api/pools/{pool}"): {"autostart": True},
+            ("POST", "/api/pools/{pool}/volumes"): {"name": "evil.img", "capacity": 1048576,
+                                                    "format": "raw"},
+            ("POST", "/api/pools/{pool}/volumes/{volume}/resize"): {"capacity": 2097152},
         }
         return bodies.get((method, pattern))
 
@@ -99,6 +118,13 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertNotIn("evil%d" % os.getpid(), users)
         grants = self.api.get("/api/users/%s/grants" % self.viewer).json()["grants"]
         self.assertEqual([g["name"] for g in grants], [self.vm])
+        info = harness.virsh("pool-info", self.pool)
+        self.assertRegex(info, r"State:\s+running")
+        self.assertRegex(info, r"Autostart:\s+no")
+        self.assertEqual(harness.virsh("vol-list", self.pool).split().count("routes.img"), 1)
+        self.assertEqual(os.path.getsize(os.path.join(self.pool_dir, "routes.img")), 1048576)
+        self.assertFalse(os.path.exists(os.path.join(self.pool_dir, "evil.img")))
+        self.assertFalse(os.path.exists(self.pool_dir + "-evil"))
 
     def vm_detail(self):
         r = self.api.get("/api/vms/" + self.vm)

@@ -48,6 +48,7 @@ static inline const char *fuzz_expected_code(unsigned status)
     case 500: return "internal";
     case 501: return "unsupported";
     case 503: return "unavailable";
+    case 507: return "insufficient_storage";
     default:  return NULL;
     }
 }

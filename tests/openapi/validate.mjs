@@ -51,6 +51,20 @@ const EXPECTED_ROUTES = [
   "POST /api/vms/{vm}/reset",
   "POST /api/vms/{vm}/suspend",
   "POST /api/vms/{vm}/resume",
+  "GET /api/pools",
+  "POST /api/pools",
+  "GET /api/pools/{pool}",
+  "PATCH /api/pools/{pool}",
+  "DELETE /api/pools/{pool}",
+  "POST /api/pools/{pool}/start",
+  "POST /api/pools/{pool}/stop",
+  "POST /api/pools/{pool}/refresh",
+  "GET /api/pools/{pool}/volumes",
+  "POST /api/pools/{pool}/volumes",
+  "GET /api/pools/{pool}/volumes/{volume}",
+  "DELETE /api/pools/{pool}/volumes/{volume}",
+  "POST /api/pools/{pool}/volumes/{volume}/resize",
+  "POST /api/pools/{pool}/volumes/{volume}/wipe",
   "GET /api/openapi.json",
 ];
 
@@ -60,7 +74,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -74,12 +88,22 @@ const ETAG_ROUTES = [
   "POST /api/vms/{vm}/reset",
   "POST /api/vms/{vm}/suspend",
   "POST /api/vms/{vm}/resume",
+  "POST /api/pools",
+  "GET /api/pools/{pool}",
+  "PATCH /api/pools/{pool}",
+  "POST /api/pools/{pool}/start",
+  "POST /api/pools/{pool}/stop",
+  "POST /api/pools/{pool}/refresh",
+  "POST /api/pools/{pool}/volumes",
+  "GET /api/pools/{pool}/volumes/{volume}",
+  "POST /api/pools/{pool}/volumes/{volume}/resize",
+  "POST /api/pools/{pool}/volumes/{volume}/wipe",
 ];
 
 const ERROR_CODES = [
   "invalid_argument", "unauthorized", "forbidden", "not_found", "method_not_allowed",
   "conflict", "precondition_failed", "payload_too_large", "unsupported_media_type",
-  "too_many_requests", "unsupported", "unavailable", "internal",
+  "too_many_requests", "unsupported", "unavailable", "insufficient_storage", "internal",
 ];
 
 // Follows a local "#/..." reference; anything else is a failure of the document.
@@ -329,6 +353,30 @@ function testExamples(doc) {
     ["VmList", { vms: [{ name: "a", state: "running" }], next: "a" }, true],
     ["VmList", { vms: [{ name: "a", state: "asleep" }], next: null }, false],
     ["VmDetail", { name: "a" }, false],
+    ["PoolCreate", { name: "images", type: "dir", path: "/srv/images" }, true],
+    ["PoolCreate", { name: "a<b&\"c", type: "dir", path: "/srv/images", autostart: true }, true],
+    ["PoolCreate", { name: "images", type: "logical", path: "/srv/images" }, false],
+    ["PoolCreate", { name: "images", type: "dir", path: "srv/images" }, false],
+    ["PoolCreate", { name: "a/b", type: "dir", path: "/srv/images" }, false],
+    ["PoolCreate", { name: "..", type: "dir", path: "/srv/images" }, false],
+    ["PoolCreate", { name: "images", type: "dir" }, false],
+    ["PoolCreate", { name: "images", type: "dir", path: "/srv/images", size: 1 }, false],
+    ["PoolPatch", { autostart: false }, true],
+    ["PoolPatch", { autostart: "yes" }, false],
+    ["PoolPatch", { path: "/x" }, false],
+    ["VolumeCreate", { name: "d", capacity: 1, format: "raw" }, true],
+    ["VolumeCreate", { name: "d", capacity: 70368744177664, format: "qcow2", backing: "images/base" }, true],
+    ["VolumeCreate", { name: "d", capacity: 70368744177665, format: "raw" }, false],
+    ["VolumeCreate", { name: "d", capacity: 0, format: "raw" }, false],
+    ["VolumeCreate", { name: "d", capacity: -1, format: "raw" }, false],
+    ["VolumeCreate", { name: "d", capacity: 1.5, format: "raw" }, false],
+    ["VolumeCreate", { name: "d", capacity: "1G", format: "raw" }, false],
+    ["VolumeCreate", { name: "d", capacity: 1, format: "iso" }, false],
+    ["VolumeCreate", { name: "d", format: "raw" }, false],
+    ["VolumeResize", { capacity: 1048576 }, true],
+    ["VolumeResize", { capacity: 0 }, false],
+    ["VolumeResize", { capacity: 1, shrink: true }, false],
+    ["Error", { error: { code: "insufficient_storage", message: "No space left on device" } }, true],
     ["EmptyObject", {}, true],
     ["EmptyObject", { now: true }, false],
   ];
@@ -450,7 +498,8 @@ function testRoutes(doc) {
   }
   const auditLimit = audit.find((x) => x.name === "limit")?.schema;
   if (auditLimit?.minimum !== 1 || auditLimit?.maximum !== 1000) problems.push("GET /api/audit: limit must be 1..1000");
-  for (const [route, status] of [["POST /api/tokens", "201"], ["POST /api/users", "201"]]) {
+  for (const [route, status] of [["POST /api/tokens", "201"], ["POST /api/users", "201"],
+                                 ["POST /api/pools", "201"], ["POST /api/pools/{pool}/volumes", "201"]]) {
     const [m, p] = route.split(" ");
     const r = doc.paths?.[p]?.[m.toLowerCase()]?.responses?.[status];
     if (!responseHeader(doc, r, "Location")?.required) problems.push(`${route}: ${status} must declare a required Location header`);

@@ -1,0 +1,182 @@
+/* /api/pools/{pool}/volumes: the volumes of one storage pool — list,
+ * create (optionally on a qcow2 backing volume), read, resize, wipe,
+ * delete. */
+#include "api/api_error.h"
+#include "api/api_handlers.h"
+#include "api/api_json.h"
+#include "api/api_storage_json.h"
+#include "virt/virt_storage.h"
+
+#include <string.h>
+
+#define NAME_MAX_BYTES 255
+#define BACKING_MAX_BYTES 512
+
+static json_t *volume_json(const char *pool, const VirtVolume *v)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I}", "name", v->name, "pool", pool,
+                     "path", v->path, "type", v->type, "format",
+                     v->format ? json_string(v->format) : json_null(), "backing",
+                     v->backing ? json_string(v->backing) : json_null(), "capacity",
+                     (json_int_t)v->capacity, "allocation", (json_int_t)v->allocation);
+}
+
+static json_t *volume_answer(virStoragePoolPtr pool, virStorageVolPtr vol, GError **error)
+{
+    g_autoptr(VirtVolume) v = virt_volume_info(vol, error);
+    return v ? volume_json(virStoragePoolGetName(pool), v) : NULL;
+}
+
+/* The pool of the request's {pool} and, when `vol_out`, its {volume}. */
+static virStoragePoolPtr lookup(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
+                                virStorageVolPtr *vol_out, GError **error)
+{
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
+    if (!pool)
+        return NULL;
+    if (vol_out && !(*vol_out = virt_volume_lookup(pool, req->params[1], error)))
+        return NULL;
+    *conn_out = g_steal_pointer(&conn);
+    return g_steal_pointer(&pool);
+}
+
+static gboolean no_query(const ApiRequest *req, GError **error)
+{
+    static const char *const allowed[] = {NULL};
+    return api_query_only(req, allowed, error);
+}
+
+void api_volumes_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStoragePool) pool = no_query(req, &error) ?
+        lookup(ctx, req, &conn, NULL, &error) : NULL;
+    g_autoptr(GPtrArray) vols = pool ? virt_volume_list(pool, &error) : NULL;
+    if (!vols) {
+        api_response_error(resp, error);
+        return;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < vols->len; i++)
+        json_array_append_new(items, volume_json(virStoragePoolGetName(pool),
+                                                 g_ptr_array_index(vols, i)));
+    api_response_json(resp, 200, json_pack("{s:o}", "volumes", items));
+}
+
+void api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {"name", "capacity", "format", "backing", NULL};
+    static const char *const required[] = {"name", "capacity", "format", NULL};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    const char *name = NULL, *format = NULL, *backing = NULL;
+    guint64 capacity = 0;
+    if (!body || !api_json_only_members(body, allowed, &error) ||
+        !api_json_require(body, required, &error) ||
+        !api_json_opt_string(body, "name", NAME_MAX_BYTES, &name, &error) ||
+        !api_json_opt_string(body, "format", 16, &format, &error) ||
+        !api_json_opt_string(body, "backing", BACKING_MAX_BYTES, &backing, &error) ||
+        !api_storage_size(body, "capacity", &capacity, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, NULL, &error);
+    g_autoptr(virStorageVol) vol =
+        pool ? virt_volume_create(pool, name, capacity, format, backing, &error) : NULL;
+    json_t *obj = vol ? volume_answer(pool, vol, &error) : NULL;
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autofree char *location = api_storage_location(virStoragePoolGetName(pool), name);
+    api_response_header(resp, "Location", location);
+    api_storage_answer(resp, 201, obj);
+}
+
+void api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
+    g_autoptr(virStoragePool) pool = no_query(req, &error) ?
+        lookup(ctx, req, &conn, &vol, &error) : NULL;
+    json_t *obj = pool ? volume_answer(pool, vol, &error) : NULL;
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    api_storage_answer(resp, 200, obj);
+}
+
+void api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
+    if (!no_query(req, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
+    g_autoptr(json_t) current = pool ? volume_answer(pool, vol, &error) : NULL;
+    if (!current || !api_storage_check_if_match(req, current, &error) ||
+        !virt_volume_delete(vol, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    resp->status = 204;
+}
+
+void api_volume_resize(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed_query[] = {"shrink", NULL};
+    static const char *const allowed[] = {"capacity", NULL};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    gboolean shrink = FALSE;
+    guint64 capacity = 0;
+    if (!body || !api_json_only_members(body, allowed, &error) ||
+        !api_storage_size(body, "capacity", &capacity, &error) ||
+        !api_query_only(req, allowed_query, &error) ||
+        !api_query_bool(req, "shrink", FALSE, &shrink, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
+    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
+    json_t *obj = NULL;
+    if (pool && virt_volume_resize(vol, capacity, shrink, &error))
+        obj = volume_answer(pool, vol, &error);
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    api_storage_answer(resp, 200, obj);
+}
+
+void api_volume_wipe(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {NULL};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    if (!body || !api_json_only_members(body, allowed, &error) || !no_query(req, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStorageVol) vol = NULL;
+    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
+    json_t *obj = NULL;
+    if (pool && virt_volume_wipe(vol, &error))
+        obj = volume_answer(pool, vol, &error);
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    api_storage_answer(resp, 200, obj);
+}

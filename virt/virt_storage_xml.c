@@ -1,0 +1,186 @@
+/* Builds the pool and volume XML that Vireo sends to libvirt and reads the
+ * few members it shows from what libvirt answers. */
+#include "virt/virt_storage_xml.h"
+#include "virt/virt_error.h"
+#include "virt/virt_xml.h"
+
+#include <string.h>
+
+#define NAME_MAX_BYTES 255
+
+static const char *const formats[] = {"raw", "qcow2", "vdi", "vmdk", NULL};
+
+gboolean virt_storage_format_valid(const char *format)
+{
+    return format && g_strv_contains(formats, format);
+}
+
+static gboolean invalid(GError **error, const char *fmt, const char *what)
+{
+    g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, fmt, what);
+    return FALSE;
+}
+
+gboolean virt_storage_name_valid(const char *name, GError **error)
+{
+    gsize n = name ? strlen(name) : 0;
+    if (n == 0 || n > NAME_MAX_BYTES)
+        return invalid(error, "a name must be 1 to 255 bytes%s", "");
+    if (!g_utf8_validate(name, -1, NULL))
+        return invalid(error, "a name must be UTF-8%s", "");
+    if (name[0] == '.')
+        return invalid(error, "invalid name '%s': it must not start with '.'", name);
+    for (const char *c = name; *c; c++)
+        /* '/' would make a volume's file land outside its pool's directory. */
+        if (*c == '/' || (guchar)*c < 0x20 || *c == 0x7f)
+            return invalid(error, "invalid name '%s': no '/' or control characters", name);
+    return TRUE;
+}
+
+static gboolean path_valid(const char *path, GError **error)
+{
+    if (!path || !g_path_is_absolute(path) || strlen(path) > 4096)
+        return invalid(error, "the pool path '%s' must be absolute", path ? path : "");
+    if (!g_utf8_validate(path, -1, NULL))
+        return invalid(error, "the pool path must be UTF-8%s", "");
+    if (strcmp(path, "/") == 0)
+        return invalid(error, "the pool path must not be '%s'", path);
+    g_auto(GStrv) parts = g_strsplit(path + 1, "/", -1);
+    for (char **p = parts; *p; p++) {
+        if (!**p || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0)
+            return invalid(error, "the pool path '%s' must be normalized (no '.', '..' "
+                                  "or empty segments)", path);
+        for (const char *c = *p; *c; c++)
+            if ((guchar)*c < 0x20 || *c == 0x7f)
+                return invalid(error, "the pool path '%s' has control characters", path);
+    }
+    return TRUE;
+}
+
+/* Serializes `doc` (no XML declaration needed by libvirt, kept anyway). */
+static char *dump(xmlDoc *doc)
+{
+    xmlChar *mem = NULL;
+    int len = 0;
+    xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
+    char *out = g_strndup((const char *)mem, (gsize)len);
+    xmlFree(mem);
+    return out;
+}
+
+/* A child element with escaped text content (xmlNewTextChild escapes; the
+ * plain xmlNewChild would take '&' as the start of an entity). */
+static xmlNode *text_child(xmlNode *parent, const char *name, const char *text)
+{
+    return xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
+}
+
+char *virt_pool_dir_xml(const char *name, const char *path, GError **error)
+{
+    if (!virt_storage_name_valid(name, error) || !path_valid(path, error))
+        return NULL;
+    g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *pool = xmlNewNode(NULL, (const xmlChar *)"pool");
+    xmlDocSetRootElement(doc, pool);
+    xmlSetProp(pool, (const xmlChar *)"type", (const xmlChar *)"dir");
+    text_child(pool, "name", name);
+    xmlNode *target = xmlNewChild(pool, NULL, (const xmlChar *)"target", NULL);
+    text_child(target, "path", path);
+    return dump(doc);
+}
+
+char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
+                   const char *backing_path, const char *backing_format, GError **error)
+{
+    if (!virt_storage_name_valid(name, error))
+        return NULL;
+    if (!virt_storage_format_valid(format)) {
+        invalid(error, "unknown volume format '%s' (raw, qcow2, vdi, vmdk)", format ? format : "");
+        return NULL;
+    }
+    if (capacity == 0) {
+        invalid(error, "the capacity must be above 0 bytes%s", "");
+        return NULL;
+    }
+    if (backing_path && strcmp(format, "qcow2") != 0) {
+        invalid(error, "only qcow2 volumes may have a backing volume, not %s", format);
+        return NULL;
+    }
+    g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNode *vol = xmlNewNode(NULL, (const xmlChar *)"volume");
+    xmlDocSetRootElement(doc, vol);
+    text_child(vol, "name", name);
+    g_autofree char *cap = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
+    xmlSetProp(text_child(vol, "capacity", cap), (const xmlChar *)"unit", (const xmlChar *)"bytes");
+    /* Allocation 0: files are sparse, space is taken as the guest writes. */
+    xmlSetProp(text_child(vol, "allocation", "0"), (const xmlChar *)"unit", (const xmlChar *)"bytes");
+    xmlNode *target = xmlNewChild(vol, NULL, (const xmlChar *)"target", NULL);
+    xmlSetProp(xmlNewChild(target, NULL, (const xmlChar *)"format", NULL),
+               (const xmlChar *)"type", (const xmlChar *)format);
+    if (backing_path) {
+        xmlNode *bs = xmlNewChild(vol, NULL, (const xmlChar *)"backingStore", NULL);
+        text_child(bs, "path", backing_path);
+        xmlSetProp(xmlNewChild(bs, NULL, (const xmlChar *)"format", NULL), (const xmlChar *)"type",
+                   (const xmlChar *)(backing_format ? backing_format : "raw"));
+    }
+    return dump(doc);
+}
+
+static xmlDoc *parse_root(const char *xml, gsize len, const char *root, xmlXPathContext **ctx,
+                          GError **error)
+{
+    xmlDoc *doc = virt_xml_parse(xml, len, error);
+    if (!doc)
+        return NULL;
+    if (!xmlStrEqual(xmlDocGetRootElement(doc)->name, (const xmlChar *)root)) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "not a %s XML document", root);
+        xmlFreeDoc(doc);
+        return NULL;
+    }
+    *ctx = xmlXPathNewContext(doc);
+    return doc;
+}
+
+void virt_pool_config_free(VirtPoolConfig *c)
+{
+    if (!c)
+        return;
+    g_free(c->type);
+    g_free(c->path);
+    g_free(c);
+}
+
+VirtPoolConfig *virt_pool_config_parse(const char *xml, gsize len, GError **error)
+{
+    xmlXPathContext *raw_ctx = NULL;
+    g_autoptr(xmlDoc) doc = parse_root(xml, len, "pool", &raw_ctx, error);
+    if (!doc)
+        return NULL;
+    g_autoptr(xmlXPathContext) ctx = raw_ctx;
+    VirtPoolConfig *c = g_new0(VirtPoolConfig, 1);
+    c->type = virt_xml_string(ctx, NULL, "/pool/@type");
+    c->path = virt_xml_string(ctx, NULL, "/pool/target/path");
+    return c;
+}
+
+void virt_vol_config_free(VirtVolConfig *c)
+{
+    if (!c)
+        return;
+    g_free(c->format);
+    g_free(c->backing_path);
+    g_free(c);
+}
+
+VirtVolConfig *virt_vol_config_parse(const char *xml, gsize len, GError **error)
+{
+    xmlXPathContext *raw_ctx = NULL;
+    g_autoptr(xmlDoc) doc = parse_root(xml, len, "volume", &raw_ctx, error);
+    if (!doc)
+        return NULL;
+    g_autoptr(xmlXPathContext) ctx = raw_ctx;
+    VirtVolConfig *c = g_new0(VirtVolConfig, 1);
+    c->format = virt_xml_string(ctx, NULL, "/volume/target/format/@type");
+    c->backing_path = virt_xml_string(ctx, NULL, "/volume/backingStore/path");
+    return c;
+}
