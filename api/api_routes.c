@@ -36,5 +36,12 @@ const ApiRoute api_routes[] = {
     {"POST", "/api/vms/{vm}/reset", api_vm_action, API_PERM_VM_OPERATE, "reset"},
     {"POST", "/api/vms/{vm}/suspend", api_vm_action, API_PERM_VM_OPERATE, "suspend"},
     {"POST", "/api/vms/{vm}/resume", api_vm_action, API_PERM_VM_OPERATE, "resume"},
+    {"GET", "/api/networks", api_networks_list, API_PERM_USER, NULL},
+    {"POST", "/api/networks", api_networks_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/networks/{network}", api_network_get, API_PERM_USER, NULL},
+    {"PATCH", "/api/networks/{network}", api_network_patch, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/networks/{network}", api_network_delete, API_PERM_ADMIN, NULL},
+    {"POST", "/api/networks/{network}/start", api_network_action, API_PERM_ADMIN, "start"},
+    {"POST", "/api/networks/{network}/stop", api_network_action, API_PERM_ADMIN, "stop"},
     {NULL, NULL, NULL, API_PERM_PUBLIC, NULL},
 };
