@@ -90,7 +90,6 @@ void api_network_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         return;
     }
     answer(resp, 200, obj);
-    api_json_finish_get(req, resp);
 }
 
 void api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
