@@ -169,6 +169,14 @@ static gboolean host_bridge_exists(const char *name)
     return g_file_test(path, G_FILE_TEST_IS_DIR);
 }
 
+/* libvirt makes the bridge of a non-bridge-mode network itself and cannot
+ * when the name is taken by any interface. */
+static gboolean host_interface_exists(const char *name)
+{
+    g_autofree char *path = g_strdup_printf("/sys/class/net/%s", name);
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
 /* What libvirt itself would refuse, said in terms of the API's fields. */
 static gboolean check_config(const VirtNetworkConfig *cfg, GError **error)
 {
@@ -197,25 +205,35 @@ static gboolean check_config(const VirtNetworkConfig *cfg, GError **error)
         if (!host_bridge_exists(cfg->bridge))
             return fail(error, VIRT_ERROR_INVALID_ARG,
                         "'%s' is not a bridge on this host", cfg->bridge);
-    } else if (strcmp(cfg->mode, "nat") == 0 && !has_v4) {
-        return fail(error, VIRT_ERROR_INVALID_ARG, "nat mode needs an ipv4 address");
-    } else if (strcmp(cfg->mode, "routed") == 0 && !cfg->ips->len) {
-        return fail(error, VIRT_ERROR_INVALID_ARG, "routed mode needs an ipv4 or ipv6 address");
+        return TRUE;
     }
+    if (strcmp(cfg->mode, "nat") == 0 && !has_v4)
+        return fail(error, VIRT_ERROR_INVALID_ARG, "nat mode needs an ipv4 address");
+    if (strcmp(cfg->mode, "routed") == 0 && !cfg->ips->len)
+        return fail(error, VIRT_ERROR_INVALID_ARG, "routed mode needs an ipv4 or ipv6 address");
+    if (cfg->bridge && host_interface_exists(cfg->bridge))
+        return fail(error, VIRT_ERROR_EXISTS,
+                    "the host already has an interface named '%s'; pick another bridge name",
+                    cfg->bridge);
     return TRUE;
 }
 
-/* VIRT_ERROR_EXISTS when a subnet of `cfg` overlaps one of another network
- * (active or not: an inactive one would clash when it starts). */
+/* VIRT_ERROR_EXISTS when a subnet or the bridge name of `cfg` is another
+ * network's (active or not: an inactive one would clash when it starts). */
 static gboolean check_overlap(virConnectPtr conn, const VirtNetworkConfig *cfg, GError **error)
 {
-    if (!cfg->ips->len)
+    if (!cfg->ips->len && !cfg->bridge)
         return TRUE;
     g_autoptr(GPtrArray) nets = virt_network_list(conn, error);
     if (!nets)
         return FALSE;
     for (guint i = 0; i < nets->len; i++) {
         const VirtNetwork *other = g_ptr_array_index(nets, i);
+        /* Bridge-mode networks may share the host's bridge; others own theirs. */
+        if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 &&
+            g_strcmp0(other->config->bridge, cfg->bridge) == 0)
+            return fail(error, VIRT_ERROR_EXISTS, "bridge '%s' belongs to network '%s'",
+                        cfg->bridge, other->name);
         for (guint j = 0; j < other->config->ips->len; j++) {
             const VirtNetIp *theirs = g_ptr_array_index(other->config->ips, j);
             for (guint k = 0; k < cfg->ips->len; k++) {

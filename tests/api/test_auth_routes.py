@@ -50,14 +50,25 @@ class RouteTableTest(harness.ApiTestCase):
         cls.operator_api, _ = harness.token_client(d, cls.operator, op_pw)
         harness.grant(d, cls.viewer, cls.vm)
         harness.grant(d, cls.operator, cls.vm)
+        # A defined, never started network without addresses: nothing to clash.
+        cls.network = "vst%d-routes" % os.getpid()
+        cls.evil_network = "vst%d-evil" % os.getpid()
+        r = cls.api.post("/api/networks", json_body={"name": cls.network, "mode": "isolated",
+                                                     "start": False})
+        if r.status != 201:
+            raise AssertionError("creating network %s failed: %r" % (cls.network, r))
 
     @classmethod
     def tearDownClass(cls):
         harness.remove_domain(cls.vm)
         harness.remove_domain(cls.other_vm)
+        for n in (cls.network, cls.evil_network):
+            harness.virsh("net-destroy", n, check=False)
+            harness.virsh("net-undefine", n, check=False)
 
     def fill(self, pattern, user):
-        params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999"}
+        params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
+                  "network": self.network}
 
         def sub(m):
             if m.group(1) not in params:
@@ -77,6 +88,9 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/session"): {},
             ("POST", "/api/session/password"): {},
             ("POST", "/api/tokens"): {},
+            ("POST", "/api/networks"): {"name": self.evil_network, "mode": "isolated",
+                                        "start": False},
+            ("PATCH", "/api/networks/{network}"): {"autostart": True},
         }
         return bodies.get((method, pattern))
 
@@ -97,6 +111,11 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertNotIn("evil%d" % os.getpid(), users)
         grants = self.api.get("/api/users/%s/grants" % self.viewer).json()["grants"]
         self.assertEqual([g["name"] for g in grants], [self.vm])
+        nets = {n["name"]: n for n in self.api.get("/api/networks").json()["networks"]}
+        self.assertIn(self.network, nets)
+        self.assertFalse(nets[self.network]["autostart"])
+        self.assertFalse(nets[self.network]["active"])
+        self.assertNotIn(self.evil_network, nets)
 
     def vm_detail(self):
         r = self.api.get("/api/vms/" + self.vm)

@@ -191,6 +191,10 @@ class NetworkTest(harness.ApiTestCase):
         self.assertIn("overlaps", self.assertError(r, 409)["message"])
         _, _, r = self.create("ova", status=409)
         self.assertIn("exists", self.assertError(r, 409)["message"])
+        _, _, r = self.create("ovc", status=409, bridge=doc["bridge"])
+        self.assertIn("belongs to network '%s'" % name, self.assertError(r, 409)["message"])
+        _, _, r = self.create("ovd", status=409, bridge="lo")
+        self.assertIn("already has an interface", self.assertError(r, 409)["message"])
 
     def test_bad_values_are_400(self):
         ok = {"address": "10.213.9.1/24"}

@@ -273,6 +273,19 @@ static void test_engine_create_checks(void **state)
                      error ? error->message : "success");
     }
     g_autoptr(GError) error = NULL;
+    g_autoptr(VirtNetworkConfig) taken = spec("unit-taken", "isolated", NULL);
+    taken->bridge = g_strdup("virbr0");
+    assert_null(virt_network_create(conn, taken, TRUE, FALSE, &error));
+    assert_true(g_error_matches(error, VIRT_ERROR, VIRT_ERROR_EXISTS));
+    assert_non_null(strstr(error->message, "belongs to network 'default'"));
+    g_clear_error(&error);
+    g_free(taken->bridge);
+    taken->bridge = g_strdup("lo");   /* a host interface, not a network's */
+    assert_null(virt_network_create(conn, taken, TRUE, FALSE, &error));
+    assert_true(g_error_matches(error, VIRT_ERROR, VIRT_ERROR_EXISTS));
+    assert_non_null(strstr(error->message, "already has an interface named 'lo'"));
+    g_clear_error(&error);
+
     g_autoptr(VirtNetworkConfig) br = spec("unit-br", "bridge", NULL);
     br->bridge = g_strdup("vnobr0");
     assert_null(virt_network_create(conn, br, TRUE, FALSE, &error));
@@ -312,6 +325,22 @@ static void test_engine_lifecycle(void **state)
     g_autoptr(VirtNetwork) again = virt_network_read(net, &error);
     assert_true(again->active);
     assert_false(again->autostart);
+
+    /* nat and routed on the test driver: only the definition matters here. */
+    const char *modes[][2] = {{"nat", "<forward mode='nat'"}, {"routed", "<forward mode='route'"}};
+    for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
+        g_autofree char *name = g_strdup_printf("unit-%s", modes[i][0]);
+        g_autofree char *cidr = g_strdup_printf("10.213.%zu.1/24", 240 + i);
+        g_autoptr(VirtNetworkConfig) c = spec(name, modes[i][0], cidr);
+        g_autoptr(virNetwork) made = virt_network_create(conn, c, FALSE, FALSE, &error);
+        assert_non_null(made);
+        g_autofree char *xml = virNetworkGetXMLDesc(made, 0);
+        assert_non_null(strstr(xml, modes[i][1]));
+        g_autoptr(VirtNetwork) read = virt_network_read(made, &error);
+        assert_string_equal(read->config->mode, modes[i][0]);
+        assert_false(read->active);
+        assert_true(virt_network_delete(made, &error));
+    }
 
     /* Not started: defined only. */
     g_autoptr(VirtNetworkConfig) idle = spec("unit-idle", "isolated", "10.213.251.1/24");
