@@ -211,10 +211,6 @@ static gboolean check_config(const VirtNetworkConfig *cfg, GError **error)
         return fail(error, VIRT_ERROR_INVALID_ARG, "nat mode needs an ipv4 address");
     if (strcmp(cfg->mode, "routed") == 0 && !cfg->ips->len)
         return fail(error, VIRT_ERROR_INVALID_ARG, "routed mode needs an ipv4 or ipv6 address");
-    if (cfg->bridge && host_interface_exists(cfg->bridge))
-        return fail(error, VIRT_ERROR_EXISTS,
-                    "the host already has an interface named '%s'; pick another bridge name",
-                    cfg->bridge);
     return TRUE;
 }
 
@@ -262,6 +258,13 @@ virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *c
     virResetLastError();
     if (!check_overlap(conn, cfg, error))
         return NULL;
+    /* After the networks, whose own bridges are named better above. */
+    if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 && host_interface_exists(cfg->bridge)) {
+        fail(error, VIRT_ERROR_EXISTS,
+             "the host already has an interface named '%s'; pick another bridge name",
+             cfg->bridge);
+        return NULL;
+    }
     g_autofree char *xml = virt_network_xml_build(cfg, error);
     if (!xml)
         return NULL;
