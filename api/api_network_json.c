@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#define NAME_MAX_BYTES 64
 #define VALUE_MAX_BYTES 128
 
 static json_t *timestamp(gint64 unix_seconds)
@@ -126,7 +125,7 @@ gboolean api_network_create_parse(json_t *body, ApiNetworkCreate *out, GError **
         !api_json_opt_bool(body, "start", &start, error) ||
         !api_json_opt_bool(body, "autostart", &autostart, error))
         return FALSE;
-    if (strlen(name) > NAME_MAX_BYTES || !virt_network_name_valid(name))
+    if (!virt_network_name_valid(name))
         return invalid(error, "invalid network name '%s': use 1-64 letters, digits, _ - . "
                               "(not starting with . or -)", name);
     g_autoptr(VirtNetworkConfig) cfg = virt_network_config_new();

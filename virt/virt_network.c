@@ -4,8 +4,11 @@
 #include "virt/virt_network.h"
 #include "virt/virt_error.h"
 
+#include <ifaddrs.h>
 #include <libvirt/virterror.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define NAME_MAX_LEN 64
 #define IFNAME_MAX_LEN 15   /* IFNAMSIZ - 1 */
@@ -244,6 +247,62 @@ static gboolean check_overlap(virConnectPtr conn, const VirtNetworkConfig *cfg, 
     return TRUE;
 }
 
+/* The address and prefix of one host interface address, or NULL. */
+static VirtNetIp *host_ip(const struct ifaddrs *ifa)
+{
+    if (!ifa->ifa_addr || !ifa->ifa_netmask)
+        return NULL;
+    const guint8 *addr, *mask;
+    gsize len;
+    GSocketFamily family;
+    if (ifa->ifa_addr->sa_family == AF_INET) {
+        addr = (const guint8 *)&((const struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
+        mask = (const guint8 *)&((const struct sockaddr_in *)ifa->ifa_netmask)->sin_addr;
+        len = 4;
+        family = G_SOCKET_FAMILY_IPV4;
+    } else if (ifa->ifa_addr->sa_family == AF_INET6) {
+        addr = (const guint8 *)&((const struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+        mask = (const guint8 *)&((const struct sockaddr_in6 *)ifa->ifa_netmask)->sin6_addr;
+        len = 16;
+        family = G_SOCKET_FAMILY_IPV6;
+    } else {
+        return NULL;
+    }
+    guint prefix = 0;
+    for (gsize i = 0; i < len; i++)
+        for (int bit = 7; bit >= 0; bit--)
+            prefix += (mask[i] >> bit) & 1u;
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_bytes(addr, family);
+    VirtNetIp *ip = g_new0(VirtNetIp, 1);
+    ip->ipv6 = family == G_SOCKET_FAMILY_IPV6;
+    ip->address = g_inet_address_to_string(a);
+    ip->prefix = prefix;
+    return ip;
+}
+
+/* libvirt refuses to start a network whose subnet is already routed to a
+ * host interface, with an internal error; saying so up front makes it a
+ * conflict with a clear message instead. */
+static gboolean check_host_addresses(const VirtNetworkConfig *cfg, GError **error)
+{
+    struct ifaddrs *all = NULL;
+    if (!cfg->ips->len || getifaddrs(&all) < 0)
+        return TRUE;   /* nothing to compare, or libvirt will tell at start */
+    gboolean ok = TRUE;
+    for (const struct ifaddrs *ifa = all; ifa && ok; ifa = ifa->ifa_next) {
+        g_autoptr(VirtNetIp) host = host_ip(ifa);
+        for (guint k = 0; host && ok && k < cfg->ips->len; k++) {
+            const VirtNetIp *mine = g_ptr_array_index(cfg->ips, k);
+            if (virt_net_ip_overlaps(mine, host))
+                ok = fail(error, VIRT_ERROR_EXISTS, "%s/%u overlaps %s/%u of host interface %s",
+                          mine->address, mine->prefix, host->address, host->prefix,
+                          ifa->ifa_name);
+        }
+    }
+    freeifaddrs(all);
+    return ok;
+}
+
 virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *cfg,
                                   gboolean start, gboolean autostart, GError **error)
 {
@@ -256,7 +315,7 @@ virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *c
         return NULL;
     }
     virResetLastError();
-    if (!check_overlap(conn, cfg, error))
+    if (!check_overlap(conn, cfg, error) || !check_host_addresses(cfg, error))
         return NULL;
     /* After the networks, whose own bridges are named better above. */
     if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 && host_interface_exists(cfg->bridge)) {

@@ -193,6 +193,9 @@ class NetworkTest(harness.ApiTestCase):
         self.assertIn("exists", self.assertError(r, 409)["message"])
         _, _, r = self.create("ovc", status=409, bridge=doc["bridge"])
         self.assertIn("belongs to network '%s'" % name, self.assertError(r, 409)["message"])
+        # a subnet of a host interface: libvirt would fail the start
+        _, _, r = self.create("ove", status=409, ipv4={"address": "127.1.0.1/16"})
+        self.assertIn("host interface lo", self.assertError(r, 409)["message"])
         _, _, r = self.create("ovd", status=409, bridge="lo")
         self.assertIn("already has an interface", self.assertError(r, 409)["message"])
 

@@ -257,6 +257,7 @@ static void test_engine_create_checks(void **state)
         {spec("default", "isolated", NULL), VIRT_ERROR_EXISTS, "exists already"},
         {spec("unit-ov", "isolated", "192.168.122.200/25"), VIRT_ERROR_EXISTS, "overlaps"},
         {spec("unit-ov", "isolated", "192.168.0.1/16"), VIRT_ERROR_EXISTS, "overlaps"},
+        {spec("unit-lo", "isolated", "127.1.0.1/16"), VIRT_ERROR_EXISTS, "of host interface lo"},
         {spec("bad/name", "isolated", NULL), VIRT_ERROR_INVALID_ARG, "invalid network name"},
         {spec("unit-m", "bogus", NULL), VIRT_ERROR_INVALID_ARG, "invalid mode"},
         {spec("unit-m", "nat", NULL), VIRT_ERROR_INVALID_ARG, "needs an ipv4"},
