@@ -51,5 +51,12 @@ const ApiRoute api_routes[] = {
     {"DELETE", "/api/pools/{pool}/volumes/{volume}", api_volume_delete, API_PERM_ADMIN, NULL},
     {"POST", "/api/pools/{pool}/volumes/{volume}/resize", api_volume_resize, API_PERM_ADMIN, NULL},
     {"POST", "/api/pools/{pool}/volumes/{volume}/wipe", api_volume_wipe, API_PERM_ADMIN, NULL},
+    {"GET", "/api/networks", api_networks_list, API_PERM_USER, NULL},
+    {"POST", "/api/networks", api_networks_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/networks/{network}", api_network_get, API_PERM_USER, NULL},
+    {"PATCH", "/api/networks/{network}", api_network_patch, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/networks/{network}", api_network_delete, API_PERM_ADMIN, NULL},
+    {"POST", "/api/networks/{network}/start", api_network_action, API_PERM_ADMIN, "start"},
+    {"POST", "/api/networks/{network}/stop", api_network_action, API_PERM_ADMIN, "stop"},
     {NULL, NULL, NULL, API_PERM_PUBLIC, NULL},
 };

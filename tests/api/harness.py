@@ -665,6 +665,14 @@ def sweep_stale():
             log("removing stale pool %s" % p)
             virsh("pool-destroy", p, check=False)
             virsh("pool-undefine", p, check=False)
+    # Networks of test_networks.py: vst<PID>-...
+    net_pat = re.compile(r"^vst(\d+)-")
+    for n in virsh("net-list", "--all", "--name", check=False).split():
+        m = net_pat.match(n)
+        if m and int(m.group(1)) != os.getpid() and not os.path.exists("/proc/" + m.group(1)):
+            log("removing stale network %s" % n)
+            virsh("net-destroy", n, check=False)
+            virsh("net-undefine", n, check=False)
     images = "/var/lib/libvirt/images"
     for d in os.listdir(images) if os.path.isdir(images) else ():
         m = pat.match(d)

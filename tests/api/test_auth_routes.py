@@ -61,6 +61,13 @@ class RouteTableTest(harness.ApiTestCase):
         harness.virsh("pool-define-as", cls.pool, "dir", "--target", cls.pool_dir)
         harness.virsh("pool-start", cls.pool)
         harness.virsh("vol-create-as", cls.pool, "routes.img", "1M", "--format", "raw")
+        # A defined, never started network without addresses: nothing to clash.
+        cls.network = "vst%d-routes" % os.getpid()
+        cls.evil_network = "vst%d-evil" % os.getpid()
+        r = cls.api.post("/api/networks", json_body={"name": cls.network, "mode": "isolated",
+                                                     "start": False})
+        if r.status != 201:
+            raise AssertionError("creating network %s failed: %r" % (cls.network, r))
 
     @classmethod
     def tearDownClass(cls):
@@ -69,10 +76,14 @@ class RouteTableTest(harness.ApiTestCase):
         harness.virsh("pool-destroy", cls.pool, check=False)
         harness.virsh("pool-undefine", cls.pool, check=False)
         shutil.rmtree(cls.pool_dir, ignore_errors=True)
+        for n in (cls.network, cls.evil_network):
+            harness.virsh("net-destroy", n, check=False)
+            harness.virsh("net-undefine", n, check=False)
 
     def fill(self, pattern, user):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
-                  "pool": self.pool, "volume": "routes.img"}
+                  "pool": self.pool, "volume": "routes.img",
+                  "network": self.network}
 
         def sub(m):
             if m.group(1) not in params:
@@ -98,6 +109,9 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/pools/{pool}/volumes"): {"name": "evil.img", "capacity": 1048576,
                                                     "format": "raw"},
             ("POST", "/api/pools/{pool}/volumes/{volume}/resize"): {"capacity": 2097152},
+            ("POST", "/api/networks"): {"name": self.evil_network, "mode": "isolated",
+                                        "start": False},
+            ("PATCH", "/api/networks/{network}"): {"autostart": True},
         }
         return bodies.get((method, pattern))
 
@@ -125,6 +139,11 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertEqual(os.path.getsize(os.path.join(self.pool_dir, "routes.img")), 1048576)
         self.assertFalse(os.path.exists(os.path.join(self.pool_dir, "evil.img")))
         self.assertFalse(os.path.exists(self.pool_dir + "-evil"))
+        nets = {n["name"]: n for n in self.api.get("/api/networks").json()["networks"]}
+        self.assertIn(self.network, nets)
+        self.assertFalse(nets[self.network]["autostart"])
+        self.assertFalse(nets[self.network]["active"])
+        self.assertNotIn(self.evil_network, nets)
 
     def vm_detail(self):
         r = self.api.get("/api/vms/" + self.vm)

@@ -6,7 +6,7 @@
 # failed to build or crashed.
 #
 #   FUZZ_SECONDS=30          run time per target (libFuzzer -max_total_time)
-#   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml config static_path json_body auth_headers
+#   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml network_xml config static_path json_body auth_headers
 #   FUZZ_JOBS=1              targets run at the same time (2 cores here: keep 1 for clean exec/s)
 #   FUZZ_CC=clang            compiler with libFuzzer (Debian: libclang-rt-14-dev)
 #   FUZZ_ARGS="..."          extra libFuzzer flags, e.g. -max_len=65536
@@ -25,11 +25,11 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 FUZZ_ARGS=${FUZZ_ARGS:-}
-TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml config static_path json_body auth_headers"}
+TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path json_body auth_headers"}
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
 OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
-PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 libsodium gnutls"
+PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls"
 mkdir -p "$RESULTS" "$OUT" "$LOGS"
 rm -f "$LOGS"/*.log "$OUT"/*.rc
 
@@ -44,6 +44,7 @@ target_srcs() {
         json_body)    core_srcs ;;
         static_path)  echo server/static_files.c server/http_headers.c server/events.c; core_srcs ;;  # includes server/http.c
         domain_xml)   echo virt/virt_domain_xml.c virt/virt_xml.c virt/virt_error.c ;;
+        network_xml)  echo virt/virt_network_xml.c virt/virt_net_addr.c virt/virt_xml.c virt/virt_error.c ;;
         config)       echo server/config.c ;;
         auth_headers) core_srcs ;;
         *)            return 1 ;;

@@ -66,6 +66,13 @@ const EXPECTED_ROUTES = [
   "POST /api/pools/{pool}/volumes/{volume}/resize",
   "POST /api/pools/{pool}/volumes/{volume}/wipe",
   "GET /api/openapi.json",
+  "GET /api/networks",
+  "POST /api/networks",
+  "GET /api/networks/{network}",
+  "PATCH /api/networks/{network}",
+  "DELETE /api/networks/{network}",
+  "POST /api/networks/{network}/start",
+  "POST /api/networks/{network}/stop",
 ];
 
 // Routes that need no credentials (API_PERM_PUBLIC): they override the
@@ -74,7 +81,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -98,6 +105,10 @@ const ETAG_ROUTES = [
   "GET /api/pools/{pool}/volumes/{volume}",
   "POST /api/pools/{pool}/volumes/{volume}/resize",
   "POST /api/pools/{pool}/volumes/{volume}/wipe",
+  "GET /api/networks/{network}",
+  "PATCH /api/networks/{network}",
+  "POST /api/networks/{network}/start",
+  "POST /api/networks/{network}/stop",
 ];
 
 const ERROR_CODES = [
@@ -419,8 +430,8 @@ function testRoutes(doc) {
         problems.push(`${name}: the {${v}} path parameter is not declared`);
       }
     }
-    // Only VMs have ETags to compare against; users, sessions and tokens do not.
-    if (path.startsWith("/api/vms/") && (method === "patch" || method === "delete") &&
+    // Only VMs and networks have ETags to compare against; users, sessions and tokens do not.
+    if ((path.startsWith("/api/vms/") || path.startsWith("/api/networks/")) && (method === "patch" || method === "delete") &&
         !params.some((p) => p.in === "header" && p.name.toLowerCase() === "if-match")) {
       problems.push(`${name}: If-Match header parameter wanted`);
     }
@@ -499,7 +510,8 @@ function testRoutes(doc) {
   const auditLimit = audit.find((x) => x.name === "limit")?.schema;
   if (auditLimit?.minimum !== 1 || auditLimit?.maximum !== 1000) problems.push("GET /api/audit: limit must be 1..1000");
   for (const [route, status] of [["POST /api/tokens", "201"], ["POST /api/users", "201"],
-                                 ["POST /api/pools", "201"], ["POST /api/pools/{pool}/volumes", "201"]]) {
+                                 ["POST /api/pools", "201"], ["POST /api/pools/{pool}/volumes", "201"],
+                                 ["POST /api/networks", "201"]]) {
     const [m, p] = route.split(" ");
     const r = doc.paths?.[p]?.[m.toLowerCase()]?.responses?.[status];
     if (!responseHeader(doc, r, "Location")?.required) problems.push(`${route}: ${status} must declare a required Location header`);

@@ -1,0 +1,157 @@
+/* /api/networks: virtual networks. libvirt is their only store; changes
+ * are serialized by the edit lock so that two creates cannot both pass the
+ * subnet-overlap check. */
+#include "api/api_error.h"
+#include "api/api_handlers.h"
+#include "api/api_json.h"
+#include "api/api_network_json.h"
+#include "virt/virt_network.h"
+
+static json_t *network_json(virNetworkPtr net, GError **error)
+{
+    g_autoptr(VirtNetwork) n = virt_network_read(net, error);
+    return n ? api_network_json(n) : NULL;
+}
+
+static void answer(ApiResponse *resp, unsigned status, json_t *obj)
+{
+    g_autofree char *etag = api_etag(obj);
+    api_response_header(resp, "ETag", etag);
+    api_response_json(resp, status, obj);
+}
+
+/* 412 unless If-Match is absent or names the current representation. */
+static gboolean check_if_match(const ApiRequest *req, json_t *current, GError **error)
+{
+    if (!req->if_match)
+        return TRUE;
+    g_autofree char *etag = api_etag(current);
+    if (api_etag_matches_strong(req->if_match, etag))
+        return TRUE;
+    g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,
+                "the network changed since it was read (ETag is now %s); reload and retry", etag);
+    return FALSE;
+}
+
+void api_networks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {NULL};
+    g_autoptr(GError) error = NULL;
+    if (!api_query_only(req, allowed, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(GPtrArray) nets = conn ? virt_network_list(conn, &error) : NULL;
+    if (!nets) {
+        api_response_error(resp, error);
+        return;
+    }
+    json_t *items = json_array();
+    for (guint i = 0; i < nets->len; i++)
+        json_array_append_new(items, api_network_json(g_ptr_array_index(nets, i)));
+    api_response_json(resp, 200, json_pack("{s:o}", "networks", items));
+}
+
+void api_networks_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(ApiNetworkCreate) spec = {0};
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    if (!body || !api_network_create_parse(body, &spec, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virNetwork) net = conn ? virt_network_create(conn, spec.config, spec.start,
+                                                           spec.autostart, &error) : NULL;
+    json_t *obj = net ? network_json(net, &error) : NULL;
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autofree char *escaped = g_uri_escape_string(spec.config->name, NULL, FALSE);
+    g_autofree char *location = g_strconcat("/api/networks/", escaped, NULL);
+    api_response_header(resp, "Location", location);
+    resp->audit_detail = g_strdup_printf("network '%s' (%s)", spec.config->name,
+                                         spec.config->mode);
+    answer(resp, 201, obj);
+}
+
+void api_network_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], &error) : NULL;
+    json_t *obj = net ? network_json(net, &error) : NULL;
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    answer(resp, 200, obj);
+}
+
+void api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {"autostart", NULL};
+    g_autoptr(GError) error = NULL;
+    int autostart = -1;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    if (!body || !api_json_only_members(body, allowed, &error) ||
+        !api_json_opt_bool(body, "autostart", &autostart, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], &error) : NULL;
+    g_autoptr(json_t) current = net ? network_json(net, &error) : NULL;
+    json_t *updated = NULL;
+    if (current && check_if_match(req, current, &error) &&
+        (autostart < 0 || virt_network_set_autostart(net, autostart, &error)))
+        updated = network_json(net, &error);
+    if (!updated) {
+        api_response_error(resp, error);
+        return;
+    }
+    answer(resp, 200, updated);
+}
+
+void api_network_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], &error) : NULL;
+    g_autoptr(json_t) current = net ? network_json(net, &error) : NULL;
+    if (!current || !check_if_match(req, current, &error) ||
+        !virt_network_delete(net, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    resp->status = 204;
+}
+
+void api_network_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const allowed[] = {NULL};
+    g_autoptr(GError) error = NULL;
+    gboolean start = g_strcmp0(req->route_arg, "start") == 0;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    if (!body || !api_json_only_members(body, allowed, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], &error) : NULL;
+    json_t *obj = NULL;
+    if (net && (start ? virt_network_start(net, &error) : virt_network_stop(net, &error)))
+        obj = network_json(net, &error);
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    answer(resp, 200, obj);
+}
