@@ -185,6 +185,26 @@ gboolean api_etag_matches_strong(const char *header, const char *etag)
     return etag_list_matches(header, etag, TRUE);
 }
 
+void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj)
+{
+    g_autofree char *etag = api_etag(obj);
+    api_response_header(resp, "ETag", etag);
+    api_response_json(resp, status, obj);
+}
+
+gboolean api_check_if_match(const ApiRequest *req, json_t *current, const char *what,
+                            GError **error)
+{
+    if (!req->if_match)
+        return TRUE;
+    g_autofree char *etag = api_etag(current);
+    if (api_etag_matches_strong(req->if_match, etag))
+        return TRUE;
+    g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,
+                "%s changed since it was read (ETag is now %s); reload and retry", what, etag);
+    return FALSE;
+}
+
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp)
 {
     gboolean is_get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;

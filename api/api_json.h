@@ -33,6 +33,12 @@ gboolean api_etag_matches(const char *header, const char *etag);
 /* TRUE when an If-Match value names `etag` or "*" (strong comparison: a
  * weak tag never matches, RFC 9110 13.1.1). */
 gboolean api_etag_matches_strong(const char *header, const char *etag);
+/* Answers one object with its ETag. */
+void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj);
+/* 412 (naming `what`, e.g. "the VM") unless If-Match is absent or names
+ * the current representation `current`. */
+gboolean api_check_if_match(const ApiRequest *req, json_t *current, const char *what,
+                            GError **error);
 /* For successful GETs: adds the ETag and turns a matching If-None-Match
  * into 304. */
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp);

@@ -13,26 +13,6 @@ static json_t *network_json(virNetworkPtr net, GError **error)
     return n ? api_network_json(n) : NULL;
 }
 
-static void answer(ApiResponse *resp, unsigned status, json_t *obj)
-{
-    g_autofree char *etag = api_etag(obj);
-    api_response_header(resp, "ETag", etag);
-    api_response_json(resp, status, obj);
-}
-
-/* 412 unless If-Match is absent or names the current representation. */
-static gboolean check_if_match(const ApiRequest *req, json_t *current, GError **error)
-{
-    if (!req->if_match)
-        return TRUE;
-    g_autofree char *etag = api_etag(current);
-    if (api_etag_matches_strong(req->if_match, etag))
-        return TRUE;
-    g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,
-                "the network changed since it was read (ETag is now %s); reload and retry", etag);
-    return FALSE;
-}
-
 void api_networks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     static const char *const allowed[] = {NULL};
@@ -76,7 +56,7 @@ void api_networks_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     api_response_header(resp, "Location", location);
     resp->audit_detail = g_strdup_printf("network '%s' (%s)", spec.config->name,
                                          spec.config->mode);
-    answer(resp, 201, obj);
+    api_answer_object(resp, 201, obj);
 }
 
 void api_network_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -89,7 +69,7 @@ void api_network_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }
 
 void api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -108,14 +88,14 @@ void api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], &error) : NULL;
     g_autoptr(json_t) current = net ? network_json(net, &error) : NULL;
     json_t *updated = NULL;
-    if (current && check_if_match(req, current, &error) &&
+    if (current && api_check_if_match(req, current, "the network", &error) &&
         (autostart < 0 || virt_network_set_autostart(net, autostart, &error)))
         updated = network_json(net, &error);
     if (!updated) {
         api_response_error(resp, error);
         return;
     }
-    answer(resp, 200, updated);
+    api_answer_object(resp, 200, updated);
 }
 
 void api_network_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -125,7 +105,7 @@ void api_network_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], &error) : NULL;
     g_autoptr(json_t) current = net ? network_json(net, &error) : NULL;
-    if (!current || !check_if_match(req, current, &error) ||
+    if (!current || !api_check_if_match(req, current, "the network", &error) ||
         !virt_network_delete(net, &error)) {
         api_response_error(resp, error);
         return;
@@ -153,5 +133,5 @@ void api_network_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         api_response_error(resp, error);
         return;
     }
-    answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }

@@ -79,7 +79,7 @@ void api_pools_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     }
     g_autofree char *location = api_storage_location(name, NULL);
     api_response_header(resp, "Location", location);
-    api_storage_answer(resp, 201, obj);
+    api_answer_object(resp, 201, obj);
 }
 
 void api_pool_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -97,7 +97,7 @@ void api_pool_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    api_storage_answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }
 
 void api_pool_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -116,14 +116,14 @@ void api_pool_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], &error) : NULL;
     g_autoptr(json_t) current = pool ? pool_answer(pool, &error) : NULL;
     json_t *updated = NULL;
-    if (current && api_storage_check_if_match(req, current, &error) &&
+    if (current && api_check_if_match(req, current, "the pool", &error) &&
         (autostart < 0 || virt_pool_set_autostart(pool, autostart, &error)))
         updated = pool_answer(pool, &error);
     if (!updated) {
         api_response_error(resp, error);
         return;
     }
-    api_storage_answer(resp, 200, updated);
+    api_answer_object(resp, 200, updated);
 }
 
 void api_pool_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -140,7 +140,7 @@ void api_pool_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], &error) : NULL;
     g_autoptr(json_t) current = pool ? pool_answer(pool, &error) : NULL;
-    if (!current || !api_storage_check_if_match(req, current, &error) ||
+    if (!current || !api_check_if_match(req, current, "the pool", &error) ||
         !virt_pool_delete(pool, delete_storage, &error)) {
         api_response_error(resp, error);
         return;
@@ -174,5 +174,5 @@ void api_pool_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    api_storage_answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }

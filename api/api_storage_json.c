@@ -29,21 +29,3 @@ gboolean api_storage_size(json_t *obj, const char *name, guint64 *out, GError **
     return TRUE;
 }
 
-void api_storage_answer(ApiResponse *resp, unsigned status, json_t *obj)
-{
-    g_autofree char *etag = api_etag(obj);
-    api_response_header(resp, "ETag", etag);
-    api_response_json(resp, status, obj);
-}
-
-gboolean api_storage_check_if_match(const ApiRequest *req, json_t *current, GError **error)
-{
-    if (!req->if_match)
-        return TRUE;
-    g_autofree char *etag = api_etag(current);
-    if (api_etag_matches_strong(req->if_match, etag))
-        return TRUE;
-    g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,
-                "it changed since it was read (ETag is now %s); reload and retry", etag);
-    return FALSE;
-}

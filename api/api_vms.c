@@ -167,26 +167,6 @@ static json_t *vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
     return api_vm_detail_json(d, meta);
 }
 
-static void answer_detail(ApiResponse *resp, unsigned status, json_t *obj)
-{
-    g_autofree char *etag = api_etag(obj);
-    api_response_header(resp, "ETag", etag);
-    api_response_json(resp, status, obj);
-}
-
-/* 412 unless If-Match is absent or names the current representation. */
-static gboolean check_if_match(const ApiRequest *req, json_t *current, GError **error)
-{
-    if (!req->if_match)
-        return TRUE;
-    g_autofree char *etag = api_etag(current);
-    if (api_etag_matches_strong(req->if_match, etag))
-        return TRUE;
-    g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,
-                "the VM changed since it was read (ETag is now %s); reload and retry", etag);
-    return FALSE;
-}
-
 void api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
@@ -196,7 +176,7 @@ void api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    answer_detail(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }
 
 static gboolean valid_tag(const char *t)
@@ -279,7 +259,7 @@ void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(json_t) current = conn ? vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
     json_t *updated = NULL;
-    if (current && check_if_match(req, current, &error) &&
+    if (current && api_check_if_match(req, current, "the VM", &error) &&
         apply_patch(ctx, dom, current, &patch, &error))
         updated = vm_detail(ctx, conn, req->params[0], NULL, &error);
     g_strfreev(patch.tags);
@@ -287,7 +267,7 @@ void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    answer_detail(resp, 200, updated);
+    api_answer_object(resp, 200, updated);
 }
 
 void api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -305,7 +285,7 @@ void api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(json_t) current = conn ? vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
-    if (!current || !check_if_match(req, current, &error) ||
+    if (!current || !api_check_if_match(req, current, "the VM", &error) ||
         !virt_domain_delete(conn, dom, force, volumes, &error)) {
         api_response_error(resp, error);
         return;
@@ -340,5 +320,5 @@ void api_vm_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    answer_detail(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }

@@ -93,7 +93,7 @@ void api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     }
     g_autofree char *location = api_storage_location(virStoragePoolGetName(pool), name);
     api_response_header(resp, "Location", location);
-    api_storage_answer(resp, 201, obj);
+    api_answer_object(resp, 201, obj);
 }
 
 void api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -108,7 +108,7 @@ void api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    api_storage_answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }
 
 void api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -123,7 +123,7 @@ void api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
     g_autoptr(json_t) current = pool ? volume_answer(pool, vol, &error) : NULL;
-    if (!current || !api_storage_check_if_match(req, current, &error) ||
+    if (!current || !api_check_if_match(req, current, "the volume", &error) ||
         !virt_volume_delete(vol, &error)) {
         api_response_error(resp, error);
         return;
@@ -156,7 +156,7 @@ void api_volume_resize(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         api_response_error(resp, error);
         return;
     }
-    api_storage_answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }
 
 void api_volume_wipe(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -178,5 +178,5 @@ void api_volume_wipe(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    api_storage_answer(resp, 200, obj);
+    api_answer_object(resp, 200, obj);
 }
