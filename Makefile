@@ -106,7 +106,7 @@ install: all
 	cp -R webui/. $(DESTDIR)$(PREFIX)/share/vireo/webui/
 	install -d $(DESTDIR)/etc/vireo $(DESTDIR)/lib/systemd/system
 	sed 's|@PREFIX@|$(PREFIX)|g' packaging/vireod.service > $(DESTDIR)/lib/systemd/system/vireod.service
-	test -e $(DESTDIR)/etc/vireo/vireod.conf || install -m 0644 packaging/vireod.conf $(DESTDIR)/etc/vireo/vireod.conf
+	test -e $(DESTDIR)/etc/vireo/vireod.conf || sed 's|@PREFIX@|$(PREFIX)|g' packaging/vireod.conf > $(DESTDIR)/etc/vireo/vireod.conf
 	install -d $(DESTDIR)/etc/pam.d
 	test -e $(DESTDIR)/etc/pam.d/vireo || install -m 0644 packaging/pam.d/vireo $(DESTDIR)/etc/pam.d/vireo
 
