@@ -96,7 +96,10 @@ describe('Storage page', { concurrency: false }, () => {
     await dlg.waitFor();
     await dlg.getByTestId('new-pool-name').fill(POOL);
     await dlg.getByTestId('new-pool-path').fill(dir);
-    await dlg.getByTestId('new-pool-autostart').uncheck({ force: true });
+    // On by default; the switch is its label (the checkbox itself is hidden).
+    assert.equal(await dlg.getByTestId('new-pool-autostart').isChecked(), true);
+    await dlg.locator('label.switch').click();
+    assert.equal(await dlg.getByTestId('new-pool-autostart').isChecked(), false);
     await checkPage(page, 'new pool dialog');
     await shot(page, '40-storage-new-pool-dialog', { fullPage: false });
     await dlg.getByTestId('new-pool-dialog-submit').click();
@@ -210,6 +213,12 @@ describe('Storage page', { concurrency: false }, () => {
       }
       await checkPage(p, 'storage page as viewer');
       await pageShot(p, '40-storage-viewer-dark');
+      // A phone: the tables become cards, nothing sticks out sideways.
+      await p.setViewportSize({ width: 390, height: 844 });
+      await volRow('overlay.qcow2', p).getByTestId('volume-path').waitFor();
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`);
+      await pageShot(p, '40-storage-viewer-phone');
     } finally {
       await ctx.close();
     }

@@ -234,7 +234,8 @@ export function mountStorage(root, selected) {
     }
     clear(volSection).append(h('section', { class: 'card card-flush', testid: 'volumes-card', 'aria-labelledby': 'volumes-title' },
       h('div', { class: 'card-head' },
-        h('h2', { class: 'card-title', id: 'volumes-title' }, icon('disk'), 'Volumes in ', h('span', { class: 'mono', testid: 'volumes-pool' }, pool.name), ' ',
+        h('h2', { class: 'card-title', id: 'volumes-title' }, icon('disk'),
+          h('span', { class: 'volumes-title-text' }, 'Volumes in ', h('span', { class: 'mono', testid: 'volumes-pool' }, pool.name)),
           h('span', { class: 'count', testid: 'volumes-count' }, message ? '' : String(volumes.length))),
         newVol),
       h('div', { class: 'card-body card-body-flush' }, body)));
