@@ -192,6 +192,21 @@ describe('Storage page', { concurrency: false }, () => {
     await page.getByTestId('toast').filter({ hasText: 'disk-raw.img was wiped' }).waitFor();
   });
 
+  test('stop and start: an inactive pool has no volume list until it runs again', async () => {
+    await poolRow().getByTestId('pool-stop').click();
+    await poolRow().and(page.locator('[data-state="inactive"]')).waitFor();
+    assert.equal((await poolRow().getByTestId('pool-state').textContent()).trim(), 'inactive');
+    await page.getByTestId('volumes-inactive').waitFor();
+    assert.equal(await page.getByTestId('volume-new').count(), 0);
+    assert.equal(await poolRow().getByTestId('pool-refresh').isDisabled(), true);
+    // Focus stays on the row's start/stop place for keyboard users.
+    await page.waitForFunction(() => document.activeElement && document.activeElement.dataset.testid === 'pool-start');
+    await poolRow().getByTestId('pool-start').click();
+    await poolRow().and(page.locator('[data-state="running"]')).waitFor();
+    await volRow('overlay.qcow2').waitFor();
+    assert.equal((await api('GET', poolApi)).json.state, 'running');
+  });
+
   test('a viewer sees pools and volumes but no change buttons', async () => {
     const r = await api('POST', '/api/users', { body: { username: VIEWER, role: 'viewer', password: VIEWER_PASSWORD } });
     assert.equal(r.status, 201, JSON.stringify(r.json));

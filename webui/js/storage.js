@@ -75,6 +75,27 @@ function splitSize(bytes) {
   return { value: Math.round((bytes / UNITS.MiB) * 100) / 100, unit: 'MiB' };
 }
 
+// Re-rendering a table replaces its buttons; this keeps keyboard focus on the
+// same button of the same row (or the row's first control) across it.
+// A button that was busy (so disabled, which drops focus) is passed as `busy`.
+const SAME_PLACE = { 'pool-stop': 'pool-start', 'pool-start': 'pool-stop' };
+
+function keepFocus(container, rowAttr, render, busy = null) {
+  const active = busy || document.activeElement;
+  let where = null;
+  if (active && container.contains(active)) {
+    const row = active.closest(`[${rowAttr}]`);
+    if (row) where = { key: row.getAttribute(rowAttr), testid: active.dataset.testid };
+  }
+  render();
+  if (!where) return;
+  const row = [...container.querySelectorAll(`[${rowAttr}]`)].find((r) => r.getAttribute(rowAttr) === where.key);
+  if (!row) return;
+  const find = (id) => id && row.querySelector(`[data-testid="${CSS.escape(id)}"]:not(:disabled)`);
+  const target = find(where.testid) || find(SAME_PLACE[where.testid]) || row.querySelector('a, button:not(:disabled), input:not(:disabled)');
+  if (target) target.focus();
+}
+
 export function mountStorage(root, selected) {
   let disposed = false;
   let pools = [];
@@ -101,12 +122,12 @@ export function mountStorage(root, selected) {
       poolBody),
     volSection));
 
-  async function load() {
+  async function load(busy = null) {
     try {
       const { data } = await api.pools();
       if (disposed) return;
       pools = data.pools || [];
-      renderPools();
+      keepFocus(poolBody, 'data-pool', renderPools, busy);
     } catch (e) {
       if (disposed) return;
       clear(poolBody).append(h('div', { class: 'empty' }, icon('alert', 'icon empty-icon'),
@@ -141,7 +162,7 @@ export function mountStorage(root, selected) {
       const { data } = await api.volumes(pool.name);
       if (disposed) return;
       volumes = data.volumes || [];
-      renderVolumes(pool);
+      keepFocus(volSection, 'data-volume', () => renderVolumes(pool));
     } catch (e) {
       if (disposed) return;
       volumes = [];
@@ -278,7 +299,7 @@ export function mountStorage(root, selected) {
       box.checked = !box.checked;
       showError(e, `Could not change the autostart of ${p.name}`);
     }
-    if (!disposed) load();
+    if (!disposed) load(box);
   }
 
   async function poolAction(p, action, btn) {
@@ -291,7 +312,7 @@ export function mountStorage(root, selected) {
     } catch (e) {
       showError(e, `Could not ${action} ${p.name}`);
     }
-    if (!disposed) load();
+    if (!disposed) load(btn);
   }
 
   async function createPool() {
