@@ -74,15 +74,18 @@ describe('Storage page', { concurrency: false }, () => {
 
   after(async () => {
     if (browser) await browser.close();
-    if (admin) {
+    if (admin && (await api('GET', poolApi)).status === 200) {
+      // A test that failed half-way may have left the pool stopped.
+      await api('POST', `${poolApi}/start`);
       const vols = await api('GET', `${poolApi}/volumes`);
       // Overlays before what they are over.
       const list = (vols.json && vols.json.volumes) || [];
       list.sort((a, b) => (b.backing ? 1 : 0) - (a.backing ? 1 : 0));
       for (const v of list) await api('DELETE', `${poolApi}/volumes/${encodeURIComponent(v.name)}`);
-      await api('DELETE', `${poolApi}?delete_storage=true`);
-      await api('DELETE', `/api/users/${VIEWER}`);
+      const del = await api('DELETE', `${poolApi}?delete_storage=true`);
+      if (del.status !== 204) await api('DELETE', poolApi);
     }
+    if (admin) await api('DELETE', `/api/users/${VIEWER}`);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
