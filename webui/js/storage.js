@@ -215,7 +215,7 @@ export function mountStorage(root, selected) {
 
     return h('tr', { class: current ? 'is-selected' : null, testid: 'pool-row', dataset: { pool: p.name, state: p.state } },
       h('td', { 'data-label': 'Pool' },
-        h('a', { class: 'pool-link', href: poolHref(p.name), testid: 'pool-link', 'aria-current': current ? 'page' : null },
+        h('a', { class: 'pool-link', href: poolHref(p.name), testid: 'pool-link', 'aria-current': current ? 'true' : null },
           icon('disk'), h('span', { testid: 'pool-name' }, p.name)),
         h('span', { class: 'cell-sub', testid: 'pool-type' }, `${p.type}${p.persistent ? '' : ' · transient'}`)),
       h('td', { 'data-label': 'State' }, poolBadge(p.state)),
