@@ -18,6 +18,8 @@ const TITLES = {
   unsupported_media_type: 'Unsupported request format',
   unavailable: 'Hypervisor unavailable',
   internal: 'Internal error in vireod',
+  unsupported: 'Not supported here',
+  insufficient_storage: 'Not enough space',
   network: 'Cannot reach vireod',
   bad_response: 'Unexpected answer from vireod',
 };
@@ -25,7 +27,7 @@ const TITLES = {
 const STATUS_CODES = {
   400: 'invalid_argument', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed', 409: 'conflict',
   412: 'precondition_failed', 413: 'payload_too_large', 415: 'unsupported_media_type',
-  429: 'too_many_requests', 500: 'internal', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
+  429: 'too_many_requests', 500: 'internal', 501: 'unsupported', 507: 'insufficient_storage', 502: 'unavailable', 503: 'unavailable', 504: 'unavailable',
 };
 
 export class ApiError extends Error {
@@ -111,6 +113,8 @@ export async function request(method, path, { body, ifMatch, signal, anonymous =
 
 const vmPath = (name) => `/api/vms/${encodeURIComponent(name)}`;
 const userPath = (name) => `/api/users/${encodeURIComponent(name)}`;
+const poolPath = (name) => `/api/pools/${encodeURIComponent(name)}`;
+const volPath = (pool, vol) => `${poolPath(pool)}/volumes/${encodeURIComponent(vol)}`;
 
 export const api = {
   host: () => request('GET', '/api/host'),
@@ -164,6 +168,19 @@ export const api = {
   tokens: () => request('GET', '/api/tokens'),
   createToken: (name, expires) => request('POST', '/api/tokens', { body: expires ? { name, expires } : { name } }),
   revokeToken: (id) => request('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
+
+  // ---- storage: reads for everyone, changes for admins ----
+  pools: () => request('GET', '/api/pools'),
+  createPool: (pool) => request('POST', '/api/pools', { body: pool }),
+  patchPool: (name, changes) => request('PATCH', poolPath(name), { body: changes }),
+  deletePool: (name, { storage = false } = {}) => request('DELETE', poolPath(name) + (storage ? '?delete_storage=true' : '')),
+  poolAction: (name, action) => request('POST', `${poolPath(name)}/${action}`),
+  volumes: (pool) => request('GET', `${poolPath(pool)}/volumes`),
+  createVolume: (pool, vol) => request('POST', `${poolPath(pool)}/volumes`, { body: vol }),
+  deleteVolume: (pool, vol) => request('DELETE', volPath(pool, vol)),
+  resizeVolume: (pool, vol, capacity, { shrink = false } = {}) =>
+    request('POST', `${volPath(pool, vol)}/resize${shrink ? '?shrink=true' : ''}`, { body: { capacity } }),
+  wipeVolume: (pool, vol) => request('POST', `${volPath(pool, vol)}/wipe`),
 
   // ---- audit log (admin) ----
   audit(filters = {}) {

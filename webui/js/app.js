@@ -16,6 +16,7 @@ import { mountUserMenu, mountSessions } from './account.js';
 import { mountUsers } from './users.js';
 import { mountTokens } from './tokens.js';
 import { mountAudit } from './audit.js';
+import { mountStorage } from './storage.js';
 import { closeAllDialogs } from './forms.js';
 import { getUser, setUser, isAdmin } from './session.js';
 
@@ -26,6 +27,7 @@ const THEME_ICON = { auto: 'auto', light: 'sun', dark: 'moon' };
 // The sections in the header; `admin` ones are shown to admins only.
 const SECTIONS = [
   { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail'] },
+  { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
   { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
   { key: 'audit', href: '#/audit', label: 'Audit log', icon: 'audit', views: ['audit'], admin: true },
@@ -155,6 +157,9 @@ function showRoute(route) {
   } else if (route.view === 'tokens') {
     document.title = 'API tokens · Vireo';
     unmountView = mountTokens(main);
+  } else if (route.view === 'storage') {
+    document.title = route.pool ? `${route.pool} · Storage · Vireo` : 'Storage · Vireo';
+    unmountView = mountStorage(main, route.pool || null);
   } else if (route.view === 'audit') {
     document.title = 'Audit log · Vireo';
     unmountView = mountAudit(main);

@@ -100,6 +100,17 @@ export function fmtMiB(mib) {
   return `${trim(gib / 1024)} TiB`;
 }
 
+// Bytes in binary units: 0 -> "0 B", 196608 -> "192 KiB", 1073741824 -> "1 GiB",
+// 1610612736 -> "1.5 GiB".
+export function fmtBytes(bytes) {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return i === 0 ? `${v} B` : `${trim(v)} ${units[i]}`;
+}
+
 function trim(x) {
   return (x >= 100 ? Math.round(x) : Math.round(x * 10) / 10).toString();
 }

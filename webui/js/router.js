@@ -1,8 +1,9 @@
 // A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page,
-// "#/users", "#/tokens", "#/audit" and "#/sessions" the access pages.
+// "#/users", "#/tokens", "#/audit" and "#/sessions" the access pages,
+// "#/storage" the storage pools and "#/storage/POOL" one pool's volumes.
 // Hash routes keep every address servable by the static file server as "/".
 
-const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions' };
+const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage' };
 
 export function parseHash(hash) {
   const path = (hash || '').replace(/^#/, '') || '/';
@@ -17,10 +18,19 @@ export function parseHash(hash) {
       return { view: 'missing', path };
     }
   }
+  const sp = /^\/storage\/([^/]+)\/?$/.exec(path);
+  if (sp) {
+    try {
+      return { view: 'storage', pool: decodeURIComponent(sp[1]) };
+    } catch {
+      return { view: 'missing', path };
+    }
+  }
   return { view: 'missing', path };
 }
 
 export const vmHref = (name) => `#/vms/${encodeURIComponent(name)}`;
+export const poolHref = (name) => (name ? `#/storage/${encodeURIComponent(name)}` : '#/storage');
 
 export function navigate(hash) {
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
