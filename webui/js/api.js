@@ -114,6 +114,7 @@ export async function request(method, path, { body, ifMatch, signal, anonymous =
 const vmPath = (name) => `/api/vms/${encodeURIComponent(name)}`;
 const userPath = (name) => `/api/users/${encodeURIComponent(name)}`;
 const poolPath = (name) => `/api/pools/${encodeURIComponent(name)}`;
+const netPath = (name) => `/api/networks/${encodeURIComponent(name)}`;
 const volPath = (pool, vol) => `${poolPath(pool)}/volumes/${encodeURIComponent(vol)}`;
 
 export const api = {
@@ -181,6 +182,13 @@ export const api = {
   resizeVolume: (pool, vol, capacity, { shrink = false } = {}) =>
     request('POST', `${volPath(pool, vol)}/resize${shrink ? '?shrink=true' : ''}`, { body: { capacity } }),
   wipeVolume: (pool, vol) => request('POST', `${volPath(pool, vol)}/wipe`),
+
+  // ---- networks: reads for everyone, changes for admins ----
+  networks: () => request('GET', '/api/networks'),
+  createNetwork: (net) => request('POST', '/api/networks', { body: net }),
+  patchNetwork: (name, changes) => request('PATCH', netPath(name), { body: changes }),
+  deleteNetwork: (name) => request('DELETE', netPath(name)),
+  networkAction: (name, action) => request('POST', `${netPath(name)}/${action}`),
 
   // ---- audit log (admin) ----
   audit(filters = {}) {

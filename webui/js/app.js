@@ -17,6 +17,7 @@ import { mountUsers } from './users.js';
 import { mountTokens } from './tokens.js';
 import { mountAudit } from './audit.js';
 import { mountStorage } from './storage.js';
+import { mountNetworks } from './networks.js';
 import { closeAllDialogs } from './forms.js';
 import { getUser, setUser, isAdmin } from './session.js';
 
@@ -28,6 +29,7 @@ const THEME_ICON = { auto: 'auto', light: 'sun', dark: 'moon' };
 const SECTIONS = [
   { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
+  { key: 'networks', href: '#/networks', label: 'Networks', icon: 'net', views: ['networks'] },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
   { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
   { key: 'audit', href: '#/audit', label: 'Audit log', icon: 'audit', views: ['audit'], admin: true },
@@ -160,6 +162,9 @@ function showRoute(route) {
   } else if (route.view === 'storage') {
     document.title = route.pool ? `${route.pool} · Storage · Vireo` : 'Storage · Vireo';
     unmountView = mountStorage(main, route.pool || null);
+  } else if (route.view === 'networks') {
+    document.title = route.network ? `${route.network} · Networks · Vireo` : 'Networks · Vireo';
+    unmountView = mountNetworks(main, route.network || null);
   } else if (route.view === 'audit') {
     document.title = 'Audit log · Vireo';
     unmountView = mountAudit(main);

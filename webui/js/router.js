@@ -1,9 +1,10 @@
 // A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page,
 // "#/users", "#/tokens", "#/audit" and "#/sessions" the access pages,
-// "#/storage" the storage pools and "#/storage/POOL" one pool's volumes.
+// "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
+// "#/networks" the virtual networks and "#/networks/NET" one network's leases.
 // Hash routes keep every address servable by the static file server as "/".
 
-const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage' };
+const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks' };
 
 export function parseHash(hash) {
   const path = (hash || '').replace(/^#/, '') || '/';
@@ -26,11 +27,20 @@ export function parseHash(hash) {
       return { view: 'missing', path };
     }
   }
+  const np = /^\/networks\/([^/]+)\/?$/.exec(path);
+  if (np) {
+    try {
+      return { view: 'networks', network: decodeURIComponent(np[1]) };
+    } catch {
+      return { view: 'missing', path };
+    }
+  }
   return { view: 'missing', path };
 }
 
 export const vmHref = (name) => `#/vms/${encodeURIComponent(name)}`;
 export const poolHref = (name) => (name ? `#/storage/${encodeURIComponent(name)}` : '#/storage');
+export const networkHref = (name) => (name ? `#/networks/${encodeURIComponent(name)}` : '#/networks');
 
 export function navigate(hash) {
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
