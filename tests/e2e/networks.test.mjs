@@ -98,6 +98,18 @@ describe('Networks page', { concurrency: false }, () => {
     await dlg.locator('label.switch', { hasText: 'DHCP range' }).click();
     await dlg.getByTestId('new-network-ipv4-dhcp-start').fill(`10.214.${X}.100`);
     await dlg.getByTestId('new-network-ipv4-dhcp-end').fill(`10.214.${X}.150`);
+    // IPv6 is optional: its fields show only when asked for.
+    assert.equal(await dlg.getByTestId('new-network-ipv6').isVisible(), false);
+    await dlg.locator('label.switch', { hasText: 'Also IPv6' }).click();
+    assert.equal(await dlg.getByTestId('new-network-ipv6').isVisible(), true);
+    await dlg.locator('label.switch', { hasText: 'Also IPv6' }).click();
+    assert.equal(await dlg.getByTestId('new-network-ipv6').isVisible(), false);
+    // Bridge mode asks for a host bridge and takes no addresses.
+    await dlg.getByTestId('new-network-mode').selectOption('bridge');
+    assert.equal(await dlg.getByTestId('new-network-ipv4').isVisible(), false);
+    assert.equal((await dlg.locator('label', { hasText: 'Host bridge' }).count()), 1);
+    await dlg.getByTestId('new-network-mode').selectOption('isolated');
+    assert.equal(await dlg.getByTestId('new-network-ipv4').isVisible(), true);
     // Autostart on by default: switched off here, then on again from the table.
     assert.equal(await dlg.getByTestId('new-network-autostart').isChecked(), true);
     await dlg.locator('label.switch', { hasText: 'autostart' }).click();

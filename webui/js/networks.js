@@ -344,7 +344,7 @@ export function mountNetworks(root, selected) {
     sync();
     const created = await formDialog({
       title: 'New network',
-      intro: 'libvirt makes a bridge for the network and, with a DHCP range, hands out addresses to the guests on it.',
+      intro: 'Guests on an isolated network reach only each other and this host. With a DHCP range, libvirt hands them their addresses.',
       testid: 'new-network-dialog',
       submitLabel: 'Create network',
       content: [
