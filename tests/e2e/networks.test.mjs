@@ -193,6 +193,16 @@ describe('Networks page', { concurrency: false }, () => {
     await netRow().and(page.locator('[data-state="active"]')).waitFor();
     await page.getByTestId('leases-empty').waitFor();
     assert.equal((await api('GET', netApi(NET))).json.active, true);
+    // On a phone the admin's rows keep their switch and buttons, nothing sticks out.
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await netRow().getByTestId('network-stop').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone screen`);
+      await pageShot(page, '50-networks-phone');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
   });
 
   test('a viewer sees the networks but no change buttons', async () => {
