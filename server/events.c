@@ -182,6 +182,32 @@ void events_publish_vm(EventHub *hub, const char *uuid, const char *name, int ev
     g_mutex_unlock(&hub->lock);
 }
 
+/* libvirt numbers pool and network lifecycle events alike up to STOPPED;
+ * pools add CREATED (built) and DELETED (storage removed). */
+static const char *object_event_name(const char *kind, int event)
+{
+    static const char *const names[] = {"defined", "undefined", "started", "stopped",
+                                        "created", "deleted"};
+    int known = strcmp(kind, "pool") == 0 ? 6 : 4;
+    return event >= 0 && event < known ? names[event] : "changed";
+}
+
+void events_publish_object(EventHub *hub, const char *kind, const char *uuid, const char *name,
+                           int event)
+{
+    g_autoptr(json_t) data = json_pack("{s:s,s:s,s:s}", "event", object_event_name(kind, event),
+                                       "name", name, "uuid", uuid);
+    g_autofree char *text = json_dumps(data, JSON_COMPACT);
+    g_autofree char *frame = g_strdup_printf("event: %s\ndata: %s\n\n", kind, text);
+    g_mutex_lock(&hub->lock);
+    for (guint i = 0; i < hub->subs->len; i++) {
+        Subscriber *s = g_ptr_array_index(hub->subs, i);
+        g_string_append(s->pending, frame);
+        wake(s);
+    }
+    g_mutex_unlock(&hub->lock);
+}
+
 void events_ping(EventHub *hub)
 {
     g_mutex_lock(&hub->lock);

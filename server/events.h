@@ -19,6 +19,10 @@ struct MHD_Response *events_subscribe(EventHub *hub, struct MHD_Connection *conn
 
 /* Publishes a VM lifecycle event (virDomainEventType); any thread. */
 void events_publish_vm(EventHub *hub, const char *uuid, const char *name, int event);
+/* Publishes a storage pool ("pool") or network ("network") lifecycle
+ * event to every stream: every logged-in user may see pools and networks. */
+void events_publish_object(EventHub *hub, const char *kind, const char *uuid, const char *name,
+                           int event);
 /* Sends a comment line to every stream: keeps proxies from timing out and
  * finds clients that went away. */
 void events_ping(EventHub *hub);

@@ -37,6 +37,13 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
         api_meta_sync_kick(d->meta_sync);
 }
 
+static void on_object_event(const char *kind, const char *uuid, const char *name, int event,
+                            gpointer data)
+{
+    Daemon *d = data;
+    events_publish_object(d->events, kind, uuid, name, event);
+}
+
 static void on_connected(gpointer data)
 {
     Daemon *d = data;
@@ -127,6 +134,7 @@ int main(int argc, char **argv)
     d.meta_sync = api_meta_sync_new(&d.api);
     d.events = events_hub_new(&d.api);
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
+    virt_conn_watch_objects(d.api.virt, on_object_event);
     virt_conn_start(d.api.virt);
 
     HttpServer *http = http_server_start(&d.api, d.events, d.config.listen, d.config.webui,

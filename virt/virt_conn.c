@@ -10,16 +10,24 @@
 #define KEEPALIVE_INTERVAL_S 2
 #define KEEPALIVE_COUNT 3
 
+/* libvirt's ids of our event registrations on one connection. */
+typedef struct {
+    int domain, pool, network;
+} EventIds;
+
+static const EventIds no_events = {-1, -1, -1};
+
 struct VirtConn {
     char *uri;
     VirtDomainEventFunc on_event;
+    VirtObjectEventFunc on_object;
     VirtConnectedFunc on_connected;
     gpointer user_data;
 
     GMutex lock;
     GCond wake;
     virConnectPtr conn;      /* NULL while down */
-    int event_callback_id;
+    EventIds events;
     gboolean broken;         /* set by the close callback */
     gboolean stopping;
     GThread *reconnect_thread;
@@ -70,7 +78,48 @@ static int on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom, int 
     return 0;
 }
 
-static virConnectPtr open_connection(VirtConn *vc, int *callback_id)
+static int on_pool_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool,
+                             int event, int detail G_GNUC_UNUSED, void *opaque)
+{
+    VirtConn *vc = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    virStoragePoolGetUUIDString(pool, uuid);
+    if (vc->on_object)
+        vc->on_object("pool", uuid, virStoragePoolGetName(pool), event, vc->user_data);
+    return 0;
+}
+
+static int on_network_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virNetworkPtr net, int event,
+                                int detail G_GNUC_UNUSED, void *opaque)
+{
+    VirtConn *vc = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    virNetworkGetUUIDString(net, uuid);
+    if (vc->on_object)
+        vc->on_object("network", uuid, virNetworkGetName(net), event, vc->user_data);
+    return 0;
+}
+
+/* Registers the event callbacks; a driver without some kind of events
+ * (or a refusal) leaves that id at -1. */
+static EventIds register_events(VirtConn *vc, virConnectPtr conn)
+{
+    EventIds ids = no_events;
+    ids.domain = virConnectDomainEventRegisterAny(
+        conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), vc, NULL);
+    if (vc->on_object) {
+        ids.pool = virConnectStoragePoolEventRegisterAny(
+            conn, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+            VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool_lifecycle), vc, NULL);
+        ids.network = virConnectNetworkEventRegisterAny(
+            conn, NULL, VIR_NETWORK_EVENT_ID_LIFECYCLE,
+            VIR_NETWORK_EVENT_CALLBACK(on_network_lifecycle), vc, NULL);
+    }
+    virResetLastError();
+    return ids;
+}
+
+static virConnectPtr open_connection(VirtConn *vc, EventIds *ids)
 {
     virConnectPtr conn = virConnectOpen(vc->uri);
     if (!conn) {
@@ -83,20 +132,20 @@ static virConnectPtr open_connection(VirtConn *vc, int *callback_id)
     /* Drivers without a daemon (test://) have no keepalive; that is fine. */
     if (virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT) < 0)
         virResetLastError();
-    *callback_id = virConnectDomainEventRegisterAny(
-        conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle),
-        vc, NULL);
-    if (*callback_id < 0)
-        virResetLastError();
+    *ids = register_events(vc, conn);
     return conn;
 }
 
-static void close_connection(VirtConn *vc, virConnectPtr conn, int callback_id)
+static void close_connection(VirtConn *vc, virConnectPtr conn, const EventIds *ids)
 {
     if (!conn)
         return;
-    if (callback_id >= 0)
-        virConnectDomainEventDeregisterAny(conn, callback_id);
+    if (ids->domain >= 0)
+        virConnectDomainEventDeregisterAny(conn, ids->domain);
+    if (ids->pool >= 0)
+        virConnectStoragePoolEventDeregisterAny(conn, ids->pool);
+    if (ids->network >= 0)
+        virConnectNetworkEventDeregisterAny(conn, ids->network);
     virConnectUnregisterCloseCallback(conn, on_close);
     virResetLastError();
     virConnectClose(conn);
@@ -110,22 +159,22 @@ static gpointer reconnect_loop(gpointer data)
     while (!vc->stopping) {
         if (vc->broken || !vc->conn) {
             virConnectPtr old = g_steal_pointer(&vc->conn);
-            int old_id = vc->event_callback_id;
+            EventIds old_ids = vc->events;
             gboolean was_broken = vc->broken;
             vc->broken = FALSE;
             g_mutex_unlock(&vc->lock);
 
             if (old) {
                 g_warning("libvirt connection to %s lost; reconnecting", vc->uri);
-                close_connection(vc, old, old_id);
+                close_connection(vc, old, &old_ids);
             }
-            int id = -1;
-            virConnectPtr conn = open_connection(vc, &id);
+            EventIds ids = no_events;
+            virConnectPtr conn = open_connection(vc, &ids);
 
             g_mutex_lock(&vc->lock);
             if (conn) {
                 vc->conn = conn;
-                vc->event_callback_id = id;
+                vc->events = ids;
                 g_mutex_unlock(&vc->lock);
                 g_message("libvirt connected to %s%s", vc->uri, was_broken ? " again" : "");
                 if (vc->on_connected)
@@ -149,15 +198,20 @@ VirtConn *virt_conn_new(const char *uri, VirtDomainEventFunc on_event,
     vc->on_event = on_event;
     vc->on_connected = on_connected;
     vc->user_data = user_data;
-    vc->event_callback_id = -1;
+    vc->events = no_events;
     g_mutex_init(&vc->lock);
     g_cond_init(&vc->wake);
     return vc;
 }
 
+void virt_conn_watch_objects(VirtConn *vc, VirtObjectEventFunc on_object)
+{
+    vc->on_object = on_object;
+}
+
 void virt_conn_start(VirtConn *vc)
 {
-    vc->conn = open_connection(vc, &vc->event_callback_id);
+    vc->conn = open_connection(vc, &vc->events);
     if (vc->conn)
         g_message("libvirt connected to %s", vc->uri);
     else
@@ -177,7 +231,7 @@ void virt_conn_free(VirtConn *vc)
     g_mutex_unlock(&vc->lock);
     if (vc->reconnect_thread)
         g_thread_join(vc->reconnect_thread);
-    close_connection(vc, vc->conn, vc->event_callback_id);
+    close_connection(vc, vc->conn, &vc->events);
     g_mutex_clear(&vc->lock);
     g_cond_clear(&vc->wake);
     g_free(vc->uri);

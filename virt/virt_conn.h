@@ -14,6 +14,11 @@ typedef struct VirtConn VirtConn;
  * (virDomainEventType `event`, its `detail`). Must not block. */
 typedef void (*VirtDomainEventFunc)(const char *uuid, const char *name, int event,
                                     int detail, gpointer user_data);
+/* Called from the event thread for storage pool ("pool") and network
+ * ("network") lifecycle events (virStoragePoolEventLifecycleType or
+ * virNetworkEventLifecycleType). Must not block. */
+typedef void (*VirtObjectEventFunc)(const char *kind, const char *uuid, const char *name,
+                                    int event, gpointer user_data);
 /* Called from the reconnect thread after each successful (re)connect. */
 typedef void (*VirtConnectedFunc)(gpointer user_data);
 
@@ -24,6 +29,8 @@ void virt_init(void);
  * so callbacks never see a half-made VirtConn. */
 VirtConn *virt_conn_new(const char *uri, VirtDomainEventFunc on_event,
                         VirtConnectedFunc on_connected, gpointer user_data);
+/* Also report pool and network events (call before virt_conn_start). */
+void virt_conn_watch_objects(VirtConn *vc, VirtObjectEventFunc on_object);
 /* The first attempt happens before it returns; failures are retried in the
  * background. */
 void virt_conn_start(VirtConn *vc);

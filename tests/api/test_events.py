@@ -4,6 +4,9 @@ stream never holds up a clean shutdown."""
 
 import http.client
 import json
+import os
+import shutil
+import tempfile
 import queue
 import threading
 import time
@@ -38,16 +41,16 @@ class EventStream:
         except (OSError, ValueError, http.client.HTTPException):
             pass
 
-    def wait_for(self, name, event, timeout=30):
+    def wait_for(self, name, event, timeout=30, kind="vm"):
         deadline = time.monotonic() + timeout
         seen = []
         while time.monotonic() < deadline:
             try:
-                kind, data = self.events.get(timeout=0.5)
+                got_kind, data = self.events.get(timeout=0.5)
             except queue.Empty:
                 continue
-            seen.append(data)
-            if kind == "vm" and data.get("name") == name and data.get("event") == event:
+            seen.append((got_kind, data))
+            if got_kind == kind and data.get("name") == name and data.get("event") == event:
                 return data
         raise AssertionError("no '%s' event for %s within %ss; saw %r" % (event, name, timeout, seen))
 
@@ -85,6 +88,35 @@ class EventsTest(harness.ApiTestCase):
             stream.wait_for(name, "stopped")
         finally:
             stream.close()
+
+    def test_pool_and_network_events_arrive(self):
+        d = self.daemon
+        stream = EventStream(d, d.token)
+        pool = "vireo-st-%d-ev" % os.getpid()
+        net = "vst%d-ev" % os.getpid()
+        pool_dir = tempfile.mkdtemp(prefix="vireo-st-%d-ev-" % os.getpid(),
+                                    dir="/var/lib/libvirt/images")
+        try:
+            r = self.api.post("/api/pools", json_body={"name": pool, "type": "dir",
+                                                       "path": pool_dir})
+            self.assertStatus(r, 201)
+            stream.wait_for(pool, "started", kind="pool")
+            r = self.api.post("/api/networks", json_body={
+                "name": net, "mode": "isolated", "bridge": "vrbev%d" % (os.getpid() % 1000),
+                "ipv4": {"address": "10.216.%d.1/24" % (os.getpid() % 200 + 20)}})
+            self.assertStatus(r, 201)
+            stream.wait_for(net, "started", kind="network")
+            self.assertStatus(self.api.delete("/api/networks/" + net), 204)
+            stream.wait_for(net, "undefined", kind="network")
+            self.assertStatus(self.api.delete("/api/pools/" + pool), 204)
+            stream.wait_for(pool, "undefined", kind="pool")
+        finally:
+            stream.close()
+            harness.virsh("net-destroy", net, check=False)
+            harness.virsh("net-undefine", net, check=False)
+            harness.virsh("pool-destroy", pool, check=False)
+            harness.virsh("pool-undefine", pool, check=False)
+            shutil.rmtree(pool_dir, ignore_errors=True)
 
     def test_viewer_sees_only_granted_vms(self):
         d = self.daemon

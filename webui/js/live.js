@@ -20,6 +20,8 @@ let inflight = null;
 let started = false;
 let hooked = false;
 let source = null;
+// kind ('pool', 'network') -> Set of fns: pages that follow other objects.
+const objectListeners = new Map();
 let streamOpen = false;
 let eventTimer = null;
 // Bumped by stop(): answers to requests sent before it are dropped, so the
@@ -48,6 +50,14 @@ export function subscribe(fn) {
   listeners.add(fn);
   if (loaded || error) fn(snapshot());
   return () => listeners.delete(fn);
+}
+
+// fn(data) for each 'pool' or 'network' event ({event, name, uuid}) while
+// signed in; returns the function that stops it.
+export function onObjectEvent(kind, fn) {
+  if (!objectListeners.has(kind)) objectListeners.set(kind, new Set());
+  objectListeners.get(kind).add(fn);
+  return () => objectListeners.get(kind).delete(fn);
 }
 
 // fn('live' | 'paused' | 'offline' | 'connecting')
@@ -105,6 +115,16 @@ function openStream() {
     clearTimeout(eventTimer);
     eventTimer = setTimeout(refreshNow, EVENT_COALESCE_MS);
   });
+  for (const kind of ['pool', 'network']) {
+    source.addEventListener(kind, (e) => {
+      if (!started) return;
+      let data = null;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      for (const fn of objectListeners.get(kind) || []) {
+        try { fn(data); } catch (err) { console.error(err); }
+      }
+    });
+  }
   // EventSource reconnects by itself; meanwhile, poll.
   source.addEventListener('error', () => {
     streamOpen = false;

@@ -4,6 +4,7 @@
 // get the buttons that change anything (vireod answers 403 to anyone else anyway).
 
 import { api } from './api.js';
+import { onObjectEvent } from './live.js';
 import { h, icon, clear } from './dom.js';
 import { pageHead } from './account.js';
 import { field, formDialog, uid, FormError } from './forms.js';
@@ -383,5 +384,7 @@ export function mountNetworks(root, selected) {
 
   clear(body).append(h('div', { class: 'skeleton' }, h('span'), h('span')));
   load();
-  return () => { disposed = true; };
+  // Someone else (virsh, another admin) changed a network: show it.
+  const offEvents = onObjectEvent('network', () => { if (!disposed) load(); });
+  return () => { disposed = true; offEvents(); };
 }

@@ -4,6 +4,7 @@
 // (vireod answers 403 to anyone else anyway).
 
 import { api } from './api.js';
+import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
 import { pageHead } from './account.js';
 import { field, formDialog, uid, FormError } from './forms.js';
@@ -488,5 +489,7 @@ export function mountStorage(root, selected) {
 
   clear(poolBody).append(h('div', { class: 'skeleton' }, h('span'), h('span')));
   load();
-  return () => { disposed = true; };
+  // Someone else (virsh, another admin) changed a pool: show it.
+  const offEvents = onObjectEvent('pool', () => { if (!disposed) load(); });
+  return () => { disposed = true; offEvents(); };
 }
