@@ -56,7 +56,9 @@ const SAME_PLACE = { 'network-stop': 'network-start', 'network-start': 'network-
 function keepFocus(container, render, busy = null) {
   const active = busy || document.activeElement;
   let where = null;
-  if (active && container.contains(active)) {
+  // A busy button may already be detached (an event re-rendered the list
+  // while its action ran): its old row still tells where it was.
+  if (active && (busy || container.contains(active))) {
     const row = active.closest('[data-network]');
     if (row) where = { key: row.dataset.network, testid: active.dataset.testid };
   }

@@ -84,7 +84,9 @@ const SAME_PLACE = { 'pool-stop': 'pool-start', 'pool-start': 'pool-stop' };
 function keepFocus(container, rowAttr, render, busy = null) {
   const active = busy || document.activeElement;
   let where = null;
-  if (active && container.contains(active)) {
+  // A busy button may already be detached (an event re-rendered the list
+  // while its action ran): its old row still tells where it was.
+  if (active && (busy || container.contains(active))) {
     const row = active.closest(`[${rowAttr}]`);
     if (row) where = { key: row.getAttribute(rowAttr), testid: active.dataset.testid };
   }
