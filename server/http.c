@@ -308,20 +308,27 @@ gboolean http_is_loopback(const struct sockaddr_storage *addr)
     return FALSE;
 }
 
+gboolean http_check_listen(const char *listen, gboolean tls, struct sockaddr_storage *out,
+                           GError **error)
+{
+    if (!http_parse_listen(listen, out, error))
+        return FALSE;
+    if (!tls && !http_is_loopback(out)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "refusing plain HTTP on %s: only loopback may go without TLS "
+                    "(set --tls-cert and --tls-key, or --tls-generate true)", listen);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *listen,
                               const char *webui, unsigned threads, const TlsPair *tls,
                               GError **error)
 {
     struct sockaddr_storage addr;
-    if (!http_parse_listen(listen, &addr, error))
+    if (!http_check_listen(listen, tls != NULL, &addr, error))
         return NULL;
-    /* Credentials never cross a network in clear text. */
-    if (!tls && !http_is_loopback(&addr)) {
-        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                    "refusing plain HTTP on %s: only loopback may go without TLS "
-                    "(set --tls-cert and --tls-key, or --tls-generate true)", listen);
-        return NULL;
-    }
     HttpServer *srv = g_new0(HttpServer, 1);
     srv->tls = tls != NULL;
     srv->events = events;

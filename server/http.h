@@ -20,5 +20,9 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms);
 
 /* TRUE for 127.0.0.0/8 and ::1. */
 gboolean http_is_loopback(const struct sockaddr_storage *addr);
+/* Parses `listen` into `out` and refuses plain HTTP (`tls` FALSE) on any
+ * address but loopback: credentials never cross a network in clear text. */
+gboolean http_check_listen(const char *listen, gboolean tls, struct sockaddr_storage *out,
+                           GError **error);
 /* Parses "ADDR:PORT" or "[V6ADDR]:PORT" into a socket address. */
 gboolean http_parse_listen(const char *listen, struct sockaddr_storage *out, GError **error);

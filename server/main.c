@@ -84,15 +84,11 @@ int main(int argc, char **argv)
         g_critical("inventory: %s", error->message);
         return 1;
     }
+    /* Checked before first-start set-up, which must not happen for nothing. */
     struct sockaddr_storage listen_addr;
-    gboolean tls_wanted = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
-    if (!http_parse_listen(d.config.listen, &listen_addr, &error)) {
+    gboolean use_tls = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
+    if (!http_check_listen(d.config.listen, use_tls, &listen_addr, &error)) {
         g_critical("%s", error->message);
-        return 2;
-    }
-    if (!tls_wanted && !http_is_loopback(&listen_addr)) {
-        g_critical("refusing plain HTTP on %s: only loopback may go without TLS "
-                   "(set --tls-cert and --tls-key, or --tls-generate true)", d.config.listen);
         return 2;
     }
     if (!api_crypto_init(FALSE)) {
@@ -116,7 +112,6 @@ int main(int argc, char **argv)
         return 1;
     }
     TlsPair tls = {0};
-    gboolean use_tls = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
     if (d.config.tls_generate && !d.config.tls_cert && !d.config.tls_key) {
         d.config.tls_cert = g_build_filename(db_dir, "tls", "vireo.crt", NULL);
         d.config.tls_key = g_build_filename(db_dir, "tls", "vireo.key", NULL);
