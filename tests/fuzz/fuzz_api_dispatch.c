@@ -158,13 +158,7 @@ static void check_response(const ApiRequest *req, const ApiRoute *route, const c
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *fields[N_FIELDS];
-    size_t pos = 0;
-    for (int i = 0; i < N_FIELDS; i++) {
-        const uint8_t *nul = pos < size ? memchr(data + pos, '\0', size - pos) : NULL;
-        size_t end = nul ? (size_t)(nul - data) : size;
-        fields[i] = g_strndup((const char *)data + pos, end - pos);
-        pos = nul ? end + 1 : size;
-    }
+    size_t pos = fuzz_split_fields(data, size, fields, N_FIELDS);
     /* The body is an exact-size copy, not NUL-terminated: reading past
      * body_len is an ASan report. */
     size_t body_len = size - pos;
@@ -205,7 +199,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (req.query)
         g_hash_table_unref(req.query);
     g_free(body);
-    for (int i = 0; i < N_FIELDS; i++)
-        g_free(fields[i]);
+    fuzz_free_fields(fields, N_FIELDS);
     return 0;
 }

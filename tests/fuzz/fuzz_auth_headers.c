@@ -49,13 +49,7 @@ static void check_secret(const char *s, const char *source)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *fields[N_FIELDS];
-    size_t pos = 0;
-    for (int i = 0; i < N_FIELDS; i++) {
-        const uint8_t *nul = pos < size ? memchr(data + pos, '\0', size - pos) : NULL;
-        size_t end = nul ? (size_t)(nul - data) : size;
-        fields[i] = g_strndup((const char *)data + pos, end - pos);
-        pos = nul ? end + 1 : size;
-    }
+    size_t pos = fuzz_split_fields(data, size, fields, N_FIELDS);
     char *cookie = api_cookie_value(fields[0], API_SESSION_COOKIE);
     check_secret(cookie, fields[0]);
     char *bearer = api_bearer_token(fields[1]);
@@ -91,7 +85,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_free(body);
     g_free(cookie);
     g_free(bearer);
-    for (int i = 0; i < N_FIELDS; i++)
-        g_free(fields[i]);
+    fuzz_free_fields(fields, N_FIELDS);
     return 0;
 }

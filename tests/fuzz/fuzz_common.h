@@ -31,6 +31,27 @@ static inline char *fuzz_strndup(const uint8_t *data, size_t size)
     return s;
 }
 
+/* Splits the input into `n` NUL-terminated fields at NUL bytes (missing
+ * fields are empty); answers where the rest of the input begins. Free the
+ * fields with fuzz_free_fields. */
+static inline size_t fuzz_split_fields(const uint8_t *data, size_t size, char **fields, int n)
+{
+    size_t pos = 0;
+    for (int i = 0; i < n; i++) {
+        const uint8_t *nul = pos < size ? memchr(data + pos, '\0', size - pos) : NULL;
+        size_t end = nul ? (size_t)(nul - data) : size;
+        fields[i] = g_strndup((const char *)data + pos, end - pos);
+        pos = nul ? end + 1 : size;
+    }
+    return pos;
+}
+
+static inline void fuzz_free_fields(char **fields, int n)
+{
+    for (int i = 0; i < n; i++)
+        g_free(fields[i]);
+}
+
 /* The machine codes the API may answer with, and their statuses. */
 static inline const char *fuzz_expected_code(unsigned status)
 {

@@ -1,33 +1,10 @@
 /* libFuzzer target: reading libvirt domain XML (virt_domain_config_parse).
  * The input is the document, as bytes with an explicit length. */
-#include <libxml/parser.h>
 #include <stdint.h>
 
-#include "fuzz_common.h"
+#include "fuzz_xml.h"
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
-
-static void quiet_xml(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    xmlInitParser();
-    /* XPath and parser messages would flood the fuzzer's output. */
-    xmlSetGenericErrorFunc(NULL, quiet_xml);
-    return 0;
-}
-
-static void check_str(const char *what, const char *s)
-{
-    /* NULL means absent; present values are never empty. */
-    FUZZ_CHECK(!s || *s, "%s is an empty string instead of NULL", what);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

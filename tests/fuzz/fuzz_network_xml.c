@@ -1,32 +1,11 @@
 /* libFuzzer target: reading libvirt network XML (virt_network_config_parse),
  * writing it back (virt_network_xml_build) and the subnet helpers on every
  * address read. The input is the document, as bytes with an explicit length. */
-#include <libxml/parser.h>
 #include <stdint.h>
 
-#include "fuzz_common.h"
+#include "fuzz_xml.h"
 #include "virt/virt_error.h"
 #include "virt/virt_network_xml.h"
-
-static void quiet_xml(void *ctx, const char *msg, ...)
-{
-    (void)ctx;
-    (void)msg;
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    xmlInitParser();
-    xmlSetGenericErrorFunc(NULL, quiet_xml);
-    return 0;
-}
-
-static void check_str(const char *what, const char *s)
-{
-    FUZZ_CHECK(!s || *s, "%s is an empty string instead of NULL", what);
-}
 
 /* Every block read must survive the CIDR parser without harm; one that
  * passes it overlaps itself. */

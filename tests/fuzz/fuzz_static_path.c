@@ -144,19 +144,12 @@ static void check_etag_list(const char *header)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *fields[N_FIELDS];
-    size_t pos = 0;
-    for (int i = 0; i < N_FIELDS; i++) {
-        const uint8_t *nul = pos < size ? memchr(data + pos, '\0', size - pos) : NULL;
-        size_t end = nul ? (size_t)(nul - data) : size;
-        fields[i] = g_strndup((const char *)data + pos, end - pos);
-        pos = nul ? end + 1 : size;
-    }
+    fuzz_split_fields(data, size, fields, N_FIELDS);
     check_path(fields[0]);
     check_listen(fields[1]);
     check_date(fields[2]);
     check_unescape(fields[3]);
     check_etag_list(fields[4]);
-    for (int i = 0; i < N_FIELDS; i++)
-        g_free(fields[i]);
+    fuzz_free_fields(fields, N_FIELDS);
     return 0;
 }
