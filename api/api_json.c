@@ -152,11 +152,17 @@ gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallba
     return TRUE;
 }
 
+/* The quoted ETag of a serialized answer. */
+static char *etag_of_text(const char *text, gsize len)
+{
+    g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+    return g_strdup_printf("\"%.24s\"", sum);
+}
+
 char *api_etag(json_t *value)
 {
     g_autofree char *canon = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);
-    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, canon ? canon : "", -1);
-    return g_strdup_printf("\"%.24s\"", sum);
+    return etag_of_text(canon ? canon : "", canon ? strlen(canon) : 0);
 }
 
 static gboolean etag_list_matches(const char *header, const char *etag, gboolean strong)
@@ -217,8 +223,7 @@ void api_json_finish_get(const ApiRequest *req, ApiResponse *resp)
          * (jansson keeps member order, so it is stable for equal content). */
         char *text = json_dumps(resp->body, JSON_COMPACT);
         gsize len = strlen(text);
-        g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
-        computed = g_strdup_printf("\"%.24s\"", sum);
+        computed = etag_of_text(text, len);
         api_response_header(resp, "ETag", computed);
         etag = computed;
         json_decref(resp->body);
