@@ -1,7 +1,11 @@
 #!/bin/sh
 # Makes the host ready for vireod where there is no systemd: lets libvirt's
-# QEMU user open /dev/kvm and starts virtlogd and libvirtd when their
-# sockets are missing (QEMU guests do not start without virtlogd).
+# QEMU user open /dev/kvm and starts virtlogd and libvirtd when they are not
+# running (QEMU guests do not start without virtlogd).
+#
+# A socket file alone proves nothing: when a machine's processes are killed
+# (container snapshot, crash), /run keeps stale sockets that refuse
+# connections. So liveness is read from the daemons' pid files.
 set -eu
 
 if [ -e /dev/kvm ] && getent group kvm >/dev/null; then
@@ -15,19 +19,28 @@ wait_for() {   # socket, seconds
     [ -S "$1" ]
 }
 
-if [ ! -S /run/libvirt/virtlogd-sock ]; then
+alive() {      # pid file, process name
+    [ -r "$1" ] || return 1
+    pid=$(cat "$1" 2>/dev/null) || return 1
+    case "$pid" in ''|*[!0-9]*) return 1 ;; esac
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
+}
+
+if ! alive /run/virtlogd.pid virtlogd; then
     echo "vireo: starting virtlogd"
+    rm -f /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock /run/virtlogd.pid
     virtlogd -d
     wait_for /run/libvirt/virtlogd-sock 10 || { echo "virtlogd did not start" >&2; exit 1; }
 fi
-if [ ! -S /run/libvirt/libvirt-sock ] || ! virsh -c qemu:///system version >/dev/null 2>&1; then
+if ! alive /run/libvirtd.pid libvirtd; then
     echo "vireo: starting libvirtd"
-    rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro /run/libvirtd.pid
+    rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro \
+          /run/libvirt/libvirt-admin-sock /run/libvirtd.pid
     libvirtd -d
     wait_for /run/libvirt/libvirt-sock 20 || { echo "libvirtd did not start" >&2; exit 1; }
-    i=0
-    until virsh -c qemu:///system version >/dev/null 2>&1; do
-        i=$((i + 1)); [ "$i" -gt 100 ] && { echo "libvirtd does not answer" >&2; exit 1; }
-        sleep 0.1
-    done
 fi
+i=0
+until virsh -q -c qemu:///system uri >/dev/null 2>&1; do
+    i=$((i + 1)); [ "$i" -gt 200 ] && { echo "libvirtd does not answer" >&2; exit 1; }
+    sleep 0.1
+done

@@ -14,13 +14,8 @@ fail() {
     exit 1
 }
 
-# No systemd here: start libvirt's daemons the way the host does if needed.
-if [ ! -S /run/libvirt/virtlogd-sock ]; then virtlogd -d || fail "cannot start virtlogd"; fi
-if [ ! -S /run/libvirt/libvirt-sock ]; then libvirtd -d || fail "cannot start libvirtd"; fi
-i=0
-until virsh -q -c qemu:///system uri >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 50 ] || fail "libvirtd does not answer"; sleep 0.2
-done
+# No systemd here: start libvirt's daemons the way `make run` does.
+sh "$REPO/packaging/host-setup.sh" >/dev/null || fail "libvirt's daemons do not start"
 
 "$REPO/tests/guest/build-guest.sh" || fail "building the test guest failed"
 

@@ -10,11 +10,11 @@ import time
 import harness
 
 
-def stop_libvirtd(timeout=15):
+def stop_libvirtd(timeout=15, sig=signal.SIGTERM):
     pid = harness.libvirtd_pid()
     if pid is None:
         raise RuntimeError("libvirtd pid not found (/run/libvirtd.pid)")
-    os.kill(pid, signal.SIGTERM)
+    os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not os.path.exists("/proc/%d" % pid):
@@ -72,6 +72,34 @@ class LibvirtdRestartTest(harness.ApiTestCase):
         self.assertStatus(self.api.get("/api/host"), 200)
         self.assertTrue(harness.daemon().alive(), "vireod died")
         self.assertEqual(harness.daemon().proc.pid, daemon_pid)
+
+    def test_setup_restarts_daemons_killed_without_cleanup(self):
+        # What a machine snapshot or a crash leaves: pid files and sockets of
+        # processes that are gone. `make run`/`make test` must not trust them.
+        running = harness.virsh("list", "--state-running", "--name").split()
+        self.addCleanup(harness.start_libvirtd)
+        stop_libvirtd(sig=signal.SIGKILL)
+        self.assertTrue(os.path.exists("/run/libvirtd.pid"))
+        self.assertTrue(os.path.exists(harness.LIBVIRT_SOCK))
+        logd = harness._pidfile_process("/run/virtlogd.pid", "virtlogd")
+        if logd is not None and not running:
+            # no guest writes to virtlogd now, so it can go too
+            os.kill(logd, signal.SIGKILL)
+            while os.path.exists("/proc/%d" % logd):
+                time.sleep(0.05)
+        self.assertTrue(harness.start_libvirtd(), "host-setup.sh failed")
+        self.assertIsNotNone(harness.libvirtd_pid())
+        self.assertIsNotNone(harness._pidfile_process("/run/virtlogd.pid", "virtlogd"))
+        # a guest starts, which needs a live virtlogd
+        name = self.guest("stale")
+        deadline = time.monotonic() + 15
+        while True:
+            r = self.api.post("/api/vms/%s/start" % name)
+            if r.status == 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.25)   # vireod reconnects to the new libvirtd
+        self.assertStatus(r, 200)
+        self.assertStatus(self.api.post("/api/vms/%s/poweroff" % name), 200)
 
 
 if __name__ == "__main__":

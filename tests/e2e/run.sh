@@ -68,13 +68,8 @@ if [ ! -d "$E2E/node_modules/playwright-core" ]; then
     (cd "$E2E" && npm install --no-audit --no-fund) || fail "npm install failed"
 fi
 
-# No systemd: start libvirt's daemons the way the host does if needed.
-if [ ! -S /run/libvirt/virtlogd-sock ]; then virtlogd -d || fail "cannot start virtlogd"; fi
-if [ ! -S /run/libvirt/libvirt-sock ]; then libvirtd -d || fail "cannot start libvirtd"; fi
-i=0
-until virsh -q -c "$URI" uri >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -lt 50 ] || fail "libvirtd does not answer"; sleep 0.2
-done
+# No systemd here: start libvirt's daemons the way `make run` does.
+sh "$REPO/packaging/host-setup.sh" >/dev/null || fail "libvirt's daemons do not start"
 
 "$REPO/tests/guest/build-guest.sh" || fail "building the test guest failed"
 DEFINED=1
