@@ -61,6 +61,33 @@ static const char *const migrations[] = {
     "CREATE TABLE settings ("
     "  key TEXT PRIMARY KEY NOT NULL,"
     "  value TEXT NOT NULL);",
+    /* 3: long work (copies, uploads, creates) as tasks with progress */
+    "CREATE TABLE tasks ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  state TEXT NOT NULL CHECK (state IN"
+    "    ('queued', 'running', 'succeeded', 'failed', 'cancelled')),"
+    "  progress INTEGER NOT NULL DEFAULT 0 CHECK (progress BETWEEN 0 AND 100),"
+    "  message TEXT NOT NULL DEFAULT '',"
+    "  target TEXT NOT NULL DEFAULT '',"
+    "  result TEXT,"
+    "  error_code TEXT,"
+    "  error_message TEXT,"
+    "  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    "  cancel_requested INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  started_at INTEGER,"
+    "  finished_at INTEGER);"
+    "CREATE INDEX tasks_state ON tasks(state);",
+    /* 4: VM templates; the spec is the JSON a create request would carry */
+    "CREATE TABLE templates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  description TEXT NOT NULL DEFAULT '',"
+    "  spec TEXT NOT NULL,"
+    "  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);",
 };
 
 int db_schema_latest(void)
