@@ -3,9 +3,10 @@
 # QEMU user open /dev/kvm and starts virtlogd and libvirtd when they are not
 # running (QEMU guests do not start without virtlogd).
 #
-# A socket file alone proves nothing: when a machine's processes are killed
-# (container snapshot, crash), /run keeps stale sockets that refuse
-# connections. So liveness is read from the daemons' pid files.
+# A socket file or a pid file alone proves nothing: when a machine's
+# processes are killed (snapshot, crash), /run keeps stale sockets and pid
+# files, and a killed daemon can linger as a zombie. So each daemon is asked
+# to answer over its socket.
 set -eu
 
 if [ -e /dev/kvm ] && getent group kvm >/dev/null; then
@@ -19,20 +20,16 @@ wait_for() {   # socket, seconds
     [ -S "$1" ]
 }
 
-alive() {      # pid file, process name
-    [ -r "$1" ] || return 1
-    pid=$(cat "$1" 2>/dev/null) || return 1
-    case "$pid" in ''|*[!0-9]*) return 1 ;; esac
-    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ]
-}
+virtlogd_answers() { virt-admin -q -c virtlogd:///system version >/dev/null 2>&1; }
+libvirtd_answers() { virsh -q -c qemu:///system uri >/dev/null 2>&1; }
 
-if ! alive /run/virtlogd.pid virtlogd; then
+if ! virtlogd_answers; then
     echo "vireo: starting virtlogd"
     rm -f /run/libvirt/virtlogd-sock /run/libvirt/virtlogd-admin-sock /run/virtlogd.pid
     virtlogd -d
     wait_for /run/libvirt/virtlogd-sock 10 || { echo "virtlogd did not start" >&2; exit 1; }
 fi
-if ! alive /run/libvirtd.pid libvirtd; then
+if ! libvirtd_answers; then
     echo "vireo: starting libvirtd"
     rm -f /run/libvirt/libvirt-sock /run/libvirt/libvirt-sock-ro \
           /run/libvirt/libvirt-admin-sock /run/libvirtd.pid
@@ -40,7 +37,7 @@ if ! alive /run/libvirtd.pid libvirtd; then
     wait_for /run/libvirt/libvirt-sock 20 || { echo "libvirtd did not start" >&2; exit 1; }
 fi
 i=0
-until virsh -q -c qemu:///system uri >/dev/null 2>&1; do
+until libvirtd_answers; do
     i=$((i + 1)); [ "$i" -gt 200 ] && { echo "libvirtd does not answer" >&2; exit 1; }
     sleep 0.1
 done

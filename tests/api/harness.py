@@ -681,15 +681,35 @@ def sweep_stale():
 
 
 def libvirtd_running():
-    return os.path.exists(LIBVIRT_SOCK) and _pidfile_process("/run/libvirtd.pid", "libvirtd") is not None
+    return os.path.exists(LIBVIRT_SOCK) and pidfile_process("/run/libvirtd.pid", "libvirtd") is not None
 
 
-def _pidfile_process(pidfile, comm):
+def process_alive(pid):
+    """True while pid runs; a zombie (killed, not yet reaped) counts as gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def kill_and_wait(pid, sig, timeout=15):
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + timeout
+        time.sleep(0.05)
+
+
+def pidfile_process(pidfile, comm):
     try:
         with open(pidfile) as f:
             pid = int(f.read().strip())
         with open("/proc/%d/comm" % pid) as f:
-            if f.read().strip() == comm:
+            if f.read().strip() == comm and process_alive(pid):
                 return pid
     except (OSError, ValueError):
         pass
@@ -697,7 +717,7 @@ def _pidfile_process(pidfile, comm):
 
 
 def libvirtd_pid():
-    return _pidfile_process("/run/libvirtd.pid", "libvirtd")
+    return pidfile_process("/run/libvirtd.pid", "libvirtd")
 
 
 def start_libvirtd():

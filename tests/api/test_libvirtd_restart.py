@@ -10,19 +10,11 @@ import time
 import harness
 
 
-def stop_libvirtd(timeout=15, sig=signal.SIGTERM):
+def stop_libvirtd(sig=signal.SIGTERM):
     pid = harness.libvirtd_pid()
     if pid is None:
         raise RuntimeError("libvirtd pid not found (/run/libvirtd.pid)")
-    os.kill(pid, sig)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not os.path.exists("/proc/%d" % pid):
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-    while os.path.exists("/proc/%d" % pid):
-        time.sleep(0.1)
+    harness.kill_and_wait(pid, sig)
 
 
 class LibvirtdRestartTest(harness.ApiTestCase):
@@ -81,15 +73,13 @@ class LibvirtdRestartTest(harness.ApiTestCase):
         stop_libvirtd(sig=signal.SIGKILL)
         self.assertTrue(os.path.exists("/run/libvirtd.pid"))
         self.assertTrue(os.path.exists(harness.LIBVIRT_SOCK))
-        logd = harness._pidfile_process("/run/virtlogd.pid", "virtlogd")
+        logd = harness.pidfile_process("/run/virtlogd.pid", "virtlogd")
         if logd is not None and not running:
             # no guest writes to virtlogd now, so it can go too
-            os.kill(logd, signal.SIGKILL)
-            while os.path.exists("/proc/%d" % logd):
-                time.sleep(0.05)
+            harness.kill_and_wait(logd, signal.SIGKILL)
         self.assertTrue(harness.start_libvirtd(), "host-setup.sh failed")
         self.assertIsNotNone(harness.libvirtd_pid())
-        self.assertIsNotNone(harness._pidfile_process("/run/virtlogd.pid", "virtlogd"))
+        self.assertIsNotNone(harness.pidfile_process("/run/virtlogd.pid", "virtlogd"))
         # a guest starts, which needs a live virtlogd
         name = self.guest("stale")
         deadline = time.monotonic() + 15
