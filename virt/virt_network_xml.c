@@ -130,28 +130,14 @@ char *virt_network_xml_build(const VirtNetworkConfig *cfg, GError **error)
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNode *root = xmlNewNode(NULL, BAD_CAST "network");
     xmlDocSetRootElement(doc, root);
-    /* xmlNewTextChild escapes the content; xmlNewChild would not. */
-    xmlNewTextChild(root, NULL, BAD_CAST "name", BAD_CAST cfg->name);
+    virt_xml_text_child(root, "name", cfg->name);
     if (cfg->uuid)
-        xmlNewTextChild(root, NULL, BAD_CAST "uuid", BAD_CAST cfg->uuid);
-    if (forward) {
-        xmlNode *fw = xmlNewChild(root, NULL, BAD_CAST "forward", NULL);
-        xmlSetProp(fw, BAD_CAST "mode", BAD_CAST forward);
-    }
-    if (cfg->bridge) {
-        xmlNode *br = xmlNewChild(root, NULL, BAD_CAST "bridge", NULL);
-        xmlSetProp(br, BAD_CAST "name", BAD_CAST cfg->bridge);
-    }
+        virt_xml_text_child(root, "uuid", cfg->uuid);
+    if (forward)
+        virt_xml_attr_child(root, "forward", "mode", forward);
+    if (cfg->bridge)
+        virt_xml_attr_child(root, "bridge", "name", cfg->bridge);
     for (guint i = 0; i < cfg->ips->len; i++)
         add_ip(root, g_ptr_array_index(cfg->ips, i));
-    xmlChar *mem = NULL;
-    int size = 0;
-    xmlDocDumpFormatMemory(doc, &mem, &size, 1);
-    if (!mem) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_FAILED, "cannot write network XML");
-        return NULL;
-    }
-    char *out = g_strndup((const char *)mem, (gsize)size);
-    xmlFree(mem);
-    return out;
+    return virt_xml_dump(doc);
 }

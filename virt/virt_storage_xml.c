@@ -57,24 +57,6 @@ static gboolean path_valid(const char *path, GError **error)
     return TRUE;
 }
 
-/* Serializes `doc` (no XML declaration needed by libvirt, kept anyway). */
-static char *dump(xmlDoc *doc)
-{
-    xmlChar *mem = NULL;
-    int len = 0;
-    xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
-    char *out = g_strndup((const char *)mem, (gsize)len);
-    xmlFree(mem);
-    return out;
-}
-
-/* A child element with escaped text content (xmlNewTextChild escapes; the
- * plain xmlNewChild would take '&' as the start of an entity). */
-static xmlNode *text_child(xmlNode *parent, const char *name, const char *text)
-{
-    return xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
-}
-
 char *virt_pool_dir_xml(const char *name, const char *path, GError **error)
 {
     if (!virt_storage_name_valid(name, error) || !path_valid(path, error))
@@ -83,10 +65,10 @@ char *virt_pool_dir_xml(const char *name, const char *path, GError **error)
     xmlNode *pool = xmlNewNode(NULL, (const xmlChar *)"pool");
     xmlDocSetRootElement(doc, pool);
     xmlSetProp(pool, (const xmlChar *)"type", (const xmlChar *)"dir");
-    text_child(pool, "name", name);
+    virt_xml_text_child(pool, "name", name);
     xmlNode *target = xmlNewChild(pool, NULL, (const xmlChar *)"target", NULL);
-    text_child(target, "path", path);
-    return dump(doc);
+    virt_xml_text_child(target, "path", path);
+    return virt_xml_dump(doc);
 }
 
 char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
@@ -109,21 +91,21 @@ char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
     g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
     xmlNode *vol = xmlNewNode(NULL, (const xmlChar *)"volume");
     xmlDocSetRootElement(doc, vol);
-    text_child(vol, "name", name);
+    virt_xml_text_child(vol, "name", name);
     g_autofree char *cap = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
-    xmlSetProp(text_child(vol, "capacity", cap), (const xmlChar *)"unit", (const xmlChar *)"bytes");
+    xmlSetProp(virt_xml_text_child(vol, "capacity", cap), (const xmlChar *)"unit", (const xmlChar *)"bytes");
     /* Allocation 0: files are sparse, space is taken as the guest writes. */
-    xmlSetProp(text_child(vol, "allocation", "0"), (const xmlChar *)"unit", (const xmlChar *)"bytes");
+    xmlSetProp(virt_xml_text_child(vol, "allocation", "0"), (const xmlChar *)"unit", (const xmlChar *)"bytes");
     xmlNode *target = xmlNewChild(vol, NULL, (const xmlChar *)"target", NULL);
     xmlSetProp(xmlNewChild(target, NULL, (const xmlChar *)"format", NULL),
                (const xmlChar *)"type", (const xmlChar *)format);
     if (backing_path) {
         xmlNode *bs = xmlNewChild(vol, NULL, (const xmlChar *)"backingStore", NULL);
-        text_child(bs, "path", backing_path);
+        virt_xml_text_child(bs, "path", backing_path);
         xmlSetProp(xmlNewChild(bs, NULL, (const xmlChar *)"format", NULL), (const xmlChar *)"type",
                    (const xmlChar *)(backing_format ? backing_format : "raw"));
     }
-    return dump(doc);
+    return virt_xml_dump(doc);
 }
 
 static xmlDoc *parse_root(const char *xml, gsize len, const char *root, xmlXPathContext **ctx,

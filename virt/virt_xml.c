@@ -45,3 +45,26 @@ char *virt_xml_string(xmlXPathContext *ctx, xmlNode *node, const char *expr)
         return NULL;
     return g_strdup((const char *)obj->stringval);
 }
+
+char *virt_xml_dump(xmlDoc *doc)
+{
+    xmlChar *mem = NULL;
+    int len = 0;
+    xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
+    char *out = g_strndup(mem ? (const char *)mem : "", mem ? (gsize)len : 0);
+    xmlFree(mem);
+    return out;
+}
+
+xmlNode *virt_xml_text_child(xmlNode *parent, const char *name, const char *text)
+{
+    return xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
+}
+
+xmlNode *virt_xml_attr_child(xmlNode *parent, const char *name, const char *attr,
+                             const char *value)
+{
+    xmlNode *node = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+    xmlSetProp(node, (const xmlChar *)attr, (const xmlChar *)value);
+    return node;
+}

@@ -17,3 +17,14 @@ char *virt_xml_string(xmlXPathContext *ctx, xmlNode *node, const char *expr);
 xmlXPathObject *virt_xml_nodes(xmlXPathContext *ctx, xmlNode *node, const char *expr);
 /* Number of nodes in a node-set result (0 for NULL). */
 int virt_xml_count(const xmlXPathObject *obj);
+
+/* Writing: serializes `doc` as UTF-8 text (never NULL). */
+char *virt_xml_dump(xmlDoc *doc);
+
+/* A child element with escaped text content (xmlNewTextChild escapes; the
+ * plain xmlNewChild would take '&' as the start of an entity). */
+xmlNode *virt_xml_text_child(xmlNode *parent, const char *name, const char *text);
+
+/* An empty child element carrying one attribute (escaped by libxml2). */
+xmlNode *virt_xml_attr_child(xmlNode *parent, const char *name, const char *attr,
+                             const char *value);
