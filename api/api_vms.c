@@ -5,6 +5,7 @@
 #include "api/api_handlers.h"
 #include "api/api_json.h"
 #include "api/api_vm_json.h"
+#include "api/api_vms.h"
 #include "virt/virt_domain.h"
 
 #include <string.h>
@@ -146,7 +147,7 @@ void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 
 /* Looks up the VM of the request's {vm} and builds its detail answer.
  * `dom_out` (optional) receives the domain. */
-static json_t *vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
+json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
                          virDomainPtr *dom_out, GError **error)
 {
     g_autoptr(virDomain) dom = virt_domain_lookup(conn, id, error);
@@ -171,7 +172,7 @@ void api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    json_t *obj = conn ? vm_detail(ctx, conn, req->params[0], NULL, &error) : NULL;
+    json_t *obj = conn ? api_vm_detail(ctx, conn, req->params[0], NULL, &error) : NULL;
     if (!obj) {
         api_response_error(resp, error);
         return;
@@ -257,11 +258,11 @@ void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
+    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
     json_t *updated = NULL;
     if (current && api_check_if_match(req, current, "the VM", &error) &&
         apply_patch(ctx, dom, current, &patch, &error))
-        updated = vm_detail(ctx, conn, req->params[0], NULL, &error);
+        updated = api_vm_detail(ctx, conn, req->params[0], NULL, &error);
     g_strfreev(patch.tags);
     if (!updated) {
         api_response_error(resp, error);
@@ -284,7 +285,7 @@ void api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
+    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
     if (!current || !api_check_if_match(req, current, "the VM", &error) ||
         !virt_domain_delete(conn, dom, force, volumes, &error)) {
         api_response_error(resp, error);
@@ -315,7 +316,7 @@ void api_vm_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], &error) : NULL;
     json_t *obj = NULL;
     if (dom && virt_domain_act(dom, action, &error))
-        obj = vm_detail(ctx, conn, req->params[0], NULL, &error);
+        obj = api_vm_detail(ctx, conn, req->params[0], NULL, &error);
     if (!obj) {
         api_response_error(resp, error);
         return;
