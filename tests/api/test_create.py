@@ -152,7 +152,7 @@ class RollbackTest(CreateTestCase):
             "name": name, "vcpus": 1, "memory": 64,
             "disks": [{"pool": self.pool, "size": MIB, "format": "raw"},
                       {"clone": "%s/base.img" % self.pool, "pool": full}]})
-        self.assertIn(r.status, (500, 507), repr(r))
+        self.assertError(r, 507)
         self.assertIn("disks[1]", r.json()["error"]["message"])
         self.assertNothingLeft(name, before, meta)
         self.assertEqual(self.volumes(full), [])
