@@ -12,6 +12,8 @@ API_HANDLER(api_vm_patch);
 API_HANDLER(api_vm_delete);
 API_HANDLER(api_vm_action);
 API_HANDLER(api_vms_create);
+API_HANDLER(api_os_list);
+API_HANDLER(api_os_get);
 API_HANDLER(api_templates_list);
 API_HANDLER(api_templates_create);
 API_HANDLER(api_template_get);

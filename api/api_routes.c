@@ -38,6 +38,8 @@ const ApiRoute api_routes[] = {
     {"POST", "/api/vms/{vm}/reset", api_vm_action, API_PERM_VM_OPERATE, "reset"},
     {"POST", "/api/vms/{vm}/suspend", api_vm_action, API_PERM_VM_OPERATE, "suspend"},
     {"POST", "/api/vms/{vm}/resume", api_vm_action, API_PERM_VM_OPERATE, "resume"},
+    {"GET", "/api/os", api_os_list, API_PERM_USER, NULL},
+    {"GET", "/api/os/{os}", api_os_get, API_PERM_USER, NULL},
     {"GET", "/api/templates", api_templates_list, API_PERM_USER, NULL},
     {"POST", "/api/templates", api_templates_create, API_PERM_ADMIN, NULL},
     {"GET", "/api/templates/{template}", api_template_get, API_PERM_USER, NULL},

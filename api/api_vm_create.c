@@ -4,6 +4,7 @@
 #include "api/api_error.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
+#include "api/api_os_catalogue.h"
 #include "api/api_templates.h"
 #include "api/api_vm_spec.h"
 #include "api/api_vms.h"
@@ -41,6 +42,8 @@ static json_t *request_spec(ApiContext *ctx, json_t *body, int *start, GError **
     json_object_del(overrides, "start");
     json_object_update(spec, overrides);
     json_decref(overrides);
+    if (!api_os_apply_defaults(ctx, spec, error))
+        return NULL;
     return g_steal_pointer(&spec);
 }
 

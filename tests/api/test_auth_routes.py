@@ -92,7 +92,7 @@ class RouteTableTest(harness.ApiTestCase):
     def fill(self, pattern, user):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
                   "pool": self.pool, "volume": "routes.img",
-                  "network": self.network, "template": self.template, "os": "debian12"}
+                  "network": self.network, "template": self.template, "os": "debian11"}
 
         def sub(m):
             if m.group(1) not in params:

@@ -79,6 +79,8 @@ const EXPECTED_ROUTES = [
   "GET /api/templates/{template}",
   "PATCH /api/templates/{template}",
   "DELETE /api/templates/{template}",
+  "GET /api/os",
+  "GET /api/os/{os}",
 ];
 
 // Routes that need no credentials (API_PERM_PUBLIC): they override the
@@ -119,6 +121,7 @@ const ETAG_ROUTES = [
   "POST /api/templates",
   "GET /api/templates/{template}",
   "PATCH /api/templates/{template}",
+  "GET /api/os/{os}",
 ];
 
 const ERROR_CODES = [
