@@ -75,6 +75,15 @@ static char *checked_spec(ApiContext *ctx, json_t *spec, GError **error)
     return json_dumps(spec, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
+/* A unique-name clash of the inventory, said in the API's words. */
+static void name_taken(GError **error, const char *name)
+{
+    if (*error && (*error)->domain == DB_ERROR && (*error)->code == DB_ERROR_EXISTS) {
+        g_clear_error(error);
+        g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "a template named '%s' exists", name);
+    }
+}
+
 static gboolean valid_name(const char *name, GError **error)
 {
     g_autoptr(GError) why = NULL;
@@ -115,10 +124,7 @@ void api_templates_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         !(spec = checked_spec(ctx, json_object_get(body, "spec"), &error)) ||
         !db_template_create(ctx->db, name, description, spec, req->auth ? req->auth->user_id : 0,
                             &error)) {
-        if (error && error->domain == DB_ERROR && error->code == DB_ERROR_EXISTS) {
-            g_clear_error(&error);
-            g_set_error(&error, API_ERROR, API_ERROR_CONFLICT, "a template named '%s' exists", name);
-        }
+        name_taken(&error, name);
         api_response_error(resp, error);
         return;
     }
@@ -166,10 +172,7 @@ void api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         !db_template_update(ctx->db, t->id, name ? name : t->name,
                             description ? description : t->description, spec ? spec : t->spec,
                             &error)) {
-        if (error && error->domain == DB_ERROR && error->code == DB_ERROR_EXISTS) {
-            g_clear_error(&error);
-            g_set_error(&error, API_ERROR, API_ERROR_CONFLICT, "a template named '%s' exists", name);
-        }
+        name_taken(&error, name);
         api_response_error(resp, error);
         return;
     }

@@ -9,17 +9,6 @@
 #define REF_MAX 512
 #define OS_ID_MAX 64
 
-static gboolean bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean bad(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, msg);
-    return FALSE;
-}
-
 /* Engine validation errors become 400s naming the field. */
 static gboolean in_field(GError **error, const char *field)
 {
@@ -56,7 +45,7 @@ static gboolean opt_uint(json_t *obj, const char *name, guint64 min, guint64 max
         return TRUE;
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (guint64)json_integer_value(v) < min || (guint64)json_integer_value(v) > max)
-        return bad(error, "field '%s' must be a whole number from %" G_GUINT64_FORMAT " to %"
+        return api_invalid(error, "field '%s' must be a whole number from %" G_GUINT64_FORMAT " to %"
                    G_GUINT64_FORMAT, name, min, max);
     *out = (guint64)json_integer_value(v);
     return TRUE;
@@ -68,7 +57,7 @@ static gboolean one_of(const char *field, const char *value, const char *const *
     if (!value || g_strv_contains(allowed, value))
         return TRUE;
     g_autofree char *list = g_strjoinv(", ", (char **)allowed);
-    return bad(error, "field '%s' must be one of %s, not '%s'", field, list, value);
+    return api_invalid(error, "field '%s' must be one of %s, not '%s'", field, list, value);
 }
 
 /* "pool/name" split into the spec's owned strings. */
@@ -77,12 +66,12 @@ static gboolean split_ref(ApiVmSpec *spec, const char *field, const char *ref, c
 {
     const char *slash = strchr(ref, '/');
     if (!slash || slash == ref || !slash[1])
-        return bad(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field, ref);
+        return api_invalid(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field, ref);
     char *p = g_strndup(ref, (gsize)(slash - ref));
     g_ptr_array_add(spec->owned, p);
     g_autoptr(GError) why = NULL;
     if (!virt_storage_name_valid(p, &why) || !virt_storage_name_valid(slash + 1, &why))
-        return bad(error, "field '%s': %s", field, why->message);
+        return api_invalid(error, "field '%s': %s", field, why->message);
     *pool = p;
     *name = slash + 1;
     return TRUE;
@@ -93,10 +82,10 @@ static gboolean valid_ref(const char *field, const char *ref, GError **error)
     const char *slash = strchr(ref, '/');
     g_autoptr(GError) why = NULL;
     if (!slash || slash == ref || !slash[1])
-        return bad(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field, ref);
+        return api_invalid(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field, ref);
     g_autofree char *pool = g_strndup(ref, (gsize)(slash - ref));
     if (!virt_storage_name_valid(pool, &why) || !virt_storage_name_valid(slash + 1, &why))
-        return bad(error, "field '%s': %s", field, why->message);
+        return api_invalid(error, "field '%s': %s", field, why->message);
     return TRUE;
 }
 
@@ -107,7 +96,7 @@ static gboolean parse_disk(ApiVmSpec *spec, json_t *d, GError **error)
     static const char *const formats[] = {"raw", "qcow2", "vdi", "vmdk", NULL};
     static const char *const buses[] = {"virtio", "sata", "scsi", "ide", "usb", NULL};
     if (!json_is_object(d))
-        return bad(error, "must be an object");
+        return api_invalid(error, "must be an object");
     VirtVmVolume v = {.device = "disk", .kind = VIRT_VM_VOL_NEW};
     const char *volume = NULL, *clone = NULL, *backing = NULL;
     if (!api_json_only_members(d, allowed, error) ||
@@ -122,15 +111,15 @@ static gboolean parse_disk(ApiVmSpec *spec, json_t *d, GError **error)
         !one_of("format", v.format, formats, error) || !one_of("bus", v.bus, buses, error))
         return FALSE;
     if ((volume != NULL) + (clone != NULL) + (backing != NULL) > 1)
-        return bad(error, "give one of 'volume', 'clone' and 'backing'");
+        return api_invalid(error, "give one of 'volume', 'clone' and 'backing'");
     g_autoptr(GError) why = NULL;
     if (v.pool && !virt_storage_name_valid(v.pool, &why))
-        return bad(error, "field 'pool': %s", why->message);
+        return api_invalid(error, "field 'pool': %s", why->message);
     if (v.name && !virt_storage_name_valid(v.name, &why))
-        return bad(error, "field 'name': %s", why->message);
+        return api_invalid(error, "field 'name': %s", why->message);
     if (volume) {
         if (v.pool || v.size || v.format || v.name)
-            return bad(error, "an existing 'volume' takes only 'bus'");
+            return api_invalid(error, "an existing 'volume' takes only 'bus'");
         v.kind = VIRT_VM_VOL_EXISTING;
         if (!split_ref(spec, "volume", volume, &v.pool, &v.name, error))
             return FALSE;
@@ -140,13 +129,13 @@ static gboolean parse_disk(ApiVmSpec *spec, json_t *d, GError **error)
         if (!valid_ref(clone ? "clone" : "backing", v.from, error))
             return FALSE;
         if (backing && v.format && strcmp(v.format, "qcow2") != 0)
-            return bad(error, "a 'backing' overlay is always qcow2");
+            return api_invalid(error, "a 'backing' overlay is always qcow2");
     } else {
         if (!v.pool)
-            return bad(error, "a new disk needs 'pool' and 'size' (or give 'volume', 'clone' "
+            return api_invalid(error, "a new disk needs 'pool' and 'size' (or give 'volume', 'clone' "
                               "or 'backing')");
         if (!v.size)
-            return bad(error, "a new disk needs 'size' in bytes");
+            return api_invalid(error, "a new disk needs 'size' in bytes");
     }
     g_array_append_val(spec->volumes, v);
     return TRUE;
@@ -156,7 +145,7 @@ static gboolean parse_nic(ApiVmSpec *spec, json_t *n, GError **error)
 {
     static const char *const allowed[] = {"network", "bridge", "model", "mac", NULL};
     if (!json_is_object(n))
-        return bad(error, "must be an object");
+        return api_invalid(error, "must be an object");
     VirtNicSpec nic = {0};
     const char *network = NULL, *bridge = NULL;
     if (!api_json_only_members(n, allowed, error) ||
@@ -166,17 +155,17 @@ static gboolean parse_nic(ApiVmSpec *spec, json_t *n, GError **error)
         !api_json_opt_string(n, "mac", 17, &nic.mac, error))
         return FALSE;
     if ((network != NULL) == (bridge != NULL))
-        return bad(error, "give one of 'network' and 'bridge'");
+        return api_invalid(error, "give one of 'network' and 'bridge'");
     nic.type = network ? "network" : "bridge";
     nic.source = network ? network : bridge;
     g_autoptr(GError) why = NULL;
     if (!virt_storage_name_valid(nic.source, &why))
-        return bad(error, "field '%s': %s", nic.type, why->message);
+        return api_invalid(error, "field '%s': %s", nic.type, why->message);
     if (nic.model && !virt_nic_model_valid(nic.model))
-        return bad(error, "field 'model' must be one of virtio, e1000e, e1000, rtl8139, not '%s'",
+        return api_invalid(error, "field 'model' must be one of virtio, e1000e, e1000, rtl8139, not '%s'",
                    nic.model);
     if (nic.mac && !virt_mac_valid(nic.mac, &why))
-        return bad(error, "field 'mac': %s", why->message);
+        return api_invalid(error, "field 'mac': %s", why->message);
     g_array_append_val(spec->nics, nic);
     return TRUE;
 }
@@ -188,7 +177,7 @@ static gboolean parse_list(ApiVmSpec *spec, json_t *obj, const char *name, guint
     if (!list)
         return TRUE;
     if (!json_is_array(list) || json_array_size(list) > max)
-        return bad(error, "field '%s' must be a list of at most %u objects", name, max);
+        return api_invalid(error, "field '%s' must be a list of at most %u objects", name, max);
     size_t i;
     json_t *item;
     json_array_foreach(list, i, item) {
@@ -209,7 +198,7 @@ static gboolean parse_boot(ApiVmSpec *spec, json_t *obj, GError **error)
     if (!list)
         return TRUE;
     if (json_array_size(list) == 0)
-        return bad(error, "field 'boot' needs at least one device (hd, cdrom, network)");
+        return api_invalid(error, "field 'boot' needs at least one device (hd, cdrom, network)");
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     size_t i;
@@ -219,7 +208,7 @@ static gboolean parse_boot(ApiVmSpec *spec, json_t *obj, GError **error)
         if (!one_of("boot", s, devs, error))
             return FALSE;
         if (!g_hash_table_add(seen, (gpointer)s))
-            return bad(error, "field 'boot' names '%s' twice", s);
+            return api_invalid(error, "field 'boot' names '%s' twice", s);
         g_strv_builder_add(b, s);
     }
     spec->boot = g_strv_builder_end(b);
@@ -245,7 +234,7 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
     static const char *const firmwares[] = {"bios", "uefi", NULL};
     static const char *const graphics_kinds[] = {"vnc", "none", NULL};
     if (!json_is_object(obj)) {
-        bad(error, "the VM spec must be a JSON object");
+        api_invalid(error, "the VM spec must be a JSON object");
         return NULL;
     }
     g_autoptr(ApiVmSpec) spec = g_new0(ApiVmSpec, 1);
@@ -278,15 +267,15 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
         return NULL;
     g_autoptr(GError) why = NULL;
     if (spec->name && !virt_domain_name_valid(spec->name, &why)) {
-        bad(error, "field 'name': %s", why->message);
+        api_invalid(error, "field 'name': %s", why->message);
         return NULL;
     }
     if (spec->os && !valid_os_id(spec->os)) {
-        bad(error, "field 'os' must be a libosinfo short id such as 'debian12', not '%s'", spec->os);
+        api_invalid(error, "field 'os' must be a libosinfo short id such as 'debian12', not '%s'", spec->os);
         return NULL;
     }
     if (spec->machine && !valid_os_id(spec->machine)) {
-        bad(error, "field 'machine' must be a machine type such as 'pc' or 'q35'");
+        api_invalid(error, "field 'machine' must be a machine type such as 'pc' or 'q35'");
         return NULL;
     }
     if (cdrom) {
@@ -295,7 +284,7 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
             return NULL;
         g_array_append_val(spec->volumes, v);
     } else if (spec->boot && g_strv_contains((const char *const *)spec->boot, "cdrom")) {
-        bad(error, "field 'boot' names 'cdrom' but there is no 'cdrom'");
+        api_invalid(error, "field 'boot' names 'cdrom' but there is no 'cdrom'");
         return NULL;
     }
     spec->vcpus = (guint)vcpus;
@@ -323,22 +312,22 @@ static gboolean uefi_available(void)
 gboolean api_vm_spec_check_host(const ApiVmSpec *spec, const VirtHostInfo *host, GError **error)
 {
     if (spec->vcpus > host->cpus)
-        return bad(error, "field 'vcpus': the host has %u CPUs, not %u", host->cpus, spec->vcpus);
+        return api_invalid(error, "field 'vcpus': the host has %u CPUs, not %u", host->cpus, spec->vcpus);
     guint64 host_mib = host->memory_total_kib / 1024;
     if (spec->memory_mib > host_mib)
-        return bad(error, "field 'memory': the host has %" G_GUINT64_FORMAT " MiB, not %"
+        return api_invalid(error, "field 'memory': the host has %" G_GUINT64_FORMAT " MiB, not %"
                    G_GUINT64_FORMAT, host_mib, spec->memory_mib);
     if (spec->cpu_mode && strcmp(spec->cpu_mode, "default") != 0 && !host->kvm_usable)
-        return bad(error, "field 'cpu_mode': '%s' needs KVM, which this host cannot use; "
+        return api_invalid(error, "field 'cpu_mode': '%s' needs KVM, which this host cannot use; "
                    "use 'default'", spec->cpu_mode);
     if (spec->machine && host->machines &&
         !g_strv_contains((const char *const *)host->machines, spec->machine)) {
         g_autofree char *list = g_strjoinv(", ", host->machines);
-        return bad(error, "field 'machine': '%s' is not a machine type of this host (%s)",
+        return api_invalid(error, "field 'machine': '%s' is not a machine type of this host (%s)",
                    spec->machine, list);
     }
     if (spec->uefi && !uefi_available())
-        return bad(error, "field 'firmware': UEFI needs OVMF (Debian package ovmf), which is "
+        return api_invalid(error, "field 'firmware': UEFI needs OVMF (Debian package ovmf), which is "
                    "not installed; use 'bios'");
     return TRUE;
 }

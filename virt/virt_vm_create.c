@@ -25,17 +25,6 @@ static void created_free(VirtVmCreated *c)
     g_free(c);
 }
 
-static gboolean fail(GError **error, int code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static gboolean fail(GError **error, int code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, VIRT_ERROR, code, msg);
-    return FALSE;
-}
-
 /* Prefixes an engine error with the field it came from; a missing pool or
  * volume named in the body is the body's fault (400), not a missing URL. */
 static gboolean blame(GError **error, const char *field)
@@ -61,7 +50,7 @@ static virStorageVolPtr lookup_ref(virConnectPtr conn, const char *ref, virStora
 {
     const char *slash = ref ? strchr(ref, '/') : NULL;
     if (!slash || slash == ref || !slash[1]) {
-        fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not a volume: use \"pool/name\"",
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not a volume: use \"pool/name\"",
              ref ? ref : "");
         return NULL;
     }
@@ -97,7 +86,7 @@ static virStoragePoolPtr target_pool(virConnectPtr conn, const VirtVmVolume *v,
         virStoragePoolRef(source_pool);
         return source_pool;
     }
-    fail(error, VIRT_ERROR_INVALID_ARG, "no pool given");
+    virt_fail(error, VIRT_ERROR_INVALID_ARG, "no pool given");
     return NULL;
 }
 
@@ -110,38 +99,74 @@ static const char *format_of(const VirtVmVolume *v, const VirtVolume *source)
     return "qcow2";
 }
 
+/* What volume i of a plan stands for, looked up: the existing volume, or
+ * the source, target pool, name and format of a volume to make. */
+typedef struct {
+    virStorageVolPtr existing;
+    virStorageVolPtr source;
+    VirtVolume *source_info;
+    virStoragePoolPtr pool;
+    char *name;
+    const char *format;
+} Resolved;
+
+static void resolved_clear(Resolved *r)
+{
+    if (r->existing)
+        virStorageVolFree(r->existing);
+    if (r->source)
+        virStorageVolFree(r->source);
+    if (r->pool)
+        virStoragePoolFree(r->pool);
+    virt_volume_free(r->source_info);
+    g_free(r->name);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Resolved, resolved_clear)
+
+static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Resolved *r,
+                        GError **error)
+{
+    const VirtVmVolume *v = &plan->volumes[i];
+    if (v->kind == VIRT_VM_VOL_EXISTING) {
+        g_autofree char *field = field_name(v, i, NULL);
+        g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, v->pool, error);
+        if (!pool || !(r->existing = virt_volume_lookup(pool, v->name, error)))
+            return blame(error, field);
+        return TRUE;
+    }
+    g_autoptr(virStoragePool) source_pool = NULL;
+    if (v->kind != VIRT_VM_VOL_NEW) {
+        g_autofree char *field = field_name(v, i, v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
+        if (!(r->source = lookup_ref(conn, v->from, &source_pool, error)) ||
+            !(r->source_info = virt_volume_info(r->source, error)))
+            return blame(error, field);
+    }
+    g_autofree char *pool_field = field_name(v, i, "pool");
+    if (!(r->pool = target_pool(conn, v, source_pool, error)))
+        return blame(error, pool_field);
+    r->format = format_of(v, r->source_info);
+    r->name = volume_name(plan, v, i, r->format);
+    return TRUE;
+}
+
 static gboolean check_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i,
                              GHashTable *new_names, GError **error)
 {
-    const VirtVmVolume *v = &plan->volumes[i];
-    g_autofree char *field = field_name(v, i, NULL);
-    if (v->kind == VIRT_VM_VOL_EXISTING) {
-        g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, v->pool, error);
-        g_autoptr(virStorageVol) vol = pool ? virt_volume_lookup(pool, v->name, error) : NULL;
-        return vol ? TRUE : blame(error, field);
-    }
-    g_autoptr(virStoragePool) source_pool = NULL;
-    g_autoptr(virStorageVol) source = NULL;
-    g_autoptr(VirtVolume) info = NULL;
-    if (v->kind != VIRT_VM_VOL_NEW) {
-        g_autofree char *from_field = field_name(v, i, v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
-        if (!(source = lookup_ref(conn, v->from, &source_pool, error)) ||
-            !(info = virt_volume_info(source, error)))
-            return blame(error, from_field);
-    }
-    g_autofree char *pool_field = field_name(v, i, "pool");
-    g_autoptr(virStoragePool) pool = target_pool(conn, v, source_pool, error);
-    if (!pool)
-        return blame(error, pool_field);
-    g_autofree char *name = volume_name(plan, v, i, format_of(v, info));
-    g_autofree char *key = g_strdup_printf("%s/%s", virStoragePoolGetName(pool), name);
-    virStorageVolPtr clash = virStorageVolLookupByName(pool, name);
+    g_auto(Resolved) r = {0};
+    if (!resolve(conn, plan, i, &r, error))
+        return FALSE;
+    if (r.existing)
+        return TRUE;
+    const char *pool_name = virStoragePoolGetName(r.pool);
+    g_autofree char *key = g_strdup_printf("%s/%s", pool_name, r.name);
+    virStorageVolPtr clash = virStorageVolLookupByName(r.pool, r.name);
     virResetLastError();
     if (clash || !g_hash_table_add(new_names, g_steal_pointer(&key))) {
         if (clash)
             virStorageVolFree(clash);
-        return fail(error, VIRT_ERROR_EXISTS, "%s: a volume named '%s' exists in storage pool '%s'",
-                    field, name, virStoragePoolGetName(pool));
+        g_autofree char *field = field_name(&plan->volumes[i], i, NULL);
+        return virt_fail(error, VIRT_ERROR_EXISTS, "%s: a volume named '%s' exists in storage "
+                         "pool '%s'", field, r.name, pool_name);
     }
     return TRUE;
 }
@@ -151,7 +176,7 @@ static gboolean check_nic(virConnectPtr conn, const VirtNicSpec *nic, guint i, G
     if (g_strcmp0(nic->type, "bridge") == 0) {
         g_autofree char *sys = g_strdup_printf("/sys/class/net/%s/bridge", nic->source);
         if (strchr(nic->source, '/') || access(sys, F_OK) != 0)
-            return fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].bridge: no host bridge named '%s'",
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].bridge: no host bridge named '%s'",
                         i, nic->source);
         return TRUE;
     }
@@ -163,7 +188,7 @@ static gboolean check_nic(virConnectPtr conn, const VirtNicSpec *nic, guint i, G
             g_propagate_error(error, g_steal_pointer(&why));
             return FALSE;
         }
-        return fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].network: no network named '%s'",
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].network: no network named '%s'",
                     i, nic->source);
     }
     return TRUE;
@@ -177,7 +202,7 @@ gboolean virt_vm_plan_check(virConnectPtr conn, const VirtVmPlan *plan, GError *
     virResetLastError();
     if (clash) {
         virDomainFree(clash);
-        return fail(error, VIRT_ERROR_EXISTS, "a VM named '%s' exists", plan->domain.name);
+        return virt_fail(error, VIRT_ERROR_EXISTS, "a VM named '%s' exists", plan->domain.name);
     }
     g_autoptr(GHashTable) new_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (guint i = 0; i < plan->n_volumes; i++)
@@ -194,48 +219,26 @@ static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, 
                                     GPtrArray *made, GError **error)
 {
     const VirtVmVolume *v = &plan->volumes[i];
+    g_auto(Resolved) r = {0};
+    if (!resolve(conn, plan, i, &r, error))
+        return NULL;
+    if (r.existing)
+        return g_steal_pointer(&r.existing);
     g_autofree char *field = field_name(v, i, NULL);
-    if (v->kind == VIRT_VM_VOL_EXISTING) {
-        g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, v->pool, error);
-        virStorageVolPtr vol = pool ? virt_volume_lookup(pool, v->name, error) : NULL;
-        if (!vol)
-            blame(error, field);
-        return vol;
-    }
-    g_autoptr(virStoragePool) source_pool = NULL;
-    g_autoptr(virStorageVol) source = NULL;
-    g_autoptr(VirtVolume) info = NULL;
-    if (v->kind != VIRT_VM_VOL_NEW &&
-        (!(source = lookup_ref(conn, v->from, &source_pool, error)) ||
-         !(info = virt_volume_info(source, error)))) {
-        blame(error, field);
-        return NULL;
-    }
-    g_autoptr(virStoragePool) pool = target_pool(conn, v, source_pool, error);
-    if (!pool) {
-        blame(error, field);
-        return NULL;
-    }
-    const char *format = format_of(v, info);
-    g_autofree char *name = volume_name(plan, v, i, format);
     guint64 size = v->size;
-    if (info && size < info->capacity)
-        size = info->capacity;
+    if (r.source_info && size < r.source_info->capacity)
+        size = r.source_info->capacity;
     virStorageVolPtr vol = NULL;
     if (v->kind == VIRT_VM_VOL_CLONE) {
-        if (!virt_storage_format_valid(format)) {
-            fail(error, VIRT_ERROR_INVALID_ARG, "%s: unknown format '%s'", field, format);
-            return NULL;
-        }
-        g_autofree char *xml = virt_vol_xml(name, size, format, NULL, NULL, error);
-        if (!xml)
-            return NULL;
-        vol = virStorageVolCreateXMLFrom(pool, xml, source, 0);
-        if (!vol)
+        g_autofree char *xml = virt_storage_format_valid(r.format) ?
+            virt_vol_xml(r.name, size, r.format, NULL, NULL, error) : NULL;
+        if (!xml && !(error && *error))
+            virt_fail(error, VIRT_ERROR_INVALID_ARG, "unknown format '%s'", r.format);
+        if (xml && !(vol = virStorageVolCreateXMLFrom(r.pool, xml, r.source, 0)))
             virt_error_from_libvirt(error, "copying volume");
     } else {
-        g_autofree char *backing = v->kind == VIRT_VM_VOL_OVERLAY ? g_strdup(v->from) : NULL;
-        vol = virt_volume_create(pool, name, size, format, backing, error);
+        vol = virt_volume_create(r.pool, r.name, size, r.format,
+                                 v->kind == VIRT_VM_VOL_OVERLAY ? v->from : NULL, error);
     }
     if (!vol) {
         g_prefix_error(error, "%s: ", field);
@@ -263,7 +266,7 @@ static gboolean report(VirtVmProgress progress, gpointer data, guint percent, co
                        GError **error)
 {
     if (progress && !progress(percent, msg, data))
-        return fail(error, VIRT_ERROR_FAILED, "cancelled");
+        return virt_fail(error, VIRT_ERROR_FAILED, "cancelled");
     return TRUE;
 }
 
