@@ -3,6 +3,7 @@
 #include "api/task_engine.h"
 #include "api/api_error.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 #define PROGRESS_INTERVAL_US (250 * 1000)
@@ -60,6 +61,8 @@ static void end_task(Task *task, const char *result, const GError *error)
         state = "failed";
         code = api_error_code(error);
         message = error->message;
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
+            code = "aborted";   /* the client went away mid-transfer */
         if (stopping) {
             code = "interrupted";
             message = "vireod stopped";

@@ -63,7 +63,7 @@ gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner
     return db_insert(db, error,
                      "INSERT INTO tasks (kind, state, target, owner_id, cancellable, created_at, "
                      "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-                     "ttiIiiI", kind, state, target ? target : "", owner_id,
+                     "tttIiiI", kind, state, target ? target : "", owner_id,
                      (gint64)(cancellable ? 1 : 0), db_now(), running ? db_now() : (gint64)0);
 }
 

@@ -13,7 +13,7 @@ import harness
 
 ROUTES_C = os.path.join(harness.REPO, "api", "api_routes.c")
 ROUTE_RE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*(API_PERM_\w+)\s*,'
-                      r'\s*(NULL|"[^"]*")\s*\}')
+                      r'\s*(NULL|"[^"]*")\s*(?:,\s*[\w|\s]+)?\}')
 KNOWN_PERMS = {"API_PERM_PUBLIC", "API_PERM_USER", "API_PERM_VM_READ", "API_PERM_VM_OPERATE",
                "API_PERM_VM_CREATE", "API_PERM_ADMIN"}
 PUBLIC = {("GET", "/api/openapi.json"), ("POST", "/api/session")}
