@@ -118,7 +118,7 @@ static void upload_finish(ApiTransfer *base, ApiResponse *resp)
     task_finish(t->task, location, NULL);
     t->task = NULL;
     api_response_header(resp, "Location", location);
-    api_answer_object(resp, t->created ? 201 : 200, obj);
+    api_answer_object(resp, 200, obj);
 }
 
 /* Where the bytes go: the existing volume (with overwrite=true: raw and

@@ -83,7 +83,7 @@ class RouteTableTest(harness.ApiTestCase):
     def fill(self, pattern, user):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
                   "pool": self.pool, "volume": "routes.img",
-                  "network": self.network}
+                  "network": self.network, "task": "999999999"}
 
         def sub(m):
             if m.group(1) not in params:
