@@ -77,10 +77,8 @@ void api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     DbTaskQuery q = {.state = api_query_get(req, "state"), .limit = 100,
                      .owner_id = sees_all(req) ? 0 : req->auth->user_id};
-    const char *limit = api_query_get(req, "limit");
-    const char *before = api_query_get(req, "before");
-    guint64 n;
-    if (!api_query_only(req, allowed, &error)) {
+    if (!api_query_only(req, allowed, &error) ||
+        !api_query_page(req, "a task", &q.before_id, &q.limit, &error)) {
         api_response_error(resp, error);
         return;
     }
@@ -88,20 +86,6 @@ void api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "state must be queued, running, "
                           "succeeded, failed or cancelled");
         return;
-    }
-    if (limit) {
-        if (!g_ascii_string_to_unsigned(limit, 10, 1, 1000, &n, NULL)) {
-            api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "limit must be 1 to 1000");
-            return;
-        }
-        q.limit = (int)n;
-    }
-    if (before) {
-        if (!g_ascii_string_to_unsigned(before, 10, 1, G_MAXINT64, &n, NULL)) {
-            api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "before must be a task id");
-            return;
-        }
-        q.before_id = (gint64)n;
     }
     g_autoptr(GPtrArray) rows = db_task_list(ctx->db, &q, &error);
     if (!rows) {

@@ -111,14 +111,14 @@ void api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    virStorageVolPtr clash = virStorageVolLookupByName(dst, name);
-    if (clash) {
-        virStorageVolFree(clash);
-        api_response_fail(resp, API_ERROR_CONFLICT, "a volume named '%s' exists in storage "
-                          "pool '%s'", name, pool_name);
+    if (!virt_volume_name_free(dst, name, &error)) {
+        api_response_error(resp, error);
         return;
     }
-    virResetLastError();
+    if (!ctx->tasks) {
+        api_response_fail(resp, API_ERROR_UNAVAILABLE, "tasks are not running");
+        return;
+    }
     CloneJob *job = g_new0(CloneJob, 1);
     job->virt = ctx->virt;
     job->src_pool = g_strdup(req->params[0]);

@@ -176,6 +176,10 @@ void api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
                           "body, with a Content-Length of 1 byte or more");
         return;
     }
+    if (!ctx->tasks) {
+        api_response_fail(resp, API_ERROR_UNAVAILABLE, "tasks are not running");
+        return;
+    }
     if (req->content_length > ctx->max_upload) {
         api_response_fail(resp, API_ERROR_PAYLOAD_TOO_LARGE, "uploads are limited to %"
                           G_GUINT64_FORMAT " bytes", ctx->max_upload);

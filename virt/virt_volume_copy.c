@@ -172,14 +172,8 @@ virStorageVolPtr virt_volume_clone(virStoragePoolPtr pool, virStorageVolPtr src,
     g_autofree char *xml = virt_vol_xml(name, info->capacity, format, NULL, NULL, error);
     if (!xml)
         return NULL;
-    virStorageVolPtr existing = virStorageVolLookupByName(pool, name);
-    if (existing) {
-        virStorageVolFree(existing);
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "a volume named '%s' exists in "
-                    "storage pool '%s'", name, virStoragePoolGetName(pool));
+    if (!virt_volume_name_free(pool, name, error))
         return NULL;
-    }
-    virResetLastError();
     if (progress && !progress(0, info->capacity, data)) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the clone was stopped");
         return NULL;

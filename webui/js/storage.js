@@ -10,7 +10,7 @@ import { pageHead } from './account.js';
 import { field, formDialog, uid, FormError } from './forms.js';
 import { navigate, poolHref } from './router.js';
 import { isAdmin } from './session.js';
-import { mountTasks } from './tasks.js';
+import { mountTasks, progressBar } from './tasks.js';
 import { confirmDialog, showError, toast } from './ui.js';
 
 const POOL_STATES = {
@@ -454,13 +454,9 @@ export function mountStorage(root, selected) {
     file.addEventListener('change', () => {
       if (file.files[0] && !name.value.trim()) name.value = file.files[0].name;
     });
-    const fill = h('span', { class: 'usage-fill' });
-    const bar = h('div', {
-      class: 'usage-bar', role: 'progressbar', testid: 'upload-progress', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': '0',
-      'aria-label': 'Upload progress',
-    }, fill);
+    const bar = progressBar({ testid: 'upload-progress', label: 'Upload progress' });
     const text = h('span', { testid: 'upload-progress-text' }, '');
-    const progress = h('div', { class: 'upload-progress', hidden: true }, bar, text);
+    const progress = h('div', { class: 'upload-progress', hidden: true }, bar.el, text);
     const controller = new AbortController();
     const done = await formDialog({
       title: `Upload to ${pool.name}`,
@@ -486,8 +482,7 @@ export function mountStorage(root, selected) {
             signal: controller.signal,
             onProgress: (sent, total) => {
               const pct = total ? Math.floor((sent / total) * 100) : 0;
-              fill.style.width = `${pct}%`;
-              bar.setAttribute('aria-valuenow', String(pct));
+              bar.set(pct);
               text.textContent = `${fmtBytes(sent)} of ${fmtBytes(total)} (${pct}%)`;
             },
           });

@@ -24,14 +24,18 @@ function badge(state) {
     h('span', { class: 'badge-dot', 'aria-hidden': 'true' }), h('span', { class: 'badge-label' }, s.label));
 }
 
-function progressBar(t) {
+// A progress bar (0-100); set(percent) moves it.
+export function progressBar({ testid, label, percent = 0, cls = '' }) {
   const fill = h('span', { class: 'usage-fill' });
-  fill.style.width = `${t.progress}%`;
-  return h('div', {
-    class: `usage-bar task-bar task-bar-${t.state}`, role: 'progressbar', testid: 'task-progress',
-    'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(t.progress),
-    'aria-label': `${t.kind} ${t.target}: ${t.progress}%`,
+  const el = h('div', {
+    class: `usage-bar ${cls}`.trim(), role: 'progressbar', testid, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': label,
   }, fill);
+  const set = (pct) => {
+    fill.style.width = `${pct}%`;
+    el.setAttribute('aria-valuenow', String(pct));
+  };
+  set(percent);
+  return { el, set };
 }
 
 // Mounts the tasks card into `root`. onFinished(task) runs when a task the
@@ -69,7 +73,7 @@ export function mountTasks(root, { onFinished = null } = {}) {
           type: 'button', class: 'btn btn-sm', testid: 'task-cancel', disabled: t.cancel_requested,
           'aria-label': `Cancel task ${t.id}`, onclick: (e) => cancel(t, e.currentTarget),
         }, icon('close'), h('span', { class: 'btn-label' }, t.cancel_requested ? 'Cancelling' : 'Cancel')) : null),
-      progressBar(t),
+      progressBar({ testid: 'task-progress', label: `${t.kind} ${t.target}: ${t.progress}%`, percent: t.progress, cls: `task-bar task-bar-${t.state}` }).el,
       h('div', { class: 'task-sub muted' },
         detail ? h('span', { testid: 'task-message' }, detail) : null,
         h('span', {}, `${t.owner ? `${t.owner} · ` : ''}${fmtRelative(when)}`)));
