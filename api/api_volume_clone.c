@@ -30,7 +30,14 @@ static void clone_job_free(gpointer data)
 static gboolean clone_progress(guint64 done, guint64 total, gpointer data)
 {
     Task *task = data;
-    task_progress(task, total ? (int)(done * 100 / total) : 0, NULL);
+    if (total == 0) {
+        /* A conversion by libvirt follows: it cannot be stopped. Checked
+         * under the engine's lock, so a cancel is either seen here or
+         * refused. */
+        task_set_cancellable(task, FALSE);
+        return !task_cancel_requested(task);
+    }
+    task_progress(task, (int)(done * 100 / total), NULL);
     return !task_cancel_requested(task);
 }
 

@@ -219,6 +219,18 @@ void task_progress(Task *task, int percent, const char *message)
     publish(task->engine, task->id);
 }
 
+void task_set_cancellable(Task *task, gboolean cancellable)
+{
+    TaskEngine *engine = task->engine;
+    g_mutex_lock(&engine->lock);
+    task->cancellable = cancellable;
+    g_mutex_unlock(&engine->lock);
+    g_autoptr(GError) error = NULL;
+    if (!db_task_set_cancellable(engine->db, task->id, cancellable, &error))
+        g_warning("task %" G_GINT64_FORMAT ": %s", task->id, error->message);
+    publish(engine, task->id);
+}
+
 gboolean task_cancel_requested(Task *task)
 {
     return g_atomic_int_get(&task->cancel) != 0;

@@ -44,6 +44,9 @@ gint64 task_id(const Task *task);
 /* Records progress (0-100) and an optional message. Writes are rate-limited
  * (4 a second), so calling it for every chunk is fine. */
 void task_progress(Task *task, int percent, const char *message);
+/* Whether a cancel is accepted from now on (a step that cannot stop, such
+ * as a conversion by libvirt, turns it off). */
+void task_set_cancellable(Task *task, gboolean cancellable);
 /* TRUE once someone asked to cancel (or vireod is stopping). */
 gboolean task_cancel_requested(Task *task);
 

@@ -110,6 +110,13 @@ gboolean db_task_request_cancel(Db *db, gint64 id, GError **error)
     return db_run(db, error, "UPDATE tasks SET cancel_requested = 1 WHERE id = ?1", "i", id);
 }
 
+gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "UPDATE tasks SET cancellable = ?2 WHERE id = ?1", "ii", id,
+                  (gint64)(cancellable ? 1 : 0));
+}
+
 gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,
                         const char *error_code, const char *error_message, GError **error)
 {

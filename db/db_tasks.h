@@ -48,6 +48,7 @@ gboolean db_task_start(Db *db, gint64 id, GError **error);
 /* Progress of a running task; `message` NULL keeps the last one. */
 gboolean db_task_progress(Db *db, gint64 id, int percent, const char *message, GError **error);
 gboolean db_task_request_cancel(Db *db, gint64 id, GError **error);
+gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError **error);
 /* Ends a task: `state` is succeeded (progress becomes 100), failed or
  * cancelled. */
 gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,

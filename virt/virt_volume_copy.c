@@ -174,7 +174,7 @@ virStorageVolPtr virt_volume_clone(virStoragePoolPtr pool, virStorageVolPtr src,
         return NULL;
     if (!virt_volume_name_free(pool, name, error))
         return NULL;
-    if (progress && !progress(0, info->capacity, data)) {
+    if (progress && !progress(0, 0, data)) {
         g_set_error_literal(error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the clone was stopped");
         return NULL;
     }

@@ -9,7 +9,8 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStream, virStreamFree)
 
-/* Told how far a copy is (`done` of `total` bytes); FALSE stops it. */
+/* Told how far a copy is (`done` of `total` bytes); FALSE stops it. Called
+ * with total 0 before a step that can neither report progress nor stop. */
 typedef gboolean (*VirtCopyProgressFn)(guint64 done, guint64 total, gpointer data);
 
 /* Copies the first `length` bytes of `src` into `dst` through a download

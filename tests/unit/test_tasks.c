@@ -206,6 +206,16 @@ static void test_caller_thread_task_and_restart(void **state)
     task_finish(up, NULL, why);
     g_autoptr(DbTask) end = db_task_get(f->db, id, &error);
     assert_string_equal(end->state, "cancelled");
+    /* A step that cannot stop refuses a cancel. */
+    Task *fixed = task_begin(e, "clone", "p/conv", 0, TRUE, &error);
+    task_set_cancellable(fixed, FALSE);
+    assert_false(task_engine_cancel(e, task_id(fixed), &error));
+    assert_true(g_error_matches(error, API_ERROR, API_ERROR_CONFLICT));
+    g_clear_error(&error);
+    assert_false(task_cancel_requested(fixed));
+    g_autoptr(DbTask) row = db_task_get(f->db, task_id(fixed), &error);
+    assert_false(row->cancellable);
+    task_finish(fixed, "/api/x", NULL);
     /* One left running as a crash would leave it: the next engine fails it. */
     Task *left = task_begin(e, "upload", "p/big", 0, TRUE, &error);
     gint64 left_id = task_id(left);
