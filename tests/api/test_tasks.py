@@ -164,8 +164,15 @@ class VisibilityTest(StorageTestCase, TaskHelpers):
         d = cls.daemon
         cls.operator, op_pw = harness.make_user(d, "toperator", "operator")
         cls.operator_api, _ = harness.token_client(d, cls.operator, op_pw)
-        admin2, a2_pw = harness.make_user(d, "tadmin", "admin")
-        cls.admin2_api, _ = harness.token_client(d, admin2, a2_pw)
+        cls.admin2, a2_pw = harness.make_user(d, "tadmin", "admin")
+        cls.admin2_api, _ = harness.token_client(d, cls.admin2, a2_pw)
+
+    @classmethod
+    def tearDownClass(cls):
+        # Other modules count the admins and users: leave none of ours.
+        for name in (cls.admin2, cls.operator):
+            cls.api.delete("/api/users/" + name)
+        super().tearDownClass()
 
     def test_owner_and_admins_see_a_task_others_get_404(self):
         self.file_volume("vis.img", MIB)
