@@ -338,7 +338,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         guint64 n = 0;
         gboolean has_len = len && g_ascii_string_to_unsigned(len, 10, 0, G_MAXUINT64, &n, NULL);
-        if (is_api_path(url) && api_route_streams_body(method, url)) {
+        gboolean may_have_body = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+        if (may_have_body && is_api_path(url) && api_route_streams_body(method, url)) {
             st->stream_body = TRUE;
             return start_upload(srv, conn, st, method, url, has_len ? n : 0);
         }

@@ -176,8 +176,12 @@ class VisibilityTest(StorageTestCase, TaskHelpers):
 
     def test_owner_and_admins_see_a_task_others_get_404(self):
         self.file_volume("vis.img", MIB)
+        theirs = EventStream(self.daemon, self.operator_api.token)
+        self.addCleanup(theirs.close)
         tid = self.clone("vis.img", {"name": "vis-copy.img"}).json()["id"]
         self.wait_task(self.api, tid)
+        # Nor does the operator's event stream tell of it.
+        self.assertEqual([e for e in theirs.drain(1.5) if e.get("id") == tid], [])
         path = "/api/tasks/%d" % tid
         self.assertStatus(self.api.get(path), 200)
         self.assertStatus(self.admin2_api.get(path), 200)
