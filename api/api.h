@@ -15,6 +15,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 
 typedef struct LoginThrottle LoginThrottle;
 typedef struct ApiPamConfig ApiPamConfig;
+typedef struct TaskEngine TaskEngine;
 
 typedef struct {
     VirtConn *virt;
@@ -28,6 +29,9 @@ typedef struct {
     const ApiPamConfig *pam;      /* NULL: local users only; else --auth pam */
     GMutex os_lock;               /* guards os_catalogue */
     json_t *os_catalogue;         /* libosinfo's OS list, fetched on first use; NULL before */
+    TaskEngine *tasks;            /* long work (clones, uploads) */
+    gint64 task_retention_s;      /* finished tasks older than this are pruned */
+    guint64 max_upload;           /* largest volume upload, bytes */
 } ApiContext;
 
 typedef enum {
@@ -65,6 +69,7 @@ typedef struct {
     const char *if_none_match; /* may be NULL */
     const char *body;
     gsize body_len;
+    guint64 content_length;    /* announced body size (Content-Length), 0 if none */
     guint64 id;                /* request id, for logs */
     const char *cookie;        /* the session cookie's value, if sent */
     const char *authorization; /* Authorization header */
@@ -79,7 +84,27 @@ typedef struct {
     ApiAuth *auth;             /* set by the gate for non-public routes */
 } ApiRequest;
 
-typedef struct {
+typedef struct ApiResponse ApiResponse;
+typedef struct ApiTransfer ApiTransfer;
+
+/* A body streamed in (upload) or out (download) by server/, chunk by chunk,
+ * without knowing what is behind it. server/ calls `write` for each body
+ * chunk then `finish`, or `read` until it answers 0; `abort` when the
+ * connection ends early; `free` always, last. */
+struct ApiTransfer {
+    /* upload: one chunk of the body; FALSE (with `error`) stops it. */
+    gboolean (*write)(ApiTransfer *t, const char *data, gsize len, GError **error);
+    /* upload: the whole body arrived; fills the answer. */
+    void (*finish)(ApiTransfer *t, ApiResponse *resp);
+    /* download: up to `max` bytes into `buf`; 0 at the end, -1 on error. */
+    gssize (*read)(ApiTransfer *t, char *buf, gsize max);
+    /* the transfer ended early (client gone, error, shutdown): undo. */
+    void (*abort)(ApiTransfer *t, const char *why);
+    void (*free)(ApiTransfer *t);
+    guint64 length;            /* download: the body's size in bytes */
+};
+
+struct ApiResponse {
     unsigned status;
     json_t *body;              /* JSON answer, or NULL */
     GBytes *raw;               /* or a raw answer with raw_type */
@@ -88,7 +113,8 @@ typedef struct {
     ApiAuth *stream;           /* set: answer with the event stream for this user */
     char *audit_user;          /* for the audit log: the user a login tried */
     char *audit_detail;        /* for the audit log: what else to record */
-} ApiResponse;
+    ApiTransfer *transfer;     /* set: stream the body in or out (see above) */
+};
 
 void api_response_init(ApiResponse *resp);
 void api_response_clear(ApiResponse *resp);
@@ -99,12 +125,21 @@ void api_response_json(ApiResponse *resp, unsigned status, json_t *body);
 
 typedef void (*ApiHandler)(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
 
+/* Route flags. */
+enum {
+    /* The body is not collected: the handler runs once the headers are in
+     * (req->content_length says how much follows) and answers with an
+     * ApiTransfer that takes the body chunk by chunk. No 1 MiB cap. */
+    API_ROUTE_STREAM_BODY = 1 << 0,
+};
+
 typedef struct {
     const char *method;
     const char *pattern;   /* "/api/vms/{vm}": {x} matches one path segment */
     ApiHandler handler;
     ApiPerm perm;
     const char *arg;       /* handler-specific, e.g. the action name */
+    unsigned flags;        /* API_ROUTE_* */
 } ApiRoute;
 
 /* The route table, terminated by an entry with a NULL method. */
@@ -119,3 +154,6 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp);
  * receives the methods that the path does accept, comma-separated. */
 const ApiRoute *api_route_match(const char *method, const char *path, ApiRequest *req,
                                 GString *allow);
+/* TRUE when method + path is a route whose body is streamed, not collected
+ * (API_ROUTE_STREAM_BODY). */
+gboolean api_route_streams_body(const char *method, const char *path);

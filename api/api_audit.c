@@ -32,27 +32,11 @@ void api_audit_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     static const char *const allowed[] = {"user", "since", "until", "before", "limit", NULL};
     g_autoptr(GError) error = NULL;
     DbAuditQuery q = {.username = api_query_get(req, "user"), .limit = 100};
-    const char *limit = api_query_get(req, "limit");
-    const char *before = api_query_get(req, "before");
-    guint64 n;
     if (!api_query_only(req, allowed, &error) || !time_param(req, "since", &q.since, &error) ||
-        !time_param(req, "until", &q.until, &error)) {
+        !time_param(req, "until", &q.until, &error) ||
+        !api_query_page(req, "an entry", &q.before_id, &q.limit, &error)) {
         api_response_error(resp, error);
         return;
-    }
-    if (limit) {
-        if (!g_ascii_string_to_unsigned(limit, 10, 1, 1000, &n, NULL)) {
-            api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "limit must be 1 to 1000");
-            return;
-        }
-        q.limit = (int)n;
-    }
-    if (before) {
-        if (!g_ascii_string_to_unsigned(before, 10, 1, G_MAXINT64, &n, NULL)) {
-            api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "before must be an entry id");
-            return;
-        }
-        q.before_id = (gint64)n;
     }
     g_autoptr(GPtrArray) rows = db_audit_query(ctx->db, &q, &error);
     if (!rows) {

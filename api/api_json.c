@@ -145,6 +145,29 @@ const char *api_query_get(const ApiRequest *req, const char *name)
     return req->query ? g_hash_table_lookup(req->query, name) : NULL;
 }
 
+gboolean api_query_page(const ApiRequest *req, const char *what, gint64 *before_id, int *limit,
+                        GError **error)
+{
+    const char *l = api_query_get(req, "limit");
+    const char *b = api_query_get(req, "before");
+    guint64 n;
+    if (l) {
+        if (!g_ascii_string_to_unsigned(l, 10, 1, 1000, &n, NULL)) {
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "limit must be 1 to 1000");
+            return FALSE;
+        }
+        *limit = (int)n;
+    }
+    if (b) {
+        if (!g_ascii_string_to_unsigned(b, 10, 1, G_MAXINT64, &n, NULL)) {
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "before must be %s id", what);
+            return FALSE;
+        }
+        *before_id = (gint64)n;
+    }
+    return TRUE;
+}
+
 gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GError **error)
 {
     if (!req->query)

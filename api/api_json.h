@@ -29,6 +29,10 @@ gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GErro
 gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback,
                         gboolean *out, GError **error);
 const char *api_query_get(const ApiRequest *req, const char *name);
+/* Paging of newest-first lists: ?limit= (1 to 1000; *limit keeps its
+ * default when absent) and ?before= (an id, `what` names it: "an entry"). */
+gboolean api_query_page(const ApiRequest *req, const char *what, gint64 *before_id, int *limit,
+                        GError **error);
 
 /* Strong ETag of a JSON value: a hash of its canonical form, quoted. */
 char *api_etag(json_t *value);

@@ -2,6 +2,7 @@
 #include "api/api_meta_sync.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
+#include "db/db_tasks.h"
 #include "virt/virt_domain.h"
 
 #define SAFETY_INTERVAL_US (600 * G_USEC_PER_SEC)
@@ -26,7 +27,8 @@ int api_meta_sync_run(ApiContext *ctx, GError **error)
     return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
 }
 
-/* Expired sessions and old audit entries go with the same rhythm. */
+/* Expired sessions, old audit entries and old finished tasks go with the
+ * same rhythm. */
 static void api_housekeeping(ApiContext *ctx)
 {
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
@@ -37,6 +39,9 @@ static void api_housekeeping(ApiContext *ctx)
     g_clear_error(&error);
     if (ctx->audit_retention_s && db_audit_prune(ctx->db, now - ctx->audit_retention_s, &error) < 0)
         g_warning("pruning audit log: %s", error->message);
+    g_clear_error(&error);
+    if (ctx->task_retention_s && db_task_prune(ctx->db, now - ctx->task_retention_s, &error) < 0)
+        g_warning("pruning finished tasks: %s", error->message);
 }
 
 static gpointer loop(gpointer data)

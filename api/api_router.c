@@ -81,6 +81,12 @@ const ApiRoute *api_route_match(const char *method, const char *path, ApiRequest
     return r;
 }
 
+gboolean api_route_streams_body(const char *method, const char *path)
+{
+    const ApiRoute *r = api_route_match(method, path, NULL, NULL);
+    return r && (r->flags & API_ROUTE_STREAM_BODY);
+}
+
 static gboolean body_is_json(const ApiRequest *req)
 {
     if (!req->content_type)

@@ -5,7 +5,9 @@
 #include "api/api_handlers.h"
 #include "api/api_json.h"
 #include "api/api_storage_json.h"
+#include "api/api_volumes.h"
 #include "virt/virt_storage.h"
+#include "virt/virt_volume_copy.h"
 
 #include <string.h>
 
@@ -14,22 +16,23 @@
 
 static json_t *volume_json(const char *pool, const VirtVolume *v)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I}", "name", v->name, "pool", pool,
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:b}", "name", v->name, "pool", pool,
                      "path", v->path, "type", v->type, "format",
                      v->format ? json_string(v->format) : json_null(), "backing",
                      v->backing ? json_string(v->backing) : json_null(), "capacity",
-                     (json_int_t)v->capacity, "allocation", (json_int_t)v->allocation);
+                     (json_int_t)v->capacity, "allocation", (json_int_t)v->allocation,
+                     "iso", virt_volume_is_iso(v));
 }
 
-static json_t *volume_answer(virStoragePoolPtr pool, virStorageVolPtr vol, GError **error)
+json_t *api_volume_answer(virStoragePoolPtr pool, virStorageVolPtr vol, GError **error)
 {
     g_autoptr(VirtVolume) v = virt_volume_info(vol, error);
     return v ? volume_json(virStoragePoolGetName(pool), v) : NULL;
 }
 
-/* The pool of the request's {pool} and, when `vol_out`, its {volume}. */
-static virStoragePoolPtr lookup(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
-                                virStorageVolPtr *vol_out, GError **error)
+virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
+                                    virConnectPtr *conn_out, virStorageVolPtr *vol_out,
+                                    GError **error)
 {
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
@@ -52,7 +55,7 @@ void api_volumes_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStoragePool) pool = no_query(req, &error) ?
-        lookup(ctx, req, &conn, NULL, &error) : NULL;
+        api_volume_lookup(ctx, req, &conn, NULL, &error) : NULL;
     g_autoptr(GPtrArray) vols = pool ? virt_volume_list(pool, &error) : NULL;
     if (!vols) {
         api_response_error(resp, error);
@@ -83,10 +86,10 @@ void api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return;
     }
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, NULL, &error);
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, &error);
     g_autoptr(virStorageVol) vol =
         pool ? virt_volume_create(pool, name, capacity, format, backing, &error) : NULL;
-    json_t *obj = vol ? volume_answer(pool, vol, &error) : NULL;
+    json_t *obj = vol ? api_volume_answer(pool, vol, &error) : NULL;
     if (!obj) {
         api_response_error(resp, error);
         return;
@@ -102,8 +105,8 @@ void api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     g_autoptr(virStoragePool) pool = no_query(req, &error) ?
-        lookup(ctx, req, &conn, &vol, &error) : NULL;
-    json_t *obj = pool ? volume_answer(pool, vol, &error) : NULL;
+        api_volume_lookup(ctx, req, &conn, &vol, &error) : NULL;
+    json_t *obj = pool ? api_volume_answer(pool, vol, &error) : NULL;
     if (!obj) {
         api_response_error(resp, error);
         return;
@@ -121,8 +124,8 @@ void api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         return;
     }
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
-    g_autoptr(json_t) current = pool ? volume_answer(pool, vol, &error) : NULL;
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, &error);
+    g_autoptr(json_t) current = pool ? api_volume_answer(pool, vol, &error) : NULL;
     if (!current || !api_check_if_match(req, current, "the volume", &error) ||
         !virt_volume_delete(vol, &error)) {
         api_response_error(resp, error);
@@ -148,10 +151,10 @@ void api_volume_resize(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     }
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
-    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, &error);
     json_t *obj = NULL;
     if (pool && virt_volume_resize(vol, capacity, shrink, &error))
-        obj = volume_answer(pool, vol, &error);
+        obj = api_volume_answer(pool, vol, &error);
     if (!obj) {
         api_response_error(resp, error);
         return;
@@ -170,10 +173,10 @@ void api_volume_wipe(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     }
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
-    g_autoptr(virStoragePool) pool = lookup(ctx, req, &conn, &vol, &error);
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, &error);
     json_t *obj = NULL;
     if (pool && virt_volume_wipe(vol, &error))
-        obj = volume_answer(pool, vol, &error);
+        obj = api_volume_answer(pool, vol, &error);
     if (!obj) {
         api_response_error(resp, error);
         return;

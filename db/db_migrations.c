@@ -75,10 +75,12 @@ static const char *const migrations[] = {
     "  error_message TEXT,"
     "  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
     "  cancel_requested INTEGER NOT NULL DEFAULT 0,"
+    "  cancellable INTEGER NOT NULL DEFAULT 1,"
     "  created_at INTEGER NOT NULL,"
     "  started_at INTEGER,"
     "  finished_at INTEGER);"
-    "CREATE INDEX tasks_state ON tasks(state);",
+    "CREATE INDEX tasks_state ON tasks(state);"
+    "CREATE INDEX tasks_owner ON tasks(owner_id);",
     /* 4: VM templates; the spec is the JSON a create request would carry */
     "CREATE TABLE templates ("
     "  id INTEGER PRIMARY KEY,"

@@ -25,6 +25,8 @@ void config_init_defaults(Config *cfg)
     cfg->session_idle_min = 30;
     cfg->session_max_hours = 12;
     cfg->audit_retention_days = 90;
+    cfg->task_retention_days = 7;
+    cfg->max_upload_gib = 1024;
     cfg->auth = g_strdup("local");
     cfg->pam_service = g_strdup("vireo");
     cfg->pam_admin_group = g_strdup("vireo-admin");
@@ -119,6 +121,10 @@ static gboolean set_key(Config *cfg, const char *key, const char *value, GError 
         return set_number(&cfg->session_max_hours, key, value, 24 * 90, error);
     } else if (strcmp(key, "audit-retention-days") == 0) {
         return set_number(&cfg->audit_retention_days, key, value, 3650, error);
+    } else if (strcmp(key, "task-retention-days") == 0) {
+        return set_number(&cfg->task_retention_days, key, value, 3650, error);
+    } else if (strcmp(key, "max-upload-gib") == 0) {
+        return set_number(&cfg->max_upload_gib, key, value, 65536, error);
     } else {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION,
                     "unknown setting '%s'", key);
@@ -180,6 +186,8 @@ static void usage(FILE *out)
             "  --session-idle-minutes N   end sessions idle this long (default 30)\n"
             "  --session-max-hours N      end sessions this old (default 12)\n"
             "  --audit-retention-days N   keep the audit log this long (default 90)\n"
+            "  --task-retention-days N    keep finished tasks this long (default 7)\n"
+            "  --max-upload-gib N         largest volume upload (default 1024)\n"
             "  --auth local|pam     pam: system accounts may log in too (PAM service\n"
             "                       --pam-service, default vireo), with the role of\n"
             "                       their group: --pam-admin-group (vireo-admin),\n"
@@ -203,6 +211,8 @@ gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now
         {"session-idle-minutes", required_argument, NULL, 's'},
         {"session-max-hours", required_argument, NULL, 's'},
         {"audit-retention-days", required_argument, NULL, 's'},
+        {"task-retention-days", required_argument, NULL, 's'},
+        {"max-upload-gib", required_argument, NULL, 's'},
         {"auth", required_argument, NULL, 's'}, {"pam-service", required_argument, NULL, 's'},
         {"pam-admin-group", required_argument, NULL, 's'},
         {"pam-operator-group", required_argument, NULL, 's'},

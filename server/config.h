@@ -17,6 +17,8 @@ typedef struct {
     unsigned session_idle_min;
     unsigned session_max_hours;
     unsigned audit_retention_days;
+    unsigned task_retention_days;   /* finished tasks are kept this long */
+    unsigned max_upload_gib;        /* largest volume upload */
     char *auth;        /* "local", or "pam" to also let system accounts in */
     char *pam_service;
     char *pam_admin_group;

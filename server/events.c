@@ -222,3 +222,18 @@ void events_ping(EventHub *hub)
     }
     g_mutex_unlock(&hub->lock);
 }
+
+void events_publish_task(EventHub *hub, gint64 owner_id, const char *task_json)
+{
+    g_autofree char *frame = g_strdup_printf("event: task\ndata: %s\n\n", task_json);
+    g_mutex_lock(&hub->lock);
+    for (guint i = 0; i < hub->subs->len; i++) {
+        Subscriber *s = g_ptr_array_index(hub->subs, i);
+        /* A task is its owner's business, and the admins'. */
+        if (s->auth->role != API_ROLE_ADMIN && s->auth->user_id != owner_id)
+            continue;
+        g_string_append(s->pending, frame);
+        wake(s);
+    }
+    g_mutex_unlock(&hub->lock);
+}

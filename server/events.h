@@ -23,6 +23,9 @@ void events_publish_vm(EventHub *hub, const char *uuid, const char *name, int ev
  * event to every stream: every logged-in user may see pools and networks. */
 void events_publish_object(EventHub *hub, const char *kind, const char *uuid, const char *name,
                            int event);
+/* Publishes a task's new state (`task_json`, the task as the API shows it)
+ * to its owner's streams and the admins'. */
+void events_publish_task(EventHub *hub, gint64 owner_id, const char *task_json);
 /* Sends a comment line to every stream: keeps proxies from timing out and
  * finds clients that went away. */
 void events_ping(EventHub *hub);

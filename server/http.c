@@ -30,11 +30,17 @@ typedef struct {
     char *method;
     char *path;
     char address[64];
-    gboolean streaming;   /* an event stream: not "in flight" for shutdown */
+    gboolean streaming;   /* an event stream or transfer: not "in flight" for shutdown */
+    gboolean stream_body; /* a route whose body goes to an ApiTransfer, uncollected */
+    ApiTransfer *transfer;   /* that upload, until it finishes or fails */
 } RequestState;
 
 static void request_state_free(RequestState *st)
 {
+    if (st->transfer) {
+        st->transfer->abort(st->transfer, "the connection ended");
+        st->transfer->free(st->transfer);
+    }
     if (st->body)
         g_byte_array_unref(st->body);
     g_free(st->method);
@@ -87,6 +93,15 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind G_GNUC_U
     return MHD_YES;
 }
 
+static void add_answer_headers(struct MHD_Response *r, const ApiResponse *resp, gboolean tls)
+{
+    for (guint i = 0; i + 1 < resp->headers->len; i += 2)
+        MHD_add_response_header(r, g_ptr_array_index(resp->headers, i),
+                                g_ptr_array_index(resp->headers, i + 1));
+    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    http_add_security_headers(r, FALSE, tls);
+}
+
 static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp, gboolean head,
                                  gboolean tls)
 {
@@ -106,11 +121,7 @@ static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp,
             MHD_add_response_header(r, "Content-Type",
                                     resp->body ? "application/json" : resp->raw_type);
     }
-    for (guint i = 0; i + 1 < resp->headers->len; i += 2)
-        MHD_add_response_header(r, g_ptr_array_index(resp->headers, i),
-                                g_ptr_array_index(resp->headers, i + 1));
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
-    http_add_security_headers(r, FALSE, tls);
+    add_answer_headers(r, resp, tls);
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
     return ret;
@@ -130,12 +141,52 @@ static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn
     return ret;
 }
 
-static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
-                                 RequestState *st, const char *method, const char *url)
+/* Long transfers, like event streams, do not hold up a shutdown: closing
+ * their connection aborts them (an upload undoes what it made). */
+static void stop_counting(HttpServer *srv, RequestState *st)
 {
-    g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    st->streaming = TRUE;
+    g_atomic_int_dec_and_test(&srv->in_flight);
+}
+
+static ssize_t read_download(void *cls, uint64_t pos G_GNUC_UNUSED, char *buf, size_t max)
+{
+    ApiTransfer *t = cls;
+    gssize n = t->read(t, buf, max);
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void free_download(void *cls)
+{
+    ApiTransfer *t = cls;
+    t->abort(t, "the connection ended");
+    t->free(t);
+}
+
+/* A volume's bytes as the answer, read from libvirt as the client takes
+ * them. */
+static enum MHD_Result queue_download(HttpServer *srv, struct MHD_Connection *conn,
+                                      RequestState *st, ApiResponse *resp)
+{
+    ApiTransfer *t = g_steal_pointer(&resp->transfer);
+    struct MHD_Response *r = MHD_create_response_from_callback(t->length, 64 * 1024,
+                                                               read_download, t, free_download);
+    MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+    add_answer_headers(r, resp, srv->tls);
+    stop_counting(srv, st);
+    enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static void request_from_connection(struct MHD_Connection *conn, RequestState *st,
+                                    const char *method, const char *url, GHashTable *query,
+                                    ApiRequest *req)
+{
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_query, query);
-    ApiRequest req = {
+    *req = (ApiRequest){
         .method = method,
         .path = url,
         .query = query,
@@ -153,6 +204,69 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
         .body_len = st->body ? st->body->len : 0,
         .id = st->id,
     };
+}
+
+/* A route whose body is streamed: the handler runs on the headers alone
+ * and either refuses at once or hands back the transfer that takes the
+ * body. */
+static enum MHD_Result start_upload(HttpServer *srv, struct MHD_Connection *conn,
+                                    RequestState *st, const char *method, const char *url,
+                                    guint64 content_length)
+{
+    g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ApiRequest req;
+    request_from_connection(conn, st, method, url, query, &req);
+    req.content_length = content_length;
+    ApiResponse resp;
+    api_response_init(&resp);
+    api_dispatch(srv->api, &req, &resp);
+    st->status = resp.status;
+    enum MHD_Result ret = MHD_YES;
+    if (resp.transfer && resp.transfer->write) {
+        st->transfer = g_steal_pointer(&resp.transfer);
+        stop_counting(srv, st);
+    } else {
+        ret = queue_api(conn, &resp, FALSE, srv->tls);
+    }
+    api_response_clear(&resp);
+    return ret;
+}
+
+/* The upload's body is complete: its transfer makes the answer. */
+static enum MHD_Result finish_upload(HttpServer *srv, struct MHD_Connection *conn,
+                                     RequestState *st)
+{
+    ApiTransfer *t = g_steal_pointer(&st->transfer);
+    ApiResponse resp;
+    api_response_init(&resp);
+    t->finish(t, &resp);
+    t->free(t);
+    st->status = resp.status;
+    enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
+    api_response_clear(&resp);
+    return ret;
+}
+
+static enum MHD_Result upload_chunk(RequestState *st, const char *data, size_t len)
+{
+    g_autoptr(GError) error = NULL;
+    if (!st->transfer || st->transfer->write(st->transfer, data, len, &error))
+        return MHD_YES;
+    /* libmicrohttpd cannot answer in the middle of a body: the connection
+     * closes, and the task tells why. */
+    g_message("req=%" G_GUINT64_FORMAT " upload stopped: %s", st->id, error->message);
+    ApiTransfer *t = g_steal_pointer(&st->transfer);
+    t->abort(t, error->message);
+    t->free(t);
+    return MHD_NO;
+}
+
+static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
+                                 RequestState *st, const char *method, const char *url)
+{
+    g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ApiRequest req;
+    request_from_connection(conn, st, method, url, query, &req);
     if (st->too_large) {
         /* The body was not kept; the router answers 413 and audits it. */
         req.body = NULL;
@@ -165,6 +279,8 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
     enum MHD_Result ret;
     if (resp.stream && strcmp(method, "GET") == 0 && srv->events)
         ret = queue_stream(srv, conn, st, &resp);
+    else if (resp.transfer && resp.transfer->read && strcmp(method, "GET") == 0)
+        ret = queue_download(srv, conn, st, &resp);
     else
         ret = queue_api(conn, &resp, strcmp(method, "HEAD") == 0, srv->tls);
     api_response_clear(&resp);
@@ -219,15 +335,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         st->path = g_strdup(url);
         client_address(conn, st->address, sizeof(st->address));
         *req_cls = st;
-        /* Refuse an announced oversized body before reading any of it. */
         const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        guint64 n;
-        if (len && g_ascii_string_to_unsigned(len, 10, 0, G_MAXUINT64, &n, NULL) &&
-            n > API_MAX_BODY) {
+        guint64 n = 0;
+        gboolean has_len = len && g_ascii_string_to_unsigned(len, 10, 0, G_MAXUINT64, &n, NULL);
+        gboolean may_have_body = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+        if (may_have_body && is_api_path(url) && api_route_streams_body(method, url)) {
+            st->stream_body = TRUE;
+            return start_upload(srv, conn, st, method, url, has_len ? n : 0);
+        }
+        /* Refuse an announced oversized body before reading any of it. */
+        if (has_len && n > API_MAX_BODY) {
             st->too_large = TRUE;
             return serve_api(srv, conn, st, method, url);
         }
         return MHD_YES;
+    }
+    if (st->stream_body) {
+        if (*upload_data_size) {
+            size_t len = *upload_data_size;
+            *upload_data_size = 0;
+            return upload_chunk(st, upload_data, len);
+        }
+        return st->transfer ? finish_upload(srv, conn, st) : MHD_YES;
     }
     if (*upload_data_size) {
         if (!st->too_large) {

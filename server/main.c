@@ -4,8 +4,10 @@
 #include "api/api_crypto.h"
 #include "api/api_meta_sync.h"
 #include "api/api_pam.h"
+#include "api/api_tasks.h"
 #include "api/api_throttle.h"
 #include "api/api_users_common.h"
+#include "api/task_engine.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #define SHUTDOWN_GRACE_MS 10000
+#define TASK_WORKERS 2
 
 typedef struct {
     Config config;
@@ -42,6 +45,14 @@ static void on_object_event(const char *kind, const char *uuid, const char *name
 {
     Daemon *d = data;
     events_publish_object(d->events, kind, uuid, name, event);
+}
+
+static void on_task_changed(const DbTask *task, gpointer data)
+{
+    Daemon *d = data;
+    g_autoptr(json_t) obj = api_task_json(task);
+    g_autofree char *text = json_dumps(obj, JSON_COMPACT);
+    events_publish_task(d->events, task->owner_id, text);
 }
 
 static void on_connected(gpointer data)
@@ -101,6 +112,8 @@ int main(int argc, char **argv)
     d.api.session_idle_s = (gint64)d.config.session_idle_min * 60;
     d.api.session_max_s = (gint64)d.config.session_max_hours * 3600;
     d.api.audit_retention_s = (gint64)d.config.audit_retention_days * 86400;
+    d.api.task_retention_s = (gint64)d.config.task_retention_days * 86400;
+    d.api.max_upload = (guint64)d.config.max_upload_gib << 30;
     d.api.throttle = api_throttle_new(5, 20, 15 * 60);
     ApiPamConfig pam = {d.config.pam_service, d.config.pam_admin_group,
                         d.config.pam_operator_group, d.config.pam_viewer_group};
@@ -129,6 +142,11 @@ int main(int argc, char **argv)
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
     d.events = events_hub_new(&d.api);
+    d.api.tasks = task_engine_new(db, TASK_WORKERS, on_task_changed, &d, &error);
+    if (!d.api.tasks) {
+        g_critical("tasks: %s", error->message);
+        return 1;
+    }
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     virt_conn_watch_objects(d.api.virt, on_object_event);
     virt_conn_start(d.api.virt);
@@ -151,6 +169,10 @@ int main(int argc, char **argv)
 
     events_hub_close(d.events);
     http_server_stop(http, SHUTDOWN_GRACE_MS);
+    /* After HTTP (uploads are aborted with their connections), before
+     * libvirt (running clones stop and delete what they made). */
+    task_engine_free(d.api.tasks);
+    d.api.tasks = NULL;
     virt_conn_free(d.api.virt);
     d.api.virt = NULL;
     events_hub_free(d.events);

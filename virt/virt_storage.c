@@ -391,6 +391,21 @@ static VirtVolume *find_backing(virStoragePoolPtr pool, const char *backing, GEr
     return v;
 }
 
+gboolean virt_volume_name_free(virStoragePoolPtr pool, const char *name, GError **error)
+{
+    /* Drivers disagree on the error for a name clash (qemu: volume exists,
+     * test: operation failed): ask first. */
+    virStorageVolPtr vol = virStorageVolLookupByName(pool, name);
+    if (vol) {
+        virStorageVolFree(vol);
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "a volume named '%s' exists in "
+                    "storage pool '%s'", name, virStoragePoolGetName(pool));
+        return FALSE;
+    }
+    virResetLastError();
+    return TRUE;
+}
+
 virStorageVolPtr virt_volume_create(virStoragePoolPtr pool, const char *name, guint64 capacity,
                                     const char *format, const char *backing, GError **error)
 {
@@ -413,17 +428,9 @@ virStorageVolPtr virt_volume_create(virStoragePoolPtr pool, const char *name, gu
                                         base ? base->format : NULL, error);
     if (!xml)
         return NULL;
-    /* Drivers disagree on the error for a name clash (qemu: volume exists,
-     * test: operation failed): ask first. */
-    virStorageVolPtr vol = virStorageVolLookupByName(pool, name);
-    if (vol) {
-        virStorageVolFree(vol);
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "a volume named '%s' exists in "
-                    "storage pool '%s'", name, virStoragePoolGetName(pool));
+    if (!virt_volume_name_free(pool, name, error))
         return NULL;
-    }
-    virResetLastError();
-    vol = virStorageVolCreateXML(pool, xml, 0);
+    virStorageVolPtr vol = virStorageVolCreateXML(pool, xml, 0);
     if (!vol)
         virt_error_from_libvirt(error, "creating volume");
     return vol;

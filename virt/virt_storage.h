@@ -66,6 +66,8 @@ GPtrArray *virt_volume_list(virStoragePoolPtr pool, GError **error);
 virStorageVolPtr virt_volume_lookup(virStoragePoolPtr pool, const char *name, GError **error);
 VirtVolume *virt_volume_info(virStorageVolPtr vol, GError **error);
 
+/* EXISTS when `pool` already has a volume named `name`. */
+gboolean virt_volume_name_free(virStoragePoolPtr pool, const char *name, GError **error);
 /* `backing` (may be NULL): "pool/name", or a volume name of `pool`. */
 virStorageVolPtr virt_volume_create(virStoragePoolPtr pool, const char *name, guint64 capacity,
                                     const char *format, const char *backing, GError **error);

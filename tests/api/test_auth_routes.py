@@ -13,7 +13,7 @@ import harness
 
 ROUTES_C = os.path.join(harness.REPO, "api", "api_routes.c")
 ROUTE_RE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*(API_PERM_\w+)\s*,'
-                      r'\s*(NULL|"[^"]*")\s*\}')
+                      r'\s*(NULL|"[^"]*")\s*(?:,\s*[\w|\s]+)?\}')
 KNOWN_PERMS = {"API_PERM_PUBLIC", "API_PERM_USER", "API_PERM_VM_READ", "API_PERM_VM_OPERATE",
                "API_PERM_VM_CREATE", "API_PERM_ADMIN"}
 PUBLIC = {("GET", "/api/openapi.json"), ("POST", "/api/session")}
@@ -92,7 +92,8 @@ class RouteTableTest(harness.ApiTestCase):
     def fill(self, pattern, user):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
                   "pool": self.pool, "volume": "routes.img",
-                  "network": self.network, "template": self.template, "os": "debian11"}
+                  "network": self.network, "template": self.template, "os": "debian11",
+                  "task": "999999999"}
 
         def sub(m):
             if m.group(1) not in params:

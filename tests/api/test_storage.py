@@ -21,7 +21,8 @@ MIB = 1 << 20
 TIB64 = 64 << 40
 POOL_KEYS = {"name", "uuid", "type", "path", "source", "state", "autostart", "persistent", "capacity",
              "allocation", "available"}
-VOLUME_KEYS = {"name", "pool", "path", "type", "format", "backing", "capacity", "allocation"}
+VOLUME_KEYS = {"name", "pool", "path", "type", "format", "backing", "capacity", "allocation",
+               "iso"}
 
 
 def q(name):

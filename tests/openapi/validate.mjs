@@ -66,6 +66,12 @@ const EXPECTED_ROUTES = [
   "DELETE /api/pools/{pool}/volumes/{volume}",
   "POST /api/pools/{pool}/volumes/{volume}/resize",
   "POST /api/pools/{pool}/volumes/{volume}/wipe",
+  "POST /api/pools/{pool}/volumes/{volume}/clone",
+  "PUT /api/pools/{pool}/volumes/{volume}/content",
+  "GET /api/pools/{pool}/volumes/{volume}/content",
+  "GET /api/tasks",
+  "GET /api/tasks/{task}",
+  "POST /api/tasks/{task}/cancel",
   "GET /api/openapi.json",
   "GET /api/networks",
   "POST /api/networks",
@@ -89,7 +95,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -113,6 +119,9 @@ const ETAG_ROUTES = [
   "GET /api/pools/{pool}/volumes/{volume}",
   "POST /api/pools/{pool}/volumes/{volume}/resize",
   "POST /api/pools/{pool}/volumes/{volume}/wipe",
+  "PUT /api/pools/{pool}/volumes/{volume}/content",
+  "GET /api/tasks/{task}",
+  "POST /api/tasks/{task}/cancel",
   "GET /api/networks/{network}",
   "PATCH /api/networks/{network}",
   "POST /api/networks/{network}/start",
@@ -457,9 +466,10 @@ function testRoutes(doc) {
         !params.some((p) => p.in === "header" && p.name.toLowerCase() === "if-match")) {
       problems.push(`${name}: If-Match header parameter wanted`);
     }
-    // Every request body is a closed object: unknown members are refused.
+    // Every JSON request body is a closed object: unknown members are refused.
+    // (An upload's body is raw bytes.)
     const reqBody = deref(doc, op.requestBody);
-    if (reqBody) {
+    if (reqBody?.content?.["application/json"]) {
       const schema = deref(doc, reqBody.content?.["application/json"]?.schema);
       if (schema?.additionalProperties !== false) {
         problems.push(`${name}: request body schema must have additionalProperties: false`);

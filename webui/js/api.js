@@ -111,6 +111,37 @@ export async function request(method, path, { body, ifMatch, signal, anonymous =
   return { status: res.status, data, etag };
 }
 
+// PUT of a file as the raw body, with upload progress (fetch() cannot tell
+// it): onProgress(sentBytes, totalBytes). Resolves like request();
+// rejects with ApiError; `signal` aborts it.
+function upload(path, file, { onProgress, signal } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', path);
+    xhr.setRequestHeader('X-Vireo-CSRF', '1');
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.setRequestHeader('Accept', 'application/json');
+    if (onProgress) xhr.upload.addEventListener('progress', (e) => onProgress(e.loaded, e.total || file.size));
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON */ }
+      if (xhr.status >= 200 && xhr.status < 300) { resolve({ status: xhr.status, data }); return; }
+      const err = data && data.error;
+      const error = new ApiError({
+        status: xhr.status, code: (err && err.code) || STATUS_CODES[xhr.status] || 'internal',
+        message: (err && err.message) || `HTTP ${xhr.status}`, method: 'PUT', path,
+      });
+      if (xhr.status === 401 && unauthorizedHandler) unauthorizedHandler(error);
+      reject(error);
+    });
+    const cut = (message) => () => reject(new ApiError({ code: 'network', method: 'PUT', path, message }));
+    xhr.addEventListener('error', cut('The upload was cut off: vireod closed the connection (see the task for why).'));
+    xhr.addEventListener('abort', cut('The upload was stopped.'));
+    if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(file);
+  });
+}
+
 const vmPath = (name) => `/api/vms/${encodeURIComponent(name)}`;
 const userPath = (name) => `/api/users/${encodeURIComponent(name)}`;
 const poolPath = (name) => `/api/pools/${encodeURIComponent(name)}`;
@@ -183,6 +214,13 @@ export const api = {
   resizeVolume: (pool, vol, capacity, { shrink = false } = {}) =>
     request('POST', `${volPath(pool, vol)}/resize${shrink ? '?shrink=true' : ''}`, { body: { capacity } }),
   wipeVolume: (pool, vol) => request('POST', `${volPath(pool, vol)}/wipe`),
+  cloneVolume: (pool, vol, body) => request('POST', `${volPath(pool, vol)}/clone`, { body }),
+  contentHref: (pool, vol) => `${volPath(pool, vol)}/content`,
+  uploadVolume: (pool, vol, file, opts) => upload(`${volPath(pool, vol)}/content`, file, opts),
+
+  // ---- tasks: one's own; admins see all ----
+  tasks: ({ limit = 20, state } = {}) => request('GET', `/api/tasks?limit=${limit}${state ? `&state=${state}` : ''}`),
+  cancelTask: (id) => request('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`),
 
   // ---- networks: reads for everyone, changes for admins ----
   networks: () => request('GET', '/api/networks'),

@@ -20,7 +20,7 @@ let inflight = null;
 let started = false;
 let hooked = false;
 let source = null;
-// kind ('pool', 'network') -> Set of fns: pages that follow other objects.
+// kind ('pool', 'network', 'task') -> Set of fns: pages that follow other objects.
 const objectListeners = new Map();
 let streamOpen = false;
 let eventTimer = null;
@@ -52,8 +52,9 @@ export function subscribe(fn) {
   return () => listeners.delete(fn);
 }
 
-// fn(data) for each 'pool' or 'network' event ({event, name, uuid}) while
-// signed in; returns the function that stops it.
+// fn(data) for each 'pool' or 'network' event ({event, name, uuid}), or each
+// 'task' event (the task as GET /api/tasks/{id} shows it), while signed in;
+// returns the function that stops it.
 export function onObjectEvent(kind, fn) {
   if (!objectListeners.has(kind)) objectListeners.set(kind, new Set());
   objectListeners.get(kind).add(fn);
@@ -115,7 +116,7 @@ function openStream() {
     clearTimeout(eventTimer);
     eventTimer = setTimeout(refreshNow, EVENT_COALESCE_MS);
   });
-  for (const kind of ['pool', 'network']) {
+  for (const kind of ['pool', 'network', 'task']) {
     source.addEventListener(kind, (e) => {
       if (!started) return;
       let data = null;

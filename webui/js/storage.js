@@ -11,6 +11,7 @@ import { field, formDialog, uid, FormError } from './forms.js';
 import { createPoolDialog, NAME_RE } from './pool-create.js';
 import { navigate, poolHref } from './router.js';
 import { isAdmin } from './session.js';
+import { mountTasks, progressBar } from './tasks.js';
 import { confirmDialog, showError, toast } from './ui.js';
 
 const POOL_STATES = {
@@ -115,6 +116,7 @@ export function mountStorage(root, selected) {
   const poolCount = h('span', { class: 'count', testid: 'pools-count' });
   const poolBody = h('div', { class: 'card-body card-body-flush' });
   const volSection = h('div', { class: 'vol-slot' });
+  const taskSlot = h('div', { class: 'task-slot' });
   const newPool = admin ? h('button', { type: 'button', class: 'btn btn-primary', testid: 'pool-new', onclick: () => createPool() },
     icon('plus'), 'New pool') : null;
   const reload = h('button', {
@@ -130,7 +132,8 @@ export function mountStorage(root, selected) {
     h('section', { class: 'card card-flush' },
       h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Pools ', poolCount), reload),
       poolBody),
-    volSection));
+    volSection,
+    taskSlot));
 
   async function load(busy = null) {
     try {
@@ -243,8 +246,11 @@ export function mountStorage(root, selected) {
   }
 
   function renderVolumes(pool, message = null) {
-    const newVol = admin && pool.state === 'running'
-      ? h('button', { type: 'button', class: 'btn btn-primary btn-sm', testid: 'volume-new', onclick: () => createVolume(pool) }, icon('plus'), 'New volume')
+    const canChange = admin && pool.state === 'running';
+    const newVol = canChange
+      ? h('div', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'btn btn-sm', testid: 'volume-upload', onclick: () => uploadVolume(pool) }, icon('upload'), 'Upload'),
+        h('button', { type: 'button', class: 'btn btn-primary btn-sm', testid: 'volume-new', onclick: () => createVolume(pool) }, icon('plus'), 'New volume'))
       : null;
     let body;
     if (message) body = message;
@@ -278,13 +284,22 @@ export function mountStorage(root, selected) {
     const backing = v.backing ? v.backing.split('/').pop() : null;
     return h('tr', { testid: 'volume-row', dataset: { volume: v.name, format: fmt } },
       h('td', { 'data-label': 'Volume' },
-        h('span', { class: 'cell-main' }, icon('disk'), h('span', { testid: 'volume-name' }, v.name)),
+        h('span', { class: 'cell-main' }, icon('disk'), h('span', { testid: 'volume-name' }, v.name),
+          v.iso ? h('span', { class: 'iso-flag', testid: 'volume-iso', title: 'An ISO 9660 (CD/DVD) image' }, 'ISO') : null),
         backing ? h('span', { class: 'cell-sub', testid: 'volume-backing', title: v.backing }, `backed by ${backing}`) : null),
       h('td', { 'data-label': 'Format' }, h('span', { class: `fmt fmt-${fmt}`, testid: 'volume-format' }, fmt)),
       h('td', { 'data-label': 'Capacity', class: 'num', testid: 'volume-capacity', title: `${v.capacity} bytes` }, fmtBytes(v.capacity)),
       h('td', { 'data-label': 'Allocation', class: 'num', testid: 'volume-allocation', title: `${v.allocation} bytes` }, fmtBytes(v.allocation)),
       h('td', { 'data-label': 'Path' }, h('code', { class: 'mono path', testid: 'volume-path' }, v.path)),
       admin ? h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' },
+        h('a', {
+          class: 'btn btn-sm btn-icon', testid: 'volume-download', href: api.contentHref(pool.name, v.name), download: v.name,
+          'aria-label': `Download ${v.name}`, title: `Download ${v.name}`,
+        }, icon('download')),
+        h('button', {
+          type: 'button', class: 'btn btn-sm', testid: 'volume-clone', 'aria-label': `Clone ${v.name}`, title: `Copy ${v.name} as a new volume`,
+          onclick: () => cloneVolume(pool, v),
+        }, icon('clone'), h('span', { class: 'btn-label' }, 'Clone')),
         h('button', {
           type: 'button', class: 'btn btn-sm', testid: 'volume-resize', 'aria-label': `Resize ${v.name}`, title: `Resize ${v.name}`,
           onclick: () => resizeVolume(pool, v),
@@ -409,6 +424,96 @@ export function mountStorage(root, selected) {
     if (!disposed) load();
   }
 
+  async function uploadVolume(pool) {
+    const file = h('input', { class: 'input', type: 'file', testid: 'upload-file', required: true });
+    const name = h('input', {
+      class: 'input', type: 'text', testid: 'upload-name', autocomplete: 'off', spellcheck: 'false', maxlength: '255',
+      required: true, placeholder: 'e.g. debian-12.iso',
+    });
+    file.addEventListener('change', () => {
+      if (file.files[0] && !name.value.trim()) name.value = file.files[0].name;
+    });
+    const bar = progressBar({ testid: 'upload-progress', label: 'Upload progress' });
+    const text = h('span', { testid: 'upload-progress-text' }, '');
+    const progress = h('div', { class: 'upload-progress', hidden: true }, bar.el, text);
+    const controller = new AbortController();
+    const done = await formDialog({
+      title: `Upload to ${pool.name}`,
+      intro: 'A disk image or ISO file from this computer becomes a new volume of the same size. vireod streams it into the pool; libvirt then tells its format (raw, qcow2, iso ...).',
+      testid: 'upload-dialog',
+      submitLabel: 'Upload',
+      content: [
+        field({ label: 'File', control: file }),
+        field({ label: 'Volume name', control: name }),
+        progress,
+      ],
+      submit: async () => {
+        const f = file.files[0];
+        const n = name.value.trim();
+        if (!f) throw new FormError('Choose a file to upload.');
+        if (!f.size) throw new FormError('That file is empty.');
+        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
+        progress.hidden = false;
+        file.disabled = true;
+        name.disabled = true;
+        try {
+          const { data } = await api.uploadVolume(pool.name, n, f, {
+            signal: controller.signal,
+            onProgress: (sent, total) => {
+              const pct = total ? Math.floor((sent / total) * 100) : 0;
+              bar.set(pct);
+              text.textContent = `${fmtBytes(sent)} of ${fmtBytes(total)} (${pct}%)`;
+            },
+          });
+          return data;
+        } finally {
+          file.disabled = false;
+          name.disabled = false;
+        }
+      },
+    });
+    // Closing the dialog while it runs stops the upload (vireod removes the half-made volume).
+    controller.abort();
+    if (!done) return;
+    toast(`${done.name} uploaded (${fmtBytes(done.capacity)}${done.format ? `, ${done.format}` : ''})`);
+    if (!disposed) load();
+  }
+
+  async function cloneVolume(pool, v) {
+    const base = v.name.replace(/(\.[^.]*)?$/, '');
+    const ext = v.name.slice(base.length);
+    const name = h('input', {
+      class: 'input', type: 'text', testid: 'clone-name', autocomplete: 'off', spellcheck: 'false', maxlength: '255',
+      required: true, value: `${base}-copy${ext}`,
+    });
+    const target = h('select', { class: 'input select', testid: 'clone-pool' },
+      pools.filter((p) => p.state === 'running').map((p) => h('option', { value: p.name, selected: p.name === pool.name }, p.name)));
+    const format = h('select', { class: 'input select', testid: 'clone-format' },
+      h('option', { value: '' }, `Same as the source (${v.format || 'unknown'})`),
+      FORMATS.filter((f) => f !== v.format).map((f) => h('option', { value: f }, `Convert to ${f}`)));
+    const task = await formDialog({
+      title: `Clone ${v.name}`,
+      intro: `A full copy of ${v.name} (${fmtBytes(v.capacity)}). It runs as a task: follow it under Tasks below, and cancel it there.`,
+      testid: 'clone-dialog',
+      submitLabel: 'Clone',
+      content: [
+        field({ label: 'New name', control: name }),
+        field({ label: 'Pool', control: target }),
+        field({ label: 'Format', control: format }),
+      ],
+      submit: async () => {
+        const n = name.value.trim();
+        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
+        const body = { name: n };
+        if (target.value && target.value !== pool.name) body.pool = target.value;
+        if (format.value) body.format = format.value;
+        const { data } = await api.cloneVolume(pool.name, v.name, body);
+        return data;
+      },
+    });
+    if (task) toast(`Cloning ${v.name} to ${name.value.trim()} (task ${task.id})`);
+  }
+
   async function resizeVolume(pool, v) {
     const cur = splitSize(v.capacity);
     const size = sizeInput({ testid: 'resize-size', value: cur.value, unit: cur.unit, label: 'New size' });
@@ -472,5 +577,14 @@ export function mountStorage(root, selected) {
   load();
   // Someone else (virsh, another admin) changed a pool: show it.
   const offEvents = onObjectEvent('pool', () => { if (!disposed) load(); });
-  return () => { disposed = true; offEvents(); };
+  // A clone or upload that ends may have made (or removed) a volume.
+  const offTasks = mountTasks(taskSlot, {
+    onFinished: (t) => {
+      if (disposed) return;
+      if (t.state === 'succeeded' && t.kind === 'clone') toast(`Clone of ${t.target} finished`);
+      else if (t.state === 'failed') toast(`${t.kind === 'upload' ? 'Upload to' : 'Clone of'} ${t.target} failed: ${t.error ? t.error.message : ''}`, { tone: 'warn' });
+      loadVolumes();
+    },
+  });
+  return () => { disposed = true; offEvents(); offTasks(); };
 }

@@ -1,0 +1,55 @@
+/* The task engine: long work runs as a task with state and progress in the
+ * inventory, either on one of a few worker threads (tasks_submit) or on
+ * the caller's own thread (task_begin, e.g. an upload on an HTTP thread).
+ * Every change is handed to a publish callback (the event stream). */
+#pragma once
+#include <glib.h>
+
+#include "db/db_tasks.h"
+
+typedef struct TaskEngine TaskEngine;
+typedef struct Task Task;
+
+/* The work of a task, on a worker thread. Answers TRUE with *result (a link
+ * to what it made, e.g. "/api/pools/p/volumes/v"; may stay NULL) or FALSE
+ * with `error` (an API, engine or inventory GError: its API code becomes the
+ * task's error code). When it fails after task_cancel_requested() the task
+ * ends "cancelled". It must undo its half-done work before failing. */
+typedef gboolean (*TaskRunFn)(Task *task, gpointer data, char **result, GError **error);
+/* Called after every change of a task with its row; any thread. */
+typedef void (*TaskPublishFn)(const DbTask *task, gpointer user_data);
+
+/* Marks tasks a previous vireod left queued or running as failed
+ * ("interrupted"), then starts `workers` threads. */
+TaskEngine *task_engine_new(Db *db, guint workers, TaskPublishFn publish, gpointer publish_data,
+                            GError **error);
+/* Asks running tasks to cancel, fails queued ones ("interrupted") and waits
+ * for the workers. Tasks begun with task_begin must have ended. */
+void task_engine_free(TaskEngine *engine);
+
+/* Queues `run(task, data)`; `free_data` (may be NULL) frees `data` once the
+ * task has ended, also when queueing fails. Answers the task id, 0 with
+ * `error` on failure. */
+gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
+                    TaskRunFn run, gpointer data, GDestroyNotify free_data, GError **error);
+/* A running task for work done on the caller's thread; end it with
+ * task_finish. NULL with `error` on failure. */
+Task *task_begin(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
+                 gboolean cancellable, GError **error);
+/* Ends a task from task_begin and frees it: succeeded when `error` is NULL,
+ * else failed (or cancelled, when a cancel was asked for). */
+void task_finish(Task *task, const char *result, const GError *error);
+
+gint64 task_id(const Task *task);
+/* Records progress (0-100) and an optional message. Writes are rate-limited
+ * (4 a second), so calling it for every chunk is fine. */
+void task_progress(Task *task, int percent, const char *message);
+/* Whether a cancel is accepted from now on (a step that cannot stop, such
+ * as a conversion by libvirt, turns it off). */
+void task_set_cancellable(Task *task, gboolean cancellable);
+/* TRUE once someone asked to cancel (or vireod is stopping). */
+gboolean task_cancel_requested(Task *task);
+
+/* POST /api/tasks/{id}/cancel: CONFLICT (API_ERROR) when the task has
+ * ended or cannot be cancelled. */
+gboolean task_engine_cancel(TaskEngine *engine, gint64 id, GError **error);

@@ -1,0 +1,60 @@
+/* Tasks in the inventory: long work (copies, uploads, creates) with its
+ * state, progress, result link and error, so it outlives a page reload and
+ * a restart tells what was cut short. */
+#pragma once
+#include "db/db.h"
+
+typedef struct {
+    gint64 id;
+    char *kind;           /* "clone", "upload" ... */
+    char *state;          /* queued, running, succeeded, failed, cancelled */
+    int progress;         /* 0-100 */
+    char *message;
+    char *target;         /* what it works on, e.g. "pool/volume" */
+    char *result;         /* a link to what it made, or NULL */
+    char *error_code;     /* NULL unless failed or cancelled */
+    char *error_message;
+    gint64 owner_id;      /* 0: no owner (user deleted) */
+    char *owner_name;     /* NULL without owner */
+    gboolean cancel_requested;
+    gboolean cancellable;
+    gint64 created_at, started_at, finished_at;   /* unix seconds; 0 = not yet */
+} DbTask;
+
+void db_task_free(DbTask *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbTask, db_task_free)
+
+/* TRUE for the states a task never leaves. */
+gboolean db_task_state_final(const char *state);
+
+/* A new task in state `state` ("queued" or "running"); its id, 0 on error. */
+gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner_id,
+                      gboolean cancellable, const char *state, GError **error);
+/* The task, or NULL with no error when there is none. */
+DbTask *db_task_get(Db *db, gint64 id, GError **error);
+
+typedef struct {
+    gint64 owner_id;       /* 0: everyone's */
+    const char *state;     /* NULL: any */
+    gint64 before_id;      /* paging: tasks older than this id; 0 = newest */
+    int limit;
+} DbTaskQuery;
+
+/* Newest first (DbTask*). */
+GPtrArray *db_task_list(Db *db, const DbTaskQuery *q, GError **error);
+
+/* queued -> running. */
+gboolean db_task_start(Db *db, gint64 id, GError **error);
+/* Progress of a running task; `message` NULL keeps the last one. */
+gboolean db_task_progress(Db *db, gint64 id, int percent, const char *message, GError **error);
+gboolean db_task_request_cancel(Db *db, gint64 id, GError **error);
+gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError **error);
+/* Ends a task: `state` is succeeded (progress becomes 100), failed or
+ * cancelled. */
+gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,
+                        const char *error_code, const char *error_message, GError **error);
+/* At start-up: every task left queued or running by a previous vireod
+ * fails with error code "interrupted". Returns how many, -1 on error. */
+int db_task_interrupt_all(Db *db, GError **error);
+/* Deletes finished tasks that ended before `before`; how many, -1 on error. */
+int db_task_prune(Db *db, gint64 before, GError **error);

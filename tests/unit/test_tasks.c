@@ -1,0 +1,241 @@
+/* Tasks: inventory rows and the engine (submit, progress, cancel, the
+ * restart clean-up, pruning) on a temporary file, no libvirt. */
+#include "unit.h"
+
+#include "api/api_error.h"
+#include "api/task_engine.h"
+#include "db/db_tasks.h"
+
+typedef struct {
+    char *dir;
+    char *path;
+    Db *db;
+    GMutex lock;
+    GCond changed;
+    int published;
+    char *last_state;
+} Fixture;
+
+static int setup(void **state)
+{
+    Fixture *f = g_new0(Fixture, 1);
+    f->dir = unit_tmpdir();
+    f->path = g_build_filename(f->dir, "vireo.db", NULL);
+    g_autoptr(GError) error = NULL;
+    f->db = db_open(f->path, &error);
+    assert_null(error);
+    g_mutex_init(&f->lock);
+    g_cond_init(&f->changed);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    Fixture *f = *state;
+    db_close(f->db);
+    unit_rmtree(f->dir);
+    g_mutex_clear(&f->lock);
+    g_cond_clear(&f->changed);
+    g_free(f->last_state);
+    g_free(f->dir);
+    g_free(f->path);
+    g_free(f);
+    return 0;
+}
+
+static void on_publish(const DbTask *t, gpointer data)
+{
+    Fixture *f = data;
+    g_mutex_lock(&f->lock);
+    f->published++;
+    g_free(f->last_state);
+    f->last_state = g_strdup(t->state);
+    g_cond_broadcast(&f->changed);
+    g_mutex_unlock(&f->lock);
+}
+
+/* Polls the row until it reaches `state` (or 10 s pass). */
+static DbTask *wait_state(Fixture *f, gint64 id, const char *state)
+{
+    for (int i = 0; i < 1000; i++) {
+        g_autoptr(GError) error = NULL;
+        DbTask *t = db_task_get(f->db, id, &error);
+        assert_non_null(t);
+        if (g_strcmp0(t->state, state) == 0)
+            return t;
+        db_task_free(t);
+        g_usleep(10 * 1000);
+    }
+    fail_msg("task %" G_GINT64_FORMAT " never reached %s", id, state);
+    return NULL;
+}
+
+static void test_rows(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    gint64 a = db_task_create(f->db, "clone", "p/a", 0, TRUE, "queued", &error);
+    gint64 b = db_task_create(f->db, "upload", "p/b", 0, FALSE, "running", &error);
+    assert_null(error);
+    assert_true(a > 0 && b > a);
+    assert_true(db_task_start(f->db, a, &error));
+    assert_true(db_task_progress(f->db, a, 150, "copying", &error));
+    g_autoptr(DbTask) t = db_task_get(f->db, a, &error);
+    assert_string_equal(t->state, "running");
+    assert_int_equal(t->progress, 100);   /* clamped */
+    assert_string_equal(t->message, "copying");
+    assert_null(t->result);
+    assert_true(db_task_finish(f->db, a, "succeeded", "/api/x", NULL, NULL, &error));
+    g_autoptr(DbTask) done = db_task_get(f->db, a, &error);
+    assert_string_equal(done->state, "succeeded");
+    assert_string_equal(done->result, "/api/x");
+    assert_true(done->finished_at > 0);
+    assert_null(db_task_get(f->db, 999, &error));
+    assert_null(error);
+    /* Lists: newest first, state filter, paging. */
+    DbTaskQuery q = {.limit = 10};
+    g_autoptr(GPtrArray) all = db_task_list(f->db, &q, &error);
+    assert_int_equal(all->len, 2);
+    assert_int_equal(((DbTask *)all->pdata[0])->id, b);
+    q.state = "running";
+    g_autoptr(GPtrArray) running = db_task_list(f->db, &q, &error);
+    assert_int_equal(running->len, 1);
+    q.state = NULL;
+    q.before_id = b;
+    g_autoptr(GPtrArray) older = db_task_list(f->db, &q, &error);
+    assert_int_equal(older->len, 1);
+    assert_int_equal(((DbTask *)older->pdata[0])->id, a);
+    /* A restart fails what was left running; pruning drops old finished rows. */
+    assert_int_equal(db_task_interrupt_all(f->db, &error), 1);
+    g_autoptr(DbTask) cut = db_task_get(f->db, b, &error);
+    assert_string_equal(cut->state, "failed");
+    assert_string_equal(cut->error_code, "interrupted");
+    assert_int_equal(db_task_prune(f->db, g_get_real_time() / G_USEC_PER_SEC - 60, &error), 0);
+    assert_int_equal(db_task_prune(f->db, g_get_real_time() / G_USEC_PER_SEC + 60, &error), 2);
+}
+
+typedef struct {
+    int steps;
+    gboolean fail;
+    gint started;      /* atomic: the run function is under way */
+} Work;
+
+static gboolean run_steps(Task *task, gpointer data, char **result, GError **error)
+{
+    Work *w = data;
+    g_atomic_int_set(&w->started, 1);
+    for (int i = 1; i <= w->steps; i++) {
+        if (task_cancel_requested(task)) {
+            g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "stopped");
+            return FALSE;
+        }
+        task_progress(task, i * 100 / w->steps, NULL);
+        g_usleep(1000);
+    }
+    if (w->fail) {
+        g_set_error(error, API_ERROR, API_ERROR_INSUFFICIENT_STORAGE, "pool full");
+        return FALSE;
+    }
+    *result = g_strdup("/api/pools/p/volumes/v");
+    return TRUE;
+}
+
+static void test_engine_runs_and_fails(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    TaskEngine *e = task_engine_new(f->db, 2, on_publish, f, &error);
+    assert_non_null(e);
+    Work ok = {.steps = 50}, bad = {.steps = 3, .fail = TRUE};
+    gint64 a = tasks_submit(e, "clone", "p/v", 0, run_steps, &ok, NULL, &error);
+    gint64 b = tasks_submit(e, "clone", "p/w", 0, run_steps, &bad, NULL, &error);
+    assert_true(a > 0 && b > 0);
+    g_autoptr(DbTask) ta = wait_state(f, a, "succeeded");
+    assert_int_equal(ta->progress, 100);
+    assert_string_equal(ta->result, "/api/pools/p/volumes/v");
+    g_autoptr(DbTask) tb = wait_state(f, b, "failed");
+    assert_string_equal(tb->error_code, "insufficient_storage");
+    assert_string_equal(tb->error_message, "pool full");
+    assert_null(tb->result);
+    /* Ended tasks cannot be cancelled. */
+    assert_false(task_engine_cancel(e, a, &error));
+    assert_true(g_error_matches(error, API_ERROR, API_ERROR_CONFLICT));
+    task_engine_free(e);
+    g_mutex_lock(&f->lock);
+    assert_true(f->published >= 4);
+    g_mutex_unlock(&f->lock);
+}
+
+static void test_engine_cancel(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
+    Work slow = {.steps = 100000}, queued = {.steps = 1};
+    gint64 a = tasks_submit(e, "clone", "p/v", 0, run_steps, &slow, NULL, &error);
+    gint64 b = tasks_submit(e, "clone", "p/w", 0, run_steps, &queued, NULL, &error);
+    while (!g_atomic_int_get(&slow.started))
+        g_usleep(1000);
+    /* The second waits behind the first (one worker): cancel it queued. */
+    assert_true(task_engine_cancel(e, b, &error));
+    assert_true(task_engine_cancel(e, a, &error));
+    g_autoptr(DbTask) ta = wait_state(f, a, "cancelled");
+    assert_true(ta->cancel_requested);
+    assert_string_equal(ta->error_code, "cancelled");
+    g_autoptr(DbTask) tb = wait_state(f, b, "cancelled");
+    assert_false(g_atomic_int_get(&queued.started));
+    task_engine_free(e);
+}
+
+static void test_caller_thread_task_and_restart(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
+    Task *up = task_begin(e, "upload", "p/iso", 0, TRUE, &error);
+    assert_non_null(up);
+    gint64 id = task_id(up);
+    task_progress(up, 40, "40 of 100 bytes");
+    g_autoptr(DbTask) mid = db_task_get(f->db, id, &error);
+    assert_string_equal(mid->state, "running");
+    assert_int_equal(mid->progress, 40);
+    assert_true(task_engine_cancel(e, id, &error));
+    assert_true(task_cancel_requested(up));
+    g_autoptr(GError) why = g_error_new_literal(API_ERROR, API_ERROR_CONFLICT, "cut");
+    task_finish(up, NULL, why);
+    g_autoptr(DbTask) end = db_task_get(f->db, id, &error);
+    assert_string_equal(end->state, "cancelled");
+    /* A step that cannot stop refuses a cancel. */
+    Task *fixed = task_begin(e, "clone", "p/conv", 0, TRUE, &error);
+    task_set_cancellable(fixed, FALSE);
+    assert_false(task_engine_cancel(e, task_id(fixed), &error));
+    assert_true(g_error_matches(error, API_ERROR, API_ERROR_CONFLICT));
+    g_clear_error(&error);
+    assert_false(task_cancel_requested(fixed));
+    g_autoptr(DbTask) row = db_task_get(f->db, task_id(fixed), &error);
+    assert_false(row->cancellable);
+    task_finish(fixed, "/api/x", NULL);
+    /* One left running as a crash would leave it: the next engine fails it. */
+    Task *left = task_begin(e, "upload", "p/big", 0, TRUE, &error);
+    gint64 left_id = task_id(left);
+    task_engine_free(e);
+    g_free(left);   /* what a crash would have lost */
+    e = task_engine_new(f->db, 1, NULL, NULL, &error);
+    g_autoptr(DbTask) cut = db_task_get(f->db, left_id, &error);
+    assert_string_equal(cut->state, "failed");
+    assert_string_equal(cut->error_code, "interrupted");
+    assert_string_equal(cut->error_message, "vireod restarted");
+    task_engine_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_runs_and_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_caller_thread_task_and_restart, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);
+}

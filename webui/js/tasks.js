@@ -1,0 +1,116 @@
+// Recent tasks (volume clones, uploads ...) with live progress: the list is
+// read once, then kept up to date from the event stream ('task' events carry
+// the whole task). Admins see everyone's tasks, others their own.
+
+import { api } from './api.js';
+import { onObjectEvent } from './live.js';
+import { h, icon, clear, fmtRelative } from './dom.js';
+import { showError, toast } from './ui.js';
+
+const SHOWN = 8;
+const STATES = {
+  queued: { label: 'queued', tone: 'off' },
+  running: { label: 'running', tone: 'busy' },
+  succeeded: { label: 'done', tone: 'ok' },
+  failed: { label: 'failed', tone: 'bad' },
+  cancelled: { label: 'cancelled', tone: 'warn' },
+};
+const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'] };
+const isLive = (t) => t.state === 'queued' || t.state === 'running';
+
+function badge(state) {
+  const s = STATES[state] || { label: state, tone: 'off' };
+  return h('span', { class: `badge badge-${s.tone}`, testid: 'task-state', dataset: { state } },
+    h('span', { class: 'badge-dot', 'aria-hidden': 'true' }), h('span', { class: 'badge-label' }, s.label));
+}
+
+// A progress bar (0-100); set(percent) moves it.
+export function progressBar({ testid, label, percent = 0, cls = '' }) {
+  const fill = h('span', { class: 'usage-fill' });
+  const el = h('div', {
+    class: `usage-bar ${cls}`.trim(), role: 'progressbar', testid, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': label,
+  }, fill);
+  const set = (pct) => {
+    fill.style.width = `${pct}%`;
+    el.setAttribute('aria-valuenow', String(pct));
+  };
+  set(percent);
+  return { el, set };
+}
+
+// Mounts the tasks card into `root`. onFinished(task) runs when a task the
+// card shows ends (e.g. to reload the volumes). Returns the dispose function.
+export function mountTasks(root, { onFinished = null } = {}) {
+  let disposed = false;
+  let tasks = [];
+  const count = h('span', { class: 'count', testid: 'tasks-count' });
+  const body = h('div', { class: 'card-body card-body-flush' });
+  root.append(h('section', { class: 'card card-flush tasks-card', testid: 'tasks-card', 'aria-labelledby': 'tasks-title' },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', id: 'tasks-title' }, icon('tasks'), 'Tasks ', count)),
+    body));
+
+  function render() {
+    const running = tasks.filter(isLive).length;
+    count.textContent = running ? `${running} running` : String(tasks.length);
+    if (!tasks.length) {
+      clear(body).append(h('p', { class: 'tasks-empty muted', testid: 'tasks-empty' },
+        'No recent tasks. Clones and uploads show their progress here.'));
+      return;
+    }
+    clear(body).append(h('ul', { class: 'task-list', testid: 'task-list' }, tasks.slice(0, SHOWN).map(row)));
+  }
+
+  function row(t) {
+    const [ic, verb] = KINDS[t.kind] || ['tasks', t.kind];
+    const when = t.finished_at || t.started_at || t.created_at;
+    const detail = t.error ? t.error.message : t.message;
+    return h('li', { class: 'task-row', testid: 'task-row', dataset: { task: String(t.id), kind: t.kind, state: t.state } },
+      h('div', { class: 'task-main' },
+        h('span', { class: 'cell-main' }, icon(ic), h('span', { testid: 'task-title' }, `${verb} `, h('span', { class: 'mono' }, t.target))),
+        badge(t.state),
+        h('span', { class: 'task-pct', testid: 'task-percent' }, `${t.progress}%`),
+        t.cancellable && isLive(t) ? h('button', {
+          type: 'button', class: 'btn btn-sm', testid: 'task-cancel', disabled: t.cancel_requested,
+          'aria-label': `Cancel task ${t.id}`, onclick: (e) => cancel(t, e.currentTarget),
+        }, icon('close'), h('span', { class: 'btn-label' }, t.cancel_requested ? 'Cancelling' : 'Cancel')) : null),
+      progressBar({ testid: 'task-progress', label: `${t.kind} ${t.target}: ${t.progress}%`, percent: t.progress, cls: `task-bar task-bar-${t.state}` }).el,
+      h('div', { class: 'task-sub muted' },
+        detail ? h('span', { testid: 'task-message' }, detail) : null,
+        h('span', {}, `${t.owner ? `${t.owner} · ` : ''}${fmtRelative(when)}`)));
+  }
+
+  async function cancel(t, btn) {
+    btn.disabled = true;
+    try {
+      await api.cancelTask(t.id);
+      toast(`Cancelling task ${t.id}`);
+    } catch (e) {
+      btn.disabled = false;
+      showError(e, `Could not cancel task ${t.id}`);
+    }
+  }
+
+  function merge(t) {
+    const before = tasks.find((x) => x.id === t.id);
+    tasks = [t, ...tasks.filter((x) => x.id !== t.id)].sort((a, b) => b.id - a.id);
+    render();
+    if (onFinished && !isLive(t) && (!before || isLive(before))) onFinished(t);
+  }
+
+  async function load() {
+    try {
+      const { data } = await api.tasks({ limit: 20 });
+      if (disposed) return;
+      tasks = data.tasks || [];
+      render();
+    } catch (e) {
+      if (disposed) return;
+      clear(body).append(h('p', { class: 'tasks-empty muted' }, `Could not load the tasks: ${e.message}`));
+    }
+  }
+
+  clear(body).append(h('div', { class: 'skeleton' }, h('span')));
+  load();
+  const off = onObjectEvent('task', (t) => { if (!disposed && t && t.id) merge(t); });
+  return () => { disposed = true; off(); };
+}
