@@ -1,13 +1,16 @@
 /* POST /api/vms: a new VM from a full spec, from a template with
  * overrides, or around existing volumes. Volumes, definition, inventory
- * row and the optional start are one unit: any failure undoes them all. */
+ * row and the optional start are one unit: any failure undoes them all.
+ * A create that copies a volume runs as a task (202); others answer 201. */
 #include "api/api_error.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
 #include "api/api_os_catalogue.h"
+#include "api/api_tasks.h"
 #include "api/api_templates.h"
 #include "api/api_vm_spec.h"
 #include "api/api_vms.h"
+#include "api/task_engine.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
 
@@ -58,7 +61,7 @@ static char *serial_log_path(virConnectPtr conn, const char *name)
 }
 
 /* After the define: the inventory row with its owner, then the start. */
-static gboolean finish(ApiContext *ctx, const ApiRequest *req, virDomainPtr dom, int start,
+static gboolean finish(ApiContext *ctx, virDomainPtr dom, gint64 owner_id, int start,
                        char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
 {
     if (virDomainGetUUIDString(dom, uuid) < 0) {
@@ -67,13 +70,99 @@ static gboolean finish(ApiContext *ctx, const ApiRequest *req, virDomainPtr dom,
     }
     const char *uuids[] = {uuid, NULL};
     if (!db_vm_meta_touch_all(ctx->db, uuids, error) ||
-        (req->auth && !db_vm_set_owner(ctx->db, uuid, req->auth->user_id, error)))
+        (owner_id && !db_vm_set_owner(ctx->db, uuid, owner_id, error)))
         return FALSE;
     if (start == 1 && !virt_domain_act(dom, VIRT_ACTION_START, error)) {
         g_prefix_error(error, "the VM was defined but did not start, so it was removed again: ");
         return FALSE;
     }
     return TRUE;
+}
+
+/* The whole unit: volumes, definition, inventory row, start; on any
+ * failure all of it is undone. Fills `uuid` on success. */
+static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, const VirtVmPlan *plan,
+                            gint64 owner_id, int start, VirtVmProgress progress, gpointer data,
+                            char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
+{
+    VirtVmCreated *created = virt_vm_create(conn, plan, progress, data, error);
+    uuid[0] = '\0';
+    if (created && finish(ctx, virt_vm_created_domain(created), owner_id, start, uuid, error)) {
+        virt_vm_created_commit(created);
+        return TRUE;
+    }
+    virt_vm_created_rollback(created);
+    if (*uuid && !db_vm_meta_delete(ctx->db, uuid, NULL))
+        g_warning("rollback: the inventory row of %s stays until the next prune", uuid);
+    return FALSE;
+}
+
+/* Copies take long: a plan with one runs as a task. */
+static gboolean plan_copies(const VirtVmPlan *plan)
+{
+    for (guint i = 0; i < plan->n_volumes; i++)
+        if (plan->volumes[i].kind == VIRT_VM_VOL_CLONE)
+            return TRUE;
+    return FALSE;
+}
+
+/* A create running as a task owns everything its plan points into. */
+typedef struct {
+    ApiContext *ctx;
+    ApiVmSpec *spec;
+    VirtHostInfo *host;
+    char *serial_log;
+    VirtVmPlan plan;
+    gint64 owner_id;
+    int start;
+} CreateJob;
+
+static void create_job_free(gpointer data)
+{
+    CreateJob *job = data;
+    api_vm_spec_free(job->spec);
+    virt_host_info_free(job->host);
+    g_free(job->serial_log);
+    g_free(job);
+}
+
+static gboolean create_progress(guint percent, const char *message, gpointer data)
+{
+    Task *task = data;
+    task_progress(task, (int)percent, message);
+    return !task_cancel_requested(task);
+}
+
+static gboolean run_create(Task *task, gpointer data, char **result, GError **error)
+{
+    CreateJob *job = data;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
+    if (!conn || !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start,
+                              create_progress, task, uuid, error))
+        return FALSE;
+    *result = g_strconcat("/api/vms/", job->spec->name, NULL);
+    return TRUE;
+}
+
+/* Checks what can be checked now (400/409 before any 202), then queues. */
+static void answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr conn,
+                             CreateJob *job)
+{
+    g_autoptr(GError) error = NULL;
+    if (!virt_vm_plan_check(conn, &job->plan, &error)) {
+        create_job_free(job);
+        api_response_error(resp, error);
+        return;
+    }
+    gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
+                             job, create_job_free, &error);
+    if (!id) {
+        api_response_error(resp, error);
+        return;
+    }
+    resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT, id);
+    api_answer_task(ctx, resp, id);
 }
 
 void api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -92,20 +181,22 @@ void api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
+    gint64 owner_id = req->auth ? req->auth->user_id : 0;
     g_autofree char *serial_log = serial_log_path(conn, spec->name);
     VirtVmPlan plan;
     api_vm_spec_plan(spec, host, serial_log, &plan);
-    VirtVmCreated *created = virt_vm_create(conn, &plan, NULL, NULL, &error);
-    char uuid[VIR_UUID_STRING_BUFLEN] = "";
-    if (!created || !finish(ctx, req, virt_vm_created_domain(created), start, uuid, &error)) {
-        virt_vm_created_rollback(created);
-        if (*uuid && !db_vm_meta_delete(ctx->db, uuid, NULL))
-            g_warning("req=%" G_GUINT64_FORMAT " rollback: the inventory row of %s stays until "
-                      "the next prune", req->id, uuid);
+    if (plan_copies(&plan) && ctx->tasks) {
+        CreateJob *job = g_new0(CreateJob, 1);
+        *job = (CreateJob){ctx, g_steal_pointer(&spec), g_steal_pointer(&host),
+                           g_steal_pointer(&serial_log), plan, owner_id, start};
+        answer_with_task(ctx, resp, conn, job);
+        return;
+    }
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, NULL, uuid, &error)) {
         api_response_error(resp, error);
         return;
     }
-    virt_vm_created_commit(created);
     json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, &error);
     if (!obj) {
         api_response_error(resp, error);

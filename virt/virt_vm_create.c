@@ -1,9 +1,11 @@
 /* One VM from a plan: volumes first (the long part), then the definition;
  * a failure at any step removes what this call made. */
 #include "virt/virt_vm_create.h"
+#include "virt/virt_volume_copy.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
 
+#include <gio/gio.h>
 #include <libvirt/virterror.h>
 
 #include <string.h>
@@ -168,6 +170,19 @@ static gboolean check_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i
         return virt_fail(error, VIRT_ERROR_EXISTS, "%s: a volume named '%s' exists in storage "
                          "pool '%s'", field, r.name, pool_name);
     }
+    /* A copy takes at least what its source takes: refuse it now rather
+     * than half-way through (a create with a copy answers 202 first). */
+    if (plan->volumes[i].kind == VIRT_VM_VOL_CLONE) {
+        g_autoptr(VirtPool) info = virt_pool_info(r.pool, error);
+        if (!info)
+            return FALSE;
+        if (info->available < r.source_info->allocation) {
+            g_autofree char *field = field_name(&plan->volumes[i], i, NULL);
+            return virt_fail(error, VIRT_ERROR_NO_SPACE, "%s: storage pool '%s' has %"
+                             G_GUINT64_FORMAT " bytes free; the copy needs %" G_GUINT64_FORMAT,
+                             field, pool_name, info->available, r.source_info->allocation);
+        }
+    }
     return TRUE;
 }
 
@@ -214,9 +229,47 @@ gboolean virt_vm_plan_check(virConnectPtr conn, const VirtVmPlan *plan, GError *
     return TRUE;
 }
 
+/* How far the whole create is while volume i is copied: its copy covers
+ * its share of the first 90 percent. */
+typedef struct {
+    VirtVmProgress progress;
+    gpointer data;
+    guint base, span;
+    const char *message;
+} CopyProgress;
+
+static gboolean copy_progress(guint64 done, guint64 total, gpointer data)
+{
+    const CopyProgress *p = data;
+    if (!p->progress)
+        return TRUE;
+    guint percent = p->base + (total ? (guint)(p->span * done / total) : 0);
+    return p->progress(percent, p->message, p->data);
+}
+
+/* A full copy of the source (streamed with progress where the formats
+ * allow, see virt_volume_clone), grown to `size` when that is larger. */
+static virStorageVolPtr clone_volume(Resolved *r, guint64 size, CopyProgress *progress,
+                                     GError **error)
+{
+    if (!virt_storage_format_valid(r->format)) {
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "unknown format '%s'", r->format);
+        return NULL;
+    }
+    virStorageVolPtr vol = virt_volume_clone(r->pool, r->source, r->name, r->format,
+                                             copy_progress, progress, error);
+    if (vol && size > r->source_info->capacity && virStorageVolResize(vol, size, 0) < 0) {
+        virt_error_from_libvirt(error, "growing the copy");
+        virStorageVolDelete(vol, 0);
+        virStorageVolFree(vol);
+        return NULL;
+    }
+    return vol;
+}
+
 /* Makes (or finds) volume i; returns its handle. */
 static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i,
-                                    GPtrArray *made, GError **error)
+                                    GPtrArray *made, CopyProgress *progress, GError **error)
 {
     const VirtVmVolume *v = &plan->volumes[i];
     g_auto(Resolved) r = {0};
@@ -229,18 +282,17 @@ static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, 
     if (r.source_info && size < r.source_info->capacity)
         size = r.source_info->capacity;
     virStorageVolPtr vol = NULL;
-    if (v->kind == VIRT_VM_VOL_CLONE) {
-        g_autofree char *xml = virt_storage_format_valid(r.format) ?
-            virt_vol_xml(r.name, size, r.format, NULL, NULL, error) : NULL;
-        if (!xml && !(error && *error))
-            virt_fail(error, VIRT_ERROR_INVALID_ARG, "unknown format '%s'", r.format);
-        if (xml && !(vol = virStorageVolCreateXMLFrom(r.pool, xml, r.source, 0)))
-            virt_error_from_libvirt(error, "copying volume");
-    } else {
+    if (v->kind == VIRT_VM_VOL_CLONE)
+        vol = clone_volume(&r, size, progress, error);
+    else
         vol = virt_volume_create(r.pool, r.name, size, r.format,
                                  v->kind == VIRT_VM_VOL_OVERLAY ? v->from : NULL, error);
-    }
     if (!vol) {
+        if (g_error_matches(*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+            g_clear_error(error);
+            virt_fail(error, VIRT_ERROR_FAILED, "cancelled");
+            return NULL;
+        }
         g_prefix_error(error, "%s: ", field);
         return NULL;
     }
@@ -285,9 +337,11 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan,
     for (guint i = 0; ok && i < plan->n_volumes; i++) {
         const VirtVmVolume *v = &plan->volumes[i];
         g_autofree char *msg = g_strdup_printf("preparing volume %u of %u", i + 1, plan->n_volumes);
+        guint n = MAX(plan->n_volumes, 1);
+        CopyProgress copy = {progress, user_data, 90 * i / n, 90 / n, msg};
         virStorageVolPtr vol = NULL;
-        ok = report(progress, user_data, 90 * i / MAX(plan->n_volumes, 1), msg, error) &&
-             (vol = make_volume(conn, plan, i, c->made, error)) != NULL;
+        ok = report(progress, user_data, copy.base, msg, error) &&
+             (vol = make_volume(conn, plan, i, c->made, &copy, error)) != NULL;
         if (!ok)
             break;
         g_ptr_array_add(vols, vol);

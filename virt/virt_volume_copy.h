@@ -20,7 +20,8 @@ gboolean virt_volume_copy(virStorageVolPtr src, virStorageVolPtr dst, guint64 le
                           VirtCopyProgressFn progress, gpointer data, GError **error);
 
 /* Clones `src` as `name` in `pool`: a raw source cloned to raw is streamed
- * with progress (virt_volume_copy); any other pair is converted by libvirt
+ * with progress (virt_volume_copy) where the driver has streams; any other
+ * pair is converted by libvirt
  * (virStorageVolCreateXMLFrom: no progress, not cancellable once begun).
  * `format` NULL keeps the source's. A failed clone leaves no volume. */
 virStorageVolPtr virt_volume_clone(virStoragePoolPtr pool, virStorageVolPtr src, const char *name,

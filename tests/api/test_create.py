@@ -1,9 +1,10 @@
 """Creating VMs over HTTP on the real libvirtd (POST /api/vms): the bootable
 disk image of the test guest (tests/guest/build-disk.sh) copied into a dir
 pool in a temporary folder, a template whose disk clones it, a VM made from
-the template with start=true that reaches the serial marker; rollback when
-a step fails half-way (a pool that fills up during a copy, a start on an
-inactive network) leaves no volume, no domain and no inventory row; the
+the template with start=true (a copy, so a task with progress) that reaches
+the serial marker; a copy that cannot fit is a 507 before anything is made;
+rollback when a step fails half-way (a start on an inactive network, inside
+the task) leaves no volume, no domain and no inventory row; the
 operator who creates a VM owns it; bad specs are 400s naming the field."""
 
 import os
@@ -14,6 +15,7 @@ import tempfile
 import unittest
 
 import harness
+from test_tasks import TaskHelpers
 
 IMAGES = "/var/lib/libvirt/images"
 MIB = 1 << 20
@@ -35,7 +37,7 @@ def live_uuids():
     return set(harness.virsh("list", "--all", "--uuid", check=False).split())
 
 
-class CreateTestCase(harness.ApiTestCase):
+class CreateTestCase(TaskHelpers, harness.ApiTestCase):
     """A dir pool holding base.img, the bootable test disk."""
 
     @classmethod
@@ -91,9 +93,20 @@ class BootTest(CreateTestCase):
         tpl = self.template("tiny", {"vcpus": 1, "memory": 128, "graphics": "none",
                                      "disks": [{"clone": "%s/base.img" % self.pool}]})
         name = self.new_name("boot")
+        # A copy is long work: the create answers 202 with a task.
         r = self.api.post("/api/vms", json_body={"name": name, "template": tpl, "start": True})
-        self.assertStatus(r, 201)
-        self.assertEqual(r.header("Location"), "/api/vms/" + name)
+        self.assertStatus(r, 202)
+        task = r.json()
+        self.assertEqual(r.header("Location"), "/api/tasks/%d" % task["id"])
+        self.assertEqual((task["kind"], task["target"]), ("create", name))
+        seen = []
+        task = self.wait_task(self.api, task["id"], seen=seen)
+        self.assertEqual(task["state"], "succeeded", repr(task))
+        self.assertEqual(task["result"], "/api/vms/" + name)
+        self.assertEqual(task["progress"], 100)
+        self.assertEqual(seen, sorted(seen), "progress never goes back")
+        r = self.api.get(task["result"])
+        self.assertStatus(r, 200)
         self.assertETag(r)
         vm = r.json()
         self.assertEqual(vm["name"], name)
@@ -102,7 +115,6 @@ class BootTest(CreateTestCase):
         self.assertEqual(len(vm["disks"]), 1)
         self.assertEqual(vm["disks"][0]["bus"], "virtio")
         self.assertIn("%s-disk0.img" % name, self.volumes())
-        self.assertEqual(self.vm(name), vm)
         self.wait_marker(name, timeout=90)
         r = self.api.delete("/api/vms/%s?force=true&volumes=true" % name)
         self.assertStatus(r, 204)
@@ -132,7 +144,7 @@ class BootTest(CreateTestCase):
 
 
 class RollbackTest(CreateTestCase):
-    def test_full_pool_during_copy_rolls_back(self):
+    def test_copy_that_cannot_fit_is_507_before_anything(self):
         small = tempfile.mkdtemp(prefix=harness.PREFIX + "crfull-", dir=IMAGES)
         self.addCleanup(shutil.rmtree, small, True)
         p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0711", "tmpfs", small],
@@ -146,8 +158,8 @@ class RollbackTest(CreateTestCase):
         self.assertStatus(r, 201)
         before, meta = self.volumes(), self.meta_uuids()
         name = self.new_name("full")
-        # Disk 0 is made in the big pool, then the 32 MiB copy fills the
-        # 4 MiB one: disk 0 must go again.
+        # The copy needs more than the 4 MiB pool has: refused before
+        # anything is made (and before a task would be queued).
         r = self.api.post("/api/vms", json_body={
             "name": name, "vcpus": 1, "memory": 64,
             "disks": [{"pool": self.pool, "size": MIB, "format": "raw"},
@@ -172,8 +184,13 @@ class RollbackTest(CreateTestCase):
             "name": name, "vcpus": 1, "memory": 64, "graphics": "none", "start": True,
             "disks": [{"clone": "%s/base.img" % self.pool}, {"pool": self.pool, "size": MIB}],
             "nics": [{"network": net}]})
-        self.assertGreaterEqual(r.status, 400, repr(r))
-        self.assertIn("did not start", r.json()["error"]["message"])
+        # The copy makes it a task; the start fails inside it, after the
+        # volumes, the definition and the inventory row were made.
+        self.assertStatus(r, 202)
+        task = self.wait_task(self.api, r.json()["id"])
+        self.assertEqual(task["state"], "failed", repr(task))
+        self.assertIn("did not start", task["error"]["message"])
+        self.assertIsNone(task["result"])
         self.assertNothingLeft(name, before, meta)
 
     def test_clashes_are_409_before_anything_is_made(self):

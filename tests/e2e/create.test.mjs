@@ -17,6 +17,7 @@ const TAG = `${process.pid}`;
 const POOL = `e2e-cr-${TAG}`;
 const TEMPLATE = `e2e-tpl-${TAG}`;
 const VMNAME = `e2e-new-${TAG}`;
+const COPYVM = `e2e-copy-${TAG}`;
 
 let browser;
 let page;
@@ -44,6 +45,7 @@ describe('Templates and the create-VM wizard', { concurrency: false }, () => {
     if (browser) await browser.close();
     if (admin) {
       await api('DELETE', `/api/vms/${VMNAME}?force=true&volumes=true`);
+      await api('DELETE', `/api/vms/${COPYVM}?force=true&volumes=true`);
       await api('DELETE', `/api/templates/${TEMPLATE}`);
       const vols = (await api('GET', `/api/pools/${POOL}/volumes`)).json?.volumes || [];
       for (const v of vols) await api('DELETE', `/api/pools/${POOL}/volumes/${encodeURIComponent(v.name)}`);
@@ -140,6 +142,36 @@ describe('Templates and the create-VM wizard', { concurrency: false }, () => {
     await page.getByTestId('nav-guests').click();
     await page.locator(`[data-testid="vm-row"][data-vm="${VMNAME}"]`).waitFor();
     await shot(page, '65-wizard-vm-in-list');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  test('a VM whose disk is a copy is made by a task whose progress the wizard follows', async () => {
+    const base = await api('POST', `/api/pools/${POOL}/volumes`, { body: { name: 'base.img', capacity: 64 * 1024 ** 2, format: 'raw' } });
+    assert.equal(base.status, 201, JSON.stringify(base.json));
+    await page.goto(`${page.url().split("#")[0]}#/new`);
+    await page.getByTestId('view-create').waitFor();
+    await page.locator('[data-testid="os-option"][data-os=""]').click();
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('spec-vcpus').fill('1');
+    await page.getByTestId('spec-memory').fill('64');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('disk-mode-clone').click();
+    await page.getByTestId('disk-source').selectOption(`${POOL}/base.img`);
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('spec-network').selectOption('');
+    await page.getByTestId('wizard-next').click();
+    await page.getByTestId('create-name').fill(COPYVM);
+    await page.getByTestId('wizard-create').click();
+    await page.waitForFunction((h) => location.hash === h, `#/vms/${COPYVM}`);
+
+    const tasks = (await api('GET', '/api/tasks?limit=10')).json.tasks;
+    const task = tasks.find((t) => t.kind === 'create' && t.target === COPYVM);
+    assert.ok(task, `a create task for ${COPYVM}: ${JSON.stringify(tasks)}`);
+    assert.equal(task.state, 'succeeded');
+    assert.equal(task.result, `/api/vms/${COPYVM}`);
+    const vm = (await api('GET', `/api/vms/${COPYVM}`)).json;
+    assert.equal(vm.disks.length, 1);
+    assert.equal(vm.disks[0].source, `${dir}/${COPYVM}-disk0.img`);
     assert.deepEqual(pageErrors, []);
   });
 });

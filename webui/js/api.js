@@ -220,6 +220,7 @@ export const api = {
 
   // ---- tasks: one's own; admins see all ----
   tasks: ({ limit = 20, state } = {}) => request('GET', `/api/tasks?limit=${limit}${state ? `&state=${state}` : ''}`),
+  task: (id) => request('GET', `/api/tasks/${encodeURIComponent(id)}`),
   cancelTask: (id) => request('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`),
 
   // ---- networks: reads for everyone, changes for admins ----

@@ -11,6 +11,7 @@ import { field, FormError } from './forms.js';
 import { navigate, vmHref } from './router.js';
 import { canOperate } from './session.js';
 import { toast } from './ui.js';
+import { followTask, progressBar } from './tasks.js';
 import { osPart, resourcesPart, diskPart, networkPart, loadStorageAndNetworks, describeSpec } from './spec-fields.js';
 
 // What vireod accepts as a VM name it creates.
@@ -22,6 +23,7 @@ const FIELD_STEP = [[/^(field ')?os\b/, 0], [/^field 'template'/, 0], [/vcpus|me
 
 export function mountCreateVm(root, query) {
   let disposed = false;
+  let following = null;   // the create task being followed, if any
   let step = 0;
   const view = h('section', { class: 'view view-create', testid: 'view-create' },
     pageHead('plus', 'New VM', 'Pick an operating system, size the guest, give it a disk and a network. Nothing is made until you press Create.'));
@@ -149,9 +151,12 @@ export function mountCreateVm(root, query) {
       const spin = h('span', { class: 'spinner', 'aria-hidden': 'true' });
       create.prepend(spin);
       try {
-        const { data } = await api.createVm(req);
-        toast(`${data.name} was created${data.state === 'running' ? ' and started' : ''}`);
-        navigate(vmHref(data.name));
+        const { status, data } = await api.createVm(req);
+        // A create that copies a disk runs as a task (202): follow it here.
+        const vm = status === 202 ? await followCreate(data) : data;
+        if (disposed || !vm) return;
+        toast(`${vm.name} was created${vm.state === 'running' ? ' and started' : ''}`);
+        navigate(vmHref(vm.name));
       } catch (e) {
         if (disposed) return;
         const where = FIELD_STEP.find(([re]) => re.test(e.message || ''));
@@ -163,6 +168,30 @@ export function mountCreateVm(root, query) {
       }
     }
 
+    // Shows the task's progress under the summary; resolves with the new VM,
+    // or throws the task's error (everything was rolled back by vireod).
+    async function followCreate(task) {
+      const bar = progressBar({ testid: 'create-progress', label: 'Creating the VM' });
+      const text = h('span', { class: 'muted', testid: 'create-progress-text' }, 'Queued');
+      const box = h('div', { class: 'upload-progress', testid: 'create-task' }, bar.el, text);
+      create.parentNode.before(box);
+      following = followTask(task.id, (t) => {
+        bar.set(t.progress);
+        text.textContent = `${t.progress}% · ${t.message || t.state}`;
+      });
+      try {
+        const end = await following.done;
+        if (end.state !== 'succeeded') {
+          const why = end.error ? end.error.message : end.state;
+          throw new FormError(`The VM was not created: ${why}`);
+        }
+        return (await api.getVm(task.target)).data;
+      } finally {
+        following = null;
+        box.remove();
+      }
+    }
+
     go(0, { focus: false });
     if (query.template) {
       template.value = query.template;
@@ -170,5 +199,8 @@ export function mountCreateVm(root, query) {
     }
   }
 
-  return () => { disposed = true; };
+  return () => {
+    disposed = true;
+    if (following) following.stop();
+  };
 }

@@ -15,7 +15,7 @@ const STATES = {
   failed: { label: 'failed', tone: 'bad' },
   cancelled: { label: 'cancelled', tone: 'warn' },
 };
-const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'] };
+const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'] };
 const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
 function badge(state) {
@@ -36,6 +36,30 @@ export function progressBar({ testid, label, percent = 0, cls = '' }) {
   };
   set(percent);
   return { el, set };
+}
+
+// Follows one task to its end: onUpdate(task) on every change (from the
+// event stream, with a slow poll as a fallback when the stream is down).
+// Resolves with the final task; stop() gives up following.
+export function followTask(id, onUpdate) {
+  let stop;
+  const done = new Promise((resolve, reject) => {
+    let over = false;
+    const seen = (t) => {
+      if (over || !t || t.id !== id) return;
+      onUpdate(t);
+      if (!isLive(t)) { finish(); resolve(t); }
+    };
+    const off = onObjectEvent('task', seen);
+    const poll = async () => {
+      try { seen((await api.task(id)).data); } catch (e) { finish(); reject(e); }
+    };
+    const timer = setInterval(poll, 2000);
+    const finish = () => { over = true; off(); clearInterval(timer); };
+    stop = finish;
+    poll();
+  });
+  return { done, stop: () => stop() };
 }
 
 // Mounts the tasks card into `root`. onFinished(task) runs when a task the
