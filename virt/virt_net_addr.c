@@ -21,17 +21,6 @@ void virt_net_ip_free(VirtNetIp *ip)
     g_free(ip);
 }
 
-static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean invalid(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, msg);
-    return FALSE;
-}
-
 /* An address of the wanted family, or NULL. */
 static GInetAddress *parse_address(const char *text, gboolean ipv6)
 {
@@ -74,9 +63,9 @@ static gboolean parse_prefix(const char *text, gboolean ipv6, guint *out, GError
     guint max = ipv6 ? IPV6_PREFIX_MAX : IPV4_PREFIX_MAX;
     guint64 v;
     if (!g_ascii_string_to_unsigned(text, 10, 0, 128, &v, NULL))
-        return invalid(error, "'%s' is not a prefix length", text);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not a prefix length", text);
     if (v < min || v > max)
-        return invalid(error, "%s prefix /%u is out of range: use /%u to /%u",
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s prefix /%u is out of range: use /%u to /%u",
                        ipv6 ? "IPv6" : "IPv4", (guint)v, min, max);
     *out = (guint)v;
     return TRUE;
@@ -89,19 +78,19 @@ static gboolean check_range(GInetAddressMask *subnet, GInetAddress *net, GInetAd
     g_autoptr(GInetAddress) start = parse_address(start_text, ipv6);
     g_autoptr(GInetAddress) end = parse_address(end_text, ipv6);
     if (!start)
-        return invalid(error, "DHCP start '%s' is not an %s address", start_text,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP start '%s' is not an %s address", start_text,
                        ipv6 ? "IPv6" : "IPv4");
     if (!end)
-        return invalid(error, "DHCP end '%s' is not an %s address", end_text,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP end '%s' is not an %s address", end_text,
                        ipv6 ? "IPv6" : "IPv4");
     g_autofree char *cidr = g_inet_address_mask_to_string(subnet);
     if (!g_inet_address_mask_matches(subnet, start) || !g_inet_address_mask_matches(subnet, end))
-        return invalid(error, "DHCP range %s - %s is not inside the subnet %s", start_text,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range %s - %s is not inside the subnet %s", start_text,
                        end_text, cidr);
     if (compare(start, end) > 0)
-        return invalid(error, "DHCP range start %s is after its end %s", start_text, end_text);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range start %s is after its end %s", start_text, end_text);
     if (compare(start, net) == 0 || (!ipv6 && compare(end, bcast) == 0))
-        return invalid(error, "DHCP range %s - %s includes the %s address of %s", start_text,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range %s - %s includes the %s address of %s", start_text,
                        end_text, compare(start, net) == 0 ? "network" : "broadcast", cidr);
     return TRUE;
 }
@@ -112,7 +101,7 @@ VirtNetIp *virt_net_ip_parse(gboolean ipv6, const char *cidr, const char *dhcp_s
     const char *family = ipv6 ? "IPv6" : "IPv4";
     const char *slash = cidr ? strchr(cidr, '/') : NULL;
     if (!slash) {
-        invalid(error, "%s address '%s' must be ADDRESS/PREFIX, e.g. %s", family,
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s address '%s' must be ADDRESS/PREFIX, e.g. %s", family,
                 cidr ? cidr : "", ipv6 ? "fd00::1/64" : "10.1.2.1/24");
         return NULL;
     }
@@ -120,7 +109,7 @@ VirtNetIp *virt_net_ip_parse(gboolean ipv6, const char *cidr, const char *dhcp_s
     g_autoptr(GInetAddress) addr = parse_address(text, ipv6);
     guint prefix = 0;
     if (!addr) {
-        invalid(error, "'%s' is not an %s address", text, family);
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not an %s address", text, family);
         return NULL;
     }
     if (!parse_prefix(slash + 1, ipv6, &prefix, error))
@@ -130,16 +119,16 @@ VirtNetIp *virt_net_ip_parse(gboolean ipv6, const char *cidr, const char *dhcp_s
     g_autoptr(GInetAddress) bcast = masked(addr, prefix, TRUE);
     g_autofree char *subnet_text = g_inet_address_mask_to_string(subnet);
     if (compare(addr, net) == 0) {
-        invalid(error, "%s is the network address of %s; give the host's address, e.g. the "
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s is the network address of %s; give the host's address, e.g. the "
                        "first one after it", text, subnet_text);
         return NULL;
     }
     if (!ipv6 && compare(addr, bcast) == 0) {
-        invalid(error, "%s is the broadcast address of %s", text, subnet_text);
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s is the broadcast address of %s", text, subnet_text);
         return NULL;
     }
     if (!dhcp_start != !dhcp_end) {
-        invalid(error, "a DHCP range needs both start and end");
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "a DHCP range needs both start and end");
         return NULL;
     }
     if (dhcp_start && !check_range(subnet, net, bcast, ipv6, dhcp_start, dhcp_end, error))

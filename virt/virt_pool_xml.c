@@ -40,35 +40,24 @@ void virt_pool_config_free(VirtPoolConfig *c)
     g_free(c);
 }
 
-static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean invalid(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, msg);
-    return FALSE;
-}
-
 /* Absolute, normalized (no '.', '..' or empty segments), UTF-8, no control
  * characters, not "/" itself. */
 static gboolean path_valid(const char *what, const char *path, GError **error)
 {
     if (!path || !g_path_is_absolute(path) || strlen(path) > PATH_MAX_BYTES ||
         !g_utf8_validate(path, -1, NULL))
-        return invalid(error, "the %s '%s' must be an absolute UTF-8 path", what,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s '%s' must be an absolute UTF-8 path", what,
                        path && g_utf8_validate(path, -1, NULL) ? path : "");
     if (strcmp(path, "/") == 0)
-        return invalid(error, "the %s must not be '/'", what);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s must not be '/'", what);
     g_auto(GStrv) parts = g_strsplit(path + 1, "/", -1);
     for (char **p = parts; *p; p++) {
         if (!**p || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0)
-            return invalid(error, "the %s '%s' must be normalized (no '.', '..' or empty "
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s '%s' must be normalized (no '.', '..' or empty "
                                   "segments)", what, path);
         for (const char *c = *p; *c; c++)
             if ((guchar)*c < 0x20 || *c == 0x7f)
-                return invalid(error, "the %s '%s' has control characters", what, path);
+                return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s '%s' has control characters", what, path);
     }
     return TRUE;
 }
@@ -81,7 +70,7 @@ static gboolean host_valid(const char *host, GError **error)
     for (gsize i = 0; ok && i < n; i++)
         ok = g_ascii_isalnum(host[i]) || strchr(".-:", host[i]);
     return ok ? TRUE
-              : invalid(error, "invalid host '%s': a DNS name or an IP address",
+              : virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid host '%s': a DNS name or an IP address",
                         host && g_utf8_validate(host, -1, NULL) ? host : "");
 }
 
@@ -96,7 +85,7 @@ static gboolean iqn_valid(const char *what, const char *iqn, GError **error)
     for (gsize i = 0; ok && i < n; i++)
         ok = iqn[i] > 0x20 && iqn[i] < 0x7f && iqn[i] != '/' && iqn[i] != '\\';
     return ok ? TRUE
-              : invalid(error, "invalid %s '%s': an iSCSI name like "
+              : virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid %s '%s': an iSCSI name like "
                                "iqn.2024-01.com.example:storage", what,
                         iqn && g_utf8_validate(iqn, -1, NULL) ? iqn : "");
 }
@@ -111,7 +100,7 @@ static gboolean vg_valid(const char *vg, GError **error)
     for (gsize i = 0; ok && i < n; i++)
         ok = g_ascii_isalnum(vg[i]) || strchr("+_.-", vg[i]);
     return ok ? TRUE
-              : invalid(error, "invalid volume group name '%s': letters, digits and +_.-",
+              : virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid volume group name '%s': letters, digits and +_.-",
                         vg && g_utf8_validate(vg, -1, NULL) ? vg : "");
 }
 
@@ -119,15 +108,15 @@ static gboolean devices_valid(const VirtPoolConfig *cfg, guint min, guint max, G
 {
     guint n = cfg->source.devices ? g_strv_length(cfg->source.devices) : 0;
     if (n < min || n > max)
-        return min == max ? invalid(error, "a %s pool needs exactly %u source device", cfg->type,
+        return min == max ? virt_fail(error, VIRT_ERROR_INVALID_ARG, "a %s pool needs exactly %u source device", cfg->type,
                                     min)
-                          : invalid(error, "a %s pool takes %u to %u source devices", cfg->type,
+                          : virt_fail(error, VIRT_ERROR_INVALID_ARG, "a %s pool takes %u to %u source devices", cfg->type,
                                     min, max);
     for (guint i = 0; i < n; i++) {
         if (!path_valid("source device", cfg->source.devices[i], error))
             return FALSE;
         if (!g_str_has_prefix(cfg->source.devices[i], "/dev/"))
-            return invalid(error, "the source device '%s' must be under /dev/",
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the source device '%s' must be under /dev/",
                            cfg->source.devices[i]);
     }
     return TRUE;
@@ -149,7 +138,7 @@ static gboolean only_members(const VirtPoolConfig *cfg, const char *allowed, GEr
     g_auto(GStrv) ok = g_strsplit(allowed, ",", -1);
     for (gsize i = 0; i < G_N_ELEMENTS(members); i++)
         if (members[i].set && !g_strv_contains((const char *const *)ok, members[i].name))
-            return invalid(error, "source.%s does not apply to a %s pool", members[i].name,
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "source.%s does not apply to a %s pool", members[i].name,
                            cfg->type);
     return TRUE;
 }
@@ -159,7 +148,7 @@ static gboolean format_in(const VirtPoolConfig *cfg, const char *const *formats,
 {
     if (!cfg->source.format || g_strv_contains(formats, cfg->source.format))
         return TRUE;
-    return invalid(error, "unknown %s pool format '%s' (%s)", cfg->type,
+    return virt_fail(error, VIRT_ERROR_INVALID_ARG, "unknown %s pool format '%s' (%s)", cfg->type,
                    g_utf8_validate(cfg->source.format, -1, NULL) ? cfg->source.format : "",
                    list);
 }
@@ -167,7 +156,7 @@ static gboolean format_in(const VirtPoolConfig *cfg, const char *const *formats,
 gboolean virt_pool_config_check(VirtPoolConfig *cfg, GError **error)
 {
     if (!cfg->type || !g_strv_contains(virt_pool_types, cfg->type))
-        return invalid(error, "unsupported pool type '%s' (dir, fs, netfs, logical, iscsi)",
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "unsupported pool type '%s' (dir, fs, netfs, logical, iscsi)",
                        cfg->type && g_utf8_validate(cfg->type, -1, NULL) ? cfg->type : "");
     if (!virt_storage_name_valid(cfg->name, error))
         return FALSE;
@@ -182,7 +171,7 @@ gboolean virt_pool_config_check(VirtPoolConfig *cfg, GError **error)
         /* libvirt puts a volume group's volumes under /dev/VG. */
         g_autofree char *want = g_strconcat("/dev/", cfg->source.name, NULL);
         if (cfg->path && strcmp(cfg->path, want) != 0)
-            return invalid(error, "a logical pool's path is %s", want);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "a logical pool's path is %s", want);
         if (!cfg->path)
             cfg->path = g_steal_pointer(&want);
         return TRUE;
@@ -195,7 +184,7 @@ gboolean virt_pool_config_check(VirtPoolConfig *cfg, GError **error)
             (cfg->source.initiator && !iqn_valid("initiator", cfg->source.initiator, error)))
             return FALSE;
         if (cfg->source.port > 65535)
-            return invalid(error, "invalid port %u (1-65535)", cfg->source.port);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid port %u (1-65535)", cfg->source.port);
         return path_valid("path", cfg->path, error);
     }
     if (!path_valid("path", cfg->path, error))
@@ -257,7 +246,7 @@ static void add_source(xmlNode *pool, const VirtPoolConfig *cfg)
 char *virt_pool_xml(const VirtPoolConfig *cfg, GError **error)
 {
     if (!cfg->type || !g_strv_contains(virt_pool_types, cfg->type) || !cfg->path) {
-        invalid(error, "the pool is not checked (type '%s')", cfg->type ? cfg->type : "");
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "the pool is not checked (type '%s')", cfg->type ? cfg->type : "");
         return NULL;
     }
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
@@ -277,7 +266,7 @@ VirtPoolConfig *virt_pool_config_parse(const char *xml, gsize len, GError **erro
     if (!doc)
         return NULL;
     if (!xmlStrEqual(xmlDocGetRootElement(doc)->name, BAD_CAST "pool")) {
-        invalid(error, "not a pool XML document");
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "not a pool XML document");
         return NULL;
     }
     g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);

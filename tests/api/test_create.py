@@ -15,10 +15,9 @@ import tempfile
 import unittest
 
 import harness
+from test_storage import IMAGES, MIB, StorageTestCase, remove_pool
 from test_tasks import TaskHelpers
 
-IMAGES = "/var/lib/libvirt/images"
-MIB = 1 << 20
 PID = os.getpid()
 
 
@@ -28,39 +27,25 @@ def build_disk():
     return os.path.join(harness.GUEST_DIR, "disk.img")
 
 
-def remove_pool(name):
-    harness.virsh("pool-destroy", name, check=False)
-    harness.virsh("pool-undefine", name, check=False)
-
-
 def live_uuids():
     return set(harness.virsh("list", "--all", "--uuid", check=False).split())
 
 
-class CreateTestCase(TaskHelpers, harness.ApiTestCase):
+class CreateTestCase(TaskHelpers, StorageTestCase):
     """A dir pool holding base.img, the bootable test disk."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.dir = tempfile.mkdtemp(prefix=harness.PREFIX + "cr-", dir=IMAGES)
-        os.chmod(cls.dir, 0o711)
-        cls.pool = harness.PREFIX + "cr"
         try:
             shutil.copyfile(build_disk(), os.path.join(cls.dir, "base.img"))
             os.chmod(os.path.join(cls.dir, "base.img"), 0o644)
-            r = cls.api.post("/api/pools", json_body={"name": cls.pool, "type": "dir",
-                                                      "path": cls.dir})
-            if r.status != 201:
-                raise AssertionError("creating pool %s failed: %r" % (cls.pool, r))
+            r = cls.api.post("/api/pools/%s/refresh" % cls.pool)
+            if r.status != 200:
+                raise AssertionError("refreshing pool %s failed: %r" % (cls.pool, r))
         except Exception:
             cls.tearDownClass()
             raise
-
-    @classmethod
-    def tearDownClass(cls):
-        remove_pool(cls.pool)
-        shutil.rmtree(cls.dir, ignore_errors=True)
 
     def volumes(self, pool=None):
         r = self.api.get("/api/pools/%s/volumes" % (pool or self.pool))
