@@ -1,0 +1,15 @@
+/* Shared by the VM resources (/api/vms/{vm} and its devices). */
+#pragma once
+#include "api/api.h"
+
+#include <libvirt/libvirt.h>
+
+/* The detail answer of the VM `id` (name or UUID), with its inventory
+ * metadata; `dom_out` (optional) receives the domain. */
+json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
+                      virDomainPtr *dom_out, GError **error);
+
+/* Answers `detail` with its ETag; `extra` members (may be NULL, stolen)
+ * are added after the ETag is computed, so that a GET of the same VM
+ * gives the same ETag. */
+void api_vm_answer(ApiResponse *resp, unsigned status, json_t *detail, json_t *extra);
