@@ -51,6 +51,16 @@ const EXPECTED_ROUTES = [
   "POST /api/vms/{vm}/reset",
   "POST /api/vms/{vm}/suspend",
   "POST /api/vms/{vm}/resume",
+  "GET /api/vms/{vm}/disks",
+  "POST /api/vms/{vm}/disks",
+  "GET /api/vms/{vm}/disks/{target}",
+  "PATCH /api/vms/{vm}/disks/{target}",
+  "DELETE /api/vms/{vm}/disks/{target}",
+  "GET /api/vms/{vm}/nics",
+  "POST /api/vms/{vm}/nics",
+  "GET /api/vms/{vm}/nics/{mac}",
+  "PATCH /api/vms/{vm}/nics/{mac}",
+  "DELETE /api/vms/{vm}/nics/{mac}",
   "GET /api/pools",
   "POST /api/pools",
   "GET /api/pools/{pool}",
@@ -81,7 +91,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "target", "mac"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -328,6 +338,28 @@ function testExamples(doc) {
     ["VmPatch", { boot: ["hd", "hd"] }, false],
     ["Applied", { vcpus: "live", memory: "next_boot" }, true],
     ["Applied", { vcpus: "later" }, false],
+    ["DiskAttach", { pool: "default", size: 1048576, format: "qcow2", bus: "virtio", target: "vdb" }, true],
+    ["DiskAttach", { volume: "default/data.img" }, true],
+    ["DiskAttach", { device: "cdrom", media: "isos/x.iso" }, true],
+    ["DiskAttach", { volume: "data.img" }, false],
+    ["DiskAttach", { pool: "default", size: 0 }, false],
+    ["DiskAttach", { pool: "default", size: 1, format: "iso" }, false],
+    ["DiskAttach", { pool: "default", size: 1, bus: "floppy" }, false],
+    ["DiskAttach", { pool: "default", size: 1, target: "vd1" }, false],
+    ["DiskAttach", { device: "tape" }, false],
+    ["DiskAttach", { volume: "a/b", shared: true }, false],
+    ["DiskPatch", { media: "isos/x.iso" }, true],
+    ["DiskPatch", { media: null }, true],
+    ["DiskPatch", {}, false],
+    ["DiskPatch", { media: "x.iso" }, false],
+    ["NicAttach", { network: "default", model: "e1000", mac: "52:54:00:AB:cd:01", link: "down" }, true],
+    ["NicAttach", { network: "default", mac: "52-54-00-ab-cd-01" }, false],
+    ["NicAttach", { network: "default", model: "ne2k" }, false],
+    ["NicAttach", { network: "default", link: "off" }, false],
+    ["NicAttach", { network: "default", vlan: 5 }, false],
+    ["NicPatch", { link: "up" }, true],
+    ["NicPatch", { network: "lab", link: "down" }, true],
+    ["NicPatch", { model: "e1000" }, false],
     ["Error", { error: { code: "not_found", message: "no VM named 'x'" } }, true],
     ["Error", { error: { code: "teapot", message: "no" } }, false],
     ["Error", { error: { code: "not_found" } }, false],

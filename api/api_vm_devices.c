@@ -1,0 +1,68 @@
+/* The look-ups every VM device change starts with. */
+#include "api/api_vm_devices.h"
+#include "api/api_error.h"
+#include "api/api_json.h"
+#include "api/api_vms.h"
+#include "virt/virt_domain.h"
+#include "virt/virt_error.h"
+
+#include <string.h>
+
+gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
+                            virDomainPtr *dom_out, GError **error)
+{
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
+    if (!dom)
+        return FALSE;
+    *conn_out = g_steal_pointer(&conn);
+    *dom_out = g_steal_pointer(&dom);
+    return TRUE;
+}
+
+gboolean api_vm_device_begin(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
+                             virDomainPtr *dom_out, GError **error)
+{
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virDomain) dom = NULL;
+    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, error) : NULL;
+    if (!current || !api_check_if_match(req, current, "the VM", error))
+        return FALSE;
+    *conn_out = g_steal_pointer(&conn);
+    *dom_out = g_steal_pointer(&dom);
+    return TRUE;
+}
+
+gboolean api_field_error(GError **error, const char *field, GError *cause)
+{
+    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s': %s", field,
+                cause->message);
+    g_error_free(cause);
+    return FALSE;
+}
+
+virStorageVolPtr api_vm_volume_from_field(virConnectPtr conn, const char *field, const char *id,
+                                          GError **error)
+{
+    const char *slash = strchr(id, '/');
+    if (!slash || slash == id || !slash[1] || strchr(slash + 1, '/')) {
+        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                    "field '%s' must name a volume as 'pool/name', not '%s'", field, id);
+        return NULL;
+    }
+    g_autofree char *pool_name = g_strndup(id, (gsize)(slash - id));
+    GError *cause = NULL;
+    g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, pool_name, &cause);
+    virStorageVolPtr vol = pool ? virt_volume_lookup(pool, slash + 1, &cause) : NULL;
+    if (!vol) {
+        /* A missing volume is a bad request (the body is wrong), not a
+         * missing resource: the URL's VM exists. */
+        if (g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_NOT_FOUND)) {
+            api_field_error(error, field, cause);
+        } else {
+            g_propagate_error(error, cause);
+        }
+        return NULL;
+    }
+    return vol;
+}
