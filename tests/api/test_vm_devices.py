@@ -12,6 +12,7 @@ import tempfile
 import time
 
 import harness
+from test_events import EventStream
 
 MIB = 1024 * 1024
 
@@ -144,6 +145,13 @@ class DiskTest(DevicesBase):
         self.assertError(self.api.delete(base + "/vda"), 404)
         self.assertError(self.api.get(base + "/vda"), 404)
 
+        with self.subTest("every change is in the audit log"):
+            entries = self.api.get("/api/audit?limit=1000").json()["entries"]
+            done = {(e["method"], e["path"], e["status"]) for e in entries}
+            for want in (("POST", base, 201), ("DELETE", base + "/sda", 204),
+                         ("DELETE", base + "/vda", 204), ("POST", base, 409)):
+                self.assertIn(want, done)
+
     def test_attach_errors_change_nothing(self):
         name = self.guest("diskerr")
         base = "/api/vms/%s/disks" % name
@@ -216,8 +224,11 @@ class DiskTest(DevicesBase):
         name = self.guest("hotplug")
         base = "/api/vms/%s/disks" % name
         self.start_guest(name)
+        events = EventStream(self.daemon, self.daemon.token)
+        self.addCleanup(events.close)
         r = self.api.post(base, json_body={"pool": self.pool, "size": 2 * MIB, "format": "raw"})
         self.assertStatus(r, 201)
+        events.wait_for(name, "devices")
         self.assertEqual(r.json()["target"], "vda")
         self.assertIn("vda", domblklist(name), "not in the live XML")
         self.assertIn("vda", domblklist(name, inactive=True), "not in the definition")
@@ -232,6 +243,7 @@ class DiskTest(DevicesBase):
             self.assertError(self.api.post(base, json_body={"device": "cdrom"}), 409)
         with self.subTest("hot-unplug"):
             self.assertStatus(self.api.delete(base + "/vda?volume=true"), 204)
+            events.wait_for(name, "devices")
             self.assertNotIn("vda", domblklist(name))
             self.assertNotIn("vda", domblklist(name, inactive=True))
             self.assertNotIn("%s-vda.img" % name, self.volumes())
