@@ -4,13 +4,22 @@
 #include "api/api_json.h"
 #include "api/api_vms.h"
 #include "virt/virt_domain.h"
+#include "virt/virt_domain_devices.h"
 #include "virt/virt_error.h"
 
 #include <string.h>
 
+gboolean api_vm_no_query(const ApiRequest *req, GError **error)
+{
+    static const char *const allowed[] = {NULL};
+    return api_query_only(req, allowed, error);
+}
+
 gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
                             virDomainPtr *dom_out, GError **error)
 {
+    if (!api_vm_no_query(req, error))
+        return FALSE;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     if (!dom)
@@ -18,6 +27,15 @@ gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPt
     *conn_out = g_steal_pointer(&conn);
     *dom_out = g_steal_pointer(&dom);
     return TRUE;
+}
+
+VirtDomainConfig *api_vm_devices_read(ApiContext *ctx, const ApiRequest *req,
+                                      virConnectPtr *conn_out, virDomainPtr *dom_out,
+                                      GError **error)
+{
+    if (!api_vm_device_read(ctx, req, conn_out, dom_out, error))
+        return NULL;
+    return virt_domain_devices(*dom_out, error);
 }
 
 gboolean api_vm_device_begin(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,

@@ -41,20 +41,13 @@ static json_t *read_disk(virConnectPtr conn, virDomainPtr dom, const char *targe
     return NULL;
 }
 
-static gboolean no_query(const ApiRequest *req, GError **error)
-{
-    static const char *const allowed[] = {NULL};
-    return api_query_only(req, allowed, error);
-}
-
 void api_vm_disks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(VirtDomainConfig) cfg = NULL;
-    if (!no_query(req, &error) || !api_vm_device_read(ctx, req, &conn, &dom, &error) ||
-        !(cfg = virt_domain_devices(dom, &error))) {
+    g_autoptr(VirtDomainConfig) cfg = api_vm_devices_read(ctx, req, &conn, &dom, &error);
+    if (!cfg) {
         api_response_error(resp, error);
         return;
     }
@@ -69,7 +62,7 @@ void api_vm_disk_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    json_t *obj = no_query(req, &error) && api_vm_device_read(ctx, req, &conn, &dom, &error)
+    json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, &error)
                       ? read_disk(conn, dom, req->params[1], &error) : NULL;
     if (!obj) {
         api_response_error(resp, error);
@@ -104,7 +97,7 @@ static gboolean parse_attach(const ApiRequest *req, json_t **body_out, AttachSpe
                                           "bus", "target", NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     a->device = "disk";
-    if (!body || !no_query(req, error) || !api_json_only_members(body, allowed, error) ||
+    if (!body || !api_vm_no_query(req, error) || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "device", 16, &a->device, error) ||
         !api_json_opt_string(body, "pool", ID_MAX_BYTES, &a->pool, error) ||
         !api_json_opt_string(body, "format", 16, &a->format, error) ||
@@ -284,7 +277,7 @@ void api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     json_t *media = body ? json_object_get(body, "media") : NULL;
-    if (!body || !no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_vm_no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !api_json_require(body, required, &error) ||
         (!json_is_null(media) &&
          (!json_is_string(media) || json_string_length(media) > ID_MAX_BYTES) &&

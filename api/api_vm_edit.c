@@ -5,6 +5,7 @@
 #include "api/api_vm_edit.h"
 #include "api/api_error.h"
 #include "api/api_json.h"
+#include "api/api_vm_devices.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_edit.h"
 #include "virt/virt_domain_xml_edit.h"
@@ -29,24 +30,6 @@ void api_vm_edit_undo_clear(VmEditUndo *u)
     g_clear_pointer(&u->old_name, g_free);
 }
 
-static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static gboolean invalid(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, msg);
-    return FALSE;
-}
-
-/* Engine INVALID_ARG errors about a body member are 400s naming it. */
-static gboolean field_error(GError **error, const char *field, GError *cause)
-{
-    invalid(error, "field '%s': %s", field, cause->message);
-    g_error_free(cause);
-    return FALSE;
-}
 
 gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error)
 {
@@ -60,7 +43,7 @@ gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error)
     if (e->name) {
         GError *cause = NULL;
         if (!virt_storage_name_valid(e->name, &cause))
-            return field_error(error, "name", cause);
+            return api_field_error(error, "name", cause);
     }
     if (boot) {
         g_autoptr(GStrvBuilder) b = g_strv_builder_new();
@@ -71,7 +54,7 @@ gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error)
         e->boot = g_strv_builder_end(b);
         GError *cause = NULL;
         if (!virt_boot_order_valid((const char *const *)e->boot, &cause))
-            return field_error(error, "boot", cause);
+            return api_field_error(error, "boot", cause);
     }
     return TRUE;
 }
@@ -84,17 +67,22 @@ static gboolean check(virDomainPtr dom, const VmEdit *e, GError **error)
         unsigned max = virt_domain_vcpus_max(dom, error);
         if (!max)
             return FALSE;
-        if (e->vcpus > max)
-            return invalid(error, "field 'vcpus' must be from 1 to %u (the hypervisor's "
-                           "maximum)", max);
+        if (e->vcpus > max) {
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'vcpus' must be "
+                        "from 1 to %u (the hypervisor's maximum)", max);
+            return FALSE;
+        }
     }
     if (e->memory) {
         guint64 host = virt_host_memory_mib(virDomainGetConnect(dom), error);
         if (!host)
             return FALSE;
-        if (e->memory > host)
-            return invalid(error, "field 'memory' must be from %d to %" G_GUINT64_FORMAT
-                           " MiB (the host's memory)", VIRT_MEMORY_MIN_MIB, host);
+        if (e->memory > host) {
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'memory' must be "
+                        "from %d to %" G_GUINT64_FORMAT " MiB (the host's memory)",
+                        VIRT_MEMORY_MIN_MIB, host);
+            return FALSE;
+        }
     }
     if (e->name && strcmp(e->name, virDomainGetName(dom)) != 0) {
         int active = virDomainIsActive(dom);

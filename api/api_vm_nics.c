@@ -21,12 +21,6 @@ static gboolean invalid(GError **error, const char *msg)
     return FALSE;
 }
 
-static gboolean no_query(const ApiRequest *req, GError **error)
-{
-    static const char *const allowed[] = {NULL};
-    return api_query_only(req, allowed, error);
-}
-
 static json_t *read_nic(virDomainPtr dom, const char *mac, GError **error)
 {
     g_autoptr(VirtDomainConfig) cfg = virt_domain_devices(dom, error);
@@ -46,9 +40,8 @@ void api_vm_nics_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(VirtDomainConfig) cfg = NULL;
-    if (!no_query(req, &error) || !api_vm_device_read(ctx, req, &conn, &dom, &error) ||
-        !(cfg = virt_domain_devices(dom, &error))) {
+    g_autoptr(VirtDomainConfig) cfg = api_vm_devices_read(ctx, req, &conn, &dom, &error);
+    if (!cfg) {
         api_response_error(resp, error);
         return;
     }
@@ -63,7 +56,7 @@ void api_vm_nic_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    json_t *obj = no_query(req, &error) && api_vm_device_read(ctx, req, &conn, &dom, &error)
+    json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, &error)
                       ? read_nic(dom, req->params[1], &error) : NULL;
     if (!obj) {
         api_response_error(resp, error);
@@ -150,7 +143,7 @@ void api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     NicTarget t = {0};
     const char *model = NULL, *mac = NULL;
     GError *cause = NULL;
-    if (!body || !no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_vm_no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !parse_target(body, &t, &error) ||
         !api_json_opt_string(body, "model", 16, &model, &error) ||
         !api_json_opt_string(body, "mac", 32, &mac, &error) ||
@@ -190,7 +183,7 @@ void api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     NicTarget t = {0};
-    if (!body || !no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_vm_no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !parse_target(body, &t, &error)) {
         api_response_error(resp, error);
         return;
@@ -213,7 +206,7 @@ void api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 void api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
-    if (!no_query(req, &error)) {
+    if (!api_vm_no_query(req, &error)) {
         api_response_error(resp, error);
         return;
     }

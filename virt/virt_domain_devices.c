@@ -218,24 +218,50 @@ static gboolean live_has_disk(virDomainPtr dom, const char *target)
     return disk != NULL;
 }
 
+/* Finds one device element (by target or MAC) in the live XML and the
+ * definition; NOT_FOUND naming `what` when it is in neither. */
+typedef char *(*DeviceFinder)(const char *xml, const char *key, GError **error);
+
+static gboolean find_everywhere(virDomainPtr dom, const DevState *s, DeviceFinder find,
+                                const char *key, const char *what, char **live, char **config,
+                                GError **error)
+{
+    *live = s->live_xml ? find(s->live_xml, key, NULL) : NULL;
+    *config = s->config_xml ? find(s->config_xml, key, NULL) : NULL;
+    if (*live || *config)
+        return TRUE;
+    g_set_error(error, VIRT_ERROR, VIRT_ERROR_NOT_FOUND, "VM '%s' has no %s '%s'",
+                virDomainGetName(dom), what, key);
+    return FALSE;
+}
+
+/* Detaches the device from the running guest and from the definition,
+ * each with its own element (they may differ, e.g. in PCI address). */
+static gboolean detach_everywhere(virDomainPtr dom, DeviceFinder find, const char *key,
+                                  const char *what, gboolean *was_live, GError **error)
+{
+    g_auto(DevState) s = {0};
+    g_autofree char *live = NULL, *config = NULL;
+    if (!dev_state(dom, &s, error) ||
+        !find_everywhere(dom, &s, find, key, what, &live, &config, error))
+        return FALSE;
+    if ((live && virDomainDetachDeviceFlags(dom, live, VIR_DOMAIN_AFFECT_LIVE) < 0) ||
+        (config && virDomainDetachDeviceFlags(dom, config, VIR_DOMAIN_AFFECT_CONFIG) < 0)) {
+        g_autofree char *step = g_strdup_printf("detaching %s", what);
+        virt_error_from_libvirt(error, step);
+        return FALSE;
+    }
+    if (was_live)
+        *was_live = live != NULL;
+    return TRUE;
+}
+
 gboolean virt_domain_disk_detach(virDomainPtr dom, const char *target, gboolean *still_live,
                                  GError **error)
 {
-    g_auto(DevState) s = {0};
-    if (!dev_state(dom, &s, error))
+    gboolean live = FALSE;
+    if (!detach_everywhere(dom, virt_domain_xml_disk, target, "disk", &live, error))
         return FALSE;
-    g_autofree char *live = s.live_xml ? virt_domain_xml_disk(s.live_xml, target, NULL) : NULL;
-    g_autofree char *config = s.config_xml ? virt_domain_xml_disk(s.config_xml, target, NULL) : NULL;
-    if (!live && !config) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NOT_FOUND, "VM '%s' has no disk '%s'",
-                    virDomainGetName(dom), target);
-        return FALSE;
-    }
-    if ((live && virDomainDetachDeviceFlags(dom, live, VIR_DOMAIN_AFFECT_LIVE) < 0) ||
-        (config && virDomainDetachDeviceFlags(dom, config, VIR_DOMAIN_AFFECT_CONFIG) < 0)) {
-        virt_error_from_libvirt(error, "detaching disk");
-        return FALSE;
-    }
     gboolean pending = FALSE;
     if (live) {
         /* libvirt waits a few seconds for the guest, then answers anyway. */
@@ -324,22 +350,7 @@ gboolean virt_domain_nic_attach(virDomainPtr dom, const VirtNicSpec *spec, GErro
 
 gboolean virt_domain_nic_detach(virDomainPtr dom, const char *mac, GError **error)
 {
-    g_auto(DevState) s = {0};
-    if (!dev_state(dom, &s, error))
-        return FALSE;
-    g_autofree char *live = s.live_xml ? virt_domain_xml_nic(s.live_xml, mac, NULL) : NULL;
-    g_autofree char *config = s.config_xml ? virt_domain_xml_nic(s.config_xml, mac, NULL) : NULL;
-    if (!live && !config) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NOT_FOUND, "VM '%s' has no NIC with MAC '%s'",
-                    virDomainGetName(dom), mac);
-        return FALSE;
-    }
-    if ((live && virDomainDetachDeviceFlags(dom, live, VIR_DOMAIN_AFFECT_LIVE) < 0) ||
-        (config && virDomainDetachDeviceFlags(dom, config, VIR_DOMAIN_AFFECT_CONFIG) < 0)) {
-        virt_error_from_libvirt(error, "detaching NIC");
-        return FALSE;
-    }
-    return TRUE;
+    return detach_everywhere(dom, virt_domain_xml_nic, mac, "NIC", NULL, error);
 }
 
 static const VirtNic *find_nic(const VirtDomainConfig *cfg, const char *mac)
@@ -389,15 +400,10 @@ gboolean virt_domain_nic_update(virDomainPtr dom, const char *mac, const char *t
                                 const char *source, int link_down, GError **error)
 {
     g_auto(DevState) s = {0};
-    if (!dev_state(dom, &s, error))
+    g_autofree char *live = NULL, *config = NULL;
+    if (!dev_state(dom, &s, error) ||
+        !find_everywhere(dom, &s, virt_domain_xml_nic, mac, "NIC", &live, &config, error))
         return FALSE;
-    g_autofree char *live = s.live_xml ? virt_domain_xml_nic(s.live_xml, mac, NULL) : NULL;
-    g_autofree char *config = s.config_xml ? virt_domain_xml_nic(s.config_xml, mac, NULL) : NULL;
-    if (!live && !config) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NOT_FOUND, "VM '%s' has no NIC with MAC '%s'",
-                    virDomainGetName(dom), mac);
-        return FALSE;
-    }
     return (!live || update_nic_in(dom, s.live_xml, VIR_DOMAIN_AFFECT_LIVE, mac, type, source,
                                    link_down, error)) &&
            (!config || update_nic_in(dom, s.config_xml, VIR_DOMAIN_AFFECT_CONFIG, mac, type,
