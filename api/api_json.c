@@ -87,20 +87,33 @@ gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len, const
     return TRUE;
 }
 
-gboolean api_json_opt_uint(json_t *obj, const char *name, guint64 min, guint64 max,
-                           guint64 *out, GError **error)
+gboolean api_json_opt_int(json_t *obj, const char *name, json_int_t min, json_int_t max,
+                          json_int_t *out, GError **error)
 {
     json_t *v = json_object_get(obj, name);
     if (!v)
         return TRUE;
-    json_int_t n = json_is_integer(v) ? json_integer_value(v) : -1;
-    if (!json_is_integer(v) || n < 0 || (guint64)n < min || (guint64)n > max) {
+    if (!json_is_integer(v))
+        return wrong_type(error, name, "an integer");
+    json_int_t n = json_integer_value(v);
+    if (n < min || n > max) {
         g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
-                    "field '%s' must be a whole number from %" G_GUINT64_FORMAT " to %"
-                    G_GUINT64_FORMAT, name, min, max);
+                    "field '%s' must be from %" JSON_INTEGER_FORMAT " to %" JSON_INTEGER_FORMAT,
+                    name, min, max);
         return FALSE;
     }
-    *out = (guint64)n;
+    *out = n;
+    return TRUE;
+}
+
+gboolean api_json_opt_object(json_t *obj, const char *name, json_t **out, GError **error)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!v)
+        return TRUE;
+    if (!json_is_object(v))
+        return wrong_type(error, name, "an object");
+    *out = v;
     return TRUE;
 }
 

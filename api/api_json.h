@@ -12,12 +12,13 @@ gboolean api_json_only_members(json_t *obj, const char *const *allowed, GError *
 gboolean api_json_opt_bool(json_t *obj, const char *name, int *out, GError **error);
 gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len,
                              const char **out, GError **error);
-/* A whole number from `min` to `max`; anything else (fractions, strings,
- * out of range) is a 400 naming the field and the range. */
-gboolean api_json_opt_uint(json_t *obj, const char *name, guint64 min, guint64 max,
-                           guint64 *out, GError **error);
 gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items,
                                    json_t **out, GError **error);
+/* An integer from `min` to `max` (a 400 naming the range otherwise). */
+gboolean api_json_opt_int(json_t *obj, const char *name, json_int_t min, json_int_t max,
+                          json_int_t *out, GError **error);
+/* A nested object (borrowed reference). */
+gboolean api_json_opt_object(json_t *obj, const char *name, json_t **out, GError **error);
 
 /* 400 naming the first of `required` that `obj` lacks. */
 gboolean api_json_require(json_t *obj, const char *const *required, GError **error);

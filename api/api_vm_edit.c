@@ -17,7 +17,7 @@
 #define NAME_MAX_BYTES 255
 /* The JSON limit only; the real one comes from the hypervisor and host. */
 #define VCPUS_JSON_MAX 4096
-#define MEMORY_JSON_MAX_MIB (G_GUINT64_CONSTANT(1) << 32)
+#define MEMORY_JSON_MAX_MIB ((json_int_t)1 << 32)
 
 void api_vm_edit_clear(VmEdit *e)
 {
@@ -35,8 +35,8 @@ gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error)
 {
     json_t *boot = NULL;
     if (!api_json_opt_string(body, "name", NAME_MAX_BYTES, &e->name, error) ||
-        !api_json_opt_uint(body, "vcpus", 1, VCPUS_JSON_MAX, &e->vcpus, error) ||
-        !api_json_opt_uint(body, "memory", VIRT_MEMORY_MIN_MIB, MEMORY_JSON_MAX_MIB, &e->memory,
+        !api_json_opt_int(body, "vcpus", 1, VCPUS_JSON_MAX, &e->vcpus, error) ||
+        !api_json_opt_int(body, "memory", VIRT_MEMORY_MIN_MIB, MEMORY_JSON_MAX_MIB, &e->memory,
                            error) ||
         !api_json_opt_string_array(body, "boot", 4, &boot, error))
         return FALSE;
@@ -67,7 +67,7 @@ static gboolean check(virDomainPtr dom, const VmEdit *e, GError **error)
         unsigned max = virt_domain_vcpus_max(dom, error);
         if (!max)
             return FALSE;
-        if (e->vcpus > max) {
+        if ((unsigned)e->vcpus > max) {
             g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'vcpus' must be "
                         "from 1 to %u (the hypervisor's maximum)", max);
             return FALSE;
@@ -77,7 +77,7 @@ static gboolean check(virDomainPtr dom, const VmEdit *e, GError **error)
         guint64 host = virt_host_memory_mib(virDomainGetConnect(dom), error);
         if (!host)
             return FALSE;
-        if (e->memory > host) {
+        if ((guint64)e->memory > host) {
             g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'memory' must be "
                         "from %d to %" G_GUINT64_FORMAT " MiB (the host's memory)",
                         VIRT_MEMORY_MIN_MIB, host);
@@ -126,7 +126,7 @@ gboolean api_vm_edit_apply(virDomainPtr dom, const VmEdit *e, json_t *applied, V
         json_object_set_new(applied, "vcpus", json_string(virt_applied_name(how)));
     }
     if (e->memory) {
-        if (!virt_domain_set_memory(dom, e->memory, &how, error))
+        if (!virt_domain_set_memory(dom, (guint64)e->memory, &how, error))
             goto fail;
         json_object_set_new(applied, "memory", json_string(virt_applied_name(how)));
     }

@@ -7,8 +7,8 @@
 
 typedef struct {
     const char *name;   /* NULL = leave */
-    guint64 vcpus;      /* 0 = leave */
-    guint64 memory;     /* MiB; 0 = leave */
+    json_int_t vcpus;   /* 0 = leave */
+    json_int_t memory;  /* MiB; 0 = leave */
     GStrv boot;         /* NULL = leave */
 } VmEdit;
 

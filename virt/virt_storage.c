@@ -52,6 +52,7 @@ void virt_pool_free(VirtPool *p)
     g_free(p->name);
     g_free(p->type);
     g_free(p->path);
+    virt_pool_source_clear(&p->source);
     g_free(p);
 }
 
@@ -74,6 +75,8 @@ VirtPool *virt_pool_info(virStoragePoolPtr pool, GError **error)
     virStoragePoolGetUUIDString(pool, p->uuid);
     p->type = g_steal_pointer(&cfg->type);
     p->path = g_steal_pointer(&cfg->path);
+    p->source = cfg->source;
+    memset(&cfg->source, 0, sizeof cfg->source);
     p->state = info.state;
     p->autostart = autostart != 0;
     p->persistent = persistent != 0;
@@ -124,12 +127,15 @@ virStoragePoolPtr virt_pool_lookup(virConnectPtr conn, const char *name, GError 
     return pool;
 }
 
-virStoragePoolPtr virt_pool_create_dir(virConnectPtr conn, const char *name, const char *path,
-                                       gboolean autostart, GError **error)
+virStoragePoolPtr virt_pool_create(virConnectPtr conn, VirtPoolConfig *cfg, gboolean autostart,
+                                   GError **error)
 {
-    g_autofree char *xml = virt_pool_dir_xml(name, path, error);
+    if (!virt_pool_config_check(cfg, error))
+        return NULL;
+    g_autofree char *xml = virt_pool_xml(cfg, error);
     if (!xml)
         return NULL;
+    const char *name = cfg->name, *path = cfg->path;
     /* libvirt reports a name clash as a generic failure: ask first. */
     virStoragePoolPtr existing = virStoragePoolLookupByName(conn, name);
     if (existing) {
@@ -144,9 +150,9 @@ virStoragePoolPtr virt_pool_create_dir(virConnectPtr conn, const char *name, con
         return NULL;
     for (guint i = 0; i < pools->len; i++) {
         const VirtPool *p = g_ptr_array_index(pools, i);
-        if (g_strcmp0(p->path, path) == 0) {
+        if (g_strcmp0(p->path, path) == 0 && strcmp(cfg->type, "iscsi") != 0) {
             g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "storage pool '%s' already uses "
-                        "the directory '%s'", p->name, path);
+                        "the path '%s'", p->name, path);
             return NULL;
         }
     }
@@ -156,7 +162,8 @@ virStoragePoolPtr virt_pool_create_dir(virConnectPtr conn, const char *name, con
         return NULL;
     }
     const char *step = "building storage pool";
-    if (virStoragePoolBuild(pool, 0) == 0) {
+    gboolean built = FALSE;
+    if (!virt_pool_needs_build(cfg) || (built = virStoragePoolBuild(pool, 0) == 0)) {
         step = "starting storage pool";
         if (virStoragePoolCreate(pool, 0) == 0) {
             step = "setting autostart";
@@ -165,9 +172,12 @@ virStoragePoolPtr virt_pool_create_dir(virConnectPtr conn, const char *name, con
         }
     }
     virt_error_from_libvirt(error, step);
-    /* Undo: the directory may stay (it may have existed before). */
     if (virStoragePoolIsActive(pool) == 1)
         virStoragePoolDestroy(pool);
+    /* A volume group made by this request is removed again; a directory
+     * stays (it may have existed before). */
+    if (built && strcmp(cfg->type, "logical") == 0)
+        virStoragePoolDelete(pool, 0);
     virStoragePoolUndefine(pool);
     virResetLastError();
     return NULL;
@@ -236,9 +246,13 @@ gboolean virt_pool_delete(virStoragePoolPtr pool, gboolean delete_storage, GErro
     g_autoptr(VirtPool) info = virt_pool_info(pool, error);
     if (!info)
         return FALSE;
-    if (delete_storage && g_strcmp0(info->type, "dir") != 0) {
+    /* Only the target directory of these types is removed; for a logical
+     * pool "delete" would wipe a volume group, which Vireo never does. */
+    static const char *const dir_types[] = {"dir", "fs", "netfs", NULL};
+    if (delete_storage && !g_strv_contains(dir_types, info->type ? info->type : "")) {
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED, "deleting the storage of a "
-                    "'%s' pool is not supported; only of 'dir' pools", info->type);
+                    "'%s' pool is not supported; only the directory of dir, fs and netfs "
+                    "pools", info->type);
         return FALSE;
     }
     if (delete_storage && info->state == VIR_STORAGE_POOL_RUNNING) {

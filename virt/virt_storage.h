@@ -4,6 +4,7 @@
 #include <glib.h>
 #include <libvirt/libvirt.h>
 
+#include "virt/virt_pool_xml.h"
 #include "virt/virt_storage_xml.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStoragePool, virStoragePoolFree)
@@ -17,6 +18,7 @@ typedef struct {
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *type;                /* dir, fs, logical ... */
     char *path;                /* target path, may be NULL */
+    VirtPoolSource source;     /* what it is made from (empty for dir pools) */
     int state;                 /* virStoragePoolState */
     gboolean autostart;
     gboolean persistent;
@@ -34,16 +36,17 @@ GPtrArray *virt_pool_list(virConnectPtr conn, GError **error);
 virStoragePoolPtr virt_pool_lookup(virConnectPtr conn, const char *name, GError **error);
 VirtPool *virt_pool_info(virStoragePoolPtr pool, GError **error);
 
-/* Defines, builds (makes the directory) and starts a `dir` pool; nothing is
- * left defined when a step fails. */
-virStoragePoolPtr virt_pool_create_dir(virConnectPtr conn, const char *name, const char *path,
-                                       gboolean autostart, GError **error);
+/* Checks `cfg` (virt_pool_config_check), then defines, builds where the type
+ * needs it (directory, volume group) and starts the pool; nothing is left
+ * defined when a step fails. */
+virStoragePoolPtr virt_pool_create(virConnectPtr conn, VirtPoolConfig *cfg, gboolean autostart,
+                                   GError **error);
 gboolean virt_pool_start(virStoragePoolPtr pool, GError **error);
 gboolean virt_pool_stop(virStoragePoolPtr pool, GError **error);
 gboolean virt_pool_refresh(virStoragePoolPtr pool, GError **error);
 gboolean virt_pool_set_autostart(virStoragePoolPtr pool, gboolean on, GError **error);
-/* Stops the pool if active and undefines it. With `delete_storage` (dir
- * pools only) its directory is removed too, which needs it empty. */
+/* Stops the pool if active and undefines it. With `delete_storage` (dir, fs
+ * and netfs pools) its target directory is removed too, which needs it empty. */
 gboolean virt_pool_delete(virStoragePoolPtr pool, gboolean delete_storage, GError **error);
 
 typedef struct {

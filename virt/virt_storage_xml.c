@@ -37,40 +37,6 @@ gboolean virt_storage_name_valid(const char *name, GError **error)
     return TRUE;
 }
 
-static gboolean path_valid(const char *path, GError **error)
-{
-    if (!path || !g_path_is_absolute(path) || strlen(path) > 4096)
-        return invalid(error, "the pool path '%s' must be absolute", path ? path : "");
-    if (!g_utf8_validate(path, -1, NULL))
-        return invalid(error, "the pool path must be UTF-8%s", "");
-    if (strcmp(path, "/") == 0)
-        return invalid(error, "the pool path must not be '%s'", path);
-    g_auto(GStrv) parts = g_strsplit(path + 1, "/", -1);
-    for (char **p = parts; *p; p++) {
-        if (!**p || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0)
-            return invalid(error, "the pool path '%s' must be normalized (no '.', '..' "
-                                  "or empty segments)", path);
-        for (const char *c = *p; *c; c++)
-            if ((guchar)*c < 0x20 || *c == 0x7f)
-                return invalid(error, "the pool path '%s' has control characters", path);
-    }
-    return TRUE;
-}
-
-char *virt_pool_dir_xml(const char *name, const char *path, GError **error)
-{
-    if (!virt_storage_name_valid(name, error) || !path_valid(path, error))
-        return NULL;
-    g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
-    xmlNode *pool = xmlNewNode(NULL, (const xmlChar *)"pool");
-    xmlDocSetRootElement(doc, pool);
-    xmlSetProp(pool, (const xmlChar *)"type", (const xmlChar *)"dir");
-    virt_xml_text_child(pool, "name", name);
-    xmlNode *target = xmlNewChild(pool, NULL, (const xmlChar *)"target", NULL);
-    virt_xml_text_child(target, "path", path);
-    return virt_xml_dump(doc);
-}
-
 char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
                    const char *backing_path, const char *backing_format, GError **error)
 {
@@ -121,28 +87,6 @@ static xmlDoc *parse_root(const char *xml, gsize len, const char *root, xmlXPath
     }
     *ctx = xmlXPathNewContext(doc);
     return doc;
-}
-
-void virt_pool_config_free(VirtPoolConfig *c)
-{
-    if (!c)
-        return;
-    g_free(c->type);
-    g_free(c->path);
-    g_free(c);
-}
-
-VirtPoolConfig *virt_pool_config_parse(const char *xml, gsize len, GError **error)
-{
-    xmlXPathContext *raw_ctx = NULL;
-    g_autoptr(xmlDoc) doc = parse_root(xml, len, "pool", &raw_ctx, error);
-    if (!doc)
-        return NULL;
-    g_autoptr(xmlXPathContext) ctx = raw_ctx;
-    VirtPoolConfig *c = g_new0(VirtPoolConfig, 1);
-    c->type = virt_xml_string(ctx, NULL, "/pool/@type");
-    c->path = virt_xml_string(ctx, NULL, "/pool/target/path");
-    return c;
 }
 
 void virt_vol_config_free(VirtVolConfig *c)

@@ -1,4 +1,4 @@
-/* Storage pool and volume XML: built with libxml2 (so hostile names are
+/* Volume XML (pools: virt_pool_xml.h): built with libxml2 (so hostile names are
  * escaped, never injected) and read back with XPath. */
 #pragma once
 #include <glib.h>
@@ -9,23 +9,10 @@ gboolean virt_storage_name_valid(const char *name, GError **error);
 /* raw, qcow2, vdi, vmdk. */
 gboolean virt_storage_format_valid(const char *format);
 
-/* <pool type='dir'> with `path` as its target; `path` must be absolute and
- * normalized (no "." or ".." segments, no doubled or trailing '/'). */
-char *virt_pool_dir_xml(const char *name, const char *path, GError **error);
-
 /* A new volume of `capacity` bytes (allocated lazily). `backing_path` (may
  * be NULL) with its `backing_format` becomes <backingStore>. */
 char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
                    const char *backing_path, const char *backing_format, GError **error);
-
-typedef struct {
-    char *type;        /* dir, fs, logical, ... */
-    char *path;        /* target path, NULL when the pool has none */
-} VirtPoolConfig;
-
-VirtPoolConfig *virt_pool_config_parse(const char *xml, gsize len, GError **error);
-void virt_pool_config_free(VirtPoolConfig *c);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtPoolConfig, virt_pool_config_free)
 
 typedef struct {
     char *format;          /* target/format/@type, NULL when absent */

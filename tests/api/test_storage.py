@@ -19,7 +19,7 @@ PREFIX = "vireo-st-%d-" % os.getpid()
 IMAGES = "/var/lib/libvirt/images"
 MIB = 1 << 20
 TIB64 = 64 << 40
-POOL_KEYS = {"name", "uuid", "type", "path", "state", "autostart", "persistent", "capacity",
+POOL_KEYS = {"name", "uuid", "type", "path", "source", "state", "autostart", "persistent", "capacity",
              "allocation", "available"}
 VOLUME_KEYS = {"name", "pool", "path", "type", "format", "backing", "capacity", "allocation"}
 

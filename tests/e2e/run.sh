@@ -3,7 +3,7 @@
 # a real vireod, a real libvirtd and a real TCG test guest. Saves screenshots.
 # vireod starts on an empty inventory with a random admin password (from
 # --init-admin-password-file), which the tests get in VIREO_ADMIN_PASSWORD.
-# Usage: tests/e2e/run.sh
+# Usage: tests/e2e/run.sh [file.test.mjs ...]
 # Env: VIREO_BIN (default <repo>/build/vireod), VIREO_RESULTS_DIR (default
 #      <repo>/build/test-results), VIREO_SCREENSHOTS_DIR (default
 #      <repo>/build/screenshots), VIREO_CHROMIUM (default /usr/bin/chromium).
@@ -95,10 +95,11 @@ done
 echo "e2e tier: vireod on $URL, test guest $VM, screenshots in $SHOTS"
 
 cd "$E2E" || fail "no $E2E"
-set -- ./*.test.mjs
+# Test files given on the command line, or all of them.
+[ $# -gt 0 ] || set -- ./*.test.mjs
 VIREO_URL=$URL VIREO_TEST_VM=$VM VIREO_REPO=$REPO VIREO_SCREENSHOTS_DIR=$SHOTS \
 VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-    timeout -k 10 240 node --test --test-concurrency=1 \
+    timeout -k 10 900 node --test --test-concurrency=1 \
         --test-reporter=spec --test-reporter-destination=stdout \
         --test-reporter=tap --test-reporter-destination="$TMP/e2e.tap" "$@"
 rc=$?

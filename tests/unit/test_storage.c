@@ -24,11 +24,34 @@ static char *xpath(const char *xml, const char *expr)
     return virt_xml_string(ctx, NULL, expr);
 }
 
+/* A checked dir pool config, as the API builds it. */
+static VirtPoolConfig *dir_config(const char *name, const char *path)
+{
+    VirtPoolConfig *cfg = g_new0(VirtPoolConfig, 1);
+    cfg->type = g_strdup("dir");
+    cfg->name = g_strdup(name);
+    cfg->path = g_strdup(path);
+    return cfg;
+}
+
+static char *dir_xml(const char *name, const char *path, GError **e)
+{
+    g_autoptr(VirtPoolConfig) cfg = dir_config(name, path);
+    return virt_pool_config_check(cfg, e) ? virt_pool_xml(cfg, e) : NULL;
+}
+
+static virStoragePoolPtr create_dir(virConnectPtr conn, const char *name, const char *path,
+                                    gboolean autostart, GError **e)
+{
+    g_autoptr(VirtPoolConfig) cfg = dir_config(name, path);
+    return virt_pool_create(conn, cfg, autostart, e);
+}
+
 static void test_pool_xml_escapes(void **state)
 {
     (void)state;
     g_autoptr(GError) e = NULL;
-    g_autofree char *xml = virt_pool_dir_xml(HOSTILE, "/srv/x&y <z>", &e);
+    g_autofree char *xml = dir_xml(HOSTILE, "/srv/x&y <z>", &e);
     assert_non_null(xml);
     assert_null(strstr(xml, "a<b"));
     g_autofree char *name = xpath(xml, "/pool/name");
@@ -45,7 +68,7 @@ static void test_pool_xml_escapes(void **state)
 static void expect_invalid_pool(const char *name, const char *path)
 {
     g_autoptr(GError) e = NULL;
-    g_autofree char *xml = virt_pool_dir_xml(name, path, &e);
+    g_autofree char *xml = dir_xml(name, path, &e);
     if (xml)
         fail_msg("pool '%s' at '%s' was accepted", name, path);
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_INVALID_ARG));
@@ -259,7 +282,7 @@ static void test_pool_lifecycle(void **state)
 {
     g_autoptr(GError) e = NULL;
     g_autoptr(virStoragePool) pool =
-        virt_pool_create_dir(*state, HOSTILE, "/unit/" HOSTILE, TRUE, &e);
+        create_dir(*state, HOSTILE, "/unit/" HOSTILE, TRUE, &e);
     if (!pool)
         fail_msg("create: %s", e->message);
     g_autoptr(VirtPool) p = virt_pool_info(pool, &e);
@@ -268,10 +291,10 @@ static void test_pool_lifecycle(void **state)
     assert_int_equal(p->state, VIR_STORAGE_POOL_RUNNING);
     assert_true(p->autostart);
 
-    assert_null(virt_pool_create_dir(*state, HOSTILE, "/unit/other", FALSE, &e));
+    assert_null(create_dir(*state, HOSTILE, "/unit/other", FALSE, &e));
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_EXISTS));
     g_clear_error(&e);
-    assert_null(virt_pool_create_dir(*state, "other", "/unit/" HOSTILE, FALSE, &e));
+    assert_null(create_dir(*state, "other", "/unit/" HOSTILE, FALSE, &e));
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_EXISTS));
     g_clear_error(&e);
     assert_false(virt_pool_start(pool, &e));

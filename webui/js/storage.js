@@ -8,6 +8,7 @@ import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
 import { pageHead } from './account.js';
 import { field, formDialog, uid, FormError } from './forms.js';
+import { createPoolDialog, NAME_RE } from './pool-create.js';
 import { navigate, poolHref } from './router.js';
 import { isAdmin } from './session.js';
 import { confirmDialog, showError, toast } from './ui.js';
@@ -22,10 +23,16 @@ const POOL_STATES = {
 const FORMATS = ['qcow2', 'raw', 'vdi', 'vmdk'];
 const UNITS = { GiB: 1024 ** 3, MiB: 1024 ** 2 };
 const MAX_BYTES = 64 * 1024 ** 4;
-// What vireod accepts as a pool or volume name (StorageName in openapi.json).
-// eslint-disable-next-line no-control-regex
-const NAME_RE = /^[^./\u0000-\u001f\u007f][^/\u0000-\u001f\u007f]*$/;
-const PATH_RE = /^(\/[^/\u0000]+)+$/;
+
+// Where a pool's storage comes from, in one line ("" for dir pools).
+function sourceText(p) {
+  const s = p.source || {};
+  if (p.type === 'netfs' && s.host) return `${s.format || 'nfs'} ${s.host}:${s.dir || ''}`;
+  if (p.type === 'iscsi' && s.host) return `${s.host}${s.port ? `:${s.port}` : ''} ${s.iqn || ''}`;
+  if (p.type === 'logical') return `VG ${s.name || p.name}${s.devices ? ` on ${s.devices.join(', ')}` : ''}`;
+  if (s.devices) return `${s.devices.join(', ')}${s.format ? ` (${s.format})` : ''}`;
+  return '';
+}
 
 function poolBadge(state) {
   const s = POOL_STATES[state] || { label: state || 'unknown', tone: 'off' };
@@ -117,7 +124,7 @@ export function mountStorage(root, selected) {
 
   root.append(h('section', { class: 'view view-storage', testid: 'view-storage' },
     pageHead('disk', 'Storage',
-      admin ? 'Storage pools hold the disk images of the guests. Make a directory pool, then create, grow and remove its volumes.'
+      admin ? 'Storage pools hold the disk images of the guests. Make a pool (a directory, a disk, NFS, LVM or iSCSI), then create, grow and remove its volumes.'
         : 'Storage pools hold the disk images of the guests. You can look; only admins can change them.',
       newPool),
     h('section', { class: 'card card-flush' },
@@ -187,7 +194,7 @@ export function mountStorage(root, selected) {
       h('thead', {}, h('tr', {},
         h('th', { scope: 'col' }, 'Pool'),
         h('th', { scope: 'col' }, 'State'),
-        h('th', { scope: 'col' }, 'Directory'),
+        h('th', { scope: 'col' }, 'Location'),
         h('th', { scope: 'col', class: 'col-usage' }, 'Usage'),
         h('th', { scope: 'col' }, 'Autostart'),
         admin ? h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')) : null)),
@@ -222,7 +229,8 @@ export function mountStorage(root, selected) {
           icon('disk'), h('span', { testid: 'pool-name' }, p.name)),
         h('span', { class: 'cell-sub', testid: 'pool-type' }, `${p.type}${p.persistent ? '' : ' · transient'}`)),
       h('td', { 'data-label': 'State' }, poolBadge(p.state)),
-      h('td', { 'data-label': 'Directory' }, p.path ? h('code', { class: 'mono path', testid: 'pool-path' }, p.path) : h('span', { class: 'muted' }, '—')),
+      h('td', { 'data-label': 'Location' }, p.path ? h('code', { class: 'mono path', testid: 'pool-path' }, p.path) : h('span', { class: 'muted' }, '—'),
+        sourceText(p) ? h('span', { class: 'cell-sub mono', testid: 'pool-source' }, sourceText(p)) : null),
       h('td', { 'data-label': 'Usage', class: 'col-usage' }, usage(p)),
       h('td', { 'data-label': 'Autostart' }, auto),
       admin ? h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' },
@@ -319,43 +327,14 @@ export function mountStorage(root, selected) {
   }
 
   async function createPool() {
-    const name = h('input', {
-      class: 'input', type: 'text', testid: 'new-pool-name', autocomplete: 'off', spellcheck: 'false', maxlength: '255',
-      required: true, placeholder: 'e.g. images2',
-    });
-    const path = h('input', {
-      class: 'input mono', type: 'text', testid: 'new-pool-path', autocomplete: 'off', spellcheck: 'false', maxlength: '4096',
-      required: true, placeholder: '/var/lib/libvirt/images2',
-    });
-    const autoId = uid('new-pool-auto');
-    const auto = h('input', { type: 'checkbox', class: 'switch-input', id: autoId, testid: 'new-pool-autostart', checked: true });
-    const created = await formDialog({
-      title: 'New storage pool',
-      intro: 'A directory pool keeps each volume as a file in one directory of this host.',
-      testid: 'new-pool-dialog',
-      submitLabel: 'Create pool',
-      content: [
-        field({ label: 'Name', control: name }),
-        field({ label: 'Directory', control: path, hint: 'An absolute path on the host. It is made if it does not exist.' }),
-        h('div', { class: 'field' }, h('label', { class: 'switch', for: autoId }, auto,
-          h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Start with libvirtd (autostart)'))),
-      ],
-      submit: async () => {
-        const n = name.value.trim();
-        const d = path.value.trim().replace(/(.)\/+$/, '$1');
-        if (!NAME_RE.test(n) || new TextEncoder().encode(n).length > 255) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
-        if (!PATH_RE.test(d) || d.split('/').some((s) => s === '.' || s === '..')) throw new FormError('The directory must be an absolute path such as /srv/images, without “.” or “..” parts.');
-        const { data } = await api.createPool({ name: n, type: 'dir', path: d, autostart: auto.checked });
-        return data;
-      },
-    });
+    const created = await createPoolDialog();
     if (!created) return;
     toast(`Pool ${created.name} created`);
     navigate(poolHref(created.name));
   }
 
   async function deletePool(p) {
-    const dir = p.type === 'dir' && p.path;
+    const dir = ['dir', 'fs', 'netfs'].includes(p.type) && p.path;
     const { ok, checked } = await confirmDialog({
       title: `Delete the pool ${p.name}?`,
       body: [
