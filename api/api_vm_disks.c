@@ -9,6 +9,7 @@
 #include "api/api_vm_devices.h"
 #include "api/api_vm_json.h"
 #include "virt/virt_domain_devices.h"
+#include "virt/virt_conn.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage_xml.h"
 
@@ -262,6 +263,7 @@ void api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
         api_response_error(resp, error);
         return;
     }
+    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/disks/%s", vm, target);
     api_response_header(resp, "Location", location);
@@ -304,6 +306,7 @@ void api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         api_response_error(resp, error);
         return;
     }
+    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
 }
 
@@ -359,6 +362,9 @@ void api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, &error) &&
                   (!delete_volume || (vol = volume_to_delete(conn, dom, req->params[1], &error))) &&
                   virt_domain_disk_detach(dom, req->params[1], &still_live, &error);
+    /* Detached, whatever becomes of its volume after. */
+    if (ok)
+        api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     if (ok && vol && still_live) {
         g_set_error(&error, VIRT_ERROR, VIRT_ERROR_BUSY, "disk '%s' was removed from VM '%s''s "
                     "definition, but the running guest has not released it yet; its volume is "

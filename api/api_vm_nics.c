@@ -7,6 +7,7 @@
 #include "api/api_vm_devices.h"
 #include "api/api_vm_json.h"
 #include "virt/virt_domain_devices.h"
+#include "virt/virt_conn.h"
 #include "virt/virt_error.h"
 #include "virt/virt_network.h"
 
@@ -171,6 +172,7 @@ void api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         api_response_error(resp, error);
         return;
     }
+    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/nics/%s", vm, chosen);
     api_response_header(resp, "Location", location);
@@ -200,6 +202,7 @@ void api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
+    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
 }
 
@@ -218,5 +221,6 @@ void api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         api_response_error(resp, error);
         return;
     }
+    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     resp->status = 204;
 }

@@ -4,6 +4,7 @@
 #include "api/api_gate.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
+#include "api/api_vm_devices.h"
 #include "api/api_vm_edit.h"
 #include "api/api_vm_json.h"
 #include "api/api_vms.h"
@@ -296,6 +297,9 @@ void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
+    /* libvirt tells of no change to a definition (vCPUs, memory, boot). */
+    if (json_object_size(applied))
+        api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
     api_vm_answer(resp, 200, updated,
                   json_object_size(applied) ? json_pack("{s:O}", "applied", applied) : NULL);
 }

@@ -161,6 +161,7 @@ static const char *event_name(int event)
     case VIR_DOMAIN_EVENT_PMSUSPENDED: return "pmsuspended";
     case VIR_DOMAIN_EVENT_CRASHED:     return "crashed";
     case VIRT_DOMAIN_EVENT_DEVICES:    return "devices";
+    case VIRT_DOMAIN_EVENT_EDITED:     return "edited";
     default:                           return "changed";
     }
 }

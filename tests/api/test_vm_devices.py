@@ -105,8 +105,12 @@ class DiskTest(DevicesBase):
     def test_cold_attach_list_detach(self):
         name = self.guest("disks")
         base = "/api/vms/%s/disks" % name
+        events = EventStream(self.daemon, self.daemon.token)
+        self.addCleanup(events.close)
         r = self.api.post(base, json_body={"pool": self.pool, "size": MIB, "format": "qcow2"})
         self.assertStatus(r, 201)
+        # libvirt raises no event for a definition change: vireod does.
+        events.wait_for(name, "devices", timeout=10)
         d = r.json()
         self.assertEqual((d["target"], d["device"], d["bus"], d["format"]),
                          ("vda", "disk", "virtio", "qcow2"))

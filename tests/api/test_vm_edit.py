@@ -6,6 +6,7 @@ TCG test guest."""
 import re
 
 import harness
+from test_events import EventStream
 
 
 def dumpxml(name, inactive=False):
@@ -52,8 +53,11 @@ class EditOffTest(harness.ApiTestCase):
         self.assertTrue(harness.domain_exists(self.name))
 
     def test_vcpus_and_memory_next_boot_when_off(self):
+        events = EventStream(self.daemon, self.daemon.token)
+        self.addCleanup(events.close)
         r = self.api.patch(self.path, {"vcpus": 2, "memory": 192})
         self.assertStatus(r, 200)
+        events.wait_for(self.name, "edited", timeout=10)
         d = r.json()
         self.assertEqual(d["applied"], {"vcpus": "next_boot", "memory": "next_boot"})
         self.assertEqual((d["vcpus"], d["memory"]), (2, 192))

@@ -2,7 +2,8 @@
 // own (shut off, so nothing waits for TCG), vCPUs and memory changed in the
 // Resources card (which says they apply at the next boot), a new disk
 // attached from a pool through the dialog and detached again with its
-// volume, a CD-ROM drive added; a viewer sees the tables without buttons.
+// volume, a CD-ROM drive added, a disk attached over the API appearing by
+// itself; a viewer sees the tables without buttons.
 // Started by tests/e2e/run.sh (see lib.mjs); names are unique per run.
 
 import { describe, test, before, after } from 'node:test';
@@ -112,6 +113,14 @@ describe('VM device editing', { concurrency: false }, () => {
     const vols = (await api('GET', `/api/pools/${POOL}/volumes`)).json.volumes;
     assert.deepEqual(vols, [], 'the volume was deleted with the disk');
     assert.deepEqual(pageErrors, []);
+  });
+
+  test('a disk attached behind the page\'s back shows up by itself', async () => {
+    const r = await api('POST', `${vmApi}/disks`, { body: { pool: POOL, size: 1048576, format: 'raw', bus: 'sata' } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    // No reload: the event stream tells the page.
+    await diskRow(r.json.target).waitFor({ timeout: 10000 });
+    assert.match(await diskRow(r.json.target).textContent(), /sata/);
   });
 
   test('a viewer sees the devices but no buttons', async () => {

@@ -52,8 +52,8 @@ export function subscribe(fn) {
   return () => listeners.delete(fn);
 }
 
-// fn(data) for each 'pool' or 'network' event ({event, name, uuid}) while
-// signed in; returns the function that stops it.
+// fn(data) for each 'vm', 'pool' or 'network' event ({event, name, uuid})
+// while signed in; returns the function that stops it.
 export function onObjectEvent(kind, fn) {
   if (!objectListeners.has(kind)) objectListeners.set(kind, new Set());
   objectListeners.get(kind).add(fn);
@@ -115,7 +115,7 @@ function openStream() {
     clearTimeout(eventTimer);
     eventTimer = setTimeout(refreshNow, EVENT_COALESCE_MS);
   });
-  for (const kind of ['pool', 'network']) {
+  for (const kind of ['vm', 'pool', 'network']) {
     source.addEventListener(kind, (e) => {
       if (!started) return;
       let data = null;

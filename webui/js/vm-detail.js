@@ -245,8 +245,17 @@ export function mountDetail(root, name) {
     }
   });
 
+  // Device and setting changes leave the list's summary alone: follow this
+  // guest's own events, coalesced (a hot-plug raises a few).
+  let deviceTimer = null;
+  const offDevices = live.onObjectEvent('vm', (d) => {
+    if (d.name !== name || gone || !['devices', 'edited', 'defined'].includes(d.event)) return;
+    clearTimeout(deviceTimer);
+    deviceTimer = setTimeout(() => { if (!disposed) load(); }, 150);
+  });
+
   load();
-  return () => { disposed = true; offLive(); };
+  return () => { disposed = true; clearTimeout(deviceTimer); offLive(); offDevices(); };
 }
 
 function bootLabel(b) {
