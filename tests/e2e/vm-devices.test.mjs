@@ -49,6 +49,7 @@ describe('VM device editing', { concurrency: false }, () => {
 
   after(async () => {
     if (browser) await browser.close();
+    await virsh('destroy', VM).catch(() => {});
     await virsh('undefine', VM).catch(() => {});
     if (admin) {
       const vols = await api('GET', `/api/pools/${POOL}/volumes`);
@@ -121,6 +122,24 @@ describe('VM device editing', { concurrency: false }, () => {
     // No reload: the event stream tells the page.
     await diskRow(r.json.target).waitFor({ timeout: 10000 });
     assert.match(await diskRow(r.json.target).textContent(), /sata/);
+  });
+
+  test('on the running guest, memory above what it started with waits for the next boot', async () => {
+    assert.equal((await api('POST', `${vmApi}/start`)).status, 200);
+    await run('sh', [join(REPO, 'tests/guest/wait-marker.sh'), VM, '60'], { timeout: 65000 });
+    const card = page.getByTestId('detail-resources');
+    await page.getByTestId('detail-state').and(page.locator('[data-state="running"]')).waitFor();
+    assert.equal(await card.getByTestId('res-name').isDisabled(), true, 'no rename while running');
+    await card.getByTestId('res-memory').fill('256');
+    await card.getByTestId('res-save').click();
+    await card.getByTestId('res-applied').filter({ hasText: 'memory at the next boot' }).waitFor();
+    await card.getByTestId('res-next-boot').filter({ hasText: '256 MiB' }).waitFor();
+    assert.equal((await page.getByTestId('detail-memory').textContent()).trim(), '192 MiB', 'the running guest keeps its memory');
+    await checkPage(page, 'running guest with a pending change');
+    await shot(page, '62-vm-next-boot');
+    assert.equal((await api('POST', `${vmApi}/poweroff`)).status, 200);
+    await card.getByTestId('res-next-boot').waitFor({ state: 'hidden' });
+    assert.deepEqual(pageErrors, []);
   });
 
   test('a viewer sees the devices but no buttons', async () => {
