@@ -14,7 +14,8 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
 CPPFLAGS += -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' \
-            -DVIREO_WEBUI_DIR='"$(PREFIX)/share/vireo/webui"'
+            -DVIREO_WEBUI_DIR='"$(PREFIX)/share/vireo/webui"' \
+            -DVIREO_LIBEXEC_DIR='"$(PREFIX)/libexec/vireo"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -35,7 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASANDIR)/tests/%)
 .SECONDARY:
 .PHONY: all run test unit bench deps host-setup install uninstall clean fuzz check-deps
 
-all: $(BUILD)/vireod
+all: $(BUILD)/vireod $(BUILD)/vireo-osinfo
 
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -48,6 +49,15 @@ $(OBJDIR)/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
 
 $(BUILD)/vireod: $(LIB_OBJS) $(DAEMON_SRCS:%.c=$(OBJDIR)/%.o)
 	$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
+
+# The libosinfo helper: its own process, so vireod never holds the osinfo
+# database (docs/osinfo.md).
+OSINFO_PKGS := libosinfo-1.0 jansson
+$(BUILD)/vireo-osinfo: helpers/vireo-osinfo.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=gnu17 $(WARN) $(CFLAGS) $(shell pkg-config --cflags $(OSINFO_PKGS) 2>/dev/null) $< -o $@ \
+	    $(shell pkg-config --libs $(OSINFO_PKGS) 2>/dev/null)
 
 # Unit tests: the same sources built with ASan + UBSan, one binary per file.
 $(ASANDIR)/%.o: %.c
@@ -103,6 +113,8 @@ fuzz: host-setup
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/vireo/webui
 	install -m 0755 $(BUILD)/vireod $(DESTDIR)$(PREFIX)/sbin/vireod
+	install -d $(DESTDIR)$(PREFIX)/libexec/vireo
+	install -m 0755 $(BUILD)/vireo-osinfo $(DESTDIR)$(PREFIX)/libexec/vireo/vireo-osinfo
 	cp -R webui/. $(DESTDIR)$(PREFIX)/share/vireo/webui/
 	install -d $(DESTDIR)/etc/vireo $(DESTDIR)/lib/systemd/system
 	sed 's|@PREFIX@|$(PREFIX)|g' packaging/vireod.service > $(DESTDIR)/lib/systemd/system/vireod.service
@@ -112,7 +124,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vireod $(DESTDIR)/lib/systemd/system/vireod.service
-	rm -rf $(DESTDIR)$(PREFIX)/share/vireo
+	rm -rf $(DESTDIR)$(PREFIX)/share/vireo $(DESTDIR)$(PREFIX)/libexec/vireo
 
 clean:
 	rm -rf $(BUILD)

@@ -26,6 +26,8 @@ typedef struct {
     gint64 session_max_s;         /* and none lives longer than this */
     gint64 audit_retention_s;     /* audit entries older than this are pruned */
     const ApiPamConfig *pam;      /* NULL: local users only; else --auth pam */
+    GMutex os_lock;               /* guards os_catalogue */
+    json_t *os_catalogue;         /* libosinfo's OS list, fetched on first use; NULL before */
     /* Tells the event stream that a VM changed where libvirt raises no
      * event (e.g. a disk added to a shut-off VM's definition); `event` as
      * for VirtDomainEventFunc. May be NULL. */

@@ -96,3 +96,13 @@ void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ..
     g_autoptr(GError) error = g_error_new_literal(API_ERROR, code, msg);
     api_response_error(resp, error);
 }
+
+gboolean api_invalid(GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, msg);
+    return FALSE;
+}

@@ -30,6 +30,10 @@ typedef enum {
 unsigned api_error_status(const GError *error);
 const char *api_error_code(const GError *error);
 
+/* Sets a 400 invalid_argument `error` (printf-style message) and answers
+ * FALSE, for `return api_invalid(...)` in validation. */
+gboolean api_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
 /* Turns `error` into the JSON error answer. */
 void api_response_error(ApiResponse *resp, const GError *error);
 /* Shortcut: builds the error and answers it. */

@@ -1,11 +1,13 @@
-/* Shared by the VM resources (/api/vms/{vm} and its devices). */
+/* Shared by the VM resources (api_vms.c, api_vm_create.c, and the device
+ * and edit files). */
 #pragma once
 #include "api/api.h"
 
 #include <libvirt/libvirt.h>
 
-/* The detail answer of the VM `id` (name or UUID), with its inventory
- * metadata; `dom_out` (optional) receives the domain. */
+/* Looks up the VM `id` (name or UUID) and builds its detail answer, making
+ * its inventory row on first sight. `dom_out` (optional) receives the
+ * domain. */
 json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
                       virDomainPtr *dom_out, GError **error);
 

@@ -102,6 +102,7 @@ int main(int argc, char **argv)
         return 1;
     }
     g_mutex_init(&d.api.edit_lock);
+    g_mutex_init(&d.api.os_lock);
     d.api.db = db;
     d.api.session_idle_s = (gint64)d.config.session_idle_min * 60;
     d.api.session_max_s = (gint64)d.config.session_max_hours * 3600;
@@ -164,6 +165,8 @@ int main(int argc, char **argv)
     api_meta_sync_free(d.meta_sync);
     api_throttle_free(d.api.throttle);
     g_mutex_clear(&d.api.edit_lock);
+    g_mutex_clear(&d.api.os_lock);
+    json_decref(d.api.os_catalogue);
     config_clear(&d.config);
     g_message("stopped");
     return 0;

@@ -89,3 +89,13 @@ void virt_error_from_libvirt(GError **error, const char *what)
                 e->message ? e->message : "unknown libvirt error");
     virResetLastError();
 }
+
+gboolean virt_fail(GError **error, VirtErrorCode code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_set_error_literal(error, VIRT_ERROR, code, msg);
+    return FALSE;
+}

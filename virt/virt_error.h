@@ -23,5 +23,8 @@ typedef enum {
 /* Turns libvirt's last error of this thread into a GError (and resets it).
  * `what` names the failing operation for the message. */
 void virt_error_from_libvirt(GError **error, const char *what);
+/* Sets `error` (VIRT_ERROR, `code`, printf-style message) and answers FALSE,
+ * for `return virt_fail(...)` in checks. */
+gboolean virt_fail(GError **error, VirtErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* The engine code for one libvirt error (exposed for tests). */
 VirtErrorCode virt_error_map(const virError *e);

@@ -16,6 +16,7 @@ void virt_host_info_free(VirtHostInfo *h)
         return;
     g_free(h->hostname); g_free(h->cpu_model); g_free(h->arch); g_free(h->hypervisor);
     g_free(h->cpu_flag); g_strfreev(h->domain_types); g_free(h->default_domain_type);
+    g_strfreev(h->machines);
     g_free(h);
 }
 
@@ -50,6 +51,29 @@ gboolean virt_host_kvm_usable(const char *cpu_flag, gboolean kvm_device, gboolea
     return cpu_flag && kvm_device && !kvm_pvm;
 }
 
+/* Machine types of the host's own architecture, with their aliases (pc,
+ * q35) beside the versioned names they stand for. */
+static void read_machines(xmlXPathContext *ctx, VirtHostInfo *h)
+{
+    if (!h->arch || strchr(h->arch, '\''))
+        return;
+    g_autofree char *expr = g_strdup_printf("/capabilities/guest/arch[@name='%s']/machine", h->arch);
+    g_autoptr(xmlXPathObject) nodes = virt_xml_nodes(ctx, NULL, expr);
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (int i = 0; i < virt_xml_count(nodes); i++) {
+        xmlNode *m = nodes->nodesetval->nodeTab[i];
+        g_autofree char *name = virt_xml_string(ctx, m, ".");
+        g_autofree char *canonical = virt_xml_string(ctx, m, "@canonical");
+        if (name && g_hash_table_add(seen, g_strdup(name)))
+            g_strv_builder_add(b, name);
+        if (canonical && g_hash_table_add(seen, g_strdup(canonical)))
+            g_strv_builder_add(b, canonical);
+    }
+    if (g_hash_table_size(seen))
+        h->machines = g_strv_builder_end(b);
+}
+
 static void read_capabilities(virConnectPtr conn, VirtHostInfo *h)
 {
     g_autofree char *caps = virConnectGetCapabilities(conn);
@@ -67,6 +91,7 @@ static void read_capabilities(virConnectPtr conn, VirtHostInfo *h)
         g_free(h->arch);
         h->arch = g_steal_pointer(&arch);
     }
+    read_machines(ctx, h);
 }
 
 /* Whole-host memory from the memory stats (what /proc/meminfo says); node

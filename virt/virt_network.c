@@ -155,17 +155,6 @@ virNetworkPtr virt_network_lookup(virConnectPtr conn, const char *id, GError **e
     return net;
 }
 
-static gboolean fail(GError **error, VirtErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-static gboolean fail(GError **error, VirtErrorCode code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error_literal(error, VIRT_ERROR, code, msg);
-    return FALSE;
-}
-
 static gboolean host_bridge_exists(const char *name)
 {
     g_autofree char *path = g_strdup_printf("/sys/class/net/%s/bridge", name);
@@ -184,36 +173,36 @@ static gboolean host_interface_exists(const char *name)
 static gboolean check_config(const VirtNetworkConfig *cfg, GError **error)
 {
     if (!virt_network_name_valid(cfg->name))
-        return fail(error, VIRT_ERROR_INVALID_ARG,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
                     "invalid network name '%s': use 1-64 letters, digits, _ - . "
                     "(not starting with . or -)", cfg->name ? cfg->name : "");
     static const char *const modes[] = {"isolated", "nat", "routed", "bridge", NULL};
     if (!cfg->mode || !g_strv_contains(modes, cfg->mode))
-        return fail(error, VIRT_ERROR_INVALID_ARG,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
                     "invalid mode '%s': use isolated, nat, routed or bridge",
                     cfg->mode ? cfg->mode : "");
     if (cfg->bridge && !virt_network_ifname_valid(cfg->bridge))
-        return fail(error, VIRT_ERROR_INVALID_ARG,
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
                     "invalid bridge name '%s': use 1-15 letters, digits, _ - .", cfg->bridge);
     gboolean has_v4 = FALSE;
     for (guint i = 0; i < cfg->ips->len; i++)
         has_v4 |= !((const VirtNetIp *)g_ptr_array_index(cfg->ips, i))->ipv6;
     if (strcmp(cfg->mode, "bridge") == 0) {
         if (!cfg->bridge)
-            return fail(error, VIRT_ERROR_INVALID_ARG,
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
                         "bridge mode needs 'bridge': the name of an existing host bridge");
         if (cfg->ips->len)
-            return fail(error, VIRT_ERROR_INVALID_ARG,
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
                         "bridge mode takes no ipv4/ipv6: addresses come from the host's bridge");
         if (!host_bridge_exists(cfg->bridge))
-            return fail(error, VIRT_ERROR_INVALID_ARG,
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
                         "'%s' is not a bridge on this host", cfg->bridge);
         return TRUE;
     }
     if (strcmp(cfg->mode, "nat") == 0 && !has_v4)
-        return fail(error, VIRT_ERROR_INVALID_ARG, "nat mode needs an ipv4 address");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nat mode needs an ipv4 address");
     if (strcmp(cfg->mode, "routed") == 0 && !cfg->ips->len)
-        return fail(error, VIRT_ERROR_INVALID_ARG, "routed mode needs an ipv4 or ipv6 address");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "routed mode needs an ipv4 or ipv6 address");
     return TRUE;
 }
 
@@ -231,14 +220,14 @@ static gboolean check_overlap(virConnectPtr conn, const VirtNetworkConfig *cfg, 
         /* Bridge-mode networks may share the host's bridge; others own theirs. */
         if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 &&
             g_strcmp0(other->config->bridge, cfg->bridge) == 0)
-            return fail(error, VIRT_ERROR_EXISTS, "bridge '%s' belongs to network '%s'",
+            return virt_fail(error, VIRT_ERROR_EXISTS, "bridge '%s' belongs to network '%s'",
                         cfg->bridge, other->name);
         for (guint j = 0; j < other->config->ips->len; j++) {
             const VirtNetIp *theirs = g_ptr_array_index(other->config->ips, j);
             for (guint k = 0; k < cfg->ips->len; k++) {
                 const VirtNetIp *mine = g_ptr_array_index(cfg->ips, k);
                 if (virt_net_ip_overlaps(mine, theirs))
-                    return fail(error, VIRT_ERROR_EXISTS,
+                    return virt_fail(error, VIRT_ERROR_EXISTS,
                                 "%s/%u overlaps %s/%u of network '%s'", mine->address,
                                 mine->prefix, theirs->address, theirs->prefix, other->name);
             }
@@ -294,7 +283,7 @@ static gboolean check_host_addresses(const VirtNetworkConfig *cfg, GError **erro
         for (guint k = 0; host && ok && k < cfg->ips->len; k++) {
             const VirtNetIp *mine = g_ptr_array_index(cfg->ips, k);
             if (virt_net_ip_overlaps(mine, host))
-                ok = fail(error, VIRT_ERROR_EXISTS, "%s/%u overlaps %s/%u of host interface %s",
+                ok = virt_fail(error, VIRT_ERROR_EXISTS, "%s/%u overlaps %s/%u of host interface %s",
                           mine->address, mine->prefix, host->address, host->prefix,
                           ifa->ifa_name);
         }
@@ -311,7 +300,7 @@ virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *c
     virNetworkPtr clash = virNetworkLookupByName(conn, cfg->name);
     if (clash) {
         virNetworkFree(clash);
-        fail(error, VIRT_ERROR_EXISTS, "a network named '%s' exists already", cfg->name);
+        virt_fail(error, VIRT_ERROR_EXISTS, "a network named '%s' exists already", cfg->name);
         return NULL;
     }
     virResetLastError();
@@ -319,7 +308,7 @@ virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *c
         return NULL;
     /* After the networks, whose own bridges are named better above. */
     if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 && host_interface_exists(cfg->bridge)) {
-        fail(error, VIRT_ERROR_EXISTS,
+        virt_fail(error, VIRT_ERROR_EXISTS,
              "the host already has an interface named '%s'; pick another bridge name",
              cfg->bridge);
         return NULL;
@@ -356,7 +345,7 @@ gboolean virt_network_start(virNetworkPtr net, GError **error)
 {
     int active = virNetworkIsActive(net);
     if (active == 1)
-        return fail(error, VIRT_ERROR_INVALID_STATE, "network '%s' is already active",
+        return virt_fail(error, VIRT_ERROR_INVALID_STATE, "network '%s' is already active",
                     virNetworkGetName(net));
     if (active < 0 || virNetworkCreate(net) < 0) {
         virt_error_from_libvirt(error, "starting network");
@@ -369,7 +358,7 @@ gboolean virt_network_stop(virNetworkPtr net, GError **error)
 {
     int active = virNetworkIsActive(net);
     if (active == 0)
-        return fail(error, VIRT_ERROR_INVALID_STATE, "network '%s' is not active",
+        return virt_fail(error, VIRT_ERROR_INVALID_STATE, "network '%s' is not active",
                     virNetworkGetName(net));
     if (active < 0 || virNetworkDestroy(net) < 0) {
         virt_error_from_libvirt(error, "stopping network");

@@ -74,11 +74,20 @@ class RouteTableTest(harness.ApiTestCase):
                                                      "start": False})
         if r.status != 201:
             raise AssertionError("creating network %s failed: %r" % (cls.network, r))
+        cls.template = "vireo-rt-%d" % os.getpid()
+        cls.evil_vm = harness.unique_name("routes-evil")
+        r = cls.api.post("/api/templates", json_body={"name": cls.template,
+                                                      "spec": {"vcpus": 1, "memory": 64}})
+        if r.status != 201:
+            raise AssertionError("creating template %s failed: %r" % (cls.template, r))
 
     @classmethod
     def tearDownClass(cls):
         harness.remove_domain(cls.vm)
         harness.remove_domain(cls.other_vm)
+        harness.remove_domain(cls.evil_vm)
+        cls.api.delete("/api/templates/" + cls.template)
+        cls.api.delete("/api/templates/" + cls.template + "-evil")
         harness.virsh("pool-destroy", cls.pool, check=False)
         harness.virsh("pool-undefine", cls.pool, check=False)
         shutil.rmtree(cls.pool_dir, ignore_errors=True)
@@ -89,7 +98,8 @@ class RouteTableTest(harness.ApiTestCase):
     def fill(self, pattern, user):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
                   "pool": self.pool, "volume": "routes.img",
-                  "network": self.network, "target": "hdc", "mac": self.mac}
+                  "network": self.network, "template": self.template, "os": "debian11",
+                  "target": "hdc", "mac": self.mac}
 
         def sub(m):
             if m.group(1) not in params:
@@ -122,6 +132,9 @@ class RouteTableTest(harness.ApiTestCase):
             ("PATCH", "/api/vms/{vm}/disks/{target}"): {"media": self.pool + "/routes.img"},
             ("POST", "/api/vms/{vm}/nics"): {"network": self.network},
             ("PATCH", "/api/vms/{vm}/nics/{mac}"): {"link": "down"},
+            ("POST", "/api/vms"): {"name": self.evil_vm, "vcpus": 1, "memory": 16},
+            ("POST", "/api/templates"): {"name": self.template + "-evil", "spec": {}},
+            ("PATCH", "/api/templates/{template}"): {"description": "changed"},
         }
         return bodies.get((method, pattern))
 
@@ -156,6 +169,10 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertFalse(nets[self.network]["autostart"])
         self.assertFalse(nets[self.network]["active"])
         self.assertNotIn(self.evil_network, nets)
+        self.assertFalse(harness.domain_exists(self.evil_vm), "%s was created" % self.evil_vm)
+        tpls = {t["name"]: t for t in self.api.get("/api/templates").json()["templates"]}
+        self.assertEqual(tpls[self.template]["description"], "")
+        self.assertNotIn(self.template + "-evil", tpls)
 
     def vm_detail(self):
         r = self.api.get("/api/vms/" + self.vm)

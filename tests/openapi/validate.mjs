@@ -41,6 +41,7 @@ const EXPECTED_ROUTES = [
   "GET /api/audit",
   "GET /api/host",
   "GET /api/vms",
+  "POST /api/vms",
   "GET /api/vms/{vm}",
   "PATCH /api/vms/{vm}",
   "DELETE /api/vms/{vm}",
@@ -83,6 +84,13 @@ const EXPECTED_ROUTES = [
   "DELETE /api/networks/{network}",
   "POST /api/networks/{network}/start",
   "POST /api/networks/{network}/stop",
+  "GET /api/templates",
+  "POST /api/templates",
+  "GET /api/templates/{template}",
+  "PATCH /api/templates/{template}",
+  "DELETE /api/templates/{template}",
+  "GET /api/os",
+  "GET /api/os/{os}",
 ];
 
 // Routes that need no credentials (API_PERM_PUBLIC): they override the
@@ -91,7 +99,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "target", "mac"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "target", "mac"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -119,6 +127,11 @@ const ETAG_ROUTES = [
   "PATCH /api/networks/{network}",
   "POST /api/networks/{network}/start",
   "POST /api/networks/{network}/stop",
+  "POST /api/vms",
+  "POST /api/templates",
+  "GET /api/templates/{template}",
+  "PATCH /api/templates/{template}",
+  "GET /api/os/{os}",
 ];
 
 const ERROR_CODES = [

@@ -115,6 +115,7 @@ const vmPath = (name) => `/api/vms/${encodeURIComponent(name)}`;
 const userPath = (name) => `/api/users/${encodeURIComponent(name)}`;
 const poolPath = (name) => `/api/pools/${encodeURIComponent(name)}`;
 const netPath = (name) => `/api/networks/${encodeURIComponent(name)}`;
+const tplPath = (name) => `/api/templates/${encodeURIComponent(name)}`;
 const volPath = (pool, vol) => `${poolPath(pool)}/volumes/${encodeURIComponent(vol)}`;
 
 export const api = {
@@ -198,6 +199,15 @@ export const api = {
   patchNetwork: (name, changes) => request('PATCH', netPath(name), { body: changes }),
   deleteNetwork: (name) => request('DELETE', netPath(name)),
   networkAction: (name, action) => request('POST', `${netPath(name)}/${action}`),
+
+  // ---- creating VMs: the OS catalogue, templates, POST /api/vms ----
+  osList: () => request('GET', '/api/os'),
+  createVm: (spec) => request('POST', '/api/vms', { body: spec }),
+  templates: () => request('GET', '/api/templates'),
+  getTemplate: (name) => request('GET', tplPath(name)),
+  createTemplate: (tpl) => request('POST', '/api/templates', { body: tpl }),
+  patchTemplate: (name, changes, etag) => request('PATCH', tplPath(name), { body: changes, ifMatch: etag || undefined }),
+  deleteTemplate: (name) => request('DELETE', tplPath(name)),
 
   // ---- audit log (admin) ----
   audit(filters = {}) {

@@ -18,6 +18,8 @@ import { mountTokens } from './tokens.js';
 import { mountAudit } from './audit.js';
 import { mountStorage } from './storage.js';
 import { mountNetworks } from './networks.js';
+import { mountTemplates } from './templates.js';
+import { mountCreateVm } from './create-vm.js';
 import { closeAllDialogs } from './forms.js';
 import { getUser, setUser, isAdmin } from './session.js';
 
@@ -27,7 +29,8 @@ const THEME_ICON = { auto: 'auto', light: 'sun', dark: 'moon' };
 
 // The sections in the header; `admin` ones are shown to admins only.
 const SECTIONS = [
-  { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail'] },
+  { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail', 'create'] },
+  { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
   { key: 'networks', href: '#/networks', label: 'Networks', icon: 'net', views: ['networks'] },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
@@ -165,6 +168,12 @@ function showRoute(route) {
   } else if (route.view === 'networks') {
     document.title = route.network ? `${route.network} · Networks · Vireo` : 'Networks · Vireo';
     unmountView = mountNetworks(main, route.network || null);
+  } else if (route.view === 'templates') {
+    document.title = 'Templates · Vireo';
+    unmountView = mountTemplates(main);
+  } else if (route.view === 'create') {
+    document.title = 'New VM · Vireo';
+    unmountView = mountCreateVm(main, route.query || {});
   } else if (route.view === 'audit') {
     document.title = 'Audit log · Vireo';
     unmountView = mountAudit(main);

@@ -1,16 +1,18 @@
 // A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page,
 // "#/users", "#/tokens", "#/audit" and "#/sessions" the access pages,
 // "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
-// "#/networks" the virtual networks and "#/networks/NET" one network's leases.
+// "#/networks" the virtual networks and "#/networks/NET" one network's leases,
+// "#/templates" the VM templates and "#/new" the create-VM wizard.
 // Hash routes keep every address servable by the static file server as "/".
 
-const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks' };
+const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks', templates: 'templates', new: 'create' };
 
 export function parseHash(hash) {
-  const path = (hash || '').replace(/^#/, '') || '/';
+  // "#/new?template=small": pages may carry a query.
+  const [path, qs] = (((hash || '').replace(/^#/, '') || '/') + '?').split('?');
   if (path === '/' || path === '/vms' || path === '/vms/') return { view: 'list' };
   const page = /^\/([a-z]+)\/?$/.exec(path);
-  if (page && PAGES[page[1]]) return { view: PAGES[page[1]] };
+  if (page && PAGES[page[1]]) return { view: PAGES[page[1]], query: Object.fromEntries(new URLSearchParams(qs)) };
   const m = /^\/vms\/([^/]+)\/?$/.exec(path);
   if (m) {
     try {

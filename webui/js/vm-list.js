@@ -70,7 +70,8 @@ export function mountList(root) {
               class: 'pill pill-info', testid: 'view-only',
               title: `Your role (${getUser()?.role || 'viewer'}) can see these guests but not change them`,
             }, icon('eye'), 'View only')),
-          h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), search), select, refresh)),
+          h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), search), select, refresh,
+            operate ? h('a', { class: 'btn btn-primary', href: '#/new', testid: 'vm-new' }, icon('plus'), 'New VM') : null)),
         h('div', { class: 'table-wrap' }, table),
         placeholder)));
 

@@ -1,0 +1,117 @@
+/* POST /api/vms: a new VM from a full spec, from a template with
+ * overrides, or around existing volumes. Volumes, definition, inventory
+ * row and the optional start are one unit: any failure undoes them all. */
+#include "api/api_error.h"
+#include "api/api_handlers.h"
+#include "api/api_json.h"
+#include "api/api_os_catalogue.h"
+#include "api/api_templates.h"
+#include "api/api_vm_spec.h"
+#include "api/api_vms.h"
+#include "db/db_auth.h"
+#include "virt/virt_domain.h"
+
+#include <string.h>
+
+#define SERIAL_LOG_DIR "/var/log/libvirt/qemu"
+
+/* The spec of the request: the body without "template" and "start", laid
+ * over the template's spec when one is named (top-level members of the
+ * body win; a list such as "disks" replaces the template's whole list). */
+static json_t *request_spec(ApiContext *ctx, json_t *body, int *start, GError **error)
+{
+    const char *template_name = NULL;
+    if (!api_json_opt_string(body, "template", 64, &template_name, error) ||
+        !api_json_opt_bool(body, "start", start, error))
+        return NULL;
+    g_autoptr(json_t) spec = NULL;
+    if (template_name) {
+        if (!(spec = api_template_spec(ctx, template_name, error))) {
+            if (error && *error && (*error)->code == API_ERROR_NOT_FOUND &&
+                (*error)->domain == API_ERROR) {
+                (*error)->code = API_ERROR_INVALID_ARGUMENT;
+                g_prefix_error(error, "field 'template': ");
+            }
+            return NULL;
+        }
+    } else {
+        spec = json_object();
+    }
+    json_t *overrides = json_deep_copy(body);
+    json_object_del(overrides, "template");
+    json_object_del(overrides, "start");
+    json_object_update(spec, overrides);
+    json_decref(overrides);
+    if (!api_os_apply_defaults(ctx, spec, error))
+        return NULL;
+    return g_steal_pointer(&spec);
+}
+
+/* The serial line is copied to a file on qemu:///system (where virtlogd
+ * writes it), so a VM's boot messages can be read even after it stopped. */
+static char *serial_log_path(virConnectPtr conn, const char *name)
+{
+    g_autofree char *uri = virConnectGetURI(conn);
+    if (g_strcmp0(uri, "qemu:///system") != 0)
+        return NULL;
+    return g_strdup_printf(SERIAL_LOG_DIR "/%s-serial.log", name);
+}
+
+/* After the define: the inventory row with its owner, then the start. */
+static gboolean finish(ApiContext *ctx, const ApiRequest *req, virDomainPtr dom, int start,
+                       char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
+{
+    if (virDomainGetUUIDString(dom, uuid) < 0) {
+        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "reading the new VM's UUID failed");
+        return FALSE;
+    }
+    const char *uuids[] = {uuid, NULL};
+    if (!db_vm_meta_touch_all(ctx->db, uuids, error) ||
+        (req->auth && !db_vm_set_owner(ctx->db, uuid, req->auth->user_id, error)))
+        return FALSE;
+    if (start == 1 && !virt_domain_act(dom, VIRT_ACTION_START, error)) {
+        g_prefix_error(error, "the VM was defined but did not start, so it was removed again: ");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+void api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+{
+    static const char *const no_query[] = {NULL};
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) body = api_json_body(req, &error);
+    int start = 0;
+    g_autoptr(json_t) spec_json = body && api_query_only(req, no_query, &error) ?
+        request_spec(ctx, body, &start, &error) : NULL;
+    g_autoptr(ApiVmSpec) spec = spec_json ?
+        api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, &error) : NULL;
+    g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, &error) : NULL;
+    g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, &error) : NULL;
+    if (!host || !api_vm_spec_check_host(spec, host, &error)) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autofree char *serial_log = serial_log_path(conn, spec->name);
+    VirtVmPlan plan;
+    api_vm_spec_plan(spec, host, serial_log, &plan);
+    VirtVmCreated *created = virt_vm_create(conn, &plan, NULL, NULL, &error);
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    if (!created || !finish(ctx, req, virt_vm_created_domain(created), start, uuid, &error)) {
+        virt_vm_created_rollback(created);
+        if (*uuid && !db_vm_meta_delete(ctx->db, uuid, NULL))
+            g_warning("req=%" G_GUINT64_FORMAT " rollback: the inventory row of %s stays until "
+                      "the next prune", req->id, uuid);
+        api_response_error(resp, error);
+        return;
+    }
+    virt_vm_created_commit(created);
+    json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, &error);
+    if (!obj) {
+        api_response_error(resp, error);
+        return;
+    }
+    g_autofree char *location = g_strconcat("/api/vms/", spec->name, NULL);
+    api_response_header(resp, "Location", location);
+    api_answer_object(resp, 201, obj);
+}

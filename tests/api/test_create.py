@@ -1,0 +1,244 @@
+"""Creating VMs over HTTP on the real libvirtd (POST /api/vms): the bootable
+disk image of the test guest (tests/guest/build-disk.sh) copied into a dir
+pool in a temporary folder, a template whose disk clones it, a VM made from
+the template with start=true that reaches the serial marker; rollback when
+a step fails half-way (a pool that fills up during a copy, a start on an
+inactive network) leaves no volume, no domain and no inventory row; the
+operator who creates a VM owns it; bad specs are 400s naming the field."""
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+IMAGES = "/var/lib/libvirt/images"
+MIB = 1 << 20
+PID = os.getpid()
+
+
+def build_disk():
+    subprocess.run(["sh", os.path.join(harness.GUEST_SCRIPTS, "build-disk.sh")], check=True,
+                   stdout=subprocess.DEVNULL)
+    return os.path.join(harness.GUEST_DIR, "disk.img")
+
+
+def remove_pool(name):
+    harness.virsh("pool-destroy", name, check=False)
+    harness.virsh("pool-undefine", name, check=False)
+
+
+def live_uuids():
+    return set(harness.virsh("list", "--all", "--uuid", check=False).split())
+
+
+class CreateTestCase(harness.ApiTestCase):
+    """A dir pool holding base.img, the bootable test disk."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.dir = tempfile.mkdtemp(prefix=harness.PREFIX + "cr-", dir=IMAGES)
+        os.chmod(cls.dir, 0o711)
+        cls.pool = harness.PREFIX + "cr"
+        try:
+            shutil.copyfile(build_disk(), os.path.join(cls.dir, "base.img"))
+            os.chmod(os.path.join(cls.dir, "base.img"), 0o644)
+            r = cls.api.post("/api/pools", json_body={"name": cls.pool, "type": "dir",
+                                                      "path": cls.dir})
+            if r.status != 201:
+                raise AssertionError("creating pool %s failed: %r" % (cls.pool, r))
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        remove_pool(cls.pool)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def volumes(self, pool=None):
+        r = self.api.get("/api/pools/%s/volumes" % (pool or self.pool))
+        self.assertStatus(r, 200)
+        return sorted(v["name"] for v in r.json()["volumes"])
+
+    def meta_uuids(self):
+        db = sqlite3.connect(os.path.join(self.daemon.tmp, "vireo.db"))
+        try:
+            return {row[0] for row in db.execute("SELECT uuid FROM vm_meta")}
+        finally:
+            db.close()
+
+    def assertNothingLeft(self, name, volumes_before, meta_before, pool=None):
+        self.assertFalse(harness.domain_exists(name), "domain %s left behind" % name)
+        self.assertEqual(self.volumes(pool), volumes_before, "volumes left behind")
+        stray = self.meta_uuids() - meta_before - live_uuids()
+        self.assertEqual(stray, set(), "inventory rows left behind")
+
+    def template(self, tag, spec):
+        name = "%s%s" % (harness.PREFIX, tag)
+        r = self.api.post("/api/templates", json_body={"name": name, "spec": spec})
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/templates/" + name)
+        return name
+
+
+class BootTest(CreateTestCase):
+    def test_template_clone_boots_to_marker(self):
+        tpl = self.template("tiny", {"vcpus": 1, "memory": 128, "graphics": "none",
+                                     "disks": [{"clone": "%s/base.img" % self.pool}]})
+        name = self.new_name("boot")
+        r = self.api.post("/api/vms", json_body={"name": name, "template": tpl, "start": True})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.header("Location"), "/api/vms/" + name)
+        self.assertETag(r)
+        vm = r.json()
+        self.assertEqual(vm["name"], name)
+        self.assertEqual(vm["state"], "running")
+        self.assertEqual(vm["memory"], 128)
+        self.assertEqual(len(vm["disks"]), 1)
+        self.assertEqual(vm["disks"][0]["bus"], "virtio")
+        self.assertIn("%s-disk0.img" % name, self.volumes())
+        self.assertEqual(self.vm(name), vm)
+        self.wait_marker(name, timeout=90)
+        r = self.api.delete("/api/vms/%s?force=true&volumes=true" % name)
+        self.assertStatus(r, 204)
+        self.assertNotIn("%s-disk0.img" % name, self.volumes())
+
+    def test_overrides_overlay_and_existing_volume(self):
+        tpl = self.template("ovl", {"vcpus": 1, "memory": 64, "graphics": "none",
+                                    "disks": [{"pool": self.pool, "size": MIB}]})
+        name = self.new_name("ovl")
+        self.addCleanup(self.api.delete, "/api/pools/%s/volumes/%s-disk0.qcow2" % (self.pool, name))
+        r = self.api.post("/api/vms", json_body={
+            "name": name, "template": tpl, "memory": 96,
+            "disks": [{"backing": "%s/base.img" % self.pool},
+                      {"volume": "%s/base.img" % self.pool, "bus": "sata"}]})
+        self.assertStatus(r, 201)
+        vm = r.json()
+        self.assertEqual(vm["memory"], 96)
+        self.assertEqual(vm["state"], "shutoff")
+        self.assertEqual([(d["target"], d["format"]) for d in vm["disks"]],
+                         [("vda", "qcow2"), ("sda", "raw")])
+        r = self.api.get("/api/pools/%s/volumes/%s-disk0.qcow2" % (self.pool, name))
+        self.assertStatus(r, 200)
+        self.assertTrue(r.json()["backing"].endswith("/base.img"))
+        # Deleting the VM with its volumes removes the overlay; base.img is
+        # a disk of this VM too, so keep it by deleting without volumes.
+        self.assertStatus(self.api.delete("/api/vms/" + name), 204)
+
+
+class RollbackTest(CreateTestCase):
+    def test_full_pool_during_copy_rolls_back(self):
+        small = tempfile.mkdtemp(prefix=harness.PREFIX + "crfull-", dir=IMAGES)
+        self.addCleanup(shutil.rmtree, small, True)
+        p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0711", "tmpfs", small],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode != 0:
+            self.skipTest("cannot mount a tmpfs here: %s" % p.stdout.decode())
+        self.addCleanup(subprocess.run, ["umount", small])
+        full = harness.PREFIX + "crfull"
+        self.addCleanup(remove_pool, full)
+        r = self.api.post("/api/pools", json_body={"name": full, "type": "dir", "path": small})
+        self.assertStatus(r, 201)
+        before, meta = self.volumes(), self.meta_uuids()
+        name = self.new_name("full")
+        # Disk 0 is made in the big pool, then the 32 MiB copy fills the
+        # 4 MiB one: disk 0 must go again.
+        r = self.api.post("/api/vms", json_body={
+            "name": name, "vcpus": 1, "memory": 64,
+            "disks": [{"pool": self.pool, "size": MIB, "format": "raw"},
+                      {"clone": "%s/base.img" % self.pool, "pool": full}]})
+        self.assertError(r, 507)
+        self.assertIn("disks[1]", r.json()["error"]["message"])
+        self.assertNothingLeft(name, before, meta)
+        self.assertEqual(self.volumes(full), [])
+
+    def test_start_failure_rolls_back(self):
+        net = "vst%d-crdown" % PID
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+            f.write("<network><name>%s</name></network>" % net)
+        try:
+            harness.virsh("net-define", f.name)
+        finally:
+            os.unlink(f.name)
+        self.addCleanup(harness.virsh, "net-undefine", net, check=False)
+        before, meta = self.volumes(), self.meta_uuids()
+        name = self.new_name("nostart")
+        r = self.api.post("/api/vms", json_body={
+            "name": name, "vcpus": 1, "memory": 64, "graphics": "none", "start": True,
+            "disks": [{"clone": "%s/base.img" % self.pool}, {"pool": self.pool, "size": MIB}],
+            "nics": [{"network": net}]})
+        self.assertGreaterEqual(r.status, 400, repr(r))
+        self.assertIn("did not start", r.json()["error"]["message"])
+        self.assertNothingLeft(name, before, meta)
+
+    def test_clashes_are_409_before_anything_is_made(self):
+        before = self.volumes()
+        name = self.new_name("clash")
+        r = self.api.post("/api/vms", json_body={
+            "name": name, "vcpus": 1, "memory": 64,
+            "disks": [{"pool": self.pool, "size": MIB}, {"pool": self.pool, "size": MIB,
+                                                         "name": "base.img"}]})
+        self.assertError(r, 409)
+        self.assertIn("disks[1]", r.json()["error"]["message"])
+        self.assertEqual(self.volumes(), before)
+        harness.define_xml(name)
+        r = self.api.post("/api/vms", json_body={"name": name, "vcpus": 1, "memory": 64})
+        self.assertError(r, 409)
+
+
+class SpecTest(CreateTestCase):
+    def test_bad_values_name_the_field(self):
+        name = self.new_name("bad")
+        base = {"name": name, "vcpus": 1, "memory": 64}
+        cases = [
+            ({"vcpus": 0}, "vcpus"), ({"vcpus": 100000}, "vcpus"), ({"memory": 8}, "memory"),
+            ({"memory": 1 << 31}, "memory"), ({"name": 'a<b&"c'}, "name"), ({"name": ""}, "name"),
+            ({"cpu_mode": "host-passthrough"}, "cpu_mode"), ({"cpu_mode": "x"}, "cpu_mode"),
+            ({"firmware": "coreboot"}, "firmware"), ({"machine": "nope-machine"}, "machine"),
+            ({"graphics": "spice"}, "graphics"), ({"boot": ["floppy"]}, "boot"),
+            ({"boot": ["cdrom"]}, "cdrom"), ({"disks": [{"pool": self.pool}]}, "disks[0]"),
+            ({"disks": [{"pool": self.pool, "size": -1}]}, "disks[0]"),
+            ({"disks": [{"pool": self.pool, "size": MIB, "format": "iso"}]}, "disks[0]"),
+            ({"disks": [{"pool": "nope-pool", "size": MIB}]}, "disks[0].pool"),
+            ({"disks": [{"volume": "%s/nope" % self.pool}]}, "disks[0]"),
+            ({"disks": [{"clone": "nope"}]}, "disks[0]"),
+            ({"disks": [{"volume": "a/b", "clone": "a/b"}]}, "disks[0]"),
+            ({"cdrom": "%s/missing.iso" % self.pool}, "cdrom"),
+            ({"nics": [{"network": "vst%d-none" % PID}]}, "nics[0].network"),
+            ({"nics": [{"network": "default", "mac": "01:00:00:00:00:01"}]}, "nics[0]"),
+            ({"nics": [{"network": "default", "model": "ne2k"}]}, "nics[0]"),
+            ({"nics": [{}]}, "nics[0]"), ({"template": "nope-template"}, "template"),
+            ({"extra": 1}, "extra"), ({"start": "yes"}, "start"),
+        ]
+        for change, field in cases:
+            body = dict(base, **change)
+            r = self.api.post("/api/vms", json_body=body)
+            self.assertError(r, 400)
+            self.assertIn(field, r.json()["error"]["message"], repr((change, r)))
+        self.assertFalse(harness.domain_exists(name))
+        r = self.api.post("/api/vms", json_body={"vcpus": 1, "memory": 64})
+        self.assertError(r, 400)
+
+    def test_operator_owns_what_they_create_viewer_cannot(self):
+        user, pw = harness.make_user(self.daemon, "crop", "operator")
+        op, _ = harness.token_client(self.daemon, user, pw)
+        name = self.new_name("owned")
+        r = op.post("/api/vms", json_body={"name": name, "vcpus": 1, "memory": 64})
+        self.assertStatus(r, 201)
+        r = op.get("/api/vms?fields=name")
+        self.assertIn(name, [v["name"] for v in r.json()["vms"]])
+        self.assertStatus(op.delete("/api/vms/" + name), 204)
+        viewer, vpw = harness.make_user(self.daemon, "crview", "viewer")
+        vc, _ = harness.token_client(self.daemon, viewer, vpw)
+        r = vc.post("/api/vms", json_body={"name": name, "vcpus": 1, "memory": 64})
+        self.assertError(r, 403)
+        self.assertFalse(harness.domain_exists(name))
+
+
+if __name__ == "__main__":
+    unittest.main()
