@@ -70,25 +70,14 @@ gboolean api_field_error(GError **error, const char *field, GError *cause)
 virStorageVolPtr api_vm_volume_from_field(virConnectPtr conn, const char *field, const char *id,
                                           GError **error)
 {
-    const char *slash = strchr(id, '/');
-    if (!slash || slash == id || !slash[1] || strchr(slash + 1, '/')) {
-        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
-                    "field '%s' must name a volume as 'pool/name', not '%s'", field, id);
-        return NULL;
-    }
-    g_autofree char *pool_name = g_strndup(id, (gsize)(slash - id));
     GError *cause = NULL;
-    g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, pool_name, &cause);
-    virStorageVolPtr vol = pool ? virt_volume_lookup(pool, slash + 1, &cause) : NULL;
-    if (!vol) {
-        /* A missing volume is a bad request (the body is wrong), not a
-         * missing resource: the URL's VM exists. */
-        if (g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_NOT_FOUND)) {
-            api_field_error(error, field, cause);
-        } else {
-            g_propagate_error(error, cause);
-        }
-        return NULL;
-    }
+    virStorageVolPtr vol = virt_volume_lookup_ref(conn, id, NULL, &cause);
+    /* A malformed or missing volume is a bad request (the body is wrong),
+     * not a missing resource: the URL's VM exists. */
+    if (!vol && (g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_NOT_FOUND) ||
+                 g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_INVALID_ARG)))
+        api_field_error(error, field, cause);
+    else if (!vol)
+        g_propagate_error(error, cause);
     return vol;
 }

@@ -9,6 +9,7 @@
 #include "virt/virt_domain_devices.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"
+#include "virt/virt_host.h"
 #include "virt/virt_network.h"
 
 #include <string.h>

@@ -320,14 +320,6 @@ gboolean virt_domain_cdrom_media(virDomainPtr dom, const char *target, const cha
 
 /* ---- NICs ---- */
 
-gboolean virt_host_bridge_exists(const char *name)
-{
-    if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return FALSE;
-    g_autofree char *path = g_build_filename("/sys/class/net", name, "bridge", NULL);
-    return g_file_test(path, G_FILE_TEST_IS_DIR);
-}
-
 char *virt_mac_random(void)
 {
     /* 52:54:00 is QEMU's locally administered prefix, as libvirt uses. */

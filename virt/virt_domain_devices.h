@@ -38,8 +38,6 @@ gboolean virt_domain_disk_detach(virDomainPtr dom, const char *target, gboolean 
 gboolean virt_domain_cdrom_media(virDomainPtr dom, const char *target, const char *path,
                                  GError **error);
 
-/* TRUE when the host has a bridge of that name (/sys/class/net). */
-gboolean virt_host_bridge_exists(const char *name);
 /* A random MAC in QEMU's 52:54:00 range (callers check it is free). */
 char *virt_mac_random(void);
 
