@@ -32,6 +32,11 @@ typedef struct {
     TaskEngine *tasks;            /* long work (clones, uploads) */
     gint64 task_retention_s;      /* finished tasks older than this are pruned */
     guint64 max_upload;           /* largest volume upload, bytes */
+    /* Tells the event stream that a VM changed where libvirt raises no
+     * event (e.g. a disk added to a shut-off VM's definition); `event` as
+     * for VirtDomainEventFunc. May be NULL. */
+    void (*vm_changed)(const char *uuid, const char *name, int event, gpointer data);
+    gpointer vm_changed_data;
 } ApiContext;
 
 typedef enum {

@@ -40,32 +40,33 @@ json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta)
                      "created_at", meta ? timestamp(meta->created_at) : json_null());
 }
 
+json_t *api_vm_disk_json(const VirtDisk *d)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "target", string_or_null(d->target),
+                     "device", string_or_null(d->device), "source", string_or_null(d->source),
+                     "format", string_or_null(d->format), "bus", string_or_null(d->bus));
+}
+
+json_t *api_vm_nic_json(const VirtNic *n)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "mac", string_or_null(n->mac),
+                     "type", string_or_null(n->type), "source", string_or_null(n->source),
+                     "model", string_or_null(n->model), "link", string_or_null(n->link));
+}
+
 static json_t *disks_json(const GPtrArray *disks)
 {
     json_t *a = json_array();
-    for (guint i = 0; i < disks->len; i++) {
-        const VirtDisk *d = g_ptr_array_index(disks, i);
-        json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o,s:o}",
-                                           "target", string_or_null(d->target),
-                                           "device", string_or_null(d->device),
-                                           "source", string_or_null(d->source),
-                                           "format", string_or_null(d->format),
-                                           "bus", string_or_null(d->bus)));
-    }
+    for (guint i = 0; i < disks->len; i++)
+        json_array_append_new(a, api_vm_disk_json(g_ptr_array_index(disks, i)));
     return a;
 }
 
 static json_t *nics_json(const GPtrArray *nics)
 {
     json_t *a = json_array();
-    for (guint i = 0; i < nics->len; i++) {
-        const VirtNic *n = g_ptr_array_index(nics, i);
-        json_array_append_new(a, json_pack("{s:o,s:o,s:o,s:o}",
-                                           "mac", string_or_null(n->mac),
-                                           "type", string_or_null(n->type),
-                                           "source", string_or_null(n->source),
-                                           "model", string_or_null(n->model)));
-    }
+    for (guint i = 0; i < nics->len; i++)
+        json_array_append_new(a, api_vm_nic_json(g_ptr_array_index(nics, i)));
     return a;
 }
 

@@ -7,6 +7,9 @@
 #include "virt/virt_domain.h"
 
 json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta);
+/* One disk or NIC, as in the detail's "disks" and "nics". */
+json_t *api_vm_disk_json(const VirtDisk *d);
+json_t *api_vm_nic_json(const VirtNic *n);
 json_t *api_vm_detail_json(const VirtDomainDetail *d, const DbVmMeta *meta);
 /* The members a summary has, for ?fields= validation. */
 extern const char *const api_vm_summary_fields[];

@@ -4,6 +4,8 @@
 #include "api/api_gate.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
+#include "api/api_vm_devices.h"
+#include "api/api_vm_edit.h"
 #include "api/api_vm_json.h"
 #include "api/api_vms.h"
 #include "virt/virt_domain.h"
@@ -145,10 +147,8 @@ void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 
 /* ---- one VM ---- */
 
-/* Looks up the VM of the request's {vm} and builds its detail answer.
- * `dom_out` (optional) receives the domain. */
 json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
-                         virDomainPtr *dom_out, GError **error)
+                      virDomainPtr *dom_out, GError **error)
 {
     g_autoptr(virDomain) dom = virt_domain_lookup(conn, id, error);
     g_autoptr(VirtDomainDetail) d = dom ? virt_domain_detail(dom, error) : NULL;
@@ -163,9 +163,20 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
             !(meta = db_vm_meta_get(ctx->db, d->summary.uuid, error)))
             return NULL;
     }
+    json_t *obj = api_vm_detail_json(d, meta);
+    api_vm_add_next_boot(dom, obj);
     if (dom_out)
         *dom_out = g_steal_pointer(&dom);
-    return api_vm_detail_json(d, meta);
+    return obj;
+}
+
+void api_vm_answer(ApiResponse *resp, unsigned status, json_t *detail, json_t *extra)
+{
+    g_autofree char *etag = api_etag(detail);
+    api_response_header(resp, "ETag", etag);
+    if (extra)
+        json_object_update_new(detail, extra);
+    api_response_json(resp, status, detail);
 }
 
 void api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -195,18 +206,27 @@ typedef struct {
     const char *description;
     GStrv tags;
     int autostart;   /* -1 = leave */
+    VmEdit edit;     /* name, vcpus, memory, boot: api_vm_edit.c */
 } VmPatch;
+
+static void vm_patch_clear(VmPatch *p)
+{
+    g_strfreev(p->tags);
+    api_vm_edit_clear(&p->edit);
+}
 
 static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p, GError **error)
 {
-    static const char *const allowed[] = {"description", "tags", "autostart", NULL};
+    static const char *const allowed[] = {"description", "tags", "autostart", "name", "vcpus",
+                                          "memory", "boot", NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     json_t *tags = NULL;
     p->autostart = -1;
     if (!body || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "description", DESCRIPTION_MAX, &p->description, error) ||
         !api_json_opt_string_array(body, "tags", TAGS_MAX, &tags, error) ||
-        !api_json_opt_bool(body, "autostart", &p->autostart, error))
+        !api_json_opt_bool(body, "autostart", &p->autostart, error) ||
+        !api_vm_edit_parse(body, &p->edit, error))
         return FALSE;
     if (tags) {
         g_autoptr(GStrvBuilder) b = g_strv_builder_new();
@@ -228,21 +248,27 @@ static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p
 }
 
 static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current,
-                            const VmPatch *p, GError **error)
+                            const VmPatch *p, json_t *applied, GError **error)
 {
     const char *uuid = json_string_value(json_object_get(current, "uuid"));
     gboolean was_autostart = json_is_true(json_object_get(current, "autostart"));
     gboolean change_autostart = p->autostart >= 0 && p->autostart != was_autostart;
-    if (change_autostart && !virt_domain_set_autostart(dom, p->autostart, error))
-        return FALSE;
-    if ((p->description || p->tags) &&
+    VmEditUndo undo = {0};
+    gboolean ok = api_vm_edit_apply(dom, &p->edit, applied, &undo, error);
+    if (ok && change_autostart && !virt_domain_set_autostart(dom, p->autostart, error)) {
+        api_vm_edit_undo(dom, &undo);
+        ok = FALSE;
+    }
+    if (ok && (p->description || p->tags) &&
         !db_vm_meta_update(ctx->db, uuid, p->description, (const char *const *)p->tags, error)) {
         /* Leave nothing half-done: undo the libvirt side. */
         if (change_autostart)
             virt_domain_set_autostart(dom, was_autostart, NULL);
-        return FALSE;
+        api_vm_edit_undo(dom, &undo);
+        ok = FALSE;
     }
-    return TRUE;
+    api_vm_edit_undo_clear(&undo);
+    return ok;
 }
 
 void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
@@ -251,7 +277,7 @@ void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(json_t) body = NULL;
     VmPatch patch = {0};
     if (!parse_patch(req, &body, &patch, &error)) {
-        g_strfreev(patch.tags);
+        vm_patch_clear(&patch);
         api_response_error(resp, error);
         return;
     }
@@ -259,16 +285,23 @@ void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
+    g_autoptr(json_t) applied = json_object();
     json_t *updated = NULL;
+    /* By UUID: a rename changes the name in the URL. */
     if (current && api_check_if_match(req, current, "the VM", &error) &&
-        apply_patch(ctx, dom, current, &patch, &error))
-        updated = api_vm_detail(ctx, conn, req->params[0], NULL, &error);
-    g_strfreev(patch.tags);
+        apply_patch(ctx, dom, current, &patch, applied, &error))
+        updated = api_vm_detail(ctx, conn, json_string_value(json_object_get(current, "uuid")),
+                                NULL, &error);
+    vm_patch_clear(&patch);
     if (!updated) {
         api_response_error(resp, error);
         return;
     }
-    api_answer_object(resp, 200, updated);
+    /* libvirt tells of no change to a definition (vCPUs, memory, boot). */
+    if (json_object_size(applied))
+        api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_answer(resp, 200, updated,
+                  json_object_size(applied) ? json_pack("{s:O}", "applied", applied) : NULL);
 }
 
 void api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)

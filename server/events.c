@@ -3,6 +3,7 @@
  * the connection when it is empty, and publishing resumes it. */
 #include "server/events.h"
 #include "api/api_gate.h"
+#include "virt/virt_conn.h"
 
 #include <libvirt/libvirt.h>
 #include <string.h>
@@ -159,6 +160,8 @@ static const char *event_name(int event)
     case VIR_DOMAIN_EVENT_SHUTDOWN:    return "shutdown";
     case VIR_DOMAIN_EVENT_PMSUSPENDED: return "pmsuspended";
     case VIR_DOMAIN_EVENT_CRASHED:     return "crashed";
+    case VIRT_DOMAIN_EVENT_DEVICES:    return "devices";
+    case VIRT_DOMAIN_EVENT_EDITED:     return "edited";
     default:                           return "changed";
     }
 }

@@ -40,6 +40,12 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
         api_meta_sync_kick(d->meta_sync);
 }
 
+static void on_vm_changed(const char *uuid, const char *name, int event, gpointer data)
+{
+    Daemon *d = data;
+    events_publish_vm(d->events, uuid, name, event);
+}
+
 static void on_object_event(const char *kind, const char *uuid, const char *name, int event,
                             gpointer data)
 {
@@ -147,6 +153,8 @@ int main(int argc, char **argv)
         g_critical("tasks: %s", error->message);
         return 1;
     }
+    d.api.vm_changed = on_vm_changed;
+    d.api.vm_changed_data = &d;
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     virt_conn_watch_objects(d.api.virt, on_object_event);
     virt_conn_start(d.api.virt);

@@ -12,10 +12,10 @@
 
 /* libvirt's ids of our event registrations on one connection. */
 typedef struct {
-    int domain, pool, network;
+    int domain, pool, network, device_added, device_removed;
 } EventIds;
 
-static const EventIds no_events = {-1, -1, -1};
+static const EventIds no_events = {-1, -1, -1, -1, -1};
 
 struct VirtConn {
     char *uri;
@@ -78,6 +78,17 @@ static int on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom, int 
     return 0;
 }
 
+/* Device added and removed events share this shape (alias is unused). */
+static void on_device(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom,
+                      const char *alias G_GNUC_UNUSED, void *opaque)
+{
+    VirtConn *vc = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    virDomainGetUUIDString(dom, uuid);
+    if (vc->on_event)
+        vc->on_event(uuid, virDomainGetName(dom), VIRT_DOMAIN_EVENT_DEVICES, 0, vc->user_data);
+}
+
 static int on_pool_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool,
                              int event, int detail G_GNUC_UNUSED, void *opaque)
 {
@@ -107,6 +118,11 @@ static EventIds register_events(VirtConn *vc, virConnectPtr conn)
     EventIds ids = no_events;
     ids.domain = virConnectDomainEventRegisterAny(
         conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), vc, NULL);
+    ids.device_added = virConnectDomainEventRegisterAny(
+        conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(on_device), vc, NULL);
+    ids.device_removed = virConnectDomainEventRegisterAny(
+        conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(on_device), vc,
+        NULL);
     if (vc->on_object) {
         ids.pool = virConnectStoragePoolEventRegisterAny(
             conn, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
@@ -140,8 +156,10 @@ static void close_connection(VirtConn *vc, virConnectPtr conn, const EventIds *i
 {
     if (!conn)
         return;
-    if (ids->domain >= 0)
-        virConnectDomainEventDeregisterAny(conn, ids->domain);
+    const int domain_ids[] = {ids->domain, ids->device_added, ids->device_removed};
+    for (gsize i = 0; i < G_N_ELEMENTS(domain_ids); i++)
+        if (domain_ids[i] >= 0)
+            virConnectDomainEventDeregisterAny(conn, domain_ids[i]);
     if (ids->pool >= 0)
         virConnectStoragePoolEventDeregisterAny(conn, ids->pool);
     if (ids->network >= 0)

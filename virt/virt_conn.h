@@ -11,7 +11,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
 typedef struct VirtConn VirtConn;
 
 /* Called from the event thread for every domain lifecycle event
- * (virDomainEventType `event`, its `detail`). Must not block. */
+ * (virDomainEventType `event`, its `detail`), and with
+ * VIRT_DOMAIN_EVENT_DEVICES when a device was added to or removed from a
+ * running domain (hot-plug). Must not block. */
+#define VIRT_DOMAIN_EVENT_DEVICES 1000
+/* And Vireo's own: a VM's settings were edited (vCPUs, memory, name...). */
+#define VIRT_DOMAIN_EVENT_EDITED 1001
 typedef void (*VirtDomainEventFunc)(const char *uuid, const char *name, int event,
                                     int detail, gpointer user_data);
 /* Called from the event thread for storage pool ("pool") and network

@@ -17,7 +17,7 @@ static void disk_free(gpointer p)
 static void nic_free(gpointer p)
 {
     VirtNic *n = p;
-    g_free(n->type); g_free(n->mac); g_free(n->source); g_free(n->model);
+    g_free(n->type); g_free(n->mac); g_free(n->source); g_free(n->model); g_free(n->link);
     g_free(n);
 }
 
@@ -127,6 +127,10 @@ static void read_nics(xmlXPathContext *ctx, VirtDomainConfig *cfg)
         nic->type = virt_xml_string(ctx, n, "@type");
         nic->mac = virt_xml_string(ctx, n, "mac/@address");
         nic->model = virt_xml_string(ctx, n, "model/@type");
+        /* libvirt leaves the element out while the link is up. */
+        nic->link = virt_xml_string(ctx, n, "link/@state");
+        if (!nic->link)
+            nic->link = g_strdup("up");
         static const char *const source_attrs[] = {"source/@network", "source/@bridge",
                                                    "source/@dev", "source/@address"};
         for (gsize k = 0; !nic->source && k < G_N_ELEMENTS(source_attrs); k++)

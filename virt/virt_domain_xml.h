@@ -16,6 +16,7 @@ typedef struct {
     char *mac;
     char *source;   /* network or bridge name, device */
     char *model;
+    char *link;     /* "up" or "down" */
 } VirtNic;
 
 typedef struct {

@@ -170,3 +170,11 @@ VirtHostInfo *virt_host_info(virConnectPtr conn, GError **error)
     h->default_domain_type = g_strdup(h->domain_types[0]);
     return g_steal_pointer(&h);
 }
+
+gboolean virt_host_bridge_exists(const char *name)
+{
+    if (!name || !*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return FALSE;
+    g_autofree char *path = g_build_filename("/sys/class/net", name, "bridge", NULL);
+    return g_file_test(path, G_FILE_TEST_IS_DIR);
+}

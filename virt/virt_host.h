@@ -33,3 +33,6 @@ gboolean virt_host_kvm_usable(const char *cpu_flag, gboolean kvm_device, gboolea
 
 /* "9.0.0" from libvirt's packed version number. */
 char *virt_version_string(unsigned long version);
+
+/* TRUE when the host has a network bridge of that name (/sys/class/net). */
+gboolean virt_host_bridge_exists(const char *name);

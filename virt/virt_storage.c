@@ -362,6 +362,23 @@ virStorageVolPtr virt_volume_lookup(virStoragePoolPtr pool, const char *name, GE
     return vol;
 }
 
+virStorageVolPtr virt_volume_lookup_ref(virConnectPtr conn, const char *ref,
+                                        virStoragePoolPtr *pool_out, GError **error)
+{
+    const char *slash = ref ? strchr(ref, '/') : NULL;
+    if (!slash || slash == ref || !slash[1] || strchr(slash + 1, '/')) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG,
+                    "'%s' is not a volume: use \"pool/name\"", ref ? ref : "");
+        return NULL;
+    }
+    g_autofree char *pool_name = g_strndup(ref, (gsize)(slash - ref));
+    g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, pool_name, error);
+    virStorageVolPtr vol = pool ? virt_volume_lookup(pool, slash + 1, error) : NULL;
+    if (vol && pool_out)
+        *pool_out = g_steal_pointer(&pool);
+    return vol;
+}
+
 /* The volume named "pool/name", or "name" in `pool`. */
 static VirtVolume *lookup_backing(virStoragePoolPtr pool, const char *backing, GError **error)
 {

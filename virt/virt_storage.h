@@ -64,6 +64,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtVolume, virt_volume_free)
 /* The pool's volumes, sorted by name. */
 GPtrArray *virt_volume_list(virStoragePoolPtr pool, GError **error);
 virStorageVolPtr virt_volume_lookup(virStoragePoolPtr pool, const char *name, GError **error);
+/* The volume a "pool/name" reference names (INVALID_ARG when malformed,
+ * NOT_FOUND when missing); `pool_out` (may be NULL) receives its pool. */
+virStorageVolPtr virt_volume_lookup_ref(virConnectPtr conn, const char *ref,
+                                        virStoragePoolPtr *pool_out, GError **error);
 VirtVolume *virt_volume_info(virStorageVolPtr vol, GError **error);
 
 /* EXISTS when `pool` already has a volume named `name`. */

@@ -3,13 +3,13 @@
 #include "virt/virt_vm_create.h"
 #include "virt/virt_volume_copy.h"
 #include "virt/virt_error.h"
+#include "virt/virt_host.h"
 #include "virt/virt_storage.h"
 
 #include <gio/gio.h>
 #include <libvirt/virterror.h>
 
 #include <string.h>
-#include <unistd.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virDomain, virDomainFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
@@ -44,24 +44,6 @@ static char *field_name(const VirtVmVolume *v, guint i, const char *member)
     if (strcmp(v->device, "cdrom") == 0)
         return g_strdup("cdrom");
     return g_strdup_printf("disks[%u]%s%s", i, member ? "." : "", member ? member : "");
-}
-
-/* "pool/name" -> volume handle. */
-static virStorageVolPtr lookup_ref(virConnectPtr conn, const char *ref, virStoragePoolPtr *pool_out,
-                                   GError **error)
-{
-    const char *slash = ref ? strchr(ref, '/') : NULL;
-    if (!slash || slash == ref || !slash[1]) {
-        virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not a volume: use \"pool/name\"",
-             ref ? ref : "");
-        return NULL;
-    }
-    g_autofree char *pool_name = g_strndup(ref, (gsize)(slash - ref));
-    g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, pool_name, error);
-    virStorageVolPtr vol = pool ? virt_volume_lookup(pool, slash + 1, error) : NULL;
-    if (vol && pool_out)
-        *pool_out = g_steal_pointer(&pool);
-    return vol;
 }
 
 static const char *extension(const char *format)
@@ -139,7 +121,7 @@ static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Res
     g_autoptr(virStoragePool) source_pool = NULL;
     if (v->kind != VIRT_VM_VOL_NEW) {
         g_autofree char *field = field_name(v, i, v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
-        if (!(r->source = lookup_ref(conn, v->from, &source_pool, error)) ||
+        if (!(r->source = virt_volume_lookup_ref(conn, v->from, &source_pool, error)) ||
             !(r->source_info = virt_volume_info(r->source, error)))
             return blame(error, field);
     }
@@ -189,8 +171,7 @@ static gboolean check_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i
 static gboolean check_nic(virConnectPtr conn, const VirtNicSpec *nic, guint i, GError **error)
 {
     if (g_strcmp0(nic->type, "bridge") == 0) {
-        g_autofree char *sys = g_strdup_printf("/sys/class/net/%s/bridge", nic->source);
-        if (strchr(nic->source, '/') || access(sys, F_OK) != 0)
+        if (!virt_host_bridge_exists(nic->source))
             return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].bridge: no host bridge named '%s'",
                         i, nic->source);
         return TRUE;

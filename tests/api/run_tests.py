@@ -13,8 +13,8 @@ import harness  # noqa: E402
 # libvirtd restart last of the ones that need libvirt: it is the most
 # disruptive. test_secrets after everything: it checks every answer and log
 # line of the run for passwords, hashes and tokens.
-MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_delete", "test_storage",
-           "test_pool_types", "test_create", "test_templates", "test_os",
+MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_vm_edit", "test_vm_devices",
+           "test_delete", "test_storage", "test_pool_types", "test_create", "test_templates", "test_os",
            "test_tasks", "test_transfer",
            "test_lifecycle", "test_events", "test_auth_routes", "test_auth", "test_tls", "test_pam",
            "test_networks", "test_libvirtd_restart", "test_secrets"]

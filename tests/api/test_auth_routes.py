@@ -44,7 +44,13 @@ class RouteTableTest(harness.ApiTestCase):
         super().setUpClass()
         d = cls.daemon
         cls.vm = harness.unique_name("routes")
-        harness.define_xml(cls.vm)
+        # A CD-ROM drive and a NIC, so that reads of /disks/{target} and
+        # /nics/{mac} answer 200 for the viewer.
+        cls.mac = "52:54:00:%02x:%02x:5e" % (os.getpid() % 256, (os.getpid() >> 8) % 256)
+        harness.define_xml(cls.vm, devices=(
+            "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/></disk>"
+            "<interface type='network'><mac address='%s'/><source network='vst%d-routes'/>"
+            "</interface>" % (cls.mac, os.getpid())))
         cls.other_vm = harness.unique_name("routes-other")
         harness.define_xml(cls.other_vm)
         cls.viewer, cls.viewer_pw = harness.make_user(d, "rviewer", "viewer")
@@ -93,7 +99,7 @@ class RouteTableTest(harness.ApiTestCase):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
                   "pool": self.pool, "volume": "routes.img",
                   "network": self.network, "template": self.template, "os": "debian11",
-                  "task": "999999999"}
+                  "task": "999999999", "target": "hdc", "mac": self.mac}
 
         def sub(m):
             if m.group(1) not in params:
@@ -122,6 +128,10 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/networks"): {"name": self.evil_network, "mode": "isolated",
                                         "start": False},
             ("PATCH", "/api/networks/{network}"): {"autostart": True},
+            ("POST", "/api/vms/{vm}/disks"): {"pool": self.pool, "size": 1048576},
+            ("PATCH", "/api/vms/{vm}/disks/{target}"): {"media": self.pool + "/routes.img"},
+            ("POST", "/api/vms/{vm}/nics"): {"network": self.network},
+            ("PATCH", "/api/vms/{vm}/nics/{mac}"): {"link": "down"},
             ("POST", "/api/vms"): {"name": self.evil_vm, "vcpus": 1, "memory": 16},
             ("POST", "/api/templates"): {"name": self.template + "-evil", "spec": {}},
             ("PATCH", "/api/templates/{template}"): {"description": "changed"},
@@ -138,6 +148,8 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertEqual(harness.domain_state(self.vm), "shut off")
         v = self.vm_detail()
         self.assertEqual(v["description"], "")
+        self.assertEqual([(d["target"], d["source"]) for d in v["disks"]], [("hdc", None)])
+        self.assertEqual([(n["mac"], n["link"]) for n in v["nics"]], [(self.mac, "up")])
         users = {u["username"]: u["role"] for u in self.api.get("/api/users").json()["users"]}
         self.assertEqual(users.get(self.viewer), "viewer")
         self.assertEqual(users.get(self.operator), "operator")

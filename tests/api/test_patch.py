@@ -124,7 +124,7 @@ class PatchTest(harness.ApiTestCase):
     def test_invalid_bodies(self):
         cases = [
             ("unknown member", {"descripton": "typo"}),
-            ("unknown member next to good ones", {"description": "ok", "name": "rename"}),
+            ("unknown member next to good ones", {"description": "ok", "colour": "red"}),
             ("description not a string", {"description": 5}),
             ("description null", {"description": None}),
             ("tags not a list", {"tags": "web"}),

@@ -248,7 +248,7 @@ class DetailTest(harness.ApiTestCase):
         self.assertIsNone(hdc[0]["source"])
         self.assertEqual(hdc[0]["bus"], "ide")
         self.assertEqual(d["nics"], [{"mac": "52:54:00:12:34:56", "type": "network",
-                                      "source": "default", "model": "virtio"}])
+                                      "source": "default", "model": "virtio", "link": "up"}])
         self.assertEqual(len(d["graphics"]), 1, d["graphics"])
         g = d["graphics"][0]
         self.assertEqual(g["type"], "vnc")

@@ -1,10 +1,52 @@
 /* libFuzzer target: reading libvirt domain XML (virt_domain_config_parse).
  * The input is the document, as bytes with an explicit length. */
 #include <stdint.h>
+#include <string.h>
 
 #include "fuzz_xml.h"
 #include "virt/virt_domain_xml.h"
+#include "virt/virt_domain_xml_edit.h"
 #include "virt/virt_error.h"
+
+/* The edits of virt_domain_xml_edit.c on the same document: a new boot
+ * order reads back as written, and every disk and NIC the parser saw can
+ * be found by its target or MAC. */
+static void check_edits(const char *data, size_t size, const VirtDomainConfig *cfg)
+{
+    if (memchr(data, '\0', size))
+        return;   /* the editors take C strings */
+    g_autofree char *xml = g_strndup(data, size);
+    static const char *const order[] = {"network", "hd", NULL};
+    GError *error = NULL;
+    char *edited = virt_domain_xml_set_boot(xml, order, &error);
+    if (edited) {
+        VirtDomainConfig *again = virt_domain_config_parse(edited, strlen(edited), NULL);
+        FUZZ_CHECK(again != NULL, "the edited document does not parse");
+        if (again->os_type || again->boot[0]) {
+            FUZZ_CHECK(g_strv_length(again->boot) == 2 && strcmp(again->boot[0], "network") == 0,
+                       "boot order not as written");
+        }
+        virt_domain_config_free(again);
+        g_free(edited);
+    } else {
+        FUZZ_CHECK(error && error->domain == VIRT_ERROR, "set_boot failed without an error");
+        g_clear_error(&error);
+    }
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const VirtDisk *d = g_ptr_array_index(cfg->disks, i);
+        char *found = d->target ? virt_domain_xml_disk(xml, d->target, &error) : NULL;
+        FUZZ_CHECK(found || error || !d->target, "disk lookup failed without an error");
+        g_clear_error(&error);
+        g_free(found);
+    }
+    for (guint i = 0; i < cfg->nics->len; i++) {
+        const VirtNic *n = g_ptr_array_index(cfg->nics, i);
+        char *found = n->mac ? virt_domain_xml_nic(xml, n->mac, &error) : NULL;
+        FUZZ_CHECK(found || error || !n->mac, "NIC lookup failed without an error");
+        g_clear_error(&error);
+        g_free(found);
+    }
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,6 +89,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_str("nic mac", n->mac);
         check_str("nic source", n->source);
         check_str("nic model", n->model);
+        FUZZ_CHECK(g_strcmp0(n->link, "up") == 0 || (n->link && g_utf8_validate(n->link, -1, NULL)),
+                   "nic link missing or not UTF-8");
     }
     for (guint i = 0; i < cfg->graphics->len; i++) {
         const VirtGraphics *g = g_ptr_array_index(cfg->graphics, i);
@@ -56,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_str("graphics type", g->type);
         check_str("graphics listen", g->listen);
     }
+    check_edits(xml, size, cfg);
     virt_domain_config_free(cfg);
     g_free(xml);
     return 0;

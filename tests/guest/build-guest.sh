@@ -6,7 +6,8 @@
 # Output: $VIREO_GUEST_DIR (default /var/lib/libvirt/images/vireo-test)/vmlinuz
 #         and initrd.img, mode 0644, in a directory libvirt-qemu can traverse.
 # The guest prints VIREO-GUEST-READY on ttyS0 once acpid listens, and powers
-# off (poweroff -f) on the ACPI power button.
+# off (poweroff -f) on the ACPI power button. virtio-blk is loaded, so that
+# disks hot-plugged by the tests appear in the guest.
 set -eu
 
 OUT=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
@@ -82,6 +83,8 @@ find_module() {
 # own .modinfo "depends=". Appends to LOAD_ORDER, dependencies first.
 LOAD_ORDER=""
 add_module() {
+    # Recursive: every variable must be the call's own (dash and bash know local).
+    local name src deps rel d
     name=$1
     case " $LOAD_ORDER " in *" $name.ko "*) return 0 ;; esac
     src=$(find_module "$name")
@@ -108,6 +111,10 @@ add_module() {
 }
 add_module button
 add_module evdev
+# virtio PCI + block: a disk hot-plugged into the running guest shows up
+# (the kernel prints "[vdX]" on ttyS0); ACPI PCI hot-plug is built in.
+add_module virtio_pci
+add_module virtio_blk
 
 # busybox acpid maps the power button key to the action "PWRF/00000080",
 # run relative to its config directory.

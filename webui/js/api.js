@@ -180,6 +180,15 @@ export const api = {
     return request('DELETE', vmPath(name) + (qs ? `?${qs}` : ''));
   },
 
+  // ---- devices of one VM ----
+  attachDisk: (name, disk) => request('POST', `${vmPath(name)}/disks`, { body: disk }),
+  setMedia: (name, target, media) => request('PATCH', `${vmPath(name)}/disks/${encodeURIComponent(target)}`, { body: { media } }),
+  detachDisk: (name, target, { volume = false } = {}) =>
+    request('DELETE', `${vmPath(name)}/disks/${encodeURIComponent(target)}${volume ? '?volume=true' : ''}`),
+  attachNic: (name, nic) => request('POST', `${vmPath(name)}/nics`, { body: nic }),
+  patchNic: (name, mac, changes) => request('PATCH', `${vmPath(name)}/nics/${encodeURIComponent(mac)}`, { body: changes }),
+  detachNic: (name, mac) => request('DELETE', `${vmPath(name)}/nics/${encodeURIComponent(mac)}`),
+
   // ---- session and account ----
   whoami: () => request('GET', '/api/session', { anonymous: true }),
   login: (username, password) => request('POST', '/api/session', { body: { username, password }, anonymous: true }),

@@ -61,7 +61,7 @@ function usage(p, testid = 'pool-usage') {
 }
 
 // A number and a unit (GiB/MiB). Returns {el, input, unit, bytes()}.
-function sizeInput({ testid, value = '', unit = 'GiB', label }) {
+export function sizeInput({ testid, value = '', unit = 'GiB', label }) {
   const input = h('input', {
     class: 'input size-number', type: 'number', min: '1', step: 'any', inputmode: 'decimal', required: true,
     id: uid('size'), testid, value: String(value),

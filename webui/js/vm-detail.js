@@ -1,15 +1,17 @@
 // One guest's page (#/vms/NAME): everything GET /api/vms/NAME tells, the
 // lifecycle buttons, delete, and the description/tags/autostart form that
 // PATCHes with If-Match so two people never silently overwrite each other.
+// Device editing (resources, disks, NICs) lives in vm-devices.js.
 
 import { api } from './api.js';
 import { h, icon, clear, fmtMiB, fmtDate, fmtRelative, dash } from './dom.js';
 import * as live from './live.js';
 import { actionButton, deleteVm } from './actions.js';
-import { navigate } from './router.js';
+import { navigate, vmHref } from './router.js';
 import { stateBadge } from './states.js';
 import { showError, toast } from './ui.js';
 import { canOperate, getUser, roleLabel } from './session.js';
+import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
 
 const TAG_RE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_TAGS = 32;
@@ -49,15 +51,33 @@ export function mountDetail(root, name) {
     onSaved: (data, newEtag) => { setDetail(data, newEtag, { force: true }); live.applyVm(data); },
     onLatest: (data, newEtag) => setDetail(data, newEtag, { force: false }),
   }) : null;
+  // What the device editors need of this page.
+  const devices = {
+    name,
+    getCurrent: () => ({ vm, etag }),
+    reload: async () => { if (fetching) await fetching; await load(); },
+    onSaved: (data, newEtag, renamedTo) => {
+      if (renamedTo) { navigate(vmHref(renamedTo)); return; }
+      setDetail(data, newEtag, { force: true });
+      live.applyVm(data);
+    },
+  };
+  const resources = operate ? new ResourcesCard(devices) : null;
+  if (operate) {
+    storage.head.append(diskHeadActions(devices));
+    network.head.append(nicHeadActions(devices));
+  }
   view.append(head, grid);
-  grid.append(overview.el, os.el, form ? form.el : readOnlyCard(), storage.el, network.el, display.el);
+  // Operators get a Resources card: it shares a row with the NICs.
+  if (resources) grid.append(overview.el, os.el, form.el, resources.el, network.el, storage.el, display.el);
+  else grid.append(overview.el, os.el, readOnlyCard(), storage.el, network.el, display.el);
   head.append(h('div', { class: 'skeleton' }, h('span'), h('span')));
 
   function card(title, ic, testid, flush = false, extra = '') {
     const body = h('div', { class: flush ? 'card-body card-body-flush' : 'card-body' });
-    const el = h('section', { class: `card ${extra}`.trim(), testid, 'aria-label': title },
-      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, icon(ic), title)), body);
-    return { el, body };
+    const cardHead = h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, icon(ic), title));
+    const el = h('section', { class: `card ${extra}`.trim(), testid, 'aria-label': title }, cardHead, body);
+    return { el, body, head: cardHead };
   }
 
   function kv(rows) {
@@ -69,7 +89,7 @@ export function mountDetail(root, name) {
     if (!items || items.length === 0) return h('p', { class: 'muted pad', testid: `${testid}-empty` }, empty);
     return h('div', { class: 'table-wrap' }, h('table', { class: 'mini-table', testid },
       h('thead', {}, h('tr', {}, cols.map(([label]) => h('th', { scope: 'col' }, label)))),
-      h('tbody', {}, items.map((it) => h('tr', { testid: `${testid}-row` },
+      h('tbody', {}, items.map((it) => h('tr', { testid: `${testid}-row`, dataset: { key: it.target || it.mac || '' } },
         cols.map(([label, get]) => h('td', { 'data-label': label }, get(it))))))));
   }
 
@@ -139,12 +159,15 @@ export function mountDetail(root, name) {
       ['Bus', (d) => dash(d.bus)],
       ['Format', (d) => dash(d.format)],
       ['Source', (d) => (d.source ? h('code', { class: 'mono wrap' }, d.source) : h('span', { class: 'muted' }, d.device === 'cdrom' ? 'empty drive' : 'none'))],
+      ...(operate ? [['Actions', (d) => diskActions(devices, d)]] : []),
     ], vm.disks, 'detail-disks-table', 'No disks: this guest boots without storage.'));
     clear(network.body).append(table([
       ['MAC', (n) => h('code', { class: 'mono' }, dash(n.mac))],
       ['Type', (n) => dash(n.type)],
       ['Source', (n) => dash(n.source)],
       ['Model', (n) => dash(n.model)],
+      ['Link', (n) => h('span', { class: `chip ${n.link === 'down' ? 'chip-off' : ''}`.trim(), testid: 'nic-link-state' }, n.link || 'up')],
+      ...(operate ? [['Actions', (n) => nicActions(devices, n)]] : []),
     ], vm.nics, 'detail-nics-table', 'No network interfaces.'));
     clear(display.body).append(table([
       ['Type', (g) => (g.type || '—').toUpperCase()],
@@ -162,6 +185,7 @@ export function mountDetail(root, name) {
     renderHead();
     renderBody();
     if (form) form.update(vm, etag, { force });
+    if (resources) resources.update(vm, etag, { force });
   }
 
   async function load() {
@@ -221,8 +245,17 @@ export function mountDetail(root, name) {
     }
   });
 
+  // Device and setting changes leave the list's summary alone: follow this
+  // guest's own events, coalesced (a hot-plug raises a few).
+  let deviceTimer = null;
+  const offDevices = live.onObjectEvent('vm', (d) => {
+    if (d.name !== name || gone || !['devices', 'edited', 'defined'].includes(d.event)) return;
+    clearTimeout(deviceTimer);
+    deviceTimer = setTimeout(() => { if (!disposed) load(); }, 150);
+  });
+
   load();
-  return () => { disposed = true; offLive(); };
+  return () => { disposed = true; clearTimeout(deviceTimer); offLive(); offDevices(); };
 }
 
 function bootLabel(b) {
