@@ -27,8 +27,9 @@ typedef struct {
     gint64 session_max_s;         /* and none lives longer than this */
     gint64 audit_retention_s;     /* audit entries older than this are pruned */
     const ApiPamConfig *pam;      /* NULL: local users only; else --auth pam */
-    GMutex os_lock;               /* guards os_catalogue */
+    GMutex os_lock;               /* guards os_catalogue and os_media */
     json_t *os_catalogue;         /* libosinfo's OS list, fetched on first use; NULL before */
+    GHashTable *os_media;         /* "path\nsize\nmtime" -> the OS on that ISO, or null */
     TaskEngine *tasks;            /* long work (clones, uploads) */
     gint64 task_retention_s;      /* finished tasks older than this are pruned */
     guint64 max_upload;           /* largest volume upload, bytes */

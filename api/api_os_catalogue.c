@@ -2,7 +2,9 @@
 #include "api/api_os_catalogue.h"
 #include "api/api_error.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifndef VIREO_LIBEXEC_DIR
 #define VIREO_LIBEXEC_DIR "/usr/local/libexec/vireo"
@@ -84,13 +86,34 @@ json_t *api_os_find(ApiContext *ctx, const char *id, GError **error)
     return NULL;
 }
 
-char *api_os_identify(ApiContext *ctx, const char *path, GError **error)
+json_t *api_os_of_medium(ApiContext *ctx, const char *path)
 {
-    (void)ctx;
+    GStatBuf st;
+    if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return json_null();
+    g_autofree char *key = g_strdup_printf("%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT, path,
+                                           (gint64)st.st_size, (gint64)st.st_mtime);
+    {
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->os_lock);
+        json_t *known = ctx->os_media ? g_hash_table_lookup(ctx->os_media, key) : NULL;
+        if (known)
+            return json_incref(known);
+    }
+    /* Not under the lock: the helper may take seconds. */
     const char *args[] = {"identify", path, NULL};
-    g_autoptr(json_t) doc = run_helper(args, error);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(json_t) doc = run_helper(args, &error);
     const char *id = doc ? json_string_value(json_object_get(doc, "os")) : NULL;
-    return g_strdup(id);
+    const char *name = doc ? json_string_value(json_object_get(doc, "name")) : NULL;
+    if (error)
+        g_message("identifying the medium %s: %s", path, error->message);
+    json_t *os = id ? json_pack("{s:s,s:s}", "id", id, "name", name ? name : id) : json_null();
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->os_lock);
+    if (!ctx->os_media)
+        ctx->os_media = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify)json_decref);
+    g_hash_table_replace(ctx->os_media, g_steal_pointer(&key), json_incref(os));
+    return os;
 }
 
 static void default_member(json_t *obj, const char *name, json_t *value)

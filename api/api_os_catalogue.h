@@ -9,9 +9,11 @@
 json_t *api_os_catalogue(ApiContext *ctx, GError **error);
 /* One OS by short id (borrowed), or NULL with NOT_FOUND. */
 json_t *api_os_find(ApiContext *ctx, const char *id, GError **error);
-/* The short id of the OS on the install medium at `path`, or NULL when
- * libosinfo does not know it (no error then). */
-char *api_os_identify(ApiContext *ctx, const char *path, GError **error);
+/* The OS on the install medium (ISO) in the local file `path` as
+ * {"id", "name"}, or JSON null when libosinfo does not know it or the
+ * helper fails; new reference. Kept per path, size and mtime, so the helper
+ * (which loads the whole osinfo database) runs once per medium. */
+json_t *api_os_of_medium(ApiContext *ctx, const char *path);
 
 /* Fills what a VM spec leaves out from its "os" entry: vcpus and memory
  * (the recommendation), disk buses (sata) and NIC models (e1000e) when the

@@ -4,6 +4,7 @@
 #include "api/api_error.h"
 #include "api/api_handlers.h"
 #include "api/api_json.h"
+#include "api/api_os_catalogue.h"
 #include "api/api_storage_json.h"
 #include "api/api_volumes.h"
 #include "virt/virt_storage.h"
@@ -106,11 +107,15 @@ void api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(virStorageVol) vol = NULL;
     g_autoptr(virStoragePool) pool = no_query(req, &error) ?
         api_volume_lookup(ctx, req, &conn, &vol, &error) : NULL;
-    json_t *obj = pool ? api_volume_answer(pool, vol, &error) : NULL;
-    if (!obj) {
+    g_autoptr(VirtVolume) v = pool ? virt_volume_info(vol, &error) : NULL;
+    if (!v) {
         api_response_error(resp, error);
         return;
     }
+    json_t *obj = volume_json(virStoragePoolGetName(pool), v);
+    /* Only here, not in lists: identifying a medium runs libosinfo. */
+    if (json_is_true(json_object_get(obj, "iso")) && g_strcmp0(v->type, "file") == 0)
+        json_object_set_new(obj, "os", api_os_of_medium(ctx, v->path));
     api_answer_object(resp, 200, obj);
 }
 

@@ -12,6 +12,7 @@
 #include <osinfo/osinfo.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MIB (1024 * 1024)
 
@@ -166,10 +167,14 @@ static int list(OsinfoDb *db)
     return 0;
 }
 
+#define LIST_SECONDS 60
+#define IDENTIFY_SECONDS 20
+
 static int identify(OsinfoDb *db, const char *path)
 {
     GError *error = NULL;
-    OsinfoMedia *media = osinfo_media_create_from_location(path, NULL, &error);
+    /* Not only bootable media: driver and data discs are identified too. */
+    OsinfoMedia *media = osinfo_media_create_from_location_with_flags(path, NULL, 0, &error);
     json_t *doc;
     if (!media) {
         /* Not an ISO 9660 medium (or unreadable): nothing to identify. */
@@ -197,6 +202,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: vireo-osinfo list | vireo-osinfo identify FILE\n");
         return 2;
     }
+    /* A malformed medium can leave libosinfo waiting forever (seen with a
+     * root directory of length 0): the default SIGALRM action ends us. */
+    alarm(strcmp(argv[1], "list") == 0 ? LIST_SECONDS : IDENTIFY_SECONDS);
     OsinfoDb *db = load_db();
     if (!db)
         return 1;

@@ -189,6 +189,8 @@ int main(int argc, char **argv)
     g_mutex_clear(&d.api.edit_lock);
     g_mutex_clear(&d.api.os_lock);
     json_decref(d.api.os_catalogue);
+    if (d.api.os_media)
+        g_hash_table_unref(d.api.os_media);
     config_clear(&d.config);
     g_message("stopped");
     return 0;

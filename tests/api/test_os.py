@@ -1,8 +1,13 @@
 """The OS catalogue (GET /api/os, /api/os/{os}) from the vireo-osinfo
 helper, its search, and the defaults an "os" gives POST /api/vms:
 recommended vCPUs and memory, SATA disks and e1000e NICs for an OS
-without virtio drivers; an unknown OS is a 400 naming the field."""
+without virtio drivers; an unknown OS is a 400 naming the field; the OS on
+an ISO volume (a Debian-labelled image made with genisoimage) identified in
+GET of the volume."""
 
+import os
+import subprocess
+import tempfile
 import unittest
 
 import harness
@@ -61,6 +66,37 @@ class OsTest(CreateTestCase):
                                                  "memory": 64})
         self.assertError(r, 400)
         self.assertIn("os", r.json()["error"]["message"])
+
+
+    def make_iso(self, name, label):
+        """An ISO 9660 image with volume id `label`, put into the pool."""
+        with tempfile.TemporaryDirectory() as tree:
+            with open(os.path.join(tree, "README.txt"), "w") as f:
+                f.write("vireo test medium\n")
+            path = os.path.join(self.dir, name)
+            subprocess.run(["genisoimage", "-quiet", "-V", label, "-o", path, tree], check=True)
+        os.chmod(path, 0o644)
+        self.assertStatus(self.api.post("/api/pools/%s/refresh" % self.pool), 200)
+        return "/api/pools/%s/volumes/%s" % (self.pool, name)
+
+    def test_iso_volume_shows_its_os(self):
+        url = self.make_iso("netinst.iso", "Debian 11.5.0 amd64 n")
+        r = self.api.get(url)
+        self.assertStatus(r, 200)
+        vol = r.json()
+        self.assertTrue(vol["iso"])
+        self.assertEqual(vol["os"], {"id": "debian11", "name": "Debian 11"})
+        # Lists never run libosinfo.
+        listed = [v for v in self.api.get("/api/pools/%s/volumes" % self.pool).json()["volumes"]
+                  if v["name"] == "netinst.iso"]
+        self.assertEqual(len(listed), 1)
+        self.assertNotIn("os", listed[0])
+        # A medium libosinfo does not know: null, not an error.
+        r = self.api.get(self.make_iso("data.iso", "VIREO DATA"))
+        self.assertStatus(r, 200)
+        self.assertIsNone(r.json()["os"])
+        # A disk image is no medium: no "os" member at all.
+        self.assertNotIn("os", self.api.get("/api/pools/%s/volumes/base.img" % self.pool).json())
 
 
 if __name__ == "__main__":
