@@ -128,6 +128,20 @@ class BootTest(CreateTestCase):
         self.assertStatus(self.api.delete("/api/vms/" + name), 204)
 
 
+    def test_uefi_firmware(self):
+        # OVMF is installed by `make deps`: libvirt picks its firmware from
+        # the descriptors in /usr/share/qemu/firmware.
+        name = self.new_name("uefi")
+        r = self.api.post("/api/vms", json_body={
+            "name": name, "vcpus": 1, "memory": 128, "graphics": "none", "firmware": "uefi",
+            "disks": [{"pool": self.pool, "size": MIB, "format": "raw"}], "start": True})
+        self.assertStatus(r, 201)
+        self.assertEqual(r.json()["state"], "running")
+        live = harness.virsh("dumpxml", name)
+        self.assertRegex(live, r"<loader[^>]*>[^<]*(OVMF|edk2)[^<]*</loader>")
+        self.assertStatus(self.api.delete("/api/vms/%s?force=true&volumes=true" % name), 204)
+
+
 class RollbackTest(CreateTestCase):
     def test_copy_that_cannot_fit_is_507_before_anything(self):
         small = tempfile.mkdtemp(prefix=harness.PREFIX + "crfull-", dir=IMAGES)
