@@ -291,7 +291,9 @@ export function mountStorage(root, selected) {
       h('td', { 'data-label': 'Capacity', class: 'num', testid: 'volume-capacity', title: `${v.capacity} bytes` }, fmtBytes(v.capacity)),
       h('td', { 'data-label': 'Allocation', class: 'num', testid: 'volume-allocation', title: `${v.allocation} bytes` }, fmtBytes(v.allocation)),
       h('td', { 'data-label': 'Path' }, h('code', { class: 'mono path', testid: 'volume-path' }, v.path)),
-      admin ? h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' },
+      // A directory in a pool (an fs pool's lost+found) has no bytes to move.
+      admin && v.type === 'dir' ? h('td', { class: 'col-actions' }) : null,
+      admin && v.type !== 'dir' ? h('td', { class: 'col-actions' }, h('div', { class: 'row-actions' },
         h('a', {
           class: 'btn btn-sm btn-icon', testid: 'volume-download', href: api.contentHref(pool.name, v.name), download: v.name,
           'aria-label': `Download ${v.name}`, title: `Download ${v.name}`,
