@@ -69,7 +69,7 @@ $(ASANDIR)/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
 	@mkdir -p $(dir $@)
 	$(CC) -c -DOPENAPI_JSON='"api/openapi.json"' $< -o $@
 
-$(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h $(ASAN_OBJS)
+$(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD-ASAN $@"
 	@$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \

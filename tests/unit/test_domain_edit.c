@@ -1,6 +1,6 @@
 /* VM edits: boot order and device look-ups on domain XML (pure), and
  * rename, vCPUs, memory and boot order on the test:///default driver. */
-#include "unit.h"
+#include "unit_libvirt.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_edit.h"
@@ -100,21 +100,6 @@ static void test_find_devices(void **state)
 
 /* ---- the engine on test:///default ---- */
 
-static int setup(void **state)
-{
-    virt_init();
-    virConnectPtr conn = virConnectOpen("test:///default");
-    assert_non_null(conn);
-    *state = conn;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    virConnectClose(*state);
-    return 0;
-}
-
 static virDomainPtr fresh_domain(virConnectPtr conn)
 {
     /* test:///default's "test" domain runs; stop it so every edit is open. */
@@ -172,8 +157,8 @@ int main(void)
         cmocka_unit_test(test_set_boot),
         cmocka_unit_test(test_boot_order_rules),
         cmocka_unit_test(test_find_devices),
-        cmocka_unit_test_setup_teardown(test_rename, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_vcpus_memory_boot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_vcpus_memory_boot, unit_libvirt_setup, unit_libvirt_teardown),
     };
     return cmocka_run_group_tests_name("domain_edit", tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* Virtual networks: XML building (hostile names escaped) and parsing,
  * CIDR / DHCP range / overlap validation, and the engine on the built-in
  * test:///default driver (its network 'default', 192.168.122.0/24). */
-#include "unit.h"
+#include "unit_libvirt.h"
 
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"
@@ -188,21 +188,6 @@ static void test_names(void **state)
 
 /* ---- engine on test:///default ---- */
 
-static int setup(void **state)
-{
-    virt_init();
-    virConnectPtr conn = virConnectOpen("test:///default");
-    assert_non_null(conn);
-    *state = conn;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    virConnectClose(*state);
-    return 0;
-}
-
 static VirtNetworkConfig *spec(const char *name, const char *mode, const char *cidr)
 {
     VirtNetworkConfig *cfg = virt_network_config_new();
@@ -369,9 +354,9 @@ int main(void)
         cmocka_unit_test(test_cidr_and_range),
         cmocka_unit_test(test_overlap),
         cmocka_unit_test(test_names),
-        cmocka_unit_test_setup_teardown(test_engine_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_engine_create_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_engine_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_engine_list, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_create_checks, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_lifecycle, unit_libvirt_setup, unit_libvirt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* Pool types beyond dir (fs, netfs, logical, iscsi): the checks, the XML and
  * a define/build/start round trip through libvirt's test driver, which keeps
  * the XML of any pool type without touching real devices. */
-#include "unit.h"
+#include "unit_libvirt.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
@@ -118,21 +118,6 @@ static void test_defaults_and_xml(void **state)
     assert_null(iback->source.devices);
 }
 
-static int setup(void **state)
-{
-    virt_init();
-    virConnectPtr conn = virConnectOpen("test:///default");
-    assert_non_null(conn);
-    *state = conn;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    virConnectClose(*state);
-    return 0;
-}
-
 /* Creates the pool on the test driver and reads it back as the API does. */
 static VirtPool *round_trip(virConnectPtr conn, VirtPoolConfig *cfg)
 {
@@ -191,7 +176,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_defaults_and_xml),
-        cmocka_unit_test_setup_teardown(test_round_trips, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trips, unit_libvirt_setup, unit_libvirt_teardown),
     };
     return cmocka_run_group_tests_name("pool_types", tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /* Storage pools and volumes: the XML Vireo builds (hostile names escaped,
  * bad names and paths refused) and the engine on test:///default, whose
  * in-memory driver has the dir pool 'default-pool'. */
-#include "unit.h"
+#include "unit_libvirt.h"
 
 #include "api/api_error.h"
 #include "virt/virt_conn.h"
@@ -179,22 +179,6 @@ static void test_no_space_maps_to_507(void **state)
 
 /* ---- the engine on test:///default ---- */
 
-static int setup(void **state)
-{
-    virt_init();
-    /* A private test driver instance, fresh per test. */
-    virConnectPtr conn = virConnectOpen("test:///default");
-    assert_non_null(conn);
-    *state = conn;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    virConnectClose(*state);
-    return 0;
-}
-
 static const VirtPool *find_pool(GPtrArray *pools, const char *name)
 {
     for (guint i = 0; i < pools->len; i++) {
@@ -330,9 +314,9 @@ int main(void)
         cmocka_unit_test(test_volume_xml),
         cmocka_unit_test(test_read_xml),
         cmocka_unit_test(test_no_space_maps_to_507),
-        cmocka_unit_test_setup_teardown(test_pool_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_volume_create_list_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pool_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pool_list, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_volume_create_list_delete, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_lifecycle, unit_libvirt_setup, unit_libvirt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
