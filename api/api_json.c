@@ -185,6 +185,12 @@ gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GErro
     return TRUE;
 }
 
+gboolean api_query_none(const ApiRequest *req, GError **error)
+{
+    static const char *const none[] = {NULL};
+    return api_query_only(req, none, error);
+}
+
 gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback,
                         gboolean *out, GError **error)
 {

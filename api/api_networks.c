@@ -15,9 +15,8 @@ static json_t *network_json(virNetworkPtr net, GError **error)
 
 void api_networks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
-    if (!api_query_only(req, allowed, &error)) {
+    if (!api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }

@@ -48,9 +48,8 @@ void api_os_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 
 void api_os_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
-    json_t *os = api_query_only(req, allowed, &error) ? api_os_find(ctx, req->params[0], &error)
+    json_t *os = api_query_none(req, &error) ? api_os_find(ctx, req->params[0], &error)
                                                        : NULL;
     if (!os) {
         api_response_error(resp, error);

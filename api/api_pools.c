@@ -59,9 +59,8 @@ static json_t *pool_answer(virStoragePoolPtr pool, GError **error)
 
 void api_pools_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
-    if (!api_query_only(req, allowed, &error)) {
+    if (!api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }
@@ -162,9 +161,8 @@ void api_pools_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 
 void api_pool_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
-    if (!api_query_only(req, allowed, &error)) {
+    if (!api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }
@@ -232,7 +230,7 @@ void api_pool_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_query_only(req, allowed, &error)) {
+        !api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }

@@ -103,9 +103,8 @@ void api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 
 void api_task_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
-    g_autoptr(DbTask) t = api_query_only(req, allowed, &error) ?
+    g_autoptr(DbTask) t = api_query_none(req, &error) ?
         visible_task(ctx, req, &error) : NULL;
     if (!t) {
         api_response_error(resp, error);
@@ -121,7 +120,7 @@ void api_task_cancel(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(json_t) body = api_json_body(req, &error);
     g_autoptr(DbTask) t = NULL;
     if (body && api_json_only_members(body, allowed, &error) &&
-        api_query_only(req, allowed, &error))
+        api_query_none(req, &error))
         t = visible_task(ctx, req, &error);
     if (!t || !ctx->tasks || !task_engine_cancel(ctx->tasks, t->id, &error)) {
         if (!error)

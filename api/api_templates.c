@@ -46,12 +46,6 @@ json_t *api_template_spec(ApiContext *ctx, const char *name, GError **error)
     return spec;
 }
 
-static gboolean no_query(const ApiRequest *req, GError **error)
-{
-    static const char *const allowed[] = {NULL};
-    return api_query_only(req, allowed, error);
-}
-
 /* Parses and checks a template spec against the host; answers its text. */
 static char *checked_spec(ApiContext *ctx, json_t *spec, GError **error)
 {
@@ -97,7 +91,7 @@ static gboolean valid_name(const char *name, GError **error)
 void api_templates_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) rows = no_query(req, &error) ? db_template_list(ctx->db, &error) : NULL;
+    g_autoptr(GPtrArray) rows = api_query_none(req, &error) ? db_template_list(ctx->db, &error) : NULL;
     if (!rows) {
         api_response_error(resp, error);
         return;
@@ -116,7 +110,7 @@ void api_templates_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     g_autoptr(json_t) body = api_json_body(req, &error);
     const char *name = NULL, *description = "";
     g_autofree char *spec = NULL;
-    if (!body || !no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !api_json_require(body, required, &error) ||
         !api_json_opt_string(body, "name", 64, &name, &error) ||
         !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, &error) ||
@@ -141,7 +135,7 @@ void api_templates_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
 void api_template_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(DbTemplate) t = no_query(req, &error) ? find(ctx, req->params[0], &error) : NULL;
+    g_autoptr(DbTemplate) t = api_query_none(req, &error) ? find(ctx, req->params[0], &error) : NULL;
     if (!t) {
         api_response_error(resp, error);
         return;
@@ -156,7 +150,7 @@ void api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     g_autoptr(json_t) body = api_json_body(req, &error);
     const char *name = NULL, *description = NULL;
     g_autofree char *spec = NULL;
-    if (!body || !no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !api_json_opt_string(body, "name", 64, &name, &error) ||
         !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, &error) ||
         (name && !valid_name(name, &error)) ||
@@ -187,7 +181,7 @@ void api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 void api_template_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
-    if (!no_query(req, &error)) {
+    if (!api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }

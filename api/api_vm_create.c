@@ -167,11 +167,10 @@ static void answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr c
 
 void api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const no_query[] = {NULL};
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     int start = 0;
-    g_autoptr(json_t) spec_json = body && api_query_only(req, no_query, &error) ?
+    g_autoptr(json_t) spec_json = body && api_query_none(req, &error) ?
         request_spec(ctx, body, &start, &error) : NULL;
     g_autoptr(ApiVmSpec) spec = spec_json ?
         api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, &error) : NULL;

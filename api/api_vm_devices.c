@@ -9,16 +9,10 @@
 
 #include <string.h>
 
-gboolean api_vm_no_query(const ApiRequest *req, GError **error)
-{
-    static const char *const allowed[] = {NULL};
-    return api_query_only(req, allowed, error);
-}
-
 gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
                             virDomainPtr *dom_out, GError **error)
 {
-    if (!api_vm_no_query(req, error))
+    if (!api_query_none(req, error))
         return FALSE;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;

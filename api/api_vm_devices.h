@@ -18,8 +18,6 @@ gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPt
 VirtDomainConfig *api_vm_devices_read(ApiContext *ctx, const ApiRequest *req,
                                       virConnectPtr *conn_out, virDomainPtr *dom_out,
                                       GError **error);
-/* 400 for any query parameter. */
-gboolean api_vm_no_query(const ApiRequest *req, GError **error);
 
 /* The volume "pool/name" named by body member `field`: 400 naming the
  * field when it is malformed or does not exist. */

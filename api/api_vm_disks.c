@@ -98,7 +98,7 @@ static gboolean parse_attach(const ApiRequest *req, json_t **body_out, AttachSpe
                                           "bus", "target", NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     a->device = "disk";
-    if (!body || !api_vm_no_query(req, error) || !api_json_only_members(body, allowed, error) ||
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "device", 16, &a->device, error) ||
         !api_json_opt_string(body, "pool", ID_MAX_BYTES, &a->pool, error) ||
         !api_json_opt_string(body, "format", 16, &a->format, error) ||
@@ -279,7 +279,7 @@ void api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     json_t *media = body ? json_object_get(body, "media") : NULL;
-    if (!body || !api_vm_no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !api_json_require(body, required, &error) ||
         (!json_is_null(media) &&
          (!json_is_string(media) || json_string_length(media) > ID_MAX_BYTES) &&

@@ -145,7 +145,7 @@ void api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     NicTarget t = {0};
     const char *model = NULL, *mac = NULL;
     GError *cause = NULL;
-    if (!body || !api_vm_no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !parse_target(body, &t, &error) ||
         !api_json_opt_string(body, "model", 16, &model, &error) ||
         !api_json_opt_string(body, "mac", 32, &mac, &error) ||
@@ -186,7 +186,7 @@ void api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     NicTarget t = {0};
-    if (!body || !api_vm_no_query(req, &error) || !api_json_only_members(body, allowed, &error) ||
+    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
         !parse_target(body, &t, &error)) {
         api_response_error(resp, error);
         return;
@@ -210,7 +210,7 @@ void api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 void api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
-    if (!api_vm_no_query(req, &error)) {
+    if (!api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }

@@ -90,12 +90,11 @@ void api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     static const char *const allowed[] = {"name", "pool", "format", NULL};
     static const char *const required[] = {"name", NULL};
-    static const char *const no_query[] = {NULL};
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
     const char *name = NULL, *pool_name = req->params[0], *format = NULL;
     if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_require(body, required, &error) || !api_query_only(req, no_query, &error) ||
+        !api_json_require(body, required, &error) || !api_query_none(req, &error) ||
         !api_json_opt_string(body, "name", 255, &name, &error) ||
         !api_json_opt_string(body, "pool", 255, &pool_name, &error) ||
         !api_json_opt_string(body, "format", 16, &format, &error) ||

@@ -261,12 +261,11 @@ static char *attachment_name(const char *name)
 
 void api_volume_download(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
-    static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     guint64 length = 0;
-    g_autoptr(virStoragePool) pool = api_query_only(req, allowed, &error) ?
+    g_autoptr(virStoragePool) pool = api_query_none(req, &error) ?
         api_volume_lookup(ctx, req, &conn, &vol, &error) : NULL;
     if (!pool || !virt_volume_physical(vol, &length, &error)) {
         api_response_error(resp, error);

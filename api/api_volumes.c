@@ -45,17 +45,11 @@ virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
     return g_steal_pointer(&pool);
 }
 
-static gboolean no_query(const ApiRequest *req, GError **error)
-{
-    static const char *const allowed[] = {NULL};
-    return api_query_only(req, allowed, error);
-}
-
 void api_volumes_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virStoragePool) pool = no_query(req, &error) ?
+    g_autoptr(virStoragePool) pool = api_query_none(req, &error) ?
         api_volume_lookup(ctx, req, &conn, NULL, &error) : NULL;
     g_autoptr(GPtrArray) vols = pool ? virt_volume_list(pool, &error) : NULL;
     if (!vols) {
@@ -105,7 +99,7 @@ void api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
-    g_autoptr(virStoragePool) pool = no_query(req, &error) ?
+    g_autoptr(virStoragePool) pool = api_query_none(req, &error) ?
         api_volume_lookup(ctx, req, &conn, &vol, &error) : NULL;
     g_autoptr(VirtVolume) v = pool ? virt_volume_info(vol, &error) : NULL;
     if (!v) {
@@ -124,7 +118,7 @@ void api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
-    if (!no_query(req, &error)) {
+    if (!api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }
@@ -172,7 +166,7 @@ void api_volume_wipe(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     static const char *const allowed[] = {NULL};
     g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = api_json_body(req, &error);
-    if (!body || !api_json_only_members(body, allowed, &error) || !no_query(req, &error)) {
+    if (!body || !api_json_only_members(body, allowed, &error) || !api_query_none(req, &error)) {
         api_response_error(resp, error);
         return;
     }
