@@ -33,6 +33,7 @@ char *api_task_location(gint64 id)
 
 void api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id)
 {
+    resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT, id);
     g_autoptr(GError) error = NULL;
     g_autoptr(DbTask) t = db_task_get(ctx->db, id, &error);
     if (!t) {

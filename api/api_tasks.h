@@ -7,5 +7,5 @@ json_t *api_task_json(const DbTask *t);
 /* The task's URL, "/api/tasks/ID". */
 char *api_task_location(gint64 id);
 /* Answers 202 with the task `id` and its Location (for routes that start
- * one). */
+ * one); the audit entry names the task. */
 void api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id);

@@ -161,7 +161,6 @@ static void answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr c
         api_response_error(resp, error);
         return;
     }
-    resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT, id);
     api_answer_task(ctx, resp, id);
 }
 

@@ -139,6 +139,5 @@ void api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         api_response_error(resp, error);
         return;
     }
-    resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT, id);
     api_answer_task(ctx, resp, id);
 }
