@@ -20,6 +20,7 @@ static const ErrorKind api_kinds[] = {
     [API_ERROR_CONFLICT] = {409, "conflict"},
     [API_ERROR_PRECONDITION_FAILED] = {412, "precondition_failed"},
     [API_ERROR_PAYLOAD_TOO_LARGE] = {413, "payload_too_large"},
+    [API_ERROR_URI_TOO_LONG] = {414, "uri_too_long"},
     [API_ERROR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type"},
     [API_ERROR_TOO_MANY_REQUESTS] = {429, "too_many_requests"},
     [API_ERROR_UNSUPPORTED] = {501, "unsupported"},

@@ -3,6 +3,7 @@
 #include "server/http.h"
 #include "api/api_error.h"
 #include "api/api_gate.h"
+#include "server/http_guard.h"
 #include "server/http_headers.h"
 #include "server/static_files.h"
 
@@ -11,8 +12,15 @@
 #include <netdb.h>
 #include <string.h>
 
+/* Routes take a handful of query parameters; far more only serve to
+ * exhaust libmicrohttpd's per-connection memory (see on_uri). */
+#define QUERY_MAX_PARAMS 64
+#define QUERY_MAX_BYTES 4096
+#define HEADER_TIMEOUT_S 10
+
 struct HttpServer {
     struct MHD_Daemon *daemon;
+    HttpGuard *guard;
     ApiContext *api;
     char *webui;
     EventHub *events;
@@ -23,6 +31,8 @@ struct HttpServer {
 
 typedef struct {
     guint64 id;
+    gboolean begun;       /* the head was handed to on_request */
+    gboolean uri_too_long;
     gint64 started;
     GByteArray *body;
     gboolean too_large;
@@ -319,6 +329,48 @@ static gboolean is_api_path(const char *url)
     return strcmp(url, "/api") == 0 || g_str_has_prefix(url, "/api/");
 }
 
+static gboolean query_too_long(const char *query)
+{
+    guint params = 1;
+    for (const char *c = query; *c; c++)
+        if (*c == '&' || *c == ';')
+            params++;
+    return params > QUERY_MAX_PARAMS || strlen(query) > QUERY_MAX_BYTES;
+}
+
+/* Called with the request line, before libmicrohttpd parses the query.
+ * Debian's libmicrohttpd 0.9.75 hangs a connection whose query holds more
+ * parameters than its memory pool has room for (the 431 it means to send
+ * is lost), so an oversized query is emptied here, in the request line's
+ * own buffer, and answered 414 once the head is in. The state made here
+ * is the request's *req_cls. */
+static void *on_uri(void *cls G_GNUC_UNUSED, const char *uri,
+                    struct MHD_Connection *conn G_GNUC_UNUSED)
+{
+    RequestState *st = g_new0(RequestState, 1);
+    char *query = strchr(uri, '?');
+    if (query && query_too_long(query + 1)) {
+        /* libmicrohttpd cuts the line at '?' itself and parses what
+         * follows it: leave it nothing. */
+        query[1] = '\0';
+        st->uri_too_long = TRUE;
+    }
+    return st;
+}
+
+static enum MHD_Result refuse_uri(HttpServer *srv, struct MHD_Connection *conn, RequestState *st)
+{
+    ApiResponse resp;
+    api_response_init(&resp);
+    api_response_fail(&resp, API_ERROR_URI_TOO_LONG,
+                      "the query string is too long: at most %d parameters and %d bytes",
+                      QUERY_MAX_PARAMS, QUERY_MAX_BYTES);
+    st->status = resp.status;
+    enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
+    api_response_clear(&resp);
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version G_GNUC_UNUSED,
                                   const char *upload_data, size_t *upload_data_size,
@@ -326,15 +378,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     HttpServer *srv = cls;
     RequestState *st = *req_cls;
-    if (!st) {
+    if (!st->begun) {
+        http_guard_request_began(conn);
         g_atomic_int_inc(&srv->in_flight);
-        st = g_new0(RequestState, 1);
+        st->begun = TRUE;
         st->id = __atomic_add_fetch(&srv->next_id, 1, __ATOMIC_RELAXED);
         st->started = g_get_monotonic_time();
         st->method = g_strdup(method);
         st->path = g_strdup(url);
         client_address(conn, st->address, sizeof(st->address));
-        *req_cls = st;
+        if (st->uri_too_long)
+            return refuse_uri(srv, conn, st);
         const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         guint64 n = 0;
         gboolean has_len = len && g_ascii_string_to_unsigned(len, 10, 0, G_MAXUINT64, &n, NULL);
@@ -378,13 +432,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return static_serve(conn, srv->webui, url, srv->tls, &st->status);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
+static void on_completed(void *cls, struct MHD_Connection *conn,
                          void **req_cls, enum MHD_RequestTerminationCode why)
 {
     HttpServer *srv = cls;
     RequestState *st = *req_cls;
+    http_guard_request_ended(conn);
     if (!st)
         return;
+    if (!st->begun) {
+        /* The connection ended before the head was whole. */
+        request_state_free(st);
+        *req_cls = NULL;
+        return;
+    }
     if (!st->streaming)
         g_atomic_int_dec_and_test(&srv->in_flight);
     double ms = (double)(g_get_monotonic_time() - st->started) / 1000.0;
@@ -469,9 +530,14 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *lis
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
+    srv->guard = http_guard_new(HEADER_TIMEOUT_S);
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
+        /* First, so that every message of the daemon goes through it. */
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
+        MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, srv->guard,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
@@ -481,7 +547,6 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *lis
          * they arrive. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
         /* Without TLS the list ends here and the key/cert pair is ignored. */
         tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
@@ -490,6 +555,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *lis
     if (!srv->daemon) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                     "cannot listen on %s (address in use or not local?)", listen);
+        http_guard_free(srv->guard);
         g_free(srv->webui);
         g_free(srv);
         return NULL;
@@ -511,6 +577,7 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
         g_warning("%d request(s) still running after %u ms; closing them",
                   g_atomic_int_get(&srv->in_flight), grace_ms);
     MHD_stop_daemon(srv->daemon);
+    http_guard_free(srv->guard);
     g_free(srv->webui);
     g_free(srv);
 }
