@@ -50,6 +50,7 @@ static ApiErrorCode from_db(int code)
     switch ((DbErrorCode)code) {
     case DB_ERROR_BUSY:   return API_ERROR_UNAVAILABLE;
     case DB_ERROR_EXISTS: return API_ERROR_CONFLICT;
+    case DB_ERROR_FULL:   return API_ERROR_INSUFFICIENT_STORAGE;
     default:              return API_ERROR_INTERNAL;
     }
 }

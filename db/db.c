@@ -16,6 +16,8 @@ void db_set_error(GError **error, Db *db, const char *what)
     DbErrorCode code = DB_ERROR_FAILED;
     if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
         code = DB_ERROR_BUSY;
+    else if ((rc & 0xff) == SQLITE_FULL)
+        code = DB_ERROR_FULL;
     else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         code = DB_ERROR_EXISTS;
     g_set_error(error, DB_ERROR, code, "%s: %s", what, sqlite3_errmsg(db->handle));
@@ -25,7 +27,8 @@ gboolean db_exec(Db *db, const char *sql, GError **error)
 {
     char *msg = NULL;
     if (sqlite3_exec(db->handle, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        g_set_error(error, DB_ERROR, DB_ERROR_FAILED, "%s", msg ? msg : "sqlite error");
+        /* The error code says why (busy, full); the message says where. */
+        db_set_error(error, db, msg ? msg : "sqlite error");
         sqlite3_free(msg);
         return FALSE;
     }
@@ -76,8 +79,10 @@ gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...)
     va_end(ap);
     if (!st)
         return FALSE;
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    if (rc != SQLITE_DONE) {
         db_set_error(error, db, "writing inventory");
         return FALSE;
     }
@@ -96,7 +101,15 @@ gint64 db_insert(Db *db, GError **error, const char *sql, const char *types, ...
         db_set_error(error, db, "writing inventory");
         return 0;
     }
-    return sqlite3_column_int64(st, 0);
+    gint64 id = sqlite3_column_int64(st, 0);
+    /* With RETURNING the row comes before the write is done: outside a
+     * transaction the commit happens at the last step, and it can fail
+     * (a full disk). Only a statement stepped to its end has written. */
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        db_set_error(error, db, "writing inventory");
+        return 0;
+    }
+    return id;
 }
 
 GPtrArray *db_collect(Db *db, sqlite3_stmt *st, gpointer (*row)(sqlite3_stmt *st),

@@ -13,6 +13,7 @@ typedef enum {
     DB_ERROR_BUSY,       /* locked past the busy timeout */
     DB_ERROR_TOO_NEW,    /* the file was written by a newer Vireo */
     DB_ERROR_EXISTS,     /* a unique name is taken */
+    DB_ERROR_FULL,       /* the disk (or the database's size bound) is full */
 } DbErrorCode;
 
 typedef struct Db Db;

@@ -91,3 +91,44 @@ gboolean db_grant_remove(Db *db, gint64 user_id, const char *vm_uuid, gboolean *
 GStrv db_grant_list(Db *db, gint64 user_id, GError **error);
 /* UUIDs the user owns or was granted, as a set (uuid -> uuid). */
 GHashTable *db_vm_visible_set(Db *db, gint64 user_id, GError **error);
+
+/* Grants of storage pools, networks and host bridges: which of them a
+ * user may use beyond what they own. A pool is granted for new disks
+ * (`disks`), for read-only use of every volume in it (`media`: ISO images,
+ * clone sources, backing files), or both; networks and bridges simply are. */
+typedef struct {
+    char *kind;       /* "pool", "network", "bridge" */
+    char *name;
+    gboolean disks;
+    gboolean media;
+    gint64 created_at;
+} DbResourceGrant;
+
+void db_resource_grant_free(DbResourceGrant *g);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbResourceGrant, db_resource_grant_free)
+
+/* Adds the grant, or replaces the uses of an existing one. */
+gboolean db_resource_grant_set(Db *db, gint64 user_id, const char *kind, const char *name,
+                               gboolean disks, gboolean media, GError **error);
+gboolean db_resource_grant_remove(Db *db, gint64 user_id, const char *kind, const char *name,
+                                  gboolean *found, GError **error);
+/* The user's grants of pools, networks and bridges, by kind and name. */
+GPtrArray *db_resource_grant_list(Db *db, gint64 user_id, GError **error);
+/* Drops every user's grant of `kind` `name` (the object was deleted). */
+gboolean db_resource_grant_forget(Db *db, const char *kind, const char *name, GError **error);
+
+/* Who made which volume, by libvirt's volume key (the path, for file
+ * pools): a user may use what they made. */
+gboolean db_volume_owner_set(Db *db, const char *key, gint64 owner_id, GError **error);
+/* The keys of the volumes `user_id` made, as a set. */
+GHashTable *db_volume_owned_set(Db *db, gint64 user_id, GError **error);
+gboolean db_volume_owner_forget(Db *db, const char *key, GError **error);
+/* Forgets the volumes whose key is not in `alive` (a set); how many, -1
+ * on error. */
+int db_volume_owner_prune(Db *db, GHashTable *alive, GError **error);
+
+/* Deletes the user's sessions beyond the `keep` newest; how many, -1 on
+ * error. */
+int db_session_trim(Db *db, gint64 user_id, guint keep, GError **error);
+/* Deletes every API token of the user; how many, -1 on error. */
+int db_token_delete_user(Db *db, gint64 user_id, GError **error);

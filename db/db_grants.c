@@ -1,5 +1,6 @@
-/* Who may see and act on which VM beyond admins: the owner recorded in
- * vm_meta and explicit grants. */
+/* Who may see and act on which VM beyond admins (the owner recorded in
+ * vm_meta and explicit grants), and which pools, networks and host
+ * bridges they may use. */
 #include "db/db_auth.h"
 #include "db/db_private.h"
 
@@ -42,7 +43,7 @@ static gboolean each_text(Db *db, sqlite3_stmt *st, void (*add)(gpointer, const 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         add(target, (const char *)sqlite3_column_text(st, 0));
     if (rc != SQLITE_DONE) {
-        db_set_error(error, db, "reading grants");
+        db_set_error(error, db, "reading inventory");
         return FALSE;
     }
     return TRUE;
@@ -79,4 +80,113 @@ GHashTable *db_vm_visible_set(Db *db, gint64 user_id, GError **error)
     if (!st || !each_text(db, st, add_to_set, set, error))
         return NULL;
     return g_steal_pointer(&set);
+}
+
+void db_resource_grant_free(DbResourceGrant *g)
+{
+    if (!g)
+        return;
+    g_free(g->kind);
+    g_free(g->name);
+    g_free(g);
+}
+
+gboolean db_resource_grant_set(Db *db, gint64 user_id, const char *kind, const char *name,
+                               gboolean disks, gboolean media, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "INSERT INTO resource_grants (user_id, kind, name, disks, media, "
+                             "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                             "ON CONFLICT (user_id, kind, name) DO UPDATE SET "
+                             "disks = excluded.disks, media = excluded.media",
+                  "ittiii", user_id, kind, name, (gint64)disks, (gint64)media, db_now());
+}
+
+gboolean db_resource_grant_remove(Db *db, gint64 user_id, const char *kind, const char *name,
+                                  gboolean *found, GError **error)
+{
+    DB_LOCK(db);
+    if (!db_run(db, error, "DELETE FROM resource_grants WHERE user_id = ?1 AND kind = ?2 AND "
+                           "name = ?3", "itt", user_id, kind, name))
+        return FALSE;
+    *found = sqlite3_changes(db->handle) > 0;
+    return TRUE;
+}
+
+static gpointer resource_grant_from_row(sqlite3_stmt *st)
+{
+    DbResourceGrant *g = g_new0(DbResourceGrant, 1);
+    g->kind = db_column_text(st, 0);
+    g->name = db_column_text(st, 1);
+    g->disks = sqlite3_column_int(st, 2) != 0;
+    g->media = sqlite3_column_int(st, 3) != 0;
+    g->created_at = sqlite3_column_int64(st, 4);
+    return g;
+}
+
+GPtrArray *db_resource_grant_list(Db *db, gint64 user_id, GError **error)
+{
+    DB_LOCK(db);
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT kind, name, disks, media, created_at FROM resource_grants "
+                   "WHERE user_id = ?1 ORDER BY kind, name", "i", user_id);
+    return db_collect(db, st, resource_grant_from_row, (GDestroyNotify)db_resource_grant_free,
+                      "grants", error);
+}
+
+gboolean db_resource_grant_forget(Db *db, const char *kind, const char *name, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "DELETE FROM resource_grants WHERE kind = ?1 AND name = ?2", "tt",
+                  kind, name);
+}
+
+gboolean db_volume_owner_set(Db *db, const char *key, gint64 owner_id, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "INSERT INTO volume_owners (key, owner_id, created_at) "
+                             "VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+                             "owner_id = excluded.owner_id, created_at = excluded.created_at",
+                  "tii", key, owner_id, db_now());
+}
+
+GHashTable *db_volume_owned_set(Db *db, gint64 user_id, GError **error)
+{
+    DB_LOCK(db);
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT key FROM volume_owners WHERE owner_id = ?1", "i", user_id);
+    g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (!st || !each_text(db, st, add_to_set, set, error))
+        return NULL;
+    return g_steal_pointer(&set);
+}
+
+gboolean db_volume_owner_forget(Db *db, const char *key, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "DELETE FROM volume_owners WHERE key = ?1", "t", key);
+}
+
+static void add_key(gpointer array, const char *key)
+{
+    g_ptr_array_add(array, g_strdup(key));
+}
+
+int db_volume_owner_prune(Db *db, GHashTable *alive, GError **error)
+{
+    DB_LOCK(db);
+    g_autoptr(sqlite3_stmt) st = db_prepare(db, error, "SELECT key FROM volume_owners", NULL);
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    if (!st || !each_text(db, st, add_key, keys, error))
+        return -1;
+    int removed = 0;
+    for (guint i = 0; i < keys->len; i++) {
+        const char *key = g_ptr_array_index(keys, i);
+        if (g_hash_table_contains(alive, key))
+            continue;
+        if (!db_run(db, error, "DELETE FROM volume_owners WHERE key = ?1", "t", key))
+            return -1;
+        removed++;
+    }
+    return removed;
 }

@@ -90,6 +90,35 @@ static const char *const migrations[] = {
     "  owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL);",
+    /* 5: storage and network scope (grants of pools, networks and host
+     * bridges; who made which volume), what running tasks are making (so a
+     * crash leaves nothing behind), and an audit log that names actions and
+     * folds repeated failures */
+    "CREATE TABLE resource_grants ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('pool', 'network', 'bridge')),"
+    "  name TEXT NOT NULL,"
+    "  disks INTEGER NOT NULL DEFAULT 0,"
+    "  media INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (user_id, kind, name));"
+    "CREATE TABLE volume_owners ("
+    "  key TEXT PRIMARY KEY NOT NULL,"
+    "  owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX volume_owners_owner ON volume_owners(owner_id);"
+    "CREATE TABLE task_artifacts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('volume', 'domain')),"
+    "  ref TEXT NOT NULL,"
+    "  made INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX task_artifacts_task ON task_artifacts(task_id);"
+    "ALTER TABLE audit ADD COLUMN action TEXT;"
+    "ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE audit ADD COLUMN last_ts INTEGER;"
+    "CREATE INDEX audit_action ON audit(action);",
 };
 
 int db_schema_latest(void)

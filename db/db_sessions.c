@@ -96,3 +96,14 @@ int db_session_expire(Db *db, gint64 idle_before, gint64 created_before, GError 
         return -1;
     return sqlite3_changes(db->handle);
 }
+
+int db_session_trim(Db *db, gint64 user_id, guint keep, GError **error)
+{
+    DB_LOCK(db);
+    if (!db_run(db, error, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash NOT IN "
+                           "(SELECT id_hash FROM sessions WHERE user_id = ?1 "
+                           "ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+                "ii", user_id, (gint64)keep))
+        return -1;
+    return sqlite3_changes(db->handle);
+}

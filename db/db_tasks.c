@@ -149,3 +149,74 @@ int db_task_prune(Db *db, gint64 before, GError **error)
         return -1;
     return sqlite3_changes(db->handle);
 }
+
+void db_task_artifact_free(DbTaskArtifact *a)
+{
+    if (!a)
+        return;
+    g_free(a->kind);
+    g_free(a->ref);
+    g_free(a);
+}
+
+gint64 db_task_artifact_add(Db *db, gint64 task_id, const char *kind, const char *ref,
+                            GError **error)
+{
+    DB_LOCK(db);
+    return db_insert(db, error, "INSERT INTO task_artifacts (task_id, kind, ref, created_at) "
+                                "VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                     "itti", task_id, kind, ref, db_now());
+}
+
+gboolean db_task_artifact_set_made(Db *db, gint64 id, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "UPDATE task_artifacts SET made = 1 WHERE id = ?1", "i", id);
+}
+
+gboolean db_task_artifact_forget(Db *db, gint64 id, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "DELETE FROM task_artifacts WHERE id = ?1", "i", id);
+}
+
+gboolean db_task_artifacts_clear(Db *db, gint64 task_id, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "DELETE FROM task_artifacts WHERE task_id = ?1", "i", task_id);
+}
+
+static gpointer artifact_from_row(sqlite3_stmt *st)
+{
+    DbTaskArtifact *a = g_new0(DbTaskArtifact, 1);
+    a->id = sqlite3_column_int64(st, 0);
+    a->task_id = sqlite3_column_int64(st, 1);
+    a->kind = db_column_text(st, 2);
+    a->ref = db_column_text(st, 3);
+    a->made = sqlite3_column_int(st, 4) != 0;
+    a->created_at = sqlite3_column_int64(st, 5);
+    return a;
+}
+
+GPtrArray *db_task_artifacts_left(Db *db, GError **error)
+{
+    DB_LOCK(db);
+    /* Domains after the volumes they use, newest first within a kind: an
+     * overlay goes before the volume it sits on. */
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT a.id, a.task_id, a.kind, a.ref, a.made, a.created_at "
+                   "FROM task_artifacts a JOIN tasks t ON t.id = a.task_id "
+                   "WHERE t.state NOT IN ('queued', 'running') "
+                   "ORDER BY a.kind = 'volume', a.id DESC", NULL);
+    return db_collect(db, st, artifact_from_row, (GDestroyNotify)db_task_artifact_free,
+                      "task artifacts", error);
+}
+
+gboolean db_task_add_note(Db *db, gint64 task_id, const char *note, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error, "UPDATE tasks SET error_message = "
+                             "CASE WHEN COALESCE(error_message, '') = '' THEN ?2 "
+                             "ELSE error_message || '; ' || ?2 END WHERE id = ?1",
+                  "it", task_id, note);
+}

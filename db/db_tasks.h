@@ -58,3 +58,30 @@ gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result
 int db_task_interrupt_all(Db *db, GError **error);
 /* Deletes finished tasks that ended before `before`; how many, -1 on error. */
 int db_task_prune(Db *db, gint64 before, GError **error);
+
+/* What a task is about to make (a volume "pool/name", a domain UUID),
+ * recorded before it is made: a vireod killed mid-task leaves these rows,
+ * and the next start removes what they name. */
+typedef struct {
+    gint64 id;
+    gint64 task_id;
+    char *kind;           /* "volume" or "domain" */
+    char *ref;
+    gboolean made;        /* the make step returned */
+    gint64 created_at;
+} DbTaskArtifact;
+
+void db_task_artifact_free(DbTaskArtifact *a);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbTaskArtifact, db_task_artifact_free)
+
+/* Its id, 0 on error. */
+gint64 db_task_artifact_add(Db *db, gint64 task_id, const char *kind, const char *ref,
+                            GError **error);
+gboolean db_task_artifact_set_made(Db *db, gint64 id, GError **error);
+gboolean db_task_artifact_forget(Db *db, gint64 id, GError **error);
+/* Forgets everything task `task_id` recorded: it kept or undid it all. */
+gboolean db_task_artifacts_clear(Db *db, gint64 task_id, GError **error);
+/* Artifacts of tasks that are no longer queued or running (DbTaskArtifact*). */
+GPtrArray *db_task_artifacts_left(Db *db, GError **error);
+/* Adds `note` to the error message of ended task `task_id`. */
+gboolean db_task_add_note(Db *db, gint64 task_id, const char *note, GError **error);

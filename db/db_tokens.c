@@ -81,3 +81,11 @@ gboolean db_token_valid(Db *db, gint64 id, gint64 now)
         "ii", id, now);
     return st && sqlite3_step(st) == SQLITE_ROW;
 }
+
+int db_token_delete_user(Db *db, gint64 user_id, GError **error)
+{
+    DB_LOCK(db);
+    if (!db_run(db, error, "DELETE FROM tokens WHERE user_id = ?1", "i", user_id))
+        return -1;
+    return sqlite3_changes(db->handle);
+}
