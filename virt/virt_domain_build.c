@@ -91,6 +91,10 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error)
         invalid(error, "unknown domain type '%s' (kvm, qemu)", b->domain_type);
         return NULL;
     }
+    if (b->uuid && !g_uuid_string_is_valid(b->uuid)) {
+        invalid(error, "'%s' is not a UUID", b->uuid);
+        return NULL;
+    }
     if (b->vcpus == 0 || b->memory_mib == 0) {
         invalid(error, "a VM needs at least one vCPU and some memory%s", "");
         return NULL;
@@ -100,6 +104,8 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error)
     xmlDocSetRootElement(doc, domain);
     xmlSetProp(domain, BAD_CAST "type", BAD_CAST b->domain_type);
     virt_xml_text_child(domain, "name", b->name);
+    if (b->uuid)
+        virt_xml_text_child(domain, "uuid", b->uuid);
     add_number(domain, "memory", b->memory_mib, "MiB");
     add_number(domain, "currentMemory", b->memory_mib, "MiB");
     add_number(domain, "vcpu", b->vcpus, NULL);

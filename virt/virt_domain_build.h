@@ -8,6 +8,7 @@
 
 typedef struct {
     const char *name;
+    const char *uuid;             /* NULL: libvirt makes one */
     const char *domain_type;      /* "kvm" or "qemu" */
     const char *arch;             /* "x86_64" */
     const char *machine;          /* NULL: libvirt's default */

@@ -256,19 +256,29 @@ static gboolean detach_everywhere(virDomainPtr dom, DeviceFinder find, const cha
     return TRUE;
 }
 
+gboolean virt_domain_disk_detach_begin(virDomainPtr dom, const char *target, gboolean *was_live,
+                                       GError **error)
+{
+    return detach_everywhere(dom, virt_domain_xml_disk, target, "disk", was_live, error);
+}
+
+gboolean virt_domain_disk_wait_released(virDomainPtr dom, const char *target, gint64 timeout_us)
+{
+    /* libvirt waits a few seconds for the guest, then answers anyway. */
+    gint64 until = g_get_monotonic_time() + timeout_us;
+    gboolean pending;
+    while ((pending = live_has_disk(dom, target)) && g_get_monotonic_time() < until)
+        g_usleep(200 * 1000);
+    return !pending;
+}
+
 gboolean virt_domain_disk_detach(virDomainPtr dom, const char *target, gboolean *still_live,
                                  GError **error)
 {
     gboolean live = FALSE;
-    if (!detach_everywhere(dom, virt_domain_xml_disk, target, "disk", &live, error))
+    if (!virt_domain_disk_detach_begin(dom, target, &live, error))
         return FALSE;
-    gboolean pending = FALSE;
-    if (live) {
-        /* libvirt waits a few seconds for the guest, then answers anyway. */
-        gint64 until = g_get_monotonic_time() + UNPLUG_WAIT_US;
-        while ((pending = live_has_disk(dom, target)) && g_get_monotonic_time() < until)
-            g_usleep(200 * 1000);
-    }
+    gboolean pending = live && !virt_domain_disk_wait_released(dom, target, UNPLUG_WAIT_US);
     if (still_live)
         *still_live = pending;
     return TRUE;

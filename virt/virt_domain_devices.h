@@ -34,6 +34,13 @@ gboolean virt_domain_disk_attach(virDomainPtr dom, const VirtDiskSpec *spec, GEr
  * yet (hot-unplug needs the guest's help). */
 gboolean virt_domain_disk_detach(virDomainPtr dom, const char *target, gboolean *still_live,
                                  GError **error);
+/* The same in two steps, so that a caller need not hold its locks while
+ * the guest takes its time: detach (`was_live` says whether the running
+ * guest had the disk), then wait until the guest lets go of it (TRUE) or
+ * `timeout_us` passes (FALSE). */
+gboolean virt_domain_disk_detach_begin(virDomainPtr dom, const char *target, gboolean *was_live,
+                                       GError **error);
+gboolean virt_domain_disk_wait_released(virDomainPtr dom, const char *target, gint64 timeout_us);
 /* Inserts `path` (NULL: ejects) into the CD-ROM drive `target`. */
 gboolean virt_domain_cdrom_media(virDomainPtr dom, const char *target, const char *path,
                                  GError **error);

@@ -11,6 +11,7 @@ static void disk_free(gpointer p)
 {
     VirtDisk *d = p;
     g_free(d->device); g_free(d->target); g_free(d->bus); g_free(d->source); g_free(d->format);
+    g_strfreev(d->backing);
     g_free(d);
 }
 
@@ -91,6 +92,25 @@ static unsigned long long read_memory_kib(xmlXPathContext *ctx, const char *elem
     return bytes / 1024;
 }
 
+static gboolean has_child(xmlXPathContext *ctx, xmlNode *n, const char *expr)
+{
+    g_autoptr(xmlXPathObject) set = virt_xml_nodes(ctx, n, expr);
+    return virt_xml_count(set) > 0;
+}
+
+/* Every file of the disk's backing chain, outermost first. */
+static GStrv read_backing(xmlXPathContext *ctx, xmlNode *disk)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autoptr(xmlXPathObject) set = virt_xml_nodes(ctx, disk, ".//backingStore/source");
+    for (int i = 0; i < virt_xml_count(set); i++) {
+        g_autofree char *file = virt_xml_string(ctx, set->nodesetval->nodeTab[i], "@file");
+        if (file)
+            g_strv_builder_add(b, file);
+    }
+    return g_strv_builder_end(b);
+}
+
 static void read_disks(xmlXPathContext *ctx, VirtDomainConfig *cfg)
 {
     g_autoptr(xmlXPathObject) set = virt_xml_nodes(ctx, NULL, "/domain/devices/disk");
@@ -114,6 +134,9 @@ static void read_disks(xmlXPathContext *ctx, VirtDomainConfig *cfg)
         }
         if (!d->source)
             d->source = virt_xml_string(ctx, n, "source/@name");
+        d->readonly = strcmp(d->device, "cdrom") == 0 || strcmp(d->device, "floppy") == 0 ||
+                      has_child(ctx, n, "readonly");
+        d->backing = read_backing(ctx, n);
         g_ptr_array_add(cfg->disks, d);
     }
 }

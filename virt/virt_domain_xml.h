@@ -9,6 +9,8 @@ typedef struct {
     char *bus;
     char *source;   /* file path, block device, pool/volume or network name */
     char *format;   /* driver type: raw, qcow2 ... */
+    gboolean readonly;   /* a CD-ROM or floppy, or <readonly/> */
+    GStrv backing;  /* files of the backing chain the XML shows (live XML), NULL-ended */
 } VirtDisk;
 
 typedef struct {

@@ -5,7 +5,36 @@
 #include <libvirt/virterror.h>
 #include <string.h>
 
-G_DEFINE_QUARK(virt-error-quark, virt_error)
+/* Engine errors carry libvirt's raw text beside the message (an extended
+ * GError domain, so copies keep it). */
+typedef struct {
+    char *detail;
+} VirtErrorPrivate;
+
+static void virt_error_private_init(VirtErrorPrivate *p)
+{
+    p->detail = NULL;
+}
+
+static void virt_error_private_copy(const VirtErrorPrivate *src, VirtErrorPrivate *dest)
+{
+    dest->detail = g_strdup(src->detail);
+}
+
+static void virt_error_private_clear(VirtErrorPrivate *p)
+{
+    g_clear_pointer(&p->detail, g_free);
+}
+
+G_DEFINE_EXTENDED_ERROR(VirtError, virt_error)
+
+const char *virt_error_detail(const GError *error)
+{
+    if (!error || error->domain != VIRT_ERROR)
+        return NULL;
+    VirtErrorPrivate *p = virt_error_get_private(error);
+    return p ? p->detail : NULL;
+}
 
 /* libvirt has no error code for a full disk: it reports ENOSPC as a system
  * error carrying strerror's text, or its own "not enough space" checks. */
@@ -85,8 +114,10 @@ void virt_error_from_libvirt(GError **error, const char *what)
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_FAILED, "%s failed", what);
         return;
     }
-    g_set_error(error, VIRT_ERROR, virt_error_map(e), "%s: %s", what,
-                e->message ? e->message : "unknown libvirt error");
+    const char *text = e->message ? e->message : "unknown libvirt error";
+    g_set_error(error, VIRT_ERROR, virt_error_map(e), "%s: %s", what, text);
+    if (error && *error)
+        virt_error_get_private(*error)->detail = g_strdup(text);
     virResetLastError();
 }
 

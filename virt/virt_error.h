@@ -21,8 +21,13 @@ typedef enum {
 } VirtErrorCode;
 
 /* Turns libvirt's last error of this thread into a GError (and resets it).
- * `what` names the failing operation for the message. */
+ * `what` names the failing operation for the message, which ends with
+ * libvirt's own text: that text is also kept as the error's detail. */
 void virt_error_from_libvirt(GError **error, const char *what);
+/* libvirt's (or QEMU's) own words behind an engine error, or NULL. They can
+ * show host paths and QEMU command lines, so the API shows them to admins
+ * only; the message ends with them (prefixes added later keep that so). */
+const char *virt_error_detail(const GError *error);
 /* Sets `error` (VIRT_ERROR, `code`, printf-style message) and answers FALSE,
  * for `return virt_fail(...)` in checks. */
 gboolean virt_fail(GError **error, VirtErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
