@@ -120,6 +120,8 @@ struct ApiResponse {
     char *audit_user;          /* for the audit log: the user a login tried */
     char *audit_detail;        /* for the audit log: what else to record */
     ApiTransfer *transfer;     /* set: stream the body in or out (see above) */
+    char *log_note;            /* an error answer's "code: message", for the
+                                * request's one log line (api_response_error) */
 };
 
 void api_response_init(ApiResponse *resp);

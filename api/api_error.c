@@ -1,7 +1,10 @@
 /* Error answers: mapping every GError domain to HTTP status + code. */
 #include "api/api_error.h"
+#include "api/api_json.h"
 #include "db/db.h"
 #include "virt/virt_error.h"
+
+#include <string.h>
 
 G_DEFINE_QUARK(api-error-quark, api_error)
 
@@ -76,6 +79,22 @@ const char *api_error_code(const GError *error)
     return kind_of(error)->code;
 }
 
+/* The log's words for `error`: its code and message, except that
+ * jansson's quote of a malformed body ("near '...'") stays out: the body
+ * may be a login, and no password may reach the log. */
+static char *log_note(const GError *error)
+{
+    const char *msg = error->message;
+    int len = (int)strlen(msg);
+    if (g_error_matches(error, API_ERROR, API_ERROR_INVALID_ARGUMENT) &&
+        g_str_has_prefix(msg, API_JSON_MALFORMED)) {
+        const char *quote = strstr(msg, " near '");
+        if (quote)
+            len = (int)(quote - msg);
+    }
+    return g_strdup_printf("%s: %.*s", api_error_code(error), len, msg);
+}
+
 void api_response_error(ApiResponse *resp, const GError *error)
 {
     /* Messages quote request bytes (paths, names) and parser text that may
@@ -85,24 +104,40 @@ void api_response_error(ApiResponse *resp, const GError *error)
                              "message", message);
     g_assert(body);
     api_response_json(resp, api_error_status(error), body);
+    g_free(resp->log_note);
+    resp->log_note = log_note(error);
 }
 
-void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ...)
+static void fail_valist(GError **error, ApiErrorCode code, const char *fmt, va_list ap)
+{
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    g_set_error_literal(error, API_ERROR, code, msg);
+}
+
+gboolean api_fail(GError **error, ApiErrorCode code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    fail_valist(error, code, fmt, ap);
     va_end(ap);
-    g_autoptr(GError) error = g_error_new_literal(API_ERROR, code, msg);
-    api_response_error(resp, error);
+    return FALSE;
 }
 
 gboolean api_invalid(GError **error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    fail_valist(error, API_ERROR_INVALID_ARGUMENT, fmt, ap);
     va_end(ap);
-    g_set_error_literal(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, msg);
     return FALSE;
+}
+
+void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ...)
+{
+    g_autoptr(GError) error = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    fail_valist(&error, code, fmt, ap);
+    va_end(ap);
+    api_response_error(resp, error);
 }

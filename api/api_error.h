@@ -30,11 +30,15 @@ typedef enum {
 unsigned api_error_status(const GError *error);
 const char *api_error_code(const GError *error);
 
-/* Sets a 400 invalid_argument `error` (printf-style message) and answers
- * FALSE, for `return api_invalid(...)` in validation. */
+/* Sets an API error `code` in `error` (printf-style message) and answers
+ * FALSE, for `return api_fail(error, ...)` in handlers. */
+gboolean api_fail(GError **error, ApiErrorCode code, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* The same for a 400 invalid_argument, for `return api_invalid(...)` in
+ * validation. */
 gboolean api_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* Turns `error` into the JSON error answer. */
+/* Turns `error` into the JSON error answer, and sets resp->log_note to
+ * "code: message" for the request's log line. */
 void api_response_error(ApiResponse *resp, const GError *error);
 /* Shortcut: builds the error and answers it. */
 void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ...)

@@ -82,12 +82,13 @@ gboolean api_origin_matches(const char *origin, const char *host, gboolean tls)
     return g_ascii_strcasecmp(origin, expected) == 0;
 }
 
-static gboolean refuse(ApiResponse *resp, ApiErrorCode code, const char *message)
+/* A 401 tells the client how to authenticate; the header goes out with
+ * the error answer the router makes of `error`. */
+static gboolean refuse(ApiResponse *resp, GError **error, ApiErrorCode code, const char *message)
 {
     if (code == API_ERROR_UNAUTHORIZED)
         api_response_header(resp, "WWW-Authenticate", "Bearer realm=\"vireo\"");
-    api_response_fail(resp, code, "%s", message);
-    return FALSE;
+    return api_fail(error, code, "%s", message);
 }
 
 /* Builds the ApiAuth of user `user_id`, or NULL when the user is gone. */
@@ -168,55 +169,50 @@ GHashTable *api_visible_vms(ApiContext *ctx, const ApiAuth *auth, GError **error
 
 /* 404 (never 403) for a VM the user may not see, so that its existence is
  * not revealed. */
-static gboolean check_vm_visible(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
+static gboolean check_vm_visible(ApiContext *ctx, ApiRequest *req, GError **error)
 {
     if (req->auth->role == API_ROLE_ADMIN)
         return TRUE;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], &error) : NULL;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (dom)
         virDomainGetUUIDString(dom, uuid);
-    g_autoptr(GHashTable) visible = dom ? api_visible_vms(ctx, req->auth, &error) : NULL;
-    if (!visible) {
-        api_response_error(resp, error);
+    g_autoptr(GHashTable) visible = dom ? api_visible_vms(ctx, req->auth, error) : NULL;
+    if (!visible)
         return FALSE;
-    }
     if (g_hash_table_contains(visible, uuid))
         return TRUE;
-    api_response_fail(resp, API_ERROR_NOT_FOUND, "no VM named '%s'", req->params[0]);
-    return FALSE;
+    return api_fail(error, API_ERROR_NOT_FOUND, "no VM named '%s'", req->params[0]);
 }
 
-gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiResponse *resp)
+gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiResponse *resp,
+                  GError **error)
 {
     gboolean cookie_auth = FALSE;
     if (route->perm == API_PERM_PUBLIC) {
         /* Even logging in must not be driven by a foreign page. */
         if (req->origin && !is_safe_method(req->method) &&
             !api_origin_matches(req->origin, req->host, ctx->tls))
-            return refuse(resp, API_ERROR_FORBIDDEN, "cross-site request refused");
+            return refuse(resp, error, API_ERROR_FORBIDDEN, "cross-site request refused");
         return TRUE;
     }
-    g_autoptr(GError) error = NULL;
     g_autofree char *token = api_bearer_token(req->authorization);
     g_autofree char *cookie = token ? NULL : api_cookie_value(req->cookie, API_SESSION_COOKIE);
     ApiAuth *auth = NULL;
     if (token) {
-        auth = from_token(ctx, token, &error);
+        auth = from_token(ctx, token, error);
     } else if (cookie) {
-        auth = from_session(ctx, cookie, &error);
+        auth = from_session(ctx, cookie, error);
         cookie_auth = TRUE;
     } else if (req->authorization) {
-        return refuse(resp, API_ERROR_UNAUTHORIZED, "malformed Authorization header; use Bearer TOKEN");
+        return refuse(resp, error, API_ERROR_UNAUTHORIZED,
+                      "malformed Authorization header; use Bearer TOKEN");
     }
     if (!auth) {
-        if (error) {
-            api_response_error(resp, error);
+        if (*error)
             return FALSE;
-        }
-        return refuse(resp, API_ERROR_UNAUTHORIZED,
+        return refuse(resp, error, API_ERROR_UNAUTHORIZED,
                       token || cookie ? "credentials expired, revoked or invalid; log in again"
                                       : "log in first, or send Authorization: Bearer TOKEN");
     }
@@ -225,24 +221,25 @@ gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiRe
     if (cookie_auth && !is_safe_method(req->method) &&
         (g_strcmp0(req->csrf_header, "1") != 0 ||
          !api_origin_matches(req->origin, req->host, ctx->tls)))
-        return refuse(resp, API_ERROR_FORBIDDEN,
+        return refuse(resp, error, API_ERROR_FORBIDDEN,
                       "cross-site request refused: send a same-origin Origin and " API_CSRF_HEADER ": 1");
 
     switch (route->perm) {
     case API_PERM_ADMIN:
         if (auth->role != API_ROLE_ADMIN)
-            return refuse(resp, API_ERROR_FORBIDDEN, "this needs the admin role");
+            return refuse(resp, error, API_ERROR_FORBIDDEN, "this needs the admin role");
         return TRUE;
     case API_PERM_VM_CREATE:
         if (auth->role < API_ROLE_OPERATOR)
-            return refuse(resp, API_ERROR_FORBIDDEN, "this needs the operator or admin role");
+            return refuse(resp, error, API_ERROR_FORBIDDEN,
+                          "this needs the operator or admin role");
         return TRUE;
     case API_PERM_VM_OPERATE:
         if (auth->role < API_ROLE_OPERATOR)
-            return refuse(resp, API_ERROR_FORBIDDEN, "viewers cannot change VMs");
-        return check_vm_visible(ctx, req, resp);
+            return refuse(resp, error, API_ERROR_FORBIDDEN, "viewers cannot change VMs");
+        return check_vm_visible(ctx, req, error);
     case API_PERM_VM_READ:
-        return check_vm_visible(ctx, req, resp);
+        return check_vm_visible(ctx, req, error);
     case API_PERM_USER:
     case API_PERM_PUBLIC:
         return TRUE;

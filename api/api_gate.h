@@ -7,9 +7,11 @@
 #define API_SESSION_COOKIE "vireo_session"
 #define API_CSRF_HEADER "X-Vireo-CSRF"
 
-/* FALSE with `resp` filled (401/403/404/503) when the request may not go on;
- * otherwise req->auth is set for non-public routes. */
-gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiResponse *resp);
+/* FALSE with `error` set (401/403/404/503; `resp` may gain headers, e.g.
+ * WWW-Authenticate) when the request may not go on; otherwise req->auth is
+ * set for non-public routes. `error` must not be NULL. */
+gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiResponse *resp,
+                  GError **error);
 void api_auth_free(ApiAuth *auth);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiAuth, api_auth_free)
 

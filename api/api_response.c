@@ -24,6 +24,7 @@ void api_response_clear(ApiResponse *resp)
         resp->transfer->free(resp->transfer);
     g_free(resp->audit_user);
     g_free(resp->audit_detail);
+    g_free(resp->log_note);
     memset(resp, 0, sizeof(*resp));
 }
 

@@ -122,42 +122,42 @@ static void audit(ApiContext *ctx, const ApiRequest *req, const ApiResponse *res
         g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id, error->message);
 }
 
-static void route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *resp, GStrv segs)
+/* Runs the route's handler after the checks every route shares; FALSE
+ * with `error` when the request fails, for api_dispatch to answer. */
+static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *resp, GStrv segs,
+                              GError **error)
 {
     g_autoptr(GString) allow = g_string_new(NULL);
     const ApiRoute *route = match_segments(req->method, segs, req, allow);
-    if (!route) {
-        if (allow->len) {
-            api_response_header(resp, "Allow", allow->str);
-            api_response_fail(resp, API_ERROR_METHOD_NOT_ALLOWED,
-                              "method %s is not allowed on %s (allowed: %s)", req->method,
-                              req->path, allow->str);
-        } else {
-            api_response_fail(resp, API_ERROR_NOT_FOUND, "no such API route: %s", req->path);
-        }
-        return;
+    if (!route && allow->len) {
+        api_response_header(resp, "Allow", allow->str);
+        return api_fail(error, API_ERROR_METHOD_NOT_ALLOWED,
+                        "method %s is not allowed on %s (allowed: %s)", req->method, req->path,
+                        allow->str);
     }
-    if (req->body_len > API_MAX_BODY) {
-        api_response_fail(resp, API_ERROR_PAYLOAD_TOO_LARGE,
-                          "request body is larger than %d bytes", API_MAX_BODY);
-        return;
-    }
-    if (!api_gate(ctx, route, req, resp))
-        return;
-    if (req->body_len > 0 && !body_is_json(req)) {
-        api_response_fail(resp, API_ERROR_UNSUPPORTED_MEDIA_TYPE,
-                          "request body must be application/json");
-        return;
-    }
+    if (!route)
+        return api_fail(error, API_ERROR_NOT_FOUND, "no such API route: %s", req->path);
+    if (req->body_len > API_MAX_BODY)
+        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE,
+                        "request body is larger than %d bytes", API_MAX_BODY);
+    if (!api_gate(ctx, route, req, resp, error))
+        return FALSE;
+    if (req->body_len > 0 && !body_is_json(req))
+        return api_fail(error, API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                        "request body must be application/json");
     req->route_arg = route->arg;
     route->handler(ctx, req, resp);
     api_json_finish_get(req, resp);
+    return TRUE;
 }
 
 void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
 {
+    g_autoptr(GError) error = NULL;
     g_auto(GStrv) segs = split_path(req->path);
-    route_request(ctx, req, resp, segs);
+    /* The one place a failure becomes its answer (and the log's note). */
+    if (!route_request(ctx, req, resp, segs, &error))
+        api_response_error(resp, error);
     audit(ctx, req, resp);
     api_auth_free(req->auth);
     req->auth = NULL;

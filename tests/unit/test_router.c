@@ -76,6 +76,25 @@ static void test_non_json_body_is_415(void **state)
     api_response_clear(&resp);
 }
 
+/* A failure's cause goes to the request's log line, once; a malformed
+ * body's quoted text does not (it may hold a password). */
+static void test_log_note(void **state)
+{
+    (void)state;
+    ApiResponse resp;
+    dispatch("GET", "/api/nope", NULL, NULL, &resp);
+    assert_string_equal(resp.log_note, "not_found: no such API route: /api/nope");
+    api_response_clear(&resp);
+    dispatch("POST", "/api/session", "application/json", "{\"password\":\"pw-secret", &resp);
+    assert_int_equal(resp.status, 400);
+    const char *message = json_string_value(
+        json_object_get(json_object_get(resp.body, "error"), "message"));
+    assert_non_null(strstr(message, "pw-secret"));
+    assert_true(g_str_has_prefix(resp.log_note, "invalid_argument: malformed JSON at line 1"));
+    assert_null(strstr(resp.log_note, "pw-secret"));
+    api_response_clear(&resp);
+}
+
 static void test_error_shape(void **state)
 {
     (void)state;
@@ -98,6 +117,7 @@ int main(void)
         cmocka_unit_test(test_unknown_route_is_json_404),
         cmocka_unit_test(test_wrong_method_is_405_with_allow),
         cmocka_unit_test(test_non_json_body_is_415),
+        cmocka_unit_test(test_log_note),
         cmocka_unit_test(test_error_shape),
     };
     return cmocka_run_group_tests_name("router", tests, NULL, NULL);
