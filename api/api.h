@@ -131,7 +131,13 @@ const char *api_response_get_header(const ApiResponse *resp, const char *name);
 /* Sets a JSON answer (stealing `body`). */
 void api_response_json(ApiResponse *resp, unsigned status, json_t *body);
 
-typedef void (*ApiHandler)(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp);
+/* A route handler fills `resp` and answers TRUE, or answers FALSE with
+ * `error` set (an API, engine or inventory GError); the dispatcher turns
+ * the error into the JSON error answer and logs it once. Headers the
+ * handler added (Allow, WWW-Authenticate, Retry-After ...) go out with the
+ * error answer. `error` is never NULL. */
+typedef gboolean (*ApiHandler)(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                               GError **error);
 
 /* Route flags. */
 enum {

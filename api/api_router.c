@@ -146,7 +146,8 @@ static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *res
         return api_fail(error, API_ERROR_UNSUPPORTED_MEDIA_TYPE,
                         "request body must be application/json");
     req->route_arg = route->arg;
-    route->handler(ctx, req, resp);
+    if (!route->handler(ctx, req, resp, error))
+        return FALSE;
     api_json_finish_get(req, resp);
     return TRUE;
 }
@@ -156,8 +157,14 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) segs = split_path(req->path);
     /* The one place a failure becomes its answer (and the log's note). */
-    if (!route_request(ctx, req, resp, segs, &error))
+    if (!route_request(ctx, req, resp, segs, &error)) {
+        /* A handler that fails without saying why is a bug; its answer is
+         * still an error, and the log still names the route. */
+        if (!error)
+            error = g_error_new(API_ERROR, API_ERROR_INTERNAL, "%s %s failed without a reason",
+                                req->method, req->path);
         api_response_error(resp, error);
+    }
     audit(ctx, req, resp);
     api_auth_free(req->auth);
     req->auth = NULL;
