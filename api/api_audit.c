@@ -27,22 +27,17 @@ static gboolean time_param(const ApiRequest *req, const char *name, gint64 *out,
     return FALSE;
 }
 
-void api_audit_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_audit_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"user", "since", "until", "before", "limit", NULL};
-    g_autoptr(GError) error = NULL;
     DbAuditQuery q = {.username = api_query_get(req, "user"), .limit = 100};
-    if (!api_query_only(req, allowed, &error) || !time_param(req, "since", &q.since, &error) ||
-        !time_param(req, "until", &q.until, &error) ||
-        !api_query_page(req, "an entry", &q.before_id, &q.limit, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(GPtrArray) rows = db_audit_query(ctx->db, &q, &error);
-    if (!rows) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_only(req, allowed, error) || !time_param(req, "since", &q.since, error) ||
+        !time_param(req, "until", &q.until, error) ||
+        !api_query_page(req, "an entry", &q.before_id, &q.limit, error))
+        return FALSE;
+    g_autoptr(GPtrArray) rows = db_audit_query(ctx->db, &q, error);
+    if (!rows)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < rows->len; i++) {
         const DbAuditEntry *e = g_ptr_array_index(rows, i);
@@ -58,4 +53,5 @@ void api_audit_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         next = json_integer(last->id);
     }
     api_response_json(resp, 200, json_pack("{s:o,s:o}", "entries", items, "next_before", next));
+    return TRUE;
 }

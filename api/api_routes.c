@@ -41,24 +41,6 @@ LEGACY(api_templates_create)
 LEGACY(api_template_get)
 LEGACY(api_template_patch)
 LEGACY(api_template_delete)
-LEGACY(api_session_login)
-LEGACY(api_session_get)
-LEGACY(api_session_logout)
-LEGACY(api_session_password)
-LEGACY(api_sessions_list)
-LEGACY(api_sessions_revoke)
-LEGACY(api_tokens_list)
-LEGACY(api_tokens_create)
-LEGACY(api_tokens_revoke)
-LEGACY(api_users_list)
-LEGACY(api_users_create)
-LEGACY(api_users_get)
-LEGACY(api_users_patch)
-LEGACY(api_users_delete)
-LEGACY(api_grants_list)
-LEGACY(api_grants_add)
-LEGACY(api_grants_remove)
-LEGACY(api_audit_list)
 LEGACY(api_events_get)
 LEGACY(api_pools_list)
 LEGACY(api_pools_create)
@@ -87,24 +69,24 @@ LEGACY(api_volume_download)
 
 const ApiRoute api_routes[] = {
     {"GET", "/api/openapi.json", legacy_api_openapi_get, API_PERM_PUBLIC, NULL},
-    {"POST", "/api/session", legacy_api_session_login, API_PERM_PUBLIC, NULL},
-    {"GET", "/api/session", legacy_api_session_get, API_PERM_USER, NULL},
-    {"DELETE", "/api/session", legacy_api_session_logout, API_PERM_USER, NULL},
-    {"POST", "/api/session/password", legacy_api_session_password, API_PERM_USER, NULL},
-    {"GET", "/api/sessions", legacy_api_sessions_list, API_PERM_USER, NULL},
-    {"DELETE", "/api/sessions/{session}", legacy_api_sessions_revoke, API_PERM_USER, NULL},
-    {"GET", "/api/tokens", legacy_api_tokens_list, API_PERM_USER, NULL},
-    {"POST", "/api/tokens", legacy_api_tokens_create, API_PERM_USER, NULL},
-    {"DELETE", "/api/tokens/{token}", legacy_api_tokens_revoke, API_PERM_USER, NULL},
-    {"GET", "/api/users", legacy_api_users_list, API_PERM_ADMIN, NULL},
-    {"POST", "/api/users", legacy_api_users_create, API_PERM_ADMIN, NULL},
-    {"GET", "/api/users/{user}", legacy_api_users_get, API_PERM_ADMIN, NULL},
-    {"PATCH", "/api/users/{user}", legacy_api_users_patch, API_PERM_ADMIN, NULL},
-    {"DELETE", "/api/users/{user}", legacy_api_users_delete, API_PERM_ADMIN, NULL},
-    {"GET", "/api/users/{user}/grants", legacy_api_grants_list, API_PERM_ADMIN, NULL},
-    {"POST", "/api/users/{user}/grants", legacy_api_grants_add, API_PERM_ADMIN, NULL},
-    {"DELETE", "/api/users/{user}/grants/{vm}", legacy_api_grants_remove, API_PERM_ADMIN, NULL},
-    {"GET", "/api/audit", legacy_api_audit_list, API_PERM_ADMIN, NULL},
+    {"POST", "/api/session", api_session_login, API_PERM_PUBLIC, NULL},
+    {"GET", "/api/session", api_session_get, API_PERM_USER, NULL},
+    {"DELETE", "/api/session", api_session_logout, API_PERM_USER, NULL},
+    {"POST", "/api/session/password", api_session_password, API_PERM_USER, NULL},
+    {"GET", "/api/sessions", api_sessions_list, API_PERM_USER, NULL},
+    {"DELETE", "/api/sessions/{session}", api_sessions_revoke, API_PERM_USER, NULL},
+    {"GET", "/api/tokens", api_tokens_list, API_PERM_USER, NULL},
+    {"POST", "/api/tokens", api_tokens_create, API_PERM_USER, NULL},
+    {"DELETE", "/api/tokens/{token}", api_tokens_revoke, API_PERM_USER, NULL},
+    {"GET", "/api/users", api_users_list, API_PERM_ADMIN, NULL},
+    {"POST", "/api/users", api_users_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/users/{user}", api_users_get, API_PERM_ADMIN, NULL},
+    {"PATCH", "/api/users/{user}", api_users_patch, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/users/{user}", api_users_delete, API_PERM_ADMIN, NULL},
+    {"GET", "/api/users/{user}/grants", api_grants_list, API_PERM_ADMIN, NULL},
+    {"POST", "/api/users/{user}/grants", api_grants_add, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/users/{user}/grants/{vm}", api_grants_remove, API_PERM_ADMIN, NULL},
+    {"GET", "/api/audit", api_audit_list, API_PERM_ADMIN, NULL},
     {"GET", "/api/events", legacy_api_events_get, API_PERM_USER, NULL},
     {"GET", "/api/host", legacy_api_host_get, API_PERM_USER, NULL},
     {"GET", "/api/vms", legacy_api_vms_list, API_PERM_USER, NULL},

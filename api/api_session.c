@@ -28,17 +28,18 @@ static json_t *whoami(ApiContext *ctx, const ApiAuth *auth, const char *source)
                      "idle_timeout", (json_int_t)ctx->session_idle_s);
 }
 
-/* 429 with Retry-After while `user` or `address` is locked out. */
+/* TRUE, with a 429 in `error` and Retry-After in `resp`, while `user` or
+ * `address` is locked out. */
 static gboolean throttled(ApiContext *ctx, const char *user, const char *address, gint64 now,
-                          ApiResponse *resp)
+                          ApiResponse *resp, GError **error)
 {
     gint64 wait = api_throttle_wait(ctx->throttle, user, address, now);
     if (wait <= 0)
         return FALSE;
     g_autofree char *retry = g_strdup_printf("%" G_GINT64_FORMAT, wait);
     api_response_header(resp, "Retry-After", retry);
-    api_response_fail(resp, API_ERROR_TOO_MANY_REQUESTS,
-                      "too many failed password attempts; try again in %s s", retry);
+    api_fail(error, API_ERROR_TOO_MANY_REQUESTS,
+             "too many failed password attempts; try again in %s s", retry);
     return TRUE;
 }
 
@@ -62,39 +63,31 @@ static DbUser *pam_login(ApiContext *ctx, const char *username, const char *pass
     return *error ? NULL : db_user_by_name(ctx->db, username, error);
 }
 
-void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
     static const char *const allowed[] = {"username", "password", NULL};
-    g_autoptr(GError) error = NULL;
     const char *username = NULL, *password = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_opt_string(body, "username", API_USERNAME_MAX, &username, &error) ||
-        !api_json_opt_string(body, "password", API_PASSWORD_MAX, &password, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (!username || !password) {
-        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "username and password are required");
-        return;
-    }
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "username", API_USERNAME_MAX, &username, error) ||
+        !api_json_opt_string(body, "password", API_PASSWORD_MAX, &password, error))
+        return FALSE;
+    if (!username || !password)
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "username and password are required");
     resp->audit_user = g_strdup(username);
     gint64 now = g_get_monotonic_time();
-    if (throttled(ctx, username, req->address, now, resp))
-        return;
-    g_autoptr(DbUser) user = db_user_by_name(ctx->db, username, &error);
-    if (error) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (throttled(ctx, username, req->address, now, resp, error))
+        return FALSE;
+    g_autoptr(DbUser) user = db_user_by_name(ctx->db, username, error);
+    if (*error)
+        return FALSE;
     gboolean ok;
     if (ctx->pam && (!user || strcmp(user->source, "pam") == 0)) {
         db_user_free(g_steal_pointer(&user));
-        user = pam_login(ctx, username, password, &error);
-        if (error) {
-            api_response_error(resp, error);
-            return;
-        }
+        user = pam_login(ctx, username, password, error);
+        if (*error)
+            return FALSE;
         ok = user != NULL;
     } else {
         /* Same work and the same answer for an unknown user and a bad password. */
@@ -104,114 +97,98 @@ void api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         api_throttle_failed(ctx->throttle, username, req->address, now);
         resp->audit_detail = g_strdup("login failed");
         api_response_header(resp, "WWW-Authenticate", "Bearer realm=\"vireo\"");
-        api_response_fail(resp, API_ERROR_UNAUTHORIZED, "wrong username or password");
-        return;
+        return api_fail(error, API_ERROR_UNAUTHORIZED, "wrong username or password");
     }
     api_throttle_succeeded(ctx->throttle, username, req->address);
     /* Always a fresh id: a cookie planted before login is never promoted. */
     g_autofree char *secret = api_crypto_random_secret();
     g_autofree char *hash = api_crypto_digest(secret);
-    if (!db_session_create(ctx->db, hash, user->id, req->address, req->user_agent, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!db_session_create(ctx->db, hash, user->id, req->address, req->user_agent, error))
+        return FALSE;
     set_cookie(ctx, resp, secret, ctx->session_max_s);
     resp->audit_detail = g_strdup("login");
     api_response_json(resp, 200, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id,
                                            "username", user->username, "role", user->role,
                                            "source", user->source, "via", "session",
                                            "idle_timeout", (json_int_t)ctx->session_idle_s));
+    return TRUE;
 }
 
-void api_session_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_session_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, &error);
-    if (!user) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, error);
+    if (!user)
+        return FALSE;
     api_response_json(resp, 200, whoami(ctx, req->auth, user->source));
+    return TRUE;
 }
 
-void api_session_logout(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_session_logout(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                            GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    if (!req->auth->session_hash) {
-        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT,
-                          "this request used an API token, not a session; revoke the token instead");
-        return;
-    }
-    if (!db_session_delete(ctx->db, req->auth->session_hash, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!req->auth->session_hash)
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT,
+                        "this request used an API token, not a session; revoke the token instead");
+    if (!db_session_delete(ctx->db, req->auth->session_hash, error))
+        return FALSE;
     set_cookie(ctx, resp, "", 0);
     resp->status = 204;
+    return TRUE;
 }
 
-void api_session_password(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_session_password(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                              GError **error)
 {
     static const char *const allowed[] = {"current", "new", NULL};
-    g_autoptr(GError) error = NULL;
     const char *current = NULL, *fresh = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_opt_string(body, "current", API_PASSWORD_MAX, &current, &error) ||
-        !api_json_opt_string(body, "new", API_PASSWORD_MAX, &fresh, &error) ||
-        !api_check_password(fresh, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "current", API_PASSWORD_MAX, &current, error) ||
+        !api_json_opt_string(body, "new", API_PASSWORD_MAX, &fresh, error) ||
+        !api_check_password(fresh, error))
+        return FALSE;
     /* A stolen session must not become a way to guess the password. */
     gint64 now = g_get_monotonic_time();
-    if (throttled(ctx, req->auth->username, req->address, now, resp))
-        return;
-    g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, &error);
-    if (user && strcmp(user->source, "pam") == 0) {
-        api_response_fail(resp, API_ERROR_CONFLICT,
-                          "'%s' is a system account: change its password on the host", user->username);
-        return;
-    }
+    if (throttled(ctx, req->auth->username, req->address, now, resp, error))
+        return FALSE;
+    g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, error);
+    if (user && strcmp(user->source, "pam") == 0)
+        return api_fail(error, API_ERROR_CONFLICT,
+                        "'%s' is a system account: change its password on the host",
+                        user->username);
     if (!user || !current || !api_crypto_verify_password(user->password_hash, current)) {
         api_throttle_failed(ctx->throttle, req->auth->username, req->address, now);
-        api_response_fail(resp, API_ERROR_FORBIDDEN, "the current password is wrong");
-        return;
+        return api_fail(error, API_ERROR_FORBIDDEN, "the current password is wrong");
     }
-    if (!api_set_password(ctx, user->id, fresh, req->auth->session_hash, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_set_password(ctx, user->id, fresh, req->auth->session_hash, error))
+        return FALSE;
     resp->status = 204;
+    return TRUE;
 }
 
-void api_sessions_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_sessions_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) rows = db_session_list(ctx->db, req->auth->user_id, &error);
-    if (!rows) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(GPtrArray) rows = db_session_list(ctx->db, req->auth->user_id, error);
+    if (!rows)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < rows->len; i++) {
         const DbSession *s = g_ptr_array_index(rows, i);
         json_array_append_new(items, api_session_json(s, g_strcmp0(s->id_hash, req->auth->session_hash) == 0));
     }
     api_response_json(resp, 200, json_pack("{s:o}", "sessions", items));
+    return TRUE;
 }
 
-void api_sessions_revoke(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_sessions_revoke(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                             GError **error)
 {
-    g_autoptr(GError) error = NULL;
     gboolean found = FALSE;
-    if (!db_session_delete_owned(ctx->db, req->params[0], req->auth->user_id, &found, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (!found) {
-        api_response_fail(resp, API_ERROR_NOT_FOUND, "no such session");
-        return;
-    }
+    if (!db_session_delete_owned(ctx->db, req->params[0], req->auth->user_id, &found, error))
+        return FALSE;
+    if (!found)
+        return api_fail(error, API_ERROR_NOT_FOUND, "no such session");
     resp->status = 204;
+    return TRUE;
 }

@@ -12,16 +12,13 @@
 #define TOKEN_PREFIX "vireo_"
 #define TOKEN_NAME_MAX 64
 
-void api_tokens_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_tokens_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
     /* Admins see everyone's tokens, others their own. */
     gboolean admin = req->auth->role == API_ROLE_ADMIN;
-    g_autoptr(GPtrArray) tokens = db_token_list(ctx->db, admin ? 0 : req->auth->user_id, &error);
-    if (!tokens) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(GPtrArray) tokens = db_token_list(ctx->db, admin ? 0 : req->auth->user_id, error);
+    if (!tokens)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < tokens->len; i++) {
         const DbToken *t = g_ptr_array_index(tokens, i);
@@ -29,6 +26,7 @@ void api_tokens_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         json_array_append_new(items, api_token_json(t, owner ? owner->username : NULL));
     }
     api_response_json(resp, 200, json_pack("{s:o}", "tokens", items));
+    return TRUE;
 }
 
 static gboolean parse_expiry(json_t *body, gint64 *expires_at, GError **error)
@@ -55,35 +53,30 @@ static gboolean parse_expiry(json_t *body, gint64 *expires_at, GError **error)
     return FALSE;
 }
 
-void api_tokens_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_tokens_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
     static const char *const allowed[] = {"name", "expires", NULL};
-    g_autoptr(GError) error = NULL;
     const char *name = NULL;
     gint64 expires_at = 0;
-    g_autoptr(json_t) body = api_json_body(req, &error);
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_opt_string(body, "name", TOKEN_NAME_MAX, &name, &error) ||
-        !parse_expiry(body, &expires_at, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (!name || !*name) {
-        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "name is required (1-%d bytes)",
-                          TOKEN_NAME_MAX);
-        return;
-    }
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "name", TOKEN_NAME_MAX, &name, error) ||
+        !parse_expiry(body, &expires_at, error))
+        return FALSE;
+    if (!name || !*name)
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "name is required (1-%d bytes)",
+                        TOKEN_NAME_MAX);
     g_autofree char *random = api_crypto_random_secret();
     g_autofree char *secret = g_strconcat(TOKEN_PREFIX, random, NULL);
     g_autofree char *hash = api_crypto_digest(secret);
-    gint64 id = db_token_create(ctx->db, req->auth->user_id, name, hash, expires_at, &error);
+    gint64 id = db_token_create(ctx->db, req->auth->user_id, name, hash, expires_at, error);
     if (!id) {
-        if (g_error_matches(error, DB_ERROR, DB_ERROR_EXISTS)) {
-            g_clear_error(&error);
-            g_set_error(&error, API_ERROR, API_ERROR_CONFLICT, "you already have a token named '%s'", name);
+        if (g_error_matches(*error, DB_ERROR, DB_ERROR_EXISTS)) {
+            g_clear_error(error);
+            g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "you already have a token named '%s'", name);
         }
-        api_response_error(resp, error);
-        return;
+        return FALSE;
     }
     DbToken t = {.id = id, .user_id = req->auth->user_id, .name = (char *)name,
                  .created_at = g_get_real_time() / G_USEC_PER_SEC, .expires_at = expires_at};
@@ -93,25 +86,21 @@ void api_tokens_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     api_response_header(resp, "Location", location);
     resp->audit_detail = g_strdup_printf("token '%s'", name);
     api_response_json(resp, 201, obj);
+    return TRUE;
 }
 
-void api_tokens_revoke(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_tokens_revoke(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
-    g_autoptr(GError) error = NULL;
     guint64 id = 0;
     gboolean found = FALSE;
-    if (!g_ascii_string_to_unsigned(req->params[0], 10, 1, G_MAXINT64, &id, NULL)) {
-        api_response_fail(resp, API_ERROR_NOT_FOUND, "no token '%s'", req->params[0]);
-        return;
-    }
+    if (!g_ascii_string_to_unsigned(req->params[0], 10, 1, G_MAXINT64, &id, NULL))
+        return api_fail(error, API_ERROR_NOT_FOUND, "no token '%s'", req->params[0]);
     gint64 owner = req->auth->role == API_ROLE_ADMIN ? 0 : req->auth->user_id;
-    if (!db_token_delete(ctx->db, (gint64)id, owner, &found, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (!found) {
-        api_response_fail(resp, API_ERROR_NOT_FOUND, "no token '%s'", req->params[0]);
-        return;
-    }
+    if (!db_token_delete(ctx->db, (gint64)id, owner, &found, error))
+        return FALSE;
+    if (!found)
+        return api_fail(error, API_ERROR_NOT_FOUND, "no token '%s'", req->params[0]);
     resp->status = 204;
+    return TRUE;
 }
