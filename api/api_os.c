@@ -25,15 +25,12 @@ static gboolean matches(json_t *os, const char *q, const char *family)
     return FALSE;
 }
 
-void api_os_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_os_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"q", "family", NULL};
-    g_autoptr(GError) error = NULL;
-    json_t *list = api_query_only(req, allowed, &error) ? api_os_catalogue(ctx, &error) : NULL;
-    if (!list) {
-        api_response_error(resp, error);
-        return;
-    }
+    json_t *list = api_query_only(req, allowed, error) ? api_os_catalogue(ctx, error) : NULL;
+    if (!list)
+        return FALSE;
     const char *q = api_query_get(req, "q");
     g_autofree char *folded = q ? g_utf8_casefold(q, -1) : NULL;
     const char *family = api_query_get(req, "family");
@@ -44,16 +41,14 @@ void api_os_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         if (matches(os, folded, family))
             json_array_append(items, os);
     api_response_json(resp, 200, json_pack("{s:o}", "os", items));
+    return TRUE;
 }
 
-void api_os_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_os_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    json_t *os = api_query_none(req, &error) ? api_os_find(ctx, req->params[0], &error)
-                                                       : NULL;
-    if (!os) {
-        api_response_error(resp, error);
-        return;
-    }
+    json_t *os = api_query_none(req, error) ? api_os_find(ctx, req->params[0], error) : NULL;
+    if (!os)
+        return FALSE;
     api_answer_object(resp, 200, json_deep_copy(os));
+    return TRUE;
 }

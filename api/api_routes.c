@@ -18,29 +18,6 @@
     }
 LEGACY(api_openapi_get)
 LEGACY(api_host_get)
-LEGACY(api_vms_list)
-LEGACY(api_vm_get)
-LEGACY(api_vm_patch)
-LEGACY(api_vm_delete)
-LEGACY(api_vm_action)
-LEGACY(api_vm_disks_list)
-LEGACY(api_vm_disks_attach)
-LEGACY(api_vm_disk_get)
-LEGACY(api_vm_disk_patch)
-LEGACY(api_vm_disk_detach)
-LEGACY(api_vm_nics_list)
-LEGACY(api_vm_nics_attach)
-LEGACY(api_vm_nic_get)
-LEGACY(api_vm_nic_patch)
-LEGACY(api_vm_nic_detach)
-LEGACY(api_vms_create)
-LEGACY(api_os_list)
-LEGACY(api_os_get)
-LEGACY(api_templates_list)
-LEGACY(api_templates_create)
-LEGACY(api_template_get)
-LEGACY(api_template_patch)
-LEGACY(api_template_delete)
 LEGACY(api_events_get)
 LEGACY(api_pools_list)
 LEGACY(api_pools_create)
@@ -89,35 +66,35 @@ const ApiRoute api_routes[] = {
     {"GET", "/api/audit", api_audit_list, API_PERM_ADMIN, NULL},
     {"GET", "/api/events", legacy_api_events_get, API_PERM_USER, NULL},
     {"GET", "/api/host", legacy_api_host_get, API_PERM_USER, NULL},
-    {"GET", "/api/vms", legacy_api_vms_list, API_PERM_USER, NULL},
-    {"POST", "/api/vms", legacy_api_vms_create, API_PERM_VM_CREATE, NULL},
-    {"GET", "/api/vms/{vm}", legacy_api_vm_get, API_PERM_VM_READ, NULL},
-    {"PATCH", "/api/vms/{vm}", legacy_api_vm_patch, API_PERM_VM_OPERATE, NULL},
-    {"DELETE", "/api/vms/{vm}", legacy_api_vm_delete, API_PERM_VM_OPERATE, NULL},
-    {"POST", "/api/vms/{vm}/start", legacy_api_vm_action, API_PERM_VM_OPERATE, "start"},
-    {"POST", "/api/vms/{vm}/shutdown", legacy_api_vm_action, API_PERM_VM_OPERATE, "shutdown"},
-    {"POST", "/api/vms/{vm}/poweroff", legacy_api_vm_action, API_PERM_VM_OPERATE, "poweroff"},
-    {"POST", "/api/vms/{vm}/reboot", legacy_api_vm_action, API_PERM_VM_OPERATE, "reboot"},
-    {"POST", "/api/vms/{vm}/reset", legacy_api_vm_action, API_PERM_VM_OPERATE, "reset"},
-    {"POST", "/api/vms/{vm}/suspend", legacy_api_vm_action, API_PERM_VM_OPERATE, "suspend"},
-    {"POST", "/api/vms/{vm}/resume", legacy_api_vm_action, API_PERM_VM_OPERATE, "resume"},
-    {"GET", "/api/vms/{vm}/disks", legacy_api_vm_disks_list, API_PERM_VM_READ, NULL},
-    {"POST", "/api/vms/{vm}/disks", legacy_api_vm_disks_attach, API_PERM_VM_OPERATE, NULL},
-    {"GET", "/api/vms/{vm}/disks/{target}", legacy_api_vm_disk_get, API_PERM_VM_READ, NULL},
-    {"PATCH", "/api/vms/{vm}/disks/{target}", legacy_api_vm_disk_patch, API_PERM_VM_OPERATE, NULL},
-    {"DELETE", "/api/vms/{vm}/disks/{target}", legacy_api_vm_disk_detach, API_PERM_VM_OPERATE, NULL},
-    {"GET", "/api/vms/{vm}/nics", legacy_api_vm_nics_list, API_PERM_VM_READ, NULL},
-    {"POST", "/api/vms/{vm}/nics", legacy_api_vm_nics_attach, API_PERM_VM_OPERATE, NULL},
-    {"GET", "/api/vms/{vm}/nics/{mac}", legacy_api_vm_nic_get, API_PERM_VM_READ, NULL},
-    {"PATCH", "/api/vms/{vm}/nics/{mac}", legacy_api_vm_nic_patch, API_PERM_VM_OPERATE, NULL},
-    {"DELETE", "/api/vms/{vm}/nics/{mac}", legacy_api_vm_nic_detach, API_PERM_VM_OPERATE, NULL},
-    {"GET", "/api/os", legacy_api_os_list, API_PERM_USER, NULL},
-    {"GET", "/api/os/{os}", legacy_api_os_get, API_PERM_USER, NULL},
-    {"GET", "/api/templates", legacy_api_templates_list, API_PERM_USER, NULL},
-    {"POST", "/api/templates", legacy_api_templates_create, API_PERM_ADMIN, NULL},
-    {"GET", "/api/templates/{template}", legacy_api_template_get, API_PERM_USER, NULL},
-    {"PATCH", "/api/templates/{template}", legacy_api_template_patch, API_PERM_ADMIN, NULL},
-    {"DELETE", "/api/templates/{template}", legacy_api_template_delete, API_PERM_ADMIN, NULL},
+    {"GET", "/api/vms", api_vms_list, API_PERM_USER, NULL},
+    {"POST", "/api/vms", api_vms_create, API_PERM_VM_CREATE, NULL},
+    {"GET", "/api/vms/{vm}", api_vm_get, API_PERM_VM_READ, NULL},
+    {"PATCH", "/api/vms/{vm}", api_vm_patch, API_PERM_VM_OPERATE, NULL},
+    {"DELETE", "/api/vms/{vm}", api_vm_delete, API_PERM_VM_OPERATE, NULL},
+    {"POST", "/api/vms/{vm}/start", api_vm_action, API_PERM_VM_OPERATE, "start"},
+    {"POST", "/api/vms/{vm}/shutdown", api_vm_action, API_PERM_VM_OPERATE, "shutdown"},
+    {"POST", "/api/vms/{vm}/poweroff", api_vm_action, API_PERM_VM_OPERATE, "poweroff"},
+    {"POST", "/api/vms/{vm}/reboot", api_vm_action, API_PERM_VM_OPERATE, "reboot"},
+    {"POST", "/api/vms/{vm}/reset", api_vm_action, API_PERM_VM_OPERATE, "reset"},
+    {"POST", "/api/vms/{vm}/suspend", api_vm_action, API_PERM_VM_OPERATE, "suspend"},
+    {"POST", "/api/vms/{vm}/resume", api_vm_action, API_PERM_VM_OPERATE, "resume"},
+    {"GET", "/api/vms/{vm}/disks", api_vm_disks_list, API_PERM_VM_READ, NULL},
+    {"POST", "/api/vms/{vm}/disks", api_vm_disks_attach, API_PERM_VM_OPERATE, NULL},
+    {"GET", "/api/vms/{vm}/disks/{target}", api_vm_disk_get, API_PERM_VM_READ, NULL},
+    {"PATCH", "/api/vms/{vm}/disks/{target}", api_vm_disk_patch, API_PERM_VM_OPERATE, NULL},
+    {"DELETE", "/api/vms/{vm}/disks/{target}", api_vm_disk_detach, API_PERM_VM_OPERATE, NULL},
+    {"GET", "/api/vms/{vm}/nics", api_vm_nics_list, API_PERM_VM_READ, NULL},
+    {"POST", "/api/vms/{vm}/nics", api_vm_nics_attach, API_PERM_VM_OPERATE, NULL},
+    {"GET", "/api/vms/{vm}/nics/{mac}", api_vm_nic_get, API_PERM_VM_READ, NULL},
+    {"PATCH", "/api/vms/{vm}/nics/{mac}", api_vm_nic_patch, API_PERM_VM_OPERATE, NULL},
+    {"DELETE", "/api/vms/{vm}/nics/{mac}", api_vm_nic_detach, API_PERM_VM_OPERATE, NULL},
+    {"GET", "/api/os", api_os_list, API_PERM_USER, NULL},
+    {"GET", "/api/os/{os}", api_os_get, API_PERM_USER, NULL},
+    {"GET", "/api/templates", api_templates_list, API_PERM_USER, NULL},
+    {"POST", "/api/templates", api_templates_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/templates/{template}", api_template_get, API_PERM_USER, NULL},
+    {"PATCH", "/api/templates/{template}", api_template_patch, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/templates/{template}", api_template_delete, API_PERM_ADMIN, NULL},
     {"GET", "/api/pools", legacy_api_pools_list, API_PERM_USER, NULL},
     {"POST", "/api/pools", legacy_api_pools_create, API_PERM_ADMIN, NULL},
     {"GET", "/api/pools/{pool}", legacy_api_pool_get, API_PERM_USER, NULL},

@@ -88,110 +88,98 @@ static gboolean valid_name(const char *name, GError **error)
     return FALSE;
 }
 
-void api_templates_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_templates_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                            GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) rows = api_query_none(req, &error) ? db_template_list(ctx->db, &error) : NULL;
-    if (!rows) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(GPtrArray) rows = api_query_none(req, error) ? db_template_list(ctx->db, error) : NULL;
+    if (!rows)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < rows->len; i++)
         json_array_append_new(items, template_json(ctx, g_ptr_array_index(rows, i)));
     api_response_json(resp, 200, json_pack("{s:o}", "templates", items));
+    return TRUE;
 }
 
-void api_templates_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_templates_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                              GError **error)
 {
     static const char *const allowed[] = {"name", "description", "spec", NULL};
     static const char *const required[] = {"name", "spec", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     const char *name = NULL, *description = "";
     g_autofree char *spec = NULL;
-    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
-        !api_json_require(body, required, &error) ||
-        !api_json_opt_string(body, "name", 64, &name, &error) ||
-        !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, &error) ||
-        !valid_name(name, &error) ||
-        !(spec = checked_spec(ctx, json_object_get(body, "spec"), &error)) ||
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
+        !api_json_require(body, required, error) ||
+        !api_json_opt_string(body, "name", 64, &name, error) ||
+        !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, error) ||
+        !valid_name(name, error) ||
+        !(spec = checked_spec(ctx, json_object_get(body, "spec"), error)) ||
         !db_template_create(ctx->db, name, description, spec, req->auth ? req->auth->user_id : 0,
-                            &error)) {
-        name_taken(&error, name);
-        api_response_error(resp, error);
-        return;
+                            error)) {
+        name_taken(error, name);
+        return FALSE;
     }
-    g_autoptr(DbTemplate) t = find(ctx, name, &error);
-    if (!t) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(DbTemplate) t = find(ctx, name, error);
+    if (!t)
+        return FALSE;
     g_autofree char *location = g_strconcat("/api/templates/", name, NULL);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, template_json(ctx, t));
+    return TRUE;
 }
 
-void api_template_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_template_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(DbTemplate) t = api_query_none(req, &error) ? find(ctx, req->params[0], &error) : NULL;
-    if (!t) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(DbTemplate) t = api_query_none(req, error) ? find(ctx, req->params[0], error) : NULL;
+    if (!t)
+        return FALSE;
     api_answer_object(resp, 200, template_json(ctx, t));
+    return TRUE;
 }
 
-void api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                            GError **error)
 {
     static const char *const allowed[] = {"name", "description", "spec", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     const char *name = NULL, *description = NULL;
     g_autofree char *spec = NULL;
-    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
-        !api_json_opt_string(body, "name", 64, &name, &error) ||
-        !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, &error) ||
-        (name && !valid_name(name, &error)) ||
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "name", 64, &name, error) ||
+        !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, error) ||
+        (name && !valid_name(name, error)) ||
         (json_object_get(body, "spec") &&
-         !(spec = checked_spec(ctx, json_object_get(body, "spec"), &error)))) {
-        api_response_error(resp, error);
-        return;
-    }
+         !(spec = checked_spec(ctx, json_object_get(body, "spec"), error))))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(DbTemplate) t = find(ctx, req->params[0], &error);
+    g_autoptr(DbTemplate) t = find(ctx, req->params[0], error);
     g_autoptr(json_t) current = t ? template_json(ctx, t) : NULL;
-    if (!current || !api_check_if_match(req, current, "the template", &error) ||
+    if (!current || !api_check_if_match(req, current, "the template", error) ||
         !db_template_update(ctx->db, t->id, name ? name : t->name,
                             description ? description : t->description, spec ? spec : t->spec,
-                            &error)) {
-        name_taken(&error, name);
-        api_response_error(resp, error);
-        return;
+                            error)) {
+        name_taken(error, name);
+        return FALSE;
     }
-    g_autoptr(DbTemplate) updated = find(ctx, name ? name : t->name, &error);
-    if (!updated) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(DbTemplate) updated = find(ctx, name ? name : t->name, error);
+    if (!updated)
+        return FALSE;
     api_answer_object(resp, 200, template_json(ctx, updated));
+    return TRUE;
 }
 
-void api_template_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_template_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                             GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    if (!api_query_none(req, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_none(req, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(DbTemplate) t = find(ctx, req->params[0], &error);
+    g_autoptr(DbTemplate) t = find(ctx, req->params[0], error);
     g_autoptr(json_t) current = t ? template_json(ctx, t) : NULL;
-    if (!current || !api_check_if_match(req, current, "the template", &error) ||
-        !db_template_delete(ctx->db, t->id, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!current || !api_check_if_match(req, current, "the template", error) ||
+        !db_template_delete(ctx->db, t->id, error))
+        return FALSE;
     resp->status = 204;
+    return TRUE;
 }

@@ -146,39 +146,33 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
 }
 
 /* Checks what can be checked now (400/409 before any 202), then queues. */
-static void answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr conn,
-                             CreateJob *job)
+static gboolean answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr conn,
+                                 CreateJob *job, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    if (!virt_vm_plan_check(conn, &job->plan, &error)) {
+    if (!virt_vm_plan_check(conn, &job->plan, error)) {
         create_job_free(job);
-        api_response_error(resp, error);
-        return;
+        return FALSE;
     }
     gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
-                             job, create_job_free, &error);
-    if (!id) {
-        api_response_error(resp, error);
-        return;
-    }
+                             job, create_job_free, error);
+    if (!id)
+        return FALSE;
     api_answer_task(ctx, resp, id);
+    return TRUE;
 }
 
-void api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     int start = 0;
-    g_autoptr(json_t) spec_json = body && api_query_none(req, &error) ?
-        request_spec(ctx, body, &start, &error) : NULL;
+    g_autoptr(json_t) spec_json = body && api_query_none(req, error) ?
+        request_spec(ctx, body, &start, error) : NULL;
     g_autoptr(ApiVmSpec) spec = spec_json ?
-        api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, &error) : NULL;
-    g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, &error) : NULL;
-    g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, &error) : NULL;
-    if (!host || !api_vm_spec_check_host(spec, host, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+        api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, error) : NULL;
+    g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, error) : NULL;
+    g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
+    if (!host || !api_vm_spec_check_host(spec, host, error))
+        return FALSE;
     gint64 owner_id = req->auth ? req->auth->user_id : 0;
     g_autofree char *serial_log = serial_log_path(conn, spec->name);
     VirtVmPlan plan;
@@ -187,20 +181,16 @@ void api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
         CreateJob *job = g_new0(CreateJob, 1);
         *job = (CreateJob){ctx, g_steal_pointer(&spec), g_steal_pointer(&host),
                            g_steal_pointer(&serial_log), plan, owner_id, start};
-        answer_with_task(ctx, resp, conn, job);
-        return;
+        return answer_with_task(ctx, resp, conn, job, error);
     }
     char uuid[VIR_UUID_STRING_BUFLEN];
-    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, NULL, uuid, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, &error);
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, NULL, uuid, error))
+        return FALSE;
+    json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, error);
+    if (!obj)
+        return FALSE;
     g_autofree char *location = g_strconcat("/api/vms/", spec->name, NULL);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, obj);
+    return TRUE;
 }

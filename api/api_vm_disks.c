@@ -42,34 +42,31 @@ static json_t *read_disk(virConnectPtr conn, virDomainPtr dom, const char *targe
     return NULL;
 }
 
-void api_vm_disks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_disks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(VirtDomainConfig) cfg = api_vm_devices_read(ctx, req, &conn, &dom, &error);
-    if (!cfg) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(VirtDomainConfig) cfg = api_vm_devices_read(ctx, req, &conn, &dom, error);
+    if (!cfg)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < cfg->disks->len; i++)
         json_array_append_new(items, disk_answer(conn, g_ptr_array_index(cfg->disks, i)));
     api_response_json(resp, 200, json_pack("{s:o}", "disks", items));
+    return TRUE;
 }
 
-void api_vm_disk_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_disk_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, &error)
-                      ? read_disk(conn, dom, req->params[1], &error) : NULL;
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, error)
+                      ? read_disk(conn, dom, req->params[1], error) : NULL;
+    if (!obj)
+        return FALSE;
     api_response_json(resp, 200, obj);
+    return TRUE;
 }
 
 /* ---- attach ---- */
@@ -242,72 +239,66 @@ static gboolean attach(virConnectPtr conn, virDomainPtr dom, const AttachSpec *a
     return ok;
 }
 
-void api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                             GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = NULL;
     AttachSpec a = {0};
-    if (!parse_attach(req, &body, &a, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!parse_attach(req, &body, &a, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     g_autofree char *target = NULL;
     json_t *obj = NULL;
-    if (api_vm_device_begin(ctx, req, &conn, &dom, &error) &&
-        attach(conn, dom, &a, &target, &error))
-        obj = read_disk(conn, dom, target, &error);
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (api_vm_device_begin(ctx, req, &conn, &dom, error) &&
+        attach(conn, dom, &a, &target, error))
+        obj = read_disk(conn, dom, target, error);
+    if (!obj)
+        return FALSE;
     api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/disks/%s", vm, target);
     api_response_header(resp, "Location", location);
     api_response_json(resp, 201, obj);
+    return TRUE;
 }
 
 /* ---- media, detach ---- */
 
-void api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
     static const char *const allowed[] = {"media", NULL};
     static const char *const required[] = {"media", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     json_t *media = body ? json_object_get(body, "media") : NULL;
-    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
-        !api_json_require(body, required, &error) ||
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
+        !api_json_require(body, required, error) ||
         (!json_is_null(media) &&
          (!json_is_string(media) || json_string_length(media) > ID_MAX_BYTES) &&
-         !invalid(&error, "field 'media' must be a volume 'pool/name', or null to eject"))) {
-        api_response_error(resp, error);
-        return;
-    }
+         !invalid(error, "field 'media' must be a volume 'pool/name', or null to eject")))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     g_autofree char *path = NULL;
     json_t *obj = NULL;
-    gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, &error);
+    gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, error);
     if (ok && json_is_string(media)) {
-        vol = api_vm_volume_from_field(conn, "media", json_string_value(media), &error);
+        vol = api_vm_volume_from_field(conn, "media", json_string_value(media), error);
         ok = vol && (path = virStorageVolGetPath(vol));
         if (vol && !path)
-            virt_error_from_libvirt(&error, "reading volume");
+            virt_error_from_libvirt(error, "reading volume");
     }
-    if (ok && virt_domain_cdrom_media(dom, req->params[1], path, &error))
-        obj = read_disk(conn, dom, req->params[1], &error);
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (ok && virt_domain_cdrom_media(dom, req->params[1], path, error))
+        obj = read_disk(conn, dom, req->params[1], error);
+    if (!obj)
+        return FALSE;
     api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
+    return TRUE;
 }
 
 /* The volume behind disk `target` when the caller asked to delete it:
@@ -344,39 +335,36 @@ static virStorageVolPtr volume_to_delete(virConnectPtr conn, virDomainPtr dom, c
     return vol;
 }
 
-void api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                            GError **error)
 {
     static const char *const allowed[] = {"volume", NULL};
-    g_autoptr(GError) error = NULL;
     gboolean delete_volume = FALSE;
-    if (!api_query_only(req, allowed, &error) ||
-        !api_query_bool(req, "volume", FALSE, &delete_volume, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_only(req, allowed, error) ||
+        !api_query_bool(req, "volume", FALSE, &delete_volume, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     gboolean still_live = FALSE;
-    gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, &error) &&
-                  (!delete_volume || (vol = volume_to_delete(conn, dom, req->params[1], &error))) &&
-                  virt_domain_disk_detach(dom, req->params[1], &still_live, &error);
+    gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, error) &&
+                  (!delete_volume || (vol = volume_to_delete(conn, dom, req->params[1], error))) &&
+                  virt_domain_disk_detach(dom, req->params[1], &still_live, error);
     /* Detached, whatever becomes of its volume after. */
     if (ok)
         api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     if (ok && vol && still_live) {
-        g_set_error(&error, VIRT_ERROR, VIRT_ERROR_BUSY, "disk '%s' was removed from VM '%s''s "
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_BUSY, "disk '%s' was removed from VM '%s''s "
                     "definition, but the running guest has not released it yet; its volume is "
                     "kept: delete it once the guest lets go", req->params[1],
                     virDomainGetName(dom));
         ok = FALSE;
     }
     if (ok && vol)
-        ok = virt_volume_delete(vol, &error);
-    if (!ok) {
-        api_response_error(resp, error);
-        return;
-    }
+        ok = virt_volume_delete(vol, error);
+    if (!ok)
+        return FALSE;
     resp->status = 204;
+    return TRUE;
 }

@@ -37,34 +37,30 @@ static json_t *read_nic(virDomainPtr dom, const char *mac, GError **error)
     return NULL;
 }
 
-void api_vm_nics_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_nics_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(VirtDomainConfig) cfg = api_vm_devices_read(ctx, req, &conn, &dom, &error);
-    if (!cfg) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(VirtDomainConfig) cfg = api_vm_devices_read(ctx, req, &conn, &dom, error);
+    if (!cfg)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < cfg->nics->len; i++)
         json_array_append_new(items, api_vm_nic_json(g_ptr_array_index(cfg->nics, i)));
     api_response_json(resp, 200, json_pack("{s:o}", "nics", items));
+    return TRUE;
 }
 
-void api_vm_nic_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_nic_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, &error)
-                      ? read_nic(dom, req->params[1], &error) : NULL;
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, error)
+                      ? read_nic(dom, req->params[1], error) : NULL;
+    if (!obj)
+        return FALSE;
     api_response_json(resp, 200, obj);
+    return TRUE;
 }
 
 /* Where a NIC connects: "network" or "bridge", at most one of them. */
@@ -137,91 +133,81 @@ static char *free_mac(virConnectPtr conn, const char *wanted, GError **error)
     return NULL;
 }
 
-void api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                            GError **error)
 {
     static const char *const allowed[] = {"network", "bridge", "model", "mac", "link", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     NicTarget t = {0};
     const char *model = NULL, *mac = NULL;
     GError *cause = NULL;
-    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
-        !parse_target(body, &t, &error) ||
-        !api_json_opt_string(body, "model", 16, &model, &error) ||
-        !api_json_opt_string(body, "mac", 32, &mac, &error) ||
-        (!t.type && !invalid(&error, "give 'network' (a libvirt network) or 'bridge' (a host "
-                                     "bridge)")) ||
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
+        !parse_target(body, &t, error) ||
+        !api_json_opt_string(body, "model", 16, &model, error) ||
+        !api_json_opt_string(body, "mac", 32, &mac, error) ||
+        (!t.type && !invalid(error, "give 'network' (a libvirt network) or 'bridge' (a host "
+                                    "bridge)")) ||
         (model && !virt_nic_model_valid(model) &&
-         !invalid(&error, "field 'model' must be virtio, e1000e, e1000 or rtl8139")) ||
-        (mac && !virt_mac_valid(mac, &cause) && !api_field_error(&error, "mac", cause))) {
-        api_response_error(resp, error);
-        return;
-    }
+         !invalid(error, "field 'model' must be virtio, e1000e, e1000 or rtl8139")) ||
+        (mac && !virt_mac_valid(mac, &cause) && !api_field_error(error, "mac", cause)))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     g_autofree char *chosen = NULL;
     json_t *obj = NULL;
-    if (api_vm_device_begin(ctx, req, &conn, &dom, &error) && check_source(conn, &t, &error) &&
-        (chosen = free_mac(conn, mac, &error))) {
+    if (api_vm_device_begin(ctx, req, &conn, &dom, error) && check_source(conn, &t, error) &&
+        (chosen = free_mac(conn, mac, error))) {
         VirtNicSpec spec = {.type = t.type, .source = t.source, .model = model, .mac = chosen,
                             .link_down = t.link_down == 1};
-        if (virt_domain_nic_attach(dom, &spec, &error))
-            obj = read_nic(dom, chosen, &error);
+        if (virt_domain_nic_attach(dom, &spec, error))
+            obj = read_nic(dom, chosen, error);
     }
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!obj)
+        return FALSE;
     api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/nics/%s", vm, chosen);
     api_response_header(resp, "Location", location);
     api_response_json(resp, 201, obj);
+    return TRUE;
 }
 
-void api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"network", "bridge", "link", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     NicTarget t = {0};
-    if (!body || !api_query_none(req, &error) || !api_json_only_members(body, allowed, &error) ||
-        !parse_target(body, &t, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
+        !parse_target(body, &t, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     json_t *obj = NULL;
-    if (api_vm_device_begin(ctx, req, &conn, &dom, &error) && check_source(conn, &t, &error) &&
+    if (api_vm_device_begin(ctx, req, &conn, &dom, error) && check_source(conn, &t, error) &&
         ((!t.type && t.link_down < 0) ||
-         virt_domain_nic_update(dom, req->params[1], t.type, t.source, t.link_down, &error)))
-        obj = read_nic(dom, req->params[1], &error);
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+         virt_domain_nic_update(dom, req->params[1], t.type, t.source, t.link_down, error)))
+        obj = read_nic(dom, req->params[1], error);
+    if (!obj)
+        return FALSE;
     api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
+    return TRUE;
 }
 
-void api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    if (!api_query_none(req, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_none(req, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
-    if (!api_vm_device_begin(ctx, req, &conn, &dom, &error) ||
-        !virt_domain_nic_detach(dom, req->params[1], &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_vm_device_begin(ctx, req, &conn, &dom, error) ||
+        !virt_domain_nic_detach(dom, req->params[1], error))
+        return FALSE;
     api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
     resp->status = 204;
+    return TRUE;
 }

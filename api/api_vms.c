@@ -106,23 +106,18 @@ static GHashTable *load_meta(ApiContext *ctx, GPtrArray *doms, GError **error)
     return db_vm_meta_all(ctx->db, error);
 }
 
-void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_auto(ListQuery) q = {0};
-    if (!parse_list_query(req, &q, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(GPtrArray) doms = conn ? virt_domain_list(conn, &error) : NULL;
-    g_autoptr(GHashTable) meta = doms ? load_meta(ctx, doms, &error) : NULL;
+    if (!parse_list_query(req, &q, error))
+        return FALSE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(GPtrArray) doms = conn ? virt_domain_list(conn, error) : NULL;
+    g_autoptr(GHashTable) meta = doms ? load_meta(ctx, doms, error) : NULL;
     /* NULL for admins, who see every VM. */
-    g_autoptr(GHashTable) visible = meta && req->auth ? api_visible_vms(ctx, req->auth, &error) : NULL;
-    if (!meta || error) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(GHashTable) visible = meta && req->auth ? api_visible_vms(ctx, req->auth, error) : NULL;
+    if (!meta || *error)
+        return FALSE;
     json_t *items = json_array();
     const char *last = NULL;
     gboolean more = FALSE;
@@ -143,6 +138,7 @@ void api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     }
     api_response_json(resp, 200, json_pack("{s:o,s:o}", "vms", items,
                                            "next", more && last ? json_string(last) : json_null()));
+    return TRUE;
 }
 
 /* ---- one VM ---- */
@@ -179,16 +175,14 @@ void api_vm_answer(ApiResponse *resp, unsigned status, json_t *detail, json_t *e
     api_response_json(resp, status, detail);
 }
 
-void api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    json_t *obj = conn ? api_vm_detail(ctx, conn, req->params[0], NULL, &error) : NULL;
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    json_t *obj = conn ? api_vm_detail(ctx, conn, req->params[0], NULL, error) : NULL;
+    if (!obj)
+        return FALSE;
     api_answer_object(resp, 200, obj);
+    return TRUE;
 }
 
 static gboolean valid_tag(const char *t)
@@ -271,88 +265,77 @@ static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current,
     return ok;
 }
 
-void api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(json_t) body = NULL;
     VmPatch patch = {0};
-    if (!parse_patch(req, &body, &patch, &error)) {
+    if (!parse_patch(req, &body, &patch, error)) {
         vm_patch_clear(&patch);
-        api_response_error(resp, error);
-        return;
+        return FALSE;
     }
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
+    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, error) : NULL;
     g_autoptr(json_t) applied = json_object();
     json_t *updated = NULL;
     /* By UUID: a rename changes the name in the URL. */
-    if (current && api_check_if_match(req, current, "the VM", &error) &&
-        apply_patch(ctx, dom, current, &patch, applied, &error))
+    if (current && api_check_if_match(req, current, "the VM", error) &&
+        apply_patch(ctx, dom, current, &patch, applied, error))
         updated = api_vm_detail(ctx, conn, json_string_value(json_object_get(current, "uuid")),
-                                NULL, &error);
+                                NULL, error);
     vm_patch_clear(&patch);
-    if (!updated) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!updated)
+        return FALSE;
     /* libvirt tells of no change to a definition (vCPUs, memory, boot). */
     if (json_object_size(applied))
         api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
     api_vm_answer(resp, 200, updated,
                   json_object_size(applied) ? json_pack("{s:O}", "applied", applied) : NULL);
+    return TRUE;
 }
 
-void api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"force", "volumes", NULL};
-    g_autoptr(GError) error = NULL;
     gboolean force = FALSE, volumes = FALSE;
-    if (!api_query_only(req, allowed, &error) ||
-        !api_query_bool(req, "force", FALSE, &force, &error) ||
-        !api_query_bool(req, "volumes", FALSE, &volumes, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_only(req, allowed, error) ||
+        !api_query_bool(req, "force", FALSE, &force, error) ||
+        !api_query_bool(req, "volumes", FALSE, &volumes, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, &error) : NULL;
-    if (!current || !api_check_if_match(req, current, "the VM", &error) ||
-        !virt_domain_delete(conn, dom, force, volumes, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, error) : NULL;
+    if (!current || !api_check_if_match(req, current, "the VM", error) ||
+        !virt_domain_delete(conn, dom, force, volumes, error))
+        return FALSE;
     const char *uuid = json_string_value(json_object_get(current, "uuid"));
-    if (!db_vm_meta_delete(ctx->db, uuid, &error))
+    /* The VM is gone: a stale row is pruned later, so the delete succeeded. */
+    g_autoptr(GError) stale = NULL;
+    if (!db_vm_meta_delete(ctx->db, uuid, &stale))
         g_warning("req=%" G_GUINT64_FORMAT " VM deleted but its metadata stays until the "
-                  "next prune: %s", req->id, error->message);
+                  "next prune: %s", req->id, stale->message);
     resp->status = 204;
+    return TRUE;
 }
 
-void api_vm_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_vm_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {NULL};
-    g_autoptr(GError) error = NULL;
     VirtAction action;
-    if (!virt_action_from_name(req->route_arg, &action)) {
-        api_response_fail(resp, API_ERROR_INTERNAL, "unknown action %s", req->route_arg);
-        return;
-    }
-    g_autoptr(json_t) body = api_json_body(req, &error);
-    if (!body || !api_json_only_members(body, allowed, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], &error) : NULL;
+    if (!virt_action_from_name(req->route_arg, &action))
+        return api_fail(error, API_ERROR_INTERNAL, "unknown action %s", req->route_arg);
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error))
+        return FALSE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     json_t *obj = NULL;
-    if (dom && virt_domain_act(dom, action, &error))
-        obj = api_vm_detail(ctx, conn, req->params[0], NULL, &error);
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (dom && virt_domain_act(dom, action, error))
+        obj = api_vm_detail(ctx, conn, req->params[0], NULL, error);
+    if (!obj)
+        return FALSE;
     api_answer_object(resp, 200, obj);
+    return TRUE;
 }
