@@ -100,8 +100,9 @@ typedef struct ApiTransfer ApiTransfer;
 struct ApiTransfer {
     /* upload: one chunk of the body; FALSE (with `error`) stops it. */
     gboolean (*write)(ApiTransfer *t, const char *data, gsize len, GError **error);
-    /* upload: the whole body arrived; fills the answer. */
-    void (*finish)(ApiTransfer *t, ApiResponse *resp);
+    /* upload: the whole body arrived; fills the answer and answers TRUE,
+     * or FALSE with `error` (never NULL) once the upload is undone. */
+    gboolean (*finish)(ApiTransfer *t, ApiResponse *resp, GError **error);
     /* download: up to `max` bytes into `buf`; 0 at the end, -1 on error. */
     gssize (*read)(ApiTransfer *t, char *buf, gsize max);
     /* the transfer ended early (client gone, error, shutdown): undo. */

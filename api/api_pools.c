@@ -57,23 +57,19 @@ static json_t *pool_answer(virStoragePoolPtr pool, GError **error)
     return p ? pool_json(p) : NULL;
 }
 
-void api_pools_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_pools_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    if (!api_query_none(req, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(GPtrArray) pools = conn ? virt_pool_list(conn, &error) : NULL;
-    if (!pools) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_none(req, error))
+        return FALSE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(GPtrArray) pools = conn ? virt_pool_list(conn, error) : NULL;
+    if (!pools)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < pools->len; i++)
         json_array_append_new(items, pool_json(g_ptr_array_index(pools, i)));
     api_response_json(resp, 200, json_pack("{s:o}", "pools", items));
+    return TRUE;
 }
 
 /* The "source" member of a create request; what applies to which type is
@@ -120,135 +116,113 @@ static gboolean source_from_json(json_t *src, VirtPoolSource *out, GError **erro
     return TRUE;
 }
 
-void api_pools_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_pools_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"name", "type", "path", "source", "autostart", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     const char *name = NULL, *type = NULL, *path = NULL;
     json_t *source = NULL;
     int autostart = 0;
     g_autoptr(VirtPoolConfig) cfg = g_new0(VirtPoolConfig, 1);
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_opt_string(body, "name", NAME_MAX_BYTES, &name, &error) ||
-        !api_json_opt_string(body, "type", 16, &type, &error) ||
-        !api_json_opt_string(body, "path", PATH_MAX_BYTES, &path, &error) ||
-        !api_json_opt_object(body, "source", &source, &error) ||
-        !api_json_opt_bool(body, "autostart", &autostart, &error) ||
-        !api_json_require(body, (const char *const[]){"name", "type", NULL}, &error) ||
-        (source && !source_from_json(source, &cfg->source, &error))) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "name", NAME_MAX_BYTES, &name, error) ||
+        !api_json_opt_string(body, "type", 16, &type, error) ||
+        !api_json_opt_string(body, "path", PATH_MAX_BYTES, &path, error) ||
+        !api_json_opt_object(body, "source", &source, error) ||
+        !api_json_opt_bool(body, "autostart", &autostart, error) ||
+        !api_json_require(body, (const char *const[]){"name", "type", NULL}, error) ||
+        (source && !source_from_json(source, &cfg->source, error)))
+        return FALSE;
     cfg->name = g_strdup(name);
     cfg->type = g_strdup(type);
     cfg->path = g_strdup(path);
-    if (!virt_pool_config_check(cfg, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virStoragePool) pool = conn ? virt_pool_create(conn, cfg, autostart, &error) : NULL;
-    json_t *obj = pool ? pool_answer(pool, &error) : NULL;
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!virt_pool_config_check(cfg, error))
+        return FALSE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_create(conn, cfg, autostart, error) : NULL;
+    json_t *obj = pool ? pool_answer(pool, error) : NULL;
+    if (!obj)
+        return FALSE;
     g_autofree char *location = api_storage_location(name, NULL);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, obj);
+    return TRUE;
 }
 
-void api_pool_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_pool_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    if (!api_query_none(req, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], &error) : NULL;
-    json_t *obj = pool ? pool_answer(pool, &error) : NULL;
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_none(req, error))
+        return FALSE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
+    json_t *obj = pool ? pool_answer(pool, error) : NULL;
+    if (!obj)
+        return FALSE;
     api_answer_object(resp, 200, obj);
+    return TRUE;
 }
 
-void api_pool_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_pool_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"autostart", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     int autostart = -1;
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_opt_bool(body, "autostart", &autostart, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_bool(body, "autostart", &autostart, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], &error) : NULL;
-    g_autoptr(json_t) current = pool ? pool_answer(pool, &error) : NULL;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
+    g_autoptr(json_t) current = pool ? pool_answer(pool, error) : NULL;
     json_t *updated = NULL;
-    if (current && api_check_if_match(req, current, "the pool", &error) &&
-        (autostart < 0 || virt_pool_set_autostart(pool, autostart, &error)))
-        updated = pool_answer(pool, &error);
-    if (!updated) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (current && api_check_if_match(req, current, "the pool", error) &&
+        (autostart < 0 || virt_pool_set_autostart(pool, autostart, error)))
+        updated = pool_answer(pool, error);
+    if (!updated)
+        return FALSE;
     api_answer_object(resp, 200, updated);
+    return TRUE;
 }
 
-void api_pool_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_pool_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"delete_storage", NULL};
-    g_autoptr(GError) error = NULL;
     gboolean delete_storage = FALSE;
-    if (!api_query_only(req, allowed, &error) ||
-        !api_query_bool(req, "delete_storage", FALSE, &delete_storage, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_only(req, allowed, error) ||
+        !api_query_bool(req, "delete_storage", FALSE, &delete_storage, error))
+        return FALSE;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], &error) : NULL;
-    g_autoptr(json_t) current = pool ? pool_answer(pool, &error) : NULL;
-    if (!current || !api_check_if_match(req, current, "the pool", &error) ||
-        !virt_pool_delete(pool, delete_storage, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
+    g_autoptr(json_t) current = pool ? pool_answer(pool, error) : NULL;
+    if (!current || !api_check_if_match(req, current, "the pool", error) ||
+        !virt_pool_delete(pool, delete_storage, error))
+        return FALSE;
     resp->status = 204;
+    return TRUE;
 }
 
-void api_pool_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_pool_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_query_none(req, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], &error) : NULL;
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_query_none(req, error))
+        return FALSE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     gboolean ok = FALSE;
     if (pool && strcmp(req->route_arg, "start") == 0)
-        ok = virt_pool_start(pool, &error);
+        ok = virt_pool_start(pool, error);
     else if (pool && strcmp(req->route_arg, "stop") == 0)
-        ok = virt_pool_stop(pool, &error);
+        ok = virt_pool_stop(pool, error);
     else if (pool && strcmp(req->route_arg, "refresh") == 0)
-        ok = virt_pool_refresh(pool, &error);
+        ok = virt_pool_refresh(pool, error);
     else if (pool)
-        g_set_error(&error, API_ERROR, API_ERROR_INTERNAL, "unknown action %s", req->route_arg);
-    json_t *obj = ok ? pool_answer(pool, &error) : NULL;
-    if (!obj) {
-        api_response_error(resp, error);
-        return;
-    }
+        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "unknown action %s", req->route_arg);
+    json_t *obj = ok ? pool_answer(pool, error) : NULL;
+    if (!obj)
+        return FALSE;
     api_answer_object(resp, 200, obj);
+    return TRUE;
 }

@@ -19,30 +19,12 @@
 LEGACY(api_openapi_get)
 LEGACY(api_host_get)
 LEGACY(api_events_get)
-LEGACY(api_pools_list)
-LEGACY(api_pools_create)
-LEGACY(api_pool_get)
-LEGACY(api_pool_patch)
-LEGACY(api_pool_delete)
-LEGACY(api_pool_action)
-LEGACY(api_volumes_list)
-LEGACY(api_volumes_create)
-LEGACY(api_volume_get)
-LEGACY(api_volume_delete)
-LEGACY(api_volume_resize)
-LEGACY(api_volume_wipe)
 LEGACY(api_networks_list)
 LEGACY(api_networks_create)
 LEGACY(api_network_get)
 LEGACY(api_network_patch)
 LEGACY(api_network_delete)
 LEGACY(api_network_action)
-LEGACY(api_tasks_list)
-LEGACY(api_task_get)
-LEGACY(api_task_cancel)
-LEGACY(api_volume_clone)
-LEGACY(api_volume_upload)
-LEGACY(api_volume_download)
 
 const ApiRoute api_routes[] = {
     {"GET", "/api/openapi.json", legacy_api_openapi_get, API_PERM_PUBLIC, NULL},
@@ -95,27 +77,27 @@ const ApiRoute api_routes[] = {
     {"GET", "/api/templates/{template}", api_template_get, API_PERM_USER, NULL},
     {"PATCH", "/api/templates/{template}", api_template_patch, API_PERM_ADMIN, NULL},
     {"DELETE", "/api/templates/{template}", api_template_delete, API_PERM_ADMIN, NULL},
-    {"GET", "/api/pools", legacy_api_pools_list, API_PERM_USER, NULL},
-    {"POST", "/api/pools", legacy_api_pools_create, API_PERM_ADMIN, NULL},
-    {"GET", "/api/pools/{pool}", legacy_api_pool_get, API_PERM_USER, NULL},
-    {"PATCH", "/api/pools/{pool}", legacy_api_pool_patch, API_PERM_ADMIN, NULL},
-    {"DELETE", "/api/pools/{pool}", legacy_api_pool_delete, API_PERM_ADMIN, NULL},
-    {"POST", "/api/pools/{pool}/start", legacy_api_pool_action, API_PERM_ADMIN, "start"},
-    {"POST", "/api/pools/{pool}/stop", legacy_api_pool_action, API_PERM_ADMIN, "stop"},
-    {"POST", "/api/pools/{pool}/refresh", legacy_api_pool_action, API_PERM_ADMIN, "refresh"},
-    {"GET", "/api/pools/{pool}/volumes", legacy_api_volumes_list, API_PERM_USER, NULL},
-    {"POST", "/api/pools/{pool}/volumes", legacy_api_volumes_create, API_PERM_ADMIN, NULL},
-    {"GET", "/api/pools/{pool}/volumes/{volume}", legacy_api_volume_get, API_PERM_USER, NULL},
-    {"DELETE", "/api/pools/{pool}/volumes/{volume}", legacy_api_volume_delete, API_PERM_ADMIN, NULL},
-    {"POST", "/api/pools/{pool}/volumes/{volume}/resize", legacy_api_volume_resize, API_PERM_ADMIN, NULL},
-    {"POST", "/api/pools/{pool}/volumes/{volume}/wipe", legacy_api_volume_wipe, API_PERM_ADMIN, NULL},
-    {"POST", "/api/pools/{pool}/volumes/{volume}/clone", legacy_api_volume_clone, API_PERM_ADMIN, NULL},
-    {"PUT", "/api/pools/{pool}/volumes/{volume}/content", legacy_api_volume_upload, API_PERM_ADMIN, NULL,
+    {"GET", "/api/pools", api_pools_list, API_PERM_USER, NULL},
+    {"POST", "/api/pools", api_pools_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/pools/{pool}", api_pool_get, API_PERM_USER, NULL},
+    {"PATCH", "/api/pools/{pool}", api_pool_patch, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/pools/{pool}", api_pool_delete, API_PERM_ADMIN, NULL},
+    {"POST", "/api/pools/{pool}/start", api_pool_action, API_PERM_ADMIN, "start"},
+    {"POST", "/api/pools/{pool}/stop", api_pool_action, API_PERM_ADMIN, "stop"},
+    {"POST", "/api/pools/{pool}/refresh", api_pool_action, API_PERM_ADMIN, "refresh"},
+    {"GET", "/api/pools/{pool}/volumes", api_volumes_list, API_PERM_USER, NULL},
+    {"POST", "/api/pools/{pool}/volumes", api_volumes_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/pools/{pool}/volumes/{volume}", api_volume_get, API_PERM_USER, NULL},
+    {"DELETE", "/api/pools/{pool}/volumes/{volume}", api_volume_delete, API_PERM_ADMIN, NULL},
+    {"POST", "/api/pools/{pool}/volumes/{volume}/resize", api_volume_resize, API_PERM_ADMIN, NULL},
+    {"POST", "/api/pools/{pool}/volumes/{volume}/wipe", api_volume_wipe, API_PERM_ADMIN, NULL},
+    {"POST", "/api/pools/{pool}/volumes/{volume}/clone", api_volume_clone, API_PERM_ADMIN, NULL},
+    {"PUT", "/api/pools/{pool}/volumes/{volume}/content", api_volume_upload, API_PERM_ADMIN, NULL,
      API_ROUTE_STREAM_BODY},
-    {"GET", "/api/pools/{pool}/volumes/{volume}/content", legacy_api_volume_download, API_PERM_ADMIN, NULL},
-    {"GET", "/api/tasks", legacy_api_tasks_list, API_PERM_USER, NULL},
-    {"GET", "/api/tasks/{task}", legacy_api_task_get, API_PERM_USER, NULL},
-    {"POST", "/api/tasks/{task}/cancel", legacy_api_task_cancel, API_PERM_USER, NULL},
+    {"GET", "/api/pools/{pool}/volumes/{volume}/content", api_volume_download, API_PERM_ADMIN, NULL},
+    {"GET", "/api/tasks", api_tasks_list, API_PERM_USER, NULL},
+    {"GET", "/api/tasks/{task}", api_task_get, API_PERM_USER, NULL},
+    {"POST", "/api/tasks/{task}/cancel", api_task_cancel, API_PERM_USER, NULL},
     {"GET", "/api/networks", legacy_api_networks_list, API_PERM_USER, NULL},
     {"POST", "/api/networks", legacy_api_networks_create, API_PERM_ADMIN, NULL},
     {"GET", "/api/networks/{network}", legacy_api_network_get, API_PERM_USER, NULL},

@@ -31,21 +31,20 @@ char *api_task_location(gint64 id)
     return g_strdup_printf("/api/tasks/%" G_GINT64_FORMAT, id);
 }
 
-void api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id)
+gboolean api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id, GError **error)
 {
     resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT, id);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(DbTask) t = db_task_get(ctx->db, id, &error);
+    g_autoptr(DbTask) t = db_task_get(ctx->db, id, error);
     if (!t) {
-        if (!error)
-            g_set_error(&error, API_ERROR, API_ERROR_INTERNAL, "task %" G_GINT64_FORMAT
+        if (!(error && *error))
+            g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "task %" G_GINT64_FORMAT
                         " vanished", id);
-        api_response_error(resp, error);
-        return;
+        return FALSE;
     }
     g_autofree char *location = api_task_location(id);
     api_response_header(resp, "Location", location);
     api_response_json(resp, 202, api_task_json(t));
+    return TRUE;
 }
 
 static gboolean sees_all(const ApiRequest *req)
@@ -72,27 +71,20 @@ static DbTask *visible_task(ApiContext *ctx, const ApiRequest *req, GError **err
 static const char *const states[] = {"queued", "running", "succeeded", "failed", "cancelled",
                                      NULL};
 
-void api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"state", "before", "limit", NULL};
-    g_autoptr(GError) error = NULL;
     DbTaskQuery q = {.state = api_query_get(req, "state"), .limit = 100,
                      .owner_id = sees_all(req) ? 0 : req->auth->user_id};
-    if (!api_query_only(req, allowed, &error) ||
-        !api_query_page(req, "a task", &q.before_id, &q.limit, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (q.state && !g_strv_contains(states, q.state)) {
-        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "state must be queued, running, "
-                          "succeeded, failed or cancelled");
-        return;
-    }
-    g_autoptr(GPtrArray) rows = db_task_list(ctx->db, &q, &error);
-    if (!rows) {
-        api_response_error(resp, error);
-        return;
-    }
+    if (!api_query_only(req, allowed, error) ||
+        !api_query_page(req, "a task", &q.before_id, &q.limit, error))
+        return FALSE;
+    if (q.state && !g_strv_contains(states, q.state))
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "state must be queued, running, "
+                        "succeeded, failed or cancelled");
+    g_autoptr(GPtrArray) rows = db_task_list(ctx->db, &q, error);
+    if (!rows)
+        return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < rows->len; i++)
         json_array_append_new(items, api_task_json(g_ptr_array_index(rows, i)));
@@ -100,41 +92,36 @@ void api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     if (rows->len == (guint)q.limit)
         next = json_integer(((DbTask *)g_ptr_array_index(rows, rows->len - 1))->id);
     api_response_json(resp, 200, json_pack("{s:o,s:o}", "tasks", items, "next_before", next));
+    return TRUE;
 }
 
-void api_task_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_task_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(DbTask) t = api_query_none(req, &error) ?
-        visible_task(ctx, req, &error) : NULL;
-    if (!t) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(DbTask) t = api_query_none(req, error) ? visible_task(ctx, req, error) : NULL;
+    if (!t)
+        return FALSE;
     api_answer_object(resp, 200, api_task_json(t));
+    return TRUE;
 }
 
-void api_task_cancel(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_task_cancel(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     g_autoptr(DbTask) t = NULL;
-    if (body && api_json_only_members(body, allowed, &error) &&
-        api_query_none(req, &error))
-        t = visible_task(ctx, req, &error);
-    if (!t || !ctx->tasks || !task_engine_cancel(ctx->tasks, t->id, &error)) {
-        if (!error)
-            g_set_error(&error, API_ERROR, API_ERROR_UNAVAILABLE, "tasks are not running");
-        api_response_error(resp, error);
-        return;
+    if (body && api_json_only_members(body, allowed, error) &&
+        api_query_none(req, error))
+        t = visible_task(ctx, req, error);
+    if (!t || !ctx->tasks || !task_engine_cancel(ctx->tasks, t->id, error)) {
+        if (!*error)
+            g_set_error(error, API_ERROR, API_ERROR_UNAVAILABLE, "tasks are not running");
+        return FALSE;
     }
     g_clear_pointer(&t, db_task_free);
-    t = db_task_get(ctx->db, (gint64)g_ascii_strtoll(req->params[0], NULL, 10), &error);
-    if (!t) {
-        api_response_error(resp, error);
-        return;
-    }
+    t = db_task_get(ctx->db, (gint64)g_ascii_strtoll(req->params[0], NULL, 10), error);
+    if (!t)
+        return FALSE;
     /* Accepted: the work stops at its next step and the task then ends. */
     api_answer_object(resp, 202, api_task_json(t));
+    return TRUE;
 }

@@ -157,8 +157,7 @@ static gboolean answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectP
                              job, create_job_free, error);
     if (!id)
         return FALSE;
-    api_answer_task(ctx, resp, id);
-    return TRUE;
+    return api_answer_task(ctx, resp, id, error);
 }
 
 gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)

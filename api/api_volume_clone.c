@@ -86,45 +86,34 @@ static virStoragePoolPtr target_pool(virConnectPtr conn, const char *name, guint
     return pool;
 }
 
-void api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"name", "pool", "format", NULL};
     static const char *const required[] = {"name", NULL};
-    g_autoptr(GError) error = NULL;
-    g_autoptr(json_t) body = api_json_body(req, &error);
+    g_autoptr(json_t) body = api_json_body(req, error);
     const char *name = NULL, *pool_name = req->params[0], *format = NULL;
-    if (!body || !api_json_only_members(body, allowed, &error) ||
-        !api_json_require(body, required, &error) || !api_query_none(req, &error) ||
-        !api_json_opt_string(body, "name", 255, &name, &error) ||
-        !api_json_opt_string(body, "pool", 255, &pool_name, &error) ||
-        !api_json_opt_string(body, "format", 16, &format, &error) ||
-        !virt_storage_name_valid(name, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (format && !virt_storage_format_valid(format)) {
-        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT,
-                          "format must be raw, qcow2, vdi or vmdk");
-        return;
-    }
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_require(body, required, error) || !api_query_none(req, error) ||
+        !api_json_opt_string(body, "name", 255, &name, error) ||
+        !api_json_opt_string(body, "pool", 255, &pool_name, error) ||
+        !api_json_opt_string(body, "format", 16, &format, error) ||
+        !virt_storage_name_valid(name, error))
+        return FALSE;
+    if (format && !virt_storage_format_valid(format))
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT,
+                        "format must be raw, qcow2, vdi or vmdk");
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) src = NULL;
-    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &src, &error);
-    g_autoptr(VirtVolume) info = pool ? virt_volume_info(src, &error) : NULL;
-    g_autoptr(virStoragePool) dst = info ? target_pool(conn, pool_name, info->allocation, &error)
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &src, error);
+    g_autoptr(VirtVolume) info = pool ? virt_volume_info(src, error) : NULL;
+    g_autoptr(virStoragePool) dst = info ? target_pool(conn, pool_name, info->allocation, error)
                                          : NULL;
-    if (!dst) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (!virt_volume_name_free(dst, name, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (!ctx->tasks) {
-        api_response_fail(resp, API_ERROR_UNAVAILABLE, "tasks are not running");
-        return;
-    }
+    if (!dst)
+        return FALSE;
+    if (!virt_volume_name_free(dst, name, error))
+        return FALSE;
+    if (!ctx->tasks)
+        return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
     CloneJob *job = g_new0(CloneJob, 1);
     job->virt = ctx->virt;
     job->src_pool = g_strdup(req->params[0]);
@@ -134,10 +123,8 @@ void api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
     job->format = g_strdup(format);
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
     gint64 id = tasks_submit(ctx->tasks, "clone", target, req->auth->user_id, run_clone, job,
-                             clone_job_free, &error);
-    if (!id) {
-        api_response_error(resp, error);
-        return;
-    }
-    api_answer_task(ctx, resp, id);
+                             clone_job_free, error);
+    if (!id)
+        return FALSE;
+    return api_answer_task(ctx, resp, id, error);
 }

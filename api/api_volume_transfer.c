@@ -89,28 +89,26 @@ static void upload_abort(ApiTransfer *base, const char *why)
     upload_undo(t, error);
 }
 
-static void upload_finish(ApiTransfer *base, ApiResponse *resp)
+static gboolean upload_finish(ApiTransfer *base, ApiResponse *resp, GError **error)
 {
     Transfer *t = (Transfer *)base;
-    g_autoptr(GError) error = NULL;
     json_t *obj = NULL;
     if (t->done != base->length)
-        g_set_error(&error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "the body had %"
+        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "the body had %"
                     G_GUINT64_FORMAT " bytes, not the %" G_GUINT64_FORMAT " announced",
                     t->done, base->length);
-    else if (virt_stream_finish(t->stream, &error)) {
+    else if (virt_stream_finish(t->stream, error)) {
         /* libvirt probes the format on refresh: an uploaded qcow2 image
          * shows as qcow2, an ISO as iso. */
         if (virStoragePoolRefresh(t->pool, 0) < 0)
             virResetLastError();
         g_autoptr(virStorageVol) fresh = virt_volume_lookup(t->pool, virStorageVolGetName(t->vol),
-                                                            &error);
-        obj = fresh ? api_volume_answer(t->pool, fresh, &error) : NULL;
+                                                            error);
+        obj = fresh ? api_volume_answer(t->pool, fresh, error) : NULL;
     }
     if (!obj) {
-        upload_undo(t, error);
-        api_response_error(resp, error);
-        return;
+        upload_undo(t, *error);
+        return FALSE;
     }
     g_autofree char *location = api_storage_location(virStoragePoolGetName(t->pool),
                                                      virStorageVolGetName(t->vol));
@@ -119,6 +117,7 @@ static void upload_finish(ApiTransfer *base, ApiResponse *resp)
     t->task = NULL;
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 200, obj);
+    return TRUE;
 }
 
 /* Where the bytes go: the existing volume (with overwrite=true: raw and
@@ -161,39 +160,31 @@ static virStorageVolPtr upload_target(virStoragePoolPtr pool, const char *name, 
     return virt_volume_create(pool, name, length, "raw", NULL, error);
 }
 
-void api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
 {
     static const char *const allowed[] = {"overwrite", NULL};
-    g_autoptr(GError) error = NULL;
     gboolean overwrite = FALSE;
-    if (!api_query_only(req, allowed, &error) ||
-        !api_query_bool(req, "overwrite", FALSE, &overwrite, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
-    if (req->content_length == 0) {
-        api_response_fail(resp, API_ERROR_INVALID_ARGUMENT, "send the volume's bytes as the "
-                          "body, with a Content-Length of 1 byte or more");
-        return;
-    }
-    if (!ctx->tasks) {
-        api_response_fail(resp, API_ERROR_UNAVAILABLE, "tasks are not running");
-        return;
-    }
-    if (req->content_length > ctx->max_upload) {
-        api_response_fail(resp, API_ERROR_PAYLOAD_TOO_LARGE, "uploads are limited to %"
-                          G_GUINT64_FORMAT " bytes", ctx->max_upload);
-        return;
-    }
+    if (!api_query_only(req, allowed, error) ||
+        !api_query_bool(req, "overwrite", FALSE, &overwrite, error))
+        return FALSE;
+    if (req->content_length == 0)
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "send the volume's bytes as the "
+                        "body, with a Content-Length of 1 byte or more");
+    if (!ctx->tasks)
+        return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
+    if (req->content_length > ctx->max_upload)
+        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE, "uploads are limited to %"
+                        G_GUINT64_FORMAT " bytes", ctx->max_upload);
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, &error);
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, error);
     gboolean created = FALSE;
     g_autoptr(virStorageVol) vol = pool ?
-        upload_target(pool, req->params[1], req->content_length, overwrite, &created, &error) : NULL;
-    virStreamPtr stream = vol ? virt_volume_upload_stream(vol, req->content_length, &error) : NULL;
+        upload_target(pool, req->params[1], req->content_length, overwrite, &created, error) : NULL;
+    virStreamPtr stream = vol ? virt_volume_upload_stream(vol, req->content_length, error) : NULL;
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
     Task *task = stream ? task_begin(ctx->tasks, "upload", target, req->auth->user_id, TRUE,
-                                     &error) : NULL;
+                                     error) : NULL;
     if (!task) {
         if (stream) {
             virt_stream_abort(stream);
@@ -201,8 +192,7 @@ void api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         }
         if (created && virStorageVolDelete(vol, 0) < 0)
             virResetLastError();
-        api_response_error(resp, error);
-        return;
+        return FALSE;
     }
     Transfer *t = g_new0(Transfer, 1);
     t->base = (ApiTransfer){.write = upload_write, .finish = upload_finish, .abort = upload_abort,
@@ -218,6 +208,7 @@ void api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     resp->status = 202;   /* what the audit log records: the upload began */
     resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT " bytes",
                                          task_id(task), req->content_length);
+    return TRUE;
 }
 
 /* ---- download ---- */
@@ -259,29 +250,25 @@ static char *attachment_name(const char *name)
     return safe;
 }
 
-void api_volume_download(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
+gboolean api_volume_download(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                             GError **error)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     guint64 length = 0;
-    g_autoptr(virStoragePool) pool = api_query_none(req, &error) ?
-        api_volume_lookup(ctx, req, &conn, &vol, &error) : NULL;
-    if (!pool || !virt_volume_physical(vol, &length, &error)) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(virStoragePool) pool = api_query_none(req, error) ?
+        api_volume_lookup(ctx, req, &conn, &vol, error) : NULL;
+    if (!pool || !virt_volume_physical(vol, &length, error))
+        return FALSE;
     g_autofree char *file = attachment_name(req->params[1]);
     g_autofree char *disposition = g_strdup_printf("attachment; filename=\"%s\"", file);
     api_response_header(resp, "Content-Disposition", disposition);
     resp->status = 200;
     if (strcmp(req->method, "HEAD") == 0)
-        return;
-    virStreamPtr stream = length ? virt_volume_download_stream(vol, length, &error) : NULL;
-    if (length && !stream) {
-        api_response_error(resp, error);
-        return;
-    }
+        return TRUE;
+    virStreamPtr stream = length ? virt_volume_download_stream(vol, length, error) : NULL;
+    if (length && !stream)
+        return FALSE;
     Transfer *t = g_new0(Transfer, 1);
     t->base = (ApiTransfer){.read = download_read, .abort = download_abort,
                             .free = transfer_free, .length = length};
@@ -291,4 +278,5 @@ void api_volume_download(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     t->stream = stream;
     t->ended = stream == NULL;
     resp->transfer = &t->base;
+    return TRUE;
 }

@@ -247,9 +247,11 @@ static enum MHD_Result finish_upload(HttpServer *srv, struct MHD_Connection *con
                                      RequestState *st)
 {
     ApiTransfer *t = g_steal_pointer(&st->transfer);
+    g_autoptr(GError) error = NULL;
     ApiResponse resp;
     api_response_init(&resp);
-    t->finish(t, &resp);
+    if (!t->finish(t, &resp, &error))
+        api_response_error(&resp, error);
     t->free(t);
     note_answer(st, &resp);
     enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
