@@ -131,13 +131,3 @@ gboolean api_invalid(GError **error, const char *fmt, ...)
     va_end(ap);
     return FALSE;
 }
-
-void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ...)
-{
-    g_autoptr(GError) error = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    fail_valist(&error, code, fmt, ap);
-    va_end(ap);
-    api_response_error(resp, error);
-}

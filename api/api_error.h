@@ -40,6 +40,3 @@ gboolean api_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Turns `error` into the JSON error answer, and sets resp->log_note to
  * "code: message" for the request's log line. */
 void api_response_error(ApiResponse *resp, const GError *error);
-/* Shortcut: builds the error and answers it. */
-void api_response_fail(ApiResponse *resp, ApiErrorCode code, const char *fmt, ...)
-    G_GNUC_PRINTF(3, 4);

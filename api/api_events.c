@@ -2,7 +2,8 @@
  * streaming (api/ knows no HTTP). The gate has checked the credentials. */
 #include "api/api_handlers.h"
 
-void api_events_get(ApiContext *ctx G_GNUC_UNUSED, const ApiRequest *req, ApiResponse *resp)
+gboolean api_events_get(ApiContext *ctx G_GNUC_UNUSED, const ApiRequest *req, ApiResponse *resp,
+                        GError **error)
 {
     ApiAuth *copy = g_new0(ApiAuth, 1);
     copy->user_id = req->auth->user_id;
@@ -12,4 +13,5 @@ void api_events_get(ApiContext *ctx G_GNUC_UNUSED, const ApiRequest *req, ApiRes
     copy->session_hash = g_strdup(req->auth->session_hash);
     resp->stream = copy;
     resp->status = 200;
+    return TRUE;
 }

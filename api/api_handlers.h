@@ -4,12 +4,9 @@
 
 #define API_HANDLER(name)                                                                   \
     gboolean name(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
-/* Handlers not yet converted, which answer their errors themselves; the
- * route table wraps them (see api_routes.c). Gone once all are converted. */
-#define API_HANDLER_OLD(name) void name(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp)
 
-API_HANDLER_OLD(api_openapi_get);
-API_HANDLER_OLD(api_host_get);
+API_HANDLER(api_openapi_get);
+API_HANDLER(api_host_get);
 API_HANDLER(api_vms_list);
 API_HANDLER(api_vm_get);
 API_HANDLER(api_vm_patch);
@@ -51,7 +48,7 @@ API_HANDLER(api_grants_list);
 API_HANDLER(api_grants_add);
 API_HANDLER(api_grants_remove);
 API_HANDLER(api_audit_list);
-API_HANDLER_OLD(api_events_get);
+API_HANDLER(api_events_get);
 API_HANDLER(api_pools_list);
 API_HANDLER(api_pools_create);
 API_HANDLER(api_pool_get);
@@ -64,12 +61,12 @@ API_HANDLER(api_volume_get);
 API_HANDLER(api_volume_delete);
 API_HANDLER(api_volume_resize);
 API_HANDLER(api_volume_wipe);
-API_HANDLER_OLD(api_networks_list);
-API_HANDLER_OLD(api_networks_create);
-API_HANDLER_OLD(api_network_get);
-API_HANDLER_OLD(api_network_patch);
-API_HANDLER_OLD(api_network_delete);
-API_HANDLER_OLD(api_network_action);
+API_HANDLER(api_networks_list);
+API_HANDLER(api_networks_create);
+API_HANDLER(api_network_get);
+API_HANDLER(api_network_patch);
+API_HANDLER(api_network_delete);
+API_HANDLER(api_network_action);
 API_HANDLER(api_tasks_list);
 API_HANDLER(api_task_get);
 API_HANDLER(api_task_cancel);

@@ -11,15 +11,13 @@ static json_t *strv_json(GStrv v)
     return a;
 }
 
-void api_host_get(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiResponse *resp)
+gboolean api_host_get(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiResponse *resp,
+                      GError **error)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(VirtHostInfo) h = conn ? virt_host_info(conn, &error) : NULL;
-    if (!h) {
-        api_response_error(resp, error);
-        return;
-    }
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(VirtHostInfo) h = conn ? virt_host_info(conn, error) : NULL;
+    if (!h)
+        return FALSE;
     g_autofree char *hv_version = virt_version_string(h->hypervisor_version);
     g_autofree char *lv_version = virt_version_string(h->libvirt_version);
     json_t *body = json_pack(
@@ -39,4 +37,5 @@ void api_host_get(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiRespo
         "domain_types", strv_json(h->domain_types),
         "default_domain_type", h->default_domain_type);
     api_response_json(resp, 200, body);
+    return TRUE;
 }

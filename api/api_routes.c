@@ -7,27 +7,8 @@
 /* Most routes have no flags: a row may leave the last field out. */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
-/* Transitional: an old-style handler has answered its own error, so the
- * wrapper reports success and the dispatcher adds nothing. */
-#define LEGACY(name)                                                                        \
-    static API_HANDLER(legacy_##name)                                                      \
-    {                                                                                      \
-        (void)error;                                                                       \
-        name(ctx, req, resp);                                                              \
-        return TRUE;                                                                       \
-    }
-LEGACY(api_openapi_get)
-LEGACY(api_host_get)
-LEGACY(api_events_get)
-LEGACY(api_networks_list)
-LEGACY(api_networks_create)
-LEGACY(api_network_get)
-LEGACY(api_network_patch)
-LEGACY(api_network_delete)
-LEGACY(api_network_action)
-
 const ApiRoute api_routes[] = {
-    {"GET", "/api/openapi.json", legacy_api_openapi_get, API_PERM_PUBLIC, NULL},
+    {"GET", "/api/openapi.json", api_openapi_get, API_PERM_PUBLIC, NULL},
     {"POST", "/api/session", api_session_login, API_PERM_PUBLIC, NULL},
     {"GET", "/api/session", api_session_get, API_PERM_USER, NULL},
     {"DELETE", "/api/session", api_session_logout, API_PERM_USER, NULL},
@@ -46,8 +27,8 @@ const ApiRoute api_routes[] = {
     {"POST", "/api/users/{user}/grants", api_grants_add, API_PERM_ADMIN, NULL},
     {"DELETE", "/api/users/{user}/grants/{vm}", api_grants_remove, API_PERM_ADMIN, NULL},
     {"GET", "/api/audit", api_audit_list, API_PERM_ADMIN, NULL},
-    {"GET", "/api/events", legacy_api_events_get, API_PERM_USER, NULL},
-    {"GET", "/api/host", legacy_api_host_get, API_PERM_USER, NULL},
+    {"GET", "/api/events", api_events_get, API_PERM_USER, NULL},
+    {"GET", "/api/host", api_host_get, API_PERM_USER, NULL},
     {"GET", "/api/vms", api_vms_list, API_PERM_USER, NULL},
     {"POST", "/api/vms", api_vms_create, API_PERM_VM_CREATE, NULL},
     {"GET", "/api/vms/{vm}", api_vm_get, API_PERM_VM_READ, NULL},
@@ -98,12 +79,12 @@ const ApiRoute api_routes[] = {
     {"GET", "/api/tasks", api_tasks_list, API_PERM_USER, NULL},
     {"GET", "/api/tasks/{task}", api_task_get, API_PERM_USER, NULL},
     {"POST", "/api/tasks/{task}/cancel", api_task_cancel, API_PERM_USER, NULL},
-    {"GET", "/api/networks", legacy_api_networks_list, API_PERM_USER, NULL},
-    {"POST", "/api/networks", legacy_api_networks_create, API_PERM_ADMIN, NULL},
-    {"GET", "/api/networks/{network}", legacy_api_network_get, API_PERM_USER, NULL},
-    {"PATCH", "/api/networks/{network}", legacy_api_network_patch, API_PERM_ADMIN, NULL},
-    {"DELETE", "/api/networks/{network}", legacy_api_network_delete, API_PERM_ADMIN, NULL},
-    {"POST", "/api/networks/{network}/start", legacy_api_network_action, API_PERM_ADMIN, "start"},
-    {"POST", "/api/networks/{network}/stop", legacy_api_network_action, API_PERM_ADMIN, "stop"},
+    {"GET", "/api/networks", api_networks_list, API_PERM_USER, NULL},
+    {"POST", "/api/networks", api_networks_create, API_PERM_ADMIN, NULL},
+    {"GET", "/api/networks/{network}", api_network_get, API_PERM_USER, NULL},
+    {"PATCH", "/api/networks/{network}", api_network_patch, API_PERM_ADMIN, NULL},
+    {"DELETE", "/api/networks/{network}", api_network_delete, API_PERM_ADMIN, NULL},
+    {"POST", "/api/networks/{network}/start", api_network_action, API_PERM_ADMIN, "start"},
+    {"POST", "/api/networks/{network}/stop", api_network_action, API_PERM_ADMIN, "stop"},
     {NULL, NULL, NULL, API_PERM_PUBLIC, NULL},
 };

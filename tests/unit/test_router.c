@@ -98,9 +98,11 @@ static void test_log_note(void **state)
 static void test_error_shape(void **state)
 {
     (void)state;
+    g_autoptr(GError) error = NULL;
+    assert_false(api_fail(&error, API_ERROR_CONFLICT, "VM %s is running", "a<b"));
     ApiResponse resp;
     api_response_init(&resp);
-    api_response_fail(&resp, API_ERROR_CONFLICT, "VM %s is running", "a<b");
+    api_response_error(&resp, error);
     assert_int_equal(resp.status, 409);
     assert_int_equal(json_object_size(resp.body), 1);
     json_t *err = json_object_get(resp.body, "error");
