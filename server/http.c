@@ -1,8 +1,8 @@
 /* libmicrohttpd glue: per-request state, body collection with a size cap,
  * the API/static split, answer headers and one log line per request. */
 #include "server/http.h"
-#include "api/api_error.h"
-#include "api/api_gate.h"
+#include "api/core/api_error.h"
+#include "api/core/api_gate.h"
 #include "server/http_headers.h"
 #include "server/static_files.h"
 

@@ -3,11 +3,11 @@
  * api_dispatch on a temporary inventory. */
 #include "unit.h"
 
-#include "api/api.h"
-#include "api/api_crypto.h"
-#include "api/api_gate.h"
-#include "api/api_throttle.h"
-#include "api/api_users_common.h"
+#include "api/auth/api_throttle.h"
+#include "api/auth/api_users_common.h"
+#include "api/core/api.h"
+#include "api/core/api_crypto.h"
+#include "api/core/api_gate.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
 

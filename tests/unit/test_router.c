@@ -1,8 +1,8 @@
 /* Router: matching, captures, 404/405 with Allow, body checks. */
 #include "unit.h"
 
-#include "api/api.h"
-#include "api/api_error.h"
+#include "api/core/api.h"
+#include "api/core/api_error.h"
 
 static const char *error_code(const ApiResponse *resp)
 {
