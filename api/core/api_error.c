@@ -1,6 +1,5 @@
 /* Error answers: mapping every GError domain to HTTP status + code. */
 #include "api/core/api_error.h"
-#include "api/core/api_json.h"
 #include "db/db.h"
 #include "virt/virt_error.h"
 
@@ -87,7 +86,7 @@ static char *log_note(const GError *error)
     const char *msg = error->message;
     int len = (int)strlen(msg);
     if (g_error_matches(error, API_ERROR, API_ERROR_INVALID_ARGUMENT) &&
-        g_str_has_prefix(msg, API_JSON_MALFORMED)) {
+        g_str_has_prefix(msg, API_ERROR_MALFORMED_JSON)) {
         const char *quote = strstr(msg, " near '");
         if (quote)
             len = (int)(quote - msg);
@@ -129,5 +128,13 @@ gboolean api_invalid(GError **error, const char *fmt, ...)
     va_start(ap, fmt);
     fail_valist(error, API_ERROR_INVALID_ARGUMENT, fmt, ap);
     va_end(ap);
+    return FALSE;
+}
+
+gboolean api_field_error(GError **error, const char *field, GError *cause)
+{
+    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s': %s", field,
+                cause->message);
+    g_error_free(cause);
     return FALSE;
 }

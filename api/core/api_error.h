@@ -26,6 +26,10 @@ typedef enum {
     API_ERROR_INSUFFICIENT_STORAGE,
 } ApiErrorCode;
 
+/* How the 400 for a request body that is not JSON begins; the log leaves
+ * out the rest, where the parser quotes the body (it may hold a password). */
+#define API_ERROR_MALFORMED_JSON "malformed JSON"
+
 /* HTTP status and machine code of any GError (API, engine or inventory). */
 unsigned api_error_status(const GError *error);
 const char *api_error_code(const GError *error);
@@ -36,6 +40,9 @@ gboolean api_fail(GError **error, ApiErrorCode code, const char *fmt, ...) G_GNU
 /* The same for a 400 invalid_argument, for `return api_invalid(...)` in
  * validation. */
 gboolean api_invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* A 400 naming body member `field`, with the message of `cause` (an engine
+ * error, freed here); answers FALSE. */
+gboolean api_field_error(GError **error, const char *field, GError *cause);
 
 /* Turns `error` into the JSON error answer, and sets resp->log_note to
  * "code: message" for the request's log line. */

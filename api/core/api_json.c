@@ -13,7 +13,7 @@ json_t *api_json_body(const ApiRequest *req, GError **error)
     json_t *v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!v) {
         g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
-                    API_JSON_MALFORMED " at line %d column %d: %s", jerr.line, jerr.column,
+                    API_ERROR_MALFORMED_JSON " at line %d column %d: %s", jerr.line, jerr.column,
                     jerr.text);
         return NULL;
     }

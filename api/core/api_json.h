@@ -2,10 +2,6 @@
 #pragma once
 #include "api/core/api.h"
 
-/* How the 400 for a body that is not JSON begins (the log leaves out the
- * part of it that quotes the body). */
-#define API_JSON_MALFORMED "malformed JSON"
-
 /* The body as a JSON object ({} when empty); 400 when malformed or not an
  * object. */
 json_t *api_json_body(const ApiRequest *req, GError **error);

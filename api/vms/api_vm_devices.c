@@ -45,22 +45,6 @@ gboolean api_vm_device_begin(ApiContext *ctx, const ApiRequest *req, virConnectP
     return TRUE;
 }
 
-void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event)
-{
-    char uuid[VIR_UUID_STRING_BUFLEN] = "";
-    if (!ctx->vm_changed || virDomainGetUUIDString(dom, uuid) < 0)
-        return;
-    ctx->vm_changed(uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
-}
-
-gboolean api_field_error(GError **error, const char *field, GError *cause)
-{
-    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s': %s", field,
-                cause->message);
-    g_error_free(cause);
-    return FALSE;
-}
-
 virStorageVolPtr api_vm_volume_from_field(virConnectPtr conn, const char *field, const char *id,
                                           GError **error)
 {

@@ -24,10 +24,3 @@ VirtDomainConfig *api_vm_devices_read(ApiContext *ctx, const ApiRequest *req,
 virStorageVolPtr api_vm_volume_from_field(virConnectPtr conn, const char *field, const char *id,
                                           GError **error);
 
-/* After a successful change: tells the event stream (`event`:
- * VIRT_DOMAIN_EVENT_DEVICES or _EDITED), as libvirt raises none for
- * changes to a definition. */
-void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event);
-
-/* 400 naming `field`, with an engine error's message. */
-gboolean api_field_error(GError **error, const char *field, GError *cause);

@@ -5,7 +5,6 @@
 #include "api/vms/api_vm_edit.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
-#include "api/vms/api_vm_devices.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_edit.h"
 #include "virt/virt_domain_xml_edit.h"

@@ -6,6 +6,7 @@
 #include "api/core/api_json.h"
 #include "api/vms/api_vm_devices.h"
 #include "api/vms/api_vm_json.h"
+#include "api/vms/api_vms.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_domain_devices.h"
 #include "virt/virt_error.h"

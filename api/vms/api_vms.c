@@ -4,7 +4,6 @@
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
-#include "api/vms/api_vm_devices.h"
 #include "api/vms/api_vm_edit.h"
 #include "api/vms/api_vm_json.h"
 #include "api/vms/api_vms.h"
@@ -164,6 +163,14 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
     if (dom_out)
         *dom_out = g_steal_pointer(&dom);
     return obj;
+}
+
+void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    if (!ctx->vm_changed || virDomainGetUUIDString(dom, uuid) < 0)
+        return;
+    ctx->vm_changed(uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
 }
 
 void api_vm_answer(ApiResponse *resp, unsigned status, json_t *detail, json_t *extra)

@@ -11,6 +11,11 @@
 json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
                       virDomainPtr *dom_out, GError **error);
 
+/* After a successful change: tells the event stream (`event`:
+ * VIRT_DOMAIN_EVENT_DEVICES or _EDITED), as libvirt raises none for
+ * changes to a definition. */
+void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event);
+
 /* Answers `detail` with its ETag; `extra` members (may be NULL, stolen)
  * are added after the ETag is computed, so that a GET of the same VM
  * gives the same ETag. */
