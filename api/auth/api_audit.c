@@ -1,6 +1,5 @@
 /* GET /api/audit (admin): the audit log, newest first, with filters and
  * paging by id (?before=ID). */
-#include "api/auth/api_auth_json.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

@@ -1,17 +1,7 @@
 /* Users, sessions and tokens as JSON. Password hashes and secret digests
  * stay inside the inventory. */
 #include "api/auth/api_auth_json.h"
-
-json_t *api_time_json(gint64 unix_seconds)
-{
-    if (!unix_seconds)
-        return json_null();
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_seconds);
-    if (!t)
-        return json_null();
-    g_autofree char *s = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
-    return json_string(s);
-}
+#include "api/core/api_json.h"
 
 json_t *api_user_json(const DbUser *u)
 {

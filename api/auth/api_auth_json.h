@@ -4,7 +4,6 @@
 
 #include "db/db_auth.h"
 
-json_t *api_time_json(gint64 unix_seconds);   /* ISO 8601 UTC, or null for 0 */
 json_t *api_user_json(const DbUser *u);
 json_t *api_session_json(const DbSession *s, gboolean current);
 json_t *api_token_json(const DbToken *t, const char *owner);

@@ -218,6 +218,17 @@ static char *etag_of_text(const char *text, gsize len)
     return g_strdup_printf("\"%.24s\"", sum);
 }
 
+json_t *api_time_json(gint64 unix_seconds)
+{
+    if (!unix_seconds)
+        return json_null();
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_seconds);
+    if (!t)
+        return json_null();
+    g_autofree char *s = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+    return json_string(s);
+}
+
 char *api_etag(json_t *value)
 {
     g_autofree char *canon = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS);

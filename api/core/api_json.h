@@ -36,6 +36,9 @@ const char *api_query_get(const ApiRequest *req, const char *name);
 gboolean api_query_page(const ApiRequest *req, const char *what, gint64 *before_id, int *limit,
                         GError **error);
 
+/* A time as ISO 8601 UTC ("2026-01-02T03:04:05Z"), or null for 0. */
+json_t *api_time_json(gint64 unix_seconds);
+
 /* Strong ETag of a JSON value: a hash of its canonical form, quoted. */
 char *api_etag(json_t *value);
 /* TRUE when an If-None-Match value names `etag` or "*" (weak comparison:

@@ -1,7 +1,6 @@
 /* /api/tasks: long work and how it goes. Admins see every task, others
  * their own; a task someone may not see answers 404, as if absent. */
 #include "api/tasks/api_tasks.h"
-#include "api/auth/api_auth_json.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

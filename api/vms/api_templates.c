@@ -1,7 +1,6 @@
 /* /api/templates: named VM specs without a VM name, stored in the
  * inventory. Anyone logged in reads them; admins change them. A spec is
  * checked by the same parser as POST /api/vms, against this host. */
-#include "api/auth/api_auth_json.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
