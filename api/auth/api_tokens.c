@@ -3,7 +3,6 @@
 #include "api/auth/api_auth_json.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_error.h"
-#include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 

@@ -1,5 +1,4 @@
 /* GET /api/host: what the host is and what it can run. */
-#include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "virt/virt_host.h"
 

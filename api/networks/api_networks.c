@@ -1,7 +1,6 @@
 /* /api/networks: virtual networks. libvirt is their only store; changes
  * are serialized by the edit lock so that two creates cannot both pass the
  * subnet-overlap check. */
-#include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/networks/api_network_json.h"

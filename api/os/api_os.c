@@ -1,6 +1,5 @@
 /* /api/os: the OS catalogue (libosinfo) with recommended resources and
  * virtio support, for templates and the create wizard. */
-#include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/os/api_os_catalogue.h"

@@ -2,7 +2,6 @@
  * strict byte sizes, ETags and If-Match. */
 #include "api/storage/api_storage_json.h"
 #include "api/core/api_error.h"
-#include "api/core/api_json.h"
 #include "virt/virt_storage.h"
 
 char *api_storage_location(const char *pool, const char *volume)

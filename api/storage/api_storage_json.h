@@ -1,7 +1,8 @@
 /* Helpers shared by the pool and volume resources: URLs and sizes in
  * bytes. */
 #pragma once
-#include "api/core/api.h"
+#include <glib.h>
+#include <jansson.h>
 
 /* "/api/pools/NAME" or, with `volume`, ".../volumes/VOLUME", escaped. */
 char *api_storage_location(const char *pool, const char *volume);

@@ -1,7 +1,6 @@
 /* /api/pools/{pool}/volumes: the volumes of one storage pool — list,
  * create (optionally on a qcow2 backing volume), read, resize, wipe,
  * delete. */
-#include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/os/api_os_catalogue.h"

@@ -2,7 +2,8 @@
  * routes that move their data (api_volume_transfer.c). */
 #pragma once
 #include "api/core/api.h"
-#include "virt/virt_storage.h"
+
+#include <libvirt/libvirt.h>
 
 /* The volume as the API shows it. */
 json_t *api_volume_answer(virStoragePoolPtr pool, virStorageVolPtr vol, GError **error);

@@ -6,6 +6,7 @@
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_devices.h"
 #include "virt/virt_error.h"
+#include "virt/virt_storage.h"
 
 #include <string.h>
 

@@ -5,7 +5,6 @@
 #include <libvirt/libvirt.h>
 
 #include "virt/virt_domain_xml.h"
-#include "virt/virt_storage.h"
 
 /* The VM of {vm} for a device change: 404 when unknown, 412 when
  * If-Match names another version of the VM (devices are part of it). */

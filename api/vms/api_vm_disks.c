@@ -12,6 +12,7 @@
 #include "virt/virt_conn.h"
 #include "virt/virt_domain_devices.h"
 #include "virt/virt_error.h"
+#include "virt/virt_storage.h"
 #include "virt/virt_storage_xml.h"
 
 #include <string.h>

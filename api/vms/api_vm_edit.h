@@ -1,8 +1,8 @@
 /* The settings half of PATCH /api/vms/{vm}: name, vcpus, memory (MiB) and
  * boot order. api_vms.c parses the body and hands these members over. */
 #pragma once
-#include "api/core/api.h"
-
+#include <glib.h>
+#include <jansson.h>
 #include <libvirt/libvirt.h>
 
 typedef struct {
