@@ -19,15 +19,15 @@ CPPFLAGS += -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' \
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-LIB_SRCS := $(wildcard virt/*.c db/*.c api/*.c) \
+LIB_SRCS := $(wildcard virt/*.c db/*.c api/*/*.c) \
             server/config.c server/log.c server/http.c server/http_guard.c server/http_headers.c server/static_files.c server/tls.c server/events.c
 DAEMON_SRCS := server/main.c
 
 BUILD    := build
 OBJDIR   := $(BUILD)/obj
 ASANDIR  := $(BUILD)/asan
-LIB_OBJS := $(LIB_SRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/api/openapi_blob.o
-ASAN_OBJS := $(LIB_SRCS:%.c=$(ASANDIR)/%.o) $(ASANDIR)/api/openapi_blob.o
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJDIR)/%.o) $(OBJDIR)/api/core/openapi_blob.o
+ASAN_OBJS := $(LIB_SRCS:%.c=$(ASANDIR)/%.o) $(ASANDIR)/api/core/openapi_blob.o
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -43,9 +43,9 @@ $(OBJDIR)/%.o: %.c
 	@echo "  CC      $<"
 	@$(CC) -std=gnu17 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(OBJDIR)/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
+$(OBJDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.json
 	@mkdir -p $(dir $@)
-	$(CC) -c -DOPENAPI_JSON='"api/openapi.json"' $< -o $@
+	$(CC) -c -DOPENAPI_JSON='"api/core/openapi.json"' $< -o $@
 
 $(BUILD)/vireod: $(LIB_OBJS) $(DAEMON_SRCS:%.c=$(OBJDIR)/%.o)
 	$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
@@ -65,9 +65,9 @@ $(ASANDIR)/%.o: %.c
 	@echo "  CC-ASAN $<"
 	@$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
-$(ASANDIR)/api/openapi_blob.o: api/openapi_blob.S api/openapi.json
+$(ASANDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.json
 	@mkdir -p $(dir $@)
-	$(CC) -c -DOPENAPI_JSON='"api/openapi.json"' $< -o $@
+	$(CC) -c -DOPENAPI_JSON='"api/core/openapi.json"' $< -o $@
 
 $(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(ASAN_OBJS)
 	@mkdir -p $(dir $@)

@@ -2,7 +2,7 @@
  * formatted SSE frames; its content reader drains the queue, or suspends
  * the connection when it is empty, and publishing resumes it. */
 #include "server/events.h"
-#include "api/api_gate.h"
+#include "api/core/api_gate.h"
 #include "virt/virt_conn.h"
 
 #include <libvirt/libvirt.h>

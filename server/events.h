@@ -4,7 +4,7 @@
 #pragma once
 #include <microhttpd.h>
 
-#include "api/api.h"
+#include "api/core/api.h"
 
 typedef struct EventHub EventHub;
 

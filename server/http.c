@@ -1,8 +1,8 @@
 /* libmicrohttpd glue: per-request state, body collection with a size cap,
  * the API/static split, answer headers and one log line per request. */
 #include "server/http.h"
-#include "api/api_error.h"
-#include "api/api_gate.h"
+#include "api/core/api_error.h"
+#include "api/core/api_gate.h"
 #include "server/http_guard.h"
 #include "server/http_headers.h"
 #include "server/static_files.h"
@@ -43,6 +43,7 @@ typedef struct {
     gboolean streaming;   /* an event stream or transfer: not "in flight" for shutdown */
     gboolean stream_body; /* a route whose body goes to an ApiTransfer, uncollected */
     ApiTransfer *transfer;   /* that upload, until it finishes or fails */
+    char *log_note;          /* why it failed, for its log line; NULL if it did not */
 } RequestState;
 
 static void request_state_free(RequestState *st)
@@ -55,6 +56,7 @@ static void request_state_free(RequestState *st)
         g_byte_array_unref(st->body);
     g_free(st->method);
     g_free(st->path);
+    g_free(st->log_note);
     g_free(st);
 }
 
@@ -191,6 +193,14 @@ static enum MHD_Result queue_download(HttpServer *srv, struct MHD_Connection *co
     return ret;
 }
 
+/* What the request's log line tells of the answer. */
+static void note_answer(RequestState *st, ApiResponse *resp)
+{
+    st->status = resp->status;
+    g_free(st->log_note);
+    st->log_note = g_steal_pointer(&resp->log_note);
+}
+
 static void request_from_connection(struct MHD_Connection *conn, RequestState *st,
                                     const char *method, const char *url, GHashTable *query,
                                     ApiRequest *req)
@@ -230,7 +240,7 @@ static enum MHD_Result start_upload(HttpServer *srv, struct MHD_Connection *conn
     ApiResponse resp;
     api_response_init(&resp);
     api_dispatch(srv->api, &req, &resp);
-    st->status = resp.status;
+    note_answer(st, &resp);
     enum MHD_Result ret = MHD_YES;
     if (resp.transfer && resp.transfer->write) {
         st->transfer = g_steal_pointer(&resp.transfer);
@@ -247,11 +257,13 @@ static enum MHD_Result finish_upload(HttpServer *srv, struct MHD_Connection *con
                                      RequestState *st)
 {
     ApiTransfer *t = g_steal_pointer(&st->transfer);
+    g_autoptr(GError) error = NULL;
     ApiResponse resp;
     api_response_init(&resp);
-    t->finish(t, &resp);
+    if (!t->finish(t, &resp, &error))
+        api_response_error(&resp, error);
     t->free(t);
-    st->status = resp.status;
+    note_answer(st, &resp);
     enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
     api_response_clear(&resp);
     return ret;
@@ -263,8 +275,9 @@ static enum MHD_Result upload_chunk(RequestState *st, const char *data, size_t l
     if (!st->transfer || st->transfer->write(st->transfer, data, len, &error))
         return MHD_YES;
     /* libmicrohttpd cannot answer in the middle of a body: the connection
-     * closes, and the task tells why. */
-    g_message("req=%" G_GUINT64_FORMAT " upload stopped: %s", st->id, error->message);
+     * closes, the task tells why, and so does the request's log line. */
+    g_free(st->log_note);
+    st->log_note = g_strdup_printf("upload stopped: %s", error->message);
     ApiTransfer *t = g_steal_pointer(&st->transfer);
     t->abort(t, error->message);
     t->free(t);
@@ -285,7 +298,7 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
     ApiResponse resp;
     api_response_init(&resp);
     api_dispatch(srv->api, &req, &resp);
-    st->status = resp.status;
+    note_answer(st, &resp);
     enum MHD_Result ret;
     if (resp.stream && strcmp(method, "GET") == 0 && srv->events)
         ret = queue_stream(srv, conn, st, &resp);
@@ -300,11 +313,13 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
 static enum MHD_Result refuse_method(HttpServer *srv, struct MHD_Connection *conn,
                                      RequestState *st)
 {
+    g_autoptr(GError) error = NULL;
+    api_fail(&error, API_ERROR_METHOD_NOT_ALLOWED, "the web UI is read-only");
     ApiResponse resp;
     api_response_init(&resp);
     api_response_header(&resp, "Allow", "GET, HEAD");
-    api_response_fail(&resp, API_ERROR_METHOD_NOT_ALLOWED, "the web UI is read-only");
-    st->status = resp.status;
+    api_response_error(&resp, error);
+    note_answer(st, &resp);
     enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
     api_response_clear(&resp);
     return ret;
@@ -360,12 +375,14 @@ static void *on_uri(void *cls G_GNUC_UNUSED, const char *uri,
 
 static enum MHD_Result refuse_uri(HttpServer *srv, struct MHD_Connection *conn, RequestState *st)
 {
+    g_autoptr(GError) error = NULL;
+    api_fail(&error, API_ERROR_URI_TOO_LONG,
+             "the query string is too long: at most %d parameters and %d bytes",
+             QUERY_MAX_PARAMS, QUERY_MAX_BYTES);
     ApiResponse resp;
     api_response_init(&resp);
-    api_response_fail(&resp, API_ERROR_URI_TOO_LONG,
-                      "the query string is too long: at most %d parameters and %d bytes",
-                      QUERY_MAX_PARAMS, QUERY_MAX_BYTES);
-    st->status = resp.status;
+    api_response_error(&resp, error);
+    note_answer(st, &resp);
     enum MHD_Result ret = queue_api(conn, &resp, FALSE, srv->tls);
     api_response_clear(&resp);
     return ret;
@@ -452,12 +469,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     /* Paths are decoded: escape them so no request can forge log lines. */
     g_autofree char *path = g_strescape(st->path, NULL);
     g_autofree char *method = g_strescape(st->method, NULL);
+    /* A failure's cause rides on its request's line (messages quote
+     * request bytes: escaped too), so each failure is logged once; a 5xx
+     * is ours to look at, hence a warning. */
+    g_autofree char *note = st->log_note ? g_strescape(st->log_note, NULL) : NULL;
+    const char *sep = note ? " " : "";
     if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        g_message("req=%" G_GUINT64_FORMAT " %s %s %u %.1fms", st->id, method, path,
-                  st->status, ms);
+        g_log(G_LOG_DOMAIN, st->status >= 500 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
+              "req=%" G_GUINT64_FORMAT " %s %s %u %.1fms%s%s", st->id, method, path,
+              st->status, ms, sep, note ? note : "");
     else
-        g_message("req=%" G_GUINT64_FORMAT " %s %s aborted (code %d) %.1fms", st->id,
-                  method, path, (int)why, ms);
+        g_message("req=%" G_GUINT64_FORMAT " %s %s aborted (code %d) %.1fms%s%s", st->id,
+                  method, path, (int)why, ms, sep, note ? note : "");
     request_state_free(st);
     *req_cls = NULL;
 }

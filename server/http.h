@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <sys/socket.h>
 
-#include "api/api.h"
+#include "api/core/api.h"
 #include "server/events.h"
 #include "server/tls.h"
 

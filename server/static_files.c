@@ -1,7 +1,7 @@
 /* Static files from --webui. Paths are checked twice: no hidden or dot-dot
  * segment at all, then the resolved real path must stay inside the root. */
 #include "server/static_files.h"
-#include "api/api_json.h"
+#include "api/core/api_json.h"
 #include "server/http_headers.h"
 
 #include <errno.h>

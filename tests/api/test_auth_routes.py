@@ -1,4 +1,4 @@
-"""Access control generated from the route table: api/api_routes.c is parsed
+"""Access control generated from the route table: api/core/api_routes.c is parsed
 at test time (not the OpenAPI document, which may lag), and every route is
 tried without credentials (401, except the public ones), by a viewer (403 for
 every change and every admin route, on a VM granted to the viewer so that the
@@ -11,7 +11,7 @@ import tempfile
 
 import harness
 
-ROUTES_C = os.path.join(harness.REPO, "api", "api_routes.c")
+ROUTES_C = os.path.join(harness.REPO, "api", "core", "api_routes.c")
 ROUTE_RE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*(API_PERM_\w+)\s*,'
                       r'\s*(NULL|"[^"]*")\s*(?:,\s*[\w|\s]+)?\}')
 KNOWN_PERMS = {"API_PERM_PUBLIC", "API_PERM_USER", "API_PERM_VM_READ", "API_PERM_VM_OPERATE",

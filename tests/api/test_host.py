@@ -126,10 +126,10 @@ class OpenApiTest(harness.ApiTestCase):
         self.assertIsInstance(doc.get("openapi"), str)
         self.assertTrue(doc["openapi"].startswith("3.1"), doc["openapi"])
         self.assertIsInstance(doc.get("paths"), dict)
-        path = os.path.join(harness.REPO, "api", "openapi.json")
+        path = os.path.join(harness.REPO, "api", "core", "openapi.json")
         if os.path.exists(path):
             with open(path, "rb") as f:
-                self.assertEqual(r.body, f.read(), "served document differs from api/openapi.json")
+                self.assertEqual(r.body, f.read(), "served document differs from api/core/openapi.json")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@
  * is dropped): then they go without credentials. */
 #include <stdint.h>
 
-#include "api/api.h"
-#include "api/api_crypto.h"
-#include "api/api_json.h"
-#include "api/api_throttle.h"
+#include "api/auth/api_throttle.h"
+#include "api/core/api.h"
+#include "api/core/api_crypto.h"
+#include "api/core/api_json.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
 #include "fuzz_common.h"

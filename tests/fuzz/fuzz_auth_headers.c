@@ -6,10 +6,10 @@
  *   COOKIE-HEADER \0 AUTHORIZATION \0 ORIGIN \0 HOST \0 LOGIN-BODY */
 #include <stdint.h>
 
-#include "api/api.h"
-#include "api/api_crypto.h"
-#include "api/api_gate.h"
-#include "api/api_throttle.h"
+#include "api/auth/api_throttle.h"
+#include "api/core/api.h"
+#include "api/core/api_crypto.h"
+#include "api/core/api_gate.h"
 #include "db/db_audit.h"
 #include "fuzz_common.h"
 

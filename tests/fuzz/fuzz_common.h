@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/api.h"
+#include "api/core/api.h"
 
 #define FUZZ_CHECK(cond, ...)                                                   \
     do {                                                                        \

@@ -1,4 +1,4 @@
-/* libFuzzer target: strict JSON request bodies (api/api_json.h):
+/* libFuzzer target: strict JSON request bodies (api/core/api_json.h):
  * api_json_body, api_json_only_members and the api_json_opt_* readers, plus
  * the error answer each failure turns into.
  *
@@ -7,8 +7,8 @@
  * both sides of every limit. */
 #include <stdint.h>
 
-#include "api/api_error.h"
-#include "api/api_json.h"
+#include "api/core/api_error.h"
+#include "api/core/api_json.h"
 #include "fuzz_common.h"
 
 static const char *const allowed_patch[] = {"description", "tags", "autostart", NULL};

@@ -11,7 +11,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#include "api/api_json.h"
+#include "api/core/api_json.h"
 #include "fuzz_common.h"
 #include "server/http.h"
 #include "server/http_headers.h"

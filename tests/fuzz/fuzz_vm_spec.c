@@ -1,13 +1,13 @@
 /* libFuzzer target: the VM spec parser shared by POST /api/vms and
- * templates (api/api_vm_spec.h), then the host check against two made-up
+ * templates (api/vms/api_vm_spec.h), then the host check against two made-up
  * hosts (with and without KVM) and the domain XML built from the plan.
  *
  * Input: one selector byte (bit 0: template kind, bit 1: KVM host), then
  * the JSON text. */
 #include <stdint.h>
 
-#include "api/api_error.h"
-#include "api/api_vm_spec.h"
+#include "api/core/api_error.h"
+#include "api/vms/api_vm_spec.h"
 #include "fuzz_common.h"
 #include "virt/virt_xml.h"
 

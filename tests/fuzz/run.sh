@@ -37,7 +37,7 @@ SAN="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-san
 DEFS="-std=gnu17 -I. -D_GNU_SOURCE -DVIREO_VERSION=\"0.1.0\" -DVIREO_WEBUI_DIR=\"/tmp\""
 
 # Sources each target links. CORE is what the API layer pulls in.
-core_srcs() { echo api/*.c virt/*.c db/*.c "$OUT/openapi_blob.o"; }
+core_srcs() { echo api/*/*.c virt/*.c db/*.c "$OUT/openapi_blob.o"; }
 target_srcs() {
     case $1 in
         api_dispatch) core_srcs ;;
@@ -89,8 +89,8 @@ if ! "$FUZZ_CC" $SAN "$OUT/probe.c" -o "$OUT/probe" >"$OUT/probe.log" 2>&1; then
     head -5 "$OUT/probe.log"
     fail_all
 fi
-if ! "$FUZZ_CC" -c -DOPENAPI_JSON='"api/openapi.json"' api/openapi_blob.S -o "$OUT/openapi_blob.o"; then
-    echo "fuzz: cannot assemble api/openapi_blob.S"
+if ! "$FUZZ_CC" -c -DOPENAPI_JSON='"api/core/openapi.json"' api/core/openapi_blob.S -o "$OUT/openapi_blob.o"; then
+    echo "fuzz: cannot assemble api/core/openapi_blob.S"
     fail_all
 fi
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the checks of api/openapi.json (tests/openapi/validate.mjs) and writes
+# Runs the checks of api/core/openapi.json (tests/openapi/validate.mjs) and writes
 # "PASSED FAILED" to $VIREO_RESULTS_DIR/openapi.count. Exits non-zero on failure.
 set -u
 
@@ -26,7 +26,7 @@ if [ ! -d "$here/node_modules/@apidevtools/swagger-parser" ] ||
     (cd "$here" && npm install --no-audit --no-fund) || fail "npm install failed"
 fi
 
-VIREO_OPENAPI_COUNT_FILE="$count" node "$here/validate.mjs" "$root/api/openapi.json"
+VIREO_OPENAPI_COUNT_FILE="$count" node "$here/validate.mjs" "$root/api/core/openapi.json"
 rc=$?
 [ -s "$count" ] || fail "validate.mjs exited with $rc without writing a count"
 exit $rc

@@ -1,4 +1,4 @@
-// Checks api/openapi.json: that it is a valid OpenAPI 3.1 document, that every
+// Checks api/core/openapi.json: that it is a valid OpenAPI 3.1 document, that every
 // operation documents its errors with the one Error shape (401/403 on every
 // operation that needs credentials), that its examples match its schemas, and
 // that it lists exactly the routes of this milestone with their security.
@@ -13,12 +13,12 @@ import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const docPath = resolve(process.argv[2] ?? resolve(here, "../../api/openapi.json"));
+const docPath = resolve(process.argv[2] ?? resolve(here, "../../api/core/openapi.json"));
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const ERROR_REF = "#/components/schemas/Error";
 
-// The routes of this milestone, as the lead's router serves them (api/api_routes.c).
+// The routes of this milestone, as the lead's router serves them (api/core/api_routes.c).
 const EXPECTED_ROUTES = [
   "GET /api/events",
   "POST /api/session",

@@ -3,11 +3,11 @@
  * api_dispatch on a temporary inventory. */
 #include "unit.h"
 
-#include "api/api.h"
-#include "api/api_crypto.h"
-#include "api/api_gate.h"
-#include "api/api_throttle.h"
-#include "api/api_users_common.h"
+#include "api/auth/api_throttle.h"
+#include "api/auth/api_users_common.h"
+#include "api/core/api.h"
+#include "api/core/api_crypto.h"
+#include "api/core/api_gate.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
 
@@ -282,12 +282,22 @@ static void test_login_failures_and_audit(void **state)
     g_autofree char *ja = json_dumps(a.body, JSON_SORT_KEYS);
     g_autofree char *jb = json_dumps(b.body, JSON_SORT_KEYS);
     assert_string_equal(ja, jb);
+    /* Headers a handler adds before failing go out with the error answer,
+     * and the cause is kept for the request's log line. */
+    assert_non_null(api_response_get_header(&a, "WWW-Authenticate"));
+    assert_string_equal(a.log_note, "unauthorized: wrong username or password");
     api_response_clear(&a);
     api_response_clear(&b);
     for (int i = 0; i < 4; i++)
         g_free(login(f, "admin", "wrong-password", &status));
     g_autofree char *c2 = login(f, "admin", "admin-secret-1", &status);
     assert_int_equal(status, 429);   /* even the right password waits */
+    ApiResponse locked;
+    call(f, "POST", "/api/session", "{\"username\":\"admin\",\"password\":\"x\"}", NULL, &locked);
+    assert_int_equal(locked.status, 429);
+    assert_non_null(api_response_get_header(&locked, "Retry-After"));
+    assert_true(g_str_has_prefix(locked.log_note, "too_many_requests: "));
+    api_response_clear(&locked);
     assert_int_equal(status_of(f, "POST", "/api/session", "{\"username\":1}", NULL), 400);
     assert_int_equal(status_of(f, "POST", "/api/session", "{\"username\":\"a\",\"extra\":1}", NULL), 400);
 

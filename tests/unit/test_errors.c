@@ -1,7 +1,7 @@
 /* Error mapping: libvirt codes -> engine errors -> HTTP status + code. */
 #include "unit.h"
 
-#include "api/api_error.h"
+#include "api/core/api_error.h"
 #include "db/db.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"

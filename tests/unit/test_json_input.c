@@ -1,8 +1,8 @@
 /* Strict JSON input validation and ETags. */
 #include "unit.h"
 
-#include "api/api_error.h"
-#include "api/api_json.h"
+#include "api/core/api_error.h"
+#include "api/core/api_json.h"
 
 static json_t *body(const char *text, GError **error)
 {

@@ -2,7 +2,7 @@
  * router, no more, no fewer. */
 #include "unit.h"
 
-#include "api/api.h"
+#include "api/core/api.h"
 
 extern const char api_openapi_start[];
 extern const char api_openapi_end[];

@@ -1,8 +1,8 @@
 /* Router: matching, captures, 404/405 with Allow, body checks. */
 #include "unit.h"
 
-#include "api/api.h"
-#include "api/api_error.h"
+#include "api/core/api.h"
+#include "api/core/api_error.h"
 
 static const char *error_code(const ApiResponse *resp)
 {
@@ -76,12 +76,33 @@ static void test_non_json_body_is_415(void **state)
     api_response_clear(&resp);
 }
 
-static void test_error_shape(void **state)
+/* A failure's cause goes to the request's log line, once; a malformed
+ * body's quoted text does not (it may hold a password). */
+static void test_log_note(void **state)
 {
     (void)state;
     ApiResponse resp;
+    dispatch("GET", "/api/nope", NULL, NULL, &resp);
+    assert_string_equal(resp.log_note, "not_found: no such API route: /api/nope");
+    api_response_clear(&resp);
+    dispatch("POST", "/api/session", "application/json", "{\"password\":\"pw-secret", &resp);
+    assert_int_equal(resp.status, 400);
+    const char *message = json_string_value(
+        json_object_get(json_object_get(resp.body, "error"), "message"));
+    assert_non_null(strstr(message, "pw-secret"));
+    assert_true(g_str_has_prefix(resp.log_note, "invalid_argument: malformed JSON at line 1"));
+    assert_null(strstr(resp.log_note, "pw-secret"));
+    api_response_clear(&resp);
+}
+
+static void test_error_shape(void **state)
+{
+    (void)state;
+    g_autoptr(GError) error = NULL;
+    assert_false(api_fail(&error, API_ERROR_CONFLICT, "VM %s is running", "a<b"));
+    ApiResponse resp;
     api_response_init(&resp);
-    api_response_fail(&resp, API_ERROR_CONFLICT, "VM %s is running", "a<b");
+    api_response_error(&resp, error);
     assert_int_equal(resp.status, 409);
     assert_int_equal(json_object_size(resp.body), 1);
     json_t *err = json_object_get(resp.body, "error");
@@ -98,6 +119,7 @@ int main(void)
         cmocka_unit_test(test_unknown_route_is_json_404),
         cmocka_unit_test(test_wrong_method_is_405_with_allow),
         cmocka_unit_test(test_non_json_body_is_415),
+        cmocka_unit_test(test_log_note),
         cmocka_unit_test(test_error_shape),
     };
     return cmocka_run_group_tests_name("router", tests, NULL, NULL);

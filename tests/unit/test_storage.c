@@ -3,7 +3,7 @@
  * in-memory driver has the dir pool 'default-pool'. */
 #include "unit_libvirt.h"
 
-#include "api/api_error.h"
+#include "api/core/api_error.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"

@@ -2,8 +2,8 @@
  * restart clean-up, pruning) on a temporary file, no libvirt. */
 #include "unit.h"
 
-#include "api/api_error.h"
-#include "api/task_engine.h"
+#include "api/core/api_error.h"
+#include "api/tasks/task_engine.h"
 #include "db/db_tasks.h"
 
 typedef struct {

@@ -2,8 +2,8 @@
  * the API's own parser, the engine's create and rollback on
  * test:///default, and templates in the inventory. */
 #include "unit.h"
-#include "api/api_error.h"
-#include "api/api_vm_spec.h"
+#include "api/core/api_error.h"
+#include "api/vms/api_vm_spec.h"
 #include "db/db_templates.h"
 #include "virt/virt_domain_build.h"
 #include "virt/virt_domain_xml.h"

@@ -1,0 +1,205 @@
+/* /api/users (admin): create, list, read, change role or password, delete;
+ * and per-VM grants under /api/users/{user}/grants. */
+#include "api/auth/api_auth_json.h"
+#include "api/auth/api_users_common.h"
+#include "api/core/api_crypto.h"
+#include "api/core/api_error.h"
+#include "api/core/api_gate.h"
+#include "api/core/api_handlers.h"
+#include "api/core/api_json.h"
+#include "virt/virt_domain.h"
+
+#include <string.h>
+
+static gboolean check_role(const char *role, GError **error)
+{
+    if (role && api_role_from_name(role) == API_ROLE_NONE) {
+        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                    "role must be admin, operator or viewer");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean api_users_list(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiResponse *resp,
+                        GError **error)
+{
+    g_autoptr(GPtrArray) users = db_user_list(ctx->db, error);
+    if (!users)
+        return FALSE;
+    json_t *items = json_array();
+    for (guint i = 0; i < users->len; i++)
+        json_array_append_new(items, api_user_json(g_ptr_array_index(users, i)));
+    api_response_json(resp, 200, json_pack("{s:o}", "users", items));
+    return TRUE;
+}
+
+gboolean api_users_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    static const char *const allowed[] = {"username", "password", "role", NULL};
+    const char *username = NULL, *password = NULL, *role = NULL;
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "username", API_USERNAME_MAX, &username, error) ||
+        !api_json_opt_string(body, "password", API_PASSWORD_MAX, &password, error) ||
+        !api_json_opt_string(body, "role", 16, &role, error) ||
+        !api_check_username(username, error) || !api_check_password(password, error) ||
+        !check_role(role ? role : "viewer", error))
+        return FALSE;
+    g_autofree char *hash = api_crypto_hash_password(password);
+    gint64 id = hash ? db_user_create(ctx->db, username, hash, role ? role : "viewer", "local", error) : 0;
+    g_autoptr(DbUser) user = id ? db_user_by_id(ctx->db, id, error) : NULL;
+    if (!user) {
+        if (g_error_matches(*error, DB_ERROR, DB_ERROR_EXISTS)) {
+            g_clear_error(error);
+            g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "user '%s' already exists", username);
+        }
+        return FALSE;
+    }
+    resp->audit_detail = g_strdup_printf("user '%s' (%s)", user->username, user->role);
+    g_autofree char *location = g_strdup_printf("/api/users/%s", user->username);
+    api_response_header(resp, "Location", location);
+    api_response_json(resp, 201, api_user_json(user));
+    return TRUE;
+}
+
+gboolean api_users_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
+    if (!user)
+        return FALSE;
+    api_response_json(resp, 200, api_user_json(user));
+    return TRUE;
+}
+
+/* The last admin may not be demoted or deleted: nobody could undo it. */
+static gboolean keeps_an_admin(ApiContext *ctx, const DbUser *user, const char *new_role,
+                               GError **error)
+{
+    if (strcmp(user->role, "admin") != 0 || g_strcmp0(new_role, "admin") == 0)
+        return TRUE;
+    int admins = db_user_count(ctx->db, "admin", error);
+    if (admins < 0)
+        return FALSE;
+    if (admins <= 1) {
+        g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "'%s' is the last admin", user->username);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean api_users_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    static const char *const allowed[] = {"password", "role", NULL};
+    const char *password = NULL, *role = NULL;
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "password", API_PASSWORD_MAX, &password, error) ||
+        !api_json_opt_string(body, "role", 16, &role, error) || !check_role(role, error) ||
+        (password && !api_check_password(password, error)))
+        return FALSE;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
+    if (user && password && strcmp(user->source, "pam") == 0)
+        g_set_error(error, API_ERROR, API_ERROR_CONFLICT,
+                    "'%s' is a system account: its password is set on the host", user->username);
+    gboolean ok = user && !*error && (!role || keeps_an_admin(ctx, user, role, error)) &&
+                  (!role || db_user_update(ctx->db, user->id, NULL, role, error)) &&
+                  (!password || api_set_password(ctx, user->id, password, NULL, error));
+    g_autoptr(DbUser) updated = ok ? db_user_by_id(ctx->db, user->id, error) : NULL;
+    if (!updated)
+        return FALSE;
+    api_response_json(resp, 200, api_user_json(updated));
+    return TRUE;
+}
+
+gboolean api_users_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
+    if (user && user->id == req->auth->user_id)
+        g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "you cannot delete yourself");
+    /* Sessions, tokens and grants go with the row (foreign keys). */
+    if (!user || *error || !keeps_an_admin(ctx, user, NULL, error) ||
+        !db_user_delete(ctx->db, user->id, error))
+        return FALSE;
+    resp->status = 204;
+    return TRUE;
+}
+
+/* ---- grants ---- */
+
+/* UUID of the VM named by `id` (name or UUID). */
+static gboolean vm_uuid(ApiContext *ctx, const char *id, char uuid[VIR_UUID_STRING_BUFLEN],
+                        char **name, GError **error)
+{
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, id, error) : NULL;
+    if (!dom)
+        return FALSE;
+    virDomainGetUUIDString(dom, uuid);
+    if (name)
+        *name = g_strdup(virDomainGetName(dom));
+    return TRUE;
+}
+
+gboolean api_grants_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
+    g_auto(GStrv) uuids = user ? db_grant_list(ctx->db, user->id, error) : NULL;
+    if (!uuids)
+        return FALSE;
+    /* Names come from libvirt when it answers; a grant may outlive its VM. */
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
+    json_t *items = json_array();
+    for (char **u = uuids; *u; u++) {
+        g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, *u) : NULL;
+        json_array_append_new(items, json_pack("{s:s,s:o}", "uuid", *u, "name",
+                                               dom ? json_string(virDomainGetName(dom)) : json_null()));
+    }
+    api_response_json(resp, 200, json_pack("{s:o}", "grants", items));
+    return TRUE;
+}
+
+gboolean api_grants_add(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    static const char *const allowed[] = {"vm", NULL};
+    const char *vm = NULL;
+    g_autoptr(json_t) body = api_json_body(req, error);
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "vm", 256, &vm, error))
+        return FALSE;
+    if (!vm)
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "vm (a name or UUID) is required");
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autofree char *name = NULL;
+    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
+    if (!user || !vm_uuid(ctx, vm, uuid, &name, error) ||
+        !db_grant_add(ctx->db, user->id, uuid, error))
+        return FALSE;
+    resp->audit_detail = g_strdup_printf("grant %s to %s", name, user->username);
+    api_response_json(resp, 201, json_pack("{s:s,s:s}", "uuid", uuid, "name", name));
+    return TRUE;
+}
+
+gboolean api_grants_remove(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
+{
+    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
+    if (!user)
+        return FALSE;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    /* A grant of a VM that is gone can still be removed by its UUID. */
+    if (g_uuid_string_is_valid(req->params[1]))
+        g_strlcpy(uuid, req->params[1], sizeof(uuid));
+    else if (!vm_uuid(ctx, req->params[1], uuid, NULL, error))
+        return FALSE;
+    gboolean found = FALSE;
+    if (!db_grant_remove(ctx->db, user->id, uuid, &found, error))
+        return FALSE;
+    if (!found)
+        return api_fail(error, API_ERROR_NOT_FOUND, "user '%s' has no grant on '%s'",
+                        user->username, req->params[1]);
+    resp->status = 204;
+    return TRUE;
+}

@@ -1,0 +1,142 @@
+/* Error answers: mapping every GError domain to HTTP status + code. */
+#include "api/core/api_error.h"
+#include "db/db.h"
+#include "virt/virt_error.h"
+
+#include <string.h>
+
+G_DEFINE_QUARK(api-error-quark, api_error)
+
+typedef struct {
+    unsigned status;
+    const char *code;
+} ErrorKind;
+
+static const ErrorKind api_kinds[] = {
+    [API_ERROR_INTERNAL] = {500, "internal"},
+    [API_ERROR_INVALID_ARGUMENT] = {400, "invalid_argument"},
+    [API_ERROR_UNAUTHORIZED] = {401, "unauthorized"},
+    [API_ERROR_FORBIDDEN] = {403, "forbidden"},
+    [API_ERROR_NOT_FOUND] = {404, "not_found"},
+    [API_ERROR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed"},
+    [API_ERROR_CONFLICT] = {409, "conflict"},
+    [API_ERROR_PRECONDITION_FAILED] = {412, "precondition_failed"},
+    [API_ERROR_PAYLOAD_TOO_LARGE] = {413, "payload_too_large"},
+    [API_ERROR_URI_TOO_LONG] = {414, "uri_too_long"},
+    [API_ERROR_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported_media_type"},
+    [API_ERROR_TOO_MANY_REQUESTS] = {429, "too_many_requests"},
+    [API_ERROR_UNSUPPORTED] = {501, "unsupported"},
+    [API_ERROR_UNAVAILABLE] = {503, "unavailable"},
+    [API_ERROR_INSUFFICIENT_STORAGE] = {507, "insufficient_storage"},
+};
+
+static ApiErrorCode from_virt(int code)
+{
+    switch ((VirtErrorCode)code) {
+    case VIRT_ERROR_NOT_FOUND:     return API_ERROR_NOT_FOUND;
+    case VIRT_ERROR_INVALID_STATE: return API_ERROR_CONFLICT;
+    case VIRT_ERROR_INVALID_ARG:   return API_ERROR_INVALID_ARGUMENT;
+    case VIRT_ERROR_EXISTS:        return API_ERROR_CONFLICT;
+    case VIRT_ERROR_BUSY:          return API_ERROR_CONFLICT;
+    case VIRT_ERROR_UNSUPPORTED:   return API_ERROR_UNSUPPORTED;
+    case VIRT_ERROR_DENIED:        return API_ERROR_FORBIDDEN;
+    case VIRT_ERROR_UNAVAILABLE:   return API_ERROR_UNAVAILABLE;
+    case VIRT_ERROR_NO_SPACE:      return API_ERROR_INSUFFICIENT_STORAGE;
+    case VIRT_ERROR_FAILED:        return API_ERROR_INTERNAL;
+    }
+    return API_ERROR_INTERNAL;
+}
+
+static ApiErrorCode from_db(int code)
+{
+    switch ((DbErrorCode)code) {
+    case DB_ERROR_BUSY:   return API_ERROR_UNAVAILABLE;
+    case DB_ERROR_EXISTS: return API_ERROR_CONFLICT;
+    case DB_ERROR_FULL:   return API_ERROR_INSUFFICIENT_STORAGE;
+    default:              return API_ERROR_INTERNAL;
+    }
+}
+
+static const ErrorKind *kind_of(const GError *error)
+{
+    ApiErrorCode c = API_ERROR_INTERNAL;
+    if (error->domain == API_ERROR && error->code >= 0 &&
+        error->code < (int)G_N_ELEMENTS(api_kinds))
+        c = (ApiErrorCode)error->code;
+    else if (error->domain == VIRT_ERROR)
+        c = from_virt(error->code);
+    else if (error->domain == DB_ERROR)
+        c = from_db(error->code);
+    return &api_kinds[c];
+}
+
+unsigned api_error_status(const GError *error)
+{
+    return kind_of(error)->status;
+}
+
+const char *api_error_code(const GError *error)
+{
+    return kind_of(error)->code;
+}
+
+/* The log's words for `error`: its code and message, except that
+ * jansson's quote of a malformed body ("near '...'") stays out: the body
+ * may be a login, and no password may reach the log. */
+static char *log_note(const GError *error)
+{
+    const char *msg = error->message;
+    int len = (int)strlen(msg);
+    if (g_error_matches(error, API_ERROR, API_ERROR_INVALID_ARGUMENT) &&
+        g_str_has_prefix(msg, API_ERROR_MALFORMED_JSON)) {
+        const char *quote = strstr(msg, " near '");
+        if (quote)
+            len = (int)(quote - msg);
+    }
+    return g_strdup_printf("%s: %.*s", api_error_code(error), len, msg);
+}
+
+void api_response_error(ApiResponse *resp, const GError *error)
+{
+    /* Messages quote request bytes (paths, names) and parser text that may
+     * cut a character in half; JSON strings must be valid UTF-8. */
+    g_autofree char *message = g_utf8_make_valid(error->message, -1);
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(error),
+                             "message", message);
+    g_assert(body);
+    api_response_json(resp, api_error_status(error), body);
+    g_free(resp->log_note);
+    resp->log_note = log_note(error);
+}
+
+static void fail_valist(GError **error, ApiErrorCode code, const char *fmt, va_list ap)
+{
+    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
+    g_set_error_literal(error, API_ERROR, code, msg);
+}
+
+gboolean api_fail(GError **error, ApiErrorCode code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_valist(error, code, fmt, ap);
+    va_end(ap);
+    return FALSE;
+}
+
+gboolean api_invalid(GError **error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_valist(error, API_ERROR_INVALID_ARGUMENT, fmt, ap);
+    va_end(ap);
+    return FALSE;
+}
+
+gboolean api_field_error(GError **error, const char *field, GError *cause)
+{
+    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s': %s", field,
+                cause->message);
+    g_error_free(cause);
+    return FALSE;
+}

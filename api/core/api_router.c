@@ -1,0 +1,171 @@
+/* Matches method + path against the route table and runs the handler, after
+ * the checks every route shares: method allowed, body is a JSON object. */
+#include "api/core/api.h"
+#include "api/core/api_error.h"
+#include "api/core/api_gate.h"
+#include "api/core/api_json.h"
+#include "db/db_audit.h"
+
+#include <string.h>
+
+/* Splits on '/', dropping the leading empty segment. Trailing slashes make
+ * an empty last segment, so "/api/vms/" does not match "/api/vms". */
+static GStrv split_path(const char *path)
+{
+    return g_strsplit(path[0] == '/' ? path + 1 : path, "/", -1);
+}
+
+static gboolean pattern_matches(const char *pattern, GStrv segs, ApiRequest *req)
+{
+    g_auto(GStrv) pat = split_path(pattern);
+    guint n = g_strv_length(pat);
+    if (n != g_strv_length(segs))
+        return FALSE;
+    int captured = 0;
+    const char *caps[API_MAX_PARAMS] = {0};
+    for (guint i = 0; i < n; i++) {
+        if (pat[i][0] == '{') {
+            if (!segs[i][0] || captured >= API_MAX_PARAMS)
+                return FALSE;
+            caps[captured++] = segs[i];
+        } else if (strcmp(pat[i], segs[i]) != 0) {
+            return FALSE;
+        }
+    }
+    if (req) {
+        /* Captures point into the caller's path copy; see api_dispatch. */
+        memcpy(req->params, caps, sizeof(caps));
+    }
+    return TRUE;
+}
+
+static gboolean method_is(const char *route_method, const char *method)
+{
+    /* HEAD is served by every GET route; the server drops the body. */
+    return strcmp(route_method, method) == 0 ||
+           (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
+static const ApiRoute *match_segments(const char *method, GStrv segs, ApiRequest *req,
+                                      GString *allow)
+{
+    const ApiRoute *found = NULL;
+    for (const ApiRoute *r = api_routes; r->method; r++) {
+        if (!pattern_matches(r->pattern, segs, NULL))
+            continue;
+        if (allow) {
+            if (allow->len)
+                g_string_append(allow, ", ");
+            g_string_append(allow, r->method);
+            if (strcmp(r->method, "GET") == 0)
+                g_string_append(allow, ", HEAD");
+        }
+        if (!found && method_is(r->method, method)) {
+            found = r;
+            pattern_matches(r->pattern, segs, req);
+        }
+    }
+    return found;
+}
+
+const ApiRoute *api_route_match(const char *method, const char *path, ApiRequest *req,
+                                GString *allow)
+{
+    g_auto(GStrv) segs = split_path(path);
+    const ApiRoute *r = match_segments(method, segs, NULL, allow);
+    if (r && req) {
+        /* Tests only look at whether it matched; captures need storage that
+         * outlives this call, which api_dispatch provides. */
+        memset(req->params, 0, sizeof(req->params));
+    }
+    return r;
+}
+
+gboolean api_route_streams_body(const char *method, const char *path)
+{
+    const ApiRoute *r = api_route_match(method, path, NULL, NULL);
+    return r && (r->flags & API_ROUTE_STREAM_BODY);
+}
+
+static gboolean body_is_json(const ApiRequest *req)
+{
+    if (!req->content_type)
+        return FALSE;
+    g_autofree char *type = g_ascii_strdown(req->content_type, -1);
+    char *semi = strchr(type, ';');
+    if (semi)
+        *semi = '\0';
+    g_strstrip(type);
+    return strcmp(type, "application/json") == 0;
+}
+
+/* Every request that may change something is recorded, refused or not;
+ * reads are not. Bodies never are: they may hold passwords. */
+static void audit(ApiContext *ctx, const ApiRequest *req, const ApiResponse *resp)
+{
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 || !ctx->db)
+        return;
+    const char *code = NULL;
+    if (resp->status >= 400 && resp->body)
+        code = json_string_value(json_object_get(json_object_get(resp->body, "error"), "code"));
+    DbAuditEntry e = {
+        .username = req->auth ? req->auth->username : resp->audit_user,
+        .address = (char *)req->address,
+        .method = (char *)req->method,
+        .path = (char *)req->path,
+        .target = (char *)req->params[0],
+        .status = (int)resp->status,
+        .detail = resp->audit_detail ? resp->audit_detail : (char *)code,
+    };
+    g_autoptr(GError) error = NULL;
+    if (!db_audit_add(ctx->db, &e, &error))
+        g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id, error->message);
+}
+
+/* Runs the route's handler after the checks every route shares; FALSE
+ * with `error` when the request fails, for api_dispatch to answer. */
+static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *resp, GStrv segs,
+                              GError **error)
+{
+    g_autoptr(GString) allow = g_string_new(NULL);
+    const ApiRoute *route = match_segments(req->method, segs, req, allow);
+    if (!route && allow->len) {
+        api_response_header(resp, "Allow", allow->str);
+        return api_fail(error, API_ERROR_METHOD_NOT_ALLOWED,
+                        "method %s is not allowed on %s (allowed: %s)", req->method, req->path,
+                        allow->str);
+    }
+    if (!route)
+        return api_fail(error, API_ERROR_NOT_FOUND, "no such API route: %s", req->path);
+    if (req->body_len > API_MAX_BODY)
+        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE,
+                        "request body is larger than %d bytes", API_MAX_BODY);
+    if (!api_gate(ctx, route, req, resp, error))
+        return FALSE;
+    if (req->body_len > 0 && !body_is_json(req))
+        return api_fail(error, API_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                        "request body must be application/json");
+    req->route_arg = route->arg;
+    if (!route->handler(ctx, req, resp, error))
+        return FALSE;
+    api_json_finish_get(req, resp);
+    return TRUE;
+}
+
+void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) segs = split_path(req->path);
+    /* The one place a failure becomes its answer (and the log's note). */
+    if (!route_request(ctx, req, resp, segs, &error)) {
+        /* A handler that fails without saying why is a bug; its answer is
+         * still an error, and the log still names the route. */
+        if (!error)
+            error = g_error_new(API_ERROR, API_ERROR_INTERNAL, "%s %s failed without a reason",
+                                req->method, req->path);
+        api_response_error(resp, error);
+    }
+    audit(ctx, req, resp);
+    api_auth_free(req->auth);
+    req->auth = NULL;
+}

@@ -1,0 +1,130 @@
+/* POST /api/pools/{pool}/volumes/{volume}/clone: checks what it can at
+ * once (names, formats, clashes, space: 400/404/409/507), then copies on a
+ * worker as a task and answers 202 with it. */
+#include "api/core/api_error.h"
+#include "api/core/api_handlers.h"
+#include "api/core/api_json.h"
+#include "api/storage/api_storage_json.h"
+#include "api/storage/api_volumes.h"
+#include "api/tasks/api_tasks.h"
+#include "api/tasks/task_engine.h"
+#include "virt/virt_error.h"
+#include "virt/virt_volume_copy.h"
+
+#include <string.h>
+
+typedef struct {
+    VirtConn *virt;
+    char *src_pool, *src_volume;
+    char *dst_pool, *name, *format;   /* format may be NULL: the source's */
+} CloneJob;
+
+static void clone_job_free(gpointer data)
+{
+    CloneJob *job = data;
+    g_free(job->src_pool); g_free(job->src_volume);
+    g_free(job->dst_pool); g_free(job->name); g_free(job->format);
+    g_free(job);
+}
+
+static gboolean clone_progress(guint64 done, guint64 total, gpointer data)
+{
+    Task *task = data;
+    if (total == 0) {
+        /* A conversion by libvirt follows: it cannot be stopped. Checked
+         * under the engine's lock, so a cancel is either seen here or
+         * refused. */
+        task_set_cancellable(task, FALSE);
+        return !task_cancel_requested(task);
+    }
+    task_progress(task, (int)(done * 100 / total), NULL);
+    return !task_cancel_requested(task);
+}
+
+static gboolean run_clone(Task *task, gpointer data, char **result, GError **error)
+{
+    CloneJob *job = data;
+    g_autofree char *msg = g_strdup_printf("copying %s/%s to %s/%s", job->src_pool,
+                                           job->src_volume, job->dst_pool, job->name);
+    task_progress(task, 0, msg);
+    g_autoptr(virConnect) conn = virt_conn_get(job->virt, error);
+    g_autoptr(virStoragePool) src_pool = conn ? virt_pool_lookup(conn, job->src_pool, error) : NULL;
+    g_autoptr(virStorageVol) src = src_pool ? virt_volume_lookup(src_pool, job->src_volume, error)
+                                            : NULL;
+    g_autoptr(virStoragePool) dst_pool = src ? virt_pool_lookup(conn, job->dst_pool, error) : NULL;
+    g_autoptr(virStorageVol) made = dst_pool ?
+        virt_volume_clone(dst_pool, src, job->name, job->format, clone_progress, task, error) : NULL;
+    if (!made)
+        return FALSE;
+    *result = api_storage_location(job->dst_pool, job->name);
+    return TRUE;
+}
+
+/* The target pool named in the body: a missing one is a bad request (the
+ * URL's resources exist), an inactive one a conflict. */
+static virStoragePoolPtr target_pool(virConnectPtr conn, const char *name, guint64 needed,
+                                     GError **error)
+{
+    virStoragePoolPtr pool = virt_pool_lookup(conn, name, error);
+    if (!pool) {
+        if (g_error_matches(*error, VIRT_ERROR, VIRT_ERROR_NOT_FOUND))
+            (*error)->code = VIRT_ERROR_INVALID_ARG;
+        return NULL;
+    }
+    g_autoptr(VirtPool) info = virt_pool_info(pool, error);
+    if (info && info->state != VIR_STORAGE_POOL_RUNNING)
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "storage pool '%s' is not "
+                    "active", name);
+    else if (info && info->available < needed)
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NO_SPACE, "storage pool '%s' has %"
+                    G_GUINT64_FORMAT " bytes free; the copy needs %" G_GUINT64_FORMAT,
+                    name, info->available, needed);
+    if (!info || (error && *error)) {
+        virStoragePoolFree(pool);
+        return NULL;
+    }
+    return pool;
+}
+
+gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    static const char *const allowed[] = {"name", "pool", "format", NULL};
+    static const char *const required[] = {"name", NULL};
+    g_autoptr(json_t) body = api_json_body(req, error);
+    const char *name = NULL, *pool_name = req->params[0], *format = NULL;
+    if (!body || !api_json_only_members(body, allowed, error) ||
+        !api_json_require(body, required, error) || !api_query_none(req, error) ||
+        !api_json_opt_string(body, "name", 255, &name, error) ||
+        !api_json_opt_string(body, "pool", 255, &pool_name, error) ||
+        !api_json_opt_string(body, "format", 16, &format, error) ||
+        !virt_storage_name_valid(name, error))
+        return FALSE;
+    if (format && !virt_storage_format_valid(format))
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT,
+                        "format must be raw, qcow2, vdi or vmdk");
+    g_autoptr(virConnect) conn = NULL;
+    g_autoptr(virStorageVol) src = NULL;
+    g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &src, error);
+    g_autoptr(VirtVolume) info = pool ? virt_volume_info(src, error) : NULL;
+    g_autoptr(virStoragePool) dst = info ? target_pool(conn, pool_name, info->allocation, error)
+                                         : NULL;
+    if (!dst)
+        return FALSE;
+    if (!virt_volume_name_free(dst, name, error))
+        return FALSE;
+    if (!ctx->tasks)
+        return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
+    CloneJob *job = g_new0(CloneJob, 1);
+    job->virt = ctx->virt;
+    job->src_pool = g_strdup(req->params[0]);
+    job->src_volume = g_strdup(req->params[1]);
+    job->dst_pool = g_strdup(pool_name);
+    job->name = g_strdup(name);
+    job->format = g_strdup(format);
+    g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
+    gint64 id = tasks_submit(ctx->tasks, "clone", target, req->auth->user_id, run_clone, job,
+                             clone_job_free, error);
+    if (!id)
+        return FALSE;
+    return api_answer_task(ctx, resp, id, error);
+}

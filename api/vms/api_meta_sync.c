@@ -1,0 +1,105 @@
+/* A small thread that prunes metadata of vanished VMs when kicked. */
+#include "api/vms/api_meta_sync.h"
+#include "db/db_audit.h"
+#include "db/db_auth.h"
+#include "db/db_tasks.h"
+#include "virt/virt_domain.h"
+
+#define SAFETY_INTERVAL_US (600 * G_USEC_PER_SEC)
+
+struct ApiMetaSync {
+    ApiContext *ctx;
+    GMutex lock;
+    GCond wake;
+    gboolean kicked;
+    gboolean stopping;
+    GThread *thread;
+};
+
+int api_meta_sync_run(ApiContext *ctx, GError **error)
+{
+    /* Rows touched after this instant belong to VMs newer than our list. */
+    int64_t started = g_get_real_time() / G_USEC_PER_SEC - 1;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_auto(GStrv) uuids = conn ? virt_domain_list_uuids(conn, error) : NULL;
+    if (!uuids)
+        return -1;
+    return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
+}
+
+/* Expired sessions, old audit entries and old finished tasks go with the
+ * same rhythm. */
+static void api_housekeeping(ApiContext *ctx)
+{
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    g_autoptr(GError) error = NULL;
+    if (ctx->session_idle_s &&
+        db_session_expire(ctx->db, now - ctx->session_idle_s, now - ctx->session_max_s, &error) < 0)
+        g_warning("expiring sessions: %s", error->message);
+    g_clear_error(&error);
+    if (ctx->audit_retention_s && db_audit_prune(ctx->db, now - ctx->audit_retention_s, &error) < 0)
+        g_warning("pruning audit log: %s", error->message);
+    g_clear_error(&error);
+    if (ctx->task_retention_s && db_task_prune(ctx->db, now - ctx->task_retention_s, &error) < 0)
+        g_warning("pruning finished tasks: %s", error->message);
+}
+
+static gpointer loop(gpointer data)
+{
+    ApiMetaSync *sync = data;
+    g_mutex_lock(&sync->lock);
+    while (!sync->stopping) {
+        if (!sync->kicked) {
+            gint64 until = g_get_monotonic_time() + SAFETY_INTERVAL_US;
+            if (!g_cond_wait_until(&sync->wake, &sync->lock, until))
+                sync->kicked = TRUE;
+            continue;
+        }
+        sync->kicked = FALSE;
+        g_mutex_unlock(&sync->lock);
+        g_autoptr(GError) error = NULL;
+        api_housekeeping(sync->ctx);
+        int removed = api_meta_sync_run(sync->ctx, &error);
+        if (removed > 0)
+            g_message("pruned metadata of %d VM(s) no longer in libvirt", removed);
+        else if (removed < 0)
+            g_debug("metadata prune skipped: %s", error->message);
+        g_mutex_lock(&sync->lock);
+    }
+    g_mutex_unlock(&sync->lock);
+    return NULL;
+}
+
+ApiMetaSync *api_meta_sync_new(ApiContext *ctx)
+{
+    ApiMetaSync *sync = g_new0(ApiMetaSync, 1);
+    sync->ctx = ctx;
+    g_mutex_init(&sync->lock);
+    g_cond_init(&sync->wake);
+    sync->thread = g_thread_new("meta-sync", loop, sync);
+    return sync;
+}
+
+void api_meta_sync_kick(ApiMetaSync *sync)
+{
+    if (!sync)
+        return;
+    g_mutex_lock(&sync->lock);
+    sync->kicked = TRUE;
+    g_cond_signal(&sync->wake);
+    g_mutex_unlock(&sync->lock);
+}
+
+void api_meta_sync_free(ApiMetaSync *sync)
+{
+    if (!sync)
+        return;
+    g_mutex_lock(&sync->lock);
+    sync->stopping = TRUE;
+    g_cond_signal(&sync->wake);
+    g_mutex_unlock(&sync->lock);
+    g_thread_join(sync->thread);
+    g_mutex_clear(&sync->lock);
+    g_cond_clear(&sync->wake);
+    g_free(sync);
+}

@@ -1,0 +1,195 @@
+/* POST /api/vms: a new VM from a full spec, from a template with
+ * overrides, or around existing volumes. Volumes, definition, inventory
+ * row and the optional start are one unit: any failure undoes them all.
+ * A create that copies a volume runs as a task (202); others answer 201. */
+#include "api/core/api_error.h"
+#include "api/core/api_handlers.h"
+#include "api/core/api_json.h"
+#include "api/os/api_os_catalogue.h"
+#include "api/tasks/api_tasks.h"
+#include "api/tasks/task_engine.h"
+#include "api/vms/api_templates.h"
+#include "api/vms/api_vm_spec.h"
+#include "api/vms/api_vms.h"
+#include "db/db_auth.h"
+#include "virt/virt_domain.h"
+
+#include <string.h>
+
+#define SERIAL_LOG_DIR "/var/log/libvirt/qemu"
+
+/* The spec of the request: the body without "template" and "start", laid
+ * over the template's spec when one is named (top-level members of the
+ * body win; a list such as "disks" replaces the template's whole list). */
+static json_t *request_spec(ApiContext *ctx, json_t *body, int *start, GError **error)
+{
+    const char *template_name = NULL;
+    if (!api_json_opt_string(body, "template", 64, &template_name, error) ||
+        !api_json_opt_bool(body, "start", start, error))
+        return NULL;
+    g_autoptr(json_t) spec = NULL;
+    if (template_name) {
+        if (!(spec = api_template_spec(ctx, template_name, error))) {
+            if (error && *error && (*error)->code == API_ERROR_NOT_FOUND &&
+                (*error)->domain == API_ERROR) {
+                (*error)->code = API_ERROR_INVALID_ARGUMENT;
+                g_prefix_error(error, "field 'template': ");
+            }
+            return NULL;
+        }
+    } else {
+        spec = json_object();
+    }
+    json_t *overrides = json_deep_copy(body);
+    json_object_del(overrides, "template");
+    json_object_del(overrides, "start");
+    json_object_update(spec, overrides);
+    json_decref(overrides);
+    if (!api_os_apply_defaults(ctx, spec, error))
+        return NULL;
+    return g_steal_pointer(&spec);
+}
+
+/* The serial line is copied to a file on qemu:///system (where virtlogd
+ * writes it), so a VM's boot messages can be read even after it stopped. */
+static char *serial_log_path(virConnectPtr conn, const char *name)
+{
+    g_autofree char *uri = virConnectGetURI(conn);
+    if (g_strcmp0(uri, "qemu:///system") != 0)
+        return NULL;
+    return g_strdup_printf(SERIAL_LOG_DIR "/%s-serial.log", name);
+}
+
+/* After the define: the inventory row with its owner, then the start. */
+static gboolean finish(ApiContext *ctx, virDomainPtr dom, gint64 owner_id, int start,
+                       char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
+{
+    if (virDomainGetUUIDString(dom, uuid) < 0) {
+        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "reading the new VM's UUID failed");
+        return FALSE;
+    }
+    const char *uuids[] = {uuid, NULL};
+    if (!db_vm_meta_touch_all(ctx->db, uuids, error) ||
+        (owner_id && !db_vm_set_owner(ctx->db, uuid, owner_id, error)))
+        return FALSE;
+    if (start == 1 && !virt_domain_act(dom, VIRT_ACTION_START, error)) {
+        g_prefix_error(error, "the VM was defined but did not start, so it was removed again: ");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* The whole unit: volumes, definition, inventory row, start; on any
+ * failure all of it is undone. Fills `uuid` on success. */
+static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, const VirtVmPlan *plan,
+                            gint64 owner_id, int start, VirtVmProgress progress, gpointer data,
+                            char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
+{
+    VirtVmCreated *created = virt_vm_create(conn, plan, progress, data, error);
+    uuid[0] = '\0';
+    if (created && finish(ctx, virt_vm_created_domain(created), owner_id, start, uuid, error)) {
+        virt_vm_created_commit(created);
+        return TRUE;
+    }
+    virt_vm_created_rollback(created);
+    if (*uuid && !db_vm_meta_delete(ctx->db, uuid, NULL))
+        g_warning("rollback: the inventory row of %s stays until the next prune", uuid);
+    return FALSE;
+}
+
+/* Copies take long: a plan with one runs as a task. */
+static gboolean plan_copies(const VirtVmPlan *plan)
+{
+    for (guint i = 0; i < plan->n_volumes; i++)
+        if (plan->volumes[i].kind == VIRT_VM_VOL_CLONE)
+            return TRUE;
+    return FALSE;
+}
+
+/* A create running as a task owns everything its plan points into. */
+typedef struct {
+    ApiContext *ctx;
+    ApiVmSpec *spec;
+    VirtHostInfo *host;
+    char *serial_log;
+    VirtVmPlan plan;
+    gint64 owner_id;
+    int start;
+} CreateJob;
+
+static void create_job_free(gpointer data)
+{
+    CreateJob *job = data;
+    api_vm_spec_free(job->spec);
+    virt_host_info_free(job->host);
+    g_free(job->serial_log);
+    g_free(job);
+}
+
+static gboolean create_progress(guint percent, const char *message, gpointer data)
+{
+    Task *task = data;
+    task_progress(task, (int)percent, message);
+    return !task_cancel_requested(task);
+}
+
+static gboolean run_create(Task *task, gpointer data, char **result, GError **error)
+{
+    CreateJob *job = data;
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
+    if (!conn || !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start,
+                              create_progress, task, uuid, error))
+        return FALSE;
+    *result = g_strconcat("/api/vms/", job->spec->name, NULL);
+    return TRUE;
+}
+
+/* Checks what can be checked now (400/409 before any 202), then queues. */
+static gboolean answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr conn,
+                                 CreateJob *job, GError **error)
+{
+    if (!virt_vm_plan_check(conn, &job->plan, error)) {
+        create_job_free(job);
+        return FALSE;
+    }
+    gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
+                             job, create_job_free, error);
+    if (!id)
+        return FALSE;
+    return api_answer_task(ctx, resp, id, error);
+}
+
+gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    g_autoptr(json_t) body = api_json_body(req, error);
+    int start = 0;
+    g_autoptr(json_t) spec_json = body && api_query_none(req, error) ?
+        request_spec(ctx, body, &start, error) : NULL;
+    g_autoptr(ApiVmSpec) spec = spec_json ?
+        api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, error) : NULL;
+    g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, error) : NULL;
+    g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
+    if (!host || !api_vm_spec_check_host(spec, host, error))
+        return FALSE;
+    gint64 owner_id = req->auth ? req->auth->user_id : 0;
+    g_autofree char *serial_log = serial_log_path(conn, spec->name);
+    VirtVmPlan plan;
+    api_vm_spec_plan(spec, host, serial_log, &plan);
+    if (plan_copies(&plan) && ctx->tasks) {
+        CreateJob *job = g_new0(CreateJob, 1);
+        *job = (CreateJob){ctx, g_steal_pointer(&spec), g_steal_pointer(&host),
+                           g_steal_pointer(&serial_log), plan, owner_id, start};
+        return answer_with_task(ctx, resp, conn, job, error);
+    }
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, NULL, uuid, error))
+        return FALSE;
+    json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, error);
+    if (!obj)
+        return FALSE;
+    g_autofree char *location = g_strconcat("/api/vms/", spec->name, NULL);
+    api_response_header(resp, "Location", location);
+    api_answer_object(resp, 201, obj);
+    return TRUE;
+}
