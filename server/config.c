@@ -40,6 +40,14 @@ const ConfigSetting config_settings[] = {
     PATH("webui", webui, VIREO_WEBUI_DIR, "DIR", "static web UI folder"),
     ENUM("log-level", log_level, "info", log_levels, "LEVEL", "how much to log"),
     UNSIGNED("threads", threads, 4, 1, 256, "HTTP worker threads"),
+    UNSIGNED("max-connections", max_connections, 1024, 16, 65536,
+             "open HTTP connections at most; the open-files limit is raised to fit"),
+    UNSIGNED("max-connections-per-address", max_connections_per_address, 64, 1, 65536,
+             "open HTTP connections from one client address at most"),
+    UNSIGNED("idle-timeout-seconds", idle_timeout_s, 60, 5, 3600,
+             "close an HTTP connection idle this long"),
+    UNSIGNED("header-timeout-seconds", header_timeout_s, 10, 1, 300,
+             "time a client has to send a request's headers"),
     PATH("init-admin-password-file", init_admin_password_file, NULL, "FILE",
          "first start: the password of the 'admin' user; without it a random one is "
          "logged once and saved beside the database"),
@@ -51,8 +59,14 @@ const ConfigSetting config_settings[] = {
     UNSIGNED("session-idle-minutes", session_idle_min, 30, 1, 7 * 24 * 60,
              "end sessions idle this long"),
     UNSIGNED("session-max-hours", session_max_hours, 12, 1, 24 * 90, "end sessions this old"),
+    UNSIGNED("max-sessions-per-user", max_sessions_per_user, 32, 1, 10000,
+             "login sessions one user may hold at once"),
+    UNSIGNED("max-streams-per-credential", max_streams_per_credential, 8, 1, 1024,
+             "event streams and transfers open at once with one session or API token"),
     UNSIGNED("audit-retention-days", audit_retention_days, 90, 1, 3650,
              "keep the audit log this long"),
+    UNSIGNED("audit-max-rows", audit_max_rows, 200000, 1000, 100000000,
+             "audit log entries kept at most"),
     UNSIGNED("task-retention-days", task_retention_days, 7, 1, 3650,
              "keep finished tasks this long"),
     UNSIGNED("max-upload-gib", max_upload_gib, 1024, 1, 65536, "largest volume upload"),
@@ -340,6 +354,14 @@ gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now
     if (optind < argc) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
                     "unexpected argument '%s' (see --help)", argv[optind]);
+        return FALSE;
+    }
+    /* libmicrohttpd shares the connection limit out among its threads, and
+     * hangs at start when a thread would get none. */
+    if (cfg->threads > cfg->max_connections) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "threads (%u) must not be more than max-connections (%u)", cfg->threads,
+                    cfg->max_connections);
         return FALSE;
     }
     return TRUE;

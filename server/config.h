@@ -26,6 +26,14 @@ typedef struct {
     char *pam_admin_group;
     char *pam_operator_group;
     char *pam_viewer_group;
+    unsigned max_connections;
+    unsigned max_connections_per_address;
+    unsigned idle_timeout_s;         /* an HTTP connection idle this long is closed */
+    /* Read and checked here; what they bound is enforced elsewhere. */
+    unsigned header_timeout_s;
+    unsigned max_streams_per_credential;
+    unsigned max_sessions_per_user;
+    unsigned audit_max_rows;
 } Config;
 
 typedef enum {

@@ -451,18 +451,18 @@ gboolean http_check_listen(const char *listen, gboolean tls, struct sockaddr_sto
     return TRUE;
 }
 
-HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *listen,
-                              const char *webui, unsigned threads, const TlsPair *tls,
+HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSettings *set,
                               GError **error)
 {
+    const TlsPair *tls = set->tls;
     struct sockaddr_storage addr;
-    if (!http_check_listen(listen, tls != NULL, &addr, error))
+    if (!http_check_listen(set->listen, tls != NULL, &addr, error))
         return NULL;
     HttpServer *srv = g_new0(HttpServer, 1);
     srv->tls = tls != NULL;
     srv->events = events;
     srv->api = api;
-    srv->webui = g_strdup(webui);
+    srv->webui = g_strdup(set->webui);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
@@ -472,15 +472,17 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *lis
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_THREAD_POOL_SIZE, set->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_TIMEOUT, set->idle_timeout_s,
         /* Each connection gets a 32 KiB pool (request head, parsed headers
-         * and cookies: browsers on a shared host send many); at most 256
-         * connections keep the total bounded. Bodies are copied out as
-         * they arrive. */
+         * and cookies: browsers on a shared host send many); the connection
+         * limit keeps the total bounded (32 MiB at the default 1024).
+         * Bodies are copied out as they arrive. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+        MHD_OPTION_CONNECTION_LIMIT, set->max_connections,
+        /* One client cannot take every connection from the others. */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, set->max_connections_per_address,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
         /* Without TLS the list ends here and the key/cert pair is ignored. */
@@ -489,7 +491,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *lis
         MHD_OPTION_END);
     if (!srv->daemon) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                    "cannot listen on %s (address in use or not local?)", listen);
+                    "cannot listen on %s (address in use or not local?)", set->listen);
         g_free(srv->webui);
         g_free(srv);
         return NULL;

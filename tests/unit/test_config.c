@@ -76,17 +76,17 @@ static void test_file_then_args(void **state)
     g_autofree char *path = g_build_filename(dir, "vireod.conf", NULL);
     assert_true(g_file_set_contents(path, "# settings\nlisten = 127.0.0.1:9000\n"
                                           "connect=test:///default\n\nlog-level = debug\n"
-                                          "threads = 100\n", -1, NULL));
+                                          "max-connections = 100\n", -1, NULL));
     Config cfg;
     config_init_defaults(&cfg);
     char *argv[] = {"vireod", "--config", path, "--listen", "127.0.0.1:9001",
-                    "--threads=200", NULL};
+                    "--max-connections=200", NULL};
     gboolean exit_now;
     g_autoptr(GError) e = NULL;
     assert_true(config_from_args(&cfg, 6, argv, &exit_now, &e));
     assert_false(exit_now);
     assert_string_equal(cfg.listen, "127.0.0.1:9001");   /* command line wins */
-    assert_int_equal(cfg.threads, 200);
+    assert_int_equal(cfg.max_connections, 200);
     assert_string_equal(cfg.connect, "test:///default");
     assert_string_equal(cfg.log_level, "debug");
     assert_string_equal(cfg.db, "/var/lib/vireo/vireo.db");
@@ -250,6 +250,10 @@ static void test_bad_input(void **state)
     char *extra[] = {"vireod", "stray", NULL};
     assert_false(config_from_args(&cfg, 2, extra, &exit_now, &e));
     assert_string_equal(e->message, "unexpected argument 'stray' (see --help)");
+    g_clear_error(&e);
+    char *too_many_threads[] = {"vireod", "--threads=200", "--max-connections=100", NULL};
+    assert_false(config_from_args(&cfg, 3, too_many_threads, &exit_now, &e));
+    assert_string_equal(e->message, "threads (200) must not be more than max-connections (100)");
     config_clear(&cfg);
 }
 
@@ -323,6 +327,37 @@ static void test_readme_lists_every_key(void **state)
                  (char *)key);
 }
 
+/* packaging/vireod.conf reads as it is, and so does each commented-out
+ * setting once its '#' is taken away. */
+static void test_packaged_conf_reads(void **state)
+{
+    (void)state;
+    g_autofree char *text = NULL;
+    g_autoptr(GError) e = NULL;
+    if (!g_file_get_contents(VIREO_SOURCE_DIR "/packaging/vireod.conf", &text, NULL, &e))
+        fail_msg("packaging/vireod.conf: %s", e->message);
+    Config cfg;
+    config_init_defaults(&cfg);
+    if (!config_parse_text(&cfg, text, &e))
+        fail_msg("packaging/vireod.conf: %s", e->message);
+    config_clear(&cfg);
+    g_autoptr(GRegex) commented = g_regex_new("^# ?([a-z0-9-]+ = .*)$", 0, 0, NULL);
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    int settings = 0;
+    for (char **l = lines; *l; l++) {
+        g_autoptr(GMatchInfo) m = NULL;
+        if (!g_regex_match(commented, *l, 0, &m))
+            continue;
+        g_autofree char *line = g_match_info_fetch(m, 1);
+        config_init_defaults(&cfg);
+        if (!config_parse_text(&cfg, line, &e))
+            fail_msg("packaging/vireod.conf, uncommented '%s': %s", line, e->message);
+        config_clear(&cfg);
+        settings++;
+    }
+    assert_true(settings > 0);
+}
+
 static void test_listen_parsing(void **state)
 {
     (void)state;
@@ -351,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_help_lists_every_key),
         cmocka_unit_test(test_readme_lists_every_key),
+        cmocka_unit_test(test_packaged_conf_reads),
         cmocka_unit_test(test_listen_parsing),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
