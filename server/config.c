@@ -2,6 +2,7 @@
  * "key = value" per line, keys named like the long options. Every setting
  * is one row of config_settings; nothing below names a setting again. */
 #include "server/config.h"
+#include "server/tls.h"   /* TLS_DEFAULT_PRIORITY only: no GnuTLS here */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -56,6 +57,9 @@ const ConfigSetting config_settings[] = {
     BOOL("tls-generate", tls_generate, "false",
          "make a self-signed pair when the files are missing; without --tls-cert "
          "and --tls-key, at <db-dir>/tls/vireo.crt and .key"),
+    STRING("tls-priority", tls_priority, TLS_DEFAULT_PRIORITY, "PRIORITY",
+           "GnuTLS priority string: the TLS versions, ciphers and key exchanges HTTPS "
+           "accepts; checked at start-up"),
     UNSIGNED("session-idle-minutes", session_idle_min, 30, 1, 7 * 24 * 60,
              "end sessions idle this long"),
     UNSIGNED("session-max-hours", session_max_hours, 12, 1, 24 * 90, "end sessions this old"),

@@ -16,6 +16,7 @@ typedef struct {
     char *tls_cert;    /* PEM certificate; with tls_key, serve HTTPS */
     char *tls_key;
     gboolean tls_generate;   /* make a self-signed pair when the files are missing */
+    char *tls_priority;      /* GnuTLS priority string of the HTTPS listener */
     unsigned session_idle_min;
     unsigned session_max_hours;
     unsigned audit_retention_days;

@@ -469,6 +469,15 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSetti
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
+    /* Without a priority string libmicrohttpd 0.9.75 uses GnuTLS's
+     * "NORMAL", which still takes TLS 1.0 and CBC-SHA1 suites. */
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? tls->cert_pem : NULL},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? tls->key_pem : NULL},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)set->tls_priority},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -485,9 +494,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSetti
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, set->max_connections_per_address,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
-        /* Without TLS the list ends here and the key/cert pair is ignored. */
-        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
-        MHD_OPTION_HTTPS_MEM_KEY, tls ? tls->key_pem : NULL,
+        MHD_OPTION_ARRAY, tls ? tls_options : no_options,
         MHD_OPTION_END);
     if (!srv->daemon) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

@@ -15,6 +15,7 @@ typedef struct {
     const char *listen;          /* ADDR:PORT or [V6ADDR]:PORT */
     const char *webui;           /* static files folder */
     const TlsPair *tls;          /* NULL: plain HTTP (loopback only) */
+    const char *tls_priority;    /* GnuTLS priority string, with tls */
     unsigned threads;
     unsigned max_connections;
     unsigned max_connections_per_address;

@@ -132,17 +132,19 @@ int main(int argc, char **argv)
     sigset_t signals = block_signals();
     xmlInitParser();
 
+    /* Checked before the inventory is made and first-start set-up, which
+     * must not happen for nothing. */
+    struct sockaddr_storage listen_addr;
+    gboolean use_tls = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
+    if (!http_check_listen(d.config.listen, use_tls, &listen_addr, &error) ||
+        !tls_check_priority(d.config.tls_priority, &error)) {
+        g_critical("%s", error->message);
+        return 2;
+    }
     g_autoptr(Db) db = db_open(d.config.db, &error);
     if (!db) {
         g_critical("inventory: %s", error->message);
         return 1;
-    }
-    /* Checked before first-start set-up, which must not happen for nothing. */
-    struct sockaddr_storage listen_addr;
-    gboolean use_tls = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
-    if (!http_check_listen(d.config.listen, use_tls, &listen_addr, &error)) {
-        g_critical("%s", error->message);
-        return 2;
     }
     if (!api_crypto_init(FALSE)) {
         g_critical("libsodium failed to start");
@@ -199,6 +201,7 @@ int main(int argc, char **argv)
         .listen = d.config.listen,
         .webui = d.config.webui,
         .tls = use_tls ? &tls : NULL,
+        .tls_priority = d.config.tls_priority,
         .threads = d.config.threads,
         .max_connections = d.config.max_connections,
         .max_connections_per_address = d.config.max_connections_per_address,

@@ -5,6 +5,7 @@
 
 #include "server/config.h"
 #include "server/http.h"
+#include "server/tls.h"
 
 #include <netinet/in.h>
 
@@ -358,6 +359,29 @@ static void test_packaged_conf_reads(void **state)
     assert_true(settings > 0);
 }
 
+/* The default priority string is one GnuTLS takes; a bad one is refused
+ * with the part GnuTLS stopped at. */
+static void test_tls_priority_checked(void **state)
+{
+    (void)state;
+    g_autoptr(GError) e = NULL;
+    Config cfg;
+    config_init_defaults(&cfg);
+    assert_string_equal(cfg.tls_priority, TLS_DEFAULT_PRIORITY);
+    if (!tls_check_priority(cfg.tls_priority, &e))
+        fail_msg("the default tls-priority: %s", e->message);
+    config_clear(&cfg);
+    assert_true(tls_check_priority("NORMAL:-VERS-ALL:+VERS-TLS1.3", &e));
+    assert_false(tls_check_priority("NORMAL:+BOGUS-THING:-VERS-ALL", &e));
+    assert_non_null(strstr(e->message, "'+BOGUS-THING' at character 8"));
+    g_clear_error(&e);
+    assert_false(tls_check_priority("NORMAL:", &e));
+    assert_non_null(strstr(e->message, "an empty part at character 8"));
+    g_clear_error(&e);
+    assert_false(tls_check_priority("NORMAL:-VERS-ALL", &e));
+    assert_non_null(strstr(e->message, "at least one TLS version"));
+}
+
 static void test_listen_parsing(void **state)
 {
     (void)state;
@@ -387,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_help_lists_every_key),
         cmocka_unit_test(test_readme_lists_every_key),
         cmocka_unit_test(test_packaged_conf_reads),
+        cmocka_unit_test(test_tls_priority_checked),
         cmocka_unit_test(test_listen_parsing),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
