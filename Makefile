@@ -72,7 +72,7 @@ $(ASANDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.jso
 $(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD-ASAN $@"
-	@$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \
+	@$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) -DVIREO_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \
 	    $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) $(LIBS_EXTRA) -lpthread
 
 # ---- set-up on the host ----

@@ -16,7 +16,6 @@
  * exhaust libmicrohttpd's per-connection memory (see on_uri). */
 #define QUERY_MAX_PARAMS 64
 #define QUERY_MAX_BYTES 4096
-#define HEADER_TIMEOUT_S 10
 
 struct HttpServer {
     struct MHD_Daemon *daemon;
@@ -535,25 +534,34 @@ gboolean http_check_listen(const char *listen, gboolean tls, struct sockaddr_sto
     return TRUE;
 }
 
-HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *listen,
-                              const char *webui, unsigned threads, const TlsPair *tls,
+HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSettings *set,
                               GError **error)
 {
+    const TlsPair *tls = set->tls;
     struct sockaddr_storage addr;
-    if (!http_check_listen(listen, tls != NULL, &addr, error))
+    if (!http_check_listen(set->listen, tls != NULL, &addr, error))
         return NULL;
     HttpServer *srv = g_new0(HttpServer, 1);
     srv->tls = tls != NULL;
     srv->events = events;
     srv->api = api;
-    srv->webui = g_strdup(webui);
+    srv->webui = g_strdup(set->webui);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls)
         flags |= MHD_USE_TLS;
-    srv->guard = http_guard_new(HEADER_TIMEOUT_S);
+    srv->guard = http_guard_new(set->header_timeout_s);
+    /* Without a priority string libmicrohttpd 0.9.75 uses GnuTLS's
+     * "NORMAL", which still takes TLS 1.0 and CBC-SHA1 suites. */
+    struct MHD_OptionItem tls_options[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? tls->cert_pem : NULL},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? tls->key_pem : NULL},
+        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)set->tls_priority},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         /* First, so that every message of the daemon goes through it. */
@@ -561,23 +569,23 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *lis
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
         MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, srv->guard,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_THREAD_POOL_SIZE, set->threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+        MHD_OPTION_CONNECTION_TIMEOUT, set->idle_timeout_s,
         /* Each connection gets a 32 KiB pool (request head, parsed headers
-         * and cookies: browsers on a shared host send many); at most 256
-         * connections keep the total bounded. Bodies are copied out as
-         * they arrive. */
+         * and cookies: browsers on a shared host send many); the connection
+         * limit keeps the total bounded (32 MiB at the default 1024).
+         * Bodies are copied out as they arrive. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+        MHD_OPTION_CONNECTION_LIMIT, set->max_connections,
+        /* One client cannot take every connection from the others. */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, set->max_connections_per_address,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
-        /* Without TLS the list ends here and the key/cert pair is ignored. */
-        tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, tls ? tls->cert_pem : NULL,
-        MHD_OPTION_HTTPS_MEM_KEY, tls ? tls->key_pem : NULL,
+        MHD_OPTION_ARRAY, tls ? tls_options : no_options,
         MHD_OPTION_END);
     if (!srv->daemon) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                    "cannot listen on %s (address in use or not local?)", listen);
+                    "cannot listen on %s (address in use or not local?)", set->listen);
         http_guard_free(srv->guard);
         g_free(srv->webui);
         g_free(srv);

@@ -10,9 +10,20 @@
 
 typedef struct HttpServer HttpServer;
 
-/* `tls` (may be NULL) makes it an HTTPS server. */
-HttpServer *http_server_start(ApiContext *api, EventHub *events, const char *listen,
-                              const char *webui, unsigned threads, const TlsPair *tls,
+/* How the listener is set up; the strings are borrowed for the call. */
+typedef struct {
+    const char *listen;          /* ADDR:PORT or [V6ADDR]:PORT */
+    const char *webui;           /* static files folder */
+    const TlsPair *tls;          /* NULL: plain HTTP (loopback only) */
+    const char *tls_priority;    /* GnuTLS priority string, with tls */
+    unsigned threads;
+    unsigned max_connections;
+    unsigned max_connections_per_address;
+    unsigned idle_timeout_s;
+    unsigned header_timeout_s;   /* a request head must arrive within this */
+} HttpSettings;
+
+HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSettings *set,
                               GError **error);
 /* Stops accepting, lets in-flight requests finish (up to `grace_ms`), then
  * stops the threads. */

@@ -13,10 +13,12 @@
 #include "server/log.h"
 #include "virt/virt_conn.h"
 
+#include <errno.h>
 #include <libxml/parser.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #define SHUTDOWN_GRACE_MS 10000
 #define TASK_WORKERS 2
@@ -67,6 +69,39 @@ static void on_connected(gpointer data)
     api_meta_sync_kick(d->meta_sync);
 }
 
+/* Each connection is a socket, and libvirt, sqlite, event streams and
+ * helper processes need descriptors of their own besides. */
+#define FDS_BESIDES_CONNECTIONS 256
+
+/* The soft open-files limit is often 1024, far below a hard limit of
+ * 524288: raise it to the hard limit when max-connections needs more. */
+static void raise_fd_limit(unsigned max_connections)
+{
+    rlim_t need = (rlim_t)max_connections + FDS_BESIDES_CONNECTIONS;
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
+        g_warning("cannot read the open-files limit: %s", g_strerror(errno));
+        return;
+    }
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need && lim.rlim_cur < lim.rlim_max) {
+        rlim_t was = lim.rlim_cur;
+        lim.rlim_cur = lim.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &lim) == 0) {
+            g_debug("open-files limit raised from %llu to %llu", (unsigned long long)was,
+                    (unsigned long long)lim.rlim_cur);
+        } else {
+            g_warning("cannot raise the open-files limit: %s", g_strerror(errno));
+            lim.rlim_cur = was;
+        }
+    }
+    if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
+        g_warning("the open-files limit (%llu) is below max-connections + %d (%llu): "
+                  "connections may fail before max-connections is reached; raise the hard "
+                  "limit (ulimit -Hn, LimitNOFILE=) or lower max-connections",
+                  (unsigned long long)lim.rlim_cur, FDS_BESIDES_CONNECTIONS,
+                  (unsigned long long)need);
+}
+
 /* Signals are taken synchronously by the main thread alone. */
 static sigset_t block_signals(void)
 {
@@ -93,20 +128,23 @@ int main(int argc, char **argv)
     if (exit_now)
         return 0;
     log_init(d.config.log_level);
+    raise_fd_limit(d.config.max_connections);
     sigset_t signals = block_signals();
     xmlInitParser();
 
+    /* Checked before the inventory is made and first-start set-up, which
+     * must not happen for nothing. */
+    struct sockaddr_storage listen_addr;
+    gboolean use_tls = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
+    if (!http_check_listen(d.config.listen, use_tls, &listen_addr, &error) ||
+        !tls_check_priority(d.config.tls_priority, &error)) {
+        g_critical("%s", error->message);
+        return 2;
+    }
     g_autoptr(Db) db = db_open(d.config.db, &error);
     if (!db) {
         g_critical("inventory: %s", error->message);
         return 1;
-    }
-    /* Checked before first-start set-up, which must not happen for nothing. */
-    struct sockaddr_storage listen_addr;
-    gboolean use_tls = d.config.tls_cert || d.config.tls_key || d.config.tls_generate;
-    if (!http_check_listen(d.config.listen, use_tls, &listen_addr, &error)) {
-        g_critical("%s", error->message);
-        return 2;
     }
     if (!api_crypto_init(FALSE)) {
         g_critical("libsodium failed to start");
@@ -159,8 +197,18 @@ int main(int argc, char **argv)
     virt_conn_watch_objects(d.api.virt, on_object_event);
     virt_conn_start(d.api.virt);
 
-    HttpServer *http = http_server_start(&d.api, d.events, d.config.listen, d.config.webui,
-                                         d.config.threads, use_tls ? &tls : NULL, &error);
+    HttpSettings http_settings = {
+        .listen = d.config.listen,
+        .webui = d.config.webui,
+        .tls = use_tls ? &tls : NULL,
+        .tls_priority = d.config.tls_priority,
+        .threads = d.config.threads,
+        .max_connections = d.config.max_connections,
+        .max_connections_per_address = d.config.max_connections_per_address,
+        .idle_timeout_s = d.config.idle_timeout_s,
+        .header_timeout_s = d.config.header_timeout_s,
+    };
+    HttpServer *http = http_server_start(&d.api, d.events, &http_settings, &error);
     tls_pair_clear(&tls);
     if (!http) {
         g_critical("%s", error->message);

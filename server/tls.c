@@ -26,6 +26,32 @@ static gboolean gnutls_ok(int rc, const char *what, GError **error)
     return FALSE;
 }
 
+gboolean tls_check_priority(const char *priority, GError **error)
+{
+    gnutls_priority_t cache = NULL;
+    const char *stop = NULL;
+    int rc = gnutls_priority_init(&cache, priority, &stop);
+    if (rc >= 0) {
+        gnutls_priority_deinit(cache);
+        return TRUE;
+    }
+    /* GnuTLS points into the string where it gave up; on a string that
+     * parses but leaves nothing to use, it points at the start. */
+    if (rc == GNUTLS_E_NO_PRIORITIES_WERE_SET || !stop || stop < priority ||
+        stop > priority + strlen(priority)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                    "tls-priority '%s': %s (it must leave at least one TLS version and "
+                    "cipher suite)", priority, gnutls_strerror(rc));
+        return FALSE;
+    }
+    g_autofree char *part = g_strndup(stop, strcspn(stop, ":"));
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "tls-priority: GnuTLS does not accept %s%s%s at character %d of '%s' (%s)",
+                *part ? "'" : "", *part ? part : "an empty part", *part ? "'" : "",
+                (int)(stop - priority) + 1, priority, gnutls_strerror(rc));
+    return FALSE;
+}
+
 static char *export_pem(gnutls_datum_t *d)
 {
     char *s = g_strndup((const char *)d->data, d->size);
