@@ -29,6 +29,11 @@ gint64 db_user_create(Db *db, const char *username, const char *password_hash,
 gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char *role,
                         GError **error);
 gboolean db_user_delete(Db *db, gint64 id, GError **error);
+/* A new password in one unit: the hash is stored, every session of the
+ * user but `keep_session` (may be NULL) ends, and unless `keep_tokens`
+ * every API token of the user is revoked. */
+gboolean db_user_set_password(Db *db, gint64 id, const char *password_hash,
+                              const char *keep_session, gboolean keep_tokens, GError **error);
 /* Number of users, or of users with `role` when it is not NULL; -1 on error. */
 int db_user_count(Db *db, const char *role, GError **error);
 

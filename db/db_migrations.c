@@ -115,6 +115,7 @@ static const char *const migrations[] = {
     "  made INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL);"
     "CREATE INDEX task_artifacts_task ON task_artifacts(task_id);"
+    "ALTER TABLE tasks ADD COLUMN error_detail TEXT;"
     "ALTER TABLE audit ADD COLUMN action TEXT;"
     "ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE audit ADD COLUMN last_ts INTEGER;"

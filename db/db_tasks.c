@@ -9,7 +9,8 @@
 #define TASK_SELECT \
     "SELECT t.id, t.kind, t.state, t.progress, t.message, t.target, t.result, t.error_code, " \
     "t.error_message, COALESCE(t.owner_id, 0), t.cancel_requested, t.cancellable, " \
-    "t.created_at, COALESCE(t.started_at, 0), COALESCE(t.finished_at, 0), u.username " \
+    "t.created_at, COALESCE(t.started_at, 0), COALESCE(t.finished_at, 0), u.username, " \
+    "t.error_detail " \
     "FROM tasks t LEFT JOIN users u ON u.id = t.owner_id "
 
 void db_task_free(DbTask *t)
@@ -18,6 +19,7 @@ void db_task_free(DbTask *t)
         return;
     g_free(t->kind); g_free(t->state); g_free(t->message); g_free(t->target);
     g_free(t->result); g_free(t->error_code); g_free(t->error_message); g_free(t->owner_name);
+    g_free(t->error_detail);
     g_free(t);
 }
 
@@ -52,6 +54,7 @@ static gpointer task_from_row(sqlite3_stmt *st)
     t->started_at = sqlite3_column_int64(st, 13);
     t->finished_at = sqlite3_column_int64(st, 14);
     t->owner_name = column_or_null(st, 15);
+    t->error_detail = column_or_null(st, 16);
     return t;
 }
 
@@ -118,16 +121,17 @@ gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError
 }
 
 gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,
-                        const char *error_code, const char *error_message, GError **error)
+                        const char *error_code, const char *error_message,
+                        const char *error_detail, GError **error)
 {
     DB_LOCK(db);
     gboolean ok = strcmp(state, "succeeded") == 0;
     return db_run(db, error,
                   "UPDATE tasks SET state = ?2, result = ?3, error_code = ?4, error_message = ?5, "
                   "finished_at = ?6, progress = CASE WHEN ?7 THEN 100 ELSE progress END, "
-                  "started_at = COALESCE(started_at, ?6) WHERE id = ?1",
-                  "ittttii", id, state, result, error_code, error_message, db_now(),
-                  (gint64)(ok ? 1 : 0));
+                  "started_at = COALESCE(started_at, ?6), error_detail = ?8 WHERE id = ?1",
+                  "ittttiit", id, state, result, error_code, error_message, db_now(),
+                  (gint64)(ok ? 1 : 0), error_detail);
 }
 
 int db_task_interrupt_all(Db *db, GError **error)

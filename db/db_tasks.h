@@ -14,6 +14,7 @@ typedef struct {
     char *result;         /* a link to what it made, or NULL */
     char *error_code;     /* NULL unless failed or cancelled */
     char *error_message;
+    char *error_detail;   /* the hypervisor's own words at the end of the message, or NULL */
     gint64 owner_id;      /* 0: no owner (user deleted) */
     char *owner_name;     /* NULL without owner */
     gboolean cancel_requested;
@@ -52,7 +53,8 @@ gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError
 /* Ends a task: `state` is succeeded (progress becomes 100), failed or
  * cancelled. */
 gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,
-                        const char *error_code, const char *error_message, GError **error);
+                        const char *error_code, const char *error_message,
+                        const char *error_detail, GError **error);
 /* At start-up: every task left queued or running by a previous vireod
  * fails with error code "interrupted". Returns how many, -1 on error. */
 int db_task_interrupt_all(Db *db, GError **error);

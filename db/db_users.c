@@ -103,3 +103,18 @@ int db_user_count(Db *db, const char *role, GError **error)
     }
     return sqlite3_column_int(st, 0);
 }
+
+gboolean db_user_set_password(Db *db, gint64 id, const char *password_hash,
+                              const char *keep_session, gboolean keep_tokens, GError **error)
+{
+    DB_LOCK(db);
+    if (!db_begin(db, error))
+        return FALSE;
+    gboolean ok =
+        db_run(db, error, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+               "tii", password_hash, db_now(), id) &&
+        db_run(db, error, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2", "it",
+               id, keep_session) &&
+        (keep_tokens || db_run(db, error, "DELETE FROM tokens WHERE user_id = ?1", "i", id));
+    return db_finish(db, ok, error);
+}

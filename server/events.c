@@ -2,8 +2,6 @@
  * formatted SSE frames; its content reader drains the queue, or suspends
  * the connection when it is empty, and publishing resumes it. */
 #include "server/events.h"
-#include "api/core/api_gate.h"
-#include "virt/virt_conn.h"
 
 #include <libvirt/libvirt.h>
 #include <string.h>
@@ -11,7 +9,7 @@
 typedef struct {
     EventHub *hub;
     struct MHD_Connection *conn;
-    ApiAuth *auth;
+    ApiEventViewer *viewer;   /* who it is and what it may see (api/) */
     GString *pending;     /* frames not yet written */
     gsize sent;           /* bytes of `pending` already written */
     gboolean suspended;
@@ -20,6 +18,7 @@ typedef struct {
 
 struct EventHub {
     ApiContext *api;
+    guint max_per_credential;
     gboolean closed;
     GMutex lock;
     GCond stop;
@@ -29,7 +28,7 @@ struct EventHub {
 
 void events_ping(EventHub *hub);
 
-/* Also how soon a stream notices that its session was revoked. */
+/* Also how soon a stream notices that its session expired. */
 #define PING_INTERVAL_US (5 * G_USEC_PER_SEC)
 
 static gpointer ping_loop(gpointer data)
@@ -48,10 +47,11 @@ static gpointer ping_loop(gpointer data)
     return NULL;
 }
 
-EventHub *events_hub_new(ApiContext *api)
+EventHub *events_hub_new(ApiContext *api, guint max_per_credential)
 {
     EventHub *hub = g_new0(EventHub, 1);
     hub->api = api;
+    hub->max_per_credential = max_per_credential;
     g_mutex_init(&hub->lock);
     g_cond_init(&hub->stop);
     hub->subs = g_ptr_array_new();
@@ -123,17 +123,37 @@ static void free_subscriber(void *cls)
     g_mutex_lock(&hub->lock);
     g_ptr_array_remove_fast(hub->subs, s);
     g_mutex_unlock(&hub->lock);
-    api_auth_free(s->auth);
+    api_event_viewer_free(s->viewer);
     g_string_free(s->pending, TRUE);
     g_free(s);
 }
 
+static guint streams_of(EventHub *hub, const ApiEventViewer *viewer)
+{
+    guint n = 0;
+    for (guint i = 0; i < hub->subs->len; i++) {
+        const Subscriber *s = g_ptr_array_index(hub->subs, i);
+        if (!s->closing && api_event_viewer_same_credential(s->viewer, viewer))
+            n++;
+    }
+    return n;
+}
+
 struct MHD_Response *events_subscribe(EventHub *hub, struct MHD_Connection *conn, ApiAuth *auth)
 {
+    ApiEventViewer *viewer = api_event_viewer_new(hub->api, auth);
+    g_mutex_lock(&hub->lock);
+    /* One session or token cannot hold every connection there is. */
+    gboolean full = streams_of(hub, viewer) >= hub->max_per_credential;
+    g_mutex_unlock(&hub->lock);
+    if (full) {
+        api_event_viewer_free(viewer);
+        return NULL;
+    }
     Subscriber *s = g_new0(Subscriber, 1);
     s->hub = hub;
     s->conn = conn;
-    s->auth = auth;
+    s->viewer = viewer;
     /* An opening comment and a retry hint, so the client knows it is live. */
     s->pending = g_string_new(": vireo events\nretry: 3000\n\n");
     struct MHD_Response *r =
@@ -148,65 +168,36 @@ struct MHD_Response *events_subscribe(EventHub *hub, struct MHD_Connection *conn
     return r;
 }
 
-static const char *event_name(int event)
+void events_publish(EventHub *hub, const ApiEvent *e)
 {
-    switch (event) {
-    case VIR_DOMAIN_EVENT_DEFINED:     return "defined";
-    case VIR_DOMAIN_EVENT_UNDEFINED:   return "undefined";
-    case VIR_DOMAIN_EVENT_STARTED:     return "started";
-    case VIR_DOMAIN_EVENT_SUSPENDED:   return "suspended";
-    case VIR_DOMAIN_EVENT_RESUMED:     return "resumed";
-    case VIR_DOMAIN_EVENT_STOPPED:     return "stopped";
-    case VIR_DOMAIN_EVENT_SHUTDOWN:    return "shutdown";
-    case VIR_DOMAIN_EVENT_PMSUSPENDED: return "pmsuspended";
-    case VIR_DOMAIN_EVENT_CRASHED:     return "crashed";
-    case VIRT_DOMAIN_EVENT_DEVICES:    return "devices";
-    case VIRT_DOMAIN_EVENT_EDITED:     return "edited";
-    default:                           return "changed";
-    }
-}
-
-void events_publish_vm(EventHub *hub, const char *uuid, const char *name, int event)
-{
-    g_autoptr(json_t) data = json_pack("{s:s,s:s,s:s}", "event", event_name(event), "name", name,
-                                       "uuid", uuid);
-    g_autofree char *text = json_dumps(data, JSON_COMPACT);
-    g_autofree char *frame = g_strdup_printf("event: vm\ndata: %s\n\n", text);
+    ApiEventFrames frames = {0};
+    api_event_frames_init(&frames, e);
     g_mutex_lock(&hub->lock);
     for (guint i = 0; i < hub->subs->len; i++) {
         Subscriber *s = g_ptr_array_index(hub->subs, i);
-        /* Only VMs the subscriber may see; admins see all. */
-        g_autoptr(GHashTable) visible = api_visible_vms(hub->api, s->auth, NULL);
-        if (s->auth->role != API_ROLE_ADMIN && (!visible || !g_hash_table_contains(visible, uuid)))
+        const char *frame = s->closing ? NULL : api_event_viewer_frame(s->viewer, e, &frames);
+        if (!frame)
             continue;
         g_string_append(s->pending, frame);
         wake(s);
     }
     g_mutex_unlock(&hub->lock);
+    api_event_frames_clear(&frames);
 }
 
-/* libvirt numbers pool and network lifecycle events alike up to STOPPED;
- * pools add CREATED (built) and DELETED (storage removed). */
-static const char *object_event_name(const char *kind, int event)
+void events_auth_changed(EventHub *hub, gint64 user_id)
 {
-    static const char *const names[] = {"defined", "undefined", "started", "stopped",
-                                        "created", "deleted"};
-    int known = strcmp(kind, "pool") == 0 ? 6 : 4;
-    return event >= 0 && event < known ? names[event] : "changed";
-}
-
-void events_publish_object(EventHub *hub, const char *kind, const char *uuid, const char *name,
-                           int event)
-{
-    g_autoptr(json_t) data = json_pack("{s:s,s:s,s:s}", "event", object_event_name(kind, event),
-                                       "name", name, "uuid", uuid);
-    g_autofree char *text = json_dumps(data, JSON_COMPACT);
-    g_autofree char *frame = g_strdup_printf("event: %s\ndata: %s\n\n", kind, text);
     g_mutex_lock(&hub->lock);
     for (guint i = 0; i < hub->subs->len; i++) {
         Subscriber *s = g_ptr_array_index(hub->subs, i);
-        g_string_append(s->pending, frame);
-        wake(s);
+        if (s->closing || (user_id && api_event_viewer_user(s->viewer) != user_id))
+            continue;
+        /* What the user may see is read again now, not at the next ping;
+         * a stream whose credentials went ends. */
+        if (!api_event_viewer_refresh(s->viewer)) {
+            s->closing = TRUE;
+            wake(s);
+        }
     }
     g_mutex_unlock(&hub->lock);
 }
@@ -217,25 +208,10 @@ void events_ping(EventHub *hub)
     for (guint i = 0; i < hub->subs->len; i++) {
         Subscriber *s = g_ptr_array_index(hub->subs, i);
         /* A stream ends with the session or token that opened it. */
-        if (!api_auth_still_valid(hub->api, s->auth))
+        if (!api_event_viewer_valid(s->viewer))
             s->closing = TRUE;
         else
             g_string_append(s->pending, ": ping\n\n");
-        wake(s);
-    }
-    g_mutex_unlock(&hub->lock);
-}
-
-void events_publish_task(EventHub *hub, gint64 owner_id, const char *task_json)
-{
-    g_autofree char *frame = g_strdup_printf("event: task\ndata: %s\n\n", task_json);
-    g_mutex_lock(&hub->lock);
-    for (guint i = 0; i < hub->subs->len; i++) {
-        Subscriber *s = g_ptr_array_index(hub->subs, i);
-        /* A task is its owner's business, and the admins'. */
-        if (s->auth->role != API_ROLE_ADMIN && s->auth->user_id != owner_id)
-            continue;
-        g_string_append(s->pending, frame);
         wake(s);
     }
     g_mutex_unlock(&hub->lock);

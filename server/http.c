@@ -138,12 +138,29 @@ static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp,
     return ret;
 }
 
+/* What the request's log line tells of the answer. */
+static void note_answer(RequestState *st, ApiResponse *resp)
+{
+    st->status = resp->status;
+    g_free(st->log_note);
+    st->log_note = g_steal_pointer(&resp->log_note);
+}
+
 /* The event stream lives as long as its client: it must not hold up a
  * shutdown that waits for requests in flight. */
 static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
                                    ApiResponse *resp)
 {
     struct MHD_Response *r = events_subscribe(srv->events, conn, g_steal_pointer(&resp->stream));
+    if (!r) {
+        g_autoptr(GError) error = NULL;
+        api_fail(&error, API_ERROR_TOO_MANY_REQUESTS, "this session or token has the most event "
+                 "streams open it may; close one (or log in again) first");
+        api_response_header(resp, "Retry-After", "5");
+        api_response_error(resp, error);
+        note_answer(st, resp);
+        return queue_api(conn, resp, FALSE, srv->tls);
+    }
     http_add_security_headers(r, FALSE, srv->tls);
     st->streaming = TRUE;
     g_atomic_int_dec_and_test(&srv->in_flight);
@@ -190,14 +207,6 @@ static enum MHD_Result queue_download(HttpServer *srv, struct MHD_Connection *co
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
     return ret;
-}
-
-/* What the request's log line tells of the answer. */
-static void note_answer(RequestState *st, ApiResponse *resp)
-{
-    st->status = resp->status;
-    g_free(st->log_note);
-    st->log_note = g_steal_pointer(&resp->log_note);
 }
 
 static void request_from_connection(struct MHD_Connection *conn, RequestState *st,

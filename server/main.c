@@ -4,6 +4,7 @@
 #include "api/auth/api_throttle.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api.h"
+#include "api/core/api_locks.h"
 #include "api/core/api_crypto.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
@@ -35,7 +36,8 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
 {
     Daemon *d = data;
     g_debug("domain event %d for %s (%s)", event, name, uuid);
-    events_publish_vm(d->events, uuid, name, event);
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    events_publish(d->events, &e);
     /* A VM that is gone (undefined, or a transient one stopped) may leave
      * metadata behind. */
     if (event == VIR_DOMAIN_EVENT_UNDEFINED || event == VIR_DOMAIN_EVENT_STOPPED)
@@ -45,28 +47,37 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
 static void on_vm_changed(const char *uuid, const char *name, int event, gpointer data)
 {
     Daemon *d = data;
-    events_publish_vm(d->events, uuid, name, event);
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    events_publish(d->events, &e);
+}
+
+static void on_auth_changed(gint64 user_id, gpointer data)
+{
+    Daemon *d = data;
+    events_auth_changed(d->events, user_id);
 }
 
 static void on_object_event(const char *kind, const char *uuid, const char *name, int event,
                             gpointer data)
 {
     Daemon *d = data;
-    events_publish_object(d->events, kind, uuid, name, event);
+    ApiEvent e = {.kind = g_strcmp0(kind, "pool") == 0 ? API_EVENT_POOL : API_EVENT_NETWORK,
+                  .uuid = uuid, .name = name, .event = event};
+    events_publish(d->events, &e);
 }
 
 static void on_task_changed(const DbTask *task, gpointer data)
 {
     Daemon *d = data;
-    g_autoptr(json_t) obj = api_task_json(task);
-    g_autofree char *text = json_dumps(obj, JSON_COMPACT);
-    events_publish_task(d->events, task->owner_id, text);
+    ApiEvent e = {.kind = API_EVENT_TASK, .task = task};
+    events_publish(d->events, &e);
 }
 
 static void on_connected(gpointer data)
 {
     Daemon *d = data;
     api_meta_sync_kick(d->meta_sync);
+    api_tasks_clean_up(&d->api);
 }
 
 /* Each connection is a socket, and libvirt, sqlite, event streams and
@@ -150,12 +161,14 @@ int main(int argc, char **argv)
         g_critical("libsodium failed to start");
         return 1;
     }
-    g_mutex_init(&d.api.edit_lock);
+    d.api.locks = api_locks_new();
     g_mutex_init(&d.api.os_lock);
     d.api.db = db;
     d.api.session_idle_s = (gint64)d.config.session_idle_min * 60;
     d.api.session_max_s = (gint64)d.config.session_max_hours * 3600;
     d.api.audit_retention_s = (gint64)d.config.audit_retention_days * 86400;
+    d.api.audit_max_rows = d.config.audit_max_rows;
+    d.api.max_sessions_per_user = d.config.max_sessions_per_user;
     d.api.task_retention_s = (gint64)d.config.task_retention_days * 86400;
     d.api.max_upload = (guint64)d.config.max_upload_gib << 30;
     d.api.throttle = api_throttle_new(5, 20, 15 * 60);
@@ -185,7 +198,7 @@ int main(int argc, char **argv)
     d.api.tls = use_tls;
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
-    d.events = events_hub_new(&d.api);
+    d.events = events_hub_new(&d.api, d.config.max_streams_per_credential);
     d.api.tasks = task_engine_new(db, TASK_WORKERS, on_task_changed, &d, &error);
     if (!d.api.tasks) {
         g_critical("tasks: %s", error->message);
@@ -193,6 +206,8 @@ int main(int argc, char **argv)
     }
     d.api.vm_changed = on_vm_changed;
     d.api.vm_changed_data = &d;
+    d.api.auth_changed = on_auth_changed;
+    d.api.auth_changed_data = &d;
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     virt_conn_watch_objects(d.api.virt, on_object_event);
     virt_conn_start(d.api.virt);
@@ -234,7 +249,7 @@ int main(int argc, char **argv)
     events_hub_free(d.events);
     api_meta_sync_free(d.meta_sync);
     api_throttle_free(d.api.throttle);
-    g_mutex_clear(&d.api.edit_lock);
+    api_locks_free(d.api.locks);
     g_mutex_clear(&d.api.os_lock);
     json_decref(d.api.os_catalogue);
     if (d.api.os_media)

@@ -277,7 +277,7 @@ static void vol_free(gpointer vol)
 }
 
 /* Volumes behind the VM's disks, looked up before the definition is gone. */
-static GPtrArray *disk_volumes(virConnectPtr conn, virDomainPtr dom, GError **error)
+GPtrArray *virt_domain_disk_volumes(virConnectPtr conn, virDomainPtr dom, GError **error)
 {
     g_autoptr(VirtDomainDetail) d = virt_domain_detail(dom, error);
     if (!d)
@@ -328,12 +328,8 @@ static gboolean undefine(virDomainPtr dom, GError **error)
     return FALSE;
 }
 
-gboolean virt_domain_delete(virConnectPtr conn, virDomainPtr dom, gboolean force,
-                            gboolean volumes, GError **error)
+gboolean virt_domain_delete(virDomainPtr dom, gboolean force, GPtrArray *vols, GError **error)
 {
-    g_autoptr(GPtrArray) vols = NULL;
-    if (volumes && !(vols = disk_volumes(conn, dom, error)))
-        return FALSE;
     int active = virDomainIsActive(dom);
     int persistent = virDomainIsPersistent(dom);
     if (active < 0 || persistent < 0) {

@@ -53,11 +53,14 @@ gboolean virt_domain_act(virDomainPtr dom, VirtAction action, GError **error);
 
 gboolean virt_domain_set_autostart(virDomainPtr dom, gboolean on, GError **error);
 
+/* The storage volumes behind the VM's disks (not CD-ROMs), as
+ * virStorageVolPtr; files no pool knows are left out. */
+GPtrArray *virt_domain_disk_volumes(virConnectPtr conn, virDomainPtr dom, GError **error);
 /* Undefines the domain. A running one is refused (INVALID_STATE) unless
- * `force`, which powers it off first. With `volumes`, the storage volumes
- * behind its disks (not CD-ROMs) are deleted after the undefine. */
-gboolean virt_domain_delete(virConnectPtr conn, virDomainPtr dom, gboolean force,
-                            gboolean volumes, GError **error);
+ * `force`, which powers it off first. The volumes in `volumes` (may be
+ * NULL; see virt_domain_disk_volumes) are deleted after the undefine. */
+gboolean virt_domain_delete(virDomainPtr dom, gboolean force, GPtrArray *volumes,
+                            GError **error);
 
 const char *virt_domain_state_name(int state);
 /* -1 for an unknown name. */

@@ -318,6 +318,7 @@ VirtVolume *virt_volume_info(virStorageVolPtr vol, GError **error)
     v->backing = g_steal_pointer(&cfg->backing_path);
     v->capacity = info.capacity;
     v->allocation = info.allocation;
+    v->changed_at = cfg->changed_at;
     return v;
 }
 

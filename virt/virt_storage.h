@@ -56,6 +56,7 @@ typedef struct {
     char *format;      /* raw, qcow2 ... ; may be NULL */
     char *backing;     /* backing file path, may be NULL */
     guint64 capacity, allocation;
+    gint64 changed_at;   /* latest mtime/ctime of a file volume, unix seconds; 0 unknown */
 } VirtVolume;
 
 void virt_volume_free(VirtVolume *v);

@@ -108,5 +108,16 @@ VirtVolConfig *virt_vol_config_parse(const char *xml, gsize len, GError **error)
     VirtVolConfig *c = g_new0(VirtVolConfig, 1);
     c->format = virt_xml_string(ctx, NULL, "/volume/target/format/@type");
     c->backing_path = virt_xml_string(ctx, NULL, "/volume/backingStore/path");
+    static const char *const stamps[] = {"/volume/target/timestamps/mtime",
+                                         "/volume/target/timestamps/ctime"};
+    for (gsize i = 0; i < G_N_ELEMENTS(stamps); i++) {
+        /* "seconds.nanoseconds" */
+        g_autofree char *t = virt_xml_string(ctx, NULL, stamps[i]);
+        guint64 secs;
+        if (t)
+            t[strcspn(t, ".")] = '\0';
+        if (t && g_ascii_string_to_unsigned(t, 10, 0, G_MAXINT64, &secs, NULL))
+            c->changed_at = MAX(c->changed_at, (gint64)secs);
+    }
     return c;
 }

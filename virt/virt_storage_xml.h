@@ -17,6 +17,7 @@ char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
 typedef struct {
     char *format;          /* target/format/@type, NULL when absent */
     char *backing_path;    /* backingStore/path, NULL when none */
+    gint64 changed_at;  /* latest of the file's mtime and ctime, unix seconds; 0 unknown */
 } VirtVolConfig;
 
 VirtVolConfig *virt_vol_config_parse(const char *xml, gsize len, GError **error);

@@ -248,6 +248,24 @@ static virStorageVolPtr clone_volume(Resolved *r, guint64 size, CopyProgress *pr
     return vol;
 }
 
+static gboolean note(const VirtVmPlan *plan, const char *kind, const char *ref, gboolean made,
+                     const char *path, GError **error)
+{
+    if (!plan->note || plan->note(kind, ref, made, path, plan->note_data))
+        return TRUE;
+    return virt_fail(error, VIRT_ERROR_FAILED, "could not record the %s '%s' about to be made",
+                     kind, ref);
+}
+
+/* Tells the plan's note that volume `vol` is made. */
+static gboolean note_made(const VirtVmPlan *plan, const char *ref, virStorageVolPtr vol,
+                          GError **error)
+{
+    g_autofree char *path = virStorageVolGetPath(vol);
+    virResetLastError();
+    return note(plan, "volume", ref, TRUE, path, error);
+}
+
 /* Makes (or finds) volume i; returns its handle. */
 static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i,
                                     GPtrArray *made, CopyProgress *progress, GError **error)
@@ -259,6 +277,9 @@ static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, 
     if (r.existing)
         return g_steal_pointer(&r.existing);
     g_autofree char *field = field_name(v, i, NULL);
+    g_autofree char *ref = g_strdup_printf("%s/%s", virStoragePoolGetName(r.pool), r.name);
+    if (!note(plan, "volume", ref, FALSE, NULL, error))
+        return NULL;
     guint64 size = v->size;
     if (r.source_info && size < r.source_info->capacity)
         size = r.source_info->capacity;
@@ -279,6 +300,10 @@ static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, 
     }
     g_ptr_array_add(made, vol);
     virStorageVolRef(vol);
+    if (!note_made(plan, ref, vol, error)) {
+        virStorageVolFree(vol);
+        return NULL;
+    }
     return vol;
 }
 
@@ -351,11 +376,16 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan,
         build.n_disks = plan->n_volumes;
         ok = (xml = virt_domain_build_xml(&build, error)) != NULL;
     }
+    const char *uuid = plan->domain.uuid;
+    if (ok && uuid)
+        ok = note(plan, "domain", uuid, FALSE, NULL, error);
     if (ok) {
         c->dom = virDomainDefineXMLFlags(conn, xml, VIR_DOMAIN_DEFINE_VALIDATE);
         if (!(ok = c->dom != NULL))
             virt_error_from_libvirt(error, "defining the VM");
     }
+    if (ok && uuid)
+        ok = note(plan, "domain", uuid, TRUE, NULL, error);
     if (!ok) {
         virt_vm_created_rollback(c);
         return NULL;

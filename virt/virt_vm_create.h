@@ -27,10 +27,21 @@ typedef struct {
     const char *bus;        /* NULL: virtio for disks, sata for CD-ROMs */
 } VirtVmVolume;
 
+/* Told before the create makes something, and once it is made: a volume
+ * (`kind` "volume", `ref` "pool/name"; once made, `path` is its path) or
+ * the domain ("domain", its UUID; only when the plan names the UUID).
+ * Answering FALSE stops the create, which is rolled back. It lets a caller
+ * write down what it is about to make, so that a crash leaves nothing
+ * behind, and who made which volume. */
+typedef gboolean (*VirtVmNote)(const char *kind, const char *ref, gboolean made,
+                               const char *path, gpointer data);
+
 typedef struct {
     VirtDomainBuild domain;         /* disks are filled in from `volumes` */
     const VirtVmVolume *volumes;    /* in target order; the first disk boots */
     guint n_volumes;
+    VirtVmNote note;                /* may be NULL */
+    gpointer note_data;
 } VirtVmPlan;
 
 /* Called before each step; `percent` 0-100. Returning FALSE cancels the

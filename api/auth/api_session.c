@@ -105,6 +105,16 @@ gboolean api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     g_autofree char *hash = api_crypto_digest(secret);
     if (!db_session_create(ctx->db, hash, user->id, req->address, req->user_agent, error))
         return FALSE;
+    /* A login loop must not grow the sessions without end: the oldest go. */
+    g_autoptr(GError) untrimmed = NULL;
+    int ended = ctx->max_sessions_per_user
+                    ? db_session_trim(ctx->db, user->id, ctx->max_sessions_per_user, &untrimmed)
+                    : 0;
+    if (ended < 0)
+        g_warning("ending the oldest sessions of '%s' failed: %s", user->username,
+                  untrimmed->message);
+    else if (ended > 0)
+        api_auth_changed(ctx, user->id);
     set_cookie(ctx, resp, secret, ctx->session_max_s);
     resp->audit_detail = g_strdup("login");
     api_response_json(resp, 200, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id,
@@ -139,12 +149,14 @@ gboolean api_session_logout(ApiContext *ctx, const ApiRequest *req, ApiResponse 
 gboolean api_session_password(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                               GError **error)
 {
-    static const char *const allowed[] = {"current", "new", NULL};
+    static const char *const allowed[] = {"current", "new", "keep_tokens", NULL};
     const char *current = NULL, *fresh = NULL;
+    int keep_tokens = 0;
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "current", API_PASSWORD_MAX, &current, error) ||
         !api_json_opt_string(body, "new", API_PASSWORD_MAX, &fresh, error) ||
+        !api_json_opt_bool(body, "keep_tokens", &keep_tokens, error) ||
         !api_check_password(fresh, error))
         return FALSE;
     /* A stolen session must not become a way to guess the password. */
@@ -160,7 +172,7 @@ gboolean api_session_password(ApiContext *ctx, const ApiRequest *req, ApiRespons
         api_throttle_failed(ctx->throttle, req->auth->username, req->address, now);
         return api_fail(error, API_ERROR_FORBIDDEN, "the current password is wrong");
     }
-    if (!api_set_password(ctx, user->id, fresh, req->auth->session_hash, error))
+    if (!api_set_password(ctx, user->id, fresh, req->auth->session_hash, keep_tokens == 1, error))
         return FALSE;
     resp->status = 204;
     return TRUE;

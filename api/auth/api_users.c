@@ -1,5 +1,5 @@
-/* /api/users (admin): create, list, read, change role or password, delete;
- * and per-VM grants under /api/users/{user}/grants. */
+/* /api/users (admin): create, list, read, change role or password, delete.
+ * Grants are in api_grants.c. */
 #include "api/auth/api_auth_json.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api_crypto.h"
@@ -7,6 +7,7 @@
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
 #include "virt/virt_domain.h"
 
 #include <string.h>
@@ -90,32 +91,40 @@ static gboolean keeps_an_admin(ApiContext *ctx, const DbUser *user, const char *
 
 gboolean api_users_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    static const char *const allowed[] = {"password", "role", NULL};
+    static const char *const allowed[] = {"password", "role", "keep_tokens", NULL};
     const char *password = NULL, *role = NULL;
+    int keep_tokens = 0;
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "password", API_PASSWORD_MAX, &password, error) ||
         !api_json_opt_string(body, "role", 16, &role, error) || !check_role(role, error) ||
+        !api_json_opt_bool(body, "keep_tokens", &keep_tokens, error) ||
         (password && !api_check_password(password, error)))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    if (keep_tokens == 1 && !password)
+        return api_invalid(error, "field 'keep_tokens' goes with 'password'");
+    /* One lock for all users: "is this the last admin?" is about them all. */
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "users");
     g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
     if (user && password && strcmp(user->source, "pam") == 0)
         g_set_error(error, API_ERROR, API_ERROR_CONFLICT,
                     "'%s' is a system account: its password is set on the host", user->username);
     gboolean ok = user && !*error && (!role || keeps_an_admin(ctx, user, role, error)) &&
                   (!role || db_user_update(ctx->db, user->id, NULL, role, error)) &&
-                  (!password || api_set_password(ctx, user->id, password, NULL, error));
+                  (!password || api_set_password(ctx, user->id, password, NULL, keep_tokens == 1,
+                                                 error));
     g_autoptr(DbUser) updated = ok ? db_user_by_id(ctx->db, user->id, error) : NULL;
     if (!updated)
         return FALSE;
+    if (role)
+        api_auth_changed(ctx, user->id);
     api_response_json(resp, 200, api_user_json(updated));
     return TRUE;
 }
 
 gboolean api_users_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "users");
     g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
     if (user && user->id == req->auth->user_id)
         g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "you cannot delete yourself");
@@ -123,83 +132,7 @@ gboolean api_users_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     if (!user || *error || !keeps_an_admin(ctx, user, NULL, error) ||
         !db_user_delete(ctx->db, user->id, error))
         return FALSE;
-    resp->status = 204;
-    return TRUE;
-}
-
-/* ---- grants ---- */
-
-/* UUID of the VM named by `id` (name or UUID). */
-static gboolean vm_uuid(ApiContext *ctx, const char *id, char uuid[VIR_UUID_STRING_BUFLEN],
-                        char **name, GError **error)
-{
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, id, error) : NULL;
-    if (!dom)
-        return FALSE;
-    virDomainGetUUIDString(dom, uuid);
-    if (name)
-        *name = g_strdup(virDomainGetName(dom));
-    return TRUE;
-}
-
-gboolean api_grants_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
-{
-    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
-    g_auto(GStrv) uuids = user ? db_grant_list(ctx->db, user->id, error) : NULL;
-    if (!uuids)
-        return FALSE;
-    /* Names come from libvirt when it answers; a grant may outlive its VM. */
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
-    json_t *items = json_array();
-    for (char **u = uuids; *u; u++) {
-        g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, *u) : NULL;
-        json_array_append_new(items, json_pack("{s:s,s:o}", "uuid", *u, "name",
-                                               dom ? json_string(virDomainGetName(dom)) : json_null()));
-    }
-    api_response_json(resp, 200, json_pack("{s:o}", "grants", items));
-    return TRUE;
-}
-
-gboolean api_grants_add(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
-{
-    static const char *const allowed[] = {"vm", NULL};
-    const char *vm = NULL;
-    g_autoptr(json_t) body = api_json_body(req, error);
-    if (!body || !api_json_only_members(body, allowed, error) ||
-        !api_json_opt_string(body, "vm", 256, &vm, error))
-        return FALSE;
-    if (!vm)
-        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "vm (a name or UUID) is required");
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    g_autofree char *name = NULL;
-    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
-    if (!user || !vm_uuid(ctx, vm, uuid, &name, error) ||
-        !db_grant_add(ctx->db, user->id, uuid, error))
-        return FALSE;
-    resp->audit_detail = g_strdup_printf("grant %s to %s", name, user->username);
-    api_response_json(resp, 201, json_pack("{s:s,s:s}", "uuid", uuid, "name", name));
-    return TRUE;
-}
-
-gboolean api_grants_remove(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
-                           GError **error)
-{
-    g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
-    if (!user)
-        return FALSE;
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    /* A grant of a VM that is gone can still be removed by its UUID. */
-    if (g_uuid_string_is_valid(req->params[1]))
-        g_strlcpy(uuid, req->params[1], sizeof(uuid));
-    else if (!vm_uuid(ctx, req->params[1], uuid, NULL, error))
-        return FALSE;
-    gboolean found = FALSE;
-    if (!db_grant_remove(ctx->db, user->id, uuid, &found, error))
-        return FALSE;
-    if (!found)
-        return api_fail(error, API_ERROR_NOT_FOUND, "user '%s' has no grant on '%s'",
-                        user->username, req->params[1]);
+    api_auth_changed(ctx, user->id);
     resp->status = 204;
     return TRUE;
 }

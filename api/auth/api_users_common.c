@@ -2,6 +2,7 @@
 #include "api/auth/api_users_common.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_error.h"
+#include "api/core/api_gate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,24 +34,18 @@ gboolean api_check_password(const char *password, GError **error)
 }
 
 gboolean api_set_password(ApiContext *ctx, gint64 user_id, const char *password,
-                          const char *keep_session, GError **error)
+                          const char *keep_session, gboolean keep_tokens, GError **error)
 {
     g_autofree char *hash = api_crypto_hash_password(password);
     if (!hash) {
         g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "cannot hash password (out of memory?)");
         return FALSE;
     }
-    if (!db_user_update(ctx->db, user_id, hash, NULL, error))
+    /* Anyone who knew the old password may hold a session or have made a
+     * token: end them all (the caller's own session stays). */
+    if (!db_user_set_password(ctx->db, user_id, hash, keep_session, keep_tokens, error))
         return FALSE;
-    /* Anyone who knew the old password may hold a session: end them all. */
-    g_autoptr(GPtrArray) sessions = db_session_list(ctx->db, user_id, error);
-    if (!sessions)
-        return FALSE;
-    for (guint i = 0; i < sessions->len; i++) {
-        const DbSession *s = g_ptr_array_index(sessions, i);
-        if (g_strcmp0(s->id_hash, keep_session) != 0 && !db_session_delete(ctx->db, s->id_hash, error))
-            return FALSE;
-    }
+    api_auth_changed(ctx, user_id);
     return TRUE;
 }
 

@@ -11,9 +11,10 @@
 gboolean api_check_username(const char *name, GError **error);
 gboolean api_check_password(const char *password, GError **error);
 /* Hashes and stores a new password and ends the user's sessions, except
- * `keep_session` (the caller's own, when changing their own password). */
+ * `keep_session` (the caller's own, when changing their own password), and
+ * unless `keep_tokens` revokes the user's API tokens. */
 gboolean api_set_password(ApiContext *ctx, gint64 user_id, const char *password,
-                          const char *keep_session, GError **error);
+                          const char *keep_session, gboolean keep_tokens, GError **error);
 /* The user named by a path segment (name, or numeric id); 404 if none. */
 DbUser *api_user_from_path(ApiContext *ctx, const char *segment, GError **error);
 

@@ -14,18 +14,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 #define API_MAX_BODY (1024 * 1024)
 
 typedef struct LoginThrottle LoginThrottle;
+typedef struct ApiScope ApiScope;
+typedef struct ApiLocks ApiLocks;
 typedef struct ApiPamConfig ApiPamConfig;
 typedef struct TaskEngine TaskEngine;
 
 typedef struct {
     VirtConn *virt;
     Db *db;
-    GMutex edit_lock;   /* serializes read-check-write edits (If-Match) */
+    ApiLocks *locks;    /* per-object locks for read-check-write edits (api_locks.h) */
     LoginThrottle *throttle;
     gboolean tls;                 /* served over HTTPS: Secure cookies, HSTS */
     gint64 session_idle_s;        /* a session unused this long ends */
     gint64 session_max_s;         /* and none lives longer than this */
+    guint max_sessions_per_user;  /* the oldest end beyond this many */
     gint64 audit_retention_s;     /* audit entries older than this are pruned */
+    gint64 audit_max_rows;        /* and the newest this many are kept */
+    gint audit_writes;            /* atomic: entries written, to bound the table now and then */
     const ApiPamConfig *pam;      /* NULL: local users only; else --auth pam */
     GMutex os_lock;               /* guards os_catalogue and os_media */
     json_t *os_catalogue;         /* libosinfo's OS list, fetched on first use; NULL before */
@@ -38,6 +43,11 @@ typedef struct {
      * for VirtDomainEventFunc. May be NULL. */
     void (*vm_changed)(const char *uuid, const char *name, int event, gpointer data);
     gpointer vm_changed_data;
+    /* Tells long-lived answers (the event stream) that what user `user_id`
+     * may do or see changed (0: any user): role, grants, ownership,
+     * password, sessions, tokens. May be NULL. */
+    void (*auth_changed)(gint64 user_id, gpointer data);
+    gpointer auth_changed_data;
 } ApiContext;
 
 typedef enum {
@@ -63,6 +73,9 @@ typedef enum {
     API_PERM_VM_READ,     /* see the VM in {vm}: admin, or its owner/grantee */
     API_PERM_VM_OPERATE,  /* act on the VM in {vm}: admin, or operator owner/grantee */
     API_PERM_VM_CREATE,   /* operators and admins */
+    API_PERM_POOL_READ,   /* see the pool in {pool}: admin, or a grant of it */
+    API_PERM_VOLUME_READ, /* see {pool}/{volume}: admin, or a volume the user may see */
+    API_PERM_NETWORK_READ,/* see the network in {network}: admin, or a grant of it */
     API_PERM_ADMIN,
 } ApiPerm;
 
@@ -88,6 +101,7 @@ typedef struct {
     const char *params[API_MAX_PARAMS];
     const char *route_arg;
     ApiAuth *auth;             /* set by the gate for non-public routes */
+    ApiScope *scope;           /* with auth: what the caller may use (api_scope.h) */
 } ApiRequest;
 
 typedef struct ApiResponse ApiResponse;
@@ -155,6 +169,7 @@ typedef struct {
     ApiPerm perm;
     const char *arg;       /* handler-specific, e.g. the action name */
     unsigned flags;        /* API_ROUTE_* */
+    const char *action;    /* what the audit log calls it ("vm.start"); NULL for reads */
 } ApiRoute;
 
 /* The route table, terminated by an entry with a NULL method. */

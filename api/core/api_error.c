@@ -96,11 +96,31 @@ static char *log_note(const GError *error)
     return g_strdup_printf("%s: %.*s", api_error_code(error), len, msg);
 }
 
+char *api_error_brief(const char *message, const char *detail)
+{
+    gsize len = strlen(message);
+    if (!detail || !*detail || !g_str_has_suffix(message, detail))
+        return g_strdup(message);
+    g_autofree char *head = g_strndup(message, len - strlen(detail));
+    g_strchomp(head);
+    if (g_str_has_suffix(head, ":"))
+        head[strlen(head) - 1] = '\0';
+    return g_strdup_printf("%s failed (the hypervisor's own message is in vireod's log)",
+                           *head ? head : "the operation");
+}
+
 void api_response_error(ApiResponse *resp, const GError *error)
+{
+    api_response_error_for(resp, error, TRUE);
+}
+
+void api_response_error_for(ApiResponse *resp, const GError *error, gboolean full)
 {
     /* Messages quote request bytes (paths, names) and parser text that may
      * cut a character in half; JSON strings must be valid UTF-8. */
-    g_autofree char *message = g_utf8_make_valid(error->message, -1);
+    g_autofree char *text = full ? g_strdup(error->message)
+                                 : api_error_brief(error->message, virt_error_detail(error));
+    g_autofree char *message = g_utf8_make_valid(text, -1);
     json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(error),
                              "message", message);
     g_assert(body);

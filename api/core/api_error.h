@@ -48,3 +48,9 @@ gboolean api_field_error(GError **error, const char *field, GError *cause);
 /* Turns `error` into the JSON error answer, and sets resp->log_note to
  * "code: message" for the request's log line. */
 void api_response_error(ApiResponse *resp, const GError *error);
+/* The same; unless `full`, libvirt's or QEMU's own words (virt_error_detail)
+ * are left out of the answer (not of the log note): they are for admins. */
+void api_response_error_for(ApiResponse *resp, const GError *error, gboolean full);
+/* `message` without `detail` (the hypervisor's own words) at its end: the
+ * short form non-admins get. */
+char *api_error_brief(const char *message, const char *detail);

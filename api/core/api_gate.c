@@ -2,10 +2,13 @@
  * table's permissions. An operator or viewer asking for a VM they may not
  * see gets the same 404 as for a VM that does not exist. */
 #include "api/core/api_gate.h"
+#include "api/core/api_scope.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_error.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
+#include "virt/virt_network.h"
+#include "virt/virt_storage.h"
 
 #include <string.h>
 
@@ -160,30 +163,51 @@ gboolean api_auth_still_valid(ApiContext *ctx, const ApiAuth *auth)
            now - s->created_at <= ctx->session_max_s;
 }
 
-GHashTable *api_visible_vms(ApiContext *ctx, const ApiAuth *auth, GError **error)
-{
-    if (auth->role == API_ROLE_ADMIN)
-        return NULL;
-    return db_vm_visible_set(ctx->db, auth->user_id, error);
-}
 
 /* 404 (never 403) for a VM the user may not see, so that its existence is
  * not revealed. */
 static gboolean check_vm_visible(ApiContext *ctx, ApiRequest *req, GError **error)
 {
-    if (req->auth->role == API_ROLE_ADMIN)
+    if (api_scope_is_admin(req->scope))
         return TRUE;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
-    if (dom)
-        virDomainGetUUIDString(dom, uuid);
-    g_autoptr(GHashTable) visible = dom ? api_visible_vms(ctx, req->auth, error) : NULL;
-    if (!visible)
-        return FALSE;
-    if (g_hash_table_contains(visible, uuid))
+    if (!dom || virDomainGetUUIDString(dom, uuid) < 0)
+        return dom ? api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed") : FALSE;
+    if (api_scope_sees_vm(req->scope, uuid, error))
         return TRUE;
-    return api_fail(error, API_ERROR_NOT_FOUND, "no VM named '%s'", req->params[0]);
+    return *error ? FALSE : api_fail(error, API_ERROR_NOT_FOUND, "no VM named '%s'", req->params[0]);
+}
+
+/* Pools and networks the caller holds no grant of answer 404, like VMs. */
+static gboolean check_network_visible(ApiContext *ctx, ApiRequest *req, GError **error)
+{
+    if (api_scope_is_admin(req->scope))
+        return TRUE;
+    /* {network} may be a UUID; grants name networks. */
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
+    if (!net)
+        return FALSE;
+    if (api_scope_network(req->scope, virNetworkGetName(net), NULL))
+        return TRUE;
+    return api_fail(error, API_ERROR_NOT_FOUND, "no network named '%s'", req->params[0]);
+}
+
+static gboolean check_volume_visible(ApiContext *ctx, ApiRequest *req, GError **error)
+{
+    if (api_scope_is_admin(req->scope))
+        return TRUE;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
+    g_autoptr(virStorageVol) vol = pool ? virt_volume_lookup(pool, req->params[1], error) : NULL;
+    g_autofree char *path = vol ? virStorageVolGetPath(vol) : NULL;
+    if (!vol)
+        return FALSE;
+    if (path && api_scope_volume_visible(req->scope, conn, req->params[0], path))
+        return TRUE;
+    return api_fail(error, API_ERROR_NOT_FOUND, "no volume named '%s'", req->params[1]);
 }
 
 gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiResponse *resp,
@@ -217,6 +241,7 @@ gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiRe
                                       : "log in first, or send Authorization: Bearer TOKEN");
     }
     req->auth = auth;
+    req->scope = api_scope_new(ctx, auth);
 
     if (cookie_auth && !is_safe_method(req->method) &&
         (g_strcmp0(req->csrf_header, "1") != 0 ||
@@ -240,9 +265,26 @@ gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiRe
         return check_vm_visible(ctx, req, error);
     case API_PERM_VM_READ:
         return check_vm_visible(ctx, req, error);
+    case API_PERM_POOL_READ:
+        return api_scope_pool(req->scope, req->params[0], API_POOL_SEE, error);
+    case API_PERM_VOLUME_READ:
+        return check_volume_visible(ctx, req, error);
+    case API_PERM_NETWORK_READ:
+        return check_network_visible(ctx, req, error);
     case API_PERM_USER:
     case API_PERM_PUBLIC:
         return TRUE;
     }
     return TRUE;
+}
+
+void api_auth_changed(ApiContext *ctx, gint64 user_id)
+{
+    if (ctx->auth_changed)
+        ctx->auth_changed(user_id, ctx->auth_changed_data);
+}
+
+gboolean api_is_admin(const ApiRequest *req)
+{
+    return req->auth && req->auth->role == API_ROLE_ADMIN;
 }

@@ -30,5 +30,10 @@ gboolean api_origin_matches(const char *origin, const char *host, gboolean tls);
  * check this as they go. */
 gboolean api_auth_still_valid(ApiContext *ctx, const ApiAuth *auth);
 
-/* The UUIDs a non-admin may see (uuid set), or NULL for admins (all). */
-GHashTable *api_visible_vms(ApiContext *ctx, const ApiAuth *auth, GError **error);
+
+/* After a change to what user `user_id` may do or see (0: any user):
+ * long-lived answers re-check at once (ApiContext.auth_changed). */
+void api_auth_changed(ApiContext *ctx, gint64 user_id);
+
+/* TRUE when the request was made by an admin. */
+gboolean api_is_admin(const ApiRequest *req);

@@ -47,6 +47,7 @@ API_HANDLER(api_users_delete);
 API_HANDLER(api_grants_list);
 API_HANDLER(api_grants_add);
 API_HANDLER(api_grants_remove);
+API_HANDLER(api_resource_grant_remove);
 API_HANDLER(api_audit_list);
 API_HANDLER(api_events_get);
 API_HANDLER(api_pools_list);

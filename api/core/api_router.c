@@ -3,6 +3,7 @@
 #include "api/core/api.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
+#include "api/core/api_scope.h"
 #include "api/core/api_json.h"
 #include "db/db_audit.h"
 
@@ -99,33 +100,80 @@ static gboolean body_is_json(const ApiRequest *req)
     return strcmp(type, "application/json") == 0;
 }
 
-/* Every request that may change something is recorded, refused or not;
- * reads are not. Bodies never are: they may hold passwords. */
-static void audit(ApiContext *ctx, const ApiRequest *req, const ApiResponse *resp)
+/* Audit entries that look alike fold into one within this window. */
+#define AUDIT_FOLD_S 60
+/* The table is cut to its bound after this many entries. */
+#define AUDIT_BOUND_EVERY 64
+
+/* What is audited: changes by someone who is logged in, refused or not,
+ * and every login attempt. Unauthenticated noise (requests to unknown
+ * routes, changes without credentials) is not: anyone could fill the
+ * disk with it. Reads are not. Bodies never are: they may hold passwords. */
+static gboolean audited(ApiContext *ctx, const ApiRoute *route, const ApiRequest *req)
 {
-    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0 || !ctx->db)
-        return;
-    const char *code = NULL;
-    if (resp->status >= 400 && resp->body)
-        code = json_string_value(json_object_get(json_object_get(resp->body, "error"), "code"));
-    DbAuditEntry e = {
-        .username = req->auth ? req->auth->username : resp->audit_user,
+    return ctx->db && route && route->action && (req->auth || route->perm == API_PERM_PUBLIC);
+}
+
+static DbAuditEntry audit_entry(const ApiRoute *route, const ApiRequest *req,
+                                const ApiResponse *resp)
+{
+    return (DbAuditEntry){
+        .username = req->auth ? req->auth->username : resp ? resp->audit_user : NULL,
         .address = (char *)req->address,
         .method = (char *)req->method,
         .path = (char *)req->path,
         .target = (char *)req->params[0],
-        .status = (int)resp->status,
-        .detail = resp->audit_detail ? resp->audit_detail : (char *)code,
+        .action = (char *)route->action,
     };
+}
+
+/* A change is recorded before it runs: when the record cannot be written
+ * (a full disk) the change is refused, so no change is ever missing from
+ * the log. Logins are recorded after, with the user they tried. */
+static gboolean audit_begin(ApiContext *ctx, const ApiRoute *route, const ApiRequest *req,
+                            gint64 *id, GError **error)
+{
+    if (!audited(ctx, route, req) || !req->auth)
+        return TRUE;
+    DbAuditEntry e = audit_entry(route, req, NULL);
+    *id = db_audit_add(ctx->db, &e, error);
+    if (!*id) {
+        g_prefix_error(error, "refused: the audit log cannot record it: ");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void audit_end(ApiContext *ctx, const ApiRoute *route, const ApiRequest *req,
+                      const ApiResponse *resp, gint64 id)
+{
+    if (!audited(ctx, route, req))
+        return;
+    const char *detail = resp->audit_detail;
+    if (!detail && resp->status >= 400 && resp->body)
+        detail = json_string_value(json_object_get(json_object_get(resp->body, "error"), "code"));
     g_autoptr(GError) error = NULL;
-    if (!db_audit_add(ctx->db, &e, &error))
-        g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id, error->message);
+    if (!id) {
+        DbAuditEntry e = audit_entry(route, req, resp);
+        id = db_audit_add(ctx->db, &e, &error);
+    }
+    if (!id || !db_audit_finish(ctx->db, id, (int)resp->status, detail, AUDIT_FOLD_S, &error)) {
+        g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id,
+                  error->message);
+        return;
+    }
+    if (ctx->audit_max_rows > 0 &&
+        g_atomic_int_add(&ctx->audit_writes, 1) % AUDIT_BOUND_EVERY == 0 &&
+        db_audit_bound(ctx->db, ctx->audit_max_rows, &error) < 0)
+        g_warning("audit log: keeping it bounded failed: %s", error->message);
 }
 
 /* Runs the route's handler after the checks every route shares; FALSE
- * with `error` when the request fails, for api_dispatch to answer. */
+ * with `error` when the request fails, for api_dispatch to answer.
+ * `route_out` is the matched route and `audit_id` its audit entry, once
+ * there are. */
 static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *resp, GStrv segs,
-                              GError **error)
+                              const ApiRoute **route_out, gint64 *audit_id, GError **error)
 {
     g_autoptr(GString) allow = g_string_new(NULL);
     const ApiRoute *route = match_segments(req->method, segs, req, allow);
@@ -137,6 +185,7 @@ static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *res
     }
     if (!route)
         return api_fail(error, API_ERROR_NOT_FOUND, "no such API route: %s", req->path);
+    *route_out = route;
     if (req->body_len > API_MAX_BODY)
         return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE,
                         "request body is larger than %d bytes", API_MAX_BODY);
@@ -145,6 +194,8 @@ static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *res
     if (req->body_len > 0 && !body_is_json(req))
         return api_fail(error, API_ERROR_UNSUPPORTED_MEDIA_TYPE,
                         "request body must be application/json");
+    if (!audit_begin(ctx, route, req, audit_id, error))
+        return FALSE;
     req->route_arg = route->arg;
     if (!route->handler(ctx, req, resp, error))
         return FALSE;
@@ -156,16 +207,21 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
     g_auto(GStrv) segs = split_path(req->path);
+    const ApiRoute *route = NULL;
+    gint64 audit_id = 0;
     /* The one place a failure becomes its answer (and the log's note). */
-    if (!route_request(ctx, req, resp, segs, &error)) {
+    if (!route_request(ctx, req, resp, segs, &route, &audit_id, &error)) {
         /* A handler that fails without saying why is a bug; its answer is
          * still an error, and the log still names the route. */
         if (!error)
             error = g_error_new(API_ERROR, API_ERROR_INTERNAL, "%s %s failed without a reason",
                                 req->method, req->path);
-        api_response_error(resp, error);
+        /* The hypervisor's own words are for admins; the log keeps them. */
+        api_response_error_for(resp, error, req->auth && req->auth->role == API_ROLE_ADMIN);
     }
-    audit(ctx, req, resp);
+    audit_end(ctx, route, req, resp, audit_id);
+    api_scope_free(req->scope);
+    req->scope = NULL;
     api_auth_free(req->auth);
     req->auth = NULL;
 }

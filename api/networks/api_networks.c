@@ -1,8 +1,13 @@
 /* /api/networks: virtual networks. libvirt is their only store; changes
- * are serialized by the edit lock so that two creates cannot both pass the
- * subnet-overlap check. */
+ * take the one "networks" lock so that two creates cannot both pass the
+ * subnet-overlap check. Operators and viewers see the networks granted to
+ * them. */
+#include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
+#include "api/core/api_scope.h"
+#include "db/db_auth.h"
 #include "api/networks/api_network_json.h"
 #include "virt/virt_network.h"
 
@@ -22,8 +27,12 @@ gboolean api_networks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     if (!nets)
         return FALSE;
     json_t *items = json_array();
-    for (guint i = 0; i < nets->len; i++)
-        json_array_append_new(items, api_network_json(g_ptr_array_index(nets, i)));
+    for (guint i = 0; i < nets->len; i++) {
+        const VirtNetwork *n = g_ptr_array_index(nets, i);
+        /* Operators and viewers see the networks granted to them. */
+        if (api_scope_network(req->scope, n->name, NULL))
+            json_array_append_new(items, api_network_json(n));
+    }
     api_response_json(resp, 200, json_pack("{s:o}", "networks", items));
     return TRUE;
 }
@@ -35,7 +44,8 @@ gboolean api_networks_create(ApiContext *ctx, const ApiRequest *req, ApiResponse
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_network_create_parse(body, &spec, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    /* One lock for all networks: a new subnet is checked against them all. */
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virNetwork) net = conn ? virt_network_create(conn, spec.config, spec.start,
                                                            spec.autostart, error) : NULL;
@@ -71,7 +81,8 @@ gboolean api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     if (!body || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_bool(body, "autostart", &autostart, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    /* One lock for all networks: a new subnet is checked against them all. */
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = net ? network_json(net, error) : NULL;
@@ -88,13 +99,20 @@ gboolean api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *
 gboolean api_network_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
 {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    /* One lock for all networks: a new subnet is checked against them all. */
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = net ? network_json(net, error) : NULL;
+    g_autofree char *name = net ? g_strdup(virNetworkGetName(net)) : NULL;
     if (!current || !api_check_if_match(req, current, "the network", error) ||
         !virt_network_delete(net, error))
         return FALSE;
+    /* A later network of the same name starts with no grants. */
+    g_autoptr(GError) stale = NULL;
+    if (!db_resource_grant_forget(ctx->db, "network", name, &stale))
+        g_warning("network '%s' deleted, but its grants stay: %s", name, stale->message);
+    api_auth_changed(ctx, 0);
     resp->status = 204;
     return TRUE;
 }
@@ -107,7 +125,8 @@ gboolean api_network_action(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_json_only_members(body, allowed, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    /* One lock for all networks: a new subnet is checked against them all. */
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     json_t *obj = NULL;

@@ -2,9 +2,13 @@
  * iscsi), read, start, stop, refresh, autostart, delete. libvirt is the
  * only truth about pools. */
 #include "api/core/api_error.h"
+#include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
+#include "api/core/api_scope.h"
 #include "api/storage/api_storage_json.h"
+#include "db/db_auth.h"
 #include "virt/virt_storage.h"
 
 #include <string.h>
@@ -66,8 +70,12 @@ gboolean api_pools_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     if (!pools)
         return FALSE;
     json_t *items = json_array();
-    for (guint i = 0; i < pools->len; i++)
-        json_array_append_new(items, pool_json(g_ptr_array_index(pools, i)));
+    for (guint i = 0; i < pools->len; i++) {
+        const VirtPool *p = g_ptr_array_index(pools, i);
+        /* Operators and viewers see the pools granted to them. */
+        if (api_scope_pool(req->scope, p->name, API_POOL_SEE, NULL))
+            json_array_append_new(items, pool_json(p));
+    }
     api_response_json(resp, 200, json_pack("{s:o}", "pools", items));
     return TRUE;
 }
@@ -170,7 +178,7 @@ gboolean api_pool_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     if (!body || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_bool(body, "autostart", &autostart, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "pool:%s", req->params[0]);
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = pool ? pool_answer(pool, error) : NULL;
@@ -191,13 +199,18 @@ gboolean api_pool_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     if (!api_query_only(req, allowed, error) ||
         !api_query_bool(req, "delete_storage", FALSE, &delete_storage, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "pool:%s", req->params[0]);
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = pool ? pool_answer(pool, error) : NULL;
     if (!current || !api_check_if_match(req, current, "the pool", error) ||
         !virt_pool_delete(pool, delete_storage, error))
         return FALSE;
+    /* A later pool of the same name starts with no grants. */
+    g_autoptr(GError) stale = NULL;
+    if (!db_resource_grant_forget(ctx->db, "pool", req->params[0], &stale))
+        g_warning("pool '%s' deleted, but its grants stay: %s", req->params[0], stale->message);
+    api_auth_changed(ctx, 0);
     resp->status = 204;
     return TRUE;
 }

@@ -8,6 +8,7 @@
 #include "api/storage/api_volumes.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
+#include "db/db_auth.h"
 #include "virt/virt_error.h"
 #include "virt/virt_volume_copy.h"
 
@@ -15,6 +16,8 @@
 
 typedef struct {
     VirtConn *virt;
+    Db *db;
+    gint64 owner_id;
     char *src_pool, *src_volume;
     char *dst_pool, *name, *format;   /* format may be NULL: the source's */
 } CloneJob;
@@ -52,10 +55,17 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
     g_autoptr(virStorageVol) src = src_pool ? virt_volume_lookup(src_pool, job->src_volume, error)
                                             : NULL;
     g_autoptr(virStoragePool) dst_pool = src ? virt_pool_lookup(conn, job->dst_pool, error) : NULL;
-    g_autoptr(virStorageVol) made = dst_pool ?
+    /* Written down first: a crash mid-copy leaves nothing behind. */
+    g_autofree char *ref = g_strdup_printf("%s/%s", job->dst_pool, job->name);
+    gint64 noted = dst_pool ? task_will_make(task, "volume", ref, error) : 0;
+    g_autoptr(virStorageVol) made = noted ?
         virt_volume_clone(dst_pool, src, job->name, job->format, clone_progress, task, error) : NULL;
     if (!made)
         return FALSE;
+    task_made(task, noted);
+    g_autofree char *path = virStorageVolGetPath(made);
+    if (path)
+        db_volume_owner_set(job->db, path, job->owner_id, NULL);
     *result = api_storage_location(job->dst_pool, job->name);
     return TRUE;
 }
@@ -116,6 +126,8 @@ gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
     CloneJob *job = g_new0(CloneJob, 1);
     job->virt = ctx->virt;
+    job->db = ctx->db;
+    job->owner_id = req->auth->user_id;
     job->src_pool = g_strdup(req->params[0]);
     job->src_volume = g_strdup(req->params[1]);
     job->dst_pool = g_strdup(pool_name);

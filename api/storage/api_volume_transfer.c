@@ -8,6 +8,7 @@
 #include "api/storage/api_storage_json.h"
 #include "api/storage/api_volumes.h"
 #include "api/tasks/task_engine.h"
+#include "db/db_auth.h"
 #include "virt/virt_error.h"
 #include "virt/virt_volume_copy.h"
 
@@ -104,7 +105,7 @@ static gboolean upload_finish(ApiTransfer *base, ApiResponse *resp, GError **err
             virResetLastError();
         g_autoptr(virStorageVol) fresh = virt_volume_lookup(t->pool, virStorageVolGetName(t->vol),
                                                             error);
-        obj = fresh ? api_volume_answer(t->pool, fresh, error) : NULL;
+        obj = fresh ? api_volume_answer(NULL, t->pool, fresh, error) : NULL;
     }
     if (!obj) {
         upload_undo(t, *error);
@@ -121,7 +122,8 @@ static gboolean upload_finish(ApiTransfer *base, ApiResponse *resp, GError **err
 }
 
 /* Where the bytes go: the existing volume (with overwrite=true: raw and
- * big enough) or a new raw volume of exactly the body's size. */
+ * big enough), or NULL with *created set: a new raw volume of exactly the
+ * body's size is to be made (make_target). */
 static virStorageVolPtr upload_target(virStoragePoolPtr pool, const char *name, guint64 length,
                                       gboolean overwrite, gboolean *created, GError **error)
 {
@@ -156,8 +158,27 @@ static virStorageVolPtr upload_target(virStoragePoolPtr pool, const char *name, 
                     info->name, info->available, length);
         return NULL;
     }
+    /* Made once the upload's task has written down that it makes it. */
     *created = TRUE;
-    return virt_volume_create(pool, name, length, "raw", NULL, error);
+    return NULL;
+}
+
+/* The new volume of an upload, written down first so that a crash leaves
+ * nothing behind, and recorded as the uploader's. */
+static virStorageVolPtr make_target(ApiContext *ctx, const ApiRequest *req, Task *task,
+                                    virStoragePoolPtr pool, guint64 length, GError **error)
+{
+    g_autofree char *ref = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
+    gint64 noted = task_will_make(task, "volume", ref, error);
+    virStorageVolPtr vol = noted ? virt_volume_create(pool, req->params[1], length, "raw", NULL,
+                                                      error) : NULL;
+    if (!vol)
+        return NULL;
+    task_made(task, noted);
+    g_autofree char *path = virStorageVolGetPath(vol);
+    if (path)
+        db_volume_owner_set(ctx->db, path, req->auth->user_id, NULL);
+    return vol;
 }
 
 gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -181,17 +202,17 @@ gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     gboolean created = FALSE;
     g_autoptr(virStorageVol) vol = pool ?
         upload_target(pool, req->params[1], req->content_length, overwrite, &created, error) : NULL;
-    virStreamPtr stream = vol ? virt_volume_upload_stream(vol, req->content_length, error) : NULL;
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
-    Task *task = stream ? task_begin(ctx->tasks, "upload", target, req->auth->user_id, TRUE,
-                                     error) : NULL;
-    if (!task) {
-        if (stream) {
-            virt_stream_abort(stream);
-            virStreamFree(stream);
-        }
-        if (created && virStorageVolDelete(vol, 0) < 0)
+    Task *task = vol || created ? task_begin(ctx->tasks, "upload", target, req->auth->user_id,
+                                             TRUE, error) : NULL;
+    if (task && created)
+        vol = make_target(ctx, req, task, pool, req->content_length, error);
+    virStreamPtr stream = vol ? virt_volume_upload_stream(vol, req->content_length, error) : NULL;
+    if (!stream) {
+        if (created && vol && virStorageVolDelete(vol, 0) < 0)
             virResetLastError();
+        if (task)
+            task_finish(task, NULL, *error);
         return FALSE;
     }
     Transfer *t = g_new0(Transfer, 1);

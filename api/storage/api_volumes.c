@@ -3,31 +3,60 @@
  * delete. */
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
+#include "api/core/api_scope.h"
 #include "api/os/api_os_catalogue.h"
 #include "api/storage/api_storage_json.h"
 #include "api/storage/api_volumes.h"
+#include "db/db_auth.h"
 #include "virt/virt_storage.h"
 #include "virt/virt_volume_copy.h"
 
+#include <libvirt/virterror.h>
 #include <string.h>
 
 #define NAME_MAX_BYTES 255
 #define BACKING_MAX_BYTES 512
 
-static json_t *volume_json(const char *pool, const VirtVolume *v)
+/* Which VMs use the volume: [{"name", "uuid", "running", "writes"}];
+ * a VM the caller may not see is there with a null name and UUID. */
+static json_t *used_by_json(ApiScope *scope, GHashTable *usage, const char *path)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:b}", "name", v->name, "pool", pool,
+    json_t *list = json_array();
+    const GPtrArray *users = usage ? virt_disk_users(usage, path) : NULL;
+    for (guint i = 0; users && i < users->len; i++) {
+        const VirtDiskUser *u = g_ptr_array_index(users, i);
+        gboolean shown = !scope || api_scope_sees_vm(scope, u->uuid, NULL);
+        json_array_append_new(list, json_pack("{s:o,s:o,s:b,s:b}",
+                                              "name", shown ? json_string(u->name) : json_null(),
+                                              "uuid", shown ? json_string(u->uuid) : json_null(),
+                                              "running", u->active, "writes", u->writable));
+    }
+    return list;
+}
+
+static json_t *volume_json(const char *pool, const VirtVolume *v, json_t *used_by)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:b,s:o}", "name", v->name, "pool", pool,
                      "path", v->path, "type", v->type, "format",
                      v->format ? json_string(v->format) : json_null(), "backing",
                      v->backing ? json_string(v->backing) : json_null(), "capacity",
                      (json_int_t)v->capacity, "allocation", (json_int_t)v->allocation,
-                     "iso", virt_volume_is_iso(v));
+                     "iso", virt_volume_is_iso(v), "used_by", used_by);
 }
 
-json_t *api_volume_answer(virStoragePoolPtr pool, virStorageVolPtr vol, GError **error)
+json_t *api_volume_answer(ApiScope *scope, virStoragePoolPtr pool, virStorageVolPtr vol,
+                          GError **error)
 {
     g_autoptr(VirtVolume) v = virt_volume_info(vol, error);
-    return v ? volume_json(virStoragePoolGetName(pool), v) : NULL;
+    if (!v)
+        return NULL;
+    virConnectPtr conn = virStoragePoolGetConnect(pool);
+    g_autoptr(GHashTable) own_usage = scope ? NULL : virt_disk_usage(conn, error);
+    GHashTable *usage = scope ? api_scope_disk_usage(scope, conn, error) : own_usage;
+    if (!usage)
+        return NULL;
+    return volume_json(virStoragePoolGetName(pool), v, used_by_json(scope, usage, v->path));
 }
 
 virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
@@ -50,14 +79,38 @@ gboolean api_volumes_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     g_autoptr(virStoragePool) pool = api_query_none(req, error) ?
         api_volume_lookup(ctx, req, &conn, NULL, error) : NULL;
     g_autoptr(GPtrArray) vols = pool ? virt_volume_list(pool, error) : NULL;
-    if (!vols)
+    GHashTable *usage = vols ? api_scope_disk_usage(req->scope, conn, error) : NULL;
+    if (!usage)
         return FALSE;
     json_t *items = json_array();
-    for (guint i = 0; i < vols->len; i++)
-        json_array_append_new(items, volume_json(virStoragePoolGetName(pool),
-                                                 g_ptr_array_index(vols, i)));
+    for (guint i = 0; i < vols->len; i++) {
+        const VirtVolume *v = g_ptr_array_index(vols, i);
+        /* Operators and viewers see what they may use, not other users'. */
+        if (!api_scope_volume_visible(req->scope, conn, req->params[0], v->path))
+            continue;
+        json_array_append_new(items, volume_json(virStoragePoolGetName(pool), v,
+                                                 used_by_json(req->scope, usage, v->path)));
+    }
     api_response_json(resp, 200, json_pack("{s:o}", "volumes", items));
     return TRUE;
+}
+
+/* An overlay must not sit on a volume a VM writes to: the overlay would
+ * see its base change under it. `backing` is "pool/name" or a name in the
+ * URL's pool. */
+static gboolean backing_unwritten(const ApiRequest *req, virConnectPtr conn, const char *backing,
+                                  GError **error)
+{
+    if (!backing)
+        return TRUE;
+    g_autofree char *ref = strchr(backing, '/') ? g_strdup(backing)
+                                                : g_strdup_printf("%s/%s", req->params[0], backing);
+    g_autoptr(virStorageVol) base = virt_volume_lookup_ref(conn, ref, NULL, NULL);
+    g_autofree char *path = base ? virStorageVolGetPath(base) : NULL;
+    virResetLastError();
+    /* A missing base is the engine's to word. */
+    return !path || api_scope_volume_free(req->scope, conn, path, ref, NULL, API_SHARE_READERS,
+                                          error);
 }
 
 gboolean api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -77,11 +130,14 @@ gboolean api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         return FALSE;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, error);
-    g_autoptr(virStorageVol) vol =
-        pool ? virt_volume_create(pool, name, capacity, format, backing, error) : NULL;
-    json_t *obj = vol ? api_volume_answer(pool, vol, error) : NULL;
+    g_autoptr(virStorageVol) vol = pool && backing_unwritten(req, conn, backing, error)
+                                       ? virt_volume_create(pool, name, capacity, format, backing,
+                                                            error) : NULL;
+    json_t *obj = vol ? api_volume_answer(req->scope, pool, vol, error) : NULL;
     if (!obj)
         return FALSE;
+    db_volume_owner_set(ctx->db, json_string_value(json_object_get(obj, "path")),
+                        req->auth->user_id, NULL);
     g_autofree char *location = api_storage_location(virStoragePoolGetName(pool), name);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, obj);
@@ -94,14 +150,19 @@ gboolean api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     g_autoptr(virStorageVol) vol = NULL;
     g_autoptr(virStoragePool) pool = api_query_none(req, error) ?
         api_volume_lookup(ctx, req, &conn, &vol, error) : NULL;
-    g_autoptr(VirtVolume) v = pool ? virt_volume_info(vol, error) : NULL;
-    if (!v)
+    json_t *obj = pool ? api_volume_answer(req->scope, pool, vol, error) : NULL;
+    if (!obj)
         return FALSE;
-    json_t *obj = volume_json(virStoragePoolGetName(pool), v);
+    /* The ETag is the one every other answer of this volume carries (an
+     * If-Match of a delete compares with it); the OS is added after. */
+    g_autofree char *etag = api_etag(obj);
+    api_response_header(resp, "ETag", etag);
     /* Only here, not in lists: identifying a medium runs libosinfo. */
-    if (json_is_true(json_object_get(obj, "iso")) && g_strcmp0(v->type, "file") == 0)
-        json_object_set_new(obj, "os", api_os_of_medium(ctx, v->path));
-    api_answer_object(resp, 200, obj);
+    if (json_is_true(json_object_get(obj, "iso")) &&
+        g_strcmp0(json_string_value(json_object_get(obj, "type")), "file") == 0)
+        json_object_set_new(obj, "os", api_os_of_medium(ctx, json_string_value(
+                                                              json_object_get(obj, "path"))));
+    api_response_json(resp, 200, obj);
     return TRUE;
 }
 
@@ -112,12 +173,18 @@ gboolean api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     g_autoptr(virStorageVol) vol = NULL;
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "volume:%s/%s", req->params[0],
+                                           req->params[1]);
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, error);
-    g_autoptr(json_t) current = pool ? api_volume_answer(pool, vol, error) : NULL;
+    g_autoptr(json_t) current = pool ? api_volume_answer(req->scope, pool, vol, error) : NULL;
+    const char *path = current ? json_string_value(json_object_get(current, "path")) : NULL;
+    g_autofree char *what = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
+    /* Deleting a disk under a running guest breaks it: say whose it is. */
     if (!current || !api_check_if_match(req, current, "the volume", error) ||
+        !api_scope_volume_free(req->scope, conn, path, what, NULL, API_SHARE_NONE, error) ||
         !virt_volume_delete(vol, error))
         return FALSE;
+    db_volume_owner_forget(ctx->db, path, NULL);
     resp->status = 204;
     return TRUE;
 }
@@ -140,7 +207,7 @@ gboolean api_volume_resize(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, error);
     json_t *obj = NULL;
     if (pool && virt_volume_resize(vol, capacity, shrink, error))
-        obj = api_volume_answer(pool, vol, error);
+        obj = api_volume_answer(req->scope, pool, vol, error);
     if (!obj)
         return FALSE;
     api_answer_object(resp, 200, obj);
@@ -158,7 +225,7 @@ gboolean api_volume_wipe(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, error);
     json_t *obj = NULL;
     if (pool && virt_volume_wipe(vol, error))
-        obj = api_volume_answer(pool, vol, error);
+        obj = api_volume_answer(req->scope, pool, vol, error);
     if (!obj)
         return FALSE;
     api_answer_object(resp, 200, obj);

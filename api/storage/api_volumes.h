@@ -5,8 +5,10 @@
 
 #include <libvirt/libvirt.h>
 
-/* The volume as the API shows it. */
-json_t *api_volume_answer(virStoragePoolPtr pool, virStorageVolPtr vol, GError **error);
+/* The volume as the API shows it, with the VMs that use it (named as
+ * `scope` may see them; NULL: all named). */
+json_t *api_volume_answer(ApiScope *scope, virStoragePoolPtr pool, virStorageVolPtr vol,
+                          GError **error);
 /* The pool of the request's {pool} and, when `vol_out`, its {volume}. */
 virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
                                     virConnectPtr *conn_out, virStorageVolPtr *vol_out,

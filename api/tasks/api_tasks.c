@@ -2,16 +2,19 @@
  * their own; a task someone may not see answers 404, as if absent. */
 #include "api/tasks/api_tasks.h"
 #include "api/core/api_error.h"
+#include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/tasks/task_engine.h"
 
-json_t *api_task_json(const DbTask *t)
+json_t *api_task_json(const DbTask *t, gboolean full)
 {
     json_t *error = json_null();
+    g_autofree char *message = !t->error_message ? g_strdup("")
+                               : full ? g_strdup(t->error_message)
+                                      : api_error_brief(t->error_message, t->error_detail);
     if (t->error_code)
-        error = json_pack("{s:s,s:s}", "code", t->error_code, "message",
-                          t->error_message ? t->error_message : "");
+        error = json_pack("{s:s,s:s}", "code", t->error_code, "message", message);
     return json_pack("{s:I,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}",
                      "id", (json_int_t)t->id, "kind", t->kind, "state", t->state,
                      "progress", t->progress, "message", t->message, "target", t->target,
@@ -42,7 +45,8 @@ gboolean api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id, GError *
     }
     g_autofree char *location = api_task_location(id);
     api_response_header(resp, "Location", location);
-    api_response_json(resp, 202, api_task_json(t));
+    /* A task just queued has no error to word. */
+    api_response_json(resp, 202, api_task_json(t, TRUE));
     return TRUE;
 }
 
@@ -86,7 +90,7 @@ gboolean api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return FALSE;
     json_t *items = json_array();
     for (guint i = 0; i < rows->len; i++)
-        json_array_append_new(items, api_task_json(g_ptr_array_index(rows, i)));
+        json_array_append_new(items, api_task_json(g_ptr_array_index(rows, i), api_is_admin(req)));
     json_t *next = json_null();
     if (rows->len == (guint)q.limit)
         next = json_integer(((DbTask *)g_ptr_array_index(rows, rows->len - 1))->id);
@@ -99,7 +103,7 @@ gboolean api_task_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     g_autoptr(DbTask) t = api_query_none(req, error) ? visible_task(ctx, req, error) : NULL;
     if (!t)
         return FALSE;
-    api_answer_object(resp, 200, api_task_json(t));
+    api_answer_object(resp, 200, api_task_json(t, api_is_admin(req)));
     return TRUE;
 }
 
@@ -121,6 +125,6 @@ gboolean api_task_cancel(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     if (!t)
         return FALSE;
     /* Accepted: the work stops at its next step and the task then ends. */
-    api_answer_object(resp, 202, api_task_json(t));
+    api_answer_object(resp, 202, api_task_json(t, api_is_admin(req)));
     return TRUE;
 }

@@ -3,10 +3,18 @@
 #include "api/core/api.h"
 #include "db/db_tasks.h"
 
-json_t *api_task_json(const DbTask *t);
+/* The task; unless `full`, an error's message leaves out the hypervisor's
+ * own words (they are for admins). */
+json_t *api_task_json(const DbTask *t, gboolean full);
 /* The task's URL, "/api/tasks/ID". */
 char *api_task_location(gint64 id);
 /* Answers 202 with the task `id` and its Location (for routes that start
  * one); the audit entry names the task. FALSE with `error` when the task
  * cannot be read back. */
 gboolean api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id, GError **error);
+
+/* Removes what tasks cut short by a crash had begun to make (volumes,
+ * VMs), as recorded by task_will_make; each such task says what was
+ * removed. Call once libvirt answers; what fails is tried at the next
+ * start. */
+void api_tasks_clean_up(ApiContext *ctx);

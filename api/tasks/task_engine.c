@@ -2,6 +2,7 @@
  * rate-limited progress writes, and publishing of every change. */
 #include "api/tasks/task_engine.h"
 #include "api/core/api_error.h"
+#include "virt/virt_error.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -49,6 +50,12 @@ static void task_free(Task *task)
     g_free(task);
 }
 
+/* Messages Vireo wrote itself in place of the error's own. */
+static gboolean stopping_or_cancelled(const char *code)
+{
+    return g_strcmp0(code, "interrupted") == 0 || g_strcmp0(code, "cancelled") == 0;
+}
+
 static void end_task(Task *task, const char *result, const GError *error)
 {
     TaskEngine *engine = task->engine;
@@ -73,8 +80,13 @@ static void end_task(Task *task, const char *result, const GError *error)
         }
     }
     g_autoptr(GError) db_error = NULL;
+    const char *detail = error && !stopping_or_cancelled(code) ? virt_error_detail(error) : NULL;
     if (!db_task_finish(engine->db, task->id, state, error ? NULL : result, code, message,
-                        &db_error))
+                        detail, &db_error))
+        g_warning("task %" G_GINT64_FORMAT ": %s", task->id, db_error->message);
+    /* It ended: what it made is kept, or it undid it itself. */
+    g_clear_error(&db_error);
+    if (!db_task_artifacts_clear(engine->db, task->id, &db_error))
         g_warning("task %" G_GINT64_FORMAT ": %s", task->id, db_error->message);
     g_mutex_lock(&engine->lock);
     g_hash_table_remove(engine->live, &task->id);
@@ -202,6 +214,22 @@ void task_finish(Task *task, const char *result, const GError *error)
 gint64 task_id(const Task *task)
 {
     return task->id;
+}
+
+gint64 task_will_make(Task *task, const char *kind, const char *ref, GError **error)
+{
+    gint64 id = db_task_artifact_add(task->engine->db, task->id, kind, ref, error);
+    if (!id)
+        g_prefix_error(error, "task %" G_GINT64_FORMAT " cannot record what it makes: ",
+                       task->id);
+    return id;
+}
+
+void task_made(Task *task, gint64 id)
+{
+    g_autoptr(GError) error = NULL;
+    if (id && !db_task_artifact_set_made(task->engine->db, id, &error))
+        g_warning("task %" G_GINT64_FORMAT ": %s", task->id, error->message);
 }
 
 void task_progress(Task *task, int percent, const char *message)

@@ -41,6 +41,14 @@ Task *task_begin(TaskEngine *engine, const char *kind, const char *target, gint6
 void task_finish(Task *task, const char *result, const GError *error);
 
 gint64 task_id(const Task *task);
+/* Writes down, before it is made, what the task is about to make (`kind`
+ * "volume" with "pool/name", or "domain" with its UUID): should vireod die
+ * before the task ends, the next start removes it (api_tasks_clean_up).
+ * Answers the record's id; 0 when it could not be written (`error` set:
+ * then make nothing). */
+gint64 task_will_make(Task *task, const char *kind, const char *ref, GError **error);
+/* What record `id` names has been made. */
+void task_made(Task *task, gint64 id);
 /* Records progress (0-100) and an optional message. Writes are rate-limited
  * (4 a second), so calling it for every chunk is fine. */
 void task_progress(Task *task, int percent, const char *message);

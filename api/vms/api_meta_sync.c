@@ -4,6 +4,9 @@
 #include "db/db_auth.h"
 #include "db/db_tasks.h"
 #include "virt/virt_domain.h"
+#include "virt/virt_storage.h"
+
+#include <libvirt/virterror.h>
 
 #define SAFETY_INTERVAL_US (600 * G_USEC_PER_SEC)
 
@@ -27,6 +30,34 @@ int api_meta_sync_run(ApiContext *ctx, GError **error)
     return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
 }
 
+/* Forgets who made volumes that are gone. Only when every pool could be
+ * listed: the volumes of a stopped pool are not gone. */
+static void prune_volume_owners(ApiContext *ctx)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(GPtrArray) pools = conn ? virt_pool_list(conn, &error) : NULL;
+    if (!pools)
+        return;
+    g_autoptr(GHashTable) alive = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < pools->len; i++) {
+        const VirtPool *p = g_ptr_array_index(pools, i);
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(conn, p->name);
+        g_autoptr(GPtrArray) vols = pool && p->state == VIR_STORAGE_POOL_RUNNING
+                                        ? virt_volume_list(pool, NULL) : NULL;
+        virResetLastError();
+        if (!vols)
+            return;
+        for (guint j = 0; j < vols->len; j++)
+            g_hash_table_add(alive, g_strdup(((VirtVolume *)g_ptr_array_index(vols, j))->path));
+    }
+    int removed = db_volume_owner_prune(ctx->db, alive, &error);
+    if (removed > 0)
+        g_message("forgot who made %d volume(s) no longer in any pool", removed);
+    else if (removed < 0)
+        g_warning("pruning volume owners: %s", error->message);
+}
+
 /* Expired sessions, old audit entries and old finished tasks go with the
  * same rhythm. */
 static void api_housekeeping(ApiContext *ctx)
@@ -42,6 +73,10 @@ static void api_housekeeping(ApiContext *ctx)
     g_clear_error(&error);
     if (ctx->task_retention_s && db_task_prune(ctx->db, now - ctx->task_retention_s, &error) < 0)
         g_warning("pruning finished tasks: %s", error->message);
+    g_clear_error(&error);
+    if (ctx->audit_max_rows && db_audit_bound(ctx->db, ctx->audit_max_rows, &error) < 0)
+        g_warning("bounding audit log: %s", error->message);
+    prune_volume_owners(ctx);
 }
 
 static gpointer loop(gpointer data)

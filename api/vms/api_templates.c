@@ -4,6 +4,7 @@
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
 #include "api/vms/api_templates.h"
 #include "api/vms/api_vm_spec.h"
 #include "db/db_auth.h"
@@ -151,7 +152,7 @@ gboolean api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         (json_object_get(body, "spec") &&
          !(spec = checked_spec(ctx, json_object_get(body, "spec"), error))))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "template:%s", req->params[0]);
     g_autoptr(DbTemplate) t = find(ctx, req->params[0], error);
     g_autoptr(json_t) current = t ? template_json(ctx, t) : NULL;
     if (!current || !api_check_if_match(req, current, "the template", error) ||
@@ -173,7 +174,7 @@ gboolean api_template_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse
 {
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
+    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "template:%s", req->params[0]);
     g_autoptr(DbTemplate) t = find(ctx, req->params[0], error);
     g_autoptr(json_t) current = t ? template_json(ctx, t) : NULL;
     if (!current || !api_check_if_match(req, current, "the template", error) ||

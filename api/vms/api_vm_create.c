@@ -4,19 +4,20 @@
  * A create that copies a volume runs as a task (202); others answer 201. */
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
+#include "api/core/api_gate.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
 #include "api/os/api_os_catalogue.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_templates.h"
+#include "api/vms/api_vm_plan.h"
 #include "api/vms/api_vm_spec.h"
 #include "api/vms/api_vms.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
 
 #include <string.h>
-
-#define SERIAL_LOG_DIR "/var/log/libvirt/qemu"
 
 /* The spec of the request: the body without "template" and "start", laid
  * over the template's spec when one is named (top-level members of the
@@ -50,14 +51,38 @@ static json_t *request_spec(ApiContext *ctx, json_t *body, int *start, GError **
     return g_steal_pointer(&spec);
 }
 
-/* The serial line is copied to a file on qemu:///system (where virtlogd
- * writes it), so a VM's boot messages can be read even after it stopped. */
-static char *serial_log_path(virConnectPtr conn, const char *name)
+static gboolean create_progress(guint percent, const char *message, gpointer data)
 {
-    g_autofree char *uri = virConnectGetURI(conn);
-    if (g_strcmp0(uri, "qemu:///system") != 0)
-        return NULL;
-    return g_strdup_printf(SERIAL_LOG_DIR "/%s-serial.log", name);
+    Task *task = data;
+    task_progress(task, (int)percent, message);
+    return !task_cancel_requested(task);
+}
+
+/* What the create has made, as the engine says (VirtVmNote): a create
+ * running as a task writes it down before it is made (a crash leaves
+ * nothing behind), and the volumes made are recorded as the creator's. */
+typedef struct {
+    Task *task;            /* NULL for a create answered at once */
+    gint64 noted;          /* the task's record of what is being made */
+    GPtrArray *made;       /* paths of the volumes made */
+} CreateNotes;
+
+static gboolean on_note(const char *kind, const char *ref, gboolean made, const char *path,
+                        gpointer data)
+{
+    CreateNotes *n = data;
+    if (n->task && !made) {
+        g_autoptr(GError) error = NULL;
+        if (!(n->noted = task_will_make(n->task, kind, ref, &error))) {
+            g_warning("%s", error->message);
+            return FALSE;
+        }
+    } else if (n->task) {
+        task_made(n->task, n->noted);
+    }
+    if (made && path)
+        g_ptr_array_add(n->made, g_strdup(path));
+    return TRUE;
 }
 
 /* After the define: the inventory row with its owner, then the start. */
@@ -80,15 +105,27 @@ static gboolean finish(ApiContext *ctx, virDomainPtr dom, gint64 owner_id, int s
 }
 
 /* The whole unit: volumes, definition, inventory row, start; on any
- * failure all of it is undone. Fills `uuid` on success. */
-static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, const VirtVmPlan *plan,
-                            gint64 owner_id, int start, VirtVmProgress progress, gpointer data,
+ * failure all of it is undone. Fills `uuid` on success. The locks of the
+ * volumes the plan uses are held throughout. */
+static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan,
+                            gint64 owner_id, int start, Task *task,
                             char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
 {
-    VirtVmCreated *created = virt_vm_create(conn, plan, progress, data, error);
+    g_auto(GStrv) keys = api_vm_plan_lock_keys(plan);
+    g_autoptr(ApiLockSet) locks = api_locks_take(ctx->locks, (const char *const *)keys);
+    g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func(g_free);
+    CreateNotes notes = {.task = task, .made = made};
+    plan->note = on_note;
+    plan->note_data = &notes;
+    VirtVmCreated *created = virt_vm_create(conn, plan, task ? create_progress : NULL, task,
+                                            error);
     uuid[0] = '\0';
     if (created && finish(ctx, virt_vm_created_domain(created), owner_id, start, uuid, error)) {
         virt_vm_created_commit(created);
+        for (guint i = 0; owner_id && i < made->len; i++)
+            db_volume_owner_set(ctx->db, g_ptr_array_index(made, i), owner_id, NULL);
+        /* The owner sees one more VM. */
+        api_auth_changed(ctx, owner_id);
         return TRUE;
     }
     virt_vm_created_rollback(created);
@@ -111,6 +148,7 @@ typedef struct {
     ApiContext *ctx;
     ApiVmSpec *spec;
     VirtHostInfo *host;
+    char *uuid;
     char *serial_log;
     VirtVmPlan plan;
     gint64 owner_id;
@@ -122,15 +160,9 @@ static void create_job_free(gpointer data)
     CreateJob *job = data;
     api_vm_spec_free(job->spec);
     virt_host_info_free(job->host);
+    g_free(job->uuid);
     g_free(job->serial_log);
     g_free(job);
-}
-
-static gboolean create_progress(guint percent, const char *message, gpointer data)
-{
-    Task *task = data;
-    task_progress(task, (int)percent, message);
-    return !task_cancel_requested(task);
 }
 
 static gboolean run_create(Task *task, gpointer data, char **result, GError **error)
@@ -138,26 +170,21 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
-    if (!conn || !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start,
-                              create_progress, task, uuid, error))
+    if (!conn || !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start, task, uuid,
+                              error))
         return FALSE;
     *result = g_strconcat("/api/vms/", job->spec->name, NULL);
     return TRUE;
 }
 
-/* Checks what can be checked now (400/409 before any 202), then queues. */
-static gboolean answer_with_task(ApiContext *ctx, ApiResponse *resp, virConnectPtr conn,
-                                 CreateJob *job, GError **error)
+/* Checks what can be checked now (400/403/409 before any 202), under the
+ * locks of the volumes it uses, then queues; the task takes them again. */
+static gboolean check_plan(ApiContext *ctx, const ApiRequest *req, virConnectPtr conn,
+                           const VirtVmPlan *plan, GError **error)
 {
-    if (!virt_vm_plan_check(conn, &job->plan, error)) {
-        create_job_free(job);
-        return FALSE;
-    }
-    gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
-                             job, create_job_free, error);
-    if (!id)
-        return FALSE;
-    return api_answer_task(ctx, resp, id, error);
+    g_auto(GStrv) keys = api_vm_plan_lock_keys(plan);
+    g_autoptr(ApiLockSet) locks = api_locks_take(ctx->locks, (const char *const *)keys);
+    return api_vm_plan_allowed(req, conn, plan, error) && virt_vm_plan_check(conn, plan, error);
 }
 
 gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
@@ -173,19 +200,28 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     if (!host || !api_vm_spec_check_host(spec, host, error))
         return FALSE;
     gint64 owner_id = req->auth ? req->auth->user_id : 0;
-    g_autofree char *serial_log = serial_log_path(conn, spec->name);
+    /* The UUID is chosen here: it names the serial log, and a crash
+     * half-way leaves a VM a later start can find and remove. */
+    g_autofree char *uuid = g_uuid_string_random();
+    g_autofree char *serial_log = api_vm_serial_log(conn, uuid);
     VirtVmPlan plan;
     api_vm_spec_plan(spec, host, serial_log, &plan);
+    plan.domain.uuid = uuid;
+    if (!check_plan(ctx, req, conn, &plan, error))
+        return FALSE;
     if (plan_copies(&plan) && ctx->tasks) {
         CreateJob *job = g_new0(CreateJob, 1);
         *job = (CreateJob){ctx, g_steal_pointer(&spec), g_steal_pointer(&host),
-                           g_steal_pointer(&serial_log), plan, owner_id, start};
-        return answer_with_task(ctx, resp, conn, job, error);
+                           g_steal_pointer(&uuid), g_steal_pointer(&serial_log), plan, owner_id,
+                           start};
+        gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id,
+                                 run_create, job, create_job_free, error);
+        return id && api_answer_task(ctx, resp, id, error);
     }
-    char uuid[VIR_UUID_STRING_BUFLEN];
-    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, NULL, uuid, error))
+    char made_uuid[VIR_UUID_STRING_BUFLEN];
+    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, made_uuid, error))
         return FALSE;
-    json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, error);
+    json_t *obj = api_vm_detail(ctx, conn, made_uuid, NULL, error);
     if (!obj)
         return FALSE;
     g_autofree char *location = g_strconcat("/api/vms/", spec->name, NULL);

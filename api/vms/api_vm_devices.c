@@ -33,30 +33,30 @@ VirtDomainConfig *api_vm_devices_read(ApiContext *ctx, const ApiRequest *req,
     return virt_domain_devices(*dom_out, error);
 }
 
-gboolean api_vm_device_begin(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
-                             virDomainPtr *dom_out, GError **error)
-{
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, error) : NULL;
-    if (!current || !api_check_if_match(req, current, "the VM", error))
-        return FALSE;
-    *conn_out = g_steal_pointer(&conn);
-    *dom_out = g_steal_pointer(&dom);
-    return TRUE;
-}
-
-virStorageVolPtr api_vm_volume_from_field(virConnectPtr conn, const char *field, const char *id,
-                                          GError **error)
+virStorageVolPtr api_vm_volume_from_field(const ApiRequest *req, virConnectPtr conn,
+                                          const char *field, const char *id, ApiVolumeUse use,
+                                          char **path_out, GError **error)
 {
     GError *cause = NULL;
-    virStorageVolPtr vol = virt_volume_lookup_ref(conn, id, NULL, &cause);
-    /* A malformed or missing volume is a bad request (the body is wrong),
-     * not a missing resource: the URL's VM exists. */
-    if (!vol && (g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_NOT_FOUND) ||
-                 g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_INVALID_ARG)))
+    g_autoptr(virStoragePool) pool = NULL;
+    g_autoptr(virStorageVol) vol = virt_volume_lookup_ref(conn, id, &pool, &cause);
+    g_autofree char *path = vol ? virStorageVolGetPath(vol) : NULL;
+    if (vol && !path)
+        virt_error_from_libvirt(&cause, "reading volume");
+    else if (vol)
+        api_scope_volume(req->scope, conn, virStoragePoolGetName(pool),
+                         virStorageVolGetName(vol), path, use, &cause);
+    if (!cause) {
+        if (path_out)
+            *path_out = g_steal_pointer(&path);
+        return g_steal_pointer(&vol);
+    }
+    /* A malformed, missing or forbidden volume is a bad request (the body
+     * is wrong), not a missing resource: the URL's VM exists. */
+    if (g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_NOT_FOUND) ||
+        g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_INVALID_ARG))
         api_field_error(error, field, cause);
-    else if (!vol)
+    else
         g_propagate_error(error, cause);
-    return vol;
+    return NULL;
 }

@@ -1,15 +1,12 @@
 /* Shared by /api/vms/{vm}/disks and /api/vms/{vm}/nics. */
 #pragma once
 #include "api/core/api.h"
+#include "api/core/api_scope.h"
 
 #include <libvirt/libvirt.h>
 
 #include "virt/virt_domain_xml.h"
 
-/* The VM of {vm} for a device change: 404 when unknown, 412 when
- * If-Match names another version of the VM (devices are part of it). */
-gboolean api_vm_device_begin(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
-                             virDomainPtr *dom_out, GError **error);
 /* The VM of {vm} for a read (400 for any query parameter). */
 gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
                             virDomainPtr *dom_out, GError **error);
@@ -18,8 +15,11 @@ VirtDomainConfig *api_vm_devices_read(ApiContext *ctx, const ApiRequest *req,
                                       virConnectPtr *conn_out, virDomainPtr *dom_out,
                                       GError **error);
 
-/* The volume "pool/name" named by body member `field`: 400 naming the
- * field when it is malformed or does not exist. */
-virStorageVolPtr api_vm_volume_from_field(virConnectPtr conn, const char *field, const char *id,
-                                          GError **error);
+/* The volume "pool/name" named by body member `field`, when the caller may
+ * use it for `use` (docs/access.md): 400 naming the field when it is
+ * malformed, does not exist or is not the caller's to use. `path_out`
+ * (may be NULL) receives its path. */
+virStorageVolPtr api_vm_volume_from_field(const ApiRequest *req, virConnectPtr conn,
+                                          const char *field, const char *id, ApiVolumeUse use,
+                                          char **path_out, GError **error);
 

@@ -5,10 +5,13 @@
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_locks.h"
+#include "api/core/api_scope.h"
 #include "api/storage/api_storage_json.h"
 #include "api/vms/api_vm_devices.h"
 #include "api/vms/api_vm_json.h"
 #include "api/vms/api_vms.h"
+#include "db/db_auth.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_domain_devices.h"
 #include "virt/virt_error.h"
@@ -20,12 +23,22 @@
 #define ID_MAX_BYTES 512
 #define NEW_VOLUME_TRIES 100
 
+/* A disk with its volume ("pool/name", or null for a file no pool knows)
+ * and the volume's size in bytes (capacity: what the guest sees;
+ * allocation: what it takes on the host), null when unknown. */
 static json_t *disk_answer(virConnectPtr conn, const VirtDisk *d)
 {
     json_t *obj = api_vm_disk_json(d);
-    g_autofree char *vol = g_strcmp0(d->device, "disk") == 0 || g_strcmp0(d->device, "cdrom") == 0
-                               ? virt_volume_id_of_path(conn, d->source) : NULL;
+    gboolean media = g_strcmp0(d->device, "disk") == 0 || g_strcmp0(d->device, "cdrom") == 0;
+    g_autofree char *vol = media ? virt_volume_id_of_path(conn, d->source) : NULL;
+    g_autoptr(virStorageVol) handle = vol ? virStorageVolLookupByPath(conn, d->source) : NULL;
+    virStorageVolInfo info;
+    gboolean sized = handle && virStorageVolGetInfo(handle, &info) == 0;
+    virResetLastError();
     json_object_set_new(obj, "volume", vol ? json_string(vol) : json_null());
+    json_object_set_new(obj, "capacity", sized ? json_integer((json_int_t)info.capacity) : json_null());
+    json_object_set_new(obj, "allocation",
+                        sized ? json_integer((json_int_t)info.allocation) : json_null());
     return obj;
 }
 
@@ -139,12 +152,16 @@ static const char *file_suffix(const char *format)
     return strcmp(format, "raw") == 0 ? "img" : format;
 }
 
-/* A new volume "VM-TARGET.qcow2" (or -2, -3 ... when taken). */
-static virStorageVolPtr make_volume(virConnectPtr conn, virDomainPtr dom, const AttachSpec *a,
-                                    const char *target, const char *format, GError **error)
+/* A new volume "VM-TARGET.qcow2" (or -2, -3 ... when taken), in a pool the
+ * caller may make disks in. */
+static virStorageVolPtr make_volume(const ApiRequest *req, virConnectPtr conn, virDomainPtr dom,
+                                    const AttachSpec *a, const char *target, const char *format,
+                                    GError **error)
 {
     GError *cause = NULL;
-    g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, a->pool, &cause);
+    g_autoptr(virStoragePool) pool = NULL;
+    if (api_scope_pool(req->scope, a->pool, API_POOL_DISKS, &cause))
+        pool = virt_pool_lookup(conn, a->pool, &cause);
     if (!pool) {
         if (g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_NOT_FOUND))
             return api_field_error(error, "pool", cause), NULL;
@@ -167,32 +184,61 @@ static virStorageVolPtr make_volume(virConnectPtr conn, virDomainPtr dom, const 
     return NULL;
 }
 
-/* 409 when another VM (or this one) already uses the file. */
-static gboolean check_unused(virConnectPtr conn, virDomainPtr dom, const char *path,
-                             const char *id, GError **error)
+/* 409 when the VM itself already has the volume. */
+static gboolean not_attached_yet(const ApiRequest *req, ApiVmChange *c, const char *path,
+                                 const char *id, GError **error)
 {
-    g_autofree char *user = virt_path_user(conn, path, NULL, error);
-    if (error && *error)
+    GHashTable *usage = api_scope_disk_usage(req->scope, c->conn, error);
+    const GPtrArray *users = usage ? virt_disk_users(usage, path) : NULL;
+    if (!usage)
         return FALSE;
-    if (!user)
-        return TRUE;
-    if (strcmp(user, virDomainGetName(dom)) == 0)
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_BUSY, "VM '%s' already has volume '%s' attached",
-                    user, id);
-    else
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_BUSY, "volume '%s' is in use by VM '%s'", id,
-                    user);
-    return FALSE;
+    for (guint i = 0; users && i < users->len; i++) {
+        const VirtDiskUser *u = g_ptr_array_index(users, i);
+        if (strcmp(u->uuid, c->uuid) == 0)
+            return virt_fail(error, VIRT_ERROR_BUSY, "VM '%s' already has volume '%s' attached",
+                             u->name, id);
+    }
+    return TRUE;
 }
 
-static gboolean attach(virConnectPtr conn, virDomainPtr dom, const AttachSpec *a,
-                       char **target_out, GError **error)
+/* The volume of an attach: the existing one the body names (checked for
+ * the use it gets and for other VMs using it), or a new one. */
+static virStorageVolPtr volume_of(const ApiRequest *req, ApiVmChange *c, const AttachSpec *a,
+                                  const char *target, gboolean *created, GError **error)
+{
+    gboolean cdrom = strcmp(a->device, "cdrom") == 0;
+    const char *id = a->volume ? a->volume : a->media;
+    *created = FALSE;
+    if (a->pool) {
+        virStorageVolPtr vol = make_volume(req, c->conn, c->dom, a, target,
+                                           a->format ? a->format : "qcow2", error);
+        *created = vol != NULL;
+        return vol;
+    }
+    if (!id)
+        return NULL;   /* an empty CD-ROM drive */
+    g_autofree char *path = NULL;
+    g_autoptr(virStorageVol) vol = api_vm_volume_from_field(
+        req, c->conn, a->volume ? "volume" : "media", id,
+        cdrom ? API_VOLUME_MEDIA : API_VOLUME_DISK, &path, error);
+    if (!vol || !not_attached_yet(req, c, path, id, error))
+        return NULL;
+    /* A writable disk has the file to itself; a medium only needs nobody
+     * writing it. */
+    if (!api_scope_volume_free(req->scope, c->conn, path, id, c->uuid,
+                               cdrom ? API_SHARE_READERS : API_SHARE_NONE, error))
+        return NULL;
+    return g_steal_pointer(&vol);
+}
+
+static gboolean attach(const ApiRequest *req, ApiVmChange *c, const AttachSpec *a,
+                       char **target_out, char **made_path, GError **error)
 {
     gboolean cdrom = strcmp(a->device, "cdrom") == 0;
     const char *bus = a->bus ? a->bus : cdrom ? "sata" : "virtio";
     g_autofree char *target = g_strdup(a->target);
     if (!target) {
-        g_auto(GStrv) used = virt_domain_disk_targets(dom, error);
+        g_auto(GStrv) used = virt_domain_disk_targets(c->dom, error);
         if (!used)
             return FALSE;
         if (!(target = virt_disk_next_target(bus, (const char *const *)used))) {
@@ -200,30 +246,23 @@ static gboolean attach(virConnectPtr conn, virDomainPtr dom, const AttachSpec *a
             return FALSE;
         }
     }
-    if (cdrom && virDomainIsActive(dom) == 1) {
+    if (cdrom && virDomainIsActive(c->dom) == 1) {
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "a CD-ROM drive can only be "
-                    "added while VM '%s' is shut off", virDomainGetName(dom));
+                    "added while VM '%s' is shut off", virDomainGetName(c->dom));
         return FALSE;
     }
-    g_autoptr(virStorageVol) created = NULL;
-    g_autoptr(virStorageVol) existing = NULL;
-    const char *id = a->volume ? a->volume : a->media;
-    if (id && !(existing = api_vm_volume_from_field(conn, a->volume ? "volume" : "media", id, error)))
+    gboolean created = FALSE;
+    g_autoptr(virStorageVol) vol = volume_of(req, c, a, target, &created, error);
+    if (!vol && *error)
         return FALSE;
-    if (a->pool && !(created = make_volume(conn, dom, a, target, a->format ? a->format : "qcow2",
-                                           error)))
-        return FALSE;
-    virStorageVolPtr vol = created ? created : existing;
     g_autoptr(VirtVolume) info = vol ? virt_volume_info(vol, error) : NULL;
     gboolean ok = !vol || info;
-    if (ok && existing && !cdrom)
-        ok = check_unused(conn, dom, info->path, id, error);
     if (ok) {
         VirtDiskSpec spec = {.device = a->device, .path = info ? info->path : NULL,
                              .format = info && info->format ? info->format : "raw",
                              .target = target, .bus = a->bus};
         GError *cause = NULL;
-        ok = virt_domain_disk_attach(dom, &spec, &cause);
+        ok = virt_domain_disk_attach(c->dom, &spec, &cause);
         /* Bad values of the body (a target like "xyz1") are the body's fault. */
         if (!ok && g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_INVALID_ARG) && a->target &&
             strstr(cause->message, "target"))
@@ -233,12 +272,24 @@ static gboolean attach(virConnectPtr conn, virDomainPtr dom, const AttachSpec *a
     }
     if (!ok && created) {
         g_autoptr(GError) e = NULL;
-        if (!virt_volume_delete(created, &e))
+        if (!virt_volume_delete(vol, &e))
             g_warning("volume made for a failed attach stays: %s", e->message);
     }
+    if (ok && created)
+        *made_path = g_strdup(info->path);
     if (ok)
         *target_out = g_steal_pointer(&target);
     return ok;
+}
+
+/* The lock keys of the volumes a body names. */
+static GStrv volume_keys(const char *ref)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autofree char *key = ref ? api_volume_lock_key(ref) : NULL;
+    if (key)
+        g_strv_builder_add(b, key);
+    return g_strv_builder_end(b);
 }
 
 gboolean api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -248,18 +299,20 @@ gboolean api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse
     AttachSpec a = {0};
     if (!parse_attach(req, &body, &a, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virDomain) dom = NULL;
-    g_autofree char *target = NULL;
+    g_auto(GStrv) keys = volume_keys(a.volume ? a.volume : a.media);
+    g_auto(ApiVmChange) c = {0};
+    g_autofree char *target = NULL, *made = NULL;
     json_t *obj = NULL;
-    if (api_vm_device_begin(ctx, req, &conn, &dom, error) &&
-        attach(conn, dom, &a, &target, error))
-        obj = read_disk(conn, dom, target, error);
+    if (api_vm_change_begin(ctx, req, (const char *const *)keys, &c, error) &&
+        attach(req, &c, &a, &target, &made, error))
+        obj = read_disk(c.conn, c.dom, target, error);
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
-    g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
+    /* The caller made it: theirs to use and delete later. */
+    if (made)
+        db_volume_owner_set(ctx->db, made, req->auth->user_id, NULL);
+    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    g_autofree char *vm = g_uri_escape_string(virDomainGetName(c.dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/disks/%s", vm, target);
     api_response_header(resp, "Location", location);
     api_response_json(resp, 201, obj);
@@ -281,34 +334,34 @@ gboolean api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *
          (!json_is_string(media) || json_string_length(media) > ID_MAX_BYTES) &&
          !invalid(error, "field 'media' must be a volume 'pool/name', or null to eject")))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virDomain) dom = NULL;
+    const char *ref = json_is_string(media) ? json_string_value(media) : NULL;
+    g_auto(GStrv) keys = volume_keys(ref);
+    g_auto(ApiVmChange) c = {0};
     g_autoptr(virStorageVol) vol = NULL;
     g_autofree char *path = NULL;
     json_t *obj = NULL;
-    gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, error);
-    if (ok && json_is_string(media)) {
-        vol = api_vm_volume_from_field(conn, "media", json_string_value(media), error);
-        ok = vol && (path = virStorageVolGetPath(vol));
-        if (vol && !path)
-            virt_error_from_libvirt(error, "reading volume");
-    }
-    if (ok && virt_domain_cdrom_media(dom, req->params[1], path, error))
-        obj = read_disk(conn, dom, req->params[1], error);
+    gboolean ok = api_vm_change_begin(ctx, req, (const char *const *)keys, &c, error);
+    /* A medium is read: nobody else may be writing it. */
+    if (ok && ref)
+        ok = (vol = api_vm_volume_from_field(req, c.conn, "media", ref, API_VOLUME_MEDIA, &path,
+                                             error)) &&
+             api_scope_volume_free(req->scope, c.conn, path, ref, NULL, API_SHARE_READERS, error);
+    if (ok && virt_domain_cdrom_media(c.dom, req->params[1], path, error))
+        obj = read_disk(c.conn, c.dom, req->params[1], error);
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
     return TRUE;
 }
 
 /* The volume behind disk `target` when the caller asked to delete it:
- * never a CD-ROM medium, never a volume another VM uses. */
-static virStorageVolPtr volume_to_delete(virConnectPtr conn, virDomainPtr dom, const char *target,
-                                         GError **error)
+ * never a CD-ROM medium, never one the caller may not delete or another VM
+ * uses. Its lock is added to the change's. */
+static virStorageVolPtr volume_to_delete(ApiContext *ctx, const ApiRequest *req, ApiVmChange *c,
+                                         const char *target, GError **error)
 {
-    g_autoptr(json_t) disk = read_disk(conn, dom, target, error);
+    g_autoptr(json_t) disk = read_disk(c->conn, c->dom, target, error);
     if (!disk)
         return NULL;
     const char *source = json_string_value(json_object_get(disk, "source"));
@@ -323,19 +376,24 @@ static virStorageVolPtr volume_to_delete(virConnectPtr conn, virDomainPtr dom, c
                     source ? source : "no source");
         return NULL;
     }
-    g_autofree char *user = virt_path_user(conn, source, dom, error);
-    if (error && *error)
-        return NULL;
-    if (user) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_BUSY, "volume '%s' is also used by VM '%s'; "
-                    "it is not deleted (detach without volume=true)", id, user);
+    g_autofree char *key = api_volume_lock_key(id);
+    /* "vm:" sorts before "volume:": added in the one lock order. */
+    api_lock_set_merge(c->locks, api_lock(ctx->locks, "%s", key));
+    g_autofree char *pool = g_strndup(id, strcspn(id, "/"));
+    g_autoptr(virStorageVol) vol = NULL;
+    if (!api_scope_volume(req->scope, c->conn, pool, id + strlen(pool) + 1, source,
+                          API_VOLUME_DELETE, error) ||
+        !api_scope_volume_free(req->scope, c->conn, source, id, c->uuid, API_SHARE_NONE, error)) {
+        g_prefix_error(error, "the disk was not detached: ");
         return NULL;
     }
-    virStorageVolPtr vol = virStorageVolLookupByPath(conn, source);
-    if (!vol)
+    if (!(vol = virStorageVolLookupByPath(c->conn, source)))
         virt_error_from_libvirt(error, "looking up volume");
-    return vol;
+    return g_steal_pointer(&vol);
 }
+
+/* How long a detach waits for the guest to let go of the disk. */
+#define RELEASE_WAIT_US (8 * G_USEC_PER_SEC)
 
 gboolean api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
@@ -345,28 +403,41 @@ gboolean api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     if (!api_query_only(req, allowed, error) ||
         !api_query_bool(req, "volume", FALSE, &delete_volume, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virDomain) dom = NULL;
+    g_auto(ApiVmChange) c = {0};
     g_autoptr(virStorageVol) vol = NULL;
-    gboolean still_live = FALSE;
-    gboolean ok = api_vm_device_begin(ctx, req, &conn, &dom, error) &&
-                  (!delete_volume || (vol = volume_to_delete(conn, dom, req->params[1], error))) &&
-                  virt_domain_disk_detach(dom, req->params[1], &still_live, error);
-    /* Detached, whatever becomes of its volume after. */
-    if (ok)
-        api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
-    if (ok && vol && still_live) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_BUSY, "disk '%s' was removed from VM '%s''s "
-                    "definition, but the running guest has not released it yet; its volume is "
-                    "kept: delete it once the guest lets go", req->params[1],
-                    virDomainGetName(dom));
-        ok = FALSE;
-    }
-    if (ok && vol)
-        ok = virt_volume_delete(vol, error);
-    if (!ok)
+    gboolean was_live = FALSE;
+    if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
+        (delete_volume && !(vol = volume_to_delete(ctx, req, &c, req->params[1], error))) ||
+        !virt_domain_disk_detach_begin(c.dom, req->params[1], &was_live, error))
         return FALSE;
+    /* Detached, whatever becomes of its volume after. */
+    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    g_autofree char *path = vol ? virStorageVolGetPath(vol) : NULL;
+    /* Hot-unplug needs the guest's help: wait for it without holding the
+     * VM's lock, then delete under the volume's lock alone, checking again
+     * that nobody took the volume meanwhile. */
+    g_clear_pointer(&c.locks, api_lock_set_release);
+    if (was_live && !virt_domain_disk_wait_released(c.dom, req->params[1], RELEASE_WAIT_US)) {
+        if (vol)
+            return api_fail(error, API_ERROR_CONFLICT, "disk '%s' was removed from VM '%s''s "
+                            "definition, but the running guest has not released it yet; its "
+                            "volume is kept: delete it once the guest lets go", req->params[1],
+                            virDomainGetName(c.dom));
+        g_message("req=%" G_GUINT64_FORMAT " disk %s detached from VM %s's definition; the "
+                  "guest has not let go of it yet", req->id, req->params[1],
+                  virDomainGetName(c.dom));
+    }
+    if (vol) {
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByVolume(vol);
+        g_autofree char *id = g_strdup_printf("%s/%s", pool ? virStoragePoolGetName(pool) : "",
+                                              virStorageVolGetName(vol));
+        g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "volume:%s", id);
+        g_autoptr(ApiScope) fresh = api_scope_new(ctx, req->auth);
+        if (!api_scope_volume_free(fresh, c.conn, path, id, NULL, API_SHARE_NONE, error) ||
+            !virt_volume_delete(vol, error))
+            return FALSE;
+        db_volume_owner_forget(ctx->db, path, NULL);
+    }
     resp->status = 204;
     return TRUE;
 }

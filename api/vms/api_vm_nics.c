@@ -4,6 +4,7 @@
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_scope.h"
 #include "api/vms/api_vm_devices.h"
 #include "api/vms/api_vm_json.h"
 #include "api/vms/api_vms.h"
@@ -91,31 +92,36 @@ static gboolean parse_target(json_t *body, NicTarget *t, GError **error)
     return TRUE;
 }
 
-/* 400 naming the field when the network or bridge does not exist. */
-static gboolean check_source(virConnectPtr conn, const NicTarget *t, GError **error)
+/* 400 naming the field when the network or bridge does not exist or is
+ * not the caller's to use (docs/access.md). */
+static gboolean check_source(const ApiRequest *req, virConnectPtr conn, const NicTarget *t,
+                             GError **error)
 {
     if (!t->type)
         return TRUE;
+    GError *cause = NULL;
     if (strcmp(t->type, "bridge") == 0) {
+        if (!api_scope_bridge(req->scope, t->source, &cause))
+            return api_field_error(error, "bridge", cause);
         if (virt_host_bridge_exists(t->source))
             return TRUE;
-        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
-                    "field 'bridge': the host has no bridge named '%s'", t->source);
-        return FALSE;
+        return api_invalid(error, "field 'bridge': the host has no bridge named '%s'", t->source);
     }
+    if (!api_scope_network(req->scope, t->source, &cause))
+        return api_field_error(error, "network", cause);
     virNetworkPtr net = virNetworkLookupByName(conn, t->source);
     if (net) {
         virNetworkFree(net);
         return TRUE;
     }
     virResetLastError();
-    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
-                "field 'network': no network named '%s'", t->source);
-    return FALSE;
+    return api_invalid(error, "field 'network': no network named '%s'", t->source);
 }
 
-/* A MAC no VM uses: the one asked for (409 when taken) or a random one. */
-static char *free_mac(virConnectPtr conn, const char *wanted, GError **error)
+/* A MAC no VM uses: the one asked for (409 when taken) or a random one.
+ * The VM that has it is named only when the caller may see it. */
+static char *free_mac(const ApiRequest *req, virConnectPtr conn, const char *wanted,
+                      GError **error)
 {
     for (int i = 0; i < MAC_TRIES; i++) {
         g_autofree char *mac = wanted ? g_ascii_strdown(wanted, -1) : virt_mac_random();
@@ -125,8 +131,14 @@ static char *free_mac(virConnectPtr conn, const char *wanted, GError **error)
         if (!user)
             return g_steal_pointer(&mac);
         if (wanted) {
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "MAC address %s is used by VM '%s'",
-                        mac, user);
+            g_autoptr(virDomain) dom = virDomainLookupByName(conn, user);
+            char uuid[VIR_UUID_STRING_BUFLEN] = "";
+            if (dom)
+                virDomainGetUUIDString(dom, uuid);
+            virResetLastError();
+            g_autofree char *who = api_scope_vm_label(req->scope, uuid, user);
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "MAC address %s is used by %s",
+                        mac, who);
             return NULL;
         }
     }
@@ -152,22 +164,22 @@ gboolean api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
          !invalid(error, "field 'model' must be virtio, e1000e, e1000 or rtl8139")) ||
         (mac && !virt_mac_valid(mac, &cause) && !api_field_error(error, "mac", cause)))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virDomain) dom = NULL;
+    /* One lock for picking a MAC nobody has. */
+    static const char *const keys[] = {"macs", NULL};
+    g_auto(ApiVmChange) c = {0};
     g_autofree char *chosen = NULL;
     json_t *obj = NULL;
-    if (api_vm_device_begin(ctx, req, &conn, &dom, error) && check_source(conn, &t, error) &&
-        (chosen = free_mac(conn, mac, error))) {
+    if (api_vm_change_begin(ctx, req, keys, &c, error) && check_source(req, c.conn, &t, error) &&
+        (chosen = free_mac(req, c.conn, mac, error))) {
         VirtNicSpec spec = {.type = t.type, .source = t.source, .model = model, .mac = chosen,
                             .link_down = t.link_down == 1};
-        if (virt_domain_nic_attach(dom, &spec, error))
-            obj = read_nic(dom, chosen, error);
+        if (virt_domain_nic_attach(c.dom, &spec, error))
+            obj = read_nic(c.dom, chosen, error);
     }
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
-    g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
+    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    g_autofree char *vm = g_uri_escape_string(virDomainGetName(c.dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/nics/%s", vm, chosen);
     api_response_header(resp, "Location", location);
     api_response_json(resp, 201, obj);
@@ -182,17 +194,15 @@ gboolean api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
         !parse_target(body, &t, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virDomain) dom = NULL;
+    g_auto(ApiVmChange) c = {0};
     json_t *obj = NULL;
-    if (api_vm_device_begin(ctx, req, &conn, &dom, error) && check_source(conn, &t, error) &&
+    if (api_vm_change_begin(ctx, req, NULL, &c, error) && check_source(req, c.conn, &t, error) &&
         ((!t.type && t.link_down < 0) ||
-         virt_domain_nic_update(dom, req->params[1], t.type, t.source, t.link_down, error)))
-        obj = read_nic(dom, req->params[1], error);
+         virt_domain_nic_update(c.dom, req->params[1], t.type, t.source, t.link_down, error)))
+        obj = read_nic(c.dom, req->params[1], error);
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
     return TRUE;
 }
@@ -202,13 +212,11 @@ gboolean api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *
 {
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virDomain) dom = NULL;
-    if (!api_vm_device_begin(ctx, req, &conn, &dom, error) ||
-        !virt_domain_nic_detach(dom, req->params[1], error))
+    g_auto(ApiVmChange) c = {0};
+    if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
+        !virt_domain_nic_detach(c.dom, req->params[1], error))
         return FALSE;
-    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     resp->status = 204;
     return TRUE;
 }

@@ -4,10 +4,14 @@
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_scope.h"
 #include "api/vms/api_vm_edit.h"
 #include "api/vms/api_vm_json.h"
 #include "api/vms/api_vms.h"
+#include "db/db_auth.h"
 #include "virt/virt_domain.h"
+#include "virt/virt_error.h"
+#include "virt/virt_storage.h"
 
 #include <string.h>
 
@@ -100,8 +104,13 @@ static GHashTable *load_meta(ApiContext *ctx, GPtrArray *doms, GError **error)
     if (missing->len == 0)
         return g_steal_pointer(&meta);
     g_ptr_array_add(missing, NULL);
-    if (!db_vm_meta_touch_all(ctx->db, (const char *const *)missing->pdata, error))
-        return NULL;
+    /* A read must not fail for a write it could not make (a full disk):
+     * the rows are made at the next list. */
+    g_autoptr(GError) unwritten = NULL;
+    if (!db_vm_meta_touch_all(ctx->db, (const char *const *)missing->pdata, &unwritten)) {
+        g_debug("VM metadata rows not made yet: %s", unwritten->message);
+        return g_steal_pointer(&meta);
+    }
     return db_vm_meta_all(ctx->db, error);
 }
 
@@ -113,17 +122,18 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(GPtrArray) doms = conn ? virt_domain_list(conn, error) : NULL;
     g_autoptr(GHashTable) meta = doms ? load_meta(ctx, doms, error) : NULL;
-    /* NULL for admins, who see every VM. */
-    g_autoptr(GHashTable) visible = meta && req->auth ? api_visible_vms(ctx, req->auth, error) : NULL;
-    if (!meta || *error)
+    if (!meta)
         return FALSE;
     json_t *items = json_array();
     const char *last = NULL;
     gboolean more = FALSE;
     for (guint i = 0; i < doms->len; i++) {
         const VirtDomainSummary *s = g_ptr_array_index(doms, i);
-        if (visible && !g_hash_table_contains(visible, s->uuid))
+        if (!api_scope_sees_vm(req->scope, s->uuid, error)) {
+            if (*error)
+                return FALSE;
             continue;
+        }
         if (q.after && strcmp(s->name, q.after) <= 0)
             continue;
         if (q.states && !g_hash_table_contains(q.states, GINT_TO_POINTER(s->state)))
@@ -154,8 +164,10 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
         if (*error)
             return NULL;
         const char *uuids[] = {d->summary.uuid, NULL};
-        if (!db_vm_meta_touch_all(ctx->db, uuids, error) ||
-            !(meta = db_vm_meta_get(ctx->db, d->summary.uuid, error)))
+        g_autoptr(GError) unwritten = NULL;
+        if (!db_vm_meta_touch_all(ctx->db, uuids, &unwritten))
+            g_debug("VM metadata row not made yet: %s", unwritten->message);
+        else if (!(meta = db_vm_meta_get(ctx->db, d->summary.uuid, error)))
             return NULL;
     }
     json_t *obj = api_vm_detail_json(d, meta);
@@ -180,6 +192,37 @@ void api_vm_answer(ApiResponse *resp, unsigned status, json_t *detail, json_t *e
     if (extra)
         json_object_update_new(detail, extra);
     api_response_json(resp, status, detail);
+}
+
+void api_vm_change_clear(ApiVmChange *c)
+{
+    g_clear_pointer(&c->current, json_decref);
+    g_clear_pointer(&c->dom, virDomainFree);
+    g_clear_pointer(&c->conn, virConnectClose);
+    g_clear_pointer(&c->locks, api_lock_set_release);
+}
+
+char *api_volume_lock_key(const char *ref)
+{
+    return g_strconcat("volume:", ref, NULL);
+}
+
+gboolean api_vm_change_begin(ApiContext *ctx, const ApiRequest *req, const char *const *keys,
+                             ApiVmChange *c, GError **error)
+{
+    c->conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virDomain) found = c->conn ? virt_domain_lookup(c->conn, req->params[0], error) : NULL;
+    if (!found || virDomainGetUUIDString(found, c->uuid) < 0)
+        return found ? api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed") : FALSE;
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(all, g_strconcat("vm:", c->uuid, NULL));
+    for (const char *const *k = keys; k && *k; k++)
+        g_ptr_array_add(all, g_strdup(*k));
+    g_ptr_array_add(all, NULL);
+    c->locks = api_locks_take(ctx->locks, (const char *const *)all->pdata);
+    /* By UUID, under the lock: a rename changes the name in the URL. */
+    c->current = api_vm_detail(ctx, c->conn, c->uuid, &c->dom, error);
+    return c->current && api_check_if_match(req, c->current, "the VM", error);
 }
 
 gboolean api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
@@ -280,26 +323,63 @@ gboolean api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
         vm_patch_clear(&patch);
         return FALSE;
     }
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, error) : NULL;
+    g_auto(ApiVmChange) c = {0};
     g_autoptr(json_t) applied = json_object();
     json_t *updated = NULL;
-    /* By UUID: a rename changes the name in the URL. */
-    if (current && api_check_if_match(req, current, "the VM", error) &&
-        apply_patch(ctx, dom, current, &patch, applied, error))
-        updated = api_vm_detail(ctx, conn, json_string_value(json_object_get(current, "uuid")),
-                                NULL, error);
+    if (api_vm_change_begin(ctx, req, NULL, &c, error) &&
+        apply_patch(ctx, c.dom, c.current, &patch, applied, error))
+        updated = api_vm_detail(ctx, c.conn, c.uuid, NULL, error);
     vm_patch_clear(&patch);
     if (!updated)
         return FALSE;
     /* libvirt tells of no change to a definition (vCPUs, memory, boot). */
     if (json_object_size(applied))
-        api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
+        api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     api_vm_answer(resp, 200, updated,
                   json_object_size(applied) ? json_pack("{s:O}", "applied", applied) : NULL);
     return TRUE;
+}
+
+/* The disk volumes a delete with ?volumes=true takes along: each one the
+ * caller may delete (docs/access.md) and no other VM uses; the VM's lock
+ * is held and the volumes' locks are added. */
+static GPtrArray *volumes_to_delete(ApiContext *ctx, const ApiRequest *req, ApiVmChange *c,
+                                    GError **error)
+{
+    g_autoptr(GPtrArray) vols = virt_domain_disk_volumes(c->conn, c->dom, error);
+    if (!vols)
+        return NULL;
+    g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < vols->len; i++) {
+        virStorageVolPtr vol = g_ptr_array_index(vols, i);
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByVolume(vol);
+        g_autofree char *ref = g_strdup_printf("%s/%s", pool ? virStoragePoolGetName(pool) : "",
+                                               virStorageVolGetName(vol));
+        g_ptr_array_add(keys, api_volume_lock_key(ref));
+    }
+    g_ptr_array_add(keys, NULL);
+    /* "vm:" sorts before "volume:": added in the one lock order. */
+    ApiLockSet *more = api_locks_take(ctx->locks, (const char *const *)keys->pdata);
+    api_lock_set_merge(c->locks, more);
+    for (guint i = 0; i < vols->len; i++) {
+        virStorageVolPtr vol = g_ptr_array_index(vols, i);
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByVolume(vol);
+        g_autofree char *path = virStorageVolGetPath(vol);
+        const char *name = virStorageVolGetName(vol);
+        g_autofree char *what = g_strdup_printf("%s/%s", pool ? virStoragePoolGetName(pool) : "",
+                                                name);
+        if (!pool || !path ||
+            !api_scope_volume(req->scope, c->conn, virStoragePoolGetName(pool), name, path,
+                              API_VOLUME_DELETE, error) ||
+            !api_scope_volume_free(req->scope, c->conn, path, what, c->uuid, API_SHARE_NONE,
+                                   error)) {
+            if (error && !*error)
+                virt_error_from_libvirt(error, "reading volume");
+            g_prefix_error(error, "not deleted (nothing was): ");
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&vols);
 }
 
 gboolean api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
@@ -310,19 +390,25 @@ gboolean api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         !api_query_bool(req, "force", FALSE, &force, error) ||
         !api_query_bool(req, "volumes", FALSE, &volumes, error))
         return FALSE;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&ctx->edit_lock);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(virDomain) dom = NULL;
-    g_autoptr(json_t) current = conn ? api_vm_detail(ctx, conn, req->params[0], &dom, error) : NULL;
-    if (!current || !api_check_if_match(req, current, "the VM", error) ||
-        !virt_domain_delete(conn, dom, force, volumes, error))
+    g_auto(ApiVmChange) c = {0};
+    g_autoptr(GPtrArray) vols = NULL;
+    if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
+        (volumes && !(vols = volumes_to_delete(ctx, req, &c, error))))
         return FALSE;
-    const char *uuid = json_string_value(json_object_get(current, "uuid"));
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; vols && i < vols->len; i++)
+        g_ptr_array_add(paths, virStorageVolGetPath(g_ptr_array_index(vols, i)));
+    if (!virt_domain_delete(c.dom, force, vols, error))
+        return FALSE;
+    for (guint i = 0; i < paths->len; i++)
+        if (g_ptr_array_index(paths, i))
+            db_volume_owner_forget(ctx->db, g_ptr_array_index(paths, i), NULL);
     /* The VM is gone: a stale row is pruned later, so the delete succeeded. */
     g_autoptr(GError) stale = NULL;
-    if (!db_vm_meta_delete(ctx->db, uuid, &stale))
+    if (!db_vm_meta_delete(ctx->db, c.uuid, &stale))
         g_warning("req=%" G_GUINT64_FORMAT " VM deleted but its metadata stays until the "
                   "next prune: %s", req->id, stale->message);
+    api_auth_changed(ctx, 0);
     resp->status = 204;
     return TRUE;
 }

@@ -589,6 +589,12 @@ def remove_domain(name):
     try:
         if not domain_exists(name):
             return
+        log_path = _logged_serial(name)
+        if log_path and log_path.startswith(VIREO_SERIAL_LOG_DIR + "/"):
+            try:
+                os.unlink(log_path)
+            except OSError:
+                pass
         virsh("destroy", name, check=False)
         virsh("undefine", name, "--managed-save", "--snapshots-metadata", check=False)
         if domain_exists(name):
@@ -602,8 +608,24 @@ def remove_domain(name):
             pass
 
 
+# VMs vireod creates log their serial line by UUID, in a folder of their
+# own (never by name: a VM "x-serial" would share VM "x"'s file); guests the
+# tests define themselves log to NAME-serial.log.
+VIREO_SERIAL_LOG_DIR = os.path.join(SERIAL_LOG_DIR, "vireo-serial")
+
+
+def _logged_serial(name):
+    """The <log file> of the domain's serial port, from its definition."""
+    try:
+        xml_text = virsh("dumpxml", "--inactive", name, check=False)
+    except Exception:
+        return None
+    m = re.search(r"<serial[^>]*>.*?<log file='([^']+)'", xml_text, re.S)
+    return m.group(1) if m else None
+
+
 def serial_log(name):
-    return os.path.join(SERIAL_LOG_DIR, name + "-serial.log")
+    return _logged_serial(name) or os.path.join(SERIAL_LOG_DIR, name + "-serial.log")
 
 
 def marker_count(name):

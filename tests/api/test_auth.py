@@ -900,7 +900,8 @@ class AuditTest(AuthTestCase):
                          "reads are in the audit log")
         for e in entries[:5]:
             self.assertEqual(set(e), {"id", "time", "user", "address", "method", "path", "target",
-                                      "status", "detail"})
+                                      "status", "detail", "action", "result", "repeats",
+                                      "last_time"})
         admin_patch = [e for e in entries if e["method"] == "PATCH" and e["user"] == "admin"
                        and e["path"] == "/api/vms/" + name]
         self.assertEqual(len(admin_patch), 1, entries[:10])
@@ -935,14 +936,28 @@ class AuditTest(AuthTestCase):
         self.assertEqual(self.audit("?user=nosuchuser")["entries"], [])
 
     def test_refused_requests_are_audited(self):
+        # A logged-in user's refused change is recorded, with its action.
+        src = harness.fresh_source()
+        user, pw = harness.make_user(self.daemon, "refused", "viewer")
+        viewer = self.session(user, pw, source=src)
+        self.assertError(viewer.delete("/api/users/admin"), 403)
+        entries = self.audit("?limit=50")["entries"]
+        hit = [e for e in entries if e["address"] == src and e["method"] == "DELETE"]
+        self.assertEqual(len(hit), 1, entries[:5])
+        self.assertEqual((hit[0]["path"], hit[0]["status"], hit[0]["action"], hit[0]["result"],
+                          hit[0]["user"]),
+                         ("/api/users/admin", 403, "user.delete", "failure", user))
+
+    def test_unauthenticated_noise_is_not_audited(self):
+        # Anyone can send requests without credentials: recording them would
+        # let anyone fill the disk. Only login attempts are.
         src = harness.fresh_source()
         anon = self.anon_from(src)
         self.assertError(anon.delete("/api/users/admin"), 401)
-        entries = self.audit("?limit=50")["entries"]
-        hit = [e for e in entries if e["address"] == src]
-        self.assertEqual(len(hit), 1, entries[:5])
-        self.assertEqual((hit[0]["method"], hit[0]["path"], hit[0]["status"]),
-                         ("DELETE", "/api/users/admin", 401))
+        self.assertError(anon.post("/api/nope", body="x"), 404)
+        self.assertError(anon.post("/api/vms/x/start"), 401)
+        entries = self.audit("?limit=200")["entries"]
+        self.assertEqual([e for e in entries if e["address"] == src], [])
 
     def test_bad_queries(self):
         for q in ("?limit=0", "?limit=1001", "?limit=abc", "?before=x", "?before=0",

@@ -12,10 +12,10 @@ import tempfile
 import harness
 
 ROUTES_C = os.path.join(harness.REPO, "api", "core", "api_routes.c")
-ROUTE_RE = re.compile(r'\{\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*(API_PERM_\w+)\s*,'
-                      r'\s*(NULL|"[^"]*")\s*(?:,\s*[\w|\s]+)?\}')
+ROUTE_RE = re.compile(r'ROUTE\(\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*(API_PERM_\w+)')
 KNOWN_PERMS = {"API_PERM_PUBLIC", "API_PERM_USER", "API_PERM_VM_READ", "API_PERM_VM_OPERATE",
-               "API_PERM_VM_CREATE", "API_PERM_ADMIN"}
+               "API_PERM_VM_CREATE", "API_PERM_POOL_READ", "API_PERM_VOLUME_READ",
+               "API_PERM_NETWORK_READ", "API_PERM_ADMIN"}
 PUBLIC = {("GET", "/api/openapi.json"), ("POST", "/api/session")}
 # Changes a viewer may make: their own session, password and tokens.
 SELF_SERVICE = "API_PERM_USER"
@@ -74,6 +74,12 @@ class RouteTableTest(harness.ApiTestCase):
                                                      "start": False})
         if r.status != 201:
             raise AssertionError("creating network %s failed: %r" % (cls.network, r))
+        # Pools and networks are seen by those they are granted to.
+        for user in (cls.viewer, cls.operator):
+            for grant in ({"pool": cls.pool, "use": ["media"]}, {"network": cls.network}):
+                r = cls.api.post("/api/users/%s/grants" % user, json_body=grant)
+                if r.status != 201:
+                    raise AssertionError("grant %r to %s failed: %r" % (grant, user, r))
         cls.template = "vireo-rt-%d" % os.getpid()
         cls.evil_vm = harness.unique_name("routes-evil")
         r = cls.api.post("/api/templates", json_body={"name": cls.template,
@@ -99,7 +105,8 @@ class RouteTableTest(harness.ApiTestCase):
         params = {"vm": self.vm, "user": user, "session": "0" * 64, "token": "999999999",
                   "pool": self.pool, "volume": "routes.img",
                   "network": self.network, "template": self.template, "os": "debian11",
-                  "task": "999999999", "target": "hdc", "mac": self.mac}
+                  "task": "999999999", "target": "hdc", "mac": self.mac,
+                  "kind": "pools", "name": self.pool}
 
         def sub(m):
             if m.group(1) not in params:

@@ -256,7 +256,14 @@ class NetworkTest(harness.ApiTestCase):
         name, _, _ = self.create("view")
         user, pw = harness.make_user(self.daemon, "netv", "viewer")
         viewer, _ = harness.token_client(self.daemon, user, pw)
-        self.assertStatus(viewer.get("/api/networks"), 200)
+        # A network not granted to the viewer is not there for them.
+        listed = [n["name"] for n in viewer.get("/api/networks").json()["networks"]]
+        self.assertNotIn(name, listed)
+        self.assertError(viewer.get("/api/networks/" + name), 404)
+        r = self.api.post("/api/users/%s/grants" % user, json_body={"network": name})
+        self.assertStatus(r, 201)
+        listed = [n["name"] for n in viewer.get("/api/networks").json()["networks"]]
+        self.assertIn(name, listed)
         self.assertStatus(viewer.get("/api/networks/" + name), 200)
         other = self.net_name("viewer")
         r = viewer.post("/api/networks", json_body={"name": other, "mode": "isolated"})

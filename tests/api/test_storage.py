@@ -22,7 +22,7 @@ TIB64 = 64 << 40
 POOL_KEYS = {"name", "uuid", "type", "path", "source", "state", "autostart", "persistent", "capacity",
              "allocation", "available"}
 VOLUME_KEYS = {"name", "pool", "path", "type", "format", "backing", "capacity", "allocation",
-               "iso"}
+               "iso", "used_by"}
 
 
 def q(name):
@@ -397,7 +397,14 @@ class VolumeTest(StorageTestCase):
         viewer, pw = harness.make_user(d, "stviewer", "viewer")
         api, _ = harness.token_client(d, viewer, pw)
         self.create_volume("viewed.raw")
-        self.assertStatus(api.get("/api/pools"), 200)
+        # Pools are seen by those they are granted to (docs/access.md).
+        self.assertError(api.get(self.vols()), 404)
+        self.assertError(api.get("%s/viewed.raw" % self.vols()), 404)
+        self.assertNotIn(self.pool, [p["name"] for p in api.get("/api/pools").json()["pools"]])
+        r = self.api.post("/api/users/%s/grants" % viewer,
+                          json_body={"pool": self.pool, "use": ["media"]})
+        self.assertStatus(r, 201)
+        self.assertIn(self.pool, [p["name"] for p in api.get("/api/pools").json()["pools"]])
         self.assertStatus(api.get(self.vols()), 200)
         self.assertStatus(api.get("%s/viewed.raw" % self.vols()), 200)
         name = PREFIX + "viewer-pool"

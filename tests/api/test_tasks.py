@@ -245,7 +245,15 @@ class InterruptedTest(StorageTestCase, TaskHelpers):
             r = api.post("%s/crash.img/clone" % self.vols(), json_body={"name": "crash-copy.img"})
             self.assertStatus(r, 202)
             tid = r.json()["id"]
-            self.wait_task(api, tid, states=("running",))
+            # Killed while the copy runs (bytes already written).
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                t = self.wait_task(api, tid, states=("running",))
+                if t["progress"] >= 1:
+                    break
+                time.sleep(0.02)
+            self.assertGreaterEqual(t["progress"], 1, repr(t))
+            self.assertTrue(os.path.exists(os.path.join(self.dir, "crash-copy.img")))
         finally:
             first.proc.kill()      # no clean-up: as a crash would
             first.proc.wait()
@@ -256,11 +264,19 @@ class InterruptedTest(StorageTestCase, TaskHelpers):
             t = second.client().get("/api/tasks/%d" % tid).json()
             self.assertEqual(t["state"], "failed", repr(t))
             self.assertEqual(t["error"]["code"], "interrupted")
-            self.assertEqual(t["error"]["message"], "vireod restarted")
+            # The clone wrote down what it was making: once libvirt answers,
+            # the next start removes the half-made copy, and the task says so.
+            deadline = time.monotonic() + 15
+            while "removed" not in t["error"]["message"] and time.monotonic() < deadline:
+                time.sleep(0.2)
+                t = second.client().get("/api/tasks/%d" % tid).json()
+            self.assertEqual(t["error"]["message"], "vireod restarted; removed the half-made "
+                             "volume %s/crash-copy.img" % self.pool)
             self.assertIsNotNone(t["finished_at"])
+            self.api.post("/api/pools/%s/refresh" % q(self.pool))
+            self.assertError(self.api.get("%s/crash-copy.img" % self.vols()), 404)
+            self.assertTrue(os.path.exists(os.path.join(self.dir, "crash.img")),
+                            "the clone's source was removed")
             self.assertEqual(second.stop(), 0)
         finally:
             second.stop()
-        # The crash left a half-made volume; the pool clean-up removes it.
-        self.api.post("/api/pools/%s/refresh" % q(self.pool))
-        self.api.delete("%s/crash-copy.img" % self.vols())

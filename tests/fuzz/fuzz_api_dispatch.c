@@ -14,6 +14,7 @@
 
 #include "api/auth/api_throttle.h"
 #include "api/core/api.h"
+#include "api/core/api_locks.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_json.h"
 #include "db/db_audit.h"
@@ -40,7 +41,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_api_dispatch: db_open: %s\n", error->message);
         abort();
     }
-    g_mutex_init(&ctx.edit_lock);
+    ctx.locks = api_locks_new();
     /* An admin with a known token: most inputs get past the gate and reach
      * the handlers; a method starting with '~' goes without credentials. */
     if (!api_crypto_init(TRUE)) {

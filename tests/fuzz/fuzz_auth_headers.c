@@ -8,6 +8,7 @@
 
 #include "api/auth/api_throttle.h"
 #include "api/core/api.h"
+#include "api/core/api_locks.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_gate.h"
 #include "db/db_audit.h"
@@ -27,7 +28,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     ctx.db = db_open(":memory:", NULL);
     if (!ctx.db)
         abort();
-    g_mutex_init(&ctx.edit_lock);
+    ctx.locks = api_locks_new();
     ctx.throttle = api_throttle_new(5, 20, 900);
     ctx.session_idle_s = 1800;
     ctx.session_max_s = 43200;

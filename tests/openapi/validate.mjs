@@ -38,6 +38,7 @@ const EXPECTED_ROUTES = [
   "GET /api/users/{user}/grants",
   "POST /api/users/{user}/grants",
   "DELETE /api/users/{user}/grants/{vm}",
+  "DELETE /api/users/{user}/grants/{kind}/{name}",
   "GET /api/audit",
   "GET /api/host",
   "GET /api/vms",
@@ -105,7 +106,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -419,7 +420,8 @@ function testExamples(doc) {
     ["TokenCreate", { name: "ci", expires: true }, false],
     ["TokenCreate", { name: "ci", scope: "read" }, false],
     ["GrantCreate", { vm: "alpine" }, true],
-    ["GrantCreate", {}, false],
+    ["GrantCreate", { pool: "images", use: ["media"] }, true],
+    ["GrantCreate", { pool: "images", use: ["everything"] }, false],
     ["GrantCreate", { vm: "alpine", role: "operator" }, false],
     ["NewToken", { id: 1, name: "ci", owner: "bob", created_at: "2026-11-25T09:20:11Z", expires_at: null, last_used: null }, false],
     ["AuditPage", { entries: [], next_before: null }, true],

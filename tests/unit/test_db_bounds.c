@@ -220,7 +220,7 @@ static void test_task_artifacts_left_by_a_crash(void **state)
     /* Running tasks' artifacts are theirs to handle. */
     g_autoptr(GPtrArray) none = db_task_artifacts_left(f->db, NULL);
     assert_int_equal(none->len, 0);
-    assert_true(db_task_finish(f->db, done, "succeeded", NULL, NULL, NULL, NULL));
+    assert_true(db_task_finish(f->db, done, "succeeded", NULL, NULL, NULL, NULL, NULL));
     assert_true(db_task_artifacts_clear(f->db, done, NULL));
     /* A restart: the killed task is interrupted, its artifacts are left. */
     assert_int_equal(db_task_interrupt_all(f->db, NULL), 1);

@@ -152,10 +152,10 @@ static void test_autostart_and_delete(void **state)
     assert_true(find(list, "unit-b<x>")->autostart);
 
     assert_true(virt_domain_act(dom, VIRT_ACTION_START, &e));
-    assert_false(virt_domain_delete(*state, dom, FALSE, FALSE, &e));
+    assert_false(virt_domain_delete(dom, FALSE, NULL, &e));
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_INVALID_STATE));
     g_clear_error(&e);
-    if (!virt_domain_delete(*state, dom, TRUE, FALSE, &e))
+    if (!virt_domain_delete(dom, TRUE, NULL, &e))
         fail_msg("delete: %s", e->message);
     assert_null(virt_domain_lookup(*state, "unit-b<x>", &e));
 }

@@ -86,7 +86,7 @@ static void test_rows(void **state)
     assert_int_equal(t->progress, 100);   /* clamped */
     assert_string_equal(t->message, "copying");
     assert_null(t->result);
-    assert_true(db_task_finish(f->db, a, "succeeded", "/api/x", NULL, NULL, &error));
+    assert_true(db_task_finish(f->db, a, "succeeded", "/api/x", NULL, NULL, NULL, &error));
     g_autoptr(DbTask) done = db_task_get(f->db, a, &error);
     assert_string_equal(done->state, "succeeded");
     assert_string_equal(done->result, "/api/x");
