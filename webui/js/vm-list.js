@@ -47,7 +47,7 @@ export function mountList(root) {
   }, icon('refresh'));
 
   const tbody = h('tbody', { testid: 'vm-rows' });
-  const table = h('table', { class: 'vm-table', testid: 'vm-list' },
+  const table = h('table', { class: 'data-table vm-table', testid: 'vm-list' },
     h('caption', { class: 'sr-only' }, 'Virtual machines on this host'),
     h('thead', {}, h('tr', {},
       h('th', { scope: 'col' }, 'Name'),
