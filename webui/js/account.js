@@ -3,22 +3,12 @@
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate, fmtRelative } from './dom.js';
-import { formDialog, field, passwordInput, describeAgent, FormError } from './forms.js';
+import { formDialog, field, passwordInput, FormError } from './forms.js';
 import { roleLabel } from './session.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { avatar, pageHead } from './widgets.js';
 
 const MIN_PASSWORD = 8;
-
-export function initials(name) {
-  return (name || '?').replace(/[^a-z0-9]/gi, '').slice(0, 2).toUpperCase() || '?';
-}
-
-export function avatar(name, cls = 'avatar') {
-  // A stable hue per name, so people can be told apart at a glance.
-  let hash = 0;
-  for (const c of name || '') hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
-  return h('span', { class: cls, 'aria-hidden': 'true', dataset: { hue: String(hash % 6) } }, initials(name));
-}
 
 // The menu button and its drop-down: who I am, change password, my
 // sessions, sign out. Keyboard: Enter/Space/ArrowDown open it, arrows move,
@@ -209,10 +199,23 @@ export function mountSessions(root) {
   return () => { disposed = true; };
 }
 
-// The title block shared by the access pages.
-export function pageHead(ic, title, text, ...extra) {
-  return h('header', { class: 'page-head' },
-    h('div', { class: 'page-head-icon', 'aria-hidden': 'true' }, icon(ic)),
-    h('div', { class: 'page-head-text' }, h('h1', { class: 'page-title' }, title), text ? h('p', { class: 'page-sub' }, text) : null),
-    extra.length ? h('div', { class: 'page-head-extra' }, extra) : null);
+// "Chromium 120 on Linux" from a User-Agent string, good enough for a list
+// of one's own sessions; the full string stays in the title.
+function describeAgent(ua) {
+  if (!ua) return 'Unknown client';
+  const browsers = [
+    [/Edg\/(\d+)/, 'Edge'], [/OPR\/(\d+)/, 'Opera'], [/Firefox\/(\d+)/, 'Firefox'],
+    [/Chromium\/(\d+)/, 'Chromium'], [/HeadlessChrome\/(\d+)/, 'Headless Chrome'], [/Chrome\/(\d+)/, 'Chrome'],
+    [/Version\/(\d+).*Safari/, 'Safari'], [/curl\/([\d.]+)/, 'curl'], [/python-requests\/([\d.]+)/, 'Python requests'],
+    [/node|undici/i, 'Node.js'],
+  ];
+  const systems = [[/Android/, 'Android'], [/iPhone|iPad/, 'iOS'], [/Windows/, 'Windows'], [/Mac OS X/, 'macOS'], [/CrOS/, 'ChromeOS'], [/Linux/, 'Linux']];
+  let name = null;
+  for (const [re, label] of browsers) {
+    const m = re.exec(ua);
+    if (m) { name = m[1] ? `${label} ${m[1]}` : label; break; }
+  }
+  const os = systems.find(([re]) => re.test(ua));
+  if (!name) name = ua.split(/[\s/]/)[0] || 'Unknown client';
+  return os ? `${name} on ${os[1]}` : name;
 }

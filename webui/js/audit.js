@@ -2,9 +2,8 @@
 // first; filters by user and time; "Older entries" pages with ?before=.
 
 import { api } from './api.js';
-import { h, icon, clear, fmtRelative } from './dom.js';
-import { pageHead } from './account.js';
-import { uid } from './forms.js';
+import { h, icon, clear, uid, fmtRelative } from './dom.js';
+import { pageHead } from './widgets.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const VM_ACTIONS = {

@@ -6,16 +6,15 @@
 
 import { api } from './api.js';
 import { h, icon, clear } from './dom.js';
-import { pageHead } from './account.js';
 import { field, FormError } from './forms.js';
 import { navigate, vmHref } from './router.js';
 import { canOperate } from './session.js';
 import { toast } from './ui.js';
-import { followTask, progressBar } from './tasks.js';
+import { followTask } from './live.js';
+import { pageHead, progressBar } from './widgets.js';
+import { NAMES } from './names.js';
 import { osPart, resourcesPart, diskPart, networkPart, loadStorageAndNetworks, describeSpec } from './spec-fields.js';
 
-// What vireod accepts as a VM name it creates.
-const NAME_RE = /^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}$/;
 const STEPS = ['Operating system', 'Resources', 'Disk', 'Network', 'Summary'];
 // Which step holds the field a 400 names ("disks[0].pool: ...").
 const FIELD_STEP = [[/^(field ')?os\b/, 0], [/^field 'template'/, 0], [/vcpus|memory|cpu_mode/, 1],
@@ -139,8 +138,8 @@ export function mountCreateVm(root, query) {
     async function submit() {
       error.hidden = true;
       const n = name.value.trim();
-      if (!NAME_RE.test(n)) {
-        showError('The name must be 1–64 letters, digits, “_”, “.”, “+” or “-”, not starting with “.” or “-”.');
+      if (!NAMES.vm.re.test(n)) {
+        showError(NAMES.vm.message);
         name.focus();
         return;
       }

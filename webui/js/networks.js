@@ -5,12 +5,13 @@
 
 import { api } from './api.js';
 import { onObjectEvent } from './live.js';
-import { h, icon, clear } from './dom.js';
-import { pageHead } from './account.js';
-import { field, formDialog, uid, FormError } from './forms.js';
+import { h, icon, clear, uid } from './dom.js';
+import { field, formDialog, FormError } from './forms.js';
+import { checkName } from './names.js';
 import { navigate, networkHref } from './router.js';
 import { isAdmin } from './session.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { badge, keepFocus, pageHead } from './widgets.js';
 
 const MODES = {
   isolated: 'Isolated: guests reach each other and this host only',
@@ -18,13 +19,9 @@ const MODES = {
   routed: 'Routed: this host routes the guests’ subnet',
   bridge: 'Bridge: guests join an existing host bridge',
 };
-// What vireod accepts as a network name (see virt_network_name_valid).
-const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
-
 function stateBadge(active) {
-  return h('span', { class: `badge badge-${active ? 'ok' : 'off'}`, testid: 'network-state', dataset: { state: active ? 'active' : 'inactive' } },
-    h('span', { class: 'badge-dot', 'aria-hidden': 'true' }),
-    h('span', { class: 'badge-label' }, active ? 'active' : 'inactive'));
+  const state = active ? 'active' : 'inactive';
+  return badge({ tone: active ? 'ok' : 'off', label: state, state, testid: 'network-state' });
 }
 
 function modeBadge(mode) {
@@ -47,28 +44,6 @@ function fmtExpiry(iso) {
   if (!iso) return 'never';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
-}
-
-// Keeps keyboard focus on the same row's button across a re-render
-// (start/stop swap places); see storage.js.
-const SAME_PLACE = { 'network-stop': 'network-start', 'network-start': 'network-stop' };
-
-function keepFocus(container, render, busy = null) {
-  const active = busy || document.activeElement;
-  let where = null;
-  // A busy button may already be detached (an event re-rendered the list
-  // while its action ran): its old row still tells where it was.
-  if (active && (busy || container.contains(active))) {
-    const row = active.closest('[data-network]');
-    if (row) where = { key: row.dataset.network, testid: active.dataset.testid };
-  }
-  render();
-  if (!where) return;
-  const row = [...container.querySelectorAll('[data-network]')].find((r) => r.dataset.network === where.key);
-  if (!row) return;
-  const find = (id) => id && row.querySelector(`[data-testid="${CSS.escape(id)}"]:not(:disabled)`);
-  const target = find(where.testid) || find(SAME_PLACE[where.testid]) || row.querySelector('a, button:not(:disabled), input:not(:disabled)');
-  if (target) target.focus();
 }
 
 export function mountNetworks(root, selected) {
@@ -101,7 +76,7 @@ export function mountNetworks(root, selected) {
       const { data } = await api.networks();
       if (disposed) return;
       networks = data.networks || [];
-      keepFocus(body, render, busy);
+      keepFocus(body, 'data-network', render, busy);
     } catch (e) {
       if (disposed) return;
       clear(body).append(h('div', { class: 'empty' }, icon('alert', 'icon empty-icon'),
@@ -362,8 +337,7 @@ export function mountNetworks(root, selected) {
             h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Start it now'))),
       ],
       submit: async () => {
-        const n = name.value.trim();
-        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–64 letters, digits, “_”, “-” or “.”, not starting with “.” or “-”.');
+        const n = checkName('network', name.value);
         const req = { name: n, mode: mode.value, autostart: auto.checked, start: start.checked };
         const b = bridge.value.trim();
         if (b) req.bridge = b;

@@ -3,13 +3,11 @@
 // answers the final word; its 400s show in the dialog.
 
 import { api } from './api.js';
-import { h } from './dom.js';
-import { field, formDialog, uid, FormError } from './forms.js';
+import { h, uid } from './dom.js';
+import { field, formDialog, FormError } from './forms.js';
+import { checkName } from './names.js';
 
-// What vireod accepts as a pool name (StorageName in openapi.json).
-// eslint-disable-next-line no-control-regex
-export const NAME_RE = /^[^./\u0000-\u001f\u007f][^/\u0000-\u001f\u007f]*$/;
-export const PATH_RE = /^(\/[^/\u0000]+)+$/;
+const PATH_RE = /^(\/[^/\u0000]+)+$/;
 
 const TYPES = {
   dir: { label: 'Directory', intro: 'Each volume is a file in one directory of this host.' },
@@ -89,8 +87,7 @@ export function createPoolDialog() {
         h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Start with libvirtd (autostart)'))),
     ],
     submit: async () => {
-      const name = c.name.value.trim();
-      if (!NAME_RE.test(name) || new TextEncoder().encode(name).length > 255) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
+      const name = checkName('storage', c.name.value);
       const type = c.type.value;
       const body = { name, type, autostart: auto.checked };
       const source = {};

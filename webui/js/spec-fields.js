@@ -5,8 +5,8 @@
 // tell is wrong, and vireod's own 400 names the field for the rest.
 
 import { api } from './api.js';
-import { h, icon, clear, fmtMiB, fmtBytes } from './dom.js';
-import { field, uid, FormError } from './forms.js';
+import { h, icon, clear, uid, fmtMiB, fmtBytes } from './dom.js';
+import { field, FormError } from './forms.js';
 
 const GIB = 1024 ** 3;
 

@@ -5,14 +5,15 @@
 
 import { api } from './api.js';
 import { onObjectEvent } from './live.js';
-import { h, icon, clear, fmtBytes } from './dom.js';
-import { pageHead } from './account.js';
-import { field, formDialog, uid, FormError } from './forms.js';
-import { createPoolDialog, NAME_RE } from './pool-create.js';
+import { h, icon, clear, uid, fmtBytes } from './dom.js';
+import { field, formDialog, sizeInput, FormError } from './forms.js';
+import { checkName } from './names.js';
+import { createPoolDialog } from './pool-create.js';
 import { navigate, poolHref } from './router.js';
 import { isAdmin } from './session.js';
-import { mountTasks, progressBar } from './tasks.js';
+import { mountTasks } from './tasks.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { badge, keepFocus, pageHead, progressBar } from './widgets.js';
 
 const POOL_STATES = {
   running: { label: 'active', tone: 'ok' },
@@ -22,8 +23,6 @@ const POOL_STATES = {
   inaccessible: { label: 'inaccessible', tone: 'bad' },
 };
 const FORMATS = ['qcow2', 'raw', 'vdi', 'vmdk'];
-const UNITS = { GiB: 1024 ** 3, MiB: 1024 ** 2 };
-const MAX_BYTES = 64 * 1024 ** 4;
 
 // Where a pool's storage comes from, in one line ("" for dir pools).
 function sourceText(p) {
@@ -37,9 +36,7 @@ function sourceText(p) {
 
 function poolBadge(state) {
   const s = POOL_STATES[state] || { label: state || 'unknown', tone: 'off' };
-  return h('span', { class: `badge badge-${s.tone}`, testid: 'pool-state', dataset: { state: state || 'unknown' } },
-    h('span', { class: 'badge-dot', 'aria-hidden': 'true' }),
-    h('span', { class: 'badge-label' }, s.label));
+  return badge({ tone: s.tone, label: s.label, state: state || 'unknown', testid: 'pool-state' });
 }
 
 // How full a pool is: a bar and "X used of Y · Z free".
@@ -58,53 +55,6 @@ function usage(p, testid = 'pool-usage') {
       'aria-label': `${p.name}: ${pct.toFixed(0)}% used`,
     }, fill),
     h('div', { class: 'usage-sub muted', testid: 'pool-available' }, `${fmtBytes(p.available)} free`));
-}
-
-// A number and a unit (GiB/MiB). Returns {el, input, unit, bytes()}.
-export function sizeInput({ testid, value = '', unit = 'GiB', label }) {
-  const input = h('input', {
-    class: 'input size-number', type: 'number', min: '1', step: 'any', inputmode: 'decimal', required: true,
-    id: uid('size'), testid, value: String(value),
-  });
-  const unitSel = h('select', { class: 'input select size-unit', testid: `${testid}-unit`, 'aria-label': `${label}: unit` },
-    Object.keys(UNITS).map((u) => h('option', { value: u, selected: u === unit }, u)));
-  const bytes = () => {
-    const n = Number(input.value);
-    if (!input.value.trim() || !Number.isFinite(n) || n <= 0) throw new FormError(`${label}: give a size greater than 0.`);
-    const b = Math.round(n * UNITS[unitSel.value]);
-    if (b > MAX_BYTES) throw new FormError(`${label}: at most 64 TiB.`);
-    return b;
-  };
-  return { el: h('div', { class: 'size-row' }, input, unitSel), input, unit: unitSel, bytes };
-}
-
-// Picks the unit a size reads best in: whole GiB when it is one, else MiB.
-function splitSize(bytes) {
-  if (bytes >= UNITS.GiB && bytes % UNITS.GiB === 0) return { value: bytes / UNITS.GiB, unit: 'GiB' };
-  return { value: Math.round((bytes / UNITS.MiB) * 100) / 100, unit: 'MiB' };
-}
-
-// Re-rendering a table replaces its buttons; this keeps keyboard focus on the
-// same button of the same row (or the row's first control) across it.
-// A button that was busy (so disabled, which drops focus) is passed as `busy`.
-const SAME_PLACE = { 'pool-stop': 'pool-start', 'pool-start': 'pool-stop' };
-
-function keepFocus(container, rowAttr, render, busy = null) {
-  const active = busy || document.activeElement;
-  let where = null;
-  // A busy button may already be detached (an event re-rendered the list
-  // while its action ran): its old row still tells where it was.
-  if (active && (busy || container.contains(active))) {
-    const row = active.closest(`[${rowAttr}]`);
-    if (row) where = { key: row.getAttribute(rowAttr), testid: active.dataset.testid };
-  }
-  render();
-  if (!where) return;
-  const row = [...container.querySelectorAll(`[${rowAttr}]`)].find((r) => r.getAttribute(rowAttr) === where.key);
-  if (!row) return;
-  const find = (id) => id && row.querySelector(`[data-testid="${CSS.escape(id)}"]:not(:disabled)`);
-  const target = find(where.testid) || find(SAME_PLACE[where.testid]) || row.querySelector('a, button:not(:disabled), input:not(:disabled)');
-  if (target) target.focus();
 }
 
 export function mountStorage(root, selected) {
@@ -395,11 +345,7 @@ export function mountStorage(root, selected) {
     // A layer is usually as big as what it is over.
     backing.addEventListener('change', () => {
       const opt = backing.selectedOptions[0];
-      if (opt && opt.dataset.capacity) {
-        const s = splitSize(Number(opt.dataset.capacity));
-        size.input.value = String(s.value);
-        size.unit.value = s.unit;
-      }
+      if (opt && opt.dataset.capacity) size.set(Number(opt.dataset.capacity));
     });
     sync();
     const created = await formDialog({
@@ -413,8 +359,7 @@ export function mountStorage(root, selected) {
         backingField,
       ],
       submit: async () => {
-        const n = name.value.trim();
-        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
+        const n = checkName('storage', name.value);
         const body = { name: n, capacity: size.bytes(), format: format.value };
         if (format.value === 'qcow2' && backing.value) body.backing = backing.value;
         const { data } = await api.createVolume(pool.name, body);
@@ -451,10 +396,9 @@ export function mountStorage(root, selected) {
       ],
       submit: async () => {
         const f = file.files[0];
-        const n = name.value.trim();
         if (!f) throw new FormError('Choose a file to upload.');
         if (!f.size) throw new FormError('That file is empty.');
-        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
+        const n = checkName('storage', name.value);
         progress.hidden = false;
         file.disabled = true;
         name.disabled = true;
@@ -504,8 +448,7 @@ export function mountStorage(root, selected) {
         field({ label: 'Format', control: format }),
       ],
       submit: async () => {
-        const n = name.value.trim();
-        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
+        const n = checkName('storage', name.value);
         const body = { name: n };
         if (target.value && target.value !== pool.name) body.pool = target.value;
         if (format.value) body.format = format.value;
@@ -517,8 +460,7 @@ export function mountStorage(root, selected) {
   }
 
   async function resizeVolume(pool, v) {
-    const cur = splitSize(v.capacity);
-    const size = sizeInput({ testid: 'resize-size', value: cur.value, unit: cur.unit, label: 'New size' });
+    const size = sizeInput({ testid: 'resize-size', bytes: v.capacity, label: 'New size' });
     const shrinkId = uid('shrink');
     const shrink = h('input', { type: 'checkbox', id: shrinkId, testid: 'resize-shrink' });
     const done = await formDialog({

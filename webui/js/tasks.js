@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtRelative } from './dom.js';
 import { showError, toast } from './ui.js';
+import { badge, progressBar } from './widgets.js';
 
 const SHOWN = 8;
 const STATES = {
@@ -18,48 +19,9 @@ const STATES = {
 const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'] };
 const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
-function badge(state) {
+function taskBadge(state) {
   const s = STATES[state] || { label: state, tone: 'off' };
-  return h('span', { class: `badge badge-${s.tone}`, testid: 'task-state', dataset: { state } },
-    h('span', { class: 'badge-dot', 'aria-hidden': 'true' }), h('span', { class: 'badge-label' }, s.label));
-}
-
-// A progress bar (0-100); set(percent) moves it.
-export function progressBar({ testid, label, percent = 0, cls = '' }) {
-  const fill = h('span', { class: 'usage-fill' });
-  const el = h('div', {
-    class: `usage-bar ${cls}`.trim(), role: 'progressbar', testid, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': label,
-  }, fill);
-  const set = (pct) => {
-    fill.style.width = `${pct}%`;
-    el.setAttribute('aria-valuenow', String(pct));
-  };
-  set(percent);
-  return { el, set };
-}
-
-// Follows one task to its end: onUpdate(task) on every change (from the
-// event stream, with a slow poll as a fallback when the stream is down).
-// Resolves with the final task; stop() gives up following.
-export function followTask(id, onUpdate) {
-  let stop;
-  const done = new Promise((resolve, reject) => {
-    let over = false;
-    const seen = (t) => {
-      if (over || !t || t.id !== id) return;
-      onUpdate(t);
-      if (!isLive(t)) { finish(); resolve(t); }
-    };
-    const off = onObjectEvent('task', seen);
-    const poll = async () => {
-      try { seen((await api.task(id)).data); } catch (e) { finish(); reject(e); }
-    };
-    const timer = setInterval(poll, 2000);
-    const finish = () => { over = true; off(); clearInterval(timer); };
-    stop = finish;
-    poll();
-  });
-  return { done, stop: () => stop() };
+  return badge({ tone: s.tone, label: s.label, state, testid: 'task-state' });
 }
 
 // Mounts the tasks card into `root`. onFinished(task) runs when a task the
@@ -91,7 +53,7 @@ export function mountTasks(root, { onFinished = null } = {}) {
     return h('li', { class: 'task-row', testid: 'task-row', dataset: { task: String(t.id), kind: t.kind, state: t.state } },
       h('div', { class: 'task-main' },
         h('span', { class: 'cell-main' }, icon(ic), h('span', { testid: 'task-title' }, `${verb} `, h('span', { class: 'mono' }, t.target))),
-        badge(t.state),
+        taskBadge(t.state),
         h('span', { class: 'task-pct', testid: 'task-percent' }, `${t.progress}%`),
         t.cancellable && isLive(t) ? h('button', {
           type: 'button', class: 'btn btn-sm', testid: 'task-cancel', disabled: t.cancel_requested,

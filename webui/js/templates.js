@@ -4,14 +4,12 @@
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate } from './dom.js';
-import { pageHead } from './account.js';
-import { field, formDialog, FormError } from './forms.js';
+import { field, formDialog } from './forms.js';
 import { isAdmin } from './session.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { pageHead } from './widgets.js';
+import { checkName } from './names.js';
 import { osPart, resourcesPart, diskPart, networkPart, loadStorageAndNetworks, describeSpec } from './spec-fields.js';
-
-// What vireod accepts as a template name.
-const NAME_RE = /^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}$/;
 
 export function mountTemplates(root) {
   let disposed = false;
@@ -124,8 +122,7 @@ export function mountTemplates(root) {
       content: [field({ label: 'Name', control: name }), field({ label: 'Description', control: description }),
         os.box, res.box, disk.box, net.box],
       submit: async () => {
-        const n = name.value.trim();
-        if (!NAME_RE.test(n)) throw new FormError('The name must be 1–64 letters, digits, “_”, “.”, “+” or “-”, not starting with “.” or “-”.');
+        const n = checkName('vm', name.value);
         const spec = { ...os.value(), ...res.value(), ...disk.value(), ...net.value() };
         const body = { name: n, description: description.value.trim(), spec };
         const { data } = current ? await api.patchTemplate(current.name, body, etag) : await api.createTemplate(body);

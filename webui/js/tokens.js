@@ -4,11 +4,11 @@
 // Admins see and may revoke everyone's tokens.
 
 import { api } from './api.js';
-import { h, icon, clear, fmtDate, fmtRelative, fmtFuture } from './dom.js';
-import { pageHead } from './account.js';
-import { copyText, uid } from './forms.js';
+import { h, icon, clear, uid, fmtDate, fmtRelative, fmtFuture } from './dom.js';
+import { copyText } from './forms.js';
 import { getUser, isAdmin, roleLabel } from './session.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { pageHead } from './widgets.js';
 
 const EXPIRY = [
   ['30', '30 days'], ['7', '7 days'], ['90', '90 days'], ['365', '1 year'], ['', 'Never'],

@@ -2,14 +2,14 @@
 // operator or viewer may see (grants), password resets and deletion.
 
 import { api } from './api.js';
-import { h, icon, clear, append, fmtDate, fmtRelative } from './dom.js';
-import { avatar, pageHead } from './account.js';
-import { field, formDialog, openDialog, passwordInput, randomPassword, FormError, uid } from './forms.js';
+import { h, icon, clear, append, uid, fmtDate, fmtRelative } from './dom.js';
+import { field, formDialog, openDialog, passwordInput, randomPassword, FormError } from './forms.js';
 import { ROLES, roleLabel, getUser } from './session.js';
 import { stateBadge } from './states.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { avatar, pageHead } from './widgets.js';
+import { checkName } from './names.js';
 
-const NAME_RE = /^[a-z_][a-z0-9_.-]{0,63}$/;
 const MIN_PASSWORD = 8;
 const SHOWN_GRANTS = 3;
 
@@ -181,9 +181,8 @@ export function mountUsers(root) {
         }),
       ],
       submit: async () => {
-        const username = name.value.trim();
+        const username = checkName('user', name.value);
         const role = roles.querySelector('input:checked').value;
-        if (!NAME_RE.test(username)) throw new FormError('The username must be 1–64 lowercase letters, digits, _ . or -, starting with a letter or _.');
         if ([...pw.input.value].length < MIN_PASSWORD) throw new FormError(`The password needs at least ${MIN_PASSWORD} characters.`);
         const { data } = await api.createUser({ username, role, password: pw.input.value });
         return data;

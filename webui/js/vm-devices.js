@@ -7,17 +7,15 @@
 
 import { api } from './api.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
-import { field, formDialog, FormError } from './forms.js';
-import { sizeInput } from './storage.js';
+import { field, formDialog, sizeInput, FormError } from './forms.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { nameProblem } from './names.js';
 
 const BOOT_DEVS = [['hd', 'Disk'], ['cdrom', 'CD-ROM'], ['network', 'Network (PXE)'], ['fd', 'Floppy']];
 const BUSES = ['virtio', 'sata', 'scsi', 'ide', 'usb'];
 const HOT_BUSES = new Set(['virtio', 'scsi', 'usb']);
 const MODELS = ['virtio', 'e1000e', 'e1000', 'rtl8139'];
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-// eslint-disable-next-line no-control-regex
-const NAME_RE = /^[^./\u0000-\u001f\u007f][^/\u0000-\u001f\u007f]*$/;
 
 const running = (vm) => vm && vm.state !== 'shutoff' && vm.state !== 'crashed' && vm.state !== 'nostate';
 const appliedText = { live: 'now', next_boot: 'at the next boot' };
@@ -132,7 +130,8 @@ export class ResourcesCard {
     clear(this.status);
     const fail = (msg) => this.status.append(h('p', { class: 'field-error', testid: 'res-error' }, msg));
     if (v.name !== this.base.name) {
-      if (!NAME_RE.test(v.name)) return fail('The name must be 1–255 characters, without “/”, not starting with “.”.');
+      const problem = nameProblem('storage', v.name);
+      if (problem) return fail(problem);
       changes.name = v.name;
     }
     if (v.vcpus !== this.base.vcpus) {
