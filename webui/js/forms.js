@@ -1,6 +1,6 @@
-// Form controls and dialogs shared by the pages: labelled fields, a password
-// box with a show/hide toggle, a size box with its unit, modal dialogs built
-// on <dialog>, and copying to the clipboard.
+// Form controls and dialogs shared by the pages: labelled fields, text boxes,
+// drop-downs and switches, a password box with a show/hide toggle, a size box
+// with its unit, modal dialogs built on <dialog>, and copying to the clipboard.
 
 import { h, icon, uid } from './dom.js';
 import { toast } from './ui.js';
@@ -17,6 +17,30 @@ export function field({ label, control, box = control, hint = null, testid = nul
     control.setAttribute('aria-describedby', hintEl.id);
   }
   return h('div', { class: `field ${cls}`.trim(), testid }, h('label', { for: id }, label), box, hintEl);
+}
+
+// A one-line text box for a name, a path or an address: no autocomplete, no
+// spell-check. props go on the <input> (testid, placeholder, maxlength ...).
+export function textInput(props) {
+  return h('input', { class: 'input', type: 'text', autocomplete: 'off', spellcheck: 'false', ...props });
+}
+
+// A drop-down. options: values, or [value, label] pairs; `value` starts chosen.
+// props go on the <select> (testid, aria-label ...).
+export function selectInput({ options, value = null, ...props }) {
+  return h('select', { class: 'input select', ...props }, options.map((o) => {
+    const [v, label] = Array.isArray(o) ? o : [o, o];
+    return h('option', { value: v, selected: value !== null && v === value }, label);
+  }));
+}
+
+// An on/off switch with its words beside it. Returns {el, input}.
+export function switchInput({ testid, label, checked = false, id = uid('switch') }) {
+  const input = h('input', { type: 'checkbox', class: 'switch-input', id, testid, checked });
+  return {
+    el: h('label', { class: 'switch', for: id }, input, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, label)),
+    input,
+  };
 }
 
 // A password input with a show/hide button. Returns {el, input}.

@@ -1,11 +1,14 @@
-// The pieces pages are built from, shared by every page: page title, state
-// badge, avatar, progress bar, and keeping focus in a list that re-renders.
+// The pieces pages are built from, shared by every page: page title, card,
+// table, empty and loading states, buttons, state badge, avatar, progress
+// bar, the autostart switch of a list row, and keeping focus in a list that
+// re-renders.
 // Each widget takes plain values and returns DOM nodes (a few also return a
 // handle to update them). Pages import widgets from here, never from each
 // other. Form controls and dialogs are in forms.js; banners, toasts and the
 // confirmation dialog in ui.js; h, icon and the formatters in dom.js.
 
-import { h, icon } from './dom.js';
+import { h, icon, uid } from './dom.js';
+import { showError, toast } from './ui.js';
 
 // The title block at the top of a page: an icon, the title, a line of text
 // and, on the right, the page's main buttons.
@@ -14,6 +17,112 @@ export function pageHead(ic, title, text, ...extra) {
     h('div', { class: 'page-head-icon', 'aria-hidden': 'true' }, icon(ic)),
     h('div', { class: 'page-head-text' }, h('h1', { class: 'page-title' }, title), text ? h('p', { class: 'page-sub' }, text) : null),
     extra.length ? h('div', { class: 'page-head-extra' }, extra) : null);
+}
+
+// A card: a head with a title (an icon, words, a count ...) and actions on
+// the right, then its body (usually a .card-body the page keeps to refill).
+// `label` or `titleId` name the section for screen readers.
+export function card({ title, ic = null, actions = null, body = null, cls = '', testid = null, label = null, titleId = null }) {
+  return h('section', { class: `card ${cls}`.trim(), testid, 'aria-label': label, 'aria-labelledby': titleId },
+    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', id: titleId }, ic ? icon(ic) : null, title), actions),
+    body);
+}
+
+// The number beside a card's title ("Pools 3"); the page sets its text.
+export const countBadge = (testid) => h('span', { class: 'count', testid });
+
+// What a card shows instead of a list: nothing there yet, nothing found, a
+// failure. `extra` is a button or link to go on from there.
+export function emptyState({ ic, title, text = null, testid = null, cls = '', extra = null }) {
+  return h('div', { class: `${cls} empty`.trim(), testid }, icon(ic, 'icon empty-icon'),
+    h('h2', {}, title), text !== null ? h('p', {}, text) : null, extra);
+}
+
+// A list that did not load: the error, and a retry button when `retry` is given.
+export function loadError(title, err, retry = null) {
+  return emptyState({
+    ic: 'alert', title, text: err.message,
+    extra: retry ? h('button', { type: 'button', class: 'btn', onclick: () => retry() }, 'Try again') : null,
+  });
+}
+
+// Grey placeholder lines while a list loads.
+export function skeleton(lines = 2) {
+  return h('div', { class: 'skeleton' }, Array.from({ length: lines }, () => h('span')));
+}
+
+// The column of a row's buttons: its title is for screen readers only.
+export const ACTIONS = { label: 'Actions', cls: 'col-actions', hidden: true };
+
+// A list as a table in the house style (.data-table), in its scroll box.
+// columns: a title, {label, cls} (cls 'num' right-aligns a column of
+// numbers), ACTIONS, or null (left out, e.g. a column only admins get).
+// rows: the <tr>s, or a <tbody> the page keeps to update.
+export function dataTable({ cls = '', testid, caption = null, columns, rows }) {
+  const th = (c) => {
+    const { label, cls: thCls = null, hidden = false } = typeof c === 'string' ? { label: c } : c;
+    return h('th', { scope: 'col', class: thCls }, hidden ? h('span', { class: 'sr-only' }, label) : label);
+  };
+  return h('div', { class: 'table-wrap' }, h('table', { class: `data-table ${cls}`.trim(), testid },
+    caption ? h('caption', { class: 'sr-only' }, caption) : null,
+    h('thead', {}, h('tr', {}, columns.filter((c) => c !== null).map(th))),
+    rows instanceof Node ? rows : h('tbody', {}, rows)));
+}
+
+// A spinning ring: something is on its way.
+export const spinner = () => h('span', { class: 'spinner', 'aria-hidden': 'true' });
+
+// "Starting…" beside a spinner: an action sent whose effect is not visible yet.
+export const pendingMark = (label, testid) => h('span', { class: 'pending', testid }, spinner(), label);
+
+// The page's main button that makes a new thing ("New pool").
+export function newButton({ testid, label, onclick }) {
+  return h('button', { type: 'button', class: 'btn btn-primary', testid, onclick }, icon('plus'), label);
+}
+
+// The round arrow in a card head that reads the list again.
+export function reloadButton({ testid, label, title = 'Reload', onclick }) {
+  return h('button', { type: 'button', class: 'btn btn-ghost btn-icon', testid, 'aria-label': label, title, onclick }, icon('refresh'));
+}
+
+// A small button in a table row or a card head: an icon and a label that
+// narrow screens may hide (so `aria` and `title` name what it acts on).
+export function rowButton({ ic, label, testid, cls = '', aria = null, title = null, disabled = false, onclick }) {
+  return h('button', { type: 'button', class: `btn btn-sm ${cls}`.trim(), testid, 'aria-label': aria, title, disabled, onclick },
+    icon(ic), h('span', { class: 'btn-label' }, label));
+}
+
+// The red trash-can button of a row; `label` names what it removes.
+export function deleteButton({ testid, label, title = label, disabled = false, onclick }) {
+  return h('button', {
+    type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline', testid, 'aria-label': label, title, disabled, onclick,
+  }, icon('trash'));
+}
+
+// The Autostart cell of a pool or network row. Admins get a switch that
+// saves at once: save(on) sends it, then after(box) reloads the list
+// (keeping focus on the switch); a failure flips it back. Others read On/Off.
+export function autostartCell({ admin, name, on, testid, disabled = false, title, save, after }) {
+  if (!admin) return h('span', { class: on ? 'flag flag-on' : 'muted', testid: `${testid}-text` }, on ? 'On' : 'Off');
+  const id = uid(testid);
+  const box = h('input', {
+    type: 'checkbox', class: 'switch-input', id, testid, checked: on, disabled,
+    onchange: async () => {
+      box.disabled = true;
+      try {
+        await save(box.checked);
+        toast(box.checked ? `${name} now starts with libvirtd` : `${name} no longer starts with libvirtd`);
+      } catch (e) {
+        box.checked = !box.checked;
+        showError(e, `Could not change the autostart of ${name}`);
+      }
+      after(box);
+    },
+  });
+  return h('label', { class: 'switch switch-quiet', for: id, title },
+    box, h('span', { class: 'switch-track', 'aria-hidden': 'true' }),
+    h('span', { class: 'sr-only' }, `Autostart ${name}`),
+    h('span', { class: 'switch-text', 'aria-hidden': 'true' }, on ? 'On' : 'Off'));
 }
 
 // A state as a coloured dot and a word ("active", "running", "failed").
