@@ -43,6 +43,9 @@ export function switchInput({ testid, label, checked = false, id = uid('switch')
   };
 }
 
+// The fewest characters vireod takes in a password.
+export const MIN_PASSWORD = 8;
+
 // A password input with a show/hide button. Returns {el, input}.
 export function passwordInput({ testid, autocomplete = 'new-password', placeholder = '', required = true, minlength = null } = {}) {
   const input = h('input', {
