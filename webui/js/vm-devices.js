@@ -10,6 +10,7 @@ import { h, icon, clear, fmtBytes } from './dom.js';
 import { field, formDialog, sizeInput, FormError } from './forms.js';
 import { confirmDialog, showError, toast } from './ui.js';
 import { nameProblem } from './names.js';
+import { deleteButton, rowButton } from './widgets.js';
 
 const BOOT_DEVS = [['hd', 'Disk'], ['cdrom', 'CD-ROM'], ['network', 'Network (PXE)'], ['fd', 'Floppy']];
 const BUSES = ['virtio', 'sata', 'scsi', 'ide', 'usb'];
@@ -174,11 +175,11 @@ export class ResourcesCard {
 // Buttons for a Storage card's head.
 export function diskHeadActions(ctx) {
   return h('div', { class: 'row-actions' },
-    h('button', { type: 'button', class: 'btn btn-sm btn-primary', testid: 'disk-attach', onclick: () => attachDisk(ctx) }, icon('plus'), h('span', { class: 'btn-label' }, 'Attach disk')),
-    h('button', {
-      type: 'button', class: 'btn btn-sm', testid: 'cdrom-add', onclick: () => addCdrom(ctx),
+    rowButton({ ic: 'plus', label: 'Attach disk', testid: 'disk-attach', cls: 'btn-primary', onclick: () => attachDisk(ctx) }),
+    rowButton({
+      ic: 'disk', label: 'Add CD-ROM drive', testid: 'cdrom-add', onclick: () => addCdrom(ctx),
       title: 'Adds an empty CD-ROM drive (while the guest is shut off)',
-    }, icon('disk'), h('span', { class: 'btn-label' }, 'Add CD-ROM drive')));
+    }));
 }
 
 // The action cell of one disk row.
@@ -186,15 +187,15 @@ export function diskActions(ctx, d) {
   const vm = ctx.getCurrent().vm;
   const buttons = [];
   if (d.device === 'cdrom') {
-    buttons.push(h('button', { type: 'button', class: 'btn btn-sm', testid: 'cdrom-insert', onclick: () => insertMedia(ctx, d) }, icon('disk'), h('span', { class: 'btn-label' }, d.source ? 'Change' : 'Insert')));
-    if (d.source) buttons.push(h('button', { type: 'button', class: 'btn btn-sm', testid: 'cdrom-eject', onclick: () => ejectMedia(ctx, d) }, icon('back'), h('span', { class: 'btn-label' }, 'Eject')));
+    buttons.push(rowButton({ ic: 'disk', label: d.source ? 'Change' : 'Insert', testid: 'cdrom-insert', onclick: () => insertMedia(ctx, d) }));
+    if (d.source) buttons.push(rowButton({ ic: 'back', label: 'Eject', testid: 'cdrom-eject', onclick: () => ejectMedia(ctx, d) }));
   }
   const hotOk = !running(vm) || HOT_BUSES.has(d.bus);
-  buttons.push(h('button', {
-    type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline', testid: 'disk-detach', disabled: !hotOk,
-    'aria-label': `Detach ${d.target}`, title: hotOk ? `Detach ${d.target}` : `A ${d.bus} device can only be removed while the guest is shut off`,
+  buttons.push(deleteButton({
+    testid: 'disk-detach', disabled: !hotOk, label: `Detach ${d.target}`,
+    title: hotOk ? `Detach ${d.target}` : `A ${d.bus} device can only be removed while the guest is shut off`,
     onclick: () => detachDisk(ctx, d),
-  }, icon('trash')));
+  }));
   return h('div', { class: 'row-actions' }, buttons);
 }
 
@@ -339,7 +340,7 @@ async function detachDisk(ctx, d) {
 // ---- NICs ----
 
 export function nicHeadActions(ctx) {
-  return h('button', { type: 'button', class: 'btn btn-sm btn-primary', testid: 'nic-attach', onclick: () => attachNic(ctx) }, icon('plus'), h('span', { class: 'btn-label' }, 'Attach NIC'));
+  return rowButton({ ic: 'plus', label: 'Attach NIC', testid: 'nic-attach', cls: 'btn-primary', onclick: () => attachNic(ctx) });
 }
 
 export function nicActions(ctx, n) {
@@ -351,11 +352,8 @@ export function nicActions(ctx, n) {
       title: down ? 'Plug the cable back in' : 'Unplug the cable (the guest sees the link go down)',
       onclick: () => setLink(ctx, n, down ? 'up' : 'down'),
     }, icon(down ? 'play' : 'pause'), h('span', { class: 'btn-label' }, down ? 'Link up' : 'Link down')) : null,
-    n.type === 'network' ? h('button', { type: 'button', class: 'btn btn-sm', testid: 'nic-move', onclick: () => moveNic(ctx, n) }, icon('net'), h('span', { class: 'btn-label' }, 'Network…')) : null,
-    h('button', {
-      type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline', testid: 'nic-detach', 'aria-label': `Detach ${n.mac}`, title: `Detach ${n.mac}`,
-      onclick: () => detachNic(ctx, n),
-    }, icon('trash')));
+    n.type === 'network' ? rowButton({ ic: 'net', label: 'Network…', testid: 'nic-move', onclick: () => moveNic(ctx, n) }) : null,
+    deleteButton({ testid: 'nic-detach', label: `Detach ${n.mac}`, onclick: () => detachNic(ctx, n) }));
 }
 
 async function networkOptions() {
