@@ -4,6 +4,7 @@
 
 import { h, icon, uid } from './dom.js';
 import { toast } from './ui.js';
+import { spinner } from './widgets.js';
 
 // A label, its control and an optional hint, tied together for screen
 // readers. `box` is what is shown when the control sits in a wrapper.
@@ -161,7 +162,7 @@ export function formDialog({ title, intro = null, content = [], submitLabel = 'S
     busy = true;
     ok.disabled = true;
     error.hidden = true;
-    const spin = h('span', { class: 'spinner', 'aria-hidden': 'true' });
+    const spin = spinner();
     ok.prepend(spin);
     try {
       result = await submit();

@@ -54,8 +54,8 @@ export function skeleton(lines = 2) {
 // The column of a row's buttons: its title is for screen readers only.
 export const ACTIONS = { label: 'Actions', cls: 'col-actions', hidden: true };
 
-// A list as a table in the house style (.data-table), in its scroll box.
-// columns: a title, {label, cls} (cls 'num' right-aligns a column of
+// A list as a table in the house style (.data-table), in its scroll box,
+// which is what it returns (hide that to hide the table). columns: a title, {label, cls} (cls 'num' right-aligns a column of
 // numbers), ACTIONS, or null (left out, e.g. a column only admins get).
 // rows: the <tr>s, or a <tbody> the page keeps to update.
 export function dataTable({ cls = '', testid, caption = null, columns, rows }) {
