@@ -8,7 +8,7 @@ import { field, formDialog, textInput } from './forms.js';
 import { checkName } from './names.js';
 import { isAdmin } from './session.js';
 import { loadStorageAndNetworks, describeSpec, specForm } from './spec-fields.js';
-import { attempt, confirmDialog, showError, toast } from './ui.js';
+import { attempt, confirmDialog, readOrSay, showError, toast } from './ui.js';
 import {
   ACTIONS, card, countBadge, dataTable, deleteButton, emptyState, loadError, newButton, pageHead, skeleton,
 } from './widgets.js';
@@ -86,13 +86,8 @@ function row(page, t) {
 
 // The create (current null) or edit dialog: every part of the spec in one form.
 async function edit(page, current) {
-  let inventory;
-  try {
-    inventory = await loadStorageAndNetworks();
-  } catch (e) {
-    showError(e, 'Could not load the pools and networks');
-    return;
-  }
+  const inventory = await readOrSay(loadStorageAndNetworks, 'Could not load the pools and networks');
+  if (!inventory) return;
   let etag = null;
   if (current) {
     try {

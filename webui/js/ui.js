@@ -83,6 +83,17 @@ export async function attempt(work, done, failed) {
   }
 }
 
+// What `work()` (a function returning a promise) resolves to, or null after
+// an error banner titled `failed`: for what a dialog must read before it opens.
+export async function readOrSay(work, failed) {
+  try {
+    return await work();
+  } catch (e) {
+    showError(e, failed);
+    return null;
+  }
+}
+
 // Resolves to {ok, checked}. `body` is text or nodes; `checkbox` a label to
 // show an extra option (its value comes back as `checked`).
 export function confirmDialog({ title, body, confirmLabel = 'Confirm', danger = true, checkbox = null }) {

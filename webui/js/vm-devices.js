@@ -8,7 +8,7 @@
 import { api } from './api.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
 import { field, formDialog, sizeInput, FormError } from './forms.js';
-import { confirmDialog, showError, toast } from './ui.js';
+import { confirmDialog, readOrSay, showError, toast } from './ui.js';
 import { nameProblem } from './names.js';
 import { deleteButton, rowButton } from './widgets.js';
 
@@ -224,13 +224,8 @@ async function volumeChoices(filter) {
 
 async function attachDisk(ctx) {
   const { vm } = ctx.getCurrent();
-  let choices;
-  try {
-    choices = await volumeChoices((v) => v.format !== 'iso');
-  } catch (e) {
-    showError(e, 'Could not list the storage pools');
-    return;
-  }
+  const choices = await readOrSay(() => volumeChoices((v) => v.format !== 'iso'), 'Could not list the storage pools');
+  if (!choices) return;
   if (!choices.pools.length) {
     toast('No active storage pool: make one on the Storage page first.', { tone: 'warn' });
     return;
@@ -289,13 +284,8 @@ async function addCdrom(ctx) {
 }
 
 async function insertMedia(ctx, d) {
-  let choices;
-  try {
-    choices = await volumeChoices(() => true);
-  } catch (e) {
-    showError(e, 'Could not list the volumes');
-    return;
-  }
+  const choices = await readOrSay(() => volumeChoices(() => true), 'Could not list the volumes');
+  if (!choices) return;
   if (!choices.volumes.length) {
     toast('No volumes found: upload or create an ISO volume on the Storage page.', { tone: 'warn' });
     return;
@@ -363,13 +353,8 @@ async function networkOptions() {
 
 async function attachNic(ctx) {
   const { vm } = ctx.getCurrent();
-  let nets;
-  try {
-    nets = await networkOptions();
-  } catch (e) {
-    showError(e, 'Could not list the networks');
-    return;
-  }
+  const nets = await readOrSay(networkOptions, 'Could not list the networks');
+  if (!nets) return;
   const kind = h('select', { class: 'input select', testid: 'nic-kind' }, h('option', { value: 'network' }, 'Virtual network'), h('option', { value: 'bridge' }, 'Host bridge'));
   const network = h('select', { class: 'input select', testid: 'nic-network' }, nets.map((n) => h('option', { value: n }, n)));
   const bridge = h('input', { class: 'input', type: 'text', testid: 'nic-bridge', placeholder: 'e.g. br0', spellcheck: 'false' });
@@ -412,13 +397,8 @@ async function setLink(ctx, n, link) {
 }
 
 async function moveNic(ctx, n) {
-  let nets;
-  try {
-    nets = await networkOptions();
-  } catch (e) {
-    showError(e, 'Could not list the networks');
-    return;
-  }
+  const nets = await readOrSay(networkOptions, 'Could not list the networks');
+  if (!nets) return;
   const network = h('select', { class: 'input select', testid: 'nic-move-network' }, nets.map((x) => h('option', { value: x, selected: x === n.source }, x)));
   const done = await formDialog({
     title: `Move ${n.mac} to another network`,
