@@ -212,7 +212,9 @@ export function start() {
     document.addEventListener('visibilitychange', () => {
       if (!started) return;
       if (document.hidden) {
+        // Also a refresh an event asked for just before: none while hidden.
         clearTimeout(timer);
+        clearTimeout(eventTimer);
         setStatus('paused');
       } else {
         refreshNow();
