@@ -3,31 +3,42 @@
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate, fmtRelative } from './dom.js';
-import { formDialog, field, passwordInput, describeAgent, FormError } from './forms.js';
+import { formDialog, field, passwordInput, FormError, MIN_PASSWORD } from './forms.js';
 import { roleLabel } from './session.js';
-import { confirmDialog, showError, toast } from './ui.js';
+import { attempt, confirmDialog, showError, toast } from './ui.js';
+import { ACTIONS, avatar, card, countBadge, dataTable, loadError, pageHead, skeleton } from './widgets.js';
 
-const MIN_PASSWORD = 8;
-
-export function initials(name) {
-  return (name || '?').replace(/[^a-z0-9]/gi, '').slice(0, 2).toUpperCase() || '?';
-}
-
-export function avatar(name, cls = 'avatar') {
-  // A stable hue per name, so people can be told apart at a glance.
-  let hash = 0;
-  for (const c of name || '') hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
-  return h('span', { class: cls, 'aria-hidden': 'true', dataset: { hue: String(hash % 6) } }, initials(name));
-}
+// ---- the user menu ----
 
 // The menu button and its drop-down: who I am, change password, my
 // sessions, sign out. Keyboard: Enter/Space/ArrowDown open it, arrows move,
 // Escape closes and gives focus back to the button.
 export function mountUserMenu(root, user, { onSignOut }) {
-  const menuId = 'user-menu-list';
-  const button = h('button', {
+  const m = { root, button: menuButton(user), menu: null };
+  const choose = (fn) => () => { close(m, false); fn(); };
+  m.menu = menuList(user, [
+    ['menu-change-password', 'lock', 'Change password', choose(() => changePasswordDialog())],
+    ['menu-sessions', 'device', 'My sessions', choose(() => { location.hash = '#/sessions'; })],
+    ['menu-tokens', 'key', 'My API tokens', choose(() => { location.hash = '#/tokens'; })],
+    null,
+    ['menu-logout', 'logout', 'Sign out', choose(() => onSignOut()), 'menu-item-danger'],
+  ]);
+  m.outside = (e) => { if (!root.contains(e.target)) close(m, false); };
+  m.button.addEventListener('click', () => (isOpen(m) ? close(m) : open(m)));
+  m.button.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown') { e.preventDefault(); open(m); }
+  });
+  m.menu.addEventListener('keydown', (e) => menuKey(m, e));
+  clear(root).append(m.button, m.menu);
+  return () => { close(m, false); clear(root); };
+}
+
+const MENU_ID = 'user-menu-list';
+
+function menuButton(user) {
+  return h('button', {
     type: 'button', class: 'user-button', testid: 'user-menu-button',
-    'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': menuId,
+    'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': MENU_ID,
     'aria-label': `Account: ${user.username} (${roleLabel(user.role)})`,
   },
   avatar(user.username),
@@ -35,64 +46,54 @@ export function mountUserMenu(root, user, { onSignOut }) {
     h('span', { class: 'user-button-name', testid: 'user-name' }, user.username),
     h('span', { class: 'user-button-role', testid: 'user-role' }, roleLabel(user.role))),
   icon('chevron', 'icon user-caret'));
+}
 
-  const item = (testid, ic, label, onselect, extra = '') => h('button', {
-    type: 'button', role: 'menuitem', class: `menu-item ${extra}`.trim(), testid, tabindex: '-1',
-    onclick: () => { close(false); onselect(); },
+// items: [testid, icon, label, onclick, extra class], null for a separator.
+function menuList(user, items) {
+  const sep = () => h('div', { class: 'menu-sep', role: 'separator' });
+  const item = ([testid, ic, label, onclick, extra = '']) => h('button', {
+    type: 'button', role: 'menuitem', class: `menu-item ${extra}`.trim(), testid, tabindex: '-1', onclick,
   }, icon(ic), h('span', {}, label));
-
-  const menu = h('div', { class: 'menu', id: menuId, role: 'menu', 'aria-label': 'Account', testid: 'user-menu-list', hidden: true },
+  return h('div', { class: 'menu', id: MENU_ID, role: 'menu', 'aria-label': 'Account', testid: 'user-menu-list', hidden: true },
     h('div', { class: 'menu-head', role: 'presentation' },
       avatar(user.username, 'avatar avatar-lg'),
       h('div', {},
         h('strong', { class: 'menu-name' }, user.username),
         h('span', { class: `role-badge role-${user.role}` }, roleLabel(user.role)))),
-    h('div', { class: 'menu-sep', role: 'separator' }),
-    item('menu-change-password', 'lock', 'Change password', () => changePasswordDialog()),
-    item('menu-sessions', 'device', 'My sessions', () => { location.hash = '#/sessions'; }),
-    item('menu-tokens', 'key', 'My API tokens', () => { location.hash = '#/tokens'; }),
-    h('div', { class: 'menu-sep', role: 'separator' }),
-    item('menu-logout', 'logout', 'Sign out', () => onSignOut(), 'menu-item-danger'));
-
-  const items = () => [...menu.querySelectorAll('[role="menuitem"]')];
-  const isOpen = () => !menu.hidden;
-
-  function open(focusFirst = true) {
-    menu.hidden = false;
-    button.setAttribute('aria-expanded', 'true');
-    document.addEventListener('pointerdown', outside, true);
-    if (focusFirst) items()[0].focus();
-  }
-  function close(refocus = true) {
-    if (!isOpen()) return;
-    menu.hidden = true;
-    button.setAttribute('aria-expanded', 'false');
-    document.removeEventListener('pointerdown', outside, true);
-    if (refocus) button.focus();
-  }
-  function outside(e) {
-    if (!root.contains(e.target)) close(false);
-  }
-
-  button.addEventListener('click', () => (isOpen() ? close() : open()));
-  button.addEventListener('keydown', (e) => {
-    if (e.key === 'ArrowDown') { e.preventDefault(); open(); }
-  });
-  menu.addEventListener('keydown', (e) => {
-    const list = items();
-    const i = list.indexOf(document.activeElement);
-    if (e.key === 'Escape') { e.preventDefault(); close(); }
-    else if (e.key === 'ArrowDown') { e.preventDefault(); list[(i + 1) % list.length].focus(); }
-    else if (e.key === 'ArrowUp') { e.preventDefault(); list[(i - 1 + list.length) % list.length].focus(); }
-    else if (e.key === 'Home') { e.preventDefault(); list[0].focus(); }
-    else if (e.key === 'End') { e.preventDefault(); list[list.length - 1].focus(); }
-    else if (e.key === 'Tab') close(false);
-  });
-
-  clear(root).append(button, menu);
-  return () => { close(false); clear(root); };
+    sep(),
+    items.map((it) => (it ? item(it) : sep())));
 }
 
+const menuItems = (m) => [...m.menu.querySelectorAll('[role="menuitem"]')];
+const isOpen = (m) => !m.menu.hidden;
+
+function open(m, focusFirst = true) {
+  m.menu.hidden = false;
+  m.button.setAttribute('aria-expanded', 'true');
+  document.addEventListener('pointerdown', m.outside, true);
+  if (focusFirst) menuItems(m)[0].focus();
+}
+
+function close(m, refocus = true) {
+  if (!isOpen(m)) return;
+  m.menu.hidden = true;
+  m.button.setAttribute('aria-expanded', 'false');
+  document.removeEventListener('pointerdown', m.outside, true);
+  if (refocus) m.button.focus();
+}
+
+function menuKey(m, e) {
+  const list = menuItems(m);
+  const i = list.indexOf(document.activeElement);
+  const to = { ArrowDown: (i + 1) % list.length, ArrowUp: (i - 1 + list.length) % list.length, Home: 0, End: list.length - 1 }[e.key];
+  if (e.key === 'Escape') { e.preventDefault(); close(m); }
+  else if (to !== undefined) { e.preventDefault(); list[to].focus(); }
+  else if (e.key === 'Tab') close(m, false);
+}
+
+// ---- change password ----
+
+// Asks for the current password and a new one twice.
 export async function changePasswordDialog() {
   const current = passwordInput({ testid: 'password-current', autocomplete: 'current-password' });
   const fresh = passwordInput({ testid: 'password-new', autocomplete: 'new-password', minlength: MIN_PASSWORD });
@@ -123,96 +124,111 @@ export async function changePasswordDialog() {
   if (done) toast('Password changed; your other sessions were signed out');
 }
 
-// #/sessions: where one is signed in, and a way to end any of it.
+// ---- #/sessions ----
+
+// Where one is signed in, and a way to end any of it. The page's state goes
+// to every function below.
 export function mountSessions(root) {
-  let disposed = false;
-  const body = h('div', { class: 'card-body card-body-flush' });
-  const count = h('span', { class: 'count', testid: 'sessions-count' });
-  const others = h('button', {
-    type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'sessions-revoke-others', hidden: true,
-    onclick: () => revokeOthers(),
-  }, icon('logout'), 'Sign out everywhere else');
+  const page = {
+    disposed: false,
+    sessions: [],
+    el: {
+      count: countBadge('sessions-count'),
+      body: h('div', { class: 'card-body card-body-flush' }, skeleton(3)),
+      others: h('button', {
+        type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'sessions-revoke-others', hidden: true,
+        onclick: () => revokeOthers(page),
+      }, icon('logout'), 'Sign out everywhere else'),
+    },
+  };
   root.append(h('section', { class: 'view view-sessions', testid: 'view-sessions' },
     pageHead('device', 'My sessions', 'Every browser where you are signed in. Sessions end by themselves after a period of inactivity; end any you do not recognise.'),
-    h('section', { class: 'card card-flush' },
-      h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Active sessions ', count), others),
-      body)));
-  let sessions = [];
-
-  async function load() {
-    try {
-      const { data } = await api.sessions();
-      if (disposed) return;
-      sessions = data.sessions || [];
-      render();
-    } catch (e) {
-      if (disposed) return;
-      clear(body).append(h('div', { class: 'empty' }, icon('alert', 'icon empty-icon'), h('h2', {}, 'Could not load your sessions'), h('p', {}, e.message)));
-    }
-  }
-
-  function render() {
-    count.textContent = String(sessions.length);
-    others.hidden = !sessions.some((s) => !s.current);
-    sessions.sort((a, b) => (b.current - a.current) || String(b.last_seen).localeCompare(String(a.last_seen)));
-    clear(body).append(h('div', { class: 'table-wrap' }, h('table', { class: 'data-table', testid: 'sessions-table' },
-      h('thead', {}, h('tr', {},
-        h('th', { scope: 'col' }, 'Device'), h('th', { scope: 'col' }, 'Address'),
-        h('th', { scope: 'col' }, 'Signed in'), h('th', { scope: 'col' }, 'Last active'),
-        h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')))),
-      h('tbody', {}, sessions.map((s) => h('tr', { testid: 'session-row', dataset: { current: String(!!s.current) } },
-        h('td', { 'data-label': 'Device' },
-          h('span', { class: 'cell-main', title: s.user_agent || '' }, icon('device'), describeAgent(s.user_agent)),
-          s.current ? h('span', { class: 'pill pill-ok', testid: 'session-current' }, 'This browser') : null),
-        h('td', { 'data-label': 'Address' }, h('code', { class: 'mono' }, s.address || '—')),
-        h('td', { 'data-label': 'Signed in', title: s.created_at || '' }, fmtDate(s.created_at)),
-        h('td', { 'data-label': 'Last active', title: s.last_seen || '' }, s.current ? 'now' : fmtRelative(s.last_seen)),
-        h('td', { class: 'col-actions' },
-          h('button', {
-            type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'session-revoke',
-            'aria-label': s.current ? 'Sign out of this browser' : `End the session of ${describeAgent(s.user_agent)} at ${s.address}`,
-            onclick: () => revoke(s),
-          }, icon('logout'), s.current ? 'Sign out' : 'End session'))))))));
-  }
-
-  async function revoke(s) {
-    if (s.current) {
-      document.getElementById('user-menu').querySelector('[data-testid="menu-logout"]')?.click();
-      return;
-    }
-    try {
-      await api.revokeSession(s.id);
-      toast('Session ended');
-    } catch (e) {
-      showError(e, 'Could not end the session');
-    }
-    load();
-  }
-
-  async function revokeOthers() {
-    const list = sessions.filter((s) => !s.current);
-    const { ok } = await confirmDialog({
-      title: 'Sign out everywhere else?',
-      body: [`This ends ${list.length} other session${list.length === 1 ? '' : 's'}. This browser stays signed in.`],
-      confirmLabel: 'Sign out others',
-    });
-    if (!ok) return;
-    for (const s of list) {
-      try { await api.revokeSession(s.id); } catch (e) { showError(e, 'Could not end a session'); }
-    }
-    toast('Other sessions ended');
-    load();
-  }
-
-  clear(body).append(h('div', { class: 'skeleton' }, h('span'), h('span'), h('span')));
-  load();
-  return () => { disposed = true; };
+    card({ title: ['Active sessions ', page.el.count], actions: page.el.others, cls: 'card-flush', body: page.el.body })));
+  load(page);
+  return () => { page.disposed = true; };
 }
 
-// The title block shared by the access pages.
-export function pageHead(ic, title, text, ...extra) {
-  return h('header', { class: 'page-head' },
-    h('div', { class: 'page-head-icon', 'aria-hidden': 'true' }, icon(ic)),
-    h('div', { class: 'page-head-text' }, h('h1', { class: 'page-title' }, title), text ? h('p', { class: 'page-sub' }, text) : null),
-    extra.length ? h('div', { class: 'page-head-extra' }, extra) : null);
+async function load(page) {
+  try {
+    const { data } = await api.sessions();
+    if (page.disposed) return;
+    page.sessions = data.sessions || [];
+    render(page);
+  } catch (e) {
+    if (page.disposed) return;
+    clear(page.el.body).append(loadError('Could not load your sessions', e));
+  }
+}
+
+function render(page) {
+  const { sessions, el } = page;
+  el.count.textContent = String(sessions.length);
+  el.others.hidden = !sessions.some((s) => !s.current);
+  sessions.sort((a, b) => (b.current - a.current) || String(b.last_seen).localeCompare(String(a.last_seen)));
+  clear(el.body).append(dataTable({
+    testid: 'sessions-table',
+    columns: ['Device', 'Address', 'Signed in', 'Last active', ACTIONS],
+    rows: sessions.map((s) => sessionRow(page, s)),
+  }));
+}
+
+function sessionRow(page, s) {
+  return h('tr', { testid: 'session-row', dataset: { current: String(!!s.current) } },
+    h('td', { 'data-label': 'Device' },
+      h('span', { class: 'cell-main', title: s.user_agent || '' }, icon('device'), describeAgent(s.user_agent)),
+      s.current ? h('span', { class: 'pill pill-ok', testid: 'session-current' }, 'This browser') : null),
+    h('td', { 'data-label': 'Address' }, h('code', { class: 'mono' }, s.address || '—')),
+    h('td', { 'data-label': 'Signed in', title: s.created_at || '' }, fmtDate(s.created_at)),
+    h('td', { 'data-label': 'Last active', title: s.last_seen || '' }, s.current ? 'now' : fmtRelative(s.last_seen)),
+    h('td', { class: 'col-actions' },
+      h('button', {
+        type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'session-revoke',
+        'aria-label': s.current ? 'Sign out of this browser' : `End the session of ${describeAgent(s.user_agent)} at ${s.address}`,
+        onclick: () => revoke(page, s),
+      }, icon('logout'), s.current ? 'Sign out' : 'End session')));
+}
+
+async function revoke(page, s) {
+  if (s.current) {
+    document.getElementById('user-menu').querySelector('[data-testid="menu-logout"]')?.click();
+    return;
+  }
+  await attempt(() => api.revokeSession(s.id), 'Session ended', 'Could not end the session');
+  load(page);
+}
+
+async function revokeOthers(page) {
+  const list = page.sessions.filter((s) => !s.current);
+  const { ok } = await confirmDialog({
+    title: 'Sign out everywhere else?',
+    body: [`This ends ${list.length} other session${list.length === 1 ? '' : 's'}. This browser stays signed in.`],
+    confirmLabel: 'Sign out others',
+  });
+  if (!ok) return;
+  for (const s of list) {
+    try { await api.revokeSession(s.id); } catch (e) { showError(e, 'Could not end a session'); }
+  }
+  toast('Other sessions ended');
+  load(page);
+}
+
+// "Chromium 120 on Linux" from a User-Agent string, good enough for a list
+// of one's own sessions; the full string stays in the title.
+function describeAgent(ua) {
+  if (!ua) return 'Unknown client';
+  const browsers = [
+    [/Edg\/(\d+)/, 'Edge'], [/OPR\/(\d+)/, 'Opera'], [/Firefox\/(\d+)/, 'Firefox'],
+    [/Chromium\/(\d+)/, 'Chromium'], [/HeadlessChrome\/(\d+)/, 'Headless Chrome'], [/Chrome\/(\d+)/, 'Chrome'],
+    [/Version\/(\d+).*Safari/, 'Safari'], [/curl\/([\d.]+)/, 'curl'], [/python-requests\/([\d.]+)/, 'Python requests'],
+    [/node|undici/i, 'Node.js'],
+  ];
+  const systems = [[/Android/, 'Android'], [/iPhone|iPad/, 'iOS'], [/Windows/, 'Windows'], [/Mac OS X/, 'macOS'], [/CrOS/, 'ChromeOS'], [/Linux/, 'Linux']];
+  let name = null;
+  for (const [re, label] of browsers) {
+    const m = re.exec(ua);
+    if (m) { name = m[1] ? `${label} ${m[1]}` : label; break; }
+  }
+  const os = systems.find(([re]) => re.test(ua));
+  if (!name) name = ua.split(/[\s/]/)[0] || 'Unknown client';
+  return os ? `${name} on ${os[1]}` : name;
 }

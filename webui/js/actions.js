@@ -6,6 +6,7 @@ import { h, icon } from './dom.js';
 import * as live from './live.js';
 import { ACTIONS, canDo, stateInfo } from './states.js';
 import { confirmDialog, showError, toast } from './ui.js';
+import { spinner } from './widgets.js';
 
 // Actions whose effect shows in the state only once the guest OS reacts.
 const SLOW = new Set(['shutdown']);
@@ -60,7 +61,7 @@ export function actionButton(vm, action, { pending, compact = false } = {}) {
     title: allowed ? (a.hint || a.label) : `${a.label}: not possible while ${stateInfo(vm.state).label}`,
     disabled: !allowed || !!busy,
     onclick: () => runAction(vm, action),
-  }, spinning ? h('span', { class: 'spinner', 'aria-hidden': 'true' }) : icon(a.icon), h('span', { class: 'btn-label' }, a.label));
+  }, spinning ? spinner() : icon(a.icon), h('span', { class: 'btn-label' }, a.label));
   return btn;
 }
 

@@ -75,7 +75,6 @@ let unmountLogin = null;
 let unmountMenu = null;
 let rerun = null;
 let firstView = true;
-let currentRoute = null;
 
 function initTheme() {
   const btn = document.getElementById('theme-toggle');
@@ -135,58 +134,48 @@ function renderNav(route) {
   }));
 }
 
+// What each route shows: the page title and the page's mount function
+// (which returns the function that unmounts it).
+const VIEWS = {
+  list: { title: () => 'Guests', mount: (main) => mountList(main) },
+  detail: { title: (r) => r.name, mount: (main, r) => mountDetail(main, r.name) },
+  users: { title: () => 'Users', mount: (main) => mountUsers(main) },
+  tokens: { title: () => 'API tokens', mount: (main) => mountTokens(main) },
+  storage: { title: (r) => (r.pool ? `${r.pool} · Storage` : 'Storage'), mount: (main, r) => mountStorage(main, r.pool || null) },
+  networks: { title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), mount: (main, r) => mountNetworks(main, r.network || null) },
+  templates: { title: () => 'Templates', mount: (main) => mountTemplates(main) },
+  create: { title: () => 'New VM', mount: (main, r) => mountCreateVm(main, r.query || {}) },
+  audit: { title: () => 'Audit log', mount: (main) => mountAudit(main) },
+  sessions: { title: () => 'My sessions', mount: (main) => mountSessions(main) },
+};
+
+// A page that cannot be shown: not allowed, or no such address.
+function notShown(testid, ic, title, text) {
+  return h('section', { class: 'view', testid },
+    h('div', { class: 'card empty' }, icon(ic, 'icon empty-icon'),
+      h('h1', {}, title),
+      h('p', {}, text),
+      h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests')));
+}
+
 function showRoute(route) {
-  currentRoute = route;
   if (state !== 'in') return; // shown after sign-in
   const main = document.getElementById('main');
   if (unmountView) unmountView();
   unmountView = null;
   clear(main);
   renderNav(route);
+  const view = VIEWS[route.view];
   if (ADMIN_VIEWS.has(route.view) && !isAdmin()) {
     document.title = 'Not allowed · Vireo';
-    main.append(h('section', { class: 'view', testid: 'view-forbidden' },
-      h('div', { class: 'card empty' }, icon('lock', 'icon empty-icon'),
-        h('h1', {}, 'Admins only'),
-        h('p', {}, `This page is for admins. You are signed in as ${getUser().username}, a ${getUser().role}.`),
-        h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests'))));
-  } else if (route.view === 'list') {
-    document.title = 'Guests · Vireo';
-    unmountView = mountList(main);
-  } else if (route.view === 'detail') {
-    document.title = `${route.name} · Vireo`;
-    unmountView = mountDetail(main, route.name);
-  } else if (route.view === 'users') {
-    document.title = 'Users · Vireo';
-    unmountView = mountUsers(main);
-  } else if (route.view === 'tokens') {
-    document.title = 'API tokens · Vireo';
-    unmountView = mountTokens(main);
-  } else if (route.view === 'storage') {
-    document.title = route.pool ? `${route.pool} · Storage · Vireo` : 'Storage · Vireo';
-    unmountView = mountStorage(main, route.pool || null);
-  } else if (route.view === 'networks') {
-    document.title = route.network ? `${route.network} · Networks · Vireo` : 'Networks · Vireo';
-    unmountView = mountNetworks(main, route.network || null);
-  } else if (route.view === 'templates') {
-    document.title = 'Templates · Vireo';
-    unmountView = mountTemplates(main);
-  } else if (route.view === 'create') {
-    document.title = 'New VM · Vireo';
-    unmountView = mountCreateVm(main, route.query || {});
-  } else if (route.view === 'audit') {
-    document.title = 'Audit log · Vireo';
-    unmountView = mountAudit(main);
-  } else if (route.view === 'sessions') {
-    document.title = 'My sessions · Vireo';
-    unmountView = mountSessions(main);
+    main.append(notShown('view-forbidden', 'lock', 'Admins only',
+      `This page is for admins. You are signed in as ${getUser().username}, a ${getUser().role}.`));
+  } else if (view) {
+    document.title = `${view.title(route)} · Vireo`;
+    unmountView = view.mount(main, route);
   } else {
     document.title = 'Not found · Vireo';
-    main.append(h('section', { class: 'view', testid: 'view-missing' },
-      h('div', { class: 'card empty' }, icon('search', 'icon empty-icon'),
-        h('h1', {}, 'Nothing here'),
-        h('p', {}, 'This address inside Vireo does not exist.'),
-        h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests'))));
+    main.append(notShown('view-missing', 'search', 'Nothing here', 'This address inside Vireo does not exist.'));
   }
   // Move focus to the new view for keyboard and screen-reader users,
   // but not on the first load, where the browser's own order is right.
@@ -251,7 +240,6 @@ async function signOut() {
   }
   // The next person to sign in here starts from the guest list.
   history.replaceState(null, '', '#/');
-  currentRoute = null;
   signedOut('signedout');
 }
 

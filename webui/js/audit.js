@@ -2,9 +2,8 @@
 // first; filters by user and time; "Older entries" pages with ?before=.
 
 import { api } from './api.js';
-import { h, icon, clear, fmtRelative } from './dom.js';
-import { pageHead } from './account.js';
-import { uid } from './forms.js';
+import { h, icon, clear, uid, fmtRelative } from './dom.js';
+import { dataTable, emptyState, loadError, pageHead, skeleton } from './widgets.js';
 
 const PAGE_SIZES = [25, 50, 100, 200];
 const VM_ACTIONS = {
@@ -58,128 +57,134 @@ function toUnix(v) {
   return Number.isNaN(t) ? '' : Math.floor(t / 1000);
 }
 
+// The page's state, passed to every function below: the filters in force,
+// the entries shown, where the next page starts, and the nodes.
 export function mountAudit(root) {
-  let disposed = false;
-  let entries = [];
-  let next = null;
-  let filters = {};
-  let loading = false;
-
-  const ids = { user: uid('audit-user'), since: uid('audit-since'), until: uid('audit-until'), size: uid('audit-size'), users: uid('audit-users') };
-  const user = h('input', { class: 'input', id: ids.user, type: 'search', testid: 'audit-user', list: ids.users, autocomplete: 'off', spellcheck: 'false', placeholder: 'Anyone' });
-  const users = h('datalist', { id: ids.users });
-  const since = h('input', { class: 'input', id: ids.since, type: 'datetime-local', testid: 'audit-since' });
-  const until = h('input', { class: 'input', id: ids.until, type: 'datetime-local', testid: 'audit-until' });
-  const size = h('select', { class: 'input select', id: ids.size, testid: 'audit-page-size' },
-    PAGE_SIZES.map((n) => h('option', { value: String(n), selected: n === 50 }, `${n} per page`)));
-  const apply = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'audit-apply' }, icon('filter'), 'Apply');
-  const reset = h('button', {
-    type: 'button', class: 'btn', testid: 'audit-reset',
-    onclick: () => { user.value = ''; since.value = ''; until.value = ''; size.value = '50'; search(); },
-  }, 'Reset');
-  const summary = h('span', { class: 'muted', testid: 'audit-summary', 'aria-live': 'polite' });
-  const older = h('button', { type: 'button', class: 'btn', testid: 'audit-older', hidden: true, onclick: () => fetchPage(true) },
-    'Older entries', icon('chevron'));
-  const tbody = h('tbody', { testid: 'audit-rows' });
-  const table = h('table', { class: 'data-table audit-table', testid: 'audit-table' },
-    h('caption', { class: 'sr-only' }, 'Audit log, newest first'),
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Time'),
-      h('th', { scope: 'col' }, 'User'),
-      h('th', { scope: 'col' }, 'Action'),
-      h('th', { scope: 'col' }, 'Target'),
-      h('th', { scope: 'col' }, 'Result'),
-      h('th', { scope: 'col' }, 'Address'))),
-    tbody);
-  const placeholder = h('div', { class: 'placeholder' });
-  const foot = h('div', { class: 'card-foot', hidden: true }, summary, older);
-  const filterForm = h('form', { class: 'filters', testid: 'audit-filters', role: 'search', 'aria-label': 'Filter the audit log', novalidate: true, onsubmit: (e) => { e.preventDefault(); search(); } },
-    h('div', { class: 'field' }, h('label', { for: ids.user }, 'User'), user, users),
-    h('div', { class: 'field' }, h('label', { for: ids.since }, 'From'), since),
-    h('div', { class: 'field' }, h('label', { for: ids.until }, 'Until'), until),
-    h('div', { class: 'field' }, h('label', { for: ids.size }, 'Show'), size),
-    h('div', { class: 'field field-button' }, h('div', { class: 'toolbar' }, apply, reset)));
-
+  const page = { disposed: false, entries: [], next: null, filters: {}, loading: false, el: {} };
+  const form = filterForm(page);
+  Object.assign(page.el, {
+    summary: h('span', { class: 'muted', testid: 'audit-summary', 'aria-live': 'polite' }),
+    older: h('button', { type: 'button', class: 'btn', testid: 'audit-older', hidden: true, onclick: () => fetchPage(page, true) },
+      'Older entries', icon('chevron')),
+    tbody: h('tbody', { testid: 'audit-rows' }),
+    placeholder: h('div', { class: 'placeholder' }),
+  });
+  page.el.table = dataTable({
+    cls: 'audit-table', testid: 'audit-table', caption: 'Audit log, newest first',
+    columns: ['Time', 'User', 'Action', 'Target', 'Result', 'Address'], rows: page.el.tbody,
+  });
+  page.el.foot = h('div', { class: 'card-foot', hidden: true }, page.el.summary, page.el.older);
   root.append(h('section', { class: 'view view-audit', testid: 'view-audit' },
     pageHead('audit', 'Audit log', 'Every change made through Vireo, by whom, from where, and whether it was allowed. Reads are not recorded; request bodies (with their passwords) never are.'),
     h('section', { class: 'card card-flush' },
-      h('div', { class: 'card-head card-head-filters' }, filterForm),
-      h('div', { class: 'table-wrap' }, table),
-      placeholder,
-      foot)));
+      h('div', { class: 'card-head card-head-filters' }, form),
+      page.el.table,
+      page.el.placeholder,
+      page.el.foot)));
+  loadUserNames(page);
+  search(page);
+  return () => { page.disposed = true; };
+}
 
-  function rowFor(e) {
-    const when = new Date(e.time);
-    // "login" and "login failed" only repeat what the action column says.
-    const detail = e.detail && e.detail !== e.target && !/^login( failed)?$/.test(e.detail) ? e.detail : '';
-    return h('tr', { testid: 'audit-row', dataset: { id: String(e.id), user: e.user, method: e.method, path: e.path, status: String(e.status) } },
-      h('td', { 'data-label': 'Time', class: 'nowrap', title: e.time },
-        h('span', { class: 'cell-main' }, when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })),
-        h('span', { class: 'cell-sub' }, fmtRelative(e.time))),
-      h('td', { 'data-label': 'User', testid: 'audit-user-cell' }, e.user ? h('strong', {}, e.user) : h('span', { class: 'muted' }, 'anonymous')),
-      h('td', { 'data-label': 'Action' },
-        h('span', { class: 'cell-main', testid: 'audit-action' }, describe(e)),
-        h('code', { class: 'cell-sub mono', testid: 'audit-request', title: `${e.method} ${e.path}` }, shorten(`${e.method} ${e.path}`))),
-      h('td', { 'data-label': 'Target', class: 'audit-target', testid: 'audit-target' },
-        e.target ? h('span', { title: e.target }, shorten(e.target)) : null,
-        detail ? h('span', { class: e.target ? 'cell-sub' : '', testid: 'audit-detail' }, detail) : null,
-        !e.target && !detail ? h('span', { class: 'muted' }, '—') : null),
-      h('td', { 'data-label': 'Result' }, statusPill(e.status)),
-      h('td', { 'data-label': 'Address' }, h('code', { class: 'mono' }, e.address || '—')));
-  }
+// User, time range and page size; Apply searches, Reset clears them.
+function filterForm(page) {
+  const ids = { user: uid('audit-user'), since: uid('audit-since'), until: uid('audit-until'), size: uid('audit-size'), users: uid('audit-users') };
+  const el = page.el;
+  el.user = h('input', { class: 'input', id: ids.user, type: 'search', testid: 'audit-user', list: ids.users, autocomplete: 'off', spellcheck: 'false', placeholder: 'Anyone' });
+  el.users = h('datalist', { id: ids.users });
+  el.since = h('input', { class: 'input', id: ids.since, type: 'datetime-local', testid: 'audit-since' });
+  el.until = h('input', { class: 'input', id: ids.until, type: 'datetime-local', testid: 'audit-until' });
+  el.size = h('select', { class: 'input select', id: ids.size, testid: 'audit-page-size' },
+    PAGE_SIZES.map((n) => h('option', { value: String(n), selected: n === 50 }, `${n} per page`)));
+  el.apply = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'audit-apply' }, icon('filter'), 'Apply');
+  const reset = h('button', {
+    type: 'button', class: 'btn', testid: 'audit-reset',
+    onclick: () => { el.user.value = ''; el.since.value = ''; el.until.value = ''; el.size.value = '50'; search(page); },
+  }, 'Reset');
+  return h('form', { class: 'filters', testid: 'audit-filters', role: 'search', 'aria-label': 'Filter the audit log', novalidate: true, onsubmit: (e) => { e.preventDefault(); search(page); } },
+    h('div', { class: 'field' }, h('label', { for: ids.user }, 'User'), el.user, el.users),
+    h('div', { class: 'field' }, h('label', { for: ids.since }, 'From'), el.since),
+    h('div', { class: 'field' }, h('label', { for: ids.until }, 'Until'), el.until),
+    h('div', { class: 'field' }, h('label', { for: ids.size }, 'Show'), el.size),
+    h('div', { class: 'field field-button' }, h('div', { class: 'toolbar' }, el.apply, reset)));
+}
 
-  function render() {
-    tbody.replaceChildren(...entries.map(rowFor));
-    table.hidden = entries.length === 0;
-    placeholder.hidden = entries.length !== 0;
-    if (!entries.length) {
-      const filtered = Object.values(filters).some((v) => v !== '' && v !== undefined);
-      clear(placeholder).append(h('div', { class: 'empty', testid: 'audit-empty' }, icon(filtered ? 'search' : 'audit', 'icon empty-icon'),
-        h('h2', {}, filtered ? 'No entry matches these filters' : 'The audit log is empty'),
-        h('p', {}, filtered ? 'Try another user or a wider time range.' : 'Changes made through Vireo appear here.')));
-    }
-    older.hidden = !next;
-    foot.hidden = entries.length === 0;
-    summary.textContent = entries.length
-      ? `Showing the ${entries.length} newest matching entr${entries.length === 1 ? 'y' : 'ies'}${next ? '; older ones exist' : ''}.`
-      : '';
-  }
-
-  function search() {
-    const s = toUnix(since.value);
-    const u = toUnix(until.value);
-    filters = { user: user.value.trim(), since: s, until: u };
-    entries = [];
-    next = null;
-    fetchPage(false);
-  }
-
-  async function fetchPage(more) {
-    if (loading) return;
-    loading = true;
-    older.disabled = apply.disabled = true;
-    if (!more) clear(placeholder).append(h('div', { class: 'skeleton' }, h('span'), h('span'), h('span')));
-    try {
-      const { data } = await api.audit({ ...filters, limit: size.value, before: more ? next : '' });
-      if (disposed) return;
-      entries = more ? entries.concat(data.entries || []) : (data.entries || []);
-      next = data.next_before || null;
-      render();
-    } catch (e) {
-      if (disposed) return;
-      table.hidden = true;
-      placeholder.hidden = false;
-      clear(placeholder).append(h('div', { class: 'empty' }, icon('alert', 'icon empty-icon'),
-        h('h2', {}, 'Could not read the audit log'), h('p', {}, e.message)));
-    } finally {
-      loading = false;
-      older.disabled = apply.disabled = false;
-    }
-  }
-
+// The user names for the User box's suggestions.
+function loadUserNames(page) {
   api.users().then(({ data }) => {
-    if (!disposed) users.replaceChildren(...(data.users || []).map((x) => h('option', { value: x.username })));
+    if (!page.disposed) page.el.users.replaceChildren(...(data.users || []).map((x) => h('option', { value: x.username })));
   }).catch(() => {});
-  search();
-  return () => { disposed = true; };
+}
+
+// A new search from the filters: the newest page of what matches.
+function search(page) {
+  const { el } = page;
+  page.filters = { user: el.user.value.trim(), since: toUnix(el.since.value), until: toUnix(el.until.value) };
+  page.entries = [];
+  page.next = null;
+  fetchPage(page, false);
+}
+
+// The first page of a search, or (more) the page of older entries after it.
+async function fetchPage(page, more) {
+  const { el } = page;
+  if (page.loading) return;
+  page.loading = true;
+  el.older.disabled = el.apply.disabled = true;
+  if (!more) clear(el.placeholder).append(skeleton(3));
+  try {
+    const { data } = await api.audit({ ...page.filters, limit: el.size.value, before: more ? page.next : '' });
+    if (page.disposed) return;
+    page.entries = more ? page.entries.concat(data.entries || []) : (data.entries || []);
+    page.next = data.next_before || null;
+    render(page);
+  } catch (e) {
+    if (page.disposed) return;
+    el.table.hidden = true;
+    el.placeholder.hidden = false;
+    clear(el.placeholder).append(loadError('Could not read the audit log', e));
+  } finally {
+    page.loading = false;
+    el.older.disabled = el.apply.disabled = false;
+  }
+}
+
+function render(page) {
+  const { entries, next, el } = page;
+  el.tbody.replaceChildren(...entries.map(rowFor));
+  el.table.hidden = entries.length === 0;
+  el.placeholder.hidden = entries.length !== 0;
+  if (!entries.length) {
+    const filtered = Object.values(page.filters).some((v) => v !== '' && v !== undefined);
+    clear(el.placeholder).append(emptyState({
+      ic: filtered ? 'search' : 'audit', testid: 'audit-empty',
+      title: filtered ? 'No entry matches these filters' : 'The audit log is empty',
+      text: filtered ? 'Try another user or a wider time range.' : 'Changes made through Vireo appear here.',
+    }));
+  }
+  el.older.hidden = !next;
+  el.foot.hidden = entries.length === 0;
+  el.summary.textContent = entries.length
+    ? `Showing the ${entries.length} newest matching entr${entries.length === 1 ? 'y' : 'ies'}${next ? '; older ones exist' : ''}.`
+    : '';
+}
+
+function rowFor(e) {
+  const when = new Date(e.time);
+  // "login" and "login failed" only repeat what the action column says.
+  const detail = e.detail && e.detail !== e.target && !/^login( failed)?$/.test(e.detail) ? e.detail : '';
+  return h('tr', { testid: 'audit-row', dataset: { id: String(e.id), user: e.user, method: e.method, path: e.path, status: String(e.status) } },
+    h('td', { 'data-label': 'Time', class: 'nowrap', title: e.time },
+      h('span', { class: 'cell-main' }, when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })),
+      h('span', { class: 'cell-sub' }, fmtRelative(e.time))),
+    h('td', { 'data-label': 'User', testid: 'audit-user-cell' }, e.user ? h('strong', {}, e.user) : h('span', { class: 'muted' }, 'anonymous')),
+    h('td', { 'data-label': 'Action' },
+      h('span', { class: 'cell-main', testid: 'audit-action' }, describe(e)),
+      h('code', { class: 'cell-sub mono', testid: 'audit-request', title: `${e.method} ${e.path}` }, shorten(`${e.method} ${e.path}`))),
+    h('td', { 'data-label': 'Target', class: 'audit-target', testid: 'audit-target' },
+      e.target ? h('span', { title: e.target }, shorten(e.target)) : null,
+      detail ? h('span', { class: e.target ? 'cell-sub' : '', testid: 'audit-detail' }, detail) : null,
+      !e.target && !detail ? h('span', { class: 'muted' }, '—') : null),
+    h('td', { 'data-label': 'Result' }, statusPill(e.status)),
+    h('td', { 'data-label': 'Address' }, h('code', { class: 'mono' }, e.address || '—')));
 }

@@ -31,6 +31,10 @@ export function clear(el) {
   return el;
 }
 
+// A fresh element id ("size-3"), to tie a label or hint to its control.
+let seq = 0;
+export const uid = (prefix) => `${prefix}-${++seq}`;
+
 // Stroke icons, 24x24 grid. Drawn for Vireo.
 const ICONS = {
   play: 'M7 4.5v15l12-7.5z',

@@ -1,12 +1,10 @@
-// Building blocks for the account and administration pages: labelled
-// fields, a password box with a show/hide toggle, modal dialogs built on
-// <dialog>, and a copy-to-clipboard button.
+// Form controls and dialogs shared by the pages: labelled fields, text boxes,
+// drop-downs and switches, a password box with a show/hide toggle, a size box
+// with its unit, modal dialogs built on <dialog>, and copying to the clipboard.
 
-import { h, icon } from './dom.js';
+import { h, icon, uid } from './dom.js';
 import { toast } from './ui.js';
-
-let seq = 0;
-export const uid = (prefix) => `${prefix}-${++seq}`;
+import { spinner } from './widgets.js';
 
 // A label, its control and an optional hint, tied together for screen
 // readers. `box` is what is shown when the control sits in a wrapper.
@@ -21,6 +19,33 @@ export function field({ label, control, box = control, hint = null, testid = nul
   }
   return h('div', { class: `field ${cls}`.trim(), testid }, h('label', { for: id }, label), box, hintEl);
 }
+
+// A one-line text box for a name, a path or an address: no autocomplete, no
+// spell-check. props go on the <input> (testid, placeholder, maxlength ...).
+export function textInput(props) {
+  return h('input', { class: 'input', type: 'text', autocomplete: 'off', spellcheck: 'false', ...props });
+}
+
+// A drop-down. options: values, or [value, label] pairs; `value` starts chosen.
+// props go on the <select> (testid, aria-label ...).
+export function selectInput({ options, value = null, ...props }) {
+  return h('select', { class: 'input select', ...props }, options.map((o) => {
+    const [v, label] = Array.isArray(o) ? o : [o, o];
+    return h('option', { value: v, selected: value !== null && v === value }, label);
+  }));
+}
+
+// An on/off switch with its words beside it. Returns {el, input}.
+export function switchInput({ testid, label, checked = false, id = uid('switch') }) {
+  const input = h('input', { type: 'checkbox', class: 'switch-input', id, testid, checked });
+  return {
+    el: h('label', { class: 'switch', for: id }, input, h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, label)),
+    input,
+  };
+}
+
+// The fewest characters vireod takes in a password.
+export const MIN_PASSWORD = 8;
 
 // A password input with a show/hide button. Returns {el, input}.
 export function passwordInput({ testid, autocomplete = 'new-password', placeholder = '', required = true, minlength = null } = {}) {
@@ -51,6 +76,42 @@ export function randomPassword(length = 16) {
   let out = '';
   for (const b of bytes) out += chars[b % chars.length];
   return out.replace(/(.{4})(?!$)/g, '$1-');
+}
+
+const UNITS = { GiB: 1024 ** 3, MiB: 1024 ** 2 };
+const MAX_BYTES = 64 * 1024 ** 4;
+
+// Picks the unit a size reads best in: whole GiB when it is one, else MiB.
+function splitSize(bytes) {
+  if (bytes >= UNITS.GiB && bytes % UNITS.GiB === 0) return { value: bytes / UNITS.GiB, unit: 'GiB' };
+  return { value: Math.round((bytes / UNITS.MiB) * 100) / 100, unit: 'MiB' };
+}
+
+// A size: a number and a unit (GiB/MiB), for volumes and disks. Starts at
+// `bytes` when given, else at `value` `unit`. Returns {el, input, unit,
+// bytes(), set(bytes)}; bytes() throws a FormError naming `label` when the
+// size is not one (0, negative, over 64 TiB).
+export function sizeInput({ testid, label, bytes: start = null, value = '', unit = 'GiB' }) {
+  const input = h('input', {
+    class: 'input size-number', type: 'number', min: '1', step: 'any', inputmode: 'decimal', required: true,
+    id: uid('size'), testid, value: String(value),
+  });
+  const unitSel = h('select', { class: 'input select size-unit', testid: `${testid}-unit`, 'aria-label': `${label}: unit` },
+    Object.keys(UNITS).map((u) => h('option', { value: u, selected: u === unit }, u)));
+  const bytes = () => {
+    const n = Number(input.value);
+    if (!input.value.trim() || !Number.isFinite(n) || n <= 0) throw new FormError(`${label}: give a size greater than 0.`);
+    const b = Math.round(n * UNITS[unitSel.value]);
+    if (b > MAX_BYTES) throw new FormError(`${label}: at most 64 TiB.`);
+    return b;
+  };
+  const set = (b) => {
+    const s = splitSize(b);
+    input.value = String(s.value);
+    unitSel.value = s.unit;
+  };
+  if (start !== null) set(start);
+  return { el: h('div', { class: 'size-row' }, input, unitSel), input, unit: unitSel, bytes, set };
 }
 
 // Closes every open dialog (used when the session ends under them).
@@ -101,7 +162,7 @@ export function formDialog({ title, intro = null, content = [], submitLabel = 'S
     busy = true;
     ok.disabled = true;
     error.hidden = true;
-    const spin = h('span', { class: 'spinner', 'aria-hidden': 'true' });
+    const spin = spinner();
     ok.prepend(spin);
     try {
       result = await submit();
@@ -142,25 +203,4 @@ function fallbackCopy(text, what) {
   ta.remove();
   if (ok) toast(`${what} copied to the clipboard`);
   else toast(`Could not copy the ${what}: select it and copy by hand`, { tone: 'warn' });
-}
-
-// "Chromium 120 on Linux" from a User-Agent string, good enough for a list
-// of one's own sessions; the full string stays in the title.
-export function describeAgent(ua) {
-  if (!ua) return 'Unknown client';
-  const browsers = [
-    [/Edg\/(\d+)/, 'Edge'], [/OPR\/(\d+)/, 'Opera'], [/Firefox\/(\d+)/, 'Firefox'],
-    [/Chromium\/(\d+)/, 'Chromium'], [/HeadlessChrome\/(\d+)/, 'Headless Chrome'], [/Chrome\/(\d+)/, 'Chrome'],
-    [/Version\/(\d+).*Safari/, 'Safari'], [/curl\/([\d.]+)/, 'curl'], [/python-requests\/([\d.]+)/, 'Python requests'],
-    [/node|undici/i, 'Node.js'],
-  ];
-  const systems = [[/Android/, 'Android'], [/iPhone|iPad/, 'iOS'], [/Windows/, 'Windows'], [/Mac OS X/, 'macOS'], [/CrOS/, 'ChromeOS'], [/Linux/, 'Linux']];
-  let name = null;
-  for (const [re, label] of browsers) {
-    const m = re.exec(ua);
-    if (m) { name = m[1] ? `${label} ${m[1]}` : label; break; }
-  }
-  const os = systems.find(([re]) => re.test(ua));
-  if (!name) name = ua.split(/[\s/]/)[0] || 'Unknown client';
-  return os ? `${name} on ${os[1]}` : name;
 }

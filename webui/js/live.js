@@ -1,5 +1,6 @@
 // The one place that keeps guest state fresh. Views subscribe to a snapshot
-// {vms, error, loaded, pending} and never fetch the list themselves.
+// {vms, error, loaded, pending} and never fetch the list themselves; pages
+// that show pools, networks or tasks follow those objects' events from here.
 // It listens to the event stream (GET /api/events) and reloads the list when
 // libvirt reports a change; only while the stream is down does it fall back
 // to polling every 2 s (and every 30 s as a safety net while it is up).
@@ -59,6 +60,31 @@ export function onObjectEvent(kind, fn) {
   if (!objectListeners.has(kind)) objectListeners.set(kind, new Set());
   objectListeners.get(kind).add(fn);
   return () => objectListeners.get(kind).delete(fn);
+}
+
+// Follows one task (a clone, an upload, a create) to its end: onUpdate(task)
+// on every change, from the event stream, with a slow poll as a fallback
+// when the stream is down. Returns {done, stop}: done resolves with the final
+// task; stop() gives up following.
+export function followTask(id, onUpdate) {
+  let stop;
+  const done = new Promise((resolve, reject) => {
+    let over = false;
+    const seen = (t) => {
+      if (over || !t || t.id !== id) return;
+      onUpdate(t);
+      if (t.state !== 'queued' && t.state !== 'running') { finish(); resolve(t); }
+    };
+    const off = onObjectEvent('task', seen);
+    const poll = async () => {
+      try { seen((await api.task(id)).data); } catch (e) { finish(); reject(e); }
+    };
+    const timer = setInterval(poll, 2000);
+    const finish = () => { over = true; off(); clearInterval(timer); };
+    stop = finish;
+    poll();
+  });
+  return { done, stop: () => stop() };
 }
 
 // fn('live' | 'paused' | 'offline' | 'connecting')
@@ -186,7 +212,9 @@ export function start() {
     document.addEventListener('visibilitychange', () => {
       if (!started) return;
       if (document.hidden) {
+        // Also a refresh an event asked for just before: none while hidden.
         clearTimeout(timer);
+        clearTimeout(eventTimer);
         setStatus('paused');
       } else {
         refreshNow();

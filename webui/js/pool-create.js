@@ -4,12 +4,10 @@
 
 import { api } from './api.js';
 import { h } from './dom.js';
-import { field, formDialog, uid, FormError } from './forms.js';
+import { field, formDialog, selectInput, switchInput, textInput, FormError } from './forms.js';
+import { checkName } from './names.js';
 
-// What vireod accepts as a pool name (StorageName in openapi.json).
-// eslint-disable-next-line no-control-regex
-export const NAME_RE = /^[^./\u0000-\u001f\u007f][^/\u0000-\u001f\u007f]*$/;
-export const PATH_RE = /^(\/[^/\u0000]+)+$/;
+const PATH_RE = /^(\/[^/\u0000]+)+$/;
 
 const TYPES = {
   dir: { label: 'Directory', intro: 'Each volume is a file in one directory of this host.' },
@@ -19,11 +17,8 @@ const TYPES = {
   iscsi: { label: 'iSCSI target', intro: 'The LUNs of an iSCSI target become the volumes. They cannot be created or deleted here.' },
 };
 
-const input = (testid, placeholder, extra = {}) => h('input', {
-  class: 'input', type: 'text', testid, autocomplete: 'off', spellcheck: 'false', placeholder, ...extra,
-});
-const select = (testid, options) => h('select', { class: 'input select', testid },
-  options.map((o) => h('option', { value: o }, o)));
+const input = (testid, placeholder, extra = {}) => textInput({ testid, placeholder, ...extra });
+const select = (testid, options) => selectInput({ testid, options });
 const trimPath = (s) => s.trim().replace(/(.)\/+$/, '$1');
 const normalPath = (p) => PATH_RE.test(p) && !p.split('/').some((s) => s === '.' || s === '..');
 
@@ -35,10 +30,36 @@ function requirePath(value, what, example) {
 
 // Resolves to the created pool, or null when the dialog was cancelled.
 export function createPoolDialog() {
-  const c = {
+  const c = controls();
+  const intro = h('p', { class: 'muted', testid: 'new-pool-intro' });
+  const fields = typeFields(c);
+  const show = () => {
+    const t = c.type.value;
+    intro.textContent = TYPES[t].intro;
+    for (const [types, el] of fields) el.hidden = !types.includes(t);
+  };
+  c.type.addEventListener('change', show);
+  show();
+  return formDialog({
+    title: 'New storage pool',
+    testid: 'new-pool-dialog',
+    submitLabel: 'Create pool',
+    content: [
+      field({ label: 'Name', control: c.name }),
+      field({ label: 'Type', control: c.type }),
+      intro,
+      fields.map(([, el]) => el),
+      h('div', { class: 'field' }, c.autostart.el),
+    ],
+    submit: async () => (await api.createPool(poolBody(c))).data,
+  });
+}
+
+// Every control of the dialog, whichever type shows it.
+function controls() {
+  return {
     name: input('new-pool-name', 'e.g. images2', { maxlength: '255', required: true }),
-    type: h('select', { class: 'input select', testid: 'new-pool-type' },
-      Object.entries(TYPES).map(([v, t]) => h('option', { value: v }, t.label))),
+    type: selectInput({ testid: 'new-pool-type', options: Object.entries(TYPES).map(([v, t]) => [v, t.label]) }),
     path: input('new-pool-path', '/var/lib/libvirt/images2', { maxlength: '4096' }),
     device: input('new-pool-device', '/dev/sdb1'),
     fsFormat: select('new-pool-fs-format', ['auto', 'ext4', 'xfs', 'btrfs', 'ext3', 'ext2', 'vfat']),
@@ -50,10 +71,13 @@ export function createPoolDialog() {
     port: h('input', { class: 'input', type: 'number', testid: 'new-pool-port', min: '1', max: '65535', placeholder: '3260' }),
     iqn: input('new-pool-iqn', 'iqn.2024-01.com.example:storage', { maxlength: '223' }),
     initiator: input('new-pool-initiator', 'optional', { maxlength: '223' }),
+    autostart: switchInput({ testid: 'new-pool-autostart', label: 'Start with libvirtd (autostart)', checked: true }),
   };
-  const intro = h('p', { class: 'muted', testid: 'new-pool-intro' });
-  // Each field names the types it belongs to.
-  const fields = [
+}
+
+// The type-dependent fields, each with the types it belongs to.
+function typeFields(c) {
+  return [
     [['dir', 'fs', 'netfs'], field({ label: 'Directory', control: c.path, hint: 'An absolute path on this host; made if it does not exist.' })],
     [['fs'], field({ label: 'Block device', control: c.device, hint: 'Under /dev/, holding the file system.' })],
     [['fs'], field({ label: 'File system', control: c.fsFormat })],
@@ -66,61 +90,43 @@ export function createPoolDialog() {
     [['iscsi'], field({ label: 'Target IQN', control: c.iqn })],
     [['iscsi'], field({ label: 'Initiator IQN', control: c.initiator })],
   ];
-  const show = () => {
-    const t = c.type.value;
-    intro.textContent = TYPES[t].intro;
-    for (const [types, el] of fields) el.hidden = !types.includes(t);
-  };
-  c.type.addEventListener('change', show);
-  show();
-  const autoId = uid('new-pool-auto');
-  const auto = h('input', { type: 'checkbox', class: 'switch-input', id: autoId, testid: 'new-pool-autostart', checked: true });
+}
 
-  return formDialog({
-    title: 'New storage pool',
-    testid: 'new-pool-dialog',
-    submitLabel: 'Create pool',
-    content: [
-      field({ label: 'Name', control: c.name }),
-      field({ label: 'Type', control: c.type }),
-      intro,
-      fields.map(([, el]) => el),
-      h('div', { class: 'field' }, h('label', { class: 'switch', for: autoId }, auto,
-        h('span', { class: 'switch-track', 'aria-hidden': 'true' }), h('span', {}, 'Start with libvirtd (autostart)'))),
-    ],
-    submit: async () => {
-      const name = c.name.value.trim();
-      if (!NAME_RE.test(name) || new TextEncoder().encode(name).length > 255) throw new FormError('The name must be 1–255 characters, without “/”, not starting with “.”.');
-      const type = c.type.value;
-      const body = { name, type, autostart: auto.checked };
-      const source = {};
-      if (['dir', 'fs', 'netfs'].includes(type)) body.path = requirePath(c.path.value, 'The directory', '/srv/images');
-      if (type === 'fs') {
-        source.devices = [requirePath(c.device.value, 'The block device', '/dev/sdb1')];
-        source.format = c.fsFormat.value;
-      }
-      if (type === 'netfs' || type === 'iscsi') {
-        source.host = c.host.value.trim();
-        if (!source.host) throw new FormError('Enter the server’s name or address.');
-      }
-      if (type === 'netfs') {
-        source.dir = requirePath(c.dir.value, 'The exported directory', '/export/vms');
-        source.format = c.netFormat.value;
-      }
-      if (type === 'logical') {
-        if (c.vg.value.trim()) source.name = c.vg.value.trim();
-        const devs = c.devices.value.trim().split(/\s+/).filter(Boolean);
-        if (devs.length) source.devices = devs.map((d) => requirePath(d, 'Each physical volume', '/dev/sdb'));
-      }
-      if (type === 'iscsi') {
-        if (c.port.value) source.port = Number(c.port.value);
-        source.iqn = c.iqn.value.trim();
-        if (!source.iqn) throw new FormError('Enter the target’s IQN.');
-        if (c.initiator.value.trim()) source.initiator = c.initiator.value.trim();
-      }
-      if (type !== 'dir') body.source = source;
-      const { data } = await api.createPool(body);
-      return data;
-    },
-  });
+// The POST /api/pools body the controls describe; throws a FormError on what
+// the form can tell is wrong.
+function poolBody(c) {
+  const name = checkName('storage', c.name.value);
+  const type = c.type.value;
+  const body = { name, type, autostart: c.autostart.input.checked };
+  if (['dir', 'fs', 'netfs'].includes(type)) body.path = requirePath(c.path.value, 'The directory', '/srv/images');
+  if (type !== 'dir') body.source = poolSource(c, type);
+  return body;
+}
+
+function poolSource(c, type) {
+  const source = {};
+  if (type === 'fs') {
+    source.devices = [requirePath(c.device.value, 'The block device', '/dev/sdb1')];
+    source.format = c.fsFormat.value;
+  }
+  if (type === 'netfs' || type === 'iscsi') {
+    source.host = c.host.value.trim();
+    if (!source.host) throw new FormError('Enter the server’s name or address.');
+  }
+  if (type === 'netfs') {
+    source.dir = requirePath(c.dir.value, 'The exported directory', '/export/vms');
+    source.format = c.netFormat.value;
+  }
+  if (type === 'logical') {
+    if (c.vg.value.trim()) source.name = c.vg.value.trim();
+    const devs = c.devices.value.trim().split(/\s+/).filter(Boolean);
+    if (devs.length) source.devices = devs.map((d) => requirePath(d, 'Each physical volume', '/dev/sdb'));
+  }
+  if (type === 'iscsi') {
+    if (c.port.value) source.port = Number(c.port.value);
+    source.iqn = c.iqn.value.trim();
+    if (!source.iqn) throw new FormError('Enter the target’s IQN.');
+    if (c.initiator.value.trim()) source.initiator = c.initiator.value.trim();
+  }
+  return source;
 }

@@ -7,32 +7,24 @@
 
 const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks', templates: 'templates', new: 'create' };
 
+// Pages of one named object: "#/vms/NAME" -> {view: 'detail', name: NAME}.
+const NAMED = [
+  [/^\/vms\/([^/]+)\/?$/, 'detail', 'name'],
+  [/^\/storage\/([^/]+)\/?$/, 'storage', 'pool'],
+  [/^\/networks\/([^/]+)\/?$/, 'networks', 'network'],
+];
+
 export function parseHash(hash) {
   // "#/new?template=small": pages may carry a query.
   const [path, qs] = (((hash || '').replace(/^#/, '') || '/') + '?').split('?');
   if (path === '/' || path === '/vms' || path === '/vms/') return { view: 'list' };
   const page = /^\/([a-z]+)\/?$/.exec(path);
   if (page && PAGES[page[1]]) return { view: PAGES[page[1]], query: Object.fromEntries(new URLSearchParams(qs)) };
-  const m = /^\/vms\/([^/]+)\/?$/.exec(path);
-  if (m) {
+  for (const [re, view, key] of NAMED) {
+    const m = re.exec(path);
+    if (!m) continue;
     try {
-      return { view: 'detail', name: decodeURIComponent(m[1]) };
-    } catch {
-      return { view: 'missing', path };
-    }
-  }
-  const sp = /^\/storage\/([^/]+)\/?$/.exec(path);
-  if (sp) {
-    try {
-      return { view: 'storage', pool: decodeURIComponent(sp[1]) };
-    } catch {
-      return { view: 'missing', path };
-    }
-  }
-  const np = /^\/networks\/([^/]+)\/?$/.exec(path);
-  if (np) {
-    try {
-      return { view: 'networks', network: decodeURIComponent(np[1]) };
+      return { view, [key]: decodeURIComponent(m[1]) };
     } catch {
       return { view: 'missing', path };
     }

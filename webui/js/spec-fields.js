@@ -1,12 +1,13 @@
 // The parts of a VM spec as form fields, shared by the Templates page (all
 // in one dialog) and the create-VM wizard (one part per step): the OS picked
-// from the catalogue, vCPUs and memory, one disk, one network. Each part is
-// {box, value(), set(spec)}; value() throws FormError on what the form can
-// tell is wrong, and vireod's own 400 names the field for the rest.
+// from the catalogue, vCPUs and memory, one disk, one network, and specForm
+// joining the four. Each part is {box, value(), set(spec)}; value() throws
+// FormError on what the form can tell is wrong, and vireod's own 400 names
+// the field for the rest.
 
 import { api } from './api.js';
-import { h, icon, clear, fmtMiB, fmtBytes } from './dom.js';
-import { field, uid, FormError } from './forms.js';
+import { h, icon, clear, uid, fmtMiB, fmtBytes } from './dom.js';
+import { field, FormError } from './forms.js';
 
 const GIB = 1024 ** 3;
 
@@ -129,71 +130,85 @@ const DISK_MODES = {
 
 // One disk: new (pool, size, format), a copy of a volume, an existing volume, or none.
 export function diskPart(inventory) {
+  const d = diskControls(inventory);
+  const sync = () => {
+    d.newBox.hidden = d.mode !== 'new';
+    d.srcBox.hidden = d.mode !== 'clone' && d.mode !== 'existing';
+    d.targetBox.hidden = d.mode !== 'clone';
+  };
   const modeName = uid('disk-mode');
-  let mode = 'new';
   const radios = Object.entries(DISK_MODES).map(([k, label]) => {
     const id = uid('dm');
     return h('label', { class: 'radio', for: id, testid: `disk-mode-${k}` },
-      h('input', { type: 'radio', name: modeName, id, value: k, checked: k === mode, onchange: () => { mode = k; sync(); } }),
+      h('input', { type: 'radio', name: modeName, id, value: k, checked: k === d.mode, onchange: () => { d.mode = k; sync(); } }),
       h('span', {}, label));
   });
-  const poolOptions = () => inventory.pools.map((p) => h('option', { value: p.name }, `${p.name} (${fmtBytes(p.available)} free)`));
-  const pool = h('select', { class: 'input select', testid: 'disk-pool' }, poolOptions());
-  const size = h('input', { class: 'input', type: 'number', min: '1', step: '1', testid: 'disk-size', value: '20' });
-  const format = h('select', { class: 'input select', testid: 'disk-format' }, ['qcow2', 'raw'].map((f) => h('option', { value: f }, f)));
-  const volumeOptions = () => inventory.pools.flatMap((p) => (inventory.volumes[p.name] || [])
-    .filter((v) => v.type === 'file')
-    .map((v) => h('option', { value: `${p.name}/${v.name}` }, `${p.name} / ${v.name} (${fmtBytes(v.capacity)})`)));
-  const source = h('select', { class: 'input select', testid: 'disk-source' }, volumeOptions());
-  const targetPool = h('select', { class: 'input select', testid: 'disk-target-pool' },
-    h('option', { value: '' }, 'The same pool as the source'), poolOptions());
-  const newBox = h('div', { class: 'spec-grid' },
-    field({ label: 'Pool', control: pool }),
-    field({ label: 'Size (GiB)', control: size }),
-    field({ label: 'Format', control: format, hint: 'qcow2 grows as it fills; raw is a plain file.' }));
-  const srcBox = field({ label: 'Volume', control: source });
-  const targetBox = field({ label: 'Copy into', control: targetPool });
   const empty = h('p', { class: 'field-hint', testid: 'disk-no-pools' }, inventory.pools.length ? '' : 'There is no active storage pool: an admin makes one on the Storage page.');
   const box = h('div', { class: 'spec-part' },
-    h('fieldset', { class: 'radios' }, h('legend', {}, 'Disk'), radios), newBox, srcBox, targetBox, empty);
-
-  function sync() {
-    newBox.hidden = mode !== 'new';
-    srcBox.hidden = mode !== 'clone' && mode !== 'existing';
-    targetBox.hidden = mode !== 'clone';
-  }
+    h('fieldset', { class: 'radios' }, h('legend', {}, 'Disk'), radios), d.newBox, d.srcBox, d.targetBox, empty);
   sync();
   return {
     box,
     recommend(os) {
-      const d = os && os.recommended && os.recommended.disk;
-      if (d) size.value = String(Math.max(1, Math.ceil(d / GIB)));
+      const r = os && os.recommended && os.recommended.disk;
+      if (r) d.size.value = String(Math.max(1, Math.ceil(r / GIB)));
     },
-    value() {
-      if (mode === 'none') return { disks: [] };
-      if (mode === 'new') {
-        const gib = Number(size.value);
-        if (!pool.value) throw new FormError('Choose a storage pool for the new disk.');
-        if (!Number.isInteger(gib) || gib < 1) throw new FormError('The disk size must be a whole number of GiB, at least 1.');
-        return { disks: [{ pool: pool.value, size: gib * GIB, format: format.value }] };
-      }
-      if (!source.value) throw new FormError('Choose a volume.');
-      if (mode === 'existing') return { disks: [{ volume: source.value }] };
-      const disk = { clone: source.value };
-      if (targetPool.value) disk.pool = targetPool.value;
-      return { disks: [disk] };
-    },
+    value: () => diskValue(d),
     set(spec) {
-      const d = (spec.disks || [])[0];
-      mode = !d ? 'none' : d.volume ? 'existing' : d.clone ? 'clone' : 'new';
-      for (const r of box.querySelectorAll(`input[name="${modeName}"]`)) r.checked = r.value === mode;
-      if (d && d.pool) { pool.value = d.pool; targetPool.value = d.pool; }
-      if (d && d.size) size.value = String(Math.max(1, Math.round(d.size / GIB)));
-      if (d && d.format) format.value = d.format;
-      if (d && (d.volume || d.clone)) source.value = d.volume || d.clone;
+      setDisk(d, (spec.disks || [])[0]);
+      for (const r of box.querySelectorAll(`input[name="${modeName}"]`)) r.checked = r.value === d.mode;
       sync();
     },
   };
+}
+
+// The disk part's state: the chosen mode and every control of every mode.
+function diskControls(inventory) {
+  const poolOptions = () => inventory.pools.map((p) => h('option', { value: p.name }, `${p.name} (${fmtBytes(p.available)} free)`));
+  const volumeOptions = () => inventory.pools.flatMap((p) => (inventory.volumes[p.name] || [])
+    .filter((v) => v.type === 'file')
+    .map((v) => h('option', { value: `${p.name}/${v.name}` }, `${p.name} / ${v.name} (${fmtBytes(v.capacity)})`)));
+  const d = {
+    mode: 'new',
+    pool: h('select', { class: 'input select', testid: 'disk-pool' }, poolOptions()),
+    size: h('input', { class: 'input', type: 'number', min: '1', step: '1', testid: 'disk-size', value: '20' }),
+    format: h('select', { class: 'input select', testid: 'disk-format' }, ['qcow2', 'raw'].map((f) => h('option', { value: f }, f))),
+    source: h('select', { class: 'input select', testid: 'disk-source' }, volumeOptions()),
+    targetPool: h('select', { class: 'input select', testid: 'disk-target-pool' },
+      h('option', { value: '' }, 'The same pool as the source'), poolOptions()),
+  };
+  d.newBox = h('div', { class: 'spec-grid' },
+    field({ label: 'Pool', control: d.pool }),
+    field({ label: 'Size (GiB)', control: d.size }),
+    field({ label: 'Format', control: d.format, hint: 'qcow2 grows as it fills; raw is a plain file.' }));
+  d.srcBox = field({ label: 'Volume', control: d.source });
+  d.targetBox = field({ label: 'Copy into', control: d.targetPool });
+  return d;
+}
+
+function diskValue(d) {
+  if (d.mode === 'none') return { disks: [] };
+  if (d.mode === 'new') {
+    const gib = Number(d.size.value);
+    if (!d.pool.value) throw new FormError('Choose a storage pool for the new disk.');
+    if (!Number.isInteger(gib) || gib < 1) throw new FormError('The disk size must be a whole number of GiB, at least 1.');
+    return { disks: [{ pool: d.pool.value, size: gib * GIB, format: d.format.value }] };
+  }
+  if (!d.source.value) throw new FormError('Choose a volume.');
+  if (d.mode === 'existing') return { disks: [{ volume: d.source.value }] };
+  const disk = { clone: d.source.value };
+  if (d.targetPool.value) disk.pool = d.targetPool.value;
+  return { disks: [disk] };
+}
+
+// Shows `disk` (a spec's first disk, or none) in the controls.
+function setDisk(d, disk) {
+  d.mode = !disk ? 'none' : disk.volume ? 'existing' : disk.clone ? 'clone' : 'new';
+  if (!disk) return;
+  if (disk.pool) { d.pool.value = disk.pool; d.targetPool.value = disk.pool; }
+  if (disk.size) d.size.value = String(Math.max(1, Math.round(disk.size / GIB)));
+  if (disk.format) d.format.value = disk.format;
+  if (disk.volume || disk.clone) d.source.value = disk.volume || disk.clone;
 }
 
 // One NIC on a libvirt network, or none.
@@ -208,6 +223,28 @@ export function networkPart(inventory) {
     set(spec) {
       const n = (spec.nics || [])[0];
       net.value = n && n.network ? n.network : '';
+    },
+  };
+}
+
+// The four parts as one form, as the Templates dialog and the create-VM
+// wizard use them: picking an OS fills in its recommended resources and disk
+// size. value() is the spec; set(spec) shows one and resolves once the OS is
+// shown too (that waits for the catalogue).
+export function specForm(inventory) {
+  const res = resourcesPart();
+  const disk = diskPart(inventory);
+  const net = networkPart(inventory);
+  const os = osPart({ onPick: (o) => { res.recommend(o); disk.recommend(o); } });
+  return {
+    os, res, disk, net,
+    value: () => ({ ...os.value(), ...res.value(), ...disk.value(), ...net.value() }),
+    set(spec) {
+      const osShown = os.set(spec);
+      res.set(spec);
+      disk.set(spec);
+      net.set(spec);
+      return osShown;
     },
   };
 }

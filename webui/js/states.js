@@ -2,7 +2,7 @@
 // make sense in it. The daemon still has the last word (409 conflict); this
 // only keeps buttons that cannot work from being offered.
 
-import { h } from './dom.js';
+import { badge } from './widgets.js';
 
 export const STATES = {
   running:     { label: 'running',       tone: 'ok',      active: true },
@@ -43,7 +43,5 @@ export function canDo(action, state) {
 
 export function stateBadge(state, testid = 'vm-state') {
   const info = stateInfo(state);
-  return h('span', { class: `badge badge-${info.tone}`, testid, dataset: { state: state || 'unknown' } },
-    h('span', { class: 'badge-dot', 'aria-hidden': 'true' }),
-    h('span', { class: 'badge-label' }, info.label));
+  return badge({ tone: info.tone, label: info.label, state: state || 'unknown', testid });
 }

@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtRelative } from './dom.js';
 import { showError, toast } from './ui.js';
+import { badge, card, countBadge, progressBar, rowButton, skeleton } from './widgets.js';
 
 const SHOWN = 8;
 const STATES = {
@@ -18,123 +19,87 @@ const STATES = {
 const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'] };
 const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
-function badge(state) {
+function taskBadge(state) {
   const s = STATES[state] || { label: state, tone: 'off' };
-  return h('span', { class: `badge badge-${s.tone}`, testid: 'task-state', dataset: { state } },
-    h('span', { class: 'badge-dot', 'aria-hidden': 'true' }), h('span', { class: 'badge-label' }, s.label));
-}
-
-// A progress bar (0-100); set(percent) moves it.
-export function progressBar({ testid, label, percent = 0, cls = '' }) {
-  const fill = h('span', { class: 'usage-fill' });
-  const el = h('div', {
-    class: `usage-bar ${cls}`.trim(), role: 'progressbar', testid, 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-label': label,
-  }, fill);
-  const set = (pct) => {
-    fill.style.width = `${pct}%`;
-    el.setAttribute('aria-valuenow', String(pct));
-  };
-  set(percent);
-  return { el, set };
-}
-
-// Follows one task to its end: onUpdate(task) on every change (from the
-// event stream, with a slow poll as a fallback when the stream is down).
-// Resolves with the final task; stop() gives up following.
-export function followTask(id, onUpdate) {
-  let stop;
-  const done = new Promise((resolve, reject) => {
-    let over = false;
-    const seen = (t) => {
-      if (over || !t || t.id !== id) return;
-      onUpdate(t);
-      if (!isLive(t)) { finish(); resolve(t); }
-    };
-    const off = onObjectEvent('task', seen);
-    const poll = async () => {
-      try { seen((await api.task(id)).data); } catch (e) { finish(); reject(e); }
-    };
-    const timer = setInterval(poll, 2000);
-    const finish = () => { over = true; off(); clearInterval(timer); };
-    stop = finish;
-    poll();
-  });
-  return { done, stop: () => stop() };
+  return badge({ tone: s.tone, label: s.label, state, testid: 'task-state' });
 }
 
 // Mounts the tasks card into `root`. onFinished(task) runs when a task the
 // card shows ends (e.g. to reload the volumes). Returns the dispose function.
 export function mountTasks(root, { onFinished = null } = {}) {
-  let disposed = false;
-  let tasks = [];
-  const count = h('span', { class: 'count', testid: 'tasks-count' });
-  const body = h('div', { class: 'card-body card-body-flush' });
-  root.append(h('section', { class: 'card card-flush tasks-card', testid: 'tasks-card', 'aria-labelledby': 'tasks-title' },
-    h('div', { class: 'card-head' }, h('h2', { class: 'card-title', id: 'tasks-title' }, icon('tasks'), 'Tasks ', count)),
-    body));
+  const list = {
+    tasks: [],
+    disposed: false,
+    onFinished,
+    count: countBadge('tasks-count'),
+    body: h('div', { class: 'card-body card-body-flush' }, skeleton(1)),
+  };
+  root.append(card({
+    title: ['Tasks ', list.count], ic: 'tasks', titleId: 'tasks-title', cls: 'card-flush tasks-card', testid: 'tasks-card', body: list.body,
+  }));
+  load(list);
+  const off = onObjectEvent('task', (t) => { if (!list.disposed && t && t.id) merge(list, t); });
+  return () => { list.disposed = true; off(); };
+}
 
-  function render() {
-    const running = tasks.filter(isLive).length;
-    count.textContent = running ? `${running} running` : String(tasks.length);
-    if (!tasks.length) {
-      clear(body).append(h('p', { class: 'tasks-empty muted', testid: 'tasks-empty' },
-        'No recent tasks. Clones and uploads show their progress here.'));
-      return;
-    }
-    clear(body).append(h('ul', { class: 'task-list', testid: 'task-list' }, tasks.slice(0, SHOWN).map(row)));
+async function load(list) {
+  try {
+    const { data } = await api.tasks({ limit: 20 });
+    if (list.disposed) return;
+    list.tasks = data.tasks || [];
+    render(list);
+  } catch (e) {
+    if (list.disposed) return;
+    clear(list.body).append(h('p', { class: 'tasks-empty muted' }, `Could not load the tasks: ${e.message}`));
   }
+}
 
-  function row(t) {
-    const [ic, verb] = KINDS[t.kind] || ['tasks', t.kind];
-    const when = t.finished_at || t.started_at || t.created_at;
-    const detail = t.error ? t.error.message : t.message;
-    return h('li', { class: 'task-row', testid: 'task-row', dataset: { task: String(t.id), kind: t.kind, state: t.state } },
-      h('div', { class: 'task-main' },
-        h('span', { class: 'cell-main' }, icon(ic), h('span', { testid: 'task-title' }, `${verb} `, h('span', { class: 'mono' }, t.target))),
-        badge(t.state),
-        h('span', { class: 'task-pct', testid: 'task-percent' }, `${t.progress}%`),
-        t.cancellable && isLive(t) ? h('button', {
-          type: 'button', class: 'btn btn-sm', testid: 'task-cancel', disabled: t.cancel_requested,
-          'aria-label': `Cancel task ${t.id}`, onclick: (e) => cancel(t, e.currentTarget),
-        }, icon('close'), h('span', { class: 'btn-label' }, t.cancel_requested ? 'Cancelling' : 'Cancel')) : null),
-      progressBar({ testid: 'task-progress', label: `${t.kind} ${t.target}: ${t.progress}%`, percent: t.progress, cls: `task-bar task-bar-${t.state}` }).el,
-      h('div', { class: 'task-sub muted' },
-        detail ? h('span', { testid: 'task-message' }, detail) : null,
-        h('span', {}, `${t.owner ? `${t.owner} · ` : ''}${fmtRelative(when)}`)));
+// A task from the event stream: new, or a newer state of one in the list.
+function merge(list, t) {
+  const before = list.tasks.find((x) => x.id === t.id);
+  list.tasks = [t, ...list.tasks.filter((x) => x.id !== t.id)].sort((a, b) => b.id - a.id);
+  render(list);
+  if (list.onFinished && !isLive(t) && (!before || isLive(before))) list.onFinished(t);
+}
+
+function render(list) {
+  const { tasks } = list;
+  const running = tasks.filter(isLive).length;
+  list.count.textContent = running ? `${running} running` : String(tasks.length);
+  if (!tasks.length) {
+    clear(list.body).append(h('p', { class: 'tasks-empty muted', testid: 'tasks-empty' },
+      'No recent tasks. Clones and uploads show their progress here.'));
+    return;
   }
+  clear(list.body).append(h('ul', { class: 'task-list', testid: 'task-list' }, tasks.slice(0, SHOWN).map(row)));
+}
 
-  async function cancel(t, btn) {
-    btn.disabled = true;
-    try {
-      await api.cancelTask(t.id);
-      toast(`Cancelling task ${t.id}`);
-    } catch (e) {
-      btn.disabled = false;
-      showError(e, `Could not cancel task ${t.id}`);
-    }
+function row(t) {
+  const [ic, verb] = KINDS[t.kind] || ['tasks', t.kind];
+  const when = t.finished_at || t.started_at || t.created_at;
+  const detail = t.error ? t.error.message : t.message;
+  return h('li', { class: 'task-row', testid: 'task-row', dataset: { task: String(t.id), kind: t.kind, state: t.state } },
+    h('div', { class: 'task-main' },
+      h('span', { class: 'cell-main' }, icon(ic), h('span', { testid: 'task-title' }, `${verb} `, h('span', { class: 'mono' }, t.target))),
+      taskBadge(t.state),
+      h('span', { class: 'task-pct', testid: 'task-percent' }, `${t.progress}%`),
+      t.cancellable && isLive(t) ? rowButton({
+        ic: 'close', label: t.cancel_requested ? 'Cancelling' : 'Cancel', testid: 'task-cancel', disabled: t.cancel_requested,
+        aria: `Cancel task ${t.id}`, onclick: (e) => cancel(t, e.currentTarget),
+      }) : null),
+    progressBar({ testid: 'task-progress', label: `${t.kind} ${t.target}: ${t.progress}%`, percent: t.progress, cls: `task-bar task-bar-${t.state}` }).el,
+    h('div', { class: 'task-sub muted' },
+      detail ? h('span', { testid: 'task-message' }, detail) : null,
+      h('span', {}, `${t.owner ? `${t.owner} · ` : ''}${fmtRelative(when)}`)));
+}
+
+async function cancel(t, btn) {
+  btn.disabled = true;
+  try {
+    await api.cancelTask(t.id);
+    toast(`Cancelling task ${t.id}`);
+  } catch (e) {
+    btn.disabled = false;
+    showError(e, `Could not cancel task ${t.id}`);
   }
-
-  function merge(t) {
-    const before = tasks.find((x) => x.id === t.id);
-    tasks = [t, ...tasks.filter((x) => x.id !== t.id)].sort((a, b) => b.id - a.id);
-    render();
-    if (onFinished && !isLive(t) && (!before || isLive(before))) onFinished(t);
-  }
-
-  async function load() {
-    try {
-      const { data } = await api.tasks({ limit: 20 });
-      if (disposed) return;
-      tasks = data.tasks || [];
-      render();
-    } catch (e) {
-      if (disposed) return;
-      clear(body).append(h('p', { class: 'tasks-empty muted' }, `Could not load the tasks: ${e.message}`));
-    }
-  }
-
-  clear(body).append(h('div', { class: 'skeleton' }, h('span')));
-  load();
-  const off = onObjectEvent('task', (t) => { if (!disposed && t && t.id) merge(t); });
-  return () => { disposed = true; off(); };
 }

@@ -68,6 +68,32 @@ export function toast(message, { tone = 'ok', ms = 4000 } = {}) {
   }, ms);
 }
 
+// Runs one change the person asked for (`work`, a function returning a
+// promise): a toast saying `done` when it worked (or done(result) when done
+// is a function), an error banner titled `failed` when not. Resolves to
+// whether it worked.
+export async function attempt(work, done, failed) {
+  try {
+    const result = await work();
+    toast(typeof done === 'function' ? done(result) : done);
+    return true;
+  } catch (e) {
+    showError(e, failed);
+    return false;
+  }
+}
+
+// What `work()` (a function returning a promise) resolves to, or null after
+// an error banner titled `failed`: for what a dialog must read before it opens.
+export async function readOrSay(work, failed) {
+  try {
+    return await work();
+  } catch (e) {
+    showError(e, failed);
+    return null;
+  }
+}
+
 // Resolves to {ok, checked}. `body` is text or nodes; `checkbox` a label to
 // show an extra option (its value comes back as `checked`).
 export function confirmDialog({ title, body, confirmLabel = 'Confirm', danger = true, checkbox = null }) {

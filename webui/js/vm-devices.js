@@ -7,17 +7,16 @@
 
 import { api } from './api.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
-import { field, formDialog, FormError } from './forms.js';
-import { sizeInput } from './storage.js';
-import { confirmDialog, showError, toast } from './ui.js';
+import { field, formDialog, sizeInput, FormError } from './forms.js';
+import { confirmDialog, readOrSay, showError, toast } from './ui.js';
+import { nameProblem } from './names.js';
+import { deleteButton, rowButton } from './widgets.js';
 
 const BOOT_DEVS = [['hd', 'Disk'], ['cdrom', 'CD-ROM'], ['network', 'Network (PXE)'], ['fd', 'Floppy']];
 const BUSES = ['virtio', 'sata', 'scsi', 'ide', 'usb'];
 const HOT_BUSES = new Set(['virtio', 'scsi', 'usb']);
 const MODELS = ['virtio', 'e1000e', 'e1000', 'rtl8139'];
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
-// eslint-disable-next-line no-control-regex
-const NAME_RE = /^[^./\u0000-\u001f\u007f][^/\u0000-\u001f\u007f]*$/;
 
 const running = (vm) => vm && vm.state !== 'shutoff' && vm.state !== 'crashed' && vm.state !== 'nostate';
 const appliedText = { live: 'now', next_boot: 'at the next boot' };
@@ -132,7 +131,8 @@ export class ResourcesCard {
     clear(this.status);
     const fail = (msg) => this.status.append(h('p', { class: 'field-error', testid: 'res-error' }, msg));
     if (v.name !== this.base.name) {
-      if (!NAME_RE.test(v.name)) return fail('The name must be 1–255 characters, without “/”, not starting with “.”.');
+      const problem = nameProblem('storage', v.name);
+      if (problem) return fail(problem);
       changes.name = v.name;
     }
     if (v.vcpus !== this.base.vcpus) {
@@ -175,11 +175,11 @@ export class ResourcesCard {
 // Buttons for a Storage card's head.
 export function diskHeadActions(ctx) {
   return h('div', { class: 'row-actions' },
-    h('button', { type: 'button', class: 'btn btn-sm btn-primary', testid: 'disk-attach', onclick: () => attachDisk(ctx) }, icon('plus'), h('span', { class: 'btn-label' }, 'Attach disk')),
-    h('button', {
-      type: 'button', class: 'btn btn-sm', testid: 'cdrom-add', onclick: () => addCdrom(ctx),
+    rowButton({ ic: 'plus', label: 'Attach disk', testid: 'disk-attach', cls: 'btn-primary', onclick: () => attachDisk(ctx) }),
+    rowButton({
+      ic: 'disk', label: 'Add CD-ROM drive', testid: 'cdrom-add', onclick: () => addCdrom(ctx),
       title: 'Adds an empty CD-ROM drive (while the guest is shut off)',
-    }, icon('disk'), h('span', { class: 'btn-label' }, 'Add CD-ROM drive')));
+    }));
 }
 
 // The action cell of one disk row.
@@ -187,15 +187,15 @@ export function diskActions(ctx, d) {
   const vm = ctx.getCurrent().vm;
   const buttons = [];
   if (d.device === 'cdrom') {
-    buttons.push(h('button', { type: 'button', class: 'btn btn-sm', testid: 'cdrom-insert', onclick: () => insertMedia(ctx, d) }, icon('disk'), h('span', { class: 'btn-label' }, d.source ? 'Change' : 'Insert')));
-    if (d.source) buttons.push(h('button', { type: 'button', class: 'btn btn-sm', testid: 'cdrom-eject', onclick: () => ejectMedia(ctx, d) }, icon('back'), h('span', { class: 'btn-label' }, 'Eject')));
+    buttons.push(rowButton({ ic: 'disk', label: d.source ? 'Change' : 'Insert', testid: 'cdrom-insert', onclick: () => insertMedia(ctx, d) }));
+    if (d.source) buttons.push(rowButton({ ic: 'back', label: 'Eject', testid: 'cdrom-eject', onclick: () => ejectMedia(ctx, d) }));
   }
   const hotOk = !running(vm) || HOT_BUSES.has(d.bus);
-  buttons.push(h('button', {
-    type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline', testid: 'disk-detach', disabled: !hotOk,
-    'aria-label': `Detach ${d.target}`, title: hotOk ? `Detach ${d.target}` : `A ${d.bus} device can only be removed while the guest is shut off`,
+  buttons.push(deleteButton({
+    testid: 'disk-detach', disabled: !hotOk, label: `Detach ${d.target}`,
+    title: hotOk ? `Detach ${d.target}` : `A ${d.bus} device can only be removed while the guest is shut off`,
     onclick: () => detachDisk(ctx, d),
-  }, icon('trash')));
+  }));
   return h('div', { class: 'row-actions' }, buttons);
 }
 
@@ -224,13 +224,8 @@ async function volumeChoices(filter) {
 
 async function attachDisk(ctx) {
   const { vm } = ctx.getCurrent();
-  let choices;
-  try {
-    choices = await volumeChoices((v) => v.format !== 'iso');
-  } catch (e) {
-    showError(e, 'Could not list the storage pools');
-    return;
-  }
+  const choices = await readOrSay(() => volumeChoices((v) => v.format !== 'iso'), 'Could not list the storage pools');
+  if (!choices) return;
   if (!choices.pools.length) {
     toast('No active storage pool: make one on the Storage page first.', { tone: 'warn' });
     return;
@@ -289,13 +284,8 @@ async function addCdrom(ctx) {
 }
 
 async function insertMedia(ctx, d) {
-  let choices;
-  try {
-    choices = await volumeChoices(() => true);
-  } catch (e) {
-    showError(e, 'Could not list the volumes');
-    return;
-  }
+  const choices = await readOrSay(() => volumeChoices(() => true), 'Could not list the volumes');
+  if (!choices) return;
   if (!choices.volumes.length) {
     toast('No volumes found: upload or create an ISO volume on the Storage page.', { tone: 'warn' });
     return;
@@ -340,7 +330,7 @@ async function detachDisk(ctx, d) {
 // ---- NICs ----
 
 export function nicHeadActions(ctx) {
-  return h('button', { type: 'button', class: 'btn btn-sm btn-primary', testid: 'nic-attach', onclick: () => attachNic(ctx) }, icon('plus'), h('span', { class: 'btn-label' }, 'Attach NIC'));
+  return rowButton({ ic: 'plus', label: 'Attach NIC', testid: 'nic-attach', cls: 'btn-primary', onclick: () => attachNic(ctx) });
 }
 
 export function nicActions(ctx, n) {
@@ -352,11 +342,8 @@ export function nicActions(ctx, n) {
       title: down ? 'Plug the cable back in' : 'Unplug the cable (the guest sees the link go down)',
       onclick: () => setLink(ctx, n, down ? 'up' : 'down'),
     }, icon(down ? 'play' : 'pause'), h('span', { class: 'btn-label' }, down ? 'Link up' : 'Link down')) : null,
-    n.type === 'network' ? h('button', { type: 'button', class: 'btn btn-sm', testid: 'nic-move', onclick: () => moveNic(ctx, n) }, icon('net'), h('span', { class: 'btn-label' }, 'Network…')) : null,
-    h('button', {
-      type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline', testid: 'nic-detach', 'aria-label': `Detach ${n.mac}`, title: `Detach ${n.mac}`,
-      onclick: () => detachNic(ctx, n),
-    }, icon('trash')));
+    n.type === 'network' ? rowButton({ ic: 'net', label: 'Network…', testid: 'nic-move', onclick: () => moveNic(ctx, n) }) : null,
+    deleteButton({ testid: 'nic-detach', label: `Detach ${n.mac}`, onclick: () => detachNic(ctx, n) }));
 }
 
 async function networkOptions() {
@@ -366,13 +353,8 @@ async function networkOptions() {
 
 async function attachNic(ctx) {
   const { vm } = ctx.getCurrent();
-  let nets;
-  try {
-    nets = await networkOptions();
-  } catch (e) {
-    showError(e, 'Could not list the networks');
-    return;
-  }
+  const nets = await readOrSay(networkOptions, 'Could not list the networks');
+  if (!nets) return;
   const kind = h('select', { class: 'input select', testid: 'nic-kind' }, h('option', { value: 'network' }, 'Virtual network'), h('option', { value: 'bridge' }, 'Host bridge'));
   const network = h('select', { class: 'input select', testid: 'nic-network' }, nets.map((n) => h('option', { value: n }, n)));
   const bridge = h('input', { class: 'input', type: 'text', testid: 'nic-bridge', placeholder: 'e.g. br0', spellcheck: 'false' });
@@ -415,13 +397,8 @@ async function setLink(ctx, n, link) {
 }
 
 async function moveNic(ctx, n) {
-  let nets;
-  try {
-    nets = await networkOptions();
-  } catch (e) {
-    showError(e, 'Could not list the networks');
-    return;
-  }
+  const nets = await readOrSay(networkOptions, 'Could not list the networks');
+  if (!nets) return;
   const network = h('select', { class: 'input select', testid: 'nic-move-network' }, nets.map((x) => h('option', { value: x, selected: x === n.source }, x)));
   const done = await formDialog({
     title: `Move ${n.mac} to another network`,

@@ -1,0 +1,28 @@
+// The web UI's module rule, checked on the source (no browser, no daemon):
+// a page module (one whose mount function app.js routes to) is imported by
+// app.js alone. Widgets two pages share live in shared modules (widgets.js,
+// forms.js, ...), never in the page that first needed them.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const JS = new URL('../../webui/js/', import.meta.url).pathname;
+const modules = readdirSync(JS).filter((f) => f.endsWith('.js'));
+// "import { a, b } from './x.js';" -> [['a', 'b'], 'x.js'], also across lines.
+const importsOf = (file) => [...readFileSync(join(JS, file), 'utf8').matchAll(/^import\s+(?:\{([^}]*)\}|\*\s+as\s+\w+)\s+from\s+'\.\/([\w-]+\.js)';/gm)]
+  .map((m) => [(m[1] || '').split(',').map((s) => s.trim()).filter(Boolean), m[2]]);
+
+test('page modules are imported by the app shell only', () => {
+  const pages = new Set(importsOf('app.js').filter(([names]) => names.some((n) => /^mount[A-Z]/.test(n))).map(([, from]) => from));
+  assert.ok(pages.size >= 10, `app.js mounts the pages (found ${[...pages].join(', ')})`);
+  const wrong = [];
+  for (const file of modules) {
+    if (file === 'app.js') continue;
+    for (const [names, from] of importsOf(file)) {
+      if (pages.has(from)) wrong.push(`${file} imports ${names.join(', ')} from the page ${from}`);
+    }
+  }
+  assert.deepEqual(wrong, [], 'move what two pages share into a shared module');
+});
