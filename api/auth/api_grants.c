@@ -2,6 +2,7 @@
  * own: VMs (to see, or as an operator to act on), storage pools (for new
  * disks and/or as media), virtual networks and host bridges. The rules
  * that read these grants are in core/api_scope.c (docs/access.md). */
+#include "api/auth/api_grants.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
@@ -63,23 +64,29 @@ static json_t *vm_grants_json(ApiContext *ctx, GStrv uuids)
     return items;
 }
 
+json_t *api_resource_grants_json(Db *db, gint64 user_id, GError **error)
+{
+    g_autoptr(GPtrArray) grants = db_resource_grant_list(db, user_id, error);
+    if (!grants)
+        return NULL;
+    json_t *out = json_pack("{s:[],s:[],s:[]}", "pools", "networks", "bridges");
+    for (guint i = 0; i < grants->len; i++) {
+        const DbResourceGrant *g = g_ptr_array_index(grants, i);
+        g_autofree char *list = g_strconcat(g->kind, "s", NULL);
+        json_array_append_new(json_object_get(out, list), resource_json(g));
+    }
+    return out;
+}
+
 gboolean api_grants_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
     g_auto(GStrv) uuids = user ? db_grant_list(ctx->db, user->id, error) : NULL;
-    g_autoptr(GPtrArray) others = uuids ? db_resource_grant_list(ctx->db, user->id, error) : NULL;
-    if (!others)
+    json_t *obj = uuids ? api_resource_grants_json(ctx->db, user->id, error) : NULL;
+    if (!obj)
         return FALSE;
-    json_t *by_kind = json_pack("{s:[],s:[],s:[]}", "pool", "network", "bridge");
-    for (guint i = 0; i < others->len; i++) {
-        const DbResourceGrant *g = g_ptr_array_index(others, i);
-        json_array_append_new(json_object_get(by_kind, g->kind), resource_json(g));
-    }
-    api_response_json(resp, 200, json_pack("{s:o,s:O,s:O,s:O}", "grants", vm_grants_json(ctx, uuids),
-                                           "pools", json_object_get(by_kind, "pool"),
-                                           "networks", json_object_get(by_kind, "network"),
-                                           "bridges", json_object_get(by_kind, "bridge")));
-    json_decref(by_kind);
+    json_object_set_new(obj, "grants", vm_grants_json(ctx, uuids));
+    api_response_json(resp, 200, obj);
     return TRUE;
 }
 

@@ -1,6 +1,7 @@
 /* /api/session (log in, who am I, log out, change own password) and
  * /api/sessions (list and revoke one's own sessions). */
 #include "api/auth/api_auth_json.h"
+#include "api/auth/api_grants.h"
 #include "api/auth/api_pam.h"
 #include "api/auth/api_throttle.h"
 #include "api/auth/api_users_common.h"
@@ -129,7 +130,15 @@ gboolean api_session_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     g_autoptr(DbUser) user = db_user_by_id(ctx->db, req->auth->user_id, error);
     if (!user)
         return FALSE;
-    api_response_json(resp, 200, whoami(ctx, req->auth, user->source));
+    /* What the caller may use beyond what they own (admins: everything,
+     * null), so the web UI offers only that. */
+    json_t *grants = req->auth->role == API_ROLE_ADMIN
+                         ? json_null() : api_resource_grants_json(ctx->db, user->id, error);
+    if (!grants)
+        return FALSE;
+    json_t *obj = whoami(ctx, req->auth, user->source);
+    json_object_set_new(obj, "grants", grants);
+    api_response_json(resp, 200, obj);
     return TRUE;
 }
 
