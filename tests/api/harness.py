@@ -41,7 +41,7 @@ LIBVIRT_SOCK = "/run/libvirt/libvirt-sock"
 ERROR_CODES = {
     400: "invalid_argument", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 412: "precondition_failed",
-    413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+    413: "payload_too_large", 414: "uri_too_long", 415: "unsupported_media_type", 429: "too_many_requests",
     503: "unavailable", 500: "internal", 501: "unsupported", 507: "insufficient_storage",
 }
 

@@ -1,0 +1,144 @@
+"""No lock-out: the attacks an outside review used against vireod, each
+while an admin keeps asking for GET /api/host. Idle sockets that never send
+a byte (from one address, and spread over many), request heads trickled one
+byte at a time, 500 event streams from one viewer, and a query string of
+1000 parameters. The admin must get every answer within a second, and the
+attackers' connections must be cut: by the per-address limit, the deadline
+for request heads (set to 2 s here), and the cap on streams per token."""
+
+import http.client
+import socket
+import time
+
+import harness
+
+HEADER_TIMEOUT_S = 2
+
+
+class LockoutTest(harness.ApiTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.d = harness.Daemon("lockout", extra_args=[
+            "--header-timeout-seconds", str(HEADER_TIMEOUT_S),
+            "--max-connections-per-address", "64", "--max-streams-per-credential", "8"])
+        cls.d.start()
+        cls.admin = cls.d.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.d.stop()
+
+    def setUp(self):
+        self.socks = []
+        self.addCleanup(self.close_all)
+
+    def close_all(self):
+        for s in self.socks:
+            try:
+                s.close()
+            except OSError:
+                pass
+        self.socks = []
+
+    def connect(self, source):
+        s = socket.create_connection(("127.0.0.1", self.d.port), timeout=5,
+                                     source_address=(source, 0))
+        self.socks.append(s)
+        return s
+
+    def assertAdminAnswers(self, what):
+        t0 = time.monotonic()
+        r = self.admin.get("/api/host", timeout=5)
+        took = time.monotonic() - t0
+        self.assertStatus(r, 200, what)
+        self.assertLess(took, 1.0, "the admin waited %.2fs (%s)" % (took, what))
+
+    def closed(self, s, wait):
+        """True when the server closed `s` within `wait` seconds."""
+        s.settimeout(wait)
+        try:
+            return s.recv(1) == b""
+        except socket.timeout:
+            return False
+        except OSError:
+            return True
+
+    def test_idle_sockets_from_one_address(self):
+        src = harness.fresh_source()
+        for _ in range(256):
+            self.connect(src)
+        self.assertAdminAnswers("256 idle sockets from one address")
+        # Beyond 64, the address's sockets are closed at once.
+        cut = sum(1 for s in self.socks[64:] if self.closed(s, 0.5))
+        self.assertGreaterEqual(cut, 192 - 8, "the per-address limit did not hold")
+        # And the rest once their time for a request head is up.
+        t0 = time.monotonic()
+        for s in self.socks[:64]:
+            self.assertTrue(self.closed(s, HEADER_TIMEOUT_S + 3), "an idle socket stayed open")
+        self.assertLess(time.monotonic() - t0, HEADER_TIMEOUT_S + 3)
+        self.assertAdminAnswers("after the idle sockets")
+
+    def test_idle_sockets_from_many_addresses(self):
+        sources = [harness.fresh_source() for _ in range(16)]
+        for src in sources:
+            for _ in range(16):
+                self.connect(src)
+        self.assertAdminAnswers("256 idle sockets from 16 addresses")
+        for s in self.socks:
+            self.assertTrue(self.closed(s, HEADER_TIMEOUT_S + 3), "an idle socket stayed open")
+
+    def test_trickled_heads_are_cut(self):
+        src = harness.fresh_source()
+        for _ in range(32):
+            s = self.connect(src)
+            s.sendall(b"GET /api/vms HTTP/1.1\r\n")
+        deadline = time.monotonic() + HEADER_TIMEOUT_S + 4
+        alive = list(self.socks)
+        while alive and time.monotonic() < deadline:
+            for s in list(alive):
+                try:
+                    s.sendall(b"X")   # one header byte, again and again
+                except OSError:
+                    alive.remove(s)
+            self.assertAdminAnswers("32 trickling sockets")
+            time.sleep(0.4)
+        self.assertEqual(alive, [], "trickled heads kept their connections past the deadline")
+
+    def test_a_viewer_cannot_hold_every_stream(self):
+        user, pw = harness.make_user(self.d, "streamer", "viewer")
+        viewer, _ = harness.token_client(self.d, user, pw)
+        statuses = []
+        conns = []
+        for i in range(500):
+            src = harness.fresh_source() if i % 50 == 0 else src
+            c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=5,
+                                           source_address=(src, 0))
+            c.putrequest("GET", "/api/events")
+            c.putheader("Authorization", "Bearer " + viewer.token)
+            c.endheaders()
+            r = c.getresponse()
+            statuses.append(r.status)
+            if r.status == 200:
+                conns.append((c, r))
+            else:
+                self.assertEqual(r.status, 429)
+                self.assertEqual(r.getheader("Content-Type"), "application/json")
+                r.read()
+                c.close()
+        self.addCleanup(lambda: [c.close() for c, _ in conns])
+        self.assertEqual(statuses.count(200), 8, "streams of one token are capped at 8")
+        self.assertEqual(statuses.count(429), 492)
+        self.assertAdminAnswers("500 event streams from one viewer")
+        # The streams it got are live.
+        c, r = conns[0]
+        self.assertEqual(r.readline(), b": vireo events\n")
+
+    def test_huge_query_is_refused_at_once(self):
+        query = "&".join("a%d=%d" % (i, i) for i in range(1000))
+        t0 = time.monotonic()
+        r = self.admin.get("/api/vms?" + query, timeout=10)
+        self.assertLess(time.monotonic() - t0, 1.0)
+        err = self.assertError(r, 414, "uri_too_long")
+        self.assertIn("at most", err["message"])
+        self.assertAdminAnswers("after a huge query")
