@@ -132,7 +132,7 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     await page.getByTestId('nav-users').click();
     await page.getByTestId('users-table').waitFor();
     await userRow('admin').waitFor();
-    assert.equal((await userRow('admin').getByTestId('user-access').textContent()).trim(), 'All guests');
+    assert.equal((await userRow('admin').getByTestId('user-access').textContent()).trim(), 'Everything');
 
     await createUser('vera', 'viewer', VERA_PASSWORD);
     await createUser('otto', 'operator', OTTO_PASSWORD);
