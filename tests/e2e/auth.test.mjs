@@ -11,6 +11,8 @@ import { BASE, VM, ADMIN_PASSWORD, LAUNCH, shot, watch, signIn, Client, adminCli
 
 const VERA_PASSWORD = 'vera-e2e-pass-1';
 const VERA_NEW_PASSWORD = 'vera-e2e-pass-2';
+const VERA_RESET_PASSWORD = 'vera-e2e-pass-3';
+const VERA_LAST_PASSWORD = 'vera-e2e-pass-4';
 const OTTO_PASSWORD = 'otto-e2e-pass-1';
 const TOKEN_NAME = 'e2e-script';
 const ROW = `[data-testid="vm-row"][data-vm="${VM}"]`;
@@ -19,6 +21,7 @@ let browser;
 let admin;      // REST client with its own admin session
 let context;    // the admin's browser
 let page;
+let veraToken;  // an API token of vera's, kept or revoked by password changes
 const pageErrors = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -228,6 +231,11 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
       await p.goto(`${BASE}/#/users`);
       await p.getByTestId('view-forbidden').waitFor();
 
+      // vera has an API token for her scripts; she keeps it through a password change.
+      const made = await vera.request('POST', '/api/tokens', { body: { name: 'vera-script' } });
+      assert.equal(made.status, 201, JSON.stringify(made.json));
+      veraToken = made.json.token;
+
       // vera changes her own password from the user menu.
       await p.getByTestId('user-menu-button').click();
       await p.getByTestId('menu-change-password').click();
@@ -238,14 +246,47 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
       await p.getByTestId('password-dialog-submit').click();
       await p.getByTestId('password-dialog-error').filter({ hasText: 'current password is wrong' }).waitFor();
       await p.getByTestId('password-current').fill(VERA_PASSWORD);
+      // Tokens are revoked unless she says otherwise, and the dialog says so.
+      const keep = p.getByTestId('password-keep-tokens');
+      assert.equal(await keep.isChecked(), false, 'keeping tokens is not the default');
+      assert.match(await p.getByTestId('password-keep-tokens-hint').textContent(), /API token of yours is revoked/);
+      await keep.check();
+      await checkPage(p, 'change password dialog');
+      await shot(p, '33-password-keep-tokens', { fullPage: false });
       await p.getByTestId('password-dialog-submit').click();
       await p.getByTestId('password-dialog').waitFor({ state: 'detached' });
-      await p.getByTestId('toast').filter({ hasText: 'Password changed' }).waitFor();
+      await p.getByTestId('toast').filter({ hasText: 'Password changed' }).filter({ hasText: 'API tokens kept' }).waitFor();
       assert.equal((await new Client().login('vera', VERA_NEW_PASSWORD)).status, 200);
       assert.equal((await vera.request('GET', '/api/session')).status, 200, 'the session that changed it stays');
+      assert.equal((await new Client().request('GET', '/api/session', { token: veraToken })).status, 200, 'the token was kept');
     } finally {
       await ctx.close();
     }
+  });
+
+  test('an admin resets a password: the user\'s API tokens stay when ticked, else they are revoked', async () => {
+    await page.getByTestId('nav-users').click();
+    const reset = async (password, keepTokens) => {
+      await userRow('vera').getByTestId('user-reset-password').click();
+      const dlg = page.getByTestId('reset-password-dialog');
+      await dlg.waitFor();
+      assert.equal(await dlg.getByTestId('reset-keep-tokens').isChecked(), false, 'revoking is the default');
+      await dlg.getByTestId('reset-password').fill(password);
+      if (keepTokens) {
+        await dlg.getByTestId('reset-keep-tokens').check();
+        await checkPage(page, 'reset password dialog');
+        await shot(page, '34-reset-password-keep-tokens', { fullPage: false });
+      }
+      await dlg.getByTestId('reset-password-dialog-submit').click();
+      await dlg.waitFor({ state: 'detached' });
+    };
+    await reset(VERA_RESET_PASSWORD, true);
+    await page.getByTestId('toast').filter({ hasText: 'their API tokens still work' }).waitFor();
+    assert.equal((await new Client().request('GET', '/api/session', { token: veraToken })).status, 200, 'kept');
+    await reset(VERA_LAST_PASSWORD, false);
+    await page.getByTestId('toast').filter({ hasText: 'their API tokens revoked' }).waitFor();
+    assert.equal((await new Client().request('GET', '/api/session', { token: veraToken })).status, 401, 'revoked');
+    assert.equal((await new Client().login('vera', VERA_LAST_PASSWORD)).status, 200);
   });
 
   test('otto (operator) without grants sees no guests', async () => {

@@ -4,7 +4,7 @@
 
 import { api } from './api.js';
 import { h, icon, clear, append, uid } from './dom.js';
-import { field, formDialog, openDialog, passwordInput, randomPassword, FormError, MIN_PASSWORD } from './forms.js';
+import { checkInput, field, formDialog, openDialog, passwordInput, randomPassword, FormError, MIN_PASSWORD } from './forms.js';
 import { checkName } from './names.js';
 import { POOL_USES, usesText } from './scope.js';
 import { ROLES, roleLabel } from './session.js';
@@ -61,22 +61,32 @@ export function createUserDialog() {
   });
 }
 
-// A new password for `u`; toasts when set.
+// A new password for `u`; toasts when set. vireod revokes their API tokens
+// too unless "Keep their API tokens" is ticked.
 export async function resetPasswordDialog(u) {
   const pw = passwordInput({ testid: 'reset-password', minlength: MIN_PASSWORD });
-  const ok = await formDialog({
+  const keep = checkInput({
+    testid: 'reset-keep-tokens', label: 'Keep their API tokens',
+    hint: 'Otherwise every API token of theirs is revoked too (right if the password leaked); scripts using one stop working.',
+  });
+  const done = await formDialog({
     title: `Reset the password of ${u.username}`,
-    intro: 'Every session of theirs ends at once; their API tokens keep working.',
+    intro: 'Every session of theirs ends at once.',
     testid: 'reset-password-dialog',
     submitLabel: 'Set password',
-    content: [field({ label: 'New password', control: pw.input, box: h('div', { class: 'pw-row' }, pw.el, generateButton(pw)), hint: `At least ${MIN_PASSWORD} characters.` })],
+    content: [
+      field({ label: 'New password', control: pw.input, box: h('div', { class: 'pw-row' }, pw.el, generateButton(pw)), hint: `At least ${MIN_PASSWORD} characters.` }),
+      keep.el,
+    ],
     submit: async () => {
       if ([...pw.input.value].length < MIN_PASSWORD) throw new FormError(`The password needs at least ${MIN_PASSWORD} characters.`);
-      await api.patchUser(u.username, { password: pw.input.value });
-      return true;
+      const body = { password: pw.input.value };
+      if (keep.input.checked) body.keep_tokens = true;
+      await api.patchUser(u.username, body);
+      return { kept: keep.input.checked };
     },
   });
-  if (ok) toast(`The password of ${u.username} was reset`);
+  if (done) toast(done.kept ? `The password of ${u.username} was reset; their API tokens still work` : `The password of ${u.username} was reset and their API tokens revoked`);
 }
 
 // ---- grants ----
