@@ -1,7 +1,9 @@
 // Access control in the web UI, end to end: the sign-in page (wrong password,
 // throttling), the user menu, the Users page (create, role, grants), API
-// tokens (secret shown once), the audit log, what a viewer and an operator
-// without grants see, session expiry and sign-out.
+// tokens (secret shown once), password changes that keep or revoke API
+// tokens, the audit log (actions in words, filters by action, object and
+// result kept in the address, folded repeats), what a viewer and an
+// operator without grants see, session expiry and sign-out.
 // Runs before ui.test.mjs (file order) and leaves the test guest shut off.
 
 import { describe, test, before, after } from 'node:test';
@@ -11,6 +13,8 @@ import { BASE, VM, ADMIN_PASSWORD, LAUNCH, shot, watch, signIn, Client, adminCli
 
 const VERA_PASSWORD = 'vera-e2e-pass-1';
 const VERA_NEW_PASSWORD = 'vera-e2e-pass-2';
+const VERA_RESET_PASSWORD = 'vera-e2e-pass-3';
+const VERA_LAST_PASSWORD = 'vera-e2e-pass-4';
 const OTTO_PASSWORD = 'otto-e2e-pass-1';
 const TOKEN_NAME = 'e2e-script';
 const ROW = `[data-testid="vm-row"][data-vm="${VM}"]`;
@@ -19,6 +23,7 @@ let browser;
 let admin;      // REST client with its own admin session
 let context;    // the admin's browser
 let page;
+let veraToken;  // an API token of vera's, kept or revoked by password changes
 const pageErrors = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -132,7 +137,7 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     await page.getByTestId('nav-users').click();
     await page.getByTestId('users-table').waitFor();
     await userRow('admin').waitFor();
-    assert.equal((await userRow('admin').getByTestId('user-access').textContent()).trim(), 'All guests');
+    assert.equal((await userRow('admin').getByTestId('user-access').textContent()).trim(), 'Everything');
 
     await createUser('vera', 'viewer', VERA_PASSWORD);
     await createUser('otto', 'operator', OTTO_PASSWORD);
@@ -228,6 +233,11 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
       await p.goto(`${BASE}/#/users`);
       await p.getByTestId('view-forbidden').waitFor();
 
+      // vera has an API token for her scripts; she keeps it through a password change.
+      const made = await vera.request('POST', '/api/tokens', { body: { name: 'vera-script' } });
+      assert.equal(made.status, 201, JSON.stringify(made.json));
+      veraToken = made.json.token;
+
       // vera changes her own password from the user menu.
       await p.getByTestId('user-menu-button').click();
       await p.getByTestId('menu-change-password').click();
@@ -238,14 +248,47 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
       await p.getByTestId('password-dialog-submit').click();
       await p.getByTestId('password-dialog-error').filter({ hasText: 'current password is wrong' }).waitFor();
       await p.getByTestId('password-current').fill(VERA_PASSWORD);
+      // Tokens are revoked unless she says otherwise, and the dialog says so.
+      const keep = p.getByTestId('password-keep-tokens');
+      assert.equal(await keep.isChecked(), false, 'keeping tokens is not the default');
+      assert.match(await p.getByTestId('password-keep-tokens-hint').textContent(), /API token of yours is revoked/);
+      await keep.check();
+      await checkPage(p, 'change password dialog');
+      await shot(p, '33-password-keep-tokens', { fullPage: false });
       await p.getByTestId('password-dialog-submit').click();
       await p.getByTestId('password-dialog').waitFor({ state: 'detached' });
-      await p.getByTestId('toast').filter({ hasText: 'Password changed' }).waitFor();
+      await p.getByTestId('toast').filter({ hasText: 'Password changed' }).filter({ hasText: 'API tokens kept' }).waitFor();
       assert.equal((await new Client().login('vera', VERA_NEW_PASSWORD)).status, 200);
       assert.equal((await vera.request('GET', '/api/session')).status, 200, 'the session that changed it stays');
+      assert.equal((await new Client().request('GET', '/api/session', { token: veraToken })).status, 200, 'the token was kept');
     } finally {
       await ctx.close();
     }
+  });
+
+  test('an admin resets a password: the user\'s API tokens stay when ticked, else they are revoked', async () => {
+    await page.getByTestId('nav-users').click();
+    const reset = async (password, keepTokens) => {
+      await userRow('vera').getByTestId('user-reset-password').click();
+      const dlg = page.getByTestId('reset-password-dialog');
+      await dlg.waitFor();
+      assert.equal(await dlg.getByTestId('reset-keep-tokens').isChecked(), false, 'revoking is the default');
+      await dlg.getByTestId('reset-password').fill(password);
+      if (keepTokens) {
+        await dlg.getByTestId('reset-keep-tokens').check();
+        await checkPage(page, 'reset password dialog');
+        await shot(page, '34-reset-password-keep-tokens', { fullPage: false });
+      }
+      await dlg.getByTestId('reset-password-dialog-submit').click();
+      await dlg.waitFor({ state: 'detached' });
+    };
+    await reset(VERA_RESET_PASSWORD, true);
+    await page.getByTestId('toast').filter({ hasText: 'their API tokens still work' }).waitFor();
+    assert.equal((await new Client().request('GET', '/api/session', { token: veraToken })).status, 200, 'kept');
+    await reset(VERA_LAST_PASSWORD, false);
+    await page.getByTestId('toast').filter({ hasText: 'their API tokens revoked' }).waitFor();
+    assert.equal((await new Client().request('GET', '/api/session', { token: veraToken })).status, 401, 'revoked');
+    assert.equal((await new Client().login('vera', VERA_LAST_PASSWORD)).status, 200);
   });
 
   test('otto (operator) without grants sees no guests', async () => {
@@ -308,7 +351,7 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     await page.locator(ROW).waitFor();
   });
 
-  test('the audit log lists the sign-ins and the user creations, filters and pages', async () => {
+  test('the audit log lists the sign-ins and the user creations in words, filters by user and time, and pages', async () => {
     await page.getByTestId('nav-audit').click();
     await page.getByTestId('audit-table').waitFor();
     const rows = page.getByTestId('audit-row');
@@ -322,7 +365,11 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     assert.ok(await failed.count() >= 1, 'the wrong password is listed');
     assert.equal((await failed.first().getByTestId('audit-action').textContent()).trim(), 'Failed sign-in');
     const grant = rows.and(page.locator('[data-path="/api/users/vera/grants"]')).first();
+    assert.equal(await grant.getAttribute('data-action'), 'grant.add');
+    assert.equal((await grant.getByTestId('audit-action').textContent()).trim(), 'Granted access');
     assert.match(await grant.getByTestId('audit-detail').textContent(), new RegExp(`grant ${VM} to vera`));
+    const reset = rows.and(page.locator('[data-action="user.update"][data-path="/api/users/vera"]')).first();
+    assert.equal((await reset.getByTestId('audit-action').textContent()).trim(), 'Changed a user');
     await checkPage(page, 'audit page');
     await shot(page, '31-audit');
 
@@ -343,7 +390,11 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     await page.getByTestId('audit-empty').waitFor();
     assert.match(await page.getByTestId('audit-empty').textContent(), /No entry matches/);
 
-    // Paging: 25 at a time, "Older entries" adds the next ones.
+    // Paging: 25 at a time, "Older entries" adds the next ones. Only changes
+    // and sign-ins are recorded: make enough of them (edits never fold).
+    const vmPath = `/api/vms/${encodeURIComponent(VM)}`;
+    for (let i = 0; i < 12; i++) assert.equal((await admin.request('PATCH', vmPath, { body: { description: `audit paging ${i}` } })).status, 200);
+    assert.equal((await admin.request('PATCH', vmPath, { body: { description: '' } })).status, 200);
     const total = (await admin.request('GET', '/api/audit?limit=1000')).json.entries.length;
     assert.ok(total > 25, `enough entries to page (${total})`);
     await page.getByTestId('audit-reset').click();
@@ -354,6 +405,66 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-row"]').length > 25);
     const ids = await rows.evaluateAll((rs) => rs.map((r) => Number(r.dataset.id)));
     assert.ok(ids.every((id, i) => i === 0 || id < ids[i - 1]), 'newest first, no repeats');
+  });
+
+  test('the audit log filters by action, object and result, keeps them in the address, and folds repeated failures', async () => {
+    // Three identical refusals within a minute: one entry, counted.
+    const vmPath = `/api/vms/${encodeURIComponent(VM)}`;
+    for (let i = 0; i < 3; i++) assert.equal((await admin.request('POST', `${vmPath}/resume`)).status, 409, 'a shut-off guest cannot resume');
+    const rows = page.getByTestId('audit-row');
+    await page.getByTestId('audit-reset').click();
+    await rows.first().waitFor();
+
+    // One action, failures only.
+    await page.getByTestId('audit-action-filter').selectOption('vm.resume');
+    await page.getByTestId('audit-result').selectOption('failure');
+    await page.getByTestId('audit-apply').click();
+    const folded = rows.and(page.locator('[data-action="vm.resume"]'));
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('[data-testid="audit-row"]')];
+      return rs.length === 1 && rs[0].dataset.action === 'vm.resume';
+    });
+    assert.equal(await folded.getAttribute('data-result'), 'failure');
+    assert.equal(await folded.getAttribute('data-repeats'), '3');
+    assert.equal((await folded.getByTestId('audit-action').textContent()).trim(), 'Resumed a guest');
+    assert.equal((await folded.getByTestId('audit-status').textContent()).trim(), '409');
+    assert.match((await folded.getByTestId('audit-repeats').textContent()).trim(), /^×3, last at \d/);
+    assert.equal(await page.evaluate(() => location.hash), '#/audit?action=vm.resume&result=failure', 'the filters are in the address');
+    await checkPage(page, 'audit page, filtered');
+    await shot(page, '35-audit-filtered-repeats');
+
+    // A reload keeps them.
+    await page.reload();
+    await page.getByTestId('audit-table').waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-row"]').length === 1);
+    assert.equal(await page.getByTestId('audit-action-filter').inputValue(), 'vm.resume');
+    assert.equal(await page.getByTestId('audit-result').inputValue(), 'failure');
+    assert.equal(await folded.getAttribute('data-repeats'), '3');
+
+    // A whole kind ("Any guest action") that succeeded: the paging edits, no refusal.
+    await page.getByTestId('audit-action-filter').selectOption('vm.');
+    await page.getByTestId('audit-result').selectOption('success');
+    await page.getByTestId('audit-apply').click();
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('[data-testid="audit-row"]')];
+      return rs.length > 0 && rs.every((r) => r.dataset.action.startsWith('vm.') && r.dataset.result === 'success');
+    });
+    assert.ok(await rows.and(page.locator('[data-action="vm.update"]')).count() >= 12, 'the edits are there');
+
+    // By object: what was done to vera (her grant, her password resets), whoever
+    // did it. (Creations have no target in vireod's log: the object filter
+    // cannot find "Created a user" for her.)
+    await page.getByTestId('audit-reset').click();
+    await page.waitForFunction(() => location.hash === '#/audit');
+    await page.getByTestId('audit-object').fill('vera');
+    await page.getByTestId('audit-apply').click();
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('[data-testid="audit-row"]')];
+      return rs.length > 0 && rs.every((r) => r.querySelector('[data-testid="audit-target"]').textContent.startsWith('vera'));
+    });
+    const actions = await rows.evaluateAll((rs) => rs.map((r) => r.dataset.action));
+    for (const a of ['grant.add', 'user.update']) assert.ok(actions.includes(a), `${a} about vera is listed (${actions})`);
+    assert.equal(await page.evaluate(() => location.hash), '#/audit?object=vera');
   });
 
   test('the pages raised no script errors', () => {

@@ -2,7 +2,8 @@
 // range made through the dialog (never a forwarding one: this machine must
 // keep its own routes), a subnet overlap (409) and an invalid address (400)
 // shown in the dialog, the autostart switch, stop and start, the leases
-// panel, and delete; a viewer sees the same page without change buttons.
+// panel, and delete; a viewer granted the network sees the same page without
+// change buttons.
 // Started by tests/e2e/run.sh (see lib.mjs). The subnet is a 10.214.X.0/24
 // no network and no host interface uses; whatever is left is removed in after().
 
@@ -205,8 +206,11 @@ describe('Networks page', { concurrency: false }, () => {
     }
   });
 
-  test('a viewer sees the networks but no change buttons', async () => {
-    const r = await api('POST', '/api/users', { body: { username: VIEWER, role: 'viewer', password: VIEWER_PASSWORD } });
+  test('a viewer granted the network sees it but no change buttons', async () => {
+    let r = await api('POST', '/api/users', { body: { username: VIEWER, role: 'viewer', password: VIEWER_PASSWORD } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    // Viewers and operators see only the networks granted to them.
+    r = await api('POST', `/api/users/${VIEWER}/grants`, { body: { network: NET } });
     assert.equal(r.status, 201, JSON.stringify(r.json));
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
     try {

@@ -1,13 +1,15 @@
 // The Storage page end to end: as admin, a dir pool in a fresh directory under
 // /var/lib/libvirt/images, raw and qcow2 volumes (one over a backing volume)
-// made through the dialogs, a resize, a wipe, deletes, and the pool removed
-// with its directory; a viewer sees the same page without change buttons.
+// made through the dialogs, a resize, a wipe, the Used by column naming the
+// guest that uses a volume (and the 409 when deleting it), deletes, and the
+// pool removed with its directory; a viewer granted the pool sees the same
+// page without change buttons, and one without grants sees no pool at all.
 // Started by tests/e2e/run.sh (see lib.mjs). Names are unique per run, since
 // other runs may share this libvirtd; whatever is left is removed in after().
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { BASE, LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage } from './lib.mjs';
 
@@ -15,6 +17,8 @@ const SUFFIX = `${Date.now().toString(36)}-${process.pid}`;
 const POOL = `e2e-pool-${SUFFIX}`;
 const VIEWER = `e2e_storage_viewer_${process.pid}`;
 const VIEWER_PASSWORD = `view-${SUFFIX}-pw`;
+const LONER = `e2e_storage_loner_${process.pid}`;
+const USER_VM = `e2e-storage-vm-${SUFFIX}`;
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
@@ -65,6 +69,8 @@ describe('Storage page', { concurrency: false }, () => {
   before(async () => {
     admin = await adminClient();
     dir = mkdtempSync('/var/lib/libvirt/images/vireo-e2e-');
+    // QEMU runs as libvirt-qemu: it must reach the files of a guest started here.
+    chmodSync(dir, 0o711);
     browser = await chromium.launch(LAUNCH);
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
     page = await context.newPage();
@@ -74,6 +80,7 @@ describe('Storage page', { concurrency: false }, () => {
 
   after(async () => {
     if (browser) await browser.close();
+    if (admin) await api('DELETE', `/api/vms/${USER_VM}?force=true`);
     if (admin && (await api('GET', poolApi)).status === 200) {
       // A test that failed half-way may have left the pool stopped.
       await api('POST', `${poolApi}/start`);
@@ -85,7 +92,11 @@ describe('Storage page', { concurrency: false }, () => {
       const del = await api('DELETE', `${poolApi}?delete_storage=true`);
       if (del.status !== 204) await api('DELETE', poolApi);
     }
-    if (admin) await api('DELETE', `/api/users/${VIEWER}`);
+    if (admin) {
+      await api('DELETE', `/api/vms/${USER_VM}?force=true`);
+      await api('DELETE', `/api/users/${VIEWER}`);
+      await api('DELETE', `/api/users/${LONER}`);
+    }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -210,8 +221,49 @@ describe('Storage page', { concurrency: false }, () => {
     assert.equal((await api('GET', poolApi)).json.state, 'running');
   });
 
-  test('a viewer sees pools and volumes but no change buttons', async () => {
-    const r = await api('POST', '/api/users', { body: { username: VIEWER, role: 'viewer', password: VIEWER_PASSWORD } });
+  test('Used by names the guest that uses a volume, marks it running and writing, and a delete it blocks says why', async () => {
+    // A guest (made over the API, no start) whose disk is disk-raw.img.
+    let r = await api('POST', '/api/vms', { body: { name: USER_VM, vcpus: 1, memory: 64, disks: [{ volume: `${POOL}/disk-raw.img` }] } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    await page.getByTestId('storage-reload').click();
+    const user = volRow('disk-raw.img').getByTestId('volume-user');
+    await user.and(page.locator(`[data-vm="${USER_VM}"][data-running="false"][data-writes="true"]`)).waitFor();
+    assert.equal(await user.getByTestId('volume-user-link').getAttribute('href'), `#/vms/${USER_VM}`);
+    assert.match(await user.textContent(), /writes/);
+    assert.equal((await volRow('base.qcow2').getByTestId('volume-used-by').textContent()).trim(), 'Not in use');
+
+    // Running: the dot turns green (the empty disk boots nothing; SeaBIOS waits).
+    r = await api('POST', `/api/vms/${USER_VM}/start`);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    try {
+      await page.getByTestId('storage-reload').click();
+      await user.and(page.locator('[data-running="true"]')).waitFor();
+      await checkPage(page, 'storage page with a volume in use');
+      await pageShot(page, '41-storage-used-by');
+    } finally {
+      assert.equal((await api('POST', `/api/vms/${USER_VM}/poweroff`)).status, 200);
+    }
+
+    // Deleting it: the dialog warns, vireod answers 409, the banner says who holds it.
+    await volRow('disk-raw.img').getByTestId('volume-delete').click();
+    await page.getByTestId('confirm-dialog').waitFor();
+    assert.match(await page.getByTestId('volume-delete-in-use').textContent(), new RegExp(`${USER_VM}.*uses it`));
+    await page.getByTestId('confirm-ok').click();
+    const banner = page.getByTestId('error-banner').filter({ hasText: 'disk-raw.img is in use' });
+    await banner.waitFor();
+    assert.match(await banner.getByTestId('error-message').textContent(),
+      new RegExp(`volume '${POOL}/disk-raw.img' is in use by VM '${USER_VM}'.*Detach it from that guest first`));
+    assert.equal(await banner.getAttribute('data-code'), 'conflict');
+    await shot(page, '41-storage-delete-in-use', { fullPage: false });
+    await banner.getByTestId('error-dismiss').click();
+    assert.equal((await api('GET', `${poolApi}/volumes/disk-raw.img`)).status, 200, 'the volume is still there');
+  });
+
+  test('a viewer granted the pool sees pools and volumes but no change buttons, and not who the hidden guest is', async () => {
+    let r = await api('POST', '/api/users', { body: { username: VIEWER, role: 'viewer', password: VIEWER_PASSWORD } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    // Viewers see only the pools granted to them; "media" shows every volume in it.
+    r = await api('POST', `/api/users/${VIEWER}/grants`, { body: { pool: POOL, use: ['media'] } });
     assert.equal(r.status, 201, JSON.stringify(r.json));
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
     try {
@@ -225,6 +277,12 @@ describe('Storage page', { concurrency: false }, () => {
       assert.equal((await poolRow(p).getByTestId('pool-state').textContent()).trim(), 'active');
       assert.equal((await poolRow(p).getByTestId('pool-autostart-text').textContent()).trim(), 'On');
       assert.equal((await volRow('disk-raw.img', p).getByTestId('volume-capacity').textContent()).trim(), '192 MiB');
+      assert.equal((await poolRow(p).getByTestId('pool-uses').textContent()).trim(), 'For media');
+      // The guest using disk-raw.img is not granted to the viewer: no name, no link.
+      const hidden = volRow('disk-raw.img', p).getByTestId('volume-user');
+      assert.equal((await hidden.getByTestId('volume-user-hidden').textContent()).trim(), 'another VM');
+      assert.equal(await hidden.getAttribute('data-vm'), '');
+      assert.equal(await hidden.getByTestId('volume-user-link').count(), 0);
       for (const id of ['pool-new', 'pool-start', 'pool-stop', 'pool-refresh', 'pool-delete', 'pool-autostart',
         'volume-new', 'volume-resize', 'volume-wipe', 'volume-delete']) {
         assert.equal(await p.getByTestId(id).count(), 0, `a viewer gets no ${id}`);
@@ -242,7 +300,34 @@ describe('Storage page', { concurrency: false }, () => {
     }
   });
 
+  test('a viewer without grants sees no pool, and a pool\'s address says it may not be shared', async () => {
+    const r = await api('POST', '/api/users', { body: { username: LONER, role: 'viewer', password: VIEWER_PASSWORD } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+    try {
+      const p = await ctx.newPage();
+      p.setDefaultTimeout(15000);
+      watch(p, pageErrors);
+      await signIn(p, LONER, VIEWER_PASSWORD, '#/storage');
+      const empty = p.getByTestId('pools-empty');
+      await empty.waitFor();
+      assert.match(await empty.textContent(), /No storage pools are shared with you.*An admin grants storage pools on the Users page/);
+      assert.equal((await p.getByTestId('pools-count').textContent()).trim(), '0');
+      assert.equal(await p.getByTestId('pool-row').count(), 0);
+      await checkPage(p, 'storage page without grants');
+      await pageShot(p, '41-storage-viewer-no-grants');
+      await p.goto(`${BASE}/#/storage/${encodeURIComponent(POOL)}`);
+      await p.getByTestId('pool-missing').filter({ hasText: 'not shared with you' }).waitFor();
+      await p.goto(`${BASE}/#/networks`);
+      await p.getByTestId('networks-empty').filter({ hasText: 'No networks are shared with you' }).waitFor();
+    } finally {
+      await ctx.close();
+    }
+  });
+
   test('deleting a volume asks first and removes it', async () => {
+    // The guest from the Used by test goes first (its volume stays).
+    assert.equal((await api('DELETE', `/api/vms/${USER_VM}`)).status, 204);
     await volRow('overlay.qcow2').getByTestId('volume-delete').click();
     await page.getByTestId('confirm-dialog').waitFor();
     await page.getByTestId('confirm-ok').click();

@@ -2,7 +2,7 @@
 // own (shut off, so nothing waits for TCG), vCPUs and memory changed in the
 // Resources card (which says they apply at the next boot), a new disk
 // attached from a pool through the dialog and detached again with its
-// volume, a CD-ROM drive added, a disk attached over the API appearing by
+// volume (its size shown), a CD-ROM drive added, a disk attached over the API appearing by
 // itself; a viewer sees the tables without buttons.
 // Started by tests/e2e/run.sh (see lib.mjs); names are unique per run.
 
@@ -30,6 +30,13 @@ let dir;
 const pageErrors = [];
 const api = (method, path, opts) => admin.request(method, path, opts);
 const virsh = (...args) => run('virsh', ['-q', '-c', CONNECT, ...args], { timeout: 30000 });
+// The web UI's binary units (dom.js fmtBytes), for the sizes vireod reports.
+function fmtBytes(n) {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return i === 0 ? `${n} B` : `${n >= 100 ? Math.round(n) : Math.round(n * 10) / 10} ${units[i]}`;
+}
 const diskRow = (target) => page.locator(`[data-testid="detail-disks-table-row"][data-key="${target}"]`);
 
 describe('VM device editing', { concurrency: false }, () => {
@@ -63,7 +70,8 @@ describe('VM device editing', { concurrency: false }, () => {
   test('the Resources card changes vCPUs and memory and says when they apply', async () => {
     await signIn(page, 'admin', ADMIN_PASSWORD, `#/vms/${encodeURIComponent(VM)}`);
     const card = page.getByTestId('detail-resources');
-    await card.waitFor();
+    // The card is there at once; its values once the guest is read.
+    await page.getByTestId('detail-vcpus').filter({ hasText: /^1$/ }).waitFor();
     assert.equal(await card.getByTestId('res-vcpus').inputValue(), '1');
     assert.equal(await card.getByTestId('res-memory').inputValue(), '128');
     assert.equal(await card.getByTestId('res-name').isEnabled(), true, 'a shut-off guest can be renamed');
@@ -95,6 +103,10 @@ describe('VM device editing', { concurrency: false }, () => {
     await diskRow('vda').waitFor();
     const disks = (await api('GET', `${vmApi}/disks`)).json.disks;
     assert.deepEqual(disks.map((d) => [d.target, d.bus, d.format, d.volume]), [['vda', 'virtio', 'raw', `${POOL}/${VM}-vda.img`]]);
+    // The Size column: what the guest sees, and what the file takes on the host.
+    assert.equal(disks[0].capacity, 8 * 1024 * 1024);
+    await diskRow('vda').getByTestId('disk-capacity').filter({ hasText: /^8 MiB$/ }).waitFor();
+    assert.equal((await diskRow('vda').getByTestId('disk-allocation').textContent()).trim(), `${fmtBytes(disks[0].allocation)} allocated`);
 
     // An empty CD-ROM drive, while the guest is off.
     await page.getByTestId('cdrom-add').click();
@@ -104,6 +116,7 @@ describe('VM device editing', { concurrency: false }, () => {
     await cd.waitFor({ state: 'detached' });
     await diskRow('hda').waitFor();
     assert.match(await diskRow('hda').textContent(), /empty drive/);
+    assert.equal((await diskRow('hda').getByTestId('disk-size').textContent()).trim(), '—', 'an empty drive has no size');
     await checkPage(page, 'guest page with devices');
     await shot(page, '61-vm-devices');
 

@@ -3,7 +3,7 @@
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate, fmtRelative } from './dom.js';
-import { formDialog, field, passwordInput, FormError, MIN_PASSWORD } from './forms.js';
+import { checkInput, formDialog, field, passwordInput, FormError, MIN_PASSWORD } from './forms.js';
 import { roleLabel } from './session.js';
 import { attempt, confirmDialog, showError, toast } from './ui.js';
 import { ACTIONS, avatar, card, countBadge, dataTable, loadError, pageHead, skeleton } from './widgets.js';
@@ -93,11 +93,16 @@ function menuKey(m, e) {
 
 // ---- change password ----
 
-// Asks for the current password and a new one twice.
+// Asks for the current password and a new one twice. vireod revokes the
+// person's API tokens too unless "Keep my API tokens" is ticked.
 export async function changePasswordDialog() {
   const current = passwordInput({ testid: 'password-current', autocomplete: 'current-password' });
   const fresh = passwordInput({ testid: 'password-new', autocomplete: 'new-password', minlength: MIN_PASSWORD });
   const again = passwordInput({ testid: 'password-again', autocomplete: 'new-password', minlength: MIN_PASSWORD });
+  const keep = checkInput({
+    testid: 'password-keep-tokens', label: 'Keep my API tokens',
+    hint: 'Otherwise every API token of yours is revoked with the old password, and scripts using one stop working.',
+  });
   const done = await formDialog({
     title: 'Change your password',
     intro: 'Your other sessions are signed out when the password changes; this one stays.',
@@ -107,21 +112,23 @@ export async function changePasswordDialog() {
       field({ label: 'Current password', control: current.input, box: current.el }),
       field({ label: 'New password', control: fresh.input, box: fresh.el, hint: `At least ${MIN_PASSWORD} characters.` }),
       field({ label: 'New password again', control: again.input, box: again.el }),
+      keep.el,
     ],
     submit: async () => {
       if (!current.input.value) throw new FormError('Enter your current password.');
       if ([...fresh.input.value].length < MIN_PASSWORD) throw new FormError(`The new password needs at least ${MIN_PASSWORD} characters.`);
       if (fresh.input.value !== again.input.value) throw new FormError('The two new passwords differ.');
       try {
-        await api.changePassword(current.input.value, fresh.input.value);
+        await api.changePassword(current.input.value, fresh.input.value, { keepTokens: keep.input.checked });
       } catch (e) {
         if (e.status === 403) throw new FormError('The current password is wrong.');
         throw e;
       }
-      return true;
+      return { kept: keep.input.checked };
     },
   });
-  if (done) toast('Password changed; your other sessions were signed out');
+  if (done) toast(done.kept ? 'Password changed; your other sessions were signed out, your API tokens kept'
+    : 'Password changed; your other sessions were signed out and your API tokens revoked');
 }
 
 // ---- #/sessions ----

@@ -183,6 +183,7 @@ export const api = {
   // ---- devices of one VM ----
   attachDisk: (name, disk) => request('POST', `${vmPath(name)}/disks`, { body: disk }),
   setMedia: (name, target, media) => request('PATCH', `${vmPath(name)}/disks/${encodeURIComponent(target)}`, { body: { media } }),
+  disks: (name) => request('GET', `${vmPath(name)}/disks`),
   detachDisk: (name, target, { volume = false } = {}) =>
     request('DELETE', `${vmPath(name)}/disks/${encodeURIComponent(target)}${volume ? '?volume=true' : ''}`),
   attachNic: (name, nic) => request('POST', `${vmPath(name)}/nics`, { body: nic }),
@@ -191,9 +192,14 @@ export const api = {
 
   // ---- session and account ----
   whoami: () => request('GET', '/api/session', { anonymous: true }),
+  // The same answer once signed in (a 401 signs out): with `grants`, what
+  // the caller may use (null for admins: everything).
+  session: () => request('GET', '/api/session'),
   login: (username, password) => request('POST', '/api/session', { body: { username, password }, anonymous: true }),
   logout: () => request('DELETE', '/api/session', { anonymous: true }),
-  changePassword: (current, fresh) => request('POST', '/api/session/password', { body: { current, new: fresh } }),
+  // By default vireod revokes the user's API tokens too; keepTokens keeps them.
+  changePassword: (current, fresh, { keepTokens = false } = {}) =>
+    request('POST', '/api/session/password', { body: keepTokens ? { current, new: fresh, keep_tokens: true } : { current, new: fresh } }),
   sessions: () => request('GET', '/api/sessions'),
   revokeSession: (id) => request('DELETE', `/api/sessions/${encodeURIComponent(id)}`),
 
@@ -203,8 +209,12 @@ export const api = {
   patchUser: (name, changes) => request('PATCH', userPath(name), { body: changes }),
   deleteUser: (name) => request('DELETE', userPath(name)),
   grants: (name) => request('GET', `${userPath(name)}/grants`),
-  addGrant: (name, vm) => request('POST', `${userPath(name)}/grants`, { body: { vm } }),
+  // body: {vm}, {pool, use: ['disks', 'media']} (posting a pool again replaces its uses), {network} or {bridge}.
+  addGrant: (name, body) => request('POST', `${userPath(name)}/grants`, { body }),
   removeGrant: (name, vm) => request('DELETE', `${userPath(name)}/grants/${encodeURIComponent(vm)}`),
+  // kind: 'pool', 'network' or 'bridge'.
+  removeResourceGrant: (name, kind, what) =>
+    request('DELETE', `${userPath(name)}/grants/${kind}s/${encodeURIComponent(what)}`),
 
   // ---- API tokens ----
   tokens: () => request('GET', '/api/tokens'),

@@ -145,7 +145,7 @@ const VIEWS = {
   networks: { title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), mount: (main, r) => mountNetworks(main, r.network || null) },
   templates: { title: () => 'Templates', mount: (main) => mountTemplates(main) },
   create: { title: () => 'New VM', mount: (main, r) => mountCreateVm(main, r.query || {}) },
-  audit: { title: () => 'Audit log', mount: (main) => mountAudit(main) },
+  audit: { title: () => 'Audit log', mount: (main, r) => mountAudit(main, r.query || {}) },
   sessions: { title: () => 'My sessions', mount: (main) => mountSessions(main) },
 };
 

@@ -1,8 +1,10 @@
 // #/new: the create-VM wizard for operators and admins. Steps: OS (from the
 // catalogue, or a template) -> resources (prefilled from the OS's
-// recommendation) -> disk -> network -> summary -> Create. vireod makes the
-// volumes and the VM as one unit; its 400 names the field, and the wizard
-// goes back to the step that holds it.
+// recommendation) -> disk and CD-ROM -> network -> summary -> Create. It
+// offers only what the caller may use (pools granted for new disks, ISO
+// images of pools granted for media, granted networks and bridges; admins
+// everything). vireod makes the volumes and the VM as one unit; its 400
+// names the field, and the wizard goes back to the step that holds it.
 
 import { api } from './api.js';
 import { h, icon, clear } from './dom.js';
@@ -15,10 +17,10 @@ import { loadStorageAndNetworks, describeSpec, specForm } from './spec-fields.js
 import { toast } from './ui.js';
 import { emptyState, pageHead, progressBar, skeleton, spinner } from './widgets.js';
 
-const STEPS = ['Operating system', 'Resources', 'Disk', 'Network', 'Summary'];
+const STEPS = ['Operating system', 'Resources', 'Disk and CD-ROM', 'Network', 'Summary'];
 // Which step holds the field a 400 names ("disks[0].pool: ...").
 const FIELD_STEP = [[/^(field ')?os\b/, 0], [/^field 'template'/, 0], [/vcpus|memory|cpu_mode/, 1],
-  [/^disks|^field 'disks/, 2], [/^nics|^field 'nics/, 3]];
+  [/^disks|^field 'disks|^(field ')?cdrom/, 2], [/^nics|^field 'nics/, 3]];
 
 // The wizard's state, passed to every function below: the step shown, the
 // spec form, the templates, the create task being followed, and the nodes.
@@ -88,7 +90,7 @@ function panels(w) {
   return [
     h('div', { class: 'wizard-panel' }, w.templates.length ? field({ label: 'Start from a template', control: el.template, hint: 'Fills every step; change anything afterwards.' }) : null, spec.os.box),
     h('div', { class: 'wizard-panel' }, spec.res.box),
-    h('div', { class: 'wizard-panel' }, spec.disk.box),
+    h('div', { class: 'wizard-panel' }, spec.disk.box, spec.cdrom.box),
     h('div', { class: 'wizard-panel' }, spec.net.box),
     h('div', { class: 'wizard-panel' }, field({ label: 'Name', control: el.name, hint: 'Letters, digits, “_”, “.”, “+” and “-”.' }), el.summary,
       h('div', { class: 'field' }, el.start.el)),
@@ -121,10 +123,10 @@ function go(w, i, { focus = true } = {}) {
 
 // Next checks the step being left, so mistakes show where they are made.
 function forward(w) {
-  const { os, res, disk, net } = w.spec;
+  const { os, res, disk, cdrom, net } = w.spec;
   w.el.error.hidden = true;
   try {
-    [() => os.value(), () => res.value(), () => disk.value(), () => net.value()][w.step]();
+    [() => os.value(), () => res.value(), () => { disk.value(); cdrom.value(); }, () => net.value()][w.step]();
   } catch (e) {
     showError(w, e.message);
     return;
@@ -141,7 +143,8 @@ function renderSummary(w) {
     row('Operating system', chosen ? chosen.name || chosen.id : 'Generic', 'summary-os'),
     row('Resources', `${s.vcpus} vCPU, ${s.memory} MiB`, 'summary-resources'),
     row('Disk', s.disks.length ? describeSpec({ disks: s.disks }) : 'None', 'summary-disk'),
-    row('Network', s.nics.length ? s.nics[0].network : 'None', 'summary-network')].flat());
+    row('CD-ROM', s.cdrom || 'None', 'summary-cdrom'),
+    row('Network', s.nics.length ? s.nics[0].network || `host bridge ${s.nics[0].bridge}` : 'None', 'summary-network')].flat());
 }
 
 // Fills every step from the template named `tname`.

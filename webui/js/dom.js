@@ -56,6 +56,7 @@ const ICONS = {
   memory: 'M3 8h18v8H3z M7 8v8 M11 8v8 M15 8v8 M5 16v3 M19 16v3',
   disk: 'M4 6h16v12H4z M4 14h16 M16 16.5h1',
   net: 'M12 3v6 M12 15v6 M5 12h14 M8 9h8v6H8z',
+  bridge: 'M2 17h20 M4 17v-3a8 8 0 0 1 16 0v3 M8 17v-6 M12 17V8 M16 17v-6',
   screen: 'M3 5h18v11H3z M8 20h8 M12 16v4',
   server: 'M4 4h16v7H4z M4 13h16v7H4z M8 7.5h.01 M8 16.5h.01',
   copy: 'M9 9h11v11H9z M5 15H4V4h11v1',

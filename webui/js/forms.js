@@ -44,6 +44,17 @@ export function switchInput({ testid, label, checked = false, id = uid('switch')
   };
 }
 
+// A checkbox with its words and, below them, a hint. Returns {el, input}.
+export function checkInput({ testid, label, hint = null, checked = false }) {
+  const id = uid('check');
+  const input = h('input', { type: 'checkbox', id, testid, checked });
+  return {
+    input,
+    el: h('label', { class: 'check check-accent check-option', for: id }, input,
+      h('span', {}, h('span', { class: 'check-option-label' }, label), hint ? h('span', { class: 'field-hint', testid: testid ? `${testid}-hint` : null }, hint) : null)),
+  };
+}
+
 // The fewest characters vireod takes in a password.
 export const MIN_PASSWORD = 8;
 

@@ -68,7 +68,7 @@ function layout(page) {
   return h('section', { class: 'view view-networks', testid: 'view-networks' },
     pageHead('net', 'Networks',
       admin ? 'Virtual networks connect the guests to each other and to this host. Create one, start or stop it, and see who got an address.'
-        : 'Virtual networks connect the guests to each other and to this host. You can look; only admins can change them.',
+        : 'The virtual networks an admin shared with you: your guests’ network cards can go on these. You can look; only admins can change them.',
       admin ? newButton({ testid: 'network-new', label: 'New network', onclick: () => createNetwork() }) : null),
     card({
       title: ['Networks ', el.count], cls: 'card-flush', body: el.body,
@@ -105,8 +105,8 @@ function render(page) {
   el.count.textContent = String(networks.length);
   if (!networks.length) {
     clear(el.body).append(emptyState({
-      ic: 'net', title: 'No networks', testid: 'networks-empty',
-      text: admin ? 'Create an isolated or NAT network for the guests.' : 'An admin has not set up any networks yet.',
+      ic: 'net', title: admin ? 'No networks' : 'No networks are shared with you', testid: 'networks-empty',
+      text: admin ? 'Create an isolated or NAT network for the guests.' : 'An admin grants networks on the Users page; until then your guests have none to join.',
     }));
     return;
   }
@@ -165,7 +165,8 @@ function renderLeases(page) {
   const n = page.networks.find((x) => x.name === selected);
   if (!n) {
     el.leaseSection.append(h('section', { class: 'card' }, emptyState({
-      ic: 'search', title: `There is no network “${selected}”`, text: 'It may have been deleted.', testid: 'network-missing',
+      ic: 'search', title: `There is no network “${selected}”`, testid: 'network-missing',
+      text: page.admin ? 'It may have been deleted.' : 'It may have been deleted, or it is not shared with you.',
       extra: h('a', { class: 'btn', href: networkHref(null) }, 'All networks'),
     })));
     return;

@@ -1,5 +1,6 @@
 // A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page,
-// "#/users", "#/tokens", "#/audit" and "#/sessions" the access pages,
+// "#/users", "#/tokens", "#/audit" (with its filters: "#/audit?action=vm.")
+// and "#/sessions" the access pages,
 // "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
 // "#/networks" the virtual networks and "#/networks/NET" one network's leases,
 // "#/templates" the VM templates and "#/new" the create-VM wizard.

@@ -8,15 +8,15 @@ const listeners = new Set();
 export const ROLES = {
   admin: {
     label: 'Admin',
-    summary: 'Everything: all guests, users, API tokens and the audit log.',
+    summary: 'Everything: all guests, storage, networks, users, API tokens and the audit log.',
   },
   operator: {
     label: 'Operator',
-    summary: 'Starts, stops, edits and deletes the guests granted to them.',
+    summary: 'Creates guests; starts, stops, edits and deletes their own and those granted to them, with the pools and networks granted to them.',
   },
   viewer: {
     label: 'Viewer',
-    summary: 'Sees the guests granted to them; cannot change anything.',
+    summary: 'Sees the guests, pools and networks granted to them; cannot change anything.',
   },
 };
 

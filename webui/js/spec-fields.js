@@ -1,13 +1,16 @@
 // The parts of a VM spec as form fields, shared by the Templates page (all
 // in one dialog) and the create-VM wizard (one part per step): the OS picked
-// from the catalogue, vCPUs and memory, one disk, one network, and specForm
-// joining the four. Each part is {box, value(), set(spec)}; value() throws
-// FormError on what the form can tell is wrong, and vireod's own 400 names
-// the field for the rest.
+// from the catalogue, vCPUs and memory, one disk, a CD-ROM, one network,
+// and specForm joining them. Each part is {box, value(), set(spec)}; value()
+// throws FormError on what the form can tell is wrong, and vireod's own 400
+// names the field for the rest. The choices are what the caller may use
+// (scope.js): pools granted for new disks, ISO images of pools granted for
+// media, granted networks and bridges; admins get everything.
 
 import { api } from './api.js';
 import { h, icon, clear, uid, fmtMiB, fmtBytes } from './dom.js';
-import { field, FormError } from './forms.js';
+import { field, textInput, FormError } from './forms.js';
+import { loadScope, NO_DISK_POOL, NO_MEDIA_POOL } from './scope.js';
 
 const GIB = 1024 ** 3;
 
@@ -19,15 +22,29 @@ export function loadOsList() {
   return osCache;
 }
 
-// Pools, their volumes and networks, for the disk and network choices.
+export const isIso = (v) => !!v.iso || v.format === 'iso';
+
+// What the disk, CD-ROM and network choices offer: the running pools the
+// caller sees (vireod lists only granted ones to non-admins) and their
+// volumes, those granted for new disks (diskPools) and for media
+// (mediaPools), the networks, and the host bridges granted (null for
+// admins, who may type any).
 export async function loadStorageAndNetworks() {
-  const [{ data: p }, { data: n }] = await Promise.all([api.pools(), api.networks()]);
+  const [{ data: p }, { data: n }, scope] = await Promise.all([api.pools(), api.networks(), loadScope()]);
   const pools = (p.pools || []).filter((x) => x.state === 'running');
   const volumes = {};
   await Promise.all(pools.map(async (pool) => {
     try { volumes[pool.name] = (await api.volumes(pool.name)).data.volumes || []; } catch { volumes[pool.name] = []; }
   }));
-  return { pools, volumes, networks: n.networks || [] };
+  return {
+    admin: scope.admin,
+    pools,
+    diskPools: pools.filter((x) => scope.mayUsePool(x.name, 'disks')),
+    mediaPools: pools.filter((x) => scope.mayUsePool(x.name, 'media')),
+    volumes,
+    networks: n.networks || [],
+    bridges: scope.bridges,
+  };
 }
 
 // OS: a search box over the catalogue and a short list of matches to pick
@@ -129,23 +146,36 @@ const DISK_MODES = {
 };
 
 // One disk: new (pool, size, format), a copy of a volume, an existing volume, or none.
+// Without a pool granted for new disks, neither a new disk nor a copy can be
+// made: those choices are off, and the part says whom to ask. A choice with
+// no volume to pick is off too.
 export function diskPart(inventory) {
   const d = diskControls(inventory);
+  const modeName = uid('disk-mode');
+  const canMake = inventory.diskPools.length > 0;
+  const offered = {
+    new: canMake,
+    clone: canMake && sourceChoices({ mode: 'clone' }, inventory).length > 0,
+    existing: sourceChoices({ mode: 'existing' }, inventory).length > 0,
+    none: true,
+  };
+  const radios = Object.entries(DISK_MODES).map(([k, label]) => {
+    const id = uid('dm');
+    const off = !offered[k];
+    return h('label', { class: `radio${off ? ' is-disabled' : ''}`, for: id, testid: `disk-mode-${k}` },
+      h('input', { type: 'radio', name: modeName, id, value: k, checked: k === d.mode, disabled: off, onchange: () => { d.mode = k; sync(); } }),
+      h('span', {}, label));
+  });
   const sync = () => {
     d.newBox.hidden = d.mode !== 'new';
     d.srcBox.hidden = d.mode !== 'clone' && d.mode !== 'existing';
     d.targetBox.hidden = d.mode !== 'clone';
+    fillSources(d, inventory);
   };
-  const modeName = uid('disk-mode');
-  const radios = Object.entries(DISK_MODES).map(([k, label]) => {
-    const id = uid('dm');
-    return h('label', { class: 'radio', for: id, testid: `disk-mode-${k}` },
-      h('input', { type: 'radio', name: modeName, id, value: k, checked: k === d.mode, onchange: () => { d.mode = k; sync(); } }),
-      h('span', {}, label));
-  });
-  const empty = h('p', { class: 'field-hint', testid: 'disk-no-pools' }, inventory.pools.length ? '' : 'There is no active storage pool: an admin makes one on the Storage page.');
+  const notice = canMake ? '' : inventory.admin ? 'There is no active storage pool: make one on the Storage page.' : NO_DISK_POOL;
+  const empty = h('p', { class: notice ? 'form-note' : 'field-hint', testid: 'disk-no-pools', hidden: !notice }, notice ? icon('info') : null, notice);
   const box = h('div', { class: 'spec-part' },
-    h('fieldset', { class: 'radios' }, h('legend', {}, 'Disk'), radios), d.newBox, d.srcBox, d.targetBox, empty);
+    h('fieldset', { class: 'radios' }, h('legend', {}, 'Disk'), radios), empty, d.newBox, d.srcBox, d.targetBox);
   sync();
   return {
     box,
@@ -153,41 +183,69 @@ export function diskPart(inventory) {
       const r = os && os.recommended && os.recommended.disk;
       if (r) d.size.value = String(Math.max(1, Math.ceil(r / GIB)));
     },
-    value: () => diskValue(d),
+    value: () => diskValue(d, inventory),
     set(spec) {
-      setDisk(d, (spec.disks || [])[0]);
+      setDisk(d, (spec.disks || [])[0], inventory);
       for (const r of box.querySelectorAll(`input[name="${modeName}"]`)) r.checked = r.value === d.mode;
       sync();
+      if (d.wanted) d.source.value = d.wanted;
     },
   };
 }
 
-// The disk part's state: the chosen mode and every control of every mode.
+// The part's state: the chosen mode and every control of every mode. A
+// copy's source may be any volume the caller sees (vireod checks it may be
+// read); an existing volume as it is must be in a pool granted for new
+// disks (admins: any) and used by no other guest.
 function diskControls(inventory) {
-  const poolOptions = () => inventory.pools.map((p) => h('option', { value: p.name }, `${p.name} (${fmtBytes(p.available)} free)`));
-  const volumeOptions = () => inventory.pools.flatMap((p) => (inventory.volumes[p.name] || [])
-    .filter((v) => v.type === 'file')
-    .map((v) => h('option', { value: `${p.name}/${v.name}` }, `${p.name} / ${v.name} (${fmtBytes(v.capacity)})`)));
+  const poolOptions = () => inventory.diskPools.map((p) => h('option', { value: p.name }, `${p.name} (${fmtBytes(p.available)} free)`));
   const d = {
-    mode: 'new',
+    mode: inventory.diskPools.length ? 'new' : 'none',
+    wanted: null,
     pool: h('select', { class: 'input select', testid: 'disk-pool' }, poolOptions()),
     size: h('input', { class: 'input', type: 'number', min: '1', step: '1', testid: 'disk-size', value: '20' }),
     format: h('select', { class: 'input select', testid: 'disk-format' }, ['qcow2', 'raw'].map((f) => h('option', { value: f }, f))),
-    source: h('select', { class: 'input select', testid: 'disk-source' }, volumeOptions()),
+    source: h('select', { class: 'input select', testid: 'disk-source' }),
+    // Admins may copy into the source's own pool; others into a pool granted for new disks.
     targetPool: h('select', { class: 'input select', testid: 'disk-target-pool' },
-      h('option', { value: '' }, 'The same pool as the source'), poolOptions()),
+      inventory.admin ? h('option', { value: '' }, 'The same pool as the source') : null, poolOptions()),
   };
   d.newBox = h('div', { class: 'spec-grid' },
-    field({ label: 'Pool', control: d.pool }),
+    field({ label: 'Pool', control: d.pool, hint: inventory.admin ? null : 'The pools granted to you for new disks.' }),
     field({ label: 'Size (GiB)', control: d.size }),
     field({ label: 'Format', control: d.format, hint: 'qcow2 grows as it fills; raw is a plain file.' }));
-  d.srcBox = field({ label: 'Volume', control: d.source });
+  d.srcHint = h('span', { class: 'field-hint' });
+  d.srcBox = field({ label: 'Volume', control: d.source, hint: d.srcHint });
   d.targetBox = field({ label: 'Copy into', control: d.targetPool });
   return d;
 }
 
-function diskValue(d) {
+// The volumes the source list offers in mode `d.mode`.
+function sourceChoices(d, inventory) {
+  const forDisk = d.mode === 'existing';
+  const pools = forDisk ? (inventory.admin ? inventory.pools : inventory.diskPools) : inventory.pools;
+  return pools.flatMap((p) => (inventory.volumes[p.name] || [])
+    .filter((v) => v.type === 'file' && !isIso(v) && (!forDisk || !(v.used_by || []).length))
+    .map((v) => ({ id: `${p.name}/${v.name}`, label: `${p.name} / ${v.name} (${fmtBytes(v.capacity)})` })));
+}
+
+function fillSources(d, inventory) {
+  if (d.mode !== 'clone' && d.mode !== 'existing') return;
+  const keep = d.source.value;
+  const list = sourceChoices(d, inventory);
+  clear(d.source).append(...(list.length ? list.map((c) => h('option', { value: c.id }, c.label))
+    : [h('option', { value: '' }, 'No volume to choose')]));
+  if (list.some((c) => c.id === keep)) d.source.value = keep;
+  d.srcHint.textContent = d.mode === 'existing'
+    ? `The guest writes to it; volumes another guest uses are left out${inventory.admin ? '' : ', and only pools granted to you for new disks are listed'}.`
+    : 'The new disk starts as a full copy of it.';
+}
+
+function diskValue(d, inventory) {
   if (d.mode === 'none') return { disks: [] };
+  if ((d.mode === 'new' || d.mode === 'clone') && !inventory.diskPools.length) {
+    throw new FormError(inventory.admin ? 'There is no active storage pool for a new disk.' : NO_DISK_POOL);
+  }
   if (d.mode === 'new') {
     const gib = Number(d.size.value);
     if (!d.pool.value) throw new FormError('Choose a storage pool for the new disk.');
@@ -201,48 +259,103 @@ function diskValue(d) {
   return { disks: [disk] };
 }
 
-// Shows `disk` (a spec's first disk, or none) in the controls.
-function setDisk(d, disk) {
+// Shows `disk` (a spec's first disk, or none) in the controls; the source
+// is chosen once its list is filled (d.wanted).
+function setDisk(d, disk, inventory) {
   d.mode = !disk ? 'none' : disk.volume ? 'existing' : disk.clone ? 'clone' : 'new';
+  d.wanted = disk ? disk.volume || disk.clone || null : null;
   if (!disk) return;
   if (disk.pool) { d.pool.value = disk.pool; d.targetPool.value = disk.pool; }
   if (disk.size) d.size.value = String(Math.max(1, Math.round(disk.size / GIB)));
   if (disk.format) d.format.value = disk.format;
-  if (disk.volume || disk.clone) d.source.value = disk.volume || disk.clone;
+  if (d.wanted && !sourceChoices(d, inventory).some((c) => c.id === d.wanted)) d.wanted = null;
 }
 
-// One NIC on a libvirt network, or none.
-export function networkPart(inventory) {
-  const net = h('select', { class: 'input select', testid: 'spec-network' },
-    h('option', { value: '' }, 'No network'),
-    inventory.networks.map((n) => h('option', { value: n.name }, `${n.name} (${n.mode || 'network'}${n.active ? '' : ', inactive'})`)));
-  const box = h('div', { class: 'spec-part' }, field({ label: 'Network', control: net, hint: 'The guest gets one virtual network card on it.' }));
+// A CD-ROM drive with an ISO image: from the pools granted for media
+// (admins: any pool), or none.
+export function cdromPart(inventory) {
+  const isos = inventory.mediaPools.flatMap((p) => (inventory.volumes[p.name] || []).filter(isIso).map((v) => `${p.name}/${v.name}`));
+  const select = h('select', { class: 'input select', testid: 'spec-cdrom' },
+    h('option', { value: '' }, 'No CD-ROM'), isos.map((id) => h('option', { value: id }, id)));
+  let hint = 'An installer or live image; the guest boots from it first, then from its disk.';
+  if (!isos.length) {
+    if (inventory.admin) hint = 'There is no ISO image in an active pool: upload one on the Storage page.';
+    else hint = inventory.mediaPools.length ? 'The pools granted to you for media hold no ISO image.' : NO_MEDIA_POOL;
+  }
+  const box = h('div', { class: 'spec-part' }, field({ label: 'CD-ROM', control: select, hint: h('span', { class: 'field-hint', testid: 'spec-cdrom-hint' }, hint) }));
   return {
     box,
-    value: () => ({ nics: net.value ? [{ network: net.value }] : [] }),
+    value: () => (select.value ? { cdrom: select.value } : {}),
     set(spec) {
-      const n = (spec.nics || [])[0];
-      net.value = n && n.network ? n.network : '';
+      const want = spec.cdrom || '';
+      // A template may name an image this list lacks: show it; vireod says whether it may be used.
+      if (want && !isos.includes(want)) select.append(h('option', { value: want }, want));
+      select.value = want;
     },
   };
 }
 
-// The four parts as one form, as the Templates dialog and the create-VM
-// wizard use them: picking an OS fills in its recommended resources and disk
-// size. value() is the spec; set(spec) shows one and resolves once the OS is
+// One NIC, on a virtual network or a host bridge, or none. Non-admins pick
+// from the networks (vireod lists only granted ones) and bridges granted to
+// them; admins may type any host bridge.
+export function networkPart(inventory) {
+  const bridges = inventory.bridges || [];
+  const net = h('select', { class: 'input select', testid: 'spec-network' },
+    h('option', { value: '' }, 'No network'),
+    inventory.networks.length ? h('optgroup', { label: 'Virtual networks' },
+      inventory.networks.map((n) => h('option', { value: n.name }, `${n.name} (${n.mode || 'network'}${n.active ? '' : ', inactive'})`))) : null,
+    bridges.length ? h('optgroup', { label: 'Host bridges' }, bridges.map((b) => h('option', { value: `bridge:${b}` }, `${b} (host bridge)`))) : null,
+    inventory.admin ? h('optgroup', { label: 'Host bridge' }, h('option', { value: 'bridge:' }, 'A host bridge, by name…')) : null);
+  const bridgeName = textInput({ testid: 'spec-bridge', placeholder: 'e.g. br0', maxlength: '15' });
+  const bridgeField = field({ label: 'Host bridge', control: bridgeName, hint: 'The guest joins the host’s own network through this bridge.' });
+  const none = !inventory.admin && !inventory.networks.length && !bridges.length;
+  const hint = none ? 'No network or host bridge is granted to you: ask an admin to grant you one.' : 'The guest gets one virtual network card on it.';
+  const sync = () => { bridgeField.hidden = net.value !== 'bridge:'; };
+  net.addEventListener('change', sync);
+  const box = h('div', { class: 'spec-part' }, field({ label: 'Network', control: net, hint: h('span', { class: 'field-hint', testid: 'spec-network-hint' }, hint) }), bridgeField);
+  sync();
+  return {
+    box,
+    value() {
+      if (!net.value) return { nics: [] };
+      if (!net.value.startsWith('bridge:')) return { nics: [{ network: net.value }] };
+      const name = net.value.slice('bridge:'.length) || bridgeName.value.trim();
+      if (!name) throw new FormError('Name the host bridge, e.g. br0.');
+      return { nics: [{ bridge: name }] };
+    },
+    set(spec) {
+      const n = (spec.nics || [])[0];
+      let v = '';
+      if (n && n.network) v = n.network;
+      else if (n && n.bridge) {
+        v = bridges.includes(n.bridge) ? `bridge:${n.bridge}` : inventory.admin ? 'bridge:' : `bridge:${n.bridge}`;
+        if (v === 'bridge:') bridgeName.value = n.bridge;
+      }
+      if (v && ![...net.options].some((o) => o.value === v)) net.append(h('option', { value: v }, n.network || `${n.bridge} (host bridge)`));
+      net.value = v;
+      sync();
+    },
+  };
+}
+
+// The parts as one form, as the Templates dialog and the create-VM wizard
+// use them: picking an OS fills in its recommended resources and disk size.
+// value() is the spec; set(spec) shows one and resolves once the OS is
 // shown too (that waits for the catalogue).
 export function specForm(inventory) {
   const res = resourcesPart();
   const disk = diskPart(inventory);
+  const cdrom = cdromPart(inventory);
   const net = networkPart(inventory);
   const os = osPart({ onPick: (o) => { res.recommend(o); disk.recommend(o); } });
   return {
-    os, res, disk, net,
-    value: () => ({ ...os.value(), ...res.value(), ...disk.value(), ...net.value() }),
+    os, res, disk, cdrom, net,
+    value: () => ({ ...os.value(), ...res.value(), ...disk.value(), ...cdrom.value(), ...net.value() }),
     set(spec) {
       const osShown = os.set(spec);
       res.set(spec);
       disk.set(spec);
+      cdrom.set(spec);
       net.set(spec);
       return osShown;
     },
@@ -261,6 +374,7 @@ export function describeSpec(spec) {
     else if (d.backing) parts.push(`overlay on ${d.backing}`);
     else parts.push(`${fmtBytes(d.size)} ${d.format || 'qcow2'} in ${d.pool}`);
   }
-  for (const n of spec.nics || []) parts.push(`on ${n.network || n.bridge}`);
+  if (spec.cdrom) parts.push(`CD-ROM ${spec.cdrom}`);
+  for (const n of spec.nics || []) parts.push(n.network ? `on ${n.network}` : `on host bridge ${n.bridge}`);
   return parts.join(' · ') || 'empty spec';
 }

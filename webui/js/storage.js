@@ -1,16 +1,18 @@
 // #/storage: libvirt's storage pools (type, state, directory, how full, autostart)
-// and, for the pool in the address (#/storage/POOL), its volumes. Everyone
-// signed in may look; only admins get the buttons that change anything
-// (vireod answers 403 to anyone else anyway).
+// and, for the pool in the address (#/storage/POOL), its volumes and the
+// guests that use each. Admins see every pool and get the buttons that
+// change anything (vireod answers 403 to anyone else anyway); operators and
+// viewers see the pools granted to them, and what each is granted for.
 
 import { api } from './api.js';
 import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
 import { createPoolDialog } from './pool-create.js';
-import { navigate, poolHref } from './router.js';
+import { navigate, poolHref, vmHref } from './router.js';
+import { loadScope, POOL_USES, usesText } from './scope.js';
 import { isAdmin } from './session.js';
 import { mountTasks } from './tasks.js';
-import { attempt, confirmDialog, toast } from './ui.js';
+import { attempt, confirmDialog, showError, toast } from './ui.js';
 import { createVolume, uploadVolume, cloneVolume, resizeVolume } from './volume-dialogs.js';
 import {
   ACTIONS, autostartCell, badge, card, countBadge, dataTable, deleteButton, emptyState, keepFocus, loadError,
@@ -40,6 +42,14 @@ function poolBadge(state) {
   return badge({ tone: s.tone, label: s.label, state: state || 'unknown', testid: 'pool-state' });
 }
 
+// What a non-admin may use a pool for ("For new disks and media").
+function grantedUses(scope, p) {
+  const uses = scope.poolUses(p.name);
+  if (!uses.length) return null;
+  return h('span', { class: 'cell-sub pool-uses', testid: 'pool-uses', dataset: { use: uses.join(',') }, title: uses.map((u) => POOL_USES[u].text).join(' ') },
+    `For ${usesText(uses)}`);
+}
+
 // How full a pool is: a bar and "X used of Y · Z free".
 function usage(p, testid = 'pool-usage') {
   if (!p.capacity) return h('span', { class: 'muted', testid }, p.state === 'running' ? 'Size unknown' : 'Not measured');
@@ -65,6 +75,7 @@ export function mountStorage(root, selected) {
     selected,
     admin: isAdmin(),
     disposed: false,
+    scope: null,       // what a non-admin may use each pool for (scope.js)
     pools: [],
     volumes: [],
     el: {
@@ -88,7 +99,7 @@ function layout(page) {
   return h('section', { class: 'view view-storage', testid: 'view-storage' },
     pageHead('disk', 'Storage',
       admin ? 'Storage pools hold the disk images of the guests. Make a pool (a directory, a disk, NFS, LVM or iSCSI), then create, grow and remove its volumes.'
-        : 'Storage pools hold the disk images of the guests. You can look; only admins can change them.',
+        : 'The storage pools an admin shared with you, and what you may use each for. You can look; only admins can change them.',
       admin ? newButton({ testid: 'pool-new', label: 'New pool', onclick: () => createPool() }) : null),
     card({
       title: ['Pools ', el.poolCount], cls: 'card-flush', body: el.poolBody,
@@ -104,9 +115,10 @@ function layout(page) {
 // whose action caused it, to keep focus there.
 async function load(page, busy = null) {
   try {
-    const { data } = await api.pools();
+    const [{ data }, scope] = await Promise.all([api.pools(), page.admin ? null : loadScope()]);
     if (page.disposed) return;
     page.pools = data.pools || [];
+    page.scope = scope;
     keepFocus(page.el.poolBody, 'data-pool', () => renderPools(page), busy);
   } catch (e) {
     if (page.disposed) return;
@@ -131,7 +143,8 @@ async function loadVolumes(page) {
   }
   if (!pool) {
     clear(el.volSection).append(h('section', { class: 'card' }, emptyState({
-      ic: 'search', title: `There is no pool “${selected}”`, text: 'It may have been deleted.', testid: 'pool-missing',
+      ic: 'search', title: `There is no pool “${selected}”`, testid: 'pool-missing',
+      text: page.admin ? 'It may have been deleted.' : 'It may have been deleted, or it is not shared with you.',
       extra: h('a', { class: 'btn', href: poolHref(null) }, 'All pools'),
     })));
     return;
@@ -171,8 +184,8 @@ function renderPools(page) {
   el.poolCount.textContent = String(pools.length);
   if (!pools.length) {
     clear(el.poolBody).append(emptyState({
-      ic: 'disk', title: 'No storage pools', testid: 'pools-empty',
-      text: admin ? 'Create a directory pool to keep disk images in.' : 'An admin has not set up any storage yet.',
+      ic: 'disk', title: admin ? 'No storage pools' : 'No storage pools are shared with you', testid: 'pools-empty',
+      text: admin ? 'Create a directory pool to keep disk images in.' : 'An admin grants storage pools on the Users page: for new disks of your guests, or for media such as ISO images.',
     }));
     return;
   }
@@ -189,7 +202,8 @@ function poolRow(page, p) {
     h('td', { 'data-label': 'Pool' },
       h('a', { class: 'pool-link', href: poolHref(p.name), testid: 'pool-link', 'aria-current': current ? 'true' : null },
         icon('disk'), h('span', { testid: 'pool-name' }, p.name)),
-      h('span', { class: 'cell-sub', testid: 'pool-type' }, `${p.type}${p.persistent ? '' : ' · transient'}`)),
+      h('span', { class: 'cell-sub', testid: 'pool-type' }, `${p.type}${p.persistent ? '' : ' · transient'}`),
+      page.scope ? grantedUses(page.scope, p) : null),
     h('td', { 'data-label': 'State' }, poolBadge(p.state)),
     h('td', { 'data-label': 'Location' }, p.path ? h('code', { class: 'mono path', testid: 'pool-path' }, p.path) : h('span', { class: 'muted' }, '—'),
       sourceText(p) ? h('span', { class: 'cell-sub mono', testid: 'pool-source' }, sourceText(p)) : null),
@@ -241,7 +255,7 @@ function volumesTable(page, pool) {
   }
   return dataTable({
     cls: 'volumes-table', testid: 'volumes-table', caption: `Volumes in the pool ${pool.name}`,
-    columns: ['Volume', 'Format', { label: 'Capacity', cls: 'num' }, { label: 'Allocation', cls: 'num' }, 'Path', page.admin ? ACTIONS : null],
+    columns: ['Volume', 'Format', { label: 'Capacity', cls: 'num' }, { label: 'Allocation', cls: 'num' }, 'Used by', page.admin ? ACTIONS : null],
     rows: page.volumes.map((v) => volumeRow(page, pool, v)),
   });
 }
@@ -253,13 +267,38 @@ function volumeRow(page, pool, v) {
     h('td', { 'data-label': 'Volume' },
       h('span', { class: 'cell-main' }, icon('disk'), h('span', { testid: 'volume-name' }, v.name),
         v.iso ? h('span', { class: 'iso-flag', testid: 'volume-iso', title: 'An ISO 9660 (CD/DVD) image' }, 'ISO') : null),
-      backing ? h('span', { class: 'cell-sub', testid: 'volume-backing', title: v.backing }, `backed by ${backing}`) : null),
+      backing ? h('span', { class: 'cell-sub', testid: 'volume-backing', title: v.backing }, `backed by ${backing}`) : null,
+      h('code', { class: 'cell-sub mono path', testid: 'volume-path' }, v.path)),
     h('td', { 'data-label': 'Format' }, h('span', { class: `fmt fmt-${fmt}`, testid: 'volume-format' }, fmt)),
     h('td', { 'data-label': 'Capacity', class: 'num', testid: 'volume-capacity', title: `${v.capacity} bytes` }, fmtBytes(v.capacity)),
     h('td', { 'data-label': 'Allocation', class: 'num', testid: 'volume-allocation', title: `${v.allocation} bytes` }, fmtBytes(v.allocation)),
-    h('td', { 'data-label': 'Path' }, h('code', { class: 'mono path', testid: 'volume-path' }, v.path)),
+    h('td', { 'data-label': 'Used by', testid: 'volume-used-by' }, usedBy(v)),
     // A directory in a pool (an fs pool's lost+found) has no bytes to move.
     page.admin ? h('td', { class: 'col-actions' }, v.type === 'dir' ? null : volumeActions(page, pool, v)) : null);
+}
+
+// The guests using a volume: each one's name (a link to its page, or
+// "another VM" for one the caller may not see), a dot that is green while it
+// runs, and whether it writes to the volume or only reads it (a CD-ROM).
+function usedBy(v) {
+  const users = v.used_by || [];
+  if (!users.length) return h('span', { class: 'muted', testid: 'volume-unused' }, 'Not in use');
+  return h('ul', { class: 'used-by' }, users.map((u) => {
+    const who = u.name || 'A guest you cannot see';
+    const title = `${who} ${u.running ? 'is running' : 'is shut off'} and ${u.writes ? 'writes to this volume' : 'only reads it'}`;
+    return h('li', { class: 'used-by-item', testid: 'volume-user', title, dataset: { vm: u.name || '', running: String(!!u.running), writes: String(!!u.writes) } },
+      h('span', { class: `used-by-dot${u.running ? ' is-running' : ''}`, 'aria-hidden': 'true' }),
+      u.name ? h('a', { class: 'used-by-name', href: vmHref(u.name), testid: 'volume-user-link' }, u.name)
+        : h('span', { class: 'used-by-name muted', testid: 'volume-user-hidden' }, 'another VM'),
+      h('span', { class: 'sr-only' }, u.running ? ', running,' : ', shut off,'),
+      h('span', { class: `use-mode${u.writes ? ' use-mode-rw' : ''}` }, u.writes ? 'writes' : 'read-only'));
+  }));
+}
+
+// "web1 (running) and another VM", for sentences.
+function usersText(users) {
+  const names = users.map((u) => `${u.name || 'another VM'}${u.running ? ' (running)' : ''}`);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
 }
 
 function volumeActions(page, pool, v) {
@@ -327,13 +366,27 @@ async function wipeVolume(page, pool, v) {
   reload(page);
 }
 
+// vireod never deletes a volume a guest uses (409): the dialog says so
+// beforehand when the list knows it, and the refusal names the guest.
 async function deleteVolume(page, pool, v) {
+  const users = v.used_by || [];
   const { ok } = await confirmDialog({
     title: `Delete ${v.name}?`,
-    body: [`The file ${v.path} is removed with its data. A guest that uses it will not start any more.`],
+    body: [`The file ${v.path} is removed with its data.`,
+      users.length ? h('p', { class: 'dialog-warn', testid: 'volume-delete-in-use' }, icon('alert'),
+        h('span', {}, `${usersText(users)} ${users.length > 1 ? 'use' : 'uses'} it: vireod refuses to delete it until it is detached.`)) : null].filter(Boolean),
     confirmLabel: 'Delete volume',
   });
   if (!ok) return;
-  await attempt(() => api.deleteVolume(pool.name, v.name), `${v.name} was deleted`, `Could not delete ${v.name}`);
+  try {
+    await api.deleteVolume(pool.name, v.name);
+    toast(`${v.name} was deleted`);
+  } catch (e) {
+    if (e.status !== 409) showError(e, `Could not delete ${v.name}`);
+    else {
+      showError({ message: `${e.message}. Detach it from that guest first (Storage on the guest’s page), then delete it.`, code: e.code, detail: e.detail, status: e.status },
+        `${v.name} is in use`);
+    }
+  }
   reload(page);
 }

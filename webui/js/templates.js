@@ -119,7 +119,7 @@ function templateDialog(current, etag, inventory) {
     submitLabel: current ? 'Save' : 'Create template',
     wide: true,
     content: [field({ label: 'Name', control: name }), field({ label: 'Description', control: description }),
-      spec.os.box, spec.res.box, spec.disk.box, spec.net.box],
+      spec.os.box, spec.res.box, spec.disk.box, spec.cdrom.box, spec.net.box],
     submit: async () => {
       const body = { name: checkName('vm', name.value), description: description.value.trim(), spec: spec.value() };
       const { data } = current ? await api.patchTemplate(current.name, body, etag) : await api.createTemplate(body);

@@ -1,9 +1,10 @@
-// #/users (admins): everyone who can sign in, their role, the guests an
-// operator or viewer may see (grants), password resets and deletion. The
-// dialogs are in user-dialogs.js.
+// #/users (admins): everyone who can sign in, their role, what an operator
+// or viewer may use (grants of guests, storage pools, networks and host
+// bridges), password resets and deletion. The dialogs are in user-dialogs.js.
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate, fmtRelative } from './dom.js';
+import { usesText } from './scope.js';
 import { ROLES, roleLabel, getUser } from './session.js';
 import { attempt, confirmDialog, showError, toast } from './ui.js';
 import { createUserDialog, grantsDialog, resetPasswordDialog } from './user-dialogs.js';
@@ -19,7 +20,7 @@ export function mountUsers(root) {
     me: getUser(),
     disposed: false,
     users: [],
-    grants: new Map(), // username -> [{uuid, name}] | Error
+    grants: new Map(), // username -> GET .../grants ({grants, pools, networks, bridges}) | Error
     el: {
       count: countBadge('users-count'),
       body: h('div', { class: 'card-body card-body-flush' }, skeleton(3)),
@@ -32,7 +33,7 @@ export function mountUsers(root) {
 
 function layout(page) {
   return h('section', { class: 'view view-users', testid: 'view-users' },
-    pageHead('users', 'Users', 'People who can sign in to Vireo, what their role lets them do, and which guests operators and viewers can see.',
+    pageHead('users', 'Users', 'People who can sign in to Vireo, what their role lets them do, and which guests, storage pools and networks operators and viewers may use.',
       newButton({ testid: 'user-new', label: 'New user', onclick: () => createUser(page) })),
     card({ title: ['Accounts ', page.el.count], cls: 'card-flush', body: page.el.body }),
     h('section', { class: 'role-legend', 'aria-label': 'What each role may do' },
@@ -59,7 +60,7 @@ async function load(page) {
 async function loadGrants(page, name, rerender = true) {
   try {
     const { data } = await api.grants(name);
-    page.grants.set(name, data.grants || []);
+    page.grants.set(name, data);
   } catch (e) {
     page.grants.set(name, e);
   }
@@ -70,7 +71,7 @@ function render(page) {
   page.el.count.textContent = String(page.users.length);
   clear(page.el.body).append(dataTable({
     cls: 'users-table', testid: 'users-table', caption: 'Users of Vireo',
-    columns: ['User', 'Role', 'Guest access', 'Created', ACTIONS],
+    columns: ['User', 'Role', 'Access', 'Created', ACTIONS],
     rows: page.users.map((u) => rowFor(page, u)),
   }));
 }
@@ -91,7 +92,7 @@ function rowFor(page, u) {
             self ? h('span', { class: 'pill' }, 'you') : null),
           h('span', { class: 'user-cell-sub' }, pam ? 'System account (PAM)' : 'Password sign-in')))),
     h('td', { 'data-label': 'Role' }, role),
-    h('td', { 'data-label': 'Guest access', testid: 'user-access' }, accessCell(page, u)),
+    h('td', { 'data-label': 'Access', testid: 'user-access' }, accessCell(page, u)),
     h('td', { 'data-label': 'Created', title: fmtDate(u.created_at) }, u.created_at ? fmtRelative(u.created_at) : '—'),
     h('td', { class: 'col-actions' },
       h('div', { class: 'row-actions' },
@@ -105,23 +106,39 @@ function rowFor(page, u) {
         }))));
 }
 
-// The guests a user may see: "All guests" for admins, else a few names and
-// a button to manage them.
+// What a user may use: "Everything" for admins; else a few guests on one
+// line, the pools, networks and bridges granted on the next, and a button
+// to manage them.
 function accessCell(page, u) {
   if (u.role === 'admin') {
-    return h('span', { class: 'access-all' }, icon('shield'), 'All guests');
+    return h('span', { class: 'access-all', title: 'Admins may use every guest, storage pool, network and host bridge' }, icon('shield'), 'Everything');
   }
-  const list = page.grants.get(u.username);
+  const g = page.grants.get(u.username);
   const manage = rowButton({
     ic: 'edit', label: 'Manage', testid: 'user-grants', cls: 'btn-ghost access-manage',
-    aria: `Choose the guests ${u.username} can see`, onclick: () => manageGrants(page, u),
+    aria: `Choose what ${u.username} may use`, onclick: () => manageGrants(page, u),
   });
-  if (list === undefined) return h('span', { class: 'access' }, h('span', { class: 'muted' }, 'Loading…'), manage);
-  if (list instanceof Error) return h('span', { class: 'access' }, h('span', { class: 'field-error', title: list.message }, 'Could not load'), manage);
-  const chips = list.slice(0, SHOWN_GRANTS).map((g) => h('span', { class: 'tag', testid: 'user-grant', title: g.name ? `${g.name} (${g.uuid})` : g.uuid }, g.name || 'deleted guest'));
-  const more = list.length > SHOWN_GRANTS ? h('span', { class: 'muted' }, `+${list.length - SHOWN_GRANTS} more`) : null;
+  if (g === undefined) return h('span', { class: 'access' }, h('span', { class: 'muted' }, 'Loading…'), manage);
+  if (g instanceof Error) return h('span', { class: 'access' }, h('span', { class: 'field-error', title: g.message }, 'Could not load'), manage);
+  const vms = g.grants || [];
+  const chips = vms.slice(0, SHOWN_GRANTS).map((x) => h('span', { class: 'tag', testid: 'user-grant', title: x.name ? `${x.name} (${x.uuid})` : x.uuid }, x.name || 'deleted guest'));
+  const more = vms.length > SHOWN_GRANTS ? h('span', { class: 'muted' }, `+${vms.length - SHOWN_GRANTS} more`) : null;
+  const resources = [
+    ...(g.pools || []).map((p) => h('span', {
+      class: 'chip chip-grant', testid: 'user-grant-pool', dataset: { pool: p.name, use: p.use.join(',') },
+      title: `Storage pool ${p.name}, for ${usesText(p.use)}`,
+    }, icon('disk'), h('span', { class: 'chip-name' }, p.name), h('span', { class: 'chip-sub' }, usesText(p.use)))),
+    ...(g.networks || []).map((n) => h('span', {
+      class: 'chip chip-grant', testid: 'user-grant-network', dataset: { network: n.name }, title: `Virtual network ${n.name}`,
+    }, icon('net'), h('span', { class: 'chip-name' }, n.name))),
+    ...(g.bridges || []).map((b) => h('span', {
+      class: 'chip chip-grant', testid: 'user-grant-bridge', dataset: { bridge: b.name }, title: `Host bridge ${b.name}`,
+    }, icon('bridge'), h('span', { class: 'chip-name' }, b.name))),
+  ];
   return h('span', { class: 'access' },
-    list.length ? h('span', { class: 'tags' }, chips, more) : h('span', { class: 'muted' }, 'No guests'),
+    h('span', { class: 'access-lines' },
+      vms.length ? h('span', { class: 'tags' }, chips, more) : h('span', { class: 'muted' }, 'No guests'),
+      resources.length ? h('span', { class: 'tags' }, resources) : null),
     manage);
 }
 
@@ -155,7 +172,7 @@ async function createUser(page) {
   if (!created) return;
   toast(created.role === 'admin'
     ? `${created.username} was created as admin`
-    : `${created.username} was created; choose the guests they may see`);
+    : `${created.username} was created; choose what they may use`);
   await load(page);
   if (created.role !== 'admin' && !page.disposed) {
     const btn = page.el.body.querySelector(`[data-testid="user-row"][data-user="${CSS.escape(created.username)}"] [data-testid="user-grants"]`);
@@ -166,7 +183,7 @@ async function createUser(page) {
 async function deleteUser(page, u) {
   const { ok } = await confirmDialog({
     title: `Delete ${u.username}?`,
-    body: ['Their sessions and API tokens end at once and their guest grants are removed. The guests themselves are not touched.'],
+    body: ['Their sessions and API tokens end at once and their grants are removed. The guests, pools and networks themselves are not touched.'],
     confirmLabel: 'Delete user',
   });
   if (!ok) return;

@@ -3,7 +3,7 @@
 // (vm-details-form.js) and the device editors (vm-devices.js).
 
 import { api } from './api.js';
-import { h, icon, clear, append, fmtMiB, fmtDate, fmtRelative, dash } from './dom.js';
+import { h, icon, clear, append, fmtBytes, fmtMiB, fmtDate, fmtRelative, dash } from './dom.js';
 import { copyText } from './forms.js';
 import * as live from './live.js';
 import { actionButton, deleteVm } from './actions.js';
@@ -28,6 +28,7 @@ export function mountDetail(root, name) {
     operate: canOperate(),
     vm: null,          // last VM_DETAIL
     etag: null,        // its ETag
+    sizes: null,       // disk target -> {capacity, allocation} from GET .../disks (null until read)
     lastSig: null,     // summary signature the detail was fetched for
     lastSnap: null,    // last snapshot from live.js (pending marks)
     fetching: null,
@@ -104,7 +105,9 @@ function readOnlyCard() {
 
 // ---- loading and following ----
 
-// Reads the guest (one fetch at a time: a second caller gets the first's promise).
+// Reads the guest, then its disks' sizes (GET .../disks), which fill in
+// the Size column when they come (one fetch at a time: a second caller gets
+// the first's promise). Without sizes the page still shows the guest.
 function load(page) {
   if (page.fetching) return page.fetching;
   page.fetching = (async () => {
@@ -113,6 +116,11 @@ function load(page) {
       if (page.disposed) return;
       page.gone = false;
       setDetail(page, data, etag, { force: false });
+      const disks = await api.disks(page.name).then(({ data: d }) => d.disks || [], () => null);
+      if (disks && !page.disposed && page.vm) {
+        page.sizes = new Map(disks.map((d) => [d.target, d]));
+        clear(page.cards.storage.body).append(disksTable(page));
+      }
     } catch (e) {
       if (!page.disposed) loadFailed(page, e);
     } finally {
@@ -264,6 +272,7 @@ function disksTable(page) {
     ['Device', (d) => h('span', { class: 'dev' }, h('code', { class: 'mono' }, dash(d.target)), h('span', { class: 'muted' }, d.device || ''))],
     ['Bus', (d) => dash(d.bus)],
     ['Format', (d) => dash(d.format)],
+    ['Size', (d) => (page.sizes ? diskSize(d, page.sizes.get(d.target)) : null)],
     ['Source', (d) => (d.source ? h('code', { class: 'mono wrap' }, d.source) : h('span', { class: 'muted' }, d.device === 'cdrom' ? 'empty drive' : 'none'))],
     ...(page.operate ? [['Actions', (d) => diskActions(page.devices, d)]] : []),
   ], page.vm.disks, 'detail-disks-table', 'No disks: this guest boots without storage.');
@@ -278,6 +287,17 @@ function nicsTable(page) {
     ['Link', (n) => h('span', { class: `chip ${n.link === 'down' ? 'chip-off' : ''}`.trim(), testid: 'nic-link-state' }, n.link || 'up')],
     ...(page.operate ? [['Actions', (n) => nicActions(page.devices, n)]] : []),
   ], page.vm.nics, 'detail-nics-table', 'No network interfaces.');
+}
+
+// What the guest sees (capacity) and, below, what it takes on the host.
+function diskSize(d, s) {
+  if (!s || typeof s.capacity !== 'number') {
+    const why = d.source ? 'No storage pool knows this file, so its size is unknown' : null;
+    return h('span', { class: 'muted', testid: 'disk-size', title: why }, '—');
+  }
+  return h('span', { class: 'disk-size', testid: 'disk-size', title: `${s.capacity} bytes; ${s.allocation} bytes taken on the host` },
+    h('span', { testid: 'disk-capacity' }, fmtBytes(s.capacity)),
+    typeof s.allocation === 'number' ? h('span', { class: 'cell-sub', testid: 'disk-allocation' }, `${fmtBytes(s.allocation)} allocated`) : null);
 }
 
 // ---- small pieces ----

@@ -3,13 +3,16 @@
 // and the actions of the Storage and Network cards (attach a new or existing
 // disk, add a CD-ROM drive, insert/eject media, detach; attach a NIC, link
 // up/down, change network, detach). Only operators and admins get these:
-// viewers see the plain tables.
+// viewers see the plain tables. The dialogs offer what the caller may use
+// (scope.js): pools granted for new disks, media pools' ISO images, granted
+// networks and host bridges; admins get everything.
 
 import { api } from './api.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
 import { field, formDialog, sizeInput, FormError } from './forms.js';
 import { confirmDialog, readOrSay, showError, toast } from './ui.js';
 import { nameProblem } from './names.js';
+import { loadScope, NO_DISK_POOL, NO_MEDIA_POOL } from './scope.js';
 import { deleteButton, rowButton } from './widgets.js';
 
 const BOOT_DEVS = [['hd', 'Disk'], ['cdrom', 'CD-ROM'], ['network', 'Network (PXE)'], ['fd', 'Floppy']];
@@ -210,37 +213,45 @@ async function run(ctx, what, fn) {
   }
 }
 
-// Pools (running) and, per pool, their volumes, for the volume pickers.
-async function volumeChoices(filter) {
-  const { data } = await api.pools();
-  const pools = (data.pools || []).filter((p) => p.state === 'running');
+const isIso = (v) => !!v.iso || v.format === 'iso';
+
+// The running pools the caller may use for `use` ('disks' or 'media'; admins:
+// all) and the volumes in them that `filter` keeps, for the pickers.
+async function volumeChoices(use, filter) {
+  const [{ data }, scope] = await Promise.all([api.pools(), loadScope()]);
+  const pools = (data.pools || []).filter((p) => p.state === 'running' && scope.mayUsePool(p.name, use));
   const out = [];
   for (const p of pools) {
     const { data: vd } = await api.volumes(p.name);
     for (const v of vd.volumes || []) if (filter(v)) out.push({ id: `${p.name}/${v.name}`, v });
   }
-  return { pools, volumes: out };
+  return { admin: scope.admin, pools, volumes: out };
 }
 
+// A disk is a new volume in a pool granted for new disks, or an existing
+// volume there that no other guest uses (vireod refuses the rest).
 async function attachDisk(ctx) {
   const { vm } = ctx.getCurrent();
-  const choices = await readOrSay(() => volumeChoices((v) => v.format !== 'iso'), 'Could not list the storage pools');
+  const unused = (v) => v.type === 'file' && !isIso(v) && !(v.used_by || []).length;
+  const choices = await readOrSay(() => volumeChoices('disks', unused), 'Could not list the storage pools');
   if (!choices) return;
   if (!choices.pools.length) {
-    toast('No active storage pool: make one on the Storage page first.', { tone: 'warn' });
+    toast(choices.admin ? 'No active storage pool: make one on the Storage page first.' : NO_DISK_POOL, { tone: 'warn', ms: 8000 });
     return;
   }
   const mode = h('select', { class: 'input select', testid: 'disk-mode' },
     h('option', { value: 'new' }, 'A new volume'),
-    h('option', { value: 'existing', disabled: !choices.volumes.length }, 'An existing volume'));
+    h('option', { value: 'existing', disabled: !choices.volumes.length }, choices.volumes.length ? 'An existing volume' : 'An existing volume (none unused)'));
   const pool = h('select', { class: 'input select', testid: 'disk-pool' }, choices.pools.map((p) => h('option', { value: p.name }, `${p.name} (${fmtBytes(p.available)} free)`)));
   const size = sizeInput({ testid: 'disk-size', value: 10, unit: 'GiB', label: 'Size' });
   const format = h('select', { class: 'input select', testid: 'disk-format' }, ['qcow2', 'raw'].map((f) => h('option', { value: f }, f)));
   const volume = h('select', { class: 'input select', testid: 'disk-volume' }, choices.volumes.map((c) => h('option', { value: c.id }, `${c.id} (${c.v.format || '?'}, ${fmtBytes(c.v.capacity)})`)));
   const isRunning = running(vm);
   const bus = h('select', { class: 'input select', testid: 'disk-bus' }, BUSES.map((b) => h('option', { value: b, disabled: isRunning && !HOT_BUSES.has(b) }, b)));
-  const newFields = h('div', {}, field({ label: 'Pool', control: pool }), field({ label: 'Size', control: size.input, box: size.el }), field({ label: 'Format', control: format }));
-  const oldFields = h('div', { hidden: true }, field({ label: 'Volume', control: volume, hint: 'Volumes another guest uses are refused.' }));
+  const newFields = h('div', {},
+    field({ label: 'Pool', control: pool, hint: choices.admin ? null : 'The pools granted to you for new disks.' }),
+    field({ label: 'Size', control: size.input, box: size.el }), field({ label: 'Format', control: format }));
+  const oldFields = h('div', { hidden: true }, field({ label: 'Volume', control: volume, hint: 'Volumes another guest uses are left out: a guest’s disk is its own.' }));
   mode.addEventListener('change', () => { newFields.hidden = mode.value !== 'new'; oldFields.hidden = mode.value === 'new'; });
   const done = await formDialog({
     title: `Attach a disk to ${vm.name}`,
@@ -283,21 +294,24 @@ async function addCdrom(ctx) {
   await ctx.reload();
 }
 
+// A medium comes from a pool granted for media (admins: any): its ISO
+// images, or all its volumes when it holds none.
 async function insertMedia(ctx, d) {
-  const choices = await readOrSay(() => volumeChoices(() => true), 'Could not list the volumes');
+  const choices = await readOrSay(() => volumeChoices('media', (v) => v.type === 'file'), 'Could not list the volumes');
   if (!choices) return;
   if (!choices.volumes.length) {
-    toast('No volumes found: upload or create an ISO volume on the Storage page.', { tone: 'warn' });
+    const why = choices.admin || choices.pools.length ? 'No volumes found: upload or create an ISO volume on the Storage page.' : NO_MEDIA_POOL;
+    toast(why, { tone: 'warn', ms: 8000 });
     return;
   }
-  const isos = choices.volumes.filter((c) => c.v.format === 'iso');
+  const isos = choices.volumes.filter((c) => isIso(c.v));
   const list = isos.length ? isos : choices.volumes;
   const media = h('select', { class: 'input select', testid: 'cdrom-media' }, list.map((c) => h('option', { value: c.id }, c.id)));
   const done = await formDialog({
     title: `Insert a medium into ${d.target}`,
     testid: 'insert-media-dialog',
     submitLabel: 'Insert',
-    content: [field({ label: 'ISO volume', control: media })],
+    content: [field({ label: 'ISO volume', control: media, hint: choices.admin ? null : 'From the pools granted to you for media.' })],
     submit: async () => (await api.setMedia(ctx.name, d.target, media.value)).data,
   });
   if (!done) return;
@@ -346,24 +360,38 @@ export function nicActions(ctx, n) {
     deleteButton({ testid: 'nic-detach', label: `Detach ${n.mac}`, onclick: () => detachNic(ctx, n) }));
 }
 
+// The networks the caller may use (vireod lists only granted ones to non-admins).
 async function networkOptions() {
   const { data } = await api.networks();
   return (data.networks || []).map((n) => n.name);
 }
 
+// A NIC goes on a network or a host bridge: the granted ones for
+// non-admins (a list), any bridge for admins (typed).
 async function attachNic(ctx) {
   const { vm } = ctx.getCurrent();
-  const nets = await readOrSay(networkOptions, 'Could not list the networks');
-  if (!nets) return;
-  const kind = h('select', { class: 'input select', testid: 'nic-kind' }, h('option', { value: 'network' }, 'Virtual network'), h('option', { value: 'bridge' }, 'Host bridge'));
+  const got = await readOrSay(() => Promise.all([networkOptions(), loadScope()]), 'Could not list the networks');
+  if (!got) return;
+  const [nets, scope] = got;
+  const bridges = scope.bridges; // null: any (admins)
+  if (!nets.length && bridges && !bridges.length) {
+    toast('No network or host bridge is granted to you: ask an admin to grant you one.', { tone: 'warn', ms: 8000 });
+    return;
+  }
+  const kind = h('select', { class: 'input select', testid: 'nic-kind' },
+    h('option', { value: 'network', disabled: !nets.length }, nets.length ? 'Virtual network' : 'Virtual network (none granted to you)'),
+    h('option', { value: 'bridge', disabled: !!bridges && !bridges.length, selected: !nets.length }, bridges && !bridges.length ? 'Host bridge (none granted to you)' : 'Host bridge'));
   const network = h('select', { class: 'input select', testid: 'nic-network' }, nets.map((n) => h('option', { value: n }, n)));
-  const bridge = h('input', { class: 'input', type: 'text', testid: 'nic-bridge', placeholder: 'e.g. br0', spellcheck: 'false' });
+  const bridge = bridges
+    ? h('select', { class: 'input select', testid: 'nic-bridge' }, bridges.map((b) => h('option', { value: b }, b)))
+    : h('input', { class: 'input', type: 'text', testid: 'nic-bridge', placeholder: 'e.g. br0', spellcheck: 'false' });
   const model = h('select', { class: 'input select', testid: 'nic-model' }, MODELS.map((m) => h('option', { value: m }, m)));
   const mac = h('input', { class: 'input mono', type: 'text', testid: 'nic-mac', placeholder: 'automatic (52:54:00:…)', spellcheck: 'false' });
   const netField = field({ label: 'Network', control: network });
-  const brField = field({ label: 'Bridge', control: bridge });
-  brField.hidden = true;
-  kind.addEventListener('change', () => { netField.hidden = kind.value !== 'network'; brField.hidden = kind.value !== 'bridge'; });
+  const brField = field({ label: 'Bridge', control: bridge, hint: bridges ? 'The host bridges granted to you.' : null });
+  const sync = () => { netField.hidden = kind.value !== 'network'; brField.hidden = kind.value !== 'bridge'; };
+  kind.addEventListener('change', sync);
+  sync();
   const done = await formDialog({
     title: `Attach a network interface to ${vm.name}`,
     intro: running(vm) ? 'The guest is running: the NIC is hot-plugged and stays after a restart.' : null,
