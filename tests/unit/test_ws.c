@@ -1,12 +1,14 @@
-/* WebSocket framing (server/ws_frame.c): every rule of RFC 6455 the
- * reader enforces, each stream read whole, one byte at a time and in
- * random pieces, the Autobahn testsuite's cases that apply to a server
- * without extensions, and round trips through a masked client writer. */
+/* WebSocket framing (server/ws_frame.c) and the upgrade handshake
+ * (server/ws_handshake.c): every rule of RFC 6455 the reader enforces,
+ * each stream read whole, one byte at a time and in random pieces, the
+ * Autobahn testsuite's cases that apply to a server without extensions,
+ * and round trips through a masked client writer. */
 #include "unit.h"
 
 #include <string.h>
 
 #include "server/ws_frame.h"
+#include "server/ws_handshake.h"
 
 #define MAX_FRAME (1u << 20)
 #define MAX_TEXT 65536
@@ -890,6 +892,95 @@ static void test_close_frame_writer(void **state)
     assert_int_equal(ws_close_frame(out, 1000, euro), 4 + 122);
 }
 
+/* ---- the handshake ---- */
+
+static const char *const SUPPORTED[] = { "binary", "vireo.serial", NULL };
+
+static gboolean check(const char *method, const char *upgrade, const char *connection,
+                      const char *version, const char *key, const char *offered,
+                      const char **protocol, GError **error)
+{
+    return ws_handshake_check(method, upgrade, connection, version, key, offered, SUPPORTED,
+                              protocol, error);
+}
+
+#define KEY "dGhlIHNhbXBsZSBub25jZQ=="
+
+static void test_accept_value(void **state)
+{
+    (void)state;
+    /* RFC 6455 1.3's example (and MDN's, and Python's hashlib). */
+    g_autofree char *accept = ws_accept_value(KEY);
+    assert_string_equal(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+    g_autofree char *other = ws_accept_value("x3JJHMbDL1EzLkh9GBhXDw==");
+    assert_string_equal(other, "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+}
+
+static void test_handshake_accepts(void **state)
+{
+    (void)state;
+    const char *proto = "unset";
+    g_autoptr(GError) error = NULL;
+    assert_true(check("GET", "websocket", "Upgrade", "13", KEY, NULL, &proto, &error));
+    assert_null(proto);
+    /* Firefox's Connection list; case-insensitive tokens; blanks. */
+    assert_true(check("GET", "WebSocket", "keep-alive, Upgrade", "13", KEY, "binary", &proto,
+                      &error));
+    assert_string_equal(proto, "binary");
+    assert_true(check("GET", "h2c,  websocket ", "upgrade,keep-alive", "13",
+                      "AAAAAAAAAAAAAAAAAAAAAA==", " base64 ,vireo.serial, binary", &proto, &error));
+    assert_ptr_equal(proto, SUPPORTED[1]);
+    /* No match is no protocol, not an error; nor is a NULL list. */
+    assert_true(check("GET", "websocket", "Upgrade", "13", KEY, "chat, Binary", &proto, &error));
+    assert_null(proto);
+    assert_true(ws_handshake_check("GET", "websocket", "Upgrade", "13", KEY, "binary", NULL,
+                                   &proto, &error));
+    assert_null(proto);
+    assert_true(ws_handshake_check("GET", "websocket", "Upgrade", "13", KEY, "binary",
+                                   SUPPORTED, NULL, &error));
+    assert_null(error);
+}
+
+static void test_handshake_refuses(void **state)
+{
+    (void)state;
+    struct {
+        const char *method, *upgrade, *connection, *version, *key;
+        int code;
+    } bad[] = {
+        { "POST", "websocket", "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "get", "websocket", "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { NULL, "websocket", "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", NULL, "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websockets", "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket/13", "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "", "Upgrade", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", NULL, "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "keep-alive", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgraded", "13", KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", NULL, KEY, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", NULL, G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", "", G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQ=", G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQ===", G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQA=", G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25j-Q==", G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZSBi", G_IO_ERROR_INVALID_ARGUMENT },
+        { "GET", "websocket", "Upgrade", "8", KEY, G_IO_ERROR_NOT_SUPPORTED },
+        { "GET", "websocket", "Upgrade", "13, 8", KEY, G_IO_ERROR_NOT_SUPPORTED },
+        { "GET", "websocket", "Upgrade", "", KEY, G_IO_ERROR_NOT_SUPPORTED },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        const char *proto = "unset";
+        g_autoptr(GError) error = NULL;
+        assert_false(check(bad[i].method, bad[i].upgrade, bad[i].connection, bad[i].version,
+                           bad[i].key, "binary", &proto, &error));
+        assert_null(proto);
+        assert_true(g_error_matches(error, G_IO_ERROR, bad[i].code));
+        assert_true(strlen(error->message) > 10);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -917,6 +1008,9 @@ int main(void)
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_frame_header),
         cmocka_unit_test(test_close_frame_writer),
+        cmocka_unit_test(test_accept_value),
+        cmocka_unit_test(test_handshake_accepts),
+        cmocka_unit_test(test_handshake_refuses),
     };
     return cmocka_run_group_tests_name("ws", tests, NULL, NULL);
 }
