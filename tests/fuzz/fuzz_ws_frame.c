@@ -1,7 +1,9 @@
 /* libFuzzer target: the WebSocket frame reader (ws_reader_feed) on any
  * bytes a browser could send, read whole, in random pieces and one byte at
  * a time: the three readings must give the same events, and every event
- * must keep the reader's promises (see the checks below).
+ * must keep the reader's promises (see the checks below). The writers
+ * answer each ping, close and error, and the answer must read back as
+ * what it answers.
  *
  * Input layout: one byte choosing the limits (low nibble: the frame
  * payload limit, high nibble: the text message limit), one byte seeding
@@ -83,6 +85,57 @@ static void check_event(const WsEvent *ev, const guint8 *buf, gsize used, const 
     }
 }
 
+/* Reads one server frame back: with the mask bit set and a zero mask
+ * (which leaves the payload as it is), the reader accepts it. */
+static void read_back(const guint8 *frame, gsize n, WsEvent *ev, WsReader **r)
+{
+    gsize h = (frame[1] & 0x7f) == 126 ? 4 : 2;   /* control frames: never 127 */
+    guint8 client[4 + 4 + WS_CONTROL_PAYLOAD_MAX] = { 0 };
+    memcpy(client, frame, h);
+    client[1] |= 0x80;
+    memcpy(client + h + 4, frame + h, n - h);
+    *r = ws_reader_new(G_MAXUINT64, G_MAXSIZE);
+    gsize len = n + 4;
+    gsize used = ws_reader_feed(*r, client, len, ev);
+    FUZZ_CHECK(used == len, "read back %zu of %zu bytes", used, len);
+}
+
+/* The answer vireod would send to a ping (a pong with its payload), to a
+ * close (the same code and reason) and to an error (a close with its code
+ * and reason), read back. */
+static void check_answer(const WsEvent *ev)
+{
+    guint8 frame[WS_FRAME_HEADER_MAX + WS_CONTROL_PAYLOAD_MAX];
+    gsize n;
+    g_autofree char *reason = NULL;
+    if (ev->type == WS_EV_PING) {
+        n = ws_frame_header(frame, WS_OP_PONG, TRUE, ev->len);
+        memcpy(frame + n, ev->data, ev->len);
+        n += ev->len;
+    } else if (ev->type == WS_EV_CLOSE || ev->type == WS_EV_ERROR) {
+        reason = g_strndup((const char *)ev->data, ev->len);   /* a NUL ends it */
+        n = ws_close_frame(frame, ev->code, reason);
+        FUZZ_CHECK(n <= WS_CLOSE_FRAME_MAX, "close frame of %zu bytes", n);
+    } else {
+        return;
+    }
+    WsEvent back;
+    WsReader *r = NULL;
+    read_back(frame, n, &back, &r);
+    if (ev->type == WS_EV_PING) {
+        FUZZ_CHECK(back.type == WS_EV_PONG && back.len == ev->len &&
+                   (ev->len == 0 || memcmp(back.data, ev->data, ev->len) == 0),
+                   "the pong does not read back as the ping's payload");
+    } else {
+        gsize want = ev->code == WS_CLOSE_NO_STATUS ? 0 : strlen(reason);
+        FUZZ_CHECK(back.type == WS_EV_CLOSE && back.code == ev->code && back.len == want &&
+                   (want == 0 || memcmp(back.data, reason, want) == 0),
+                   "close %u does not read back: type %d code %u len %zu", ev->code,
+                   back.type, back.code, back.len);
+    }
+    ws_reader_free(r);
+}
+
 static guint32 xorshift(guint32 *s)
 {
     *s ^= *s << 13;
@@ -118,6 +171,8 @@ static GByteArray *read_stream(const guint8 *stream, gsize len, int piece, const
                        "no event, yet %zu of %zu bytes left", n - pos - used, n - pos);
             FUZZ_CHECK(!over || ev.type == WS_EV_NONE, "event %d after CLOSE or ERROR", ev.type);
             check_event(&ev, buf + pos, used, lim);
+            if (piece == 0)
+                check_answer(&ev);
             if (ev.type == WS_EV_DATA) {
                 if (!joining)
                     g_byte_array_append(log, (const guint8 *)"D", 1);
