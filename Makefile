@@ -21,6 +21,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRCS := $(wildcard virt/*.c db/*.c api/*/*.c) \
             server/config.c server/log.c server/http.c server/http_guard.c server/http_headers.c server/static_files.c server/tls.c server/events.c
+LIB_SRCS += server/ws_frame.c server/ws_handshake.c server/http_head.c
 DAEMON_SRCS := server/main.c
 
 BUILD    := build
