@@ -20,8 +20,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRCS := $(wildcard virt/*.c db/*.c api/*/*.c) \
-            server/config.c server/log.c server/http.c server/http_guard.c server/http_headers.c server/static_files.c server/tls.c server/events.c
-LIB_SRCS += server/ws_frame.c server/ws_handshake.c server/http_head.c
+            $(filter-out server/main.c,$(wildcard server/*.c))
 DAEMON_SRCS := server/main.c
 
 BUILD    := build
@@ -37,7 +36,12 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASANDIR)/tests/%)
 .SECONDARY:
 .PHONY: all run test unit bench deps host-setup install uninstall clean fuzz check-deps
 
-all: $(BUILD)/vireod $(BUILD)/vireo-osinfo
+all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp
+
+# The browser libraries of the consoles (noVNC, xterm.js), pinned in
+# packaging/webui-vendor/package-lock.json, copied into webui/vendor/.
+webui/vendor/.stamp: packaging/webui-vendor/package-lock.json packaging/webui-vendor.sh
+	@sh packaging/webui-vendor.sh
 
 $(OBJDIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -128,6 +132,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/vireo $(DESTDIR)$(PREFIX)/libexec/vireo
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) webui/vendor
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -3,9 +3,13 @@
 #include "server/http.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
+#include "api/vms/api_consoles.h"
+#include "server/console_hub.h"
 #include "server/http_guard.h"
+#include "server/ws_handshake.h"
 #include "server/http_headers.h"
 #include "server/static_files.h"
+#include "server/tls_front.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -19,10 +23,12 @@
 
 struct HttpServer {
     struct MHD_Daemon *daemon;
+    TlsFront *front;            /* with TLS: the listener; libmicrohttpd has none */
     HttpGuard *guard;
     ApiContext *api;
     char *webui;
     EventHub *events;
+    ConsoleHub *consoles;
     gboolean tls;
     volatile guint64 next_id;   /* atomic */
     volatile gint in_flight;    /* requests begun and not completed; atomic */
@@ -42,11 +48,29 @@ typedef struct {
     gboolean streaming;   /* an event stream or transfer: not "in flight" for shutdown */
     gboolean stream_body; /* a route whose body goes to an ApiTransfer, uncollected */
     ApiTransfer *transfer;   /* that upload, until it finishes or fails */
+    struct Upgrade *upgrade; /* a console handed over (or not) by libmicrohttpd */
     char *log_note;          /* why it failed, for its log line; NULL if it did not */
 } RequestState;
 
+/* A console whose WebSocket handshake is answered, waiting for
+ * libmicrohttpd to hand over the socket. */
+typedef struct Upgrade {
+    HttpServer *srv;
+    ApiConsole *console;
+    char address[64];
+} Upgrade;
+
+static void upgrade_free(Upgrade *u)
+{
+    if (u->console)
+        api_console_free(u->console);
+    g_free(u);
+}
+
 static void request_state_free(RequestState *st)
 {
+    if (st->upgrade)
+        upgrade_free(st->upgrade);
     if (st->transfer) {
         st->transfer->abort(st->transfer, "the connection ended");
         st->transfer->free(st->transfer);
@@ -110,7 +134,7 @@ static void add_answer_headers(struct MHD_Response *r, const ApiResponse *resp, 
         MHD_add_response_header(r, g_ptr_array_index(resp->headers, i),
                                 g_ptr_array_index(resp->headers, i + 1));
     MHD_add_response_header(r, "Cache-Control", "no-cache");
-    http_add_security_headers(r, FALSE, tls);
+    http_add_security_headers(r, HTTP_BODY_DATA, tls);
 }
 
 static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp, gboolean head,
@@ -161,7 +185,7 @@ static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn
         note_answer(st, resp);
         return queue_api(conn, resp, FALSE, srv->tls);
     }
-    http_add_security_headers(r, FALSE, srv->tls);
+    http_add_security_headers(r, HTTP_BODY_DATA, srv->tls);
     st->streaming = TRUE;
     g_atomic_int_dec_and_test(&srv->in_flight);
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
@@ -292,6 +316,64 @@ static enum MHD_Result upload_chunk(RequestState *st, const char *data, size_t l
     return MHD_NO;
 }
 
+static void on_upgraded(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
+                        void *req_cls G_GNUC_UNUSED, const char *extra_in, size_t extra_in_size,
+                        MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+    Upgrade *u = cls;
+    ConsoleLink link = {.fd = sock, .urh = urh};
+    GBytes *extra = extra_in_size ? g_bytes_new(extra_in, extra_in_size) : NULL;
+    console_hub_attach(u->srv->consoles, link, extra, g_steal_pointer(&u->console), u->address);
+}
+
+/* Answers the WebSocket handshake of a console the API let through (its
+ * ticket is spent), or 400 when the handshake itself is wrong. */
+static enum MHD_Result queue_upgrade(HttpServer *srv, struct MHD_Connection *conn,
+                                     RequestState *st, ApiResponse *resp, const char *method)
+{
+    static const char *const protocols[] = {"binary", NULL};
+    g_autoptr(GError) error = NULL;
+    const char *protocol = NULL;
+    const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Key");
+    if (!srv->consoles ||
+        !ws_handshake_check(method, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade"),
+                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Connection"),
+                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                        "Sec-WebSocket-Version"),
+                            key,
+                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                        "Sec-WebSocket-Protocol"),
+                            protocols, &protocol, &error)) {
+        g_autoptr(GError) bad = NULL;
+        api_fail(&bad, API_ERROR_INVALID_ARGUMENT, "not a WebSocket handshake: %s",
+                 error ? error->message : "consoles are not served");
+        ApiResponse refused;
+        api_response_init(&refused);
+        api_response_header(&refused, "Sec-WebSocket-Version", "13");
+        api_response_error(&refused, bad);
+        note_answer(st, &refused);
+        enum MHD_Result ret = queue_api(conn, &refused, FALSE, srv->tls);
+        api_response_clear(&refused);
+        return ret;
+    }
+    Upgrade *u = g_new0(Upgrade, 1);
+    u->srv = srv;
+    u->console = g_steal_pointer(&resp->console);
+    g_strlcpy(u->address, st->address, sizeof(u->address));
+    st->upgrade = u;
+    struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgraded, u);
+    g_autofree char *accept = ws_accept_value(key);
+    MHD_add_response_header(r, "Upgrade", "websocket");
+    MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
+    if (protocol)
+        MHD_add_response_header(r, "Sec-WebSocket-Protocol", protocol);
+    /* A console lives as long as its browser: not "in flight". */
+    stop_counting(srv, st);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
                                  RequestState *st, const char *method, const char *url)
 {
@@ -310,6 +392,8 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
     enum MHD_Result ret;
     if (resp.stream && strcmp(method, "GET") == 0 && srv->events)
         ret = queue_stream(srv, conn, st, &resp);
+    else if (resp.console)
+        ret = queue_upgrade(srv, conn, st, &resp, method);
     else if (resp.transfer && resp.transfer->read && strcmp(method, "GET") == 0)
         ret = queue_download(srv, conn, st, &resp);
     else
@@ -543,7 +627,8 @@ gboolean http_check_listen(const char *listen, gboolean tls, struct sockaddr_sto
     return TRUE;
 }
 
-HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSettings *set,
+HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *consoles,
+                              const HttpSettings *set,
                               GError **error)
 {
     const TlsPair *tls = set->tls;
@@ -553,24 +638,29 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSetti
     HttpServer *srv = g_new0(HttpServer, 1);
     srv->tls = tls != NULL;
     srv->events = events;
+    srv->consoles = consoles;
     srv->api = api;
     srv->webui = g_strdup(set->webui);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_ALLOW_UPGRADE |
                      MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    if (tls)
-        flags |= MHD_USE_TLS;
+    if (tls) {
+        /* TLS is the front's; libmicrohttpd gets plain connections from it
+         * (its own TLS moves consoles' bytes far too slowly). */
+        TlsFrontSettings fs = {tls, set->tls_priority, set->max_connections,
+                               set->max_connections_per_address, set->header_timeout_s};
+        srv->front = tls_front_new(&addr, &fs, error);
+        if (!srv->front) {
+            g_prefix_error(error, "%s: ", set->listen);
+            g_free(srv->webui);
+            g_free(srv);
+            return NULL;
+        }
+        flags |= MHD_USE_NO_LISTEN_SOCKET;
+    }
     srv->guard = http_guard_new(set->header_timeout_s);
-    /* Without a priority string libmicrohttpd 0.9.75 uses GnuTLS's
-     * "NORMAL", which still takes TLS 1.0 and CBC-SHA1 suites. */
-    struct MHD_OptionItem tls_options[] = {
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls ? tls->cert_pem : NULL},
-        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls ? tls->key_pem : NULL},
-        {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)set->tls_priority},
-        {MHD_OPTION_END, 0, NULL},
-    };
-    struct MHD_OptionItem no_options[] = {{MHD_OPTION_END, 0, NULL}};
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         /* First, so that every message of the daemon goes through it. */
@@ -590,11 +680,14 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSetti
         /* One client cannot take every connection from the others. */
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, set->max_connections_per_address,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
-        MHD_OPTION_ARRAY, tls ? tls_options : no_options,
         MHD_OPTION_END);
-    if (!srv->daemon) {
-        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
-                    "cannot listen on %s (address in use or not local?)", set->listen);
+    if (!srv->daemon || (srv->front && !tls_front_start(srv->front, srv->daemon, error))) {
+        if (!srv->daemon)
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                        "cannot listen on %s (address in use or not local?)", set->listen);
+        if (srv->daemon)
+            MHD_stop_daemon(srv->daemon);
+        tls_front_free(srv->front);
         http_guard_free(srv->guard);
         g_free(srv->webui);
         g_free(srv);
@@ -609,6 +702,7 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
         return;
     /* Stop accepting, wait for requests under way (idle keep-alive
      * connections do not count), then close everything. */
+    tls_front_stop_accepting(srv->front);
     MHD_quiesce_daemon(srv->daemon);
     gint64 deadline = g_get_monotonic_time() + (gint64)grace_ms * 1000;
     while (g_atomic_int_get(&srv->in_flight) > 0 && g_get_monotonic_time() < deadline)
@@ -617,6 +711,7 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
         g_warning("%d request(s) still running after %u ms; closing them",
                   g_atomic_int_get(&srv->in_flight), grace_ms);
     MHD_stop_daemon(srv->daemon);
+    tls_front_free(srv->front);
     http_guard_free(srv->guard);
     g_free(srv->webui);
     g_free(srv);

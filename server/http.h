@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "api/core/api.h"
+#include "server/console_hub.h"
 #include "server/events.h"
 #include "server/tls.h"
 
@@ -23,7 +24,9 @@ typedef struct {
     unsigned header_timeout_s;   /* a request head must arrive within this */
 } HttpSettings;
 
-HttpServer *http_server_start(ApiContext *api, EventHub *events, const HttpSettings *set,
+/* `consoles` (may be NULL) takes the WebSocket of each console opened. */
+HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *consoles,
+                              const HttpSettings *set,
                               GError **error);
 /* Stops accepting, lets in-flight requests finish (up to `grace_ms`), then
  * stops the threads. */

@@ -5,6 +5,7 @@
 #include "api/auth/api_users_common.h"
 #include "api/core/api.h"
 #include "api/core/api_locks.h"
+#include "api/vms/api_consoles.h"
 #include "api/core/api_crypto.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
@@ -29,6 +30,7 @@ typedef struct {
     ApiContext api;
     ApiMetaSync *meta_sync;
     EventHub *events;
+    ConsoleHub *consoles;
 } Daemon;
 
 static void on_domain_event(const char *uuid, const char *name, int event, int detail G_GNUC_UNUSED,
@@ -38,6 +40,8 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
     g_debug("domain event %d for %s (%s)", event, name, uuid);
     ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
     events_publish(d->events, &e);
+    if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED)
+        console_hub_vm_stopped(d->consoles, uuid);
     /* A VM that is gone (undefined, or a transient one stopped) may leave
      * metadata behind. */
     if (event == VIR_DOMAIN_EVENT_UNDEFINED || event == VIR_DOMAIN_EVENT_STOPPED)
@@ -55,6 +59,7 @@ static void on_auth_changed(gint64 user_id, gpointer data)
 {
     Daemon *d = data;
     events_auth_changed(d->events, user_id);
+    console_hub_auth_changed(d->consoles, user_id);
 }
 
 static void on_object_event(const char *kind, const char *uuid, const char *name, int event,
@@ -199,6 +204,12 @@ int main(int argc, char **argv)
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
     d.events = events_hub_new(&d.api, d.config.max_streams_per_credential);
+    d.api.consoles = api_consoles_new();
+    d.consoles = console_hub_new(&d.api, &error);
+    if (!d.consoles) {
+        g_critical("%s", error->message);
+        return 1;
+    }
     d.api.tasks = task_engine_new(db, TASK_WORKERS, on_task_changed, &d, &error);
     if (!d.api.tasks) {
         g_critical("tasks: %s", error->message);
@@ -223,7 +234,7 @@ int main(int argc, char **argv)
         .idle_timeout_s = d.config.idle_timeout_s,
         .header_timeout_s = d.config.header_timeout_s,
     };
-    HttpServer *http = http_server_start(&d.api, d.events, &http_settings, &error);
+    HttpServer *http = http_server_start(&d.api, d.events, d.consoles, &http_settings, &error);
     tls_pair_clear(&tls);
     if (!http) {
         g_critical("%s", error->message);
@@ -239,6 +250,8 @@ int main(int argc, char **argv)
     g_message("signal %d: stopping; in-flight requests may finish", sig);
 
     events_hub_close(d.events);
+    /* Upgraded connections must be closed before libmicrohttpd stops. */
+    console_hub_close(d.consoles);
     http_server_stop(http, SHUTDOWN_GRACE_MS);
     /* After HTTP (uploads are aborted with their connections), before
      * libvirt (running clones stop and delete what they made). */
@@ -247,6 +260,8 @@ int main(int argc, char **argv)
     virt_conn_free(d.api.virt);
     d.api.virt = NULL;
     events_hub_free(d.events);
+    console_hub_free(d.consoles);
+    api_consoles_free(d.api.consoles);
     api_meta_sync_free(d.meta_sync);
     api_throttle_free(d.api.throttle);
     api_locks_free(d.api.locks);

@@ -87,7 +87,7 @@ static enum MHD_Result not_found(struct MHD_Connection *conn, const char *root, 
         r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
         MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
     }
-    http_add_security_headers(r, TRUE, tls);
+    http_add_security_headers(r, HTTP_BODY_PAGE, tls);
     *status = MHD_HTTP_NOT_FOUND;
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NOT_FOUND, r);
     MHD_destroy_response(r);
@@ -102,6 +102,13 @@ static gboolean not_modified(struct MHD_Connection *conn, const char *etag, time
     const char *ims = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Modified-Since");
     time_t since;
     return ims && http_parse_date(ims, &since) && mtime <= since;
+}
+
+static HttpBodyKind body_kind(const char *path)
+{
+    if (strcmp(path, "/console.html") == 0)
+        return HTTP_BODY_TERMINAL;
+    return g_str_has_suffix(path, ".html") ? HTTP_BODY_PAGE : HTTP_BODY_DATA;
 }
 
 enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
@@ -134,7 +141,7 @@ enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, cons
     MHD_add_response_header(r, "Last-Modified", date);
     /* Always revalidate: a cheap 304, and never a stale UI after upgrades. */
     MHD_add_response_header(r, "Cache-Control", "no-cache");
-    http_add_security_headers(r, g_str_has_suffix(path, ".html"), tls);
+    http_add_security_headers(r, body_kind(path), tls);
     enum MHD_Result ret = MHD_queue_response(conn, *status, r);
     MHD_destroy_response(r);
     return ret;

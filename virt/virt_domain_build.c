@@ -71,14 +71,11 @@ static void add_serial(xmlNode *devices, const char *log_path)
 
 static void add_graphics(xmlNode *devices)
 {
-    /* Consoles go through vireod's proxy (virDomainOpenGraphicsFD): the
-     * display never listens beyond loopback. */
+    /* Consoles go through vireod's proxy, which gets a socket already
+     * connected to the display from libvirt (virDomainOpenGraphicsFD):
+     * QEMU listens on no port at all, not even on loopback. */
     xmlNode *g = virt_xml_attr_child(devices, "graphics", "type", "vnc");
-    xmlSetProp(g, BAD_CAST "port", BAD_CAST "-1");
-    xmlSetProp(g, BAD_CAST "autoport", BAD_CAST "yes");
-    xmlSetProp(g, BAD_CAST "listen", BAD_CAST "127.0.0.1");
-    xmlNode *listen = virt_xml_attr_child(g, "listen", "type", "address");
-    xmlSetProp(listen, BAD_CAST "address", BAD_CAST "127.0.0.1");
+    virt_xml_attr_child(g, "listen", "type", "none");
     xmlNode *video = xmlNewChild(devices, NULL, BAD_CAST "video", NULL);
     virt_xml_attr_child(video, "model", "type", "vga");
 }

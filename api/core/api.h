@@ -16,6 +16,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_t, json_decref)
 typedef struct LoginThrottle LoginThrottle;
 typedef struct ApiScope ApiScope;
 typedef struct ApiLocks ApiLocks;
+typedef struct ApiConsole ApiConsole;
+typedef struct ApiConsoles ApiConsoles;
 typedef struct ApiPamConfig ApiPamConfig;
 typedef struct TaskEngine TaskEngine;
 
@@ -23,6 +25,7 @@ typedef struct {
     VirtConn *virt;
     Db *db;
     ApiLocks *locks;    /* per-object locks for read-check-write edits (api_locks.h) */
+    ApiConsoles *consoles;        /* console tickets not yet used (api/vms/api_consoles.h) */
     LoginThrottle *throttle;
     gboolean tls;                 /* served over HTTPS: Secure cookies, HSTS */
     gint64 session_idle_s;        /* a session unused this long ends */
@@ -132,6 +135,9 @@ struct ApiResponse {
     const char *raw_type;
     GPtrArray *headers;        /* name, value, name, value ... (owned strings) */
     ApiAuth *stream;           /* set: answer with the event stream for this user */
+    ApiConsole *console;       /* set (status 101): upgrade to a WebSocket for this console;
+                                * server/ takes it and frees it with console_free */
+    void (*console_free)(ApiConsole *console);
     char *audit_user;          /* for the audit log: the user a login tried */
     char *audit_detail;        /* for the audit log: what else to record */
     ApiTransfer *transfer;     /* set: stream the body in or out (see above) */

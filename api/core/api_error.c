@@ -109,6 +109,12 @@ char *api_error_brief(const char *message, const char *detail)
                            *head ? head : "the operation");
 }
 
+char *api_error_message_for(const GError *error, gboolean full)
+{
+    return full ? g_strdup(error->message)
+                : api_error_brief(error->message, virt_error_detail(error));
+}
+
 void api_response_error(ApiResponse *resp, const GError *error)
 {
     api_response_error_for(resp, error, TRUE);
@@ -118,8 +124,7 @@ void api_response_error_for(ApiResponse *resp, const GError *error, gboolean ful
 {
     /* Messages quote request bytes (paths, names) and parser text that may
      * cut a character in half; JSON strings must be valid UTF-8. */
-    g_autofree char *text = full ? g_strdup(error->message)
-                                 : api_error_brief(error->message, virt_error_detail(error));
+    g_autofree char *text = api_error_message_for(error, full);
     g_autofree char *message = g_utf8_make_valid(text, -1);
     json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(error),
                              "message", message);

@@ -54,3 +54,5 @@ void api_response_error_for(ApiResponse *resp, const GError *error, gboolean ful
 /* `message` without `detail` (the hypervisor's own words) at its end: the
  * short form non-admins get. */
 char *api_error_brief(const char *message, const char *detail);
+/* The message of `error` as a caller gets it: in full, or brief. */
+char *api_error_message_for(const GError *error, gboolean full);

@@ -20,6 +20,8 @@ void api_response_clear(ApiResponse *resp)
     if (resp->headers)
         g_ptr_array_unref(resp->headers);
     api_auth_free(resp->stream);
+    if (resp->console && resp->console_free)
+        resp->console_free(resp->console);
     if (resp->transfer)
         resp->transfer->free(resp->transfer);
     g_free(resp->audit_user);

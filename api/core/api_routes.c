@@ -45,6 +45,10 @@ const ApiRoute api_routes[] = {
     ROUTE("POST", "/api/vms/{vm}/reset", api_vm_action, API_PERM_VM_OPERATE, .arg = "reset", .action = "vm.reset"),
     ROUTE("POST", "/api/vms/{vm}/suspend", api_vm_action, API_PERM_VM_OPERATE, .arg = "suspend", .action = "vm.suspend"),
     ROUTE("POST", "/api/vms/{vm}/resume", api_vm_action, API_PERM_VM_OPERATE, .arg = "resume", .action = "vm.resume"),
+    ROUTE("POST", "/api/vms/{vm}/console", api_vm_console_ticket, API_PERM_VM_OPERATE, .action = "vm.console.ticket"),
+    /* The ticket is the credential; the console's own audit entry is written as it opens. */
+    ROUTE("GET", "/api/consoles/{ticket}", api_console_open, API_PERM_PUBLIC),
+    ROUTE("POST", "/api/vms/{vm}/keys", api_vm_keys, API_PERM_VM_OPERATE, .action = "vm.keys"),
     ROUTE("GET", "/api/vms/{vm}/disks", api_vm_disks_list, API_PERM_VM_READ),
     ROUTE("POST", "/api/vms/{vm}/disks", api_vm_disks_attach, API_PERM_VM_OPERATE, .action = "vm.disk.attach"),
     ROUTE("GET", "/api/vms/{vm}/disks/{target}", api_vm_disk_get, API_PERM_VM_READ),

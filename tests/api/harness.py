@@ -550,12 +550,13 @@ def unique_name(tag):
     return name
 
 
-def define_guest(name, memory_mib=128):
-    """Defines the bootable test guest (tests/guest/define-guest.sh)."""
+def define_guest(name, memory_mib=128, graphics="none"):
+    """Defines the bootable test guest (tests/guest/define-guest.sh); with
+    graphics="vnc" it has a screen behind a display that listens nowhere."""
     if name not in _names:
         _names.append(name)
-    subprocess.run([os.path.join(GUEST_SCRIPTS, "define-guest.sh"), name, str(memory_mib)],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([os.path.join(GUEST_SCRIPTS, "define-guest.sh"), name, str(memory_mib),
+                    graphics], check=True, stdout=subprocess.DEVNULL)
     return name
 
 
@@ -770,10 +771,10 @@ class ApiTestCase(unittest.TestCase):
         self.addCleanup(remove_domain, name)
         return name
 
-    def guest(self, tag, memory_mib=128):
+    def guest(self, tag, memory_mib=128, graphics="none"):
         """Defines the bootable test guest; removed after the test."""
         name = self.new_name(tag)
-        define_guest(name, memory_mib)
+        define_guest(name, memory_mib, graphics)
         return name
 
     def assertStatus(self, resp, status, msg=None):

@@ -16,7 +16,9 @@ ROUTE_RE = re.compile(r'ROUTE\(\s*"([A-Z]+)"\s*,\s*"(/[^"]*)"\s*,\s*(\w+)\s*,\s*
 KNOWN_PERMS = {"API_PERM_PUBLIC", "API_PERM_USER", "API_PERM_VM_READ", "API_PERM_VM_OPERATE",
                "API_PERM_VM_CREATE", "API_PERM_POOL_READ", "API_PERM_VOLUME_READ",
                "API_PERM_NETWORK_READ", "API_PERM_ADMIN"}
-PUBLIC = {("GET", "/api/openapi.json"), ("POST", "/api/session")}
+# The console's WebSocket: its one-time ticket is the credential.
+PUBLIC = {("GET", "/api/openapi.json"), ("POST", "/api/session"),
+          ("GET", "/api/consoles/{ticket}")}
 # Changes a viewer may make: their own session, password and tokens.
 SELF_SERVICE = "API_PERM_USER"
 # Answers that never end (Server-Sent Events): tested in test_events.
@@ -106,7 +108,7 @@ class RouteTableTest(harness.ApiTestCase):
                   "pool": self.pool, "volume": "routes.img",
                   "network": self.network, "template": self.template, "os": "debian11",
                   "task": "999999999", "target": "hdc", "mac": self.mac,
-                  "kind": "pools", "name": self.pool}
+                  "kind": "pools", "name": self.pool, "ticket": "A" * 43}
 
         def sub(m):
             if m.group(1) not in params:
@@ -142,6 +144,8 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/vms"): {"name": self.evil_vm, "vcpus": 1, "memory": 16},
             ("POST", "/api/templates"): {"name": self.template + "-evil", "spec": {}},
             ("PATCH", "/api/templates/{template}"): {"description": "changed"},
+            ("POST", "/api/vms/{vm}/console"): {"type": "vnc"},
+            ("POST", "/api/vms/{vm}/keys"): {"keys": ["ctrl", "alt", "delete"]},
         }
         return bodies.get((method, pattern))
 
@@ -201,6 +205,9 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertError(r, 400)
         r = self.anon.request("HEAD", "/api/openapi.json")
         self.assertStatus(r, 200)
+        # Without a ticket that was handed out, a console is not found.
+        r = self.anon.get("/api/consoles/" + "A" * 43)
+        self.assertError(r, 404)
 
     def test_every_route_needs_credentials(self):
         d = self.daemon

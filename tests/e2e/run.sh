@@ -64,7 +64,8 @@ fail() {
 [ -x "$CHROMIUM" ] || fail "no chromium at $CHROMIUM (apt-get install chromium)"
 command -v node >/dev/null || fail "node is missing"
 
-if [ ! -d "$E2E/node_modules/playwright-core" ]; then
+sh "$REPO/packaging/webui-vendor.sh" || fail "the web UI's browser libraries are missing"
+if [ ! -d "$E2E/node_modules/playwright-core" ] || [ ! -d "$E2E/node_modules/axe-core" ]; then
     (cd "$E2E" && npm install --no-audit --no-fund) || fail "npm install failed"
 fi
 

@@ -32,7 +32,7 @@ PROMPT 0
 TIMEOUT 0
 LABEL vireo
   KERNEL vmlinuz
-  APPEND initrd=initrd.img console=ttyS0,115200 panic=-1
+  APPEND initrd=initrd.img console=tty0 console=ttyS0,115200 panic=-1
 CFG
 mkfs.fat -C -n VIREO "$WORK/disk.img" 32768 >/dev/null
 syslinux --install "$WORK/disk.img"

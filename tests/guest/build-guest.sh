@@ -5,9 +5,11 @@
 #
 # Output: $VIREO_GUEST_DIR (default /var/lib/libvirt/images/vireo-test)/vmlinuz
 #         and initrd.img, mode 0644, in a directory libvirt-qemu can traverse.
-# The guest prints VIREO-GUEST-READY on ttyS0 once acpid listens, and powers
-# off (poweroff -f) on the ACPI power button. virtio-blk is loaded, so that
-# disks hot-plugged by the tests appear in the guest.
+# The guest prints VIREO-GUEST-READY on ttyS0 once acpid listens, then
+# VIREO-CMDLINE and its kernel command line, runs shells on ttyS0 and tty1
+# (the screen), and powers off (poweroff -f) on the ACPI power button.
+# virtio-blk is loaded, so that disks hot-plugged by the tests appear in the
+# guest.
 set -eu
 
 OUT=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
@@ -141,6 +143,14 @@ i=0
 while [ ! -e /dev/input/event0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
 acpid -c /etc/acpi -l /var/log/acpid.log
 echo "$MARKER" > /dev/ttyS0
+echo "VIREO-CMDLINE \$(cat /proc/cmdline)" > /dev/ttyS0
+# A shell on the serial port and one on the screen, for the console tests:
+# the serial one echoes what is typed; keys typed through the display can
+# write to /dev/ttyS0 and so show in the serial log. Each is a session leader,
+# so the tty it opens becomes its controlling terminal.
+for tty in /dev/ttyS0 /dev/tty1; do
+    ( while :; do setsid sh -c "exec sh -i <\$tty >\$tty 2>&1"; sleep 1; done ) &
+done
 while :; do sleep 3600; done
 EOF
 chmod 0755 "$ROOT/init"

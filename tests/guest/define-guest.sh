@@ -2,12 +2,15 @@
 # Defines (does not start) a persistent TCG test domain booting the tiny guest
 # built by build-guest.sh. Its serial output is logged to
 # /var/log/libvirt/qemu/NAME-serial.log (truncated at each start) so that
-# wait-marker.sh can see VIREO-GUEST-READY.
-# Usage: define-guest.sh NAME [MEMORY_MIB=128]
+# wait-marker.sh can see VIREO-GUEST-READY. With "vnc", it also has a VGA
+# screen behind a VNC display that listens nowhere (as vireod's VMs do: the
+# console proxy asks libvirt for a connected socket).
+# Usage: define-guest.sh NAME [MEMORY_MIB=128] [none|vnc]
 set -eu
 
 NAME=${1:?usage: define-guest.sh NAME [MEMORY_MIB]}
 MEM=${2:-128}
+GRAPHICS=${3:-none}
 URI=${VIREO_CONNECT:-qemu:///system}
 IMG=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
 LOGDIR=${VIREO_SERIAL_LOG_DIR:-/var/log/libvirt/qemu}
@@ -18,6 +21,11 @@ case "$NAME" in
 esac
 case "$MEM" in
     *[!0-9]* | "" ) echo "define-guest: bad memory '$MEM'" >&2; exit 2 ;;
+esac
+case "$GRAPHICS" in
+    none) DISPLAY_XML="" ;;
+    vnc) DISPLAY_XML="<graphics type='vnc'><listen type='none'/></graphics><video><model type='vga'/></video>" ;;
+    *) echo "define-guest: graphics must be none or vnc, not '$GRAPHICS'" >&2; exit 2 ;;
 esac
 for f in "$IMG/vmlinuz" "$IMG/initrd.img"; do
     [ -r "$f" ] || { echo "define-guest: $f missing, run build-guest.sh" >&2; exit 1; }
@@ -36,7 +44,7 @@ cat > "$XML" <<XMLEOF
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$IMG/vmlinuz</kernel>
     <initrd>$IMG/initrd.img</initrd>
-    <cmdline>console=ttyS0,115200 panic=-1</cmdline>
+    <cmdline>console=tty0 console=ttyS0,115200 panic=-1</cmdline>
   </os>
   <features>
     <acpi/>
@@ -55,6 +63,7 @@ cat > "$XML" <<XMLEOF
     <console type='pty'>
       <target type='serial' port='0'/>
     </console>
+    $DISPLAY_XML
     <memballoon model='none'/>
   </devices>
 </domain>

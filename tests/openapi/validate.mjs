@@ -53,6 +53,9 @@ const EXPECTED_ROUTES = [
   "POST /api/vms/{vm}/reset",
   "POST /api/vms/{vm}/suspend",
   "POST /api/vms/{vm}/resume",
+  "POST /api/vms/{vm}/console",
+  "POST /api/vms/{vm}/keys",
+  "GET /api/consoles/{ticket}",
   "GET /api/vms/{vm}/disks",
   "POST /api/vms/{vm}/disks",
   "GET /api/vms/{vm}/disks/{target}",
@@ -103,10 +106,10 @@ const EXPECTED_ROUTES = [
 // Routes that need no credentials (API_PERM_PUBLIC): they override the
 // top-level security with an empty list. Every other route needs the session
 // cookie or an API token and documents 401 and 403.
-const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session"];
+const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session", "GET /api/consoles/{ticket}"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -531,7 +534,9 @@ function testRoutes(doc) {
     if (!/\bAccess: /.test(op.description ?? "")) {
       problems.push(`${name}: the description must say who may call it ("Access: ...")`);
     }
-    const ok = Object.keys(op.responses ?? {}).filter((s) => /^2\d\d$/.test(s));
+    // A console's WebSocket answers 101 Switching Protocols, never 2xx.
+    const success = name === "GET /api/consoles/{ticket}" ? /^101$/ : /^2\d\d$/;
+    const ok = Object.keys(op.responses ?? {}).filter((s) => success.test(s));
     // POST /api/vms answers 201, or 202 with a task when it copies a volume.
     const wanted = name === "POST /api/vms" ? 2 : 1;
     if (ok.length !== wanted) problems.push(`${name}: ${wanted} 2xx answer(s) wanted, got ${ok.join(",") || "none"}`);

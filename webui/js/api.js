@@ -189,6 +189,10 @@ export const api = {
   attachNic: (name, nic) => request('POST', `${vmPath(name)}/nics`, { body: nic }),
   patchNic: (name, mac, changes) => request('PATCH', `${vmPath(name)}/nics/${encodeURIComponent(mac)}`, { body: changes }),
   detachNic: (name, mac) => request('DELETE', `${vmPath(name)}/nics/${encodeURIComponent(mac)}`),
+  // A one-time ticket for the screen ('vnc') or the serial line: {type, url, expires_at}.
+  consoleTicket: (name, type) => request('POST', `${vmPath(name)}/console`, { body: { type } }),
+  // {keys: [...]} presses a combination, {text} types text key by key.
+  sendKeys: (name, body) => request('POST', `${vmPath(name)}/keys`, { body }),
 
   // ---- session and account ----
   whoami: () => request('GET', '/api/session', { anonymous: true }),

@@ -13,6 +13,7 @@ import { showError } from './ui.js';
 import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
 import { EditForm } from './vm-details-form.js';
+import { consoleLink } from './console-links.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
 
 const DETAIL_ACTIONS = ['start', 'shutdown', 'reboot', 'suspend', 'resume', 'reset', 'poweroff'];
@@ -221,6 +222,7 @@ function headActions(vm, pending) {
   return h('div', { class: 'detail-actions' },
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
+    consoleLink(vm, (vm.graphics || []).length ? 'vnc' : 'serial', { label: 'Console', testid: 'action-console' }),
     h('button', {
       type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
       disabled: !!(pending && pending.inflight),
@@ -234,11 +236,22 @@ function renderBody(page) {
   clear(cards.os.body).append(kv(osRows(vm)));
   clear(cards.storage.body).append(disksTable(page));
   clear(cards.network.body).append(nicsTable(page));
-  clear(cards.display.body).append(miniTable([
-    ['Type', (g) => (g.type || '—').toUpperCase()],
-    ['Port', (g) => (g.port === null || g.port === undefined || g.port < 0 ? h('span', { class: 'muted' }, 'auto') : String(g.port))],
-    ['Listen', (g) => dash(g.listen)],
-  ], vm.graphics, 'detail-graphics-table', 'No graphical display (serial console only).'));
+  clear(cards.display.body).append(displayBody(page));
+}
+
+// The screen and the serial line, reached through vireod's console proxy
+// (the display listens on no port of its own).
+function displayBody(page) {
+  const { vm, operate } = page;
+  const screens = vm.graphics || [];
+  return h('div', { class: 'card-body display-body' },
+    h('p', { testid: 'detail-display-text' }, screens.length
+      ? `Screen: ${screens.map((g) => (g.type || '?').toUpperCase()).join(', ')}, through vireod's console (no network port of its own). Serial line: ${vm.name}'s first serial port.`
+      : 'No graphical display: the serial line is the console.'),
+    operate ? h('div', { class: 'display-links' },
+      screens.length ? consoleLink(vm, 'vnc', { label: 'Open screen' }) : null,
+      consoleLink(vm, 'serial'))
+      : h('p', { class: 'muted' }, 'Consoles are for operators and admins: they control the guest.'));
 }
 
 function overviewRows(vm) {
