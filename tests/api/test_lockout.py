@@ -2,9 +2,10 @@
 while an admin keeps asking for GET /api/host. Idle sockets that never send
 a byte (from one address, and spread over many), request heads trickled one
 byte at a time, 500 event streams from one viewer, and a query string of
-1000 parameters. The admin must get every answer within a second, and the
-attackers' connections must be cut: by the per-address limit, the deadline
-for request heads (set to 2 s here), and the cap on streams per token.
+1000 parameters. The admin must get every answer well within the
+attackers' deadlines, and the attackers' connections must be cut: by the
+per-address limit, the deadline for request heads (set to 4 s here), and
+the cap on streams per token.
 The same again over HTTPS, through vireod's own TLS front."""
 
 import http.client
@@ -17,7 +18,9 @@ import unittest
 
 import harness
 
-HEADER_TIMEOUT_S = 2
+HEADER_TIMEOUT_S = 4
+# Well under the head deadline plus the time a queued connection would wait.
+LIVENESS_S = 3.0
 
 
 class LockoutTest(harness.ApiTestCase):
@@ -57,7 +60,9 @@ class LockoutTest(harness.ApiTestCase):
         r = self.admin.get("/api/host", timeout=5)
         took = time.monotonic() - t0
         self.assertStatus(r, 200, what)
-        self.assertLess(took, 1.0, "the admin waited %.2fs (%s)" % (took, what))
+        # A liveness bound, not a speed target (that is make bench's): a
+        # locked-out admin waits for the attackers' deadlines or forever.
+        self.assertLess(took, LIVENESS_S, "the admin waited %.2fs (%s)" % (took, what))
 
     def closed(self, s, wait):
         """True when the server closed `s` within `wait` seconds."""
@@ -143,7 +148,7 @@ class LockoutTest(harness.ApiTestCase):
         query = "&".join("a%d=%d" % (i, i) for i in range(1000))
         t0 = time.monotonic()
         r = self.admin.get("/api/vms?" + query, timeout=10)
-        self.assertLess(time.monotonic() - t0, 1.0)
+        self.assertLess(time.monotonic() - t0, LIVENESS_S)
         err = self.assertError(r, 414, "uri_too_long")
         self.assertIn("at most", err["message"])
         self.assertAdminAnswers("after a huge query")
