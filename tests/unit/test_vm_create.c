@@ -48,6 +48,7 @@ static void test_spec_rejects(void **state)
     expect_bad("{\"nics\":[{\"network\":\"n\",\"bridge\":\"b\"}]}", T, "nics[0]");
     expect_bad("{\"nics\":[{\"network\":\"n\",\"mac\":\"ff:ff:ff:ff:ff:ff\"}]}", T, "nics[0]");
     expect_bad("{\"boot\":[\"cdrom\"]}", T, "cdrom");
+    expect_bad("{\"boot\":[\"network\",\"hd\"]}", T, "NIC");
     expect_bad("{\"boot\":[\"hd\",\"hd\"]}", T, "boot");
     expect_bad("{\"cdrom\":\"x\"}", T, "cdrom");
     expect_bad("{\"os\":\"a b\"}", T, "os");
@@ -72,6 +73,9 @@ static void test_spec_host_check(void **state)
         assert_false(api_vm_spec_check_host(spec, &host, &e));
         assert_non_null(strstr(e->message, cases[i].field));
     }
+    g_autoptr(ApiVmSpec) pxe = parse("{\"boot\":[\"network\",\"hd\"],\"nics\":[{\"network\":\"n\"}]}",
+                                     API_VM_SPEC_TEMPLATE, NULL);
+    assert_non_null(pxe);
     g_autoptr(ApiVmSpec) ok = parse("{\"vcpus\":2,\"memory\":1024,\"machine\":\"q35\"}",
                                     API_VM_SPEC_TEMPLATE, NULL);
     assert_true(api_vm_spec_check_host(ok, &host, NULL));
