@@ -233,6 +233,63 @@ describe('Installing an OS from the web UI', { concurrency: false }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  test('network boot needs a network; an imported image is the disk as it is', async () => {
+    const pxe = `${VMNAME}-pxe`;
+    const imp = `${VMNAME}-imp`;
+    ok(await api('POST', `/api/pools/${POOL}/volumes`, { body: { name: 'imported.img', capacity: 1024 * 1024, format: 'raw' } }), 201, 'image');
+    try {
+      // PXE: the network step refuses "No network".
+      await page.goto(`${page.url().split('#')[0]}#/new`);
+      await page.getByTestId('install-mode-pxe').click();
+      for (let i = 0; i < 2; i++) await page.getByTestId('wizard-next').click();
+      await page.getByTestId('spec-memory').fill('64');
+      await page.getByTestId('wizard-next').click();
+      await page.getByTestId('disk-mode-none').click();
+      await page.getByTestId('wizard-next').click();
+      await page.getByTestId('network-pxe-note').waitFor();
+      await page.getByTestId('spec-network').selectOption('');
+      await page.getByTestId('wizard-next').click();
+      const netError = page.getByTestId('spec-network-error');
+      await netError.waitFor();
+      assert.match(await netError.textContent(), /Network boot needs a network/);
+      await shot(page, '85-wizard-pxe-needs-network');
+      await page.getByTestId('spec-network').selectOption(NET);
+      await page.getByTestId('wizard-next').click();
+      await page.getByTestId('create-name').fill(pxe);
+      await page.locator('label.switch', { hasText: 'Start the VM' }).click();
+      await page.getByTestId('wizard-create').click();
+      await page.waitForFunction((hh) => location.hash === hh, `#/vms/${pxe}`);
+      let vm = (await api('GET', `/api/vms/${pxe}`)).json;
+      assert.deepEqual(vm.os.boot, ['network', 'hd']);
+      assert.deepEqual(vm.nics.map((n) => n.source), [NET]);
+
+      // Import: the disk step shows the image instead of its choices.
+      await page.goto(`${page.url().split('#')[0]}#/new`);
+      await page.getByTestId('install-mode-import').click();
+      await page.getByTestId('install-image').selectOption(`${POOL}/imported.img`);
+      for (let i = 0; i < 2; i++) await page.getByTestId('wizard-next').click();
+      await page.getByTestId('spec-memory').fill('64');
+      await page.getByTestId('wizard-next').click();
+      await page.getByTestId('disk-imported').filter({ hasText: `${POOL}/imported.img` }).waitFor();
+      await shot(page, '86-wizard-import-disk');
+      await page.getByTestId('wizard-next').click();
+      await page.getByTestId('spec-network').selectOption('');
+      await page.getByTestId('wizard-next').click();
+      assert.match(await page.getByTestId('summary-disk').textContent(), new RegExp(`disk ${POOL}/imported.img`));
+      await page.getByTestId('create-name').fill(imp);
+      await page.locator('label.switch', { hasText: 'Start the VM' }).click();
+      await page.getByTestId('wizard-create').click();
+      await page.waitForFunction((hh) => location.hash === hh, `#/vms/${imp}`);
+      vm = (await api('GET', `/api/vms/${imp}`)).json;
+      assert.deepEqual(vm.os.boot, ['hd']);
+      assert.deepEqual(vm.disks.map((d) => [d.device, d.source]), [['disk', join(dir, 'imported.img')]]);
+    } finally {
+      await api('DELETE', `/api/vms/${pxe}`);
+      await api('DELETE', `/api/vms/${imp}`);
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+
   test('a taken name is said on the name field: before sending, and from vireod\'s 409 for a VM the operator cannot see', async () => {
     // Admin: the e2e test VM exists; the wizard finds it before sending.
     const posts = recordPosts(page);

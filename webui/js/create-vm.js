@@ -147,6 +147,8 @@ function syncInstall(w) {
 // with its recommended resources and disk size.
 async function preselectOs(w, os) {
   if (!os || w.disposed) return;
+  // An answer that comes late never overrides an OS the person chose.
+  if (w.step > STEP.install && w.spec.os.chosen()) return;
   await w.spec.os.set({ os: os.id });
   const chosen = w.spec.os.chosen();
   w.spec.res.recommend(chosen);
