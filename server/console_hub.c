@@ -464,7 +464,7 @@ static void setup(ConsoleHub *hub, Session *s)
         /* The hypervisor's own words are for admins (api_error_brief). */
         g_autofree char *why = error ? api_error_message_for(error, c->auth->role == API_ROLE_ADMIN)
                                      : g_strdup(g_strerror(errno));
-        g_autofree char *reason = g_utf8_make_valid(why, 120);
+        g_autofree char *reason = g_utf8_make_valid(why, -1);
         console_session_end(s, 1011, reason);
         return;
     }

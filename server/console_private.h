@@ -70,7 +70,6 @@ struct SerialLine {
     ConsoleHub *hub;
     char uuid[VIR_UUID_STRING_BUFLEN];
     virStreamPtr stream;
-    gint refs;                 /* the hub's, and libvirt's while its callback is set */
     GPtrArray *viewers;        /* Session* */
     Session *typist;
     ConsoleBuf to_stream;      /* typed bytes not yet taken by the stream */

@@ -14,11 +14,8 @@
 /* A "busy" notice is repeated at most this often while a viewer types. */
 #define BUSY_NOTICE_US (2 * G_USEC_PER_SEC)
 
-static void line_unref(gpointer p)
+static void line_free(SerialLine *line)
 {
-    SerialLine *line = p;
-    if (!g_atomic_int_dec_and_test(&line->refs))
-        return;
     console_buf_clear(&line->to_stream);
     g_ptr_array_unref(line->viewers);
     g_free(line);
@@ -96,12 +93,28 @@ static void flush_stream(SerialLine *line)
         console_resume_client(line->typist);
 }
 
+/* The open line reading `st`, or NULL once it went. */
+static SerialLine *line_of(ConsoleHub *hub, virStreamPtr st)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, hub->lines);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (((SerialLine *)value)->stream == st && !((SerialLine *)value)->closed)
+            return value;
+    return NULL;
+}
+
+/* libvirt's event thread; `opaque` is the hub, which outlives libvirt's
+ * event loop, and not the line: a dispatch may already wait for the lock
+ * when the line goes, and libvirt 9.0's remote driver never calls a
+ * stream callback's free function, so no reference can be handed to it. */
 static void on_stream(virStreamPtr st, int events, void *opaque)
 {
-    SerialLine *line = opaque;
-    ConsoleHub *hub = line->hub;
+    ConsoleHub *hub = opaque;
     g_mutex_lock(&hub->lock);
-    if (line->closed || line->stream != st) {
+    SerialLine *line = line_of(hub, st);
+    if (!line) {
         g_mutex_unlock(&hub->lock);
         return;
     }
@@ -146,9 +159,7 @@ static gboolean open_stream(SerialLine *line, Session *s, gboolean force, GError
         g_propagate_error(error, why);
         return FALSE;
     }
-    g_atomic_int_inc(&line->refs);
-    if (virStreamEventAddCallback(st, wanted_events(line), on_stream, line, line_unref) < 0) {
-        g_atomic_int_add(&line->refs, -1);
+    if (virStreamEventAddCallback(st, wanted_events(line), on_stream, s->hub, NULL) < 0) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "watching the serial console failed");
         virStreamAbort(st);
         virStreamFree(st);
@@ -177,11 +188,10 @@ gboolean console_serial_join(Session *s, GError **error)
     if (!line) {
         line = g_new0(SerialLine, 1);
         line->hub = hub;
-        line->refs = 1;
         g_strlcpy(line->uuid, s->console->uuid, sizeof(line->uuid));
         line->viewers = g_ptr_array_new();
         if (!open_stream(line, s, FALSE, error)) {
-            line_unref(line);
+            line_free(line);
             return FALSE;
         }
         g_hash_table_insert(hub->lines, line->uuid, line);
@@ -217,7 +227,7 @@ void console_serial_leave(Session *s)
     line->closed = TRUE;
     close_stream(line);
     g_hash_table_remove(s->hub->lines, line->uuid);
-    line_unref(line);
+    line_free(line);
 }
 
 void console_serial_input(Session *s, const guint8 *data, gsize len)

@@ -118,6 +118,15 @@ gboolean api_users_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
         return FALSE;
     if (role)
         api_auth_changed(ctx, user->id);
+    /* What changed, in words: a role change and a password reset must not
+     * read alike in the log. Never the password itself. */
+    GString *what = g_string_new(NULL);
+    if (role)
+        g_string_append_printf(what, "role %s -> %s", user->role, role);
+    if (password)
+        g_string_append_printf(what, "%spassword reset, API tokens %s", what->len ? "; " : "",
+                               keep_tokens == 1 ? "kept" : "revoked");
+    resp->audit_detail = g_string_free(what, FALSE);
     api_response_json(resp, 200, api_user_json(updated));
     return TRUE;
 }

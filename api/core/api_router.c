@@ -102,6 +102,8 @@ static gboolean body_is_json(const ApiRequest *req)
 
 /* Audit entries that look alike fold into one within this window. */
 #define AUDIT_FOLD_S 60
+/* Longest name taken from a body as an entry's object. */
+#define AUDIT_TARGET_MAX 256
 /* The table is cut to its bound after this many entries. */
 #define AUDIT_BOUND_EVERY 64
 
@@ -114,15 +116,33 @@ static gboolean audited(ApiContext *ctx, const ApiRoute *route, const ApiRequest
     return ctx->db && route && route->action && (req->auth || route->perm == API_PERM_PUBLIC);
 }
 
+/* The object a change is about: the path's first name, and for a
+ * creation the name in its body too ("pool/volume"), so that the log can
+ * be searched for what was created. Only that one member is read: bodies
+ * may hold passwords. NULL when there is none. */
+static char *audit_target(const ApiRoute *route, const ApiRequest *req)
+{
+    const char *in_path = req->params[0];
+    if (!g_str_has_suffix(route->action, ".create") || !req->body_len)
+        return g_strdup(in_path);
+    g_autoptr(json_t) body = json_loadb(req->body, req->body_len, 0, NULL);
+    const char *name = json_string_value(json_object_get(body, "name"));
+    if (!name)
+        name = json_string_value(json_object_get(body, "username"));
+    if (!name || strlen(name) > AUDIT_TARGET_MAX || !g_utf8_validate(name, -1, NULL))
+        return g_strdup(in_path);
+    return in_path ? g_strconcat(in_path, "/", name, NULL) : g_strdup(name);
+}
+
 static DbAuditEntry audit_entry(const ApiRoute *route, const ApiRequest *req,
-                                const ApiResponse *resp)
+                                const ApiResponse *resp, char *target)
 {
     return (DbAuditEntry){
         .username = req->auth ? req->auth->username : resp ? resp->audit_user : NULL,
         .address = (char *)req->address,
         .method = (char *)req->method,
         .path = (char *)req->path,
-        .target = (char *)req->params[0],
+        .target = target,
         .action = (char *)route->action,
     };
 }
@@ -135,7 +155,8 @@ static gboolean audit_begin(ApiContext *ctx, const ApiRoute *route, const ApiReq
 {
     if (!audited(ctx, route, req) || !req->auth)
         return TRUE;
-    DbAuditEntry e = audit_entry(route, req, NULL);
+    g_autofree char *target = audit_target(route, req);
+    DbAuditEntry e = audit_entry(route, req, NULL, target);
     *id = db_audit_add(ctx->db, &e, error);
     if (!*id) {
         g_prefix_error(error, "refused: the audit log cannot record it: ");
@@ -154,7 +175,8 @@ static void audit_end(ApiContext *ctx, const ApiRoute *route, const ApiRequest *
         detail = json_string_value(json_object_get(json_object_get(resp->body, "error"), "code"));
     g_autoptr(GError) error = NULL;
     if (!id) {
-        DbAuditEntry e = audit_entry(route, req, resp);
+        g_autofree char *target = audit_target(route, req);
+        DbAuditEntry e = audit_entry(route, req, resp, target);
         id = db_audit_add(ctx->db, &e, &error);
     }
     if (!id || !db_audit_finish(ctx->db, id, (int)resp->status, detail, AUDIT_FOLD_S, &error)) {

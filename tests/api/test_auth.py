@@ -948,6 +948,29 @@ class AuditTest(AuthTestCase):
                           hit[0]["user"]),
                          ("/api/users/admin", 403, "user.delete", "failure", user))
 
+    def test_creations_name_their_object_and_user_changes_say_what(self):
+        # A creation's entry names what was created, so ?object= finds it;
+        # a role change and a password reset read differently; no password
+        # is ever in an entry.
+        name = "u%d-audited" % (os.getpid() % 10000)
+        pw = harness.new_password()
+        r = self.api.post("/api/users", json_body={"username": name, "password": pw,
+                                                   "role": "viewer"})
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/users/" + name)
+        created = self.audit("?action=user.create&object=" + name)["entries"]
+        self.assertEqual([(e["target"], e["result"]) for e in created], [(name, "success")])
+        self.assertStatus(self.api.patch("/api/users/" + name, json_body={"role": "operator"}),
+                          200)
+        pw2 = harness.new_password()
+        self.assertStatus(self.api.patch("/api/users/" + name, json_body={"password": pw2}), 200)
+        changed = self.audit("?action=user.update&object=" + name)["entries"]
+        self.assertEqual([e["detail"] for e in changed],
+                         ["password reset, API tokens revoked", "role viewer -> operator"])
+        everything = json.dumps(self.audit("?limit=1000"))
+        self.assertNotIn(pw, everything)
+        self.assertNotIn(pw2, everything)
+
     def test_unauthenticated_noise_is_not_audited(self):
         # Anyone can send requests without credentials: recording them would
         # let anyone fill the disk. Only login attempts are.

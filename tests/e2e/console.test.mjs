@@ -1,5 +1,5 @@
 // Consoles end to end, in Chromium on a running TCG guest with a VGA screen:
-// the guest page's Console link opens console.html in a window of its own;
+// the guests list links each guest's console; the guest page's Console link opens console.html in a window of its own;
 // noVNC draws the screen (text, so not one colour) and keys typed into it
 // reach the guest's shell (which echoes them to the serial log); "Type
 // text" types through POST /keys; the serial line in xterm.js shows the
@@ -89,7 +89,11 @@ describe('consoles', { concurrency: false }, () => {
   let con;
 
   test('the guest page opens the screen in a window of its own', async () => {
-    await signIn(page, 'admin', ADMIN_PASSWORD, `#/vms/${VM}`);
+    await signIn(page, 'admin', ADMIN_PASSWORD, '#/');
+    // The guests list has a console link on each row too.
+    const row = page.locator(`[data-testid="vm-row"][data-vm="${VM}"]`);
+    assert.equal(await row.getByTestId('vm-console').getAttribute('href'), `console.html#vm=${VM}&type=vnc`);
+    await page.goto(`${BASE}/#/vms/${VM}`);
     await page.getByTestId('detail-display-text').waitFor();
     const link = page.getByTestId('action-console');
     assert.match(await link.getAttribute('href'), new RegExp(`^console\\.html#vm=${VM}&type=vnc$`));

@@ -6,6 +6,7 @@ import { h, icon, clear, fmtMiB } from './dom.js';
 import * as live from './live.js';
 import { onHost } from './host.js';
 import { actionButton } from './actions.js';
+import { consoleLink } from './console-links.js';
 import { vmHref } from './router.js';
 import { stateBadge, stateInfo } from './states.js';
 import { canOperate, isAdmin, getUser } from './session.js';
@@ -117,7 +118,8 @@ function rowFor(page, vm, pending) {
       tags.length ? h('span', { class: 'tags' }, tags.map((t) => h('span', { class: 'tag' }, t))) : h('span', { class: 'muted' }, '—')),
     page.operate ? h('td', { class: 'col-actions', 'data-label': 'Actions' },
       h('div', { class: 'actions actions-seg', role: 'group', 'aria-label': `Actions for ${vm.name}` },
-        [...LIST_ACTIONS, toggle].map((a) => actionButton(vm, a, { pending, compact: true })))) : null);
+        [...LIST_ACTIONS, toggle].map((a) => actionButton(vm, a, { pending, compact: true })),
+        consoleLink(vm, 'vnc', { label: 'Console', cls: 'btn btn-sm btn-compact btn-action', testid: 'vm-console' }))) : null);
 }
 
 function visible(page, vm) {
