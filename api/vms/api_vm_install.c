@@ -3,7 +3,6 @@
  * definition) and the disk goes first in the boot order, in one request
  * under the VM's lock, so a reboot starts the installed system instead of
  * the installer. */
-#include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/vms/api_vms.h"
