@@ -121,8 +121,10 @@ static json_t *os_json(OsinfoOs *os)
     rec.vcpus = MAX(rec.vcpus, min.vcpus);
     rec.memory_mib = MAX(rec.memory_mib, min.memory_mib);
     rec.disk = MAX(rec.disk, min.disk);
-    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:b}}",
+    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:b}}",
                      "id", osinfo_product_get_short_id(p),
+                     /* what virt-install writes into a domain's <metadata> */
+                     "osinfo_id", string_or_null(osinfo_entity_get_id(OSINFO_ENTITY(os))),
                      "name", string_or_null(osinfo_product_get_name(p)),
                      "vendor", string_or_null(osinfo_product_get_vendor(p)),
                      "family", string_or_null(osinfo_os_get_family(os)),

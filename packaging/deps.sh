@@ -9,7 +9,7 @@ libcmocka-dev clang libclang-rt-14-dev libsodium-dev libgnutls28-dev libpam0g-de
 libosinfo-1.0-dev osinfo-db
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
 qemu-system-x86 qemu-utils dnsmasq-base
-busybox-static cpio gzip xz-utils kmod syslinux syslinux-common mtools dosfstools genisoimage
+busybox-static cpio gzip xz-utils kmod syslinux syslinux-common isolinux mtools dosfstools genisoimage
 sqlite3 wrk jq curl openssl valgrind procps psmisc
 lvm2 e2fsprogs util-linux nfs-common open-iscsi ovmf
 chromium"

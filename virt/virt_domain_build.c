@@ -1,11 +1,13 @@
 /* The XML of a new domain: <os>, resources, CPU, firmware, devices. */
 #include "virt/virt_domain_build.h"
+#include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
 #include "virt/virt_xml.h"
 
 #include <string.h>
 
 #define DOMAIN_NAME_MAX 64
+#define OSINFO_ID_MAX 256
 
 static gboolean invalid(GError **error, const char *fmt, const char *what)
 {
@@ -54,6 +56,31 @@ static gboolean add_os(xmlNode *domain, const VirtDomainBuild *b, GError **error
     return TRUE;
 }
 
+/* libosinfo ids are URIs ("http://debian.org/debian/12"): printable ASCII,
+ * no spaces. libxml2 escapes them anyway; this keeps nonsense out. */
+static gboolean osinfo_id_valid(const char *id)
+{
+    gsize n = strlen(id);
+    if (n == 0 || n > OSINFO_ID_MAX || !strstr(id, "://"))
+        return FALSE;
+    for (const char *c = id; *c; c++)
+        if (!g_ascii_isgraph(*c))
+            return FALSE;
+    return TRUE;
+}
+
+/* The guest OS as virt-install records it, so that virt-manager, virt-install
+ * and Vireo all read the same thing back. */
+static void add_osinfo(xmlNode *domain, const char *osinfo_id)
+{
+    xmlNode *metadata = xmlNewChild(domain, NULL, BAD_CAST "metadata", NULL);
+    xmlNode *lo = xmlNewChild(metadata, NULL, BAD_CAST "libosinfo", NULL);
+    xmlNs *ns = xmlNewNs(lo, BAD_CAST VIRT_LIBOSINFO_NS, BAD_CAST "libosinfo");
+    xmlSetNs(lo, ns);
+    xmlNode *os = xmlNewChild(lo, ns, BAD_CAST "os", NULL);
+    xmlSetProp(os, BAD_CAST "id", BAD_CAST osinfo_id);
+}
+
 static void add_serial(xmlNode *devices, const char *log_path)
 {
     xmlNode *serial = xmlNewChild(devices, NULL, BAD_CAST "serial", NULL);
@@ -92,6 +119,11 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error)
         invalid(error, "'%s' is not a UUID", b->uuid);
         return NULL;
     }
+    if (b->osinfo_id && !osinfo_id_valid(b->osinfo_id)) {
+        invalid(error, "'%s' is not a libosinfo OS id (e.g. http://debian.org/debian/12)",
+                b->osinfo_id);
+        return NULL;
+    }
     if (b->vcpus == 0 || b->memory_mib == 0) {
         invalid(error, "a VM needs at least one vCPU and some memory%s", "");
         return NULL;
@@ -103,6 +135,8 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error)
     virt_xml_text_child(domain, "name", b->name);
     if (b->uuid)
         virt_xml_text_child(domain, "uuid", b->uuid);
+    if (b->osinfo_id)
+        add_osinfo(domain, b->osinfo_id);
     add_number(domain, "memory", b->memory_mib, "MiB");
     add_number(domain, "currentMemory", b->memory_mib, "MiB");
     add_number(domain, "vcpu", b->vcpus, NULL);

@@ -18,6 +18,7 @@ typedef struct {
     gboolean uefi;                /* firmware='efi' (libvirt picks the OVMF build) */
     gboolean vnc;                 /* a VNC display on loopback, else none */
     const char *serial_log;       /* file the serial line is copied to; NULL: none */
+    const char *osinfo_id;        /* libosinfo's id of the guest OS, kept in <metadata>; NULL: none */
     const char *const *boot;      /* "hd", "cdrom", "network" in order; NULL: hd */
     const VirtDiskSpec *disks;    /* disks and CD-ROMs, targets filled in */
     guint n_disks;

@@ -1,8 +1,10 @@
-/* Reads the parts of a domain's XML that Vireo shows: OS, boot order,
- * disks, NICs and graphics. Unknown elements are ignored, never fatal. */
+/* Reads the parts of a domain's XML that Vireo shows: OS (and the guest OS
+ * libosinfo names in <metadata>), boot order, disks, NICs and graphics. Unknown elements are ignored, never fatal. */
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
 #include "virt/virt_xml.h"
+
+#include <libxml/xpathInternals.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,7 @@ void virt_domain_config_free(VirtDomainConfig *cfg)
     if (!cfg)
         return;
     g_free(cfg->name); g_free(cfg->uuid); g_free(cfg->domain_type); g_free(cfg->os_type);
-    g_free(cfg->arch); g_free(cfg->machine); g_free(cfg->kernel);
+    g_free(cfg->arch); g_free(cfg->machine); g_free(cfg->kernel); g_free(cfg->osinfo_id);
     g_strfreev(cfg->boot);
     g_ptr_array_unref(cfg->disks);
     g_ptr_array_unref(cfg->nics);
@@ -212,6 +214,9 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     cfg->machine = virt_xml_string(ctx, NULL, "/domain/os/type/@machine");
     cfg->kernel = virt_xml_string(ctx, NULL, "/domain/os/kernel");
     cfg->boot = read_boot_order(ctx);
+    /* Whatever prefix the writer chose: match the namespace, not the name. */
+    xmlXPathRegisterNs(ctx, (const xmlChar *)"lo", (const xmlChar *)VIRT_LIBOSINFO_NS);
+    cfg->osinfo_id = virt_xml_string(ctx, NULL, "/domain/metadata/lo:libosinfo/lo:os/@id");
     unsigned long long vcpus = read_number(ctx, NULL, "/domain/vcpu/@current",
                                            read_number(ctx, NULL, "/domain/vcpu", 1));
     cfg->vcpus = vcpus <= G_MAXUINT ? (unsigned)vcpus : 0;

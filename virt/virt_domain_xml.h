@@ -3,6 +3,10 @@
 #pragma once
 #include <glib.h>
 
+/* The namespace virt-install and virt-manager keep the guest's OS in, as
+ * <metadata><libosinfo:libosinfo><libosinfo:os id="http://..."/>. */
+#define VIRT_LIBOSINFO_NS "http://libosinfo.org/xmlns/libvirt/domain/1.0"
+
 typedef struct {
     char *device;   /* disk, cdrom, floppy, lun */
     char *target;   /* vda, sda, hdc */
@@ -36,6 +40,7 @@ typedef struct {
     char *machine;
     char *kernel;
     GStrv boot;          /* boot device order, e.g. {"hd", "cdrom"} */
+    char *osinfo_id;     /* libosinfo's id of the guest OS from <metadata>, or NULL */
     unsigned vcpus;
     unsigned long long memory_kib;   /* current memory */
     GPtrArray *disks;    /* VirtDisk* */

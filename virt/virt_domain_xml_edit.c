@@ -55,18 +55,15 @@ static gboolean is_domain(xmlDoc *doc, GError **error)
     return FALSE;
 }
 
-char *virt_domain_xml_set_boot(const char *xml, const char *const *devs, GError **error)
+/* Replaces the <os><boot> list of `doc` by `devs` and drops per-device
+ * boot orders (libvirt refuses both kinds in one domain). */
+static gboolean set_boot_doc(xmlDoc *doc, const char *const *devs, GError **error)
 {
-    if (!virt_boot_order_valid(devs, error))
-        return NULL;
-    g_autoptr(xmlDoc) doc = virt_xml_parse(xml, strlen(xml), error);
-    if (!doc || !is_domain(doc, error))
-        return NULL;
     g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
     g_autoptr(xmlXPathObject) os_set = virt_xml_nodes(ctx, NULL, "/domain/os");
     if (virt_xml_count(os_set) != 1) {
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "the domain has no <os> element");
-        return NULL;
+        return FALSE;
     }
     xmlNode *os = os_set->nodesetval->nodeTab[0];
     g_autoptr(xmlXPathObject) old = virt_xml_nodes(ctx, NULL, "/domain/os/boot");
@@ -92,6 +89,16 @@ char *virt_domain_xml_set_boot(const char *xml, const char *const *devs, GError 
         else
             anchor = os->children ? xmlAddPrevSibling(os->children, boot) : xmlAddChild(os, boot);
     }
+    return TRUE;
+}
+
+char *virt_domain_xml_set_boot(const char *xml, const char *const *devs, GError **error)
+{
+    if (!virt_boot_order_valid(devs, error))
+        return NULL;
+    g_autoptr(xmlDoc) doc = virt_xml_parse(xml, strlen(xml), error);
+    if (!doc || !is_domain(doc, error) || !set_boot_doc(doc, devs, error))
+        return NULL;
     return virt_xml_dump(doc);
 }
 
@@ -142,4 +149,150 @@ char *virt_domain_xml_nic(const char *xml, const char *mac, GError **error)
     g_autofree char *expr = g_strdup_printf(
         "/domain/devices/interface[translate(mac/@address,'ABCDEF','abcdef')='%s']", lower);
     return one_element(xml, expr, what, error);
+}
+
+/* ---- after an install ---- */
+
+/* Takes the medium out of one CD-ROM <disk> element; TRUE when it held one. */
+static gboolean empty_drive(xmlNode *disk)
+{
+    gboolean had = FALSE;
+    for (xmlNode *c = disk->children, *next; c; c = next) {
+        next = c->next;
+        if (c->type == XML_ELEMENT_NODE && (xmlStrEqual(c->name, (const xmlChar *)"source") ||
+                                            xmlStrEqual(c->name, (const xmlChar *)"backingStore"))) {
+            had = had || xmlStrEqual(c->name, (const xmlChar *)"source");
+            xmlUnlinkNode(c);
+            xmlFreeNode(c);
+        }
+    }
+    /* An empty tray of a network or volume drive is refused: a file drive
+     * with no file is libvirt's empty tray. */
+    if (had)
+        xmlSetProp(disk, (const xmlChar *)"type", (const xmlChar *)"file");
+    return had;
+}
+
+char *virt_domain_xml_cdrom_emptied(const char *xml, const char *target, GError **error)
+{
+    g_autofree char *disk = virt_domain_xml_disk(xml, target, error);
+    if (!disk)
+        return NULL;
+    g_autoptr(xmlDoc) doc = virt_xml_parse(disk, strlen(disk), error);
+    if (!doc)
+        return NULL;
+    xmlNode *root = xmlDocGetRootElement(doc);
+    g_autofree char *device = (char *)xmlGetProp(root, (const xmlChar *)"device");
+    if (g_strcmp0(device, "cdrom") != 0) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "disk '%s' is not a CD-ROM drive",
+                    target);
+        return NULL;
+    }
+    empty_drive(root);
+    return virt_xml_dump(doc);
+}
+
+static unsigned boot_order_of(xmlNode *boot)
+{
+    g_autofree char *text = (char *)xmlGetProp(boot, (const xmlChar *)"order");
+    guint64 v = 0;
+    if (!text || !g_ascii_string_to_unsigned(text, 10, 0, G_MAXUINT, &v, NULL))
+        return G_MAXUINT;
+    return (unsigned)v;
+}
+
+static gint by_boot_order(gconstpointer a, gconstpointer b)
+{
+    unsigned x = boot_order_of(*(xmlNode *const *)a), y = boot_order_of(*(xmlNode *const *)b);
+    return x < y ? -1 : x > y;
+}
+
+/* Per-device <boot order='N'/>: the disks' first, each group in its old
+ * order, numbered from 1 again. A device without one does not boot at all
+ * in this scheme, so when no disk has one (a VM that booted from the
+ * network), the first disk gets one. TRUE when anything moved. */
+static gboolean disks_first_per_device(xmlXPathContext *ctx)
+{
+    g_autoptr(xmlXPathObject) set = virt_xml_nodes(ctx, NULL, "/domain/devices/*/boot");
+    if (virt_xml_count(set) == 0)
+        return FALSE;
+    g_autoptr(xmlXPathObject) disk_boots = virt_xml_nodes(
+        ctx, NULL, "/domain/devices/disk[not(@device) or @device='disk']/boot");
+    g_autoptr(xmlXPathObject) disks = virt_xml_nodes(
+        ctx, NULL, "/domain/devices/disk[not(@device) or @device='disk']");
+    if (virt_xml_count(disk_boots) == 0 && virt_xml_count(disks) > 0) {
+        /* Order 0 sorts before every other, then is renumbered 1. */
+        virt_xml_attr_child(disks->nodesetval->nodeTab[0], "boot", "order", "0");
+        g_clear_pointer(&set, xmlXPathFreeObject);
+        set = virt_xml_nodes(ctx, NULL, "/domain/devices/*/boot");
+    }
+    g_autoptr(GPtrArray) boots = g_ptr_array_new();
+    for (int i = 0; i < virt_xml_count(set); i++)
+        g_ptr_array_add(boots, set->nodesetval->nodeTab[i]);
+    g_ptr_array_sort(boots, by_boot_order);
+    g_autoptr(GPtrArray) ordered = g_ptr_array_new();
+    for (int pass = 0; pass < 2; pass++)
+        for (guint i = 0; i < boots->len; i++) {
+            xmlNode *dev = ((xmlNode *)g_ptr_array_index(boots, i))->parent;
+            g_autofree char *kind = (char *)xmlGetProp(dev, (const xmlChar *)"device");
+            gboolean disk = xmlStrEqual(dev->name, (const xmlChar *)"disk") &&
+                            (!kind || strcmp(kind, "disk") == 0);
+            if (disk == (pass == 0))
+                g_ptr_array_add(ordered, g_ptr_array_index(boots, i));
+        }
+    gboolean moved = FALSE;
+    for (guint i = 0; i < ordered->len; i++) {
+        xmlNode *boot = g_ptr_array_index(ordered, i);
+        if (boot_order_of(boot) != i + 1) {
+            char text[16];
+            g_snprintf(text, sizeof text, "%u", i + 1);
+            xmlSetProp(boot, (const xmlChar *)"order", (const xmlChar *)text);
+            moved = TRUE;
+        }
+    }
+    return moved;
+}
+
+char *virt_domain_xml_eject_installer(const char *xml, GStrv *emptied, gboolean *boot_changed,
+                                      GError **error)
+{
+    g_autoptr(xmlDoc) doc = virt_xml_parse(xml, strlen(xml), error);
+    if (!doc || !is_domain(doc, error))
+        return NULL;
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(GStrvBuilder) targets = g_strv_builder_new();
+    g_autoptr(xmlXPathObject) drives = virt_xml_nodes(ctx, NULL,
+                                                      "/domain/devices/disk[@device='cdrom']");
+    for (int i = 0; i < virt_xml_count(drives); i++) {
+        xmlNode *disk = drives->nodesetval->nodeTab[i];
+        g_autofree char *target = virt_xml_string(ctx, disk, "target/@dev");
+        if (empty_drive(disk))
+            g_strv_builder_add(targets, target ? target : "");
+    }
+    gboolean changed = FALSE;
+    g_autoptr(xmlXPathObject) boots = virt_xml_nodes(ctx, NULL, "/domain/os/boot");
+    if (virt_xml_count(boots) > 0) {
+        /* "hd" in front, the others after it in their old order. */
+        g_autoptr(GPtrArray) devs = g_ptr_array_new_with_free_func(g_free);
+        g_ptr_array_add(devs, g_strdup("hd"));
+        for (int i = 0; i < virt_xml_count(boots); i++) {
+            char *dev = virt_xml_string(ctx, boots->nodesetval->nodeTab[i], "@dev");
+            if (i == 0 && g_strcmp0(dev, "hd") != 0)
+                changed = TRUE;
+            if (dev && strcmp(dev, "hd") != 0)
+                g_ptr_array_add(devs, dev);
+            else
+                g_free(dev);
+        }
+        g_ptr_array_add(devs, NULL);
+        if (changed && !set_boot_doc(doc, (const char *const *)devs->pdata, error))
+            return NULL;
+    } else {
+        changed = disks_first_per_device(ctx);
+    }
+    if (emptied)
+        *emptied = g_strv_builder_end(targets);
+    if (boot_changed)
+        *boot_changed = changed;
+    return virt_xml_dump(doc);
 }

@@ -15,6 +15,7 @@ API_HANDLER(api_vm_action);
 API_HANDLER(api_vm_console_ticket);
 API_HANDLER(api_console_open);
 API_HANDLER(api_vm_keys);
+API_HANDLER(api_vm_eject_installer);
 API_HANDLER(api_vm_disks_list);
 API_HANDLER(api_vm_disks_attach);
 API_HANDLER(api_vm_disk_get);

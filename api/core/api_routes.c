@@ -49,6 +49,7 @@ const ApiRoute api_routes[] = {
     /* The ticket is the credential; the console's own audit entry is written as it opens. */
     ROUTE("GET", "/api/consoles/{ticket}", api_console_open, API_PERM_PUBLIC),
     ROUTE("POST", "/api/vms/{vm}/keys", api_vm_keys, API_PERM_VM_OPERATE, .action = "vm.keys"),
+    ROUTE("POST", "/api/vms/{vm}/eject-installer", api_vm_eject_installer, API_PERM_VM_OPERATE, .action = "vm.eject_installer"),
     ROUTE("GET", "/api/vms/{vm}/disks", api_vm_disks_list, API_PERM_VM_READ),
     ROUTE("POST", "/api/vms/{vm}/disks", api_vm_disks_attach, API_PERM_VM_OPERATE, .action = "vm.disk.attach"),
     ROUTE("GET", "/api/vms/{vm}/disks/{target}", api_vm_disk_get, API_PERM_VM_READ),

@@ -72,7 +72,7 @@ json_t *api_os_catalogue(ApiContext *ctx, GError **error)
     return ctx->os_catalogue;
 }
 
-json_t *api_os_find(ApiContext *ctx, const char *id, GError **error)
+static json_t *find_by(ApiContext *ctx, const char *member, const char *value, GError **error)
 {
     json_t *list = api_os_catalogue(ctx, error);
     if (!list)
@@ -80,10 +80,20 @@ json_t *api_os_find(ApiContext *ctx, const char *id, GError **error)
     size_t i;
     json_t *os;
     json_array_foreach(list, i, os)
-        if (g_strcmp0(json_string_value(json_object_get(os, "id")), id) == 0)
+        if (g_strcmp0(json_string_value(json_object_get(os, member)), value) == 0)
             return os;
-    g_set_error(error, API_ERROR, API_ERROR_NOT_FOUND, "no OS '%s' in the catalogue", id);
+    g_set_error(error, API_ERROR, API_ERROR_NOT_FOUND, "no OS '%s' in the catalogue", value);
     return NULL;
+}
+
+json_t *api_os_find(ApiContext *ctx, const char *id, GError **error)
+{
+    return find_by(ctx, "id", id, error);
+}
+
+json_t *api_os_find_osinfo(ApiContext *ctx, const char *osinfo_id, GError **error)
+{
+    return find_by(ctx, "osinfo_id", osinfo_id, error);
 }
 
 json_t *api_os_of_medium(ApiContext *ctx, const char *path)

@@ -9,6 +9,9 @@
 json_t *api_os_catalogue(ApiContext *ctx, GError **error);
 /* One OS by short id (borrowed), or NULL with NOT_FOUND. */
 json_t *api_os_find(ApiContext *ctx, const char *id, GError **error);
+/* One OS by libosinfo's full id ("http://debian.org/debian/12", what a
+ * domain's <metadata> holds), or NULL with NOT_FOUND. */
+json_t *api_os_find_osinfo(ApiContext *ctx, const char *osinfo_id, GError **error);
 /* The OS on the install medium (ISO) in the local file `path` as
  * {"id", "name"}, or JSON null when libosinfo does not know it or the
  * helper fails; new reference. Kept per path, size and mtime, so the helper

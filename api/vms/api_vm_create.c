@@ -51,6 +51,20 @@ static json_t *request_spec(ApiContext *ctx, json_t *body, int *start, GError **
     return g_steal_pointer(&spec);
 }
 
+/* The OS the spec names goes into the domain's <metadata> under
+ * libosinfo's full id, as virt-install writes it (request_spec already
+ * refused an OS the catalogue lacks). */
+static gboolean keep_os(ApiContext *ctx, ApiVmSpec *spec, GError **error)
+{
+    if (!spec->os)
+        return TRUE;
+    json_t *os = api_os_find(ctx, spec->os, error);
+    if (!os)
+        return FALSE;
+    spec->osinfo_id = g_strdup(json_string_value(json_object_get(os, "osinfo_id")));
+    return TRUE;
+}
+
 static gboolean create_progress(guint percent, const char *message, gpointer data)
 {
     Task *task = data;
@@ -197,7 +211,7 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, error) : NULL;
     g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, error) : NULL;
     g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
-    if (!host || !api_vm_spec_check_host(spec, host, error))
+    if (!host || !api_vm_spec_check_host(spec, host, error) || !keep_os(ctx, spec, error))
         return FALSE;
     gint64 owner_id = req->auth ? req->auth->user_id : 0;
     /* The UUID is chosen here: it names the serial log, and a crash

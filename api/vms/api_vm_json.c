@@ -91,12 +91,16 @@ json_t *api_vm_detail_json(const VirtDomainDetail *d, const DbVmMeta *meta)
     for (int i = 0; c->boot && c->boot[i]; i++)
         json_array_append_new(boot, json_string(c->boot[i]));
     json_object_set_new(obj, "domain_type", string_or_null(c->domain_type));
-    json_object_set_new(obj, "os", json_pack("{s:o,s:o,s:o,s:o,s:o}",
+    /* "id" and "name" of the guest OS are filled from the catalogue by
+     * the caller (api_vm_detail); the definition holds libosinfo's full id. */
+    json_object_set_new(obj, "os", json_pack("{s:o,s:o,s:o,s:o,s:o,s:n,s:n,s:o}",
                                              "type", string_or_null(c->os_type),
                                              "arch", string_or_null(c->arch),
                                              "machine", string_or_null(c->machine),
                                              "boot", boot,
-                                             "kernel", string_or_null(c->kernel)));
+                                             "kernel", string_or_null(c->kernel),
+                                             "id", "name",
+                                             "osinfo_id", string_or_null(c->osinfo_id)));
     json_object_set_new(obj, "disks", disks_json(c->disks));
     json_object_set_new(obj, "nics", nics_json(c->nics));
     json_object_set_new(obj, "graphics", graphics_json(c->graphics));

@@ -27,6 +27,7 @@ void api_vm_spec_free(ApiVmSpec *spec)
     if (!spec)
         return;
     json_decref(spec->doc);
+    g_free(spec->osinfo_id);
     g_strfreev(spec->boot);
     if (spec->volumes)
         g_array_unref(spec->volumes);
@@ -287,6 +288,12 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
         api_invalid(error, "field 'boot' names 'cdrom' but there is no 'cdrom'");
         return NULL;
     }
+    /* Network boot (PXE) goes through a NIC. */
+    if (spec->boot && g_strv_contains((const char *const *)spec->boot, "network") &&
+        spec->nics->len == 0) {
+        api_invalid(error, "field 'boot' names 'network' but there is no NIC in 'nics'");
+        return NULL;
+    }
     spec->vcpus = (guint)vcpus;
     spec->memory_mib = memory;
     spec->uefi = g_strcmp0(firmware, "uefi") == 0;
@@ -358,6 +365,7 @@ void api_vm_spec_plan(const ApiVmSpec *spec, const VirtHostInfo *host, const cha
             .uefi = spec->uefi,
             .vnc = spec->vnc,
             .serial_log = serial_log,
+            .osinfo_id = spec->osinfo_id,
             .boot = spec->boot ? (const char *const *)spec->boot
                                : has_cdrom ? with_cdrom : disk_only,
             .nics = (const VirtNicSpec *)spec->nics->data,

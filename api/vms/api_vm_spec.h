@@ -16,6 +16,8 @@ typedef struct {
     json_t *doc;            /* the parsed JSON; strings below point into it */
     const char *name;       /* NULL in templates */
     const char *os;         /* libosinfo short id, or NULL */
+    char *osinfo_id;        /* its full id for the domain's <metadata>: set by the caller
+                             * that looked `os` up in the catalogue (owned) */
     guint vcpus;            /* 0: not given */
     guint64 memory_mib;     /* 0: not given */
     const char *cpu_mode;   /* "default", "host-model", "host-passthrough"; NULL: by host */
@@ -37,7 +39,9 @@ typedef enum {
 } ApiVmSpecKind;
 
 /* Strict: unknown members, wrong types and bad values are 400s naming the
- * field (e.g. "disks[1].size: ..."). Takes a reference on `obj`. */
+ * field (e.g. "disks[1].size: ..."), and so is a boot order naming a
+ * device the spec lacks (a CD-ROM without "cdrom", the network without a
+ * NIC). Takes a reference on `obj`. */
 ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error);
 
 /* What the host offers: vCPUs, memory, CPU modes (host-passthrough and

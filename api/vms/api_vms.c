@@ -5,6 +5,7 @@
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
+#include "api/os/api_os_catalogue.h"
 #include "api/vms/api_vm_edit.h"
 #include "api/vms/api_vm_json.h"
 #include "api/vms/api_vms.h"
@@ -152,6 +153,24 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
 
 /* ---- one VM ---- */
 
+/* The guest OS the definition names (libosinfo's full id, as virt-install
+ * and Vireo write it) by its short id and name, when the catalogue knows
+ * it; an OS it does not know keeps only "osinfo_id". */
+static void name_os(ApiContext *ctx, json_t *os)
+{
+    const char *osinfo_id = json_string_value(json_object_get(os, "osinfo_id"));
+    if (!osinfo_id)
+        return;
+    g_autoptr(GError) why = NULL;
+    json_t *known = api_os_find_osinfo(ctx, osinfo_id, &why);
+    if (!known) {
+        g_debug("the OS %s of a VM is not named: %s", osinfo_id, why->message);
+        return;
+    }
+    json_object_set(os, "id", json_object_get(known, "id"));
+    json_object_set(os, "name", json_object_get(known, "name"));
+}
+
 json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
                       virDomainPtr *dom_out, GError **error)
 {
@@ -171,6 +190,7 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
             return NULL;
     }
     json_t *obj = api_vm_detail_json(d, meta);
+    name_os(ctx, json_object_get(obj, "os"));
     api_vm_add_next_boot(dom, obj);
     if (dom_out)
         *dom_out = g_steal_pointer(&dom);

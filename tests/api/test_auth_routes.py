@@ -146,6 +146,7 @@ class RouteTableTest(harness.ApiTestCase):
             ("PATCH", "/api/templates/{template}"): {"description": "changed"},
             ("POST", "/api/vms/{vm}/console"): {"type": "vnc"},
             ("POST", "/api/vms/{vm}/keys"): {"keys": ["ctrl", "alt", "delete"]},
+            ("POST", "/api/vms/{vm}/eject-installer"): {},
         }
         return bodies.get((method, pattern))
 

@@ -13,8 +13,8 @@ import unittest
 import harness
 from test_create import CreateTestCase
 
-OS_KEYS = {"id", "name", "vendor", "family", "distro", "version", "release_date", "eol_date",
-           "recommended", "minimum", "virtio"}
+OS_KEYS = {"id", "osinfo_id", "name", "vendor", "family", "distro", "version", "release_date",
+           "eol_date", "recommended", "minimum", "virtio"}
 
 
 class OsTest(CreateTestCase):

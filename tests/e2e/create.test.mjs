@@ -1,9 +1,9 @@
 // Templates page and the create-VM wizard end to end, as admin: a template
 // made through its dialog (OS from the catalogue, resources, a new disk in a
-// dir pool made for this run) and deleted again; the wizard (OS search ->
-// resources prefilled from the OS -> disk -> network -> summary) where
-// vireod's 400 sends the person back to the step that holds the field, then
-// a VM that is created and shows up in the guest list. Everything made here
+// dir pool made for this run) and deleted again; the wizard (install from
+// nothing -> OS search -> resources prefilled from the OS -> disk -> network
+// -> summary) where vireod's 409 about the disk is shown on the disk's field
+// at its step, then a VM that is created and shows up in the guest list. Everything made here
 // is removed in after(): the VM with its volumes, the template, the pool and
 // its directory.
 
@@ -91,43 +91,51 @@ describe('Templates and the create-VM wizard', { concurrency: false }, () => {
     assert.equal((await api('GET', `/api/templates/${TEMPLATE}`)).status, 404);
   });
 
-  test('the wizard shows the daemon\'s 400 at its step, then creates a VM that appears in the list', async () => {
+  test('the wizard shows vireod\'s error on the field and step it names, then creates a VM that appears in the list', async () => {
     await page.goto(`${page.url().split('#')[0]}#/`);
     await page.getByTestId('vm-new').click();
     await page.getByTestId('view-create').waitFor();
-    // Step 1: the OS.
+    // Step 1: install from nothing (an empty guest).
+    await page.getByTestId('install-mode-none').click();
+    await page.getByTestId('wizard-next').click();
+    // Step 2: the OS.
     await page.getByTestId('os-search').fill('debian11');
     await page.locator('[data-testid="os-option"][data-os="debian11"]').click();
     await checkPage(page, 'wizard: OS');
     await shot(page, '62-wizard-os');
     await page.getByTestId('wizard-next').click();
-    // Step 2: resources prefilled from the OS; too many vCPUs for vireod.
+    // Step 3: resources prefilled from the OS.
     assert.equal(await page.getByTestId('spec-memory').inputValue(), '1024');
-    await page.getByTestId('spec-vcpus').fill('4000');
+    await page.getByTestId('spec-vcpus').fill('1');
     await page.getByTestId('spec-memory').fill('64');
     await page.getByTestId('wizard-next').click();
-    // Step 3: a new disk in this run's pool.
+    // Step 4: a new disk in this run's pool, whose name vireod will find taken.
     await page.getByTestId('disk-pool').selectOption(POOL);
     await page.getByTestId('disk-size').fill('1');
+    const clash = `${VMNAME}-disk0.qcow2`;
+    const made = await api('POST', `/api/pools/${POOL}/volumes`, { body: { name: clash, capacity: 1024 * 1024, format: 'qcow2' } });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
     await page.getByTestId('wizard-next').click();
-    // Step 4: no network (this machine sends guests no traffic).
+    // Step 5: no network (this machine sends guests no traffic).
     await page.getByTestId('spec-network').selectOption('');
     await page.getByTestId('wizard-next').click();
-    // Step 5: summary, name, no start.
+    // Step 6: summary, name, no start.
     await page.getByTestId('create-name').fill(VMNAME);
     await page.locator('label.switch', { hasText: 'Start the VM' }).click();
     assert.equal(await page.getByTestId('create-start').isChecked(), false);
-    assert.equal((await page.getByTestId('summary-resources').textContent()).trim(), '4000 vCPU, 64 MiB');
+    assert.equal((await page.getByTestId('summary-resources').textContent()).trim(), '1 vCPU, 64 MiB');
     await checkPage(page, 'wizard: summary');
     await shot(page, '63-wizard-summary');
     await page.getByTestId('wizard-create').click();
-    // vireod refuses 4000 vCPUs: the wizard goes back to the resources step.
-    await page.getByTestId('create-error').waitFor();
-    assert.match(await page.getByTestId('create-error').textContent(), /vcpus/);
-    await page.locator('.wizard-steps li.is-current', { hasText: 'Resources' }).waitFor();
+    // vireod's 409 names disks[0]: the wizard goes back to the disk step
+    // and shows it on the disk's pool.
+    const err = page.getByTestId('disk-pool-error');
+    await err.waitFor();
+    assert.match(await err.textContent(), new RegExp(`disks\\[0\\]: a volume named '${clash}' exists`));
+    await page.locator('.wizard-steps li.is-current', { hasText: 'Disk' }).waitFor();
     await shot(page, '64-wizard-error');
-    await page.getByTestId('spec-vcpus').fill('1');
-    for (let i = 0; i < 3; i++) await page.getByTestId('wizard-next').click();
+    assert.equal((await api('DELETE', `/api/pools/${POOL}/volumes/${clash}`)).status, 204);
+    for (let i = 0; i < 2; i++) await page.getByTestId('wizard-next').click();
     await page.getByTestId('wizard-create').click();
     await page.waitForFunction((h) => location.hash === h, `#/vms/${VMNAME}`);
 
@@ -138,6 +146,8 @@ describe('Templates and the create-VM wizard', { concurrency: false }, () => {
     assert.equal(vm.disks.length, 1);
     assert.equal(vm.disks[0].bus, 'virtio');
     assert.ok(vm.disks[0].source.startsWith(dir));
+    assert.deepEqual(vm.os.boot, ['hd']);
+    assert.equal(vm.os.id, 'debian11');
 
     await page.getByTestId('nav-guests').click();
     await page.locator(`[data-testid="vm-row"][data-vm="${VMNAME}"]`).waitFor();
@@ -150,6 +160,8 @@ describe('Templates and the create-VM wizard', { concurrency: false }, () => {
     assert.equal(base.status, 201, JSON.stringify(base.json));
     await page.goto(`${page.url().split("#")[0]}#/new`);
     await page.getByTestId('view-create').waitFor();
+    await page.getByTestId('install-mode-none').click();
+    await page.getByTestId('wizard-next').click();
     await page.locator('[data-testid="os-option"][data-os=""]').click();
     await page.getByTestId('wizard-next').click();
     await page.getByTestId('spec-vcpus').fill('1');

@@ -58,15 +58,16 @@ async function makeNetwork(name, start) {
   assert.fail(`no free 10.215.X.0/24 for ${name}`);
 }
 
-// Through the wizard's first two steps: no OS, 1 vCPU, 64 MiB.
+// From the wizard's install step (left as it is) to its disk step: no OS,
+// 1 vCPU, 64 MiB.
 async function wizardToDisk(p) {
-  await p.getByTestId('view-create').waitFor();
+  await p.getByTestId('wizard-next').click();
   await p.locator('[data-testid="os-option"][data-os=""]').click();
   await p.getByTestId('wizard-next').click();
   await p.getByTestId('spec-vcpus').fill('1');
   await p.getByTestId('spec-memory').fill('64');
   await p.getByTestId('wizard-next').click();
-  await p.locator('.wizard-steps li.is-current', { hasText: 'Disk and CD-ROM' }).waitFor();
+  await p.locator('.wizard-steps li.is-current', { hasText: 'Disk' }).waitFor();
 }
 
 describe('Storage and network scope', { concurrency: false }, () => {
@@ -196,12 +197,15 @@ describe('Storage and network scope', { concurrency: false }, () => {
       // The wizard: the disk pool, the ISO and the network it offers are the granted ones.
       await p.getByTestId('nav-guests').click();
       await p.getByTestId('vm-new').click();
+      await p.getByTestId('view-create').waitFor();
+      // Install from: the ISO images of the pool granted for media.
+      await p.getByTestId('install-mode-iso').click();
+      assert.deepEqual(await options(p.getByTestId('install-iso')), [`${MEDIA}/${ISO}`]);
+      await p.getByTestId('install-iso').selectOption(`${MEDIA}/${ISO}`);
       await wizardToDisk(p);
       assert.deepEqual(await options(p.getByTestId('disk-pool')), [DISKS]);
-      assert.deepEqual(await options(p.getByTestId('spec-cdrom')), ['', `${MEDIA}/${ISO}`]);
       assert.equal(await p.getByTestId('disk-no-pools').isHidden(), true);
       await p.getByTestId('disk-size').fill('1');
-      await p.getByTestId('spec-cdrom').selectOption(`${MEDIA}/${ISO}`);
       await checkPage(p, 'wizard disk step as operator');
       await shot(p, '39-wizard-operator-disk');
       await p.getByTestId('wizard-next').click();
@@ -210,7 +214,7 @@ describe('Storage and network scope', { concurrency: false }, () => {
       await p.getByTestId('wizard-next').click();
       await p.getByTestId('create-name').fill(VMNAME);
       await p.locator('label.switch', { hasText: 'Start the VM' }).click();
-      assert.equal((await p.getByTestId('summary-cdrom').textContent()).trim(), `${MEDIA}/${ISO}`);
+      assert.match(await p.getByTestId('summary-install').textContent(), new RegExp(`ISO image ${MEDIA}/${ISO}`));
       assert.equal((await p.getByTestId('summary-network').textContent()).trim(), NET);
       await p.getByTestId('wizard-create').click();
       await p.waitForFunction((h) => location.hash === h, `#/vms/${VMNAME}`);
@@ -255,6 +259,12 @@ describe('Storage and network scope', { concurrency: false }, () => {
     const { ctx, p } = await newPage('dark');
     try {
       await signIn(p, BARE, PASSWORD, '#/new');
+      await p.getByTestId('view-create').waitFor();
+      // No pool at all: the wizard says to ask an admin; no ISO to install from.
+      assert.match(await p.getByTestId('wizard-default-pool').textContent(), /Ask an admin/);
+      assert.equal(await p.getByTestId('install-mode-iso').locator('input').isDisabled(), true);
+      assert.match(await p.getByTestId('install-mode-iso').textContent(), /No storage pool is granted to you for media/);
+      assert.equal(await p.getByTestId('install-mode-none').locator('input').isChecked(), true);
       await wizardToDisk(p);
       const note = p.getByTestId('disk-no-pools');
       await note.waitFor();
@@ -263,7 +273,6 @@ describe('Storage and network scope', { concurrency: false }, () => {
         assert.equal(await p.getByTestId(`disk-mode-${mode}`).locator('input').isDisabled(), true, `no ${mode} disk`);
       }
       assert.equal(await p.getByTestId('disk-mode-none').locator('input').isChecked(), true);
-      assert.match(await p.getByTestId('spec-cdrom-hint').textContent(), /No storage pool is granted to you for media/);
       await checkPage(p, 'wizard without pools');
       await shot(p, '39-wizard-no-pool');
       await p.getByTestId('wizard-next').click();

@@ -8,6 +8,8 @@
 #include "virt/virt_domain_xml_edit.h"
 #include "virt/virt_error.h"
 
+static void check_eject(const char *xml, const VirtDomainConfig *cfg);
+
 /* The edits of virt_domain_xml_edit.c on the same document: a new boot
  * order reads back as written, and every disk and NIC the parser saw can
  * be found by its target or MAC. */
@@ -46,6 +48,40 @@ static void check_edits(const char *data, size_t size, const VirtDomainConfig *c
         g_clear_error(&error);
         g_free(found);
     }
+    check_eject(xml, cfg);
+}
+
+/* Ejecting the installer: the result parses, no CD-ROM drive keeps a
+ * medium, an <os><boot> list starts with "hd", and a second eject changes
+ * nothing. */
+static void check_eject(const char *xml, const VirtDomainConfig *cfg)
+{
+    GError *error = NULL;
+    GStrv emptied = NULL;
+    gboolean moved = FALSE;
+    char *edited = virt_domain_xml_eject_installer(xml, &emptied, &moved, &error);
+    if (!edited) {
+        FUZZ_CHECK(error && error->domain == VIRT_ERROR, "eject failed without an error");
+        g_clear_error(&error);
+        return;
+    }
+    VirtDomainConfig *after = virt_domain_config_parse(edited, strlen(edited), NULL);
+    FUZZ_CHECK(after != NULL, "the ejected document does not parse");
+    for (guint i = 0; i < after->disks->len; i++) {
+        const VirtDisk *d = g_ptr_array_index(after->disks, i);
+        FUZZ_CHECK(strcmp(d->device, "cdrom") != 0 || !d->source, "a CD-ROM kept its medium");
+    }
+    if (cfg->boot[0] && g_strv_length(cfg->boot) <= 4)
+        FUZZ_CHECK(after->boot[0] && strcmp(after->boot[0], "hd") == 0, "the disk is not first");
+    gboolean again = TRUE;
+    GStrv none = NULL;
+    char *twice = virt_domain_xml_eject_installer(edited, &none, &again, NULL);
+    FUZZ_CHECK(twice && !again && !none[0], "a second eject changed something");
+    g_strfreev(none);
+    g_free(twice);
+    virt_domain_config_free(after);
+    g_strfreev(emptied);
+    g_free(edited);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

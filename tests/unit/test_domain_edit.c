@@ -1,9 +1,11 @@
-/* VM edits: boot order and device look-ups on domain XML (pure), and
- * rename, vCPUs, memory and boot order on the test:///default driver. */
+/* VM edits: boot order, device look-ups and ejecting the installer on
+ * domain XML (pure), and rename, vCPUs, memory, boot order and ejecting
+ * the installer on the test:///default driver. */
 #include "unit_libvirt.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_edit.h"
+#include "virt/virt_domain_installer.h"
 #include "virt/virt_domain_xml_edit.h"
 #include "virt/virt_error.h"
 
@@ -98,6 +100,122 @@ static void test_find_devices(void **state)
     assert_true(g_error_matches(ne, VIRT_ERROR, VIRT_ERROR_NOT_FOUND));
 }
 
+static const char INSTALL_XML[] =
+    "<domain type='qemu'><name>inst</name>"
+    "<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='cdrom'/><boot dev='network'/>"
+    "<boot dev='hd'/><bootmenu enable='no'/></os>"
+    "<devices><disk type='file' device='disk'><driver type='qcow2'/><source file='/a.qcow2'/>"
+    "<target dev='vda' bus='virtio'/></disk>"
+    "<disk type='file' device='cdrom'><driver type='raw'/><source file='/i.iso'/>"
+    "<target dev='sda' bus='sata'/><readonly/><address type='drive' unit='0'/></disk>"
+    "<disk type='network' device='cdrom'><source protocol='http' name='/x.iso'>"
+    "<host name='h'/></source><target dev='sdb' bus='sata'/><readonly/></disk>"
+    "<disk type='file' device='cdrom'><target dev='sdc' bus='sata'/><readonly/></disk>"
+    "</devices></domain>";
+
+static const VirtDisk *disk_of(const VirtDomainConfig *cfg, const char *target)
+{
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const VirtDisk *d = g_ptr_array_index(cfg->disks, i);
+        if (g_strcmp0(d->target, target) == 0)
+            return d;
+    }
+    fail_msg("no disk %s", target);
+    return NULL;
+}
+
+static void test_eject_installer_xml(void **state)
+{
+    (void)state;
+    g_autoptr(GError) e = NULL;
+    g_auto(GStrv) emptied = NULL;
+    gboolean moved = FALSE;
+    g_autofree char *xml = virt_domain_xml_eject_installer(INSTALL_XML, &emptied, &moved, &e);
+    assert_non_null(xml);
+    assert_true(moved);
+    /* sdc was empty already */
+    assert_int_equal(g_strv_length(emptied), 2);
+    assert_string_equal(emptied[0], "sda");
+    assert_string_equal(emptied[1], "sdb");
+    g_autoptr(VirtDomainConfig) cfg = virt_domain_config_parse(xml, strlen(xml), &e);
+    assert_non_null(cfg);
+    assert_int_equal(g_strv_length(cfg->boot), 3);
+    assert_string_equal(cfg->boot[0], "hd");
+    assert_string_equal(cfg->boot[1], "cdrom");
+    assert_string_equal(cfg->boot[2], "network");
+    assert_string_equal(disk_of(cfg, "vda")->source, "/a.qcow2");
+    assert_null(disk_of(cfg, "sda")->source);
+    assert_null(disk_of(cfg, "sdb")->source);
+    assert_null(strstr(xml, "type=\"network\""));
+    /* the rest of a drive stays: its address */
+    assert_non_null(strstr(xml, "unit=\"0\""));
+
+    /* Done once, nothing moves the second time. */
+    g_auto(GStrv) again = NULL;
+    g_autofree char *xml2 = virt_domain_xml_eject_installer(xml, &again, &moved, &e);
+    assert_non_null(xml2);
+    assert_false(moved);
+    assert_int_equal(g_strv_length(again), 0);
+
+    /* One drive for the live update: the medium out, the rest kept. */
+    g_autofree char *drive = virt_domain_xml_cdrom_emptied(INSTALL_XML, "sda", &e);
+    assert_non_null(drive);
+    assert_null(strstr(drive, "i.iso"));
+    assert_non_null(strstr(drive, "sata"));
+    assert_null(virt_domain_xml_cdrom_emptied(INSTALL_XML, "vda", &e));
+    assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_INVALID_ARG));
+    g_clear_error(&e);
+    assert_null(virt_domain_xml_cdrom_emptied(INSTALL_XML, "sdz", &e));
+    assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_NOT_FOUND));
+}
+
+static void test_eject_installer_per_device(void **state)
+{
+    (void)state;
+    /* Per-device orders: the disk goes first, the others keep their order. */
+    static const char per_device[] =
+        "<domain type='qemu'><name>pd</name><os><type>hvm</type></os><devices>"
+        "<disk type='file' device='cdrom'><source file='/i.iso'/><target dev='sda'/>"
+        "<boot order='1'/></disk>"
+        "<disk type='file' device='disk'><source file='/a.img'/><target dev='vda'/>"
+        "<boot order='3'/></disk>"
+        "<interface type='network'><source network='n'/><boot order='2'/></interface>"
+        "</devices></domain>";
+    g_autoptr(GError) e = NULL;
+    gboolean moved = FALSE;
+    g_autofree char *xml = virt_domain_xml_eject_installer(per_device, NULL, &moved, &e);
+    assert_non_null(xml);
+    assert_true(moved);
+    const char *disk = strstr(xml, "/a.img"), *cd = strstr(xml, "target dev=\"sda\"");
+    const char *nic = strstr(xml, "network=\"n\"");
+    assert_non_null(strstr(disk, "order=\"1\""));
+    assert_true(strstr(cd, "order=\"2\"") < disk);
+    assert_non_null(strstr(nic, "order=\"3\""));
+    assert_null(strstr(xml, "<os><boot"));
+
+    /* A VM that booted from the network alone: its disk becomes bootable. */
+    static const char pxe_only[] =
+        "<domain type='qemu'><name>px</name><os><type>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/a.img'/><target dev='vda'/></disk>"
+        "<interface type='network'><source network='n'/><boot order='1'/></interface>"
+        "</devices></domain>";
+    g_autofree char *pxe = virt_domain_xml_eject_installer(pxe_only, NULL, &moved, &e);
+    assert_non_null(pxe);
+    assert_true(moved);
+    assert_non_null(strstr(strstr(pxe, "/a.img"), "order=\"1\""));
+    assert_non_null(strstr(strstr(pxe, "network=\"n\""), "order=\"2\""));
+
+    /* No order at all: libvirt boots the first disk; nothing changes. */
+    static const char plain[] =
+        "<domain type='qemu'><name>pl</name><os><type>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/a.img'/><target dev='vda'/></disk>"
+        "</devices></domain>";
+    g_autofree char *same = virt_domain_xml_eject_installer(plain, NULL, &moved, &e);
+    assert_non_null(same);
+    assert_false(moved);
+    assert_null(virt_domain_xml_eject_installer("<pool/>", NULL, NULL, &e));
+}
+
 /* ---- the engine on test:///default ---- */
 
 static virDomainPtr fresh_domain(virConnectPtr conn)
@@ -151,14 +269,79 @@ static void test_vcpus_memory_boot(void **state)
     assert_string_equal(d->config->boot[1], "hd");
 }
 
+/* The test driver's domain with an installer in a CD-ROM drive, the
+ * CD-ROM first in the boot order. */
+static virDomainPtr with_installer(virConnectPtr conn, const char *xml)
+{
+    const char *devs[] = {"cdrom", "hd", NULL};
+    g_autoptr(GError) e = NULL;
+    g_autofree char *booting = virt_domain_xml_set_boot(xml, devs, &e);
+    assert_non_null(booting);
+    GString *s = g_string_new(booting);
+    g_string_replace(s, "</devices>", "<disk type='file' device='cdrom'><source file='/i.iso'/>"
+                     "<target dev='hdc' bus='ide'/><readonly/></disk></devices>", 1);
+    g_autofree char *def = g_string_free(s, FALSE);
+    virDomainPtr dom = virDomainDefineXML(conn, def);
+    assert_non_null(dom);
+    return dom;
+}
+
+static VirtDomainConfig *definition(virDomainPtr dom)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+    assert_non_null(xml);
+    return virt_domain_config_parse(xml, strlen(xml), NULL);
+}
+
+static void test_eject_installer_engine(void **state)
+{
+    virConnectPtr conn = *state;
+    g_autoptr(virDomain) dom = fresh_domain(conn);
+    g_autoptr(GError) e = NULL;
+    g_autofree char *xml = virt_domain_saved_config(dom, &e);
+    assert_non_null(xml);
+
+    /* Shut off: the definition alone changes. */
+    g_autoptr(virDomain) off = with_installer(conn, xml);
+    g_auto(GStrv) ejected = NULL;
+    gboolean moved = FALSE;
+    if (!virt_domain_eject_installer(off, &ejected, &moved, &e))
+        fail_msg("eject: %s", e->message);
+    assert_true(moved);
+    assert_int_equal(g_strv_length(ejected), 1);
+    assert_string_equal(ejected[0], "hdc");
+    g_autoptr(VirtDomainConfig) cfg = definition(off);
+    assert_string_equal(cfg->boot[0], "hd");
+    assert_null(disk_of(cfg, "hdc")->source);
+    /* A second time: nothing to do, and no error. */
+    g_auto(GStrv) none = NULL;
+    assert_true(virt_domain_eject_installer(off, &none, &moved, &e));
+    assert_int_equal(g_strv_length(none), 0);
+    assert_false(moved);
+
+    /* Running: the test driver cannot change media live, so the eject
+     * fails after the definition was written, which is then restored. */
+    g_autoptr(virDomain) on = with_installer(conn, xml);
+    assert_int_equal(virDomainCreate(on), 0);
+    assert_false(virt_domain_eject_installer(on, NULL, NULL, &e));
+    assert_non_null(strstr(e->message, "hdc"));
+    g_autoptr(VirtDomainConfig) kept = definition(on);
+    assert_string_equal(kept->boot[0], "cdrom");
+    assert_string_equal(disk_of(kept, "hdc")->source, "/i.iso");
+    assert_int_equal(virDomainDestroy(on), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_set_boot),
         cmocka_unit_test(test_boot_order_rules),
         cmocka_unit_test(test_find_devices),
+        cmocka_unit_test(test_eject_installer_xml),
+        cmocka_unit_test(test_eject_installer_per_device),
         cmocka_unit_test_setup_teardown(test_rename, unit_libvirt_setup, unit_libvirt_teardown),
         cmocka_unit_test_setup_teardown(test_vcpus_memory_boot, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_eject_installer_engine, unit_libvirt_setup, unit_libvirt_teardown),
     };
     return cmocka_run_group_tests_name("domain_edit", tests, NULL, NULL);
 }

@@ -48,6 +48,7 @@ static void test_spec_rejects(void **state)
     expect_bad("{\"nics\":[{\"network\":\"n\",\"bridge\":\"b\"}]}", T, "nics[0]");
     expect_bad("{\"nics\":[{\"network\":\"n\",\"mac\":\"ff:ff:ff:ff:ff:ff\"}]}", T, "nics[0]");
     expect_bad("{\"boot\":[\"cdrom\"]}", T, "cdrom");
+    expect_bad("{\"boot\":[\"network\",\"hd\"]}", T, "NIC");
     expect_bad("{\"boot\":[\"hd\",\"hd\"]}", T, "boot");
     expect_bad("{\"cdrom\":\"x\"}", T, "cdrom");
     expect_bad("{\"os\":\"a b\"}", T, "os");
@@ -72,6 +73,9 @@ static void test_spec_host_check(void **state)
         assert_false(api_vm_spec_check_host(spec, &host, &e));
         assert_non_null(strstr(e->message, cases[i].field));
     }
+    g_autoptr(ApiVmSpec) pxe = parse("{\"boot\":[\"network\",\"hd\"],\"nics\":[{\"network\":\"n\"}]}",
+                                     API_VM_SPEC_TEMPLATE, NULL);
+    assert_non_null(pxe);
     g_autoptr(ApiVmSpec) ok = parse("{\"vcpus\":2,\"memory\":1024,\"machine\":\"q35\"}",
                                     API_VM_SPEC_TEMPLATE, NULL);
     assert_true(api_vm_spec_check_host(ok, &host, NULL));
@@ -92,6 +96,7 @@ static void test_domain_xml_round_trip(void **state)
     VirtDomainBuild b = {.name = "web.1", .domain_type = "qemu", .arch = "x86_64",
                          .machine = "q35", .vcpus = 2, .memory_mib = 512, .vnc = TRUE,
                          .serial_log = "/log/web.1-serial.log", .boot = boot,
+                         .osinfo_id = "http://debian.org/debian/12",
                          .disks = disks, .n_disks = 2, .nics = nics, .n_nics = 1};
     g_autoptr(GError) e = NULL;
     g_autofree char *xml = virt_domain_build_xml(&b, &e);
@@ -104,7 +109,27 @@ static void test_domain_xml_round_trip(void **state)
     assert_int_equal(cfg->nics->len, 1);
     VirtDisk *d = g_ptr_array_index(cfg->disks, 0);
     assert_string_equal(d->source, "/p/a&b.qcow2");
+    /* The OS as virt-install keeps it, read back by its namespace. */
+    assert_non_null(strstr(xml, "xmlns:libosinfo=\"http://libosinfo.org/xmlns/libvirt/domain/1.0\""));
+    assert_string_equal(cfg->osinfo_id, "http://debian.org/debian/12");
+    static const char other_prefix[] =
+        "<domain><name>x</name><metadata><o:libosinfo xmlns:o='http://libosinfo.org/xmlns/libvirt/domain/1.0'>"
+        "<o:os id='http://fedoraproject.org/fedora/38'/></o:libosinfo>"
+        "<libosinfo><os id='http://not/namespaced'/></libosinfo></metadata></domain>";
+    g_autoptr(VirtDomainConfig) other = virt_domain_config_parse(other_prefix, strlen(other_prefix), &e);
+    assert_string_equal(other->osinfo_id, "http://fedoraproject.org/fedora/38");
+    static const char none[] = "<domain><name>y</name></domain>";
+    g_autoptr(VirtDomainConfig) plain = virt_domain_config_parse(none, strlen(none), &e);
+    assert_null(plain->osinfo_id);
 
+    const char *bad_ids[] = {"debian12", "http://a b", ""};
+    for (gsize i = 0; i < G_N_ELEMENTS(bad_ids); i++) {
+        b.osinfo_id = bad_ids[i];
+        assert_null(virt_domain_build_xml(&b, NULL));
+    }
+    b.osinfo_id = NULL;
+    g_autofree char *no_os = virt_domain_build_xml(&b, &e);
+    assert_null(strstr(no_os, "<metadata"));
     b.name = "a<b";
     assert_null(virt_domain_build_xml(&b, NULL));
     b.name = "ok";

@@ -193,6 +193,9 @@ export const api = {
   consoleTicket: (name, type) => request('POST', `${vmPath(name)}/console`, { body: { type } }),
   // {keys: [...]} presses a combination, {text} types text key by key.
   sendKeys: (name, body) => request('POST', `${vmPath(name)}/keys`, { body }),
+  // Empties the CD-ROM drives and puts the disk first in the boot order:
+  // the VM with {ejected: [targets], boot_changed}.
+  ejectInstaller: (name, etag) => request('POST', `${vmPath(name)}/eject-installer`, { ifMatch: etag || undefined }),
 
   // ---- session and account ----
   whoami: () => request('GET', '/api/session', { anonymous: true }),
@@ -232,6 +235,8 @@ export const api = {
   deletePool: (name, { storage = false } = {}) => request('DELETE', poolPath(name) + (storage ? '?delete_storage=true' : '')),
   poolAction: (name, action) => request('POST', `${poolPath(name)}/${action}`),
   volumes: (pool) => request('GET', `${poolPath(pool)}/volumes`),
+  // One volume; an ISO image's answer says which OS libosinfo finds on it ({id, name} or null).
+  volume: (pool, vol) => request('GET', volPath(pool, vol)),
   createVolume: (pool, vol) => request('POST', `${poolPath(pool)}/volumes`, { body: vol }),
   deleteVolume: (pool, vol) => request('DELETE', volPath(pool, vol)),
   resizeVolume: (pool, vol, capacity, { shrink = false } = {}) =>

@@ -25,6 +25,7 @@ const GROUPS = [
       ['vm.reboot', 'Asked a guest to reboot'], ['vm.reset', 'Reset a guest'], ['vm.suspend', 'Suspended a guest'],
       ['vm.resume', 'Resumed a guest'],
       ['vm.disk.attach', 'Attached a disk'], ['vm.disk.update', 'Changed a CD-ROM medium'], ['vm.disk.detach', 'Detached a disk'],
+      ['vm.eject_installer', 'Ejected the installer (boots from disk)'],
       ['vm.nic.attach', 'Attached a network interface'], ['vm.nic.update', 'Changed a network interface'],
       ['vm.nic.detach', 'Detached a network interface'],
     ],

@@ -11,6 +11,7 @@ import { canDo, stateBadge } from './states.js';
 import { canOperate, setUser } from './session.js';
 import { openScreen } from './console-vnc.js';
 import { openSerial } from './console-serial.js';
+import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 
 // Combinations the browser or the desktop would take for themselves.
 // [keysym, KeyboardEvent.code] pairs, pressed in order.
@@ -86,12 +87,34 @@ function renderBar() {
     tools.append(button({ ic: 'copy', label: 'Paste', testid: 'console-paste', title: 'Paste text into the serial line', onclick: pasteText }));
   }
   tools.append(button({ ic: 'device', label: 'Full screen', testid: 'console-fullscreen', onclick: fullScreen }));
+  const eject = installerButton();
+  if (eject) tools.append(eject);
   bar.append(
     h('a', { class: 'console-brand', href: './#/', 'aria-label': 'Vireo, all guests' },
       h('img', { src: 'favicon.svg', alt: '', width: 24, height: 24 })),
     h('a', { class: 'console-vm', href: link, testid: 'console-vm', title: `Open ${page.vm}'s page` }, page.vm),
     page.detail ? stateBadge(page.detail.state, 'console-state') : null,
     kinds, tools);
+}
+
+// Once the OS is installed: empty the CD-ROM drives, boot from the disk.
+function installerButton() {
+  if (!hasInstaller(page.detail) || !canOperate()) return null;
+  return button({
+    ic: 'eject', label: EJECT_LABEL, testid: 'console-eject-installer', title: EJECT_TITLE,
+    onclick: async () => {
+      if (!window.confirm(`Eject the installer from ${page.vm}? Do this once its operating system is installed: the CD-ROM drives are emptied and the disk boots first.`)) return;
+      try {
+        const { vm, message } = await ejectInstaller(page.vm);
+        page.detail = vm;
+        renderBar();
+        note(message);
+      } catch (e) {
+        note(`Could not eject the installer: ${e.message}`, { tone: 'bad' });
+      }
+      page.console?.focus();
+    },
+  });
 }
 
 function kindButton(type, label, ic) {

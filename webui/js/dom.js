@@ -85,6 +85,7 @@ const ICONS = {
   guests: 'M3 4h18v7H3z M3 13h18v7H3z M7 7.5h.01 M7 16.5h.01 M11 7.5h6 M11 16.5h6',
   dice: 'M4 4h16v16H4z M8.5 8.5h.01 M15.5 15.5h.01 M15.5 8.5h.01 M8.5 15.5h.01 M12 12h.01',
   info: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z M12 11v6 M12 7.5h.01',
+  eject: 'M12 5l7 8H5z M5 18h14',
 };
 
 export function icon(name, cls = 'icon') {

@@ -192,8 +192,44 @@ export function formDialog({ title, intro = null, content = [], submitLabel = 'S
   return dlg.done.then((v) => (v === 'ok' ? result : null));
 }
 
-// Validation failure shown in a form dialog.
-export class FormError extends Error {}
+// Validation failure shown in a form dialog; `control` (optional) is the
+// input it is about, for showFieldError.
+export class FormError extends Error {
+  constructor(message, control = null) {
+    super(message);
+    this.control = control;
+  }
+}
+
+// A message under the control it is about (at the end of its .field),
+// tied to it for screen readers (aria-invalid, aria-describedby). It goes
+// away once the control is changed. Its testid is the control's plus
+// "-error".
+export function showFieldError(control, message) {
+  clearFieldError(control);
+  const box = control.closest('.field') || control.parentNode;
+  const id = `${control.id || uid('ctl')}-error`;
+  const el = h('p', { class: 'field-error', id, role: 'alert', testid: control.dataset.testid ? `${control.dataset.testid}-error` : null, dataset: { for: control.id } },
+    icon('alert'), h('span', {}, message));
+  box.append(el);
+  control.setAttribute('aria-invalid', 'true');
+  const described = (control.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+  control.setAttribute('aria-describedby', [...described, id].join(' '));
+  const clearOnEdit = () => clearFieldError(control);
+  control.addEventListener('input', clearOnEdit, { once: true });
+  control.addEventListener('change', clearOnEdit, { once: true });
+}
+
+export function clearFieldError(control) {
+  const box = control.closest('.field') || control.parentNode;
+  const old = box && [...box.querySelectorAll('.field-error')].find((e) => e.dataset.for === control.id);
+  if (!old) return;
+  old.remove();
+  control.removeAttribute('aria-invalid');
+  const rest = (control.getAttribute('aria-describedby') || '').split(' ').filter((x) => x && x !== old.id);
+  if (rest.length) control.setAttribute('aria-describedby', rest.join(' '));
+  else control.removeAttribute('aria-describedby');
+}
 
 export function copyText(text, what) {
   const done = () => toast(`${what} copied to the clipboard`);

@@ -1,14 +1,15 @@
 // The parts of a VM spec as form fields, shared by the Templates page (all
 // in one dialog) and the create-VM wizard (one part per step): the OS picked
 // from the catalogue, vCPUs and memory, one disk, a CD-ROM, one network,
-// and specForm joining them. Each part is {box, value(), set(spec)}; value()
-// throws FormError on what the form can tell is wrong, and vireod's own 400
-// names the field for the rest. The choices are what the caller may use
+// and specForm joining them. Each part is {box, controls, value(), set(spec)};
+// value() throws FormError (naming the control at fault) on what the form
+// can tell is wrong, and vireod's own 400 names the field for the rest. The choices are what the caller may use
 // (scope.js): pools granted for new disks, ISO images of pools granted for
 // media, granted networks and bridges; admins get everything.
 
 import { api } from './api.js';
 import { h, icon, clear, uid, fmtMiB, fmtBytes } from './dom.js';
+import { toast } from './ui.js';
 import { field, textInput, FormError } from './forms.js';
 import { loadScope, NO_DISK_POOL, NO_MEDIA_POOL } from './scope.js';
 
@@ -28,7 +29,8 @@ export const isIso = (v) => !!v.iso || v.format === 'iso';
 // caller sees (vireod lists only granted ones to non-admins) and their
 // volumes, those granted for new disks (diskPools) and for media
 // (mediaPools), the networks, and the host bridges granted (null for
-// admins, who may type any).
+// admins, who may type any). `anyPool` says whether the caller sees a pool
+// at all, running or not (none: a host's first run, or nothing granted).
 export async function loadStorageAndNetworks() {
   const [{ data: p }, { data: n }, scope] = await Promise.all([api.pools(), api.networks(), loadScope()]);
   const pools = (p.pools || []).filter((x) => x.state === 'running');
@@ -38,6 +40,7 @@ export async function loadStorageAndNetworks() {
   }));
   return {
     admin: scope.admin,
+    anyPool: (p.pools || []).length > 0,
     pools,
     diskPools: pools.filter((x) => scope.mayUsePool(x.name, 'disks')),
     mediaPools: pools.filter((x) => scope.mayUsePool(x.name, 'media')),
@@ -96,6 +99,7 @@ export function osPart({ onPick = null } = {}) {
   });
   return {
     box, ready,
+    controls: { search },
     chosen: () => chosen,
     value: () => (chosen ? { os: chosen.id } : {}),
     async set(spec) {
@@ -106,8 +110,11 @@ export function osPart({ onPick = null } = {}) {
   };
 }
 
-// vCPUs and memory (MiB), with the OS's recommendation as a hint.
+// vCPUs and memory (MiB), with the OS's recommendation as a hint. With
+// the host's limits (setLimits(GET /api/host)), more than the host has is
+// refused before anything is sent.
 export function resourcesPart() {
+  let limits = null;
   const vcpus = h('input', { class: 'input', type: 'number', min: '1', max: '4096', step: '1', testid: 'spec-vcpus', required: true, value: '1' });
   const memory = h('input', { class: 'input', type: 'number', min: '16', step: '16', testid: 'spec-memory', required: true, value: '1024' });
   const hint = h('span', { class: 'field-hint', testid: 'spec-recommended' });
@@ -116,6 +123,14 @@ export function resourcesPart() {
     field({ label: 'Memory (MiB)', control: memory, hint }));
   return {
     box,
+    controls: { vcpus, memory },
+    setLimits(host) {
+      limits = host && host.cpu && host.memory ? { cpus: host.cpu.cpus, memory: host.memory.total } : null;
+      if (limits) {
+        vcpus.max = String(limits.cpus);
+        memory.max = String(limits.memory);
+      }
+    },
     recommend(os, { fill = true } = {}) {
       const r = os && os.recommended;
       hint.textContent = r ? `Recommended for ${os.name || os.id}: ${r.vcpus || 1} vCPU, ${fmtMiB(r.memory)}.` : '';
@@ -127,8 +142,10 @@ export function resourcesPart() {
     value() {
       const v = Number(vcpus.value);
       const m = Number(memory.value);
-      if (!Number.isInteger(v) || v < 1) throw new FormError('vCPUs must be a whole number of at least 1.');
-      if (!Number.isInteger(m) || m < 16) throw new FormError('Memory must be a whole number of MiB, at least 16.');
+      if (!Number.isInteger(v) || v < 1) throw new FormError('vCPUs must be a whole number of at least 1.', vcpus);
+      if (limits && v > limits.cpus) throw new FormError(`This host has ${limits.cpus} CPU${limits.cpus === 1 ? '' : 's'}: give the guest at most ${limits.cpus} vCPU${limits.cpus === 1 ? '' : 's'}.`, vcpus);
+      if (!Number.isInteger(m) || m < 16) throw new FormError('Memory must be a whole number of MiB, at least 16.', memory);
+      if (limits && m > limits.memory) throw new FormError(`This host has ${fmtMiB(limits.memory)} of memory: give the guest at most ${limits.memory} MiB.`, memory);
       return { vcpus: v, memory: m };
     },
     set(spec) {
@@ -179,6 +196,10 @@ export function diskPart(inventory) {
   sync();
   return {
     box,
+    controls: { pool: d.pool, size: d.size, source: d.source },
+    // The control an error about this disk belongs to: the pool of a new
+    // disk, else the volume chosen.
+    mainControl: () => (d.mode === 'new' ? d.pool : d.source),
     recommend(os) {
       const r = os && os.recommended && os.recommended.disk;
       if (r) d.size.value = String(Math.max(1, Math.ceil(r / GIB)));
@@ -248,11 +269,11 @@ function diskValue(d, inventory) {
   }
   if (d.mode === 'new') {
     const gib = Number(d.size.value);
-    if (!d.pool.value) throw new FormError('Choose a storage pool for the new disk.');
-    if (!Number.isInteger(gib) || gib < 1) throw new FormError('The disk size must be a whole number of GiB, at least 1.');
+    if (!d.pool.value) throw new FormError('Choose a storage pool for the new disk.', d.pool);
+    if (!Number.isInteger(gib) || gib < 1) throw new FormError('The disk size must be a whole number of GiB, at least 1.', d.size);
     return { disks: [{ pool: d.pool.value, size: gib * GIB, format: d.format.value }] };
   }
-  if (!d.source.value) throw new FormError('Choose a volume.');
+  if (!d.source.value) throw new FormError('Choose a volume.', d.source);
   if (d.mode === 'existing') return { disks: [{ volume: d.source.value }] };
   const disk = { clone: d.source.value };
   if (d.targetPool.value) disk.pool = d.targetPool.value;
@@ -297,30 +318,67 @@ export function cdromPart(inventory) {
 
 // One NIC, on a virtual network or a host bridge, or none. Non-admins pick
 // from the networks (vireod lists only granted ones) and bridges granted to
-// them; admins may type any host bridge.
-export function networkPart(inventory) {
+// them; admins may type any host bridge. With `preferActive` (the wizard)
+// the first active network is chosen to start with; with `offerStart` an
+// inactive network chosen is offered to be started (admins; others are told
+// to ask an admin), since a guest on it cannot start.
+export function networkPart(inventory, { preferActive = false, offerStart = false } = {}) {
   const bridges = inventory.bridges || [];
+  const label = (n) => `${n.name} (${n.mode || 'network'}${n.active ? '' : ', inactive'})`;
   const net = h('select', { class: 'input select', testid: 'spec-network' },
     h('option', { value: '' }, 'No network'),
     inventory.networks.length ? h('optgroup', { label: 'Virtual networks' },
-      inventory.networks.map((n) => h('option', { value: n.name }, `${n.name} (${n.mode || 'network'}${n.active ? '' : ', inactive'})`))) : null,
+      inventory.networks.map((n) => h('option', { value: n.name }, label(n)))) : null,
     bridges.length ? h('optgroup', { label: 'Host bridges' }, bridges.map((b) => h('option', { value: `bridge:${b}` }, `${b} (host bridge)`))) : null,
     inventory.admin ? h('optgroup', { label: 'Host bridge' }, h('option', { value: 'bridge:' }, 'A host bridge, by name…')) : null);
   const bridgeName = textInput({ testid: 'spec-bridge', placeholder: 'e.g. br0', maxlength: '15' });
   const bridgeField = field({ label: 'Host bridge', control: bridgeName, hint: 'The guest joins the host’s own network through this bridge.' });
   const none = !inventory.admin && !inventory.networks.length && !bridges.length;
   const hint = none ? 'No network or host bridge is granted to you: ask an admin to grant you one.' : 'The guest gets one virtual network card on it.';
-  const sync = () => { bridgeField.hidden = net.value !== 'bridge:'; };
+  const inactive = h('div', { class: 'form-note', testid: 'spec-network-inactive', hidden: true });
+  const chosenNetwork = () => inventory.networks.find((n) => n.name === net.value) || null;
+  const sync = () => {
+    bridgeField.hidden = net.value !== 'bridge:';
+    const n = chosenNetwork();
+    inactive.hidden = !offerStart || !n || n.active;
+    if (!inactive.hidden) clear(inactive).append(icon('info'), inactiveNote(n));
+  };
+  // An inactive network: the guest would not start on it.
+  const inactiveNote = (n) => {
+    const text = h('span', {}, `The network “${n.name}” is not active: a guest on it cannot start.`);
+    if (!inventory.admin) return h('span', {}, text, ' Ask an admin to start it, or choose another.');
+    const start = h('button', {
+      type: 'button', class: 'btn btn-sm', testid: 'spec-network-start',
+      onclick: async () => {
+        start.disabled = true;
+        try {
+          await api.networkAction(n.name, 'start');
+          n.active = true;
+          const opt = [...net.options].find((o) => o.value === n.name);
+          if (opt) opt.textContent = label(n);
+          toast(`Network ${n.name} started`);
+          sync();
+        } catch (e) {
+          start.disabled = false;
+          clear(inactive).append(icon('alert'), h('span', { testid: 'spec-network-start-error' }, `Could not start ${n.name}: ${e.message}`));
+        }
+      },
+    }, icon('play'), `Start ${n.name}`);
+    return h('span', { class: 'note-with-action' }, text, start);
+  };
   net.addEventListener('change', sync);
-  const box = h('div', { class: 'spec-part' }, field({ label: 'Network', control: net, hint: h('span', { class: 'field-hint', testid: 'spec-network-hint' }, hint) }), bridgeField);
+  const firstActive = preferActive ? inventory.networks.find((n) => n.active) : null;
+  if (firstActive) net.value = firstActive.name;
+  const box = h('div', { class: 'spec-part' }, field({ label: 'Network', control: net, hint: h('span', { class: 'field-hint', testid: 'spec-network-hint' }, hint) }), inactive, bridgeField);
   sync();
   return {
     box,
+    controls: { net, bridge: bridgeName },
     value() {
       if (!net.value) return { nics: [] };
       if (!net.value.startsWith('bridge:')) return { nics: [{ network: net.value }] };
       const name = net.value.slice('bridge:'.length) || bridgeName.value.trim();
-      if (!name) throw new FormError('Name the host bridge, e.g. br0.');
+      if (!name) throw new FormError('Name the host bridge, e.g. br0.', bridgeName);
       return { nics: [{ bridge: name }] };
     },
     set(spec) {
@@ -340,13 +398,14 @@ export function networkPart(inventory) {
 
 // The parts as one form, as the Templates dialog and the create-VM wizard
 // use them: picking an OS fills in its recommended resources and disk size.
+// `network` holds networkPart's options.
 // value() is the spec; set(spec) shows one and resolves once the OS is
 // shown too (that waits for the catalogue).
-export function specForm(inventory) {
+export function specForm(inventory, { network = {} } = {}) {
   const res = resourcesPart();
   const disk = diskPart(inventory);
   const cdrom = cdromPart(inventory);
-  const net = networkPart(inventory);
+  const net = networkPart(inventory, network);
   const os = osPart({ onPick: (o) => { res.recommend(o); disk.recommend(o); } });
   return {
     os, res, disk, cdrom, net,

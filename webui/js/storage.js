@@ -5,6 +5,7 @@
 // viewers see the pools granted to them, and what each is granted for.
 
 import { api } from './api.js';
+import { defaultPoolOffer } from './default-pool.js';
 import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtBytes } from './dom.js';
 import { createPoolDialog } from './pool-create.js';
@@ -183,9 +184,14 @@ function renderPools(page) {
   const { pools, admin, el } = page;
   el.poolCount.textContent = String(pools.length);
   if (!pools.length) {
+    // A host's first run: the usual pool in one click (admins).
     clear(el.poolBody).append(emptyState({
       ic: 'disk', title: admin ? 'No storage pools' : 'No storage pools are shared with you', testid: 'pools-empty',
-      text: admin ? 'Create a directory pool to keep disk images in.' : 'An admin grants storage pools on the Users page: for new disks of your guests, or for media such as ISO images.',
+      text: admin ? 'Guests keep their disks and installer images in storage pools.' : 'An admin grants storage pools on the Users page: for new disks of your guests, or for media such as ISO images.',
+      extra: admin ? defaultPoolOffer({
+        admin, testid: 'storage-default-pool',
+        onCreated: (pool) => { toast(`Storage pool ${pool.name} created at ${pool.path}`); navigate(poolHref(pool.name)); },
+      }) : null,
     }));
     return;
   }

@@ -9,11 +9,12 @@ import * as live from './live.js';
 import { actionButton, deleteVm } from './actions.js';
 import { navigate, vmHref } from './router.js';
 import { stateBadge } from './states.js';
-import { showError } from './ui.js';
+import { confirmDialog, showError, toast } from './ui.js';
 import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
 import { EditForm } from './vm-details-form.js';
 import { consoleLink } from './console-links.js';
+import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
 
 const DETAIL_ACTIONS = ['start', 'shutdown', 'reboot', 'suspend', 'resume', 'reset', 'poweroff'];
@@ -234,6 +235,7 @@ function renderBody(page) {
   const { vm, cards } = page;
   clear(cards.overview.body).append(kv(overviewRows(vm)));
   clear(cards.os.body).append(kv(osRows(vm)));
+  if (page.operate && hasInstaller(vm)) cards.os.body.append(ejectRow(page));
   clear(cards.storage.body).append(disksTable(page));
   clear(cards.network.body).append(nicsTable(page));
   clear(cards.display.body).append(displayBody(page));
@@ -266,15 +268,59 @@ function overviewRows(vm) {
   ];
 }
 
+// The guest OS the definition names (libosinfo metadata, as virt-install
+// and Vireo write it), by its name when the catalogue knows it.
+function guestOs(o) {
+  if (o.name || o.id) return h('span', { title: o.osinfo_id || null }, o.name || o.id, o.id && o.name ? h('span', { class: 'muted' }, ` (${o.id})`) : null);
+  if (o.osinfo_id) return h('code', { class: 'mono wrap' }, o.osinfo_id);
+  return h('span', { class: 'muted' }, 'not recorded');
+}
+
+// A CD-ROM drive still holds a medium: once the OS is installed, one click
+// empties the drives and puts the disk first.
+function ejectRow(page) {
+  const { vm } = page;
+  const running = vm.state === 'running' || vm.state === 'paused';
+  const button = h('button', {
+    type: 'button', class: 'btn btn-sm', testid: 'vm-eject-installer', title: EJECT_TITLE,
+    onclick: async () => {
+      const { ok } = await confirmDialog({
+        title: `Eject the installer from ${vm.name}?`,
+        body: [running ? 'The CD-ROM drives are emptied now (the guest sees its tray open), and the disk comes first in the boot order from the next start.'
+          : 'The CD-ROM drives are emptied and the disk comes first in the boot order.',
+        'Do this once the operating system is installed.'],
+        confirmLabel: EJECT_LABEL,
+        danger: false,
+      });
+      if (!ok) return;
+      button.disabled = true;
+      try {
+        const { message } = await ejectInstaller(vm.name, page.etag);
+        toast(message);
+        await page.devices.reload();
+      } catch (e) {
+        button.disabled = false;
+        showError(e, `Could not eject the installer of ${vm.name}`);
+        if (e.status === 412) page.devices.reload();
+      }
+    },
+  }, icon('eject'), EJECT_LABEL);
+  return h('div', { class: 'eject-row', testid: 'detail-installer' },
+    h('p', { class: 'muted' }, 'A CD-ROM drive still holds an installer image.'), button);
+}
+
 function osRows(vm) {
   const o = vm.os || {};
   return [
+    ['Guest OS', guestOs(o), 'detail-os-guest'],
     ['Type', `${dash(o.type)}`, 'detail-os-type'],
     ['Architecture', dash(o.arch), 'detail-os-arch'],
     ['Machine', h('code', { class: 'mono' }, dash(o.machine)), 'detail-os-machine'],
-    ['Boot order', (o.boot || []).length
+    ['Boot order', [(o.boot || []).length
       ? h('ol', { class: 'boot-order' }, o.boot.map((b) => h('li', { class: 'chip' }, bootLabel(b))))
-      : h('span', { class: 'muted' }, o.kernel ? 'direct kernel boot' : 'default'), 'detail-os-boot'],
+      : h('span', { class: 'muted' }, o.kernel ? 'direct kernel boot' : 'default'),
+    vm.next_boot && vm.next_boot.boot ? h('span', { class: 'cell-sub', testid: 'detail-os-next-boot' },
+      `From the next start: ${vm.next_boot.boot.map(bootLabel).join(' → ') || 'default'}`) : null], 'detail-os-boot'],
     ['Kernel', o.kernel ? h('code', { class: 'mono wrap' }, o.kernel) : h('span', { class: 'muted' }, 'none (boots from a device)'), 'detail-os-kernel'],
     ['Hypervisor', vm.domain_type === 'kvm' ? 'KVM (hardware)' : 'QEMU TCG (emulation)', 'detail-os-domain-type'],
   ];
