@@ -26,3 +26,14 @@ test('page modules are imported by the app shell only', () => {
   }
   assert.deepEqual(wrong, [], 'move what two pages share into a shared module');
 });
+
+// Every audited action of the route table (and the console's own entry)
+// has its words on the Audit page, so no entry reads as a bare id.
+test('the audit page words every action the daemon records', () => {
+  const routes = readFileSync(new URL('../../api/core/api_routes.c', import.meta.url), 'utf8');
+  const actions = [...routes.matchAll(/\.action = "([\w.]+)"/g)].map((m) => m[1]).concat(['vm.console']);
+  assert.ok(actions.length >= 40, `actions parsed from api_routes.c: ${actions.length}`);
+  const audit = readFileSync(join(JS, 'audit.js'), 'utf8');
+  const missing = [...new Set(actions)].filter((a) => !audit.includes(`'${a}'`));
+  assert.deepEqual(missing, [], 'give these actions words in webui/js/audit.js');
+});

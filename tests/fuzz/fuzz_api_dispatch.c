@@ -17,6 +17,7 @@
 #include "api/core/api_locks.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_json.h"
+#include "api/vms/api_consoles.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
 #include "fuzz_common.h"
@@ -42,6 +43,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
     ctx.locks = api_locks_new();
+    ctx.consoles = api_consoles_new();
     /* An admin with a known token: most inputs get past the gate and reach
      * the handlers; a method starting with '~' goes without credentials. */
     if (!api_crypto_init(TRUE)) {

@@ -26,6 +26,7 @@ const GROUPS = [
       ['vm.resume', 'Resumed a guest'],
       ['vm.disk.attach', 'Attached a disk'], ['vm.disk.update', 'Changed a CD-ROM medium'], ['vm.disk.detach', 'Detached a disk'],
       ['vm.eject_installer', 'Ejected the installer (boots from disk)'],
+      ['vm.console.ticket', 'Asked for a console'], ['vm.console', 'Used a console'], ['vm.keys', 'Pressed keys on a guest'],
       ['vm.nic.attach', 'Attached a network interface'], ['vm.nic.update', 'Changed a network interface'],
       ['vm.nic.detach', 'Detached a network interface'],
     ],
