@@ -1,8 +1,10 @@
 /* Screenshots: the PPM reader on good and malformed input, the area
  * scaler (a checkerboard, fractions, sizes, aspect), PNG written and read
- * back with libpng itself, and the capture on libvirt's test driver. */
+ * back with libpng itself, the capture on libvirt's test driver, and the
+ * cache (expiry, bounds, single flight). */
 #include "unit_libvirt.h"
 
+#include "api/vms/api_screenshot_cache.h"
 #include "virt/virt_error.h"
 #include "virt/virt_image.h"
 #include "virt/virt_screenshot.h"
@@ -382,6 +384,158 @@ static void test_capture_on_test_driver(void **state)
     }
 }
 
+/* ---- the cache ---- */
+
+#define S (G_USEC_PER_SEC)
+
+static GBytes *bytes_of(const char *s)
+{
+    return g_bytes_new(s, strlen(s));
+}
+
+/* A kept shot of `uuid` at width 320: its ETag is `etag`. */
+static void assert_hit(ApiShotCache *c, const char *uuid, gint64 now, const char *etag)
+{
+    g_autoptr(GBytes) png = NULL;
+    g_autofree char *got = NULL;
+    assert_true(api_shot_cache_get(c, uuid, 320, now, &png, &got));
+    assert_non_null(png);
+    assert_string_equal(got, etag);
+}
+
+static void test_cache_hits_and_expiry(void **state)
+{
+    (void)state;
+    ApiShotCache *c = api_shot_cache_new(2 * S, 8, 1 << 20, 5 * S);
+    GBytes *png = NULL;
+    char *etag = NULL;
+    /* A miss claims the shot; the claimer puts it. */
+    assert_false(api_shot_cache_get(c, "u1", 320, 100 * S, &png, &etag));
+    g_autoptr(GBytes) shot = bytes_of("png-1");
+    api_shot_cache_put(c, "u1", 320, shot, "\"e1\"", 100 * S);
+    /* Within the lifetime: the same bytes, for this VM and width only. */
+    assert_true(api_shot_cache_get(c, "u1", 320, 100 * S + 2 * S - 1, &png, &etag));
+    assert_true(g_bytes_equal(png, shot));
+    assert_string_equal(etag, "\"e1\"");
+    g_clear_pointer(&png, g_bytes_unref);
+    g_clear_pointer(&etag, g_free);
+    assert_false(api_shot_cache_get(c, "u1", 160, 101 * S, &png, &etag));
+    api_shot_cache_drop(c, "u1", 160);
+    assert_false(api_shot_cache_get(c, "u2", 320, 101 * S, &png, &etag));
+    api_shot_cache_drop(c, "u2", 320);
+    /* Its age counts from when the hypervisor was asked: at 2 s it is
+     * gone, and the asker claims a new one. */
+    assert_false(api_shot_cache_get(c, "u1", 320, 102 * S, &png, &etag));
+    assert_null(png);
+    assert_int_equal(api_shot_cache_size(c), 0);
+    api_shot_cache_drop(c, "u1", 320);
+    api_shot_cache_free(c);
+}
+
+static void test_cache_bounds(void **state)
+{
+    (void)state;
+    /* At most 3 shots and 10 bytes: the oldest go first. */
+    ApiShotCache *c = api_shot_cache_new(60 * S, 3, 10, 5 * S);
+    GBytes *png = NULL;
+    char *etag = NULL;
+    static const char *const uuids[] = {"a", "b", "c", "d"};
+    for (gsize i = 0; i < G_N_ELEMENTS(uuids); i++) {
+        assert_false(api_shot_cache_get(c, uuids[i], 320, S, &png, &etag));
+        g_autoptr(GBytes) b = bytes_of("123");
+        api_shot_cache_put(c, uuids[i], 320, b, "\"x\"", S + (gint64)i);
+    }
+    assert_int_equal(api_shot_cache_size(c), 3);
+    assert_false(api_shot_cache_get(c, "a", 320, 2 * S, &png, &etag));   /* evicted */
+    api_shot_cache_drop(c, "a", 320);
+    assert_hit(c, "d", 2 * S, "\"x\"");
+    /* 3 + 3 + 3 + 9 bytes: over 10, so only the newest stays. */
+    assert_false(api_shot_cache_get(c, "e", 320, 2 * S, &png, &etag));
+    g_autoptr(GBytes) nine = bytes_of("123456789");
+    api_shot_cache_put(c, "e", 320, nine, "\"y\"", 2 * S);
+    assert_int_equal(api_shot_cache_size(c), 1);
+    assert_hit(c, "e", 2 * S, "\"y\"");
+    /* One larger than the whole budget is not kept at all. */
+    assert_false(api_shot_cache_get(c, "f", 320, 2 * S, &png, &etag));
+    g_autoptr(GBytes) eleven = bytes_of("12345678901");
+    api_shot_cache_put(c, "f", 320, eleven, "\"z\"", 2 * S);
+    assert_int_equal(api_shot_cache_size(c), 0);
+    api_shot_cache_free(c);
+}
+
+typedef struct {
+    ApiShotCache *cache;
+    gboolean hit;
+    GBytes *png;
+    char *etag;
+} Asker;
+
+static gpointer ask(gpointer data)
+{
+    Asker *a = data;
+    a->hit = api_shot_cache_get(a->cache, "u", 320, g_get_monotonic_time(), &a->png, &a->etag);
+    return NULL;
+}
+
+static void wait_for_waiters(ApiShotCache *c, guint n)
+{
+    while (api_shot_cache_waiters(c) < n)
+        g_usleep(1000);
+}
+
+static void test_cache_single_flight(void **state)
+{
+    (void)state;
+    ApiShotCache *c = api_shot_cache_new(60 * S, 8, 1 << 20, 600 * S);
+    GBytes *png = NULL;
+    char *etag = NULL;
+    /* The first asker claims the shot; two more wait for it instead of
+     * asking QEMU, and get what it put. */
+    assert_false(api_shot_cache_get(c, "u", 320, g_get_monotonic_time(), &png, &etag));
+    Asker a = {.cache = c}, b = {.cache = c};
+    GThread *ta = g_thread_new("asker-a", ask, &a);
+    GThread *tb = g_thread_new("asker-b", ask, &b);
+    wait_for_waiters(c, 2);
+    g_autoptr(GBytes) shot = bytes_of("png");
+    api_shot_cache_put(c, "u", 320, shot, "\"s\"", g_get_monotonic_time());
+    g_thread_join(ta);
+    g_thread_join(tb);
+    assert_true(a.hit && b.hit);
+    assert_true(g_bytes_equal(a.png, shot) && g_bytes_equal(b.png, shot));
+    g_bytes_unref(a.png);
+    g_bytes_unref(b.png);
+    g_free(a.etag);
+    g_free(b.etag);
+
+    /* A claimer that fails hands the claim to one waiter, which then asks
+     * QEMU itself; the cache keeps no trace of the failure. */
+    api_shot_cache_free(c);
+    c = api_shot_cache_new(60 * S, 8, 1 << 20, 600 * S);
+    assert_false(api_shot_cache_get(c, "u", 320, g_get_monotonic_time(), &png, &etag));
+    Asker w = {.cache = c};
+    GThread *tw = g_thread_new("asker-w", ask, &w);
+    wait_for_waiters(c, 1);
+    api_shot_cache_drop(c, "u", 320);
+    g_thread_join(tw);
+    assert_false(w.hit);
+    api_shot_cache_drop(c, "u", 320);
+    api_shot_cache_free(c);
+
+    /* A claimer that takes too long (a hung display): the waiter gives up
+     * after wait_us and asks too. */
+    c = api_shot_cache_new(60 * S, 8, 1 << 20, 1000);
+    assert_false(api_shot_cache_get(c, "u", 320, g_get_monotonic_time(), &png, &etag));
+    Asker late = {.cache = c};
+    ask(&late);
+    assert_false(late.hit);
+    /* Both claimers end; the later put wins. */
+    g_autoptr(GBytes) second = bytes_of("second");
+    api_shot_cache_put(c, "u", 320, shot, "\"1\"", g_get_monotonic_time());
+    api_shot_cache_put(c, "u", 320, second, "\"2\"", g_get_monotonic_time());
+    assert_hit(c, "u", g_get_monotonic_time(), "\"2\"");
+    api_shot_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -394,6 +548,9 @@ int main(void)
         cmocka_unit_test(test_png_malformed),
         cmocka_unit_test_setup_teardown(test_capture_on_test_driver, unit_libvirt_setup,
                                         unit_libvirt_teardown),
+        cmocka_unit_test(test_cache_hits_and_expiry),
+        cmocka_unit_test(test_cache_bounds),
+        cmocka_unit_test(test_cache_single_flight),
     };
     return cmocka_run_group_tests_name("screenshot", tests, NULL, NULL);
 }
