@@ -186,6 +186,10 @@ class ScreenshotTest(CreateTestCase):
         self.fail("three pairs of asks each took more than %.0fs" % TTL)
 
     def test_askers_at_once_share_one_libvirt_call(self):
+        # What a grid of thumbnails in several browsers does. libmicrohttpd
+        # often accepts such a burst on one worker thread, which then
+        # serves it in turn, so this need not reach the cache's single
+        # flight; the unit test (test_cache_single_flight) proves that.
         for width in (311, 312, 313):
             before = self.libvirt_calls()
             answers = [None] * 8
