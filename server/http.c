@@ -133,7 +133,10 @@ static void add_answer_headers(struct MHD_Response *r, const ApiResponse *resp, 
     for (guint i = 0; i + 1 < resp->headers->len; i += 2)
         MHD_add_response_header(r, g_ptr_array_index(resp->headers, i),
                                 g_ptr_array_index(resp->headers, i + 1));
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
+    /* Revalidate by default; a handler may ask for less (a live
+     * screenshot: no-store). */
+    if (!api_response_get_header(resp, "Cache-Control"))
+        MHD_add_response_header(r, "Cache-Control", "no-cache");
     http_add_security_headers(r, HTTP_BODY_DATA, tls);
 }
 

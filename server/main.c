@@ -10,6 +10,7 @@
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_meta_sync.h"
+#include "api/vms/api_screenshot_cache.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
@@ -24,6 +25,14 @@
 
 #define SHUTDOWN_GRACE_MS 10000
 #define TASK_WORKERS 2
+/* Screenshots: a thumbnail list refreshing every few seconds in several
+ * browsers costs QEMU one render per VM per 2 s; 256 shots or 16 MiB of
+ * PNG at most (a 320-wide text console is 5-10 KiB); a caller waits up to
+ * 5 s for another taking the same shot before asking QEMU itself. */
+#define SCREENSHOT_TTL_US (2 * G_USEC_PER_SEC)
+#define SCREENSHOT_MAX_KEPT 256
+#define SCREENSHOT_MAX_BYTES ((gsize)16 << 20)
+#define SCREENSHOT_WAIT_US (5 * G_USEC_PER_SEC)
 
 typedef struct {
     Config config;
@@ -177,6 +186,8 @@ int main(int argc, char **argv)
     d.api.task_retention_s = (gint64)d.config.task_retention_days * 86400;
     d.api.max_upload = (guint64)d.config.max_upload_gib << 30;
     d.api.throttle = api_throttle_new(5, 20, 15 * 60);
+    d.api.screenshots = api_shot_cache_new(SCREENSHOT_TTL_US, SCREENSHOT_MAX_KEPT,
+                                           SCREENSHOT_MAX_BYTES, SCREENSHOT_WAIT_US);
     ApiPamConfig pam = {d.config.pam_service, d.config.pam_admin_group,
                         d.config.pam_operator_group, d.config.pam_viewer_group};
     if (strcmp(d.config.auth, "pam") == 0)
@@ -264,6 +275,7 @@ int main(int argc, char **argv)
     api_consoles_free(d.api.consoles);
     api_meta_sync_free(d.meta_sync);
     api_throttle_free(d.api.throttle);
+    api_shot_cache_free(d.api.screenshots);
     api_locks_free(d.api.locks);
     g_mutex_clear(&d.api.os_lock);
     json_decref(d.api.os_catalogue);

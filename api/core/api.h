@@ -20,6 +20,7 @@ typedef struct ApiConsole ApiConsole;
 typedef struct ApiConsoles ApiConsoles;
 typedef struct ApiPamConfig ApiPamConfig;
 typedef struct TaskEngine TaskEngine;
+typedef struct ApiShotCache ApiShotCache;
 
 typedef struct {
     VirtConn *virt;
@@ -41,6 +42,7 @@ typedef struct {
     TaskEngine *tasks;            /* long work (clones, uploads) */
     gint64 task_retention_s;      /* finished tasks older than this are pruned */
     guint64 max_upload;           /* largest volume upload, bytes */
+    ApiShotCache *screenshots;    /* VM screenshots kept a moment; may be NULL */
     /* Tells the event stream that a VM changed where libvirt raises no
      * event (e.g. a disk added to a shut-off VM's definition); `event` as
      * for VirtDomainEventFunc. May be NULL. */

@@ -60,6 +60,7 @@ const ApiRoute api_routes[] = {
     ROUTE("GET", "/api/vms/{vm}/nics/{mac}", api_vm_nic_get, API_PERM_VM_READ),
     ROUTE("PATCH", "/api/vms/{vm}/nics/{mac}", api_vm_nic_patch, API_PERM_VM_OPERATE, .action = "vm.nic.update"),
     ROUTE("DELETE", "/api/vms/{vm}/nics/{mac}", api_vm_nic_detach, API_PERM_VM_OPERATE, .action = "vm.nic.detach"),
+    ROUTE("GET", "/api/vms/{vm}/screenshot", api_vm_screenshot_get, API_PERM_VM_READ),
     ROUTE("GET", "/api/os", api_os_list, API_PERM_USER),
     ROUTE("GET", "/api/os/{os}", api_os_get, API_PERM_USER),
     ROUTE("GET", "/api/templates", api_templates_list, API_PERM_USER),

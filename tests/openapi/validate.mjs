@@ -67,6 +67,7 @@ const EXPECTED_ROUTES = [
   "GET /api/vms/{vm}/nics/{mac}",
   "PATCH /api/vms/{vm}/nics/{mac}",
   "DELETE /api/vms/{vm}/nics/{mac}",
+  "GET /api/vms/{vm}/screenshot",
   "GET /api/pools",
   "POST /api/pools",
   "GET /api/pools/{pool}",
@@ -116,6 +117,7 @@ const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "net
 const ETAG_ROUTES = [
   "GET /api/host",
   "GET /api/vms/{vm}",
+  "GET /api/vms/{vm}/screenshot",
   "PATCH /api/vms/{vm}",
   "POST /api/vms/{vm}/start",
   "POST /api/vms/{vm}/shutdown",
