@@ -24,7 +24,7 @@
 #define CLOSING_GRACE_US (5 * G_USEC_PER_SEC)
 /* How long a session whose guest side closed waits for the VM's stop
  * event, which names the reason better. */
-#define END_SOON_US (1500 * 1000)
+#define END_SOON_US (5 * G_USEC_PER_SEC)
 
 /* ---- buffers ---- */
 

@@ -4,7 +4,7 @@
 #include <glib.h>
 #include <string.h>
 
-#define CSP_REST "img-src 'self' data:; connect-src 'self'; font-src 'self'; " \
+#define CSP_REST "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; " \
                  "object-src 'none'; base-uri 'none'; form-action 'self'; " \
                  "frame-ancestors 'none'"
 #define PAGE_CSP "default-src 'self'; script-src 'self'; style-src 'self'; " CSP_REST

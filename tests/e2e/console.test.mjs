@@ -93,8 +93,20 @@ describe('consoles', { concurrency: false }, () => {
     // The guests list has a console link on each row too.
     const row = page.locator(`[data-testid="vm-row"][data-vm="${VM}"]`);
     assert.equal(await row.getByTestId('vm-console').getAttribute('href'), `console.html#vm=${VM}&type=vnc`);
+    // A running guest with a screen shows a live thumbnail of it, in the
+    // list and on its page.
+    const drawn = (loc) => loc.evaluate((img) => !img.hidden && img.complete && img.naturalWidth > 0);
+    const rowThumb = row.getByTestId('vm-thumbnail');
+    await rowThumb.waitFor();
+    await page.waitForFunction((el) => !el.hidden && el.naturalWidth > 0, await rowThumb.elementHandle());
+    assert.equal(await drawn(rowThumb), true);
+    await shot(page, '69-list-thumbnails', { fullPage: false });
     await page.goto(`${BASE}/#/vms/${VM}`);
     await page.getByTestId('detail-display-text').waitFor();
+    const detailThumb = page.getByTestId('detail-thumbnail');
+    await detailThumb.waitFor();
+    await page.waitForFunction((el) => !el.hidden && el.naturalWidth > 0, await detailThumb.elementHandle());
+    assert.ok(await detailThumb.evaluate((img) => img.naturalWidth) >= 320);
     const link = page.getByTestId('action-console');
     assert.match(await link.getAttribute('href'), new RegExp(`^console\\.html#vm=${VM}&type=vnc$`));
     const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);

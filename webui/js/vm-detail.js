@@ -13,7 +13,8 @@ import { confirmDialog, showError, toast } from './ui.js';
 import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
 import { EditForm } from './vm-details-form.js';
-import { consoleLink } from './console-links.js';
+import { consoleHref, consoleLink } from './console-links.js';
+import { thumbnail } from './thumbnails.js';
 import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
 
@@ -246,7 +247,19 @@ function renderBody(page) {
 function displayBody(page) {
   const { vm, operate } = page;
   const screens = vm.graphics || [];
+  const live = screens.length && ['running', 'paused', 'blocked'].includes(vm.state);
+  // One thumbnail for the page's life: re-rendering moves it, so it keeps
+  // its picture and its refresh instead of starting again.
+  if (live && !page.thumb) {
+    page.thumb = thumbnail(vm.name, { width: 480, cls: 'thumb thumb-detail', alt: `${vm.name}'s screen` });
+    page.thumb.dataset.testid = 'detail-thumbnail';
+  }
+  if (!live) page.thumb = null;
+  const picture = live ? (operate
+    ? h('a', { class: 'thumb-link', href: consoleHref(vm.name, 'vnc'), target: `vireo-console-${vm.name}-vnc`, rel: 'noopener', title: `Open ${vm.name}'s screen` }, page.thumb)
+    : page.thumb) : null;
   return h('div', { class: 'card-body display-body' },
+    picture,
     h('p', { testid: 'detail-display-text' }, screens.length
       ? `Screen: ${screens.map((g) => (g.type || '?').toUpperCase()).join(', ')}, through vireod's console (no network port of its own). Serial line: ${vm.name}'s first serial port.`
       : 'No graphical display: the serial line is the console.'),

@@ -7,6 +7,7 @@ import * as live from './live.js';
 import { onHost } from './host.js';
 import { actionButton } from './actions.js';
 import { consoleLink } from './console-links.js';
+import { thumbnail } from './thumbnails.js';
 import { vmHref } from './router.js';
 import { stateBadge, stateInfo } from './states.js';
 import { canOperate, isAdmin, getUser } from './session.js';
@@ -98,6 +99,22 @@ function renderStats(page) {
     tile('stat-memory', 'Memory in use', fmtMiB(mem), host && host.memory ? `of ${fmtMiB(host.memory.total)} on the host` : 'host memory: …'));
 }
 
+// A small live picture of a running guest's screen beside its name, kept
+// across re-renders (one per guest) and dropped when the guest stops.
+function rowThumbnail(page, vm) {
+  page.thumbs = page.thumbs || new Map();
+  if (!stateInfo(vm.state).active || vm.state === 'shutdown') {
+    page.thumbs.delete(vm.name);
+    return null;
+  }
+  if (!page.thumbs.has(vm.name)) {
+    const img = thumbnail(vm.name, { width: 96, cls: 'thumb thumb-row', alt: '' });
+    img.dataset.testid = 'vm-thumbnail';
+    page.thumbs.set(vm.name, img);
+  }
+  return page.thumbs.get(vm.name);
+}
+
 function rowFor(page, vm, pending) {
   const info = stateInfo(vm.state);
   const hint = pending && pending.label;
@@ -105,6 +122,7 @@ function rowFor(page, vm, pending) {
   const tags = (vm.tags || []);
   return h('tr', { class: `vm-row tone-${info.tone}`, testid: 'vm-row', dataset: { vm: vm.name, state: vm.state } },
     h('td', { class: 'cell-name', 'data-label': 'Name' },
+      rowThumbnail(page, vm),
       h('a', { class: 'vm-link', href: vmHref(vm.name), testid: 'vm-link' }, vm.name),
       vm.description ? h('span', { class: 'vm-desc', title: vm.description }, vm.description) : null),
     h('td', { class: 'cell-state', 'data-label': 'State' },
