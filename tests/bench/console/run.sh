@@ -32,7 +32,7 @@ BYTES=$((MIB * 1048576))
 
 mkdir -p "$BIN"
 TMP=$(mktemp -d /tmp/vireo-console-bench.XXXXXX)
-BACKEND_PID='' VIREOD_PID='' WSF_PID=''
+PIDS=''
 
 say() { echo "bench console: $*" >&2; }
 
@@ -48,7 +48,7 @@ stop() {   # stop PID: TERM, then KILL after 5 s
 cleanup() {
     rc=$?
     trap - EXIT INT TERM
-    stop "$WSF_PID"; stop "$VIREOD_PID"; stop "$BACKEND_PID"
+    for p in $PIDS; do stop "$p"; done
     rm -rf "$TMP"
     exit $rc
 }
@@ -89,7 +89,7 @@ wait_port() {   # wait_port PID PORT: until something accepts on PORT
 }
 
 "$BIN/backend" >"$TMP/backend.port" &
-BACKEND_PID=$!
+PIDS=$!
 i=0
 until [ -s "$TMP/backend.port" ]; do
     i=$((i + 1)); [ $i -lt 50 ] || { say "the backend did not start"; exit 1; }
@@ -112,55 +112,58 @@ cat >"$TMP/node.xml" <<EOF
 </node>
 EOF
 
-# start_vireod PHASE: a fresh vireod (TLS for phase tls), logged in, with an
-# API token in $TOKEN. 100 consoles from one address: the per-address limit
-# (64 by default) counts upgraded connections too.
+# Each contender keeps its port, process and (vireod) API token in
+# $TMP/PHASE-WHO.*, e.g. $TMP/tls-vireod.port.
+
+# start_vireod PHASE: a fresh vireod (HTTPS for phase tls), logged in, with
+# an API token. 100 consoles from one address: the per-address limit (64 by
+# default) counts upgraded connections too.
 start_vireod() {
-    VPORT=$(free_port)
-    scheme=http
+    c=$TMP/$1-vireod port=$(free_port) scheme=http
     [ "$1" = tls ] && scheme=https
     set --
-    if [ $scheme = https ]; then
-        set -- --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem"
-    fi
-    base=$scheme://127.0.0.1:$VPORT
-    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$TMP/pw")
-    rm -f "$TMP"/vireo.db*
-    "$VIREOD" --listen "127.0.0.1:$VPORT" --connect "test://$TMP/node.xml" --db "$TMP/vireo.db" \
-        --webui "$REPO/webui" --log-level warn --init-admin-password-file "$TMP/pw" \
+    [ $scheme = https ] && set -- --tls-cert "$TMP/cert.pem" --tls-key "$TMP/key.pem"
+    base=$scheme://127.0.0.1:$port
+    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$c.pw")
+    "$VIREOD" --listen "127.0.0.1:$port" --connect "test://$TMP/node.xml" --db "$c.db" \
+        --webui "$REPO/webui" --log-level warn --init-admin-password-file "$c.pw" \
         --max-connections-per-address 1024 "$@" 2>>"$OUT/console-vireod.log" &
-    VIREOD_PID=$!
-    wait_port "$VIREOD_PID" "$VPORT"
-    (umask 077; jq -n --rawfile p "$TMP/pw" '{username: "admin", password: ($p | rtrimstr("\n"))}' \
-        >"$TMP/login.json")
-    curl -kfsS -o /dev/null -c "$TMP/jar" -H 'Content-Type: application/json' \
-        --data-binary @"$TMP/login.json" "$base/api/session"
-    TOKEN=$(curl -kfsS -b "$TMP/jar" -H 'Content-Type: application/json' -H 'X-Vireo-CSRF: 1' \
-        -H "Origin: $base" --data '{"name": "bench"}' "$base/api/tokens" | jq -r .token)
-    [ -n "$TOKEN" ] || { say "no API token"; exit 1; }
+    echo $! >"$c.pid"; echo "$port" >"$c.port"
+    PIDS="$PIDS $!"
+    wait_port $! "$port"
+    (umask 077; jq -n --rawfile p "$c.pw" '{username: "admin", password: ($p | rtrimstr("\n"))}' \
+        >"$c.login")
+    curl -kfsS -o /dev/null -c "$c.jar" -H 'Content-Type: application/json' \
+        --data-binary @"$c.login" "$base/api/session"
+    curl -kfsS -b "$c.jar" -H 'Content-Type: application/json' -H 'X-Vireo-CSRF: 1' \
+        -H "Origin: $base" --data '{"name": "bench"}' "$base/api/tokens" | jq -r .token >"$c.token"
+    [ -s "$c.token" ] || { say "no API token"; exit 1; }
 }
 
-start_websockify() {
-    WPORT=$(free_port)
-    tls=$1
+start_websockify() {   # start_websockify PHASE
+    c=$TMP/$1-websockify port=$(free_port)
     set --
-    [ "$tls" = tls ] && set -- --cert "$TMP/cert.pem" --key "$TMP/key.pem" --ssl-only
+    [ "$c" = "$TMP/tls-websockify" ] && set -- --cert "$TMP/cert.pem" --key "$TMP/key.pem" --ssl-only
     # Debian's script runs /usr/bin/python3, which has numpy (fast unmasking).
-    websockify "$@" "127.0.0.1:$WPORT" "127.0.0.1:$BACKEND_PORT" >>"$OUT/console-websockify.log" 2>&1 &
-    WSF_PID=$!
-    wait_port "$WSF_PID" "$WPORT"
+    websockify "$@" "127.0.0.1:$port" "127.0.0.1:$BACKEND_PORT" >>"$OUT/console-websockify.log" 2>&1 &
+    echo $! >"$c.pid"; echo "$port" >"$c.port"
+    PIDS="$PIDS $!"
+    wait_port $! "$port"
 }
 
-# run PHASE WHO TEST ROUND MODE ARGS: one wsbench run, its key=value lines
-# appended to $RESULTS on one line. A failed run is reported, not fatal.
+# run PHASE:WHO TEST ROUND MODE ARGS: one wsbench run, its key=value lines
+# appended to $RESULTS as "PHASE WHO TEST ROUND ..." (direct TCP: phase "-").
+# A failed run is reported, not fatal.
 run() {
-    ph=$1 who=$2 test=$3 round=$4
-    shift 4
-    t=; [ "$ph" = tls ] && t=-t
+    ph=${1%:*} who=${1#*:} test=$2 round=$3
+    shift 3
+    c=$TMP/$ph-$who t=
+    [ "$ph" = tls ] && t=-t
     case $who in
-        vireod) set -- $t -T "$TOKEN" -V bench -P "$VIREOD_PID" "127.0.0.1:$VPORT" "$@" ;;
-        websockify) set -- $t -P "$WSF_PID" "127.0.0.1:$WPORT" "$@" ;;
-        direct) set -- -r "127.0.0.1:$BACKEND_PORT" "$@" ;;
+        vireod) set -- $t -T "$(cat "$c.token")" -V bench -P "$(cat "$c.pid")" \
+                    "127.0.0.1:$(cat "$c.port")" "$@" ;;
+        websockify) set -- $t -P "$(cat "$c.pid")" "127.0.0.1:$(cat "$c.port")" "$@" ;;
+        direct) ph=-; set -- -r "127.0.0.1:$BACKEND_PORT" "$@" ;;
     esac
     if timeout 300 "$BIN/wsbench" "$@" >"$TMP/run.out" 2>"$TMP/run.err"; then
         echo "$ph $who $test $round $(tr '\n' ' ' <"$TMP/run.out")" >>"$RESULTS"
@@ -169,34 +172,41 @@ run() {
     fi
 }
 
+rotate() {   # rotate N WORDS...: the words, the first N moved to the end
+    n=$1; shift
+    i=0
+    while [ $i -lt $((n % $#)) ]; do x=$1; shift; set -- "$@" "$x"; i=$((i + 1)); done
+    echo "$@"
+}
+
 # ---- the runs ----
 : >"$RESULTS"; : >"$OUT/console-vireod.log"; : >"$OUT/console-websockify.log"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 started=$(date +%s)
+say "starting vireod and websockify, plain and TLS"
 for phase in plain tls; do
-    say "$phase: starting vireod and websockify"
-    start_vireod "$phase"
-    start_websockify "$phase"
-    say "$phase: $OPEN consoles open at once"
-    run "$phase" vireod hold 0 hold "$OPEN"
-    run "$phase" websockify hold 0 hold "$OPEN"
-    r=1
-    while [ $r -le "$ROUNDS" ]; do
-        say "$phase: round $r of $ROUNDS"
-        # Side by side, in turn first: the shared machine's load drifts.
-        order="vireod websockify"; [ $((r % 2)) = 0 ] && order="websockify vireod"
-        for who in $order direct; do
-            [ "$phase" = tls ] && [ "$who" = direct ] && continue
-            run "$phase" "$who" down $r down $BYTES
-            run "$phase" "$who" up $r up $BYTES
+    start_vireod $phase
+    start_websockify $phase
+done
+for c in plain:vireod plain:websockify tls:vireod tls:websockify; do
+    say "$c: $OPEN consoles open at once"
+    run $c hold 0 hold "$OPEN"
+done
+# All contenders side by side in every round, in a rotating order: the
+# shared machine's load drifts, and plain against TLS is a ratio too.
+r=1
+while [ $r -le "$ROUNDS" ]; do
+    say "round $r of $ROUNDS"
+    order=$(rotate $r plain:vireod plain:websockify tls:vireod tls:websockify -:direct)
+    for test in down up; do
+        for c in $order; do
+            run "$c" "$test" $r "$test" $BYTES
         done
-        for who in direct $order; do
-            run "$phase" "$who" echo $r echo "$ECHOES" 16
-        done
-        r=$((r + 1))
     done
-    stop "$WSF_PID"; WSF_PID=
-    stop "$VIREOD_PID"; VIREOD_PID=
+    for c in $order; do
+        run "$c" echo $r echo "$ECHOES" 16
+    done
+    r=$((r + 1))
 done
 elapsed=$(( $(date +%s) - started ))
 
@@ -215,7 +225,7 @@ val() {
 added() {
     awk -v p="$1" -v w="$2" '
         function p50(   i) { for (i = 5; i <= NF; i++) if (index($i, "p50_us=") == 1) return substr($i, 8) }
-        $1 == p && $3 == "echo" && $2 == "direct" { d[$4] = p50() }
+        $3 == "echo" && $2 == "direct" { d[$4] = p50() }
         $1 == p && $3 == "echo" && $2 == w { x[$4] = p50() }
         END { for (r in x) if (r in d) printf "%.1f\n", x[r] - d[r] }' "$RESULTS" | median
 }
@@ -271,8 +281,9 @@ mem_plain=$(cell plain vireod mem) mem_tls=$(cell tls vireod mem)
     echo "Both proxies sit in front of the same backend (tests/bench/console/backend.c) in the same run;"
     echo "the client (wsbench.c: RFC 6455 with masking, GnuTLS for wss) and the backend are C."
     echo "vireod reaches the backend as a test-driver VM's loopback VNC port, after a ticket"
-    echo "(\`POST /api/vms/bench/console\`) per console. **$ROUNDS rounds**, vireod and websockify side by"
-    echo "side in each, in turn first; figures are **medians over the rounds**. Transfers: **$MIB MiB**"
+    echo "(\`POST /api/vms/bench/console\`) per console. **$ROUNDS rounds**; in each, vireod and websockify,"
+    echo "plain and TLS, and direct TCP run side by side in a rotating order (all four proxies stay up"
+    echo "through the run); figures are **medians over the rounds**. Transfers: **$MIB MiB**"
     echo "each way per run (client to backend in 64 KiB frames); latency: **$ECHOES round trips of 16 bytes**"
     echo "(after 1000 unmeasured) on one console; memory: **$OPEN consoles** open at once, each proven by a"
     echo "round trip. TLS: a self-signed P-256 certificate; negotiated $(negotiated vireod) (vireod),"
@@ -289,9 +300,9 @@ mem_plain=$(cell plain vireod mem) mem_tls=$(cell tls vireod mem)
     row "added p50 over direct TCP (µs)" added
     row "memory with $OPEN consoles open minus idle (MiB)" mem
     echo
-    echo "Direct TCP to the backend (the floor, no proxy): $(val plain direct down mib_s) MiB/s backend → client,"
-    echo "$(val plain direct up mib_s) MiB/s client → backend; round trip p50 $(val plain direct echo p50_us) µs,"
-    echo "p99 $(val plain direct echo p99_us) µs (during the TLS rounds: p50 $(val tls direct echo p50_us) µs)."
+    echo "Direct TCP to the backend (the floor, no proxy): $(val - direct down mib_s) MiB/s backend → client,"
+    echo "$(val - direct up mib_s) MiB/s client → backend; round trip p50 $(val - direct echo p50_us) µs,"
+    echo "p99 $(val - direct echo p99_us) µs."
     echo "\"Added\" is the proxy's p50 minus the direct p50 of the same round, median over rounds."
     echo "CPU is utime + stime from /proc/PID/stat over the run (for websockify with the per-connection"
     echo "children it forked and reaped), in 10 ms ticks. Memory: vireod's RSS; websockify runs a process"
