@@ -328,9 +328,8 @@ static char *ticket(void)
     return path;
 }
 
-/* A connection to the backend, through the proxy unless -r, that sent its
- * request (mode, count) to the backend. */
-static void open_backend(Conn *c, char mode, uint64_t count)
+/* A connection to the backend, through the proxy unless -r. */
+static void open_backend(Conn *c)
 {
     char *path = token ? ticket() : strdup("/");
     conn_open(c);
@@ -348,6 +347,11 @@ static void open_backend(Conn *c, char mode, uint64_t count)
             die("WebSocket refused: %.200s", answer);
     }
     free(path);
+}
+
+/* What the backend is to do (backend.c): a mode letter and a count. */
+static void request(Conn *c, char mode, uint64_t count)
+{
     unsigned char req[9] = {(unsigned char)mode};
     for (int i = 1; i <= 8; i++)
         req[i] = (unsigned char)(count >> (8 * (i - 1)));
@@ -436,9 +440,12 @@ static long pss_tree_kib(long pid)
 static void transfer(int down, uint64_t bytes, long pid)
 {
     Conn c;
+    /* The proxy's CPU counts setting the console up (a ticket, a fork);
+     * the time starts with the request. */
     double cpu0 = cpu_s(pid);
+    open_backend(&c);
     double t0 = now_s();
-    open_backend(&c, down ? 'D' : 'U', bytes);
+    request(&c, down ? 'D' : 'U', bytes);
     if (down) {
         for (uint64_t got = 0; got < bytes;)
             got += recv_some(&c, NULL, BUF_SIZE);
@@ -477,7 +484,8 @@ static int cmp_double(const void *a, const void *b)
 static void echo(long count, size_t size)
 {
     Conn c;
-    open_backend(&c, 'E', 0);
+    open_backend(&c);
+    request(&c, 'E', 0);
     unsigned char *msg = malloc(size), *back = malloc(size);
     memset(msg, 'e', size);
     double *rtt = malloc(sizeof(double) * (size_t)count), sum = 0;
@@ -502,7 +510,8 @@ static void hold(int n, long pid)
     unsigned char msg[16] = "0123456789abcdef", back[16];
     /* One console first, so that the baseline is a daemon that served one. */
     Conn warm;
-    open_backend(&warm, 'H', 0);
+    open_backend(&warm);
+    request(&warm, 'H', 0);
     send_msg(&warm, msg, sizeof(msg));
     recv_full(&warm, back, sizeof(back));
     conn_close(&warm);
@@ -510,7 +519,8 @@ static void hold(int n, long pid)
     long rss0 = status_kib(pid, "status", "VmRSS:"), pss0 = pss_tree_kib(pid);
     Conn *cs = calloc((size_t)n, sizeof(Conn));
     for (int i = 0; i < n; i++) {
-        open_backend(&cs[i], 'H', 0);
+        open_backend(&cs[i]);
+        request(&cs[i], 'H', 0);
         send_msg(&cs[i], msg, sizeof(msg));
         recv_full(&cs[i], back, sizeof(back));
     }
