@@ -47,7 +47,7 @@ stop() {   # stop PID: TERM, then KILL after 5 s
 
 cleanup() {
     rc=$?
-    trap - EXIT INT TERM
+    trap - EXIT INT TERM HUP PIPE
     for p in $PIDS; do stop "$p"; done
     rm -rf "$TMP"
     exit $rc
@@ -55,6 +55,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE   # e.g. piped into head: the daemons must not outlive it
 
 # ---- what it needs ----
 [ -x "$VIREOD" ] || { say "no $VIREOD: run 'make' first"; exit 1; }
