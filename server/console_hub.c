@@ -355,6 +355,10 @@ static void read_client(Session *s)
             return;
         }
         feed(s, buf, (gsize)n);
+        /* A short read emptied the socket: epoll says when more comes,
+         * without a read that fails with EAGAIN on every message. */
+        if ((gsize)n < sizeof(s->hub->inbuf))
+            break;
     }
     /* Stop reading while the guest has not taken what it got. */
     watch_client(s);
@@ -382,6 +386,8 @@ static void read_guest(Session *s)
         }
         s->to_browser += (guint64)n;
         console_send_frame(s, 0x2, payload, (gsize)n);
+        if (n < CONSOLE_CHUNK)
+            break;   /* the socket is empty (see read_client) */
     }
     if (!s->closing)
         console_watch(s, TRUE, (console_buf_size(&s->to_client) < CONSOLE_OUT_LIMIT ? EPOLLIN : 0) |

@@ -1,9 +1,11 @@
 #!/bin/sh
 # REST benchmark of GET /api/vms against the libvirt floor (tests/bench/floor.c),
-# with 10 and 100 defined (not started) qemu domains; writes build/bench/report.md.
+# with 10 and 100 defined (not started) qemu domains, then the console proxy
+# against websockify (tests/bench/console/run.sh); writes build/bench/report.md.
 # Benchmarks, not tests: nothing here passes or fails on a number.
 #
 # Env knobs (defaults in brackets):
+#   BENCH_PARTS ["rest console"]   which parts run (console knobs: see console/run.sh)
 #   BENCH_COUNTS ["10 100"]   VM counts       BENCH_CONNS ["1 8 64"]  wrk connections
 #   BENCH_DURATION [10]       seconds per wrk run
 #   BENCH_THREADS []          passed to vireod as --threads N when set (vireod's default otherwise)
@@ -21,7 +23,17 @@ OUT=$REPO/build/bench
 PREFIX=vireo-bench-
 REPORT=$OUT/report.md
 
+PARTS=${BENCH_PARTS:-"rest console"}
+
 mkdir -p "$OUT"
+case " $PARTS " in
+    *" rest "*) ;;
+    *)  # the console part alone
+        sh "$REPO/tests/bench/console/run.sh" >/dev/null
+        cp "$OUT/console.md" "$REPORT"
+        cat "$REPORT"
+        exit 0 ;;
+esac
 TMP=$(mktemp -d /tmp/vireo-bench.XXXXXX)
 VIREOD_PID=
 SAMPLER_PID=
@@ -413,5 +425,15 @@ dn_of() { awk -v n="$1" '$1 == n {print $2}' "$FLOORS"; }
     echo
     echo "Raw wrk output: build/bench/wrk-<VMs>-<connections>.txt; vireod's log: build/bench/vireod.log."
 } >"$REPORT"
+
+case " $PARTS " in
+    *" console "*)
+        say "console proxy against websockify"
+        if sh "$REPO/tests/bench/console/run.sh" >/dev/null; then
+            { echo; cat "$OUT/console.md"; } >>"$REPORT"
+        else
+            say "the console benchmark failed (see above)"
+        fi ;;
+esac
 
 cat "$REPORT"
