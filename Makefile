@@ -34,7 +34,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASANDIR)/tests/%)
 
 .SECONDARY:
-.PHONY: all run test unit bench deps host-setup install uninstall clean fuzz check-deps
+.PHONY: all run test unit unit-bins check bench deps host-setup install uninstall clean fuzz check-deps
 
 all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp
 
@@ -102,6 +102,13 @@ run: host-setup
 # ---- tests ----
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(UNIT_BINS)
+
+unit-bins: $(UNIT_BINS)
+
+# The style gate (tests/check/run.sh): banned calls, clang-format, and the
+# build under $(WARN). `make test` runs it as its first tier.
+check:
+	@sh tests/check/run.sh
 
 test: host-setup
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
