@@ -68,8 +68,17 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(ASANDIR)/tests/%)
 
+# The same unit tests built with ThreadSanitizer (`make tsan`, and the tsan
+# tier of `make test`), with tests/tsan/glib_tsan_shim.c so TSan sees
+# GLib's mutexes and condition variables.
+TSANDIR  := $(BUILD)/tsan
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OBJS := $(LIB_SRCS:%.c=$(TSANDIR)/%.o) $(TSANDIR)/api/core/openapi_blob.o
+TSAN_SHIM := $(TSANDIR)/shim/glib_tsan_shim.o
+TSAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(TSANDIR)/tests/%)
+
 .SECONDARY:
-.PHONY: all run test unit unit-bins check bench deps host-setup install uninstall clean fuzz check-deps
+.PHONY: all run test unit unit-bins tsan tsan-bins check bench deps host-setup install uninstall clean fuzz check-deps
 
 all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp
 
@@ -115,6 +124,27 @@ $(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $
 	@$(CC) -std=gnu17 $(TEST_WARN) $(ASAN_FLAGS) $(CPPFLAGS) -DVIREO_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \
 	    $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) $(LIBS_EXTRA) -lpthread
 
+# ThreadSanitizer objects and test binaries (see TSAN_BINS).
+$(TSANDIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-TSAN $<"
+	@$(CC) -std=gnu17 $(WARN) $(TSAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TSANDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.json
+	@mkdir -p $(dir $@)
+	$(CC) -c -DOPENAPI_JSON='"api/core/openapi.json"' $< -o $@
+
+$(TSAN_SHIM): tests/tsan/glib_tsan_shim.c
+	@mkdir -p $(dir $@)
+	@echo "  CC-TSAN $<"
+	@$(CC) -std=gnu17 $(WARN) $(TSAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(TSANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(TSAN_OBJS) $(TSAN_SHIM)
+	@mkdir -p $(dir $@)
+	@echo "  LD-TSAN $@"
+	@$(CC) -std=gnu17 $(TEST_WARN) $(TSAN_FLAGS) $(CPPFLAGS) -DVIREO_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS) $< $(TSAN_OBJS) $(TSAN_SHIM) -o $@ \
+	    $(PKG_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) $(LIBS_EXTRA) -lpthread
+
 # ---- set-up on the host ----
 deps:
 	@sh packaging/deps.sh
@@ -140,13 +170,18 @@ unit: $(UNIT_BINS)
 
 unit-bins: $(UNIT_BINS)
 
+tsan: $(TSAN_BINS)
+	@VIREO_UNIT_TIER=tsan sh tests/run-unit.sh $(TSAN_BINS)
+
+tsan-bins: $(TSAN_BINS)
+
 # The style gate (tests/check/run.sh): banned calls, clang-format, and the
 # build under $(WARN). `make test` runs it as its first tier.
 check:
 	@sh tests/check/run.sh
 
 test: host-setup
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TSAN_BINS)
 	@sh tests/run-all.sh
 
 bench: host-setup
