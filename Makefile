@@ -78,7 +78,7 @@ TSAN_SHIM := $(TSANDIR)/shim/glib_tsan_shim.o
 TSAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(TSANDIR)/tests/%)
 
 .SECONDARY:
-.PHONY: all run test unit unit-bins tsan tsan-bins check bench deps host-setup install uninstall clean fuzz check-deps
+.PHONY: all run test unit unit-bins tsan tsan-bins tsan-vireod check bench deps host-setup install uninstall clean fuzz check-deps
 
 all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp
 
@@ -139,6 +139,11 @@ $(TSAN_SHIM): tests/tsan/glib_tsan_shim.c
 	@echo "  CC-TSAN $<"
 	@$(CC) -std=gnu17 $(WARN) $(TSAN_FLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
+# vireod itself under TSan, for a run of the API tier by hand (README, Tests).
+$(TSANDIR)/vireod: $(TSAN_OBJS) $(TSAN_SHIM) $(DAEMON_SRCS:%.c=$(TSANDIR)/%.o)
+	@echo "  LD-TSAN $@"
+	@$(CC) $(TSAN_FLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
+
 $(TSANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(TSAN_OBJS) $(TSAN_SHIM)
 	@mkdir -p $(dir $@)
 	@echo "  LD-TSAN $@"
@@ -174,6 +179,8 @@ tsan: $(TSAN_BINS)
 	@VIREO_UNIT_TIER=tsan sh tests/run-unit.sh $(TSAN_BINS)
 
 tsan-bins: $(TSAN_BINS)
+
+tsan-vireod: $(TSANDIR)/vireod
 
 # The style gate (tests/check/run.sh): banned calls, clang-format, and the
 # build under $(WARN). `make test` runs it as its first tier.
