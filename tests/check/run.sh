@@ -23,6 +23,7 @@ gate() {
 }
 
 gate banned sh tests/check/banned.sh
+gate format sh tests/check/format.sh
 # -Werror with the warnings the Makefile lists: a warning fails the build
 # (a no-op when `make test` has just built everything).
 gate warnings sh -c 'make --no-print-directory -s all unit-bins &&

@@ -9,13 +9,13 @@
 
 #define WRITERS 4
 #define READERS 2
-#define ROWS 60                 /* per writer */
+#define ROWS 60 /* per writer */
 
 typedef struct {
     Db *db;
     int index;
-    gint *stop;                 /* atomic: readers stop when set */
-    GError *error;              /* the first failure of this thread */
+    gint *stop;    /* atomic: readers stop when set */
+    GError *error; /* the first failure of this thread */
 } Worker;
 
 static char *uuid_of(int writer, int row)

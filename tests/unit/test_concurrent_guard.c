@@ -12,16 +12,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SILENT 6                /* clients that never finish a request head */
-#define BUSY 4                  /* clients that make requests, each on a new connection */
-#define REQUESTS 40             /* per busy client */
-#define POOL 4                  /* libmicrohttpd threads */
+#define SILENT 6    /* clients that never finish a request head */
+#define BUSY 4      /* clients that make requests, each on a new connection */
+#define REQUESTS 40 /* per busy client */
+#define POOL 4      /* libmicrohttpd threads */
 
 typedef struct {
     guint16 port;
     int index;
-    gboolean ok;                /* what the client saw was right */
-    gint64 cut_after_us;        /* silent clients: when the server hung up */
+    gboolean ok;         /* what the client saw was right */
+    gint64 cut_after_us; /* silent clients: when the server hung up */
 } Client;
 
 /* As server/http.c: a whole head arrived, then the answer went out. */
@@ -83,7 +83,7 @@ static gpointer silent_client(gpointer data)
     if (fd < 0)
         return NULL;
     gint64 start = g_get_monotonic_time();
-    const char *part = "GET / HTTP/1.1\r\nHost: x\r\n";   /* no blank line: never whole */
+    const char *part = "GET / HTTP/1.1\r\nHost: x\r\n"; /* no blank line: never whole */
     g_autoptr(GString) got = g_string_new(NULL);
     c->ok = send(fd, part, strlen(part), MSG_NOSIGNAL) == (ssize_t)strlen(part) &&
             read_to_end(fd, got) && got->len == 0;
@@ -98,8 +98,8 @@ static gpointer busy_client(gpointer data)
     c->ok = TRUE;
     for (int i = 0; i < REQUESTS && c->ok; i++) {
         int fd = connect_to(c->port);
-        g_autofree char *req =
-            g_strdup_printf("GET /%d/%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", c->index, i);
+        g_autofree char *req = g_strdup_printf(
+            "GET /%d/%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", c->index, i);
         g_autoptr(GString) got = g_string_new(NULL);
         c->ok = fd >= 0 && send(fd, req, strlen(req), MSG_NOSIGNAL) == (ssize_t)strlen(req) &&
                 read_to_end(fd, got) && g_str_has_prefix(got->str, "HTTP/1.1 200") &&
@@ -119,8 +119,8 @@ static void test_guard_under_pool(void **state)
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL, MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify,
-        guard, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL, MHD_OPTION_NOTIFY_CONNECTION,
+        http_guard_notify, guard, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
     assert_non_null(d);
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     assert_non_null(info);
@@ -138,8 +138,8 @@ static void test_guard_under_pool(void **state)
             fail_msg("%s client %d saw the wrong thing", i < SILENT ? "silent" : "busy", i);
         /* Cut at the 1 s deadline, give or take the 250 ms watch interval
          * and a slow sanitizer build. */
-        if (i < SILENT && (clients[i].cut_after_us < 900 * 1000 ||
-                           clients[i].cut_after_us > 5 * G_USEC_PER_SEC))
+        if (i < SILENT &&
+            (clients[i].cut_after_us < 900 * 1000 || clients[i].cut_after_us > 5 * G_USEC_PER_SEC))
             fail_msg("silent client %d cut after %" G_GINT64_FORMAT " us", i,
                      clients[i].cut_after_us);
     }

@@ -15,8 +15,8 @@ typedef struct {
     gint holders[KEYS];   /* atomic: threads inside key i right now */
     guint64 counts[KEYS]; /* plain: written only under key i's lock */
     guint64 taken[THREADS][KEYS];
-    gint clashes;         /* atomic: times two threads were inside one key */
-    gint done;            /* atomic: threads finished */
+    gint clashes; /* atomic: times two threads were inside one key */
+    gint done;    /* atomic: threads finished */
     GMutex done_lock;
     GCond done_cond;
 } Shared;
@@ -26,8 +26,8 @@ typedef struct {
     int index;
 } Worker;
 
-static const char *const key_names[KEYS] = {"vm:a", "vm:b", "volume:p/x", "volume:p/y", "pool:p",
-                                            "user:1"};
+static const char *const key_names[KEYS] = {"vm:a",       "vm:b",   "volume:p/x",
+                                            "volume:p/y", "pool:p", "user:1"};
 
 /* Each key's holder count goes 0 -> 1 on entry; anything else means two
  * threads hold the same lock. The plain counter is what TSan watches. */

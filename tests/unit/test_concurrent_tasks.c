@@ -9,14 +9,14 @@
 
 #define WORKERS 4
 #define SUBMITTERS 2
-#define TASKS 48                /* per submitter */
+#define TASKS 48 /* per submitter */
 #define CANCELLERS 2
 
 typedef struct {
     Db *db;
     TaskEngine *engine;
-    gint freed;                 /* atomic: free_data calls */
-    gint runs;                  /* atomic: run() calls */
+    gint freed; /* atomic: free_data calls */
+    gint runs;  /* atomic: run() calls */
     GMutex lock;
     guint published;
     gint64 ids[SUBMITTERS * TASKS];
@@ -26,7 +26,7 @@ typedef struct {
 typedef struct {
     Shared *shared;
     int steps;
-    int checked;                /* written by run() on its worker, read at free */
+    int checked; /* written by run() on its worker, read at free */
 } Work;
 
 typedef struct {

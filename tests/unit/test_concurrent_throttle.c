@@ -6,7 +6,7 @@
 #include "api/auth/api_throttle.h"
 
 #define THREADS 8
-#define FAILURES 2000           /* per thread */
+#define FAILURES 2000 /* per thread */
 #define NOW (G_GINT64_CONSTANT(1000000) * G_USEC_PER_SEC)
 
 typedef struct {
