@@ -14,7 +14,7 @@ gate() {
     log="$RESULTS/check-$name.log"
     if "$@" >"$log" 2>&1; then
         passed=$((passed + 1))
-        echo "check: $name: $(tail -1 "$log")"
+        echo "check: $(tail -1 "$log")"
     else
         failed=$((failed + 1))
         echo "check: $name: FAILED; log follows"
