@@ -32,8 +32,7 @@ CFLAGS   ?= -O2 -g
 #   -Wwrite-strings  string literals are const: writing one is a crash. Not
 #       for the unit tests' own files (TEST_WARN): their argv arrays and
 #       GHashTables of literals meet char * APIs.
-#   -Wduplicated-cond -Wlogical-op  `if (a) .. else if (a)`, `x == 1 && x == 1`:
-#       copy-paste slips, free to check.
+#   -Wduplicated-cond  `if (a) .. else if (a)`: a copy-paste slip, free to check.
 # Tried and left out: -Wnull-dereference (55 false alarms: after cmocka's
 # assert_non_null, in GLib's gmem.h and G_DEFINE_EXTENDED_ERROR),
 # -Wcast-align=strict (only sockaddr casts, which the socket API makes
@@ -41,12 +40,13 @@ CFLAGS   ?= -O2 -g
 # (in C the same as -Wmissing-prototypes), -Wcast-qual (107, GLib's
 # gpointer APIs), -Wswitch-enum (switches with a deliberate default),
 # -Wconversion, -Wformat-signedness (%x of non-negative ints),
-# -Wduplicated-branches (two equal limit macros in one ?:).
+# -Wduplicated-branches (two equal limit macros in one ?:), -Wlogical-op
+# (flags the portable `errno == EAGAIN || errno == EWOULDBLOCK`, equal on Linux).
 # -Wimplicit-fallthrough is already in -Wextra.
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
             -Wformat=2 -Wno-format-nonliteral -Wstrict-prototypes -Wold-style-definition \
             -Wmissing-prototypes -Wredundant-decls -Wjump-misses-init -Wvla -Wundef \
-            -Wpointer-arith -Wwrite-strings -Wduplicated-cond -Wlogical-op
+            -Wpointer-arith -Wwrite-strings -Wduplicated-cond
 TEST_WARN := $(WARN) -Wno-write-strings
 CPPFLAGS += -I. -D_GNU_SOURCE -DVIREO_VERSION='"$(VERSION)"' \
             -DVIREO_WEBUI_DIR='"$(PREFIX)/share/vireo/webui"' \
