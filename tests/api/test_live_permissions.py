@@ -35,6 +35,8 @@ class LivePermissionsTest(harness.ApiTestCase):
         vm = self.new_name("live-demote")
         harness.define_xml(vm)
         user, pw = harness.make_user(self.daemon, "live-admin", "admin")
+        # test_auth's test_last_admin, on the same daemon, wants one admin.
+        self.addCleanup(self.api.delete, "/api/users/" + user)
         client, _ = harness.token_client(self.daemon, user, pw)
         s = self.stream(client.token)
         define_event(vm)
