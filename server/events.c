@@ -26,8 +26,6 @@ struct EventHub {
     GThread *pinger;
 };
 
-void events_ping(EventHub *hub);
-
 /* Also how soon a stream notices that its session expired. */
 #define PING_INTERVAL_US (5 * G_USEC_PER_SEC)
 

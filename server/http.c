@@ -87,6 +87,10 @@ gboolean http_parse_listen(const char *listen, struct sockaddr_storage *out, GEr
 {
     g_autofree char *host = NULL;
     const char *port;
+    guint64 p;
+    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
+                             .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
     if (listen[0] == '[') {
         const char *close = strchr(listen, ']');
         if (!close || close[1] != ':')
@@ -100,12 +104,8 @@ gboolean http_parse_listen(const char *listen, struct sockaddr_storage *out, GEr
         host = g_strndup(listen, colon - listen);
         port = colon + 1;
     }
-    guint64 p;
     if (!g_ascii_string_to_unsigned(port, 10, 1, 65535, &p, NULL))
         goto bad;
-    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV,
-                             .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
     if (getaddrinfo(*host ? host : "0.0.0.0", port, &hints, &res) != 0 || !res)
         goto bad;
     memset(out, 0, sizeof(*out));

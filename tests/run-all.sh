@@ -11,13 +11,15 @@ rm -rf "$VIREO_RESULTS_DIR"
 mkdir -p "$VIREO_RESULTS_DIR"
 cd "$ROOT"
 
-TIERS=${VIREO_TIERS:-"unit openapi fuzz api e2e"}
+TIERS=${VIREO_TIERS:-"check unit tsan openapi fuzz api e2e"}
 status=0
 for tier in $TIERS; do
     echo "=== tier: $tier ==="
     start=$(date +%s)
     case $tier in
+        check)   sh tests/check/run.sh ;;
         unit)    sh tests/run-unit.sh build/asan/tests/test_* ;;
+        tsan)    VIREO_UNIT_TIER=tsan sh tests/run-unit.sh build/tsan/tests/test_* ;;
         openapi) sh tests/openapi/run.sh ;;
         api)     sh tests/api/run.sh ;;
         e2e)     sh tests/e2e/run.sh ;;

@@ -1,15 +1,24 @@
 #!/bin/sh
-# Runs the cmocka unit-test binaries (ASan + UBSan builds) and writes the
-# tier's counts to $VIREO_RESULTS_DIR/unit.count as "PASSED FAILED".
+# Runs the cmocka unit-test binaries (ASan + UBSan builds, or the TSan ones
+# with VIREO_UNIT_TIER=tsan) and writes the tier's counts to
+# $VIREO_RESULTS_DIR/<tier>.count as "PASSED FAILED".
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
+TIER=${VIREO_UNIT_TIER:-unit}
+prefix=""; [ "$TIER" = unit ] || prefix="$TIER-"
 mkdir -p "$RESULTS"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# GLib 2.74's slice allocator hands freed blocks to other threads through
+# its own (futex) locks and never poisons them: with plain malloc, TSan sees
+# the hand-over and ASan sees a use after free.
+export G_SLICE=always-malloc
+# A race report makes the binary exit non-zero, so it counts as a failure.
+export TSAN_OPTIONS=${TSAN_OPTIONS:-exitcode=66 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan/tsan.supp}
 passed=0; failed=0
 for bin in "$@"; do
-    log="$RESULTS/$(basename "$bin").log"
+    log="$RESULTS/$prefix$(basename "$bin").log"
     "$bin" >"$log" 2>&1
     rc=$?
     p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
@@ -19,12 +28,12 @@ for bin in "$@"; do
     if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
     passed=$((passed + p)); failed=$((failed + f))
     if [ "$rc" -eq 0 ]; then
-        echo "unit: $(basename "$bin"): $p passed"
+        echo "$TIER: $(basename "$bin"): $p passed"
     else
-        echo "unit: $(basename "$bin"): FAILED (exit $rc); log follows"
+        echo "$TIER: $(basename "$bin"): FAILED (exit $rc); log follows"
         grep -E "FAILED|ERROR|error|Sanitizer|SUMMARY|LINE" "$log" | head -40
     fi
 done
-echo "$passed $failed" >"$RESULTS/unit.count"
-echo "unit: $passed passed, $failed failed"
+echo "$passed $failed" >"$RESULTS/$TIER.count"
+echo "$TIER: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -120,8 +120,9 @@ gboolean api_task_cancel(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
             g_set_error(error, API_ERROR, API_ERROR_UNAVAILABLE, "tasks are not running");
         return FALSE;
     }
+    gint64 id = t->id;
     g_clear_pointer(&t, db_task_free);
-    t = db_task_get(ctx->db, (gint64)g_ascii_strtoll(req->params[0], NULL, 10), error);
+    t = db_task_get(ctx->db, id, error);
     if (!t)
         return FALSE;
     /* Accepted: the work stops at its next step and the task then ends. */

@@ -2,6 +2,7 @@
  * rate-limited progress writes, and publishing of every change. */
 #include "api/tasks/task_engine.h"
 #include "api/core/api_error.h"
+#include "api/core/api_tsan.h"
 #include "virt/virt_error.h"
 
 #include <gio/gio.h>
@@ -103,10 +104,12 @@ static void work(gpointer item, gpointer user_data)
     TaskEngine *engine = user_data;
     g_autoptr(GError) error = NULL;
     g_autofree char *result = NULL;
+    API_TSAN_ACQUIRE(task);   /* from tasks_submit, through GLib's queue */
     if (task_cancel_requested(task)) {
         /* Cancelled (or vireod stopping) while queued: never started. */
         g_set_error_literal(&error, API_ERROR, API_ERROR_CONFLICT, "cancelled before it started");
         end_task(task, NULL, error);
+        API_TSAN_RELEASE(engine);
         return;
     }
     if (!db_task_start(engine->db, task->id, &error))
@@ -116,6 +119,7 @@ static void work(gpointer item, gpointer user_data)
     if (!task->run(task, task->data, &result, &error) && !error)
         g_set_error_literal(&error, API_ERROR, API_ERROR_INTERNAL, "the task failed");
     end_task(task, result, error);
+    API_TSAN_RELEASE(engine);   /* to task_engine_free, which waits for us */
 }
 
 TaskEngine *task_engine_new(Db *db, guint workers, TaskPublishFn publish_fn,
@@ -155,6 +159,7 @@ void task_engine_free(TaskEngine *engine)
     /* Queued tasks still pass through work(), which ends them at once. */
     if (engine->pool)
         g_thread_pool_free(engine->pool, FALSE, TRUE);
+    API_TSAN_ACQUIRE(engine);   /* what the workers did before they ended */
     g_hash_table_unref(engine->live);
     g_mutex_clear(&engine->lock);
     g_free(engine);
@@ -192,6 +197,7 @@ gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gi
     task->free_data = free_data;
     gint64 id = task->id;
     g_autoptr(GError) pool_error = NULL;
+    API_TSAN_RELEASE(task);   /* to work(), through GLib's queue */
     if (!g_thread_pool_push(engine->pool, task, &pool_error)) {
         end_task(task, NULL, pool_error);
         g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "cannot queue the task");

@@ -256,8 +256,8 @@ void api_console_began(ApiContext *ctx, ApiConsole *c, const char *address)
     c->opened_at = g_get_real_time() / G_USEC_PER_SEC;
     g_autofree char *path = g_strdup_printf("/api/vms/%s/console", c->vm_name);
     DbAuditEntry e = {.username = c->auth->username, .address = (char *)address,
-                      .method = "GET", .path = path, .target = c->vm_name,
-                      .action = "vm.console"};
+                      .method = (char *)"GET", .path = path, .target = c->vm_name,
+                      .action = (char *)"vm.console"};
     g_autoptr(GError) error = NULL;
     if (!(c->audit_id = db_audit_add(ctx->db, &e, &error)))
         g_warning("console of %s: audit log write failed: %s", c->vm_name, error->message);

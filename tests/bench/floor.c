@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <glib.h>
 
 #include <pthread.h>
 #include <stdio.h>
@@ -192,6 +193,13 @@ static void run(const char *label, void (*once)(virConnectPtr, Tally *), virConn
     free(samples);
 }
 
+/* A count from the command line; -1 when it is not a whole number. */
+static int count_arg(const char *text)
+{
+    guint64 n;
+    return g_ascii_string_to_unsigned(text, 10, 0, G_MAXINT, &n, NULL) ? (int)n : -1;
+}
+
 int main(int argc, char **argv)
 {
     const char *uri = "qemu:///system";
@@ -200,9 +208,9 @@ int main(int argc, char **argv)
     while ((opt = getopt(argc, argv, "c:n:m:w:e")) != -1) {
         switch (opt) {
         case 'c': uri = optarg; break;
-        case 'n': bulk_iters = atoi(optarg); break;
-        case 'm': naive_iters = atoi(optarg); break;
-        case 'w': warmup = atoi(optarg); break;
+        case 'n': bulk_iters = count_arg(optarg); break;
+        case 'm': naive_iters = count_arg(optarg); break;
+        case 'w': warmup = count_arg(optarg); break;
         case 'e': with_loop = 1; break;
         default:
             fprintf(stderr, "usage: %s [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e]\n",

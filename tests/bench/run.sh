@@ -101,7 +101,7 @@ virsh -q -c "$URI" uri >/dev/null 2>&1 || { say "libvirt at $URI does not answer
 say "building the floor"
 # shellcheck disable=SC2046  # pkg-config's flags are meant to be split
 cc -O2 -std=gnu17 -Wall -Wextra -o "$OUT/floor" "$REPO/tests/bench/floor.c" \
-    $(pkg-config --cflags --libs libvirt) -lpthread
+    $(pkg-config --cflags --libs libvirt glib-2.0) -lpthread
 
 undefine_all   # leftovers of an interrupted run
 

@@ -68,10 +68,11 @@ static void check_listen(const char *listen)
     /* The port is always what follows the last ':'. */
     const char *colon = strrchr(listen, ':');
     FUZZ_CHECK(colon != NULL, "accepted '%s' without a port", listen);
-    unsigned long want = strtoul(colon + 1, NULL, 10);
+    guint64 want = 0;
+    g_ascii_string_to_unsigned(colon + 1, 10, 0, G_MAXUINT64, &want, NULL);
     unsigned got = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
                                            : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    FUZZ_CHECK(got >= 1 && got == want, "'%s' gave port %u, want %lu", listen, got, want);
+    FUZZ_CHECK(got >= 1 && got == want, "'%s' gave port %u, want %" G_GUINT64_FORMAT, listen, got, want);
 }
 
 static void check_date(const char *date)
