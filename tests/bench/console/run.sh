@@ -72,7 +72,7 @@ say "building the backend and the client"
 cc -O2 -std=gnu17 -Wall -Wextra -o "$BIN/backend" "$REPO/tests/bench/console/backend.c" -lpthread
 # shellcheck disable=SC2046  # pkg-config's flags are meant to be split
 cc -O2 -std=gnu17 -Wall -Wextra -o "$BIN/wsbench" "$REPO/tests/bench/console/wsbench.c" \
-    $(pkg-config --cflags --libs gnutls)
+    $(pkg-config --cflags --libs gnutls glib-2.0)
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
     -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <glib.h>
 #include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -63,6 +64,16 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
+/* A whole decimal number within [min, max], or the run dies naming it. */
+static gint64 number(const char *text, gint64 min, gint64 max)
+{
+    gint64 v;
+    g_autoptr(GError) error = NULL;
+    if (!g_ascii_string_to_signed(text, 10, min, max, &v, &error))
+        die("%s", error->message);
+    return v;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -80,7 +91,7 @@ static void conn_open(Conn *c)
     memset(c, 0, sizeof(*c));
     c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (c->fd < 0 || connect(c->fd, ai->ai_addr, ai->ai_addrlen) < 0)
-        die("connect %s:%s: %s", host, port, strerror(errno));
+        die("connect %s:%s: %s", host, port, g_strerror(errno));
     freeaddrinfo(ai);
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -133,7 +144,7 @@ static ssize_t io_read(Conn *c, void *buf, size_t len)
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                die("read: %s", strerror(errno));
+                die("read: %s", g_strerror(errno));
         }
         return n;
     }
@@ -155,7 +166,7 @@ static void io_write(Conn *c, const void *buf, size_t len)
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0)
-                die("write: %s", strerror(errno));
+                die("write: %s", g_strerror(errno));
         }
         p += n;
         len -= (size_t)n;
@@ -197,7 +208,7 @@ static size_t ws_frame(unsigned char *out, const void *data, size_t len)
             out[h++] = (unsigned char)((uint64_t)len >> (8 * i));
     }
     unsigned char *mask = out + h;
-    uint32_t key = (uint32_t)random() | 1u;
+    uint32_t key = g_random_int() | 1u;
     memcpy(mask, &key, 4);
     h += 4;
     const unsigned char *in = data;
@@ -373,9 +384,10 @@ static int children(long pid, long *out, int max)
         snprintf(p, sizeof(p), "/proc/%ld/task/%s/children", pid, e->d_name);
         FILE *f = e->d_name[0] == '.' ? NULL : fopen(p, "r");
         if (f && fgets(line, sizeof(line), f)) {
-            long child;
-            for (char *s = line, *end; n < max && (child = strtol(s, &end, 10)) > 0; s = end)
-                out[n++] = child;
+            g_auto(GStrv) words = g_strsplit_set(g_strstrip(line), " \n", -1);
+            for (char **w = words; *w && n < max; w++)
+                if (**w)
+                    out[n++] = number(*w, 1, G_MAXINT);
         }
         if (f)
             fclose(f);
@@ -418,8 +430,11 @@ static long status_kib(long pid, const char *file, const char *key)
     long v = 0;
     size_t k = strlen(key);
     while (f && fgets(line, sizeof(line), f))
-        if (strncmp(line, key, k) == 0)
-            v = strtol(line + k, NULL, 10);
+        if (strncmp(line, key, k) == 0) {
+            /* "VmRSS:     1234 kB": the first word after the key. */
+            g_auto(GStrv) words = g_strsplit(g_strstrip(line + k), " ", 2);
+            v = number(words[0], 0, G_MAXINT64);
+        }
     if (f)
         fclose(f);
     return v;
@@ -542,7 +557,7 @@ int main(int argc, char **argv)
         case 't': tls = 1; break;
         case 'T': token = optarg; break;
         case 'V': vm = optarg; break;
-        case 'P': pid = atol(optarg); break;
+        case 'P': pid = number(optarg, 1, G_MAXINT); break;
         default: die("see the usage at the top of wsbench.c");
         }
     }
@@ -555,7 +570,6 @@ int main(int argc, char **argv)
     host = hp;
     port = colon + 1;
     signal(SIGPIPE, SIG_IGN);
-    srandom((unsigned)getpid());
     if (tls) {
         gnutls_global_init();
         gnutls_certificate_allocate_credentials(&cred);
@@ -564,11 +578,11 @@ int main(int argc, char **argv)
     char **arg = argv + optind + 2;
     int nargs = argc - optind - 2;
     if ((strcmp(mode, "down") == 0 || strcmp(mode, "up") == 0) && nargs == 1)
-        transfer(mode[0] == 'd', strtoull(arg[0], NULL, 10), pid);
+        transfer(mode[0] == 'd', (unsigned long long)number(arg[0], 1, G_MAXINT64), pid);
     else if (strcmp(mode, "echo") == 0 && nargs == 2)
-        echo(atol(arg[0]), (size_t)atol(arg[1]));
+        echo(number(arg[0], 1, G_MAXINT), (size_t)number(arg[1], 1, G_MAXINT));
     else if (strcmp(mode, "hold") == 0 && nargs == 1 && pid)
-        hold(atoi(arg[0]), pid);
+        hold((int)number(arg[0], 1, G_MAXINT), pid);
     else
         die("unknown mode or wrong arguments: %s", mode);
     if (tls)
