@@ -9,7 +9,7 @@ DB       ?= /var/lib/vireo/vireo.db
 VERSION  := 0.1.0
 
 PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls
-LIBS_EXTRA := -lpam
+LIBS_EXTRA := -lpam -lm
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
