@@ -55,6 +55,12 @@ $(OBJDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.json
 $(BUILD)/vireod: $(LIB_OBJS) $(DAEMON_SRCS:%.c=$(OBJDIR)/%.o)
 	$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
 
+# The sampler's benchmark (tests/bench/stats_bench.c), from vireod's own objects.
+$(BUILD)/stats-bench: tests/bench/stats_bench.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=gnu17 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
+
 # The libosinfo helper: its own process, so vireod never holds the osinfo
 # database (docs/osinfo.md).
 OSINFO_PKGS := libosinfo-1.0 jansson
@@ -108,7 +114,7 @@ test: host-setup
 	@sh tests/run-all.sh
 
 bench: host-setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/stats-bench
 	@sh tests/bench/run.sh
 
 fuzz: host-setup

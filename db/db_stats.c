@@ -45,7 +45,8 @@ gint64 db_stats_tier_cap(const DbStatsPolicy *p, int tier, guint n_series)
     if (want <= p->max_rows)
         return full_cap(p, tier);
     /* The same fraction of every tier: each VM keeps its recent minutes
-     * and a coarser, shorter past, rather than some VMs keeping nothing. */
+     * and a coarser, shorter past, rather than some VMs keeping nothing.
+     * Rows are one per bucket, so this is also a span of time. */
     return (gint64)((double)full_cap(p, tier) * (double)p->max_rows / (double)want);
 }
 
@@ -62,6 +63,7 @@ struct DbStatsWriter {
     DbStatsPolicy policy;
     sqlite3_stmt *upsert;
     sqlite3_stmt *trim;
+    sqlite3_stmt *trim_ahead;
     GHashTable *ids;           /* key -> series id (gint64 in a pointer) */
     gint64 bucket[DB_STATS_TIERS];   /* the bucket each tier was last in; 0: none yet */
     gint64 n_series;           /* when last trimmed; -1: never */
@@ -90,13 +92,17 @@ static char *upsert_sql(void)
     return g_string_free(s, FALSE);
 }
 
-/* Drops what one tier of one series must not keep: rows older than the
- * tier's age, rows ahead of now (the clock was set back; they would
- * never age out), and rows beyond the cap, oldest first. */
+/* Drops what one tier of one series must not keep: rows older than its
+ * cut (the tier's age, or less under the row bound) and rows ahead of now
+ * (the clock was set back; they would never age out). Rows sit one per
+ * bucket, so a cut of (cap - 1) buckets leaves at most `cap` rows: a time
+ * cut, walking only the index entries it deletes. */
 static const char trim_sql[] =
-    "DELETE FROM stats WHERE series = ?1 AND tier = ?2 AND (ts < ?3 OR ts > ?4 OR "
-    "ts <= coalesce((SELECT ts FROM stats WHERE series = ?1 AND tier = ?2 "
-    "ORDER BY ts DESC LIMIT 1 OFFSET ?5), ?3 - 1))";
+    "DELETE FROM stats WHERE series = ?1 AND tier = ?2 AND ts < ?3";
+/* Apart: with an OR, sqlite walks every row of the tier instead of two
+ * ranges of the key. */
+static const char trim_ahead_sql[] =
+    "DELETE FROM stats WHERE series = ?1 AND tier = ?2 AND ts > ?3";
 
 DbStatsWriter *db_stats_writer_new(Db *db, const DbStatsPolicy *p)
 {
@@ -115,6 +121,7 @@ void db_stats_writer_free(DbStatsWriter *w)
     DB_LOCK(w->db);
     sqlite3_finalize(w->upsert);
     sqlite3_finalize(w->trim);
+    sqlite3_finalize(w->trim_ahead);
     g_hash_table_unref(w->ids);
     g_free(w->alive_sig);
     g_free(w);
@@ -128,9 +135,11 @@ static gboolean prepare(DbStatsWriter *w, GError **error)
         if (!w->upsert)
             return FALSE;
     }
-    if (!w->trim)
-        w->trim = db_prepare(w->db, error, trim_sql, NULL);
-    return w->trim != NULL;
+    if (!w->trim && !(w->trim = db_prepare(w->db, error, trim_sql, NULL)))
+        return FALSE;
+    if (!w->trim_ahead)
+        w->trim_ahead = db_prepare(w->db, error, trim_ahead_sql, NULL);
+    return w->trim_ahead != NULL;
 }
 
 static gint64 series_id(DbStatsWriter *w, const char *key, GError **error)
@@ -233,20 +242,24 @@ static char *signature(const char *const *alive)
     return g_strjoinv("\n", (char **)sorted);
 }
 
-/* Trims tier `tier` of every series (see trim_sql). */
+/* Trims tier `tier` of every series to `cap` rows at most (see trim_sql). */
 static gboolean trim_tier(DbStatsWriter *w, int tier, gint64 ts, GArray *ids, gint64 cap,
                           GError **error)
 {
     const DbStatsTier *t = &w->policy.tiers[tier];
     gint64 newest = ts - ts % t->step;
+    /* The oldest bucket kept; past `newest` when the cap keeps nothing. */
+    gint64 oldest = cap > 0 ? newest - MIN(t->keep, (cap - 1) * t->step) : newest + 1;
     for (guint i = 0; i < ids->len; i++) {
-        sqlite3_bind_int64(w->trim, 1, g_array_index(ids, gint64, i));
+        gint64 id = g_array_index(ids, gint64, i);
+        sqlite3_bind_int64(w->trim, 1, id);
         sqlite3_bind_int(w->trim, 2, tier);
-        sqlite3_bind_int64(w->trim, 3, newest - t->keep);
-        sqlite3_bind_int64(w->trim, 4, newest);
-        /* OFFSET of the newest row to drop; a cap of 0 keeps nothing. */
-        sqlite3_bind_int64(w->trim, 5, cap);
-        if (!step_done(w, w->trim, "trimming metric history", error))
+        sqlite3_bind_int64(w->trim, 3, oldest);
+        sqlite3_bind_int64(w->trim_ahead, 1, id);
+        sqlite3_bind_int(w->trim_ahead, 2, tier);
+        sqlite3_bind_int64(w->trim_ahead, 3, newest);
+        if (!step_done(w, w->trim, "trimming metric history", error) ||
+            !step_done(w, w->trim_ahead, "trimming metric history", error))
             return FALSE;
     }
     return TRUE;

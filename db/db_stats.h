@@ -68,8 +68,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbStatsWriter, db_stats_writer_free)
 /* One sample at `ts` (unix seconds), in one transaction: each point is
  * averaged into its bucket of every tier (its maximum kept beside); when a
  * tier enters a new bucket, or the number of series changes, every
- * series' rows of that tier older than its age, beyond its cap or ahead
- * of `ts` (a clock set back) are deleted. `alive` (may be NULL: unchanged)
+ * series' rows of that tier older than its age (or than its cap's worth
+ * of buckets) or ahead of `ts` (a clock set back) are deleted. `alive` (may be NULL: unchanged)
  * lists every key that still exists: the other series go with their rows. */
 gboolean db_stats_writer_add(DbStatsWriter *w, gint64 ts, const DbStatsPoint *points, guint n,
                              const char *const *alive, GError **error);

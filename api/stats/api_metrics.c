@@ -228,8 +228,8 @@ static gboolean v_tx_packets(const VirtStatsVm *vm, const ApiVmLive *l, double *
 
 static gboolean v_start_time(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
 {
-    (void)vm;
-    if (!l || !l->active || !l->started_at)
+    /* The same run of the VM as in the scrape's counters. */
+    if (!l || !l->active || !l->started_at || l->id != vm->id)
         return FALSE;
     *v = (double)l->started_at;
     return TRUE;
@@ -364,11 +364,13 @@ gboolean api_metrics_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     g_autoptr(VirtStatsSample) own = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     guint interval = api_sampler_interval(ctx->sampler);
-    /* A sample older than two intervals (libvirt was away) is not served
-     * as current: take one now, or say libvirt is unreachable. */
-    if (snap && now - snap->time <= 2 * (gint64)MAX(interval, 1)) {
+    /* A sample older than three intervals (libvirt was away, or samples
+     * are slow on a busy host) is not served as current: take one now,
+     * or say libvirt is unreachable. Start times still come from the
+     * sampler (of the same runs). */
+    s.snap = snap;
+    if (snap && now - snap->time <= MAX(3 * (gint64)interval, 10)) {
         s.raw = snap->raw;
-        s.snap = snap;
     } else {
         g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
         own = conn ? virt_stats_sample(conn, virt_uri_is_local(virt_conn_uri(ctx->virt)), error)

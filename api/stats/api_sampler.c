@@ -20,7 +20,12 @@ typedef struct {
     int id;
     gint64 started_at;
     ApiStartedSource source;
+    guint tries;            /* reads of its process' start so far */
 } Run;
+
+/* A process just forked may not have its pid file yet: its start is read
+ * again at the next samples, this many times at most. */
+#define PROCESS_TRIES 5
 
 /* A VM's addresses as last read. */
 typedef struct {
@@ -190,9 +195,17 @@ static void start_of(ApiSampler *s, const VirtStatsVm *vm, const VirtStatsVm *be
             fresh->started_at = (prev->time + cur->time) / 2;
             fresh->source = API_STARTED_OBSERVED;
         }
+        fresh->tries = 1;
         g_hash_table_remove(s->started, vm->uuid);
         g_hash_table_replace(s->runs, g_strdup(vm->uuid), fresh);
         run = fresh;
+    } else if (run->source != API_STARTED_PROCESS && s->run_dir && run->tries < PROCESS_TRIES) {
+        run->tries++;
+        gint64 at = virt_domain_process_start(s->run_dir, vm->name, vm->uuid);
+        if (at) {
+            run->started_at = at;
+            run->source = API_STARTED_PROCESS;
+        }
     }
     live->started_at = run->started_at;
     live->started_source = run->source;
@@ -246,6 +259,7 @@ static ApiStatsSnapshot *figures_of(ApiSampler *s, const VirtStatsSample *prev,
         memcpy(live->uuid, vm->uuid, sizeof(live->uuid));
         live->name = g_strdup(vm->name);
         live->state = vm->state;
+        live->id = vm->id;
         live->vcpus = vm->vcpus;
         live->active = vm->id > 0;
         for (int f = 0; f < VIRT_FIG_COUNT; f++)

@@ -22,6 +22,7 @@ typedef struct {
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *name;
     int state;                  /* virDomainState */
+    int id;                     /* its domain id: which run of it this is */
     gboolean active;            /* running, paused ...: it has a QEMU process */
     guint vcpus;
     VirtStatsFigures figures;   /* active VMs only; NAN while not known */

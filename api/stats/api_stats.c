@@ -87,6 +87,8 @@ static gboolean parse_query(const ApiRequest *req, gboolean vm, StatsQuery *q, G
     if (!series)
         return TRUE;
     g_auto(GStrv) names = g_strsplit(series, ",", -1);
+    if (!names[0])
+        return api_invalid(error, "series must name at least one series");
     for (char **n = names; *n; n++) {
         const char *name = g_strstrip(*n);
         gboolean found = FALSE;

