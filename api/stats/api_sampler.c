@@ -133,7 +133,7 @@ void api_sampler_counts(ApiSampler *s, ApiSamplerCounts *out)
 
 void api_sampler_note_started(ApiSampler *s, const char *uuid)
 {
-    if (!s || !uuid)
+    if (!s || !uuid || s->set.interval_s == 0)
         return;
     gint64 *now = g_new(gint64, 1);
     *now = g_get_real_time() / G_USEC_PER_SEC;
@@ -172,6 +172,13 @@ static GHashTable *index_of(const VirtStatsSample *sample)
     return idx;
 }
 
+/* Rates over a longer gap than this are not trusted (a reset may hide in
+ * it): three missed samples, and never under 15 s. */
+static gint64 max_gap_us(const ApiSampler *s)
+{
+    return (gint64)MAX(3 * s->set.interval_s, 15) * G_USEC_PER_SEC;
+}
+
 /* When the run of `vm` now seen began: its process' start where this host
  * shows it, else when vireod saw it start (its "started" event, or the
  * middle of the interval in which it appeared), else not known. Called
@@ -189,9 +196,10 @@ static void start_of(ApiSampler *s, const VirtStatsVm *vm, const VirtStatsVm *be
         if (!fresh->started_at && event && prev && *event >= prev->time - 1) {
             fresh->started_at = *event;
             fresh->source = API_STARTED_OBSERVED;
-        } else if (!fresh->started_at && prev && (!before || before->id != vm->id)) {
-            /* Not running (or another run) at the last sample: it started
-             * since, so within one interval. */
+        } else if (!fresh->started_at && prev && (!before || before->id != vm->id) &&
+                   (cur->time - prev->time) * G_USEC_PER_SEC <= max_gap_us(s)) {
+            /* Not running (or another run) at the last sample, not long
+             * ago: it started since, so within one interval. */
             fresh->started_at = (prev->time + cur->time) / 2;
             fresh->source = API_STARTED_OBSERVED;
         }
@@ -231,13 +239,6 @@ static DbStatsPoint point_of(const char *key, const VirtStatsFigures *f)
     return p;
 }
 
-/* Rates over a longer gap than this are not trusted (a reset may hide in
- * it): three missed samples, and never under 15 s. */
-static gint64 max_gap_us(const ApiSampler *s)
-{
-    return (gint64)MAX(3 * s->set.interval_s, 15) * G_USEC_PER_SEC;
-}
-
 /* The figures of `cur` against `prev` (the previous sample, may be NULL);
  * the snapshot takes `cur`. */
 static ApiStatsSnapshot *figures_of(ApiSampler *s, const VirtStatsSample *prev,
@@ -273,12 +274,17 @@ static ApiStatsSnapshot *figures_of(ApiSampler *s, const VirtStatsSample *prev,
         }
         g_hash_table_insert(snap->vms, live->uuid, live);
     }
-    /* Runs of VMs no longer active are over. */
+    /* Runs of VMs no longer active are over; a start event no sample saw
+     * the run of (a VM that started and stopped between two) is stale. */
     GHashTableIter it;
-    gpointer key;
+    gpointer key, value;
     g_hash_table_iter_init(&it, s->runs);
     while (g_hash_table_iter_next(&it, &key, NULL))
         if (!g_hash_table_contains(seen, key))
+            g_hash_table_iter_remove(&it);
+    g_hash_table_iter_init(&it, s->started);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (*(gint64 *)value < cur->time - max_gap_us(s) / G_USEC_PER_SEC)
             g_hash_table_iter_remove(&it);
     snap->raw = cur;
     return snap;
