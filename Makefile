@@ -9,7 +9,7 @@ DB       ?= /var/lib/vireo/vireo.db
 VERSION  := 0.1.0
 
 PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng
-LIBS_EXTRA := -lpam
+LIBS_EXTRA := -lpam -lm
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 # Warnings, all errors. Beyond -Wall -Wextra -Wshadow:
@@ -98,6 +98,12 @@ $(OBJDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.json
 
 $(BUILD)/vireod: $(LIB_OBJS) $(DAEMON_SRCS:%.c=$(OBJDIR)/%.o)
 	$(CC) $(CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
+
+# The sampler's benchmark (tests/bench/stats_bench.c), from vireod's own objects.
+$(BUILD)/stats-bench: tests/bench/stats_bench.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=gnu17 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
 
 # The libosinfo helper: its own process, so vireod never holds the osinfo
 # database (docs/osinfo.md).
@@ -192,7 +198,7 @@ test: host-setup
 	@sh tests/run-all.sh
 
 bench: host-setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/stats-bench
 	@sh tests/bench/run.sh
 
 fuzz: host-setup

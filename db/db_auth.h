@@ -71,6 +71,7 @@ typedef struct {
     gint64 created_at;
     gint64 expires_at;   /* 0 = never */
     gint64 last_used;    /* 0 = never */
+    char *scope;         /* "full": acts as its owner; "metrics": may only read /metrics */
 } DbToken;
 
 void db_token_free(DbToken *t);
@@ -78,6 +79,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbToken, db_token_free)
 
 gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *secret_hash,
                        gint64 expires_at, GError **error);
+/* The same with a scope: "full" or "metrics". */
+gint64 db_token_create_scoped(Db *db, gint64 user_id, const char *name, const char *secret_hash,
+                              gint64 expires_at, const char *scope, GError **error);
 DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error);
 /* Tokens of `user_id` (all users' when it is 0), newest first. */
 GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error);

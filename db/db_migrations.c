@@ -120,6 +120,29 @@ static const char *const migrations[] = {
     "ALTER TABLE audit ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE audit ADD COLUMN last_ts INTEGER;"
     "CREATE INDEX audit_action ON audit(action);",
+    /* 6: metric history (the host and each VM by UUID: one series each;
+     * per tier, one row per bucket holding the average and the maximum of
+     * the samples in it, see db_stats.c), and API tokens that may only
+     * read /metrics */
+    "CREATE TABLE stats_series ("
+    "  id INTEGER PRIMARY KEY,"
+    "  key TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE stats ("
+    "  series INTEGER NOT NULL REFERENCES stats_series(id) ON DELETE CASCADE,"
+    "  tier INTEGER NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  cpu INTEGER, cpu_max INTEGER,"
+    "  cpu_vcpus INTEGER, cpu_vcpus_max INTEGER,"
+    "  mem_used INTEGER, mem_used_max INTEGER,"
+    "  mem_total INTEGER, mem_total_max INTEGER,"
+    "  disk_read INTEGER, disk_read_max INTEGER,"
+    "  disk_write INTEGER, disk_write_max INTEGER,"
+    "  net_rx INTEGER, net_rx_max INTEGER,"
+    "  net_tx INTEGER, net_tx_max INTEGER,"
+    "  PRIMARY KEY (series, tier, ts)) WITHOUT ROWID;"
+    "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full'"
+    "  CHECK (scope IN ('full', 'metrics'));",
 };
 
 int db_schema_latest(void)

@@ -92,6 +92,32 @@ GPtrArray *db_task_list(Db *db, const DbTaskQuery *q, GError **error)
     return db_collect(db, st, task_from_row, (GDestroyNotify)db_task_free, "tasks", error);
 }
 
+const char *const db_task_states[] = {"queued", "running", "succeeded", "failed", "cancelled",
+                                      NULL};
+
+gboolean db_task_count_by_state(Db *db, gint64 *counts, GError **error)
+{
+    DB_LOCK(db);
+    g_autoptr(sqlite3_stmt) st =
+        db_prepare(db, error, "SELECT state, count(*) FROM tasks GROUP BY state", NULL);
+    if (!st)
+        return FALSE;
+    for (int i = 0; db_task_states[i]; i++)
+        counts[i] = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *state = (const char *)sqlite3_column_text(st, 0);
+        for (int i = 0; db_task_states[i]; i++)
+            if (g_strcmp0(state, db_task_states[i]) == 0)
+                counts[i] = sqlite3_column_int64(st, 1);
+    }
+    if (rc != SQLITE_DONE) {
+        db_set_error(error, db, "counting tasks");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean db_task_start(Db *db, gint64 id, GError **error)
 {
     DB_LOCK(db);

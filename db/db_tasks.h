@@ -25,6 +25,11 @@ typedef struct {
 void db_task_free(DbTask *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbTask, db_task_free)
 
+/* Every state a task may be in, NULL-terminated. */
+extern const char *const db_task_states[];
+/* How many tasks are in each of db_task_states (counts[i]); FALSE on error. */
+gboolean db_task_count_by_state(Db *db, gint64 *counts, GError **error);
+
 /* TRUE for the states a task never leaves. */
 gboolean db_task_state_final(const char *state);
 

@@ -8,10 +8,11 @@ void db_token_free(DbToken *t)
     if (!t)
         return;
     g_free(t->name);
+    g_free(t->scope);
     g_free(t);
 }
 
-#define TOKEN_COLUMNS "id, user_id, name, created_at, COALESCE(expires_at, 0), COALESCE(last_used, 0)"
+#define TOKEN_COLUMNS "id, user_id, name, created_at, COALESCE(expires_at, 0), COALESCE(last_used, 0), scope"
 
 static gpointer token_from_row(sqlite3_stmt *st)
 {
@@ -22,6 +23,7 @@ static gpointer token_from_row(sqlite3_stmt *st)
     t->created_at = sqlite3_column_int64(st, 3);
     t->expires_at = sqlite3_column_int64(st, 4);
     t->last_used = sqlite3_column_int64(st, 5);
+    t->scope = db_column_text(st, 6);
     return t;
 }
 
@@ -33,10 +35,16 @@ static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 gint64 db_token_create(Db *db, gint64 user_id, const char *name, const char *secret_hash,
                        gint64 expires_at, GError **error)
 {
+    return db_token_create_scoped(db, user_id, name, secret_hash, expires_at, "full", error);
+}
+
+gint64 db_token_create_scoped(Db *db, gint64 user_id, const char *name, const char *secret_hash,
+                              gint64 expires_at, const char *scope, GError **error)
+{
     DB_LOCK(db);
-    return db_insert(db, error, "INSERT INTO tokens (user_id, name, secret_hash, created_at, expires_at) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                     "ittiI", user_id, name, secret_hash, db_now(), expires_at);
+    return db_insert(db, error, "INSERT INTO tokens (user_id, name, secret_hash, created_at, "
+                                "expires_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                     "ittiIt", user_id, name, secret_hash, db_now(), expires_at, scope);
 }
 
 DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error)

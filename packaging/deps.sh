@@ -10,7 +10,7 @@ libosinfo-1.0-dev osinfo-db
 libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
 qemu-system-x86 qemu-utils dnsmasq-base
 busybox-static cpio gzip xz-utils kmod syslinux syslinux-common isolinux mtools dosfstools genisoimage
-sqlite3 wrk jq curl openssl valgrind procps psmisc
+sqlite3 wrk jq curl openssl valgrind procps psmisc prometheus
 lvm2 e2fsprogs util-linux nfs-common open-iscsi ovmf
 chromium"
 

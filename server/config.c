@@ -74,6 +74,12 @@ const ConfigSetting config_settings[] = {
     UNSIGNED("task-retention-days", task_retention_days, 7, 1, 3650,
              "keep finished tasks this long"),
     UNSIGNED("max-upload-gib", max_upload_gib, 1024, 1, 65536, "largest volume upload"),
+    UNSIGNED("stats-interval-seconds", stats_interval_s, 5, 0, 3600,
+             "sample VM and host figures (CPU, memory, disk, network) this often; 0 turns "
+             "the sampler, its history and its live events off"),
+    UNSIGNED("stats-max-mib", stats_max_mib, 256, 1, 65536,
+             "bound of the metric history in the inventory; when the VMs' full history "
+             "would not fit, every VM keeps a shorter one"),
     ENUM("auth", auth, "local", auth_modes, "MODE",
          "pam: system accounts may log in too, with the role of their group"),
     STRING("pam-service", pam_service, "vireo", "NAME", "PAM service of --auth pam"),

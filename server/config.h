@@ -35,6 +35,8 @@ typedef struct {
     unsigned max_streams_per_credential;
     unsigned max_sessions_per_user;
     unsigned audit_max_rows;
+    unsigned stats_interval_s;       /* seconds between samples of VM and host figures; 0: off */
+    unsigned stats_max_mib;          /* the metric history's size bound */
 } Config;
 
 typedef enum {

@@ -26,6 +26,11 @@ struct EventHub {
     GThread *pinger;
 };
 
+/* A sample is skipped for a stream that has this much not yet written:
+ * the next one says the same, newer, and a stalled reader must not make
+ * vireod hold samples for it without end. */
+#define STATS_BACKLOG_MAX (64 * 1024)
+
 /* Also how soon a stream notices that its session expired. */
 #define PING_INTERVAL_US (5 * G_USEC_PER_SEC)
 
@@ -173,6 +178,8 @@ void events_publish(EventHub *hub, const ApiEvent *e)
     g_mutex_lock(&hub->lock);
     for (guint i = 0; i < hub->subs->len; i++) {
         Subscriber *s = g_ptr_array_index(hub->subs, i);
+        if (e->kind == API_EVENT_STATS && s->pending->len - s->sent > STATS_BACKLOG_MAX)
+            continue;
         const char *frame = s->closing ? NULL : api_event_viewer_frame(s->viewer, e, &frames);
         if (!frame)
             continue;
@@ -181,6 +188,16 @@ void events_publish(EventHub *hub, const ApiEvent *e)
     }
     g_mutex_unlock(&hub->lock);
     api_event_frames_clear(&frames);
+}
+
+guint events_subscriber_count(EventHub *hub)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&hub->lock);
+    guint n = 0;
+    for (guint i = 0; i < hub->subs->len; i++)
+        if (!((Subscriber *)g_ptr_array_index(hub->subs, i))->closing)
+            n++;
+    return n;
 }
 
 void events_auth_changed(EventHub *hub, gint64 user_id)

@@ -28,6 +28,8 @@ void events_publish(EventHub *hub, const ApiEvent *e);
 /* What user `user_id` (0: any user) may see changed: their streams read it
  * again at once, and end if their credentials went. */
 void events_auth_changed(EventHub *hub, gint64 user_id);
+/* Open streams (for /metrics). */
+guint events_subscriber_count(EventHub *hub);
 /* Sends a comment line to every stream: keeps proxies from timing out and
  * finds clients that went away or whose session expired. */
 void events_ping(EventHub *hub);

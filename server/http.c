@@ -1,6 +1,7 @@
 /* libmicrohttpd glue: per-request state, body collection with a size cap,
  * the API/static split, answer headers and one log line per request. */
 #include "server/http.h"
+#include "api/core/api_counters.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/vms/api_consoles.h"
@@ -145,7 +146,7 @@ static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp,
 {
     struct MHD_Response *r;
     if (resp->body && !head) {
-        char *text = json_dumps(resp->body, JSON_COMPACT);
+        char *text = json_dumps(resp->body, JSON_COMPACT | JSON_REAL_PRECISION(15));
         r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
         MHD_add_response_header(r, "Content-Type", "application/json");
     } else if (resp->raw && !head) {
@@ -434,9 +435,11 @@ static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
 }
 
+/* The API, and /metrics where Prometheus looks by default. */
 static gboolean is_api_path(const char *url)
 {
-    return strcmp(url, "/api") == 0 || g_str_has_prefix(url, "/api/");
+    return strcmp(url, "/api") == 0 || g_str_has_prefix(url, "/api/") ||
+           strcmp(url, "/metrics") == 0;
 }
 
 static gboolean query_too_long(const char *query)
@@ -569,6 +572,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
      * is ours to look at, hence a warning. */
     g_autofree char *note = st->log_note ? g_strescape(st->log_note, NULL) : NULL;
     const char *sep = note ? " " : "";
+    if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        api_counters_request(srv->api->counters, st->status);
     if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         g_log(G_LOG_DOMAIN, st->status >= 500 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
               "req=%" G_GUINT64_FORMAT " %s %s %u %.1fms%s%s", st->id, method, path,

@@ -6,7 +6,9 @@
 #include "api/core/api.h"
 #include "api/core/api_locks.h"
 #include "api/vms/api_consoles.h"
+#include "api/core/api_counters.h"
 #include "api/core/api_crypto.h"
+#include "api/stats/api_sampler.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_meta_sync.h"
@@ -47,6 +49,8 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
 {
     Daemon *d = data;
     g_debug("domain event %d for %s (%s)", event, name, uuid);
+    if (event == VIR_DOMAIN_EVENT_STARTED)
+        api_sampler_note_started(d->api.sampler, uuid);
     ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
     events_publish(d->events, &e);
     if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED)
@@ -85,6 +89,20 @@ static void on_task_changed(const DbTask *task, gpointer data)
     Daemon *d = data;
     ApiEvent e = {.kind = API_EVENT_TASK, .task = task};
     events_publish(d->events, &e);
+}
+
+static void on_sample(ApiStatsSnapshot *snapshot, gpointer data)
+{
+    Daemon *d = data;
+    ApiEvent e = {.kind = API_EVENT_STATS, .stats = snapshot};
+    events_publish(d->events, &e);
+}
+
+static void on_server_counts(ApiServerCounts *out, gpointer data)
+{
+    Daemon *d = data;
+    out->event_subscribers = events_subscriber_count(d->events);
+    out->consoles = console_hub_count(d->consoles);
 }
 
 static void on_connected(gpointer data)
@@ -230,9 +248,17 @@ int main(int argc, char **argv)
     d.api.vm_changed_data = &d;
     d.api.auth_changed = on_auth_changed;
     d.api.auth_changed_data = &d;
+    d.api.counters = api_counters_new();
+    d.api.server_counts = on_server_counts;
+    d.api.server_counts_data = &d;
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
+    ApiSamplerSettings sampler = {.interval_s = d.config.stats_interval_s,
+                                  .max_mib = d.config.stats_max_mib,
+                                  .on_sample = on_sample, .data = &d};
+    d.api.sampler = api_sampler_new(&d.api, &sampler);
     virt_conn_watch_objects(d.api.virt, on_object_event);
     virt_conn_start(d.api.virt);
+    api_sampler_start(d.api.sampler);
 
     HttpSettings http_settings = {
         .listen = d.config.listen,
@@ -264,12 +290,18 @@ int main(int argc, char **argv)
     /* Upgraded connections must be closed before libmicrohttpd stops. */
     console_hub_close(d.consoles);
     http_server_stop(http, SHUTDOWN_GRACE_MS);
+    /* Before the event hub and libvirt go: it publishes to one and
+     * samples the other. Freed once libvirt's events (which note VM
+     * starts in it) have stopped. */
+    api_sampler_stop(d.api.sampler);
     /* After HTTP (uploads are aborted with their connections), before
      * libvirt (running clones stop and delete what they made). */
     task_engine_free(d.api.tasks);
     d.api.tasks = NULL;
     virt_conn_free(d.api.virt);
     d.api.virt = NULL;
+    api_sampler_free(d.api.sampler);
+    d.api.sampler = NULL;
     events_hub_free(d.events);
     console_hub_free(d.consoles);
     api_consoles_free(d.api.consoles);
@@ -277,6 +309,7 @@ int main(int argc, char **argv)
     api_throttle_free(d.api.throttle);
     api_shot_cache_free(d.api.screenshots);
     api_locks_free(d.api.locks);
+    api_counters_free(d.api.counters);
     g_mutex_clear(&d.api.os_lock);
     json_decref(d.api.os_catalogue);
     if (d.api.os_media)

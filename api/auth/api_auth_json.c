@@ -22,8 +22,9 @@ json_t *api_session_json(const DbSession *s, gboolean current)
 
 json_t *api_token_json(const DbToken *t, const char *owner)
 {
-    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)t->id, "name", t->name,
+    return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:s}", "id", (json_int_t)t->id, "name", t->name,
                      "owner", owner ? owner : "", "created_at", api_time_json(t->created_at),
                      "expires_at", api_time_json(t->expires_at),
-                     "last_used", api_time_json(t->last_used));
+                     "last_used", api_time_json(t->last_used),
+                     "scope", t->scope && *t->scope ? t->scope : "full");
 }

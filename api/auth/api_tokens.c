@@ -1,5 +1,7 @@
 /* /api/tokens: API tokens for scripts. The secret is shown once, at
- * creation; a token acts with its owner's current role, never more. */
+ * creation; a token acts with its owner's current role, never more. An
+ * admin may make a "metrics" token, which reads /metrics and nothing
+ * else (for a Prometheus server's configuration file). */
 #include "api/auth/api_auth_json.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_error.h"
@@ -55,21 +57,30 @@ static gboolean parse_expiry(json_t *body, gint64 *expires_at, GError **error)
 gboolean api_tokens_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                            GError **error)
 {
-    static const char *const allowed[] = {"name", "expires", NULL};
+    static const char *const allowed[] = {"name", "expires", "scope", NULL};
     const char *name = NULL;
+    const char *scope = "full";
     gint64 expires_at = 0;
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "name", TOKEN_NAME_MAX, &name, error) ||
+        !api_json_opt_string(body, "scope", 16, &scope, error) ||
         !parse_expiry(body, &expires_at, error))
         return FALSE;
     if (!name || !*name)
         return api_fail(error, API_ERROR_INVALID_ARGUMENT, "name is required (1-%d bytes)",
                         TOKEN_NAME_MAX);
+    if (strcmp(scope, "full") != 0 && strcmp(scope, "metrics") != 0)
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT,
+                        "scope must be \"full\" or \"metrics\", not '%s'", scope);
+    /* /metrics shows every VM: only those who may see every VM hand it out. */
+    if (strcmp(scope, "metrics") == 0 && req->auth->role != API_ROLE_ADMIN)
+        return api_fail(error, API_ERROR_FORBIDDEN, "only admins may make metrics tokens");
     g_autofree char *random = api_crypto_random_secret();
     g_autofree char *secret = g_strconcat(TOKEN_PREFIX, random, NULL);
     g_autofree char *hash = api_crypto_digest(secret);
-    gint64 id = db_token_create(ctx->db, req->auth->user_id, name, hash, expires_at, error);
+    gint64 id = db_token_create_scoped(ctx->db, req->auth->user_id, name, hash, expires_at, scope,
+                                       error);
     if (!id) {
         if (g_error_matches(*error, DB_ERROR, DB_ERROR_EXISTS)) {
             g_clear_error(error);
@@ -78,12 +89,14 @@ gboolean api_tokens_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         return FALSE;
     }
     DbToken t = {.id = id, .user_id = req->auth->user_id, .name = (char *)name,
-                 .created_at = g_get_real_time() / G_USEC_PER_SEC, .expires_at = expires_at};
+                 .created_at = g_get_real_time() / G_USEC_PER_SEC, .expires_at = expires_at,
+                 .scope = (char *)scope};
     json_t *obj = api_token_json(&t, req->auth->username);
     json_object_set_new(obj, "token", json_string(secret));
     g_autofree char *location = g_strdup_printf("/api/tokens/%" G_GINT64_FORMAT, id);
     api_response_header(resp, "Location", location);
-    resp->audit_detail = g_strdup_printf("token '%s'", name);
+    resp->audit_detail = g_strdup_printf("token '%s'%s", name,
+                                         strcmp(scope, "metrics") == 0 ? " (metrics only)" : "");
     api_response_json(resp, 201, obj);
     return TRUE;
 }

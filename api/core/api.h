@@ -21,6 +21,14 @@ typedef struct ApiConsoles ApiConsoles;
 typedef struct ApiPamConfig ApiPamConfig;
 typedef struct TaskEngine TaskEngine;
 typedef struct ApiShotCache ApiShotCache;
+typedef struct ApiSampler ApiSampler;
+typedef struct ApiCounters ApiCounters;
+
+/* What server/ alone knows, for /metrics. */
+typedef struct {
+    guint event_subscribers;
+    guint consoles;
+} ApiServerCounts;
 
 typedef struct {
     VirtConn *virt;
@@ -53,6 +61,11 @@ typedef struct {
      * password, sessions, tokens. May be NULL. */
     void (*auth_changed)(gint64 user_id, gpointer data);
     gpointer auth_changed_data;
+    ApiSampler *sampler;          /* live figures and their history (api/stats/); may be NULL */
+    ApiCounters *counters;        /* requests and errors, for /metrics (api_counters.h) */
+    /* Fills what server/ counts (event streams, consoles). May be NULL. */
+    void (*server_counts)(ApiServerCounts *out, gpointer data);
+    gpointer server_counts_data;
 } ApiContext;
 
 typedef enum {
@@ -69,6 +82,7 @@ typedef struct {
     ApiRole role;
     char *session_hash;   /* set when authenticated by session cookie */
     gint64 token_id;      /* set when authenticated by API token */
+    gboolean metrics_only;/* a token that may only read /metrics */
 } ApiAuth;
 
 /* What a route needs; the gate checks it before the handler runs. */
@@ -168,6 +182,8 @@ enum {
      * (req->content_length says how much follows) and answers with an
      * ApiTransfer that takes the body chunk by chunk. No 1 MiB cap. */
     API_ROUTE_STREAM_BODY = 1 << 0,
+    /* A metrics-only API token may use this route (and no other). */
+    API_ROUTE_METRICS_TOKEN = 1 << 1,
 };
 
 typedef struct {

@@ -88,6 +88,11 @@ const char *api_error_code(const GError *error)
     return kind_of(error)->code;
 }
 
+const char *api_error_code_name(ApiErrorCode code)
+{
+    return code >= 0 && code < (int)G_N_ELEMENTS(api_kinds) ? api_kinds[code].code : "internal";
+}
+
 /* The log's words for `error`: its code and message, except that
  * jansson's quote of a malformed body ("near '...'") stays out: the body
  * may be a login, and no password may reach the log. */

@@ -34,6 +34,8 @@ typedef enum {
 /* HTTP status and machine code of any GError (API, engine or inventory). */
 unsigned api_error_status(const GError *error);
 const char *api_error_code(const GError *error);
+/* The machine code of one ApiErrorCode ("not_found"). */
+const char *api_error_code_name(ApiErrorCode code);
 
 /* Sets an API error `code` in `error` (printf-style message) and answers
  * FALSE, for `return api_fail(error, ...)` in handlers. */

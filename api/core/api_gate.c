@@ -117,8 +117,10 @@ static ApiAuth *from_token(ApiContext *ctx, const char *token, GError **error)
     if (now - t->last_used >= TOUCH_INTERVAL_MAX_S)
         db_token_touch(ctx->db, t->id, now, NULL);
     ApiAuth *auth = auth_for_user(ctx, t->user_id, error);
-    if (auth)
+    if (auth) {
         auth->token_id = t->id;
+        auth->metrics_only = g_strcmp0(t->scope, "metrics") == 0;
+    }
     return auth;
 }
 
@@ -242,6 +244,8 @@ gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiRe
     }
     req->auth = auth;
     req->scope = api_scope_new(ctx, auth);
+    if (auth->metrics_only && !(route->flags & API_ROUTE_METRICS_TOKEN))
+        return refuse(resp, error, API_ERROR_FORBIDDEN, "this API token may only read /metrics");
 
     if (cookie_auth && !is_safe_method(req->method) &&
         (g_strcmp0(req->csrf_header, "1") != 0 ||

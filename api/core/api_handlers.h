@@ -7,6 +7,9 @@
 
 API_HANDLER(api_openapi_get);
 API_HANDLER(api_host_get);
+API_HANDLER(api_host_stats_get);
+API_HANDLER(api_vm_stats_get);
+API_HANDLER(api_metrics_get);
 API_HANDLER(api_vms_list);
 API_HANDLER(api_vm_get);
 API_HANDLER(api_vm_patch);

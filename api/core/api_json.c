@@ -291,7 +291,8 @@ void api_json_finish_get(const ApiRequest *req, ApiResponse *resp)
     if (!etag) {
         /* Serialize once: the text that goes out is the text that is hashed
          * (jansson keeps member order, so it is stable for equal content). */
-        char *text = json_dumps(resp->body, JSON_COMPACT);
+        /* 15 digits: 12.34 stays 12.34, not 12.339999999999999. */
+        char *text = json_dumps(resp->body, JSON_COMPACT | JSON_REAL_PRECISION(15));
         gsize len = strlen(text);
         computed = etag_of_text(text, len);
         api_response_header(resp, "ETag", computed);

@@ -1,6 +1,7 @@
 /* Matches method + path against the route table and runs the handler, after
  * the checks every route shares: method allowed, body is a JSON object. */
 #include "api/core/api.h"
+#include "api/core/api_counters.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_scope.h"
@@ -240,6 +241,7 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
                                 req->method, req->path);
         /* The hypervisor's own words are for admins; the log keeps them. */
         api_response_error_for(resp, error, req->auth && req->auth->role == API_ROLE_ADMIN);
+        api_counters_error(ctx->counters, error);
     }
     audit_end(ctx, route, req, resp, audit_id);
     api_scope_free(req->scope);

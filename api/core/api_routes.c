@@ -33,11 +33,13 @@ const ApiRoute api_routes[] = {
     ROUTE("GET", "/api/audit", api_audit_list, API_PERM_ADMIN),
     ROUTE("GET", "/api/events", api_events_get, API_PERM_USER),
     ROUTE("GET", "/api/host", api_host_get, API_PERM_USER),
+    ROUTE("GET", "/api/host/stats", api_host_stats_get, API_PERM_USER),
     ROUTE("GET", "/api/vms", api_vms_list, API_PERM_USER),
     ROUTE("POST", "/api/vms", api_vms_create, API_PERM_VM_CREATE, .action = "vm.create"),
     ROUTE("GET", "/api/vms/{vm}", api_vm_get, API_PERM_VM_READ),
     ROUTE("PATCH", "/api/vms/{vm}", api_vm_patch, API_PERM_VM_OPERATE, .action = "vm.update"),
     ROUTE("DELETE", "/api/vms/{vm}", api_vm_delete, API_PERM_VM_OPERATE, .action = "vm.delete"),
+    ROUTE("GET", "/api/vms/{vm}/stats", api_vm_stats_get, API_PERM_VM_READ),
     ROUTE("POST", "/api/vms/{vm}/start", api_vm_action, API_PERM_VM_OPERATE, .arg = "start", .action = "vm.start"),
     ROUTE("POST", "/api/vms/{vm}/shutdown", api_vm_action, API_PERM_VM_OPERATE, .arg = "shutdown", .action = "vm.shutdown"),
     ROUTE("POST", "/api/vms/{vm}/poweroff", api_vm_action, API_PERM_VM_OPERATE, .arg = "poweroff", .action = "vm.poweroff"),
@@ -95,5 +97,8 @@ const ApiRoute api_routes[] = {
     ROUTE("DELETE", "/api/networks/{network}", api_network_delete, API_PERM_ADMIN, .action = "network.delete"),
     ROUTE("POST", "/api/networks/{network}/start", api_network_action, API_PERM_ADMIN, .arg = "start", .action = "network.start"),
     ROUTE("POST", "/api/networks/{network}/stop", api_network_action, API_PERM_ADMIN, .arg = "stop", .action = "network.stop"),
+    /* Prometheus scrapes here: every VM's figures, so admins only, and the
+     * metrics-only tokens admins make for it (docs/access.md). */
+    ROUTE("GET", "/metrics", api_metrics_get, API_PERM_ADMIN, .flags = API_ROUTE_METRICS_TOKEN),
     {.method = NULL},
 };

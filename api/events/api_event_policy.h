@@ -5,6 +5,7 @@
  * (api_auth_changed), never per event. */
 #pragma once
 #include "api/core/api.h"
+#include "api/stats/api_sampler.h"
 #include "db/db_tasks.h"
 
 typedef enum {
@@ -12,6 +13,7 @@ typedef enum {
     API_EVENT_POOL,      /* a storage pool's lifecycle */
     API_EVENT_NETWORK,   /* a network's lifecycle */
     API_EVENT_TASK,      /* a task's new state */
+    API_EVENT_STATS,     /* a sample: the host's and the VMs' latest figures */
 } ApiEventKind;
 
 typedef struct {
@@ -20,13 +22,20 @@ typedef struct {
     const char *name;
     int event;           /* libvirt's event number, or VIRT_DOMAIN_EVENT_* */
     const DbTask *task;  /* tasks */
+    ApiStatsSnapshot *stats;  /* samples */
 } ApiEvent;
 
 /* An event's SSE frames, made once for every subscriber: admins get the
- * hypervisor's own words in task errors, others the short form. */
+ * hypervisor's own words in task errors, others the short form. A sample
+ * is cut in parts, each VM's JSON made once, and joined for each viewer
+ * with the VMs it may see. */
 typedef struct {
     char *full;
     char *brief;
+    char *stats_head;        /* a sample's frame up to its list of VMs */
+    GPtrArray *stats_uuids;  /* each VM's UUID (borrowed from the snapshot) */
+    GPtrArray *stats_vms;    /* and its JSON */
+    GPtrArray *owned;        /* frames made for one viewer, freed with the rest */
 } ApiEventFrames;
 
 void api_event_frames_init(ApiEventFrames *f, const ApiEvent *e);
@@ -39,7 +48,7 @@ ApiEventViewer *api_event_viewer_new(ApiContext *ctx, ApiAuth *auth);
 void api_event_viewer_free(ApiEventViewer *v);
 
 /* The frame of `e` this viewer gets, or NULL when it may not see it. */
-const char *api_event_viewer_frame(ApiEventViewer *v, const ApiEvent *e, const ApiEventFrames *f);
+const char *api_event_viewer_frame(ApiEventViewer *v, const ApiEvent *e, ApiEventFrames *f);
 /* Re-reads the viewer's role and what it may see; FALSE when its session
  * or token is no longer valid or its user is gone: the stream ends. */
 gboolean api_event_viewer_refresh(ApiEventViewer *v);

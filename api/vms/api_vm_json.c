@@ -5,7 +5,9 @@
 
 const char *const api_vm_summary_fields[] = {
     "name", "uuid", "state", "vcpus", "memory", "autostart", "persistent",
-    "description", "tags", "created_at", NULL,
+    "description", "tags", "created_at",
+    /* from the sampler's latest sample (api_stats_json.h) */
+    "started_at", "uptime", "uptime_source", "addresses", "stats", NULL,
 };
 
 static json_t *string_or_null(const char *s)

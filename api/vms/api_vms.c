@@ -6,6 +6,7 @@
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
 #include "api/os/api_os_catalogue.h"
+#include "api/stats/api_stats_json.h"
 #include "api/vms/api_vm_edit.h"
 #include "api/vms/api_vm_json.h"
 #include "api/vms/api_vms.h"
@@ -128,6 +129,10 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     json_t *items = json_array();
     const char *last = NULL;
     gboolean more = FALSE;
+    /* Uptime, addresses and figures come from the last sample: no call
+     * to libvirt, let alone to a guest agent, per VM. */
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     for (guint i = 0; i < doms->len; i++) {
         const VirtDomainSummary *s = g_ptr_array_index(doms, i);
         if (!api_scope_sees_vm(req->scope, s->uuid, error)) {
@@ -143,7 +148,9 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
             more = TRUE;
             break;
         }
-        json_array_append_new(items, project(api_vm_summary_json(s, g_hash_table_lookup(meta, s->uuid)), q.fields));
+        json_t *vm = api_vm_summary_json(s, g_hash_table_lookup(meta, s->uuid));
+        api_stats_vm_live(ctx->sampler, snap, s->uuid, s->state, now, vm, vm);
+        json_array_append_new(items, project(vm, q.fields));
         last = s->name;
     }
     api_response_json(resp, 200, json_pack("{s:o,s:o}", "vms", items,
@@ -192,6 +199,10 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
     json_t *obj = api_vm_detail_json(d, meta);
     name_os(ctx, json_object_get(obj, "os"));
     api_vm_add_next_boot(dom, obj);
+    /* Start time and addresses only change when the VM starts, stops or
+     * gets an address: part of the representation (and its ETag). */
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    api_stats_vm_live(ctx->sampler, snap, d->summary.uuid, d->summary.state, 0, obj, NULL);
     if (dom_out)
         *dom_out = g_steal_pointer(&dom);
     return obj;
@@ -251,7 +262,15 @@ gboolean api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, G
     json_t *obj = conn ? api_vm_detail(ctx, conn, req->params[0], NULL, error) : NULL;
     if (!obj)
         return FALSE;
-    api_answer_object(resp, 200, obj);
+    /* Uptime and the latest figures move every second: outside the ETag,
+     * or every If-Match would be stale at once (count uptime from
+     * started_at after a 304). */
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    json_t *moving = json_object();
+    api_stats_vm_live(ctx->sampler, snap, json_string_value(json_object_get(obj, "uuid")),
+                      virt_domain_state_from_name(json_string_value(json_object_get(obj, "state"))),
+                      g_get_real_time() / G_USEC_PER_SEC, NULL, moving);
+    api_vm_answer(resp, 200, obj, moving);
     return TRUE;
 }
 

@@ -405,7 +405,8 @@ class TokenTest(AuthTestCase):
         self.assertEqual(len(mine), 1)
         self.assertNotIn("token", mine[0])
         self.assertEqual(set(mine[0]), {"id", "name", "owner", "created_at", "expires_at",
-                                        "last_used"})
+                                        "last_used", "scope"})
+        self.assertEqual(mine[0]["scope"], "full")
         # the thief uses it from elsewhere: it works, as the owner
         thief = self.daemon.client(token=token, source=harness.fresh_source())
         w = self.whoami(thief)

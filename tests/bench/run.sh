@@ -1,7 +1,10 @@
 #!/bin/sh
 # REST benchmark of GET /api/vms against the libvirt floor (tests/bench/floor.c),
-# with 10 and 100 defined (not started) qemu domains, then the console proxy
-# against websockify (tests/bench/console/run.sh); writes build/bench/report.md.
+# with 10 and 100 defined (not started) qemu domains, the sampler of live
+# figures (build/stats-bench, tests/bench/stats_bench.c): its cost per sample at
+# the largest VM count and the history's size after a simulated year, then the
+# console proxy against websockify (tests/bench/console/run.sh); writes
+# build/bench/report.md.
 # Benchmarks, not tests: nothing here passes or fails on a number.
 #
 # Env knobs (defaults in brackets):
@@ -10,6 +13,7 @@
 #   BENCH_DURATION [10]       seconds per wrk run
 #   BENCH_THREADS []          passed to vireod as --threads N when set (vireod's default otherwise)
 #   BENCH_URI [qemu:///system]   VIREO_BIN [build/vireod]
+#   BENCH_STATS_SAMPLES [50]  samples timed     BENCH_STATS_VMS [100]  VMs of the history benchmarks
 set -eu
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -339,6 +343,30 @@ for n in $COUNTS; do
     echo "$n $rss_start $rss_warm $(cat "$TMP/peak.$n") $(hwm_kib "$VIREOD_PID")" >>"$MEM"
     stop_vireod
 done
+
+# ---- the sampler (live figures) ----
+STATS_BENCH=${STATS_BENCH:-$REPO/build/stats-bench}
+STATS_SAMPLES=${BENCH_STATS_SAMPLES:-50}
+STATS_VMS=${BENCH_STATS_VMS:-100}
+STATS_OK=
+if [ -x "$STATS_BENCH" ]; then
+    # The VMs of the largest count are still defined (not started).
+    say "sampler: $STATS_SAMPLES samples of every VM and the host"
+    lv=$(pidof libvirtd 2>/dev/null | awk '{print $1}')
+    l0=$(cpu_ticks "${lv:-0}")
+    if "$STATS_BENCH" sample -c "$URI" -n "$STATS_SAMPLES" -d "$TMP" >"$TMP/stats.sample" 2>"$TMP/stats.err"; then
+        l1=$(cpu_ticks "${lv:-0}")
+        echo "libvirtd_us_per_sample=$(( (l1 - l0) * TICK_US / STATS_SAMPLES ))" >>"$TMP/stats.sample"
+        say "sampler: history writes of $STATS_VMS running VMs"
+        "$STATS_BENCH" write -v "$STATS_VMS" -n 200 -d "$TMP" >"$TMP/stats.write" 2>>"$TMP/stats.err" &&
+        say "sampler: a simulated year of $STATS_VMS running VMs" &&
+        "$STATS_BENCH" year -v "$STATS_VMS" -d "$TMP" >"$TMP/stats.year" 2>>"$TMP/stats.err" &&
+        STATS_OK=1
+    fi
+    [ -n "$STATS_OK" ] || say "sampler benchmark failed: $(cat "$TMP/stats.err")"
+else
+    say "no $STATS_BENCH: the sampler's benchmark is left out (make build/stats-bench)"
+fi
 elapsed=$(( $(date +%s) - started ))
 
 # ---- report ----
@@ -424,6 +452,45 @@ dn_of() { awk -v n="$1" '$1 == n {print $2}' "$FLOORS"; }
     echo "brings ~60 of them (gnutls, libcrypto, libssh, libcurl, libxml2, ICU ...), see the last column."
     echo
     echo "Raw wrk output: build/bench/wrk-<VMs>-<connections>.txt; vireod's log: build/bench/vireod.log."
+    if [ -n "$STATS_OK" ]; then
+        sm=$TMP/stats.sample; wr=$TMP/stats.write; yr=$TMP/stats.year
+        mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1048576}'; }
+        echo
+        echo "## The sampler (live figures)"
+        echo
+        echo "build/stats-bench (tests/bench/stats_bench.c), linked from vireod's own objects: what the sampler"
+        echo "thread does each interval, timed back to back. A sample is one bulk virConnectGetAllDomainStats call"
+        echo "(state, cpu-total, balloon, vcpu, interface, block) for every VM, plus virNodeGetInfo, virNodeGetCPUStats"
+        echo "and virNodeGetMemoryStats, plus /proc/diskstats and /proc/net/dev; then the figures and the history"
+        echo "write (one transaction) into a scratch database. The VMs are the bench's defined, **not started** ones"
+        echo "(and whatever else the host had); a stopped VM costs its record in the bulk call, not a history row."
+        echo
+        echo "| VMs listed (running) | sample: median / p99 (ms) | sample + figures + history write: median / p99 (ms) | vireod CPU per sample (us) | libvirtd CPU per sample (us) |"
+        echo "|---:|---:|---:|---:|---:|"
+        echo "| $(fval "$sm" vms) ($(fval "$sm" running)) | $(fval "$sm" sample_median_ms) / $(fval "$sm" sample_p99_ms) | $(fval "$sm" total_median_ms) / $(fval "$sm" total_p99_ms) | $(fval "$sm" cpu_us_per_sample) | $(fval "$sm" libvirtd_us_per_sample) |"
+        echo
+        echo "The history write for $(fval "$wr" vms) **running** VMs and the host (synthetic figures, 4 upserts per"
+        echo "series, the tier trims; after a first hour of samples), through db_stats_writer_add as the sampler"
+        echo "calls it, with vireod's settings (WAL, synchronous=NORMAL), $(fval "$wr" writes) writes:"
+        echo "median $(fval "$wr" write_median_ms) ms, p99 $(fval "$wr" write_p99_ms) ms, $(fval "$wr" cpu_us_per_write) us of CPU per write."
+        echo "The inventory is locked meanwhile: requests that touch it wait that long, once per interval."
+        echo
+        echo "### History after a simulated year ($(fval "$yr" vms) running VMs, --stats-max-mib $(fval "$yr" max_mib))"
+        echo
+        echo "$(fval "$yr" samples) samples written through db_stats_writer_add: one an hour for 335 days, one every"
+        echo "10 min for 29 days, one a minute for 23 hours, one every 5 s in the last hour, so that every tier ends"
+        echo "with every bucket a real year leaves it; only how many samples each bucket averaged differs (the"
+        echo "stored averages and maxima have the same size). Figures: synthetic, of realistic magnitudes"
+        echo "(GiBs of memory, MB/s of disk). Written in $(fval "$yr" seconds) s (synchronous=OFF and a 256 MiB page cache for the simulation)."
+        echo
+        echo "| rows | tier 0 / 1 / 2 / 3 rows | row bound | history (dbstat) | bytes per row | database file | of it free pages |"
+        echo "|---:|---:|---:|---:|---:|---:|---:|"
+        echo "| $(fval "$yr" rows) | $(fval "$yr" tier0_rows) / $(fval "$yr" tier1_rows) / $(fval "$yr" tier2_rows) / $(fval "$yr" tier3_rows) | $(fval "$yr" row_bound) | $(mb "$(fval "$yr" history_bytes)") MiB | $(fval "$yr" bytes_per_row) | $(mb "$(fval "$yr" file_bytes)") MiB | $(mb "$(fval "$yr" free_bytes)") MiB |"
+        echo
+        echo "Then, with vireod's settings again (synchronous=NORMAL, sqlite's default 2 MiB page cache), 200 more"
+        echo "samples into the full history: write median $(fval "$yr" steady_write_median_ms) ms, p99 $(fval "$yr" steady_write_p99_ms) ms,"
+        echo "$(fval "$yr" steady_cpu_us_per_write) us of CPU per write."
+    fi
 } >"$REPORT"
 
 case " $PARTS " in

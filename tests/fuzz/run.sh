@@ -105,7 +105,7 @@ build_target() {
     "$FUZZ_CC" $SAN $DEFS -Wall -Wextra -Werror $PKG_CFLAGS -c "tests/fuzz/fuzz_$t.c" \
         -o "$OUT/fuzz_$t.o" >"$log" 2>&1 &&
     "$FUZZ_CC" $SAN $DEFS $PKG_CFLAGS "$OUT/fuzz_$t.o" $(target_srcs "$t") \
-        -o "$OUT/fuzz_$t" $PKG_LIBS -lpam -lpthread >>"$log" 2>&1
+        -o "$OUT/fuzz_$t" $PKG_LIBS -lpam -lm -lpthread >>"$log" 2>&1
 }
 
 run_target() {
@@ -196,7 +196,7 @@ if [ "${FUZZ_COVERAGE:-0}" = 1 ]; then
         srcs=$(target_srcs "$t")
         if "$FUZZ_CC" -g -O0 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping \
                $DEFS $PKG_CFLAGS "tests/fuzz/fuzz_$t.c" $srcs -o "$OUT/cov_$t" \
-               $PKG_LIBS -lpam -lpthread >"$LOGS/$t.cov-build.log" 2>&1 &&
+               $PKG_LIBS -lpam -lm -lpthread >"$LOGS/$t.cov-build.log" 2>&1 &&
            LLVM_PROFILE_FILE="$OUT/cov_$t.profraw" "$OUT/cov_$t" -runs=0 "$OUT/corpus-$t" \
                >"$LOGS/$t.cov-run.log" 2>&1 &&
            llvm-profdata merge -sparse "$OUT/cov_$t.profraw" -o "$OUT/cov_$t.profdata"; then
