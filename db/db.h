@@ -21,6 +21,9 @@ typedef struct Db Db;
 /* Opens (creating if needed) and migrates the database at `path`. */
 Db *db_open(const char *path, GError **error);
 void db_close(Db *db);
+/* Statements run so far: tests check that a path touches the inventory
+ * as little as it claims (the event stream: not at all per event). */
+guint64 db_statement_count(Db *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Db, db_close)
 
 /* Schema version after migrations, and the newest this build knows. */

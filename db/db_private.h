@@ -9,6 +9,7 @@ struct Db {
      * change counts belong to the one shared connection, so each unit runs
      * alone. Recursive, since units call each other. */
     GRecMutex lock;
+    guint64 statements;     /* prepared so far (atomic): db_statement_count */
 };
 
 #define DB_LOCK(db) \

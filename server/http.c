@@ -12,6 +12,9 @@
 #include "server/tls_front.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <string.h>
@@ -46,6 +49,7 @@ typedef struct {
     char *path;
     char address[64];
     gboolean streaming;   /* an event stream or transfer: not "in flight" for shutdown */
+    gboolean handed_over; /* an event stream: its socket is the event hub's */
     gboolean stream_body; /* a route whose body goes to an ApiTransfer, uncollected */
     ApiTransfer *transfer;   /* that upload, until it finishes or fails */
     struct Upgrade *upgrade; /* a console handed over (or not) by libmicrohttpd */
@@ -170,27 +174,36 @@ static void note_answer(RequestState *st, ApiResponse *resp)
     st->log_note = g_steal_pointer(&resp->log_note);
 }
 
-/* The event stream lives as long as its client: it must not hold up a
- * shutdown that waits for requests in flight. */
+/* The event stream lives as long as its client: once let in, its socket
+ * goes to the event hub (a duplicate of it: libmicrohttpd then closes its
+ * own, which with MHD_USE_TURBO it does without shutdown(), leaving the
+ * socket open), so an idle stream holds none of libmicrohttpd's 32 KiB
+ * per-connection pool, and it never holds up a shutdown. */
 static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
                                    ApiResponse *resp)
 {
-    struct MHD_Response *r = events_subscribe(srv->events, conn, g_steal_pointer(&resp->stream));
-    if (!r) {
-        g_autoptr(GError) error = NULL;
-        api_fail(&error, API_ERROR_TOO_MANY_REQUESTS, "this session or token has the most event "
-                 "streams open it may; close one (or log in again) first");
-        api_response_header(resp, "Retry-After", "5");
-        api_response_error(resp, error);
-        note_answer(st, resp);
-        return queue_api(conn, resp, FALSE, srv->tls);
+    g_autoptr(GError) error = NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = info ? fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0) {
+        api_fail(&error, API_ERROR_INTERNAL, "cannot take the event stream's socket: %s",
+                 g_strerror(errno));
+        api_auth_free(g_steal_pointer(&resp->stream));
+    } else if (events_subscribe(srv->events, fd, st->address, g_steal_pointer(&resp->stream),
+                                resp->stream_resume, &error)) {
+        st->handed_over = TRUE;
+        st->streaming = TRUE;
+        g_atomic_int_dec_and_test(&srv->in_flight);
+        return MHD_NO;
+    } else {
+        close(fd);
     }
-    http_add_security_headers(r, HTTP_BODY_DATA, srv->tls);
-    st->streaming = TRUE;
-    g_atomic_int_dec_and_test(&srv->in_flight);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ret;
+    if (g_error_matches(error, API_ERROR, API_ERROR_TOO_MANY_REQUESTS))
+        api_response_header(resp, "Retry-After", "5");
+    api_response_error(resp, error);
+    note_answer(st, resp);
+    return queue_api(conn, resp, FALSE, srv->tls);
 }
 
 /* Long transfers, like event streams, do not hold up a shutdown: closing
@@ -245,6 +258,7 @@ static void request_from_connection(struct MHD_Connection *conn, RequestState *s
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
         .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
         .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+        .last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID"),
         .cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
         .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
         .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
@@ -566,7 +580,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
      * is ours to look at, hence a warning. */
     g_autofree char *note = st->log_note ? g_strescape(st->log_note, NULL) : NULL;
     const char *sep = note ? " " : "";
-    if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+    if (st->handed_over)
+        g_message("req=%" G_GUINT64_FORMAT " %s %s 200 %.1fms event stream handed to the hub",
+                  st->id, method, path, ms);
+    else if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         g_log(G_LOG_DOMAIN, st->status >= 500 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
               "req=%" G_GUINT64_FORMAT " %s %s %u %.1fms%s%s", st->id, method, path,
               st->status, ms, sep, note ? note : "");
@@ -643,7 +660,10 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     srv->webui = g_strdup(set->webui);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_UPGRADE |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     /* Also: closing a connection never shutdown()s its
+                      * socket, which event streams taken over rely on. */
+                     MHD_USE_TURBO;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls) {

@@ -93,7 +93,9 @@ static void on_connected(gpointer data)
  * 524288: raise it to the hard limit when max-connections needs more. */
 static void raise_fd_limit(unsigned max_connections)
 {
-    rlim_t need = (rlim_t)max_connections + FDS_BESIDES_CONNECTIONS;
+    /* Event streams leave libmicrohttpd's count once let in (events.h):
+     * they may number max-connections again. */
+    rlim_t need = 2 * (rlim_t)max_connections + FDS_BESIDES_CONNECTIONS;
     struct rlimit lim;
     if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
         g_warning("cannot read the open-files limit: %s", g_strerror(errno));
@@ -111,7 +113,7 @@ static void raise_fd_limit(unsigned max_connections)
         }
     }
     if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
-        g_warning("the open-files limit (%llu) is below max-connections + %d (%llu): "
+        g_warning("the open-files limit (%llu) is below twice max-connections (event streams) + %d (%llu): "
                   "connections may fail before max-connections is reached; raise the hard "
                   "limit (ulimit -Hn, LimitNOFILE=) or lower max-connections",
                   (unsigned long long)lim.rlim_cur, FDS_BESIDES_CONNECTIONS,
@@ -203,7 +205,14 @@ int main(int argc, char **argv)
     d.api.tls = use_tls;
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
-    d.events = events_hub_new(&d.api, d.config.max_streams_per_credential);
+    EventHubSettings event_settings = {
+        .max_per_credential = d.config.max_streams_per_credential,
+        .max_streams = d.config.max_connections,
+        .max_per_address = d.config.max_connections_per_address,
+        .tls = use_tls,
+        .history = d.config.event_history,
+    };
+    d.events = events_hub_new(&d.api, &event_settings);
     d.api.consoles = api_consoles_new();
     d.consoles = console_hub_new(&d.api, &error);
     if (!d.consoles) {

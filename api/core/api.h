@@ -89,6 +89,7 @@ typedef struct {
     const char *content_type;  /* may be NULL */
     const char *if_match;      /* may be NULL */
     const char *if_none_match; /* may be NULL */
+    const char *last_event_id; /* Last-Event-ID: where an event stream resumes; may be NULL */
     const char *body;
     gsize body_len;
     guint64 content_length;    /* announced body size (Content-Length), 0 if none */
@@ -135,6 +136,7 @@ struct ApiResponse {
     const char *raw_type;
     GPtrArray *headers;        /* name, value, name, value ... (owned strings) */
     ApiAuth *stream;           /* set: answer with the event stream for this user */
+    char *stream_resume;       /* and resume it after this event id (may be NULL) */
     ApiConsole *console;       /* set (status 101): upgrade to a WebSocket for this console;
                                 * server/ takes it and frees it with console_free */
     void (*console_free)(ApiConsole *console);

@@ -20,6 +20,7 @@ void api_response_clear(ApiResponse *resp)
     if (resp->headers)
         g_ptr_array_unref(resp->headers);
     api_auth_free(resp->stream);
+    g_free(resp->stream_resume);
     if (resp->console && resp->console_free)
         resp->console_free(resp->console);
     if (resp->transfer)

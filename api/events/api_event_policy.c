@@ -9,11 +9,40 @@
 #include <libvirt/libvirt.h>
 #include <string.h>
 
-struct ApiEventViewer {
-    ApiContext *ctx;
-    ApiAuth *auth;
-    ApiScope *scope;     /* what the user may see, read once per refresh */
+struct ApiEventRecord {
+    gint ref;                /* atomic */
+    ApiEventKind kind;
+    char *uuid;
+    char *name;
+    gint64 task_owner;
+    char *full;              /* the frame */
+    char *brief;             /* for non-admins, when it differs (task errors) */
+    gsize size;
 };
+
+/* What one user may see, shared by all of that user's streams. */
+typedef struct {
+    guint ref;
+    gint64 user_id;
+    ApiRole role;
+    ApiScope *scope;         /* preloaded: no query when an event is sent */
+    gboolean gone;           /* the user was deleted */
+} UserView;
+
+struct ApiEventViews {
+    ApiContext *ctx;
+    GHashTable *users;       /* user id -> UserView* */
+    GHashTable *checked;     /* credential -> GINT_TO_POINTER(1 + valid), this round */
+};
+
+struct ApiEventViewer {
+    ApiEventViews *views;
+    ApiAuth *auth;
+    UserView *user;
+    char *credential;        /* "token:ID" or "session:HASH" */
+};
+
+/* ---- records ---- */
 
 static const char *vm_event_name(int event)
 {
@@ -50,34 +79,117 @@ static char *frame(const char *type, json_t *data)
     return g_strdup_printf("event: %s\ndata: %s\n\n", type, text);
 }
 
-void api_event_frames_init(ApiEventFrames *f, const ApiEvent *e)
+ApiEventRecord *api_event_record_new(const ApiEvent *e)
 {
     static const char *const types[] = {[API_EVENT_VM] = "vm", [API_EVENT_POOL] = "pool",
                                         [API_EVENT_NETWORK] = "network", [API_EVENT_TASK] = "task"};
+    ApiEventRecord *r = g_new0(ApiEventRecord, 1);
+    r->ref = 1;
+    r->kind = e->kind;
     if (e->kind == API_EVENT_TASK) {
-        f->full = frame("task", api_task_json(e->task, TRUE));
-        f->brief = frame("task", api_task_json(e->task, FALSE));
-        return;
+        r->task_owner = e->task->owner_id;
+        r->full = frame("task", api_task_json(e->task, TRUE));
+        r->brief = frame("task", api_task_json(e->task, FALSE));
+        if (strcmp(r->full, r->brief) == 0)
+            g_clear_pointer(&r->brief, g_free);
+    } else {
+        r->uuid = g_strdup(e->uuid);
+        r->name = g_strdup(e->name);
+        const char *name = e->kind == API_EVENT_VM ? vm_event_name(e->event)
+                                                   : object_event_name(e->kind, e->event);
+        r->full = frame(types[e->kind], json_pack("{s:s,s:s,s:s}", "event", name,
+                                                  "name", e->name, "uuid", e->uuid));
     }
-    const char *name = e->kind == API_EVENT_VM ? vm_event_name(e->event)
-                                               : object_event_name(e->kind, e->event);
-    f->full = frame(types[e->kind], json_pack("{s:s,s:s,s:s}", "event", name, "name", e->name,
-                                              "uuid", e->uuid));
-    f->brief = NULL;
+    r->size = sizeof(*r) + strlen(r->full) + (r->brief ? strlen(r->brief) : 0) +
+              (r->uuid ? strlen(r->uuid) : 0) + (r->name ? strlen(r->name) : 0);
+    return r;
 }
 
-void api_event_frames_clear(ApiEventFrames *f)
+ApiEventRecord *api_event_record_ref(ApiEventRecord *r)
 {
-    g_clear_pointer(&f->full, g_free);
-    g_clear_pointer(&f->brief, g_free);
+    g_atomic_int_inc(&r->ref);
+    return r;
 }
 
-ApiEventViewer *api_event_viewer_new(ApiContext *ctx, ApiAuth *auth)
+void api_event_record_unref(ApiEventRecord *r)
+{
+    if (!r || !g_atomic_int_dec_and_test(&r->ref))
+        return;
+    g_free(r->uuid);
+    g_free(r->name);
+    g_free(r->full);
+    g_free(r->brief);
+    g_free(r);
+}
+
+gsize api_event_record_size(const ApiEventRecord *r)
+{
+    return r->size;
+}
+
+gboolean api_event_record_resumable(const ApiEventRecord *r G_GNUC_UNUSED)
+{
+    /* Lifecycle, device, edit and task events all are: a client that
+     * missed one would show a stale state. */
+    return TRUE;
+}
+
+/* ---- views ---- */
+
+static void user_view_load(ApiEventViews *views, UserView *u)
+{
+    g_autoptr(DbUser) user = db_user_by_id(views->ctx->db, u->user_id, NULL);
+    g_clear_pointer(&u->scope, api_scope_free);
+    u->gone = user == NULL;
+    if (u->gone)
+        return;
+    u->role = api_role_from_name(user->role);
+    ApiAuth who = {.user_id = u->user_id, .role = u->role};
+    u->scope = api_scope_new(views->ctx, &who);
+    api_scope_preload(u->scope);
+}
+
+static void user_view_free(UserView *u)
+{
+    api_scope_free(u->scope);
+    g_free(u);
+}
+
+ApiEventViews *api_event_views_new(ApiContext *ctx)
+{
+    ApiEventViews *views = g_new0(ApiEventViews, 1);
+    views->ctx = ctx;
+    views->users = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL,
+                                         (GDestroyNotify)user_view_free);
+    views->checked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return views;
+}
+
+void api_event_views_free(ApiEventViews *views)
+{
+    if (!views)
+        return;
+    g_hash_table_unref(views->users);
+    g_hash_table_unref(views->checked);
+    g_free(views);
+}
+
+ApiEventViewer *api_event_viewer_new(ApiEventViews *views, ApiAuth *auth)
 {
     ApiEventViewer *v = g_new0(ApiEventViewer, 1);
-    v->ctx = ctx;
+    v->views = views;
     v->auth = auth;
-    v->scope = api_scope_new(ctx, auth);
+    v->credential = auth->token_id ? g_strdup_printf("token:%" G_GINT64_FORMAT, auth->token_id)
+                                   : g_strconcat("session:", auth->session_hash, NULL);
+    UserView *u = g_hash_table_lookup(views->users, &auth->user_id);
+    if (!u) {
+        u = g_new0(UserView, 1);
+        u->user_id = auth->user_id;
+        user_view_load(views, u);
+        g_hash_table_insert(views->users, &u->user_id, u);
+    }
+    u->ref++;
+    v->user = u;
     return v;
 }
 
@@ -85,48 +197,68 @@ void api_event_viewer_free(ApiEventViewer *v)
 {
     if (!v)
         return;
-    api_scope_free(v->scope);
+    if (--v->user->ref == 0)
+        g_hash_table_remove(v->views->users, &v->user->user_id);
     api_auth_free(v->auth);
+    g_free(v->credential);
     g_free(v);
 }
 
-static gboolean sees(ApiEventViewer *v, const ApiEvent *e)
+static gboolean sees(const UserView *u, const ApiEventRecord *r)
 {
-    switch (e->kind) {
+    switch (r->kind) {
     case API_EVENT_VM:
-        return api_scope_sees_vm(v->scope, e->uuid, NULL);
+        return api_scope_sees_vm(u->scope, r->uuid, NULL);
     case API_EVENT_POOL:
-        return api_scope_pool(v->scope, e->name, API_POOL_SEE, NULL);
+        return api_scope_pool(u->scope, r->name, API_POOL_SEE, NULL);
     case API_EVENT_NETWORK:
-        return api_scope_network(v->scope, e->name, NULL);
+        return api_scope_network(u->scope, r->name, NULL);
     case API_EVENT_TASK:
         /* A task is its owner's business, and the admins'. */
-        return v->auth->role == API_ROLE_ADMIN || v->auth->user_id == e->task->owner_id;
+        return u->role == API_ROLE_ADMIN || u->user_id == r->task_owner;
     }
     return FALSE;
 }
 
-const char *api_event_viewer_frame(ApiEventViewer *v, const ApiEvent *e, const ApiEventFrames *f)
+const char *api_event_viewer_frame(ApiEventViewer *v, const ApiEventRecord *r)
 {
-    if (!sees(v, e))
+    if (v->user->gone || !sees(v->user, r))
         return NULL;
-    return f->brief && v->auth->role != API_ROLE_ADMIN ? f->brief : f->full;
+    return r->brief && v->user->role != API_ROLE_ADMIN ? r->brief : r->full;
+}
+
+void api_event_views_new_round(ApiEventViews *views)
+{
+    g_hash_table_remove_all(views->checked);
+}
+
+void api_event_views_refresh(ApiEventViews *views, gint64 user_id)
+{
+    if (user_id) {
+        UserView *u = g_hash_table_lookup(views->users, &user_id);
+        if (u)
+            user_view_load(views, u);
+        return;
+    }
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, views->users);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        user_view_load(views, value);
 }
 
 gboolean api_event_viewer_valid(ApiEventViewer *v)
 {
-    return api_auth_still_valid(v->ctx, v->auth);
-}
-
-gboolean api_event_viewer_refresh(ApiEventViewer *v)
-{
-    g_autoptr(DbUser) user = db_user_by_id(v->ctx->db, v->auth->user_id, NULL);
-    if (!user || !api_event_viewer_valid(v))
+    if (v->user->gone)
         return FALSE;
-    v->auth->role = api_role_from_name(user->role);
-    api_scope_free(v->scope);
-    v->scope = api_scope_new(v->ctx, v->auth);
-    return TRUE;
+    gpointer known = g_hash_table_lookup(v->views->checked, v->credential);
+    if (known)
+        return GPOINTER_TO_INT(known) - 1;
+    /* The role the stream was opened with follows its user's. */
+    v->auth->role = v->user->role;
+    gboolean valid = api_auth_still_valid(v->views->ctx, v->auth);
+    g_hash_table_insert(v->views->checked, g_strdup(v->credential), GINT_TO_POINTER(1 + valid));
+    return valid;
 }
 
 gint64 api_event_viewer_user(const ApiEventViewer *v)
@@ -136,7 +268,5 @@ gint64 api_event_viewer_user(const ApiEventViewer *v)
 
 gboolean api_event_viewer_same_credential(const ApiEventViewer *a, const ApiEventViewer *b)
 {
-    if (a->auth->token_id || b->auth->token_id)
-        return a->auth->token_id == b->auth->token_id;
-    return g_strcmp0(a->auth->session_hash, b->auth->session_hash) == 0;
+    return strcmp(a->credential, b->credential) == 0;
 }
