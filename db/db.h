@@ -53,6 +53,9 @@ gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
 /* Makes sure a row exists for every UUID given (first sight sets created_at). */
 gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error);
 gboolean db_vm_meta_delete(Db *db, const char *uuid, GError **error);
+/* Counts writes to VM metadata: a reader that keeps rows reads them again
+ * when it moved. */
+guint64 db_vm_meta_generation(Db *db);
 /* Deletes rows whose UUID is not in `alive` and that were not written after
  * `not_after` (so a VM created while the list was taken is spared). Returns
  * the number of rows removed, or -1 on error. */

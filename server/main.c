@@ -10,10 +10,12 @@
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_meta_sync.h"
+#include "api/vms/api_vm_list.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "virt/virt_conn.h"
+#include "virt/virt_model.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -38,14 +40,37 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
 {
     Daemon *d = data;
     g_debug("domain event %d for %s (%s)", event, name, uuid);
-    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
-    events_publish(d->events, &e);
+    /* A balloon moving is news only when the memory the list shows moved:
+     * the model tells, once it has read it. */
+    if (event != VIRT_DOMAIN_EVENT_BALLOON) {
+        ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+        events_publish(d->events, &e);
+    }
+    virt_model_domain_event(d->api.vm_model, uuid);
     if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED)
         console_hub_vm_stopped(d->consoles, uuid);
     /* A VM that is gone (undefined, or a transient one stopped) may leave
      * metadata behind. */
     if (event == VIR_DOMAIN_EVENT_UNDEFINED || event == VIR_DOMAIN_EVENT_STOPPED)
         api_meta_sync_kick(d->meta_sync);
+}
+
+/* What the VM model found that no libvirt event told of. */
+static void on_model_change(const char *uuid, const char *name, int event, gpointer data)
+{
+    Daemon *d = data;
+    g_debug("VM model: event %d for %s (%s)", event, name, uuid);
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    events_publish(d->events, &e);
+    if (event == VIR_DOMAIN_EVENT_UNDEFINED)
+        api_meta_sync_kick(d->meta_sync);
+}
+
+/* Open event streams follow changes: the model keeps revalidating. */
+static gboolean model_watched(gpointer data)
+{
+    Daemon *d = data;
+    return events_subscriber_count(d->events) > 0;
 }
 
 static void on_vm_changed(const char *uuid, const char *name, int event, gpointer data)
@@ -81,6 +106,7 @@ static void on_task_changed(const DbTask *task, gpointer data)
 static void on_connected(gpointer data)
 {
     Daemon *d = data;
+    virt_model_reconnected(d->api.vm_model);
     api_meta_sync_kick(d->meta_sync);
     api_tasks_clean_up(&d->api);
 }
@@ -230,6 +256,8 @@ int main(int argc, char **argv)
     d.api.auth_changed_data = &d;
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     virt_conn_watch_objects(d.api.virt, on_object_event);
+    d.api.vm_model = virt_model_new(d.api.virt, on_model_change, model_watched, &d);
+    d.api.vm_list = api_vm_list_new();
     virt_conn_start(d.api.virt);
 
     HttpSettings http_settings = {
@@ -266,6 +294,10 @@ int main(int argc, char **argv)
      * libvirt (running clones stop and delete what they made). */
     task_engine_free(d.api.tasks);
     d.api.tasks = NULL;
+    virt_model_free(d.api.vm_model);
+    d.api.vm_model = NULL;
+    api_vm_list_free(d.api.vm_list);
+    d.api.vm_list = NULL;
     virt_conn_free(d.api.virt);
     d.api.virt = NULL;
     events_hub_free(d.events);

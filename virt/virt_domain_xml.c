@@ -34,7 +34,7 @@ void virt_domain_config_free(VirtDomainConfig *cfg)
     if (!cfg)
         return;
     g_free(cfg->name); g_free(cfg->uuid); g_free(cfg->domain_type); g_free(cfg->os_type);
-    g_free(cfg->arch); g_free(cfg->machine); g_free(cfg->kernel);
+    g_free(cfg->arch); g_free(cfg->machine); g_free(cfg->kernel); g_free(cfg->description);
     g_strfreev(cfg->boot);
     g_ptr_array_unref(cfg->disks);
     g_ptr_array_unref(cfg->nics);
@@ -211,6 +211,7 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     cfg->arch = virt_xml_string(ctx, NULL, "/domain/os/type/@arch");
     cfg->machine = virt_xml_string(ctx, NULL, "/domain/os/type/@machine");
     cfg->kernel = virt_xml_string(ctx, NULL, "/domain/os/kernel");
+    cfg->description = virt_xml_string(ctx, NULL, "/domain/description");
     cfg->boot = read_boot_order(ctx);
     unsigned long long vcpus = read_number(ctx, NULL, "/domain/vcpu/@current",
                                            read_number(ctx, NULL, "/domain/vcpu", 1));

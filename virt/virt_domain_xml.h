@@ -35,6 +35,7 @@ typedef struct {
     char *arch;
     char *machine;
     char *kernel;
+    char *description;   /* <description>; NULL when there is none */
     GStrv boot;          /* boot device order, e.g. {"hd", "cdrom"} */
     unsigned vcpus;
     unsigned long long memory_kib;   /* current memory */

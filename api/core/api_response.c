@@ -17,6 +17,8 @@ void api_response_clear(ApiResponse *resp)
         json_decref(resp->body);
     if (resp->raw)
         g_bytes_unref(resp->raw);
+    if (resp->raw_gzip)
+        g_bytes_unref(resp->raw_gzip);
     if (resp->headers)
         g_ptr_array_unref(resp->headers);
     api_auth_free(resp->stream);

@@ -1,6 +1,8 @@
 /* Matches method + path against the route table and runs the handler, after
  * the checks every route shares: method allowed, body is a JSON object. */
 #include "api/core/api.h"
+#include "api/core/api_encoding.h"
+#include "virt/virt_model.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_scope.h"
@@ -242,6 +244,12 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
         api_response_error_for(resp, error, req->auth && req->auth->role == API_ROLE_ADMIN);
     }
     audit_end(ctx, route, req, resp, audit_id);
+    /* A VM changed through Vireo: the next list reads libvirt again
+     * before answering, so the caller sees its own change. */
+    if (route && resp->status < 400 && strcmp(req->method, "GET") != 0 &&
+        strcmp(req->method, "HEAD") != 0 && g_str_has_prefix(route->pattern, "/api/vms"))
+        virt_model_invalidate(ctx->vm_model, NULL);
+    api_response_encode(req, resp);
     api_scope_free(req->scope);
     req->scope = NULL;
     api_auth_free(req->auth);

@@ -58,6 +58,7 @@ static const char *vm_event_name(int event)
     case VIR_DOMAIN_EVENT_CRASHED:     return "crashed";
     case VIRT_DOMAIN_EVENT_DEVICES:    return "devices";
     case VIRT_DOMAIN_EVENT_EDITED:     return "edited";
+    case VIRT_DOMAIN_EVENT_METADATA:   return "edited";
     default:                           return "changed";
     }
 }
