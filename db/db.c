@@ -47,6 +47,7 @@ static sqlite3_stmt *prepare_va(Db *db, GError **error, const char *sql, const c
                                 va_list ap)
 {
     sqlite3_stmt *st = NULL;
+    __atomic_add_fetch(&db->statements, 1, __ATOMIC_RELAXED);
     if (sqlite3_prepare_v2(db->handle, sql, -1, &st, NULL) != SQLITE_OK) {
         db_set_error(error, db, "preparing statement");
         return NULL;
@@ -206,4 +207,9 @@ void db_close(Db *db)
         sqlite3_close_v2(db->handle);
     g_rec_mutex_clear(&db->lock);
     g_free(db);
+}
+
+guint64 db_statement_count(Db *db)
+{
+    return __atomic_load_n(&db->statements, __ATOMIC_RELAXED);
 }

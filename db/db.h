@@ -21,6 +21,9 @@ typedef struct Db Db;
 /* Opens (creating if needed) and migrates the database at `path`. */
 Db *db_open(const char *path, GError **error);
 void db_close(Db *db);
+/* Statements run so far: tests check that a path touches the inventory
+ * as little as it claims (the event stream: not at all per event). */
+guint64 db_statement_count(Db *db);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Db, db_close)
 
 /* Schema version after migrations, and the newest this build knows. */
@@ -50,6 +53,9 @@ gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
 /* Makes sure a row exists for every UUID given (first sight sets created_at). */
 gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error);
 gboolean db_vm_meta_delete(Db *db, const char *uuid, GError **error);
+/* Counts writes to VM metadata: a reader that keeps rows reads them again
+ * when it moved. */
+guint64 db_vm_meta_generation(Db *db);
 /* Deletes rows whose UUID is not in `alive` and that were not written after
  * `not_after` (so a VM created while the list was taken is spared). Returns
  * the number of rows removed, or -1 on error. */

@@ -9,6 +9,8 @@ struct Db {
      * change counts belong to the one shared connection, so each unit runs
      * alone. Recursive, since units call each other. */
     GRecMutex lock;
+    guint64 statements;     /* prepared so far (atomic): db_statement_count */
+    guint64 vm_meta_writes; /* changes to vm_meta/vm_tags (atomic): db_vm_meta_generation */
 };
 
 #define DB_LOCK(db) \

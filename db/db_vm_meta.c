@@ -102,6 +102,17 @@ GHashTable *db_vm_meta_all(Db *db, GError **error)
     return load(db, NULL, error);
 }
 
+/* Readers that keep rows (the VM list) ask whether they changed since. */
+static void wrote(Db *db)
+{
+    __atomic_add_fetch(&db->vm_meta_writes, 1, __ATOMIC_RELEASE);
+}
+
+guint64 db_vm_meta_generation(Db *db)
+{
+    return __atomic_load_n(&db->vm_meta_writes, __ATOMIC_ACQUIRE);
+}
+
 static gboolean ensure_row(Db *db, const char *uuid, int64_t now, GError **error)
 {
     return db_run(db, error, "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
@@ -127,7 +138,10 @@ gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
             ok = db_run(db, error, "INSERT OR IGNORE INTO vm_tags (uuid, position, tag) "
                                    "VALUES (?1, ?2, ?3)", "tit", uuid, i, tags[i]);
     }
-    return db_finish(db, ok, error);
+    ok = db_finish(db, ok, error);
+    /* After the commit: a reader that sees the new count reads the rows. */
+    wrote(db);
+    return ok;
 }
 
 gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error)
@@ -139,13 +153,18 @@ gboolean db_vm_meta_touch_all(Db *db, const char *const *uuids, GError **error)
     gboolean ok = TRUE;
     for (int i = 0; ok && uuids[i]; i++)
         ok = ensure_row(db, uuids[i], now, error);
-    return db_finish(db, ok, error);
+    ok = db_finish(db, ok, error);
+    /* After the commit: a reader that sees the new count reads the rows. */
+    wrote(db);
+    return ok;
 }
 
 gboolean db_vm_meta_delete(Db *db, const char *uuid, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "DELETE FROM vm_meta WHERE uuid = ?1", "t", uuid);
+    gboolean ok = db_run(db, error, "DELETE FROM vm_meta WHERE uuid = ?1", "t", uuid);
+    wrote(db);
+    return ok;
 }
 
 int db_vm_meta_prune(Db *db, const char *const *alive, int64_t not_after, GError **error)

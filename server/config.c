@@ -67,6 +67,9 @@ const ConfigSetting config_settings[] = {
              "login sessions one user may hold at once"),
     UNSIGNED("max-streams-per-credential", max_streams_per_credential, 8, 1, 1024,
              "event streams and transfers open at once with one session or API token"),
+    UNSIGNED("event-history", event_history, 1024, 1, 65536,
+             "recent events kept for clients that reconnect (Last-Event-ID); one that "
+             "missed more is told to reload"),
     UNSIGNED("audit-retention-days", audit_retention_days, 90, 1, 3650,
              "keep the audit log this long"),
     UNSIGNED("audit-max-rows", audit_max_rows, 200000, 1000, 100000000,

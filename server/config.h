@@ -33,6 +33,7 @@ typedef struct {
     /* Read and checked here; what they bound is enforced elsewhere. */
     unsigned header_timeout_s;
     unsigned max_streams_per_credential;
+    unsigned event_history;
     unsigned max_sessions_per_user;
     unsigned audit_max_rows;
     unsigned stats_interval_s;       /* seconds between samples of VM and host figures; 0: off */

@@ -13,6 +13,9 @@
 #include "server/tls_front.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <string.h>
@@ -21,6 +24,8 @@
  * exhaust libmicrohttpd's per-connection memory (see on_uri). */
 #define QUERY_MAX_PARAMS 64
 #define QUERY_MAX_BYTES 4096
+/* The web UI's files compressed (~0.3 MiB today, noVNC and xterm.js included). */
+#define STATIC_GZIP_MAX (8 * 1024 * 1024)
 
 struct HttpServer {
     struct MHD_Daemon *daemon;
@@ -30,6 +35,7 @@ struct HttpServer {
     char *webui;
     EventHub *events;
     ConsoleHub *consoles;
+    StaticGzip *static_gzip;    /* the web UI's files, compressed */
     gboolean tls;
     volatile guint64 next_id;   /* atomic */
     volatile gint in_flight;    /* requests begun and not completed; atomic */
@@ -47,6 +53,7 @@ typedef struct {
     char *path;
     char address[64];
     gboolean streaming;   /* an event stream or transfer: not "in flight" for shutdown */
+    gboolean handed_over; /* an event stream: its socket is the event hub's */
     gboolean stream_body; /* a route whose body goes to an ApiTransfer, uncollected */
     ApiTransfer *transfer;   /* that upload, until it finishes or fails */
     struct Upgrade *upgrade; /* a console handed over (or not) by libmicrohttpd */
@@ -160,6 +167,12 @@ static enum MHD_Result queue_api(struct MHD_Connection *conn, ApiResponse *resp,
             MHD_add_response_header(r, "Content-Type",
                                     resp->body ? "application/json" : resp->raw_type);
     }
+    if (resp->content_encoding)
+        MHD_add_response_header(r, "Content-Encoding", resp->content_encoding);
+    /* Answers with a body may come gzip-compressed or not, by the
+     * request's Accept-Encoding (api_encoding.h): caches must tell. */
+    if (resp->body || resp->raw || resp->status == 304)
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
     add_answer_headers(r, resp, tls);
     enum MHD_Result ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
@@ -174,27 +187,36 @@ static void note_answer(RequestState *st, ApiResponse *resp)
     st->log_note = g_steal_pointer(&resp->log_note);
 }
 
-/* The event stream lives as long as its client: it must not hold up a
- * shutdown that waits for requests in flight. */
+/* The event stream lives as long as its client: once let in, its socket
+ * goes to the event hub (a duplicate of it: libmicrohttpd then closes its
+ * own, which with MHD_USE_TURBO it does without shutdown(), leaving the
+ * socket open), so an idle stream holds none of libmicrohttpd's 32 KiB
+ * per-connection pool, and it never holds up a shutdown. */
 static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
                                    ApiResponse *resp)
 {
-    struct MHD_Response *r = events_subscribe(srv->events, conn, g_steal_pointer(&resp->stream));
-    if (!r) {
-        g_autoptr(GError) error = NULL;
-        api_fail(&error, API_ERROR_TOO_MANY_REQUESTS, "this session or token has the most event "
-                 "streams open it may; close one (or log in again) first");
-        api_response_header(resp, "Retry-After", "5");
-        api_response_error(resp, error);
-        note_answer(st, resp);
-        return queue_api(conn, resp, FALSE, srv->tls);
+    g_autoptr(GError) error = NULL;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int fd = info ? fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd < 0) {
+        api_fail(&error, API_ERROR_INTERNAL, "cannot take the event stream's socket: %s",
+                 g_strerror(errno));
+        api_auth_free(g_steal_pointer(&resp->stream));
+    } else if (events_subscribe(srv->events, fd, st->address, g_steal_pointer(&resp->stream),
+                                resp->stream_resume, &error)) {
+        st->handed_over = TRUE;
+        st->streaming = TRUE;
+        g_atomic_int_dec_and_test(&srv->in_flight);
+        return MHD_NO;
+    } else {
+        close(fd);
     }
-    http_add_security_headers(r, HTTP_BODY_DATA, srv->tls);
-    st->streaming = TRUE;
-    g_atomic_int_dec_and_test(&srv->in_flight);
-    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
-    MHD_destroy_response(r);
-    return ret;
+    if (g_error_matches(error, API_ERROR, API_ERROR_TOO_MANY_REQUESTS))
+        api_response_header(resp, "Retry-After", "5");
+    api_response_error(resp, error);
+    note_answer(st, resp);
+    return queue_api(conn, resp, FALSE, srv->tls);
 }
 
 /* Long transfers, like event streams, do not hold up a shutdown: closing
@@ -249,6 +271,8 @@ static void request_from_connection(struct MHD_Connection *conn, RequestState *s
         .content_type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type"),
         .if_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-Match"),
         .if_none_match = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "If-None-Match"),
+        .last_event_id = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID"),
+        .accept_encoding = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Encoding"),
         .cookie = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Cookie"),
         .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Authorization"),
         .origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
@@ -544,7 +568,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return serve_api(srv, conn, st, method, url);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return refuse_method(srv, conn, st);
-    return static_serve(conn, srv->webui, url, srv->tls, &st->status);
+    return static_serve(conn, srv->webui, url, srv->tls, srv->static_gzip, &st->status);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
@@ -572,9 +596,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
      * is ours to look at, hence a warning. */
     g_autofree char *note = st->log_note ? g_strescape(st->log_note, NULL) : NULL;
     const char *sep = note ? " " : "";
-    if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        api_counters_request(srv->api->counters, st->status);
-    if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+    if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK || st->handed_over)
+        api_counters_request(srv->api->counters, st->handed_over ? 200 : st->status);
+    if (st->handed_over)
+        g_message("req=%" G_GUINT64_FORMAT " %s %s 200 %.1fms event stream handed to the hub",
+                  st->id, method, path, ms);
+    else if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         g_log(G_LOG_DOMAIN, st->status >= 500 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
               "req=%" G_GUINT64_FORMAT " %s %s %u %.1fms%s%s", st->id, method, path,
               st->status, ms, sep, note ? note : "");
@@ -649,9 +676,13 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     srv->consoles = consoles;
     srv->api = api;
     srv->webui = g_strdup(set->webui);
+    srv->static_gzip = static_gzip_new(STATIC_GZIP_MAX);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_UPGRADE |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     /* Also: closing a connection never shutdown()s its
+                      * socket, which event streams taken over rely on. */
+                     MHD_USE_TURBO;
     if (addr.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
     if (tls) {
@@ -663,6 +694,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
         if (!srv->front) {
             g_prefix_error(error, "%s: ", set->listen);
             g_free(srv->webui);
+            static_gzip_free(srv->static_gzip);
             g_free(srv);
             return NULL;
         }
@@ -698,6 +730,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
         tls_front_free(srv->front);
         http_guard_free(srv->guard);
         g_free(srv->webui);
+        static_gzip_free(srv->static_gzip);
         g_free(srv);
         return NULL;
     }
@@ -722,5 +755,6 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
     tls_front_free(srv->front);
     http_guard_free(srv->guard);
     g_free(srv->webui);
+    static_gzip_free(srv->static_gzip);
     g_free(srv);
 }

@@ -13,16 +13,39 @@
 #define TERMINAL_CSP "default-src 'self'; script-src 'self'; " \
                      "style-src 'self' 'unsafe-inline'; " CSP_REST
 
-void http_add_security_headers(struct MHD_Response *r, HttpBodyKind kind, int tls)
+/* The one list of security headers, for libmicrohttpd's answers and for
+ * the heads vireod writes itself (the event stream's). */
+static void each_security_header(HttpBodyKind kind, int tls,
+                                 void (*add)(const char *name, const char *value, void *data),
+                                 void *data)
 {
     if (tls)
-        MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
-    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+        add("Strict-Transport-Security", "max-age=31536000", data);
+    add("X-Content-Type-Options", "nosniff", data);
+    add("Referrer-Policy", "no-referrer", data);
+    add("X-Frame-Options", "DENY", data);
     if (kind != HTTP_BODY_DATA)
-        MHD_add_response_header(r, "Content-Security-Policy",
-                                kind == HTTP_BODY_TERMINAL ? TERMINAL_CSP : PAGE_CSP);
+        add("Content-Security-Policy", kind == HTTP_BODY_TERMINAL ? TERMINAL_CSP : PAGE_CSP, data);
+}
+
+static void add_to_response(const char *name, const char *value, void *data)
+{
+    MHD_add_response_header(data, name, value);
+}
+
+static void add_to_text(const char *name, const char *value, void *data)
+{
+    g_string_append_printf(data, "%s: %s\r\n", name, value);
+}
+
+void http_add_security_headers(struct MHD_Response *r, HttpBodyKind kind, int tls)
+{
+    each_security_header(kind, tls, add_to_response, r);
+}
+
+void http_security_headers_text(GString *out, HttpBodyKind kind, int tls)
+{
+    each_security_header(kind, tls, add_to_text, out);
 }
 
 void http_format_date(time_t t, char *buf, size_t len)

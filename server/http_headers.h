@@ -1,5 +1,6 @@
 /* Header helpers shared by the API and static answers. */
 #pragma once
+#include <glib.h>
 #include <microhttpd.h>
 #include <stddef.h>
 #include <time.h>
@@ -14,6 +15,8 @@ typedef enum {
 /* nosniff, referrer and framing policy on every answer; the CSP of
  * `kind`; HSTS when served over TLS. */
 void http_add_security_headers(struct MHD_Response *r, HttpBodyKind kind, int tls);
+/* The same as "Name: value\r\n" lines, for heads written by hand. */
+void http_security_headers_text(GString *out, HttpBodyKind kind, int tls);
 /* IMF-fixdate (RFC 9110) formatting and parsing. */
 void http_format_date(time_t t, char *buf, size_t len);
 int http_parse_date(const char *s, time_t *out);

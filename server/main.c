@@ -13,10 +13,12 @@
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_meta_sync.h"
 #include "api/vms/api_screenshot_cache.h"
+#include "api/vms/api_vm_list.h"
 #include "server/config.h"
 #include "server/http.h"
 #include "server/log.h"
 #include "virt/virt_conn.h"
+#include "virt/virt_model.h"
 
 #include <errno.h>
 #include <libxml/parser.h>
@@ -51,14 +53,37 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
     g_debug("domain event %d for %s (%s)", event, name, uuid);
     if (event == VIR_DOMAIN_EVENT_STARTED)
         api_sampler_note_started(d->api.sampler, uuid);
-    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
-    events_publish(d->events, &e);
+    /* A balloon moving is news only when the memory the list shows moved:
+     * the model tells, once it has read it. */
+    if (event != VIRT_DOMAIN_EVENT_BALLOON) {
+        ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+        events_publish(d->events, &e);
+    }
+    virt_model_domain_event(d->api.vm_model, uuid);
     if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED)
         console_hub_vm_stopped(d->consoles, uuid);
     /* A VM that is gone (undefined, or a transient one stopped) may leave
      * metadata behind. */
     if (event == VIR_DOMAIN_EVENT_UNDEFINED || event == VIR_DOMAIN_EVENT_STOPPED)
         api_meta_sync_kick(d->meta_sync);
+}
+
+/* What the VM model found that no libvirt event told of. */
+static void on_model_change(const char *uuid, const char *name, int event, gpointer data)
+{
+    Daemon *d = data;
+    g_debug("VM model: event %d for %s (%s)", event, name, uuid);
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    events_publish(d->events, &e);
+    if (event == VIR_DOMAIN_EVENT_UNDEFINED)
+        api_meta_sync_kick(d->meta_sync);
+}
+
+/* Open event streams follow changes: the model keeps revalidating. */
+static gboolean model_watched(gpointer data)
+{
+    Daemon *d = data;
+    return events_subscriber_count(d->events) > 0;
 }
 
 static void on_vm_changed(const char *uuid, const char *name, int event, gpointer data)
@@ -108,6 +133,7 @@ static void on_server_counts(ApiServerCounts *out, gpointer data)
 static void on_connected(gpointer data)
 {
     Daemon *d = data;
+    virt_model_reconnected(d->api.vm_model);
     api_meta_sync_kick(d->meta_sync);
     api_tasks_clean_up(&d->api);
 }
@@ -120,7 +146,9 @@ static void on_connected(gpointer data)
  * 524288: raise it to the hard limit when max-connections needs more. */
 static void raise_fd_limit(unsigned max_connections)
 {
-    rlim_t need = (rlim_t)max_connections + FDS_BESIDES_CONNECTIONS;
+    /* Event streams leave libmicrohttpd's count once let in (events.h):
+     * they may number max-connections again. */
+    rlim_t need = 2 * (rlim_t)max_connections + FDS_BESIDES_CONNECTIONS;
     struct rlimit lim;
     if (getrlimit(RLIMIT_NOFILE, &lim) != 0) {
         g_warning("cannot read the open-files limit: %s", g_strerror(errno));
@@ -138,7 +166,7 @@ static void raise_fd_limit(unsigned max_connections)
         }
     }
     if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
-        g_warning("the open-files limit (%llu) is below max-connections + %d (%llu): "
+        g_warning("the open-files limit (%llu) is below twice max-connections (event streams) + %d (%llu): "
                   "connections may fail before max-connections is reached; raise the hard "
                   "limit (ulimit -Hn, LimitNOFILE=) or lower max-connections",
                   (unsigned long long)lim.rlim_cur, FDS_BESIDES_CONNECTIONS,
@@ -232,7 +260,14 @@ int main(int argc, char **argv)
     d.api.tls = use_tls;
     virt_init();
     d.meta_sync = api_meta_sync_new(&d.api);
-    d.events = events_hub_new(&d.api, d.config.max_streams_per_credential);
+    EventHubSettings event_settings = {
+        .max_per_credential = d.config.max_streams_per_credential,
+        .max_streams = d.config.max_connections,
+        .max_per_address = d.config.max_connections_per_address,
+        .tls = use_tls,
+        .history = d.config.event_history,
+    };
+    d.events = events_hub_new(&d.api, &event_settings);
     d.api.consoles = api_consoles_new();
     d.consoles = console_hub_new(&d.api, &error);
     if (!d.consoles) {
@@ -257,6 +292,8 @@ int main(int argc, char **argv)
                                   .on_sample = on_sample, .data = &d};
     d.api.sampler = api_sampler_new(&d.api, &sampler);
     virt_conn_watch_objects(d.api.virt, on_object_event);
+    d.api.vm_model = virt_model_new(d.api.virt, on_model_change, model_watched, &d);
+    d.api.vm_list = api_vm_list_new();
     virt_conn_start(d.api.virt);
     api_sampler_start(d.api.sampler);
 
@@ -298,6 +335,10 @@ int main(int argc, char **argv)
      * libvirt (running clones stop and delete what they made). */
     task_engine_free(d.api.tasks);
     d.api.tasks = NULL;
+    virt_model_free(d.api.vm_model);
+    d.api.vm_model = NULL;
+    api_vm_list_free(d.api.vm_list);
+    d.api.vm_list = NULL;
     virt_conn_free(d.api.virt);
     d.api.virt = NULL;
     api_sampler_free(d.api.sampler);

@@ -1,6 +1,7 @@
 /* Static files from --webui. Paths are checked twice: no hidden or dot-dot
  * segment at all, then the resolved real path must stay inside the root. */
 #include "server/static_files.h"
+#include "api/core/api_encoding.h"
 #include "api/core/api_json.h"
 #include "server/http_headers.h"
 
@@ -104,6 +105,87 @@ static gboolean not_modified(struct MHD_Connection *conn, const char *etag, time
     return ims && http_parse_date(ims, &since) && mtime <= since;
 }
 
+struct StaticGzip {
+    GMutex lock;
+    GHashTable *files;       /* path -> Packed* */
+    gsize bytes;
+    gsize max_bytes;
+};
+
+typedef struct {
+    gint64 size;
+    gint64 mtime_ns;
+    GBytes *gz;
+} Packed;
+
+static void packed_free(Packed *p)
+{
+    g_bytes_unref(p->gz);
+    g_free(p);
+}
+
+StaticGzip *static_gzip_new(gsize max_bytes)
+{
+    StaticGzip *gz = g_new0(StaticGzip, 1);
+    g_mutex_init(&gz->lock);
+    gz->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)packed_free);
+    gz->max_bytes = max_bytes;
+    return gz;
+}
+
+void static_gzip_free(StaticGzip *gz)
+{
+    if (!gz)
+        return;
+    g_hash_table_unref(gz->files);
+    g_mutex_clear(&gz->lock);
+    g_free(gz);
+}
+
+/* The file behind `fd` compressed, from the kept ones while it is the same
+ * file version (size and modification time), else compressed now (level
+ * 9: once per version). NULL when it cannot be read. */
+static GBytes *packed(StaticGzip *gz, const char *path, int fd, const struct stat *st)
+{
+    gint64 mtime_ns = (gint64)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    g_mutex_lock(&gz->lock);
+    Packed *p = g_hash_table_lookup(gz->files, path);
+    GBytes *found = p && p->size == st->st_size && p->mtime_ns == mtime_ns ? g_bytes_ref(p->gz)
+                                                                            : NULL;
+    g_mutex_unlock(&gz->lock);
+    if (found)
+        return found;
+    g_autofree char *data = g_malloc(st->st_size ? (gsize)st->st_size : 1);
+    gsize have = 0;
+    while (have < (gsize)st->st_size) {
+        ssize_t n = pread(fd, data + have, (gsize)st->st_size - have, (off_t)have);
+        if (n <= 0)
+            return NULL;
+        have += (gsize)n;
+    }
+    GBytes *out = api_gzip(data, have, 9);
+    if (!out)
+        return NULL;
+    Packed *np = g_new0(Packed, 1);
+    np->size = st->st_size;
+    np->mtime_ns = mtime_ns;
+    np->gz = g_bytes_ref(out);
+    g_mutex_lock(&gz->lock);
+    Packed *old = g_hash_table_lookup(gz->files, path);
+    if (old)
+        gz->bytes -= g_bytes_get_size(old->gz);
+    /* The web UI is a few hundred KiB compressed; a folder that grows
+     * beyond the bound starts over rather than growing without end. */
+    if (gz->bytes + g_bytes_get_size(out) > gz->max_bytes) {
+        g_hash_table_remove_all(gz->files);
+        gz->bytes = 0;
+    }
+    g_hash_table_replace(gz->files, g_strdup(path), np);
+    gz->bytes += g_bytes_get_size(out);
+    g_mutex_unlock(&gz->lock);
+    return out;
+}
+
 static HttpBodyKind body_kind(const char *path)
 {
     if (strcmp(path, "/console.html") == 0)
@@ -112,7 +194,7 @@ static HttpBodyKind body_kind(const char *path)
 }
 
 enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
-                             int tls, unsigned *status)
+                             int tls, StaticGzip *gz, unsigned *status)
 {
     if (strcmp(path, "/") == 0)
         path = "/index.html";
@@ -123,22 +205,46 @@ enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, cons
     if (fd < 0)
         return not_found(conn, root, tls, status);
 
-    char etag[64], date[64];
-    g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
-               (gint64)st.st_size, (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+    const char *type = static_mime_type(path);
+    /* Text of 1 KiB and more goes out compressed to clients that take it:
+     * another representation, with its own ETag. */
+    gboolean varies = gz && st.st_size >= API_GZIP_MIN && api_compressible(type);
+    gboolean gzip = varies && api_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                                           "Accept-Encoding"));
+    char etag[80], date[64];
+    g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x%s\"",
+               (gint64)st.st_size, (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000,
+               gzip ? "-gzip" : "");
     http_format_date(st.st_mtime, date, sizeof(date));
     struct MHD_Response *r;
+    g_autoptr(GBytes) packed_body = NULL;
     if (not_modified(conn, etag, st.st_mtime)) {
         close(fd);
         r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
         *status = MHD_HTTP_NOT_MODIFIED;
+    } else if (gzip && (packed_body = packed(gz, path, fd, &st))) {
+        close(fd);
+        gsize len;
+        const void *data = g_bytes_get_data(packed_body, &len);
+        r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Type", type);
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+        *status = MHD_HTTP_OK;
     } else {
+        if (gzip) {
+            /* Could not compress it: the plain file, under its own tag. */
+            g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
+                       (gint64)st.st_size,
+                       (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+        }
         r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-        MHD_add_response_header(r, "Content-Type", static_mime_type(path));
+        MHD_add_response_header(r, "Content-Type", type);
         *status = MHD_HTTP_OK;
     }
     MHD_add_response_header(r, "ETag", etag);
     MHD_add_response_header(r, "Last-Modified", date);
+    if (varies)
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
     /* Always revalidate: a cheap 304, and never a stale UI after upgrades. */
     MHD_add_response_header(r, "Cache-Control", "no-cache");
     http_add_security_headers(r, body_kind(path), tls);

@@ -1,6 +1,8 @@
 /* Serving the web UI folder: MIME types, ETag/Last-Modified revalidation,
- * no way out of the folder, and a 404 page. */
+ * gzip for clients that take it (compressed once per file version and
+ * kept), no way out of the folder, and a 404 page. */
 #pragma once
+#include <glib.h>
 #include <microhttpd.h>
 
 /* Path policy alone (for tests and fuzzing): TRUE when `path` (decoded,
@@ -8,6 +10,13 @@
 int static_path_allowed(const char *path);
 const char *static_mime_type(const char *path);
 
-/* Queues the answer for GET/HEAD `path` on `conn`; *status gets the code. */
+/* Compressed files, kept while they do not change (at most `max_bytes`
+ * of them). */
+typedef struct StaticGzip StaticGzip;
+StaticGzip *static_gzip_new(gsize max_bytes);
+void static_gzip_free(StaticGzip *gz);
+
+/* Queues the answer for GET/HEAD `path` on `conn`; *status gets the code.
+ * `gz` may be NULL: then files always go out as they are. */
 enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
-                             int tls, unsigned *status);
+                             int tls, StaticGzip *gz, unsigned *status);

@@ -12,10 +12,10 @@
 
 /* libvirt's ids of our event registrations on one connection. */
 typedef struct {
-    int domain, pool, network, device_added, device_removed;
+    int domain, pool, network, device_added, device_removed, metadata, balloon;
 } EventIds;
 
-static const EventIds no_events = {-1, -1, -1, -1, -1};
+static const EventIds no_events = {-1, -1, -1, -1, -1, -1, -1};
 
 struct VirtConn {
     char *uri;
@@ -27,6 +27,7 @@ struct VirtConn {
     GMutex lock;
     GCond wake;
     virConnectPtr conn;      /* NULL while down */
+    guint64 number;          /* connections made so far */
     EventIds events;
     gboolean broken;         /* set by the close callback */
     gboolean stopping;
@@ -89,6 +90,26 @@ static void on_device(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom,
         vc->on_event(uuid, virDomainGetName(dom), VIRT_DOMAIN_EVENT_DEVICES, 0, vc->user_data);
 }
 
+static void on_metadata(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom, int type G_GNUC_UNUSED,
+                        const char *nsuri G_GNUC_UNUSED, void *opaque)
+{
+    VirtConn *vc = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    virDomainGetUUIDString(dom, uuid);
+    if (vc->on_event)
+        vc->on_event(uuid, virDomainGetName(dom), VIRT_DOMAIN_EVENT_METADATA, 0, vc->user_data);
+}
+
+static void on_balloon(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom,
+                       unsigned long long actual G_GNUC_UNUSED, void *opaque)
+{
+    VirtConn *vc = opaque;
+    char uuid[VIR_UUID_STRING_BUFLEN] = "";
+    virDomainGetUUIDString(dom, uuid);
+    if (vc->on_event)
+        vc->on_event(uuid, virDomainGetName(dom), VIRT_DOMAIN_EVENT_BALLOON, 0, vc->user_data);
+}
+
 static int on_pool_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool,
                              int event, int detail G_GNUC_UNUSED, void *opaque)
 {
@@ -123,6 +144,12 @@ static EventIds register_events(VirtConn *vc, virConnectPtr conn)
     ids.device_removed = virConnectDomainEventRegisterAny(
         conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(on_device), vc,
         NULL);
+    ids.metadata = virConnectDomainEventRegisterAny(
+        conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_metadata),
+        vc, NULL);
+    ids.balloon = virConnectDomainEventRegisterAny(
+        conn, NULL, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_balloon), vc,
+        NULL);
     if (vc->on_object) {
         ids.pool = virConnectStoragePoolEventRegisterAny(
             conn, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
@@ -156,7 +183,8 @@ static void close_connection(VirtConn *vc, virConnectPtr conn, const EventIds *i
 {
     if (!conn)
         return;
-    const int domain_ids[] = {ids->domain, ids->device_added, ids->device_removed};
+    const int domain_ids[] = {ids->domain, ids->device_added, ids->device_removed,
+                              ids->metadata, ids->balloon};
     for (gsize i = 0; i < G_N_ELEMENTS(domain_ids); i++)
         if (domain_ids[i] >= 0)
             virConnectDomainEventDeregisterAny(conn, domain_ids[i]);
@@ -192,6 +220,7 @@ static gpointer reconnect_loop(gpointer data)
             g_mutex_lock(&vc->lock);
             if (conn) {
                 vc->conn = conn;
+                vc->number++;
                 vc->events = ids;
                 g_mutex_unlock(&vc->lock);
                 g_message("libvirt connected to %s%s", vc->uri, was_broken ? " again" : "");
@@ -230,8 +259,10 @@ void virt_conn_watch_objects(VirtConn *vc, VirtObjectEventFunc on_object)
 void virt_conn_start(VirtConn *vc)
 {
     vc->conn = open_connection(vc, &vc->events);
-    if (vc->conn)
+    if (vc->conn) {
+        vc->number++;
         g_message("libvirt connected to %s", vc->uri);
+    }
     else
         g_warning("libvirt %s unreachable; will keep trying", vc->uri);
     if (vc->conn && vc->on_connected)
@@ -258,6 +289,12 @@ void virt_conn_free(VirtConn *vc)
 
 virConnectPtr virt_conn_get(VirtConn *vc, GError **error)
 {
+    guint64 number;
+    return virt_conn_get_numbered(vc, &number, error);
+}
+
+virConnectPtr virt_conn_get_numbered(VirtConn *vc, guint64 *number, GError **error)
+{
     if (!vc) {
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "no libvirt connection configured");
         return NULL;
@@ -269,6 +306,7 @@ virConnectPtr virt_conn_get(VirtConn *vc, GError **error)
         return NULL;
     }
     virConnectRef(vc->conn);
+    *number = vc->number;
     return vc->conn;
 }
 

@@ -17,6 +17,14 @@ typedef struct VirtConn VirtConn;
 #define VIRT_DOMAIN_EVENT_DEVICES 1000
 /* And Vireo's own: a VM's settings were edited (vCPUs, memory, name...). */
 #define VIRT_DOMAIN_EVENT_EDITED 1001
+/* libvirt's: the description, title or custom metadata changed (virsh desc). */
+#define VIRT_DOMAIN_EVENT_METADATA 1002
+/* libvirt's: a running guest's memory balloon moved (virsh setmem). */
+#define VIRT_DOMAIN_EVENT_BALLOON 1003
+/* Vireo's VM model (virt_model.h) found a change no event announced
+ * (autostart, vCPUs or memory of the definition), or one missed while
+ * libvirt was away. */
+#define VIRT_DOMAIN_EVENT_CHANGED 1004
 typedef void (*VirtDomainEventFunc)(const char *uuid, const char *name, int event,
                                     int detail, gpointer user_data);
 /* Called from the event thread for storage pool ("pool") and network
@@ -44,5 +52,9 @@ void virt_conn_free(VirtConn *vc);
 /* A new reference to the live connection (release with virConnectClose or
  * g_autoptr), or NULL with VIRT_ERROR_UNAVAILABLE while it is down. */
 virConnectPtr virt_conn_get(VirtConn *vc, GError **error);
+/* The same, with the number of the connection it is (1 for the first, one
+ * more after each reconnect), so a caller can tell that events may have
+ * been missed since it last looked. */
+virConnectPtr virt_conn_get_numbered(VirtConn *vc, guint64 *number, GError **error);
 const char *virt_conn_uri(VirtConn *vc);
 gboolean virt_conn_is_up(VirtConn *vc);

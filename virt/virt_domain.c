@@ -34,6 +34,7 @@ void virt_domain_summary_free(VirtDomainSummary *s)
     if (!s)
         return;
     g_free(s->name);
+    g_free(s->description);
     g_free(s);
 }
 
@@ -94,7 +95,46 @@ static void fill_from_info(VirtDomainSummary *s, virDomainPtr dom)
         s->memory_kib = info.memory;
 }
 
+char *virt_domain_description(virDomainPtr dom, GError **error)
+{
+    char *text = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_DESCRIPTION, NULL, 0);
+    if (text)
+        return text;
+    if (virGetLastErrorCode() == VIR_ERR_NO_DOMAIN_METADATA) {
+        virResetLastError();
+        return g_strdup("");
+    }
+    virt_error_from_libvirt(error, "reading the VM's description");
+    return NULL;
+}
+
+gboolean virt_domain_set_description(virDomainPtr dom, const char *text, GError **error)
+{
+    int persistent = virDomainIsPersistent(dom);
+    int active = virDomainIsActive(dom);
+    if (persistent < 0 || active < 0) {
+        virt_error_from_libvirt(error, "setting the VM's description");
+        return FALSE;
+    }
+    unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) |
+                     (active ? VIR_DOMAIN_AFFECT_LIVE : 0);
+    /* An empty text removes the element. */
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_DESCRIPTION, *text ? text : NULL, NULL,
+                             NULL, flags) < 0) {
+        virt_error_from_libvirt(error, "setting the VM's description");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 GPtrArray *virt_domain_list(virConnectPtr conn, GError **error)
+{
+    return virt_domain_list_described(conn, NULL, NULL, error);
+}
+
+GPtrArray *virt_domain_list_described(virConnectPtr conn,
+                                      gboolean (*describe)(const char *uuid, gpointer data),
+                                      gpointer data, GError **error)
 {
     g_autoptr(GHashTable) autostart = uuid_set(conn, VIR_CONNECT_LIST_DOMAINS_AUTOSTART, error);
     if (!autostart)
@@ -104,7 +144,10 @@ GPtrArray *virt_domain_list(virConnectPtr conn, GError **error)
         return NULL;
     virDomainStatsRecordPtr *recs = NULL;
     unsigned stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
-    int n = virConnectGetAllDomainStats(conn, stats, &recs, 0);
+    /* NOWAIT: a domain busy with a long job (starting, migrating) gives
+     * its definition's figures instead of holding up every other one. */
+    int n = virConnectGetAllDomainStats(conn, stats, &recs,
+                                        VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
     if (n < 0) {
         virt_error_from_libvirt(error, "reading domain stats");
         return NULL;
@@ -119,6 +162,12 @@ GPtrArray *virt_domain_list(virConnectPtr conn, GError **error)
             fill_from_info(s, recs[i]->dom);
         s->autostart = g_hash_table_contains(autostart, s->uuid);
         s->persistent = !g_hash_table_contains(transient, s->uuid);
+        /* A domain undefined meanwhile has no description to give: its
+         * next list leaves it out. */
+        if (describe && describe(s->uuid, data)) {
+            s->description = virt_domain_description(recs[i]->dom, NULL);
+            virResetLastError();
+        }
         g_ptr_array_add(out, s);
     }
     virDomainStatsRecordListFree(recs);
@@ -164,6 +213,7 @@ void virt_domain_detail_free(VirtDomainDetail *d)
     if (!d)
         return;
     g_free(d->summary.name);
+    g_free(d->summary.description);
     virt_domain_config_free(d->config);
     g_free(d);
 }
@@ -192,6 +242,7 @@ VirtDomainDetail *virt_domain_detail(virDomainPtr dom, GError **error)
     d->summary.memory_kib = d->config->memory_kib;
     d->summary.autostart = autostart != 0;
     d->summary.persistent = persistent != 0;
+    d->summary.description = g_strdup(d->config->description ? d->config->description : "");
     return g_steal_pointer(&d);
 }
 

@@ -14,14 +14,26 @@ typedef struct {
     unsigned long long memory_kib;
     gboolean autostart;
     gboolean persistent;
+    char *description;                /* libvirt's <description>; NULL: not read */
 } VirtDomainSummary;
 
 void virt_domain_summary_free(VirtDomainSummary *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtDomainSummary, virt_domain_summary_free)
 
 /* Every domain, sorted by name, from three bulk RPCs (all-domain stats plus
- * the autostart and transient lists) whatever the number of domains. */
+ * the autostart and transient lists) whatever the number of domains;
+ * descriptions are not read. */
 GPtrArray *virt_domain_list(virConnectPtr conn, GError **error);
+/* The same, with the description of each domain for which `describe`
+ * (may be NULL) answers TRUE: one more RPC for each of those. */
+GPtrArray *virt_domain_list_described(virConnectPtr conn,
+                                      gboolean (*describe)(const char *uuid, gpointer data),
+                                      gpointer data, GError **error);
+/* The domain's description as libvirt holds it ("" when it has none). */
+char *virt_domain_description(virDomainPtr dom, GError **error);
+/* Sets the description where the domain is: its definition, and the
+ * running domain too when it runs (a transient one: only that). */
+gboolean virt_domain_set_description(virDomainPtr dom, const char *text, GError **error);
 /* UUIDs of every domain (one RPC), NULL-terminated. */
 GStrv virt_domain_list_uuids(virConnectPtr conn, GError **error);
 

@@ -37,6 +37,7 @@ void virt_domain_config_free(VirtDomainConfig *cfg)
         return;
     g_free(cfg->name); g_free(cfg->uuid); g_free(cfg->domain_type); g_free(cfg->os_type);
     g_free(cfg->arch); g_free(cfg->machine); g_free(cfg->kernel); g_free(cfg->osinfo_id);
+    g_free(cfg->description);
     g_strfreev(cfg->boot);
     g_ptr_array_unref(cfg->disks);
     g_ptr_array_unref(cfg->nics);
@@ -213,6 +214,7 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     cfg->arch = virt_xml_string(ctx, NULL, "/domain/os/type/@arch");
     cfg->machine = virt_xml_string(ctx, NULL, "/domain/os/type/@machine");
     cfg->kernel = virt_xml_string(ctx, NULL, "/domain/os/kernel");
+    cfg->description = virt_xml_string(ctx, NULL, "/domain/description");
     cfg->boot = read_boot_order(ctx);
     /* Whatever prefix the writer chose: match the namespace, not the name. */
     xmlXPathRegisterNs(ctx, (const xmlChar *)"lo", (const xmlChar *)VIRT_LIBOSINFO_NS);

@@ -39,6 +39,7 @@ typedef struct {
     char *arch;
     char *machine;
     char *kernel;
+    char *description;   /* <description>; NULL when there is none */
     GStrv boot;          /* boot device order, e.g. {"hd", "cdrom"} */
     char *osinfo_id;     /* libosinfo's id of the guest OS from <metadata>, or NULL */
     unsigned vcpus;

@@ -29,9 +29,13 @@ typedef struct {
     guint event_subscribers;
     guint consoles;
 } ApiServerCounts;
+typedef struct VirtModel VirtModel;
+typedef struct ApiVmList ApiVmList;
 
 typedef struct {
     VirtConn *virt;
+    VirtModel *vm_model;          /* the host's domains, for the VM list (virt_model.h); may be NULL */
+    ApiVmList *vm_list;           /* its answers, kept while they hold (api_vm_list.h); may be NULL */
     Db *db;
     ApiLocks *locks;    /* per-object locks for read-check-write edits (api_locks.h) */
     ApiConsoles *consoles;        /* console tickets not yet used (api/vms/api_consoles.h) */
@@ -105,6 +109,8 @@ typedef struct {
     const char *content_type;  /* may be NULL */
     const char *if_match;      /* may be NULL */
     const char *if_none_match; /* may be NULL */
+    const char *last_event_id; /* Last-Event-ID: where an event stream resumes; may be NULL */
+    const char *accept_encoding; /* Accept-Encoding: gzip answers (api_encoding.h); may be NULL */
     const char *body;
     gsize body_len;
     guint64 content_length;    /* announced body size (Content-Length), 0 if none */
@@ -149,8 +155,11 @@ struct ApiResponse {
     json_t *body;              /* JSON answer, or NULL */
     GBytes *raw;               /* or a raw answer with raw_type */
     const char *raw_type;
+    GBytes *raw_gzip;          /* optional: `raw` gzip-compressed, kept by the handler */
+    const char *content_encoding; /* "gzip" once `raw` holds the compressed body */
     GPtrArray *headers;        /* name, value, name, value ... (owned strings) */
     ApiAuth *stream;           /* set: answer with the event stream for this user */
+    char *stream_resume;       /* and resume it after this event id (may be NULL) */
     ApiConsole *console;       /* set (status 101): upgrade to a WebSocket for this console;
                                 * server/ takes it and frees it with console_free */
     void (*console_free)(ApiConsole *console);

@@ -1,6 +1,7 @@
 /* Strict JSON input: unknown members and wrong types are 400s, never
  * silently ignored, so a typo in a script shows at once. */
 #include "api/core/api_json.h"
+#include "api/core/api_encoding.h"
 #include "api/core/api_error.h"
 
 #include <string.h>
@@ -258,7 +259,10 @@ gboolean api_etag_matches(const char *header, const char *etag)
 
 gboolean api_etag_matches_strong(const char *header, const char *etag)
 {
-    return etag_list_matches(header, etag, TRUE);
+    /* Plain and gzip answers of one state carry two tags; an edit based
+     * on either is based on that state. */
+    g_autofree char *gz = api_etag_gzip(etag);
+    return etag_list_matches(header, etag, TRUE) || etag_list_matches(header, gz, TRUE);
 }
 
 void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj)
@@ -284,31 +288,48 @@ gboolean api_check_if_match(const ApiRequest *req, json_t *current, const char *
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp)
 {
     gboolean is_get = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
-    if (!is_get || resp->status != 200 || !resp->body)
+    if (!is_get || resp->status != 200 || (!resp->body && !resp->raw))
         return;
     const char *etag = api_response_get_header(resp, "ETag");
     g_autofree char *computed = NULL;
-    if (!etag) {
+    gboolean gzip = api_accepts_gzip(req->accept_encoding);
+    if (resp->body && (!etag || gzip)) {
         /* Serialize once: the text that goes out is the text that is hashed
          * (jansson keeps member order, so it is stable for equal content). */
         /* 15 digits: 12.34 stays 12.34, not 12.339999999999999. */
         char *text = json_dumps(resp->body, JSON_COMPACT | JSON_REAL_PRECISION(15));
         gsize len = strlen(text);
-        computed = etag_of_text(text, len);
-        api_response_header(resp, "ETag", computed);
-        etag = computed;
+        if (!etag) {
+            computed = etag_of_text(text, len);
+            api_response_header(resp, "ETag", computed);
+            etag = computed;
+        }
         json_decref(resp->body);
         resp->body = NULL;
         resp->raw = g_bytes_new_with_free_func(text, len, free, text);
         resp->raw_type = "application/json";
     }
-    if (req->if_none_match && api_etag_matches(req->if_none_match, etag)) {
+    if (!etag)
+        return;
+    /* The tag of what this client gets: a large answer goes out compressed
+     * to a gzip client (api_response_encode) under its own tag. */
+    g_autofree char *sent = NULL;
+    if (gzip && resp->raw && g_bytes_get_size(resp->raw) >= API_GZIP_MIN &&
+        api_compressible(resp->raw_type))
+        sent = api_etag_gzip(etag);
+    if (req->if_none_match && api_etag_matches(req->if_none_match, sent ? sent : etag)) {
+        if (sent) {
+            for (guint i = 0; i + 1 < resp->headers->len; i += 2)
+                if (g_ascii_strcasecmp(g_ptr_array_index(resp->headers, i), "ETag") == 0) {
+                    g_free(g_ptr_array_index(resp->headers, i + 1));
+                    resp->headers->pdata[i + 1] = g_steal_pointer(&sent);
+                }
+        }
         if (resp->body)
             json_decref(resp->body);
-        if (resp->raw)
-            g_bytes_unref(resp->raw);
+        g_clear_pointer(&resp->raw, g_bytes_unref);
+        g_clear_pointer(&resp->raw_gzip, g_bytes_unref);
         resp->body = NULL;
-        resp->raw = NULL;
         resp->status = 304;
     }
 }

@@ -44,8 +44,9 @@ char *api_etag(json_t *value);
 /* TRUE when an If-None-Match value names `etag` or "*" (weak comparison:
  * W/ prefixes are ignored, RFC 9110 13.1.2). */
 gboolean api_etag_matches(const char *header, const char *etag);
-/* TRUE when an If-Match value names `etag` or "*" (strong comparison: a
- * weak tag never matches, RFC 9110 13.1.1). */
+/* TRUE when an If-Match value names `etag`, its gzip form (the same state
+ * sent compressed, api_encoding.h) or "*" (strong comparison: a weak tag
+ * never matches, RFC 9110 13.1.1). */
 gboolean api_etag_matches_strong(const char *header, const char *etag);
 /* Answers one object with its ETag. */
 void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj);
@@ -53,6 +54,6 @@ void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj);
  * the current representation `current`. */
 gboolean api_check_if_match(const ApiRequest *req, json_t *current, const char *what,
                             GError **error);
-/* For successful GETs: adds the ETag and turns a matching If-None-Match
- * into 304. */
+/* For successful GETs: adds the ETag and turns an If-None-Match that names
+ * the representation this client gets (plain or gzip) into 304. */
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp);

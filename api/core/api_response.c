@@ -17,9 +17,12 @@ void api_response_clear(ApiResponse *resp)
         json_decref(resp->body);
     if (resp->raw)
         g_bytes_unref(resp->raw);
+    if (resp->raw_gzip)
+        g_bytes_unref(resp->raw_gzip);
     if (resp->headers)
         g_ptr_array_unref(resp->headers);
     api_auth_free(resp->stream);
+    g_free(resp->stream_resume);
     if (resp->console && resp->console_free)
         resp->console_free(resp->console);
     if (resp->transfer)

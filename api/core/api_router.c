@@ -2,6 +2,8 @@
  * the checks every route shares: method allowed, body is a JSON object. */
 #include "api/core/api.h"
 #include "api/core/api_counters.h"
+#include "api/core/api_encoding.h"
+#include "virt/virt_model.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_scope.h"
@@ -244,6 +246,12 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
         api_counters_error(ctx->counters, error);
     }
     audit_end(ctx, route, req, resp, audit_id);
+    /* A VM changed through Vireo: the next list reads libvirt again
+     * before answering, so the caller sees its own change. */
+    if (route && resp->status < 400 && strcmp(req->method, "GET") != 0 &&
+        strcmp(req->method, "HEAD") != 0 && g_str_has_prefix(route->pattern, "/api/vms"))
+        virt_model_invalidate(ctx->vm_model, NULL);
+    api_response_encode(req, resp);
     api_scope_free(req->scope);
     req->scope = NULL;
     api_auth_free(req->auth);

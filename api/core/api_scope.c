@@ -83,6 +83,14 @@ static const DbResourceGrant *grant_of(ApiScope *s, const char *kind, const char
     return g_hash_table_lookup(s->grants, key);
 }
 
+void api_scope_preload(ApiScope *s)
+{
+    if (api_scope_is_admin(s))
+        return;
+    visible(s, NULL);
+    grant_of(s, "", "");
+}
+
 static const char *uses_of(const DbResourceGrant *g)
 {
     return g->disks && g->media ? "new disks and media" : g->disks ? "new disks" : "media";

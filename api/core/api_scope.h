@@ -18,6 +18,10 @@ void api_scope_free(ApiScope *scope);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiScope, api_scope_free)
 
 gboolean api_scope_is_admin(const ApiScope *scope);
+/* Reads now what the VM, pool and network checks need from the inventory
+ * (a scope otherwise reads it when first asked), so that a scope kept for
+ * long (the event stream's) answers them without a query. */
+void api_scope_preload(ApiScope *scope);
 
 /* VMs the caller may see (admins: all); FALSE on an inventory error. */
 gboolean api_scope_sees_vm(ApiScope *scope, const char *uuid, GError **error);

@@ -58,6 +58,38 @@ static void prune_volume_owners(ApiContext *ctx)
         g_warning("pruning volume owners: %s", error->message);
 }
 
+/* Descriptions were the inventory's before they became libvirt's own
+ * (<description>, what virsh desc and virt-manager show): one still in the
+ * inventory moves to its VM, unless the VM has one of its own by now. */
+static void move_descriptions(ApiContext *ctx)
+{
+    g_autoptr(GHashTable) rows = db_vm_meta_all(ctx->db, NULL);
+    g_autoptr(virConnect) conn = NULL;
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, rows ? rows : (rows = g_hash_table_new(NULL, NULL)));
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        const DbVmMeta *m = value;
+        if (!m->description || !*m->description)
+            continue;
+        if (!conn && !(conn = virt_conn_get(ctx->virt, NULL)))
+            return;
+        g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, key);
+        virResetLastError();
+        g_autofree char *now = dom ? virt_domain_description(dom, NULL) : NULL;
+        if (!now)
+            continue;
+        g_autoptr(GError) error = NULL;
+        if (!*now && !virt_domain_set_description(dom, m->description, &error)) {
+            g_warning("moving the description of VM %s into libvirt: %s", (char *)key,
+                      error->message);
+            continue;
+        }
+        if (db_vm_meta_update(ctx->db, key, "", NULL, &error))
+            g_message("the description of VM %s is libvirt's now", virDomainGetName(dom));
+    }
+}
+
 /* Expired sessions, old audit entries and old finished tasks go with the
  * same rhythm. */
 static void api_housekeeping(ApiContext *ctx)
@@ -94,6 +126,7 @@ static gpointer loop(gpointer data)
         g_mutex_unlock(&sync->lock);
         g_autoptr(GError) error = NULL;
         api_housekeeping(sync->ctx);
+        move_descriptions(sync->ctx);
         int removed = api_meta_sync_run(sync->ctx, &error);
         if (removed > 0)
             g_message("pruned metadata of %d VM(s) no longer in libvirt", removed);

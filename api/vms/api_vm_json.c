@@ -37,7 +37,7 @@ json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta)
                      "vcpus", (json_int_t)s->vcpus,
                      "memory", (json_int_t)(s->memory_kib / 1024),
                      "autostart", s->autostart, "persistent", s->persistent,
-                     "description", meta ? meta->description : "",
+                     "description", s->description ? s->description : "",
                      "tags", tags,
                      "created_at", meta ? timestamp(meta->created_at) : json_null());
 }

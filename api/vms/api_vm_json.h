@@ -1,5 +1,6 @@
 /* JSON shapes of VMs: the summary of the list and the full detail. Memory
- * is in MiB; metadata comes from the inventory. */
+ * is in MiB; the description is libvirt's, tags and created_at come from
+ * the inventory. */
 #pragma once
 #include <jansson.h>
 

@@ -1,5 +1,6 @@
-/* /api/vms: the VM list, one VM's detail, edits, deletion and lifecycle
- * actions. libvirt is the truth about VMs; the inventory adds metadata. */
+/* /api/vms/{vm}: one VM's detail, edits, deletion and lifecycle actions
+ * (the list is api_vm_list.c). libvirt is the truth about VMs; the
+ * inventory adds metadata. */
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
@@ -13,149 +14,19 @@
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
+#include "virt/virt_model.h"
 #include "virt/virt_storage.h"
 
 #include <string.h>
 
-#define LIST_LIMIT_MAX 1000
 #define DESCRIPTION_MAX 4096
 #define TAGS_MAX 32
 #define TAG_MAX 64
-
-/* ---- list ---- */
-
-typedef struct {
-    GStrv fields;        /* NULL = all members */
-    GHashTable *states;  /* state ints wanted, NULL = all */
-    const char *after;
-    guint64 limit;       /* 0 = no limit */
-} ListQuery;
-
-static void list_query_clear(ListQuery *q)
-{
-    g_strfreev(q->fields);
-    if (q->states)
-        g_hash_table_unref(q->states);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ListQuery, list_query_clear)
 
 static gboolean invalid(GError **error, const char *fmt, const char *value)
 {
     g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, fmt, value);
     return FALSE;
-}
-
-static gboolean parse_list_query(const ApiRequest *req, ListQuery *q, GError **error)
-{
-    static const char *const allowed[] = {"fields", "limit", "after", "state", NULL};
-    if (!api_query_only(req, allowed, error))
-        return FALSE;
-    const char *fields = api_query_get(req, "fields");
-    if (fields) {
-        q->fields = g_strsplit(fields, ",", -1);
-        for (char **f = q->fields; *f; f++)
-            if (!g_strv_contains(api_vm_summary_fields, g_strstrip(*f)))
-                return invalid(error, "unknown field '%s' in fields", *f);
-    }
-    const char *states = api_query_get(req, "state");
-    if (states) {
-        q->states = g_hash_table_new(g_direct_hash, g_direct_equal);
-        g_auto(GStrv) names = g_strsplit(states, ",", -1);
-        for (char **s = names; *s; s++) {
-            int st = virt_domain_state_from_name(g_strstrip(*s));
-            if (st < 0)
-                return invalid(error, "unknown state '%s' (running, paused, shutoff, "
-                                      "shutdown, crashed, pmsuspended, blocked, nostate)", *s);
-            g_hash_table_add(q->states, GINT_TO_POINTER(st));
-        }
-    }
-    const char *limit = api_query_get(req, "limit");
-    if (limit && !g_ascii_string_to_unsigned(limit, 10, 1, LIST_LIMIT_MAX, &q->limit, NULL))
-        return invalid(error, "limit must be a whole number from 1 to 1000, not '%s'", limit);
-    q->after = api_query_get(req, "after");
-    return TRUE;
-}
-
-static json_t *project(json_t *obj, GStrv fields)
-{
-    if (!fields)
-        return obj;
-    json_t *out = json_object();
-    for (char **f = fields; *f; f++) {
-        json_t *v = json_object_get(obj, *f);
-        if (v)
-            json_object_set(out, *f, v);
-    }
-    json_decref(obj);
-    return out;
-}
-
-/* Metadata for every listed VM; rows are created on first sight so that
- * created_at records when Vireo first saw a VM made elsewhere. */
-static GHashTable *load_meta(ApiContext *ctx, GPtrArray *doms, GError **error)
-{
-    g_autoptr(GHashTable) meta = db_vm_meta_all(ctx->db, error);
-    if (!meta)
-        return NULL;
-    g_autoptr(GPtrArray) missing = g_ptr_array_new();
-    for (guint i = 0; i < doms->len; i++) {
-        const VirtDomainSummary *s = g_ptr_array_index(doms, i);
-        if (!g_hash_table_contains(meta, s->uuid))
-            g_ptr_array_add(missing, (gpointer)s->uuid);
-    }
-    if (missing->len == 0)
-        return g_steal_pointer(&meta);
-    g_ptr_array_add(missing, NULL);
-    /* A read must not fail for a write it could not make (a full disk):
-     * the rows are made at the next list. */
-    g_autoptr(GError) unwritten = NULL;
-    if (!db_vm_meta_touch_all(ctx->db, (const char *const *)missing->pdata, &unwritten)) {
-        g_debug("VM metadata rows not made yet: %s", unwritten->message);
-        return g_steal_pointer(&meta);
-    }
-    return db_vm_meta_all(ctx->db, error);
-}
-
-gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
-{
-    g_auto(ListQuery) q = {0};
-    if (!parse_list_query(req, &q, error))
-        return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(GPtrArray) doms = conn ? virt_domain_list(conn, error) : NULL;
-    g_autoptr(GHashTable) meta = doms ? load_meta(ctx, doms, error) : NULL;
-    if (!meta)
-        return FALSE;
-    json_t *items = json_array();
-    const char *last = NULL;
-    gboolean more = FALSE;
-    /* Uptime, addresses and figures come from the last sample: no call
-     * to libvirt, let alone to a guest agent, per VM. */
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
-    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    for (guint i = 0; i < doms->len; i++) {
-        const VirtDomainSummary *s = g_ptr_array_index(doms, i);
-        if (!api_scope_sees_vm(req->scope, s->uuid, error)) {
-            if (*error)
-                return FALSE;
-            continue;
-        }
-        if (q.after && strcmp(s->name, q.after) <= 0)
-            continue;
-        if (q.states && !g_hash_table_contains(q.states, GINT_TO_POINTER(s->state)))
-            continue;
-        if (q.limit && json_array_size(items) == q.limit) {
-            more = TRUE;
-            break;
-        }
-        json_t *vm = api_vm_summary_json(s, g_hash_table_lookup(meta, s->uuid));
-        api_stats_vm_live(ctx->sampler, snap, s->uuid, s->state, now, vm, vm);
-        json_array_append_new(items, project(vm, q.fields));
-        last = s->name;
-    }
-    api_response_json(resp, 200, json_pack("{s:o,s:o}", "vms", items,
-                                           "next", more && last ? json_string(last) : json_null()));
-    return TRUE;
 }
 
 /* ---- one VM ---- */
@@ -334,22 +205,38 @@ static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current,
                             const VmPatch *p, json_t *applied, GError **error)
 {
     const char *uuid = json_string_value(json_object_get(current, "uuid"));
+    const char *was_description = json_string_value(json_object_get(current, "description"));
     gboolean was_autostart = json_is_true(json_object_get(current, "autostart"));
     gboolean change_autostart = p->autostart >= 0 && p->autostart != was_autostart;
+    gboolean change_description =
+        p->description && g_strcmp0(p->description, was_description ? was_description : "") != 0;
     VmEditUndo undo = {0};
     gboolean ok = api_vm_edit_apply(dom, &p->edit, applied, &undo, error);
     if (ok && change_autostart && !virt_domain_set_autostart(dom, p->autostart, error)) {
         api_vm_edit_undo(dom, &undo);
         ok = FALSE;
     }
-    if (ok && (p->description || p->tags) &&
-        !db_vm_meta_update(ctx->db, uuid, p->description, (const char *const *)p->tags, error)) {
-        /* Leave nothing half-done: undo the libvirt side. */
+    /* The description is libvirt's own (<description>, what virsh desc
+     * and virt-manager show); tags are the inventory's. */
+    if (ok && change_description && !virt_domain_set_description(dom, p->description, error)) {
         if (change_autostart)
             virt_domain_set_autostart(dom, was_autostart, NULL);
         api_vm_edit_undo(dom, &undo);
         ok = FALSE;
     }
+    if (ok && p->tags &&
+        !db_vm_meta_update(ctx->db, uuid, NULL, (const char *const *)p->tags, error)) {
+        /* Leave nothing half-done: undo the libvirt side. */
+        if (change_description)
+            virt_domain_set_description(dom, was_description ? was_description : "", NULL);
+        if (change_autostart)
+            virt_domain_set_autostart(dom, was_autostart, NULL);
+        api_vm_edit_undo(dom, &undo);
+        ok = FALSE;
+    }
+    if (ok && change_description)
+        /* The list reads this VM's description again before it answers. */
+        virt_model_invalidate(ctx->vm_model, uuid);
     api_vm_edit_undo_clear(&undo);
     return ok;
 }

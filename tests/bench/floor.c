@@ -86,7 +86,8 @@ static void bulk_once(virConnectPtr conn, Tally *t)
     list_uuids(conn, VIR_CONNECT_LIST_DOMAINS_TRANSIENT, t);
     virDomainStatsRecordPtr *recs = NULL;
     unsigned stats = VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BALLOON;
-    int n = virConnectGetAllDomainStats(conn, stats, &recs, 0);
+    int n = virConnectGetAllDomainStats(conn, stats, &recs,
+                                        VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
     if (n < 0)
         die("virConnectGetAllDomainStats");
     t->domains = n;

@@ -9,10 +9,15 @@
 //   VIREO_REPO            repository root (for tests/guest/wait-marker.sh)
 //   VIREO_SCREENSHOTS_DIR where screenshots go
 //   VIREO_CHROMIUM        browser binary (default /usr/bin/chromium)
+//   VIREO_BIN             the vireod binary (for files that run a vireod of their own)
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export const BASE = (process.env.VIREO_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
 export const VM = process.env.VIREO_TEST_VM;
@@ -43,9 +48,9 @@ export function watch(p, errors) {
   });
 }
 
-// Opens `hash` and signs in through the sign-in page.
-export async function signIn(p, username, password, hash = '#/') {
-  await p.goto(`${BASE}/${hash}`);
+// Opens `hash` (of vireod at `base`) and signs in through the sign-in page.
+export async function signIn(p, username, password, hash = '#/', base = BASE) {
+  await p.goto(`${base}/${hash}`);
   await p.getByTestId('login-page').waitFor();
   await p.getByTestId('login-username').fill(username);
   await p.getByTestId('login-password').fill(password);
@@ -124,4 +129,61 @@ export async function checkPage(p, what) {
     return out;
   });
   assert.deepEqual(problems, [], `${what}: ${problems.join('; ')}`);
+}
+
+export const VIREOD_BIN = process.env.VIREO_BIN || join(REPO, 'build', 'vireod');
+const RESULTS = process.env.VIREO_RESULTS_DIR || join(REPO, 'build', 'test-results');
+
+// A free TCP port on loopback.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+// A vireod of the calling test file's own, for what must not happen to the
+// shared one (stopping it): on `port`, with its own inventory and admin
+// password (.password). start() runs it (again: the inventory, sessions and
+// all, stays) and resolves once it answers; stop() sends SIGTERM and waits.
+// Its log: build/test-results/e2e-vireod-NAME.log.
+export async function startVireod({ port, name }) {
+  const dir = mkdtempSync(join(tmpdir(), `vireo-e2e-${name}-`));
+  const password = randomBytes(18).toString('hex');
+  const pwfile = join(dir, 'admin-password');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  mkdirSync(RESULTS, { recursive: true });
+  const log = openSync(join(RESULTS, `e2e-vireod-${name}.log`), 'a');
+  let child = null;
+  const v = {
+    password,
+    port,
+    async start() {
+      child = spawn(VIREOD_BIN, ['--listen', `127.0.0.1:${port}`, '--connect', CONNECT,
+        '--db', join(dir, 'vireo.db'), '--webui', join(REPO, 'webui'), '--log-level', 'info',
+        '--init-admin-password-file', pwfile], { stdio: ['ignore', log, log] });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.exited = exited;
+      const deadline = Date.now() + 30000;
+      for (;;) {
+        try {
+          const r = await fetch(`http://127.0.0.1:${port}/api/openapi.json`);
+          if (r.ok) return;
+        } catch { /* not up yet */ }
+        if (child.exitCode !== null) throw new Error(`vireod (${name}) exited at start; see its log`);
+        if (Date.now() > deadline) throw new Error(`vireod (${name}) does not answer on ${port}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await child.exited;
+      child = null;
+    },
+    remove() { rmSync(dir, { recursive: true, force: true }); },
+  };
+  await v.start();
+  return v;
 }

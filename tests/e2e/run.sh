@@ -100,6 +100,7 @@ cd "$E2E" || fail "no $E2E"
 [ $# -gt 0 ] || set -- ./*.test.mjs
 VIREO_URL=$URL VIREO_TEST_VM=$VM VIREO_REPO=$REPO VIREO_SCREENSHOTS_DIR=$SHOTS \
 VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+VIREO_BIN=$BIN VIREO_RESULTS_DIR=$RESULTS \
     timeout -k 10 900 node --test --test-concurrency=1 \
         --test-reporter=spec --test-reporter-destination=stdout \
         --test-reporter=tap --test-reporter-destination="$TMP/e2e.tap" "$@"

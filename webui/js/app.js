@@ -105,12 +105,17 @@ function initLiveIndicator() {
     offline: ['Offline', 'vireod is not answering; retrying'],
     connecting: ['Connecting', 'Connecting to vireod'],
   };
-  live.onStatus((status) => {
-    const [label, title] = labels[status] || labels.connecting;
-    el.dataset.live = status;
+  let streaming = false;
+  let shown = 'connecting';
+  const show = () => {
+    const [label, title] = labels[shown] || labels.connecting;
+    el.dataset.live = shown;
     text.textContent = label;
-    el.title = title;
-  });
+    el.title = shown === 'live' && streaming ? 'Guest states change here as they change' : title;
+  };
+  live.onStatus((status) => { shown = status; show(); });
+  // data-stream: whether changes arrive on the event stream or by polling.
+  live.onStream((open) => { streaming = open; el.dataset.stream = open ? 'open' : 'closed'; show(); });
   // One banner while the daemon is unreachable, gone once it answers again.
   live.subscribe((snap) => {
     if (snap.error && snap.error.status !== 401) {

@@ -4,6 +4,10 @@
 // It listens to the event stream (GET /api/events) and reloads the list when
 // libvirt reports a change; only while the stream is down does it fall back
 // to polling every 2 s (and every 30 s as a safety net while it is up).
+// When the stream comes back (vireod restarted, the network returned) the
+// list is read again at once; the stream itself replays the events missed
+// in between, or says `reload` when it cannot, and then pages that follow
+// other objects are told too (onResync).
 
 import { api } from './api.js';
 
@@ -13,6 +17,7 @@ const EVENT_COALESCE_MS = 100;   // define + start + resume arrive together
 
 const listeners = new Set();
 const statusListeners = new Set();
+const streamListeners = new Set();
 let vms = [];
 let loaded = false;
 let error = null;
@@ -23,7 +28,12 @@ let hooked = false;
 let source = null;
 // kind ('pool', 'network', 'task') -> Set of fns: pages that follow other objects.
 const objectListeners = new Map();
+const resyncListeners = new Set();
 let streamOpen = false;
+// The stream broke since it last opened: what came meanwhile may be missed.
+let streamBroke = false;
+// The last event id of a stream the browser gave up, for the next one.
+let lastEventId = '';
 let eventTimer = null;
 // Bumped by stop(): answers to requests sent before it are dropped, so the
 // next person to log in never sees the last one's guests.
@@ -44,6 +54,20 @@ function notify() {
 
 function setStatus(status) {
   for (const fn of statusListeners) fn(status);
+}
+
+function setStreamOpen(open) {
+  if (open === streamOpen) return;
+  streamOpen = open;
+  for (const fn of streamListeners) fn(open);
+}
+
+// fn(open): whether the event stream is up (changes arrive as they happen)
+// or down (the list is polled every 2 s meanwhile).
+export function onStream(fn) {
+  streamListeners.add(fn);
+  fn(streamOpen);
+  return () => streamListeners.delete(fn);
 }
 
 // fn(snapshot) is called now (if data is there) and after every change.
@@ -87,6 +111,21 @@ export function followTask(id, onUpdate) {
   return { done, stop: () => stop() };
 }
 
+// fn() when events may have been missed and what a page shows should be read
+// again (the stream said `reload`, e.g. after vireod restarted); returns the
+// function that stops it. The guest list itself is reloaded here.
+export function onResync(fn) {
+  resyncListeners.add(fn);
+  return () => resyncListeners.delete(fn);
+}
+
+function resync() {
+  refreshNow();
+  for (const fn of resyncListeners) {
+    try { fn(); } catch (e) { console.error(e); }
+  }
+}
+
 // fn('live' | 'paused' | 'offline' | 'connecting')
 export function onStatus(fn) {
   statusListeners.add(fn);
@@ -110,6 +149,9 @@ export function refreshNow() {
       error = null;
       expirePending();
       setStatus(document.hidden ? 'paused' : 'live');
+      // The browser gave the stream up (an answer that was not a stream,
+      // e.g. while vireod restarted): vireod answers again, so reopen it.
+      if (!source && started) openStream();
     } catch (e) {
       if (gen !== generation) return;
       error = e;
@@ -132,18 +174,33 @@ function schedule() {
 
 function openStream() {
   if (source || typeof EventSource === 'undefined') return;
-  source = new EventSource('/api/events');
-  source.addEventListener('open', () => {
-    streamOpen = true;
-    schedule();
+  const resume = lastEventId ? `?last_event_id=${encodeURIComponent(lastEventId)}` : '';
+  const es = new EventSource(`/api/events${resume}`);
+  source = es;
+  es.addEventListener('open', () => {
+    if (source !== es) return;
+    setStreamOpen(true);
+    // Back after a break (vireod restarted): read the list now rather than
+    // at the next safety poll; events from here on keep it fresh.
+    if (streamBroke || error) {
+      streamBroke = false;
+      if (started && !document.hidden) refreshNow();
+    } else {
+      schedule();
+    }
   });
-  source.addEventListener('vm', () => {
+  // The stream could not give what was missed (too old, or another vireod):
+  // read everything again.
+  es.addEventListener('reload', () => {
+    if (started && source === es) resync();
+  });
+  es.addEventListener('vm', () => {
     if (!started || document.hidden) return;
     clearTimeout(eventTimer);
     eventTimer = setTimeout(refreshNow, EVENT_COALESCE_MS);
   });
   for (const kind of ['vm', 'pool', 'network', 'task']) {
-    source.addEventListener(kind, (e) => {
+    es.addEventListener(kind, (e) => {
       if (!started) return;
       let data = null;
       try { data = JSON.parse(e.data); } catch (err) { return; }
@@ -152,17 +209,31 @@ function openStream() {
       }
     });
   }
-  // EventSource reconnects by itself; meanwhile, poll.
-  source.addEventListener('error', () => {
-    streamOpen = false;
-    schedule();
+  // EventSource reconnects by itself (after the `retry:` vireod gave, 1 s)
+  // and resumes with Last-Event-ID; meanwhile, poll. When it gives up for
+  // good (CLOSED), the next answered poll opens a new one.
+  es.addEventListener('error', () => {
+    if (source !== es) return;
+    const wasOpen = streamOpen;
+    setStreamOpen(false);
+    streamBroke = true;
+    if (es.readyState === EventSource.CLOSED) {
+      lastEventId = es.lastEventId || lastEventId;
+      es.close();
+      source = null;
+    }
+    // Poll from now on; a failed reconnect (every second while vireod is
+    // away) must not put the next poll off again.
+    if (wasOpen) schedule();
   });
 }
 
 function closeStream() {
   if (source) source.close();
   source = null;
-  streamOpen = false;
+  setStreamOpen(false);
+  streamBroke = false;
+  lastEventId = '';
   clearTimeout(eventTimer);
 }
 

@@ -1,0 +1,358 @@
+/* GET /api/vms (see api_vm_list.h). An answer depends on the model's
+ * snapshot, the metadata rows, the query and, for non-admins, what the
+ * caller may see; admins' answers are kept (a few, by query) until the
+ * snapshot or the metadata moves, so the same list is not built and
+ * serialized again for every request. */
+#include "api/vms/api_vm_list.h"
+#include "api/core/api_encoding.h"
+#include "api/core/api_error.h"
+#include "api/core/api_handlers.h"
+#include "api/core/api_json.h"
+#include "api/core/api_scope.h"
+#include "api/stats/api_sampler.h"
+#include "api/stats/api_stats_json.h"
+#include "api/vms/api_vm_json.h"
+#include "virt/virt_error.h"
+#include "virt/virt_model.h"
+
+#include <string.h>
+
+#define LIST_LIMIT_MAX 1000
+/* Answers kept: the UI's plain list and a few scripted queries. */
+#define KEPT_ANSWERS 8
+
+typedef struct {
+    char *key;               /* the snapshot, metadata and query it answers */
+    GBytes *body;
+    GBytes *gzip;            /* made when a gzip client first asks */
+    char *etag;
+    guint64 used;            /* for dropping the least recently used */
+} Kept;
+
+struct ApiVmList {
+    GMutex lock;
+    GHashTable *meta;        /* uuid -> DbVmMeta*, as of meta_generation */
+    guint64 meta_generation;
+    guint64 complete_for;    /* snapshot generation whose VMs all have rows (+1; 0: none) */
+    Kept kept[KEPT_ANSWERS];
+    guint64 clock;
+    ApiVmListStats stats;
+};
+
+ApiVmList *api_vm_list_new(void)
+{
+    ApiVmList *l = g_new0(ApiVmList, 1);
+    g_mutex_init(&l->lock);
+    return l;
+}
+
+static void kept_clear(Kept *k)
+{
+    g_clear_pointer(&k->key, g_free);
+    g_clear_pointer(&k->body, g_bytes_unref);
+    g_clear_pointer(&k->gzip, g_bytes_unref);
+    g_clear_pointer(&k->etag, g_free);
+    k->used = 0;
+}
+
+void api_vm_list_free(ApiVmList *l)
+{
+    if (!l)
+        return;
+    for (int i = 0; i < KEPT_ANSWERS; i++)
+        kept_clear(&l->kept[i]);
+    if (l->meta)
+        g_hash_table_unref(l->meta);
+    g_mutex_clear(&l->lock);
+    g_free(l);
+}
+
+void api_vm_list_stats(ApiVmList *l, ApiVmListStats *out)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&l->lock);
+    *out = l->stats;
+}
+
+/* ---- the query ---- */
+
+typedef struct {
+    GStrv fields;        /* NULL = all members */
+    GHashTable *states;  /* state ints wanted, NULL = all */
+    const char *after;
+    guint64 limit;       /* 0 = no limit */
+} ListQuery;
+
+static void list_query_clear(ListQuery *q)
+{
+    g_strfreev(q->fields);
+    if (q->states)
+        g_hash_table_unref(q->states);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ListQuery, list_query_clear)
+
+static gboolean invalid(GError **error, const char *fmt, const char *value)
+{
+    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, fmt, value);
+    return FALSE;
+}
+
+static gboolean parse_list_query(const ApiRequest *req, ListQuery *q, GError **error)
+{
+    static const char *const allowed[] = {"fields", "limit", "after", "state", NULL};
+    if (!api_query_only(req, allowed, error))
+        return FALSE;
+    const char *fields = api_query_get(req, "fields");
+    if (fields) {
+        q->fields = g_strsplit(fields, ",", -1);
+        for (char **f = q->fields; *f; f++)
+            if (!g_strv_contains(api_vm_summary_fields, g_strstrip(*f)))
+                return invalid(error, "unknown field '%s' in fields", *f);
+    }
+    const char *states = api_query_get(req, "state");
+    if (states) {
+        q->states = g_hash_table_new(g_direct_hash, g_direct_equal);
+        g_auto(GStrv) names = g_strsplit(states, ",", -1);
+        for (char **s = names; *s; s++) {
+            int st = virt_domain_state_from_name(g_strstrip(*s));
+            if (st < 0)
+                return invalid(error, "unknown state '%s' (running, paused, shutoff, "
+                                      "shutdown, crashed, pmsuspended, blocked, nostate)", *s);
+            g_hash_table_add(q->states, GINT_TO_POINTER(st));
+        }
+    }
+    const char *limit = api_query_get(req, "limit");
+    if (limit && !g_ascii_string_to_unsigned(limit, 10, 1, LIST_LIMIT_MAX, &q->limit, NULL))
+        return invalid(error, "limit must be a whole number from 1 to 1000, not '%s'", limit);
+    q->after = api_query_get(req, "after");
+    return TRUE;
+}
+
+/* The query as part of a key: the raw values suffice (equal values give
+ * equal answers; a different spelling only misses the reuse). */
+static char *query_key(const ApiRequest *req)
+{
+    static const char *const names[] = {"fields", "limit", "after", "state"};
+    GString *k = g_string_new(NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        const char *v = api_query_get(req, names[i]);
+        g_string_append_printf(k, "\n%s=%s", names[i], v ? v : "\x01");
+    }
+    return g_string_free(k, FALSE);
+}
+
+/* ---- metadata ---- */
+
+/* The metadata rows of every VM in `snap`, read again only when the
+ * inventory's rows changed. Rows are made on first sight, so created_at
+ * records when Vireo first saw a VM made elsewhere. Lock held. */
+static GHashTable *meta_for(ApiContext *ctx, ApiVmList *l, const VirtModelSnapshot *snap,
+                            guint64 *generation, GError **error)
+{
+    for (int round = 0; round < 2; round++) {
+        guint64 gen = db_vm_meta_generation(ctx->db);
+        if (!l->meta || gen != l->meta_generation) {
+            GHashTable *rows = db_vm_meta_all(ctx->db, error);
+            if (!rows)
+                return NULL;
+            if (l->meta)
+                g_hash_table_unref(l->meta);
+            l->meta = rows;
+            l->meta_generation = gen;
+            l->complete_for = 0;
+        }
+        if (l->complete_for == snap->generation + 1)
+            break;
+        g_autoptr(GPtrArray) missing = g_ptr_array_new();
+        for (guint i = 0; i < snap->domains->len; i++) {
+            const VirtDomainSummary *s = g_ptr_array_index(snap->domains, i);
+            if (!g_hash_table_contains(l->meta, s->uuid))
+                g_ptr_array_add(missing, (gpointer)s->uuid);
+        }
+        if (missing->len == 0) {
+            l->complete_for = snap->generation + 1;
+            break;
+        }
+        g_ptr_array_add(missing, NULL);
+        /* A read must not fail for a write it could not make (a full
+         * disk): the rows are made at the next list. */
+        g_autoptr(GError) unwritten = NULL;
+        if (!db_vm_meta_touch_all(ctx->db, (const char *const *)missing->pdata, &unwritten)) {
+            g_debug("VM metadata rows not made yet: %s", unwritten->message);
+            break;
+        }
+    }
+    *generation = l->meta_generation;
+    return g_hash_table_ref(l->meta);
+}
+
+/* ---- answers ---- */
+
+static Kept *kept_find(ApiVmList *l, const char *key)
+{
+    for (int i = 0; i < KEPT_ANSWERS; i++)
+        if (l->kept[i].key && strcmp(l->kept[i].key, key) == 0)
+            return &l->kept[i];
+    return NULL;
+}
+
+static Kept *kept_slot(ApiVmList *l)
+{
+    Kept *oldest = &l->kept[0];
+    for (int i = 0; i < KEPT_ANSWERS; i++) {
+        if (!l->kept[i].key)
+            return &l->kept[i];
+        if (l->kept[i].used < oldest->used)
+            oldest = &l->kept[i];
+    }
+    kept_clear(oldest);
+    return oldest;
+}
+
+static json_t *project(json_t *obj, GStrv fields)
+{
+    if (!fields)
+        return obj;
+    json_t *out = json_object();
+    for (char **f = fields; *f; f++) {
+        json_t *v = json_object_get(obj, *f);
+        if (v)
+            json_object_set(out, *f, v);
+    }
+    json_decref(obj);
+    return out;
+}
+
+/* Uptime, addresses and figures come from the sampler's last sample
+ * (`live`, taken at `now`): no call to libvirt, let alone to a guest
+ * agent, per VM. */
+static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q,
+                     const VirtModelSnapshot *snap, GHashTable *meta, ApiStatsSnapshot *live,
+                     gint64 now, GError **error)
+{
+    g_autoptr(json_t) items = json_array();
+    const char *last = NULL;
+    gboolean more = FALSE;
+    for (guint i = 0; i < snap->domains->len; i++) {
+        const VirtDomainSummary *s = g_ptr_array_index(snap->domains, i);
+        if (!api_scope_sees_vm(req->scope, s->uuid, error)) {
+            if (*error)
+                return NULL;
+            continue;
+        }
+        if (q->after && strcmp(s->name, q->after) <= 0)
+            continue;
+        if (q->states && !g_hash_table_contains(q->states, GINT_TO_POINTER(s->state)))
+            continue;
+        if (q->limit && json_array_size(items) == q->limit) {
+            more = TRUE;
+            break;
+        }
+        json_t *vm = api_vm_summary_json(s, g_hash_table_lookup(meta, s->uuid));
+        api_stats_vm_live(ctx->sampler, live, s->uuid, s->state, now, vm, vm);
+        json_array_append_new(items, project(vm, q->fields));
+        last = s->name;
+    }
+    return json_pack("{s:O,s:o}", "vms", items, "next",
+                     more && last ? json_string(last) : json_null());
+}
+
+/* The model's snapshot, or 503 when there is none (no libvirt). */
+static VirtModelSnapshot *snapshot(ApiContext *ctx, GError **error)
+{
+    if (!ctx->vm_model) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "no libvirt connection configured");
+        return NULL;
+    }
+    return virt_model_snapshot(ctx->vm_model, error);
+}
+
+static void answer(ApiResponse *resp, GBytes *body, GBytes *gzip, const char *etag)
+{
+    resp->status = 200;
+    resp->raw = g_bytes_ref(body);
+    resp->raw_type = "application/json";
+    if (gzip)
+        resp->raw_gzip = g_bytes_ref(gzip);
+    api_response_header(resp, "ETag", etag);
+}
+
+/* Answers from a kept answer (lock held), compressing it once for all
+ * gzip clients after the first: harder than an answer made for one client
+ * (api_response_encode), as it is paid once. */
+static void answer_kept(ApiVmList *l, Kept *k, gboolean gzip, ApiResponse *resp)
+{
+    k->used = ++l->clock;
+    if (gzip && !k->gzip && g_bytes_get_size(k->body) >= API_GZIP_MIN)
+        k->gzip = api_gzip(g_bytes_get_data(k->body, NULL), g_bytes_get_size(k->body), 6);
+    answer(resp, k->body, gzip ? k->gzip : NULL, k->etag);
+}
+
+gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
+{
+    g_auto(ListQuery) q = {0};
+    if (!parse_list_query(req, &q, error))
+        return FALSE;
+    g_autoptr(VirtModelSnapshot) snap = snapshot(ctx, error);
+    if (!snap)
+        return FALSE;
+    ApiVmList *l = ctx->vm_list;
+    g_autoptr(ApiVmList) own = NULL;
+    if (!l)
+        l = own = api_vm_list_new();
+    /* Only admins' answers are the same for every caller. */
+    gboolean keep = ctx->vm_list && api_scope_is_admin(req->scope);
+    gboolean gzip = api_accepts_gzip(req->accept_encoding);
+    guint64 meta_gen = 0;
+    g_autofree char *qkey = query_key(req);
+    g_autofree char *key = NULL;
+    g_autoptr(GHashTable) meta = NULL;
+    g_autoptr(ApiStatsSnapshot) live = api_sampler_latest(ctx->sampler);
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+    g_mutex_lock(&l->lock);
+    meta = meta_for(ctx, l, snap, &meta_gen, error);
+    if (meta) {
+        /* Uptimes move every second and figures every sample: an answer
+         * is kept for one second of one sample at most. */
+        key = g_strdup_printf("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT
+                              ":%" G_GINT64_FORMAT "%s",
+                              snap->generation, meta_gen, live ? live->time : 0, now, qkey);
+        Kept *k = keep ? kept_find(l, key) : NULL;
+        if (k) {
+            l->stats.answers_reused++;
+            answer_kept(l, k, gzip, resp);
+            g_mutex_unlock(&l->lock);
+            return TRUE;
+        }
+    }
+    g_mutex_unlock(&l->lock);
+    if (!meta)
+        return FALSE;
+
+    /* Built without the lock: the snapshot and the rows are not changed
+     * in place, only replaced. */
+    g_autoptr(json_t) body = build(ctx, req, &q, snap, meta, live, now, error);
+    if (!body)
+        return FALSE;
+    char *text = json_dumps(body, JSON_COMPACT);
+    gsize len = strlen(text);
+    g_autoptr(GBytes) bytes = g_bytes_new_with_free_func(text, len, free, text);
+    g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text,
+                                                       len);
+    g_autofree char *etag = g_strdup_printf("\"%.24s\"", sum);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&l->lock);
+    l->stats.answers_built++;
+    if (!keep) {
+        answer(resp, bytes, NULL, etag);
+        return TRUE;
+    }
+    /* Another request may have kept the same answer meanwhile. */
+    Kept *k = kept_find(l, key);
+    if (!k) {
+        k = kept_slot(l);
+        k->key = g_steal_pointer(&key);
+        k->body = g_steal_pointer(&bytes);
+        k->etag = g_steal_pointer(&etag);
+    }
+    answer_kept(l, k, gzip, resp);
+    return TRUE;
+}
