@@ -56,11 +56,12 @@ static sqlite3_stmt *prepare_va(Db *db, GError **error, const char *sql, const c
         int rc;
         if (types[i] == 't') {
             const char *v = va_arg(ap, const char *);
-            rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i + 1);
+            rc = v ? sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(st, i + 1);
         } else {
             gint64 v = va_arg(ap, gint64);
             rc = (types[i] == 'I' && v == 0) ? sqlite3_bind_null(st, i + 1)
-                                              : sqlite3_bind_int64(st, i + 1, v);
+                                             : sqlite3_bind_int64(st, i + 1, v);
         }
         if (rc != SQLITE_OK) {
             db_set_error(error, db, "binding parameter");
@@ -166,8 +167,8 @@ static gboolean ensure_parent_dir(const char *path, GError **error)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     if (g_mkdir_with_parents(dir, 0700) < 0) {
-        g_set_error(error, DB_ERROR, DB_ERROR_FAILED, "cannot create %s: %s",
-                    dir, g_strerror(errno));
+        g_set_error(error, DB_ERROR, DB_ERROR_FAILED, "cannot create %s: %s", dir,
+                    g_strerror(errno));
         return FALSE;
     }
     return TRUE;
@@ -189,8 +190,10 @@ Db *db_open(const char *path, GError **error)
     /* The file holds session secrets later on: keep it private. */
     (void)chmod(path, 0600);
     sqlite3_busy_timeout(db->handle, 5000);
-    if (!db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
-                     "PRAGMA synchronous=NORMAL;", error) ||
+    if (!db_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;"
+                 "PRAGMA synchronous=NORMAL;",
+                 error) ||
         !db_migrate(db, error)) {
         g_prefix_error(error, "%s: ", path);
         db_close(db);

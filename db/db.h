@@ -10,10 +10,10 @@ GQuark db_error_quark(void);
 
 typedef enum {
     DB_ERROR_FAILED,
-    DB_ERROR_BUSY,       /* locked past the busy timeout */
-    DB_ERROR_TOO_NEW,    /* the file was written by a newer Vireo */
-    DB_ERROR_EXISTS,     /* a unique name is taken */
-    DB_ERROR_FULL,       /* the disk (or the database's size bound) is full */
+    DB_ERROR_BUSY,    /* locked past the busy timeout */
+    DB_ERROR_TOO_NEW, /* the file was written by a newer Vireo */
+    DB_ERROR_EXISTS,  /* a unique name is taken */
+    DB_ERROR_FULL,    /* the disk (or the database's size bound) is full */
 } DbErrorCode;
 
 typedef struct Db Db;
@@ -35,7 +35,7 @@ typedef struct {
     char uuid[37];
     char *description;
     GStrv tags;
-    int64_t created_at;     /* unix seconds */
+    int64_t created_at; /* unix seconds */
     int64_t updated_at;
 } DbVmMeta;
 
@@ -59,5 +59,4 @@ guint64 db_vm_meta_generation(Db *db);
 /* Deletes rows whose UUID is not in `alive` and that were not written after
  * `not_after` (so a VM created while the list was taken is spared). Returns
  * the number of rows removed, or -1 on error. */
-int db_vm_meta_prune(Db *db, const char *const *alive, int64_t not_after,
-                     GError **error);
+int db_vm_meta_prune(Db *db, const char *const *alive, int64_t not_after, GError **error);

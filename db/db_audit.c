@@ -6,8 +6,13 @@ void db_audit_entry_free(DbAuditEntry *e)
 {
     if (!e)
         return;
-    g_free(e->username); g_free(e->address); g_free(e->method); g_free(e->path);
-    g_free(e->target); g_free(e->detail); g_free(e->action);
+    g_free(e->username);
+    g_free(e->address);
+    g_free(e->method);
+    g_free(e->path);
+    g_free(e->target);
+    g_free(e->detail);
+    g_free(e->action);
     g_free(e);
 }
 
@@ -15,9 +20,10 @@ gint64 db_audit_add(Db *db, const DbAuditEntry *e, GError **error)
 {
     DB_LOCK(db);
     gint64 ts = e->ts ? e->ts : db_now();
-    return db_insert(db, error, "INSERT INTO audit (ts, username, address, method, path, target, "
-                                "status, detail, action, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                                "?7, ?8, ?9, ?1) RETURNING id",
+    return db_insert(db, error,
+                     "INSERT INTO audit (ts, username, address, method, path, target, "
+                     "status, detail, action, last_ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                     "?7, ?8, ?9, ?1) RETURNING id",
                      "itttttitt", ts, e->username, e->address, e->method, e->path, e->target,
                      (gint64)e->status, e->detail, e->action);
 }
@@ -31,7 +37,8 @@ static gint64 twin_of(Db *db, gint64 id, gint64 fold_s, GError **error)
         "SELECT o.id FROM audit n JOIN audit o ON o.id < n.id AND o.status = n.status "
         "AND o.username IS n.username AND o.address IS n.address AND o.action IS n.action "
         "AND o.target IS n.target AND o.method = n.method AND o.path = n.path "
-        "WHERE n.id = ?1 AND o.last_ts >= n.ts - ?2 ORDER BY o.id DESC LIMIT 1", "ii", id, fold_s);
+        "WHERE n.id = ?1 AND o.last_ts >= n.ts - ?2 ORDER BY o.id DESC LIMIT 1",
+        "ii", id, fold_s);
     if (!st)
         return -1;
     int rc = sqlite3_step(st);
@@ -50,13 +57,16 @@ gboolean db_audit_finish(Db *db, gint64 id, int status, const char *detail, gint
     DB_LOCK(db);
     if (!db_begin(db, error))
         return FALSE;
-    gboolean ok = db_run(db, error, "UPDATE audit SET status = ?2, detail = ?3, last_ts = ?4 "
-                                    "WHERE id = ?1", "iiti", id, (gint64)status, detail, db_now());
+    gboolean ok = db_run(db, error,
+                         "UPDATE audit SET status = ?2, detail = ?3, last_ts = ?4 "
+                         "WHERE id = ?1",
+                         "iiti", id, (gint64)status, detail, db_now());
     gint64 twin = ok && status >= 400 && fold_s > 0 ? twin_of(db, id, fold_s, error) : 0;
     ok = ok && twin >= 0;
     if (ok && twin > 0)
-        ok = db_run(db, error, "UPDATE audit SET repeats = repeats + 1, last_ts = ?2, "
-                               "detail = (SELECT detail FROM audit WHERE id = ?3) WHERE id = ?1",
+        ok = db_run(db, error,
+                    "UPDATE audit SET repeats = repeats + 1, last_ts = ?2, "
+                    "detail = (SELECT detail FROM audit WHERE id = ?3) WHERE id = ?1",
                     "iii", twin, db_now(), id) &&
              db_run(db, error, "DELETE FROM audit WHERE id = ?1", "i", id);
     return db_finish(db, ok, error);
@@ -123,8 +133,8 @@ int db_audit_prune(Db *db, gint64 before, GError **error)
 char *db_setting_get(Db *db, const char *key, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st = db_prepare(db, error, "SELECT value FROM settings WHERE key = ?1",
-                                            "t", key);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error, "SELECT value FROM settings WHERE key = ?1", "t", key);
     if (!st)
         return NULL;
     int rc = sqlite3_step(st);
@@ -138,6 +148,8 @@ char *db_setting_get(Db *db, const char *key, GError **error)
 gboolean db_setting_set(Db *db, const char *key, const char *value, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", "tt", key, value);
+    return db_run(db, error,
+                  "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  "tt", key, value);
 }

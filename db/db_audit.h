@@ -5,16 +5,16 @@
 typedef struct {
     gint64 id;
     gint64 ts;
-    char *username;   /* "" when unknown */
+    char *username; /* "" when unknown */
     char *address;
     char *method;
     char *path;
     char *target;
-    int status;       /* 0 while the request runs */
+    int status; /* 0 while the request runs */
     char *detail;
-    char *action;     /* what was done, e.g. "vm.start" ("" when unknown) */
-    int repeats;      /* identical failures folded into this entry */
-    gint64 last_ts;   /* when the last of them happened */
+    char *action;   /* what was done, e.g. "vm.start" ("" when unknown) */
+    int repeats;    /* identical failures folded into this entry */
+    gint64 last_ts; /* when the last of them happened */
 } DbAuditEntry;
 
 void db_audit_entry_free(DbAuditEntry *e);
@@ -32,17 +32,17 @@ int db_audit_bound(Db *db, gint64 max_rows, GError **error);
 
 typedef enum {
     DB_AUDIT_ANY,
-    DB_AUDIT_SUCCESS,   /* status below 400 */
-    DB_AUDIT_FAILURE,   /* status 400 and above */
+    DB_AUDIT_SUCCESS, /* status below 400 */
+    DB_AUDIT_FAILURE, /* status 400 and above */
 } DbAuditResult;
 
 typedef struct {
-    const char *username;   /* NULL = any */
-    const char *action;     /* an action, or a prefix ending in '.' ("vm."); NULL = any */
-    const char *target;     /* NULL = any */
+    const char *username; /* NULL = any */
+    const char *action;   /* an action, or a prefix ending in '.' ("vm."); NULL = any */
+    const char *target;   /* NULL = any */
     DbAuditResult result;
-    gint64 since, until;    /* 0 = open */
-    gint64 before_id;       /* paging: entries older than this id; 0 = newest */
+    gint64 since, until; /* 0 = open */
+    gint64 before_id;    /* paging: entries older than this id; 0 = newest */
     int limit;
 } DbAuditQuery;
 

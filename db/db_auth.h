@@ -7,9 +7,9 @@
 typedef struct {
     gint64 id;
     char *username;
-    char *password_hash;   /* "" for users who log in through PAM */
-    char *role;            /* admin, operator, viewer */
-    char *source;          /* local, pam */
+    char *password_hash; /* "" for users who log in through PAM */
+    char *role;          /* admin, operator, viewer */
+    char *source;        /* local, pam */
     gint64 created_at;
     gint64 updated_at;
 } DbUser;
@@ -23,8 +23,8 @@ DbUser *db_user_by_id(Db *db, gint64 id, GError **error);
 /* All users, by name (DbUser*). */
 GPtrArray *db_user_list(Db *db, GError **error);
 /* The new user's id, or 0 with DB_ERROR_EXISTS when the name is taken. */
-gint64 db_user_create(Db *db, const char *username, const char *password_hash,
-                      const char *role, const char *source, GError **error);
+gint64 db_user_create(Db *db, const char *username, const char *password_hash, const char *role,
+                      const char *source, GError **error);
 /* NULL fields are left as they are. */
 gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char *role,
                         GError **error);
@@ -55,8 +55,8 @@ DbSession *db_session_get(Db *db, const char *id_hash, GError **error);
 gboolean db_session_touch(Db *db, const char *id_hash, gint64 now, GError **error);
 gboolean db_session_delete(Db *db, const char *id_hash, GError **error);
 /* Deletes one of `user_id`'s sessions; FALSE with no error if none. */
-gboolean db_session_delete_owned(Db *db, const char *id_hash, gint64 user_id,
-                                 gboolean *found, GError **error);
+gboolean db_session_delete_owned(Db *db, const char *id_hash, gint64 user_id, gboolean *found,
+                                 GError **error);
 gboolean db_session_delete_user(Db *db, gint64 user_id, GError **error);
 /* The user's sessions, newest first (DbSession*). */
 GPtrArray *db_session_list(Db *db, gint64 user_id, GError **error);
@@ -69,9 +69,9 @@ typedef struct {
     gint64 user_id;
     char *name;
     gint64 created_at;
-    gint64 expires_at;   /* 0 = never */
-    gint64 last_used;    /* 0 = never */
-    char *scope;         /* "full": acts as its owner; "metrics": may only read /metrics */
+    gint64 expires_at; /* 0 = never */
+    gint64 last_used;  /* 0 = never */
+    char *scope;       /* "full": acts as its owner; "metrics": may only read /metrics */
 } DbToken;
 
 void db_token_free(DbToken *t);
@@ -106,7 +106,7 @@ GHashTable *db_vm_visible_set(Db *db, gint64 user_id, GError **error);
  * (`disks`), for read-only use of every volume in it (`media`: ISO images,
  * clone sources, backing files), or both; networks and bridges simply are. */
 typedef struct {
-    char *kind;       /* "pool", "network", "bridge" */
+    char *kind; /* "pool", "network", "bridge" */
     char *name;
     gboolean disks;
     gboolean media;

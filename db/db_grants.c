@@ -10,8 +10,10 @@ gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **e
     gint64 now = db_now();
     if (!db_begin(db, error))
         return FALSE;
-    gboolean ok = db_run(db, error, "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
-                                    "VALUES (?1, ?2, ?2)", "ti", vm_uuid, now) &&
+    gboolean ok = db_run(db, error,
+                         "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
+                         "VALUES (?1, ?2, ?2)",
+                         "ti", vm_uuid, now) &&
                   db_run(db, error, "UPDATE vm_meta SET owner_id = ?1 WHERE uuid = ?2", "It",
                          user_id, vm_uuid);
     return db_finish(db, ok, error);
@@ -20,8 +22,10 @@ gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **e
 gboolean db_grant_add(Db *db, gint64 user_id, const char *vm_uuid, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "INSERT OR IGNORE INTO vm_grants (user_id, vm_uuid, created_at) "
-                             "VALUES (?1, ?2, ?3)", "iti", user_id, vm_uuid, db_now());
+    return db_run(db, error,
+                  "INSERT OR IGNORE INTO vm_grants (user_id, vm_uuid, created_at) "
+                  "VALUES (?1, ?2, ?3)",
+                  "iti", user_id, vm_uuid, db_now());
 }
 
 gboolean db_grant_remove(Db *db, gint64 user_id, const char *vm_uuid, gboolean *found,
@@ -63,7 +67,8 @@ GStrv db_grant_list(Db *db, gint64 user_id, GError **error)
 {
     DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT vm_uuid FROM vm_grants WHERE user_id = ?1 ORDER BY vm_uuid", "i", user_id);
+        db, error, "SELECT vm_uuid FROM vm_grants WHERE user_id = ?1 ORDER BY vm_uuid", "i",
+        user_id);
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     if (!st || !each_text(db, st, add_to_builder, b, error))
         return NULL;
@@ -73,9 +78,10 @@ GStrv db_grant_list(Db *db, gint64 user_id, GError **error)
 GHashTable *db_vm_visible_set(Db *db, gint64 user_id, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT vm_uuid FROM vm_grants WHERE user_id = ?1 "
-                   "UNION SELECT uuid FROM vm_meta WHERE owner_id = ?1", "i", user_id);
+    g_autoptr(sqlite3_stmt) st = db_prepare(db, error,
+                                            "SELECT vm_uuid FROM vm_grants WHERE user_id = ?1 "
+                                            "UNION SELECT uuid FROM vm_meta WHERE owner_id = ?1",
+                                            "i", user_id);
     g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (!st || !each_text(db, st, add_to_set, set, error))
         return NULL;
@@ -95,10 +101,11 @@ gboolean db_resource_grant_set(Db *db, gint64 user_id, const char *kind, const c
                                gboolean disks, gboolean media, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "INSERT INTO resource_grants (user_id, kind, name, disks, media, "
-                             "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-                             "ON CONFLICT (user_id, kind, name) DO UPDATE SET "
-                             "disks = excluded.disks, media = excluded.media",
+    return db_run(db, error,
+                  "INSERT INTO resource_grants (user_id, kind, name, disks, media, "
+                  "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                  "ON CONFLICT (user_id, kind, name) DO UPDATE SET "
+                  "disks = excluded.disks, media = excluded.media",
                   "ittiii", user_id, kind, name, (gint64)disks, (gint64)media, db_now());
 }
 
@@ -106,8 +113,10 @@ gboolean db_resource_grant_remove(Db *db, gint64 user_id, const char *kind, cons
                                   gboolean *found, GError **error)
 {
     DB_LOCK(db);
-    if (!db_run(db, error, "DELETE FROM resource_grants WHERE user_id = ?1 AND kind = ?2 AND "
-                           "name = ?3", "itt", user_id, kind, name))
+    if (!db_run(db, error,
+                "DELETE FROM resource_grants WHERE user_id = ?1 AND kind = ?2 AND "
+                "name = ?3",
+                "itt", user_id, kind, name))
         return FALSE;
     *found = sqlite3_changes(db->handle) > 0;
     return TRUE;
@@ -127,9 +136,11 @@ static gpointer resource_grant_from_row(sqlite3_stmt *st)
 GPtrArray *db_resource_grant_list(Db *db, gint64 user_id, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT kind, name, disks, media, created_at FROM resource_grants "
-                   "WHERE user_id = ?1 ORDER BY kind, name", "i", user_id);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error,
+                        "SELECT kind, name, disks, media, created_at FROM resource_grants "
+                        "WHERE user_id = ?1 ORDER BY kind, name",
+                        "i", user_id);
     return db_collect(db, st, resource_grant_from_row, (GDestroyNotify)db_resource_grant_free,
                       "grants", error);
 }
@@ -144,9 +155,10 @@ gboolean db_resource_grant_forget(Db *db, const char *kind, const char *name, GE
 gboolean db_volume_owner_set(Db *db, const char *key, gint64 owner_id, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "INSERT INTO volume_owners (key, owner_id, created_at) "
-                             "VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
-                             "owner_id = excluded.owner_id, created_at = excluded.created_at",
+    return db_run(db, error,
+                  "INSERT INTO volume_owners (key, owner_id, created_at) "
+                  "VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+                  "owner_id = excluded.owner_id, created_at = excluded.created_at",
                   "tii", key, owner_id, db_now());
 }
 

@@ -172,8 +172,8 @@ gboolean db_migrate(Db *db, GError **error)
     }
     if (version > db_schema_latest()) {
         g_set_error(error, DB_ERROR, DB_ERROR_TOO_NEW,
-                    "schema version %d is newer than this vireod knows (%d)",
-                    version, db_schema_latest());
+                    "schema version %d is newer than this vireod knows (%d)", version,
+                    db_schema_latest());
         return FALSE;
     }
     for (int v = version; v < db_schema_latest(); v++) {

@@ -36,16 +36,16 @@ gboolean db_session_create(Db *db, const char *id_hash, gint64 user_id, const ch
 {
     DB_LOCK(db);
     gint64 now = db_now();
-    return db_run(db, error, "INSERT INTO sessions (" SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
-                  "tiitt", id_hash, user_id, now, address ? address : "",
-                  user_agent ? user_agent : "");
+    return db_run(
+        db, error, "INSERT INTO sessions (" SESSION_COLUMNS ") VALUES (?1, ?2, ?3, ?3, ?4, ?5)",
+        "tiitt", id_hash, user_id, now, address ? address : "", user_agent ? user_agent : "");
 }
 
 DbSession *db_session_get(Db *db, const char *id_hash, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st =
-        db_prepare(db, error, "SELECT " SESSION_COLUMNS " FROM sessions WHERE id_hash = ?1", "t", id_hash);
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT " SESSION_COLUMNS " FROM sessions WHERE id_hash = ?1", "t", id_hash);
     g_autoptr(GPtrArray) rows = st ? collect(db, st, error) : NULL;
     return rows && rows->len ? g_ptr_array_steal_index(rows, 0) : NULL;
 }
@@ -53,7 +53,8 @@ DbSession *db_session_get(Db *db, const char *id_hash, GError **error)
 gboolean db_session_touch(Db *db, const char *id_hash, gint64 now, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "UPDATE sessions SET last_seen = ?1 WHERE id_hash = ?2", "it", now, id_hash);
+    return db_run(db, error, "UPDATE sessions SET last_seen = ?1 WHERE id_hash = ?2", "it", now,
+                  id_hash);
 }
 
 gboolean db_session_delete(Db *db, const char *id_hash, GError **error)
@@ -83,8 +84,9 @@ GPtrArray *db_session_list(Db *db, gint64 user_id, GError **error)
 {
     DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT " SESSION_COLUMNS " FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC",
-        "i", user_id);
+        db, error,
+        "SELECT " SESSION_COLUMNS " FROM sessions WHERE user_id = ?1 ORDER BY created_at DESC", "i",
+        user_id);
     return st ? collect(db, st, error) : NULL;
 }
 
@@ -100,9 +102,10 @@ int db_session_expire(Db *db, gint64 idle_before, gint64 created_before, GError 
 int db_session_trim(Db *db, gint64 user_id, guint keep, GError **error)
 {
     DB_LOCK(db);
-    if (!db_run(db, error, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash NOT IN "
-                           "(SELECT id_hash FROM sessions WHERE user_id = ?1 "
-                           "ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
+    if (!db_run(db, error,
+                "DELETE FROM sessions WHERE user_id = ?1 AND id_hash NOT IN "
+                "(SELECT id_hash FROM sessions WHERE user_id = ?1 "
+                "ORDER BY created_at DESC, rowid DESC LIMIT ?2)",
                 "ii", user_id, (gint64)keep))
         return -1;
     return sqlite3_changes(db->handle);

@@ -7,10 +7,14 @@
 #include <string.h>
 
 static const char *const columns[DB_STAT_COUNT] = {
-    [DB_STAT_CPU] = "cpu",             [DB_STAT_CPU_VCPUS] = "cpu_vcpus",
-    [DB_STAT_MEM_USED] = "mem_used",   [DB_STAT_MEM_TOTAL] = "mem_total",
-    [DB_STAT_DISK_READ] = "disk_read", [DB_STAT_DISK_WRITE] = "disk_write",
-    [DB_STAT_NET_RX] = "net_rx",       [DB_STAT_NET_TX] = "net_tx",
+    [DB_STAT_CPU] = "cpu",
+    [DB_STAT_CPU_VCPUS] = "cpu_vcpus",
+    [DB_STAT_MEM_USED] = "mem_used",
+    [DB_STAT_MEM_TOTAL] = "mem_total",
+    [DB_STAT_DISK_READ] = "disk_read",
+    [DB_STAT_DISK_WRITE] = "disk_write",
+    [DB_STAT_NET_RX] = "net_rx",
+    [DB_STAT_NET_TX] = "net_tx",
 };
 
 /* The fixed tiers: step and age; tier 0's step grows with the interval. */
@@ -64,10 +68,10 @@ struct DbStatsWriter {
     sqlite3_stmt *upsert;
     sqlite3_stmt *trim;
     sqlite3_stmt *trim_ahead;
-    GHashTable *ids;           /* key -> series id (gint64 in a pointer) */
-    gint64 bucket[DB_STATS_TIERS];   /* the bucket each tier was last in; 0: none yet */
-    gint64 n_series;           /* when last trimmed; -1: never */
-    char *alive_sig;           /* the alive keys as last given, joined */
+    GHashTable *ids;               /* key -> series id (gint64 in a pointer) */
+    gint64 bucket[DB_STATS_TIERS]; /* the bucket each tier was last in; 0: none yet */
+    gint64 n_series;               /* when last trimmed; -1: never */
+    char *alive_sig;               /* the alive keys as last given, joined */
 };
 
 static char *upsert_sql(void)
@@ -84,9 +88,10 @@ static char *upsert_sql(void)
     for (int i = 0; i < DB_STAT_COUNT; i++) {
         const char *c = columns[i];
         g_string_append_printf(
-            s, ", %s = CASE WHEN %s IS NULL OR excluded.%s IS NULL THEN excluded.%s "
-               "ELSE (%s * n + excluded.%s + (n + 1) / 2) / (n + 1) END"
-               ", %s_max = max(coalesce(%s_max, excluded.%s), coalesce(excluded.%s, %s_max))",
+            s,
+            ", %s = CASE WHEN %s IS NULL OR excluded.%s IS NULL THEN excluded.%s "
+            "ELSE (%s * n + excluded.%s + (n + 1) / 2) / (n + 1) END"
+            ", %s_max = max(coalesce(%s_max, excluded.%s), coalesce(excluded.%s, %s_max))",
             c, c, c, c, c, c, c, c, c, c, c);
     }
     return g_string_free(s, FALSE);
@@ -97,8 +102,7 @@ static char *upsert_sql(void)
  * (the clock was set back; they would never age out). Rows sit one per
  * bucket, so a cut of (cap - 1) buckets leaves at most `cap` rows: a time
  * cut, walking only the index entries it deletes. */
-static const char trim_sql[] =
-    "DELETE FROM stats WHERE series = ?1 AND tier = ?2 AND ts < ?3";
+static const char trim_sql[] = "DELETE FROM stats WHERE series = ?1 AND tier = ?2 AND ts < ?3";
 /* Apart: with an OR, sqlite walks every row of the tier instead of two
  * ranges of the key. */
 static const char trim_ahead_sql[] =
@@ -147,11 +151,13 @@ static gint64 series_id(DbStatsWriter *w, const char *key, GError **error)
     gpointer id;
     if (g_hash_table_lookup_extended(w->ids, key, NULL, &id))
         return GPOINTER_TO_SIZE(id);
-    if (!db_run(w->db, error, "INSERT INTO stats_series (key) VALUES (?1) "
-                              "ON CONFLICT (key) DO NOTHING", "t", key))
+    if (!db_run(w->db, error,
+                "INSERT INTO stats_series (key) VALUES (?1) "
+                "ON CONFLICT (key) DO NOTHING",
+                "t", key))
         return 0;
-    g_autoptr(sqlite3_stmt) st =
-        db_prepare(w->db, error, "SELECT id FROM stats_series WHERE key = ?1", "t", key);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(w->db, error, "SELECT id FROM stats_series WHERE key = ?1", "t", key);
     if (!st)
         return 0;
     if (sqlite3_step(st) != SQLITE_ROW) {
@@ -334,8 +340,7 @@ gboolean db_stats_writer_add(DbStatsWriter *w, gint64 ts, const DbStatsPoint *po
     return TRUE;
 }
 
-GArray *db_stats_read(Db *db, const char *key, int tier, gint64 from, gint64 to,
-                      GError **error)
+GArray *db_stats_read(Db *db, const char *key, int tier, gint64 from, gint64 to, GError **error)
 {
     DB_LOCK(db);
     GString *sql = g_string_new("SELECT s.ts, s.n");
@@ -344,8 +349,8 @@ GArray *db_stats_read(Db *db, const char *key, int tier, gint64 from, gint64 to,
     g_string_append(sql, " FROM stats s JOIN stats_series k ON k.id = s.series "
                          "WHERE k.key = ?1 AND s.tier = ?2 AND s.ts BETWEEN ?3 AND ?4 "
                          "ORDER BY s.ts");
-    g_autoptr(sqlite3_stmt) st =
-        db_prepare(db, error, sql->str, "tiii", key, (gint64)tier, from, to);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error, sql->str, "tiii", key, (gint64)tier, from, to);
     g_string_free(sql, TRUE);
     if (!st)
         return NULL;

@@ -8,14 +8,14 @@
 
 /* The figures of a point, in the units they are stored in. */
 typedef enum {
-    DB_STAT_CPU,          /* hundredths of a percent of the host's CPUs */
-    DB_STAT_CPU_VCPUS,    /* hundredths of a percent of the VM's vCPUs */
-    DB_STAT_MEM_USED,     /* KiB */
-    DB_STAT_MEM_TOTAL,    /* KiB */
-    DB_STAT_DISK_READ,    /* bytes/s */
-    DB_STAT_DISK_WRITE,   /* bytes/s */
-    DB_STAT_NET_RX,       /* bytes/s */
-    DB_STAT_NET_TX,       /* bytes/s */
+    DB_STAT_CPU,        /* hundredths of a percent of the host's CPUs */
+    DB_STAT_CPU_VCPUS,  /* hundredths of a percent of the VM's vCPUs */
+    DB_STAT_MEM_USED,   /* KiB */
+    DB_STAT_MEM_TOTAL,  /* KiB */
+    DB_STAT_DISK_READ,  /* bytes/s */
+    DB_STAT_DISK_WRITE, /* bytes/s */
+    DB_STAT_NET_RX,     /* bytes/s */
+    DB_STAT_NET_TX,     /* bytes/s */
     DB_STAT_COUNT,
 } DbStat;
 
@@ -32,13 +32,13 @@ typedef struct {
 #define DB_STATS_TIERS 4
 
 typedef struct {
-    gint64 step;   /* bucket size, seconds */
-    gint64 keep;   /* age kept, seconds */
+    gint64 step; /* bucket size, seconds */
+    gint64 keep; /* age kept, seconds */
 } DbStatsTier;
 
 typedef struct {
     DbStatsTier tiers[DB_STATS_TIERS];
-    gint64 max_rows;   /* rows of the whole history at most (DB_STATS_ROW_BYTES each) */
+    gint64 max_rows; /* rows of the whole history at most (DB_STATS_ROW_BYTES each) */
 } DbStatsPolicy;
 
 /* Bytes a row is counted as when a size bound becomes a row bound. Rows
@@ -75,16 +75,15 @@ gboolean db_stats_writer_add(DbStatsWriter *w, gint64 ts, const DbStatsPoint *po
                              const char *const *alive, GError **error);
 
 typedef struct {
-    gint64 ts;                    /* the bucket's start */
-    gint64 n;                     /* samples averaged into it */
-    gint64 avg[DB_STAT_COUNT];    /* DB_STAT_NONE when the series lacks it */
+    gint64 ts;                 /* the bucket's start */
+    gint64 n;                  /* samples averaged into it */
+    gint64 avg[DB_STAT_COUNT]; /* DB_STAT_NONE when the series lacks it */
     gint64 max[DB_STAT_COUNT];
 } DbStatsRow;
 
 /* The rows of `key` in `tier` with from <= ts <= to, oldest first
  * (GArray of DbStatsRow); empty for an unknown key. */
-GArray *db_stats_read(Db *db, const char *key, int tier, gint64 from, gint64 to,
-                      GError **error);
+GArray *db_stats_read(Db *db, const char *key, int tier, gint64 from, gint64 to, GError **error);
 /* Rows in the history (all series, all tiers), and series; -1 on error. */
 gint64 db_stats_row_count(Db *db, GError **error);
 gint64 db_stats_series_count(Db *db, GError **error);

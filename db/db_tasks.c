@@ -17,8 +17,14 @@ void db_task_free(DbTask *t)
 {
     if (!t)
         return;
-    g_free(t->kind); g_free(t->state); g_free(t->message); g_free(t->target);
-    g_free(t->result); g_free(t->error_code); g_free(t->error_message); g_free(t->owner_name);
+    g_free(t->kind);
+    g_free(t->state);
+    g_free(t->message);
+    g_free(t->target);
+    g_free(t->result);
+    g_free(t->error_code);
+    g_free(t->error_message);
+    g_free(t->owner_name);
     g_free(t->error_detail);
     g_free(t);
 }
@@ -74,8 +80,8 @@ DbTask *db_task_get(Db *db, gint64 id, GError **error)
 {
     DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(db, error, TASK_SELECT "WHERE t.id = ?1", "i", id);
-    g_autoptr(GPtrArray) rows = db_collect(db, st, task_from_row, (GDestroyNotify)db_task_free,
-                                           "task", error);
+    g_autoptr(GPtrArray)
+        rows = db_collect(db, st, task_from_row, (GDestroyNotify)db_task_free, "task", error);
     if (!rows || rows->len == 0)
         return NULL;
     return g_ptr_array_steal_index(rows, 0);
@@ -86,20 +92,21 @@ GPtrArray *db_task_list(Db *db, const DbTaskQuery *q, GError **error)
     DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error,
-        TASK_SELECT "WHERE (?1 = 0 OR t.owner_id = ?1) "
+        TASK_SELECT
+        "WHERE (?1 = 0 OR t.owner_id = ?1) "
         "AND (?2 IS NULL OR t.state = ?2) AND (?3 = 0 OR t.id < ?3) ORDER BY t.id DESC LIMIT ?4",
         "itii", q->owner_id, q->state, q->before_id, (gint64)q->limit);
     return db_collect(db, st, task_from_row, (GDestroyNotify)db_task_free, "tasks", error);
 }
 
-const char *const db_task_states[] = {"queued", "running", "succeeded", "failed", "cancelled",
-                                      NULL};
+const char *const db_task_states[] = {"queued", "running",   "succeeded",
+                                      "failed", "cancelled", NULL};
 
 gboolean db_task_count_by_state(Db *db, gint64 *counts, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st =
-        db_prepare(db, error, "SELECT state, count(*) FROM tasks GROUP BY state", NULL);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error, "SELECT state, count(*) FROM tasks GROUP BY state", NULL);
     if (!st)
         return FALSE;
     for (int i = 0; db_task_states[i]; i++)
@@ -121,15 +128,18 @@ gboolean db_task_count_by_state(Db *db, gint64 *counts, GError **error)
 gboolean db_task_start(Db *db, gint64 id, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "UPDATE tasks SET state = 'running', started_at = ?2 "
-                             "WHERE id = ?1 AND state = 'queued'", "ii", id, db_now());
+    return db_run(db, error,
+                  "UPDATE tasks SET state = 'running', started_at = ?2 "
+                  "WHERE id = ?1 AND state = 'queued'",
+                  "ii", id, db_now());
 }
 
 gboolean db_task_progress(Db *db, gint64 id, int percent, const char *message, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "UPDATE tasks SET progress = ?2, message = COALESCE(?3, message) "
-                             "WHERE id = ?1 AND state = 'running'",
+    return db_run(db, error,
+                  "UPDATE tasks SET progress = ?2, message = COALESCE(?3, message) "
+                  "WHERE id = ?1 AND state = 'running'",
                   "iit", id, (gint64)CLAMP(percent, 0, 100), message);
 }
 
@@ -147,8 +157,8 @@ gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError
 }
 
 gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,
-                        const char *error_code, const char *error_message,
-                        const char *error_detail, GError **error)
+                        const char *error_code, const char *error_message, const char *error_detail,
+                        GError **error)
 {
     DB_LOCK(db);
     gboolean ok = strcmp(state, "succeeded") == 0;
@@ -166,7 +176,8 @@ int db_task_interrupt_all(Db *db, GError **error)
     if (!db_run(db, error,
                 "UPDATE tasks SET state = 'failed', error_code = 'interrupted', "
                 "error_message = 'vireod restarted', finished_at = ?1 "
-                "WHERE state IN ('queued', 'running')", "i", db_now()))
+                "WHERE state IN ('queued', 'running')",
+                "i", db_now()))
         return -1;
     return sqlite3_changes(db->handle);
 }
@@ -193,8 +204,9 @@ gint64 db_task_artifact_add(Db *db, gint64 task_id, const char *kind, const char
                             GError **error)
 {
     DB_LOCK(db);
-    return db_insert(db, error, "INSERT INTO task_artifacts (task_id, kind, ref, created_at) "
-                                "VALUES (?1, ?2, ?3, ?4) RETURNING id",
+    return db_insert(db, error,
+                     "INSERT INTO task_artifacts (task_id, kind, ref, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4) RETURNING id",
                      "itti", task_id, kind, ref, db_now());
 }
 
@@ -233,11 +245,13 @@ GPtrArray *db_task_artifacts_left(Db *db, GError **error)
     DB_LOCK(db);
     /* Domains after the volumes they use, newest first within a kind: an
      * overlay goes before the volume it sits on. */
-    g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT a.id, a.task_id, a.kind, a.ref, a.made, a.created_at "
-                   "FROM task_artifacts a JOIN tasks t ON t.id = a.task_id "
-                   "WHERE t.state NOT IN ('queued', 'running') "
-                   "ORDER BY a.kind = 'volume', a.id DESC", NULL);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error,
+                        "SELECT a.id, a.task_id, a.kind, a.ref, a.made, a.created_at "
+                        "FROM task_artifacts a JOIN tasks t ON t.id = a.task_id "
+                        "WHERE t.state NOT IN ('queued', 'running') "
+                        "ORDER BY a.kind = 'volume', a.id DESC",
+                        NULL);
     return db_collect(db, st, artifact_from_row, (GDestroyNotify)db_task_artifact_free,
                       "task artifacts", error);
 }
@@ -245,8 +259,9 @@ GPtrArray *db_task_artifacts_left(Db *db, GError **error)
 gboolean db_task_add_note(Db *db, gint64 task_id, const char *note, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "UPDATE tasks SET error_message = "
-                             "CASE WHEN COALESCE(error_message, '') = '' THEN ?2 "
-                             "ELSE error_message || '; ' || ?2 END WHERE id = ?1",
+    return db_run(db, error,
+                  "UPDATE tasks SET error_message = "
+                  "CASE WHEN COALESCE(error_message, '') = '' THEN ?2 "
+                  "ELSE error_message || '; ' || ?2 END WHERE id = ?1",
                   "it", task_id, note);
 }

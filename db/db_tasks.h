@@ -6,20 +6,20 @@
 
 typedef struct {
     gint64 id;
-    char *kind;           /* "clone", "upload" ... */
-    char *state;          /* queued, running, succeeded, failed, cancelled */
-    int progress;         /* 0-100 */
+    char *kind;   /* "clone", "upload" ... */
+    char *state;  /* queued, running, succeeded, failed, cancelled */
+    int progress; /* 0-100 */
     char *message;
-    char *target;         /* what it works on, e.g. "pool/volume" */
-    char *result;         /* a link to what it made, or NULL */
-    char *error_code;     /* NULL unless failed or cancelled */
+    char *target;     /* what it works on, e.g. "pool/volume" */
+    char *result;     /* a link to what it made, or NULL */
+    char *error_code; /* NULL unless failed or cancelled */
     char *error_message;
-    char *error_detail;   /* the hypervisor's own words at the end of the message, or NULL */
-    gint64 owner_id;      /* 0: no owner (user deleted) */
-    char *owner_name;     /* NULL without owner */
+    char *error_detail; /* the hypervisor's own words at the end of the message, or NULL */
+    gint64 owner_id;    /* 0: no owner (user deleted) */
+    char *owner_name;   /* NULL without owner */
     gboolean cancel_requested;
     gboolean cancellable;
-    gint64 created_at, started_at, finished_at;   /* unix seconds; 0 = not yet */
+    gint64 created_at, started_at, finished_at; /* unix seconds; 0 = not yet */
 } DbTask;
 
 void db_task_free(DbTask *t);
@@ -40,9 +40,9 @@ gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner
 DbTask *db_task_get(Db *db, gint64 id, GError **error);
 
 typedef struct {
-    gint64 owner_id;       /* 0: everyone's */
-    const char *state;     /* NULL: any */
-    gint64 before_id;      /* paging: tasks older than this id; 0 = newest */
+    gint64 owner_id;   /* 0: everyone's */
+    const char *state; /* NULL: any */
+    gint64 before_id;  /* paging: tasks older than this id; 0 = newest */
     int limit;
 } DbTaskQuery;
 
@@ -58,8 +58,8 @@ gboolean db_task_set_cancellable(Db *db, gint64 id, gboolean cancellable, GError
 /* Ends a task: `state` is succeeded (progress becomes 100), failed or
  * cancelled. */
 gboolean db_task_finish(Db *db, gint64 id, const char *state, const char *result,
-                        const char *error_code, const char *error_message,
-                        const char *error_detail, GError **error);
+                        const char *error_code, const char *error_message, const char *error_detail,
+                        GError **error);
 /* At start-up: every task left queued or running by a previous vireod
  * fails with error code "interrupted". Returns how many, -1 on error. */
 int db_task_interrupt_all(Db *db, GError **error);
@@ -72,9 +72,9 @@ int db_task_prune(Db *db, gint64 before, GError **error);
 typedef struct {
     gint64 id;
     gint64 task_id;
-    char *kind;           /* "volume" or "domain" */
+    char *kind; /* "volume" or "domain" */
     char *ref;
-    gboolean made;        /* the make step returned */
+    gboolean made; /* the make step returned */
     gint64 created_at;
 } DbTaskArtifact;
 

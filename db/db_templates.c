@@ -12,7 +12,8 @@ void db_template_free(DbTemplate *t)
     g_free(t);
 }
 
-#define TEMPLATE_COLUMNS "id, name, description, spec, COALESCE(owner_id, 0), created_at, updated_at"
+#define TEMPLATE_COLUMNS \
+    "id, name, description, spec, COALESCE(owner_id, 0), created_at, updated_at"
 
 static gpointer template_from_row(sqlite3_stmt *st)
 {
@@ -36,8 +37,8 @@ static GPtrArray *collect(Db *db, sqlite3_stmt *st, GError **error)
 GPtrArray *db_template_list(Db *db, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st =
-        db_prepare(db, error, "SELECT " TEMPLATE_COLUMNS " FROM templates ORDER BY name", "");
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error, "SELECT " TEMPLATE_COLUMNS " FROM templates ORDER BY name", "");
     return st ? collect(db, st, error) : NULL;
 }
 
@@ -55,8 +56,9 @@ gint64 db_template_create(Db *db, const char *name, const char *description, con
 {
     DB_LOCK(db);
     gint64 now = db_now();
-    return db_insert(db, error, "INSERT INTO templates (name, description, spec, owner_id, "
-                                "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+    return db_insert(db, error,
+                     "INSERT INTO templates (name, description, spec, owner_id, "
+                     "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
                      "tttIi", name, description, spec, owner_id, now);
 }
 
@@ -64,8 +66,9 @@ gboolean db_template_update(Db *db, gint64 id, const char *name, const char *des
                             const char *spec, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "UPDATE templates SET name = ?1, description = ?2, spec = ?3, "
-                             "updated_at = ?4 WHERE id = ?5",
+    return db_run(db, error,
+                  "UPDATE templates SET name = ?1, description = ?2, spec = ?3, "
+                  "updated_at = ?4 WHERE id = ?5",
                   "tttii", name, description, spec, db_now(), id);
 }
 

@@ -7,8 +7,8 @@ typedef struct {
     gint64 id;
     char *name;
     char *description;
-    char *spec;            /* JSON object text */
-    gint64 owner_id;       /* 0: none (the owner was deleted) */
+    char *spec;      /* JSON object text */
+    gint64 owner_id; /* 0: none (the owner was deleted) */
     gint64 created_at, updated_at;
 } DbTemplate;
 

@@ -12,7 +12,8 @@ void db_token_free(DbToken *t)
     g_free(t);
 }
 
-#define TOKEN_COLUMNS "id, user_id, name, created_at, COALESCE(expires_at, 0), COALESCE(last_used, 0), scope"
+#define TOKEN_COLUMNS \
+    "id, user_id, name, created_at, COALESCE(expires_at, 0), COALESCE(last_used, 0), scope"
 
 static gpointer token_from_row(sqlite3_stmt *st)
 {
@@ -42,8 +43,9 @@ gint64 db_token_create_scoped(Db *db, gint64 user_id, const char *name, const ch
                               gint64 expires_at, const char *scope, GError **error)
 {
     DB_LOCK(db);
-    return db_insert(db, error, "INSERT INTO tokens (user_id, name, secret_hash, created_at, "
-                                "expires_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+    return db_insert(db, error,
+                     "INSERT INTO tokens (user_id, name, secret_hash, created_at, "
+                     "expires_at, scope) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
                      "ittiIt", user_id, name, secret_hash, db_now(), expires_at, scope);
 }
 
@@ -59,9 +61,11 @@ DbToken *db_token_by_hash(Db *db, const char *secret_hash, GError **error)
 GPtrArray *db_token_list(Db *db, gint64 user_id, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE ?1 = 0 OR user_id = ?1 "
-                   "ORDER BY created_at DESC, id DESC", "i", user_id);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error,
+                        "SELECT " TOKEN_COLUMNS " FROM tokens WHERE ?1 = 0 OR user_id = ?1 "
+                        "ORDER BY created_at DESC, id DESC",
+                        "i", user_id);
     return st ? collect(db, st, error) : NULL;
 }
 

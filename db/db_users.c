@@ -13,7 +13,8 @@ void db_user_free(DbUser *u)
     g_free(u);
 }
 
-#define USER_COLUMNS "id, username, COALESCE(password_hash, ''), role, source, created_at, updated_at"
+#define USER_COLUMNS \
+    "id, username, COALESCE(password_hash, ''), role, source, created_at, updated_at"
 
 static gpointer user_from_row(sqlite3_stmt *st)
 {
@@ -47,31 +48,35 @@ static DbUser *first(Db *db, sqlite3_stmt *st, GError **error)
 DbUser *db_user_by_name(Db *db, const char *username, GError **error)
 {
     DB_LOCK(db);
-    return first(db, db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users WHERE username = ?1",
-                                "t", username), error);
+    return first(db,
+                 db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users WHERE username = ?1",
+                            "t", username),
+                 error);
 }
 
 DbUser *db_user_by_id(Db *db, gint64 id, GError **error)
 {
     DB_LOCK(db);
-    return first(db, db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users WHERE id = ?1",
-                                "i", id), error);
+    return first(db,
+                 db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users WHERE id = ?1", "i", id),
+                 error);
 }
 
 GPtrArray *db_user_list(Db *db, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st =
-        db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users ORDER BY username", NULL);
+    g_autoptr(sqlite3_stmt)
+        st = db_prepare(db, error, "SELECT " USER_COLUMNS " FROM users ORDER BY username", NULL);
     return st ? collect(db, st, error) : NULL;
 }
 
-gint64 db_user_create(Db *db, const char *username, const char *password_hash,
-                      const char *role, const char *source, GError **error)
+gint64 db_user_create(Db *db, const char *username, const char *password_hash, const char *role,
+                      const char *source, GError **error)
 {
     DB_LOCK(db);
-    return db_insert(db, error, "INSERT INTO users (username, password_hash, role, source, "
-                                "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+    return db_insert(db, error,
+                     "INSERT INTO users (username, password_hash, role, source, "
+                     "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
                      "tttti", username, password_hash, role, source, db_now());
 }
 
@@ -79,8 +84,9 @@ gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char
                         GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "UPDATE users SET password_hash = COALESCE(?1, password_hash), "
-                             "role = COALESCE(?2, role), updated_at = ?3 WHERE id = ?4",
+    return db_run(db, error,
+                  "UPDATE users SET password_hash = COALESCE(?1, password_hash), "
+                  "role = COALESCE(?2, role), updated_at = ?3 WHERE id = ?4",
                   "ttii", password_hash, role, db_now(), id);
 }
 
@@ -113,8 +119,8 @@ gboolean db_user_set_password(Db *db, gint64 id, const char *password_hash,
     gboolean ok =
         db_run(db, error, "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
                "tii", password_hash, db_now(), id) &&
-        db_run(db, error, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2", "it",
-               id, keep_session) &&
+        db_run(db, error, "DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2", "it", id,
+               keep_session) &&
         (keep_tokens || db_run(db, error, "DELETE FROM tokens WHERE user_id = ?1", "i", id));
     return db_finish(db, ok, error);
 }

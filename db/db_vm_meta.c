@@ -13,8 +13,8 @@ void db_vm_meta_free(DbVmMeta *meta)
     g_free(meta);
 }
 
-static DbVmMeta *meta_new(const char *uuid, const char *description,
-                          int64_t created_at, int64_t updated_at)
+static DbVmMeta *meta_new(const char *uuid, const char *description, int64_t created_at,
+                          int64_t updated_at)
 {
     DbVmMeta *m = g_new0(DbVmMeta, 1);
     g_strlcpy(m->uuid, uuid, sizeof(m->uuid));
@@ -38,14 +38,13 @@ static GHashTable *load(Db *db, const char *uuid, GError **error)
 {
     /* Keys are copies: a key pointing into its own value (m->uuid at offset
      * 0) would make GLib treat the table as a set. */
-    g_autoptr(GHashTable) out = g_hash_table_new_full(
-        g_str_hash, g_str_equal, g_free, (GDestroyNotify)db_vm_meta_free);
-    const char *sql_meta = uuid
-        ? "SELECT uuid, description, created_at, updated_at FROM vm_meta WHERE uuid = ?1"
-        : "SELECT uuid, description, created_at, updated_at FROM vm_meta";
-    const char *sql_tags = uuid
-        ? "SELECT uuid, tag FROM vm_tags WHERE uuid = ?1 ORDER BY position"
-        : "SELECT uuid, tag FROM vm_tags ORDER BY uuid, position";
+    g_autoptr(GHashTable) out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                      (GDestroyNotify)db_vm_meta_free);
+    const char *sql_meta =
+        uuid ? "SELECT uuid, description, created_at, updated_at FROM vm_meta WHERE uuid = ?1"
+             : "SELECT uuid, description, created_at, updated_at FROM vm_meta";
+    const char *sql_tags = uuid ? "SELECT uuid, tag FROM vm_tags WHERE uuid = ?1 ORDER BY position"
+                                : "SELECT uuid, tag FROM vm_tags ORDER BY uuid, position";
     sqlite3_stmt *st = NULL;
     gboolean ok = FALSE;
 
@@ -115,8 +114,10 @@ guint64 db_vm_meta_generation(Db *db)
 
 static gboolean ensure_row(Db *db, const char *uuid, int64_t now, GError **error)
 {
-    return db_run(db, error, "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
-                             "VALUES (?1, ?2, ?2)", "ti", uuid, (gint64)now);
+    return db_run(db, error,
+                  "INSERT OR IGNORE INTO vm_meta (uuid, created_at, updated_at) "
+                  "VALUES (?1, ?2, ?2)",
+                  "ti", uuid, (gint64)now);
 }
 
 gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
@@ -127,16 +128,18 @@ gboolean db_vm_meta_update(Db *db, const char *uuid, const char *description,
     if (!db_begin(db, error))
         return FALSE;
     gboolean ok = ensure_row(db, uuid, now, error) &&
-                  db_run(db, error, "UPDATE vm_meta SET updated_at = ?1 WHERE uuid = ?2", "it",
-                         now, uuid);
+                  db_run(db, error, "UPDATE vm_meta SET updated_at = ?1 WHERE uuid = ?2", "it", now,
+                         uuid);
     if (ok && description)
         ok = db_run(db, error, "UPDATE vm_meta SET description = ?1 WHERE uuid = ?2", "tt",
                     description, uuid);
     if (ok && tags) {
         ok = db_run(db, error, "DELETE FROM vm_tags WHERE uuid = ?1", "t", uuid);
         for (gint64 i = 0; ok && tags[i]; i++)
-            ok = db_run(db, error, "INSERT OR IGNORE INTO vm_tags (uuid, position, tag) "
-                                   "VALUES (?1, ?2, ?3)", "tit", uuid, i, tags[i]);
+            ok = db_run(db, error,
+                        "INSERT OR IGNORE INTO vm_tags (uuid, position, tag) "
+                        "VALUES (?1, ?2, ?3)",
+                        "tit", uuid, i, tags[i]);
     }
     ok = db_finish(db, ok, error);
     /* After the commit: a reader that sees the new count reads the rows. */

@@ -55,15 +55,16 @@ static OsinfoResources *find_resources(OsinfoOs *os, gboolean recommended)
             return found;
         OsinfoProductList *parents = osinfo_product_get_related(
             OSINFO_PRODUCT(os), OSINFO_PRODUCT_RELATIONSHIP_DERIVES_FROM);
-        os = osinfo_list_get_length(OSINFO_LIST(parents)) > 0 ?
-            OSINFO_OS(osinfo_list_get_nth(OSINFO_LIST(parents), 0)) : NULL;
+        os = osinfo_list_get_length(OSINFO_LIST(parents)) > 0
+                 ? OSINFO_OS(osinfo_list_get_nth(OSINFO_LIST(parents), 0))
+                 : NULL;
         g_object_unref(parents);
     }
     return NULL;
 }
 
 typedef struct {
-    gint64 vcpus, memory_mib, disk;   /* 0: unknown */
+    gint64 vcpus, memory_mib, disk; /* 0: unknown */
 } Resources;
 
 static Resources read_resources(OsinfoOs *os, gboolean recommended)
@@ -121,20 +122,19 @@ static json_t *os_json(OsinfoOs *os)
     rec.vcpus = MAX(rec.vcpus, min.vcpus);
     rec.memory_mib = MAX(rec.memory_mib, min.memory_mib);
     rec.disk = MAX(rec.disk, min.disk);
-    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:b}}",
-                     "id", osinfo_product_get_short_id(p),
+    return json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:{s:b,s:b}}", "id",
+                     osinfo_product_get_short_id(p),
                      /* what virt-install writes into a domain's <metadata> */
-                     "osinfo_id", string_or_null(osinfo_entity_get_id(OSINFO_ENTITY(os))),
-                     "name", string_or_null(osinfo_product_get_name(p)),
-                     "vendor", string_or_null(osinfo_product_get_vendor(p)),
-                     "family", string_or_null(osinfo_os_get_family(os)),
-                     "distro", string_or_null(osinfo_os_get_distro(os)),
-                     "version", string_or_null(osinfo_product_get_version(p)),
-                     "release_date", string_or_null(osinfo_product_get_release_date_string(p)),
-                     "eol_date", string_or_null(osinfo_product_get_eol_date_string(p)),
-                     "recommended", resources_json(rec),
-                     "minimum", resources_json(min),
-                     "virtio", "disk", vdisk, "net", vnet);
+                     "osinfo_id", string_or_null(osinfo_entity_get_id(OSINFO_ENTITY(os))), "name",
+                     string_or_null(osinfo_product_get_name(p)), "vendor",
+                     string_or_null(osinfo_product_get_vendor(p)), "family",
+                     string_or_null(osinfo_os_get_family(os)), "distro",
+                     string_or_null(osinfo_os_get_distro(os)), "version",
+                     string_or_null(osinfo_product_get_version(p)), "release_date",
+                     string_or_null(osinfo_product_get_release_date_string(p)), "eol_date",
+                     string_or_null(osinfo_product_get_eol_date_string(p)), "recommended",
+                     resources_json(rec), "minimum", resources_json(min), "virtio", "disk", vdisk,
+                     "net", vnet);
 }
 
 /* Newest release first (undated last), then by name. */
@@ -188,7 +188,8 @@ static int identify(OsinfoDb *db, const char *path)
         OsinfoOs *os = osinfo_media_get_os(media);
         doc = json_pack("{s:o,s:o}", "os",
                         string_or_null(os ? osinfo_product_get_short_id(OSINFO_PRODUCT(os)) : NULL),
-                        "name", string_or_null(os ? osinfo_product_get_name(OSINFO_PRODUCT(os)) : NULL));
+                        "name",
+                        string_or_null(os ? osinfo_product_get_name(OSINFO_PRODUCT(os)) : NULL));
     }
     g_clear_object(&media);
     json_dumpf(doc, stdout, JSON_COMPACT);

@@ -2,7 +2,7 @@
  * "key = value" per line, keys named like the long options. Every setting
  * is one row of config_settings; nothing below names a setting again. */
 #include "server/config.h"
-#include "server/tls.h"   /* TLS_DEFAULT_PRIORITY only: no GnuTLS here */
+#include "server/tls.h" /* TLS_DEFAULT_PRIORITY only: no GnuTLS here */
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,17 +21,27 @@ static const char *const booleans[] = {"true", "false", NULL};
 
 /* The member's offset, and a compile error when the member is not of the
  * C type the row's ConfigType stores there. */
-#define MEMBER(m, ctype) _Generic(((Config *)0)->m, ctype: offsetof(Config, m))
+#define MEMBER(m, ctype) _Generic(((Config *)0)->m, ctype : offsetof(Config, m))
 #define STRING(key, m, def, arg, help) \
-    {key, CONFIG_STRING, MEMBER(m, char *), def, 0, 0, NULL, arg, help}
+    { \
+        key, CONFIG_STRING, MEMBER(m, char *), def, 0, 0, NULL, arg, help \
+    }
 #define PATH(key, m, def, arg, help) \
-    {key, CONFIG_PATH, MEMBER(m, char *), def, 0, 0, NULL, arg, help}
+    { \
+        key, CONFIG_PATH, MEMBER(m, char *), def, 0, 0, NULL, arg, help \
+    }
 #define BOOL(key, m, def, help) \
-    {key, CONFIG_BOOL, MEMBER(m, gboolean), def, 0, 0, booleans, "BOOL", help}
+    { \
+        key, CONFIG_BOOL, MEMBER(m, gboolean), def, 0, 0, booleans, "BOOL", help \
+    }
 #define UNSIGNED(key, m, def, lo, hi, help) \
-    {key, CONFIG_UNSIGNED, MEMBER(m, unsigned), #def, lo, hi, NULL, "N", help}
+    { \
+        key, CONFIG_UNSIGNED, MEMBER(m, unsigned), #def, lo, hi, NULL, "N", help \
+    }
 #define ENUM(key, m, def, choices, arg, help) \
-    {key, CONFIG_ENUM, MEMBER(m, char *), def, 0, 0, choices, arg, help}
+    { \
+        key, CONFIG_ENUM, MEMBER(m, char *), def, 0, 0, choices, arg, help \
+    }
 
 const ConfigSetting config_settings[] = {
     STRING("listen", listen, "127.0.0.1:8080", "ADDR:PORT",
@@ -147,8 +157,8 @@ static gboolean set_value(Config *cfg, const ConfigSetting *s, const char *value
     case CONFIG_ENUM:
         if (!g_strv_contains(s->choices, value)) {
             g_autofree char *allowed = join_choices(s->choices);
-            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s must be %s",
-                        s->key, allowed);
+            g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s must be %s", s->key,
+                        allowed);
             return FALSE;
         }
         if (s->type == CONFIG_BOOL) {
@@ -165,8 +175,7 @@ static gboolean set_value(Config *cfg, const ConfigSetting *s, const char *value
             return FALSE;
         }
         break;
-    case CONFIG_STRING:
-        break;
+    case CONFIG_STRING: break;
     }
     if (!*value) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "%s needs a value", s->key);
@@ -236,8 +245,7 @@ gboolean config_parse_text(Config *cfg, const char *text, GError **error)
 #define HELP_COLUMN 30
 #define HELP_WIDTH 79
 
-static void append_piece(GString *out, size_t *col, const char *piece, size_t len,
-                         gboolean space)
+static void append_piece(GString *out, size_t *col, const char *piece, size_t len, gboolean space)
 {
     gboolean fresh = *col == HELP_COLUMN;
     if (!fresh && *col + (space ? 1 : 0) + len > HELP_WIDTH) {
@@ -308,8 +316,7 @@ char *config_help_text(void)
     return g_string_free(out, FALSE);
 }
 
-gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now,
-                          GError **error)
+gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now, GError **error)
 {
     /* The settings first, so that an option's index is its row; then the
      * special options. */
@@ -346,8 +353,7 @@ gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now
             if (!set_value(cfg, &config_settings[opt_index], optarg, error))
                 return FALSE;
             break;
-        case 'f':
-            break;
+        case 'f': break;
         case 'h': {
             g_autofree char *help = config_help_text();
             fputs(help, stdout);

@@ -307,16 +307,12 @@ static void to_guest(Session *s, const guint8 *data, gsize len)
 static void on_message(Session *s, const WsEvent *ev)
 {
     switch (ev->type) {
-    case WS_EV_DATA:
-        to_guest(s, ev->data, ev->len);
-        break;
+    case WS_EV_DATA: to_guest(s, ev->data, ev->len); break;
     case WS_EV_TEXT:
         if (s->line)
             console_serial_message(s, (const char *)ev->data, ev->len);
         break;
-    case WS_EV_PING:
-        console_send_frame(s, 0xA, ev->data, ev->len);
-        break;
+    case WS_EV_PING: console_send_frame(s, 0xA, ev->data, ev->len); break;
     case WS_EV_CLOSE:
         console_session_end(s, ev->code == 1005 ? 1000 : ev->code, "closed by the browser");
         break;
@@ -324,8 +320,7 @@ static void on_message(Session *s, const WsEvent *ev)
         console_session_end(s, ev->code, "the browser broke the WebSocket protocol");
         break;
     case WS_EV_PONG:
-    case WS_EV_NONE:
-        break;
+    case WS_EV_NONE: break;
     }
 }
 
@@ -387,11 +382,12 @@ static void read_guest(Session *s)
         s->to_browser += (guint64)n;
         console_send_frame(s, 0x2, payload, (gsize)n);
         if (n < CONSOLE_CHUNK)
-            break;   /* the socket is empty (see read_client) */
+            break; /* the socket is empty (see read_client) */
     }
     if (!s->closing)
-        console_watch(s, TRUE, (console_buf_size(&s->to_client) < CONSOLE_OUT_LIMIT ? EPOLLIN : 0) |
-                      (console_buf_size(&s->to_guest) ? EPOLLOUT : 0));
+        console_watch(s, TRUE,
+                      (console_buf_size(&s->to_client) < CONSOLE_OUT_LIMIT ? EPOLLIN : 0) |
+                          (console_buf_size(&s->to_guest) ? EPOLLOUT : 0));
 }
 
 static void flush_guest(Session *s)
@@ -489,8 +485,7 @@ static void check_permissions(ConsoleHub *hub, gboolean all)
 {
     for (guint i = 0; i < hub->sessions->len; i++) {
         Session *s = g_ptr_array_index(hub->sessions, i);
-        if ((all || s->recheck) && !s->closing &&
-            !api_console_still_allowed(hub->api, s->console))
+        if ((all || s->recheck) && !s->closing && !api_console_still_allowed(hub->api, s->console))
             console_session_end(s, 1008, "the user may no longer open this console");
         s->recheck = FALSE;
     }

@@ -10,7 +10,7 @@ static gssize outcome(ssize_t n)
     if (n >= 0)
         return n;
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? CONSOLE_LINK_AGAIN
-                                                                    : CONSOLE_LINK_FAILED;
+                                                                     : CONSOLE_LINK_FAILED;
 }
 
 gssize console_link_read(ConsoleLink *l, void *buf, gsize len)

@@ -8,7 +8,7 @@
 
 typedef struct {
     int fd;
-    struct MHD_UpgradeResponseHandle *urh;    /* set: libmicrohttpd owns the fd */
+    struct MHD_UpgradeResponseHandle *urh; /* set: libmicrohttpd owns the fd */
 } ConsoleLink;
 
 /* > 0 bytes read; 0 at the end; CONSOLE_LINK_AGAIN when nothing is there

@@ -37,7 +37,7 @@ typedef struct Session Session;
 /* What an epoll event names. */
 typedef struct {
     Session *session;
-    gboolean guest;        /* the guest's socket (VNC), else the browser's */
+    gboolean guest; /* the guest's socket (VNC), else the browser's */
 } EpollTag;
 
 struct Session {
@@ -46,22 +46,22 @@ struct Session {
     char *address;
     ConsoleLink link;
     WsReader *ws;
-    ConsoleBuf to_client;      /* frames for the browser */
-    GBytes *extra_in;          /* bytes read with the handshake, fed first */
+    ConsoleBuf to_client; /* frames for the browser */
+    GBytes *extra_in;     /* bytes read with the handshake, fed first */
     EpollTag client_tag, guest_tag;
-    guint32 client_events;     /* what epoll watches now */
-    int guest_fd;              /* VNC: the display's socket; -1 for serial */
-    ConsoleBuf to_guest;       /* VNC: bytes for the display */
+    guint32 client_events; /* what epoll watches now */
+    int guest_fd;          /* VNC: the display's socket; -1 for serial */
+    ConsoleBuf to_guest;   /* VNC: bytes for the display */
     guint32 guest_events;
-    SerialLine *line;          /* serial: the VM's shared line */
+    SerialLine *line; /* serial: the VM's shared line */
     guint64 to_browser, from_browser;
-    gboolean closing;          /* a close frame is queued: flush, then close */
-    gint64 closing_since;      /* monotonic µs */
-    gboolean peer_gone;        /* the browser cannot be written to any more */
-    gboolean recheck;          /* permissions changed: check again */
-    gint64 busy_told;          /* serial: when this viewer was last told someone else types */
-    char *why;                 /* for the audit entry */
-    gint64 end_at;             /* monotonic µs: end then (console_session_end_soon) */
+    gboolean closing;     /* a close frame is queued: flush, then close */
+    gint64 closing_since; /* monotonic µs */
+    gboolean peer_gone;   /* the browser cannot be written to any more */
+    gboolean recheck;     /* permissions changed: check again */
+    gint64 busy_told;     /* serial: when this viewer was last told someone else types */
+    char *why;            /* for the audit entry */
+    gint64 end_at;        /* monotonic µs: end then (console_session_end_soon) */
     guint16 end_code;
     char *end_why;
 };
@@ -70,13 +70,13 @@ struct SerialLine {
     ConsoleHub *hub;
     char uuid[VIR_UUID_STRING_BUFLEN];
     virStreamPtr stream;
-    GPtrArray *viewers;        /* Session* */
+    GPtrArray *viewers; /* Session* */
     Session *typist;
-    ConsoleBuf to_stream;      /* typed bytes not yet taken by the stream */
-    gboolean paused;           /* a viewer is behind: not reading the stream */
-    gboolean outside;          /* another client (not Vireo) holds the console */
+    ConsoleBuf to_stream; /* typed bytes not yet taken by the stream */
+    gboolean paused;      /* a viewer is behind: not reading the stream */
+    gboolean outside;     /* another client (not Vireo) holds the console */
     gboolean closed;
-    gboolean ended;            /* the stream hung up: nothing more comes */
+    gboolean ended; /* the stream hung up: nothing more comes */
 };
 
 struct ConsoleHub {
@@ -85,12 +85,12 @@ struct ConsoleHub {
     int epfd, wakefd;
     GThread *thread;
     gboolean stopping;
-    GPtrArray *sessions;       /* Session* */
-    GPtrArray *incoming;       /* Session* not yet set up by the loop */
-    GHashTable *lines;         /* uuid -> SerialLine* */
-    guint8 inbuf[CONSOLE_CHUNK];          /* what the loop reads from browsers */
-    guint8 frame[CONSOLE_FRAME_HEAD + CONSOLE_CHUNK];   /* a frame being sent: header, payload */
-    gint64 next_check;         /* monotonic µs: sessions' permissions checked again */
+    GPtrArray *sessions;                              /* Session* */
+    GPtrArray *incoming;                              /* Session* not yet set up by the loop */
+    GHashTable *lines;                                /* uuid -> SerialLine* */
+    guint8 inbuf[CONSOLE_CHUNK];                      /* what the loop reads from browsers */
+    guint8 frame[CONSOLE_FRAME_HEAD + CONSOLE_CHUNK]; /* a frame being sent: header, payload */
+    gint64 next_check; /* monotonic µs: sessions' permissions checked again */
 };
 
 /* Wakes the loop (any thread). */

@@ -23,11 +23,10 @@ static void line_free(SerialLine *line)
 
 static json_t *status(SerialLine *line, Session *to)
 {
-    return json_pack("{s:s,s:o,s:b,s:i,s:b}", "type", "status", "typist",
-                     line->typist ? json_string(line->typist->console->auth->username)
-                                  : json_null(),
-                     "you_type", line->typist == to, "viewers", (int)line->viewers->len,
-                     "held_elsewhere", line->outside);
+    return json_pack(
+        "{s:s,s:o,s:b,s:i,s:b}", "type", "status", "typist",
+        line->typist ? json_string(line->typist->console->auth->username) : json_null(), "you_type",
+        line->typist == to, "viewers", (int)line->viewers->len, "held_elsewhere", line->outside);
 }
 
 static void tell_everyone(SerialLine *line)
@@ -244,9 +243,9 @@ void console_serial_input(Session *s, const guint8 *data, gsize len)
             return;
         s->busy_told = now;
         console_send_json(s, json_pack("{s:s,s:o}", "type", "busy", "typist",
-                                       line->typist ? json_string(
-                                                          line->typist->console->auth->username)
-                                                    : json_null()));
+                                       line->typist
+                                           ? json_string(line->typist->console->auth->username)
+                                           : json_null()));
         return;
     }
     console_buf_append(&line->to_stream, data, len);
@@ -265,8 +264,8 @@ void console_serial_message(Session *s, const char *text, gsize len)
     if (line->outside) {
         g_autoptr(GError) error = NULL;
         if (!open_stream(line, s, TRUE, &error)) {
-            console_send_json(s, json_pack("{s:s,s:s}", "type", "error", "message",
-                                           error->message));
+            console_send_json(s,
+                              json_pack("{s:s,s:s}", "type", "error", "message", error->message));
             return;
         }
     }

@@ -11,7 +11,7 @@ typedef struct {
 } Slot;
 
 struct EventRing {
-    GQueue slots;          /* Slot*, oldest at the head */
+    GQueue slots; /* Slot*, oldest at the head */
     guint max_items;
     gsize max_bytes;
     gsize bytes;

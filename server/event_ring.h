@@ -31,9 +31,9 @@ void event_ring_each_after(const EventRing *ring, guint64 after,
  * "EPOCH-SEQ": EPOCH names the process that numbered the events (a
  * restarted vireod numbers anew), SEQ an event number. */
 typedef enum {
-    EVENT_RESUME_FRESH,   /* no id: a new client, nothing to replay */
-    EVENT_RESUME_REPLAY,  /* replay every event after *after (possibly none) */
-    EVENT_RESUME_LOST,    /* events it missed are gone (too old, another
+    EVENT_RESUME_FRESH,  /* no id: a new client, nothing to replay */
+    EVENT_RESUME_REPLAY, /* replay every event after *after (possibly none) */
+    EVENT_RESUME_LOST,   /* events it missed are gone (too old, another
                            * epoch, or an id we never gave): it must reload */
 } EventResume;
 

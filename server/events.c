@@ -44,24 +44,24 @@ typedef struct {
     EventHub *hub;
     int fd;
     char address[64];
-    ApiEventViewer *viewer;  /* who it is and what it may see (api/) */
+    ApiEventViewer *viewer; /* who it is and what it may see (api/) */
     Queue out;
-    gsize heard;             /* bytes the client sent */
-    gsize head;              /* bytes of the answer head still queued: never dropped */
-    guint32 watching;        /* epoll events asked for */
-    gboolean dirty;          /* in hub->dirty: has bytes to write */
-    gboolean closing;        /* to be closed by the hub's thread */
-    gboolean behind;         /* its queue overflowed: a reload waits to go out */
+    gsize heard;      /* bytes the client sent */
+    gsize head;       /* bytes of the answer head still queued: never dropped */
+    guint32 watching; /* epoll events asked for */
+    gboolean dirty;   /* in hub->dirty: has bytes to write */
+    gboolean closing; /* to be closed by the hub's thread */
+    gboolean behind;  /* its queue overflowed: a reload waits to go out */
 } Stream;
 
 struct EventHub {
     ApiContext *api;
     EventHubSettings set;
-    char epoch[24];          /* names this process's event numbers */
+    char epoch[24]; /* names this process's event numbers */
     GMutex lock;
-    GPtrArray *streams;      /* Stream* (owned) */
-    GPtrArray *dirty;        /* Stream* with bytes queued, for the thread */
-    EventRing *ring;         /* ApiEventRecord*, newest events */
+    GPtrArray *streams; /* Stream* (owned) */
+    GPtrArray *dirty;   /* Stream* with bytes queued, for the thread */
+    EventRing *ring;    /* ApiEventRecord*, newest events */
     ApiEventViews *views;
     int epfd;
     int wakefd;
@@ -179,8 +179,8 @@ static void overflow(Stream *s)
     /* Keep the frame being written whole: frames end with a blank line
      * and data lines never hold a raw newline (JSON escapes them). */
     gsize keep = q->off + s->head;
-    gboolean at_boundary = keep == 0 || (keep >= 2 && q->data[keep - 2] == '\n' &&
-                                         q->data[keep - 1] == '\n');
+    gboolean at_boundary = keep == 0 ||
+                           (keep >= 2 && q->data[keep - 2] == '\n' && q->data[keep - 1] == '\n');
     if (!at_boundary) {
         const char *end = g_strstr_len(q->data + keep - 1, (gssize)(q->len - keep + 1), "\n\n");
         keep = end ? (gsize)(end - q->data) + 2 : q->len;
@@ -328,8 +328,8 @@ EventHub *events_hub_new(ApiContext *api, const EventHubSettings *settings)
     if (!hub->set.ping_interval_ms)
         hub->set.ping_interval_ms = PING_INTERVAL_MS;
     /* Ids of another vireod (restarted) must never be taken for ours. */
-    g_snprintf(hub->epoch, sizeof(hub->epoch), "%" G_GINT64_MODIFIER "x%04x",
-               g_get_real_time(), g_random_int_range(0, 0x10000));
+    g_snprintf(hub->epoch, sizeof(hub->epoch), "%" G_GINT64_MODIFIER "x%04x", g_get_real_time(),
+               g_random_int_range(0, 0x10000));
     g_mutex_init(&hub->lock);
     hub->streams = g_ptr_array_new();
     hub->dirty = g_ptr_array_new();
@@ -385,7 +385,8 @@ static gboolean admit(EventHub *hub, const Stream *s, GError **error)
     }
     /* One session or token, or one address, cannot hold every stream. */
     if (same_credential >= hub->set.max_per_credential)
-        return api_fail(error, API_ERROR_TOO_MANY_REQUESTS, "this session or token has the most "
+        return api_fail(error, API_ERROR_TOO_MANY_REQUESTS,
+                        "this session or token has the most "
                         "event streams open it may; close one (or log in again) first");
     if (same_address >= hub->set.max_per_address || hub->streams->len >= hub->set.max_streams)
         return api_fail(error, API_ERROR_TOO_MANY_REQUESTS,
@@ -466,9 +467,7 @@ gboolean events_subscribe(EventHub *hub, int fd, const char *address, ApiAuth *a
         queue_frame(s, NULL, mark);
         break;
     }
-    case EVENT_RESUME_LOST:
-        append_reload(s, "gap");
-        break;
+    case EVENT_RESUME_LOST: append_reload(s, "gap"); break;
     }
     g_ptr_array_add(hub->streams, s);
     mark_dirty(s);

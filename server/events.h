@@ -18,12 +18,12 @@
 typedef struct EventHub EventHub;
 
 typedef struct {
-    guint max_per_credential;   /* streams one session or token may hold */
-    guint max_streams;          /* streams in all */
-    guint max_per_address;      /* streams from one client address */
-    gboolean tls;               /* the answer head carries HSTS */
-    guint ping_interval_ms;     /* heartbeats; 0: every 5 s */
-    guint history;              /* events kept for resuming; 0: 1024 */
+    guint max_per_credential; /* streams one session or token may hold */
+    guint max_streams;        /* streams in all */
+    guint max_per_address;    /* streams from one client address */
+    gboolean tls;             /* the answer head carries HSTS */
+    guint ping_interval_ms;   /* heartbeats; 0: every 5 s */
+    guint history;            /* events kept for resuming; 0: 1024 */
 } EventHubSettings;
 
 EventHub *events_hub_new(ApiContext *api, const EventHubSettings *settings);

@@ -29,21 +29,21 @@
 
 struct HttpServer {
     struct MHD_Daemon *daemon;
-    TlsFront *front;            /* with TLS: the listener; libmicrohttpd has none */
+    TlsFront *front; /* with TLS: the listener; libmicrohttpd has none */
     HttpGuard *guard;
     ApiContext *api;
     char *webui;
     EventHub *events;
     ConsoleHub *consoles;
-    StaticGzip *static_gzip;    /* the web UI's files, compressed */
+    StaticGzip *static_gzip; /* the web UI's files, compressed */
     gboolean tls;
-    volatile guint64 next_id;   /* atomic */
-    volatile gint in_flight;    /* requests begun and not completed; atomic */
+    volatile guint64 next_id; /* atomic */
+    volatile gint in_flight;  /* requests begun and not completed; atomic */
 };
 
 typedef struct {
     guint64 id;
-    gboolean begun;       /* the head was handed to on_request */
+    gboolean begun; /* the head was handed to on_request */
     gboolean uri_too_long;
     gint64 started;
     GByteArray *body;
@@ -52,9 +52,9 @@ typedef struct {
     char *method;
     char *path;
     char address[64];
-    gboolean streaming;   /* an event stream or transfer: not "in flight" for shutdown */
-    gboolean handed_over; /* an event stream: its socket is the event hub's */
-    gboolean stream_body; /* a route whose body goes to an ApiTransfer, uncollected */
+    gboolean streaming;      /* an event stream or transfer: not "in flight" for shutdown */
+    gboolean handed_over;    /* an event stream: its socket is the event hub's */
+    gboolean stream_body;    /* a route whose body goes to an ApiTransfer, uncollected */
     ApiTransfer *transfer;   /* that upload, until it finishes or fails */
     struct Upgrade *upgrade; /* a console handed over (or not) by libmicrohttpd */
     char *log_note;          /* why it failed, for its log line; NULL if it did not */
@@ -193,11 +193,11 @@ static void note_answer(RequestState *st, ApiResponse *resp)
  * socket open), so an idle stream holds none of libmicrohttpd's 32 KiB
  * per-connection pool, and it never holds up a shutdown. */
 static enum MHD_Result queue_stream(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
-                                   ApiResponse *resp)
+                                    ApiResponse *resp)
 {
     g_autoptr(GError) error = NULL;
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
     int fd = info ? fcntl(info->connect_fd, F_DUPFD_CLOEXEC, 0) : -1;
     if (fd < 0) {
         api_fail(&error, API_ERROR_INTERNAL, "cannot take the event stream's socket: %s",
@@ -249,8 +249,8 @@ static enum MHD_Result queue_download(HttpServer *srv, struct MHD_Connection *co
                                       RequestState *st, ApiResponse *resp)
 {
     ApiTransfer *t = g_steal_pointer(&resp->transfer);
-    struct MHD_Response *r = MHD_create_response_from_callback(t->length, 64 * 1024,
-                                                               read_download, t, free_download);
+    struct MHD_Response *r = MHD_create_response_from_callback(t->length, 64 * 1024, read_download,
+                                                               t, free_download);
     MHD_add_response_header(r, "Content-Type", "application/octet-stream");
     add_answer_headers(r, resp, srv->tls);
     stop_counting(srv, st);
@@ -289,9 +289,8 @@ static void request_from_connection(struct MHD_Connection *conn, RequestState *s
 /* A route whose body is streamed: the handler runs on the headers alone
  * and either refuses at once or hands back the transfer that takes the
  * body. */
-static enum MHD_Result start_upload(HttpServer *srv, struct MHD_Connection *conn,
-                                    RequestState *st, const char *method, const char *url,
-                                    guint64 content_length)
+static enum MHD_Result start_upload(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
+                                    const char *method, const char *url, guint64 content_length)
 {
     g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     ApiRequest req;
@@ -313,8 +312,7 @@ static enum MHD_Result start_upload(HttpServer *srv, struct MHD_Connection *conn
 }
 
 /* The upload's body is complete: its transfer makes the answer. */
-static enum MHD_Result finish_upload(HttpServer *srv, struct MHD_Connection *conn,
-                                     RequestState *st)
+static enum MHD_Result finish_upload(HttpServer *srv, struct MHD_Connection *conn, RequestState *st)
 {
     ApiTransfer *t = g_steal_pointer(&st->transfer);
     g_autoptr(GError) error = NULL;
@@ -356,22 +354,20 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn G_GNUC_UNUSED,
 
 /* Answers the WebSocket handshake of a console the API let through (its
  * ticket is spent), or 400 when the handshake itself is wrong. */
-static enum MHD_Result queue_upgrade(HttpServer *srv, struct MHD_Connection *conn,
-                                     RequestState *st, ApiResponse *resp, const char *method)
+static enum MHD_Result queue_upgrade(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
+                                     ApiResponse *resp, const char *method)
 {
     static const char *const protocols[] = {"binary", NULL};
     g_autoptr(GError) error = NULL;
     const char *protocol = NULL;
     const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Key");
     if (!srv->consoles ||
-        !ws_handshake_check(method, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade"),
-                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Connection"),
-                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                        "Sec-WebSocket-Version"),
-                            key,
-                            MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                        "Sec-WebSocket-Protocol"),
-                            protocols, &protocol, &error)) {
+        !ws_handshake_check(
+            method, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Upgrade"),
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Connection"),
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Version"), key,
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-WebSocket-Protocol"), protocols,
+            &protocol, &error)) {
         g_autoptr(GError) bad = NULL;
         api_fail(&bad, API_ERROR_INVALID_ARGUMENT, "not a WebSocket handshake: %s",
                  error ? error->message : "consoles are not served");
@@ -402,8 +398,8 @@ static enum MHD_Result queue_upgrade(HttpServer *srv, struct MHD_Connection *con
     return ret;
 }
 
-static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
-                                 RequestState *st, const char *method, const char *url)
+static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn, RequestState *st,
+                                 const char *method, const char *url)
 {
     g_autoptr(GHashTable) query = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     ApiRequest req;
@@ -430,8 +426,7 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn,
     return ret;
 }
 
-static enum MHD_Result refuse_method(HttpServer *srv, struct MHD_Connection *conn,
-                                     RequestState *st)
+static enum MHD_Result refuse_method(HttpServer *srv, struct MHD_Connection *conn, RequestState *st)
 {
     g_autoptr(GError) error = NULL;
     api_fail(&error, API_ERROR_METHOD_NOT_ALLOWED, "the web UI is read-only");
@@ -447,8 +442,8 @@ static enum MHD_Result refuse_method(HttpServer *srv, struct MHD_Connection *con
 
 static void client_address(struct MHD_Connection *conn, char *buf, size_t len)
 {
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     buf[0] = '\0';
     if (!info || !info->client_addr)
         return;
@@ -499,8 +494,8 @@ static enum MHD_Result refuse_uri(HttpServer *srv, struct MHD_Connection *conn, 
 {
     g_autoptr(GError) error = NULL;
     api_fail(&error, API_ERROR_URI_TOO_LONG,
-             "the query string is too long: at most %d parameters and %d bytes",
-             QUERY_MAX_PARAMS, QUERY_MAX_BYTES);
+             "the query string is too long: at most %d parameters and %d bytes", QUERY_MAX_PARAMS,
+             QUERY_MAX_BYTES);
     ApiResponse resp;
     api_response_init(&resp);
     api_response_error(&resp, error);
@@ -512,8 +507,7 @@ static enum MHD_Result refuse_uri(HttpServer *srv, struct MHD_Connection *conn, 
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version G_GNUC_UNUSED,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *upload_data, size_t *upload_data_size, void **req_cls)
 {
     HttpServer *srv = cls;
     RequestState *st = *req_cls;
@@ -571,8 +565,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return static_serve(conn, srv->webui, url, srv->tls, srv->static_gzip, &st->status);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **req_cls, enum MHD_RequestTerminationCode why)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode why)
 {
     HttpServer *srv = cls;
     RequestState *st = *req_cls;
@@ -603,11 +597,11 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
                   st->id, method, path, ms);
     else if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         g_log(G_LOG_DOMAIN, st->status >= 500 ? G_LOG_LEVEL_WARNING : G_LOG_LEVEL_MESSAGE,
-              "req=%" G_GUINT64_FORMAT " %s %s %u %.1fms%s%s", st->id, method, path,
-              st->status, ms, sep, note ? note : "");
+              "req=%" G_GUINT64_FORMAT " %s %s %u %.1fms%s%s", st->id, method, path, st->status, ms,
+              sep, note ? note : "");
     else
-        g_message("req=%" G_GUINT64_FORMAT " %s %s aborted (code %d) %.1fms%s%s", st->id,
-                  method, path, (int)why, ms, sep, note ? note : "");
+        g_message("req=%" G_GUINT64_FORMAT " %s %s aborted (code %d) %.1fms%s%s", st->id, method,
+                  path, (int)why, ms, sep, note ? note : "");
     request_state_free(st);
     *req_cls = NULL;
 }
@@ -656,15 +650,15 @@ gboolean http_check_listen(const char *listen, gboolean tls, struct sockaddr_sto
     if (!tls && !http_is_loopback(out)) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "refusing plain HTTP on %s: only loopback may go without TLS "
-                    "(set --tls-cert and --tls-key, or --tls-generate true)", listen);
+                    "(set --tls-cert and --tls-key, or --tls-generate true)",
+                    listen);
         return FALSE;
     }
     return TRUE;
 }
 
 HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *consoles,
-                              const HttpSettings *set,
-                              GError **error)
+                              const HttpSettings *set, GError **error)
 {
     const TlsPair *tls = set->tls;
     struct sockaddr_storage addr;
@@ -678,8 +672,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     srv->webui = g_strdup(set->webui);
     srv->static_gzip = static_gzip_new(STATIC_GZIP_MAX);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_ALLOW_UPGRADE |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+                     MHD_ALLOW_UPGRADE | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      /* Also: closing a connection never shutdown()s its
                       * socket, which event streams taken over rely on. */
                      MHD_USE_TURBO;
@@ -704,23 +697,19 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         /* First, so that every message of the daemon goes through it. */
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
-        MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify, srv->guard,
-        MHD_OPTION_THREAD_POOL_SIZE, set->threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_CONNECTION_TIMEOUT, set->idle_timeout_s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv, MHD_OPTION_NOTIFY_CONNECTION, http_guard_notify,
+        srv->guard, MHD_OPTION_THREAD_POOL_SIZE, set->threads, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, srv, MHD_OPTION_CONNECTION_TIMEOUT, set->idle_timeout_s,
         /* Each connection gets a 32 KiB pool (request head, parsed headers
          * and cookies: browsers on a shared host send many); the connection
          * limit keeps the total bounded (32 MiB at the default 1024).
          * Bodies are copied out as they arrive. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_CONNECTION_LIMIT, set->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024), MHD_OPTION_CONNECTION_LIMIT,
+        set->max_connections,
         /* One client cannot take every connection from the others. */
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, set->max_connections_per_address,
-        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL,
-        MHD_OPTION_END);
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape_keeping_nul, NULL, MHD_OPTION_END);
     if (!srv->daemon || (srv->front && !tls_front_start(srv->front, srv->daemon, error))) {
         if (!srv->daemon)
             g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,

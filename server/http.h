@@ -13,21 +13,20 @@ typedef struct HttpServer HttpServer;
 
 /* How the listener is set up; the strings are borrowed for the call. */
 typedef struct {
-    const char *listen;          /* ADDR:PORT or [V6ADDR]:PORT */
-    const char *webui;           /* static files folder */
-    const TlsPair *tls;          /* NULL: plain HTTP (loopback only) */
-    const char *tls_priority;    /* GnuTLS priority string, with tls */
+    const char *listen;       /* ADDR:PORT or [V6ADDR]:PORT */
+    const char *webui;        /* static files folder */
+    const TlsPair *tls;       /* NULL: plain HTTP (loopback only) */
+    const char *tls_priority; /* GnuTLS priority string, with tls */
     unsigned threads;
     unsigned max_connections;
     unsigned max_connections_per_address;
     unsigned idle_timeout_s;
-    unsigned header_timeout_s;   /* a request head must arrive within this */
+    unsigned header_timeout_s; /* a request head must arrive within this */
 } HttpSettings;
 
 /* `consoles` (may be NULL) takes the WebSocket of each console opened. */
 HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *consoles,
-                              const HttpSettings *set,
-                              GError **error);
+                              const HttpSettings *set, GError **error);
 /* Stops accepting, lets in-flight requests finish (up to `grace_ms`), then
  * stops the threads. */
 void http_server_stop(HttpServer *srv, unsigned grace_ms);

@@ -12,8 +12,8 @@
 typedef struct {
     HttpGuard *guard;
     int fd;
-    gint64 deadline;   /* monotonic µs; 0 while a request is being served */
-    GList link;        /* in guard->conns */
+    gint64 deadline; /* monotonic µs; 0 while a request is being served */
+    GList link;      /* in guard->conns */
 } GuardedConn;
 
 struct HttpGuard {
@@ -21,7 +21,7 @@ struct HttpGuard {
     GMutex lock;
     GCond stop;
     gboolean stopping;
-    GQueue conns;      /* GuardedConn, by their embedded link */
+    GQueue conns; /* GuardedConn, by their embedded link */
     guint64 cut;
     GThread *watcher;
 };
@@ -81,8 +81,8 @@ void http_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 {
     HttpGuard *g = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *info =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+            conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         GuardedConn *c = g_new0(GuardedConn, 1);
         c->guard = g;
         c->fd = info ? info->connect_fd : -1;
@@ -106,8 +106,8 @@ void http_guard_notify(void *cls, struct MHD_Connection *conn, void **socket_con
 
 static void set_deadline(struct MHD_Connection *conn, gboolean serving)
 {
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     GuardedConn *c = info ? info->socket_context : NULL;
     if (!c)
         return;

@@ -4,14 +4,16 @@
 #include <glib.h>
 #include <string.h>
 
-#define CSP_REST "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; " \
-                 "object-src 'none'; base-uri 'none'; form-action 'self'; " \
-                 "frame-ancestors 'none'"
+#define CSP_REST \
+    "img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; " \
+    "object-src 'none'; base-uri 'none'; form-action 'self'; " \
+    "frame-ancestors 'none'"
 #define PAGE_CSP "default-src 'self'; script-src 'self'; style-src 'self'; " CSP_REST
 /* xterm.js sizes and colours its rows through <style> elements it makes;
  * scripts stay vireod's own, and the page shows no HTML from elsewhere. */
-#define TERMINAL_CSP "default-src 'self'; script-src 'self'; " \
-                     "style-src 'self' 'unsafe-inline'; " CSP_REST
+#define TERMINAL_CSP \
+    "default-src 'self'; script-src 'self'; " \
+    "style-src 'self' 'unsafe-inline'; " CSP_REST
 
 /* The one list of security headers, for libmicrohttpd's answers and for
  * the heads vireod writes itself (the event stream's). */

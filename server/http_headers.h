@@ -7,9 +7,9 @@
 
 /* What an answer is, for its Content-Security-Policy. */
 typedef enum {
-    HTTP_BODY_DATA,       /* JSON, scripts, images: no CSP */
-    HTTP_BODY_PAGE,       /* an HTML page: scripts and styles from vireod only */
-    HTTP_BODY_TERMINAL,   /* the console page: xterm.js adds <style> elements */
+    HTTP_BODY_DATA,     /* JSON, scripts, images: no CSP */
+    HTTP_BODY_PAGE,     /* an HTML page: scripts and styles from vireod only */
+    HTTP_BODY_TERMINAL, /* the console page: xterm.js adds <style> elements */
 } HttpBodyKind;
 
 /* nosniff, referrer and framing policy on every answer; the CSP of

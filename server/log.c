@@ -38,10 +38,9 @@ static void handler(const char *domain, GLogLevelFlags level, const char *messag
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
     g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
     /* One write per line keeps lines whole when threads log at once. */
-    g_autofree char *line = g_strdup_printf("%s.%03dZ level=%s%s%s %s\n", stamp,
-                                            g_date_time_get_microsecond(now) / 1000,
-                                            level_name(level), domain ? " module=" : "",
-                                            domain ? domain : "", message);
+    g_autofree char *line = g_strdup_printf(
+        "%s.%03dZ level=%s%s%s %s\n", stamp, g_date_time_get_microsecond(now) / 1000,
+        level_name(level), domain ? " module=" : "", domain ? domain : "", message);
     if (write(STDERR_FILENO, line, strlen(line)) < 0) {
         /* nowhere left to report it */
     }

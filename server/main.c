@@ -105,7 +105,9 @@ static void on_object_event(const char *kind, const char *uuid, const char *name
 {
     Daemon *d = data;
     ApiEvent e = {.kind = g_strcmp0(kind, "pool") == 0 ? API_EVENT_POOL : API_EVENT_NETWORK,
-                  .uuid = uuid, .name = name, .event = event};
+                  .uuid = uuid,
+                  .name = name,
+                  .event = event};
     events_publish(d->events, &e);
 }
 
@@ -166,11 +168,11 @@ static void raise_fd_limit(unsigned max_connections)
         }
     }
     if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < need)
-        g_warning("the open-files limit (%llu) is below twice max-connections (event streams) + %d (%llu): "
-                  "connections may fail before max-connections is reached; raise the hard "
-                  "limit (ulimit -Hn, LimitNOFILE=) or lower max-connections",
-                  (unsigned long long)lim.rlim_cur, FDS_BESIDES_CONNECTIONS,
-                  (unsigned long long)need);
+        g_warning(
+            "the open-files limit (%llu) is below twice max-connections (event streams) + %d (%llu): "
+            "connections may fail before max-connections is reached; raise the hard "
+            "limit (ulimit -Hn, LimitNOFILE=) or lower max-connections",
+            (unsigned long long)lim.rlim_cur, FDS_BESIDES_CONNECTIONS, (unsigned long long)need);
 }
 
 /* Signals are taken synchronously by the main thread alone. */
@@ -234,8 +236,8 @@ int main(int argc, char **argv)
     d.api.throttle = api_throttle_new(5, 20, 15 * 60);
     d.api.screenshots = api_shot_cache_new(SCREENSHOT_TTL_US, SCREENSHOT_MAX_KEPT,
                                            SCREENSHOT_MAX_BYTES, SCREENSHOT_WAIT_US);
-    ApiPamConfig pam = {d.config.pam_service, d.config.pam_admin_group,
-                        d.config.pam_operator_group, d.config.pam_viewer_group};
+    ApiPamConfig pam = {d.config.pam_service, d.config.pam_admin_group, d.config.pam_operator_group,
+                        d.config.pam_viewer_group};
     if (strcmp(d.config.auth, "pam") == 0)
         d.api.pam = &pam;
     g_autofree char *db_dir = g_path_get_dirname(d.config.db);
@@ -253,7 +255,8 @@ int main(int argc, char **argv)
         g_critical("--tls-cert and --tls-key go together");
         return 1;
     }
-    if (use_tls && !tls_load(d.config.tls_cert, d.config.tls_key, d.config.tls_generate, &tls, &error)) {
+    if (use_tls &&
+        !tls_load(d.config.tls_cert, d.config.tls_key, d.config.tls_generate, &tls, &error)) {
         g_critical("TLS: %s", error->message);
         return 1;
     }
@@ -289,7 +292,8 @@ int main(int argc, char **argv)
     d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
     ApiSamplerSettings sampler = {.interval_s = d.config.stats_interval_s,
                                   .max_mib = d.config.stats_max_mib,
-                                  .on_sample = on_sample, .data = &d};
+                                  .on_sample = on_sample,
+                                  .data = &d};
     d.api.sampler = api_sampler_new(&d.api, &sampler);
     virt_conn_watch_objects(d.api.virt, on_object_event);
     d.api.vm_model = virt_model_new(d.api.virt, on_model_change, model_watched, &d);

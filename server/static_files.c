@@ -34,7 +34,9 @@ int static_path_allowed(const char *path)
 
 const char *static_mime_type(const char *path)
 {
-    static const struct { const char *ext, *type; } types[] = {
+    static const struct {
+        const char *ext, *type;
+    } types[] = {
         {".html", "text/html; charset=utf-8"},
         {".js", "text/javascript; charset=utf-8"},
         {".mjs", "text/javascript; charset=utf-8"},
@@ -107,7 +109,7 @@ static gboolean not_modified(struct MHD_Connection *conn, const char *etag, time
 
 struct StaticGzip {
     GMutex lock;
-    GHashTable *files;       /* path -> Packed* */
+    GHashTable *files; /* path -> Packed* */
     gsize bytes;
     gsize max_bytes;
 };
@@ -151,7 +153,7 @@ static GBytes *packed(StaticGzip *gz, const char *path, int fd, const struct sta
     g_mutex_lock(&gz->lock);
     Packed *p = g_hash_table_lookup(gz->files, path);
     GBytes *found = p && p->size == st->st_size && p->mtime_ns == mtime_ns ? g_bytes_ref(p->gz)
-                                                                            : NULL;
+                                                                           : NULL;
     g_mutex_unlock(&gz->lock);
     if (found)
         return found;

@@ -41,7 +41,8 @@ gboolean tls_check_priority(const char *priority, GError **error)
         stop > priority + strlen(priority)) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "tls-priority '%s': %s (it must leave at least one TLS version and "
-                    "cipher suite)", priority, gnutls_strerror(rc));
+                    "cipher suite)",
+                    priority, gnutls_strerror(rc));
         return FALSE;
     }
     g_autofree char *part = g_strndup(stop, strcspn(stop, ":"));
@@ -74,23 +75,30 @@ gboolean tls_make_self_signed(const char *hostname, unsigned days, TlsPair *out,
                   "generating key", error) &&
         gnutls_ok(gnutls_x509_crt_init(&crt), "certificate", error) &&
         gnutls_ok(gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof(serial)), "serial", error);
-    serial[0] &= 0x7f;   /* a positive serial number */
+    serial[0] &= 0x7f; /* a positive serial number */
     ok = ok && gnutls_ok(gnutls_x509_crt_set_version(crt, 3), "version", error) &&
          gnutls_ok(gnutls_x509_crt_set_serial(crt, serial, sizeof(serial)), "serial", error) &&
          gnutls_ok(gnutls_x509_crt_set_activation_time(crt, now - 3600), "validity", error) &&
-         gnutls_ok(gnutls_x509_crt_set_expiration_time(crt, now + (time_t)days * 86400), "validity", error) &&
+         gnutls_ok(gnutls_x509_crt_set_expiration_time(crt, now + (time_t)days * 86400), "validity",
+                   error) &&
          gnutls_ok(gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, hostname,
-                                                 strlen(hostname)), "name", error) &&
+                                                 strlen(hostname)),
+                   "name", error) &&
          gnutls_ok(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, hostname,
-                                                        strlen(hostname), GNUTLS_FSAN_APPEND), "SAN", error) &&
+                                                        strlen(hostname), GNUTLS_FSAN_APPEND),
+                   "SAN", error) &&
          gnutls_ok(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME, "localhost", 9,
-                                                        GNUTLS_FSAN_APPEND), "SAN", error) &&
+                                                        GNUTLS_FSAN_APPEND),
+                   "SAN", error) &&
          gnutls_ok(gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_IPADDRESS, loopback, 4,
-                                                        GNUTLS_FSAN_APPEND), "SAN", error) &&
+                                                        GNUTLS_FSAN_APPEND),
+                   "SAN", error) &&
          gnutls_ok(gnutls_x509_crt_set_key(crt, key), "key", error) &&
          gnutls_ok(gnutls_x509_crt_set_basic_constraints(crt, 0, -1), "constraints", error) &&
-         gnutls_ok(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "usage", error) &&
-         gnutls_ok(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0), "purpose", error) &&
+         gnutls_ok(gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_DIGITAL_SIGNATURE), "usage",
+                   error) &&
+         gnutls_ok(gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0), "purpose",
+                   error) &&
          gnutls_ok(gnutls_x509_crt_sign2(crt, crt, key, GNUTLS_DIG_SHA256, 0), "signing", error) &&
          gnutls_ok(gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d), "export", error);
     if (ok) {

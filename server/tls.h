@@ -20,11 +20,11 @@ typedef struct {
  * algorithms, curves' order, extensions) follows GnuTLS's defaults, and it
  * leaves the choice among these suites to the client, which knows whether
  * it has AES instructions (as Mozilla's "intermediate" profile does). */
-#define TLS_DEFAULT_PRIORITY                                                  \
-    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:"                             \
-    "-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:"               \
-    "+AES-256-CCM:+AES-128-CCM:-MAC-ALL:+AEAD:"                               \
-    "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:"                                        \
+#define TLS_DEFAULT_PRIORITY \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+    "-CIPHER-ALL:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-GCM:" \
+    "+AES-256-CCM:+AES-128-CCM:-MAC-ALL:+AEAD:" \
+    "-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
     "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:+GROUP-SECP521R1:" \
     "-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1"
 

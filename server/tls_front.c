@@ -25,15 +25,15 @@ typedef struct FrontConn FrontConn;
 typedef struct {
     FrontConn *conn;
     int fd;
-    uint32_t events;   /* what epoll waits for now (0: not registered) */
+    uint32_t events; /* what epoll waits for now (0: not registered) */
 } FrontEnd;
 
 struct FrontConn {
-    FrontEnd tcp;      /* the client's socket, TLS on it */
-    FrontEnd app;      /* our end of the pair whose other end libmicrohttpd has */
+    FrontEnd tcp; /* the client's socket, TLS on it */
+    FrontEnd app; /* our end of the pair whose other end libmicrohttpd has */
     gnutls_session_t session;
-    gboolean open;     /* the handshake is done */
-    gint64 deadline;   /* of the handshake, monotonic */
+    gboolean open;   /* the handshake is done */
+    gint64 deadline; /* of the handshake, monotonic */
     char address[INET6_ADDRSTRLEN];
     struct sockaddr_storage addr;
     socklen_t addr_len;
@@ -43,8 +43,8 @@ struct FrontConn {
     /* From libmicrohttpd to the client: read, then sealed into a record
      * that GnuTLS keeps (corked) until a batch goes out in one write. */
     char down[FRONT_BUF];
-    gboolean client_done;   /* the client sent no more */
-    gboolean app_done;      /* libmicrohttpd sent no more */
+    gboolean client_done; /* the client sent no more */
+    gboolean app_done;    /* libmicrohttpd sent no more */
 };
 
 struct TlsFront {
@@ -58,8 +58,8 @@ struct TlsFront {
     struct MHD_Daemon *daemon;
     GThread *thread;
     gint stop, stop_accepting;
-    GHashTable *conns;        /* FrontConn* set */
-    GHashTable *per_address;  /* address string -> count */
+    GHashTable *conns;       /* FrontConn* set */
+    GHashTable *per_address; /* address string -> count */
 };
 
 /* epoll marks of the listening socket and the wake-up eventfd. */
@@ -92,7 +92,7 @@ static void conn_close(TlsFront *f, FrontConn *c)
     set_interest(f, &c->tcp, 0);
     set_interest(f, &c->app, 0);
     if (c->open && c->app_done && !corked(c))
-        gnutls_bye(c->session, GNUTLS_SHUT_WR);   /* polite; never waits */
+        gnutls_bye(c->session, GNUTLS_SHUT_WR); /* polite; never waits */
     gnutls_deinit(c->session);
     close(c->tcp.fd);
     if (c->app.fd >= 0)
@@ -219,8 +219,8 @@ static gboolean hand_over(TlsFront *f, FrontConn *c)
     }
     c->app.fd = pair[0];
     /* libmicrohttpd owns (and closes, even on failure) the other end. */
-    if (MHD_add_connection(f->daemon, pair[1], (const struct sockaddr *)&c->addr,
-                           c->addr_len) != MHD_YES) {
+    if (MHD_add_connection(f->daemon, pair[1], (const struct sockaddr *)&c->addr, c->addr_len) !=
+        MHD_YES) {
         g_debug("TLS front: %s refused by the HTTP server (limits)", c->address);
         return FALSE;
     }
@@ -408,8 +408,8 @@ TlsFront *tls_front_new(const struct sockaddr_storage *addr, const TlsFrontSetti
     const char *where = NULL;
     int r = gnutls_certificate_set_x509_key_mem(f->cred, &cert, &key, GNUTLS_X509_FMT_PEM);
     if (r < 0) {
-        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                    "TLS certificate or key refused: %s", gnutls_strerror(r));
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "TLS certificate or key refused: %s",
+                    gnutls_strerror(r));
     } else if ((r = gnutls_priority_init(&f->priority, set->priority, &where)) < 0) {
         g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
                     "TLS priority string refused at '%s': %s", where ? where : "?",

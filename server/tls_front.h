@@ -17,10 +17,10 @@ typedef struct TlsFront TlsFront;
 
 typedef struct {
     const TlsPair *pair;
-    const char *priority;          /* GnuTLS priority string */
-    unsigned max_connections;      /* all at once, handshakes included */
-    unsigned max_per_address;      /* from one client address */
-    unsigned handshake_timeout_s;  /* a handshake must end within this */
+    const char *priority;         /* GnuTLS priority string */
+    unsigned max_connections;     /* all at once, handshakes included */
+    unsigned max_per_address;     /* from one client address */
+    unsigned handshake_timeout_s; /* a handshake must end within this */
 } TlsFrontSettings;
 
 /* Loads the credentials and binds and listens on `addr` now, so that a

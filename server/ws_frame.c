@@ -34,13 +34,13 @@ struct WsReader {
     gboolean fin;
     int kind;
     guint8 mask[4];
-    guint64 left;        /* payload bytes still to come */
-    guint mask_offset;   /* payload bytes seen so far, modulo 4 */
+    guint64 left;      /* payload bytes still to come */
+    guint mask_offset; /* payload bytes seen so far, modulo 4 */
 
     /* The data message under way (WS_OP_TEXT or WS_OP_BINARY), or 0.
      * It outlives the frames, so control frames may come in between. */
     guint8 message;
-    guint8 *text;        /* the text message so far, grown on demand, kept */
+    guint8 *text; /* the text message so far, grown on demand, kept */
     gsize text_len;
     gsize text_cap;
     Utf8Check utf8;
@@ -91,17 +91,17 @@ static gsize utf8_check(Utf8Check *u, const guint8 *p, gsize n)
         } else if (b >= 0xE0 && b <= 0xEF) {
             u->need = 2;
             if (b == 0xE0)
-                u->lo = 0xA0;      /* overlong below U+0800 */
+                u->lo = 0xA0; /* overlong below U+0800 */
             else if (b == 0xED)
-                u->hi = 0x9F;      /* U+D800..DFFF are surrogates */
+                u->hi = 0x9F; /* U+D800..DFFF are surrogates */
         } else if (b >= 0xF0 && b <= 0xF4) {
             u->need = 3;
             if (b == 0xF0)
-                u->lo = 0x90;      /* overlong below U+10000 */
+                u->lo = 0x90; /* overlong below U+10000 */
             else if (b == 0xF4)
-                u->hi = 0x8F;      /* above U+10FFFF */
+                u->hi = 0x8F; /* above U+10FFFF */
         } else {
-            return i;              /* continuation byte, C0, C1, F5..FF */
+            return i; /* continuation byte, C0, C1, F5..FF */
         }
     }
     return n;
@@ -109,7 +109,7 @@ static gsize utf8_check(Utf8Check *u, const guint8 *p, gsize n)
 
 static gboolean utf8_valid(const guint8 *p, gsize n)
 {
-    Utf8Check u = { 0 };
+    Utf8Check u = {0};
     return utf8_check(&u, p, n) == n && u.need == 0;
 }
 
@@ -185,8 +185,7 @@ static gboolean check_first_byte(WsReader *r, WsEvent *ev)
             return fail(r, ev, WS_CLOSE_PROTOCOL_ERROR, "fragmented control frame");
         r->kind = FR_CONTROL;
         return FALSE;
-    default:
-        return fail(r, ev, WS_CLOSE_PROTOCOL_ERROR, "unknown opcode");
+    default: return fail(r, ev, WS_CLOSE_PROTOCOL_ERROR, "unknown opcode");
     }
 }
 
@@ -337,8 +336,7 @@ static gboolean header_byte(WsReader *r, guint8 b, WsEvent *ev, const guint8 *at
         return check_first_byte(r, ev);
     if (r->header_have == 2 && check_second_byte(r, ev))
         return TRUE;
-    if (r->header_have > 2 && r->header_have == r->header_need - 4 &&
-        check_extended_length(r, ev))
+    if (r->header_have > 2 && r->header_have == r->header_need - 4 && check_extended_length(r, ev))
         return TRUE;
     if (r->header_have < r->header_need)
         return FALSE;
@@ -405,8 +403,7 @@ gsize ws_reader_feed(WsReader *r, guint8 *buf, gsize len, WsEvent *ev)
     return pos;
 }
 
-gsize ws_frame_header(guint8 out[WS_FRAME_HEADER_MAX], guint8 opcode, gboolean fin,
-                      guint64 length)
+gsize ws_frame_header(guint8 out[WS_FRAME_HEADER_MAX], guint8 opcode, gboolean fin, guint64 length)
 {
     g_return_val_if_fail(opcode <= 0xF && length <= G_MAXINT64, 0);
     g_return_val_if_fail(opcode < WS_OP_CLOSE || (fin && length <= WS_CONTROL_PAYLOAD_MAX), 0);

@@ -20,8 +20,8 @@ enum {
     WS_CLOSE_NORMAL = 1000,
     WS_CLOSE_GOING_AWAY = 1001,
     WS_CLOSE_PROTOCOL_ERROR = 1002,
-    WS_CLOSE_NO_STATUS = 1005,     /* never on the wire: a close frame without a code */
-    WS_CLOSE_INVALID_DATA = 1007,  /* text that is not UTF-8 */
+    WS_CLOSE_NO_STATUS = 1005,    /* never on the wire: a close frame without a code */
+    WS_CLOSE_INVALID_DATA = 1007, /* text that is not UTF-8 */
     WS_CLOSE_POLICY = 1008,
     WS_CLOSE_TOO_BIG = 1009,
     WS_CLOSE_INTERNAL_ERROR = 1011,
@@ -40,7 +40,7 @@ typedef struct WsReader WsReader;
  * once reassembled, end the connection with 1009. Binary messages are
  * streamed and have no total limit. */
 WsReader *ws_reader_new(guint64 max_frame_payload, gsize max_text_message);
-void ws_reader_free(WsReader *r);   /* accepts NULL */
+void ws_reader_free(WsReader *r); /* accepts NULL */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(WsReader, ws_reader_free)
 
 typedef enum {
@@ -86,8 +86,7 @@ gsize ws_reader_feed(WsReader *r, guint8 *buf, gsize len, WsEvent *ev);
 
 /* A server frame header (never masked) for `opcode` and a payload of
  * `length` bytes into out[10]; answers its size (2, 4 or 10). */
-gsize ws_frame_header(guint8 out[WS_FRAME_HEADER_MAX], guint8 opcode, gboolean fin,
-                      guint64 length);
+gsize ws_frame_header(guint8 out[WS_FRAME_HEADER_MAX], guint8 opcode, gboolean fin, guint64 length);
 
 /* A whole close frame into out[WS_CLOSE_FRAME_MAX]; answers its size.
  * `reason` (UTF-8, may be NULL) is cut to 123 bytes on a character

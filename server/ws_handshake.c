@@ -73,9 +73,8 @@ static const char *pick_protocol(const char *offered, const char *const *support
 }
 
 /* What is wrong with the request as an upgrade, or NULL. */
-static const char *request_problem(const char *method, const char *upgrade,
-                                   const char *connection, const char *version,
-                                   const char *key)
+static const char *request_problem(const char *method, const char *upgrade, const char *connection,
+                                   const char *version, const char *key)
 {
     if (g_strcmp0(method, "GET") != 0)
         return "a WebSocket upgrade must be a GET request";
@@ -92,8 +91,7 @@ static const char *request_problem(const char *method, const char *upgrade,
 
 gboolean ws_handshake_check(const char *method, const char *upgrade, const char *connection,
                             const char *version, const char *key, const char *offered,
-                            const char *const *supported, const char **protocol_out,
-                            GError **error)
+                            const char *const *supported, const char **protocol_out, GError **error)
 {
     if (protocol_out)
         *protocol_out = NULL;

@@ -26,10 +26,10 @@ struct VirtConn {
 
     GMutex lock;
     GCond wake;
-    virConnectPtr conn;      /* NULL while down */
-    guint64 number;          /* connections made so far */
+    virConnectPtr conn; /* NULL while down */
+    guint64 number;     /* connections made so far */
     EventIds events;
-    gboolean broken;         /* set by the close callback */
+    gboolean broken; /* set by the close callback */
     gboolean stopping;
     GThread *reconnect_thread;
 };
@@ -68,8 +68,8 @@ static void on_close(virConnectPtr conn G_GNUC_UNUSED, int reason G_GNUC_UNUSED,
     g_mutex_unlock(&vc->lock);
 }
 
-static int on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom, int event,
-                        int detail, void *opaque)
+static int on_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom, int event, int detail,
+                        void *opaque)
 {
     VirtConn *vc = opaque;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
@@ -110,8 +110,8 @@ static void on_balloon(virConnectPtr conn G_GNUC_UNUSED, virDomainPtr dom,
         vc->on_event(uuid, virDomainGetName(dom), VIRT_DOMAIN_EVENT_BALLOON, 0, vc->user_data);
 }
 
-static int on_pool_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool,
-                             int event, int detail G_GNUC_UNUSED, void *opaque)
+static int on_pool_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virStoragePoolPtr pool, int event,
+                             int detail G_GNUC_UNUSED, void *opaque)
 {
     VirtConn *vc = opaque;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
@@ -137,19 +137,20 @@ static int on_network_lifecycle(virConnectPtr conn G_GNUC_UNUSED, virNetworkPtr 
 static EventIds register_events(VirtConn *vc, virConnectPtr conn)
 {
     EventIds ids = no_events;
-    ids.domain = virConnectDomainEventRegisterAny(
-        conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), vc, NULL);
+    ids.domain = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                                  VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), vc,
+                                                  NULL);
     ids.device_added = virConnectDomainEventRegisterAny(
-        conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(on_device), vc, NULL);
+        conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(on_device), vc,
+        NULL);
     ids.device_removed = virConnectDomainEventRegisterAny(
         conn, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(on_device), vc,
         NULL);
-    ids.metadata = virConnectDomainEventRegisterAny(
-        conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_metadata),
-        vc, NULL);
-    ids.balloon = virConnectDomainEventRegisterAny(
-        conn, NULL, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_balloon), vc,
-        NULL);
+    ids.metadata = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_METADATA_CHANGE,
+                                                    VIR_DOMAIN_EVENT_CALLBACK(on_metadata), vc,
+                                                    NULL);
+    ids.balloon = virConnectDomainEventRegisterAny(conn, NULL, VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE,
+                                                   VIR_DOMAIN_EVENT_CALLBACK(on_balloon), vc, NULL);
     if (vc->on_object) {
         ids.pool = virConnectStoragePoolEventRegisterAny(
             conn, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
@@ -183,8 +184,8 @@ static void close_connection(VirtConn *vc, virConnectPtr conn, const EventIds *i
 {
     if (!conn)
         return;
-    const int domain_ids[] = {ids->domain, ids->device_added, ids->device_removed,
-                              ids->metadata, ids->balloon};
+    const int domain_ids[] = {ids->domain, ids->device_added, ids->device_removed, ids->metadata,
+                              ids->balloon};
     for (gsize i = 0; i < G_N_ELEMENTS(domain_ids); i++)
         if (domain_ids[i] >= 0)
             virConnectDomainEventDeregisterAny(conn, domain_ids[i]);
@@ -262,8 +263,7 @@ void virt_conn_start(VirtConn *vc)
     if (vc->conn) {
         vc->number++;
         g_message("libvirt connected to %s", vc->uri);
-    }
-    else
+    } else
         g_warning("libvirt %s unreachable; will keep trying", vc->uri);
     if (vc->conn && vc->on_connected)
         vc->on_connected(vc->user_data);

@@ -25,13 +25,13 @@ typedef struct VirtConn VirtConn;
  * (autostart, vCPUs or memory of the definition), or one missed while
  * libvirt was away. */
 #define VIRT_DOMAIN_EVENT_CHANGED 1004
-typedef void (*VirtDomainEventFunc)(const char *uuid, const char *name, int event,
-                                    int detail, gpointer user_data);
+typedef void (*VirtDomainEventFunc)(const char *uuid, const char *name, int event, int detail,
+                                    gpointer user_data);
 /* Called from the event thread for storage pool ("pool") and network
  * ("network") lifecycle events (virStoragePoolEventLifecycleType or
  * virNetworkEventLifecycleType). Must not block. */
-typedef void (*VirtObjectEventFunc)(const char *kind, const char *uuid, const char *name,
-                                    int event, gpointer user_data);
+typedef void (*VirtObjectEventFunc)(const char *kind, const char *uuid, const char *name, int event,
+                                    gpointer user_data);
 /* Called from the reconnect thread after each successful (re)connect. */
 typedef void (*VirtConnectedFunc)(gpointer user_data);
 

@@ -63,8 +63,10 @@ static gboolean is_loopback(const char *address)
 static int connect_loopback(const VirtGraphics *g, const char *vm, GError **error)
 {
     if (g->port <= 0 || !is_loopback(g->listen)) {
-        virt_fail(error, VIRT_ERROR_UNSUPPORTED, "VM '%s''s display can be reached neither "
-                  "through libvirt nor on a loopback port", vm);
+        virt_fail(error, VIRT_ERROR_UNSUPPORTED,
+                  "VM '%s''s display can be reached neither "
+                  "through libvirt nor on a loopback port",
+                  vm);
         return -1;
     }
     gboolean v6 = g_strcmp0(g->listen, "::1") == 0;
@@ -88,8 +90,8 @@ static int connect_loopback(const VirtGraphics *g, const char *vm, GError **erro
         int e = errno;
         if (fd >= 0)
             close(fd);
-        virt_fail(error, VIRT_ERROR_UNAVAILABLE, "VM '%s''s display on port %d: %s", vm,
-                  g->port, g_strerror(e));
+        virt_fail(error, VIRT_ERROR_UNAVAILABLE, "VM '%s''s display on port %d: %s", vm, g->port,
+                  g_strerror(e));
         return -1;
     }
     return fd;
@@ -136,7 +138,9 @@ virStreamPtr virt_console_open_serial(virDomainPtr dom, gboolean force, GError *
     unsigned flags = force ? VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE;
     if (virDomainOpenConsole(dom, NULL, st, flags) < 0) {
         virErrorPtr e = virGetLastError();
-        gboolean none = e && (e->code == VIR_ERR_INTERNAL_ERROR || e->code == VIR_ERR_OPERATION_INVALID) &&
+        gboolean none = e &&
+                        (e->code == VIR_ERR_INTERNAL_ERROR ||
+                         e->code == VIR_ERR_OPERATION_INVALID) &&
                         e->message && strstr(e->message, "cannot find");
         gboolean busy = e && e->code == VIR_ERR_OPERATION_FAILED;
         virt_error_from_libvirt(error, "opening the serial console");

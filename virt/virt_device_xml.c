@@ -33,8 +33,7 @@ gboolean virt_mac_valid(const char *mac, GError **error)
     gboolean zero = TRUE;
     for (gsize i = 0; form[i]; i++) {
         if (form[i] == ':' ? mac[i] != ':' : !g_ascii_isxdigit(mac[i]))
-            return invalid(error, "invalid MAC address '%s': use the form 52:54:00:xx:xx:xx",
-                           mac);
+            return invalid(error, "invalid MAC address '%s': use the form 52:54:00:xx:xx:xx", mac);
         if (form[i] == 'h' && mac[i] != '0')
             zero = FALSE;
     }
@@ -165,8 +164,8 @@ gboolean virt_nic_append(xmlNode *devices, const VirtNicSpec *spec, GError **err
 }
 
 /* Builds one device into a scratch <devices> and dumps it alone. */
-static char *standalone(gboolean (*append)(xmlNode *, const void *, GError **),
-                        const void *spec, GError **error)
+static char *standalone(gboolean (*append)(xmlNode *, const void *, GError **), const void *spec,
+                        GError **error)
 {
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");
     xmlNode *devices = xmlNewNode(NULL, BAD_CAST "devices");

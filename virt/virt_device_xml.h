@@ -7,22 +7,22 @@
 #include <libxml/tree.h>
 
 typedef struct {
-    const char *device;   /* "disk" or "cdrom" */
-    const char *path;     /* host file or block device; NULL = empty CD-ROM tray */
-    const char *format;   /* driver type (raw, qcow2, vdi, vmdk); NULL = raw */
-    const char *target;   /* vda, sdb ...; see virt_disk_next_target */
-    const char *bus;      /* virtio, sata, scsi, ide, usb; NULL = virtio (sata for cdrom) */
-    gboolean readonly;    /* always on for CD-ROMs */
-    unsigned boot_order;  /* 0 = not bootable */
+    const char *device;  /* "disk" or "cdrom" */
+    const char *path;    /* host file or block device; NULL = empty CD-ROM tray */
+    const char *format;  /* driver type (raw, qcow2, vdi, vmdk); NULL = raw */
+    const char *target;  /* vda, sdb ...; see virt_disk_next_target */
+    const char *bus;     /* virtio, sata, scsi, ide, usb; NULL = virtio (sata for cdrom) */
+    gboolean readonly;   /* always on for CD-ROMs */
+    unsigned boot_order; /* 0 = not bootable */
 } VirtDiskSpec;
 
 typedef struct {
-    const char *type;     /* "network" or "bridge" */
-    const char *source;   /* libvirt network or host bridge name */
-    const char *model;    /* virtio, e1000e, e1000, rtl8139; NULL = virtio */
-    const char *mac;      /* NULL: libvirt picks one */
+    const char *type;   /* "network" or "bridge" */
+    const char *source; /* libvirt network or host bridge name */
+    const char *model;  /* virtio, e1000e, e1000, rtl8139; NULL = virtio */
+    const char *mac;    /* NULL: libvirt picks one */
     gboolean link_down;
-    unsigned boot_order;  /* 0 = not bootable */
+    unsigned boot_order; /* 0 = not bootable */
 } VirtNicSpec;
 
 gboolean virt_disk_bus_valid(const char *bus);

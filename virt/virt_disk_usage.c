@@ -84,8 +84,9 @@ GHashTable *virt_disk_usage(virConnectPtr conn, GError **error)
         /* A VM gone in between uses nothing. */
         if (virDomainGetUUIDString(doms[i], uuid) == 0 && active >= 0 && persistent >= 0) {
             g_autofree char *live = active ? virDomainGetXMLDesc(doms[i], 0) : NULL;
-            g_autofree char *config =
-                persistent ? virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE) : NULL;
+            g_autofree char *config = persistent
+                                          ? virDomainGetXMLDesc(doms[i], VIR_DOMAIN_XML_INACTIVE)
+                                          : NULL;
             add_xml(usage, doms[i], uuid, active == 1, live);
             add_xml(usage, doms[i], uuid, active == 1, config);
         }

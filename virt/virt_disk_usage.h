@@ -8,10 +8,10 @@
 typedef struct {
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *name;
-    gboolean active;     /* the VM runs */
-    gboolean writable;   /* some disk of it may write the file (not a CD-ROM, not
+    gboolean active;   /* the VM runs */
+    gboolean writable; /* some disk of it may write the file (not a CD-ROM, not
                           * <readonly/>, not a backing file) */
-    gboolean disk;       /* some non-CD-ROM disk of it is the file itself */
+    gboolean disk;     /* some non-CD-ROM disk of it is the file itself */
 } VirtDiskUser;
 
 void virt_disk_user_free(VirtDiskUser *u);

@@ -119,8 +119,8 @@ gboolean virt_domain_set_description(virDomainPtr dom, const char *text, GError 
     unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) |
                      (active ? VIR_DOMAIN_AFFECT_LIVE : 0);
     /* An empty text removes the element. */
-    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_DESCRIPTION, *text ? text : NULL, NULL,
-                             NULL, flags) < 0) {
+    if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_DESCRIPTION, *text ? text : NULL, NULL, NULL,
+                             flags) < 0) {
         virt_error_from_libvirt(error, "setting the VM's description");
         return FALSE;
     }
@@ -277,10 +277,10 @@ static gboolean check_state(virDomainPtr dom, VirtAction action, GError **error)
                       state != VIR_DOMAIN_NOSTATE;
     gboolean ok;
     switch (action) {
-    case VIRT_ACTION_START:   ok = !active; break;
+    case VIRT_ACTION_START: ok = !active; break;
     case VIRT_ACTION_SUSPEND: ok = state == VIR_DOMAIN_RUNNING; break;
-    case VIRT_ACTION_RESUME:  ok = state == VIR_DOMAIN_PAUSED; break;
-    default:                  ok = active; break;
+    case VIRT_ACTION_RESUME: ok = state == VIR_DOMAIN_PAUSED; break;
+    default: ok = active; break;
     }
     if (!ok)
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "cannot %s VM '%s': it is %s",
@@ -298,13 +298,15 @@ gboolean virt_domain_act(virDomainPtr dom, VirtAction action, GError **error)
                                             virDomainGetName(dom));
     int rc = -1;
     switch (action) {
-    case VIRT_ACTION_START:    rc = virDomainCreate(dom); break;
-    case VIRT_ACTION_SHUTDOWN: rc = virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN); break;
+    case VIRT_ACTION_START: rc = virDomainCreate(dom); break;
+    case VIRT_ACTION_SHUTDOWN:
+        rc = virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN);
+        break;
     case VIRT_ACTION_POWEROFF: rc = virDomainDestroy(dom); break;
-    case VIRT_ACTION_REBOOT:   rc = virDomainReboot(dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN); break;
-    case VIRT_ACTION_RESET:    rc = virDomainReset(dom, 0); break;
-    case VIRT_ACTION_SUSPEND:  rc = virDomainSuspend(dom); break;
-    case VIRT_ACTION_RESUME:   rc = virDomainResume(dom); break;
+    case VIRT_ACTION_REBOOT: rc = virDomainReboot(dom, VIR_DOMAIN_REBOOT_ACPI_POWER_BTN); break;
+    case VIRT_ACTION_RESET: rc = virDomainReset(dom, 0); break;
+    case VIRT_ACTION_SUSPEND: rc = virDomainSuspend(dom); break;
+    case VIRT_ACTION_RESUME: rc = virDomainResume(dom); break;
     }
     if (rc < 0) {
         virt_error_from_libvirt(error, what);
@@ -370,8 +372,8 @@ static gboolean undefine(virDomainPtr dom, GError **error)
         if (virDomainUndefineFlags(dom, attempts[i]) == 0)
             return TRUE;
         virErrorPtr e = virGetLastError();
-        gboolean flags_refused = e && (e->code == VIR_ERR_INVALID_ARG ||
-                                       e->code == VIR_ERR_NO_SUPPORT);
+        gboolean flags_refused = e &&
+                                 (e->code == VIR_ERR_INVALID_ARG || e->code == VIR_ERR_NO_SUPPORT);
         if (!flags_refused || i + 1 == G_N_ELEMENTS(attempts))
             break;
     }

@@ -9,12 +9,12 @@
 typedef struct {
     char *name;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    int state;                        /* virDomainState */
+    int state; /* virDomainState */
     unsigned vcpus;
     unsigned long long memory_kib;
     gboolean autostart;
     gboolean persistent;
-    char *description;                /* libvirt's <description>; NULL: not read */
+    char *description; /* libvirt's <description>; NULL: not read */
 } VirtDomainSummary;
 
 void virt_domain_summary_free(VirtDomainSummary *s);
@@ -51,8 +51,8 @@ VirtDomainDetail *virt_domain_detail(virDomainPtr dom, GError **error);
 
 typedef enum {
     VIRT_ACTION_START,
-    VIRT_ACTION_SHUTDOWN,   /* ACPI power button: the guest decides */
-    VIRT_ACTION_POWEROFF,   /* pull the plug */
+    VIRT_ACTION_SHUTDOWN, /* ACPI power button: the guest decides */
+    VIRT_ACTION_POWEROFF, /* pull the plug */
     VIRT_ACTION_REBOOT,
     VIRT_ACTION_RESET,
     VIRT_ACTION_SUSPEND,
@@ -71,8 +71,7 @@ GPtrArray *virt_domain_disk_volumes(virConnectPtr conn, virDomainPtr dom, GError
 /* Undefines the domain. A running one is refused (INVALID_STATE) unless
  * `force`, which powers it off first. The volumes in `volumes` (may be
  * NULL; see virt_domain_disk_volumes) are deleted after the undefine. */
-gboolean virt_domain_delete(virDomainPtr dom, gboolean force, GPtrArray *volumes,
-                            GError **error);
+gboolean virt_domain_delete(virDomainPtr dom, gboolean force, GPtrArray *volumes, GError **error);
 
 const char *virt_domain_state_name(int state);
 /* -1 for an unknown name. */

@@ -66,8 +66,8 @@ static VirtAgentState ask_agent(virDomainPtr dom, GPtrArray *out)
     return VIRT_AGENT_ANSWERED;
 }
 
-GPtrArray *virt_domain_addresses(virDomainPtr dom, VirtAgentUse agent,
-                                 VirtAgentState *agent_state, GError **error)
+GPtrArray *virt_domain_addresses(virDomainPtr dom, VirtAgentUse agent, VirtAgentState *agent_state,
+                                 GError **error)
 {
     if (agent_state)
         *agent_state = VIRT_AGENT_NOT_ASKED;

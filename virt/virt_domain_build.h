@@ -8,19 +8,19 @@
 
 typedef struct {
     const char *name;
-    const char *uuid;             /* NULL: libvirt makes one */
-    const char *domain_type;      /* "kvm" or "qemu" */
-    const char *arch;             /* "x86_64" */
-    const char *machine;          /* NULL: libvirt's default */
+    const char *uuid;        /* NULL: libvirt makes one */
+    const char *domain_type; /* "kvm" or "qemu" */
+    const char *arch;        /* "x86_64" */
+    const char *machine;     /* NULL: libvirt's default */
     unsigned vcpus;
     guint64 memory_mib;
-    const char *cpu_mode;         /* "host-passthrough", "host-model", NULL: hypervisor default */
-    gboolean uefi;                /* firmware='efi' (libvirt picks the OVMF build) */
-    gboolean vnc;                 /* a VNC display on loopback, else none */
-    const char *serial_log;       /* file the serial line is copied to; NULL: none */
-    const char *osinfo_id;        /* libosinfo's id of the guest OS, kept in <metadata>; NULL: none */
-    const char *const *boot;      /* "hd", "cdrom", "network" in order; NULL: hd */
-    const VirtDiskSpec *disks;    /* disks and CD-ROMs, targets filled in */
+    const char *cpu_mode;      /* "host-passthrough", "host-model", NULL: hypervisor default */
+    gboolean uefi;             /* firmware='efi' (libvirt picks the OVMF build) */
+    gboolean vnc;              /* a VNC display on loopback, else none */
+    const char *serial_log;    /* file the serial line is copied to; NULL: none */
+    const char *osinfo_id;     /* libosinfo's id of the guest OS, kept in <metadata>; NULL: none */
+    const char *const *boot;   /* "hd", "cdrom", "network" in order; NULL: hd */
+    const VirtDiskSpec *disks; /* disks and CD-ROMs, targets filled in */
     guint n_disks;
     const VirtNicSpec *nics;
     guint n_nics;

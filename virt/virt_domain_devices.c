@@ -28,8 +28,8 @@ static VirtDomainConfig *parse(virDomainPtr dom, unsigned flags, GError **error)
 /* The VM's state as the flags of a device change need it. */
 typedef struct {
     gboolean active, persistent;
-    char *live_xml;     /* NULL when off */
-    char *config_xml;   /* NULL when transient */
+    char *live_xml;   /* NULL when off */
+    char *config_xml; /* NULL when transient */
 } DevState;
 
 static void dev_state_clear(DevState *s)
@@ -130,8 +130,8 @@ static gboolean uses_mac(const VirtDomainConfig *cfg, const char *mac)
 
 /* One XML read per VM (two for a running persistent one): fine for an
  * edit, which is rare next to the lists. */
-static char *find_user(virConnectPtr conn, const char *key, DomainMatch match,
-                       virDomainPtr self, GError **error)
+static char *find_user(virConnectPtr conn, const char *key, DomainMatch match, virDomainPtr self,
+                       GError **error)
 {
     char self_uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (self)
@@ -154,8 +154,8 @@ static char *find_user(virConnectPtr conn, const char *key, DomainMatch match,
                 for (gsize k = 0; k < G_N_ELEMENTS(xmls) && !user; k++) {
                     if (!xmls[k])
                         continue;
-                    g_autoptr(VirtDomainConfig) cfg =
-                        virt_domain_config_parse(xmls[k], strlen(xmls[k]), NULL);
+                    g_autoptr(VirtDomainConfig)
+                        cfg = virt_domain_config_parse(xmls[k], strlen(xmls[k]), NULL);
                     if (cfg && match(cfg, key))
                         user = g_strdup(virDomainGetName(doms[i]));
                 }
@@ -196,11 +196,14 @@ gboolean virt_domain_disk_attach(virDomainPtr dom, const VirtDiskSpec *spec, GEr
                     virDomainGetName(dom), spec->target);
         return FALSE;
     }
-    const char *bus = spec->bus ? spec->bus : g_strcmp0(spec->device, "cdrom") == 0 ? "sata" : "virtio";
+    const char *bus = spec->bus                               ? spec->bus
+                      : g_strcmp0(spec->device, "cdrom") == 0 ? "sata"
+                                                              : "virtio";
     if (s.active && !hot_pluggable_bus(bus)) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "a %s device cannot be added "
-                    "to running VM '%s'; shut it down first, or use the virtio bus", bus,
-                    virDomainGetName(dom));
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                    "a %s device cannot be added "
+                    "to running VM '%s'; shut it down first, or use the virtio bus",
+                    bus, virDomainGetName(dom));
         return FALSE;
     }
     if (virDomainAttachDeviceFlags(dom, xml, both_flags(&s)) < 0) {
@@ -312,12 +315,14 @@ gboolean virt_domain_cdrom_media(virDomainPtr dom, const char *target, const cha
         return FALSE;
     }
     if (g_strcmp0(disk->device, "cdrom") != 0) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "disk '%s' is a %s, not a CD-ROM "
-                    "drive: only CD-ROM media change", target, disk->device);
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG,
+                    "disk '%s' is a %s, not a CD-ROM "
+                    "drive: only CD-ROM media change",
+                    target, disk->device);
         return FALSE;
     }
-    VirtDiskSpec spec = {.device = "cdrom", .path = path, .format = "raw", .target = target,
-                         .bus = disk->bus};
+    VirtDiskSpec spec = {
+        .device = "cdrom", .path = path, .format = "raw", .target = target, .bus = disk->bus};
     g_autofree char *dev = virt_disk_xml(&spec, error);
     if (!dev)
         return FALSE;
@@ -374,10 +379,12 @@ static gboolean update_nic_in(virDomainPtr dom, const char *xml, unsigned flag, 
         return FALSE;
     const VirtNic *nic = find_nic(cfg, mac);
     if (!nic)
-        return TRUE;   /* only in the other XML */
+        return TRUE; /* only in the other XML */
     if (g_strcmp0(nic->type, "network") != 0 && g_strcmp0(nic->type, "bridge") != 0) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED, "NIC %s is of type '%s': only "
-                    "network and bridge NICs can be changed here", mac, nic->type);
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED,
+                    "NIC %s is of type '%s': only "
+                    "network and bridge NICs can be changed here",
+                    mac, nic->type);
         return FALSE;
     }
     VirtNicSpec spec = {
@@ -408,6 +415,6 @@ gboolean virt_domain_nic_update(virDomainPtr dom, const char *mac, const char *t
         return FALSE;
     return (!live || update_nic_in(dom, s.live_xml, VIR_DOMAIN_AFFECT_LIVE, mac, type, source,
                                    link_down, error)) &&
-           (!config || update_nic_in(dom, s.config_xml, VIR_DOMAIN_AFFECT_CONFIG, mac, type,
-                                     source, link_down, error));
+           (!config || update_nic_in(dom, s.config_xml, VIR_DOMAIN_AFFECT_CONFIG, mac, type, source,
+                                     link_down, error));
 }

@@ -103,14 +103,14 @@ static gboolean try_live(int rc, const char *what)
     return FALSE;
 }
 
-static gboolean need_persistent(virDomainPtr dom, int persistent, const char *what,
-                                GError **error)
+static gboolean need_persistent(virDomainPtr dom, int persistent, const char *what, GError **error)
 {
     if (persistent)
         return TRUE;
     g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
                 "cannot change the %s of transient VM '%s' live, and it has no definition "
-                "for a next boot", what, virDomainGetName(dom));
+                "for a next boot",
+                what, virDomainGetName(dom));
     return FALSE;
 }
 
@@ -122,13 +122,15 @@ gboolean virt_domain_set_vcpus(virDomainPtr dom, unsigned vcpus, VirtApplied *ap
     if (active < 0)
         return FALSE;
     int config_max = persistent ? virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_CONFIG |
-                                                                   VIR_DOMAIN_VCPU_MAXIMUM) : 0;
+                                                                  VIR_DOMAIN_VCPU_MAXIMUM)
+                                : 0;
     if (config_max < 0) {
         virt_error_from_libvirt(error, "reading vCPUs");
         return FALSE;
     }
     if (active) {
-        int live_max = virDomainGetVcpusFlags(dom, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM);
+        int live_max = virDomainGetVcpusFlags(dom,
+                                              VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_VCPU_MAXIMUM);
         if (live_max < 0) {
             virt_error_from_libvirt(error, "reading vCPUs");
             return FALSE;
@@ -148,7 +150,8 @@ gboolean virt_domain_set_vcpus(virDomainPtr dom, unsigned vcpus, VirtApplied *ap
             return FALSE;
     }
     if (vcpus > (unsigned)config_max &&
-        virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM) < 0) {
+        virDomainSetVcpusFlags(dom, vcpus, VIR_DOMAIN_AFFECT_CONFIG | VIR_DOMAIN_VCPU_MAXIMUM) <
+            0) {
         virt_error_from_libvirt(error, "setting the vCPU maximum");
         return FALSE;
     }
@@ -164,8 +167,7 @@ gboolean virt_domain_set_vcpus(virDomainPtr dom, unsigned vcpus, VirtApplied *ap
     return TRUE;
 }
 
-gboolean virt_domain_set_memory(virDomainPtr dom, guint64 mib, VirtApplied *applied,
-                                GError **error)
+gboolean virt_domain_set_memory(virDomainPtr dom, guint64 mib, VirtApplied *applied, GError **error)
 {
     unsigned long kib = (unsigned long)(mib * 1024);
     int persistent = 0;
@@ -230,8 +232,10 @@ gboolean virt_domain_set_boot(virDomainPtr dom, const char *const *devs, GError 
     if (domain_active(dom, &persistent, error) < 0)
         return FALSE;
     if (!persistent) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "VM '%s' is transient: its "
-                    "boot order cannot change", virDomainGetName(dom));
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                    "VM '%s' is transient: its "
+                    "boot order cannot change",
+                    virDomainGetName(dom));
         return FALSE;
     }
     g_autofree char *xml = virt_domain_saved_config(dom, error);

@@ -6,8 +6,8 @@
 #include <libvirt/libvirt.h>
 
 typedef enum {
-    VIRT_APPLIED_LIVE,        /* the running guest has it now (and keeps it) */
-    VIRT_APPLIED_NEXT_BOOT,   /* written to the definition; the next start uses it */
+    VIRT_APPLIED_LIVE,      /* the running guest has it now (and keeps it) */
+    VIRT_APPLIED_NEXT_BOOT, /* written to the definition; the next start uses it */
 } VirtApplied;
 
 const char *virt_applied_name(VirtApplied applied);

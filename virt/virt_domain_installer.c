@@ -42,7 +42,9 @@ static void undo(virDomainPtr dom, const char *live_xml, char *const *targets, g
             virErrorPtr le = virGetLastError();
             g_warning("eject-installer rollback: the medium of %s stays out of VM %s: %s",
                       targets[i], virDomainGetName(dom),
-                      e ? e->message : le && le->message ? le->message : "?");
+                      e                   ? e->message
+                      : le && le->message ? le->message
+                                          : "?");
             virResetLastError();
         }
     }
@@ -76,8 +78,10 @@ gboolean virt_domain_eject_installer(virDomainPtr dom, GStrv *ejected, gboolean 
     if (!edited)
         return FALSE;
     if (!persistent && changed) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "VM '%s' is transient: it has "
-                    "no definition whose boot order could change", virDomainGetName(dom));
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                    "VM '%s' is transient: it has "
+                    "no definition whose boot order could change",
+                    virDomainGetName(dom));
         return FALSE;
     }
     g_auto(GStrv) live_drives = active ? loaded_drives(live_xml, error) : g_new0(char *, 1);

@@ -12,7 +12,11 @@
 static void disk_free(gpointer p)
 {
     VirtDisk *d = p;
-    g_free(d->device); g_free(d->target); g_free(d->bus); g_free(d->source); g_free(d->format);
+    g_free(d->device);
+    g_free(d->target);
+    g_free(d->bus);
+    g_free(d->source);
+    g_free(d->format);
     g_strfreev(d->backing);
     g_free(d);
 }
@@ -20,14 +24,19 @@ static void disk_free(gpointer p)
 static void nic_free(gpointer p)
 {
     VirtNic *n = p;
-    g_free(n->type); g_free(n->mac); g_free(n->source); g_free(n->model); g_free(n->link);
+    g_free(n->type);
+    g_free(n->mac);
+    g_free(n->source);
+    g_free(n->model);
+    g_free(n->link);
     g_free(n);
 }
 
 static void graphics_free(gpointer p)
 {
     VirtGraphics *g = p;
-    g_free(g->type); g_free(g->listen);
+    g_free(g->type);
+    g_free(g->listen);
     g_free(g);
 }
 
@@ -35,8 +44,14 @@ void virt_domain_config_free(VirtDomainConfig *cfg)
 {
     if (!cfg)
         return;
-    g_free(cfg->name); g_free(cfg->uuid); g_free(cfg->domain_type); g_free(cfg->os_type);
-    g_free(cfg->arch); g_free(cfg->machine); g_free(cfg->kernel); g_free(cfg->osinfo_id);
+    g_free(cfg->name);
+    g_free(cfg->uuid);
+    g_free(cfg->domain_type);
+    g_free(cfg->os_type);
+    g_free(cfg->arch);
+    g_free(cfg->machine);
+    g_free(cfg->kernel);
+    g_free(cfg->osinfo_id);
     g_free(cfg->description);
     g_strfreev(cfg->boot);
     g_ptr_array_unref(cfg->disks);

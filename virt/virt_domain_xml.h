@@ -8,45 +8,45 @@
 #define VIRT_LIBOSINFO_NS "http://libosinfo.org/xmlns/libvirt/domain/1.0"
 
 typedef struct {
-    char *device;   /* disk, cdrom, floppy, lun */
-    char *target;   /* vda, sda, hdc */
+    char *device; /* disk, cdrom, floppy, lun */
+    char *target; /* vda, sda, hdc */
     char *bus;
-    char *source;   /* file path, block device, pool/volume or network name */
-    char *format;   /* driver type: raw, qcow2 ... */
-    gboolean readonly;   /* a CD-ROM or floppy, or <readonly/> */
-    GStrv backing;  /* files of the backing chain the XML shows (live XML), NULL-ended */
+    char *source;      /* file path, block device, pool/volume or network name */
+    char *format;      /* driver type: raw, qcow2 ... */
+    gboolean readonly; /* a CD-ROM or floppy, or <readonly/> */
+    GStrv backing;     /* files of the backing chain the XML shows (live XML), NULL-ended */
 } VirtDisk;
 
 typedef struct {
-    char *type;     /* network, bridge, direct, user ... */
+    char *type; /* network, bridge, direct, user ... */
     char *mac;
-    char *source;   /* network or bridge name, device */
+    char *source; /* network or bridge name, device */
     char *model;
-    char *link;     /* "up" or "down" */
+    char *link; /* "up" or "down" */
 } VirtNic;
 
 typedef struct {
-    char *type;     /* vnc, spice ... */
-    int port;       /* -1 when unset or autoport on an inactive domain */
+    char *type; /* vnc, spice ... */
+    int port;   /* -1 when unset or autoport on an inactive domain */
     char *listen;
 } VirtGraphics;
 
 typedef struct {
     char *name;
     char *uuid;
-    char *domain_type;   /* kvm, qemu */
-    char *os_type;       /* hvm */
+    char *domain_type; /* kvm, qemu */
+    char *os_type;     /* hvm */
     char *arch;
     char *machine;
     char *kernel;
-    char *description;   /* <description>; NULL when there is none */
-    GStrv boot;          /* boot device order, e.g. {"hd", "cdrom"} */
-    char *osinfo_id;     /* libosinfo's id of the guest OS from <metadata>, or NULL */
+    char *description; /* <description>; NULL when there is none */
+    GStrv boot;        /* boot device order, e.g. {"hd", "cdrom"} */
+    char *osinfo_id;   /* libosinfo's id of the guest OS from <metadata>, or NULL */
     unsigned vcpus;
-    unsigned long long memory_kib;   /* current memory */
-    GPtrArray *disks;    /* VirtDisk* */
-    GPtrArray *nics;     /* VirtNic* */
-    GPtrArray *graphics; /* VirtGraphics* */
+    unsigned long long memory_kib; /* current memory */
+    GPtrArray *disks;              /* VirtDisk* */
+    GPtrArray *nics;               /* VirtNic* */
+    GPtrArray *graphics;           /* VirtGraphics* */
 } VirtDomainConfig;
 
 VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **error);

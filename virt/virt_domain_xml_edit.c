@@ -73,10 +73,9 @@ static gboolean set_boot_doc(xmlDoc *doc, const char *const *devs, GError **erro
     /* libvirt wants <boot> after <type>, <loader>, <kernel>... and before
      * <bootmenu>, <smbios> and the rest: place them after the last of the
      * elements that precede it. */
-    static const char *const before[] = {"type", "firmware", "loader", "nvram", "kernel",
-                                         "initrd", "cmdline", "dtb", "acpi", "init",
-                                         "initarg", "initenv", "initdir", "inituser",
-                                         "initgroup", "idmap", NULL};
+    static const char *const before[] = {
+        "type", "firmware", "loader",  "nvram",   "kernel",   "initrd",    "cmdline", "dtb", "acpi",
+        "init", "initarg",  "initenv", "initdir", "inituser", "initgroup", "idmap",   NULL};
     xmlNode *anchor = NULL;
     for (xmlNode *c = os->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE && g_strv_contains(before, (const char *)c->name))
@@ -159,8 +158,9 @@ static gboolean empty_drive(xmlNode *disk)
     gboolean had = FALSE;
     for (xmlNode *c = disk->children, *next; c; c = next) {
         next = c->next;
-        if (c->type == XML_ELEMENT_NODE && (xmlStrEqual(c->name, (const xmlChar *)"source") ||
-                                            xmlStrEqual(c->name, (const xmlChar *)"backingStore"))) {
+        if (c->type == XML_ELEMENT_NODE &&
+            (xmlStrEqual(c->name, (const xmlChar *)"source") ||
+             xmlStrEqual(c->name, (const xmlChar *)"backingStore"))) {
             had = had || xmlStrEqual(c->name, (const xmlChar *)"source");
             xmlUnlinkNode(c);
             xmlFreeNode(c);
@@ -218,8 +218,8 @@ static gboolean disks_first_per_device(xmlXPathContext *ctx)
         return FALSE;
     g_autoptr(xmlXPathObject) disk_boots = virt_xml_nodes(
         ctx, NULL, "/domain/devices/disk[not(@device) or @device='disk']/boot");
-    g_autoptr(xmlXPathObject) disks = virt_xml_nodes(
-        ctx, NULL, "/domain/devices/disk[not(@device) or @device='disk']");
+    g_autoptr(xmlXPathObject)
+        disks = virt_xml_nodes(ctx, NULL, "/domain/devices/disk[not(@device) or @device='disk']");
     if (virt_xml_count(disk_boots) == 0 && virt_xml_count(disks) > 0) {
         /* Order 0 sorts before every other, then is renumbered 1. */
         virt_xml_attr_child(disks->nodesetval->nodeTab[0], "boot", "order", "0");
@@ -261,8 +261,8 @@ char *virt_domain_xml_eject_installer(const char *xml, GStrv *emptied, gboolean 
         return NULL;
     g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
     g_autoptr(GStrvBuilder) targets = g_strv_builder_new();
-    g_autoptr(xmlXPathObject) drives = virt_xml_nodes(ctx, NULL,
-                                                      "/domain/devices/disk[@device='cdrom']");
+    g_autoptr(xmlXPathObject)
+        drives = virt_xml_nodes(ctx, NULL, "/domain/devices/disk[@device='cdrom']");
     for (int i = 0; i < virt_xml_count(drives); i++) {
         xmlNode *disk = drives->nodesetval->nodeTab[i];
         g_autofree char *target = virt_xml_string(ctx, disk, "target/@dev");

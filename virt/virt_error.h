@@ -8,16 +8,16 @@
 GQuark virt_error_quark(void);
 
 typedef enum {
-    VIRT_ERROR_FAILED,          /* anything unexpected */
-    VIRT_ERROR_NOT_FOUND,       /* no such domain, pool, volume, network */
-    VIRT_ERROR_INVALID_STATE,   /* operation not valid in the object's state */
-    VIRT_ERROR_INVALID_ARG,     /* bad value or XML */
-    VIRT_ERROR_EXISTS,          /* name or UUID clash */
-    VIRT_ERROR_BUSY,            /* resource in use */
-    VIRT_ERROR_UNSUPPORTED,     /* the hypervisor or driver cannot do it */
-    VIRT_ERROR_DENIED,          /* libvirt refused it (read-only, ACL) */
-    VIRT_ERROR_UNAVAILABLE,     /* libvirt is unreachable right now */
-    VIRT_ERROR_NO_SPACE,        /* the storage is full */
+    VIRT_ERROR_FAILED,        /* anything unexpected */
+    VIRT_ERROR_NOT_FOUND,     /* no such domain, pool, volume, network */
+    VIRT_ERROR_INVALID_STATE, /* operation not valid in the object's state */
+    VIRT_ERROR_INVALID_ARG,   /* bad value or XML */
+    VIRT_ERROR_EXISTS,        /* name or UUID clash */
+    VIRT_ERROR_BUSY,          /* resource in use */
+    VIRT_ERROR_UNSUPPORTED,   /* the hypervisor or driver cannot do it */
+    VIRT_ERROR_DENIED,        /* libvirt refused it (read-only, ACL) */
+    VIRT_ERROR_UNAVAILABLE,   /* libvirt is unreachable right now */
+    VIRT_ERROR_NO_SPACE,      /* the storage is full */
 } VirtErrorCode;
 
 /* Turns libvirt's last error of this thread into a GError (and resets it).

@@ -14,8 +14,13 @@ void virt_host_info_free(VirtHostInfo *h)
 {
     if (!h)
         return;
-    g_free(h->hostname); g_free(h->cpu_model); g_free(h->arch); g_free(h->hypervisor);
-    g_free(h->cpu_flag); g_strfreev(h->domain_types); g_free(h->default_domain_type);
+    g_free(h->hostname);
+    g_free(h->cpu_model);
+    g_free(h->arch);
+    g_free(h->hypervisor);
+    g_free(h->cpu_flag);
+    g_strfreev(h->domain_types);
+    g_free(h->default_domain_type);
     g_strfreev(h->machines);
     g_free(h);
 }
@@ -57,7 +62,8 @@ static void read_machines(xmlXPathContext *ctx, VirtHostInfo *h)
 {
     if (!h->arch || strchr(h->arch, '\''))
         return;
-    g_autofree char *expr = g_strdup_printf("/capabilities/guest/arch[@name='%s']/machine", h->arch);
+    g_autofree char *expr = g_strdup_printf("/capabilities/guest/arch[@name='%s']/machine",
+                                            h->arch);
     g_autoptr(xmlXPathObject) nodes = virt_xml_nodes(ctx, NULL, expr);
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

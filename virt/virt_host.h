@@ -10,16 +10,16 @@ typedef struct {
     char *arch;
     unsigned sockets, cores, threads, cpus, mhz;
     unsigned long long memory_total_kib, memory_free_kib;
-    char *hypervisor;          /* QEMU, Test ... */
-    unsigned long hypervisor_version;  /* major * 1000000 + minor * 1000 + micro */
+    char *hypervisor;                 /* QEMU, Test ... */
+    unsigned long hypervisor_version; /* major * 1000000 + minor * 1000 + micro */
     unsigned long libvirt_version;
-    char *cpu_flag;            /* "vmx", "svm" or NULL */
-    gboolean kvm_device;       /* /dev/kvm exists */
-    gboolean kvm_pvm;          /* the nested-sandbox kvm_pvm module is loaded */
+    char *cpu_flag;      /* "vmx", "svm" or NULL */
+    gboolean kvm_device; /* /dev/kvm exists */
+    gboolean kvm_pvm;    /* the nested-sandbox kvm_pvm module is loaded */
     gboolean kvm_usable;
-    GStrv domain_types;        /* what Vireo offers: {"kvm", "qemu"} or {"qemu"} */
+    GStrv domain_types; /* what Vireo offers: {"kvm", "qemu"} or {"qemu"} */
     char *default_domain_type;
-    GStrv machines;            /* machine types (and their aliases) for `arch`; may be NULL */
+    GStrv machines; /* machine types (and their aliases) for `arch`; may be NULL */
 } VirtHostInfo;
 
 void virt_host_info_free(VirtHostInfo *h);

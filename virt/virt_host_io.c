@@ -113,8 +113,8 @@ gboolean virt_host_io_read(VirtHostIo *out)
         return FALSE;
     GPtrArray *disk_names = g_ptr_array_new_with_free_func(g_free);
     GPtrArray *if_names = g_ptr_array_new_with_free_func(g_free);
-    virt_host_io_parse_diskstats(disks, physical, "/sys/block", &out->read_bytes,
-                                 &out->write_bytes, disk_names);
+    virt_host_io_parse_diskstats(disks, physical, "/sys/block", &out->read_bytes, &out->write_bytes,
+                                 disk_names);
     virt_host_io_parse_netdev(net, physical, "/sys/class/net", &out->rx_bytes, &out->tx_bytes,
                               if_names);
     g_ptr_array_set_free_func(disk_names, NULL);

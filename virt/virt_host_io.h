@@ -9,7 +9,7 @@
 typedef struct {
     guint64 read_bytes, write_bytes;
     guint64 rx_bytes, tx_bytes;
-    GStrv disks;        /* the devices counted, sorted */
+    GStrv disks; /* the devices counted, sorted */
     GStrv interfaces;
 } VirtHostIo;
 

@@ -14,14 +14,13 @@
 static gboolean size_ok(guint width, guint height, GError **error)
 {
     if (width == 0 || height == 0)
-        return virt_fail(error, VIRT_ERROR_FAILED, "the screenshot is %ux%u pixels", width,
-                         height);
+        return virt_fail(error, VIRT_ERROR_FAILED, "the screenshot is %ux%u pixels", width, height);
     if (width > VIRT_IMAGE_MAX_SIDE || height > VIRT_IMAGE_MAX_SIDE ||
         (gsize)width * height * 3 > VIRT_IMAGE_MAX_BYTES)
         return virt_fail(error, VIRT_ERROR_UNSUPPORTED,
                          "the screen is %ux%u pixels; Vireo reads at most %u pixels a side and "
-                         "%zu MiB of pixels", width, height, VIRT_IMAGE_MAX_SIDE,
-                         VIRT_IMAGE_MAX_BYTES >> 20);
+                         "%zu MiB of pixels",
+                         width, height, VIRT_IMAGE_MAX_SIDE, VIRT_IMAGE_MAX_BYTES >> 20);
     return TRUE;
 }
 
@@ -78,8 +77,8 @@ static gboolean ppm_number(const guint8 *d, gsize len, gsize *pos, const char *w
     while (*pos < len && g_ascii_isdigit(d[*pos])) {
         v = v * 10 + (guint)(d[*pos] - '0');
         if (v > max)
-            return virt_fail(error, VIRT_ERROR_UNSUPPORTED,
-                             "PPM screenshot: %s over %u", what, max);
+            return virt_fail(error, VIRT_ERROR_UNSUPPORTED, "PPM screenshot: %s over %u", what,
+                             max);
         (*pos)++;
     }
     if (*pos == start)
@@ -184,9 +183,9 @@ VirtImage *virt_image_read(const char *mime, const guint8 *data, gsize len, GErr
  * every overlap is a whole number and each destination pixel's weights sum
  * to `src`. */
 typedef struct {
-    guint *first;    /* first source pixel of each destination pixel */
-    guint *count;    /* how many source pixels it covers */
-    guint *offset;   /* where its weights start in `weight` */
+    guint *first;  /* first source pixel of each destination pixel */
+    guint *count;  /* how many source pixels it covers */
+    guint *offset; /* where its weights start in `weight` */
     guint *weight;
 } AxisMap;
 
@@ -280,7 +279,9 @@ VirtImage *virt_image_scale(const VirtImage *src, guint width)
 
 GBytes *virt_image_write_png(const VirtImage *img, GError **error)
 {
-    png_image png = {.version = PNG_IMAGE_VERSION, .width = img->width, .height = img->height,
+    png_image png = {.version = PNG_IMAGE_VERSION,
+                     .width = img->width,
+                     .height = img->height,
                      .format = PNG_FORMAT_RGB};
     /* The worst case (incompressible) bound, so the image is compressed
      * once rather than measured first. */

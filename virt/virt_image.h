@@ -13,7 +13,7 @@
 typedef struct {
     guint width;
     guint height;
-    guint8 *rgb;   /* width * height * 3 bytes, rows top to bottom */
+    guint8 *rgb; /* width * height * 3 bytes, rows top to bottom */
 } VirtImage;
 
 /* A black image; NULL with VIRT_ERROR_UNSUPPORTED when a side is 0 or the

@@ -29,8 +29,8 @@ struct VirtModel {
     gpointer data;
 
     GMutex lock;
-    GCond wake;              /* the thread: work to do */
-    GCond fetched;           /* readers: a fetch ended */
+    GCond wake;    /* the thread: work to do */
+    GCond fetched; /* readers: a fetch ended */
     GThread *thread;
     gboolean stopping;
 
@@ -42,10 +42,10 @@ struct VirtModel {
     GError *failure;         /* the last fetch's error, if it failed */
     guint64 failed_dirty;
     gint64 failed_at;
-    gint64 demand_at;        /* the last snapshot asked for */
+    gint64 demand_at; /* the last snapshot asked for */
     guint waiters;
-    GHashTable *describe;    /* uuids whose description must be read again */
-    guint64 connection;      /* the libvirt connection the snapshot came from */
+    GHashTable *describe; /* uuids whose description must be read again */
+    guint64 connection;   /* the libvirt connection the snapshot came from */
     guint64 generation;
     VirtModelStats stats;
 };
@@ -97,8 +97,7 @@ static void add_change(GPtrArray *changes, const VirtDomainSummary *d, int event
     g_ptr_array_add(changes, c);
 }
 
-gboolean virt_model_diff(GPtrArray *old, GPtrArray *now, gboolean missed_events,
-                         GPtrArray *changes)
+gboolean virt_model_diff(GPtrArray *old, GPtrArray *now, gboolean missed_events, GPtrArray *changes)
 {
     g_autoptr(GHashTable) before = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; old && i < old->len; i++) {
@@ -144,7 +143,7 @@ static gint64 interval_of(const VirtModel *m)
 /* Which descriptions to read: of domains new to the model, of those an
  * event or a change named, or all of them after a reconnect. */
 typedef struct {
-    GHashTable *old;         /* uuids of the last snapshot */
+    GHashTable *old; /* uuids of the last snapshot */
     GHashTable *describe;
     gboolean all;
 } FetchPlan;
@@ -177,10 +176,10 @@ static void fetch(VirtModel *m)
      * in between; everything is read and told again. */
     gboolean missed = conn && connection != last_connection;
     plan.all = missed;
-    g_autoptr(GPtrArray) list =
-        conn ? virt_domain_list_described(conn, wants_description, &plan, &error) : NULL;
-    g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)virt_model_change_free);
+    g_autoptr(GPtrArray)
+        list = conn ? virt_domain_list_described(conn, wants_description, &plan, &error) : NULL;
+    g_autoptr(GPtrArray)
+        changes = g_ptr_array_new_with_free_func((GDestroyNotify)virt_model_change_free);
 
     g_mutex_lock(&m->lock);
     gint64 took = g_get_monotonic_time() - began;
@@ -259,8 +258,8 @@ static gpointer loop(gpointer data)
 
 /* ---- the model ---- */
 
-VirtModel *virt_model_new(VirtConn *vc, VirtModelChangeFunc on_change,
-                          VirtModelWatchedFunc watched, gpointer data)
+VirtModel *virt_model_new(VirtConn *vc, VirtModelChangeFunc on_change, VirtModelWatchedFunc watched,
+                          gpointer data)
 {
     VirtModel *m = g_new0(VirtModel, 1);
     m->vc = vc;
@@ -330,8 +329,7 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
      * answer that needs it, however fresh the last snapshot. */
     if (!virt_conn_is_up(m->vc)) {
         g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE,
-                    "libvirt at %s is not reachable; vireod is reconnecting",
-                    virt_conn_uri(m->vc));
+                    "libvirt at %s is not reachable; vireod is reconnecting", virt_conn_uri(m->vc));
         return NULL;
     }
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
@@ -351,8 +349,7 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
         m->waiters--;
         if (!in_time && g_get_monotonic_time() >= deadline) {
             g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE,
-                        "libvirt at %s did not list its domains in time",
-                        virt_conn_uri(m->vc));
+                        "libvirt at %s did not list its domains in time", virt_conn_uri(m->vc));
             return NULL;
         }
     }

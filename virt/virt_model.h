@@ -18,8 +18,8 @@ typedef struct VirtModel VirtModel;
 
 /* The domains at one moment: immutable, shared by every reader. */
 typedef struct {
-    guint64 generation;     /* differs whenever anything in `domains` differs */
-    GPtrArray *domains;     /* const VirtDomainSummary*, by name; descriptions never NULL */
+    guint64 generation; /* differs whenever anything in `domains` differs */
+    GPtrArray *domains; /* const VirtDomainSummary*, by name; descriptions never NULL */
     gint ref;
 } VirtModelSnapshot;
 
@@ -33,16 +33,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtModelSnapshot, virt_model_snapshot_unref)
  * appeared, VIR_DOMAIN_EVENT_UNDEFINED: one went, or CHANGED). While
  * connected, libvirt's own events tell of the rest. From the model's
  * thread. */
-typedef void (*VirtModelChangeFunc)(const char *uuid, const char *name, int event,
-                                    gpointer data);
+typedef void (*VirtModelChangeFunc)(const char *uuid, const char *name, int event, gpointer data);
 /* TRUE while someone follows changes (open event streams): the model then
  * revalidates even when nobody lists, so such changes reach them too. */
 typedef gboolean (*VirtModelWatchedFunc)(gpointer data);
 
 /* Both callbacks may be NULL. Nothing is fetched before the first
  * virt_model_reconnected. */
-VirtModel *virt_model_new(VirtConn *vc, VirtModelChangeFunc on_change,
-                          VirtModelWatchedFunc watched, gpointer data);
+VirtModel *virt_model_new(VirtConn *vc, VirtModelChangeFunc on_change, VirtModelWatchedFunc watched,
+                          gpointer data);
 void virt_model_free(VirtModel *m);
 
 /* libvirt raised an event for domain `uuid` (any event: its description
@@ -75,8 +74,8 @@ void virt_model_change_free(VirtModelChange *c);
 gboolean virt_model_diff(GPtrArray *old, GPtrArray *now, gboolean missed, GPtrArray *changes);
 
 typedef struct {
-    guint64 fetches;        /* bulk fetches done */
-    guint64 last_fetch_us;  /* how long the last one took */
-    guint64 interval_us;    /* between fetches while watched */
+    guint64 fetches;       /* bulk fetches done */
+    guint64 last_fetch_us; /* how long the last one took */
+    guint64 interval_us;   /* between fetches while watched */
 } VirtModelStats;
 void virt_model_stats(VirtModel *m, VirtModelStats *out);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define IPV4_PREFIX_MIN 8
-#define IPV4_PREFIX_MAX 30   /* /31 and /32 leave no host besides the gateway */
+#define IPV4_PREFIX_MAX 30 /* /31 and /32 leave no host besides the gateway */
 #define IPV6_PREFIX_MIN 8
 #define IPV6_PREFIX_MAX 126
 
@@ -65,8 +65,9 @@ static gboolean parse_prefix(const char *text, gboolean ipv6, guint *out, GError
     if (!g_ascii_string_to_unsigned(text, 10, 0, 128, &v, NULL))
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not a prefix length", text);
     if (v < min || v > max)
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s prefix /%u is out of range: use /%u to /%u",
-                       ipv6 ? "IPv6" : "IPv4", (guint)v, min, max);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "%s prefix /%u is out of range: use /%u to /%u", ipv6 ? "IPv6" : "IPv4",
+                         (guint)v, min, max);
     *out = (guint)v;
     return TRUE;
 }
@@ -78,20 +79,23 @@ static gboolean check_range(GInetAddressMask *subnet, GInetAddress *net, GInetAd
     g_autoptr(GInetAddress) start = parse_address(start_text, ipv6);
     g_autoptr(GInetAddress) end = parse_address(end_text, ipv6);
     if (!start)
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP start '%s' is not an %s address", start_text,
-                       ipv6 ? "IPv6" : "IPv4");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP start '%s' is not an %s address",
+                         start_text, ipv6 ? "IPv6" : "IPv4");
     if (!end)
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP end '%s' is not an %s address", end_text,
-                       ipv6 ? "IPv6" : "IPv4");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP end '%s' is not an %s address",
+                         end_text, ipv6 ? "IPv6" : "IPv4");
     g_autofree char *cidr = g_inet_address_mask_to_string(subnet);
     if (!g_inet_address_mask_matches(subnet, start) || !g_inet_address_mask_matches(subnet, end))
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range %s - %s is not inside the subnet %s", start_text,
-                       end_text, cidr);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "DHCP range %s - %s is not inside the subnet %s", start_text, end_text,
+                         cidr);
     if (compare(start, end) > 0)
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range start %s is after its end %s", start_text, end_text);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range start %s is after its end %s",
+                         start_text, end_text);
     if (compare(start, net) == 0 || (!ipv6 && compare(end, bcast) == 0))
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "DHCP range %s - %s includes the %s address of %s", start_text,
-                       end_text, compare(start, net) == 0 ? "network" : "broadcast", cidr);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "DHCP range %s - %s includes the %s address of %s", start_text, end_text,
+                         compare(start, net) == 0 ? "network" : "broadcast", cidr);
     return TRUE;
 }
 
@@ -101,8 +105,8 @@ VirtNetIp *virt_net_ip_parse(gboolean ipv6, const char *cidr, const char *dhcp_s
     const char *family = ipv6 ? "IPv6" : "IPv4";
     const char *slash = cidr ? strchr(cidr, '/') : NULL;
     if (!slash) {
-        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s address '%s' must be ADDRESS/PREFIX, e.g. %s", family,
-                cidr ? cidr : "", ipv6 ? "fd00::1/64" : "10.1.2.1/24");
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s address '%s' must be ADDRESS/PREFIX, e.g. %s",
+                  family, cidr ? cidr : "", ipv6 ? "fd00::1/64" : "10.1.2.1/24");
         return NULL;
     }
     g_autofree char *text = g_strndup(cidr, (gsize)(slash - cidr));
@@ -119,12 +123,15 @@ VirtNetIp *virt_net_ip_parse(gboolean ipv6, const char *cidr, const char *dhcp_s
     g_autoptr(GInetAddress) bcast = masked(addr, prefix, TRUE);
     g_autofree char *subnet_text = g_inet_address_mask_to_string(subnet);
     if (compare(addr, net) == 0) {
-        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s is the network address of %s; give the host's address, e.g. the "
-                       "first one after it", text, subnet_text);
+        virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                  "%s is the network address of %s; give the host's address, e.g. the "
+                  "first one after it",
+                  text, subnet_text);
         return NULL;
     }
     if (!ipv6 && compare(addr, bcast) == 0) {
-        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s is the broadcast address of %s", text, subnet_text);
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "%s is the broadcast address of %s", text,
+                  subnet_text);
         return NULL;
     }
     if (!dhcp_start != !dhcp_end) {

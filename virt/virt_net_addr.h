@@ -8,9 +8,9 @@
  * and an optional DHCP range. Strings are in canonical text form. */
 typedef struct {
     gboolean ipv6;
-    char *address;      /* "10.1.2.1", "fd00::1" */
+    char *address; /* "10.1.2.1", "fd00::1" */
     guint prefix;
-    char *dhcp_start;   /* NULL: no DHCP */
+    char *dhcp_start; /* NULL: no DHCP */
     char *dhcp_end;
 } VirtNetIp;
 

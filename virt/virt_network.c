@@ -11,12 +11,14 @@
 #include <sys/socket.h>
 
 #define NAME_MAX_LEN 64
-#define IFNAME_MAX_LEN 15   /* IFNAMSIZ - 1 */
+#define IFNAME_MAX_LEN 15 /* IFNAMSIZ - 1 */
 
 static void lease_free(gpointer p)
 {
     VirtNetLease *l = p;
-    g_free(l->mac); g_free(l->ip); g_free(l->hostname);
+    g_free(l->mac);
+    g_free(l->ip);
+    g_free(l->hostname);
     g_free(l);
 }
 
@@ -174,35 +176,38 @@ static gboolean check_config(const VirtNetworkConfig *cfg, GError **error)
 {
     if (!virt_network_name_valid(cfg->name))
         return virt_fail(error, VIRT_ERROR_INVALID_ARG,
-                    "invalid network name '%s': use 1-64 letters, digits, _ - . "
-                    "(not starting with . or -)", cfg->name ? cfg->name : "");
+                         "invalid network name '%s': use 1-64 letters, digits, _ - . "
+                         "(not starting with . or -)",
+                         cfg->name ? cfg->name : "");
     static const char *const modes[] = {"isolated", "nat", "routed", "bridge", NULL};
     if (!cfg->mode || !g_strv_contains(modes, cfg->mode))
         return virt_fail(error, VIRT_ERROR_INVALID_ARG,
-                    "invalid mode '%s': use isolated, nat, routed or bridge",
-                    cfg->mode ? cfg->mode : "");
+                         "invalid mode '%s': use isolated, nat, routed or bridge",
+                         cfg->mode ? cfg->mode : "");
     if (cfg->bridge && !virt_network_ifname_valid(cfg->bridge))
         return virt_fail(error, VIRT_ERROR_INVALID_ARG,
-                    "invalid bridge name '%s': use 1-15 letters, digits, _ - .", cfg->bridge);
+                         "invalid bridge name '%s': use 1-15 letters, digits, _ - .", cfg->bridge);
     gboolean has_v4 = FALSE;
     for (guint i = 0; i < cfg->ips->len; i++)
         has_v4 |= !((const VirtNetIp *)g_ptr_array_index(cfg->ips, i))->ipv6;
     if (strcmp(cfg->mode, "bridge") == 0) {
         if (!cfg->bridge)
             return virt_fail(error, VIRT_ERROR_INVALID_ARG,
-                        "bridge mode needs 'bridge': the name of an existing host bridge");
+                             "bridge mode needs 'bridge': the name of an existing host bridge");
         if (cfg->ips->len)
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
-                        "bridge mode takes no ipv4/ipv6: addresses come from the host's bridge");
+            return virt_fail(
+                error, VIRT_ERROR_INVALID_ARG,
+                "bridge mode takes no ipv4/ipv6: addresses come from the host's bridge");
         if (!host_bridge_exists(cfg->bridge))
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
-                        "'%s' is not a bridge on this host", cfg->bridge);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' is not a bridge on this host",
+                             cfg->bridge);
         return TRUE;
     }
     if (strcmp(cfg->mode, "nat") == 0 && !has_v4)
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nat mode needs an ipv4 address");
     if (strcmp(cfg->mode, "routed") == 0 && !cfg->ips->len)
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "routed mode needs an ipv4 or ipv6 address");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "routed mode needs an ipv4 or ipv6 address");
     return TRUE;
 }
 
@@ -221,15 +226,15 @@ static gboolean check_overlap(virConnectPtr conn, const VirtNetworkConfig *cfg, 
         if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 &&
             g_strcmp0(other->config->bridge, cfg->bridge) == 0)
             return virt_fail(error, VIRT_ERROR_EXISTS, "bridge '%s' belongs to network '%s'",
-                        cfg->bridge, other->name);
+                             cfg->bridge, other->name);
         for (guint j = 0; j < other->config->ips->len; j++) {
             const VirtNetIp *theirs = g_ptr_array_index(other->config->ips, j);
             for (guint k = 0; k < cfg->ips->len; k++) {
                 const VirtNetIp *mine = g_ptr_array_index(cfg->ips, k);
                 if (virt_net_ip_overlaps(mine, theirs))
                     return virt_fail(error, VIRT_ERROR_EXISTS,
-                                "%s/%u overlaps %s/%u of network '%s'", mine->address,
-                                mine->prefix, theirs->address, theirs->prefix, other->name);
+                                     "%s/%u overlaps %s/%u of network '%s'", mine->address,
+                                     mine->prefix, theirs->address, theirs->prefix, other->name);
             }
         }
     }
@@ -276,24 +281,24 @@ static gboolean check_host_addresses(const VirtNetworkConfig *cfg, GError **erro
 {
     struct ifaddrs *all = NULL;
     if (!cfg->ips->len || getifaddrs(&all) < 0)
-        return TRUE;   /* nothing to compare, or libvirt will tell at start */
+        return TRUE; /* nothing to compare, or libvirt will tell at start */
     gboolean ok = TRUE;
     for (const struct ifaddrs *ifa = all; ifa && ok; ifa = ifa->ifa_next) {
         g_autoptr(VirtNetIp) host = host_ip(ifa);
         for (guint k = 0; host && ok && k < cfg->ips->len; k++) {
             const VirtNetIp *mine = g_ptr_array_index(cfg->ips, k);
             if (virt_net_ip_overlaps(mine, host))
-                ok = virt_fail(error, VIRT_ERROR_EXISTS, "%s/%u overlaps %s/%u of host interface %s",
-                          mine->address, mine->prefix, host->address, host->prefix,
-                          ifa->ifa_name);
+                ok = virt_fail(error, VIRT_ERROR_EXISTS,
+                               "%s/%u overlaps %s/%u of host interface %s", mine->address,
+                               mine->prefix, host->address, host->prefix, ifa->ifa_name);
         }
     }
     freeifaddrs(all);
     return ok;
 }
 
-virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *cfg,
-                                  gboolean start, gboolean autostart, GError **error)
+virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *cfg, gboolean start,
+                                  gboolean autostart, GError **error)
 {
     if (!check_config(cfg, error))
         return NULL;
@@ -309,8 +314,8 @@ virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *c
     /* After the networks, whose own bridges are named better above. */
     if (cfg->bridge && strcmp(cfg->mode, "bridge") != 0 && host_interface_exists(cfg->bridge)) {
         virt_fail(error, VIRT_ERROR_EXISTS,
-             "the host already has an interface named '%s'; pick another bridge name",
-             cfg->bridge);
+                  "the host already has an interface named '%s'; pick another bridge name",
+                  cfg->bridge);
         return NULL;
     }
     g_autofree char *xml = virt_network_xml_build(cfg, error);
@@ -346,7 +351,7 @@ gboolean virt_network_start(virNetworkPtr net, GError **error)
     int active = virNetworkIsActive(net);
     if (active == 1)
         return virt_fail(error, VIRT_ERROR_INVALID_STATE, "network '%s' is already active",
-                    virNetworkGetName(net));
+                         virNetworkGetName(net));
     if (active < 0 || virNetworkCreate(net) < 0) {
         virt_error_from_libvirt(error, "starting network");
         return FALSE;
@@ -359,7 +364,7 @@ gboolean virt_network_stop(virNetworkPtr net, GError **error)
     int active = virNetworkIsActive(net);
     if (active == 0)
         return virt_fail(error, VIRT_ERROR_INVALID_STATE, "network '%s' is not active",
-                    virNetworkGetName(net));
+                         virNetworkGetName(net));
     if (active < 0 || virNetworkDestroy(net) < 0) {
         virt_error_from_libvirt(error, "stopping network");
         return FALSE;

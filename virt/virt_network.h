@@ -11,9 +11,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 
 typedef struct {
     char *mac;
-    char *ip;          /* with its prefix: "10.1.2.50/24" */
-    char *hostname;    /* NULL when the client sent none */
-    gint64 expires;    /* Unix seconds; 0 = never */
+    char *ip;       /* with its prefix: "10.1.2.50/24" */
+    char *hostname; /* NULL when the client sent none */
+    gint64 expires; /* Unix seconds; 0 = never */
 } VirtNetLease;
 
 typedef struct {
@@ -23,7 +23,7 @@ typedef struct {
     gboolean persistent;
     gboolean autostart;
     VirtNetworkConfig *config;
-    GPtrArray *leases;   /* VirtNetLease*; empty when inactive */
+    GPtrArray *leases; /* VirtNetLease*; empty when inactive */
 } VirtNetwork;
 
 void virt_network_free(VirtNetwork *n);
@@ -44,8 +44,8 @@ gboolean virt_network_ifname_valid(const char *name);
  * network), defines it, then starts it and sets autostart as asked; any
  * failure after the define undefines it again. VIRT_ERROR_INVALID_ARG for
  * bad values, VIRT_ERROR_EXISTS for a name clash or an overlapping subnet. */
-virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *cfg,
-                                  gboolean start, gboolean autostart, GError **error);
+virNetworkPtr virt_network_create(virConnectPtr conn, const VirtNetworkConfig *cfg, gboolean start,
+                                  gboolean autostart, GError **error);
 
 gboolean virt_network_start(virNetworkPtr net, GError **error);
 gboolean virt_network_stop(virNetworkPtr net, GError **error);

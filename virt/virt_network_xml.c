@@ -18,7 +18,10 @@ void virt_network_config_free(VirtNetworkConfig *cfg)
 {
     if (!cfg)
         return;
-    g_free(cfg->name); g_free(cfg->uuid); g_free(cfg->mode); g_free(cfg->bridge);
+    g_free(cfg->name);
+    g_free(cfg->uuid);
+    g_free(cfg->mode);
+    g_free(cfg->bridge);
     g_ptr_array_unref(cfg->ips);
     g_free(cfg);
 }
@@ -51,7 +54,7 @@ static VirtNetIp *read_ip(xmlXPathContext *ctx, xmlNode *node)
             return NULL;
         p = (guint64)n;
     } else if (!prefix) {
-        p = ipv6 ? 64 : 24;   /* libvirt's defaults when neither is given */
+        p = ipv6 ? 64 : 24; /* libvirt's defaults when neither is given */
     } else {
         return NULL;
     }

@@ -8,9 +8,9 @@
 typedef struct {
     char *name;
     char *uuid;
-    char *mode;      /* isolated, nat, routed, bridge, or libvirt's other forward modes */
-    char *bridge;    /* the bridge libvirt makes, or the host's bridge in bridge mode */
-    GPtrArray *ips;  /* VirtNetIp* */
+    char *mode;     /* isolated, nat, routed, bridge, or libvirt's other forward modes */
+    char *bridge;   /* the bridge libvirt makes, or the host's bridge in bridge mode */
+    GPtrArray *ips; /* VirtNetIp* */
 } VirtNetworkConfig;
 
 VirtNetworkConfig *virt_network_config_new(void);

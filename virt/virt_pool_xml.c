@@ -8,13 +8,13 @@
 
 #define PATH_MAX_BYTES 4096
 #define HOST_MAX_BYTES 253
-#define IQN_MAX_BYTES 223   /* RFC 3720 */
+#define IQN_MAX_BYTES 223 /* RFC 3720 */
 #define VG_MAX_BYTES 127
 #define MAX_DEVICES 16
 
 const char *const virt_pool_types[] = {"dir", "fs", "netfs", "logical", "iscsi", NULL};
-static const char *const fs_formats[] = {"auto", "ext2", "ext3", "ext4", "xfs", "btrfs",
-                                         "vfat", NULL};
+static const char *const fs_formats[] = {"auto", "ext2",  "ext3", "ext4",
+                                         "xfs",  "btrfs", "vfat", NULL};
 static const char *const netfs_formats[] = {"nfs", "cifs", "glusterfs", NULL};
 
 void virt_pool_source_clear(VirtPoolSource *s)
@@ -46,18 +46,22 @@ static gboolean path_valid(const char *what, const char *path, GError **error)
 {
     if (!path || !g_path_is_absolute(path) || strlen(path) > PATH_MAX_BYTES ||
         !g_utf8_validate(path, -1, NULL))
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s '%s' must be an absolute UTF-8 path", what,
-                       path && g_utf8_validate(path, -1, NULL) ? path : "");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "the %s '%s' must be an absolute UTF-8 path", what,
+                         path && g_utf8_validate(path, -1, NULL) ? path : "");
     if (strcmp(path, "/") == 0)
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s must not be '/'", what);
     g_auto(GStrv) parts = g_strsplit(path + 1, "/", -1);
     for (char **p = parts; *p; p++) {
         if (!**p || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0)
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s '%s' must be normalized (no '.', '..' or empty "
-                                  "segments)", what, path);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                             "the %s '%s' must be normalized (no '.', '..' or empty "
+                             "segments)",
+                             what, path);
         for (const char *c = *p; *c; c++)
             if ((guchar)*c < 0x20 || *c == 0x7f)
-                return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the %s '%s' has control characters", what, path);
+                return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                                 "the %s '%s' has control characters", what, path);
     }
     return TRUE;
 }
@@ -70,8 +74,9 @@ static gboolean host_valid(const char *host, GError **error)
     for (gsize i = 0; ok && i < n; i++)
         ok = g_ascii_isalnum(host[i]) || strchr(".-:", host[i]);
     return ok ? TRUE
-              : virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid host '%s': a DNS name or an IP address",
-                        host && g_utf8_validate(host, -1, NULL) ? host : "");
+              : virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                          "invalid host '%s': a DNS name or an IP address",
+                          host && g_utf8_validate(host, -1, NULL) ? host : "");
 }
 
 /* iqn.YYYY-MM.reversed.domain[:anything], eui.<16 hex> or naa.<16|32 hex>:
@@ -85,9 +90,10 @@ static gboolean iqn_valid(const char *what, const char *iqn, GError **error)
     for (gsize i = 0; ok && i < n; i++)
         ok = iqn[i] > 0x20 && iqn[i] < 0x7f && iqn[i] != '/' && iqn[i] != '\\';
     return ok ? TRUE
-              : virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid %s '%s': an iSCSI name like "
-                               "iqn.2024-01.com.example:storage", what,
-                        iqn && g_utf8_validate(iqn, -1, NULL) ? iqn : "");
+              : virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                          "invalid %s '%s': an iSCSI name like "
+                          "iqn.2024-01.com.example:storage",
+                          what, iqn && g_utf8_validate(iqn, -1, NULL) ? iqn : "");
 }
 
 /* LVM volume group names: letters, digits and "+_.-", not starting with
@@ -100,24 +106,26 @@ static gboolean vg_valid(const char *vg, GError **error)
     for (gsize i = 0; ok && i < n; i++)
         ok = g_ascii_isalnum(vg[i]) || strchr("+_.-", vg[i]);
     return ok ? TRUE
-              : virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid volume group name '%s': letters, digits and +_.-",
-                        vg && g_utf8_validate(vg, -1, NULL) ? vg : "");
+              : virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                          "invalid volume group name '%s': letters, digits and +_.-",
+                          vg && g_utf8_validate(vg, -1, NULL) ? vg : "");
 }
 
 static gboolean devices_valid(const VirtPoolConfig *cfg, guint min, guint max, GError **error)
 {
     guint n = cfg->source.devices ? g_strv_length(cfg->source.devices) : 0;
     if (n < min || n > max)
-        return min == max ? virt_fail(error, VIRT_ERROR_INVALID_ARG, "a %s pool needs exactly %u source device", cfg->type,
-                                    min)
-                          : virt_fail(error, VIRT_ERROR_INVALID_ARG, "a %s pool takes %u to %u source devices", cfg->type,
-                                    min, max);
+        return min == max
+                   ? virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                               "a %s pool needs exactly %u source device", cfg->type, min)
+                   : virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                               "a %s pool takes %u to %u source devices", cfg->type, min, max);
     for (guint i = 0; i < n; i++) {
         if (!path_valid("source device", cfg->source.devices[i], error))
             return FALSE;
         if (!g_str_has_prefix(cfg->source.devices[i], "/dev/"))
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "the source device '%s' must be under /dev/",
-                           cfg->source.devices[i]);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                             "the source device '%s' must be under /dev/", cfg->source.devices[i]);
     }
     return TRUE;
 }
@@ -130,34 +138,34 @@ static gboolean only_members(const VirtPoolConfig *cfg, const char *allowed, GEr
         const char *name;
         gboolean set;
     } members[] = {
-        {"host", cfg->source.host != NULL},     {"port", cfg->source.port != 0},
-        {"dir", cfg->source.dir != NULL},       {"devices", cfg->source.devices != NULL},
-        {"name", cfg->source.name != NULL},     {"format", cfg->source.format != NULL},
-        {"iqn", cfg->source.iqn != NULL},       {"initiator", cfg->source.initiator != NULL},
+        {"host", cfg->source.host != NULL}, {"port", cfg->source.port != 0},
+        {"dir", cfg->source.dir != NULL},   {"devices", cfg->source.devices != NULL},
+        {"name", cfg->source.name != NULL}, {"format", cfg->source.format != NULL},
+        {"iqn", cfg->source.iqn != NULL},   {"initiator", cfg->source.initiator != NULL},
     };
     g_auto(GStrv) ok = g_strsplit(allowed, ",", -1);
     for (gsize i = 0; i < G_N_ELEMENTS(members); i++)
         if (members[i].set && !g_strv_contains((const char *const *)ok, members[i].name))
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "source.%s does not apply to a %s pool", members[i].name,
-                           cfg->type);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "source.%s does not apply to a %s pool",
+                             members[i].name, cfg->type);
     return TRUE;
 }
 
-static gboolean format_in(const VirtPoolConfig *cfg, const char *const *formats,
-                          const char *list, GError **error)
+static gboolean format_in(const VirtPoolConfig *cfg, const char *const *formats, const char *list,
+                          GError **error)
 {
     if (!cfg->source.format || g_strv_contains(formats, cfg->source.format))
         return TRUE;
     return virt_fail(error, VIRT_ERROR_INVALID_ARG, "unknown %s pool format '%s' (%s)", cfg->type,
-                   g_utf8_validate(cfg->source.format, -1, NULL) ? cfg->source.format : "",
-                   list);
+                     g_utf8_validate(cfg->source.format, -1, NULL) ? cfg->source.format : "", list);
 }
 
 gboolean virt_pool_config_check(VirtPoolConfig *cfg, GError **error)
 {
     if (!cfg->type || !g_strv_contains(virt_pool_types, cfg->type))
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "unsupported pool type '%s' (dir, fs, netfs, logical, iscsi)",
-                       cfg->type && g_utf8_validate(cfg->type, -1, NULL) ? cfg->type : "");
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "unsupported pool type '%s' (dir, fs, netfs, logical, iscsi)",
+                         cfg->type && g_utf8_validate(cfg->type, -1, NULL) ? cfg->type : "");
     if (!virt_storage_name_valid(cfg->name, error))
         return FALSE;
     const char *type = cfg->type;
@@ -184,7 +192,8 @@ gboolean virt_pool_config_check(VirtPoolConfig *cfg, GError **error)
             (cfg->source.initiator && !iqn_valid("initiator", cfg->source.initiator, error)))
             return FALSE;
         if (cfg->source.port > 65535)
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid port %u (1-65535)", cfg->source.port);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid port %u (1-65535)",
+                             cfg->source.port);
         return path_valid("path", cfg->path, error);
     }
     if (!path_valid("path", cfg->path, error))
@@ -223,7 +232,7 @@ static void add_source(xmlNode *pool, const VirtPoolConfig *cfg)
     }
     for (char **d = s->devices; d && *d; d++)
         virt_xml_attr_child(src, "device", "path", *d);
-    if (s->iqn)   /* libvirt takes the target IQN as the device path */
+    if (s->iqn) /* libvirt takes the target IQN as the device path */
         virt_xml_attr_child(src, "device", "path", s->iqn);
     if (s->dir)
         virt_xml_attr_child(src, "dir", "path", s->dir);
@@ -246,7 +255,8 @@ static void add_source(xmlNode *pool, const VirtPoolConfig *cfg)
 char *virt_pool_xml(const VirtPoolConfig *cfg, GError **error)
 {
     if (!cfg->type || !g_strv_contains(virt_pool_types, cfg->type) || !cfg->path) {
-        virt_fail(error, VIRT_ERROR_INVALID_ARG, "the pool is not checked (type '%s')", cfg->type ? cfg->type : "");
+        virt_fail(error, VIRT_ERROR_INVALID_ARG, "the pool is not checked (type '%s')",
+                  cfg->type ? cfg->type : "");
         return NULL;
     }
     g_autoptr(xmlDoc) doc = xmlNewDoc(BAD_CAST "1.0");

@@ -6,20 +6,20 @@
 
 /* What a pool is made from; which members apply depends on the type. */
 typedef struct {
-    char *host;        /* netfs, iscsi: server name or address */
-    unsigned port;     /* iscsi: 0 = default (3260) */
-    char *dir;         /* netfs: exported directory */
-    GStrv devices;     /* fs: the one block device; logical: physical volumes */
-    char *name;        /* logical: volume group name */
-    char *format;      /* fs: ext4, xfs ...; netfs: nfs, cifs, glusterfs */
-    char *iqn;         /* iscsi: target IQN */
-    char *initiator;   /* iscsi: initiator IQN, optional */
+    char *host;      /* netfs, iscsi: server name or address */
+    unsigned port;   /* iscsi: 0 = default (3260) */
+    char *dir;       /* netfs: exported directory */
+    GStrv devices;   /* fs: the one block device; logical: physical volumes */
+    char *name;      /* logical: volume group name */
+    char *format;    /* fs: ext4, xfs ...; netfs: nfs, cifs, glusterfs */
+    char *iqn;       /* iscsi: target IQN */
+    char *initiator; /* iscsi: initiator IQN, optional */
 } VirtPoolSource;
 
 typedef struct {
-    char *type;        /* dir, fs, netfs, logical, iscsi (or what libvirt says) */
+    char *type; /* dir, fs, netfs, logical, iscsi (or what libvirt says) */
     char *name;
-    char *path;        /* target path; NULL when the pool has none */
+    char *path; /* target path; NULL when the pool has none */
     VirtPoolSource source;
 } VirtPoolConfig;
 

@@ -41,8 +41,8 @@ GBytes *virt_screenshot_take(virDomainPtr dom, char **ret_mime, GError **error)
             break;
         if (data->len > VIRT_SCREENSHOT_MAX_BYTES) {
             virt_stream_abort(st);
-            virt_fail(error, VIRT_ERROR_UNSUPPORTED,
-                      "the screenshot is larger than %zu MiB", VIRT_SCREENSHOT_MAX_BYTES >> 20);
+            virt_fail(error, VIRT_ERROR_UNSUPPORTED, "the screenshot is larger than %zu MiB",
+                      VIRT_SCREENSHOT_MAX_BYTES >> 20);
             return NULL;
         }
     }
@@ -63,8 +63,8 @@ gboolean virt_screenshot_has_screen(virDomainPtr dom, gboolean *ret_has, GError 
     if (!doc)
         return FALSE;
     g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
-    g_autoptr(xmlXPathObject) screens =
-        virt_xml_nodes(ctx, NULL, "/domain/devices/video[not(model/@type='none')]");
+    g_autoptr(xmlXPathObject)
+        screens = virt_xml_nodes(ctx, NULL, "/domain/devices/video[not(model/@type='none')]");
     *ret_has = virt_xml_count(screens) > 0;
     return TRUE;
 }

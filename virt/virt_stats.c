@@ -40,12 +40,12 @@ static gboolean indexed(const char *field, const char *prefix, const char *suffi
 static guint64 as_u64(const virTypedParameter *p)
 {
     switch (p->type) {
-    case VIR_TYPED_PARAM_INT:     return p->value.i < 0 ? 0 : (guint64)p->value.i;
-    case VIR_TYPED_PARAM_UINT:    return p->value.ui;
-    case VIR_TYPED_PARAM_LLONG:   return p->value.l < 0 ? 0 : (guint64)p->value.l;
-    case VIR_TYPED_PARAM_ULLONG:  return p->value.ul;
-    case VIR_TYPED_PARAM_DOUBLE:  return p->value.d < 0 ? 0 : (guint64)p->value.d;
-    default:                      return 0;
+    case VIR_TYPED_PARAM_INT: return p->value.i < 0 ? 0 : (guint64)p->value.i;
+    case VIR_TYPED_PARAM_UINT: return p->value.ui;
+    case VIR_TYPED_PARAM_LLONG: return p->value.l < 0 ? 0 : (guint64)p->value.l;
+    case VIR_TYPED_PARAM_ULLONG: return p->value.ul;
+    case VIR_TYPED_PARAM_DOUBLE: return p->value.d < 0 ? 0 : (guint64)p->value.d;
+    default: return 0;
     }
 }
 
@@ -154,8 +154,7 @@ static GPtrArray *read_domains(virConnectPtr conn, gint64 mono_us, GError **erro
 static gboolean read_node_cpu(virConnectPtr conn, VirtStatsSample *s)
 {
     int n = 0;
-    if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, NULL, &n, 0) < 0 || n <= 0 ||
-        n > 64)
+    if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, NULL, &n, 0) < 0 || n <= 0 || n > 64)
         return FALSE;
     g_autofree virNodeCPUStatsPtr params = g_new0(virNodeCPUStats, n);
     if (virNodeGetCPUStats(conn, VIR_NODE_CPU_STATS_ALL_CPUS, params, &n, 0) < 0)
@@ -181,8 +180,8 @@ static gboolean read_node_cpu(virConnectPtr conn, VirtStatsSample *s)
 static gboolean read_node_memory(virConnectPtr conn, VirtStatsSample *s)
 {
     int n = 0;
-    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 ||
-        n <= 0 || n > 64)
+    if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, NULL, &n, 0) < 0 || n <= 0 ||
+        n > 64)
         return FALSE;
     g_autofree virNodeMemoryStatsPtr params = g_new0(virNodeMemoryStats, n);
     if (virNodeGetMemoryStats(conn, VIR_NODE_MEMORY_STATS_ALL_CELLS, params, &n, 0) < 0)

@@ -10,10 +10,10 @@
 
 /* Counters: they only grow while what they count keeps running. */
 typedef enum {
-    VIRT_COUNTER_CPU,         /* ns: VM: cpu.time; host: user + kernel time of all CPUs */
-    VIRT_COUNTER_CPU_TOTAL,   /* ns: host: all CPU time (busy, idle, iowait) */
-    VIRT_COUNTER_VCPU,        /* ns: VM: the time of its vCPU threads, summed */
-    VIRT_COUNTER_DISK_READ,   /* bytes */
+    VIRT_COUNTER_CPU,       /* ns: VM: cpu.time; host: user + kernel time of all CPUs */
+    VIRT_COUNTER_CPU_TOTAL, /* ns: host: all CPU time (busy, idle, iowait) */
+    VIRT_COUNTER_VCPU,      /* ns: VM: the time of its vCPU threads, summed */
+    VIRT_COUNTER_DISK_READ, /* bytes */
     VIRT_COUNTER_DISK_WRITE,
     VIRT_COUNTER_NET_RX,
     VIRT_COUNTER_NET_TX,
@@ -22,9 +22,9 @@ typedef enum {
 
 typedef struct {
     guint64 v[VIRT_COUNTER_COUNT];
-    guint32 have;      /* bit (1 << c): v[c] was read */
-    gint64 epoch;      /* counters start again when it changes (a VM's domain id) */
-    gint64 mono_us;    /* when they were read, g_get_monotonic_time() */
+    guint32 have;   /* bit (1 << c): v[c] was read */
+    gint64 epoch;   /* counters start again when it changes (a VM's domain id) */
+    gint64 mono_us; /* when they were read, g_get_monotonic_time() */
 } VirtCounters;
 
 static inline void virt_counters_set(VirtCounters *c, VirtCounter which, guint64 value)
@@ -36,31 +36,31 @@ static inline void virt_counters_set(VirtCounters *c, VirtCounter which, guint64
 typedef struct {
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *name;
-    int state;                    /* virDomainState */
-    int id;                       /* the domain id while it runs, else -1 */
+    int state; /* virDomainState */
+    int id;    /* the domain id while it runs, else -1 */
     guint vcpus;
-    guint64 mem_current_kib;      /* balloon.current: what the guest was given */
+    guint64 mem_current_kib; /* balloon.current: what the guest was given */
     guint64 mem_max_kib;
     /* The guest's own view through its balloon driver; 0 when not reported. */
     guint64 mem_available_kib, mem_usable_kib, mem_unused_kib;
-    guint64 mem_rss_kib;          /* what the QEMU process holds on the host; 0: unknown */
+    guint64 mem_rss_kib; /* what the QEMU process holds on the host; 0: unknown */
     guint64 disk_read_reqs, disk_write_reqs, net_rx_packets, net_tx_packets;
     VirtCounters counters;
 } VirtStatsVm;
 
 typedef struct {
-    gint64 time;                  /* unix seconds */
+    gint64 time; /* unix seconds */
     gint64 mono_us;
-    guint cpus;                   /* the host's CPUs; 0: unknown */
+    guint cpus; /* the host's CPUs; 0: unknown */
     gboolean cpu_ok;
     guint64 cpu_user_ns, cpu_kernel_ns, cpu_idle_ns, cpu_iowait_ns;
     gboolean mem_ok;
     guint64 mem_total_kib, mem_free_kib, mem_buffers_kib, mem_cached_kib;
-    gboolean io_ok;               /* disks and network read from this host's /proc */
+    gboolean io_ok; /* disks and network read from this host's /proc */
     VirtHostIo io;
-    VirtCounters counters;        /* the host's: CPU, CPU_TOTAL, disks, network */
-    GPtrArray *vms;               /* VirtStatsVm*, every domain, sorted by name */
-    double duration_ms;           /* what taking it took */
+    VirtCounters counters; /* the host's: CPU, CPU_TOTAL, disks, network */
+    GPtrArray *vms;        /* VirtStatsVm*, every domain, sorted by name */
+    double duration_ms;    /* what taking it took */
 } VirtStatsSample;
 
 void virt_stats_sample_free(VirtStatsSample *s);
@@ -76,11 +76,11 @@ void virt_stats_read_record(VirtStatsVm *vm, const virTypedParameter *params, in
 /* ---- rates and figures (virt_stats_rate.c, no libvirt) ---- */
 
 typedef enum {
-    VIRT_FIG_CPU,          /* % of the host's CPUs */
-    VIRT_FIG_CPU_VCPUS,    /* % of the VM's vCPUs */
-    VIRT_FIG_MEM_USED,     /* KiB */
-    VIRT_FIG_MEM_TOTAL,    /* KiB */
-    VIRT_FIG_DISK_READ,    /* bytes/s */
+    VIRT_FIG_CPU,       /* % of the host's CPUs */
+    VIRT_FIG_CPU_VCPUS, /* % of the VM's vCPUs */
+    VIRT_FIG_MEM_USED,  /* KiB */
+    VIRT_FIG_MEM_TOTAL, /* KiB */
+    VIRT_FIG_DISK_READ, /* bytes/s */
     VIRT_FIG_DISK_WRITE,
     VIRT_FIG_NET_RX,
     VIRT_FIG_NET_TX,
@@ -88,9 +88,9 @@ typedef enum {
 } VirtFigure;
 
 typedef struct {
-    double v[VIRT_FIG_COUNT];   /* NAN: not known (yet), or not a figure of this series */
-    gboolean complete;          /* every figure this series has is known */
-    gboolean mem_from_guest;    /* memory from the guest's balloon driver, not the host */
+    double v[VIRT_FIG_COUNT]; /* NAN: not known (yet), or not a figure of this series */
+    gboolean complete;        /* every figure this series has is known */
+    gboolean mem_from_guest;  /* memory from the guest's balloon driver, not the host */
 } VirtStatsFigures;
 
 /* Per second rate of counter `c` between two readings. FALSE when it

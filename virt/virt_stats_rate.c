@@ -38,14 +38,16 @@ void virt_stats_vm_memory(const VirtStatsVm *vm, guint64 *used_kib, guint64 *tot
                           gboolean *from_guest)
 {
     *from_guest = TRUE;
-    if (vm->mem_available_kib && vm->mem_usable_kib && vm->mem_usable_kib <= vm->mem_available_kib) {
+    if (vm->mem_available_kib && vm->mem_usable_kib &&
+        vm->mem_usable_kib <= vm->mem_available_kib) {
         /* "usable" counts reclaimable caches as free, as the guest's own
          * MemAvailable does. */
         *used_kib = vm->mem_available_kib - vm->mem_usable_kib;
         *total_kib = vm->mem_available_kib;
         return;
     }
-    if (vm->mem_available_kib && vm->mem_unused_kib && vm->mem_unused_kib <= vm->mem_available_kib) {
+    if (vm->mem_available_kib && vm->mem_unused_kib &&
+        vm->mem_unused_kib <= vm->mem_available_kib) {
         *used_kib = vm->mem_available_kib - vm->mem_unused_kib;
         *total_kib = vm->mem_available_kib;
         return;
@@ -114,8 +116,8 @@ void virt_stats_vm_figures(const VirtStatsVm *prev, const VirtStatsVm *cur, guin
                          (p->have & (1u << VIRT_COUNTER_VCPU));
     double vcpu_ns;
     if (cur->vcpus && (have_cpu || have_vcpu)) {
-        if (virt_counter_rate(p, c, have_vcpu ? VIRT_COUNTER_VCPU : VIRT_COUNTER_CPU,
-                              max_gap_us, &vcpu_ns))
+        if (virt_counter_rate(p, c, have_vcpu ? VIRT_COUNTER_VCPU : VIRT_COUNTER_CPU, max_gap_us,
+                              &vcpu_ns))
             out->v[VIRT_FIG_CPU_VCPUS] = MIN(vcpu_ns / 1e9 / cur->vcpus * 100.0, 100.0);
         else
             known = FALSE;
@@ -135,8 +137,8 @@ void virt_stats_host_figures(const VirtStatsSample *prev, const VirtStatsSample 
     if (cur->mem_ok) {
         guint64 free = cur->mem_free_kib + cur->mem_buffers_kib + cur->mem_cached_kib;
         out->v[VIRT_FIG_MEM_TOTAL] = (double)cur->mem_total_kib;
-        out->v[VIRT_FIG_MEM_USED] =
-            (double)(free < cur->mem_total_kib ? cur->mem_total_kib - free : 0);
+        out->v[VIRT_FIG_MEM_USED] = (double)(free < cur->mem_total_kib ? cur->mem_total_kib - free
+                                                                       : 0);
     }
     const VirtCounters *p = prev ? &prev->counters : NULL;
     double busy;

@@ -8,15 +8,15 @@
 #include <string.h>
 
 static const char *const pool_states[] = {
-    [VIR_STORAGE_POOL_INACTIVE] = "inactive",   [VIR_STORAGE_POOL_BUILDING] = "building",
-    [VIR_STORAGE_POOL_RUNNING] = "running",     [VIR_STORAGE_POOL_DEGRADED] = "degraded",
+    [VIR_STORAGE_POOL_INACTIVE] = "inactive",         [VIR_STORAGE_POOL_BUILDING] = "building",
+    [VIR_STORAGE_POOL_RUNNING] = "running",           [VIR_STORAGE_POOL_DEGRADED] = "degraded",
     [VIR_STORAGE_POOL_INACCESSIBLE] = "inaccessible",
 };
 
 static const char *const vol_types[] = {
-    [VIR_STORAGE_VOL_FILE] = "file",       [VIR_STORAGE_VOL_BLOCK] = "block",
-    [VIR_STORAGE_VOL_DIR] = "dir",         [VIR_STORAGE_VOL_NETWORK] = "network",
-    [VIR_STORAGE_VOL_NETDIR] = "netdir",   [VIR_STORAGE_VOL_PLOOP] = "ploop",
+    [VIR_STORAGE_VOL_FILE] = "file",     [VIR_STORAGE_VOL_BLOCK] = "block",
+    [VIR_STORAGE_VOL_DIR] = "dir",       [VIR_STORAGE_VOL_NETWORK] = "network",
+    [VIR_STORAGE_VOL_NETDIR] = "netdir", [VIR_STORAGE_VOL_PLOOP] = "ploop",
 };
 
 const char *virt_pool_state_name(int state)
@@ -151,8 +151,10 @@ virStoragePoolPtr virt_pool_create(virConnectPtr conn, VirtPoolConfig *cfg, gboo
     for (guint i = 0; i < pools->len; i++) {
         const VirtPool *p = g_ptr_array_index(pools, i);
         if (g_strcmp0(p->path, path) == 0 && strcmp(cfg->type, "iscsi") != 0) {
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "storage pool '%s' already uses "
-                        "the path '%s'", p->name, path);
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS,
+                        "storage pool '%s' already uses "
+                        "the path '%s'",
+                        p->name, path);
             return NULL;
         }
     }
@@ -192,8 +194,10 @@ static gboolean check_active(virStoragePoolPtr pool, gboolean want, const char *
         return FALSE;
     }
     if ((active != 0) != want) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "cannot %s storage pool '%s': "
-                    "it is %s", verb, virStoragePoolGetName(pool), active ? "active" : "inactive");
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                    "cannot %s storage pool '%s': "
+                    "it is %s",
+                    verb, virStoragePoolGetName(pool), active ? "active" : "inactive");
         return FALSE;
     }
     return TRUE;
@@ -250,9 +254,11 @@ gboolean virt_pool_delete(virStoragePoolPtr pool, gboolean delete_storage, GErro
      * pool "delete" would wipe a volume group, which Vireo never does. */
     static const char *const dir_types[] = {"dir", "fs", "netfs", NULL};
     if (delete_storage && !g_strv_contains(dir_types, info->type ? info->type : "")) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED, "deleting the storage of a "
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED,
+                    "deleting the storage of a "
                     "'%s' pool is not supported; only the directory of dir, fs and netfs "
-                    "pools", info->type);
+                    "pools",
+                    info->type);
         return FALSE;
     }
     if (delete_storage && info->state == VIR_STORAGE_POOL_RUNNING) {
@@ -263,8 +269,10 @@ gboolean virt_pool_delete(virStoragePoolPtr pool, gboolean delete_storage, GErro
             return FALSE;
         }
         if (n > 0) {
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "storage pool '%s' still "
-                        "holds %d volume(s); delete them first", info->name, n);
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                        "storage pool '%s' still "
+                        "holds %d volume(s); delete them first",
+                        info->name, n);
             return FALSE;
         }
     }
@@ -389,8 +397,8 @@ static VirtVolume *lookup_backing(virStoragePoolPtr pool, const char *backing, G
         return vol ? virt_volume_info(vol, error) : NULL;
     }
     g_autofree char *pool_name = g_strndup(backing, (gsize)(slash - backing));
-    g_autoptr(virStoragePool) other =
-        virt_pool_lookup(virStoragePoolGetConnect(pool), pool_name, error);
+    g_autoptr(virStoragePool)
+        other = virt_pool_lookup(virStoragePoolGetConnect(pool), pool_name, error);
     g_autoptr(virStorageVol) vol = other ? virt_volume_lookup(other, slash + 1, error) : NULL;
     return vol ? virt_volume_info(vol, error) : NULL;
 }
@@ -403,8 +411,8 @@ static VirtVolume *find_backing(virStoragePoolPtr pool, const char *backing, GEr
     if (!v && error && *error && (*error)->code == VIRT_ERROR_NOT_FOUND) {
         g_autofree char *why = g_strdup((*error)->message);
         g_clear_error(error);
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "backing volume '%s': %s",
-                    backing, why);
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "backing volume '%s': %s", backing,
+                    why);
     }
     return v;
 }
@@ -416,8 +424,10 @@ gboolean virt_volume_name_free(virStoragePoolPtr pool, const char *name, GError 
     virStorageVolPtr vol = virStorageVolLookupByName(pool, name);
     if (vol) {
         virStorageVolFree(vol);
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "a volume named '%s' exists in "
-                    "storage pool '%s'", name, virStoragePoolGetName(pool));
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS,
+                    "a volume named '%s' exists in "
+                    "storage pool '%s'",
+                    name, virStoragePoolGetName(pool));
         return FALSE;
     }
     virResetLastError();
@@ -428,8 +438,10 @@ virStorageVolPtr virt_volume_create(virStoragePoolPtr pool, const char *name, gu
                                     const char *format, const char *backing, GError **error)
 {
     if (capacity > VIRT_STORAGE_MAX_BYTES) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "the capacity must be at most "
-                    "64 TiB (%" G_GUINT64_FORMAT " bytes)", VIRT_STORAGE_MAX_BYTES);
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG,
+                    "the capacity must be at most "
+                    "64 TiB (%" G_GUINT64_FORMAT " bytes)",
+                    VIRT_STORAGE_MAX_BYTES);
         return NULL;
     }
     g_autoptr(VirtVolume) base = NULL;
@@ -454,8 +466,7 @@ virStorageVolPtr virt_volume_create(virStoragePoolPtr pool, const char *name, gu
     return vol;
 }
 
-gboolean virt_volume_resize(virStorageVolPtr vol, guint64 capacity, gboolean shrink,
-                            GError **error)
+gboolean virt_volume_resize(virStorageVolPtr vol, guint64 capacity, gboolean shrink, GError **error)
 {
     virStorageVolInfo info;
     if (capacity == 0 || capacity > VIRT_STORAGE_MAX_BYTES) {
@@ -470,7 +481,8 @@ gboolean virt_volume_resize(virStorageVolPtr vol, guint64 capacity, gboolean shr
     if (capacity == info.capacity)
         return TRUE;
     if (capacity < info.capacity && !shrink) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "volume '%s' has %llu bytes; "
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG,
+                    "volume '%s' has %llu bytes; "
                     "shrinking to %" G_GUINT64_FORMAT " loses data: ask with shrink=true",
                     virStorageVolGetName(vol), info.capacity, capacity);
         return FALSE;
@@ -491,9 +503,11 @@ gboolean virt_volume_wipe(virStorageVolPtr vol, GError **error)
     if (!v)
         return FALSE;
     if (v->format && strcmp(v->format, "raw") != 0) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED, "volume '%s' is %s: only raw "
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED,
+                    "volume '%s' is %s: only raw "
                     "volumes can be wiped (zeroing would destroy the image format); delete "
-                    "and create it again instead", v->name, v->format);
+                    "and create it again instead",
+                    v->name, v->format);
         return FALSE;
     }
     if (virStorageVolWipe(vol, 0) < 0) {

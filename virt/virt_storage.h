@@ -16,13 +16,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virStorageVol, virStorageVolFree)
 typedef struct {
     char *name;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    char *type;                /* dir, fs, logical ... */
-    char *path;                /* target path, may be NULL */
-    VirtPoolSource source;     /* what it is made from (empty for dir pools) */
-    int state;                 /* virStoragePoolState */
+    char *type;            /* dir, fs, logical ... */
+    char *path;            /* target path, may be NULL */
+    VirtPoolSource source; /* what it is made from (empty for dir pools) */
+    int state;             /* virStoragePoolState */
     gboolean autostart;
     gboolean persistent;
-    guint64 capacity, allocation, available;   /* bytes; stale or 0 while inactive */
+    guint64 capacity, allocation, available; /* bytes; stale or 0 while inactive */
 } VirtPool;
 
 void virt_pool_free(VirtPool *p);
@@ -52,11 +52,11 @@ gboolean virt_pool_delete(virStoragePoolPtr pool, gboolean delete_storage, GErro
 typedef struct {
     char *name;
     char *path;
-    char *type;        /* file, block, dir, network ... */
-    char *format;      /* raw, qcow2 ... ; may be NULL */
-    char *backing;     /* backing file path, may be NULL */
+    char *type;    /* file, block, dir, network ... */
+    char *format;  /* raw, qcow2 ... ; may be NULL */
+    char *backing; /* backing file path, may be NULL */
     guint64 capacity, allocation;
-    gint64 changed_at;   /* latest mtime/ctime of a file volume, unix seconds; 0 unknown */
+    gint64 changed_at; /* latest mtime/ctime of a file volume, unix seconds; 0 unknown */
 } VirtVolume;
 
 void virt_volume_free(VirtVolume *v);

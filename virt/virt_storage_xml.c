@@ -37,8 +37,8 @@ gboolean virt_storage_name_valid(const char *name, GError **error)
     return TRUE;
 }
 
-char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
-                   const char *backing_path, const char *backing_format, GError **error)
+char *virt_vol_xml(const char *name, guint64 capacity, const char *format, const char *backing_path,
+                   const char *backing_format, GError **error)
 {
     if (!virt_storage_name_valid(name, error))
         return NULL;
@@ -59,12 +59,14 @@ char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
     xmlDocSetRootElement(doc, vol);
     virt_xml_text_child(vol, "name", name);
     g_autofree char *cap = g_strdup_printf("%" G_GUINT64_FORMAT, capacity);
-    xmlSetProp(virt_xml_text_child(vol, "capacity", cap), (const xmlChar *)"unit", (const xmlChar *)"bytes");
+    xmlSetProp(virt_xml_text_child(vol, "capacity", cap), (const xmlChar *)"unit",
+               (const xmlChar *)"bytes");
     /* Allocation 0: files are sparse, space is taken as the guest writes. */
-    xmlSetProp(virt_xml_text_child(vol, "allocation", "0"), (const xmlChar *)"unit", (const xmlChar *)"bytes");
+    xmlSetProp(virt_xml_text_child(vol, "allocation", "0"), (const xmlChar *)"unit",
+               (const xmlChar *)"bytes");
     xmlNode *target = xmlNewChild(vol, NULL, (const xmlChar *)"target", NULL);
-    xmlSetProp(xmlNewChild(target, NULL, (const xmlChar *)"format", NULL),
-               (const xmlChar *)"type", (const xmlChar *)format);
+    xmlSetProp(xmlNewChild(target, NULL, (const xmlChar *)"format", NULL), (const xmlChar *)"type",
+               (const xmlChar *)format);
     if (backing_path) {
         xmlNode *bs = xmlNewChild(vol, NULL, (const xmlChar *)"backingStore", NULL);
         virt_xml_text_child(bs, "path", backing_path);

@@ -11,12 +11,12 @@ gboolean virt_storage_format_valid(const char *format);
 
 /* A new volume of `capacity` bytes (allocated lazily). `backing_path` (may
  * be NULL) with its `backing_format` becomes <backingStore>. */
-char *virt_vol_xml(const char *name, guint64 capacity, const char *format,
-                   const char *backing_path, const char *backing_format, GError **error);
+char *virt_vol_xml(const char *name, guint64 capacity, const char *format, const char *backing_path,
+                   const char *backing_format, GError **error);
 
 typedef struct {
-    char *format;          /* target/format/@type, NULL when absent */
-    char *backing_path;    /* backingStore/path, NULL when none */
+    char *format;       /* target/format/@type, NULL when absent */
+    char *backing_path; /* backingStore/path, NULL when none */
     gint64 changed_at;  /* latest of the file's mtime and ctime, unix seconds; 0 unknown */
 } VirtVolConfig;
 

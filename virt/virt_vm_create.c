@@ -16,7 +16,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virNetwork, virNetworkFree)
 
 struct VirtVmCreated {
     virDomainPtr dom;
-    GPtrArray *made;   /* virStorageVolPtr of the volumes this create made */
+    GPtrArray *made; /* virStorageVolPtr of the volumes this create made */
 };
 
 static void created_free(VirtVmCreated *c)
@@ -52,8 +52,7 @@ static const char *extension(const char *format)
 }
 
 /* The name a new volume gets; `format` is its final format. */
-static char *volume_name(const VirtVmPlan *plan, const VirtVmVolume *v, guint i,
-                         const char *format)
+static char *volume_name(const VirtVmPlan *plan, const VirtVmVolume *v, guint i, const char *format)
 {
     if (v->name)
         return g_strdup(v->name);
@@ -120,7 +119,8 @@ static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Res
     }
     g_autoptr(virStoragePool) source_pool = NULL;
     if (v->kind != VIRT_VM_VOL_NEW) {
-        g_autofree char *field = field_name(v, i, v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
+        g_autofree char *field = field_name(v, i,
+                                            v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
         if (!(r->source = virt_volume_lookup_ref(conn, v->from, &source_pool, error)) ||
             !(r->source_info = virt_volume_info(r->source, error)))
             return blame(error, field);
@@ -149,8 +149,10 @@ static gboolean check_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i
         if (clash)
             virStorageVolFree(clash);
         g_autofree char *field = field_name(&plan->volumes[i], i, NULL);
-        return virt_fail(error, VIRT_ERROR_EXISTS, "%s: a volume named '%s' exists in storage "
-                         "pool '%s'", field, r.name, pool_name);
+        return virt_fail(error, VIRT_ERROR_EXISTS,
+                         "%s: a volume named '%s' exists in storage "
+                         "pool '%s'",
+                         field, r.name, pool_name);
     }
     /* A copy takes at least what its source takes: refuse it now rather
      * than half-way through (a create with a copy answers 202 first). */
@@ -160,8 +162,9 @@ static gboolean check_volume(virConnectPtr conn, const VirtVmPlan *plan, guint i
             return FALSE;
         if (info->available < r.source_info->allocation) {
             g_autofree char *field = field_name(&plan->volumes[i], i, NULL);
-            return virt_fail(error, VIRT_ERROR_NO_SPACE, "%s: storage pool '%s' has %"
-                             G_GUINT64_FORMAT " bytes free; the copy needs %" G_GUINT64_FORMAT,
+            return virt_fail(error, VIRT_ERROR_NO_SPACE,
+                             "%s: storage pool '%s' has %" G_GUINT64_FORMAT
+                             " bytes free; the copy needs %" G_GUINT64_FORMAT,
                              field, pool_name, info->available, r.source_info->allocation);
         }
     }
@@ -172,8 +175,8 @@ static gboolean check_nic(virConnectPtr conn, const VirtNicSpec *nic, guint i, G
 {
     if (g_strcmp0(nic->type, "bridge") == 0) {
         if (!virt_host_bridge_exists(nic->source))
-            return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].bridge: no host bridge named '%s'",
-                        i, nic->source);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                             "nics[%u].bridge: no host bridge named '%s'", i, nic->source);
         return TRUE;
     }
     g_autoptr(virNetwork) net = virNetworkLookupByName(conn, nic->source);
@@ -185,7 +188,7 @@ static gboolean check_nic(virConnectPtr conn, const VirtNicSpec *nic, guint i, G
             return FALSE;
         }
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "nics[%u].network: no network named '%s'",
-                    i, nic->source);
+                         i, nic->source);
     }
     return TRUE;
 }
@@ -237,8 +240,8 @@ static virStorageVolPtr clone_volume(Resolved *r, guint64 size, CopyProgress *pr
         virt_fail(error, VIRT_ERROR_INVALID_ARG, "unknown format '%s'", r->format);
         return NULL;
     }
-    virStorageVolPtr vol = virt_volume_clone(r->pool, r->source, r->name, r->format,
-                                             copy_progress, progress, error);
+    virStorageVolPtr vol = virt_volume_clone(r->pool, r->source, r->name, r->format, copy_progress,
+                                             progress, error);
     if (vol && size > r->source_info->capacity && virStorageVolResize(vol, size, 0) < 0) {
         virt_error_from_libvirt(error, "growing the copy");
         virStorageVolDelete(vol, 0);
@@ -328,8 +331,8 @@ static gboolean report(VirtVmProgress progress, gpointer data, guint percent, co
     return TRUE;
 }
 
-VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan,
-                              VirtVmProgress progress, gpointer user_data, GError **error)
+VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan, VirtVmProgress progress,
+                              gpointer user_data, GError **error)
 {
     if (!virt_vm_plan_check(conn, plan, error))
         return NULL;
@@ -364,7 +367,9 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan,
         disks[i] = (VirtDiskSpec){
             .device = v->device,
             .path = g_ptr_array_index(strings, strings->len - 3),
-            .format = strcmp(v->device, "cdrom") == 0 ? "raw" : g_ptr_array_index(strings, strings->len - 2),
+            .format = strcmp(v->device, "cdrom") == 0
+                          ? "raw"
+                          : g_ptr_array_index(strings, strings->len - 2),
             .target = target,
             .bus = v->bus,
         };
@@ -408,7 +413,7 @@ void virt_vm_created_rollback(VirtVmCreated *c)
             g_warning("rollback: powering off %s failed", virDomainGetName(c->dom));
         /* Drivers without NVRAM support (test) refuse the flag. */
         if (virDomainUndefineFlags(c->dom, VIR_DOMAIN_UNDEFINE_NVRAM |
-                                   VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0 &&
+                                               VIR_DOMAIN_UNDEFINE_MANAGED_SAVE) < 0 &&
             virDomainUndefine(c->dom) < 0)
             g_warning("rollback: undefining %s failed", virDomainGetName(c->dom));
         virResetLastError();

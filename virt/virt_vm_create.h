@@ -9,22 +9,22 @@
 #include "virt/virt_domain_build.h"
 
 typedef enum {
-    VIRT_VM_VOL_EXISTING,   /* use `pool`/`name` as it is */
-    VIRT_VM_VOL_NEW,        /* a new empty volume of `size` bytes */
-    VIRT_VM_VOL_CLONE,      /* a full copy of `from` ("pool/name") */
-    VIRT_VM_VOL_OVERLAY,    /* a qcow2 volume backed by `from` */
+    VIRT_VM_VOL_EXISTING, /* use `pool`/`name` as it is */
+    VIRT_VM_VOL_NEW,      /* a new empty volume of `size` bytes */
+    VIRT_VM_VOL_CLONE,    /* a full copy of `from` ("pool/name") */
+    VIRT_VM_VOL_OVERLAY,  /* a qcow2 volume backed by `from` */
 } VirtVmVolKind;
 
 typedef struct {
     VirtVmVolKind kind;
-    const char *device;     /* "disk" or "cdrom" */
-    const char *pool;       /* existing: its pool; else where the new volume goes
+    const char *device; /* "disk" or "cdrom" */
+    const char *pool;   /* existing: its pool; else where the new volume goes
                              * (NULL for clone/overlay: the source's pool) */
-    const char *name;       /* existing: its name; else NULL = "<vm>-diskN.<ext>" */
-    const char *from;       /* clone/overlay source, "pool/name" */
-    const char *format;     /* new volumes; NULL = qcow2 (clone: the source's) */
-    guint64 size;           /* new: required; clone/overlay: 0 = the source's */
-    const char *bus;        /* NULL: virtio for disks, sata for CD-ROMs */
+    const char *name;   /* existing: its name; else NULL = "<vm>-diskN.<ext>" */
+    const char *from;   /* clone/overlay source, "pool/name" */
+    const char *format; /* new volumes; NULL = qcow2 (clone: the source's) */
+    guint64 size;       /* new: required; clone/overlay: 0 = the source's */
+    const char *bus;    /* NULL: virtio for disks, sata for CD-ROMs */
 } VirtVmVolume;
 
 /* Told before the create makes something, and once it is made: a volume
@@ -33,14 +33,14 @@ typedef struct {
  * Answering FALSE stops the create, which is rolled back. It lets a caller
  * write down what it is about to make, so that a crash leaves nothing
  * behind, and who made which volume. */
-typedef gboolean (*VirtVmNote)(const char *kind, const char *ref, gboolean made,
-                               const char *path, gpointer data);
+typedef gboolean (*VirtVmNote)(const char *kind, const char *ref, gboolean made, const char *path,
+                               gpointer data);
 
 typedef struct {
-    VirtDomainBuild domain;         /* disks are filled in from `volumes` */
-    const VirtVmVolume *volumes;    /* in target order; the first disk boots */
+    VirtDomainBuild domain;      /* disks are filled in from `volumes` */
+    const VirtVmVolume *volumes; /* in target order; the first disk boots */
     guint n_volumes;
-    VirtVmNote note;                /* may be NULL */
+    VirtVmNote note; /* may be NULL */
     gpointer note_data;
 } VirtVmPlan;
 
@@ -60,8 +60,8 @@ gboolean virt_vm_plan_check(virConnectPtr conn, const VirtVmPlan *plan, GError *
 
 /* Checks, makes the volumes (reporting progress), defines the domain. On
  * failure everything made is removed again and NULL is returned. */
-VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan,
-                              VirtVmProgress progress, gpointer user_data, GError **error);
+VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan, VirtVmProgress progress,
+                              gpointer user_data, GError **error);
 
 virDomainPtr virt_vm_created_domain(VirtVmCreated *c);
 /* Undoes the create: powers off and undefines the domain, deletes the

@@ -159,8 +159,8 @@ virStorageVolPtr virt_volume_clone(virStoragePoolPtr pool, virStorageVolPtr src,
     if (!format)
         format = virt_storage_format_valid(src_format) ? src_format : "raw";
     if (strcmp(format, "raw") == 0 && strcmp(src_format, "raw") == 0) {
-        g_autoptr(virStorageVol) dst =
-            virt_volume_create(pool, name, info->capacity, "raw", NULL, error);
+        g_autoptr(virStorageVol)
+            dst = virt_volume_create(pool, name, info->capacity, "raw", NULL, error);
         if (!dst)
             return NULL;
         g_autoptr(GError) why = NULL;

@@ -61,8 +61,7 @@ xmlNode *virt_xml_text_child(xmlNode *parent, const char *name, const char *text
     return xmlNewTextChild(parent, NULL, (const xmlChar *)name, (const xmlChar *)text);
 }
 
-xmlNode *virt_xml_attr_child(xmlNode *parent, const char *name, const char *attr,
-                             const char *value)
+xmlNode *virt_xml_attr_child(xmlNode *parent, const char *name, const char *attr, const char *value)
 {
     xmlNode *node = xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
     xmlSetProp(node, (const xmlChar *)attr, (const xmlChar *)value);

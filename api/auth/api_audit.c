@@ -59,9 +59,10 @@ static json_t *entry_json(const DbAuditEntry *e)
 
 gboolean api_audit_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    static const char *const allowed[] = {"user", "since", "until", "before", "limit", "action",
-                                          "object", "result", NULL};
-    DbAuditQuery q = {.username = api_query_get(req, "user"), .limit = 100,
+    static const char *const allowed[] = {"user",   "since",  "until",  "before", "limit",
+                                          "action", "object", "result", NULL};
+    DbAuditQuery q = {.username = api_query_get(req, "user"),
+                      .limit = 100,
                       .action = api_query_get(req, "action"),
                       .target = api_query_get(req, "object")};
     if (!api_query_only(req, allowed, error) || !time_param(req, "since", &q.since, error) ||

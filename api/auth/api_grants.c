@@ -58,8 +58,9 @@ static json_t *vm_grants_json(ApiContext *ctx, GStrv uuids)
     json_t *items = json_array();
     for (char **u = uuids; *u; u++) {
         g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, *u) : NULL;
-        json_array_append_new(items, json_pack("{s:s,s:o}", "uuid", *u, "name",
-                                               dom ? json_string(virDomainGetName(dom)) : json_null()));
+        json_array_append_new(items,
+                              json_pack("{s:s,s:o}", "uuid", *u, "name",
+                                        dom ? json_string(virDomainGetName(dom)) : json_null()));
     }
     return items;
 }
@@ -98,10 +99,10 @@ static gboolean parse_uses(json_t *body, gboolean *disks, gboolean *media, GErro
         return FALSE;
     if (!uses || json_array_size(uses) == 0)
         return api_invalid(error, "field 'use' must list what the pool is for: \"disks\" "
-                           "(new volumes), \"media\" (its volumes read-only), or both");
+                                  "(new volumes), \"media\" (its volumes read-only), or both");
     size_t i;
     json_t *u;
-    json_array_foreach(uses, i, u) {
+    json_array_foreach (uses, i, u) {
         const char *v = json_string_value(u);
         if (strcmp(v, "disks") == 0)
             *disks = TRUE;
@@ -115,8 +116,7 @@ static gboolean parse_uses(json_t *body, gboolean *disks, gboolean *media, GErro
 
 /* The pool, network or bridge named in the body must exist (a 400: the
  * body is wrong, the user in the URL exists). */
-static gboolean resource_exists(ApiContext *ctx, const char *kind, const char *name,
-                                GError **error)
+static gboolean resource_exists(ApiContext *ctx, const char *kind, const char *name, GError **error)
 {
     if (strcmp(kind, "bridge") == 0)
         return virt_host_bridge_exists(name) ||
@@ -153,7 +153,8 @@ static gboolean add_resource_grant(ApiContext *ctx, const DbUser *user, json_t *
     if (!resource_exists(ctx, kind, name, error) ||
         !db_resource_grant_set(ctx->db, user->id, kind, name, disks, media, error))
         return FALSE;
-    DbResourceGrant g = {.kind = (char *)kind, .name = (char *)name, .disks = disks, .media = media};
+    DbResourceGrant g = {
+        .kind = (char *)kind, .name = (char *)name, .disks = disks, .media = media};
     json_t *obj = resource_json(&g);
     json_object_set_new(obj, "kind", json_string(kind));
     resp->audit_detail = g_strdup_printf("grant %s '%s' to %s", kind, name, user->username);
@@ -182,7 +183,7 @@ gboolean api_grants_add(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     }
     if (!kind)
         return api_invalid(error, "give 'vm' (a name or UUID), 'pool' (with 'use'), "
-                           "'network' or 'bridge'");
+                                  "'network' or 'bridge'");
     g_autoptr(DbUser) user = api_user_from_path(ctx, req->params[0], error);
     if (!user)
         return FALSE;
@@ -230,8 +231,8 @@ gboolean api_grants_remove(ApiContext *ctx, const ApiRequest *req, ApiResponse *
 gboolean api_resource_grant_remove(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                                    GError **error)
 {
-    static const char *const kinds[][2] = {{"pools", "pool"}, {"networks", "network"},
-                                           {"bridges", "bridge"}};
+    static const char *const kinds[][2] = {
+        {"pools", "pool"}, {"networks", "network"}, {"bridges", "bridge"}};
     const char *kind = NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++)
         if (strcmp(req->params[1], kinds[i][0]) == 0)

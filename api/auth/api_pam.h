@@ -5,7 +5,7 @@
 #include "api/core/api.h"
 
 struct ApiPamConfig {
-    const char *service;          /* PAM service name, /etc/pam.d/<service> */
+    const char *service; /* PAM service name, /etc/pam.d/<service> */
     const char *admin_group;
     const char *operator_group;
     const char *viewer_group;

@@ -23,10 +23,10 @@ static void set_cookie(ApiContext *ctx, ApiResponse *resp, const char *value, gi
 
 static json_t *whoami(ApiContext *ctx, const ApiAuth *auth, const char *source)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)auth->user_id,
-                     "username", auth->username, "role", api_role_name(auth->role),
-                     "source", source, "via", auth->token_id ? "token" : "session",
-                     "idle_timeout", (json_int_t)ctx->session_idle_s);
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)auth->user_id, "username",
+                     auth->username, "role", api_role_name(auth->role), "source", source, "via",
+                     auth->token_id ? "token" : "session", "idle_timeout",
+                     (json_int_t)ctx->session_idle_s);
 }
 
 /* TRUE, with a 429 in `error` and Retry-After in `resp`, while `user` or
@@ -49,7 +49,8 @@ static gboolean throttled(ApiContext *ctx, const char *user, const char *address
 static DbUser *pam_login(ApiContext *ctx, const char *username, const char *password,
                          GError **error)
 {
-    if (!api_check_username(username, NULL) || !api_pam_check(ctx->pam->service, username, password))
+    if (!api_check_username(username, NULL) ||
+        !api_pam_check(ctx->pam->service, username, password))
         return NULL;
     ApiRole role = api_pam_role(ctx->pam, username);
     if (role == API_ROLE_NONE)
@@ -118,10 +119,10 @@ gboolean api_session_login(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         api_auth_changed(ctx, user->id);
     set_cookie(ctx, resp, secret, ctx->session_max_s);
     resp->audit_detail = g_strdup("login");
-    api_response_json(resp, 200, json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id,
-                                           "username", user->username, "role", user->role,
-                                           "source", user->source, "via", "session",
-                                           "idle_timeout", (json_int_t)ctx->session_idle_s));
+    api_response_json(resp, 200,
+                      json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)user->id, "username",
+                                user->username, "role", user->role, "source", user->source, "via",
+                                "session", "idle_timeout", (json_int_t)ctx->session_idle_s));
     return TRUE;
 }
 
@@ -133,7 +134,8 @@ gboolean api_session_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     /* What the caller may use beyond what they own (admins: everything,
      * null), so the web UI offers only that. */
     json_t *grants = req->auth->role == API_ROLE_ADMIN
-                         ? json_null() : api_resource_grants_json(ctx->db, user->id, error);
+                         ? json_null()
+                         : api_resource_grants_json(ctx->db, user->id, error);
     if (!grants)
         return FALSE;
     json_t *obj = whoami(ctx, req->auth, user->source);
@@ -196,7 +198,8 @@ gboolean api_sessions_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     json_t *items = json_array();
     for (guint i = 0; i < rows->len; i++) {
         const DbSession *s = g_ptr_array_index(rows, i);
-        json_array_append_new(items, api_session_json(s, g_strcmp0(s->id_hash, req->auth->session_hash) == 0));
+        json_array_append_new(
+            items, api_session_json(s, g_strcmp0(s->id_hash, req->auth->session_hash) == 0));
     }
     api_response_json(resp, 200, json_pack("{s:o}", "sessions", items));
     return TRUE;

@@ -4,8 +4,8 @@
 #include "api/auth/api_throttle.h"
 #include "api/core/api.h"
 
-#define MAX_KEYS 10000                         /* bound memory under a spray of names */
-#define FORGET_AFTER_US (15 * 60 * G_USEC_PER_SEC)  /* failures this old no longer count */
+#define MAX_KEYS 10000                             /* bound memory under a spray of names */
+#define FORGET_AFTER_US (15 * 60 * G_USEC_PER_SEC) /* failures this old no longer count */
 
 typedef struct {
     int failures;
@@ -15,9 +15,9 @@ typedef struct {
 
 struct LoginThrottle {
     GMutex lock;
-    GHashTable *counters;   /* key -> Counter* */
-    int user_free;          /* failures per user name before the first lock */
-    int address_free;       /* per address: more, since many people may share one */
+    GHashTable *counters; /* key -> Counter* */
+    int user_free;        /* failures per user name before the first lock */
+    int address_free;     /* per address: more, since many people may share one */
     gint64 max_delay_us;
 };
 
@@ -63,7 +63,7 @@ gint64 api_throttle_wait(LoginThrottle *t, const char *user, const char *address
     g_autofree char *ka = g_strconcat("a:", address ? address : "", NULL);
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&t->lock);
     gint64 us = MAX(wait_for(t, ku, now), wait_for(t, ka, now));
-    return (us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;   /* whole seconds, rounded up */
+    return (us + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC; /* whole seconds, rounded up */
 }
 
 /* Makes room by forgetting counters that lock nothing now; active locks

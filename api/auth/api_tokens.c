@@ -84,12 +84,16 @@ gboolean api_tokens_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     if (!id) {
         if (g_error_matches(*error, DB_ERROR, DB_ERROR_EXISTS)) {
             g_clear_error(error);
-            g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "you already have a token named '%s'", name);
+            g_set_error(error, API_ERROR, API_ERROR_CONFLICT, "you already have a token named '%s'",
+                        name);
         }
         return FALSE;
     }
-    DbToken t = {.id = id, .user_id = req->auth->user_id, .name = (char *)name,
-                 .created_at = g_get_real_time() / G_USEC_PER_SEC, .expires_at = expires_at,
+    DbToken t = {.id = id,
+                 .user_id = req->auth->user_id,
+                 .name = (char *)name,
+                 .created_at = g_get_real_time() / G_USEC_PER_SEC,
+                 .expires_at = expires_at,
                  .scope = (char *)scope};
     json_t *obj = api_token_json(&t, req->auth->username);
     json_object_set_new(obj, "token", json_string(secret));

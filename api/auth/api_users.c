@@ -48,7 +48,8 @@ gboolean api_users_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         !check_role(role ? role : "viewer", error))
         return FALSE;
     g_autofree char *hash = api_crypto_hash_password(password);
-    gint64 id = hash ? db_user_create(ctx->db, username, hash, role ? role : "viewer", "local", error) : 0;
+    gint64 id =
+        hash ? db_user_create(ctx->db, username, hash, role ? role : "viewer", "local", error) : 0;
     g_autoptr(DbUser) user = id ? db_user_by_id(ctx->db, id, error) : NULL;
     if (!user) {
         if (g_error_matches(*error, DB_ERROR, DB_ERROR_EXISTS)) {
@@ -111,8 +112,8 @@ gboolean api_users_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
                     "'%s' is a system account: its password is set on the host", user->username);
     gboolean ok = user && !*error && (!role || keeps_an_admin(ctx, user, role, error)) &&
                   (!role || db_user_update(ctx->db, user->id, NULL, role, error)) &&
-                  (!password || api_set_password(ctx, user->id, password, NULL, keep_tokens == 1,
-                                                 error));
+                  (!password ||
+                   api_set_password(ctx, user->id, password, NULL, keep_tokens == 1, error));
     g_autoptr(DbUser) updated = ok ? db_user_by_id(ctx->db, user->id, error) : NULL;
     if (!updated)
         return FALSE;

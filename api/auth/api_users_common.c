@@ -18,7 +18,8 @@ gboolean api_check_username(const char *name, GError **error)
     if (!ok)
         g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
                     "username must be 1-%d characters: lowercase letters, digits, _ . -, "
-                    "starting with a letter or _", API_USERNAME_MAX);
+                    "starting with a letter or _",
+                    API_USERNAME_MAX);
     return ok;
 }
 
@@ -90,8 +91,8 @@ static gboolean write_private(const char *path, const char *text, GError **error
     return ok;
 }
 
-gboolean api_bootstrap_admin(ApiContext *ctx, const char *password_file,
-                             const char *fallback_file, GError **error)
+gboolean api_bootstrap_admin(ApiContext *ctx, const char *password_file, const char *fallback_file,
+                             GError **error)
 {
     int users = db_user_count(ctx->db, NULL, error);
     if (users != 0)

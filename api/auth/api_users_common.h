@@ -21,5 +21,5 @@ DbUser *api_user_from_path(ApiContext *ctx, const char *segment, GError **error)
 /* Creates the first admin when there are no users. The password comes from
  * `password_file` when given; otherwise a random one is logged once and
  * written to `fallback_file` (mode 0600). */
-gboolean api_bootstrap_admin(ApiContext *ctx, const char *password_file,
-                             const char *fallback_file, GError **error);
+gboolean api_bootstrap_admin(ApiContext *ctx, const char *password_file, const char *fallback_file,
+                             GError **error);

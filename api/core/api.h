@@ -34,27 +34,27 @@ typedef struct ApiVmList ApiVmList;
 
 typedef struct {
     VirtConn *virt;
-    VirtModel *vm_model;          /* the host's domains, for the VM list (virt_model.h); may be NULL */
-    ApiVmList *vm_list;           /* its answers, kept while they hold (api_vm_list.h); may be NULL */
+    VirtModel *vm_model; /* the host's domains, for the VM list (virt_model.h); may be NULL */
+    ApiVmList *vm_list;  /* its answers, kept while they hold (api_vm_list.h); may be NULL */
     Db *db;
-    ApiLocks *locks;    /* per-object locks for read-check-write edits (api_locks.h) */
-    ApiConsoles *consoles;        /* console tickets not yet used (api/vms/api_consoles.h) */
+    ApiLocks *locks;       /* per-object locks for read-check-write edits (api_locks.h) */
+    ApiConsoles *consoles; /* console tickets not yet used (api/vms/api_consoles.h) */
     LoginThrottle *throttle;
-    gboolean tls;                 /* served over HTTPS: Secure cookies, HSTS */
-    gint64 session_idle_s;        /* a session unused this long ends */
-    gint64 session_max_s;         /* and none lives longer than this */
-    guint max_sessions_per_user;  /* the oldest end beyond this many */
-    gint64 audit_retention_s;     /* audit entries older than this are pruned */
-    gint64 audit_max_rows;        /* and the newest this many are kept */
-    gint audit_writes;            /* atomic: entries written, to bound the table now and then */
-    const ApiPamConfig *pam;      /* NULL: local users only; else --auth pam */
-    GMutex os_lock;               /* guards os_catalogue and os_media */
-    json_t *os_catalogue;         /* libosinfo's OS list, fetched on first use; NULL before */
-    GHashTable *os_media;         /* "path\nsize\nmtime" -> the OS on that ISO, or null */
-    TaskEngine *tasks;            /* long work (clones, uploads) */
-    gint64 task_retention_s;      /* finished tasks older than this are pruned */
-    guint64 max_upload;           /* largest volume upload, bytes */
-    ApiShotCache *screenshots;    /* VM screenshots kept a moment; may be NULL */
+    gboolean tls;                /* served over HTTPS: Secure cookies, HSTS */
+    gint64 session_idle_s;       /* a session unused this long ends */
+    gint64 session_max_s;        /* and none lives longer than this */
+    guint max_sessions_per_user; /* the oldest end beyond this many */
+    gint64 audit_retention_s;    /* audit entries older than this are pruned */
+    gint64 audit_max_rows;       /* and the newest this many are kept */
+    gint audit_writes;           /* atomic: entries written, to bound the table now and then */
+    const ApiPamConfig *pam;     /* NULL: local users only; else --auth pam */
+    GMutex os_lock;              /* guards os_catalogue and os_media */
+    json_t *os_catalogue;        /* libosinfo's OS list, fetched on first use; NULL before */
+    GHashTable *os_media;        /* "path\nsize\nmtime" -> the OS on that ISO, or null */
+    TaskEngine *tasks;           /* long work (clones, uploads) */
+    gint64 task_retention_s;     /* finished tasks older than this are pruned */
+    guint64 max_upload;          /* largest volume upload, bytes */
+    ApiShotCache *screenshots;   /* VM screenshots kept a moment; may be NULL */
     /* Tells the event stream that a VM changed where libvirt raises no
      * event (e.g. a disk added to a shut-off VM's definition); `event` as
      * for VirtDomainEventFunc. May be NULL. */
@@ -65,8 +65,8 @@ typedef struct {
      * password, sessions, tokens. May be NULL. */
     void (*auth_changed)(gint64 user_id, gpointer data);
     gpointer auth_changed_data;
-    ApiSampler *sampler;          /* live figures and their history (api/stats/); may be NULL */
-    ApiCounters *counters;        /* requests and errors, for /metrics (api_counters.h) */
+    ApiSampler *sampler;   /* live figures and their history (api/stats/); may be NULL */
+    ApiCounters *counters; /* requests and errors, for /metrics (api_counters.h) */
     /* Fills what server/ counts (event streams, consoles). May be NULL. */
     void (*server_counts)(ApiServerCounts *out, gpointer data);
     gpointer server_counts_data;
@@ -84,32 +84,32 @@ typedef struct {
     gint64 user_id;
     char *username;
     ApiRole role;
-    char *session_hash;   /* set when authenticated by session cookie */
-    gint64 token_id;      /* set when authenticated by API token */
-    gboolean metrics_only;/* a token that may only read /metrics */
+    char *session_hash;    /* set when authenticated by session cookie */
+    gint64 token_id;       /* set when authenticated by API token */
+    gboolean metrics_only; /* a token that may only read /metrics */
 } ApiAuth;
 
 /* What a route needs; the gate checks it before the handler runs. */
 typedef enum {
-    API_PERM_PUBLIC,      /* no credentials: login, the API description */
-    API_PERM_USER,        /* any logged-in user */
-    API_PERM_VM_READ,     /* see the VM in {vm}: admin, or its owner/grantee */
-    API_PERM_VM_OPERATE,  /* act on the VM in {vm}: admin, or operator owner/grantee */
-    API_PERM_VM_CREATE,   /* operators and admins */
-    API_PERM_POOL_READ,   /* see the pool in {pool}: admin, or a grant of it */
-    API_PERM_VOLUME_READ, /* see {pool}/{volume}: admin, or a volume the user may see */
-    API_PERM_NETWORK_READ,/* see the network in {network}: admin, or a grant of it */
+    API_PERM_PUBLIC,       /* no credentials: login, the API description */
+    API_PERM_USER,         /* any logged-in user */
+    API_PERM_VM_READ,      /* see the VM in {vm}: admin, or its owner/grantee */
+    API_PERM_VM_OPERATE,   /* act on the VM in {vm}: admin, or operator owner/grantee */
+    API_PERM_VM_CREATE,    /* operators and admins */
+    API_PERM_POOL_READ,    /* see the pool in {pool}: admin, or a grant of it */
+    API_PERM_VOLUME_READ,  /* see {pool}/{volume}: admin, or a volume the user may see */
+    API_PERM_NETWORK_READ, /* see the network in {network}: admin, or a grant of it */
     API_PERM_ADMIN,
 } ApiPerm;
 
 typedef struct {
     const char *method;
-    const char *path;          /* decoded, without the query string */
-    GHashTable *query;         /* name -> value; may be NULL */
-    const char *content_type;  /* may be NULL */
-    const char *if_match;      /* may be NULL */
-    const char *if_none_match; /* may be NULL */
-    const char *last_event_id; /* Last-Event-ID: where an event stream resumes; may be NULL */
+    const char *path;            /* decoded, without the query string */
+    GHashTable *query;           /* name -> value; may be NULL */
+    const char *content_type;    /* may be NULL */
+    const char *if_match;        /* may be NULL */
+    const char *if_none_match;   /* may be NULL */
+    const char *last_event_id;   /* Last-Event-ID: where an event stream resumes; may be NULL */
     const char *accept_encoding; /* Accept-Encoding: gzip answers (api_encoding.h); may be NULL */
     const char *body;
     gsize body_len;
@@ -125,8 +125,8 @@ typedef struct {
     /* filled by the router */
     const char *params[API_MAX_PARAMS];
     const char *route_arg;
-    ApiAuth *auth;             /* set by the gate for non-public routes */
-    ApiScope *scope;           /* with auth: what the caller may use (api_scope.h) */
+    ApiAuth *auth;   /* set by the gate for non-public routes */
+    ApiScope *scope; /* with auth: what the caller may use (api_scope.h) */
 } ApiRequest;
 
 typedef struct ApiResponse ApiResponse;
@@ -147,26 +147,26 @@ struct ApiTransfer {
     /* the transfer ended early (client gone, error, shutdown): undo. */
     void (*abort)(ApiTransfer *t, const char *why);
     void (*free)(ApiTransfer *t);
-    guint64 length;            /* download: the body's size in bytes */
+    guint64 length; /* download: the body's size in bytes */
 };
 
 struct ApiResponse {
     unsigned status;
-    json_t *body;              /* JSON answer, or NULL */
-    GBytes *raw;               /* or a raw answer with raw_type */
+    json_t *body; /* JSON answer, or NULL */
+    GBytes *raw;  /* or a raw answer with raw_type */
     const char *raw_type;
-    GBytes *raw_gzip;          /* optional: `raw` gzip-compressed, kept by the handler */
+    GBytes *raw_gzip;             /* optional: `raw` gzip-compressed, kept by the handler */
     const char *content_encoding; /* "gzip" once `raw` holds the compressed body */
-    GPtrArray *headers;        /* name, value, name, value ... (owned strings) */
-    ApiAuth *stream;           /* set: answer with the event stream for this user */
-    char *stream_resume;       /* and resume it after this event id (may be NULL) */
-    ApiConsole *console;       /* set (status 101): upgrade to a WebSocket for this console;
+    GPtrArray *headers;           /* name, value, name, value ... (owned strings) */
+    ApiAuth *stream;              /* set: answer with the event stream for this user */
+    char *stream_resume;          /* and resume it after this event id (may be NULL) */
+    ApiConsole *console;          /* set (status 101): upgrade to a WebSocket for this console;
                                 * server/ takes it and frees it with console_free */
     void (*console_free)(ApiConsole *console);
-    char *audit_user;          /* for the audit log: the user a login tried */
-    char *audit_detail;        /* for the audit log: what else to record */
-    ApiTransfer *transfer;     /* set: stream the body in or out (see above) */
-    char *log_note;            /* an error answer's "code: message", for the
+    char *audit_user;      /* for the audit log: the user a login tried */
+    char *audit_detail;    /* for the audit log: what else to record */
+    ApiTransfer *transfer; /* set: stream the body in or out (see above) */
+    char *log_note;        /* an error answer's "code: message", for the
                                 * request's one log line (api_response_error) */
 };
 
@@ -197,12 +197,12 @@ enum {
 
 typedef struct {
     const char *method;
-    const char *pattern;   /* "/api/vms/{vm}": {x} matches one path segment */
+    const char *pattern; /* "/api/vms/{vm}": {x} matches one path segment */
     ApiHandler handler;
     ApiPerm perm;
-    const char *arg;       /* handler-specific, e.g. the action name */
-    unsigned flags;        /* API_ROUTE_* */
-    const char *action;    /* what the audit log calls it ("vm.start"); NULL for reads */
+    const char *arg;    /* handler-specific, e.g. the action name */
+    unsigned flags;     /* API_ROUTE_* */
+    const char *action; /* what the audit log calls it ("vm.start"); NULL for reads */
 } ApiRoute;
 
 /* The route table, terminated by an entry with a NULL method. */

@@ -70,10 +70,10 @@ gboolean api_etag_same_state(const char *tag, const char *etag)
 
 gboolean api_compressible(const char *type)
 {
-    return type && (g_str_has_prefix(type, "text/") || g_str_has_prefix(type, "application/json") ||
-                    g_str_has_prefix(type, "application/javascript") ||
-                    g_str_has_prefix(type, "image/svg+xml") ||
-                    g_str_has_prefix(type, "application/xml"));
+    return type &&
+           (g_str_has_prefix(type, "text/") || g_str_has_prefix(type, "application/json") ||
+            g_str_has_prefix(type, "application/javascript") ||
+            g_str_has_prefix(type, "image/svg+xml") || g_str_has_prefix(type, "application/xml"));
 }
 
 void api_response_encode(const ApiRequest *req, ApiResponse *resp)

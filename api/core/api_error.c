@@ -41,16 +41,16 @@ static const ErrorKind api_kinds[] = {
 static ApiErrorCode from_virt(int code)
 {
     switch ((VirtErrorCode)code) {
-    case VIRT_ERROR_NOT_FOUND:     return API_ERROR_NOT_FOUND;
+    case VIRT_ERROR_NOT_FOUND: return API_ERROR_NOT_FOUND;
     case VIRT_ERROR_INVALID_STATE: return API_ERROR_CONFLICT;
-    case VIRT_ERROR_INVALID_ARG:   return API_ERROR_INVALID_ARGUMENT;
-    case VIRT_ERROR_EXISTS:        return API_ERROR_CONFLICT;
-    case VIRT_ERROR_BUSY:          return API_ERROR_CONFLICT;
-    case VIRT_ERROR_UNSUPPORTED:   return API_ERROR_UNSUPPORTED;
-    case VIRT_ERROR_DENIED:        return API_ERROR_FORBIDDEN;
-    case VIRT_ERROR_UNAVAILABLE:   return API_ERROR_UNAVAILABLE;
-    case VIRT_ERROR_NO_SPACE:      return API_ERROR_INSUFFICIENT_STORAGE;
-    case VIRT_ERROR_FAILED:        return API_ERROR_INTERNAL;
+    case VIRT_ERROR_INVALID_ARG: return API_ERROR_INVALID_ARGUMENT;
+    case VIRT_ERROR_EXISTS: return API_ERROR_CONFLICT;
+    case VIRT_ERROR_BUSY: return API_ERROR_CONFLICT;
+    case VIRT_ERROR_UNSUPPORTED: return API_ERROR_UNSUPPORTED;
+    case VIRT_ERROR_DENIED: return API_ERROR_FORBIDDEN;
+    case VIRT_ERROR_UNAVAILABLE: return API_ERROR_UNAVAILABLE;
+    case VIRT_ERROR_NO_SPACE: return API_ERROR_INSUFFICIENT_STORAGE;
+    case VIRT_ERROR_FAILED: return API_ERROR_INTERNAL;
     }
     return API_ERROR_INTERNAL;
 }
@@ -58,10 +58,10 @@ static ApiErrorCode from_virt(int code)
 static ApiErrorCode from_db(int code)
 {
     switch ((DbErrorCode)code) {
-    case DB_ERROR_BUSY:   return API_ERROR_UNAVAILABLE;
+    case DB_ERROR_BUSY: return API_ERROR_UNAVAILABLE;
     case DB_ERROR_EXISTS: return API_ERROR_CONFLICT;
-    case DB_ERROR_FULL:   return API_ERROR_INSUFFICIENT_STORAGE;
-    default:              return API_ERROR_INTERNAL;
+    case DB_ERROR_FULL: return API_ERROR_INSUFFICIENT_STORAGE;
+    default: return API_ERROR_INTERNAL;
     }
 }
 
@@ -139,8 +139,8 @@ void api_response_error_for(ApiResponse *resp, const GError *error, gboolean ful
      * cut a character in half; JSON strings must be valid UTF-8. */
     g_autofree char *text = api_error_message_for(error, full);
     g_autofree char *message = g_utf8_make_valid(text, -1);
-    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(error),
-                             "message", message);
+    json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", api_error_code(error), "message",
+                             message);
     g_assert(body);
     api_response_json(resp, api_error_status(error), body);
     g_free(resp->log_note);

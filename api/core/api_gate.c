@@ -25,8 +25,10 @@ void api_auth_free(ApiAuth *auth)
 }
 
 static const char *const role_names[] = {
-    [API_ROLE_NONE] = "none", [API_ROLE_VIEWER] = "viewer",
-    [API_ROLE_OPERATOR] = "operator", [API_ROLE_ADMIN] = "admin",
+    [API_ROLE_NONE] = "none",
+    [API_ROLE_VIEWER] = "viewer",
+    [API_ROLE_OPERATOR] = "operator",
+    [API_ROLE_ADMIN] = "admin",
 };
 
 ApiRole api_role_from_name(const char *name)
@@ -135,7 +137,8 @@ static ApiAuth *from_session(ApiContext *ctx, const char *cookie, GError **error
      * request would be wasteful), so a session ends between idle and
      * idle + touch seconds after its last use, never before. */
     gint64 touch = MIN(TOUCH_INTERVAL_MAX_S, MAX(ctx->session_idle_s / 10, 1));
-    if (now - s->last_seen > ctx->session_idle_s + touch || now - s->created_at > ctx->session_max_s) {
+    if (now - s->last_seen > ctx->session_idle_s + touch ||
+        now - s->created_at > ctx->session_max_s) {
         db_session_delete(ctx->db, hash, NULL);
         return NULL;
     }
@@ -179,7 +182,8 @@ static gboolean check_vm_visible(ApiContext *ctx, ApiRequest *req, GError **erro
         return dom ? api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed") : FALSE;
     if (api_scope_sees_vm(req->scope, uuid, error))
         return TRUE;
-    return *error ? FALSE : api_fail(error, API_ERROR_NOT_FOUND, "no VM named '%s'", req->params[0]);
+    return *error ? FALSE
+                  : api_fail(error, API_ERROR_NOT_FOUND, "no VM named '%s'", req->params[0]);
 }
 
 /* Pools and networks the caller holds no grant of answer 404, like VMs. */
@@ -251,7 +255,8 @@ gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiRe
         (g_strcmp0(req->csrf_header, "1") != 0 ||
          !api_origin_matches(req->origin, req->host, ctx->tls)))
         return refuse(resp, error, API_ERROR_FORBIDDEN,
-                      "cross-site request refused: send a same-origin Origin and " API_CSRF_HEADER ": 1");
+                      "cross-site request refused: send a same-origin Origin and " API_CSRF_HEADER
+                      ": 1");
 
     switch (route->perm) {
     case API_PERM_ADMIN:
@@ -267,17 +272,12 @@ gboolean api_gate(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, ApiRe
         if (auth->role < API_ROLE_OPERATOR)
             return refuse(resp, error, API_ERROR_FORBIDDEN, "viewers cannot change VMs");
         return check_vm_visible(ctx, req, error);
-    case API_PERM_VM_READ:
-        return check_vm_visible(ctx, req, error);
-    case API_PERM_POOL_READ:
-        return api_scope_pool(req->scope, req->params[0], API_POOL_SEE, error);
-    case API_PERM_VOLUME_READ:
-        return check_volume_visible(ctx, req, error);
-    case API_PERM_NETWORK_READ:
-        return check_network_visible(ctx, req, error);
+    case API_PERM_VM_READ: return check_vm_visible(ctx, req, error);
+    case API_PERM_POOL_READ: return api_scope_pool(req->scope, req->params[0], API_POOL_SEE, error);
+    case API_PERM_VOLUME_READ: return check_volume_visible(ctx, req, error);
+    case API_PERM_NETWORK_READ: return check_network_visible(ctx, req, error);
     case API_PERM_USER:
-    case API_PERM_PUBLIC:
-        return TRUE;
+    case API_PERM_PUBLIC: return TRUE;
     }
     return TRUE;
 }

@@ -2,7 +2,7 @@
 #pragma once
 #include "api/core/api.h"
 
-#define API_HANDLER(name)                                                                   \
+#define API_HANDLER(name) \
     gboolean name(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 
 API_HANDLER(api_openapi_get);

@@ -31,7 +31,7 @@ gboolean api_json_only_members(json_t *obj, const char *const *allowed, GError *
 {
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value) {
+    json_object_foreach (obj, key, value) {
         if (!g_strv_contains(allowed, key)) {
             g_autofree char *list = g_strjoinv(", ", (char **)allowed);
             g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
@@ -55,8 +55,7 @@ gboolean api_json_require(json_t *obj, const char *const *required, GError **err
 
 static gboolean wrong_type(GError **error, const char *name, const char *type)
 {
-    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s' must be %s", name,
-                type);
+    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field '%s' must be %s", name, type);
     return FALSE;
 }
 
@@ -79,7 +78,8 @@ gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len, const
         return TRUE;
     if (!json_is_string(v))
         return wrong_type(error, name, "a string");
-    if (json_string_length(v) > max_len || memchr(json_string_value(v), '\0', json_string_length(v))) {
+    if (json_string_length(v) > max_len ||
+        memchr(json_string_value(v), '\0', json_string_length(v))) {
         g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
                     "field '%s' must be at most %zu bytes, without NUL", name, max_len);
         return FALSE;
@@ -118,8 +118,8 @@ gboolean api_json_opt_object(json_t *obj, const char *name, json_t **out, GError
     return TRUE;
 }
 
-gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items,
-                                   json_t **out, GError **error)
+gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items, json_t **out,
+                                   GError **error)
 {
     json_t *v = json_object_get(obj, name);
     if (!v)
@@ -133,7 +133,7 @@ gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_item
     }
     size_t i;
     json_t *item;
-    json_array_foreach(v, i, item) {
+    json_array_foreach (v, i, item) {
         if (!json_is_string(item))
             return wrong_type(error, name, "an array of strings");
     }
@@ -192,8 +192,8 @@ gboolean api_query_none(const ApiRequest *req, GError **error)
     return api_query_only(req, none, error);
 }
 
-gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback,
-                        gboolean *out, GError **error)
+gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback, gboolean *out,
+                        GError **error)
 {
     const char *v = api_query_get(req, name);
     if (!v) {
@@ -215,7 +215,8 @@ gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallba
 /* The quoted ETag of a serialized answer. */
 static char *etag_of_text(const char *text, gsize len)
 {
-    g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text, len);
+    g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)text,
+                                                       len);
     return g_strdup_printf("\"%.24s\"", sum);
 }
 

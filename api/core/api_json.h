@@ -10,10 +10,10 @@ gboolean api_json_only_members(json_t *obj, const char *const *allowed, GError *
 /* Optional typed members: absent leaves *out untouched and answers TRUE;
  * present with the wrong type is a 400. */
 gboolean api_json_opt_bool(json_t *obj, const char *name, int *out, GError **error);
-gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len,
-                             const char **out, GError **error);
-gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items,
-                                   json_t **out, GError **error);
+gboolean api_json_opt_string(json_t *obj, const char *name, gsize max_len, const char **out,
+                             GError **error);
+gboolean api_json_opt_string_array(json_t *obj, const char *name, gsize max_items, json_t **out,
+                                   GError **error);
 /* An integer from `min` to `max` (a 400 naming the range otherwise). */
 gboolean api_json_opt_int(json_t *obj, const char *name, json_int_t min, json_int_t max,
                           json_int_t *out, GError **error);
@@ -28,8 +28,8 @@ gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GErro
 /* 400 for any query parameter: for routes that take none. */
 gboolean api_query_none(const ApiRequest *req, GError **error);
 /* true/false/1/0 (absent = `fallback`); anything else is a 400. */
-gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback,
-                        gboolean *out, GError **error);
+gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback, gboolean *out,
+                        GError **error);
 const char *api_query_get(const ApiRequest *req, const char *name);
 /* Paging of newest-first lists: ?limit= (1 to 1000; *limit keeps its
  * default when absent) and ?before= (an id, `what` names it: "an entry"). */

@@ -6,17 +6,17 @@
 
 typedef struct {
     GMutex mutex;
-    guint users;    /* holders and waiters; the entry goes at 0 */
+    guint users; /* holders and waiters; the entry goes at 0 */
 } LockEntry;
 
 struct ApiLocks {
     GMutex table_lock;
-    GHashTable *entries;   /* key -> LockEntry* */
+    GHashTable *entries; /* key -> LockEntry* */
 };
 
 struct ApiLockSet {
     ApiLocks *locks;
-    GPtrArray *keys;       /* sorted, unique, owned */
+    GPtrArray *keys; /* sorted, unique, owned */
 };
 
 static void entry_free(gpointer p)

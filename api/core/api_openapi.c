@@ -9,8 +9,7 @@ gboolean api_openapi_get(ApiContext *ctx G_GNUC_UNUSED, const ApiRequest *req G_
                          ApiResponse *resp, GError **error)
 {
     resp->status = 200;
-    resp->raw = g_bytes_new_static(api_openapi_start,
-                                   (gsize)(api_openapi_end - api_openapi_start));
+    resp->raw = g_bytes_new_static(api_openapi_start, (gsize)(api_openapi_end - api_openapi_start));
     resp->raw_type = "application/json";
     return TRUE;
 }

@@ -141,7 +141,9 @@ static DbAuditEntry audit_entry(const ApiRoute *route, const ApiRequest *req,
                                 const ApiResponse *resp, char *target)
 {
     return (DbAuditEntry){
-        .username = req->auth ? req->auth->username : resp ? resp->audit_user : NULL,
+        .username = req->auth ? req->auth->username
+                    : resp    ? resp->audit_user
+                              : NULL,
         .address = (char *)req->address,
         .method = (char *)req->method,
         .path = (char *)req->path,
@@ -183,8 +185,7 @@ static void audit_end(ApiContext *ctx, const ApiRoute *route, const ApiRequest *
         id = db_audit_add(ctx->db, &e, &error);
     }
     if (!id || !db_audit_finish(ctx->db, id, (int)resp->status, detail, AUDIT_FOLD_S, &error)) {
-        g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id,
-                  error->message);
+        g_warning("req=%" G_GUINT64_FORMAT " audit log write failed: %s", req->id, error->message);
         return;
     }
     if (ctx->audit_max_rows > 0 &&
@@ -212,8 +213,8 @@ static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *res
         return api_fail(error, API_ERROR_NOT_FOUND, "no such API route: %s", req->path);
     *route_out = route;
     if (req->body_len > API_MAX_BODY)
-        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE,
-                        "request body is larger than %d bytes", API_MAX_BODY);
+        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE, "request body is larger than %d bytes",
+                        API_MAX_BODY);
     if (!api_gate(ctx, route, req, resp, error))
         return FALSE;
     if (req->body_len > 0 && !body_is_json(req))

@@ -13,10 +13,10 @@ struct ApiScope {
     ApiContext *ctx;
     gint64 user_id;
     ApiRole role;
-    GHashTable *visible;    /* VM uuids the user owns or was granted; lazy */
-    GHashTable *grants;     /* "kind\nname" -> DbResourceGrant*; lazy */
-    GHashTable *owned;      /* paths of the volumes the user made; lazy */
-    GHashTable *usage;      /* virt_disk_usage; lazy */
+    GHashTable *visible; /* VM uuids the user owns or was granted; lazy */
+    GHashTable *grants;  /* "kind\nname" -> DbResourceGrant*; lazy */
+    GHashTable *owned;   /* paths of the volumes the user made; lazy */
+    GHashTable *usage;   /* virt_disk_usage; lazy */
 };
 
 ApiScope *api_scope_new(ApiContext *ctx, const ApiAuth *auth)
@@ -104,9 +104,10 @@ gboolean api_scope_pool(ApiScope *s, const char *pool, ApiPoolUse use, GError **
     if (!g)
         return virt_fail(error, VIRT_ERROR_NOT_FOUND, "no storage pool named '%s'", pool);
     if ((use == API_POOL_DISKS && !g->disks) || (use == API_POOL_MEDIA && !g->media))
-        return api_fail(error, API_ERROR_FORBIDDEN, "storage pool '%s' is granted to you for "
-                        "%s only, not for %s", pool, uses_of(g),
-                        use == API_POOL_DISKS ? "new disks" : "media");
+        return api_fail(error, API_ERROR_FORBIDDEN,
+                        "storage pool '%s' is granted to you for "
+                        "%s only, not for %s",
+                        pool, uses_of(g), use == API_POOL_DISKS ? "new disks" : "media");
     return TRUE;
 }
 
@@ -166,8 +167,7 @@ static gboolean may_use(ApiScope *s, virConnectPtr conn, const char *pool, const
     switch (use) {
     case API_VOLUME_SEE:
         return media_pool || owns(s, path) || used_by_own_vm(s, conn, path, FALSE, FALSE);
-    case API_VOLUME_DISK:
-        return owns(s, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
+    case API_VOLUME_DISK: return owns(s, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
     case API_VOLUME_MEDIA:
         return media_pool || owns(s, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
     case API_VOLUME_DELETE:
@@ -192,9 +192,8 @@ gboolean api_scope_volume_visible(ApiScope *s, virConnectPtr conn, const char *p
     return may_use(s, conn, pool, path, API_VOLUME_SEE);
 }
 
-gboolean api_scope_volume_free(ApiScope *s, virConnectPtr conn, const char *path,
-                               const char *what, const char *self_uuid, ApiShare share,
-                               GError **error)
+gboolean api_scope_volume_free(ApiScope *s, virConnectPtr conn, const char *path, const char *what,
+                               const char *self_uuid, ApiShare share, GError **error)
 {
     GHashTable *usage = api_scope_disk_usage(s, conn, error);
     if (!usage)

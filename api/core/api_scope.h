@@ -30,9 +30,9 @@ gboolean api_scope_sees_vm(ApiScope *scope, const char *uuid, GError **error);
 char *api_scope_vm_label(ApiScope *scope, const char *uuid, const char *name);
 
 typedef enum {
-    API_POOL_SEE,     /* list and read it: any grant */
-    API_POOL_DISKS,   /* make new volumes in it */
-    API_POOL_MEDIA,   /* use its volumes read-only */
+    API_POOL_SEE,   /* list and read it: any grant */
+    API_POOL_DISKS, /* make new volumes in it */
+    API_POOL_MEDIA, /* use its volumes read-only */
 } ApiPoolUse;
 
 /* NOT_FOUND (worded as for a pool that does not exist) when the caller
@@ -45,24 +45,24 @@ gboolean api_scope_network(ApiScope *scope, const char *name, GError **error);
 gboolean api_scope_bridge(ApiScope *scope, const char *name, GError **error);
 
 typedef enum {
-    API_VOLUME_SEE,      /* list and read it */
-    API_VOLUME_DISK,     /* a writable disk of a VM */
-    API_VOLUME_MEDIA,    /* a CD-ROM medium, a clone source, a backing file */
+    API_VOLUME_SEE,   /* list and read it */
+    API_VOLUME_DISK,  /* a writable disk of a VM */
+    API_VOLUME_MEDIA, /* a CD-ROM medium, a clone source, a backing file */
     API_VOLUME_DELETE,
 } ApiVolumeUse;
 
 /* May the caller use volume `pool`/`name` (at `path`) for `use`? When
  * not, NOT_FOUND worded as for a volume that does not exist, so other
  * users' volume names are not revealed. */
-gboolean api_scope_volume(ApiScope *scope, virConnectPtr conn, const char *pool,
-                          const char *name, const char *path, ApiVolumeUse use, GError **error);
+gboolean api_scope_volume(ApiScope *scope, virConnectPtr conn, const char *pool, const char *name,
+                          const char *path, ApiVolumeUse use, GError **error);
 /* TRUE when the caller may see the volume at all (for filtering lists). */
 gboolean api_scope_volume_visible(ApiScope *scope, virConnectPtr conn, const char *pool,
                                   const char *path);
 
 typedef enum {
-    API_SHARE_NONE,       /* no other VM may use the file at all */
-    API_SHARE_READERS,    /* other VMs may only read it */
+    API_SHARE_NONE,    /* no other VM may use the file at all */
+    API_SHARE_READERS, /* other VMs may only read it */
 } ApiShare;
 
 /* BUSY when a VM other than `self_uuid` (may be NULL) uses the file at

@@ -12,18 +12,18 @@
 #include <string.h>
 
 struct ApiEventRecord {
-    gint ref;                /* atomic */
+    gint ref; /* atomic */
     ApiEventKind kind;
     char *uuid;
     char *name;
     gint64 task_owner;
-    char *full;              /* the frame */
-    char *brief;             /* for non-admins, when it differs (task errors);
+    char *full;             /* the frame */
+    char *brief;            /* for non-admins, when it differs (task errors);
                               * a sample's frame with no VM */
-    char *stats_head;        /* a sample's frame up to its list of VMs */
-    GPtrArray *stats_uuids;  /* each VM's UUID */
-    GPtrArray *stats_vms;    /* and its JSON */
-    GHashTable *per_user;    /* user id -> the sample's frame for that user */
+    char *stats_head;       /* a sample's frame up to its list of VMs */
+    GPtrArray *stats_uuids; /* each VM's UUID */
+    GPtrArray *stats_vms;   /* and its JSON */
+    GHashTable *per_user;   /* user id -> the sample's frame for that user */
     gsize size;
 };
 
@@ -32,21 +32,21 @@ typedef struct {
     guint ref;
     gint64 user_id;
     ApiRole role;
-    ApiScope *scope;         /* preloaded: no query when an event is sent */
-    gboolean gone;           /* the user was deleted */
+    ApiScope *scope; /* preloaded: no query when an event is sent */
+    gboolean gone;   /* the user was deleted */
 } UserView;
 
 struct ApiEventViews {
     ApiContext *ctx;
-    GHashTable *users;       /* user id -> UserView* */
-    GHashTable *checked;     /* credential -> GINT_TO_POINTER(1 + valid), this round */
+    GHashTable *users;   /* user id -> UserView* */
+    GHashTable *checked; /* credential -> GINT_TO_POINTER(1 + valid), this round */
 };
 
 struct ApiEventViewer {
     ApiEventViews *views;
     ApiAuth *auth;
     UserView *user;
-    char *credential;        /* "token:ID" or "session:HASH" */
+    char *credential; /* "token:ID" or "session:HASH" */
 };
 
 /* ---- records ---- */
@@ -54,19 +54,19 @@ struct ApiEventViewer {
 static const char *vm_event_name(int event)
 {
     switch (event) {
-    case VIR_DOMAIN_EVENT_DEFINED:     return "defined";
-    case VIR_DOMAIN_EVENT_UNDEFINED:   return "undefined";
-    case VIR_DOMAIN_EVENT_STARTED:     return "started";
-    case VIR_DOMAIN_EVENT_SUSPENDED:   return "suspended";
-    case VIR_DOMAIN_EVENT_RESUMED:     return "resumed";
-    case VIR_DOMAIN_EVENT_STOPPED:     return "stopped";
-    case VIR_DOMAIN_EVENT_SHUTDOWN:    return "shutdown";
+    case VIR_DOMAIN_EVENT_DEFINED: return "defined";
+    case VIR_DOMAIN_EVENT_UNDEFINED: return "undefined";
+    case VIR_DOMAIN_EVENT_STARTED: return "started";
+    case VIR_DOMAIN_EVENT_SUSPENDED: return "suspended";
+    case VIR_DOMAIN_EVENT_RESUMED: return "resumed";
+    case VIR_DOMAIN_EVENT_STOPPED: return "stopped";
+    case VIR_DOMAIN_EVENT_SHUTDOWN: return "shutdown";
     case VIR_DOMAIN_EVENT_PMSUSPENDED: return "pmsuspended";
-    case VIR_DOMAIN_EVENT_CRASHED:     return "crashed";
-    case VIRT_DOMAIN_EVENT_DEVICES:    return "devices";
-    case VIRT_DOMAIN_EVENT_EDITED:     return "edited";
-    case VIRT_DOMAIN_EVENT_METADATA:   return "edited";
-    default:                           return "changed";
+    case VIR_DOMAIN_EVENT_CRASHED: return "crashed";
+    case VIRT_DOMAIN_EVENT_DEVICES: return "devices";
+    case VIRT_DOMAIN_EVENT_EDITED: return "edited";
+    case VIRT_DOMAIN_EVENT_METADATA: return "edited";
+    default: return "changed";
     }
 }
 
@@ -74,8 +74,8 @@ static const char *vm_event_name(int event)
  * pools add CREATED (built) and DELETED (storage removed). */
 static const char *object_event_name(ApiEventKind kind, int event)
 {
-    static const char *const names[] = {"defined", "undefined", "started", "stopped",
-                                        "created", "deleted"};
+    static const char *const names[] = {"defined", "undefined", "started",
+                                        "stopped", "created",   "deleted"};
     int known = kind == API_EVENT_POOL ? 6 : 4;
     return event >= 0 && event < known ? names[event] : "changed";
 }
@@ -91,11 +91,10 @@ static char *frame(const char *type, json_t *data)
  * client can lay them over its list. */
 static json_t *stats_vm_json(const ApiStatsSnapshot *snap, const ApiVmLive *v)
 {
-    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "uuid", v->uuid, "name", v->name,
-                     "state", virt_domain_state_name(v->state),
-                     "started_at", v->started_at ? api_time_json(v->started_at) : json_null(),
-                     "uptime", v->started_at ? json_integer(MAX(snap->time - v->started_at, 0))
-                                             : json_null(),
+    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "uuid", v->uuid, "name", v->name, "state",
+                     virt_domain_state_name(v->state), "started_at",
+                     v->started_at ? api_time_json(v->started_at) : json_null(), "uptime",
+                     v->started_at ? json_integer(MAX(snap->time - v->started_at, 0)) : json_null(),
                      "stats", api_stats_figures_json(&v->figures, TRUE));
 }
 
@@ -156,8 +155,10 @@ static const char *stats_frame_for(const UserView *u, const ApiEventRecord *r)
 
 ApiEventRecord *api_event_record_new(const ApiEvent *e)
 {
-    static const char *const types[] = {[API_EVENT_VM] = "vm", [API_EVENT_POOL] = "pool",
-                                        [API_EVENT_NETWORK] = "network", [API_EVENT_TASK] = "task",
+    static const char *const types[] = {[API_EVENT_VM] = "vm",
+                                        [API_EVENT_POOL] = "pool",
+                                        [API_EVENT_NETWORK] = "network",
+                                        [API_EVENT_TASK] = "task",
                                         [API_EVENT_STATS] = "stats"};
     ApiEventRecord *r = g_new0(ApiEventRecord, 1);
     r->ref = 1;
@@ -175,11 +176,11 @@ ApiEventRecord *api_event_record_new(const ApiEvent *e)
         r->name = g_strdup(e->name);
         const char *name = e->kind == API_EVENT_VM ? vm_event_name(e->event)
                                                    : object_event_name(e->kind, e->event);
-        r->full = frame(types[e->kind], json_pack("{s:s,s:s,s:s}", "event", name,
-                                                  "name", e->name, "uuid", e->uuid));
+        r->full = frame(types[e->kind], json_pack("{s:s,s:s,s:s}", "event", name, "name", e->name,
+                                                  "uuid", e->uuid));
     }
     r->size += sizeof(*r) + strlen(r->full) + (r->brief ? strlen(r->brief) : 0) +
-              (r->uuid ? strlen(r->uuid) : 0) + (r->name ? strlen(r->name) : 0);
+               (r->uuid ? strlen(r->uuid) : 0) + (r->name ? strlen(r->name) : 0);
     return r;
 }
 
@@ -290,12 +291,9 @@ void api_event_viewer_free(ApiEventViewer *v)
 static gboolean sees(const UserView *u, const ApiEventRecord *r)
 {
     switch (r->kind) {
-    case API_EVENT_VM:
-        return api_scope_sees_vm(u->scope, r->uuid, NULL);
-    case API_EVENT_POOL:
-        return api_scope_pool(u->scope, r->name, API_POOL_SEE, NULL);
-    case API_EVENT_NETWORK:
-        return api_scope_network(u->scope, r->name, NULL);
+    case API_EVENT_VM: return api_scope_sees_vm(u->scope, r->uuid, NULL);
+    case API_EVENT_POOL: return api_scope_pool(u->scope, r->name, API_POOL_SEE, NULL);
+    case API_EVENT_NETWORK: return api_scope_network(u->scope, r->name, NULL);
     case API_EVENT_TASK:
         /* A task is its owner's business, and the admins'. */
         return u->role == API_ROLE_ADMIN || u->user_id == r->task_owner;

@@ -12,20 +12,20 @@
 #include "db/db_tasks.h"
 
 typedef enum {
-    API_EVENT_VM,        /* a VM's lifecycle, device or edit event */
-    API_EVENT_POOL,      /* a storage pool's lifecycle */
-    API_EVENT_NETWORK,   /* a network's lifecycle */
-    API_EVENT_TASK,      /* a task's new state */
-    API_EVENT_STATS,     /* a sample: the host's and the VMs' latest figures */
+    API_EVENT_VM,      /* a VM's lifecycle, device or edit event */
+    API_EVENT_POOL,    /* a storage pool's lifecycle */
+    API_EVENT_NETWORK, /* a network's lifecycle */
+    API_EVENT_TASK,    /* a task's new state */
+    API_EVENT_STATS,   /* a sample: the host's and the VMs' latest figures */
 } ApiEventKind;
 
 typedef struct {
     ApiEventKind kind;
-    const char *uuid;    /* VM, pool, network */
+    const char *uuid; /* VM, pool, network */
     const char *name;
-    int event;           /* libvirt's event number, or VIRT_DOMAIN_EVENT_* */
-    const DbTask *task;  /* tasks */
-    ApiStatsSnapshot *stats;  /* samples */
+    int event;               /* libvirt's event number, or VIRT_DOMAIN_EVENT_* */
+    const DbTask *task;      /* tasks */
+    ApiStatsSnapshot *stats; /* samples */
 } ApiEvent;
 
 /* An event made ready for every stream at once: its frames and what

@@ -26,14 +26,14 @@ static json_t *ip_json(const VirtNetIp *ip)
     json_t *dhcp = ip->dhcp_start && ip->dhcp_end
                        ? json_pack("{s:s,s:s}", "start", ip->dhcp_start, "end", ip->dhcp_end)
                        : json_null();
-    return json_pack("{s:s,s:s,s:o}", "family", ip->ipv6 ? "ipv6" : "ipv4", "address", cidr,
-                     "dhcp", dhcp);
+    return json_pack("{s:s,s:s,s:o}", "family", ip->ipv6 ? "ipv6" : "ipv4", "address", cidr, "dhcp",
+                     dhcp);
 }
 
 static json_t *lease_json(const VirtNetLease *l)
 {
-    return json_pack("{s:s?,s:s?,s:s?,s:o}", "mac", l->mac, "ip", l->ip, "hostname",
-                     l->hostname, "expires", timestamp(l->expires));
+    return json_pack("{s:s?,s:s?,s:s?,s:o}", "mac", l->mac, "ip", l->ip, "hostname", l->hostname,
+                     "expires", timestamp(l->expires));
 }
 
 json_t *api_network_json(const VirtNetwork *n)
@@ -45,9 +45,9 @@ json_t *api_network_json(const VirtNetwork *n)
     for (guint i = 0; i < n->leases->len; i++)
         json_array_append_new(leases, lease_json(g_ptr_array_index(n->leases, i)));
     return json_pack("{s:s,s:s,s:b,s:b,s:b,s:s,s:s?,s:o,s:o}", "name", n->name, "uuid", n->uuid,
-                     "active", n->active, "persistent", n->persistent, "autostart",
-                     n->autostart, "mode", n->config->mode, "bridge", n->config->bridge,
-                     "ips", ips, "leases", leases);
+                     "active", n->active, "persistent", n->persistent, "autostart", n->autostart,
+                     "mode", n->config->mode, "bridge", n->config->bridge, "ips", ips, "leases",
+                     leases);
 }
 
 void api_network_create_clear(ApiNetworkCreate *c)
@@ -72,8 +72,8 @@ static gboolean opt_object(json_t *obj, const char *name, json_t **out, GError *
     return TRUE;
 }
 
-static gboolean required_string(json_t *obj, const char *name, const char *where,
-                                const char **out, GError **error)
+static gboolean required_string(json_t *obj, const char *name, const char *where, const char **out,
+                                GError **error)
 {
     if (!api_json_opt_string(obj, name, VALUE_MAX_BYTES, out, error))
         return FALSE;
@@ -85,8 +85,7 @@ static gboolean required_string(json_t *obj, const char *name, const char *where
 }
 
 /* {"address": "A/P", "dhcp"?: {"start", "end"}} of one family. */
-static gboolean parse_ip(json_t *body, const char *family, VirtNetworkConfig *cfg,
-                         GError **error)
+static gboolean parse_ip(json_t *body, const char *family, VirtNetworkConfig *cfg, GError **error)
 {
     static const char *const ip_members[] = {"address", "dhcp", NULL};
     static const char *const dhcp_members[] = {"start", "end", NULL};
@@ -114,8 +113,8 @@ static gboolean parse_ip(json_t *body, const char *family, VirtNetworkConfig *cf
 
 gboolean api_network_create_parse(json_t *body, ApiNetworkCreate *out, GError **error)
 {
-    static const char *const members[] = {"name", "mode", "ipv4", "ipv6", "bridge",
-                                          "autostart", "start", NULL};
+    static const char *const members[] = {"name",   "mode",      "ipv4",  "ipv6",
+                                          "bridge", "autostart", "start", NULL};
     const char *name = NULL, *mode = NULL, *bridge = NULL;
     int start = 1, autostart = 0;
     if (!api_json_only_members(body, members, error) ||
@@ -126,8 +125,10 @@ gboolean api_network_create_parse(json_t *body, ApiNetworkCreate *out, GError **
         !api_json_opt_bool(body, "autostart", &autostart, error))
         return FALSE;
     if (!virt_network_name_valid(name))
-        return invalid(error, "invalid network name '%s': use 1-64 letters, digits, _ - . "
-                              "(not starting with . or -)", name);
+        return invalid(error,
+                       "invalid network name '%s': use 1-64 letters, digits, _ - . "
+                       "(not starting with . or -)",
+                       name);
     g_autoptr(VirtNetworkConfig) cfg = virt_network_config_new();
     cfg->name = g_strdup(name);
     cfg->mode = g_strdup(mode);

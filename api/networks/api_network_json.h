@@ -9,8 +9,8 @@ json_t *api_network_json(const VirtNetwork *n);
 
 typedef struct {
     VirtNetworkConfig *config;
-    gboolean start;       /* default TRUE */
-    gboolean autostart;   /* default FALSE */
+    gboolean start;     /* default TRUE */
+    gboolean autostart; /* default FALSE */
 } ApiNetworkCreate;
 
 void api_network_create_clear(ApiNetworkCreate *c);

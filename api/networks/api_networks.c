@@ -47,16 +47,16 @@ gboolean api_networks_create(ApiContext *ctx, const ApiRequest *req, ApiResponse
     /* One lock for all networks: a new subnet is checked against them all. */
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(virNetwork) net = conn ? virt_network_create(conn, spec.config, spec.start,
-                                                           spec.autostart, error) : NULL;
+    g_autoptr(virNetwork)
+        net = conn ? virt_network_create(conn, spec.config, spec.start, spec.autostart, error)
+                   : NULL;
     json_t *obj = net ? network_json(net, error) : NULL;
     if (!obj)
         return FALSE;
     g_autofree char *escaped = g_uri_escape_string(spec.config->name, NULL, FALSE);
     g_autofree char *location = g_strconcat("/api/networks/", escaped, NULL);
     api_response_header(resp, "Location", location);
-    resp->audit_detail = g_strdup_printf("network '%s' (%s)", spec.config->name,
-                                         spec.config->mode);
+    resp->audit_detail = g_strdup_printf("network '%s' (%s)", spec.config->name, spec.config->mode);
     api_answer_object(resp, 201, obj);
     return TRUE;
 }

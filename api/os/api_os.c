@@ -36,7 +36,7 @@ gboolean api_os_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, 
     json_t *items = json_array();
     size_t i;
     json_t *os;
-    json_array_foreach(list, i, os)
+    json_array_foreach (list, i, os)
         if (matches(os, folded, family))
             json_array_append(items, os);
     api_response_json(resp, 200, json_pack("{s:o}", "os", items));

@@ -39,9 +39,10 @@ static json_t *run_helper(const char *const *args, GError **error)
     if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
                       &status, &why) ||
         !g_spawn_check_wait_status(status, &why)) {
-        g_set_error(error, API_ERROR, API_ERROR_UNAVAILABLE, "the OS catalogue is unavailable "
-                    "(%s: %s%s%s)", path, why->message, err && *err ? ": " : "",
-                    err ? g_strstrip(err) : "");
+        g_set_error(error, API_ERROR, API_ERROR_UNAVAILABLE,
+                    "the OS catalogue is unavailable "
+                    "(%s: %s%s%s)",
+                    path, why->message, err && *err ? ": " : "", err ? g_strstrip(err) : "");
         return NULL;
     }
     json_error_t jerr;
@@ -79,7 +80,7 @@ static json_t *find_by(ApiContext *ctx, const char *member, const char *value, G
         return NULL;
     size_t i;
     json_t *os;
-    json_array_foreach(list, i, os)
+    json_array_foreach (list, i, os)
         if (g_strcmp0(json_string_value(json_object_get(os, member)), value) == 0)
             return os;
     g_set_error(error, API_ERROR, API_ERROR_NOT_FOUND, "no OS '%s' in the catalogue", value);
@@ -139,7 +140,7 @@ static void default_in_list(json_t *spec, const char *name, const char *member, 
     json_t *list = json_object_get(spec, name);
     size_t i;
     json_t *item;
-    json_array_foreach(list, i, item)
+    json_array_foreach (list, i, item)
         if (json_is_object(item) && !json_object_get(item, member))
             json_object_set_new(item, member, json_string(value));
 }
@@ -148,7 +149,7 @@ gboolean api_os_apply_defaults(ApiContext *ctx, json_t *spec, GError **error)
 {
     json_t *id = json_object_get(spec, "os");
     if (!json_is_string(id))
-        return TRUE;   /* absent, or the spec parser names the wrong type */
+        return TRUE; /* absent, or the spec parser names the wrong type */
     json_t *os = api_os_find(ctx, json_string_value(id), error);
     if (!os) {
         if ((*error)->code == API_ERROR_NOT_FOUND) {

@@ -20,9 +20,9 @@
 
 typedef struct {
     const VirtStatsSample *raw;
-    ApiStatsSnapshot *snap;   /* may be NULL (a sample of our own) */
+    ApiStatsSnapshot *snap; /* may be NULL (a sample of our own) */
     GString *out;
-    GPtrArray *labels;        /* GString* per VM: name, uuid */
+    GPtrArray *labels; /* GString* per VM: name, uuid */
 } Scrape;
 
 static void host_metrics(Scrape *s)
@@ -245,8 +245,8 @@ static void vm_metrics(Scrape *s)
     vm_family(s, "vireo_vm_vcpus", "gauge", "vCPUs of the VM.", EVERY_VM, v_vcpus);
     vm_family(s, "vireo_vm_memory_bytes", "gauge", "Memory the VM has (its balloon's size).",
               EVERY_VM, v_memory);
-    vm_family(s, "vireo_vm_memory_max_bytes", "gauge", "Memory the VM may have at most.",
-              EVERY_VM, v_memory_max);
+    vm_family(s, "vireo_vm_memory_max_bytes", "gauge", "Memory the VM may have at most.", EVERY_VM,
+              v_memory_max);
     vm_family(s, "vireo_vm_memory_used_bytes", "gauge",
               "Memory in use: the guest's own figure when its balloon driver reports one, else "
               "what the host charges for the VM (its QEMU process' resident memory).",
@@ -259,8 +259,8 @@ static void vm_metrics(Scrape *s)
               "CPU time the VM's vCPUs ran since it started.", ACTIVE_VMS, v_vcpu);
     vm_family(s, "vireo_vm_disk_read_bytes_total", "counter", "Bytes the VM read from its disks.",
               ACTIVE_VMS, v_disk_read);
-    vm_family(s, "vireo_vm_disk_written_bytes_total", "counter",
-              "Bytes the VM wrote to its disks.", ACTIVE_VMS, v_disk_write);
+    vm_family(s, "vireo_vm_disk_written_bytes_total", "counter", "Bytes the VM wrote to its disks.",
+              ACTIVE_VMS, v_disk_write);
     vm_family(s, "vireo_vm_disk_read_requests_total", "counter", "Read requests of the VM's disks.",
               ACTIVE_VMS, v_disk_reads);
     vm_family(s, "vireo_vm_disk_write_requests_total", "counter",
@@ -331,8 +331,7 @@ static void daemon_metrics(ApiContext *ctx, GString *out)
         ctx->server_counts(&sc, ctx->server_counts_data);
         gauge(out, "vireo_event_subscribers", "Open event streams (GET /api/events).",
               sc.event_subscribers);
-        gauge(out, "vireo_consoles_open", "Open consoles (screens and serial lines).",
-              sc.consoles);
+        gauge(out, "vireo_consoles_open", "Open consoles (screens and serial lines).", sc.consoles);
     }
     ApiSamplerCounts c;
     api_sampler_counts(ctx->sampler, &c);
@@ -354,8 +353,7 @@ static void daemon_metrics(ApiContext *ctx, GString *out)
     }
 }
 
-gboolean api_metrics_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
-                         GError **error)
+gboolean api_metrics_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     if (!api_query_none(req, error))
         return FALSE;

@@ -20,7 +20,7 @@ typedef struct {
     int id;
     gint64 started_at;
     ApiStartedSource source;
-    guint tries;            /* reads of its process' start so far */
+    guint tries; /* reads of its process' start so far */
 } Run;
 
 /* A process just forked may not have its pid file yet: its start is read
@@ -29,10 +29,10 @@ typedef struct {
 
 /* A VM's addresses as last read. */
 typedef struct {
-    int id;                 /* the run they belong to */
-    gint64 read_at;         /* monotonic; 0: read at the next round */
+    int id;         /* the run they belong to */
+    gint64 read_at; /* monotonic; 0: read at the next round */
     json_t *list;
-    gboolean no_agent;      /* no agent channel: ask leases only, this run */
+    gboolean no_agent; /* no agent channel: ask leases only, this run */
 } Addresses;
 
 static void addresses_free(Addresses *a)
@@ -46,17 +46,17 @@ struct ApiSampler {
     ApiSamplerSettings set;
     DbStatsPolicy policy;
     DbStatsWriter *writer;
-    const char *run_dir;       /* libvirt's QEMU pid files, when local */
+    const char *run_dir; /* libvirt's QEMU pid files, when local */
     gboolean local;
 
-    GMutex lock;               /* guards everything below */
+    GMutex lock; /* guards everything below */
     GCond wake;
     gboolean stopping;
     gboolean addr_kick;
     ApiStatsSnapshot *latest;
-    GHashTable *runs;          /* uuid -> Run* (sampler thread only, lock for clarity) */
-    GHashTable *started;       /* uuid -> gint64* real time of a "started" event */
-    GHashTable *addresses;     /* uuid -> Addresses* */
+    GHashTable *runs;      /* uuid -> Run* (sampler thread only, lock for clarity) */
+    GHashTable *started;   /* uuid -> gint64* real time of a "started" event */
+    GHashTable *addresses; /* uuid -> Addresses* */
     ApiSamplerCounts counts;
     guint failures_in_row;
 
@@ -390,8 +390,8 @@ static json_t *addresses_json(GPtrArray *list)
 }
 
 /* Reads the addresses of one running VM, without the lock. */
-static void read_addresses(virConnectPtr conn, const char *uuid, gboolean no_agent,
-                           json_t **list, gboolean *agent_absent)
+static void read_addresses(virConnectPtr conn, const char *uuid, gboolean no_agent, json_t **list,
+                           gboolean *agent_absent)
 {
     g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, uuid);
     if (!dom) {
@@ -400,8 +400,8 @@ static void read_addresses(virConnectPtr conn, const char *uuid, gboolean no_age
     }
     VirtAgentState st = VIRT_AGENT_NOT_ASKED;
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) found = virt_domain_addresses(dom, no_agent ? VIRT_AGENT_SKIP : VIRT_AGENT_ASK,
-                                                       &st, &error);
+    g_autoptr(GPtrArray) found = virt_domain_addresses(
+        dom, no_agent ? VIRT_AGENT_SKIP : VIRT_AGENT_ASK, &st, &error);
     if (!found) {
         g_debug("addresses of %s: %s", uuid, error->message);
         return;

@@ -12,33 +12,33 @@
 
 /* How a running VM's start time is known. */
 typedef enum {
-    API_STARTED_UNKNOWN,    /* started before vireod, and its process cannot be read */
-    API_STARTED_PROCESS,    /* its QEMU process' start time (this host's /proc) */
-    API_STARTED_OBSERVED,   /* vireod saw it start: its lifecycle event, or between two samples */
+    API_STARTED_UNKNOWN,  /* started before vireod, and its process cannot be read */
+    API_STARTED_PROCESS,  /* its QEMU process' start time (this host's /proc) */
+    API_STARTED_OBSERVED, /* vireod saw it start: its lifecycle event, or between two samples */
 } ApiStartedSource;
 
 /* One VM in the latest sample. */
 typedef struct {
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *name;
-    int state;                  /* virDomainState */
-    int id;                     /* its domain id: which run of it this is */
-    gboolean active;            /* running, paused ...: it has a QEMU process */
+    int state;       /* virDomainState */
+    int id;          /* its domain id: which run of it this is */
+    gboolean active; /* running, paused ...: it has a QEMU process */
     guint vcpus;
-    VirtStatsFigures figures;   /* active VMs only; NAN while not known */
-    gint64 started_at;          /* unix seconds; 0: not known */
+    VirtStatsFigures figures; /* active VMs only; NAN while not known */
+    gint64 started_at;        /* unix seconds; 0: not known */
     ApiStartedSource started_source;
 } ApiVmLive;
 
 /* The latest sample, shared read-only (reference counted). */
 typedef struct {
     gint ref;
-    gint64 time;                /* unix seconds */
-    guint interval;             /* seconds between samples */
-    VirtStatsSample *raw;       /* the counters, for /metrics */
+    gint64 time;          /* unix seconds */
+    guint interval;       /* seconds between samples */
+    VirtStatsSample *raw; /* the counters, for /metrics */
     VirtStatsFigures host;
-    GHashTable *vms;            /* uuid -> ApiVmLive* (every VM) */
-    GPtrArray *active;          /* ApiVmLive* of active VMs, by name */
+    GHashTable *vms;   /* uuid -> ApiVmLive* (every VM) */
+    GPtrArray *active; /* ApiVmLive* of active VMs, by name */
 } ApiStatsSnapshot;
 
 ApiStatsSnapshot *api_stats_snapshot_ref(ApiStatsSnapshot *s);
@@ -48,9 +48,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiStatsSnapshot, api_stats_snapshot_unref)
 typedef void (*ApiSampleFunc)(ApiStatsSnapshot *snapshot, gpointer data);
 
 typedef struct {
-    guint interval_s;           /* 0: no sampling, no history, no events */
-    guint max_mib;              /* the history's size bound */
-    ApiSampleFunc on_sample;    /* after each sample, on the sampler's thread; may be NULL */
+    guint interval_s;        /* 0: no sampling, no history, no events */
+    guint max_mib;           /* the history's size bound */
+    ApiSampleFunc on_sample; /* after each sample, on the sampler's thread; may be NULL */
     gpointer data;
 } ApiSamplerSettings;
 
@@ -75,11 +75,11 @@ void api_sampler_note_started(ApiSampler *s, const char *uuid);
 json_t *api_sampler_addresses(ApiSampler *s, const char *uuid);
 
 typedef struct {
-    guint64 samples;            /* taken */
-    guint64 failures;           /* libvirt unreachable or the sample failed */
-    guint64 write_failures;     /* the history could not be written */
-    double last_duration_s;     /* the last sample, history write included */
-    gint64 last_time;           /* unix seconds of the last sample; 0: none */
+    guint64 samples;        /* taken */
+    guint64 failures;       /* libvirt unreachable or the sample failed */
+    guint64 write_failures; /* the history could not be written */
+    double last_duration_s; /* the last sample, history write included */
+    gint64 last_time;       /* unix seconds of the last sample; 0: none */
 } ApiSamplerCounts;
 
 void api_sampler_counts(ApiSampler *s, ApiSamplerCounts *out);

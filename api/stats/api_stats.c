@@ -48,7 +48,8 @@ static const struct {
     {"net_tx_max", DB_STAT_NET_TX, TRUE, RATE, FALSE},
 };
 
-static const char *const unit_names[] = {[PERCENT] = "percent", [KIB] = "bytes", [RATE] = "bytes/s"};
+static const char *const unit_names[] = {
+    [PERCENT] = "percent", [KIB] = "bytes", [RATE] = "bytes/s"};
 
 static json_t *value_json(gint64 v, Unit unit)
 {
@@ -56,8 +57,8 @@ static json_t *value_json(gint64 v, Unit unit)
         return json_null();
     switch (unit) {
     case PERCENT: return json_real((double)v / 100.0);
-    case KIB:     return json_integer((json_int_t)v * 1024);
-    case RATE:    return json_integer((json_int_t)v);
+    case KIB: return json_integer((json_int_t)v * 1024);
+    case RATE: return json_integer((json_int_t)v);
     }
     return json_null();
 }
@@ -133,7 +134,8 @@ static json_t *history(ApiContext *ctx, const char *key, const StatsQuery *q, GE
         const DbStatsRow *row = &g_array_index(rows, DbStatsRow, r);
         /* Missing buckets: one null point, where the line must break. */
         if (r > 0 && row->ts - g_array_index(rows, DbStatsRow, r - 1).ts > step) {
-            json_array_append_new(time, json_integer(g_array_index(rows, DbStatsRow, r - 1).ts + step));
+            json_array_append_new(time,
+                                  json_integer(g_array_index(rows, DbStatsRow, r - 1).ts + step));
             for (gsize i = 0; i < G_N_ELEMENTS(series_defs); i++)
                 if (cols[i])
                     json_array_append_new(cols[i], json_null());
@@ -143,15 +145,15 @@ static json_t *history(ApiContext *ctx, const char *key, const StatsQuery *q, GE
             if (!cols[i])
                 continue;
             DbStat st = series_defs[i].stat;
-            json_array_append_new(cols[i], value_json(series_defs[i].max ? row->max[st]
-                                                                         : row->avg[st],
-                                                      series_defs[i].unit));
+            json_array_append_new(
+                cols[i],
+                value_json(series_defs[i].max ? row->max[st] : row->avg[st], series_defs[i].unit));
         }
     }
-    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "range", q->range,
-                     "step", (json_int_t)step, "interval",
-                     (json_int_t)api_sampler_interval(ctx->sampler), "from", (json_int_t)from,
-                     "to", (json_int_t)to, "time", time, "series", series, "units", units);
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:o,s:o,s:o}", "range", q->range, "step",
+                     (json_int_t)step, "interval", (json_int_t)api_sampler_interval(ctx->sampler),
+                     "from", (json_int_t)from, "to", (json_int_t)to, "time", time, "series", series,
+                     "units", units);
 }
 
 static json_t *strv_json(GStrv v)
@@ -179,8 +181,8 @@ gboolean api_host_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         if (snap->raw->cpus)
             cpus = json_integer(snap->raw->cpus);
         if (snap->raw->io_ok)
-            devices = json_pack("{s:o,s:o}", "disks", strv_json(snap->raw->io.disks),
-                                "interfaces", strv_json(snap->raw->io.interfaces));
+            devices = json_pack("{s:o,s:o}", "disks", strv_json(snap->raw->io.disks), "interfaces",
+                                strv_json(snap->raw->io.interfaces));
     }
     json_object_set_new(body, "latest", latest);
     json_object_set_new(body, "cpus", cpus);
@@ -189,8 +191,7 @@ gboolean api_host_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     return TRUE;
 }
 
-gboolean api_vm_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
-                          GError **error)
+gboolean api_vm_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     StatsQuery q;
     if (!parse_query(req, TRUE, &q, error))

@@ -23,8 +23,7 @@ json_t *api_stats_figures_json(const VirtStatsFigures *f, gboolean vm)
     json_object_set_new(o, "memory_used", number(f->v[VIRT_FIG_MEM_USED] * 1024.0, TRUE));
     json_object_set_new(o, "memory_total", number(f->v[VIRT_FIG_MEM_TOTAL] * 1024.0, TRUE));
     if (vm)
-        json_object_set_new(o, "memory_source",
-                            json_string(f->mem_from_guest ? "guest" : "host"));
+        json_object_set_new(o, "memory_source", json_string(f->mem_from_guest ? "guest" : "host"));
     json_object_set_new(o, "disk_read", number(f->v[VIRT_FIG_DISK_READ], TRUE));
     json_object_set_new(o, "disk_write", number(f->v[VIRT_FIG_DISK_WRITE], TRUE));
     json_object_set_new(o, "net_rx", number(f->v[VIRT_FIG_NET_RX], TRUE));
@@ -34,18 +33,18 @@ json_t *api_stats_figures_json(const VirtStatsFigures *f, gboolean vm)
 
 json_t *api_stats_address_json(const VirtIfAddr *a)
 {
-    return json_pack("{s:s,s:I,s:s,s:o,s:o,s:s}", "address", a->address,
-                     "prefix", (json_int_t)a->prefix, "family", a->ipv6 ? "ipv6" : "ipv4",
-                     "interface", a->interface ? json_string(a->interface) : json_null(),
-                     "mac", a->mac ? json_string(a->mac) : json_null(), "source", a->source);
+    return json_pack("{s:s,s:I,s:s,s:o,s:o,s:s}", "address", a->address, "prefix",
+                     (json_int_t)a->prefix, "family", a->ipv6 ? "ipv6" : "ipv4", "interface",
+                     a->interface ? json_string(a->interface) : json_null(), "mac",
+                     a->mac ? json_string(a->mac) : json_null(), "source", a->source);
 }
 
 const char *api_stats_started_source(ApiStartedSource s)
 {
     switch (s) {
-    case API_STARTED_PROCESS:  return "process";
+    case API_STARTED_PROCESS: return "process";
     case API_STARTED_OBSERVED: return "observed";
-    case API_STARTED_UNKNOWN:  break;
+    case API_STARTED_UNKNOWN: break;
     }
     return NULL;
 }

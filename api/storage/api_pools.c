@@ -45,13 +45,12 @@ static json_t *source_json(const VirtPoolSource *s)
 
 static json_t *pool_json(const VirtPool *p)
 {
-    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:s,s:b,s:b,s:I,s:I,s:I}", "name", p->name, "uuid",
-                     p->uuid, "type", p->type ? p->type : "", "path",
-                     p->path ? json_string(p->path) : json_null(), "source",
-                     source_json(&p->source), "state", virt_pool_state_name(p->state),
-                     "autostart", p->autostart, "persistent", p->persistent, "capacity",
-                     (json_int_t)p->capacity, "allocation", (json_int_t)p->allocation,
-                     "available", (json_int_t)p->available);
+    return json_pack(
+        "{s:s,s:s,s:s,s:o,s:o,s:s,s:b,s:b,s:I,s:I,s:I}", "name", p->name, "uuid", p->uuid, "type",
+        p->type ? p->type : "", "path", p->path ? json_string(p->path) : json_null(), "source",
+        source_json(&p->source), "state", virt_pool_state_name(p->state), "autostart", p->autostart,
+        "persistent", p->persistent, "capacity", (json_int_t)p->capacity, "allocation",
+        (json_int_t)p->allocation, "available", (json_int_t)p->available);
 }
 
 /* The pool's current answer, or NULL with the error. */
@@ -84,14 +83,15 @@ gboolean api_pools_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
  * checked by virt_pool_config_check, types and sizes here. */
 static gboolean source_from_json(json_t *src, VirtPoolSource *out, GError **error)
 {
-    static const char *const allowed[] = {"host", "port", "dir", "devices", "name", "format",
-                                          "iqn", "initiator", NULL};
+    static const char *const allowed[] = {"host",   "port", "dir",       "devices", "name",
+                                          "format", "iqn",  "initiator", NULL};
     const char *host = NULL, *dir = NULL, *name = NULL, *format = NULL, *iqn = NULL,
                *initiator = NULL;
     json_int_t port = 0;
     json_t *devices = NULL;
     if (!json_is_object(src)) {
-        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'source' must be an "
+        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                    "field 'source' must be an "
                     "object");
         return FALSE;
     }
@@ -116,7 +116,7 @@ static gboolean source_from_json(json_t *src, VirtPoolSource *out, GError **erro
         GStrvBuilder *b = g_strv_builder_new();
         size_t i;
         json_t *d;
-        json_array_foreach(devices, i, d)
+        json_array_foreach (devices, i, d)
             g_strv_builder_add(b, json_string_value(d));
         out->devices = g_strv_builder_end(b);
         g_strv_builder_unref(b);
@@ -219,8 +219,7 @@ gboolean api_pool_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
 {
     static const char *const allowed[] = {NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
-    if (!body || !api_json_only_members(body, allowed, error) ||
-        !api_query_none(req, error))
+    if (!body || !api_json_only_members(body, allowed, error) || !api_query_none(req, error))
         return FALSE;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;

@@ -19,12 +19,12 @@ gboolean api_storage_size(json_t *obj, const char *name, guint64 *out, GError **
     /* Sizes are whole bytes: 1.5 or "10G" are refused, not rounded. */
     if (!v || !json_is_integer(v) || json_integer_value(v) <= 0 ||
         (guint64)json_integer_value(v) > VIRT_STORAGE_MAX_BYTES) {
-        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
-                    "field '%s' must be a whole number of bytes from 1 to 64 TiB (%" G_GUINT64_FORMAT
-                    ")", name, VIRT_STORAGE_MAX_BYTES);
+        g_set_error(
+            error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+            "field '%s' must be a whole number of bytes from 1 to 64 TiB (%" G_GUINT64_FORMAT ")",
+            name, VIRT_STORAGE_MAX_BYTES);
         return FALSE;
     }
     *out = (guint64)json_integer_value(v);
     return TRUE;
 }
-

@@ -19,14 +19,17 @@ typedef struct {
     Db *db;
     gint64 owner_id;
     char *src_pool, *src_volume;
-    char *dst_pool, *name, *format;   /* format may be NULL: the source's */
+    char *dst_pool, *name, *format; /* format may be NULL: the source's */
 } CloneJob;
 
 static void clone_job_free(gpointer data)
 {
     CloneJob *job = data;
-    g_free(job->src_pool); g_free(job->src_volume);
-    g_free(job->dst_pool); g_free(job->name); g_free(job->format);
+    g_free(job->src_pool);
+    g_free(job->src_volume);
+    g_free(job->dst_pool);
+    g_free(job->name);
+    g_free(job->format);
     g_free(job);
 }
 
@@ -47,8 +50,8 @@ static gboolean clone_progress(guint64 done, guint64 total, gpointer data)
 static gboolean run_clone(Task *task, gpointer data, char **result, GError **error)
 {
     CloneJob *job = data;
-    g_autofree char *msg = g_strdup_printf("copying %s/%s to %s/%s", job->src_pool,
-                                           job->src_volume, job->dst_pool, job->name);
+    g_autofree char *msg = g_strdup_printf("copying %s/%s to %s/%s", job->src_pool, job->src_volume,
+                                           job->dst_pool, job->name);
     task_progress(task, 0, msg);
     g_autoptr(virConnect) conn = virt_conn_get(job->virt, error);
     g_autoptr(virStoragePool) src_pool = conn ? virt_pool_lookup(conn, job->src_pool, error) : NULL;
@@ -58,8 +61,9 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
     /* Written down first: a crash mid-copy leaves nothing behind. */
     g_autofree char *ref = g_strdup_printf("%s/%s", job->dst_pool, job->name);
     gint64 noted = dst_pool ? task_will_make(task, "volume", ref, error) : 0;
-    g_autoptr(virStorageVol) made = noted ?
-        virt_volume_clone(dst_pool, src, job->name, job->format, clone_progress, task, error) : NULL;
+    g_autoptr(virStorageVol) made = noted ? virt_volume_clone(dst_pool, src, job->name, job->format,
+                                                              clone_progress, task, error)
+                                          : NULL;
     if (!made)
         return FALSE;
     task_made(task, noted);
@@ -83,11 +87,14 @@ static virStoragePoolPtr target_pool(virConnectPtr conn, const char *name, guint
     }
     g_autoptr(VirtPool) info = virt_pool_info(pool, error);
     if (info && info->state != VIR_STORAGE_POOL_RUNNING)
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "storage pool '%s' is not "
-                    "active", name);
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                    "storage pool '%s' is not "
+                    "active",
+                    name);
     else if (info && info->available < needed)
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NO_SPACE, "storage pool '%s' has %"
-                    G_GUINT64_FORMAT " bytes free; the copy needs %" G_GUINT64_FORMAT,
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NO_SPACE,
+                    "storage pool '%s' has %" G_GUINT64_FORMAT
+                    " bytes free; the copy needs %" G_GUINT64_FORMAT,
                     name, info->available, needed);
     if (!info || (error && *error)) {
         virStoragePoolFree(pool);

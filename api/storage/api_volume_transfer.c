@@ -21,9 +21,9 @@ typedef struct {
     virStoragePoolPtr pool;
     virStorageVolPtr vol;
     virStreamPtr stream;
-    Task *task;               /* upload only */
-    gboolean created;         /* the upload made the volume: undo deletes it */
-    gboolean ended;           /* finished or aborted */
+    Task *task;       /* upload only */
+    gboolean created; /* the upload made the volume: undo deletes it */
+    gboolean ended;   /* finished or aborted */
     guint64 done;
 } Transfer;
 
@@ -84,9 +84,9 @@ static void upload_abort(ApiTransfer *base, const char *why)
     if (t->ended)
         return;
     g_autoptr(GError) error = g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                          "upload aborted after %" G_GUINT64_FORMAT " of %"
-                                          G_GUINT64_FORMAT " bytes: %s", t->done, base->length,
-                                          why);
+                                          "upload aborted after %" G_GUINT64_FORMAT
+                                          " of %" G_GUINT64_FORMAT " bytes: %s",
+                                          t->done, base->length, why);
     upload_undo(t, error);
 }
 
@@ -95,16 +95,17 @@ static gboolean upload_finish(ApiTransfer *base, ApiResponse *resp, GError **err
     Transfer *t = (Transfer *)base;
     json_t *obj = NULL;
     if (t->done != base->length)
-        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "the body had %"
-                    G_GUINT64_FORMAT " bytes, not the %" G_GUINT64_FORMAT " announced",
+        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                    "the body had %" G_GUINT64_FORMAT " bytes, not the %" G_GUINT64_FORMAT
+                    " announced",
                     t->done, base->length);
     else if (virt_stream_finish(t->stream, error)) {
         /* libvirt probes the format on refresh: an uploaded qcow2 image
          * shows as qcow2, an ISO as iso. */
         if (virStoragePoolRefresh(t->pool, 0) < 0)
             virResetLastError();
-        g_autoptr(virStorageVol) fresh = virt_volume_lookup(t->pool, virStorageVolGetName(t->vol),
-                                                            error);
+        g_autoptr(virStorageVol)
+            fresh = virt_volume_lookup(t->pool, virStorageVolGetName(t->vol), error);
         obj = fresh ? api_volume_answer(NULL, t->pool, fresh, error) : NULL;
     }
     if (!obj) {
@@ -131,15 +132,19 @@ static virStorageVolPtr upload_target(virStoragePoolPtr pool, const char *name, 
     if (vol) {
         g_autoptr(VirtVolume) v = overwrite ? virt_volume_info(vol, error) : NULL;
         if (!overwrite)
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "a volume named '%s' exists in "
-                        "storage pool '%s' (overwrite=true writes into it)", name,
-                        virStoragePoolGetName(pool));
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS,
+                        "a volume named '%s' exists in "
+                        "storage pool '%s' (overwrite=true writes into it)",
+                        name, virStoragePoolGetName(pool));
         else if (v && v->format && strcmp(v->format, "raw") != 0 && strcmp(v->format, "iso") != 0)
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "volume '%s' is %s: only "
-                        "raw volumes can be written into", name, v->format);
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                        "volume '%s' is %s: only "
+                        "raw volumes can be written into",
+                        name, v->format);
         else if (v && v->capacity < length)
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "volume '%s' holds %"
-                        G_GUINT64_FORMAT " bytes, less than the %" G_GUINT64_FORMAT " sent",
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                        "volume '%s' holds %" G_GUINT64_FORMAT
+                        " bytes, less than the %" G_GUINT64_FORMAT " sent",
                         name, v->capacity, length);
         if (error && *error) {
             virStorageVolFree(vol);
@@ -153,8 +158,9 @@ static virStorageVolPtr upload_target(virStoragePoolPtr pool, const char *name, 
     if (!info)
         return NULL;
     if (info->available < length) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NO_SPACE, "storage pool '%s' has %"
-                    G_GUINT64_FORMAT " bytes free; the upload needs %" G_GUINT64_FORMAT,
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NO_SPACE,
+                    "storage pool '%s' has %" G_GUINT64_FORMAT
+                    " bytes free; the upload needs %" G_GUINT64_FORMAT,
                     info->name, info->available, length);
         return NULL;
     }
@@ -170,8 +176,8 @@ static virStorageVolPtr make_target(ApiContext *ctx, const ApiRequest *req, Task
 {
     g_autofree char *ref = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
     gint64 noted = task_will_make(task, "volume", ref, error);
-    virStorageVolPtr vol = noted ? virt_volume_create(pool, req->params[1], length, "raw", NULL,
-                                                      error) : NULL;
+    virStorageVolPtr vol =
+        noted ? virt_volume_create(pool, req->params[1], length, "raw", NULL, error) : NULL;
     if (!vol)
         return NULL;
     task_made(task, noted);
@@ -190,21 +196,24 @@ gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         !api_query_bool(req, "overwrite", FALSE, &overwrite, error))
         return FALSE;
     if (req->content_length == 0)
-        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "send the volume's bytes as the "
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT,
+                        "send the volume's bytes as the "
                         "body, with a Content-Length of 1 byte or more");
     if (!ctx->tasks)
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
     if (req->content_length > ctx->max_upload)
-        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE, "uploads are limited to %"
-                        G_GUINT64_FORMAT " bytes", ctx->max_upload);
+        return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE,
+                        "uploads are limited to %" G_GUINT64_FORMAT " bytes", ctx->max_upload);
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, error);
     gboolean created = FALSE;
-    g_autoptr(virStorageVol) vol = pool ?
-        upload_target(pool, req->params[1], req->content_length, overwrite, &created, error) : NULL;
+    g_autoptr(virStorageVol) vol = pool ? upload_target(pool, req->params[1], req->content_length,
+                                                        overwrite, &created, error)
+                                        : NULL;
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
-    Task *task = vol || created ? task_begin(ctx->tasks, "upload", target, req->auth->user_id,
-                                             TRUE, error) : NULL;
+    Task *task = vol || created
+                     ? task_begin(ctx->tasks, "upload", target, req->auth->user_id, TRUE, error)
+                     : NULL;
     if (task && created)
         vol = make_target(ctx, req, task, pool, req->content_length, error);
     virStreamPtr stream = vol ? virt_volume_upload_stream(vol, req->content_length, error) : NULL;
@@ -216,8 +225,11 @@ gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         return FALSE;
     }
     Transfer *t = g_new0(Transfer, 1);
-    t->base = (ApiTransfer){.write = upload_write, .finish = upload_finish, .abort = upload_abort,
-                            .free = transfer_free, .length = req->content_length};
+    t->base = (ApiTransfer){.write = upload_write,
+                            .finish = upload_finish,
+                            .abort = upload_abort,
+                            .free = transfer_free,
+                            .length = req->content_length};
     t->conn = g_steal_pointer(&conn);
     t->pool = g_steal_pointer(&pool);
     t->vol = g_steal_pointer(&vol);
@@ -226,7 +238,7 @@ gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     t->created = created;
     task_progress(task, 0, created ? "uploading into a new volume" : "uploading into the volume");
     resp->transfer = &t->base;
-    resp->status = 202;   /* what the audit log records: the upload began */
+    resp->status = 202; /* what the audit log records: the upload began */
     resp->audit_detail = g_strdup_printf("task %" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT " bytes",
                                          task_id(task), req->content_length);
     return TRUE;
@@ -277,8 +289,8 @@ gboolean api_volume_download(ApiContext *ctx, const ApiRequest *req, ApiResponse
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
     guint64 length = 0;
-    g_autoptr(virStoragePool) pool = api_query_none(req, error) ?
-        api_volume_lookup(ctx, req, &conn, &vol, error) : NULL;
+    g_autoptr(virStoragePool)
+        pool = api_query_none(req, error) ? api_volume_lookup(ctx, req, &conn, &vol, error) : NULL;
     if (!pool || !virt_volume_physical(vol, &length, error))
         return FALSE;
     g_autofree char *file = attachment_name(req->params[1]);
@@ -291,8 +303,8 @@ gboolean api_volume_download(ApiContext *ctx, const ApiRequest *req, ApiResponse
     if (length && !stream)
         return FALSE;
     Transfer *t = g_new0(Transfer, 1);
-    t->base = (ApiTransfer){.read = download_read, .abort = download_abort,
-                            .free = transfer_free, .length = length};
+    t->base = (ApiTransfer){
+        .read = download_read, .abort = download_abort, .free = transfer_free, .length = length};
     t->conn = g_steal_pointer(&conn);
     t->pool = g_steal_pointer(&pool);
     t->vol = g_steal_pointer(&vol);

@@ -27,22 +27,21 @@ static json_t *used_by_json(ApiScope *scope, GHashTable *usage, const char *path
     for (guint i = 0; users && i < users->len; i++) {
         const VirtDiskUser *u = g_ptr_array_index(users, i);
         gboolean shown = !scope || api_scope_sees_vm(scope, u->uuid, NULL);
-        json_array_append_new(list, json_pack("{s:o,s:o,s:b,s:b}",
-                                              "name", shown ? json_string(u->name) : json_null(),
-                                              "uuid", shown ? json_string(u->uuid) : json_null(),
-                                              "running", u->active, "writes", u->writable));
+        json_array_append_new(list, json_pack("{s:o,s:o,s:b,s:b}", "name",
+                                              shown ? json_string(u->name) : json_null(), "uuid",
+                                              shown ? json_string(u->uuid) : json_null(), "running",
+                                              u->active, "writes", u->writable));
     }
     return list;
 }
 
 static json_t *volume_json(const char *pool, const VirtVolume *v, json_t *used_by)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:b,s:o}", "name", v->name, "pool", pool,
-                     "path", v->path, "type", v->type, "format",
-                     v->format ? json_string(v->format) : json_null(), "backing",
-                     v->backing ? json_string(v->backing) : json_null(), "capacity",
-                     (json_int_t)v->capacity, "allocation", (json_int_t)v->allocation,
-                     "iso", virt_volume_is_iso(v), "used_by", used_by);
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:b,s:o}", "name", v->name, "pool", pool, "path", v->path,
+        "type", v->type, "format", v->format ? json_string(v->format) : json_null(), "backing",
+        v->backing ? json_string(v->backing) : json_null(), "capacity", (json_int_t)v->capacity,
+        "allocation", (json_int_t)v->allocation, "iso", virt_volume_is_iso(v), "used_by", used_by);
 }
 
 json_t *api_volume_answer(ApiScope *scope, virStoragePoolPtr pool, virStorageVolPtr vol,
@@ -59,9 +58,8 @@ json_t *api_volume_answer(ApiScope *scope, virStoragePoolPtr pool, virStorageVol
     return volume_json(virStoragePoolGetName(pool), v, used_by_json(scope, usage, v->path));
 }
 
-virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
-                                    virConnectPtr *conn_out, virStorageVolPtr *vol_out,
-                                    GError **error)
+virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
+                                    virStorageVolPtr *vol_out, GError **error)
 {
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
@@ -76,8 +74,8 @@ virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
 gboolean api_volumes_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     g_autoptr(virConnect) conn = NULL;
-    g_autoptr(virStoragePool) pool = api_query_none(req, error) ?
-        api_volume_lookup(ctx, req, &conn, NULL, error) : NULL;
+    g_autoptr(virStoragePool)
+        pool = api_query_none(req, error) ? api_volume_lookup(ctx, req, &conn, NULL, error) : NULL;
     g_autoptr(GPtrArray) vols = pool ? virt_volume_list(pool, error) : NULL;
     GHashTable *usage = vols ? api_scope_disk_usage(req->scope, conn, error) : NULL;
     if (!usage)
@@ -109,8 +107,8 @@ static gboolean backing_unwritten(const ApiRequest *req, virConnectPtr conn, con
     g_autofree char *path = base ? virStorageVolGetPath(base) : NULL;
     virResetLastError();
     /* A missing base is the engine's to word. */
-    return !path || api_scope_volume_free(req->scope, conn, path, ref, NULL, API_SHARE_READERS,
-                                          error);
+    return !path ||
+           api_scope_volume_free(req->scope, conn, path, ref, NULL, API_SHARE_READERS, error);
 }
 
 gboolean api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -130,9 +128,10 @@ gboolean api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         return FALSE;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, error);
-    g_autoptr(virStorageVol) vol = pool && backing_unwritten(req, conn, backing, error)
-                                       ? virt_volume_create(pool, name, capacity, format, backing,
-                                                            error) : NULL;
+    g_autoptr(virStorageVol)
+        vol = pool && backing_unwritten(req, conn, backing, error)
+                  ? virt_volume_create(pool, name, capacity, format, backing, error)
+                  : NULL;
     json_t *obj = vol ? api_volume_answer(req->scope, pool, vol, error) : NULL;
     if (!obj)
         return FALSE;
@@ -148,8 +147,8 @@ gboolean api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 {
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virStorageVol) vol = NULL;
-    g_autoptr(virStoragePool) pool = api_query_none(req, error) ?
-        api_volume_lookup(ctx, req, &conn, &vol, error) : NULL;
+    g_autoptr(virStoragePool)
+        pool = api_query_none(req, error) ? api_volume_lookup(ctx, req, &conn, &vol, error) : NULL;
     json_t *obj = pool ? api_volume_answer(req->scope, pool, vol, error) : NULL;
     if (!obj)
         return FALSE;
@@ -160,8 +159,8 @@ gboolean api_volume_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     /* Only here, not in lists: identifying a medium runs libosinfo. */
     if (json_is_true(json_object_get(obj, "iso")) &&
         g_strcmp0(json_string_value(json_object_get(obj, "type")), "file") == 0)
-        json_object_set_new(obj, "os", api_os_of_medium(ctx, json_string_value(
-                                                              json_object_get(obj, "path"))));
+        json_object_set_new(obj, "os",
+                            api_os_of_medium(ctx, json_string_value(json_object_get(obj, "path"))));
     api_response_json(resp, 200, obj);
     return TRUE;
 }
@@ -173,8 +172,8 @@ gboolean api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     g_autoptr(virStorageVol) vol = NULL;
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "volume:%s/%s", req->params[0],
-                                           req->params[1]);
+    g_autoptr(ApiLockSet)
+        locks = api_lock(ctx->locks, "volume:%s/%s", req->params[0], req->params[1]);
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, &vol, error);
     g_autoptr(json_t) current = pool ? api_volume_answer(req->scope, pool, vol, error) : NULL;
     const char *path = current ? json_string_value(json_object_get(current, "path")) : NULL;

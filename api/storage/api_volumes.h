@@ -10,6 +10,5 @@
 json_t *api_volume_answer(ApiScope *scope, virStoragePoolPtr pool, virStorageVolPtr vol,
                           GError **error);
 /* The pool of the request's {pool} and, when `vol_out`, its {volume}. */
-virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req,
-                                    virConnectPtr *conn_out, virStorageVolPtr *vol_out,
-                                    GError **error);
+virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
+                                    virStorageVolPtr *vol_out, GError **error);

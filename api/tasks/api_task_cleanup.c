@@ -78,7 +78,8 @@ void api_tasks_clean_up(ApiContext *ctx)
                                     : remove_volume(conn, usage, a, &why);
         if (!done) {
             g_warning("task %" G_GINT64_FORMAT ": removing %s %s failed (tried again at the "
-                      "next start): %s", a->task_id, a->kind, a->ref, why->message);
+                      "next start): %s",
+                      a->task_id, a->kind, a->ref, why->message);
             continue;
         }
         g_message("task %" G_GINT64_FORMAT ": %s", a->task_id, done);

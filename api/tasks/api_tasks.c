@@ -11,21 +11,18 @@ json_t *api_task_json(const DbTask *t, gboolean full)
 {
     json_t *error = json_null();
     g_autofree char *message = !t->error_message ? g_strdup("")
-                               : full ? g_strdup(t->error_message)
+                               : full            ? g_strdup(t->error_message)
                                       : api_error_brief(t->error_message, t->error_detail);
     if (t->error_code)
         error = json_pack("{s:s,s:s}", "code", t->error_code, "message", message);
-    return json_pack("{s:I,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}",
-                     "id", (json_int_t)t->id, "kind", t->kind, "state", t->state,
-                     "progress", t->progress, "message", t->message, "target", t->target,
-                     "result", t->result ? json_string(t->result) : json_null(),
-                     "error", error,
-                     "owner", t->owner_name ? json_string(t->owner_name) : json_null(),
-                     "cancellable", t->cancellable && !db_task_state_final(t->state),
-                     "cancel_requested", t->cancel_requested,
-                     "created_at", api_time_json(t->created_at),
-                     "started_at", api_time_json(t->started_at),
-                     "finished_at", api_time_json(t->finished_at));
+    return json_pack("{s:I,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}", "id",
+                     (json_int_t)t->id, "kind", t->kind, "state", t->state, "progress", t->progress,
+                     "message", t->message, "target", t->target, "result",
+                     t->result ? json_string(t->result) : json_null(), "error", error, "owner",
+                     t->owner_name ? json_string(t->owner_name) : json_null(), "cancellable",
+                     t->cancellable && !db_task_state_final(t->state), "cancel_requested",
+                     t->cancel_requested, "created_at", api_time_json(t->created_at), "started_at",
+                     api_time_json(t->started_at), "finished_at", api_time_json(t->finished_at));
 }
 
 char *api_task_location(gint64 id)
@@ -39,8 +36,8 @@ gboolean api_answer_task(ApiContext *ctx, ApiResponse *resp, gint64 id, GError *
     g_autoptr(DbTask) t = db_task_get(ctx->db, id, error);
     if (!t) {
         if (!(error && *error))
-            g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "task %" G_GINT64_FORMAT
-                        " vanished", id);
+            g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "task %" G_GINT64_FORMAT " vanished",
+                        id);
         return FALSE;
     }
     g_autofree char *location = api_task_location(id);
@@ -71,19 +68,20 @@ static DbTask *visible_task(ApiContext *ctx, const ApiRequest *req, GError **err
     return t;
 }
 
-static const char *const states[] = {"queued", "running", "succeeded", "failed", "cancelled",
-                                     NULL};
+static const char *const states[] = {"queued", "running", "succeeded", "failed", "cancelled", NULL};
 
 gboolean api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"state", "before", "limit", NULL};
-    DbTaskQuery q = {.state = api_query_get(req, "state"), .limit = 100,
+    DbTaskQuery q = {.state = api_query_get(req, "state"),
+                     .limit = 100,
                      .owner_id = sees_all(req) ? 0 : req->auth->user_id};
     if (!api_query_only(req, allowed, error) ||
         !api_query_page(req, "a task", &q.before_id, &q.limit, error))
         return FALSE;
     if (q.state && !g_strv_contains(states, q.state))
-        return api_fail(error, API_ERROR_INVALID_ARGUMENT, "state must be queued, running, "
+        return api_fail(error, API_ERROR_INVALID_ARGUMENT,
+                        "state must be queued, running, "
                         "succeeded, failed or cancelled");
     g_autoptr(GPtrArray) rows = db_task_list(ctx->db, &q, error);
     if (!rows)
@@ -112,8 +110,7 @@ gboolean api_task_cancel(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     static const char *const allowed[] = {NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     g_autoptr(DbTask) t = NULL;
-    if (body && api_json_only_members(body, allowed, error) &&
-        api_query_none(req, error))
+    if (body && api_json_only_members(body, allowed, error) && api_query_none(req, error))
         t = visible_task(ctx, req, error);
     if (!t || !ctx->tasks || !task_engine_cancel(ctx->tasks, t->id, error)) {
         if (!*error)

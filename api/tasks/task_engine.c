@@ -16,7 +16,7 @@ struct TaskEngine {
     TaskPublishFn publish;
     gpointer publish_data;
     GMutex lock;
-    GHashTable *live;      /* id -> Task*, queued or running */
+    GHashTable *live; /* id -> Task*, queued or running */
     gboolean stopping;
 };
 
@@ -24,7 +24,7 @@ struct Task {
     TaskEngine *engine;
     gint64 id;
     gboolean cancellable;
-    gint cancel;           /* atomic */
+    gint cancel; /* atomic */
     int last_percent;
     gint64 last_write_us;
     TaskRunFn run;
@@ -70,7 +70,7 @@ static void end_task(Task *task, const char *result, const GError *error)
         code = api_error_code(error);
         message = error->message;
         if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED))
-            code = "aborted";   /* the client went away mid-transfer */
+            code = "aborted"; /* the client went away mid-transfer */
         if (stopping) {
             code = "interrupted";
             message = "vireod stopped";
@@ -82,8 +82,8 @@ static void end_task(Task *task, const char *result, const GError *error)
     }
     g_autoptr(GError) db_error = NULL;
     const char *detail = error && !stopping_or_cancelled(code) ? virt_error_detail(error) : NULL;
-    if (!db_task_finish(engine->db, task->id, state, error ? NULL : result, code, message,
-                        detail, &db_error))
+    if (!db_task_finish(engine->db, task->id, state, error ? NULL : result, code, message, detail,
+                        &db_error))
         g_warning("task %" G_GINT64_FORMAT ": %s", task->id, db_error->message);
     /* It ended: what it made is kept, or it undid it itself. */
     g_clear_error(&db_error);
@@ -104,7 +104,7 @@ static void work(gpointer item, gpointer user_data)
     TaskEngine *engine = user_data;
     g_autoptr(GError) error = NULL;
     g_autofree char *result = NULL;
-    API_TSAN_ACQUIRE(task);   /* from tasks_submit, through GLib's queue */
+    API_TSAN_ACQUIRE(task); /* from tasks_submit, through GLib's queue */
     if (task_cancel_requested(task)) {
         /* Cancelled (or vireod stopping) while queued: never started. */
         g_set_error_literal(&error, API_ERROR, API_ERROR_CONFLICT, "cancelled before it started");
@@ -119,11 +119,11 @@ static void work(gpointer item, gpointer user_data)
     if (!task->run(task, task->data, &result, &error) && !error)
         g_set_error_literal(&error, API_ERROR, API_ERROR_INTERNAL, "the task failed");
     end_task(task, result, error);
-    API_TSAN_RELEASE(engine);   /* to task_engine_free, which waits for us */
+    API_TSAN_RELEASE(engine); /* to task_engine_free, which waits for us */
 }
 
-TaskEngine *task_engine_new(Db *db, guint workers, TaskPublishFn publish_fn,
-                            gpointer publish_data, GError **error)
+TaskEngine *task_engine_new(Db *db, guint workers, TaskPublishFn publish_fn, gpointer publish_data,
+                            GError **error)
 {
     int n = db_task_interrupt_all(db, error);
     if (n < 0)
@@ -159,7 +159,7 @@ void task_engine_free(TaskEngine *engine)
     /* Queued tasks still pass through work(), which ends them at once. */
     if (engine->pool)
         g_thread_pool_free(engine->pool, FALSE, TRUE);
-    API_TSAN_ACQUIRE(engine);   /* what the workers did before they ended */
+    API_TSAN_ACQUIRE(engine); /* what the workers did before they ended */
     g_hash_table_unref(engine->live);
     g_mutex_clear(&engine->lock);
     g_free(engine);
@@ -197,7 +197,7 @@ gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gi
     task->free_data = free_data;
     gint64 id = task->id;
     g_autoptr(GError) pool_error = NULL;
-    API_TSAN_RELEASE(task);   /* to work(), through GLib's queue */
+    API_TSAN_RELEASE(task); /* to work(), through GLib's queue */
     if (!g_thread_pool_push(engine->pool, task, &pool_error)) {
         end_task(task, NULL, pool_error);
         g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "cannot queue the task");
@@ -226,8 +226,7 @@ gint64 task_will_make(Task *task, const char *kind, const char *ref, GError **er
 {
     gint64 id = db_task_artifact_add(task->engine->db, task->id, kind, ref, error);
     if (!id)
-        g_prefix_error(error, "task %" G_GINT64_FORMAT " cannot record what it makes: ",
-                       task->id);
+        g_prefix_error(error, "task %" G_GINT64_FORMAT " cannot record what it makes: ", task->id);
     return id;
 }
 
@@ -279,8 +278,10 @@ gboolean task_engine_cancel(TaskEngine *engine, gint64 id, GError **error)
         g_atomic_int_set(&task->cancel, 1);
     g_mutex_unlock(&engine->lock);
     if (!ok) {
-        g_set_error(error, API_ERROR, API_ERROR_CONFLICT, task ? "task %" G_GINT64_FORMAT
-                    " cannot be cancelled" : "task %" G_GINT64_FORMAT " has already ended", id);
+        g_set_error(error, API_ERROR, API_ERROR_CONFLICT,
+                    task ? "task %" G_GINT64_FORMAT " cannot be cancelled"
+                         : "task %" G_GINT64_FORMAT " has already ended",
+                    id);
         return FALSE;
     }
     if (!db_task_request_cancel(engine->db, id, error))

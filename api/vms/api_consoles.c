@@ -21,13 +21,13 @@
 #define TICKETS_MAX 4096
 
 typedef struct {
-    ApiConsole *console;   /* what the ticket will open */
-    gint64 expires;        /* monotonic µs */
+    ApiConsole *console; /* what the ticket will open */
+    gint64 expires;      /* monotonic µs */
 } Ticket;
 
 struct ApiConsoles {
     GMutex lock;
-    GHashTable *tickets;   /* ticket -> Ticket* */
+    GHashTable *tickets; /* ticket -> Ticket* */
 };
 
 void api_console_free(ApiConsole *c)
@@ -103,22 +103,27 @@ static gboolean has_device(virDomainPtr dom, ApiConsoleType type, GError **error
     if (!d)
         return FALSE;
     if (d->summary.state != VIR_DOMAIN_RUNNING && d->summary.state != VIR_DOMAIN_PAUSED)
-        return virt_fail(error, VIRT_ERROR_INVALID_STATE, "VM '%s' is not running (%s): start "
-                         "it first", virDomainGetName(dom),
-                         virt_domain_state_name(d->summary.state));
+        return virt_fail(error, VIRT_ERROR_INVALID_STATE,
+                         "VM '%s' is not running (%s): start "
+                         "it first",
+                         virDomainGetName(dom), virt_domain_state_name(d->summary.state));
     if (type == API_CONSOLE_VNC) {
         for (guint i = 0; i < d->config->graphics->len; i++)
             if (g_strcmp0(((VirtGraphics *)g_ptr_array_index(d->config->graphics, i))->type,
                           "vnc") == 0)
                 return TRUE;
-        return virt_fail(error, VIRT_ERROR_UNSUPPORTED, "VM '%s' has no graphical display "
-                         "(VNC); use its serial console", virDomainGetName(dom));
+        return virt_fail(error, VIRT_ERROR_UNSUPPORTED,
+                         "VM '%s' has no graphical display "
+                         "(VNC); use its serial console",
+                         virDomainGetName(dom));
     }
     g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
     if (xml && (strstr(xml, "<serial") || strstr(xml, "<console")))
         return TRUE;
-    return virt_fail(error, VIRT_ERROR_UNSUPPORTED, "VM '%s' has no serial device; use its "
-                     "graphical console", virDomainGetName(dom));
+    return virt_fail(error, VIRT_ERROR_UNSUPPORTED,
+                     "VM '%s' has no serial device; use its "
+                     "graphical console",
+                     virDomainGetName(dom));
 }
 
 gboolean api_vm_console_ticket(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -154,13 +159,15 @@ gboolean api_vm_console_ticket(ApiContext *ctx, const ApiRequest *req, ApiRespon
     }
     g_mutex_unlock(&cs->lock);
     if (!room)
-        return api_fail(error, API_ERROR_TOO_MANY_REQUESTS, "too many console tickets waiting "
+        return api_fail(error, API_ERROR_TOO_MANY_REQUESTS,
+                        "too many console tickets waiting "
                         "to be used; open the ones you have first");
     g_autofree char *url = g_strconcat("/api/consoles/", ticket, NULL);
     gint64 expires_at = g_get_real_time() / G_USEC_PER_SEC + API_CONSOLE_TICKET_S;
     resp->audit_detail = g_strdup_printf("%s console ticket", type);
-    api_response_json(resp, 201, json_pack("{s:s,s:s,s:o}", "type", type, "url", url,
-                                           "expires_at", api_time_json(expires_at)));
+    api_response_json(resp, 201,
+                      json_pack("{s:s,s:s,s:o}", "type", type, "url", url, "expires_at",
+                                api_time_json(expires_at)));
     return TRUE;
 }
 
@@ -193,21 +200,24 @@ gboolean api_console_still_allowed(ApiContext *ctx, ApiConsole *c)
     return api_scope_sees_vm(scope, c->uuid, NULL);
 }
 
-gboolean api_console_open(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
-                          GError **error)
+gboolean api_console_open(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     /* Spent now, whatever follows: a ticket is tried once. */
     g_autoptr(ApiConsole) c = take_ticket(ctx->consoles, req->params[0]);
     if (!c)
-        return api_fail(error, API_ERROR_NOT_FOUND, "no such console ticket: it was used, "
-                        "it expired (after %d s), or it never was", API_CONSOLE_TICKET_S);
+        return api_fail(error, API_ERROR_NOT_FOUND,
+                        "no such console ticket: it was used, "
+                        "it expired (after %d s), or it never was",
+                        API_CONSOLE_TICKET_S);
     /* A page of another site must not open a console with a ticket it
      * somehow learnt. */
     if (!api_origin_matches(req->origin, req->host, ctx->tls))
-        return api_fail(error, API_ERROR_FORBIDDEN, "a console opens only from vireod's own "
+        return api_fail(error, API_ERROR_FORBIDDEN,
+                        "a console opens only from vireod's own "
                         "pages (Origin)");
     if (!api_console_still_allowed(ctx, c))
-        return api_fail(error, API_ERROR_FORBIDDEN, "the ticket's user may no longer open "
+        return api_fail(error, API_ERROR_FORBIDDEN,
+                        "the ticket's user may no longer open "
                         "this console");
     resp->console = g_steal_pointer(&c);
     resp->console_free = api_console_free;
@@ -255,8 +265,11 @@ void api_console_began(ApiContext *ctx, ApiConsole *c, const char *address)
 {
     c->opened_at = g_get_real_time() / G_USEC_PER_SEC;
     g_autofree char *path = g_strdup_printf("/api/vms/%s/console", c->vm_name);
-    DbAuditEntry e = {.username = c->auth->username, .address = (char *)address,
-                      .method = (char *)"GET", .path = path, .target = c->vm_name,
+    DbAuditEntry e = {.username = c->auth->username,
+                      .address = (char *)address,
+                      .method = (char *)"GET",
+                      .path = path,
+                      .target = c->vm_name,
                       .action = (char *)"vm.console"};
     g_autoptr(GError) error = NULL;
     if (!(c->audit_id = db_audit_add(ctx->db, &e, &error)))

@@ -44,7 +44,8 @@ static void prune_volume_owners(ApiContext *ctx)
         const VirtPool *p = g_ptr_array_index(pools, i);
         g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(conn, p->name);
         g_autoptr(GPtrArray) vols = pool && p->state == VIR_STORAGE_POOL_RUNNING
-                                        ? virt_volume_list(pool, NULL) : NULL;
+                                        ? virt_volume_list(pool, NULL)
+                                        : NULL;
         virResetLastError();
         if (!vols)
             return;

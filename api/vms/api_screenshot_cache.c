@@ -4,19 +4,19 @@
 #include "api/vms/api_screenshot_cache.h"
 
 typedef struct {
-    GBytes *png;      /* NULL while it is being taken */
+    GBytes *png; /* NULL while it is being taken */
     char *etag;
     gint64 taken_us;
-    guint claims;     /* callers taking it now: they will put or drop it */
-    GList *link;      /* in `kept` while png is set */
+    guint claims; /* callers taking it now: they will put or drop it */
+    GList *link;  /* in `kept` while png is set */
 } Entry;
 
 struct ApiShotCache {
     GMutex lock;
-    GCond changed;        /* a shot was put or dropped */
-    GHashTable *entries;  /* "UUID/width" -> Entry* */
-    GQueue kept;          /* keys of the entries holding a shot, oldest first */
-    gsize bytes;          /* of PNG in kept entries */
+    GCond changed;       /* a shot was put or dropped */
+    GHashTable *entries; /* "UUID/width" -> Entry* */
+    GQueue kept;         /* keys of the entries holding a shot, oldest first */
+    gsize bytes;         /* of PNG in kept entries */
     guint waiters;
     gint64 ttl_us;
     guint max_entries;
@@ -33,8 +33,7 @@ static void entry_free(gpointer p)
     g_free(e);
 }
 
-ApiShotCache *api_shot_cache_new(gint64 ttl_us, guint max_entries, gsize max_bytes,
-                                 gint64 wait_us)
+ApiShotCache *api_shot_cache_new(gint64 ttl_us, guint max_entries, gsize max_bytes, gint64 wait_us)
 {
     ApiShotCache *c = g_new0(ApiShotCache, 1);
     g_mutex_init(&c->lock);

@@ -9,8 +9,7 @@ typedef struct ApiShotCache ApiShotCache;
 /* Shots live `ttl_us`; at most `max_entries` of them and `max_bytes` of
  * PNG are kept (the oldest go first). A caller waits at most `wait_us` for
  * another that is taking the same shot. */
-ApiShotCache *api_shot_cache_new(gint64 ttl_us, guint max_entries, gsize max_bytes,
-                                 gint64 wait_us);
+ApiShotCache *api_shot_cache_new(gint64 ttl_us, guint max_entries, gsize max_bytes, gint64 wait_us);
 /* Only when no request uses it any more. NULL is fine. */
 void api_shot_cache_free(ApiShotCache *c);
 

@@ -18,10 +18,9 @@ static json_t *template_json(ApiContext *ctx, const DbTemplate *t)
     json_t *spec = json_loads(t->spec, 0, NULL);
     g_autoptr(DbUser) owner = t->owner_id ? db_user_by_id(ctx->db, t->owner_id, NULL) : NULL;
     return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "name", t->name, "description", t->description,
-                     "spec", spec ? spec : json_object(),
-                     "owner", owner ? json_string(owner->username) : json_null(),
-                     "created_at", api_time_json(t->created_at),
-                     "updated_at", api_time_json(t->updated_at));
+                     "spec", spec ? spec : json_object(), "owner",
+                     owner ? json_string(owner->username) : json_null(), "created_at",
+                     api_time_json(t->created_at), "updated_at", api_time_json(t->updated_at));
 }
 
 static DbTemplate *find(ApiContext *ctx, const char *name, GError **error)
@@ -40,7 +39,8 @@ json_t *api_template_spec(ApiContext *ctx, const char *name, GError **error)
     json_t *spec = json_loads(t->spec, 0, NULL);
     if (!json_is_object(spec)) {
         json_decref(spec);
-        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "template '%s' holds a broken spec", name);
+        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "template '%s' holds a broken spec",
+                    name);
         return NULL;
     }
     return spec;
@@ -91,7 +91,8 @@ static gboolean valid_name(const char *name, GError **error)
 gboolean api_templates_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
 {
-    g_autoptr(GPtrArray) rows = api_query_none(req, error) ? db_template_list(ctx->db, error) : NULL;
+    g_autoptr(GPtrArray) rows = api_query_none(req, error) ? db_template_list(ctx->db, error)
+                                                           : NULL;
     if (!rows)
         return FALSE;
     json_t *items = json_array();

@@ -76,9 +76,9 @@ static gboolean create_progress(guint percent, const char *message, gpointer dat
  * running as a task writes it down before it is made (a crash leaves
  * nothing behind), and the volumes made are recorded as the creator's. */
 typedef struct {
-    Task *task;            /* NULL for a create answered at once */
-    gint64 noted;          /* the task's record of what is being made */
-    GPtrArray *made;       /* paths of the volumes made */
+    Task *task;      /* NULL for a create answered at once */
+    gint64 noted;    /* the task's record of what is being made */
+    GPtrArray *made; /* paths of the volumes made */
 } CreateNotes;
 
 static gboolean on_note(const char *kind, const char *ref, gboolean made, const char *path,
@@ -121,9 +121,9 @@ static gboolean finish(ApiContext *ctx, virDomainPtr dom, gint64 owner_id, int s
 /* The whole unit: volumes, definition, inventory row, start; on any
  * failure all of it is undone. Fills `uuid` on success. The locks of the
  * volumes the plan uses are held throughout. */
-static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan,
-                            gint64 owner_id, int start, Task *task,
-                            char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
+static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan, gint64 owner_id,
+                            int start, Task *task, char uuid[VIR_UUID_STRING_BUFLEN],
+                            GError **error)
 {
     g_auto(GStrv) keys = api_vm_plan_lock_keys(plan);
     g_autoptr(ApiLockSet) locks = api_locks_take(ctx->locks, (const char *const *)keys);
@@ -131,8 +131,7 @@ static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *pla
     CreateNotes notes = {.task = task, .made = made};
     plan->note = on_note;
     plan->note_data = &notes;
-    VirtVmCreated *created = virt_vm_create(conn, plan, task ? create_progress : NULL, task,
-                                            error);
+    VirtVmCreated *created = virt_vm_create(conn, plan, task ? create_progress : NULL, task, error);
     uuid[0] = '\0';
     if (created && finish(ctx, virt_vm_created_domain(created), owner_id, start, uuid, error)) {
         virt_vm_created_commit(created);
@@ -184,8 +183,8 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
-    if (!conn || !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start, task, uuid,
-                              error))
+    if (!conn ||
+        !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start, task, uuid, error))
         return FALSE;
     *result = g_strconcat("/api/vms/", job->spec->name, NULL);
     return TRUE;
@@ -205,10 +204,11 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 {
     g_autoptr(json_t) body = api_json_body(req, error);
     int start = 0;
-    g_autoptr(json_t) spec_json = body && api_query_none(req, error) ?
-        request_spec(ctx, body, &start, error) : NULL;
-    g_autoptr(ApiVmSpec) spec = spec_json ?
-        api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, error) : NULL;
+    g_autoptr(json_t) spec_json = body && api_query_none(req, error)
+                                      ? request_spec(ctx, body, &start, error)
+                                      : NULL;
+    g_autoptr(ApiVmSpec) spec = spec_json ? api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, error)
+                                          : NULL;
     g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, error) : NULL;
     g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
     if (!host || !api_vm_spec_check_host(spec, host, error) || !keep_os(ctx, spec, error))
@@ -225,11 +225,16 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return FALSE;
     if (plan_copies(&plan) && ctx->tasks) {
         CreateJob *job = g_new0(CreateJob, 1);
-        *job = (CreateJob){ctx, g_steal_pointer(&spec), g_steal_pointer(&host),
-                           g_steal_pointer(&uuid), g_steal_pointer(&serial_log), plan, owner_id,
+        *job = (CreateJob){ctx,
+                           g_steal_pointer(&spec),
+                           g_steal_pointer(&host),
+                           g_steal_pointer(&uuid),
+                           g_steal_pointer(&serial_log),
+                           plan,
+                           owner_id,
                            start};
-        gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id,
-                                 run_create, job, create_job_free, error);
+        gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
+                                 job, create_job_free, error);
         return id && api_answer_task(ctx, resp, id, error);
     }
     char made_uuid[VIR_UUID_STRING_BUFLEN];

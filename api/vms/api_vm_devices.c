@@ -44,8 +44,8 @@ virStorageVolPtr api_vm_volume_from_field(const ApiRequest *req, virConnectPtr c
     if (vol && !path)
         virt_error_from_libvirt(&cause, "reading volume");
     else if (vol)
-        api_scope_volume(req->scope, conn, virStoragePoolGetName(pool),
-                         virStorageVolGetName(vol), path, use, &cause);
+        api_scope_volume(req->scope, conn, virStoragePoolGetName(pool), virStorageVolGetName(vol),
+                         path, use, &cause);
     if (!cause) {
         if (path_out)
             *path_out = g_steal_pointer(&path);

@@ -22,4 +22,3 @@ VirtDomainConfig *api_vm_devices_read(ApiContext *ctx, const ApiRequest *req,
 virStorageVolPtr api_vm_volume_from_field(const ApiRequest *req, virConnectPtr conn,
                                           const char *field, const char *id, ApiVolumeUse use,
                                           char **path_out, GError **error);
-

@@ -36,7 +36,8 @@ static json_t *disk_answer(virConnectPtr conn, const VirtDisk *d)
     gboolean sized = handle && virStorageVolGetInfo(handle, &info) == 0;
     virResetLastError();
     json_object_set_new(obj, "volume", vol ? json_string(vol) : json_null());
-    json_object_set_new(obj, "capacity", sized ? json_integer((json_int_t)info.capacity) : json_null());
+    json_object_set_new(obj, "capacity",
+                        sized ? json_integer((json_int_t)info.capacity) : json_null());
     json_object_set_new(obj, "allocation",
                         sized ? json_integer((json_int_t)info.allocation) : json_null());
     return obj;
@@ -77,7 +78,8 @@ gboolean api_vm_disk_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, error)
-                      ? read_disk(conn, dom, req->params[1], error) : NULL;
+                      ? read_disk(conn, dom, req->params[1], error)
+                      : NULL;
     if (!obj)
         return FALSE;
     api_response_json(resp, 200, obj);
@@ -87,12 +89,12 @@ gboolean api_vm_disk_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
 /* ---- attach ---- */
 
 typedef struct {
-    const char *device;   /* disk, cdrom */
-    const char *pool;     /* new volume: pool, size, format */
+    const char *device; /* disk, cdrom */
+    const char *pool;   /* new volume: pool, size, format */
     guint64 size;
     const char *format;
-    const char *volume;   /* or an existing "pool/name" */
-    const char *media;    /* CD-ROM: the medium, may be NULL */
+    const char *volume; /* or an existing "pool/name" */
+    const char *media;  /* CD-ROM: the medium, may be NULL */
     const char *bus;
     const char *target;
 } AttachSpec;
@@ -106,8 +108,8 @@ static gboolean invalid(GError **error, const char *msg)
 static gboolean parse_attach(const ApiRequest *req, json_t **body_out, AttachSpec *a,
                              GError **error)
 {
-    static const char *const allowed[] = {"device", "pool", "size", "format", "volume", "media",
-                                          "bus", "target", NULL};
+    static const char *const allowed[] = {"device", "pool", "size",   "format", "volume",
+                                          "media",  "bus",  "target", NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     a->device = "disk";
     if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
@@ -169,9 +171,10 @@ static virStorageVolPtr make_volume(const ApiRequest *req, virConnectPtr conn, v
         return NULL;
     }
     for (int i = 1; i <= NEW_VOLUME_TRIES; i++) {
-        g_autofree char *name = i == 1
-            ? g_strdup_printf("%s-%s.%s", virDomainGetName(dom), target, file_suffix(format))
-            : g_strdup_printf("%s-%s-%d.%s", virDomainGetName(dom), target, i, file_suffix(format));
+        g_autofree char *name = i == 1 ? g_strdup_printf("%s-%s.%s", virDomainGetName(dom), target,
+                                                         file_suffix(format))
+                                       : g_strdup_printf("%s-%s-%d.%s", virDomainGetName(dom),
+                                                         target, i, file_suffix(format));
         virStorageVolPtr vol = virt_volume_create(pool, name, a->size, format, NULL, &cause);
         if (vol || !g_error_matches(cause, VIRT_ERROR, VIRT_ERROR_EXISTS)) {
             if (!vol)
@@ -216,11 +219,11 @@ static virStorageVolPtr volume_of(const ApiRequest *req, ApiVmChange *c, const A
         return vol;
     }
     if (!id)
-        return NULL;   /* an empty CD-ROM drive */
+        return NULL; /* an empty CD-ROM drive */
     g_autofree char *path = NULL;
-    g_autoptr(virStorageVol) vol = api_vm_volume_from_field(
-        req, c->conn, a->volume ? "volume" : "media", id,
-        cdrom ? API_VOLUME_MEDIA : API_VOLUME_DISK, &path, error);
+    g_autoptr(virStorageVol)
+        vol = api_vm_volume_from_field(req, c->conn, a->volume ? "volume" : "media", id,
+                                       cdrom ? API_VOLUME_MEDIA : API_VOLUME_DISK, &path, error);
     if (!vol || !not_attached_yet(req, c, path, id, error))
         return NULL;
     /* A writable disk has the file to itself; a medium only needs nobody
@@ -247,8 +250,10 @@ static gboolean attach(const ApiRequest *req, ApiVmChange *c, const AttachSpec *
         }
     }
     if (cdrom && virDomainIsActive(c->dom) == 1) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "a CD-ROM drive can only be "
-                    "added while VM '%s' is shut off", virDomainGetName(c->dom));
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                    "a CD-ROM drive can only be "
+                    "added while VM '%s' is shut off",
+                    virDomainGetName(c->dom));
         return FALSE;
     }
     gboolean created = FALSE;
@@ -258,9 +263,11 @@ static gboolean attach(const ApiRequest *req, ApiVmChange *c, const AttachSpec *
     g_autoptr(VirtVolume) info = vol ? virt_volume_info(vol, error) : NULL;
     gboolean ok = !vol || info;
     if (ok) {
-        VirtDiskSpec spec = {.device = a->device, .path = info ? info->path : NULL,
+        VirtDiskSpec spec = {.device = a->device,
+                             .path = info ? info->path : NULL,
                              .format = info && info->format ? info->format : "raw",
-                             .target = target, .bus = a->bus};
+                             .target = target,
+                             .bus = a->bus};
         GError *cause = NULL;
         ok = virt_domain_disk_attach(c->dom, &spec, &cause);
         /* Bad values of the body (a target like "xyz1") are the body's fault. */
@@ -371,9 +378,10 @@ static virStorageVolPtr volume_to_delete(ApiContext *ctx, const ApiRequest *req,
         return NULL;
     }
     if (!id) {
-        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "disk '%s' (%s) is not a "
-                    "volume of any storage pool; detach it without volume=true", target,
-                    source ? source : "no source");
+        g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                    "disk '%s' (%s) is not a "
+                    "volume of any storage pool; detach it without volume=true",
+                    target, source ? source : "no source");
         return NULL;
     }
     g_autofree char *key = api_volume_lock_key(id);
@@ -419,13 +427,14 @@ gboolean api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     g_clear_pointer(&c.locks, api_lock_set_release);
     if (was_live && !virt_domain_disk_wait_released(c.dom, req->params[1], RELEASE_WAIT_US)) {
         if (vol)
-            return api_fail(error, API_ERROR_CONFLICT, "disk '%s' was removed from VM '%s''s "
+            return api_fail(error, API_ERROR_CONFLICT,
+                            "disk '%s' was removed from VM '%s''s "
                             "definition, but the running guest has not released it yet; its "
-                            "volume is kept: delete it once the guest lets go", req->params[1],
-                            virDomainGetName(c.dom));
+                            "volume is kept: delete it once the guest lets go",
+                            req->params[1], virDomainGetName(c.dom));
         g_message("req=%" G_GUINT64_FORMAT " disk %s detached from VM %s's definition; the "
-                  "guest has not let go of it yet", req->id, req->params[1],
-                  virDomainGetName(c.dom));
+                  "guest has not let go of it yet",
+                  req->id, req->params[1], virDomainGetName(c.dom));
     }
     if (vol) {
         g_autoptr(virStoragePool) pool = virStoragePoolLookupByVolume(vol);

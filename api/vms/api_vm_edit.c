@@ -36,7 +36,7 @@ gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error)
     if (!api_json_opt_string(body, "name", NAME_MAX_BYTES, &e->name, error) ||
         !api_json_opt_int(body, "vcpus", 1, VCPUS_JSON_MAX, &e->vcpus, error) ||
         !api_json_opt_int(body, "memory", VIRT_MEMORY_MIN_MIB, MEMORY_JSON_MAX_MIB, &e->memory,
-                           error) ||
+                          error) ||
         !api_json_opt_string_array(body, "boot", 4, &boot, error))
         return FALSE;
     if (e->name) {
@@ -48,7 +48,7 @@ gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error)
         g_autoptr(GStrvBuilder) b = g_strv_builder_new();
         size_t i;
         json_t *item;
-        json_array_foreach(boot, i, item)
+        json_array_foreach (boot, i, item)
             g_strv_builder_add(b, json_string_value(item));
         e->boot = g_strv_builder_end(b);
         GError *cause = NULL;
@@ -67,8 +67,10 @@ static gboolean check(virDomainPtr dom, const VmEdit *e, GError **error)
         if (!max)
             return FALSE;
         if ((unsigned)e->vcpus > max) {
-            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'vcpus' must be "
-                        "from 1 to %u (the hypervisor's maximum)", max);
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                        "field 'vcpus' must be "
+                        "from 1 to %u (the hypervisor's maximum)",
+                        max);
             return FALSE;
         }
     }
@@ -77,7 +79,8 @@ static gboolean check(virDomainPtr dom, const VmEdit *e, GError **error)
         if (!host)
             return FALSE;
         if ((guint64)e->memory > host) {
-            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'memory' must be "
+            g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT,
+                        "field 'memory' must be "
                         "from %d to %" G_GUINT64_FORMAT " MiB (the host's memory)",
                         VIRT_MEMORY_MIN_MIB, host);
             return FALSE;
@@ -90,8 +93,10 @@ static gboolean check(virDomainPtr dom, const VmEdit *e, GError **error)
             return FALSE;
         }
         if (active) {
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE, "cannot rename VM '%s' "
-                        "while it is running; shut it down first", virDomainGetName(dom));
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_STATE,
+                        "cannot rename VM '%s' "
+                        "while it is running; shut it down first",
+                        virDomainGetName(dom));
             return FALSE;
         }
         virDomainPtr other = virDomainLookupByName(virDomainGetConnect(dom), e->name);
@@ -117,7 +122,8 @@ gboolean api_vm_edit_apply(virDomainPtr dom, const VmEdit *e, json_t *applied, V
     if (e->boot) {
         if (!virt_domain_set_boot(dom, (const char *const *)e->boot, error))
             goto fail;
-        json_object_set_new(applied, "boot", json_string(virt_applied_name(VIRT_APPLIED_NEXT_BOOT)));
+        json_object_set_new(applied, "boot",
+                            json_string(virt_applied_name(VIRT_APPLIED_NEXT_BOOT)));
     }
     if (e->vcpus) {
         if (!virt_domain_set_vcpus(dom, (unsigned)e->vcpus, &how, error))
@@ -149,8 +155,8 @@ void api_vm_edit_undo(virDomainPtr dom, VmEditUndo *undo)
         g_clear_error(&error);
     }
     if (undo->config && !virt_domain_restore_config(dom, undo->config, &error))
-        g_warning("undo: restoring the definition of VM '%s' failed: %s",
-                  virDomainGetName(dom), error->message);
+        g_warning("undo: restoring the definition of VM '%s' failed: %s", virDomainGetName(dom),
+                  error->message);
 }
 
 void api_vm_add_next_boot(virDomainPtr dom, json_t *detail)
@@ -161,7 +167,8 @@ void api_vm_add_next_boot(virDomainPtr dom, json_t *detail)
     }
     g_autofree char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
     g_autoptr(GError) error = NULL;
-    g_autoptr(VirtDomainConfig) cfg = xml ? virt_domain_config_parse(xml, strlen(xml), &error) : NULL;
+    g_autoptr(VirtDomainConfig) cfg = xml ? virt_domain_config_parse(xml, strlen(xml), &error)
+                                          : NULL;
     virResetLastError();
     if (!cfg)
         return;

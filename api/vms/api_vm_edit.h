@@ -6,10 +6,10 @@
 #include <libvirt/libvirt.h>
 
 typedef struct {
-    const char *name;   /* NULL = leave */
-    json_int_t vcpus;   /* 0 = leave */
-    json_int_t memory;  /* MiB; 0 = leave */
-    GStrv boot;         /* NULL = leave */
+    const char *name;  /* NULL = leave */
+    json_int_t vcpus;  /* 0 = leave */
+    json_int_t memory; /* MiB; 0 = leave */
+    GStrv boot;        /* NULL = leave */
 } VmEdit;
 
 void api_vm_edit_clear(VmEdit *e);
@@ -19,8 +19,8 @@ gboolean api_vm_edit_parse(json_t *body, VmEdit *e, GError **error);
 
 /* What to restore when a later step of the same PATCH fails. */
 typedef struct {
-    char *config;     /* the definition before the edit ("" transient) */
-    char *old_name;   /* set once renamed */
+    char *config;   /* the definition before the edit ("" transient) */
+    char *old_name; /* set once renamed */
 } VmEditUndo;
 
 void api_vm_edit_undo_clear(VmEditUndo *u);

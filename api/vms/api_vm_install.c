@@ -30,7 +30,7 @@ gboolean api_vm_eject_installer(ApiContext *ctx, const ApiRequest *req, ApiRespo
     json_t *list = json_array();
     for (guint i = 0; ejected[i]; i++)
         json_array_append_new(list, json_string(ejected[i]));
-    api_vm_answer(resp, 200, updated, json_pack("{s:o,s:b}", "ejected", list,
-                                                "boot_changed", boot_changed));
+    api_vm_answer(resp, 200, updated,
+                  json_pack("{s:o,s:b}", "ejected", list, "boot_changed", boot_changed));
     return TRUE;
 }

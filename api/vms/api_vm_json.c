@@ -4,10 +4,23 @@
 #include <time.h>
 
 const char *const api_vm_summary_fields[] = {
-    "name", "uuid", "state", "vcpus", "memory", "autostart", "persistent",
-    "description", "tags", "created_at",
+    "name",
+    "uuid",
+    "state",
+    "vcpus",
+    "memory",
+    "autostart",
+    "persistent",
+    "description",
+    "tags",
+    "created_at",
     /* from the sampler's latest sample (api_stats_json.h) */
-    "started_at", "uptime", "uptime_source", "addresses", "stats", NULL,
+    "started_at",
+    "uptime",
+    "uptime_source",
+    "addresses",
+    "stats",
+    NULL,
 };
 
 static json_t *string_or_null(const char *s)
@@ -31,29 +44,26 @@ json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta)
     json_t *tags = json_array();
     for (int i = 0; meta && meta->tags && meta->tags[i]; i++)
         json_array_append_new(tags, json_string(meta->tags[i]));
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:s,s:o,s:o}",
-                     "name", s->name, "uuid", s->uuid,
-                     "state", virt_domain_state_name(s->state),
-                     "vcpus", (json_int_t)s->vcpus,
-                     "memory", (json_int_t)(s->memory_kib / 1024),
-                     "autostart", s->autostart, "persistent", s->persistent,
-                     "description", s->description ? s->description : "",
-                     "tags", tags,
-                     "created_at", meta ? timestamp(meta->created_at) : json_null());
+    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:s,s:o,s:o}", "name", s->name, "uuid", s->uuid,
+                     "state", virt_domain_state_name(s->state), "vcpus", (json_int_t)s->vcpus,
+                     "memory", (json_int_t)(s->memory_kib / 1024), "autostart", s->autostart,
+                     "persistent", s->persistent, "description",
+                     s->description ? s->description : "", "tags", tags, "created_at",
+                     meta ? timestamp(meta->created_at) : json_null());
 }
 
 json_t *api_vm_disk_json(const VirtDisk *d)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "target", string_or_null(d->target),
-                     "device", string_or_null(d->device), "source", string_or_null(d->source),
-                     "format", string_or_null(d->format), "bus", string_or_null(d->bus));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "target", string_or_null(d->target), "device",
+                     string_or_null(d->device), "source", string_or_null(d->source), "format",
+                     string_or_null(d->format), "bus", string_or_null(d->bus));
 }
 
 json_t *api_vm_nic_json(const VirtNic *n)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "mac", string_or_null(n->mac),
-                     "type", string_or_null(n->type), "source", string_or_null(n->source),
-                     "model", string_or_null(n->model), "link", string_or_null(n->link));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "mac", string_or_null(n->mac), "type",
+                     string_or_null(n->type), "source", string_or_null(n->source), "model",
+                     string_or_null(n->model), "link", string_or_null(n->link));
 }
 
 static json_t *disks_json(const GPtrArray *disks)
@@ -77,9 +87,8 @@ static json_t *graphics_json(const GPtrArray *graphics)
     json_t *a = json_array();
     for (guint i = 0; i < graphics->len; i++) {
         const VirtGraphics *g = g_ptr_array_index(graphics, i);
-        json_array_append_new(a, json_pack("{s:o,s:o,s:o}",
-                                           "type", string_or_null(g->type),
-                                           "port", g->port > 0 ? json_integer(g->port) : json_null(),
+        json_array_append_new(a, json_pack("{s:o,s:o,s:o}", "type", string_or_null(g->type), "port",
+                                           g->port > 0 ? json_integer(g->port) : json_null(),
                                            "listen", string_or_null(g->listen)));
     }
     return a;
@@ -95,14 +104,12 @@ json_t *api_vm_detail_json(const VirtDomainDetail *d, const DbVmMeta *meta)
     json_object_set_new(obj, "domain_type", string_or_null(c->domain_type));
     /* "id" and "name" of the guest OS are filled from the catalogue by
      * the caller (api_vm_detail); the definition holds libosinfo's full id. */
-    json_object_set_new(obj, "os", json_pack("{s:o,s:o,s:o,s:o,s:o,s:n,s:n,s:o}",
-                                             "type", string_or_null(c->os_type),
-                                             "arch", string_or_null(c->arch),
-                                             "machine", string_or_null(c->machine),
-                                             "boot", boot,
-                                             "kernel", string_or_null(c->kernel),
-                                             "id", "name",
-                                             "osinfo_id", string_or_null(c->osinfo_id)));
+    json_object_set_new(obj, "os",
+                        json_pack("{s:o,s:o,s:o,s:o,s:o,s:n,s:n,s:o}", "type",
+                                  string_or_null(c->os_type), "arch", string_or_null(c->arch),
+                                  "machine", string_or_null(c->machine), "boot", boot, "kernel",
+                                  string_or_null(c->kernel), "id", "name", "osinfo_id",
+                                  string_or_null(c->osinfo_id)));
     json_object_set_new(obj, "disks", disks_json(c->disks));
     json_object_set_new(obj, "nics", nics_json(c->nics));
     json_object_set_new(obj, "graphics", graphics_json(c->graphics));

@@ -20,11 +20,13 @@ static gboolean parse_keys(json_t *list, guint *codes, guint *n, GError **error)
     json_t *k;
     if (json_array_size(list) == 0 || json_array_size(list) > VIRT_KEYS_MAX)
         return api_invalid(error, "field 'keys' takes 1 to %d key names", VIRT_KEYS_MAX);
-    json_array_foreach(list, i, k) {
+    json_array_foreach (list, i, k) {
         const char *name = json_string_value(k);
         if (!(codes[i] = virt_key_code(name)))
-            return api_invalid(error, "field 'keys': no key named '%s' (e.g. ctrl, alt, shift, "
-                               "delete, f1-f12, a-z, 0-9, enter, esc, tab)", name);
+            return api_invalid(error,
+                               "field 'keys': no key named '%s' (e.g. ctrl, alt, shift, "
+                               "delete, f1-f12, a-z, 0-9, enter, esc, tab)",
+                               name);
     }
     *n = (guint)json_array_size(list);
     return TRUE;
@@ -73,14 +75,14 @@ gboolean api_vm_keys(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, 
         return FALSE;
     if (!keys == !text)
         return api_invalid(error, "give 'keys' (a combination, e.g. [\"ctrl\", \"alt\", "
-                           "\"delete\"]) or 'text' (typed key by key)");
+                                  "\"delete\"]) or 'text' (typed key by key)");
     guint codes[VIRT_KEYS_MAX], n = 0;
     if ((keys && !parse_keys(keys, codes, &n, error)) || (text && !check_text(text, error)))
         return FALSE;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
-    if (!dom || !(keys ? virt_console_send_keys(dom, codes, n, error)
-                       : type_text(dom, text, error)))
+    if (!dom ||
+        !(keys ? virt_console_send_keys(dom, codes, n, error) : type_text(dom, text, error)))
         return FALSE;
     resp->status = 204;
     return TRUE;

@@ -22,18 +22,18 @@
 #define KEPT_ANSWERS 8
 
 typedef struct {
-    char *key;               /* the snapshot, metadata and query it answers */
+    char *key; /* the snapshot, metadata and query it answers */
     GBytes *body;
-    GBytes *gzip;            /* made when a gzip client first asks */
+    GBytes *gzip; /* made when a gzip client first asks */
     char *etag;
-    guint64 used;            /* for dropping the least recently used */
+    guint64 used; /* for dropping the least recently used */
 } Kept;
 
 struct ApiVmList {
     GMutex lock;
-    GHashTable *meta;        /* uuid -> DbVmMeta*, as of meta_generation */
+    GHashTable *meta; /* uuid -> DbVmMeta*, as of meta_generation */
     guint64 meta_generation;
-    guint64 complete_for;    /* snapshot generation whose VMs all have rows (+1; 0: none) */
+    guint64 complete_for; /* snapshot generation whose VMs all have rows (+1; 0: none) */
     Kept kept[KEPT_ANSWERS];
     guint64 clock;
     ApiVmListStats stats;
@@ -76,10 +76,10 @@ void api_vm_list_stats(ApiVmList *l, ApiVmListStats *out)
 /* ---- the query ---- */
 
 typedef struct {
-    GStrv fields;        /* NULL = all members */
-    GHashTable *states;  /* state ints wanted, NULL = all */
+    GStrv fields;       /* NULL = all members */
+    GHashTable *states; /* state ints wanted, NULL = all */
     const char *after;
-    guint64 limit;       /* 0 = no limit */
+    guint64 limit; /* 0 = no limit */
 } ListQuery;
 
 static void list_query_clear(ListQuery *q)
@@ -115,8 +115,10 @@ static gboolean parse_list_query(const ApiRequest *req, ListQuery *q, GError **e
         for (char **s = names; *s; s++) {
             int st = virt_domain_state_from_name(g_strstrip(*s));
             if (st < 0)
-                return invalid(error, "unknown state '%s' (running, paused, shutoff, "
-                                      "shutdown, crashed, pmsuspended, blocked, nostate)", *s);
+                return invalid(error,
+                               "unknown state '%s' (running, paused, shutoff, "
+                               "shutdown, crashed, pmsuspended, blocked, nostate)",
+                               *s);
             g_hash_table_add(q->states, GINT_TO_POINTER(st));
         }
     }

@@ -12,7 +12,7 @@ void api_vm_list_free(ApiVmList *list);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiVmList, api_vm_list_free)
 
 typedef struct {
-    guint64 answers_built;   /* lists serialized */
-    guint64 answers_reused;  /* lists answered from the kept ones */
+    guint64 answers_built;  /* lists serialized */
+    guint64 answers_reused; /* lists answered from the kept ones */
 } ApiVmListStats;
 void api_vm_list_stats(ApiVmList *list, ApiVmListStats *out);

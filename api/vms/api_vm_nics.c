@@ -58,7 +58,8 @@ gboolean api_vm_nic_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     json_t *obj = api_vm_device_read(ctx, req, &conn, &dom, error)
-                      ? read_nic(dom, req->params[1], error) : NULL;
+                      ? read_nic(dom, req->params[1], error)
+                      : NULL;
     if (!obj)
         return FALSE;
     api_response_json(resp, 200, obj);
@@ -69,7 +70,7 @@ gboolean api_vm_nic_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 typedef struct {
     const char *type;
     const char *source;
-    int link_down;   /* -1 = leave */
+    int link_down; /* -1 = leave */
 } NicTarget;
 
 static gboolean parse_target(json_t *body, NicTarget *t, GError **error)
@@ -120,8 +121,7 @@ static gboolean check_source(const ApiRequest *req, virConnectPtr conn, const Ni
 
 /* A MAC no VM uses: the one asked for (409 when taken) or a random one.
  * The VM that has it is named only when the caller may see it. */
-static char *free_mac(const ApiRequest *req, virConnectPtr conn, const char *wanted,
-                      GError **error)
+static char *free_mac(const ApiRequest *req, virConnectPtr conn, const char *wanted, GError **error)
 {
     for (int i = 0; i < MAC_TRIES; i++) {
         g_autofree char *mac = wanted ? g_ascii_strdown(wanted, -1) : virt_mac_random();
@@ -137,8 +137,8 @@ static char *free_mac(const ApiRequest *req, virConnectPtr conn, const char *wan
                 virDomainGetUUIDString(dom, uuid);
             virResetLastError();
             g_autofree char *who = api_scope_vm_label(req->scope, uuid, user);
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "MAC address %s is used by %s",
-                        mac, who);
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_EXISTS, "MAC address %s is used by %s", mac,
+                        who);
             return NULL;
         }
     }
@@ -155,8 +155,7 @@ gboolean api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     const char *model = NULL, *mac = NULL;
     GError *cause = NULL;
     if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
-        !parse_target(body, &t, error) ||
-        !api_json_opt_string(body, "model", 16, &model, error) ||
+        !parse_target(body, &t, error) || !api_json_opt_string(body, "model", 16, &model, error) ||
         !api_json_opt_string(body, "mac", 32, &mac, error) ||
         (!t.type && !invalid(error, "give 'network' (a libvirt network) or 'bridge' (a host "
                                     "bridge)")) ||
@@ -171,7 +170,10 @@ gboolean api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     json_t *obj = NULL;
     if (api_vm_change_begin(ctx, req, keys, &c, error) && check_source(req, c.conn, &t, error) &&
         (chosen = free_mac(req, c.conn, mac, error))) {
-        VirtNicSpec spec = {.type = t.type, .source = t.source, .model = model, .mac = chosen,
+        VirtNicSpec spec = {.type = t.type,
+                            .source = t.source,
+                            .model = model,
+                            .mac = chosen,
                             .link_down = t.link_down == 1};
         if (virt_domain_nic_attach(c.dom, &spec, error))
             obj = read_nic(c.dom, chosen, error);

@@ -42,23 +42,24 @@ static gboolean volume_allowed(const ApiRequest *req, virConnectPtr conn, const 
         return pool_for_disks(req, v->pool, field, error);
     }
     const char *member = v->kind == VIRT_VM_VOL_EXISTING ? "volume"
-                         : v->kind == VIRT_VM_VOL_CLONE  ? "clone" : "backing";
+                         : v->kind == VIRT_VM_VOL_CLONE  ? "clone"
+                                                         : "backing";
     g_autofree char *field = field_of(v, i, member);
     g_autofree char *ref = v->kind == VIRT_VM_VOL_EXISTING
-                               ? g_strdup_printf("%s/%s", v->pool, v->name) : g_strdup(v->from);
+                               ? g_strdup_printf("%s/%s", v->pool, v->name)
+                               : g_strdup(v->from);
     /* A writable disk needs the volume to itself; a medium or a backing
      * file needs nobody writing it; a copy only reads it once. */
     ApiVolumeUse use = v->kind == VIRT_VM_VOL_EXISTING && !cdrom ? API_VOLUME_DISK
                                                                  : API_VOLUME_MEDIA;
     g_autofree char *path = NULL;
-    g_autoptr(virStorageVol) vol = api_vm_volume_from_field(req, conn, field, ref, use, &path,
-                                                            error);
+    g_autoptr(virStorageVol)
+        vol = api_vm_volume_from_field(req, conn, field, ref, use, &path, error);
     if (!vol)
         return FALSE;
     if (v->kind != VIRT_VM_VOL_CLONE &&
         !api_scope_volume_free(req->scope, conn, path, ref, NULL,
-                               use == API_VOLUME_DISK ? API_SHARE_NONE : API_SHARE_READERS,
-                               error))
+                               use == API_VOLUME_DISK ? API_SHARE_NONE : API_SHARE_READERS, error))
         return FALSE;
     if (v->kind == VIRT_VM_VOL_EXISTING)
         return TRUE;
@@ -68,8 +69,7 @@ static gboolean volume_allowed(const ApiRequest *req, virConnectPtr conn, const 
     return pool_for_disks(req, v->pool ? v->pool : source_pool, pool_field, error);
 }
 
-static gboolean nic_allowed(const ApiRequest *req, const VirtNicSpec *nic, guint i,
-                            GError **error)
+static gboolean nic_allowed(const ApiRequest *req, const VirtNicSpec *nic, guint i, GError **error)
 {
     GError *cause = NULL;
     gboolean bridge = g_strcmp0(nic->type, "bridge") == 0;

@@ -22,8 +22,8 @@ static gboolean parse_width(const ApiRequest *req, guint *out, GError **error)
     const char *text = api_query_get(req, "width");
     guint64 width = WIDTH_DEFAULT;
     if (text && !g_ascii_string_to_unsigned(text, 10, WIDTH_MIN, WIDTH_MAX, &width, NULL))
-        return api_invalid(error, "width must be a whole number from %d to %d, not '%s'",
-                           WIDTH_MIN, WIDTH_MAX, text);
+        return api_invalid(error, "width must be a whole number from %d to %d, not '%s'", WIDTH_MIN,
+                           WIDTH_MAX, text);
     *out = (guint)width;
     return TRUE;
 }
@@ -57,7 +57,8 @@ static gboolean explain_failure(virDomainPtr dom, GError **error)
     g_clear_error(error);
     return api_fail(error, API_ERROR_CONFLICT,
                     "VM '%s' has no display (it was made with graphics \"none\"), so there is "
-                    "no screen to show", virDomainGetName(dom));
+                    "no screen to show",
+                    virDomainGetName(dom));
 }
 
 static double ms_since(gint64 *t)

@@ -44,10 +44,12 @@ static gboolean opt_uint(json_t *obj, const char *name, guint64 min, guint64 max
     json_t *v = json_object_get(obj, name);
     if (!v)
         return TRUE;
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        (guint64)json_integer_value(v) < min || (guint64)json_integer_value(v) > max)
-        return api_invalid(error, "field '%s' must be a whole number from %" G_GUINT64_FORMAT " to %"
-                   G_GUINT64_FORMAT, name, min, max);
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (guint64)json_integer_value(v) < min ||
+        (guint64)json_integer_value(v) > max)
+        return api_invalid(error,
+                           "field '%s' must be a whole number from %" G_GUINT64_FORMAT
+                           " to %" G_GUINT64_FORMAT,
+                           name, min, max);
     *out = (guint64)json_integer_value(v);
     return TRUE;
 }
@@ -67,7 +69,8 @@ static gboolean split_ref(ApiVmSpec *spec, const char *field, const char *ref, c
 {
     const char *slash = strchr(ref, '/');
     if (!slash || slash == ref || !slash[1])
-        return api_invalid(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field, ref);
+        return api_invalid(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field,
+                           ref);
     char *p = g_strndup(ref, (gsize)(slash - ref));
     g_ptr_array_add(spec->owned, p);
     g_autoptr(GError) why = NULL;
@@ -83,7 +86,8 @@ static gboolean valid_ref(const char *field, const char *ref, GError **error)
     const char *slash = strchr(ref, '/');
     g_autoptr(GError) why = NULL;
     if (!slash || slash == ref || !slash[1])
-        return api_invalid(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field, ref);
+        return api_invalid(error, "field '%s' must name a volume as \"pool/name\", not '%s'", field,
+                           ref);
     g_autofree char *pool = g_strndup(ref, (gsize)(slash - ref));
     if (!virt_storage_name_valid(pool, &why) || !virt_storage_name_valid(slash + 1, &why))
         return api_invalid(error, "field '%s': %s", field, why->message);
@@ -92,8 +96,8 @@ static gboolean valid_ref(const char *field, const char *ref, GError **error)
 
 static gboolean parse_disk(ApiVmSpec *spec, json_t *d, GError **error)
 {
-    static const char *const allowed[] = {"pool", "size", "format", "bus", "name", "volume",
-                                          "clone", "backing", NULL};
+    static const char *const allowed[] = {"pool",   "size",  "format",  "bus", "name",
+                                          "volume", "clone", "backing", NULL};
     static const char *const formats[] = {"raw", "qcow2", "vdi", "vmdk", NULL};
     static const char *const buses[] = {"virtio", "sata", "scsi", "ide", "usb", NULL};
     if (!json_is_object(d))
@@ -133,8 +137,9 @@ static gboolean parse_disk(ApiVmSpec *spec, json_t *d, GError **error)
             return api_invalid(error, "a 'backing' overlay is always qcow2");
     } else {
         if (!v.pool)
-            return api_invalid(error, "a new disk needs 'pool' and 'size' (or give 'volume', 'clone' "
-                              "or 'backing')");
+            return api_invalid(error,
+                               "a new disk needs 'pool' and 'size' (or give 'volume', 'clone' "
+                               "or 'backing')");
         if (!v.size)
             return api_invalid(error, "a new disk needs 'size' in bytes");
     }
@@ -163,8 +168,9 @@ static gboolean parse_nic(ApiVmSpec *spec, json_t *n, GError **error)
     if (!virt_storage_name_valid(nic.source, &why))
         return api_invalid(error, "field '%s': %s", nic.type, why->message);
     if (nic.model && !virt_nic_model_valid(nic.model))
-        return api_invalid(error, "field 'model' must be one of virtio, e1000e, e1000, rtl8139, not '%s'",
-                   nic.model);
+        return api_invalid(error,
+                           "field 'model' must be one of virtio, e1000e, e1000, rtl8139, not '%s'",
+                           nic.model);
     if (nic.mac && !virt_mac_valid(nic.mac, &why))
         return api_invalid(error, "field 'mac': %s", why->message);
     g_array_append_val(spec->nics, nic);
@@ -181,7 +187,7 @@ static gboolean parse_list(ApiVmSpec *spec, json_t *obj, const char *name, guint
         return api_invalid(error, "field '%s' must be a list of at most %u objects", name, max);
     size_t i;
     json_t *item;
-    json_array_foreach(list, i, item) {
+    json_array_foreach (list, i, item) {
         if (!one(spec, item, error)) {
             g_autofree char *field = g_strdup_printf("%s[%zu]", name, i);
             return in_field(error, field);
@@ -204,7 +210,7 @@ static gboolean parse_boot(ApiVmSpec *spec, json_t *obj, GError **error)
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     size_t i;
     json_t *d;
-    json_array_foreach(list, i, d) {
+    json_array_foreach (list, i, d) {
         const char *s = json_string_value(d);
         if (!one_of("boot", s, devs, error))
             return FALSE;
@@ -228,8 +234,9 @@ static gboolean valid_os_id(const char *os)
 
 ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
 {
-    static const char *const create_allowed[] = {"name", "os", "vcpus", "memory", "cpu_mode",
-        "machine", "firmware", "graphics", "boot", "disks", "cdrom", "nics", NULL};
+    static const char *const create_allowed[] = {
+        "name",     "os",   "vcpus", "memory", "cpu_mode", "machine", "firmware",
+        "graphics", "boot", "disks", "cdrom",  "nics",     NULL};
     static const char *const required[] = {"name", "vcpus", "memory", NULL};
     static const char *const cpu_modes[] = {"default", "host-model", "host-passthrough", NULL};
     static const char *const firmwares[] = {"bios", "uefi", NULL};
@@ -261,8 +268,7 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
                   error) ||
         !one_of("cpu_mode", spec->cpu_mode, cpu_modes, error) ||
         !one_of("firmware", firmware, firmwares, error) ||
-        !one_of("graphics", graphics, graphics_kinds, error) ||
-        !parse_boot(spec, obj, error) ||
+        !one_of("graphics", graphics, graphics_kinds, error) || !parse_boot(spec, obj, error) ||
         !parse_list(spec, obj, "disks", API_VM_SPEC_MAX_DISKS, parse_disk, error) ||
         !parse_list(spec, obj, "nics", API_VM_SPEC_MAX_NICS, parse_nic, error))
         return NULL;
@@ -272,7 +278,8 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
         return NULL;
     }
     if (spec->os && !valid_os_id(spec->os)) {
-        api_invalid(error, "field 'os' must be a libosinfo short id such as 'debian12', not '%s'", spec->os);
+        api_invalid(error, "field 'os' must be a libosinfo short id such as 'debian12', not '%s'",
+                    spec->os);
         return NULL;
     }
     if (spec->machine && !valid_os_id(spec->machine)) {
@@ -319,23 +326,28 @@ static gboolean uefi_available(void)
 gboolean api_vm_spec_check_host(const ApiVmSpec *spec, const VirtHostInfo *host, GError **error)
 {
     if (spec->vcpus > host->cpus)
-        return api_invalid(error, "field 'vcpus': the host has %u CPUs, not %u", host->cpus, spec->vcpus);
+        return api_invalid(error, "field 'vcpus': the host has %u CPUs, not %u", host->cpus,
+                           spec->vcpus);
     guint64 host_mib = host->memory_total_kib / 1024;
     if (spec->memory_mib > host_mib)
-        return api_invalid(error, "field 'memory': the host has %" G_GUINT64_FORMAT " MiB, not %"
-                   G_GUINT64_FORMAT, host_mib, spec->memory_mib);
+        return api_invalid(
+            error, "field 'memory': the host has %" G_GUINT64_FORMAT " MiB, not %" G_GUINT64_FORMAT,
+            host_mib, spec->memory_mib);
     if (spec->cpu_mode && strcmp(spec->cpu_mode, "default") != 0 && !host->kvm_usable)
-        return api_invalid(error, "field 'cpu_mode': '%s' needs KVM, which this host cannot use; "
-                   "use 'default'", spec->cpu_mode);
+        return api_invalid(error,
+                           "field 'cpu_mode': '%s' needs KVM, which this host cannot use; "
+                           "use 'default'",
+                           spec->cpu_mode);
     if (spec->machine && host->machines &&
         !g_strv_contains((const char *const *)host->machines, spec->machine)) {
         g_autofree char *list = g_strjoinv(", ", host->machines);
         return api_invalid(error, "field 'machine': '%s' is not a machine type of this host (%s)",
-                   spec->machine, list);
+                           spec->machine, list);
     }
     if (spec->uefi && !uefi_available())
-        return api_invalid(error, "field 'firmware': UEFI needs OVMF (Debian package ovmf), which is "
-                   "not installed; use 'bios'");
+        return api_invalid(error,
+                           "field 'firmware': UEFI needs OVMF (Debian package ovmf), which is "
+                           "not installed; use 'bios'");
     return TRUE;
 }
 
@@ -354,23 +366,25 @@ void api_vm_spec_plan(const ApiVmSpec *spec, const VirtHostInfo *host, const cha
     else if (strcmp(cpu_mode, "default") == 0)
         cpu_mode = NULL;
     *plan = (VirtVmPlan){
-        .domain = {
-            .name = spec->name,
-            .domain_type = host->default_domain_type,
-            .arch = host->arch,
-            .machine = spec->machine,
-            .vcpus = spec->vcpus,
-            .memory_mib = spec->memory_mib,
-            .cpu_mode = cpu_mode,
-            .uefi = spec->uefi,
-            .vnc = spec->vnc,
-            .serial_log = serial_log,
-            .osinfo_id = spec->osinfo_id,
-            .boot = spec->boot ? (const char *const *)spec->boot
-                               : has_cdrom ? with_cdrom : disk_only,
-            .nics = (const VirtNicSpec *)spec->nics->data,
-            .n_nics = spec->nics->len,
-        },
+        .domain =
+            {
+                .name = spec->name,
+                .domain_type = host->default_domain_type,
+                .arch = host->arch,
+                .machine = spec->machine,
+                .vcpus = spec->vcpus,
+                .memory_mib = spec->memory_mib,
+                .cpu_mode = cpu_mode,
+                .uefi = spec->uefi,
+                .vnc = spec->vnc,
+                .serial_log = serial_log,
+                .osinfo_id = spec->osinfo_id,
+                .boot = spec->boot  ? (const char *const *)spec->boot
+                        : has_cdrom ? with_cdrom
+                                    : disk_only,
+                .nics = (const VirtNicSpec *)spec->nics->data,
+                .n_nics = spec->nics->len,
+            },
         .volumes = (const VirtVmVolume *)spec->volumes->data,
         .n_volumes = spec->volumes->len,
     };

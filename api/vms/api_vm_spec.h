@@ -13,29 +13,29 @@
 #define API_VM_SPEC_MIN_MEMORY_MIB 16
 
 typedef struct {
-    json_t *doc;            /* the parsed JSON; strings below point into it */
-    const char *name;       /* NULL in templates */
-    const char *os;         /* libosinfo short id, or NULL */
-    char *osinfo_id;        /* its full id for the domain's <metadata>: set by the caller
+    json_t *doc;          /* the parsed JSON; strings below point into it */
+    const char *name;     /* NULL in templates */
+    const char *os;       /* libosinfo short id, or NULL */
+    char *osinfo_id;      /* its full id for the domain's <metadata>: set by the caller
                              * that looked `os` up in the catalogue (owned) */
-    guint vcpus;            /* 0: not given */
-    guint64 memory_mib;     /* 0: not given */
-    const char *cpu_mode;   /* "default", "host-model", "host-passthrough"; NULL: by host */
-    const char *machine;    /* NULL: libvirt's default */
+    guint vcpus;          /* 0: not given */
+    guint64 memory_mib;   /* 0: not given */
+    const char *cpu_mode; /* "default", "host-model", "host-passthrough"; NULL: by host */
+    const char *machine;  /* NULL: libvirt's default */
     gboolean uefi;
     gboolean vnc;
-    GStrv boot;             /* NULL: cdrom first when there is one, then hd */
-    GArray *volumes;        /* VirtVmVolume: the disks, then the CD-ROM */
-    GArray *nics;           /* VirtNicSpec */
-    GPtrArray *owned;       /* strings split out of "pool/name" values */
+    GStrv boot;       /* NULL: cdrom first when there is one, then hd */
+    GArray *volumes;  /* VirtVmVolume: the disks, then the CD-ROM */
+    GArray *nics;     /* VirtNicSpec */
+    GPtrArray *owned; /* strings split out of "pool/name" values */
 } ApiVmSpec;
 
 void api_vm_spec_free(ApiVmSpec *spec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiVmSpec, api_vm_spec_free)
 
 typedef enum {
-    API_VM_SPEC_CREATE,     /* "name", "vcpus" and "memory" are required */
-    API_VM_SPEC_TEMPLATE,   /* no "name"; everything optional */
+    API_VM_SPEC_CREATE,   /* "name", "vcpus" and "memory" are required */
+    API_VM_SPEC_TEMPLATE, /* no "name"; everything optional */
 } ApiVmSpecKind;
 
 /* Strict: unknown members, wrong types and bad values are 400s naming the

@@ -49,8 +49,8 @@ static void name_os(ApiContext *ctx, json_t *os)
     json_object_set(os, "name", json_object_get(known, "name"));
 }
 
-json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
-                      virDomainPtr *dom_out, GError **error)
+json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDomainPtr *dom_out,
+                      GError **error)
 {
     g_autoptr(virDomain) dom = virt_domain_lookup(conn, id, error);
     g_autoptr(VirtDomainDetail) d = dom ? virt_domain_detail(dom, error) : NULL;
@@ -113,7 +113,8 @@ gboolean api_vm_change_begin(ApiContext *ctx, const ApiRequest *req, const char 
                              ApiVmChange *c, GError **error)
 {
     c->conn = virt_conn_get(ctx->virt, error);
-    g_autoptr(virDomain) found = c->conn ? virt_domain_lookup(c->conn, req->params[0], error) : NULL;
+    g_autoptr(virDomain) found = c->conn ? virt_domain_lookup(c->conn, req->params[0], error)
+                                         : NULL;
     if (!found || virDomainGetUUIDString(found, c->uuid) < 0)
         return found ? api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed") : FALSE;
     g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
@@ -159,8 +160,8 @@ static gboolean valid_tag(const char *t)
 typedef struct {
     const char *description;
     GStrv tags;
-    int autostart;   /* -1 = leave */
-    VmEdit edit;     /* name, vcpus, memory, boot: api_vm_edit.c */
+    int autostart; /* -1 = leave */
+    VmEdit edit;   /* name, vcpus, memory, boot: api_vm_edit.c */
 } VmPatch;
 
 static void vm_patch_clear(VmPatch *p)
@@ -171,8 +172,8 @@ static void vm_patch_clear(VmPatch *p)
 
 static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p, GError **error)
 {
-    static const char *const allowed[] = {"description", "tags", "autostart", "name", "vcpus",
-                                          "memory", "boot", NULL};
+    static const char *const allowed[] = {"description", "tags",   "autostart", "name",
+                                          "vcpus",       "memory", "boot",      NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     json_t *tags = NULL;
     p->autostart = -1;
@@ -187,7 +188,7 @@ static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p
         g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
         size_t i;
         json_t *t;
-        json_array_foreach(tags, i, t) {
+        json_array_foreach (tags, i, t) {
             const char *s = json_string_value(t);
             if (!valid_tag(s))
                 return invalid(error, "invalid tag '%s': use 1-64 letters, digits, _ . : -", s);
@@ -201,8 +202,8 @@ static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p
     return TRUE;
 }
 
-static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current,
-                            const VmPatch *p, json_t *applied, GError **error)
+static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current, const VmPatch *p,
+                            json_t *applied, GError **error)
 {
     const char *uuid = json_string_value(json_object_get(current, "uuid"));
     const char *was_description = json_string_value(json_object_get(current, "description"));
@@ -333,7 +334,8 @@ gboolean api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(GError) stale = NULL;
     if (!db_vm_meta_delete(ctx->db, c.uuid, &stale))
         g_warning("req=%" G_GUINT64_FORMAT " VM deleted but its metadata stays until the "
-                  "next prune: %s", req->id, stale->message);
+                  "next prune: %s",
+                  req->id, stale->message);
     api_auth_changed(ctx, 0);
     resp->status = 204;
     return TRUE;

@@ -9,8 +9,8 @@
 /* Looks up the VM `id` (name or UUID) and builds its detail answer, making
  * its inventory row on first sight. `dom_out` (optional) receives the
  * domain. */
-json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id,
-                      virDomainPtr *dom_out, GError **error);
+json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDomainPtr *dom_out,
+                      GError **error);
 
 /* After a successful change: tells the event stream (`event`:
  * VIRT_DOMAIN_EVENT_DEVICES or _EDITED), as libvirt raises none for
@@ -27,7 +27,7 @@ typedef struct {
     virConnectPtr conn;
     virDomainPtr dom;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    json_t *current;       /* the VM as it was once the locks were taken */
+    json_t *current; /* the VM as it was once the locks were taken */
     ApiLockSet *locks;
 } ApiVmChange;
 

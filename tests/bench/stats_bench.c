@@ -213,11 +213,12 @@ static int bench_write(int vms, int n, const char *dir)
     g_autofree double *wall = g_new0(double, n);
     gint64 ts = 1700000000;
     g_autoptr(GError) error = NULL;
+    double cpu0 = 0;
     /* A first hour, so that the trims have rows to look at. */
     for (int i = 0; i < 720; i++, ts += 5)
         if (!fleet_sample(&f, w, ts, &error))
             goto fail;
-    double cpu0 = cpu_us();
+    cpu0 = cpu_us();
     for (int i = 0; i < n; i++, ts += 5) {
         gint64 t0 = g_get_monotonic_time();
         if (!fleet_sample(&f, w, ts, &error))
@@ -322,6 +323,18 @@ static int bench_year(int vms, const char *dir, guint max_mib)
     return 0;
 }
 
+/* A whole number from 1 to G_MAXINT, or exits naming it. */
+static int count_arg(const char *text)
+{
+    guint64 v;
+    g_autoptr(GError) error = NULL;
+    if (!g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT, &v, &error)) {
+        fprintf(stderr, "stats-bench: %s\n", error->message);
+        exit(2);
+    }
+    return (int)v;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -338,10 +351,10 @@ int main(int argc, char **argv)
     while ((opt = getopt(argc, argv, "c:n:v:d:m:")) != -1) {
         switch (opt) {
         case 'c': uri = optarg; break;
-        case 'n': n = atoi(optarg); break;
-        case 'v': vms = atoi(optarg); break;
+        case 'n': n = count_arg(optarg); break;
+        case 'v': vms = count_arg(optarg); break;
         case 'd': dir = optarg; break;
-        case 'm': mib = (guint)atoi(optarg); break;
+        case 'm': mib = (guint)count_arg(optarg); break;
         default: return 2;
         }
     }

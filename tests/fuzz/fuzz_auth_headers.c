@@ -65,9 +65,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t body_len = size - pos;
     char *body = body_len ? g_memdup2(data + pos, body_len) : NULL;
     ApiRequest req = {
-        .method = "POST", .path = "/api/session", .content_type = "application/json",
-        .body = body, .body_len = body_len, .cookie = fields[0], .authorization = fields[1],
-        .origin = *fields[2] ? fields[2] : NULL, .host = fields[3], .address = "127.0.0.1",
+        .method = "POST",
+        .path = "/api/session",
+        .content_type = "application/json",
+        .body = body,
+        .body_len = body_len,
+        .cookie = fields[0],
+        .authorization = fields[1],
+        .origin = *fields[2] ? fields[2] : NULL,
+        .host = fields[3],
+        .address = "127.0.0.1",
     };
     ApiResponse resp;
     api_response_init(&resp);

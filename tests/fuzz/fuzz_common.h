@@ -10,15 +10,14 @@
 
 #include "api/core/api.h"
 
-#define FUZZ_CHECK(cond, ...)                                                   \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            fprintf(stderr, "\nINVARIANT FAILED at %s:%d: %s\n  ", __FILE__,    \
-                    __LINE__, #cond);                                           \
-            fprintf(stderr, __VA_ARGS__);                                       \
-            fputc('\n', stderr);                                                \
-            abort();                                                            \
-        }                                                                       \
+#define FUZZ_CHECK(cond, ...) \
+    do { \
+        if (!(cond)) { \
+            fprintf(stderr, "\nINVARIANT FAILED at %s:%d: %s\n  ", __FILE__, __LINE__, #cond); \
+            fprintf(stderr, __VA_ARGS__); \
+            fputc('\n', stderr); \
+            abort(); \
+        } \
     } while (0)
 
 /* A NUL-terminated copy of the fuzzer input (embedded NULs end the string
@@ -70,7 +69,7 @@ static inline const char *fuzz_expected_code(unsigned status)
     case 501: return "unsupported";
     case 503: return "unavailable";
     case 507: return "insufficient_storage";
-    default:  return NULL;
+    default: return NULL;
     }
 }
 
@@ -80,24 +79,23 @@ static inline void fuzz_check_error_body(const ApiResponse *resp)
 {
     FUZZ_CHECK(resp->body != NULL,
                "status %u has no JSON body (raw=%p): an error answer was lost "
-               "(json_pack failure?)", resp->status, (void *)resp->raw);
+               "(json_pack failure?)",
+               resp->status, (void *)resp->raw);
     FUZZ_CHECK(json_is_object(resp->body), "status %u: body is not an object", resp->status);
     FUZZ_CHECK(json_object_size(resp->body) == 1, "status %u: body has %zu members, want 1",
                resp->status, json_object_size(resp->body));
     json_t *err = json_object_get(resp->body, "error");
     FUZZ_CHECK(json_is_object(err), "status %u: no \"error\" object", resp->status);
-    FUZZ_CHECK(json_object_size(err) == 2, "status %u: error has %zu members, want 2",
-               resp->status, json_object_size(err));
+    FUZZ_CHECK(json_object_size(err) == 2, "status %u: error has %zu members, want 2", resp->status,
+               json_object_size(err));
     json_t *code = json_object_get(err, "code");
     json_t *message = json_object_get(err, "message");
     FUZZ_CHECK(json_is_string(code), "status %u: error.code is not a string", resp->status);
-    FUZZ_CHECK(json_is_string(message), "status %u: error.message is not a string",
-               resp->status);
+    FUZZ_CHECK(json_is_string(message), "status %u: error.message is not a string", resp->status);
     const char *want = fuzz_expected_code(resp->status);
     FUZZ_CHECK(want && strcmp(want, json_string_value(code)) == 0,
                "status %u answered with code '%s'", resp->status, json_string_value(code));
-    FUZZ_CHECK(json_string_length(message) > 0, "status %u: empty error message",
-               resp->status);
+    FUZZ_CHECK(json_string_length(message) > 0, "status %u: empty error message", resp->status);
     char *text = json_dumps(resp->body, JSON_COMPACT);
     FUZZ_CHECK(text != NULL, "status %u: error body does not serialize", resp->status);
     free(text);

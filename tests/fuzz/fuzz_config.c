@@ -12,7 +12,8 @@ static void check_setting(Config *cfg, const ConfigSetting *s)
 {
     /* Only the text types' members are pointers. */
     const char *text = s->type == CONFIG_UNSIGNED || s->type == CONFIG_BOOL
-                           ? NULL : G_STRUCT_MEMBER(char *, cfg, s->offset);
+                           ? NULL
+                           : G_STRUCT_MEMBER(char *, cfg, s->offset);
     switch (s->type) {
     case CONFIG_UNSIGNED: {
         unsigned n = G_STRUCT_MEMBER(unsigned, cfg, s->offset);
@@ -32,8 +33,8 @@ static void check_setting(Config *cfg, const ConfigSetting *s)
     case CONFIG_PATH:
     case CONFIG_STRING:
         /* Unset is allowed only where the table has no default. */
-        FUZZ_CHECK(text ? *text != '\0' : s->def == NULL, "setting %s is %s after parsing",
-                   s->key, text ? "empty" : "NULL");
+        FUZZ_CHECK(text ? *text != '\0' : s->def == NULL, "setting %s is %s after parsing", s->key,
+                   text ? "empty" : "NULL");
         for (const char *p = text; s->type == CONFIG_PATH && p && *p; p++)
             FUZZ_CHECK(!g_ascii_iscntrl(*p), "%s holds control character %#x", s->key, *p);
         break;
@@ -52,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_CHECK(error != NULL && error->message && *error->message,
                    "failure without an error message");
-        FUZZ_CHECK(g_str_has_prefix(error->message, "line "),
-                   "error does not name the line: %s", error->message);
+        FUZZ_CHECK(g_str_has_prefix(error->message, "line "), "error does not name the line: %s",
+                   error->message);
         g_error_free(error);
     }
     for (const ConfigSetting *s = config_settings; s->key; s++)
@@ -61,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     config_clear(&cfg);
     for (const ConfigSetting *s = config_settings; s->key; s++)
         FUZZ_CHECK(s->type == CONFIG_UNSIGNED || s->type == CONFIG_BOOL ||
-                   !G_STRUCT_MEMBER(char *, &cfg, s->offset),
+                       !G_STRUCT_MEMBER(char *, &cfg, s->offset),
                    "config_clear left %s behind", s->key);
     free(text);
     return 0;

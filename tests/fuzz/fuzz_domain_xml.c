@@ -16,7 +16,7 @@ static void check_eject(const char *xml, const VirtDomainConfig *cfg);
 static void check_edits(const char *data, size_t size, const VirtDomainConfig *cfg)
 {
     if (memchr(data, '\0', size))
-        return;   /* the editors take C strings */
+        return; /* the editors take C strings */
     g_autofree char *xml = g_strndup(data, size);
     static const char *const order[] = {"network", "hd", NULL};
     GError *error = NULL;
@@ -131,8 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (guint i = 0; i < cfg->graphics->len; i++) {
         const VirtGraphics *g = g_ptr_array_index(cfg->graphics, i);
         FUZZ_CHECK(g != NULL, "NULL graphics %u", i);
-        FUZZ_CHECK(g->port == -1 || (g->port > 0 && g->port < 65536), "graphics port %d",
-                   g->port);
+        FUZZ_CHECK(g->port == -1 || (g->port > 0 && g->port < 65536), "graphics port %d", g->port);
         check_str("graphics type", g->type);
         check_str("graphics listen", g->listen);
     }

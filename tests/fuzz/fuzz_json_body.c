@@ -66,7 +66,8 @@ static void check_member(json_t *obj, const char *name, gsize max_len, gsize max
         if (!v) {
             FUZZ_CHECK(s == (const char *)&b, "opt_string wrote an absent member");
         } else {
-            FUZZ_CHECK(json_is_string(v) && s == json_string_value(v), "opt_string accepted a non-string");
+            FUZZ_CHECK(json_is_string(v) && s == json_string_value(v),
+                       "opt_string accepted a non-string");
             FUZZ_CHECK(strlen(s) == json_string_length(v) && strlen(s) <= max_len,
                        "opt_string gave %zu bytes (JSON length %zu, max %zu)", strlen(s),
                        json_string_length(v), max_len);
@@ -90,7 +91,7 @@ static void check_member(json_t *obj, const char *name, gsize max_len, gsize max
                        "opt_string_array accepted a non-array or too many items");
             size_t i;
             json_t *item;
-            json_array_foreach(arr, i, item)
+            json_array_foreach (arr, i, item)
                 FUZZ_CHECK(json_is_string(item), "opt_string_array item %zu not a string", i);
         }
     } else {
@@ -98,7 +99,7 @@ static void check_member(json_t *obj, const char *name, gsize max_len, gsize max
         size_t i;
         json_t *item;
         if (v && json_is_array(v))
-            json_array_foreach(v, i, item)
+            json_array_foreach (v, i, item)
                 bad = bad || !json_is_string(item);
         FUZZ_CHECK(v && bad, "opt_string_array refused an acceptable member");
         check_failure(error, "opt_string_array");
@@ -116,8 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     size_t body_len = size - 1;
     char *body = body_len ? g_memdup2(data + 1, body_len) : NULL;
-    ApiRequest req = {.method = "PATCH", .path = "/api/vms/x", .body = body,
-                      .body_len = body_len};
+    ApiRequest req = {.method = "PATCH", .path = "/api/vms/x", .body = body, .body_len = body_len};
     GError *error = NULL;
     json_t *obj = api_json_body(&req, &error);
     if (!obj) {
@@ -134,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gboolean all_known = TRUE;
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value)
+    json_object_foreach (obj, key, value)
         if (!g_strv_contains(allowed, key))
             all_known = FALSE;
     gboolean ok = api_json_only_members(obj, allowed, &error);
@@ -145,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!error, "only_members: success with error");
 
     /* Every present member, and the well-known ones whether present or not. */
-    json_object_foreach(obj, key, value)
+    json_object_foreach (obj, key, value)
         check_member(obj, key, max_len, max_items);
     for (const char *const *a = allowed_patch; *a; a++)
         check_member(obj, *a, max_len, max_items);

@@ -50,10 +50,12 @@ static void check_round_trip(const VirtNetworkConfig *cfg)
         const VirtNetIp *a = g_ptr_array_index(cfg->ips, i);
         const VirtNetIp *b = g_ptr_array_index(back->ips, i);
         FUZZ_CHECK(a->ipv6 == b->ipv6 && a->prefix == b->prefix &&
-                   g_strcmp0(a->address, b->address) == 0, "ip %u changed: %s", i, xml);
+                       g_strcmp0(a->address, b->address) == 0,
+                   "ip %u changed: %s", i, xml);
         if (a->dhcp_start && a->dhcp_end)
             FUZZ_CHECK(g_strcmp0(a->dhcp_start, b->dhcp_start) == 0 &&
-                       g_strcmp0(a->dhcp_end, b->dhcp_end) == 0, "dhcp %u changed: %s", i, xml);
+                           g_strcmp0(a->dhcp_end, b->dhcp_end) == 0,
+                       "dhcp %u changed: %s", i, xml);
     }
     virt_network_config_free(back);
     g_free(xml);

@@ -25,8 +25,8 @@ static void check_range(const VirtImage *src, const VirtImage *dst)
 
 static void check_scaled(const VirtImage *src, const VirtImage *dst, guint width)
 {
-    FUZZ_CHECK(dst->width == MIN(width, src->width), "width %u for %u of %u", dst->width,
-               width, src->width);
+    FUZZ_CHECK(dst->width == MIN(width, src->width), "width %u for %u of %u", dst->width, width,
+               src->width);
     FUZZ_CHECK(dst->height >= 1 && dst->height <= src->height, "height %u of %u", dst->height,
                src->height);
     /* The aspect ratio to within rounding: |h - H*w/W| <= 1/2, or the
@@ -47,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     VirtImage *img = virt_image_read("image/x-fuzz", data + 1, size - 1, &error);
     if (!img) {
         FUZZ_CHECK(error != NULL, "no image and no error");
-        FUZZ_CHECK(error->domain == VIRT_ERROR && (error->code == VIRT_ERROR_FAILED ||
-                                                   error->code == VIRT_ERROR_UNSUPPORTED),
+        FUZZ_CHECK(error->domain == VIRT_ERROR &&
+                       (error->code == VIRT_ERROR_FAILED || error->code == VIRT_ERROR_UNSUPPORTED),
                    "refusal with code %d: %s", error->code, error->message);
         FUZZ_CHECK(error->message[0], "empty message");
         g_error_free(error);
@@ -56,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(error == NULL, "image with an error: %s", error->message);
     FUZZ_CHECK(img->width >= 1 && img->height >= 1 && img->width <= VIRT_IMAGE_MAX_SIDE &&
-               img->height <= VIRT_IMAGE_MAX_SIDE &&
-               (gsize)img->width * img->height * 3 <= VIRT_IMAGE_MAX_BYTES,
+                   img->height <= VIRT_IMAGE_MAX_SIDE &&
+                   (gsize)img->width * img->height * 3 <= VIRT_IMAGE_MAX_BYTES,
                "image of %ux%u read", img->width, img->height);
 
     VirtImage *small = virt_image_scale(img, width);

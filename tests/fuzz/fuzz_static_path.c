@@ -42,8 +42,7 @@ static void check_path(const char *path)
     for (char **s = segs; *s; s++) {
         FUZZ_CHECK((*s)[0] != '.', "allowed a dot segment '%s' in '%s'", *s, path);
         for (const unsigned char *c = (const unsigned char *)*s; *c; c++)
-            FUZZ_CHECK(*c >= 0x20 && *c != 0x7f, "allowed control byte 0x%02x in '%s'", *c,
-                       path);
+            FUZZ_CHECK(*c >= 0x20 && *c != 0x7f, "allowed control byte 0x%02x in '%s'", *c, path);
     }
     /* Lexically, the file stays under the root, whatever the segments are. */
     g_autofree char *joined = g_canonicalize_filename(path + 1, FAKE_ROOT);
@@ -72,7 +71,8 @@ static void check_listen(const char *listen)
     g_ascii_string_to_unsigned(colon + 1, 10, 0, G_MAXUINT64, &want, NULL);
     unsigned got = ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
                                            : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    FUZZ_CHECK(got >= 1 && got == want, "'%s' gave port %u, want %" G_GUINT64_FORMAT, listen, got, want);
+    FUZZ_CHECK(got >= 1 && got == want, "'%s' gave port %u, want %" G_GUINT64_FORMAT, listen, got,
+               want);
 }
 
 static void check_date(const char *date)
@@ -103,8 +103,8 @@ static char *reference_unescape(const char *s)
     for (const char *in = s; *in; in++) {
         if (in[0] == '%' && g_ascii_isxdigit(in[1]) && g_ascii_isxdigit(in[2]) &&
             (in[1] != '0' || in[2] != '0')) {
-            g_string_append_c(out, (char)(g_ascii_xdigit_value(in[1]) * 16 +
-                                          g_ascii_xdigit_value(in[2])));
+            g_string_append_c(
+                out, (char)(g_ascii_xdigit_value(in[1]) * 16 + g_ascii_xdigit_value(in[2])));
             in += 2;
         } else {
             g_string_append_c(out, *in);

@@ -22,8 +22,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void check_failure(GError *error, const char *what)
 {
     FUZZ_CHECK(error != NULL, "%s failed without an error", what);
-    FUZZ_CHECK(api_error_status(error) == 400, "%s: status %u (%s)", what,
-               api_error_status(error), error->message);
+    FUZZ_CHECK(api_error_status(error) == 400, "%s: status %u (%s)", what, api_error_status(error),
+               error->message);
     FUZZ_CHECK(g_utf8_validate(error->message, -1, NULL), "%s: message not UTF-8", what);
     g_error_free(error);
 }
@@ -43,8 +43,11 @@ static void check_build(const ApiVmSpec *spec, const VirtHostInfo *host)
                                         (const char *const *)targets->pdata);
         g_ptr_array_remove_index(targets, targets->len - 1);
         g_ptr_array_add(targets, t);
-        disks[i] = (VirtDiskSpec){.device = v->device, .path = "/pool/a&b<c>.img",
-                                  .format = v->format, .target = t, .bus = v->bus};
+        disks[i] = (VirtDiskSpec){.device = v->device,
+                                  .path = "/pool/a&b<c>.img",
+                                  .format = v->format,
+                                  .target = t,
+                                  .bus = v->bus};
     }
     VirtDomainBuild b = plan.domain;
     /* Templates may leave these to the create request. */
@@ -76,9 +79,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     char *machines[] = {"pc", "q35", "pc-i440fx-7.2", NULL};
     char *types[] = {"qemu", NULL};
-    VirtHostInfo host = {.arch = "x86_64", .cpus = 4, .memory_total_kib = 8 << 20,
-                         .kvm_usable = (data[0] & 2) != 0, .domain_types = types,
-                         .default_domain_type = "qemu", .machines = machines};
+    VirtHostInfo host = {.arch = "x86_64",
+                         .cpus = 4,
+                         .memory_total_kib = 8 << 20,
+                         .kvm_usable = (data[0] & 2) != 0,
+                         .domain_types = types,
+                         .default_domain_type = "qemu",
+                         .machines = machines};
     GError *error = NULL;
     ApiVmSpec *spec = api_vm_spec_parse(obj, kind, &error);
     json_decref(obj);
@@ -88,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     FUZZ_CHECK(!error, "parse: success with an error");
     if (kind == API_VM_SPEC_CREATE)
-        FUZZ_CHECK(spec->name && spec->vcpus && spec->memory_mib, "create spec without name/vcpus/memory");
+        FUZZ_CHECK(spec->name && spec->vcpus && spec->memory_mib,
+                   "create spec without name/vcpus/memory");
     else
         FUZZ_CHECK(!spec->name, "template spec with a name");
     if (api_vm_spec_check_host(spec, &host, &error))

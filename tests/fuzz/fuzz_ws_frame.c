@@ -14,8 +14,7 @@
 #include "server/ws_frame.h"
 
 static const guint64 FRAME_LIMITS[16] = {
-    0, 1, 2, 16, 125, 126, 127, 1000, 65535, 65536, 1 << 20, G_MAXINT64, G_MAXUINT64,
-    4, 300, 70000,
+    0, 1, 2, 16, 125, 126, 127, 1000, 65535, 65536, 1 << 20, G_MAXINT64, G_MAXUINT64, 4, 300, 70000,
 };
 static const gsize TEXT_LIMITS[16] = {
     0, 1, 2, 3, 4, 5, 16, 125, 126, 1000, 65536, 1 << 20, G_MAXSIZE, 6, 7, 300,
@@ -51,8 +50,7 @@ static gboolean close_code_valid(guint code)
 static void check_event(const WsEvent *ev, const guint8 *buf, gsize used, const Limits *lim)
 {
     switch (ev->type) {
-    case WS_EV_NONE:
-        break;
+    case WS_EV_NONE: break;
     case WS_EV_DATA:
         FUZZ_CHECK(ev->data >= buf && ev->data + ev->len <= buf + used,
                    "DATA [%p, +%zu) outside the %zu bytes consumed at %p", (void *)ev->data,
@@ -66,9 +64,7 @@ static void check_event(const WsEvent *ev, const guint8 *buf, gsize used, const 
         FUZZ_CHECK(ev->data[ev->len] == '\0', "TEXT not NUL-terminated");
         break;
     case WS_EV_PING:
-    case WS_EV_PONG:
-        FUZZ_CHECK(ev->len <= 125, "control payload of %zu", ev->len);
-        break;
+    case WS_EV_PONG: FUZZ_CHECK(ev->len <= 125, "control payload of %zu", ev->len); break;
     case WS_EV_CLOSE:
         FUZZ_CHECK(ev->code == 1005 ? ev->len == 0 : close_code_valid(ev->code),
                    "CLOSE with code %u and %zu bytes", ev->code, ev->len);
@@ -76,12 +72,11 @@ static void check_event(const WsEvent *ev, const guint8 *buf, gsize used, const 
         FUZZ_CHECK(reference_utf8(ev->data, ev->len), "close reason not UTF-8");
         break;
     case WS_EV_ERROR:
-        FUZZ_CHECK(ev->code == 1002 || ev->code == 1007 || ev->code == 1009,
-                   "ERROR with code %u", ev->code);
+        FUZZ_CHECK(ev->code == 1002 || ev->code == 1007 || ev->code == 1009, "ERROR with code %u",
+                   ev->code);
         FUZZ_CHECK(ev->len > 0 && ev->data, "ERROR without a reason");
         break;
-    default:
-        FUZZ_CHECK(FALSE, "unknown event type %d", ev->type);
+    default: FUZZ_CHECK(FALSE, "unknown event type %d", ev->type);
     }
 }
 
@@ -89,8 +84,8 @@ static void check_event(const WsEvent *ev, const guint8 *buf, gsize used, const 
  * (which leaves the payload as it is), the reader accepts it. */
 static void read_back(const guint8 *frame, gsize n, WsEvent *ev, WsReader **r)
 {
-    gsize h = (frame[1] & 0x7f) == 126 ? 4 : 2;   /* control frames: never 127 */
-    guint8 client[4 + 4 + WS_CONTROL_PAYLOAD_MAX] = { 0 };
+    gsize h = (frame[1] & 0x7f) == 126 ? 4 : 2; /* control frames: never 127 */
+    guint8 client[4 + 4 + WS_CONTROL_PAYLOAD_MAX] = {0};
     memcpy(client, frame, h);
     client[1] |= 0x80;
     memcpy(client + h + 4, frame + h, n - h);
@@ -113,7 +108,7 @@ static void check_answer(const WsEvent *ev)
         memcpy(frame + n, ev->data, ev->len);
         n += ev->len;
     } else if (ev->type == WS_EV_CLOSE || ev->type == WS_EV_ERROR) {
-        reason = g_strndup((const char *)ev->data, ev->len);   /* a NUL ends it */
+        reason = g_strndup((const char *)ev->data, ev->len); /* a NUL ends it */
         n = ws_close_frame(frame, ev->code, reason);
         FUZZ_CHECK(n <= WS_CLOSE_FRAME_MAX, "close frame of %zu bytes", n);
     } else {
@@ -124,14 +119,14 @@ static void check_answer(const WsEvent *ev)
     read_back(frame, n, &back, &r);
     if (ev->type == WS_EV_PING) {
         FUZZ_CHECK(back.type == WS_EV_PONG && back.len == ev->len &&
-                   (ev->len == 0 || memcmp(back.data, ev->data, ev->len) == 0),
+                       (ev->len == 0 || memcmp(back.data, ev->data, ev->len) == 0),
                    "the pong does not read back as the ping's payload");
     } else {
         gsize want = ev->code == WS_CLOSE_NO_STATUS ? 0 : strlen(reason);
         FUZZ_CHECK(back.type == WS_EV_CLOSE && back.code == ev->code && back.len == want &&
-                   (want == 0 || memcmp(back.data, reason, want) == 0),
-                   "close %u does not read back: type %d code %u len %zu", ev->code,
-                   back.type, back.code, back.len);
+                       (want == 0 || memcmp(back.data, reason, want) == 0),
+                   "close %u does not read back: type %d code %u len %zu", ev->code, back.type,
+                   back.code, back.len);
     }
     ws_reader_free(r);
 }
@@ -182,8 +177,14 @@ static GByteArray *read_stream(const guint8 *stream, gsize len, int piece, const
                     g_byte_array_append(log, (const guint8 *)"|end|", 5);
             } else if (ev.type != WS_EV_NONE) {
                 joining = FALSE;
-                guint8 head[8] = { '#', (guint8)ev.type, (guint8)(ev.code >> 8), (guint8)ev.code,
-                                   (guint8)(ev.len >> 8), (guint8)ev.len, ':', 0 };
+                guint8 head[8] = {'#',
+                                  (guint8)ev.type,
+                                  (guint8)(ev.code >> 8),
+                                  (guint8)ev.code,
+                                  (guint8)(ev.len >> 8),
+                                  (guint8)ev.len,
+                                  ':',
+                                  0};
                 g_byte_array_append(log, head, 7);
                 if (ev.type != WS_EV_ERROR)
                     g_byte_array_append(log, ev.data, (guint)ev.len);
@@ -211,7 +212,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    Limits lim = { FRAME_LIMITS[data[0] & 15], TEXT_LIMITS[data[0] >> 4], data[1] };
+    Limits lim = {FRAME_LIMITS[data[0] & 15], TEXT_LIMITS[data[0] >> 4], data[1]};
     const guint8 *stream = data + 2;
     gsize len = size - 2;
     GByteArray *whole = read_stream(stream, len, 0, &lim);

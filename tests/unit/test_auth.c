@@ -70,19 +70,27 @@ static int teardown(void **state)
 typedef struct {
     const char *cookie_value;
     const char *authorization;
-    gboolean csrf;       /* send X-Vireo-CSRF and a same-origin Origin */
-    const char *origin;  /* overrides the Origin */
+    gboolean csrf;      /* send X-Vireo-CSRF and a same-origin Origin */
+    const char *origin; /* overrides the Origin */
     const char *address;
 } Creds;
 
 static unsigned call(Fixture *f, const char *method, const char *path, const char *body,
                      const Creds *c, ApiResponse *resp)
 {
-    g_autofree char *cookie = c && c->cookie_value ? g_strdup_printf("theme=dark; " API_SESSION_COOKIE "=%s", c->cookie_value) : NULL;
+    g_autofree char *cookie = c && c->cookie_value
+                                  ? g_strdup_printf("theme=dark; " API_SESSION_COOKIE "=%s",
+                                                    c->cookie_value)
+                                  : NULL;
     ApiRequest req = {
-        .method = method, .path = path, .body = body, .body_len = body ? strlen(body) : 0,
-        .content_type = body ? "application/json" : NULL, .cookie = cookie,
-        .authorization = c ? c->authorization : NULL, .host = HOST,
+        .method = method,
+        .path = path,
+        .body = body,
+        .body_len = body ? strlen(body) : 0,
+        .content_type = body ? "application/json" : NULL,
+        .cookie = cookie,
+        .authorization = c ? c->authorization : NULL,
+        .host = HOST,
         .origin = c && c->origin ? c->origin : (c && c->csrf ? ORIGIN : NULL),
         .csrf_header = c && c->csrf ? "1" : NULL,
         .address = c && c->address ? c->address : "127.0.0.1",
@@ -103,7 +111,8 @@ static unsigned status_of(Fixture *f, const char *method, const char *path, cons
 
 static char *login(Fixture *f, const char *user, const char *password, unsigned *status)
 {
-    g_autofree char *body = g_strdup_printf("{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
+    g_autofree char *body = g_strdup_printf("{\"username\":\"%s\",\"password\":\"%s\"}", user,
+                                            password);
     ApiResponse resp;
     *status = call(f, "POST", "/api/session", body, NULL, &resp);
     const char *set = api_response_get_header(&resp, "Set-Cookie");
@@ -147,17 +156,17 @@ static void test_throttle(void **state)
         api_throttle_failed(t, "bob", "10.0.0.1", 1000 * S);
     }
     assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.9", 1000 * S), 0);
-    api_throttle_failed(t, "bob", "10.0.0.1", 1000 * S);   /* 3rd failure: 1 s lock */
+    api_throttle_failed(t, "bob", "10.0.0.1", 1000 * S); /* 3rd failure: 1 s lock */
     assert_int_equal(api_throttle_wait(t, "bob", "10.0.0.9", 1000 * S), 1);
-    assert_int_equal(api_throttle_wait(t, "eve", "10.0.0.1", 1000 * S), 1);   /* same address */
+    assert_int_equal(api_throttle_wait(t, "eve", "10.0.0.1", 1000 * S), 1); /* same address */
     /* A lock lasts its full length whatever the phase of the clock. */
     assert_int_equal(api_throttle_wait(t, "bob", "x", 1000 * S + S - 1), 1);
     assert_int_equal(api_throttle_wait(t, "bob", "x", 1001 * S), 0);
-    api_throttle_failed(t, "bob", "10.0.0.1", 1001 * S);   /* 4th: 2 s */
+    api_throttle_failed(t, "bob", "10.0.0.1", 1001 * S); /* 4th: 2 s */
     assert_int_equal(api_throttle_wait(t, "bob", "x", 1001 * S), 2);
     for (int i = 0; i < 40; i++)
         api_throttle_failed(t, "bob", "10.0.0.1", 2000 * S);
-    assert_int_equal(api_throttle_wait(t, "bob", "x", 2000 * S), 60);   /* capped */
+    assert_int_equal(api_throttle_wait(t, "bob", "x", 2000 * S), 60); /* capped */
     /* Success forgets the user, not the address. */
     api_throttle_succeeded(t, "bob", "10.0.0.1");
     assert_int_equal(api_throttle_wait(t, "bob", "x", 2000 * S), 0);
@@ -191,7 +200,8 @@ static void test_gate_roles_and_csrf(void **state)
     Fixture *f = *state;
     Creds admin = {.cookie_value = f->admin_cookie, .csrf = TRUE};
     Creds admin_no_csrf = {.cookie_value = f->admin_cookie};
-    Creds admin_foreign = {.cookie_value = f->admin_cookie, .csrf = TRUE, .origin = "http://evil.example"};
+    Creds admin_foreign = {
+        .cookie_value = f->admin_cookie, .csrf = TRUE, .origin = "http://evil.example"};
     Creds viewer = {.cookie_value = f->viewer_cookie, .csrf = TRUE};
     Creds bogus = {.cookie_value = "not-a-session"};
 
@@ -200,7 +210,8 @@ static void test_gate_roles_and_csrf(void **state)
     assert_int_equal(status_of(f, "GET", "/api/users", NULL, &admin), 200);
     assert_int_equal(status_of(f, "GET", "/api/users", NULL, &viewer), 403);
     assert_int_equal(status_of(f, "GET", "/api/openapi.json", NULL, NULL), 200);
-    const char *newuser = "{\"username\":\"olga\",\"password\":\"operator-1\",\"role\":\"operator\"}";
+    const char *newuser =
+        "{\"username\":\"olga\",\"password\":\"operator-1\",\"role\":\"operator\"}";
     assert_int_equal(status_of(f, "POST", "/api/users", newuser, &admin_no_csrf), 403);
     assert_int_equal(status_of(f, "POST", "/api/users", newuser, &admin_foreign), 403);
     assert_int_equal(status_of(f, "POST", "/api/users", newuser, &viewer), 403);
@@ -209,7 +220,8 @@ static void test_gate_roles_and_csrf(void **state)
     /* A viewer may not change a VM, whichever VM (403 before any lookup). */
     assert_int_equal(status_of(f, "POST", "/api/vms/anything/start", NULL, &viewer), 403);
     /* The last admin stays, and nobody deletes themselves. */
-    assert_int_equal(status_of(f, "PATCH", "/api/users/admin", "{\"role\":\"viewer\"}", &admin), 409);
+    assert_int_equal(status_of(f, "PATCH", "/api/users/admin", "{\"role\":\"viewer\"}", &admin),
+                     409);
     assert_int_equal(status_of(f, "DELETE", "/api/users/admin", NULL, &admin), 409);
 }
 
@@ -234,7 +246,7 @@ static void test_tokens(void **state)
     assert_non_null(t);
     g_autofree char *path = g_strdup_printf("/api/tokens/%" G_GINT64_FORMAT, id);
     assert_int_equal(status_of(f, "DELETE", path, NULL, &admin), 204);
-    assert_int_equal(status_of(f, "GET", "/api/users", NULL, &tok), 401);   /* revoked: at once */
+    assert_int_equal(status_of(f, "GET", "/api/users", NULL, &tok), 401); /* revoked: at once */
     Creds garbage = {.authorization = "Bearer vireo_nope"};
     assert_int_equal(status_of(f, "GET", "/api/users", NULL, &garbage), 401);
     Creds malformed = {.authorization = "Basic abc"};
@@ -258,11 +270,12 @@ static void test_session_expiry_and_logout(void **state)
     sqlite3 *raw;
     g_autofree char *path = g_build_filename(f->dir, "vireo.db", NULL);
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
-    g_autofree char *sql = g_strdup_printf("UPDATE sessions SET last_seen = last_seen - 7200 WHERE id_hash = '%s'", hash);
+    g_autofree char *sql = g_strdup_printf(
+        "UPDATE sessions SET last_seen = last_seen - 7200 WHERE id_hash = '%s'", hash);
     assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(raw);
     assert_int_equal(status_of(f, "GET", "/api/session", NULL, &viewer), 401);
-    assert_null(db_session_get(f->ctx.db, hash, NULL));   /* and it is gone */
+    assert_null(db_session_get(f->ctx.db, hash, NULL)); /* and it is gone */
 
     Creds admin = {.cookie_value = f->admin_cookie, .csrf = TRUE};
     assert_int_equal(status_of(f, "DELETE", "/api/session", NULL, &admin), 204);
@@ -277,8 +290,10 @@ static void test_login_failures_and_audit(void **state)
     assert_int_equal(status, 401);
     assert_null(c1);
     ApiResponse a, b;
-    call(f, "POST", "/api/session", "{\"username\":\"nobody\",\"password\":\"whatever1\"}", NULL, &a);
-    call(f, "POST", "/api/session", "{\"username\":\"admin\",\"password\":\"whatever1\"}", NULL, &b);
+    call(f, "POST", "/api/session", "{\"username\":\"nobody\",\"password\":\"whatever1\"}", NULL,
+         &a);
+    call(f, "POST", "/api/session", "{\"username\":\"admin\",\"password\":\"whatever1\"}", NULL,
+         &b);
     /* Unknown user and bad password look the same. */
     g_autofree char *ja = json_dumps(a.body, JSON_SORT_KEYS);
     g_autofree char *jb = json_dumps(b.body, JSON_SORT_KEYS);
@@ -292,7 +307,7 @@ static void test_login_failures_and_audit(void **state)
     for (int i = 0; i < 4; i++)
         g_free(login(f, "admin", "wrong-password", &status));
     g_autofree char *c2 = login(f, "admin", "admin-secret-1", &status);
-    assert_int_equal(status, 429);   /* even the right password waits */
+    assert_int_equal(status, 429); /* even the right password waits */
     ApiResponse locked;
     call(f, "POST", "/api/session", "{\"username\":\"admin\",\"password\":\"x\"}", NULL, &locked);
     assert_int_equal(locked.status, 429);
@@ -300,7 +315,8 @@ static void test_login_failures_and_audit(void **state)
     assert_true(g_str_has_prefix(locked.log_note, "too_many_requests: "));
     api_response_clear(&locked);
     assert_int_equal(status_of(f, "POST", "/api/session", "{\"username\":1}", NULL), 400);
-    assert_int_equal(status_of(f, "POST", "/api/session", "{\"username\":\"a\",\"extra\":1}", NULL), 400);
+    assert_int_equal(status_of(f, "POST", "/api/session", "{\"username\":\"a\",\"extra\":1}", NULL),
+                     400);
 
     DbAuditQuery q = {.limit = 100};
     g_autoptr(GPtrArray) rows = db_audit_query(f->ctx.db, &q, NULL);

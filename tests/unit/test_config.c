@@ -18,12 +18,9 @@
 static char *value_text(Config *cfg, const ConfigSetting *s)
 {
     switch (s->type) {
-    case CONFIG_UNSIGNED:
-        return g_strdup_printf("%u", G_STRUCT_MEMBER(unsigned, cfg, s->offset));
-    case CONFIG_BOOL:
-        return g_strdup(G_STRUCT_MEMBER(gboolean, cfg, s->offset) ? "true" : "false");
-    default:
-        return g_strdup(G_STRUCT_MEMBER(char *, cfg, s->offset));
+    case CONFIG_UNSIGNED: return g_strdup_printf("%u", G_STRUCT_MEMBER(unsigned, cfg, s->offset));
+    case CONFIG_BOOL: return g_strdup(G_STRUCT_MEMBER(gboolean, cfg, s->offset) ? "true" : "false");
+    default: return g_strdup(G_STRUCT_MEMBER(char *, cfg, s->offset));
     }
 }
 
@@ -75,18 +72,20 @@ static void test_file_then_args(void **state)
     (void)state;
     g_autofree char *dir = unit_tmpdir();
     g_autofree char *path = g_build_filename(dir, "vireod.conf", NULL);
-    assert_true(g_file_set_contents(path, "# settings\nlisten = 127.0.0.1:9000\n"
-                                          "connect=test:///default\n\nlog-level = debug\n"
-                                          "max-connections = 100\n", -1, NULL));
+    assert_true(g_file_set_contents(path,
+                                    "# settings\nlisten = 127.0.0.1:9000\n"
+                                    "connect=test:///default\n\nlog-level = debug\n"
+                                    "max-connections = 100\n",
+                                    -1, NULL));
     Config cfg;
     config_init_defaults(&cfg);
-    char *argv[] = {"vireod", "--config", path, "--listen", "127.0.0.1:9001",
-                    "--max-connections=200", NULL};
+    char *argv[] = {
+        "vireod", "--config", path, "--listen", "127.0.0.1:9001", "--max-connections=200", NULL};
     gboolean exit_now;
     g_autoptr(GError) e = NULL;
     assert_true(config_from_args(&cfg, 6, argv, &exit_now, &e));
     assert_false(exit_now);
-    assert_string_equal(cfg.listen, "127.0.0.1:9001");   /* command line wins */
+    assert_string_equal(cfg.listen, "127.0.0.1:9001"); /* command line wins */
     assert_int_equal(cfg.max_connections, 200);
     assert_string_equal(cfg.connect, "test:///default");
     assert_string_equal(cfg.log_level, "debug");
@@ -180,9 +179,7 @@ static GPtrArray *bad_values(const ConfigSetting *s)
                 g_strdup_printf("%s must be a path without control characters", k));
         add_bad(out, g_strdup(""), g_strdup_printf("%s needs a value", k));
         break;
-    case CONFIG_STRING:
-        add_bad(out, g_strdup(""), g_strdup_printf("%s needs a value", k));
-        break;
+    case CONFIG_STRING: add_bad(out, g_strdup(""), g_strdup_printf("%s needs a value", k)); break;
     }
     return out;
 }
@@ -204,8 +201,8 @@ static void test_bad_values_refused(void **state)
                 if (config_parse_text(&cfg, text, &e))
                     fail_msg("file: %s = '%s' was taken", s->key, v);
                 if (!g_str_has_prefix(e->message, "line 3: ") || !strstr(e->message, message))
-                    fail_msg("file: %s = '%s': message '%s', want '%s'", s->key, v,
-                             e->message, message);
+                    fail_msg("file: %s = '%s': message '%s', want '%s'", s->key, v, e->message,
+                             message);
                 assert_value(&cfg, s, s->def, "a refused line changed");
                 g_clear_error(&e);
             }
@@ -319,13 +316,12 @@ static void test_readme_lists_every_key(void **state)
     for (const ConfigSetting *s = config_settings; s->key; s++)
         if (!g_hash_table_remove(keys, s->key))
             fail_msg("README.md's configuration table lacks --%s", s->key);
-    g_hash_table_remove(keys, "config");   /* not a setting, but an option */
+    g_hash_table_remove(keys, "config"); /* not a setting, but an option */
     GHashTableIter it;
     gpointer key;
     g_hash_table_iter_init(&it, keys);
     while (g_hash_table_iter_next(&it, &key, NULL))
-        fail_msg("README.md's configuration table names --%s, which is no setting",
-                 (char *)key);
+        fail_msg("README.md's configuration table names --%s, which is no setting", (char *)key);
 }
 
 /* packaging/vireod.conf reads as it is, and so does each commented-out
@@ -392,8 +388,8 @@ static void test_listen_parsing(void **state)
     assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 8080);
     assert_true(http_parse_listen("[::1]:9090", &ss, &e));
     assert_int_equal(ss.ss_family, AF_INET6);
-    const char *bad[] = {"127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "localhost:80",
-                         "[::1:80", "1.2.3.4:x", ""};
+    const char *bad[] = {
+        "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "localhost:80", "[::1:80", "1.2.3.4:x", ""};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         assert_false(http_parse_listen(bad[i], &ss, &e));
         g_clear_error(&e);

@@ -76,8 +76,12 @@ static void test_full_database_stores_nothing(void **state)
 
 static gint64 audit_failure(Db *db, const char *user, const char *target, int status)
 {
-    DbAuditEntry e = {.username = (char *)user, .address = "10.0.0.1", .method = "POST",
-                      .path = "/api/vms/x/start", .target = (char *)target, .action = "vm.start"};
+    DbAuditEntry e = {.username = (char *)user,
+                      .address = "10.0.0.1",
+                      .method = "POST",
+                      .path = "/api/vms/x/start",
+                      .target = (char *)target,
+                      .action = "vm.start"};
     gint64 id = db_audit_add(db, &e, NULL);
     assert_true(id > 0);
     assert_true(db_audit_finish(db, id, status, "conflict", 60, NULL));
@@ -89,9 +93,9 @@ static void test_audit_folds_repeated_failures(void **state)
     Fixture *f = *state;
     for (int i = 0; i < 50; i++)
         audit_failure(f->db, "alice", "x", 409);
-    audit_failure(f->db, "alice", "y", 409);   /* another target: its own row */
-    audit_failure(f->db, "bob", "x", 409);     /* another user */
-    audit_failure(f->db, "alice", "x", 200);   /* a success is never folded */
+    audit_failure(f->db, "alice", "y", 409); /* another target: its own row */
+    audit_failure(f->db, "bob", "x", 409);   /* another user */
+    audit_failure(f->db, "alice", "x", 200); /* a success is never folded */
     audit_failure(f->db, "alice", "x", 200);
     DbAuditQuery q = {.limit = 100};
     g_autoptr(GPtrArray) rows = db_audit_query(f->db, &q, NULL);
@@ -168,7 +172,7 @@ static void test_resource_grants(void **state)
     assert_false(db_resource_grant_set(f->db, f->alice, "volume", "x", FALSE, FALSE, &error));
     g_autoptr(GPtrArray) list = db_resource_grant_list(f->db, f->alice, NULL);
     assert_int_equal(list->len, 3);
-    const DbResourceGrant *g = g_ptr_array_index(list, 2);   /* network, pool disks, pool images */
+    const DbResourceGrant *g = g_ptr_array_index(list, 2); /* network, pool disks, pool images */
     assert_string_equal(g->kind, "pool");
     assert_string_equal(g->name, "images");
     assert_true(g->disks && g->media);
@@ -213,8 +217,8 @@ static void test_task_artifacts_left_by_a_crash(void **state)
     gint64 killed = db_task_create(f->db, "create", "vm", f->alice, TRUE, "running", NULL);
     gint64 a1 = db_task_artifact_add(f->db, done, "volume", "p/copy", NULL);
     gint64 a2 = db_task_artifact_add(f->db, killed, "volume", "p/vm-disk0.qcow2", NULL);
-    gint64 a3 = db_task_artifact_add(f->db, killed, "domain", "0b0e1c3a-0000-4000-8000-000000000001",
-                                     NULL);
+    gint64 a3 = db_task_artifact_add(f->db, killed, "domain",
+                                     "0b0e1c3a-0000-4000-8000-000000000001", NULL);
     assert_true(a1 && a2 && a3);
     assert_true(db_task_artifact_set_made(f->db, a2, NULL));
     /* Running tasks' artifacts are theirs to handle. */

@@ -177,7 +177,8 @@ static void test_row_bound_is_shared(void **state)
         assert_true(cap < db_stats_tier_cap(&p, t, 1) || t == 0);
         for (int i = 0; i < 4; i++) {
             g_autofree char *where = g_strdup_printf(
-                "tier = %d AND series = (SELECT id FROM stats_series WHERE key = '%s')", t, keys[i]);
+                "tier = %d AND series = (SELECT id FROM stats_series WHERE key = '%s')", t,
+                keys[i]);
             assert_true(rows_where(f->db, where) <= cap);
         }
     }
@@ -258,7 +259,8 @@ static void test_missing_figures_stay_missing(void **state)
     g_autoptr(GArray) rows = db_stats_read(f->db, "host", 0, 0, 1000, &error);
     const DbStatsRow *r = &g_array_index(rows, DbStatsRow, 0);
     assert_int_equal(r->n, 2);
-    assert_true(r->avg[DB_STAT_CPU_VCPUS] == DB_STAT_NONE && r->max[DB_STAT_CPU_VCPUS] == DB_STAT_NONE);
+    assert_true(r->avg[DB_STAT_CPU_VCPUS] == DB_STAT_NONE &&
+                r->max[DB_STAT_CPU_VCPUS] == DB_STAT_NONE);
     assert_true(r->avg[DB_STAT_DISK_READ] == DB_STAT_NONE);
     assert_int_equal(r->avg[DB_STAT_CPU], 7);
 }
@@ -301,7 +303,8 @@ static void test_size_bound_on_disk(void **state)
                            -1, &st, NULL) == SQLITE_OK) {
         assert_int_equal(sqlite3_step(st), SQLITE_ROW);
         gint64 bytes = sqlite3_column_int64(st, 0);
-        print_message("history: %" G_GINT64_FORMAT " rows in %" G_GINT64_FORMAT " bytes (%.1f a row)\n",
+        print_message("history: %" G_GINT64_FORMAT " rows in %" G_GINT64_FORMAT
+                      " bytes (%.1f a row)\n",
                       rows, bytes, (double)bytes / (double)rows);
         assert_true(bytes <= 1024 * 1024);
     }

@@ -13,7 +13,8 @@ static VirtDomainConfig *as_domain(const char *device_xml)
     const char *body = strstr(device_xml, "?>");
     body = body ? body + 2 : device_xml;
     g_autofree char *xml = g_strdup_printf("<domain type='qemu'><name>t</name><devices>%s"
-                                           "</devices></domain>", body);
+                                           "</devices></domain>",
+                                           body);
     g_autoptr(GError) e = NULL;
     VirtDomainConfig *cfg = virt_domain_config_parse(xml, strlen(xml), &e);
     assert_null(e);
@@ -23,8 +24,11 @@ static VirtDomainConfig *as_domain(const char *device_xml)
 static void test_disk_round_trip(void **state)
 {
     (void)state;
-    VirtDiskSpec d = {.device = "disk", .path = "/var/lib/a&b <c>.qcow2", .format = "qcow2",
-                      .target = "vdb", .boot_order = 1};
+    VirtDiskSpec d = {.device = "disk",
+                      .path = "/var/lib/a&b <c>.qcow2",
+                      .format = "qcow2",
+                      .target = "vdb",
+                      .boot_order = 1};
     g_autoptr(GError) e = NULL;
     g_autofree char *xml = virt_disk_xml(&d, &e);
     assert_non_null(xml);
@@ -81,8 +85,8 @@ static void test_disk_rejects(void **state)
 static void test_nic_round_trip(void **state)
 {
     (void)state;
-    VirtNicSpec n = {.type = "network", .source = "net'\"&", .mac = "52:54:00:ab:CD:01",
-                     .link_down = TRUE};
+    VirtNicSpec n = {
+        .type = "network", .source = "net'\"&", .mac = "52:54:00:ab:CD:01", .link_down = TRUE};
     g_autofree char *xml = virt_nic_xml(&n, NULL);
     assert_non_null(xml);
     assert_non_null(strstr(xml, "<link state=\"down\"/>"));
@@ -104,8 +108,14 @@ static void test_mac_rules(void **state)
 {
     (void)state;
     assert_true(virt_mac_valid("52:54:00:00:00:01", NULL));
-    const char *bad[] = {"", "52:54:00:00:00", "52-54-00-00-00-01", "01:00:5e:00:00:01",
-                         "00:00:00:00:00:00", "52:54:00:00:00:0g", "52:54:00:00:00:001", NULL};
+    const char *bad[] = {"",
+                         "52:54:00:00:00",
+                         "52-54-00-00-00-01",
+                         "01:00:5e:00:00:01",
+                         "00:00:00:00:00:00",
+                         "52:54:00:00:00:0g",
+                         "52:54:00:00:00:001",
+                         NULL};
     for (const char **m = bad; *m; m++)
         assert_false(virt_mac_valid(*m, NULL));
     assert_false(virt_mac_valid(NULL, NULL));
@@ -135,12 +145,9 @@ static void test_next_target(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_disk_round_trip),
-        cmocka_unit_test(test_cdrom_empty_and_block),
-        cmocka_unit_test(test_disk_rejects),
-        cmocka_unit_test(test_nic_round_trip),
-        cmocka_unit_test(test_mac_rules),
-        cmocka_unit_test(test_next_target),
+        cmocka_unit_test(test_disk_round_trip), cmocka_unit_test(test_cdrom_empty_and_block),
+        cmocka_unit_test(test_disk_rejects),    cmocka_unit_test(test_nic_round_trip),
+        cmocka_unit_test(test_mac_rules),       cmocka_unit_test(test_next_target),
     };
     return cmocka_run_group_tests_name("device_xml", tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@ static void define(virConnectPtr conn, const char *name, const char *devices)
 {
     g_autofree char *xml = g_strdup_printf(
         "<domain type='test'><name>%s</name><memory>65536</memory><vcpu>1</vcpu>"
-        "<os><type>hvm</type></os><devices>%s</devices></domain>", name, devices);
+        "<os><type>hvm</type></os><devices>%s</devices></domain>",
+        name, devices);
     virDomainPtr dom = virDomainDefineXML(conn, xml);
     assert_non_null(dom);
     virDomainFree(dom);
@@ -28,14 +29,16 @@ static const VirtDiskUser *user_named(const GPtrArray *users, const char *name)
 static void test_usage_by_path(void **state)
 {
     virConnectPtr conn = *state;
-    define(conn, "a", "<disk type='file' device='disk'><source file='/img/a.qcow2'/>"
-                      "<target dev='vda' bus='virtio'/></disk>"
-                      "<disk type='file' device='cdrom'><source file='/iso/debian.iso'/>"
-                      "<target dev='sda' bus='sata'/><readonly/></disk>");
-    define(conn, "b", "<disk type='file' device='cdrom'><source file='/iso/debian.iso'/>"
-                      "<target dev='sda' bus='sata'/><readonly/></disk>"
-                      "<disk type='file' device='disk'><source file='/img/shared.raw'/>"
-                      "<target dev='vdb' bus='virtio'/><readonly/></disk>");
+    define(conn, "a",
+           "<disk type='file' device='disk'><source file='/img/a.qcow2'/>"
+           "<target dev='vda' bus='virtio'/></disk>"
+           "<disk type='file' device='cdrom'><source file='/iso/debian.iso'/>"
+           "<target dev='sda' bus='sata'/><readonly/></disk>");
+    define(conn, "b",
+           "<disk type='file' device='cdrom'><source file='/iso/debian.iso'/>"
+           "<target dev='sda' bus='sata'/><readonly/></disk>"
+           "<disk type='file' device='disk'><source file='/img/shared.raw'/>"
+           "<target dev='vdb' bus='virtio'/><readonly/></disk>");
     g_autoptr(GError) error = NULL;
     g_autoptr(GHashTable) usage = virt_disk_usage(conn, &error);
     assert_non_null(usage);
@@ -86,7 +89,8 @@ static void test_libvirt_text_kept_as_detail(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_usage_by_path, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_usage_by_path, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
         cmocka_unit_test_setup_teardown(test_libvirt_text_kept_as_detail, unit_libvirt_setup,
                                         unit_libvirt_teardown),
     };

@@ -58,7 +58,7 @@ static void test_boot_order_rules(void **state)
     (void)state;
     const char *const bad[][6] = {
         {"floppy", NULL}, {"hd", "hd", NULL}, {"hd", "cdrom", "network", "fd", "hd", NULL},
-        {"", NULL}, {"HD", NULL},
+        {"", NULL},       {"HD", NULL},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GError) e = NULL;
@@ -278,8 +278,10 @@ static virDomainPtr with_installer(virConnectPtr conn, const char *xml)
     g_autofree char *booting = virt_domain_xml_set_boot(xml, devs, &e);
     assert_non_null(booting);
     GString *s = g_string_new(booting);
-    g_string_replace(s, "</devices>", "<disk type='file' device='cdrom'><source file='/i.iso'/>"
-                     "<target dev='hdc' bus='ide'/><readonly/></disk></devices>", 1);
+    g_string_replace(s, "</devices>",
+                     "<disk type='file' device='cdrom'><source file='/i.iso'/>"
+                     "<target dev='hdc' bus='ide'/><readonly/></disk></devices>",
+                     1);
     g_autofree char *def = g_string_free(s, FALSE);
     virDomainPtr dom = virDomainDefineXML(conn, def);
     assert_non_null(dom);
@@ -340,8 +342,10 @@ int main(void)
         cmocka_unit_test(test_eject_installer_xml),
         cmocka_unit_test(test_eject_installer_per_device),
         cmocka_unit_test_setup_teardown(test_rename, unit_libvirt_setup, unit_libvirt_teardown),
-        cmocka_unit_test_setup_teardown(test_vcpus_memory_boot, unit_libvirt_setup, unit_libvirt_teardown),
-        cmocka_unit_test_setup_teardown(test_eject_installer_engine, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_vcpus_memory_boot, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_eject_installer_engine, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
     };
     return cmocka_run_group_tests_name("domain_edit", tests, NULL, NULL);
 }

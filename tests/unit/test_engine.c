@@ -176,7 +176,7 @@ static void test_host(void **state)
     assert_null(virt_host_cpu_flag("flags : fpu vmxnet sse\nmodel name : vmx cpu\n"));
     assert_null(virt_host_cpu_flag(NULL));
     assert_true(virt_host_kvm_usable("vmx", TRUE, FALSE));
-    assert_false(virt_host_kvm_usable("vmx", TRUE, TRUE));   /* nested sandbox */
+    assert_false(virt_host_kvm_usable("vmx", TRUE, TRUE)); /* nested sandbox */
     assert_false(virt_host_kvm_usable(NULL, TRUE, FALSE));
     assert_false(virt_host_kvm_usable("svm", FALSE, FALSE));
 }

@@ -49,7 +49,8 @@ static void test_libvirt_codes(void **state)
     g_autoptr(virDomain) dom = virDomainLookupByName(conn, "test");
     assert_non_null(dom);
     assert_true(virDomainSetAutostart(dom, 1) == 0);
-    g_autoptr(virDomain) bogus = virDomainLookupByUUIDString(conn, "00000000-0000-0000-0000-000000000001");
+    g_autoptr(virDomain)
+        bogus = virDomainLookupByUUIDString(conn, "00000000-0000-0000-0000-000000000001");
     assert_null(bogus);
     virt_error_from_libvirt(&e, "lookup");
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_NOT_FOUND));

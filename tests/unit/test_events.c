@@ -80,8 +80,9 @@ static void test_ring_resume(void **state G_GNUC_UNUSED)
     assert_int_equal(after, 6);
     assert_int_equal(event_ring_resume(r, "E1", "E1-0", &after), EVENT_RESUME_LOST);
     /* Another process's ids, ids from the future, and junk. */
-    static const char *const lost[] = {"E2-5", "E-5", "E11-5", "E1-7", "E1-", "E1-x", "E1-5x",
-                                       "E1--5", "5", "E1", "-", "E1-18446744073709551616"};
+    static const char *const lost[] = {"E2-5", "E-5",  "E11-5", "E1-7",
+                                       "E1-",  "E1-x", "E1-5x", "E1--5",
+                                       "5",    "E1",   "-",     "E1-18446744073709551616"};
     for (gsize i = 0; i < G_N_ELEMENTS(lost); i++)
         assert_int_equal(event_ring_resume(r, "E1", lost[i], &after), EVENT_RESUME_LOST);
     g_autofree char *id = event_ring_id("E1", 42);
@@ -121,7 +122,9 @@ static int setup(void **state)
     assert_true(f->admin_token > 0 && f->viewer_token > 0);
     /* The viewer may see VM A, not VM B. */
     assert_true(db_grant_add(f->db, f->viewer, VM_A, &error));
-    EventHubSettings set = {.max_per_credential = 4, .max_streams = 16, .max_per_address = 16,
+    EventHubSettings set = {.max_per_credential = 4,
+                            .max_streams = 16,
+                            .max_per_address = 16,
                             .ping_interval_ms = 60000};
     f->hub = events_hub_new(&f->ctx, &set);
     *state = f;
@@ -265,8 +268,8 @@ static void test_head_and_ids(void **state)
     g_autoptr(GPtrArray) got = frames(c);
     assert_int_equal(got->len, 2);
     g_autofree char *epoch = g_strndup(start, strlen(start) - 2);
-    g_autofree char *one = g_strdup_printf("%s-1|vm|{\"event\":\"started\",\"name\":\"a\",\"uuid\":\""
-                                           VM_A "\"}", epoch);
+    g_autofree char *one = g_strdup_printf(
+        "%s-1|vm|{\"event\":\"started\",\"name\":\"a\",\"uuid\":\"" VM_A "\"}", epoch);
     assert_string_equal(g_ptr_array_index(got, 0), one);
     g_autofree char *two_prefix = g_strdup_printf("%s-2|vm|{\"event\":\"stopped\"", epoch);
     assert_true(g_str_has_prefix(g_ptr_array_index(got, 1), two_prefix));
@@ -279,7 +282,7 @@ static void test_viewer_resumes_exactly_what_it_missed(void **state)
     Client *v = subscribe(f, FALSE, NULL);
     g_autofree char *start = opening_id(v);
     publish_vm(f, VM_A, "a", VIR_DOMAIN_EVENT_DEFINED);
-    publish_vm(f, VM_B, "b", VIR_DOMAIN_EVENT_DEFINED);   /* not the viewer's */
+    publish_vm(f, VM_B, "b", VIR_DOMAIN_EVENT_DEFINED); /* not the viewer's */
     wait_for(v, "\"a\"");
     g_autoptr(GPtrArray) first = frames(v);
     assert_int_equal(first->len, 1);
@@ -450,12 +453,12 @@ static void test_heartbeat(void **state G_GNUC_UNUSED)
 {
     Fixture *f = *state;
     events_hub_free(f->hub);
-    EventHubSettings set = {.max_per_credential = 4, .max_streams = 16, .max_per_address = 16,
-                            .ping_interval_ms = 50};
+    EventHubSettings set = {
+        .max_per_credential = 4, .max_streams = 16, .max_per_address = 16, .ping_interval_ms = 50};
     f->hub = events_hub_new(&f->ctx, &set);
     Client *c = subscribe(f, FALSE, NULL);
     g_autofree char *start = opening_id(c);
-    publish_vm(f, VM_B, "b", VIR_DOMAIN_EVENT_STARTED);   /* not the viewer's */
+    publish_vm(f, VM_B, "b", VIR_DOMAIN_EVENT_STARTED); /* not the viewer's */
     /* A comment, and the id past the event it may not see. */
     g_autofree char *epoch = g_strndup(start, strlen(start) - 2);
     g_autofree char *beat = g_strdup_printf(": ping\nid: %s-1\n\n", epoch);

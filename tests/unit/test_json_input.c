@@ -37,7 +37,8 @@ static void test_members_and_types(void **state)
     assert_non_null(strstr(e->message, "unknown field 'descripton'"));
     g_clear_error(&e);
 
-    g_autoptr(json_t) obj = body("{\"description\":5,\"tags\":[\"a\",1],\"autostart\":\"yes\"}", &e);
+    g_autoptr(json_t)
+        obj = body("{\"description\":5,\"tags\":[\"a\",1],\"autostart\":\"yes\"}", &e);
     const char *s = NULL;
     json_t *arr = NULL;
     int b = -1;
@@ -87,7 +88,7 @@ static void test_etags(void **state)
     g_autofree char *ea = api_etag(a);
     g_autofree char *eb = api_etag(b);
     g_autofree char *ec = api_etag(c);
-    assert_string_equal(ea, eb);          /* member order does not matter */
+    assert_string_equal(ea, eb); /* member order does not matter */
     assert_string_not_equal(ea, ec);
     assert_true(ea[0] == '"' && ea[strlen(ea) - 1] == '"');
     g_autofree char *list = g_strdup_printf("\"nope\", W/%s", ea);

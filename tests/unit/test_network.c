@@ -20,7 +20,8 @@ static const char *const FULL_XML =
 static void test_parse_full(void **state)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VirtNetworkConfig) cfg = virt_network_config_parse(FULL_XML, strlen(FULL_XML), &error);
+    g_autoptr(VirtNetworkConfig)
+        cfg = virt_network_config_parse(FULL_XML, strlen(FULL_XML), &error);
     assert_non_null(cfg);
     assert_string_equal(cfg->name, "lab");
     assert_string_equal(cfg->uuid, "9b1a3c52-3f0e-4d7a-8d1e-2b6f0c4a7e11");
@@ -39,12 +40,14 @@ static void test_parse_full(void **state)
     assert_int_equal(v6->prefix, 64);
     assert_null(v6->dhcp_start);
 
-    const char *modes[][2] = {{"<network><name>a</name></network>", "isolated"},
-                              {"<network><name>a</name><forward/></network>", "nat"},
-                              {"<network><name>a</name><forward mode='bridge'/></network>", "bridge"},
-                              {"<network><name>a</name><forward mode='open'/></network>", "open"}};
+    const char *modes[][2] = {
+        {"<network><name>a</name></network>", "isolated"},
+        {"<network><name>a</name><forward/></network>", "nat"},
+        {"<network><name>a</name><forward mode='bridge'/></network>", "bridge"},
+        {"<network><name>a</name><forward mode='open'/></network>", "open"}};
     for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
-        g_autoptr(VirtNetworkConfig) c = virt_network_config_parse(modes[i][0], strlen(modes[i][0]), NULL);
+        g_autoptr(VirtNetworkConfig)
+            c = virt_network_config_parse(modes[i][0], strlen(modes[i][0]), NULL);
         assert_non_null(c);
         assert_string_equal(c->mode, modes[i][1]);
     }
@@ -59,7 +62,8 @@ static void test_build_escapes(void **state)
     cfg->name = g_strdup("a<b&\"c'</name><forward mode='nat'/>");
     cfg->mode = g_strdup("isolated");
     cfg->bridge = g_strdup("br'\"<x>");
-    g_ptr_array_add(cfg->ips, virt_net_ip_parse(FALSE, "10.1.2.1/24", "10.1.2.10", "10.1.2.20", &error));
+    g_ptr_array_add(cfg->ips,
+                    virt_net_ip_parse(FALSE, "10.1.2.1/24", "10.1.2.10", "10.1.2.20", &error));
     g_autofree char *xml = virt_network_xml_build(cfg, &error);
     assert_non_null(xml);
     assert_null(strstr(xml, "<forward"));
@@ -104,10 +108,12 @@ static void expect_invalid(gboolean ipv6, const char *cidr, const char *start, c
 static void test_cidr_and_range(void **state)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(VirtNetIp) ok = virt_net_ip_parse(FALSE, "10.1.2.1/24", "10.1.2.2", "10.1.2.254", &error);
+    g_autoptr(VirtNetIp)
+        ok = virt_net_ip_parse(FALSE, "10.1.2.1/24", "10.1.2.2", "10.1.2.254", &error);
     assert_non_null(ok);
     assert_int_equal(ok->prefix, 24);
-    g_autoptr(VirtNetIp) v6 = virt_net_ip_parse(TRUE, "FD00:0::1/64", "fd00::100", "fd00::1ff", &error);
+    g_autoptr(VirtNetIp)
+        v6 = virt_net_ip_parse(TRUE, "FD00:0::1/64", "fd00::100", "fd00::1ff", &error);
     assert_non_null(v6);
     assert_string_equal(v6->address, "fd00::1");
     g_autoptr(VirtNetIp) nodhcp = virt_net_ip_parse(FALSE, "10.1.2.129/25", NULL, NULL, &error);
@@ -147,9 +153,9 @@ static VirtNetIp *ip(gboolean ipv6, const char *cidr)
 static void test_overlap(void **state)
 {
     g_autoptr(VirtNetIp) a = ip(FALSE, "10.1.2.1/24");
-    g_autoptr(VirtNetIp) b = ip(FALSE, "10.1.2.129/25");   /* inside a */
-    g_autoptr(VirtNetIp) c = ip(FALSE, "10.1.3.1/24");     /* beside a */
-    g_autoptr(VirtNetIp) d = ip(FALSE, "10.1.0.1/16");     /* holds a and c */
+    g_autoptr(VirtNetIp) b = ip(FALSE, "10.1.2.129/25"); /* inside a */
+    g_autoptr(VirtNetIp) c = ip(FALSE, "10.1.3.1/24");   /* beside a */
+    g_autoptr(VirtNetIp) d = ip(FALSE, "10.1.0.1/16");   /* holds a and c */
     g_autoptr(VirtNetIp) e = ip(TRUE, "fd00:1::1/64");
     g_autoptr(VirtNetIp) f = ip(TRUE, "fd00:1:0:0:8000::1/65");
     g_autoptr(VirtNetIp) g = ip(TRUE, "fd00:2::1/64");
@@ -238,7 +244,11 @@ static void test_engine_list(void **state)
 static void test_engine_create_checks(void **state)
 {
     virConnectPtr conn = *state;
-    struct { VirtNetworkConfig *cfg; int code; const char *fragment; } cases[] = {
+    struct {
+        VirtNetworkConfig *cfg;
+        int code;
+        const char *fragment;
+    } cases[] = {
         {spec("default", "isolated", NULL), VIRT_ERROR_EXISTS, "exists already"},
         {spec("unit-ov", "isolated", "192.168.122.200/25"), VIRT_ERROR_EXISTS, "overlaps"},
         {spec("unit-ov", "isolated", "192.168.0.1/16"), VIRT_ERROR_EXISTS, "overlaps"},
@@ -266,7 +276,7 @@ static void test_engine_create_checks(void **state)
     assert_non_null(strstr(error->message, "belongs to network 'default'"));
     g_clear_error(&error);
     g_free(taken->bridge);
-    taken->bridge = g_strdup("lo");   /* a host interface, not a network's */
+    taken->bridge = g_strdup("lo"); /* a host interface, not a network's */
     assert_null(virt_network_create(conn, taken, TRUE, FALSE, &error));
     assert_true(g_error_matches(error, VIRT_ERROR, VIRT_ERROR_EXISTS));
     assert_non_null(strstr(error->message, "already has an interface named 'lo'"));
@@ -354,9 +364,12 @@ int main(void)
         cmocka_unit_test(test_cidr_and_range),
         cmocka_unit_test(test_overlap),
         cmocka_unit_test(test_names),
-        cmocka_unit_test_setup_teardown(test_engine_list, unit_libvirt_setup, unit_libvirt_teardown),
-        cmocka_unit_test_setup_teardown(test_engine_create_checks, unit_libvirt_setup, unit_libvirt_teardown),
-        cmocka_unit_test_setup_teardown(test_engine_lifecycle, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_list, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_create_checks, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_engine_lifecycle, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,8 @@ extern const char api_openapi_end[];
 static json_t *load_doc(void)
 {
     json_error_t err;
-    json_t *doc = json_loadb(api_openapi_start, (size_t)(api_openapi_end - api_openapi_start), 0, &err);
+    json_t *doc = json_loadb(api_openapi_start, (size_t)(api_openapi_end - api_openapi_start), 0,
+                             &err);
     if (!doc)
         fail_msg("openapi.json: %s at line %d", err.text, err.line);
     return doc;
@@ -34,17 +35,17 @@ static void test_every_route_documented(void **state)
 static void test_every_documented_route_exists(void **state)
 {
     (void)state;
-    static const char *const methods[] = {"get", "put", "post", "delete", "patch", "head",
-                                          "options", "trace", NULL};
+    static const char *const methods[] = {"get",  "put",     "post",  "delete", "patch",
+                                          "head", "options", "trace", NULL};
     g_autoptr(json_t) doc = load_doc();
     const char *path;
     json_t *item;
-    json_object_foreach(json_object_get(doc, "paths"), path, item) {
+    json_object_foreach (json_object_get(doc, "paths"), path, item) {
         const char *key;
         json_t *op;
-        json_object_foreach(item, key, op) {
+        json_object_foreach (item, key, op) {
             if (!g_strv_contains(methods, key))
-                continue;   /* "parameters", "summary" ... */
+                continue; /* "parameters", "summary" ... */
             g_autofree char *m = g_ascii_strup(key, -1);
             gboolean found = FALSE;
             for (const ApiRoute *r = api_routes; r->method && !found; r++)

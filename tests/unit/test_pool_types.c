@@ -176,7 +176,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checks),
         cmocka_unit_test(test_defaults_and_xml),
-        cmocka_unit_test_setup_teardown(test_round_trips, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_round_trips, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
     };
     return cmocka_run_group_tests_name("pool_types", tests, NULL, NULL);
 }

@@ -63,7 +63,8 @@ static void test_counters(void **state)
     api_counters_error(c, e);
     assert_int_equal(api_counters_errors(c, API_ERROR_NOT_FOUND), 2);
     assert_int_equal(api_counters_errors(c, API_ERROR_INTERNAL), 0);
-    assert_string_equal(api_error_code_name(API_ERROR_INSUFFICIENT_STORAGE), "insufficient_storage");
+    assert_string_equal(api_error_code_name(API_ERROR_INSUFFICIENT_STORAGE),
+                        "insufficient_storage");
     api_counters_free(c);
 }
 

@@ -14,7 +14,10 @@ static void dispatch(const char *method, const char *path, const char *type, con
 {
     /* No engine behind it: only requests the router answers alone. */
     static ApiContext ctx;
-    ApiRequest req = {.method = method, .path = path, .content_type = type, .body = body,
+    ApiRequest req = {.method = method,
+                      .path = path,
+                      .content_type = type,
+                      .body = body,
                       .body_len = body ? strlen(body) : 0};
     api_response_init(resp);
     api_dispatch(&ctx, &req, resp);

@@ -65,8 +65,8 @@ static void test_ppm_good(void **state)
     assert_pixel(img, 1, 0, 253, 254, 255);
     /* Comments and any white space between header tokens, as netpbm
      * allows; the pixels may start with a white-space byte. */
-    g_autoptr(VirtImage) commented = ppm("P6 # QEMU\n\t720\r\n# rows\n400 255\n", 720 * 400 * 3,
-                                         ' ', &error);
+    g_autoptr(VirtImage)
+        commented = ppm("P6 # QEMU\n\t720\r\n# rows\n400 255\n", 720 * 400 * 3, ' ', &error);
     assert_non_null(commented);
     assert_int_equal(commented->width, 720);
     assert_int_equal(commented->height, 400);
@@ -171,8 +171,8 @@ static void test_scale_fractions(void **state)
     g_autoptr(VirtImage) dst = virt_image_scale(src, 2);
     assert_int_equal(dst->width, 2);
     assert_int_equal(dst->height, 1);
-    assert_pixel(dst, 0, 0, 85, 40, 60);   /* (2*30+60)/3, (2*90+0)/3 */
-    assert_pixel(dst, 1, 0, 85, 80, 20);   /* (60+2*90)/3, (0+2*30)/3 */
+    assert_pixel(dst, 0, 0, 85, 40, 60); /* (2*30+60)/3, (2*90+0)/3 */
+    assert_pixel(dst, 1, 0, 85, 80, 20); /* (60+2*90)/3, (0+2*30)/3 */
     /* A flat colour stays exactly that colour at any size (no drift). */
     g_autoptr(VirtImage) flat = virt_image_new(720, 400, NULL);
     for (gsize i = 0; i < (gsize)720 * 400; i++) {
@@ -195,14 +195,12 @@ static void test_scale_sizes_and_aspect(void **state)
     static const struct {
         guint sw, sh, width, dw, dh;
     } cases[] = {
-        {720, 400, 320, 320, 178},      /* QEMU's text console: 177.8 rounds up */
-        {720, 400, 16, 16, 9},
-        {720, 400, 1920, 720, 400},     /* never upscaled */
-        {1024, 768, 320, 320, 240},
-        {1920, 1080, 320, 320, 180},
-        {640, 480, 639, 639, 479},      /* 479.25 */
-        {16384, 1, 16, 16, 1},          /* the height never reaches 0 */
-        {1, 16384, 320, 1, 16384},      /* nor the width past the source */
+        {720, 400, 320, 320, 178}, /* QEMU's text console: 177.8 rounds up */
+        {720, 400, 16, 16, 9},      {720, 400, 1920, 720, 400}, /* never upscaled */
+        {1024, 768, 320, 320, 240}, {1920, 1080, 320, 320, 180},
+        {640, 480, 639, 639, 479}, /* 479.25 */
+        {16384, 1, 16, 16, 1},     /* the height never reaches 0 */
+        {1, 16384, 320, 1, 16384}, /* nor the width past the source */
         {3, 16384, 2, 2, 10923},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -224,7 +222,7 @@ static guint8 *libpng_read(GBytes *png, guint *w, guint *h)
     gsize len;
     const void *data = g_bytes_get_data(png, &len);
     assert_true(png_image_begin_read_from_memory(&img, data, len));
-    assert_int_equal(img.format, PNG_FORMAT_RGB);   /* as written: 8-bit RGB */
+    assert_int_equal(img.format, PNG_FORMAT_RGB); /* as written: 8-bit RGB */
     img.format = PNG_FORMAT_RGB;
     guint8 *pixels = g_malloc(PNG_IMAGE_SIZE(img));
     assert_true(png_image_finish_read(&img, NULL, pixels, 0, NULL));
@@ -446,7 +444,7 @@ static void test_cache_bounds(void **state)
         api_shot_cache_put(c, uuids[i], 320, b, "\"x\"", S + (gint64)i);
     }
     assert_int_equal(api_shot_cache_size(c), 3);
-    assert_false(api_shot_cache_get(c, "a", 320, 2 * S, &png, &etag));   /* evicted */
+    assert_false(api_shot_cache_get(c, "a", 320, 2 * S, &png, &etag)); /* evicted */
     api_shot_cache_drop(c, "a", 320);
     assert_hit(c, "d", 2 * S, "\"x\"");
     /* 3 + 3 + 3 + 9 bytes: over 10, so only the newest stays. */

@@ -265,8 +265,7 @@ static void test_volume_create_list_delete(void **state)
 static void test_pool_lifecycle(void **state)
 {
     g_autoptr(GError) e = NULL;
-    g_autoptr(virStoragePool) pool =
-        create_dir(*state, HOSTILE, "/unit/" HOSTILE, TRUE, &e);
+    g_autoptr(virStoragePool) pool = create_dir(*state, HOSTILE, "/unit/" HOSTILE, TRUE, &e);
     if (!pool)
         fail_msg("create: %s", e->message);
     g_autoptr(VirtPool) p = virt_pool_info(pool, &e);
@@ -315,8 +314,10 @@ int main(void)
         cmocka_unit_test(test_read_xml),
         cmocka_unit_test(test_no_space_maps_to_507),
         cmocka_unit_test_setup_teardown(test_pool_list, unit_libvirt_setup, unit_libvirt_teardown),
-        cmocka_unit_test_setup_teardown(test_volume_create_list_delete, unit_libvirt_setup, unit_libvirt_teardown),
-        cmocka_unit_test_setup_teardown(test_pool_lifecycle, unit_libvirt_setup, unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_volume_create_list_delete, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_lifecycle, unit_libvirt_setup,
+                                        unit_libvirt_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -83,7 +83,7 @@ static void test_rows(void **state)
     assert_true(db_task_progress(f->db, a, 150, "copying", &error));
     g_autoptr(DbTask) t = db_task_get(f->db, a, &error);
     assert_string_equal(t->state, "running");
-    assert_int_equal(t->progress, 100);   /* clamped */
+    assert_int_equal(t->progress, 100); /* clamped */
     assert_string_equal(t->message, "copying");
     assert_null(t->result);
     assert_true(db_task_finish(f->db, a, "succeeded", "/api/x", NULL, NULL, NULL, &error));
@@ -118,7 +118,7 @@ static void test_rows(void **state)
 typedef struct {
     int steps;
     gboolean fail;
-    gint started;      /* atomic: the run function is under way */
+    gint started; /* atomic: the run function is under way */
 } Work;
 
 static gboolean run_steps(Task *task, gpointer data, char **result, GError **error)
@@ -220,7 +220,7 @@ static void test_caller_thread_task_and_restart(void **state)
     Task *left = task_begin(e, "upload", "p/big", 0, TRUE, &error);
     gint64 left_id = task_id(left);
     task_engine_free(e);
-    g_free(left);   /* what a crash would have lost */
+    g_free(left); /* what a crash would have lost */
     e = task_engine_new(f->db, 1, NULL, NULL, &error);
     g_autoptr(DbTask) cut = db_task_get(f->db, left_id, &error);
     assert_string_equal(cut->state, "failed");

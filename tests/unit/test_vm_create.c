@@ -58,9 +58,15 @@ static void test_spec_host_check(void **state)
 {
     (void)state;
     char *machines[] = {"pc", "q35", NULL};
-    VirtHostInfo host = {.arch = "x86_64", .cpus = 2, .memory_total_kib = 1 << 20,
-                         .default_domain_type = "qemu", .machines = machines};
-    struct { const char *json; const char *field; } cases[] = {
+    VirtHostInfo host = {.arch = "x86_64",
+                         .cpus = 2,
+                         .memory_total_kib = 1 << 20,
+                         .default_domain_type = "qemu",
+                         .machines = machines};
+    struct {
+        const char *json;
+        const char *field;
+    } cases[] = {
         {"{\"vcpus\":3}", "vcpus"},
         {"{\"memory\":1025}", "memory"},
         {"{\"cpu_mode\":\"host-passthrough\"}", "cpu_mode"},
@@ -73,14 +79,16 @@ static void test_spec_host_check(void **state)
         assert_false(api_vm_spec_check_host(spec, &host, &e));
         assert_non_null(strstr(e->message, cases[i].field));
     }
-    g_autoptr(ApiVmSpec) pxe = parse("{\"boot\":[\"network\",\"hd\"],\"nics\":[{\"network\":\"n\"}]}",
-                                     API_VM_SPEC_TEMPLATE, NULL);
+    g_autoptr(ApiVmSpec)
+        pxe = parse("{\"boot\":[\"network\",\"hd\"],\"nics\":[{\"network\":\"n\"}]}",
+                    API_VM_SPEC_TEMPLATE, NULL);
     assert_non_null(pxe);
-    g_autoptr(ApiVmSpec) ok = parse("{\"vcpus\":2,\"memory\":1024,\"machine\":\"q35\"}",
-                                    API_VM_SPEC_TEMPLATE, NULL);
+    g_autoptr(ApiVmSpec)
+        ok = parse("{\"vcpus\":2,\"memory\":1024,\"machine\":\"q35\"}", API_VM_SPEC_TEMPLATE, NULL);
     assert_true(api_vm_spec_check_host(ok, &host, NULL));
     host.kvm_usable = TRUE;
-    g_autoptr(ApiVmSpec) pt = parse("{\"cpu_mode\":\"host-passthrough\"}", API_VM_SPEC_TEMPLATE, NULL);
+    g_autoptr(ApiVmSpec)
+        pt = parse("{\"cpu_mode\":\"host-passthrough\"}", API_VM_SPEC_TEMPLATE, NULL);
     assert_true(api_vm_spec_check_host(pt, &host, NULL));
 }
 
@@ -93,11 +101,20 @@ static void test_domain_xml_round_trip(void **state)
     };
     VirtNicSpec nics[] = {{.type = "network", .source = "n&1", .model = "e1000e"}};
     const char *boot[] = {"cdrom", "hd", NULL};
-    VirtDomainBuild b = {.name = "web.1", .domain_type = "qemu", .arch = "x86_64",
-                         .machine = "q35", .vcpus = 2, .memory_mib = 512, .vnc = TRUE,
-                         .serial_log = "/log/web.1-serial.log", .boot = boot,
+    VirtDomainBuild b = {.name = "web.1",
+                         .domain_type = "qemu",
+                         .arch = "x86_64",
+                         .machine = "q35",
+                         .vcpus = 2,
+                         .memory_mib = 512,
+                         .vnc = TRUE,
+                         .serial_log = "/log/web.1-serial.log",
+                         .boot = boot,
                          .osinfo_id = "http://debian.org/debian/12",
-                         .disks = disks, .n_disks = 2, .nics = nics, .n_nics = 1};
+                         .disks = disks,
+                         .n_disks = 2,
+                         .nics = nics,
+                         .n_nics = 1};
     g_autoptr(GError) e = NULL;
     g_autofree char *xml = virt_domain_build_xml(&b, &e);
     assert_non_null(xml);
@@ -110,13 +127,15 @@ static void test_domain_xml_round_trip(void **state)
     VirtDisk *d = g_ptr_array_index(cfg->disks, 0);
     assert_string_equal(d->source, "/p/a&b.qcow2");
     /* The OS as virt-install keeps it, read back by its namespace. */
-    assert_non_null(strstr(xml, "xmlns:libosinfo=\"http://libosinfo.org/xmlns/libvirt/domain/1.0\""));
+    assert_non_null(
+        strstr(xml, "xmlns:libosinfo=\"http://libosinfo.org/xmlns/libvirt/domain/1.0\""));
     assert_string_equal(cfg->osinfo_id, "http://debian.org/debian/12");
     static const char other_prefix[] =
         "<domain><name>x</name><metadata><o:libosinfo xmlns:o='http://libosinfo.org/xmlns/libvirt/domain/1.0'>"
         "<o:os id='http://fedoraproject.org/fedora/38'/></o:libosinfo>"
         "<libosinfo><os id='http://not/namespaced'/></libosinfo></metadata></domain>";
-    g_autoptr(VirtDomainConfig) other = virt_domain_config_parse(other_prefix, strlen(other_prefix), &e);
+    g_autoptr(VirtDomainConfig)
+        other = virt_domain_config_parse(other_prefix, strlen(other_prefix), &e);
     assert_string_equal(other->osinfo_id, "http://fedoraproject.org/fedora/38");
     static const char none[] = "<domain><name>y</name></domain>";
     g_autoptr(VirtDomainConfig) plain = virt_domain_config_parse(none, strlen(none), &e);
@@ -147,16 +166,22 @@ static void test_engine_create_and_rollback(void **state)
     assert_non_null(conn);
     g_autoptr(virStoragePool) pool = virt_pool_lookup(conn, "default-pool", NULL);
     assert_non_null(pool);
-    g_autoptr(virStorageVol) base = virt_volume_create(pool, "unit-base.img", 1 << 20, "raw", NULL, NULL);
+    g_autoptr(virStorageVol)
+        base = virt_volume_create(pool, "unit-base.img", 1 << 20, "raw", NULL, NULL);
     assert_non_null(base);
     VirtVmVolume vols[] = {
         {.kind = VIRT_VM_VOL_NEW, .device = "disk", .pool = "default-pool", .size = 1 << 20},
         {.kind = VIRT_VM_VOL_CLONE, .device = "disk", .from = "default-pool/unit-base.img"},
     };
     VirtNicSpec nics[] = {{.type = "network", .source = "default"}};
-    VirtVmPlan plan = {.domain = {.name = "unit-new", .domain_type = "qemu", .vcpus = 1,
-                                  .memory_mib = 64, .nics = nics, .n_nics = 1},
-                       .volumes = vols, .n_volumes = 2};
+    VirtVmPlan plan = {.domain = {.name = "unit-new",
+                                  .domain_type = "qemu",
+                                  .vcpus = 1,
+                                  .memory_mib = 64,
+                                  .nics = nics,
+                                  .n_nics = 1},
+                       .volumes = vols,
+                       .n_volumes = 2};
     g_autoptr(GError) e = NULL;
     VirtVmCreated *c = virt_vm_create(conn, &plan, NULL, NULL, &e);
     if (!c)

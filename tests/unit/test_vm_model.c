@@ -17,10 +17,10 @@
 typedef struct {
     VirtConn *vc;
     VirtModel *model;
-    virConnectPtr conn;       /* the test's own, to change things behind the model */
-    gboolean route_events;    /* pass libvirt's events on to the model */
+    virConnectPtr conn;    /* the test's own, to change things behind the model */
+    gboolean route_events; /* pass libvirt's events on to the model */
     GMutex lock;
-    GPtrArray *changes;       /* "event name" strings the model reported */
+    GPtrArray *changes; /* "event name" strings the model reported */
 } Fixture;
 
 static void on_event(const char *uuid, const char *name G_GNUC_UNUSED, int event,
@@ -96,7 +96,8 @@ static virDomainPtr define(Fixture *f, const char *name)
 {
     g_autofree char *xml = g_strdup_printf(
         "<domain type='test'><name>%s</name><memory unit='MiB'>128</memory>"
-        "<vcpu current='1'>4</vcpu><os><type arch='x86_64'>hvm</type></os></domain>", name);
+        "<vcpu current='1'>4</vcpu><os><type arch='x86_64'>hvm</type></os></domain>",
+        name);
     virDomainPtr d = virDomainDefineXML(f->conn, xml);
     assert_non_null(d);
     return d;
@@ -134,10 +135,22 @@ static void until(Fixture *f, const char *name, gboolean (*ok)(const VirtDomainS
     }
 }
 
-static gboolean present(const VirtDomainSummary *d) { return d != NULL; }
-static gboolean absent(const VirtDomainSummary *d) { return d == NULL; }
-static gboolean running(const VirtDomainSummary *d) { return d && d->state == VIR_DOMAIN_RUNNING; }
-static gboolean autostarting(const VirtDomainSummary *d) { return d && d->autostart; }
+static gboolean present(const VirtDomainSummary *d)
+{
+    return d != NULL;
+}
+static gboolean absent(const VirtDomainSummary *d)
+{
+    return d == NULL;
+}
+static gboolean running(const VirtDomainSummary *d)
+{
+    return d && d->state == VIR_DOMAIN_RUNNING;
+}
+static gboolean autostarting(const VirtDomainSummary *d)
+{
+    return d && d->autostart;
+}
 static gboolean described(const VirtDomainSummary *d)
 {
     return d && strcmp(d->description, "from libvirt") == 0;
@@ -201,8 +214,9 @@ static void test_announced_changes(void **state)
     until(f, "unit-a", present);
     assert_int_equal(virDomainCreate(d), 0);
     until(f, "unit-a", running);
-    assert_int_equal(virDomainSetMetadata(d, VIR_DOMAIN_METADATA_DESCRIPTION, "from libvirt",
-                                          NULL, NULL, VIR_DOMAIN_AFFECT_LIVE), 0);
+    assert_int_equal(virDomainSetMetadata(d, VIR_DOMAIN_METADATA_DESCRIPTION, "from libvirt", NULL,
+                                          NULL, VIR_DOMAIN_AFFECT_LIVE),
+                     0);
     until(f, "unit-a", described);
     assert_int_equal(virDomainDestroy(d), 0);
     assert_int_equal(virDomainUndefine(d), 0);
@@ -222,7 +236,7 @@ static void test_unannounced_change(void **state)
     /* The test driver, like qemu, raises no event for autostart. */
     assert_int_equal(virDomainSetAutostart(d, 1), 0);
     until(f, "unit-b", autostarting);
-    wait_reported(f, "1004 unit-b");   /* VIRT_DOMAIN_EVENT_CHANGED */
+    wait_reported(f, "1004 unit-b"); /* VIRT_DOMAIN_EVENT_CHANGED */
 }
 
 static void test_own_change_read_at_once(void **state)
@@ -235,8 +249,9 @@ static void test_own_change_read_at_once(void **state)
     g_autoptr(VirtModelSnapshot) s = snap(f);
     assert_non_null(find(s, "unit-c"));
     assert_int_equal(virDomainSetAutostart(d, 1), 0);
-    assert_int_equal(virDomainSetMetadata(d, VIR_DOMAIN_METADATA_DESCRIPTION, "from libvirt",
-                                          NULL, NULL, VIR_DOMAIN_AFFECT_CONFIG), 0);
+    assert_int_equal(virDomainSetMetadata(d, VIR_DOMAIN_METADATA_DESCRIPTION, "from libvirt", NULL,
+                                          NULL, VIR_DOMAIN_AFFECT_CONFIG),
+                     0);
     char uuid[VIR_UUID_STRING_BUFLEN];
     virDomainGetUUIDString(d, uuid);
     virt_model_invalidate(f->model, uuid);
@@ -245,8 +260,8 @@ static void test_own_change_read_at_once(void **state)
     assert_string_equal(find(s2, "unit-c")->description, "from libvirt");
 }
 
-static VirtDomainSummary *summary(const char *name, const char *uuid, int state,
-                                  gboolean autostart, const char *description)
+static VirtDomainSummary *summary(const char *name, const char *uuid, int state, gboolean autostart,
+                                  const char *description)
 {
     VirtDomainSummary *d = g_new0(VirtDomainSummary, 1);
     d->name = g_strdup(name);
@@ -287,8 +302,8 @@ static void test_what_a_fetch_tells(void **state G_GNUC_UNUSED)
     /* b: autostart (libvirt never tells) */
     g_ptr_array_add(now, summary("b", "00000000-0000-0000-0000-00000000000b", 5, TRUE, ""));
     g_ptr_array_add(now, summary("new", "00000000-0000-0000-0000-00000000000d", 5, FALSE, ""));
-    g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)virt_model_change_free);
+    g_autoptr(GPtrArray)
+        changes = g_ptr_array_new_with_free_func((GDestroyNotify)virt_model_change_free);
 
     /* Connected: only what no event tells of. */
     assert_true(virt_model_diff(old, now, FALSE, changes));

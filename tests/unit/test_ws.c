@@ -14,7 +14,7 @@
 #define MAX_TEXT 65536
 #define FIN 0x80
 
-static const guint8 MASK[4] = { 0x37, 0xfa, 0x21, 0x3d };   /* RFC 6455 5.7's example */
+static const guint8 MASK[4] = {0x37, 0xfa, 0x21, 0x3d}; /* RFC 6455 5.7's example */
 
 /* ---- a client writer ---- */
 
@@ -121,7 +121,7 @@ static GPtrArray *read_stream(const guint8 *stream, gsize len, int piece, guint3
     g_autoptr(WsReader) r = ws_reader_new(max_frame, max_text);
     g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
     GPtrArray *evs = g_ptr_array_new_with_free_func(ev_free);
-    Ev *pending = NULL;   /* DATA being joined */
+    Ev *pending = NULL; /* DATA being joined */
     gboolean over = FALSE;
     for (gsize off = 0; off < len;) {
         gsize n = next_piece(piece, rand, len - off);
@@ -191,12 +191,30 @@ typedef struct {
     gssize len;
 } Want;
 
-#define W_DATA(s, e) { WS_EV_DATA, 0, (e), (s), -1 }
-#define W_TEXT(s) { WS_EV_TEXT, 0, FALSE, (s), -1 }
-#define W_PING(s) { WS_EV_PING, 0, FALSE, (s), -1 }
-#define W_PONG(s) { WS_EV_PONG, 0, FALSE, (s), -1 }
-#define W_CLOSE(c, s) { WS_EV_CLOSE, (c), FALSE, (s), -1 }
-#define W_ERR(c) { WS_EV_ERROR, (c), FALSE, NULL, 0 }
+#define W_DATA(s, e) \
+    { \
+        WS_EV_DATA, 0, (e), (s), -1 \
+    }
+#define W_TEXT(s) \
+    { \
+        WS_EV_TEXT, 0, FALSE, (s), -1 \
+    }
+#define W_PING(s) \
+    { \
+        WS_EV_PING, 0, FALSE, (s), -1 \
+    }
+#define W_PONG(s) \
+    { \
+        WS_EV_PONG, 0, FALSE, (s), -1 \
+    }
+#define W_CLOSE(c, s) \
+    { \
+        WS_EV_CLOSE, (c), FALSE, (s), -1 \
+    }
+#define W_ERR(c) \
+    { \
+        WS_EV_ERROR, (c), FALSE, NULL, 0 \
+    }
 
 /* Reads `s` whole, byte by byte, in pieces of 2, 3 and 7 bytes and in
  * random pieces: all must give the same events, and `want`. */
@@ -204,10 +222,10 @@ static void expect_limits(GByteArray *s, guint64 max_frame, gsize max_text, cons
                           gsize n_want)
 {
     g_autoptr(GPtrArray) whole = read_stream(s->data, s->len, 0, 0, max_frame, max_text);
-    const int pieces[] = { 1, 2, 3, 7, -1, -1, -1 };
+    const int pieces[] = {1, 2, 3, 7, -1, -1, -1};
     for (gsize i = 0; i < G_N_ELEMENTS(pieces); i++) {
-        g_autoptr(GPtrArray) other = read_stream(s->data, s->len, pieces[i], (guint32)i,
-                                                 max_frame, max_text);
+        g_autoptr(GPtrArray)
+            other = read_stream(s->data, s->len, pieces[i], (guint32)i, max_frame, max_text);
         assert_same_events(whole, other);
     }
     assert_int_equal(whole->len, n_want);
@@ -226,10 +244,10 @@ static void expect_limits(GByteArray *s, guint64 max_frame, gsize max_text, cons
     }
 }
 
-#define EXPECT(s, ...)                                                                   \
-    do {                                                                                 \
-        const Want want_[] = { __VA_ARGS__ };                                            \
-        expect_limits((s), MAX_FRAME, MAX_TEXT, want_, G_N_ELEMENTS(want_));             \
+#define EXPECT(s, ...) \
+    do { \
+        const Want want_[] = {__VA_ARGS__}; \
+        expect_limits((s), MAX_FRAME, MAX_TEXT, want_, G_N_ELEMENTS(want_)); \
     } while (0)
 
 static GByteArray *stream_new(void)
@@ -243,7 +261,7 @@ static GByteArray *stream_new(void)
 static void test_length_forms(void **state)
 {
     (void)state;
-    const gsize lens[] = { 0, 1, 125, 126, 127, 128, 65535, 65536, 100000 };
+    const gsize lens[] = {0, 1, 125, 126, 127, 128, 65535, 65536, 100000};
     for (gsize i = 0; i < G_N_ELEMENTS(lens); i++) {
         gsize n = lens[i];
         g_autofree char *text = g_malloc(n + 1);
@@ -253,7 +271,7 @@ static void test_length_forms(void **state)
         g_autoptr(GByteArray) s = stream_new();
         put_frame(s, FIN | WS_OP_BINARY, text, n);
         put_frame(s, FIN | WS_OP_TEXT, text, n);
-        const Want want[] = { { WS_EV_DATA, 0, TRUE, text, (gssize)n }, W_TEXT(text) };
+        const Want want[] = {{WS_EV_DATA, 0, TRUE, text, (gssize)n}, W_TEXT(text)};
         expect_limits(s, MAX_FRAME, 200000, want, 2);
     }
 }
@@ -263,9 +281,18 @@ static void test_length_forms(void **state)
 static void test_length_encodings_refused(void **state)
 {
     (void)state;
-    struct { guint64 len; int form; } bad[] = {
-        { 0, LEN_16 }, { 125, LEN_16 }, { 0, LEN_64 }, { 125, LEN_64 }, { 126, LEN_64 },
-        { 65535, LEN_64 }, { G_GUINT64_CONSTANT(1) << 63, LEN_64 }, { G_MAXUINT64, LEN_64 },
+    struct {
+        guint64 len;
+        int form;
+    } bad[] = {
+        {0, LEN_16},
+        {125, LEN_16},
+        {0, LEN_64},
+        {125, LEN_64},
+        {126, LEN_64},
+        {65535, LEN_64},
+        {G_GUINT64_CONSTANT(1) << 63, LEN_64},
+        {G_MAXUINT64, LEN_64},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_autoptr(GByteArray) s = stream_new();
@@ -277,7 +304,7 @@ static void test_length_encodings_refused(void **state)
     g_autoptr(GByteArray) s = stream_new();
     put_frame_full(s, FIN | WS_OP_BINARY, MASK, p, 126, LEN_16);
     put_frame_full(s, FIN | WS_OP_BINARY, MASK, p, 65536, LEN_64);
-    const Want want[] = { { WS_EV_DATA, 0, TRUE, p, 126 }, { WS_EV_DATA, 0, TRUE, p, 65536 } };
+    const Want want[] = {{WS_EV_DATA, 0, TRUE, p, 126}, {WS_EV_DATA, 0, TRUE, p, 65536}};
     expect_limits(s, MAX_FRAME, MAX_TEXT, want, 2);
 }
 
@@ -289,7 +316,7 @@ static void test_mask_across_pieces(void **state)
     guint8 payload[61];
     for (gsize i = 0; i < sizeof(payload); i++)
         payload[i] = (guint8)(i * 7 + 3);
-    const guint8 masks[][4] = { { 0, 0, 0, 0 }, { 0xff, 0xff, 0xff, 0xff }, { 1, 2, 3, 4 } };
+    const guint8 masks[][4] = {{0, 0, 0, 0}, {0xff, 0xff, 0xff, 0xff}, {1, 2, 3, 4}};
     for (gsize m = 0; m < G_N_ELEMENTS(masks); m++) {
         g_autoptr(GByteArray) s = g_byte_array_new();
         put_frame_full(s, FIN | WS_OP_BINARY, masks[m], payload, sizeof(payload), LEN_MIN);
@@ -297,7 +324,7 @@ static void test_mask_across_pieces(void **state)
             for (gsize cut2 = cut1; cut2 < s->len; cut2 += 5) {
                 g_autoptr(WsReader) r = ws_reader_new(MAX_FRAME, MAX_TEXT);
                 g_autofree guint8 *buf = g_memdup2(s->data, s->len);
-                const gsize cuts[] = { 0, cut1, cut2, s->len };
+                const gsize cuts[] = {0, cut1, cut2, s->len};
                 GByteArray *got = g_byte_array_new();
                 for (gsize c = 0; c + 1 < G_N_ELEMENTS(cuts); c++) {
                     gsize pos = cuts[c];
@@ -323,7 +350,7 @@ static void test_mask_across_pieces(void **state)
 static void test_unmasked_refused(void **state)
 {
     (void)state;
-    const guint8 ops[] = { WS_OP_TEXT, WS_OP_BINARY, WS_OP_PING, WS_OP_PONG, WS_OP_CLOSE };
+    const guint8 ops[] = {WS_OP_TEXT, WS_OP_BINARY, WS_OP_PING, WS_OP_PONG, WS_OP_CLOSE};
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         g_autoptr(GByteArray) s = stream_new();
         put_str(s, FIN | WS_OP_TEXT, "ok");
@@ -339,7 +366,7 @@ static void test_reserved_bits(void **state)
 {
     (void)state;
     for (guint rsv = 1; rsv <= 7; rsv++) {
-        const guint8 ops[] = { WS_OP_TEXT, WS_OP_BINARY, WS_OP_PING, WS_OP_CLOSE };
+        const guint8 ops[] = {WS_OP_TEXT, WS_OP_BINARY, WS_OP_PING, WS_OP_CLOSE};
         for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
             g_autoptr(GByteArray) s = stream_new();
             put_str(s, FIN | WS_OP_TEXT, "before");
@@ -353,7 +380,7 @@ static void test_reserved_bits(void **state)
 static void test_unknown_opcodes(void **state)
 {
     (void)state;
-    const guint8 ops[] = { 3, 4, 5, 6, 7, 11, 12, 13, 14, 15 };
+    const guint8 ops[] = {3, 4, 5, 6, 7, 11, 12, 13, 14, 15};
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         g_autoptr(GByteArray) s = stream_new();
         put_str(s, FIN | WS_OP_TEXT, "before");
@@ -369,7 +396,7 @@ static void test_ping_pong(void **state)
 {
     (void)state;
     g_autofree char *p125 = g_strnfill(125, 'p');
-    const guint8 bin[] = { 0x00, 0xff, 0xfe, 0x80, 0x00 };
+    const guint8 bin[] = {0x00, 0xff, 0xfe, 0x80, 0x00};
     g_autoptr(GByteArray) s = stream_new();
     put_str(s, FIN | WS_OP_PING, "");
     put_str(s, FIN | WS_OP_PING, "Hello, world!");
@@ -378,8 +405,8 @@ static void test_ping_pong(void **state)
     put_str(s, FIN | WS_OP_PONG, "unsolicited");
     put_str(s, FIN | WS_OP_PONG, "");
     const Want want[] = {
-        W_PING(""), W_PING("Hello, world!"), { WS_EV_PING, 0, FALSE, (const char *)bin, 5 },
-        W_PING(p125), W_PONG("unsolicited"), W_PONG(""),
+        W_PING(""),   W_PING("Hello, world!"), {WS_EV_PING, 0, FALSE, (const char *)bin, 5},
+        W_PING(p125), W_PONG("unsolicited"),   W_PONG(""),
     };
     expect_limits(s, MAX_FRAME, MAX_TEXT, want, G_N_ELEMENTS(want));
 }
@@ -388,7 +415,7 @@ static void test_control_frame_rules(void **state)
 {
     (void)state;
     g_autofree char *p126 = g_strnfill(126, 'p');
-    const guint8 ops[] = { WS_OP_PING, WS_OP_PONG, WS_OP_CLOSE };
+    const guint8 ops[] = {WS_OP_PING, WS_OP_PONG, WS_OP_CLOSE};
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         /* Over 125 bytes, whatever the length form. */
         g_autoptr(GByteArray) big = stream_new();
@@ -459,8 +486,8 @@ static void test_fragmentation_errors(void **state)
     put_str(c, WS_OP_CONTINUATION, "frag3");
     EXPECT(c, W_TEXT("frag1frag2"), W_ERR(1002));
     /* 5.18 and its kin: a new data frame while one is fragmented. */
-    const guint8 first[] = { WS_OP_TEXT, WS_OP_BINARY };
-    const guint8 second[] = { WS_OP_TEXT, WS_OP_BINARY, FIN | WS_OP_TEXT, FIN | WS_OP_BINARY };
+    const guint8 first[] = {WS_OP_TEXT, WS_OP_BINARY};
+    const guint8 second[] = {WS_OP_TEXT, WS_OP_BINARY, FIN | WS_OP_TEXT, FIN | WS_OP_BINARY};
     for (gsize i = 0; i < G_N_ELEMENTS(first); i++) {
         for (gsize k = 0; k < G_N_ELEMENTS(second); k++) {
             g_autoptr(GByteArray) d = stream_new();
@@ -503,14 +530,14 @@ static void test_frame_limit(void **state)
     put_frame(ok, FIN | WS_OP_CONTINUATION, p, 1000);
     put_frame(ok, FIN | WS_OP_TEXT, p, 1000);
     g_autofree char *p2000 = g_strnfill(2000, 'z');
-    const Want want[] = { { WS_EV_DATA, 0, TRUE, p2000, 2000 }, W_TEXT(p) };
+    const Want want[] = {{WS_EV_DATA, 0, TRUE, p2000, 2000}, W_TEXT(p)};
     expect_limits(ok, 1000, MAX_TEXT, want, 2);
 
-    const guint8 ops[] = { FIN | WS_OP_BINARY, FIN | WS_OP_TEXT, WS_OP_BINARY };
+    const guint8 ops[] = {FIN | WS_OP_BINARY, FIN | WS_OP_TEXT, WS_OP_BINARY};
     for (gsize i = 0; i < G_N_ELEMENTS(ops); i++) {
         g_autoptr(GByteArray) s = stream_new();
         put_frame(s, ops[i], p, 1000);
-        const Want w_err[] = { W_ERR(1009) };
+        const Want w_err[] = {W_ERR(1009)};
         expect_limits(s, 999, MAX_TEXT, w_err, 1);
     }
     /* Refused from the header alone, before a payload byte arrives. */
@@ -534,21 +561,21 @@ static void test_text_limit(void **state)
     put_frame(ok, WS_OP_CONTINUATION, p, 100);
     put_frame(ok, FIN | WS_OP_CONTINUATION, p, 100);
     put_frame(ok, FIN | WS_OP_TEXT, p300, 300);
-    const Want want[] = { W_PING(""), W_TEXT(p300), W_TEXT(p300) };
+    const Want want[] = {W_PING(""), W_TEXT(p300), W_TEXT(p300)};
     expect_limits(ok, MAX_FRAME, 300, want, 3);
 
     g_autoptr(GByteArray) big = stream_new();
     put_frame(big, WS_OP_TEXT, p, 100);
     put_frame(big, WS_OP_CONTINUATION, p, 100);
     put_frame(big, FIN | WS_OP_CONTINUATION, p, 100);
-    const Want w_err[] = { W_ERR(1009) };
+    const Want w_err[] = {W_ERR(1009)};
     expect_limits(big, MAX_FRAME, 299, w_err, 1);
     /* Binary messages are streamed: only their frames are limited. */
     g_autoptr(GByteArray) bin = stream_new();
     put_frame(bin, WS_OP_BINARY, p, 100);
     put_frame(bin, WS_OP_CONTINUATION, p, 100);
     put_frame(bin, FIN | WS_OP_CONTINUATION, p, 100);
-    const Want w_bin[] = { { WS_EV_DATA, 0, TRUE, p300, 300 } };
+    const Want w_bin[] = {{WS_EV_DATA, 0, TRUE, p300, 300}};
     expect_limits(bin, 100, 10, w_bin, 1);
 }
 
@@ -573,7 +600,10 @@ typedef struct {
     const char *s;
     gsize n;
 } Sample;
-#define S(lit) { (lit), sizeof(lit) - 1 }
+#define S(lit) \
+    { \
+        (lit), sizeof(lit) - 1 \
+    }
 
 static const Sample VALID_UTF8[] = {
     /* 6.2 */
@@ -581,42 +611,83 @@ static const Sample VALID_UTF8[] = {
     /* 6.5.1 κόσμε */
     S("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"),
     /* 6.7 firsts */
-    S("\x00"), S("\xc2\x80"), S("\xe0\xa0\x80"), S("\xf0\x90\x80\x80"),
+    S("\x00"),
+    S("\xc2\x80"),
+    S("\xe0\xa0\x80"),
+    S("\xf0\x90\x80\x80"),
     /* 6.8 lasts */
-    S("\x7f"), S("\xdf\xbf"), S("\xef\xbf\xbf"), S("\xf4\x8f\xbf\xbf"),
+    S("\x7f"),
+    S("\xdf\xbf"),
+    S("\xef\xbf\xbf"),
+    S("\xf4\x8f\xbf\xbf"),
     /* 6.9 boundaries */
-    S("\xed\x9f\xbf"), S("\xee\x80\x80"), S("\xef\xbf\xbd"),
+    S("\xed\x9f\xbf"),
+    S("\xee\x80\x80"),
+    S("\xef\xbf\xbd"),
     /* 6.22: noncharacters are valid UTF-8 */
-    S("\xef\xbf\xbe"), S("\xef\xb7\x90"), S("\xf0\x9f\xbf\xbe"), S("\xf4\x8f\xbf\xbe"),
-    S("a\x00" "b"), S(""),
+    S("\xef\xbf\xbe"),
+    S("\xef\xb7\x90"),
+    S("\xf0\x9f\xbf\xbe"),
+    S("\xf4\x8f\xbf\xbe"),
+    S("a\x00"
+      "b"),
+    S(""),
 };
 
 static const Sample INVALID_UTF8[] = {
     /* 6.3 surrogate */
-    S("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80" "edited"),
+    S("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80"
+      "edited"),
     /* 6.7.3-4, 6.8 */
-    S("\xf8\x88\x80\x80\x80"), S("\xfc\x84\x80\x80\x80\x80"),
+    S("\xf8\x88\x80\x80\x80"),
+    S("\xfc\x84\x80\x80\x80\x80"),
     /* above U+10FFFF */
-    S("\xf4\x90\x80\x80"), S("\xf7\xbf\xbf\xbf"),
+    S("\xf4\x90\x80\x80"),
+    S("\xf7\xbf\xbf\xbf"),
     /* 6.12 */
-    S("\x80"), S("\xbf"), S("\x80\xbf"), S("\x80\xbf\x80"),
+    S("\x80"),
+    S("\xbf"),
+    S("\x80\xbf"),
+    S("\x80\xbf\x80"),
     /* 6.13 lonely starts */
-    S("\xc0 "), S("\xe0 "), S("\xf0 "), S("\xf8 "), S("\xfc "),
+    S("\xc0 "),
+    S("\xe0 "),
+    S("\xf0 "),
+    S("\xf8 "),
+    S("\xfc "),
     /* 6.14: the last continuation byte missing */
-    S("\xc0"), S("\xe0\x80"), S("\xf0\x80\x80"), S("\xdf"), S("\xef\xbf"), S("\xf7\xbf\xbf"),
+    S("\xc0"),
+    S("\xe0\x80"),
+    S("\xf0\x80\x80"),
+    S("\xdf"),
+    S("\xef\xbf"),
+    S("\xf7\xbf\xbf"),
     /* 6.16 impossible */
-    S("\xfe"), S("\xff"), S("\xfe\xfe\xff\xff"),
+    S("\xfe"),
+    S("\xff"),
+    S("\xfe\xfe\xff\xff"),
     /* 6.17 overlong / */
-    S("\xc0\xaf"), S("\xe0\x80\xaf"), S("\xf0\x80\x80\xaf"),
+    S("\xc0\xaf"),
+    S("\xe0\x80\xaf"),
+    S("\xf0\x80\x80\xaf"),
     /* 6.18 max overlong */
-    S("\xc1\xbf"), S("\xe0\x9f\xbf"), S("\xf0\x8f\xbf\xbf"),
+    S("\xc1\xbf"),
+    S("\xe0\x9f\xbf"),
+    S("\xf0\x8f\xbf\xbf"),
     /* 6.19 overlong NUL */
-    S("\xc0\x80"), S("\xe0\x80\x80"), S("\xf0\x80\x80\x80"),
+    S("\xc0\x80"),
+    S("\xe0\x80\x80"),
+    S("\xf0\x80\x80\x80"),
     /* 6.20 surrogates */
-    S("\xed\xa0\x80"), S("\xed\xad\xbf"), S("\xed\xae\x80"), S("\xed\xbf\xbf"),
+    S("\xed\xa0\x80"),
+    S("\xed\xad\xbf"),
+    S("\xed\xae\x80"),
+    S("\xed\xbf\xbf"),
     /* 6.21 pairs */
-    S("\xed\xa0\x80\xed\xb0\x80"), S("\xed\xaf\xbf\xed\xbf\xbf"),
-    S("\xf5\x80\x80\x80"), S("\xc2\x41"),
+    S("\xed\xa0\x80\xed\xb0\x80"),
+    S("\xed\xaf\xbf\xed\xbf\xbf"),
+    S("\xf5\x80\x80\x80"),
+    S("\xc2\x41"),
 };
 
 /* 6.2-6.9, 6.22: valid text in one frame, and cut into two fragments at
@@ -633,7 +704,7 @@ static void test_utf8_valid(void **state)
             put_frame(s, WS_OP_TEXT, t, cut);
             put_frame(s, FIN | WS_OP_PING, "", 0);
             put_frame(s, FIN | WS_OP_CONTINUATION, t + cut, n - cut);
-            const Want want[] = { W_PING(""), { WS_EV_TEXT, 0, FALSE, t, (gssize)n } };
+            const Want want[] = {W_PING(""), {WS_EV_TEXT, 0, FALSE, t, (gssize)n}};
             expect_limits(s, MAX_FRAME, MAX_TEXT, want, 2);
         }
     }
@@ -672,7 +743,7 @@ static void test_utf8_fails_fast(void **state)
     gsize used = ws_reader_feed(r, s->data, s->len, &ev);
     assert_int_equal(ev.type, WS_EV_ERROR);
     assert_int_equal(ev.code, 1007);
-    assert_int_equal(used, 8 + 12);   /* header, 10 good bytes, ED, A0 */
+    assert_int_equal(used, 8 + 12); /* header, 10 good bytes, ED, A0 */
 }
 
 /* Random byte strings: the reader's verdict is the reference's. */
@@ -680,9 +751,9 @@ static void test_utf8_random(void **state)
 {
     (void)state;
     g_autoptr(GRand) rand = g_rand_new_with_seed(6);
-    static const guint8 alphabet[] = { 0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf,
-                                       0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xee, 0xef,
-                                       0xf0, 0xf1, 0xf4, 0xf5, 0xff };
+    static const guint8 alphabet[] = {0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
+                                      0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed,
+                                      0xee, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff};
     for (int round = 0; round < 20000; round++) {
         guint8 t[8];
         gsize n = (gsize)g_rand_int_range(rand, 1, sizeof(t) + 1);
@@ -721,7 +792,7 @@ static void test_close_frames(void **state)
     put_close(longest, 1001, r123, 123);
     EXPECT(longest, W_CLOSE(1001, r123));
     g_autoptr(GByteArray) too_long = stream_new();
-    put_close(too_long, 1000, r123, 124);   /* 126 bytes of payload */
+    put_close(too_long, 1000, r123, 124); /* 126 bytes of payload */
     EXPECT(too_long, W_ERR(1002));
     g_autoptr(GByteArray) bad_reason = stream_new();
     put_close(bad_reason, 1000, "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80", 14);
@@ -735,15 +806,15 @@ static void test_close_frames(void **state)
 static void test_close_codes(void **state)
 {
     (void)state;
-    const guint valid[] = { 1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011,
-                            3000, 3999, 4000, 4999 };
+    const guint valid[] = {1000, 1001, 1002, 1003, 1007, 1008, 1009,
+                           1010, 1011, 3000, 3999, 4000, 4999};
     for (gsize i = 0; i < G_N_ELEMENTS(valid); i++) {
         g_autoptr(GByteArray) s = stream_new();
         put_close(s, valid[i], "", 0);
         EXPECT(s, W_CLOSE((guint16)valid[i], ""));
     }
-    const guint invalid[] = { 0, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016,
-                              1100, 2000, 2999, 5000, 65535 };
+    const guint invalid[] = {0,    999,  1004, 1005, 1006, 1012, 1013, 1014,
+                             1015, 1016, 1100, 2000, 2999, 5000, 65535};
     for (gsize i = 0; i < G_N_ELEMENTS(invalid); i++) {
         g_autoptr(GByteArray) s = stream_new();
         put_close(s, invalid[i], "x", 1);
@@ -826,8 +897,8 @@ static void test_round_trip(void **state)
         Ev *e = ev_add(want, WS_EV_CLOSE);
         e->code = (guint16)(4000 + round);
         g_byte_array_append(e->data, (const guint8 *)"done", 4);
-        g_autoptr(GPtrArray) got = read_stream(s->data, s->len, -1, (guint32)round,
-                                               MAX_FRAME, 100000);
+        g_autoptr(GPtrArray)
+            got = read_stream(s->data, s->len, -1, (guint32)round, MAX_FRAME, 100000);
         assert_same_events(got, want);
     }
 }
@@ -842,7 +913,7 @@ static GPtrArray *read_server_frame(const guint8 *frame, gsize len)
     gsize h = (frame[1] & 0x7f) == 127 ? 10 : (frame[1] & 0x7f) == 126 ? 4 : 2;
     g_byte_array_append(s, frame, (guint)h);
     s->data[1] |= 0x80;
-    const guint8 zero[4] = { 0 };
+    const guint8 zero[4] = {0};
     g_byte_array_append(s, zero, 4);
     g_byte_array_append(s, frame + h, (guint)(len - h));
     return read_stream(s->data, s->len, 1, 0, G_MAXUINT64, MAX_TEXT);
@@ -868,7 +939,7 @@ static void test_frame_header(void **state)
     assert_int_equal(ws_frame_header(out, WS_OP_PONG, TRUE, 5), 2);
     assert_memory_equal(out, "\x8a\x05", 2);
     /* Each form read back by the reader gives the payload it announced. */
-    const gsize lens[] = { 0, 125, 126, 65535, 65536 };
+    const gsize lens[] = {0, 125, 126, 65535, 65536};
     for (gsize i = 0; i < G_N_ELEMENTS(lens); i++) {
         g_autoptr(GByteArray) f = g_byte_array_new();
         gsize h = ws_frame_header(out, WS_OP_BINARY, TRUE, lens[i]);
@@ -887,7 +958,10 @@ static void test_close_frame_writer(void **state)
     guint8 out[WS_CLOSE_FRAME_MAX];
     gsize n = ws_close_frame(out, 1000, "bye");
     assert_int_equal(n, 7);
-    assert_memory_equal(out, "\x88\x05\x03\xe8" "bye", 7);
+    assert_memory_equal(out,
+                        "\x88\x05\x03\xe8"
+                        "bye",
+                        7);
     assert_int_equal(ws_close_frame(out, 1009, NULL), 4);
     assert_memory_equal(out, "\x88\x02\x03\xf1", 4);
     /* 1005 is "no code": echoed as an empty close. */
@@ -897,7 +971,7 @@ static void test_close_frame_writer(void **state)
     g_autofree char *ascii = g_strnfill(200, 'a');
     assert_int_equal(ws_close_frame(out, 1000, ascii), WS_CLOSE_FRAME_MAX);
     g_autofree char *base = g_strnfill(122, 'a');
-    g_autofree char *accent = g_strconcat(base, "\xc3\xa9", NULL);   /* 124 bytes */
+    g_autofree char *accent = g_strconcat(base, "\xc3\xa9", NULL); /* 124 bytes */
     n = ws_close_frame(out, 4001, accent);
     assert_int_equal(n, 4 + 122);
     g_autoptr(GPtrArray) evs = read_server_frame(out, n);
@@ -912,7 +986,7 @@ static void test_close_frame_writer(void **state)
 
 /* ---- the handshake ---- */
 
-static const char *const SUPPORTED[] = { "binary", "vireo.serial", NULL };
+static const char *const SUPPORTED[] = {"binary", "vireo.serial", NULL};
 
 static gboolean check(const char *method, const char *upgrade, const char *connection,
                       const char *version, const char *key, const char *offered,
@@ -942,8 +1016,8 @@ static void test_handshake_accepts(void **state)
     assert_true(check("GET", "websocket", "Upgrade", "13", KEY, NULL, &proto, &error));
     assert_null(proto);
     /* Firefox's Connection list; case-insensitive tokens; blanks. */
-    assert_true(check("GET", "WebSocket", "keep-alive, Upgrade", "13", KEY, "binary", &proto,
-                      &error));
+    assert_true(
+        check("GET", "WebSocket", "keep-alive, Upgrade", "13", KEY, "binary", &proto, &error));
     assert_string_equal(proto, "binary");
     assert_true(check("GET", "h2c,  websocket ", "upgrade,keep-alive", "13",
                       "AAAAAAAAAAAAAAAAAAAAAA==", " base64 ,vireo.serial, binary", &proto, &error));
@@ -951,11 +1025,11 @@ static void test_handshake_accepts(void **state)
     /* No match is no protocol, not an error; nor is a NULL list. */
     assert_true(check("GET", "websocket", "Upgrade", "13", KEY, "chat, Binary", &proto, &error));
     assert_null(proto);
-    assert_true(ws_handshake_check("GET", "websocket", "Upgrade", "13", KEY, "binary", NULL,
-                                   &proto, &error));
+    assert_true(ws_handshake_check("GET", "websocket", "Upgrade", "13", KEY, "binary", NULL, &proto,
+                                   &error));
     assert_null(proto);
-    assert_true(ws_handshake_check("GET", "websocket", "Upgrade", "13", KEY, "binary",
-                                   SUPPORTED, NULL, &error));
+    assert_true(ws_handshake_check("GET", "websocket", "Upgrade", "13", KEY, "binary", SUPPORTED,
+                                   NULL, &error));
     assert_null(error);
 }
 
@@ -967,27 +1041,27 @@ static void test_handshake_refuses(void **state)
         const char *method, *upgrade, *connection, *version, *key;
         int code;
     } bad[] = {
-        { "POST", "websocket", "Upgrade", "13", KEY, BAD },
-        { "get", "websocket", "Upgrade", "13", KEY, BAD },
-        { NULL, "websocket", "Upgrade", "13", KEY, BAD },
-        { "GET", NULL, "Upgrade", "13", KEY, BAD },
-        { "GET", "websockets", "Upgrade", "13", KEY, BAD },
-        { "GET", "websocket/13", "Upgrade", "13", KEY, BAD },
-        { "GET", "", "Upgrade", "13", KEY, BAD },
-        { "GET", "websocket", NULL, "13", KEY, BAD },
-        { "GET", "websocket", "keep-alive", "13", KEY, BAD },
-        { "GET", "websocket", "Upgraded", "13", KEY, BAD },
-        { "GET", "websocket", "Upgrade", NULL, KEY, BAD },
-        { "GET", "websocket", "Upgrade", "13", NULL, BAD },
-        { "GET", "websocket", "Upgrade", "13", "", BAD },
-        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQ=", BAD },
-        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQ===", BAD },
-        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQA=", BAD },
-        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25j-Q==", BAD },
-        { "GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZSBi", BAD },
-        { "GET", "websocket", "Upgrade", "8", KEY, VERSION },
-        { "GET", "websocket", "Upgrade", "13, 8", KEY, VERSION },
-        { "GET", "websocket", "Upgrade", "", KEY, VERSION },
+        {"POST", "websocket", "Upgrade", "13", KEY, BAD},
+        {"get", "websocket", "Upgrade", "13", KEY, BAD},
+        {NULL, "websocket", "Upgrade", "13", KEY, BAD},
+        {"GET", NULL, "Upgrade", "13", KEY, BAD},
+        {"GET", "websockets", "Upgrade", "13", KEY, BAD},
+        {"GET", "websocket/13", "Upgrade", "13", KEY, BAD},
+        {"GET", "", "Upgrade", "13", KEY, BAD},
+        {"GET", "websocket", NULL, "13", KEY, BAD},
+        {"GET", "websocket", "keep-alive", "13", KEY, BAD},
+        {"GET", "websocket", "Upgraded", "13", KEY, BAD},
+        {"GET", "websocket", "Upgrade", NULL, KEY, BAD},
+        {"GET", "websocket", "Upgrade", "13", NULL, BAD},
+        {"GET", "websocket", "Upgrade", "13", "", BAD},
+        {"GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQ=", BAD},
+        {"GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQ===", BAD},
+        {"GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZQA=", BAD},
+        {"GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25j-Q==", BAD},
+        {"GET", "websocket", "Upgrade", "13", "dGhlIHNhbXBsZSBub25jZSBi", BAD},
+        {"GET", "websocket", "Upgrade", "8", KEY, VERSION},
+        {"GET", "websocket", "Upgrade", "13, 8", KEY, VERSION},
+        {"GET", "websocket", "Upgrade", "", KEY, VERSION},
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         const char *proto = "unset";

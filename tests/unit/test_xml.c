@@ -70,10 +70,12 @@ static void test_minimal_and_memory_units(void **state)
     assert_int_equal(mb->memory_kib, 1000000);
     /* Past 64 bits, or an unknown unit: unknown (0), never a wrapped value. */
     g_autoptr(VirtDomainConfig) huge = parse("<domain><memory unit='GiB'>18014398509481985</memory>"
-                                             "<vcpu current='4294967297'>2</vcpu></domain>", &e);
+                                             "<vcpu current='4294967297'>2</vcpu></domain>",
+                                             &e);
     assert_int_equal(huge->memory_kib, 0);
     assert_int_equal(huge->vcpus, 0);
-    g_autoptr(VirtDomainConfig) odd = parse("<domain><memory unit='furlongs'>3</memory></domain>", &e);
+    g_autoptr(VirtDomainConfig)
+        odd = parse("<domain><memory unit='furlongs'>3</memory></domain>", &e);
     assert_int_equal(odd->memory_kib, 0);
 }
 
