@@ -63,20 +63,29 @@ function timeTicks(u, splits, axisIdx, space, incr) {
 }
 
 // The top of the y axis: percent charts end at a round share (so 0.4 % is
-// not a flat line at the bottom of 0-100), the others a little above their peak.
+// not a flat line at the bottom of 0-100) and a hair above it (a line at
+// 100 % is not cut in half by the edge), the others a little above their peak.
 function yRange(unit, max) {
   if (unit === 'percent') {
     const top = [1, 2, 5, 10, 25, 50, 100].find((t) => t >= (max || 0) * 1.1) || 100;
-    return [0, top];
+    return [0, top * 1.03];
   }
   // An idle disk or NIC still gets a scale that reads as "nothing".
   const floor = unit === 'bytes/s' ? 1000 : 1024 * 1024;
   return [0, Math.max(floor, (max || 0) * 1.15)];
 }
 
-// lines: [{key, label, colour (a palette name), dash, fill, when(series)}]:
+// The index of the newest figure of a column, as uPlot's points.filter
+// wants it, or null.
+function newest(col) {
+  for (let i = col.length - 1; i >= 0; i--) if (col[i] !== null && col[i] !== undefined) return [i];
+  return null;
+}
+
+// lines: [{key, label, colour (a palette name), dash, fill, peak, when(series)}]:
 // the columns of a StatsSeries this chart draws; `when` leaves a line out
-// (e.g. peaks, which equal the averages when a bucket holds one sample).
+// (e.g. peaks, which equal the averages when a bucket holds one sample);
+// `peak`: the line of each bucket's largest sample.
 // unit: 'percent', 'bytes' or 'bytes/s'. Returns {el, update(series, note), destroy()}.
 export function lineChart({ title, unit, lines, testid, height = 160 }) {
   const fmt = FORMAT[unit];
@@ -95,22 +104,24 @@ export function lineChart({ title, unit, lines, testid, height = 160 }) {
       h('span', { class: 'chart-legend' }, legendItems.map((x) => x.item))),
     plot, empty);
 
-  const c = { series: null, u: null, disposed: false, creating: false, observer: null, hover: null };
-  const active = () => (c.series ? lines.map((l) => !l.when || l.when(c.series)) : lines.map(() => true));
+  const c = { series: null, u: null, disposed: false, creating: false, observer: null };
+  // uPlot draws in series order: peaks first, under the lines they top.
+  const drawn = [...lines.filter((l) => l.peak), ...lines.filter((l) => !l.peak)];
+  const shows = (l) => !c.series || !l.when || l.when(c.series);
   const columns = () => {
-    const on = active();
     const [time, ...cols] = c.series.data();
-    const idx = lines.map((l) => c.series.keys.indexOf(l.key));
-    return [time, ...idx.map((i, j) => (on[j] && i >= 0 ? cols[i] : time.map(() => null)))];
+    return [time, ...drawn.map((l) => {
+      const i = c.series.keys.indexOf(l.key);
+      return shows(l) && i >= 0 ? cols[i] : time.map(() => null);
+    })];
   };
 
   function legend(idx) {
-    const on = active();
     const data = c.series ? columns() : null;
     lines.forEach((l, j) => {
-      legendItems[j].item.hidden = !on[j];
+      legendItems[j].item.hidden = !shows(l);
       let v = null;
-      if (data && idx !== null && idx !== undefined) v = data[j + 1][idx];
+      if (data && idx !== null && idx !== undefined) v = data[drawn.indexOf(l) + 1][idx];
       else if (c.series) v = (c.series.last(l.key) || {}).value;
       legendItems[j].value.textContent = fmt(v);
     });
@@ -120,12 +131,12 @@ export function lineChart({ title, unit, lines, testid, height = 160 }) {
   function describe() {
     const s = c.series;
     const words = (RANGES[s.range] || RANGES['1h']).words;
-    const on = active();
-    const parts = lines.filter((l, j) => on[j]).map((l) => {
+    const parts = lines.filter(shows).map((l) => {
       const sum = s.summary(l.key);
       const last = s.last(l.key);
       if (!sum) return `${l.label}: no figures`;
-      return `${l.label} now ${fmt(last && last.value)}, average ${fmt(sum.avg)}, peak ${fmt(sum.max)}`;
+      if (l.peak) return `largest single sample ${fmt(sum.max)}`;
+      return `${l.label} now ${fmt(last && last.value)}, average ${fmt(sum.avg)}, highest ${fmt(sum.max)}`;
     });
     return `${title} over ${words}: ${parts.join('; ')}.`;
   }
@@ -163,13 +174,16 @@ export function lineChart({ title, unit, lines, testid, height = 160 }) {
           incrs: unit === 'bytes' ? BYTE_STEPS : unit === 'bytes/s' ? RATE_STEPS : undefined,
         },
       ],
-      series: [{}, ...lines.map((l) => ({
+      series: [{}, ...drawn.map((l) => ({
         label: l.label,
         stroke: stroke(l.colour),
         width: l.colour === 'peak' ? 1 : 1.75,
         dash: l.dash ? [6, 4] : undefined,
         fill: l.fill ? () => translucent(palette[l.colour], 0.14) : undefined,
         spanGaps: false,
+        // Points too close to draw one by one (a VM started a minute ago,
+        // on an hour's axis) still show where the newest figure is.
+        points: { size: 5, filter: (u, si, show) => (show ? null : newest(u.data[si])) },
       }))],
       hooks: { setCursor: [(u) => legend(u.cursor.idx)] },
     }, columns(), plot);

@@ -80,7 +80,7 @@ function gauge({ testid, label, value, sub, share = null, rows = null }) {
     fill.style.width = `${Math.round(Math.min(1, Math.max(0, share)) * 100)}%`;
     meter = h('span', { class: `gauge-meter${share > 0.9 ? ' is-hot' : ''}`, 'aria-hidden': 'true' }, fill);
   }
-  return h('div', { class: 'gauge', testid },
+  return h('div', { class: 'card gauge', testid },
     h('span', { class: 'gauge-label' }, label),
     rows ? h('dl', { class: 'gauge-rows' }, rows.map(([k, v, id]) => h('div', {}, h('dt', {}, k), h('dd', { testid: id }, v))))
       : h('span', { class: 'gauge-value', testid: `${testid}-value` }, value),
@@ -128,10 +128,10 @@ function renderStates(page) {
   const rows = GROUPS.map((g) => {
     const n = vms.filter((v) => g.has(v.state)).length;
     return h('li', {},
-      h('a', { class: 'state-count', href: guestsHref(g.key), testid: `dash-state-${g.key}`, dataset: { count: String(n) },
-        'aria-label': `${n} ${n === 1 ? 'guest' : 'guests'} ${g.label.toLowerCase()}: show them in the list` },
-      badge({ tone: g.tone, label: g.label, state: g.key }),
-      h('span', { class: 'state-count-n' }, String(n))));
+      h('a', { class: 'state-count', href: guestsHref(g.key), testid: `dash-state-${g.key}`, dataset: { count: String(n) } },
+        badge({ tone: g.tone, label: g.label, state: g.key }),
+        h('span', { class: 'state-count-n' }, String(n),
+          h('span', { class: 'sr-only' }, `${n === 1 ? ' guest' : ' guests'}: show in the list`))));
   });
   clear(page.el.states).append(
     h('ul', { class: 'state-counts', testid: 'dash-state-list' }, rows),

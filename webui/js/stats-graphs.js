@@ -20,20 +20,20 @@ function chartSpecs(kind) {
   const vm = kind === 'vm';
   return [
     {
-      key: 'cpu', title: 'CPU', unit: 'percent', lines: [
+      key: 'cpu', title: 'CPU', noun: 'CPU', unit: 'percent', lines: [
         { key: 'cpu', label: vm ? 'of the host' : 'in use', colour: 'cpu', fill: true },
         vm ? { key: 'cpu_vcpus', label: 'of its vCPUs', colour: 'cpu2', dash: true } : null,
-        { key: 'cpu_max', label: 'peak', colour: 'peak', when: peaksDiffer },
+        { key: 'cpu_max', label: 'peak', colour: 'peak', peak: true, when: peaksDiffer },
       ].filter(Boolean),
     },
-    { key: 'memory', title: 'Memory in use', unit: 'bytes', lines: [{ key: 'memory_used', label: 'in use', colour: 'mem', fill: true }] },
+    { key: 'memory', title: 'Memory in use', noun: 'memory', unit: 'bytes', lines: [{ key: 'memory_used', label: 'in use', colour: 'mem', fill: true }] },
     {
-      key: 'disk', title: 'Disk', unit: 'bytes/s', io: true, lines: [
+      key: 'disk', title: 'Disk', noun: 'disk', unit: 'bytes/s', io: true, lines: [
         { key: 'disk_read', label: 'read', colour: 'in', fill: true },
         { key: 'disk_write', label: 'written', colour: 'out', dash: true }],
     },
     {
-      key: 'net', title: 'Network', unit: 'bytes/s', io: true, lines: [
+      key: 'net', title: 'Network', noun: 'network', unit: 'bytes/s', io: true, lines: [
         { key: 'net_rx', label: 'received', colour: 'in', fill: true },
         { key: 'net_tx', label: 'sent', colour: 'out', dash: true }],
     },
@@ -47,7 +47,7 @@ function chartSpecs(kind) {
 // range buttons, for the card's head.
 export function statsGraphs({ kind, name = null, testid, onLatest = () => {} }) {
   const g = {
-    range: '1h', series: null, answer: null, seq: 0, running: kind === 'host', disposed: false, streamWasOpen: null,
+    range: '1h', series: null, answer: null, seq: 0, running: kind === 'host', disposed: false, streamOpened: false, streamBroke: false,
   };
   const specs = chartSpecs(kind);
   const keys = [...new Set(specs.flatMap((s) => s.lines.map((l) => l.key)))];
@@ -59,17 +59,14 @@ export function statsGraphs({ kind, name = null, testid, onLatest = () => {} }) 
     onclick: () => pick(key),
   }, r.label));
   const controls = h('div', { class: 'seg range-picker', role: 'group', 'aria-label': 'Time range of the graphs' }, buttons);
-  const el = h('div', { class: 'graphs', testid, dataset: { range: g.range } },
-    note, h('div', { class: 'graphs-grid' }, charts.map((c) => c.chart.el)));
+  const grid = h('div', { class: 'graphs-grid' }, charts.map((c) => c.chart.el));
+  const el = h('div', { class: 'graphs', testid, dataset: { range: g.range } }, note, grid);
 
   const who = () => (kind === 'vm' ? name : 'the host');
 
   // Words above the charts, or none.
-  function overall() {
+  function overall(any) {
     const a = g.answer;
-    if (!a) return null;
-    const s = g.series;
-    const any = keys.some((k) => s.count(k) > 0);
     const words = (RANGES[g.range] || RANGES['1h']).words;
     if (!a.interval) {
       return `Live figures are off: vireod was started with --stats-interval-seconds 0, so it takes no samples.${any ? ' The graphs show the figures kept before.' : ''}`;
@@ -85,19 +82,23 @@ export function statsGraphs({ kind, name = null, testid, onLatest = () => {} }) 
   }
 
   // Words in place of one chart: the host's disks and network are read from
-  // this host's /proc, so they are not measured when libvirt runs elsewhere.
+  // this host's /proc, so they are not measured when libvirt runs elsewhere
+  // (then a sample names no devices; before the first sample none does).
   function chartNote(spec) {
     const a = g.answer;
-    if (kind === 'host' && spec.io && a && a.devices === null) return 'Not measured: libvirt runs on another host.';
-    if (!g.series.count(spec.lines[0].key)) return `No ${spec.title.toLowerCase()} figures in ${RANGES[g.range].words}.`;
+    if (kind === 'host' && spec.io && a && a.latest && a.devices === null) return 'Not measured: libvirt runs on another host.';
+    if (!g.series.count(spec.lines[0].key)) return `No ${spec.noun} figures in ${RANGES[g.range].words}.`;
     return null;
   }
 
   function draw() {
     if (!g.series) return;
-    const words = overall();
+    // With nothing at all to draw, the words alone say it.
+    const any = keys.some((k) => g.series.count(k) > 0);
+    const words = overall(any);
     note.textContent = words || '';
     note.hidden = !words;
+    grid.hidden = !any;
     for (const c of charts) c.chart.update(g.series, chartNote(c.spec));
   }
 
@@ -143,10 +144,12 @@ export function statsGraphs({ kind, name = null, testid, onLatest = () => {} }) 
   const offs = [
     live.onObjectEvent('stats', onSample),
     live.onResync(() => load()),
-    // Samples sent while the stream was down are lost: read the history again.
+    // Samples sent while the stream was down are lost: once it is back,
+    // read the history again.
     live.onStream((open) => {
-      if (open && g.streamWasOpen === false) load();
-      g.streamWasOpen = open;
+      if (open && g.streamBroke) load();
+      g.streamBroke = !open && (g.streamBroke || g.streamOpened);
+      g.streamOpened = g.streamOpened || open;
     }),
   ];
   load();

@@ -17,25 +17,19 @@ export function fmtPercent(v) {
   return missing(v) ? '—' : `${short(Math.max(0, v))} %`;
 }
 
-// Bytes in binary units: 229732352 -> "219 MiB".
-export function fmtMemory(bytes) {
-  if (missing(bytes) || bytes < 0) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes;
+// v in the largest unit it reaches, each `base` times the one before.
+function scaled(v, base, units) {
+  if (missing(v) || v < 0) return '—';
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  while (v >= base && i < units.length - 1) { v /= base; i++; }
   return `${i === 0 ? Math.round(v) : short(v)} ${units[i]}`;
 }
 
+// Bytes in binary units: 229732352 -> "219 MiB".
+export const fmtMemory = (bytes) => scaled(bytes, 1024, ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']);
+
 // Bytes per second in decimal units: 3095444 -> "3.1 MB/s".
-export function fmtRate(bps) {
-  if (missing(bps) || bps < 0) return '—';
-  const units = ['B/s', 'kB/s', 'MB/s', 'GB/s', 'TB/s'];
-  let v = bps;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${i === 0 ? Math.round(v) : short(v)} ${units[i]}`;
-}
+export const fmtRate = (bps) => scaled(bps, 1000, ['B/s', 'kB/s', 'MB/s', 'GB/s', 'TB/s']);
 
 // Seconds up: 42 -> "42 s", 3725 -> "1 h 2 min", 200000 -> "2 d 7 h".
 export function fmtUptime(seconds) {
