@@ -234,7 +234,7 @@ function renderLive(page) {
     el.uptime.title = vm.started_at ? `Started ${fmtDate(vm.started_at)}` : '';
   } else {
     el.uptime.textContent = 'unknown';
-    el.uptime.title = 'vireod did not see this guest start, and cannot read its start time on this host';
+    el.uptime.title = 'vireod does not know when this guest started (it started before vireod, on another host, or the sampler is off)';
   }
   const addrs = vm.addresses || [];
   clear(el.addresses).append(addrs.length
