@@ -116,12 +116,13 @@ export function lineChart({ title, unit, lines, testid, height = 160 }) {
     })];
   };
 
+  // idx: the point under the pointer (uPlot's data, in drawing order), or
+  // null for the newest figures.
   function legend(idx) {
-    const data = c.series ? columns() : null;
     lines.forEach((l, j) => {
       legendItems[j].item.hidden = !shows(l);
       let v = null;
-      if (data && idx !== null && idx !== undefined) v = data[drawn.indexOf(l) + 1][idx];
+      if (c.u && idx !== null && idx !== undefined) v = c.u.data[drawn.indexOf(l) + 1][idx];
       else if (c.series) v = (c.series.last(l.key) || {}).value;
       legendItems[j].value.textContent = fmt(v);
     });
