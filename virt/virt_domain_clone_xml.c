@@ -140,33 +140,30 @@ typedef struct {
     const char *old_name, *old_uuid, *name, *uuid;
 } Rename;
 
-/* Per-VM files: renamed when they name the VM, else left out. */
+/* A per-VM file (the @file of a <log>, the text of an <nvram>): renamed
+ * when it names the VM, else left out. */
+static void rename_file(xmlXPathContext *ctx, xmlNode *n, const char *attr, const Rename *r)
+{
+    g_autofree char *path = virt_xml_string(ctx, n, attr ? attr : ".");
+    g_autofree char *renamed = virt_clone_path(path, r->old_name, r->old_uuid, r->name, r->uuid);
+    if (!renamed) {
+        drop(n);
+    } else if (attr) {
+        xmlSetProp(n, BAD_CAST(attr + 1), BAD_CAST renamed);
+    } else {
+        xmlNodeSetContent(n, NULL);
+        xmlNodeAddContent(n, BAD_CAST renamed);
+    }
+}
+
 static void rename_files(xmlXPathContext *ctx, const Rename *r)
 {
     g_autoptr(xmlXPathObject) logs = virt_xml_nodes(ctx, NULL, "/domain/devices/*/log[@file]");
-    for (int i = 0; i < virt_xml_count(logs); i++) {
-        xmlNode *log = logs->nodesetval->nodeTab[i];
-        g_autofree char *file = virt_xml_string(ctx, log, "@file");
-        g_autofree char *renamed = virt_clone_path(file, r->old_name, r->old_uuid, r->name,
-                                                   r->uuid);
-        if (renamed)
-            xmlSetProp(log, BAD_CAST "file", BAD_CAST renamed);
-        else
-            drop(log);
-    }
+    for (int i = 0; i < virt_xml_count(logs); i++)
+        rename_file(ctx, logs->nodesetval->nodeTab[i], "@file", r);
     g_autoptr(xmlXPathObject) nvram = virt_xml_nodes(ctx, NULL, "/domain/os/nvram");
-    for (int i = 0; i < virt_xml_count(nvram); i++) {
-        xmlNode *n = nvram->nodesetval->nodeTab[i];
-        g_autofree char *path = virt_xml_string(ctx, n, ".");
-        g_autofree char *renamed = virt_clone_path(path, r->old_name, r->old_uuid, r->name,
-                                                   r->uuid);
-        if (renamed) {
-            xmlNodeSetContent(n, NULL);
-            xmlNodeAddContent(n, BAD_CAST renamed);
-        } else {
-            drop(n);
-        }
-    }
+    for (int i = 0; i < virt_xml_count(nvram); i++)
+        rename_file(ctx, nvram->nodesetval->nodeTab[i], NULL, r);
 }
 
 char *virt_domain_xml_clone(const char *xml, const char *name, const char *uuid,

@@ -13,9 +13,8 @@ import shutil
 import subprocess
 
 import harness
-from test_create import build_disk
-from test_storage import MIB, StorageTestCase, q
-from test_tasks import TaskHelpers
+from test_create import CreateTestCase, build_disk
+from test_storage import MIB, q
 
 
 def make_qcow2(raw, path):
@@ -23,18 +22,15 @@ def make_qcow2(raw, path):
     os.chmod(path, 0o644)
 
 
-class SnapshotTestCase(TaskHelpers, StorageTestCase):
-    """A dir pool holding the bootable test disk as qcow2 (base.qcow2) and
-    raw (base.img)."""
+class SnapshotTestCase(CreateTestCase):
+    """A dir pool holding the bootable test disk raw (base.img) and as
+    qcow2 (base.qcow2)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         try:
-            disk = build_disk()
-            make_qcow2(disk, os.path.join(cls.dir, "base.qcow2"))
-            shutil.copyfile(disk, os.path.join(cls.dir, "base.img"))
-            os.chmod(os.path.join(cls.dir, "base.img"), 0o644)
+            make_qcow2(build_disk(), os.path.join(cls.dir, "base.qcow2"))
             assert cls.api.post("/api/pools/%s/refresh" % q(cls.pool)).status == 200
         except Exception:
             cls.tearDownClass()
