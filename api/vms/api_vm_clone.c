@@ -192,13 +192,21 @@ static gboolean still_ready(virConnectPtr conn, gpointer data, GError **error)
     return TRUE;
 }
 
-static gboolean move_source(virConnectPtr conn, Task *task, gpointer data, GError **error)
+/* Once the clone is defined: the source must still be shut off (VM
+ * actions take no lock, so someone may have started it during a long
+ * copy, which would make the copy inconsistent); a linked clone's source
+ * then moves onto its overlays. */
+static gboolean after_define(virConnectPtr conn, Task *task, gpointer data, GError **error)
 {
     CloneJob *job = data;
+    g_autoptr(virDomain) src = virt_domain_lookup(conn, job->src_uuid, error);
+    if (!src || !source_ready(src, job->linked, error)) {
+        g_prefix_error(error, "the clone was removed again: ");
+        return FALSE;
+    }
     if (!job->linked)
         return TRUE;
-    g_autoptr(virDomain) src = virt_domain_lookup(conn, job->src_uuid, error);
-    job->move = src ? virt_vm_clone_move_source(conn, src, &job->plan, error) : NULL;
+    job->move = virt_vm_clone_move_source(conn, src, &job->plan, error);
     return job->move != NULL;
 }
 
@@ -217,7 +225,7 @@ static gboolean clone_unit(CloneJob *job, virConnectPtr conn, Task *task,
         .tags = (const char *const *)job->tags,
         .locks = job->locks,
         .check = still_ready,
-        .after = move_source,
+        .after = after_define,
         .undo = undo_move,
         .data = job,
     };
