@@ -16,6 +16,7 @@ import harness  # noqa: E402
 MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_vm_edit", "test_vm_devices",
            "test_delete", "test_storage", "test_pool_types", "test_create", "test_screenshot",
            "test_templates", "test_os",
+           "test_snapshots", "test_vm_clone",
            "test_tasks", "test_transfer", "test_scope", "test_crash", "test_audit_bounds",
            "test_lifecycle", "test_events", "test_live_permissions", "test_auth_routes", "test_auth",
            "test_lockout", "test_tls", "test_pam",
