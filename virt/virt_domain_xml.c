@@ -245,3 +245,8 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     read_graphics(ctx, cfg);
     return cfg;
 }
+
+gboolean virt_disk_writable(const VirtDisk *d)
+{
+    return g_strcmp0(d->device, "disk") == 0 && !d->readonly;
+}

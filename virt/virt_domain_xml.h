@@ -49,6 +49,10 @@ typedef struct {
     GPtrArray *graphics;           /* VirtGraphics* */
 } VirtDomainConfig;
 
+/* A disk the guest writes: not a CD-ROM or floppy, not <readonly/>.
+ * Snapshots and clones take these; the others are shared as they are. */
+gboolean virt_disk_writable(const VirtDisk *d);
+
 VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **error);
 void virt_domain_config_free(VirtDomainConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtDomainConfig, virt_domain_config_free)

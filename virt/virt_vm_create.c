@@ -1,6 +1,7 @@
 /* One VM from a plan: volumes first (the long part), then the definition;
  * a failure at any step removes what this call made. */
 #include "virt/virt_vm_create.h"
+#include "virt/virt_domain_clone_xml.h"
 #include "virt/virt_volume_copy.h"
 #include "virt/virt_error.h"
 #include "virt/virt_host.h"
@@ -41,6 +42,8 @@ static gboolean blame(GError **error, const char *field)
 
 static char *field_name(const VirtVmVolume *v, guint i, const char *member)
 {
+    if (v->label)
+        return g_strdup(v->label);
     if (strcmp(v->device, "cdrom") == 0)
         return g_strdup("cdrom");
     return g_strdup_printf("disks[%u]%s%s", i, member ? "." : "", member ? member : "");
@@ -323,6 +326,39 @@ static void volume_unref(gpointer vol)
     virStorageVolFree(vol);
 }
 
+/* The format of the volume at `path` (an overlay's backing file). */
+static char *format_at(virConnectPtr conn, const char *path)
+{
+    g_autoptr(virStorageVol) vol = virStorageVolLookupByPath(conn, path);
+    virResetLastError();
+    g_autoptr(VirtVolume) info = vol ? virt_volume_info(vol, NULL) : NULL;
+    return info && info->format ? g_strdup(info->format) : NULL;
+}
+
+/* A clone's definition: the source's, with the volumes made for it. */
+static char *clone_xml(virConnectPtr conn, const VirtVmPlan *plan, const VirtDiskSpec *disks,
+                       GPtrArray *strings, GError **error)
+{
+    g_autofree VirtDiskMove *moves = g_new0(VirtDiskMove, plan->n_volumes + 1);
+    for (guint i = 0; i < plan->n_volumes; i++) {
+        g_autoptr(virStorageVol) vol = virStorageVolLookupByPath(conn, disks[i].path);
+        g_autoptr(VirtVolume) info = vol ? virt_volume_info(vol, error) : NULL;
+        if (!info) {
+            if (!vol)
+                virt_error_from_libvirt(error, "reading a new volume");
+            return NULL;
+        }
+        char *backing = g_strdup(info->backing);
+        g_ptr_array_add(strings, backing);
+        char *backing_format = backing ? format_at(conn, backing) : NULL;
+        g_ptr_array_add(strings, backing_format);
+        moves[i] = (VirtDiskMove){plan->volumes[i].target, disks[i].path, disks[i].format, backing,
+                                  backing_format};
+    }
+    return virt_domain_xml_clone(plan->clone_of, plan->domain.name, plan->domain.uuid, moves,
+                                 plan->n_volumes, error);
+}
+
 static gboolean report(VirtVmProgress progress, gpointer data, guint percent, const char *msg,
                        GError **error)
 {
@@ -379,7 +415,9 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan, VirtVm
         VirtDomainBuild build = plan->domain;
         build.disks = disks;
         build.n_disks = plan->n_volumes;
-        ok = (xml = virt_domain_build_xml(&build, error)) != NULL;
+        xml = plan->clone_of ? clone_xml(conn, plan, disks, strings, error)
+                             : virt_domain_build_xml(&build, error);
+        ok = xml != NULL;
     }
     const char *uuid = plan->domain.uuid;
     if (ok && uuid)

@@ -44,7 +44,7 @@ target_srcs() {
         api_dispatch) core_srcs ;;
         json_body)    core_srcs ;;
         static_path)  ls server/*.c | grep -v -e /main.c -e /http.c; core_srcs ;;  # includes server/http.c
-        domain_xml)   echo virt/virt_domain_xml.c virt/virt_domain_xml_edit.c virt/virt_xml.c virt/virt_error.c ;;
+        domain_xml)   echo virt/virt_domain_xml.c virt/virt_domain_xml_edit.c virt/virt_domain_clone_xml.c virt/virt_xml.c virt/virt_error.c ;;
         network_xml)  echo virt/virt_network_xml.c virt/virt_net_addr.c virt/virt_xml.c virt/virt_error.c ;;
         config)       echo server/config.c ;;
         auth_headers) core_srcs ;;
