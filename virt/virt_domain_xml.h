@@ -15,6 +15,7 @@ typedef struct {
     char *format;      /* driver type: raw, qcow2 ... */
     gboolean readonly; /* a CD-ROM or floppy, or <readonly/> */
     GStrv backing;     /* files of the backing chain the XML shows (live XML), NULL-ended */
+    char *alias;       /* <alias name=...>: kept in definitions for "ua-" ones */
 } VirtDisk;
 
 typedef struct {

@@ -14,6 +14,8 @@
 
 static char *field_of(const VirtVmVolume *v, guint i, const char *member)
 {
+    if (v->field)
+        return g_strdup(v->field);
     if (strcmp(v->device, "cdrom") == 0)
         return g_strdup("cdrom");
     return g_strdup_printf("disks[%u].%s", i, member);
@@ -37,7 +39,7 @@ static gboolean volume_allowed(const ApiRequest *req, virConnectPtr conn, const 
                                guint i, GError **error)
 {
     gboolean cdrom = strcmp(v->device, "cdrom") == 0;
-    if (v->kind == VIRT_VM_VOL_NEW) {
+    if (v->kind == VIRT_VM_VOL_NEW || v->kind == VIRT_VM_VOL_DATA) {
         g_autofree char *field = field_of(v, i, "pool");
         return pool_for_disks(req, v->pool, field, error);
     }
