@@ -28,8 +28,8 @@ typedef struct {
     const char *bus;    /* NULL: virtio for disks, sata for CD-ROMs */
     const void *data;   /* data: the bytes, data_len of them (at least 1) */
     gsize data_len;
-    const char *alias;  /* the device's user alias (VirtDiskSpec.alias), or NULL */
-    const char *field;  /* names it in messages; NULL: "disks[i]" or "cdrom" */
+    const char *alias; /* the device's user alias (VirtDiskSpec.alias), or NULL */
+    const char *field; /* names it in messages; NULL: "disks[i]" or "cdrom" */
 } VirtVmVolume;
 
 /* Told before the create makes something, and once it is made: a volume

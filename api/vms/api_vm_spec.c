@@ -238,8 +238,7 @@ static gboolean valid_os_id(const char *os)
 
 /* The seed volume of "cloud_init": a CD-ROM made in the pool of the first
  * disk (the cloud image's), deleted with the VM (its alias says so). */
-static gboolean parse_cloud_init(ApiVmSpec *spec, json_t *obj, ApiVmSpecKind kind,
-                                 GError **error)
+static gboolean parse_cloud_init(ApiVmSpec *spec, json_t *obj, ApiVmSpecKind kind, GError **error)
 {
     json_t *ci = json_object_get(obj, "cloud_init");
     if (!ci)
@@ -279,7 +278,7 @@ static gboolean parse_cloud_init(ApiVmSpec *spec, json_t *obj, ApiVmSpecKind kin
 ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
 {
     static const char *const create_allowed[] = {
-        "name",     "os",   "vcpus", "memory", "cpu_mode", "machine", "firmware",
+        "name",     "os",   "vcpus", "memory", "cpu_mode", "machine",    "firmware",
         "graphics", "boot", "disks", "cdrom",  "nics",     "cloud_init", NULL};
     static const char *const required[] = {"name", "vcpus", "memory", NULL};
     static const char *const cpu_modes[] = {"default", "host-model", "host-passthrough", NULL};

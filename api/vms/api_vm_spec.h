@@ -25,10 +25,10 @@ typedef struct {
     const char *machine;  /* NULL: libvirt's default */
     gboolean uefi;
     gboolean vnc;
-    GStrv boot;       /* NULL: cdrom first when there is one, then hd */
-    GArray *volumes;  /* VirtVmVolume: the disks, then the CD-ROM */
-    GArray *nics;     /* VirtNicSpec */
-    GPtrArray *owned; /* strings split out of "pool/name" values */
+    GStrv boot;               /* NULL: cdrom first when there is one, then hd */
+    GArray *volumes;          /* VirtVmVolume: the disks, then the CD-ROM */
+    GArray *nics;             /* VirtNicSpec */
+    GPtrArray *owned;         /* strings split out of "pool/name" values */
     ApiCloudInit *cloud_init; /* "cloud_init", or NULL; its seed volume is the
                                * last of `volumes` (VIRT_VM_VOL_DATA) */
     GBytes *seed;             /* the seed image, once built (api_cloud_seed_build) */
