@@ -14,7 +14,6 @@ import os
 import secrets
 import struct
 import subprocess
-import tempfile
 import time
 
 import harness
@@ -233,14 +232,7 @@ class SeedValidationTest(CloudInitCase):
         self.assertSecretsAbsent(secret)
 
     def test_failed_create_leaves_neither_overlay_nor_seed(self):
-        net = "vci%d-down" % PID
-        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
-            f.write("<network><name>%s</name></network>" % net)
-        try:
-            harness.virsh("net-define", f.name)
-        finally:
-            os.unlink(f.name)
-        self.addCleanup(harness.virsh, "net-undefine", net, check=False)
+        net = self.inactive_network("cidown")
         before, meta = self.volumes(), self.meta_uuids()
         name = self.new_name("cifail")
         password = harness.new_password()
