@@ -65,10 +65,6 @@ gboolean virt_domain_act(virDomainPtr dom, VirtAction action, GError **error);
 
 gboolean virt_domain_set_autostart(virDomainPtr dom, gboolean on, GError **error);
 
-/* The alias prefix of a CD-ROM whose medium belongs to the VM (made for it,
- * such as its cloud-init seed): it goes with the VM's disks. */
-#define VIRT_DISK_ALIAS_OWNED "ua-vireo-owned-"
-
 /* The storage volumes behind the VM's disks (not CD-ROMs, except those
  * whose alias starts with VIRT_DISK_ALIAS_OWNED), as virStorageVolPtr;
  * files no pool knows are left out. */

@@ -22,6 +22,11 @@ static void disk_free(gpointer p)
     g_free(d);
 }
 
+gboolean virt_disk_owned(const VirtDisk *d)
+{
+    return d->alias && g_str_has_prefix(d->alias, VIRT_DISK_ALIAS_OWNED);
+}
+
 static void nic_free(gpointer p)
 {
     VirtNic *n = p;

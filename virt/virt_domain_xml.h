@@ -18,6 +18,14 @@ typedef struct {
     char *alias;       /* <alias name=...>: kept in definitions for "ua-" ones */
 } VirtDisk;
 
+/* The alias prefix of a CD-ROM whose medium belongs to the VM (made for it,
+ * such as its cloud-init seed): it goes with the VM's disks on a delete
+ * with its volumes, and no installer ejection takes it out. */
+#define VIRT_DISK_ALIAS_OWNED "ua-vireo-owned-"
+
+/* TRUE for a drive whose alias says its medium is the VM's own. */
+gboolean virt_disk_owned(const VirtDisk *d);
+
 typedef struct {
     char *type; /* network, bridge, direct, user ... */
     char *mac;

@@ -99,6 +99,8 @@ class SeedBootTest(CloudInitCase):
         cdroms = [d for d in vm["disks"] if d["device"] == "cdrom"]
         self.assertEqual(len(cdroms), 1, repr(vm["disks"]))
         self.assertEqual(cdroms[0]["bus"], "scsi")
+        self.assertIs(cdroms[0].get("owned"), True)
+        self.assertNotIn("owned", vm["disks"][0])
         # The overlay sits on the image, grown to the size asked.
         info = self.api.get("/api/pools/%s/volumes/%s" % (self.pool, overlay)).json()
         self.assertEqual(info["capacity"], 64 * MIB)
@@ -132,6 +134,11 @@ class SeedBootTest(CloudInitCase):
                 pass
         self.assertIn(want, log)
         self.assertSecretsAbsent(password, hashed)
+        # The seed is no installer: eject-installer leaves it in.
+        r = self.api.post("/api/vms/%s/eject-installer" % name)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.json()["ejected"], [])
+        self.assertTrue([d for d in r.json()["disks"] if d.get("owned") and d["source"]])
         # Deleting with its volumes takes the seed too, never the image.
         r = self.api.delete("/api/vms/%s?force=true&volumes=true" % name)
         self.assertStatus(r, 204)

@@ -12,6 +12,7 @@
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_build.h"
 #include "virt/virt_domain_xml.h"
+#include "virt/virt_domain_xml_edit.h"
 
 #include <crypt.h>
 #include <string.h>
@@ -300,6 +301,13 @@ static void test_seed_drive_xml(void **state)
     assert_non_null(cfg);
     const VirtDisk *cd = g_ptr_array_index(cfg->disks, 1);
     assert_string_equal(cd->alias, "ua-vireo-owned-cidata");
+    /* No installer ejection takes the seed out. */
+    g_auto(GStrv) emptied = NULL;
+    gboolean moved = FALSE;
+    g_autofree char *after = virt_domain_xml_eject_installer(xml, &emptied, &moved, &error);
+    assert_non_null(after);
+    assert_null(emptied[0]);
+    assert_non_null(strstr(after, "web-cidata.iso"));
     disks[1].alias = "vireo\"x";
     g_autofree char *bad = virt_domain_build_xml(&b, &error);
     assert_null(bad);
