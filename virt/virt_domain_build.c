@@ -165,9 +165,19 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error)
     virt_xml_text_child(domain, "on_crash", "destroy");
 
     xmlNode *devices = xmlNewChild(domain, NULL, BAD_CAST "devices", NULL);
-    for (guint i = 0; i < b->n_disks; i++)
+    gboolean scsi = FALSE;
+    for (guint i = 0; i < b->n_disks; i++) {
         if (!virt_disk_append(devices, &b->disks[i], error))
             return NULL;
+        scsi = scsi || g_strcmp0(b->disks[i].bus, "scsi") == 0;
+    }
+    /* libvirt's default SCSI controller on x86 is an LSI one, which
+     * cloud kernels (Debian's included) leave out; virtio-scsi is in
+     * every guest that has virtio. */
+    if (scsi) {
+        xmlNode *ctl = virt_xml_attr_child(devices, "controller", "type", "scsi");
+        xmlSetProp(ctl, BAD_CAST "model", BAD_CAST "virtio-scsi");
+    }
     for (guint i = 0; i < b->n_nics; i++)
         if (!virt_nic_append(devices, &b->nics[i], error))
             return NULL;

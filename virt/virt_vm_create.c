@@ -121,7 +121,7 @@ static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Res
         return TRUE;
     }
     g_autoptr(virStoragePool) source_pool = NULL;
-    if (v->kind != VIRT_VM_VOL_NEW) {
+    if (v->kind == VIRT_VM_VOL_CLONE || v->kind == VIRT_VM_VOL_OVERLAY) {
         g_autofree char *field = field_name(v, i,
                                             v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
         if (!(r->source = virt_volume_lookup_ref(conn, v->from, &source_pool, error)) ||
@@ -131,7 +131,7 @@ static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Res
     g_autofree char *pool_field = field_name(v, i, "pool");
     if (!(r->pool = target_pool(conn, v, source_pool, error)))
         return blame(error, pool_field);
-    r->format = format_of(v, r->source_info);
+    r->format = v->kind == VIRT_VM_VOL_DATA ? "raw" : format_of(v, r->source_info);
     r->name = volume_name(plan, v, i, r->format);
     return TRUE;
 }
@@ -254,6 +254,25 @@ static virStorageVolPtr clone_volume(Resolved *r, guint64 size, CopyProgress *pr
     return vol;
 }
 
+/* A new raw volume holding `data`; a failed write leaves no volume. */
+static virStorageVolPtr data_volume(Resolved *r, const VirtVmVolume *v, GError **error)
+{
+    virStorageVolPtr vol = virt_volume_create(r->pool, r->name, v->data_len, "raw", NULL, error);
+    if (!vol)
+        return NULL;
+    g_autoptr(virStream) st = virt_volume_upload_stream(vol, v->data_len, error);
+    gboolean sent = st && virt_stream_send_all(st, v->data, v->data_len, error);
+    if (st && !sent)
+        virt_stream_abort(st);
+    if (sent && virt_stream_finish(st, error))
+        return vol;
+    g_prefix_error(error, "writing volume '%s': ", r->name);
+    if (virStorageVolDelete(vol, 0) < 0)
+        virResetLastError();
+    virStorageVolFree(vol);
+    return NULL;
+}
+
 static gboolean note(const VirtVmPlan *plan, const char *kind, const char *ref, gboolean made,
                      const char *path, GError **error)
 {
@@ -292,6 +311,8 @@ static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, 
     virStorageVolPtr vol = NULL;
     if (v->kind == VIRT_VM_VOL_CLONE)
         vol = clone_volume(&r, size, progress, error);
+    else if (v->kind == VIRT_VM_VOL_DATA)
+        vol = data_volume(&r, v, error);
     else
         vol = virt_volume_create(r.pool, r.name, size, r.format,
                                  v->kind == VIRT_VM_VOL_OVERLAY ? v->from : NULL, error);
@@ -408,6 +429,7 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan, VirtVm
                           : g_ptr_array_index(strings, strings->len - 2),
             .target = target,
             .bus = v->bus,
+            .alias = v->alias,
         };
     }
     g_autofree char *xml = NULL;

@@ -13,6 +13,7 @@ typedef enum {
     VIRT_VM_VOL_NEW,      /* a new empty volume of `size` bytes */
     VIRT_VM_VOL_CLONE,    /* a full copy of `from` ("pool/name") */
     VIRT_VM_VOL_OVERLAY,  /* a qcow2 volume backed by `from` */
+    VIRT_VM_VOL_DATA,     /* a new raw volume in `pool` holding `data` (a seed ISO) */
 } VirtVmVolKind;
 
 typedef struct {
@@ -27,6 +28,9 @@ typedef struct {
     const char *bus;    /* NULL: virtio for disks, sata for CD-ROMs */
     const char *target; /* a clone's: the source's disk this volume stands in for */
     const char *label;  /* how messages name it; NULL: "disks[i]" */
+    const void *data;   /* data: the bytes, data_len of them (at least 1) */
+    gsize data_len;
+    const char *alias;  /* the device's user alias (VirtDiskSpec.alias), or NULL */
 } VirtVmVolume;
 
 /* Told before the create makes something, and once it is made: a volume

@@ -10,6 +10,7 @@
 #include "api/os/api_os_catalogue.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
+#include "api/vms/api_cloud_seed.h"
 #include "api/vms/api_templates.h"
 #include "api/vms/api_vm_plan.h"
 #include "api/vms/api_vm_spec.h"
@@ -138,6 +139,8 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
      * half-way leaves a VM a later start can find and remove. */
     g_autofree char *uuid = g_uuid_string_random();
     g_autofree char *serial_log = api_vm_serial_log(conn, uuid);
+    if (!api_cloud_seed_build(spec, uuid, error))
+        return FALSE;
     VirtVmPlan plan;
     api_vm_spec_plan(spec, host, serial_log, &plan);
     plan.domain.uuid = uuid;

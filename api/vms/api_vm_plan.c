@@ -39,7 +39,7 @@ static gboolean volume_allowed(const ApiRequest *req, virConnectPtr conn, const 
                                guint i, const char *moving, GError **error)
 {
     gboolean cdrom = strcmp(v->device, "cdrom") == 0;
-    if (v->kind == VIRT_VM_VOL_NEW) {
+    if (v->kind == VIRT_VM_VOL_NEW || v->kind == VIRT_VM_VOL_DATA) {
         g_autofree char *field = field_of(v, i, "pool");
         return pool_for_disks(req, v->pool, field, error);
     }

@@ -30,7 +30,7 @@ TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path 
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
 OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
-PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib"
+PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib libxcrypt"
 mkdir -p "$RESULTS" "$OUT" "$LOGS"
 rm -f "$LOGS"/*.log "$OUT"/*.rc
 
