@@ -30,7 +30,7 @@ typedef struct {
     const char *label;  /* how messages name it; NULL: "disks[i]" */
     const void *data;   /* data: the bytes, data_len of them (at least 1) */
     gsize data_len;
-    const char *alias;  /* the device's user alias (VirtDiskSpec.alias), or NULL */
+    const char *alias; /* the device's user alias (VirtDiskSpec.alias), or NULL */
 } VirtVmVolume;
 
 /* Told before the create makes something, and once it is made: a volume
