@@ -265,12 +265,52 @@ gboolean api_etag_matches(const char *header, const char *etag)
     return etag_list_matches(header, etag, FALSE);
 }
 
+/* The state part of a tag: up to a '.' (what follows is what was observed
+ * of the object, api_etag_observed) or its "-gzip" and closing quote. */
+static char *state_part(const char *tag)
+{
+    gsize n = strcspn(tag, ".");
+    if (!tag[n]) {
+        n = strlen(tag);
+        if (n && tag[n - 1] == '"')
+            n--;
+        if (n >= 5 && strncmp(tag + n - 5, "-gzip", 5) == 0)
+            n -= 5;
+    }
+    return g_strndup(tag, n);
+}
+
 gboolean api_etag_matches_strong(const char *header, const char *etag)
 {
-    /* Plain and gzip answers of one state carry two tags; an edit based
-     * on either is based on that state. */
-    g_autofree char *gz = api_etag_gzip(etag);
-    return etag_list_matches(header, etag, TRUE) || etag_list_matches(header, gz, TRUE);
+    /* Plain and gzip answers of one state carry two tags, and a tag may
+     * add what was observed of the object: an edit based on any of them
+     * is based on that state. */
+    g_autofree char *want = state_part(etag);
+    g_auto(GStrv) tags = g_strsplit(header, ",", -1);
+    for (char **t = tags; *t; t++) {
+        const char *tag = g_strstrip(*t);
+        if (g_str_has_prefix(tag, "W/"))
+            continue;
+        g_autofree char *got = state_part(tag);
+        if (strcmp(tag, "*") == 0 || strcmp(got, want) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+char *api_etag_observed(json_t *value, const char *const *observed)
+{
+    g_autoptr(json_t) state = json_copy(value);
+    g_autoptr(json_t) seen = json_object();
+    for (const char *const *k = observed; *k; k++) {
+        json_t *v = json_object_get(state, *k);
+        if (v)
+            json_object_set(seen, *k, v);
+        json_object_del(state, *k);
+    }
+    g_autofree char *a = api_etag(state), *b = api_etag(seen);
+    /* "STATE.SEEN": If-None-Match compares it whole, If-Match the state. */
+    return g_strdup_printf("%.*s.%.8s\"", (int)strlen(a) - 1, a, b + 1);
 }
 
 void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj)
@@ -286,6 +326,14 @@ gboolean api_check_if_match(const ApiRequest *req, json_t *current, const char *
     if (!req->if_match)
         return TRUE;
     g_autofree char *etag = api_etag(current);
+    return api_check_if_match_etag(req, etag, what, error);
+}
+
+gboolean api_check_if_match_etag(const ApiRequest *req, const char *etag, const char *what,
+                                 GError **error)
+{
+    if (!req->if_match)
+        return TRUE;
     if (api_etag_matches_strong(req->if_match, etag))
         return TRUE;
     g_set_error(error, API_ERROR, API_ERROR_PRECONDITION_FAILED,

@@ -44,6 +44,13 @@ json_t *api_time_json(gint64 unix_seconds);
 
 /* Strong ETag of a JSON value: a hash of its canonical form, quoted. */
 char *api_etag(json_t *value);
+/* The ETag of an object whose members named in `observed` (NULL-ended)
+ * say what was last seen of it, not the state an edit is based on:
+ * "STATE.SEEN". A GET's If-None-Match compares the whole tag (new
+ * observations are news to a cache); If-Match compares the state part
+ * only (api_etag_matches_strong), so an observation made since the read
+ * does not fail an edit. */
+char *api_etag_observed(json_t *value, const char *const *observed);
 /* TRUE when an If-None-Match value names `etag` or "*" (weak comparison:
  * W/ prefixes are ignored, RFC 9110 13.1.2). */
 gboolean api_etag_matches(const char *header, const char *etag);
@@ -57,6 +64,9 @@ void api_answer_object(ApiResponse *resp, unsigned status, json_t *obj);
  * the current representation `current`. */
 gboolean api_check_if_match(const ApiRequest *req, json_t *current, const char *what,
                             GError **error);
+/* The same against an ETag already made. */
+gboolean api_check_if_match_etag(const ApiRequest *req, const char *etag, const char *what,
+                                 GError **error);
 /* For successful GETs: adds the ETag and turns an If-None-Match that names
  * the representation this client gets (plain or gzip) into 304. */
 void api_json_finish_get(const ApiRequest *req, ApiResponse *resp);

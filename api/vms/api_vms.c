@@ -70,8 +70,7 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDo
     json_t *obj = api_vm_detail_json(d, meta);
     name_os(ctx, json_object_get(obj, "os"));
     api_vm_add_next_boot(dom, obj);
-    /* Start time and addresses only change when the VM starts, stops or
-     * gets an address: part of the representation (and its ETag). */
+
     g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
     api_stats_vm_live(ctx->sampler, snap, d->summary.uuid, d->summary.state, 0, obj, NULL);
     if (dom_out)
@@ -87,9 +86,22 @@ void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event)
     ctx->vm_changed(uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
 }
 
+/* What the sampler observes of a running VM (its start time, addresses,
+ * uptime and figures) is not state an edit is based on, and it moves on
+ * its own: the start time is found a sample after the start, addresses
+ * come when the guest asks for one. In the ETag's state part it would
+ * make the page's next edit a 412 with nothing changed. */
+static const char *const live_members[] = {"started_at", "uptime_source", "addresses",
+                                           "uptime",     "stats",         NULL};
+
+static char *api_vm_etag(json_t *detail)
+{
+    return api_etag_observed(detail, live_members);
+}
+
 void api_vm_answer(ApiResponse *resp, unsigned status, json_t *detail, json_t *extra)
 {
-    g_autofree char *etag = api_etag(detail);
+    g_autofree char *etag = api_vm_etag(detail);
     api_response_header(resp, "ETag", etag);
     if (extra)
         json_object_update_new(detail, extra);
@@ -125,7 +137,10 @@ gboolean api_vm_change_begin(ApiContext *ctx, const ApiRequest *req, const char 
     c->locks = api_locks_take(ctx->locks, (const char *const *)all->pdata);
     /* By UUID, under the lock: a rename changes the name in the URL. */
     c->current = api_vm_detail(ctx, c->conn, c->uuid, &c->dom, error);
-    return c->current && api_check_if_match(req, c->current, "the VM", error);
+    if (!c->current)
+        return FALSE;
+    g_autofree char *etag = api_vm_etag(c->current);
+    return api_check_if_match_etag(req, etag, "the VM", error);
 }
 
 gboolean api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include "api/core/api_error.h"
+#include "api/core/api_encoding.h"
 #include "api/core/api_json.h"
 
 static json_t *body(const char *text, GError **error)
@@ -101,13 +102,42 @@ static void test_etags(void **state)
     assert_true(api_etag_matches_strong("*", ea));
 }
 
+/* A tag that adds what was observed: If-None-Match sees every change,
+ * If-Match only the state's. */
+static void test_observed_etags(void **state)
+{
+    (void)state;
+    static const char *const seen[] = {"seen", NULL};
+    g_autoptr(json_t) a = json_pack("{s:i,s:n}", "x", 1, "seen");
+    g_autoptr(json_t) b = json_pack("{s:i,s:i}", "x", 1, "seen", 5);
+    g_autoptr(json_t) c = json_pack("{s:i,s:i}", "x", 2, "seen", 5);
+    g_autofree char *ea = api_etag_observed(a, seen);
+    g_autofree char *eb = api_etag_observed(b, seen);
+    g_autofree char *ec = api_etag_observed(c, seen);
+    assert_true(ea[0] == '"' && ea[strlen(ea) - 1] == '"' && strchr(ea, '.'));
+    assert_string_not_equal(ea, eb);
+    assert_false(api_etag_matches(ea, eb));       /* a cache gets the news */
+    assert_true(api_etag_matches_strong(ea, eb)); /* an edit is not stale */
+    assert_false(api_etag_matches_strong(ea, ec));
+    g_autofree char *gz = api_etag_gzip(ea);
+    assert_true(api_etag_matches_strong(gz, eb));
+    g_autofree char *weak = g_strdup_printf("W/%s", ea);
+    assert_false(api_etag_matches_strong(weak, eb));
+    /* Plain tags keep matching as before, with and without -gzip. */
+    g_autoptr(json_t) d = json_pack("{s:i}", "x", 1);
+    g_autofree char *ed = api_etag(d);
+    g_autofree char *edz = api_etag_gzip(ed);
+    assert_true(api_etag_matches_strong(edz, ed));
+    assert_true(api_etag_matches_strong(ed, ea)); /* the same state */
+    assert_false(api_etag_matches_strong(ed, ec));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_body_parsing),
-        cmocka_unit_test(test_members_and_types),
-        cmocka_unit_test(test_query),
-        cmocka_unit_test(test_etags),
+        cmocka_unit_test(test_body_parsing),   cmocka_unit_test(test_members_and_types),
+        cmocka_unit_test(test_query),          cmocka_unit_test(test_etags),
+        cmocka_unit_test(test_observed_etags),
     };
     return cmocka_run_group_tests_name("json_input", tests, NULL, NULL);
 }
