@@ -37,7 +37,7 @@ export function rowActions(vm, pending) {
     'aria-label': `More actions for ${vm.name}`, title: 'More actions',
   }, icon('chevron'), h('span', { class: 'btn-label' }, 'More'));
   menu.addEventListener('beforetoggle', (e) => { if (e.newState === 'open') place(menu, more); });
-  return h('div', { class: 'actions row-actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
+  return h('div', { class: 'actions vm-actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
     actionButton(vm, first, { pending }),
     consoleLink(vm, 'vnc', { label: 'Console', cls: 'btn btn-sm btn-action', testid: 'vm-console' }),
     more, menu);

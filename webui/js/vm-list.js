@@ -307,8 +307,13 @@ function updateRows(page, shown) {
       rows.delete(name);
     }
   }
-  const current = tbody.children;
-  if (current.length !== order.length || order.some((el, i) => current[i] !== el)) tbody.replaceChildren(...order);
+  // Rows already in place stay put (a moved row would lose focus and close
+  // its open menu): only new or reordered rows are inserted.
+  let ref = tbody.firstChild;
+  for (const el of order) {
+    if (el === ref) ref = ref.nextSibling;
+    else tbody.insertBefore(el, ref);
+  }
 
   if (focusKey && focusKey.vm && !tbody.contains(document.activeElement)) {
     const row = rows.get(focusKey.vm);
