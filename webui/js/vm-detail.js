@@ -8,7 +8,7 @@ import { copyText } from './forms.js';
 import * as live from './live.js';
 import { actionButton, deleteVm } from './actions.js';
 import { navigate, vmHref } from './router.js';
-import { stateBadge } from './states.js';
+import { nextBootMark, stateBadge } from './states.js';
 import { confirmDialog, showError, toast } from './ui.js';
 import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
@@ -209,6 +209,7 @@ function renderHead(page) {
       h('h1', { testid: 'detail-name' }, vm.name),
       stateBadge(vm.state, 'detail-state'),
       pending && pending.label ? pendingMark(pending.label, 'detail-pending') : null,
+      nextBootMark(vm, 'detail-next-boot'),
       h('span', { class: `chip chip-${kvm ? 'kvm' : 'tcg'}`, testid: 'detail-domain-type',
         title: kvm ? 'Hardware-accelerated (KVM)' : 'Emulated by QEMU TCG (no hardware virtualization)' },
       kvm ? 'KVM' : 'TCG'),

@@ -14,7 +14,7 @@ import { STATE_FILTERS, filterFor, matches, readQuery, writeQuery } from './list
 import { rowActions } from './row-actions.js';
 import { thumbnail } from './thumbnails.js';
 import { vmHref } from './router.js';
-import { stateBadge, stateInfo } from './states.js';
+import { nextBootMark, stateBadge, stateInfo } from './states.js';
 import { canOperate, isAdmin, getUser } from './session.js';
 import { emptyState, pendingMark, reloadButton, skeleton } from './widgets.js';
 import { figureStore } from './vm-figures.js';
@@ -218,9 +218,7 @@ function rowFor(page, vm, pending) {
     h('td', { class: 'cell-state col-state', 'data-label': 'State' },
       stateBadge(vm.state),
       hint ? pendingMark(hint, 'vm-pending') : null,
-      vm.next_boot ? h('span', {
-        class: 'next-boot-mark', testid: 'vm-next-boot', title: 'Changes made while it runs take effect at its next boot',
-      }, icon('clock'), 'restart pending') : null),
+      nextBootMark(vm, 'vm-next-boot')),
     h('td', { class: COLUMNS.vcpus[1], 'data-label': 'vCPUs', testid: 'vm-vcpus' }, String(vm.vcpus ?? '—')),
     h('td', { class: COLUMNS.memory[1], 'data-label': 'Memory', testid: 'vm-memory' }, fmtMiB(vm.memory)),
     figs.cells.cpu, figs.cells.memused, figs.cells.uptime,
