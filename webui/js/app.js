@@ -7,7 +7,7 @@ import { api, onUnauthorized } from './api.js';
 import { h, icon, clear } from './dom.js';
 import * as live from './live.js';
 import { loadHost, resetHost } from './host.js';
-import { startRouter } from './router.js';
+import { parseHash, startRouter } from './router.js';
 import { showError, clearError, clearAllErrors, toast } from './ui.js';
 import { mountUserMenu } from './account.js';
 import { closeAllDialogs } from './forms.js';
@@ -289,5 +289,7 @@ initLiveIndicator();
 onUnauthorized(() => {
   if (state === 'in') signedOut('expired');
 });
+// The first page's module loads while vireod is asked who is signed in.
+VIEWS[parseHash(location.hash).view]?.load().catch(() => {});
 rerun = startRouter(showRoute);
 boot();
