@@ -1,6 +1,7 @@
 // The Tasks button in the header, on every page: how many tasks run, and a
 // drawer (a disclosure: the button says whether it is open, Escape or a
-// click elsewhere closes it and focus returns to the button) listing the
+// click elsewhere closes it and focus returns to the button; it closes when
+// the page changes too) listing the
 // recent tasks with their progress, Cancel, and links to what they made.
 // A task that ends while the drawer is closed is told in a toast.
 
@@ -42,7 +43,10 @@ export function mountTaskCenter(root) {
 
   const offTasks = subscribeTasks((snap) => { c.snap = snap; render(c); });
   const offDone = onTaskFinished((t) => { if (!isOpen(c)) toast(finishedText(t), { tone: t.state === 'succeeded' ? 'ok' : 'warn' }); });
-  return () => { close(c, false); offTasks(); offDone(); clear(root); };
+  // Another page (a result link was followed): the drawer has done its job.
+  const onRoute = () => close(c, false);
+  window.addEventListener('hashchange', onRoute);
+  return () => { close(c, false); offTasks(); offDone(); window.removeEventListener('hashchange', onRoute); clear(root); };
 }
 
 function finishedText(t) {
