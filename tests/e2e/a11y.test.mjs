@@ -1,5 +1,5 @@
 // Every page of the web UI through axe-core, with something on it to read:
-// the sign-in page, the guests list (with the task drawer and a row's More
+// the sign-in page, the dashboard, the guests list (with the task drawer and a row's More
 // menu open), a guest's page, the New VM wizard, storage (a pool and a
 // volume), networks, templates, users, API tokens, the audit log and My
 // sessions, each in the light theme at 1440 px, the dark theme, and on a
@@ -24,6 +24,7 @@ const SERIOUS = ['serious', 'critical'];
 
 // [name, address, what shows once it is ready]
 const PAGES = [
+  ['dashboard', '#/dashboard', '[data-testid="dash-state-list"]'],
   ['list', '#/', '[data-testid="vm-row"]'],
   ['vm', `#/vms/${encodeURIComponent(VM)}`, '[data-testid="detail-name"]'],
   ['new-vm', '#/new', '[data-testid="view-create"]'],

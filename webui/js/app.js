@@ -21,6 +21,7 @@ const THEME_ICON = { auto: 'auto', light: 'sun', dark: 'moon' };
 
 // The sections in the header; `admin` ones are shown to admins only.
 const SECTIONS = [
+  { key: 'dashboard', href: '#/dashboard', label: 'Dashboard', icon: 'gauge', views: ['dashboard'] },
   { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail', 'create'] },
   { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
@@ -138,6 +139,7 @@ function renderNav(route) {
 // (which returns the function that unmounts it).
 const VIEWS = {
   list: { title: () => 'Guests', load: () => import('./vm-list.js'), mount: (m, main, r) => m.mountList(main, r.query || {}) },
+  dashboard: { title: () => 'Dashboard', load: () => import('./dashboard.js'), mount: (m, main) => m.mountDashboard(main) },
   detail: { title: (r) => r.name, load: () => import('./vm-detail.js'), mount: (m, main, r) => m.mountDetail(main, r.name) },
   users: { title: () => 'Users', load: () => import('./users.js'), mount: (m, main) => m.mountUsers(main) },
   tokens: { title: () => 'API tokens', load: () => import('./tokens.js'), mount: (m, main) => m.mountTokens(main) },

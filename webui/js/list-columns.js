@@ -3,7 +3,7 @@
 // the live figures, which the list refreshes in place on every sample.
 
 import { h } from './dom.js';
-import { fmtPercent, fmtUptime, fmtUsed } from './vm-figures.js';
+import { fmtMemory, fmtPercent, fmtUptime } from './units.js';
 
 // Running first, stopped last: the order of the State column.
 const STATE_RANK = ['running', 'blocked', 'paused', 'pmsuspended', 'shutdown', 'crashed', 'nostate', 'shutoff'];
@@ -71,8 +71,8 @@ export function liveCells() {
       cpuFill.style.width = `${Math.min(100, Math.max(0, fig.cpu ?? 0))}%`;
       cpuBar.hidden = fig.cpu === null;
       cells.cpu.title = fig.cpu === null ? '' : 'Share of its own vCPUs in use, in the last sample';
-      cells.memused.textContent = fmtUsed(fig.memUsed);
-      cells.memused.title = fig.memTotal ? `of ${fmtUsed(fig.memTotal)}` : '';
+      cells.memused.textContent = fmtMemory(fig.memUsed);
+      cells.memused.title = fig.memTotal ? `of ${fmtMemory(fig.memTotal)}` : '';
       cells.uptime.textContent = fmtUptime(fig.uptime);
     },
   };

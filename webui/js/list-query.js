@@ -3,18 +3,21 @@
 // as in GET /api/vms?state=), `sort` and `dir`. Another page may link to
 // "#/?state=running". Only what differs from the defaults is written.
 
-// The state filter's choices: a label and the states it shows.
+// The state filter's choices: a key (what the address says for it, as the
+// dashboard links: "#/?state=stopped"), a label and the libvirt states it shows.
 export const STATE_FILTERS = [
-  { label: 'All states', states: [] },
-  { label: 'Running', states: ['running'] },
-  { label: 'Paused / suspended', states: ['paused', 'pmsuspended'] },
-  { label: 'Shut off', states: ['shutoff'] },
-  { label: 'Needs attention', states: ['crashed', 'nostate', 'blocked', 'shutdown'] },
+  { key: '', label: 'All states', states: [] },
+  { key: 'running', label: 'Running', states: ['running', 'blocked'] },
+  { key: 'paused', label: 'Paused / suspended', states: ['paused', 'pmsuspended'] },
+  { key: 'stopped', label: 'Shut off', states: ['shutoff'] },
+  { key: 'attention', label: 'Needs attention', states: ['crashed', 'nostate', 'shutdown'] },
 ];
 
 export const SORT_KEYS = ['name', 'state', 'vcpus', 'memory', 'cpu', 'memused', 'uptime'];
 
-const splitStates = (v) => [...new Set(String(v || '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => /^[a-z]+$/.test(s)))];
+// "running,shutoff" -> the libvirt states; a filter's key stands for its states.
+const splitStates = (v) => [...new Set(String(v || '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => /^[a-z]+$/.test(s))
+  .flatMap((s) => STATE_FILTERS.find((f) => f.key === s && f.key)?.states || [s]))];
 
 // The route's query -> {q, states, sort, dir}.
 export function readQuery(query = {}) {
@@ -32,7 +35,7 @@ export function readQuery(query = {}) {
 export function writeQuery(v) {
   const q = new URLSearchParams();
   if (v.q) q.set('q', v.q);
-  if (v.states.length) q.set('state', v.states.join(','));
+  if (v.states.length) q.set('state', filterFor(v.states)?.key || v.states.join(','));
   if (v.sort !== 'name') q.set('sort', v.sort);
   if (v.dir !== 'asc') q.set('dir', v.dir);
   const path = (location.hash.replace(/^#/, '').split('?')[0]) || '/';

@@ -4,8 +4,6 @@
 // with no request of its own. Whichever arrived last wins, per guest; an
 // uptime counts on from when it arrived.
 
-import { fmtBytes } from './dom.js';
-
 // -> {set(vms), sample(frame), get(vm) -> {cpu, memUsed, memTotal, uptime}}
 export function figureStore() {
   const byUuid = new Map(); // uuid -> {stats, uptime, at}
@@ -43,23 +41,3 @@ export function figureStore() {
 
 const running = (state) => state === 'running' || state === 'paused' || state === 'blocked' || state === 'pmsuspended' || state === 'shutdown';
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-// 0.2 -> "0.2%", 37.4 -> "37%"; null -> "—".
-export function fmtPercent(p) {
-  if (p === null) return '—';
-  if (p > 0 && p < 10) return `${Math.round(p * 10) / 10}%`;
-  return `${Math.round(p)}%`;
-}
-
-export const fmtUsed = (bytes) => (bytes === null ? '—' : fmtBytes(bytes));
-
-// Seconds -> "45 s", "12 min", "3 h 5 min", "4 d 2 h"; null -> "—".
-export function fmtUptime(s) {
-  if (s === null || s < 0) return '—';
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min`;
-  const hrs = Math.floor(m / 60);
-  if (hrs < 24) return `${hrs} h ${m % 60} min`;
-  return `${Math.floor(hrs / 24)} d ${hrs % 24} h`;
-}

@@ -85,7 +85,7 @@ function layout(page) {
   });
   el.select = h('select', {
     class: 'input select', testid: 'vm-filter', 'aria-label': 'Filter by state',
-    onchange: (e) => setView(page, { states: e.target.value ? e.target.value.split(',') : [] }),
+    onchange: (e) => setView(page, { states: readQuery({ state: e.target.value }).states }),
   });
   fillFilter(page);
   el.sortSelect = h('select', {
@@ -128,7 +128,7 @@ function layout(page) {
 function fillFilter(page) {
   const { states } = page.view;
   const match = filterFor(states);
-  const options = STATE_FILTERS.map((f) => h('option', { value: f.states.join(','), selected: f === match }, f.label));
+  const options = STATE_FILTERS.map((f) => h('option', { value: f.key, selected: f === match }, f.label));
   if (!match) options.push(h('option', { value: states.join(','), selected: true }, `State: ${states.join(', ')}`));
   clear(page.el.select).append(...options);
 }
