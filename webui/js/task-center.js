@@ -9,6 +9,7 @@ import { h, icon, clear } from './dom.js';
 import { onTaskFinished, subscribeTasks } from './task-store.js';
 import { taskList } from './tasks.js';
 import { toast } from './ui.js';
+import { keepFocus } from './widgets.js';
 
 const PANEL_ID = 'task-drawer';
 const TICK_MS = 30000; // "done 2 min ago" stays true while it is open
@@ -29,7 +30,6 @@ export function mountTaskCenter(root) {
   }, icon('tasks'), h('span', { class: 'task-button-label' }, 'Tasks'), ' ', c.count, c.countWords);
   c.panel = h('section', {
     class: 'task-drawer', id: PANEL_ID, testid: 'task-drawer', hidden: true, 'aria-labelledby': `${PANEL_ID}-title`,
-    onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(c); } },
   },
   h('div', { class: 'task-drawer-head' },
     h('h2', { class: 'task-drawer-title', id: `${PANEL_ID}-title` }, icon('tasks'), 'Tasks'),
@@ -39,6 +39,8 @@ export function mountTaskCenter(root) {
     }, icon('close'))),
   c.body);
   c.outside = (e) => { if (!root.contains(e.target)) close(c, false); };
+  // Escape wherever focus is (a Cancel button that went away leaves it on the page).
+  c.escape = (e) => { if (e.key === 'Escape' && !document.querySelector('dialog[open]')) close(c); };
   clear(root).append(c.button, c.panel);
 
   const offTasks = subscribeTasks((snap) => { c.snap = snap; render(c); });
@@ -67,8 +69,11 @@ function render(c) {
   if (isOpen(c)) fill(c);
 }
 
+// Rows are drawn again on every change; focus stays on the same button of the same task.
 function fill(c) {
-  clear(c.body).append(taskList(c.snap, { max: 20, empty: 'No recent tasks. Copies, uploads and new VMs that copy a disk show their progress here.' }));
+  keepFocus(c.body, 'data-task', () => clear(c.body).append(taskList(c.snap, {
+    max: 20, empty: 'No recent tasks. Copies, uploads and new VMs that copy a disk show their progress here.',
+  })));
 }
 
 function open(c) {
@@ -76,6 +81,7 @@ function open(c) {
   c.panel.hidden = false;
   c.button.setAttribute('aria-expanded', 'true');
   document.addEventListener('pointerdown', c.outside, true);
+  document.addEventListener('keydown', c.escape);
   c.timer = setInterval(() => fill(c), TICK_MS);
   c.panel.querySelector('[data-testid="task-drawer-close"]').focus();
 }
@@ -85,6 +91,7 @@ function close(c, refocus = true) {
   c.panel.hidden = true;
   c.button.setAttribute('aria-expanded', 'false');
   document.removeEventListener('pointerdown', c.outside, true);
+  document.removeEventListener('keydown', c.escape);
   clearInterval(c.timer);
   if (refocus) c.button.focus();
 }
