@@ -20,27 +20,37 @@ function primary(vm) {
 export function rowActions(vm, pending) {
   const first = primary(vm);
   const menuId = uid('vm-more');
+  // Its buttons are made when it first opens: a list of hundreds of rows
+  // builds only what it shows.
   const menu = h('div', {
     class: 'menu row-menu', id: menuId, popover: 'auto', testid: 'vm-more-menu', role: 'group', 'aria-label': `More actions for ${vm.name}`,
-  },
-  ALL.filter((a) => a !== first).map((a) => actionButton(vm, a, { pending, menu: true })),
-  h('div', { class: 'menu-sep', role: 'separator' }),
-  h('button', {
-    type: 'button', class: 'menu-item menu-item-danger', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
-    disabled: !!(pending && pending.inflight),
-    onclick: () => { menu.hidePopover(); deleteVm(vm); },
-  }, icon('trash'), h('span', {}, 'Delete…')));
-  // Closes once an action is chosen.
-  menu.addEventListener('click', (e) => { if (e.target.closest('button')) menu.hidePopover(); });
+  });
   const more = h('button', {
     type: 'button', class: 'btn btn-sm btn-more', testid: 'vm-more', popovertarget: menuId,
     'aria-label': `More actions for ${vm.name}`, title: 'More actions',
   }, icon('chevron'), h('span', { class: 'btn-label' }, 'More'));
-  menu.addEventListener('beforetoggle', (e) => { if (e.newState === 'open') place(menu, more); });
+  menu.addEventListener('beforetoggle', (e) => {
+    if (e.newState !== 'open') return;
+    if (!menu.firstChild) fillMenu(menu, vm, first, pending);
+    place(menu, more);
+  });
+  // Closes once an action is chosen.
+  menu.addEventListener('click', (e) => { if (e.target.closest('button')) menu.hidePopover(); });
   return h('div', { class: 'actions vm-actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
     actionButton(vm, first, { pending }),
     consoleLink(vm, 'vnc', { label: 'Console', cls: 'btn btn-sm btn-action', testid: 'vm-console' }),
     more, menu);
+}
+
+function fillMenu(menu, vm, first, pending) {
+  menu.append(
+    ...ALL.filter((a) => a !== first).map((a) => actionButton(vm, a, { pending, menu: true })),
+    h('div', { class: 'menu-sep', role: 'separator' }),
+    h('button', {
+      type: 'button', class: 'menu-item menu-item-danger', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
+      disabled: !!(pending && pending.inflight),
+      onclick: () => deleteVm(vm),
+    }, icon('trash'), h('span', {}, 'Delete…')));
 }
 
 // Below the button, right-aligned with it, or above when there is no room.

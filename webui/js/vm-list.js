@@ -20,6 +20,7 @@ import { emptyState, pendingMark, reloadButton, skeleton } from './widgets.js';
 import { figureStore } from './vm-figures.js';
 
 const DENSITY_KEY = 'vireo.list.density';
+const ROWS_PER_FRAME = 40;
 
 // The list's state, passed to every function below: what it shows (the
 // address's query), the last snapshot from live.js, the live figures, the
@@ -62,7 +63,7 @@ export function mountList(root, query = {}) {
   });
   const offStats = live.onObjectEvent('stats', (frame) => { page.figures.sample(frame); refreshFigures(page); });
   const offHost = onHost((hi) => { page.host = hi; renderStats(page); });
-  return () => { offLive(); offStats(); offHost(); };
+  return () => { offLive(); offStats(); offHost(); cancelAnimationFrame(page.frame); };
 }
 
 function readDensity() {
@@ -244,6 +245,7 @@ function render(page) {
   page.shown = sortVms(all.filter((vm) => matches(page.view, vm)), page.view, figOf);
   el.count.textContent = page.shown.length === all.length ? String(all.length) : `${page.shown.length} of ${all.length}`;
   updateRows(page, page.shown);
+  if (page.unbuilt && !page.frame) page.frame = requestAnimationFrame(() => { page.frame = 0; render(page); });
   renderSelection(page);
   el.table.hidden = page.shown.length === 0;
   el.placeholder.hidden = page.shown.length !== 0;
@@ -284,11 +286,19 @@ function updateRows(page, shown) {
     ? { vm: active.closest('tr')?.dataset.vm, testid: active.dataset.testid } : null;
 
   const order = [];
+  let built = 0;
+  page.unbuilt = false;
   for (const vm of shown) {
     const p = snap.pending.get(vm.name) || null;
     const sig = signature(page, vm, p);
     let r = rows.get(vm.name);
+    if (!r && built >= ROWS_PER_FRAME) {
+      // A long list shows its first screen at once and the rest a frame later.
+      page.unbuilt = true;
+      continue;
+    }
     if (!r || r.sig !== sig) {
+      built += 1;
       const fresh = rowFor(page, vm, p);
       if (r) r.el.replaceWith(fresh.el);
       r = { sig, ...fresh };
