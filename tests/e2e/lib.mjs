@@ -60,9 +60,11 @@ export async function signIn(p, username, password, hash = '#/', base = BASE) {
   assert.equal((await p.getByTestId('user-name').first().textContent()).trim(), username);
 }
 
-// A REST client with its own session, as a browser would hold it.
+// A REST client with its own session, as a browser would hold it; `base`
+// is another vireod than the shared one (a test file's own).
 export class Client {
-  constructor() {
+  constructor(base = BASE) {
+    this.base = base;
     this.cookie = null;
     this.token = null;
   }
@@ -85,10 +87,10 @@ export class Client {
     else if (cookie) headers.Cookie = cookie;
     // What a browser adds on a same-origin change, and what vireod demands.
     if (method !== 'GET' && method !== 'HEAD') {
-      headers.Origin = BASE;
+      headers.Origin = this.base;
       headers['X-Vireo-CSRF'] = '1';
     }
-    const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch { json = { raw: text }; }

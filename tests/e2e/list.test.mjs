@@ -55,6 +55,13 @@ function virshBatch(lines) {
   });
 }
 
+// Opens the list at `hash` and waits for the new list (not the one before it).
+async function openList(hash) {
+  await page.evaluate(() => { const v = document.querySelector('[data-testid="view-list"]'); if (v) v.dataset.old = '1'; });
+  await page.goto(`${BASE}/${hash}`);
+  await page.locator('[data-testid="view-list"]:not([data-old])').waitFor();
+}
+
 async function expectOrder(expected, what) {
   await page.waitForFunction((want) => [...document.querySelectorAll('[data-testid="vm-row"]')].map((r) => r.dataset.vm).join() === want,
     expected.join(), { timeout: 10000 }).catch(() => {});
@@ -159,7 +166,7 @@ describe('the guest list at scale', { concurrency: false }, () => {
   });
 
   test('search, state filter and sort live in the address: Back restores them, ?state= works as a link', async () => {
-    await page.goto(`${BASE}/#/?q=${PREFIX}-00&state=shutoff`);
+    await openList(`#/?q=${PREFIX}-00&state=shutoff`);
     await page.getByTestId('vm-row').nth(8).waitFor();
     assert.equal(await page.getByTestId('vm-row').count(), 9);
     assert.equal(await page.getByTestId('vm-search').inputValue(), `${PREFIX}-00`);
@@ -180,17 +187,17 @@ describe('the guest list at scale', { concurrency: false }, () => {
     assert.equal(await page.locator('th[data-sort="memory"]').getAttribute('aria-sort'), 'descending');
     assert.deepEqual(await shownNames(), order);
 
-    await page.goto(`${BASE}/#/?state=running`);
+    await openList('#/?state=running');
     await row(VM).waitFor();
     assert.equal(await page.getByTestId('vm-filter').inputValue(), 'running');
     const states = await page.getByTestId('vm-row').evaluateAll((rows) => rows.map((x) => x.dataset.state));
     assert.ok(states.every((s) => s === 'running' || s === 'blocked'), `only running guests: ${states}`);
     // The dashboard's other links: "#/?state=stopped" and the like.
-    await page.goto(`${BASE}/#/?state=stopped&q=${PREFIX}-00`);
+    await openList(`#/?state=stopped&q=${PREFIX}-00`);
     await page.getByTestId('vm-row').nth(8).waitFor();
     assert.equal(await page.getByTestId('vm-filter').inputValue(), 'stopped');
     // No guest matches: the filters can be cleared in one click.
-    await page.goto(`${BASE}/#/?q=no-such-guest-${process.pid}`);
+    await openList(`#/?q=no-such-guest-${process.pid}`);
     await page.getByTestId('vm-clear-filters').click();
     await row(VM).waitFor();
     assert.equal(await page.evaluate(() => location.hash), '#/');
@@ -220,7 +227,7 @@ describe('the guest list at scale', { concurrency: false }, () => {
       await phone.close();
     }
     // The desktop, compact: more guests on one screen.
-    await page.goto(`${BASE}/#/?q=${PREFIX}`);
+    await openList(`#/?q=${PREFIX}`);
     await page.getByTestId('vm-row').nth(COUNT - 1).waitFor();
     const comfortable = await row(`${PREFIX}-001`).evaluate((el) => el.getBoundingClientRect().height);
     await page.getByTestId('vm-density').click();
@@ -231,7 +238,7 @@ describe('the guest list at scale', { concurrency: false }, () => {
   });
 
   test('bulk Start names the guest that could not start, and why; bulk Power off stops the other', async () => {
-    await page.goto(`${BASE}/#/?q=e2e-bulk-${process.pid}`);
+    await openList(`#/?q=e2e-bulk-${process.pid}`);
     await page.getByTestId('vm-row').nth(1).waitFor();
     await page.getByTestId('vm-select-all').check();
     assert.match(await page.getByTestId('bulk-count').textContent(), /2 guests selected/);
@@ -263,7 +270,7 @@ describe('the guest list at scale', { concurrency: false }, () => {
   });
 
   test('a bulk delete of 100 guests reports the one that went meanwhile', async () => {
-    await page.goto(`${BASE}/#/?q=${PREFIX}`);
+    await openList(`#/?q=${PREFIX}`);
     await page.getByTestId('vm-row').nth(COUNT - 1).waitFor();
     await page.getByTestId('vm-select-all').check();
     assert.match(await page.getByTestId('bulk-count').textContent(), /100 guests selected/);
