@@ -3,7 +3,8 @@
 # starts a vireod of its own on a fresh inventory, defines 100 small
 # stopped qemu domains (vireo-fs-NNN) in one virsh session, measures, and
 # removes them. Writes build/bench/first-screen.md. A benchmark, not a test.
-# Env: FIRST_SCREEN_VMS [100], FIRST_SCREEN_RUNS [10], BENCH_URI [qemu:///system],
+# Env: FIRST_SCREEN_VMS [100], FIRST_SCREEN_RUNS [10], FIRST_SCREEN_WEBUI [webui/: another
+#      tree of the UI to compare], BENCH_URI [qemu:///system],
 #      VIREO_BIN [build/vireod], VIREO_CHROMIUM [/usr/bin/chromium].
 set -eu
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +40,7 @@ done | virsh -q -c "$URI" >/dev/null
 PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 (umask 077 && echo "$PASSWORD" >"$TMP/pw")
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$BIN" --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/vireo.db" --webui "$REPO/webui" \
+"$BIN" --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/vireo.db" --webui "${FIRST_SCREEN_WEBUI:-$REPO/webui}" \
     --init-admin-password-file "$TMP/pw" --log-level warn 2>"$TMP/vireod.log" &
 PID=$!
 until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/openapi.json" 2>/dev/null; do

@@ -8,7 +8,9 @@ import { fmtMemory, fmtPercent, fmtUptime } from './units.js';
 // Running first, stopped last: the order of the State column.
 const STATE_RANK = ['running', 'blocked', 'paused', 'pmsuspended', 'shutdown', 'crashed', 'nostate', 'shutoff'];
 const rank = (s) => { const i = STATE_RANK.indexOf(s); return i < 0 ? STATE_RANK.length : i; };
-const byName = (a, b) => a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: 'base' });
+// One collator for every comparison: localeCompare with options builds one per call.
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+const byName = (a, b) => collator.compare(a.name, b.name);
 
 // key -> [header words, the column's class, first direction, value for sorting]
 // (fig: the guest's live figures from vm-figures.js).
