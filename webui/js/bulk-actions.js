@@ -133,8 +133,9 @@ function showResults(b, results, failed) {
     intro: okCount ? `${plural(okCount)} ${b.done}; these were not, and stay selected:` : 'None was; they stay selected:',
     testid: 'bulk-results',
     content: h('ul', { class: 'bulk-list bulk-results' }, failed.map((r) => h('li', { testid: 'bulk-result', dataset: { vm: r.vm.name } },
-      icon('alert'), h('span', { class: 'mono' }, r.vm.name), ': ',
-      h('span', { testid: 'bulk-result-reason' }, `${r.error.title ? `${r.error.title}: ` : ''}${r.error.message}`)))),
+      icon('alert'),
+      h('span', {}, h('strong', { class: 'mono' }, r.vm.name), h('br'),
+        h('span', { testid: 'bulk-result-reason' }, `${r.error.title ? `${r.error.title}: ` : ''}${r.error.message}`))))),
     actions: [close],
   });
   close.focus();
