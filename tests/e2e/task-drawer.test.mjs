@@ -13,7 +13,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage } from './lib.mjs';
+import { LAUNCH, Client, shot, watch, signIn, checkPage, freePort, startVireod } from './lib.mjs';
 
 const POOL = `e2e-tasks-${Date.now().toString(36)}-${process.pid}`;
 const poolApi = `/api/pools/${encodeURIComponent(POOL)}`;
@@ -22,6 +22,7 @@ let browser;
 let page;
 let admin;
 let dir;
+let vireod; // of its own: its tasks stay out of the other files' task lists
 const pageErrors = [];
 const taskReads = [];
 const api = (method, path, opts) => admin.request(method, path, opts);
@@ -44,7 +45,9 @@ async function clone(name) {
 
 describe('the task drawer', { concurrency: false }, () => {
   before(async () => {
-    admin = await adminClient();
+    vireod = await startVireod({ port: await freePort(), name: 'tasks' });
+    admin = new Client(`http://127.0.0.1:${vireod.port}`);
+    assert.equal((await admin.login('admin', vireod.password)).status, 200);
     dir = mkdtempSync(join(tmpdir(), 'vireo-e2e-tasks-'));
     zeros(join(dir, 'src.img'), 1024);
     assert.equal((await api('POST', '/api/pools', { body: { name: POOL, type: 'dir', path: dir } })).status, 201);
@@ -62,11 +65,12 @@ describe('the task drawer', { concurrency: false }, () => {
       for (const v of ['copy.img', 'cancelled.img', 'src.img']) await api('DELETE', `${poolApi}/volumes/${v}`);
       await api('DELETE', poolApi);
     }
+    if (vireod) { await vireod.stop(); vireod.remove(); }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   test('a clone shows on the guests list as a running task, its progress moves, then it is done with a link', async () => {
-    await signIn(page, 'admin', ADMIN_PASSWORD, '#/');
+    await signIn(page, 'admin', vireod.password, '#/', admin.base);
     await page.getByTestId('vm-row').first().waitFor();
     const button = page.getByTestId('task-button');
     assert.equal(await button.getAttribute('aria-expanded'), 'false');
