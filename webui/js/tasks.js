@@ -25,6 +25,9 @@ const KINDS = {
   clone: ['clone', 'Waiting to copy', 'Copying', 'Copied', 'Copy of'],
   upload: ['upload', 'Waiting to upload to', 'Uploading to', 'Uploaded', 'Upload to'],
   create: ['plus', 'Waiting to create VM', 'Creating VM', 'Created VM', 'New VM'],
+  'vm-clone': ['clone', 'Waiting to clone into VM', 'Cloning into VM', 'Cloned into VM', 'Clone into VM'],
+  snapshot: ['clock', 'Waiting to take snapshot', 'Taking snapshot', 'Took snapshot', 'Snapshot'],
+  revert: ['back', 'Waiting to revert to', 'Reverting to', 'Reverted to', 'Revert to'],
 };
 
 function words(t) {
@@ -46,7 +49,8 @@ function whenText(t) {
 export function resultLink(t) {
   if (t.state !== 'succeeded' || !t.result) return null;
   const vol = /^\/api\/pools\/([^/]+)\/volumes\/([^/]+)$/.exec(t.result);
-  const vm = /^\/api\/vms\/([^/]+)$/.exec(t.result);
+  // A VM, or one of its snapshots: the VM's page.
+  const vm = /^\/api\/vms\/([^/]+)(?:\/snapshots\/[^/]+)?$/.exec(t.result);
   let href = null;
   let text = null;
   try {

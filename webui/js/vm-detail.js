@@ -20,6 +20,8 @@ import { consoleHref, consoleLink } from './console-links.js';
 import { thumbnail } from './thumbnails.js';
 import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
+import { snapshotsCard } from './vm-snapshots.js';
+import { cloneButton } from './vm-clone.js';
 
 const DETAIL_ACTIONS = ['start', 'shutdown', 'reboot', 'suspend', 'resume', 'reset', 'poweroff'];
 const sig = (s) => JSON.stringify(s);
@@ -50,7 +52,7 @@ export function mountDetail(root, name) {
   // Device and setting changes leave the list's summary alone: follow this
   // guest's own events, coalesced (a hot-plug raises a few).
   const offDevices = live.onObjectEvent('vm', (d) => onVmEvent(page, d));
-  return () => { page.disposed = true; clearTimeout(page.deviceTimer); offLive(); offDevices(); page.graphs.destroy(); };
+  return () => { page.disposed = true; clearTimeout(page.deviceTimer); offLive(); offDevices(); page.graphs.destroy(); page.snapshots.dispose(); };
 }
 
 function layout(page) {
@@ -95,6 +97,8 @@ function layout(page) {
     // Operators get a Resources card: it shares a row with the NICs.
     operate ? [c.overview.el, c.os.el, page.form.el, c.perf.el, page.resources.el, c.network.el, c.storage.el, c.display.el]
       : [c.overview.el, c.os.el, readOnlyCard(), c.perf.el, c.storage.el, c.network.el, c.display.el]);
+  page.snapshots = snapshotsCard(name, { operate });
+  page.grid.append(page.snapshots.el);
   return h('section', { class: 'view view-detail', testid: 'vm-detail', dataset: { vm: name } },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/', testid: 'back-to-list' }, icon('back'), 'All guests'),
@@ -169,6 +173,7 @@ function setDetail(page, data, etag, { force }) {
   renderLive(page);
   if (page.form) page.form.update(data, etag, { force });
   if (page.resources) page.resources.update(data, etag, { force });
+  page.snapshots.update(data);
 }
 
 function showGone(page) {
@@ -276,6 +281,7 @@ function headActions(vm, pending) {
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
     consoleLink(vm, (vm.graphics || []).length ? 'vnc' : 'serial', { label: 'Console', testid: 'action-console' }),
+    cloneButton(vm),
     h('button', {
       type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
       disabled: !!(pending && pending.inflight),
