@@ -35,6 +35,7 @@ void virt_domain_summary_free(VirtDomainSummary *s)
         return;
     g_free(s->name);
     g_free(s->description);
+    virt_domain_next_boot_free(s->next_boot);
     g_free(s);
 }
 
@@ -167,6 +168,9 @@ GPtrArray *virt_domain_list_described(virConnectPtr conn,
         if (describe && describe(s->uuid, data)) {
             s->description = virt_domain_description(recs[i]->dom, NULL);
             virResetLastError();
+            if (s->persistent && (s->state == VIR_DOMAIN_RUNNING || s->state == VIR_DOMAIN_PAUSED ||
+                                  s->state == VIR_DOMAIN_BLOCKED))
+                s->next_boot = virt_domain_next_boot(recs[i]->dom);
         }
         g_ptr_array_add(out, s);
     }

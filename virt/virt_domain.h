@@ -6,6 +6,21 @@
 
 #include "virt/virt_domain_xml.h"
 
+/* What a running domain's definition will boot with, where it differs
+ * from what runs (0 or NULL: the same). */
+typedef struct {
+    unsigned vcpus;
+    unsigned long long memory_kib;
+    GStrv boot;
+} VirtDomainNextBoot;
+
+void virt_domain_next_boot_free(VirtDomainNextBoot *n);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtDomainNextBoot, virt_domain_next_boot_free)
+VirtDomainNextBoot *virt_domain_next_boot_copy(const VirtDomainNextBoot *n);
+/* NULL when nothing waits for the next boot (or the domain is not both
+ * running and persistent, or cannot be read): two RPCs. */
+VirtDomainNextBoot *virt_domain_next_boot(virDomainPtr dom);
+
 typedef struct {
     char *name;
     char uuid[VIR_UUID_STRING_BUFLEN];
@@ -15,6 +30,8 @@ typedef struct {
     gboolean autostart;
     gboolean persistent;
     char *description; /* libvirt's <description>; NULL: not read */
+    /* Read with the description (NULL then too when nothing waits). */
+    VirtDomainNextBoot *next_boot;
 } VirtDomainSummary;
 
 void virt_domain_summary_free(VirtDomainSummary *s);
@@ -25,7 +42,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtDomainSummary, virt_domain_summary_free)
  * descriptions are not read. */
 GPtrArray *virt_domain_list(virConnectPtr conn, GError **error);
 /* The same, with the description of each domain for which `describe`
- * (may be NULL) answers TRUE: one more RPC for each of those. */
+ * (may be NULL) answers TRUE: one more RPC for each of those, and two more
+ * for each of those that runs, for what waits for its next boot. */
 GPtrArray *virt_domain_list_described(virConnectPtr conn,
                                       gboolean (*describe)(const char *uuid, gpointer data),
                                       gpointer data, GError **error);

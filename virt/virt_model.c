@@ -69,10 +69,23 @@ void virt_model_snapshot_unref(VirtModelSnapshot *s)
 /* Fields libvirt raises events for (existence, name, state, persistence,
  * description) and fields it does not (autostart; vCPUs and memory of a
  * definition changed with setvcpus/setmem --config). */
+static gboolean same_next_boot(const VirtDomainNextBoot *a, const VirtDomainNextBoot *b)
+{
+    if (!a || !b)
+        return a == b;
+    return a->vcpus == b->vcpus && a->memory_kib == b->memory_kib &&
+           (a->boot && b->boot
+                ? g_strv_equal((const char *const *)a->boot, (const char *const *)b->boot)
+                : a->boot == b->boot);
+}
+
+/* What waits for the next boot is read with the description, after the
+ * events that may change it (Vireo's own edits invalidate the domain). */
 static gboolean same_announced(const VirtDomainSummary *a, const VirtDomainSummary *b)
 {
     return strcmp(a->name, b->name) == 0 && a->state == b->state &&
-           a->persistent == b->persistent && g_strcmp0(a->description, b->description) == 0;
+           a->persistent == b->persistent && g_strcmp0(a->description, b->description) == 0 &&
+           same_next_boot(a->next_boot, b->next_boot);
 }
 
 static gboolean same_unannounced(const VirtDomainSummary *a, const VirtDomainSummary *b)
@@ -108,8 +121,12 @@ gboolean virt_model_diff(GPtrArray *old, GPtrArray *now, gboolean missed_events,
     for (guint i = 0; i < now->len; i++) {
         VirtDomainSummary *d = g_ptr_array_index(now, i);
         const VirtDomainSummary *was = g_hash_table_lookup(before, d->uuid);
-        if (!d->description)
+        if (!d->description) {
             d->description = g_strdup(was && was->description ? was->description : "");
+            /* Kept while it runs as it was; a stopped domain has none. */
+            if (was && d->state == was->state)
+                d->next_boot = virt_domain_next_boot_copy(was->next_boot);
+        }
         if (was)
             g_hash_table_remove(before, d->uuid);
         if (was && same_announced(was, d) && same_unannounced(was, d))

@@ -5,6 +5,7 @@
 #include "api/vms/api_vm_edit.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
+#include "api/vms/api_vm_json.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_edit.h"
 #include "virt/virt_domain_xml_edit.h"
@@ -161,32 +162,7 @@ void api_vm_edit_undo(virDomainPtr dom, VmEditUndo *undo)
 
 void api_vm_add_next_boot(virDomainPtr dom, json_t *detail)
 {
-    if (virDomainIsActive(dom) != 1 || virDomainIsPersistent(dom) != 1) {
-        virResetLastError();
-        return;
-    }
-    g_autofree char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(VirtDomainConfig) cfg = xml ? virt_domain_config_parse(xml, strlen(xml), &error)
-                                          : NULL;
-    virResetLastError();
-    if (!cfg)
-        return;
-    json_t *pending = json_object();
-    if (cfg->vcpus != json_integer_value(json_object_get(detail, "vcpus")))
-        json_object_set_new(pending, "vcpus", json_integer(cfg->vcpus));
-    json_int_t mib = (json_int_t)(cfg->memory_kib / 1024);
-    if (mib != json_integer_value(json_object_get(detail, "memory")))
-        json_object_set_new(pending, "memory", json_integer(mib));
-    json_t *boot = json_array();
-    for (int i = 0; cfg->boot && cfg->boot[i]; i++)
-        json_array_append_new(boot, json_string(cfg->boot[i]));
-    json_t *live_boot = json_object_get(json_object_get(detail, "os"), "boot");
-    if (!json_equal(boot, live_boot))
-        json_object_set(pending, "boot", boot);
-    json_decref(boot);
-    if (json_object_size(pending))
-        json_object_set_new(detail, "next_boot", pending);
-    else
-        json_decref(pending);
+    g_autoptr(VirtDomainNextBoot) n = virt_domain_next_boot(dom);
+    if (n)
+        json_object_set_new(detail, "next_boot", api_vm_next_boot_json(n));
 }

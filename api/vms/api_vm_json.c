@@ -20,6 +20,7 @@ const char *const api_vm_summary_fields[] = {
     "uptime_source",
     "addresses",
     "stats",
+    "next_boot",
     NULL,
 };
 
@@ -39,17 +40,36 @@ static json_t *timestamp(int64_t unix_seconds)
     return json_string(buf);
 }
 
+json_t *api_vm_next_boot_json(const VirtDomainNextBoot *n)
+{
+    json_t *obj = json_object();
+    if (n->vcpus)
+        json_object_set_new(obj, "vcpus", json_integer(n->vcpus));
+    if (n->memory_kib)
+        json_object_set_new(obj, "memory", json_integer((json_int_t)(n->memory_kib / 1024)));
+    if (n->boot) {
+        json_t *boot = json_array();
+        for (int i = 0; n->boot[i]; i++)
+            json_array_append_new(boot, json_string(n->boot[i]));
+        json_object_set_new(obj, "boot", boot);
+    }
+    return obj;
+}
+
 json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta)
 {
     json_t *tags = json_array();
     for (int i = 0; meta && meta->tags && meta->tags[i]; i++)
         json_array_append_new(tags, json_string(meta->tags[i]));
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:s,s:o,s:o}", "name", s->name, "uuid", s->uuid,
-                     "state", virt_domain_state_name(s->state), "vcpus", (json_int_t)s->vcpus,
-                     "memory", (json_int_t)(s->memory_kib / 1024), "autostart", s->autostart,
-                     "persistent", s->persistent, "description",
-                     s->description ? s->description : "", "tags", tags, "created_at",
-                     meta ? timestamp(meta->created_at) : json_null());
+    json_t *obj = json_pack("{s:s,s:s,s:s,s:I,s:I,s:b,s:b,s:s,s:o,s:o}", "name", s->name, "uuid",
+                            s->uuid, "state", virt_domain_state_name(s->state), "vcpus",
+                            (json_int_t)s->vcpus, "memory", (json_int_t)(s->memory_kib / 1024),
+                            "autostart", s->autostart, "persistent", s->persistent, "description",
+                            s->description ? s->description : "", "tags", tags, "created_at",
+                            meta ? timestamp(meta->created_at) : json_null());
+    if (s->next_boot)
+        json_object_set_new(obj, "next_boot", api_vm_next_boot_json(s->next_boot));
+    return obj;
 }
 
 json_t *api_vm_disk_json(const VirtDisk *d)

@@ -8,6 +8,8 @@
 #include "virt/virt_domain.h"
 
 json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta);
+/* {"vcpus", "memory" (MiB), "boot"}: the members that differ. */
+json_t *api_vm_next_boot_json(const VirtDomainNextBoot *n);
 /* One disk or NIC, as in the detail's "disks" and "nics". */
 json_t *api_vm_disk_json(const VirtDisk *d);
 json_t *api_vm_nic_json(const VirtNic *n);

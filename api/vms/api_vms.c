@@ -250,8 +250,9 @@ static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current, 
         api_vm_edit_undo(dom, &undo);
         ok = FALSE;
     }
-    if (ok && change_description)
-        /* The list reads this VM's description again before it answers. */
+    if (ok)
+        /* The list reads this VM's description, and what waits for its next
+         * boot, again before it answers. */
         virt_model_invalidate(ctx->vm_model, uuid);
     api_vm_edit_undo_clear(&undo);
     return ok;

@@ -180,10 +180,16 @@ class EditRunningTest(harness.ApiTestCase):
             self.assertEqual(g.json()["next_boot"], {"vcpus": 3, "memory": 160})
             self.assertEqual(self.assertETag(g), self.assertETag(r))
 
+        with self.subTest("the list says so too, with no request per VM"):
+            self.assertEqual(self.listed(name)["next_boot"], {"vcpus": 3, "memory": 160})
+            self.assertEqual(self.listed(name, "?fields=name,next_boot"),
+                             {"name": name, "next_boot": {"vcpus": 3, "memory": 160}})
+
         with self.subTest("boot order of a running VM: next boot"):
             r = self.api.patch(path, {"boot": ["network", "hd"]})
             self.assertStatus(r, 200)
             self.assertEqual(r.json()["next_boot"]["boot"], ["network", "hd"])
+            self.assertEqual(self.listed(name)["next_boot"]["boot"], ["network", "hd"])
 
         with self.subTest("the next boot uses them"):
             self.action(name, "poweroff")
@@ -191,6 +197,12 @@ class EditRunningTest(harness.ApiTestCase):
             d = self.vm(name)
             self.assertEqual((d["vcpus"], d["memory"], d["os"]["boot"]), (3, 160, ["network", "hd"]))
             self.assertNotIn("next_boot", d)
+            self.assertNotIn("next_boot", self.listed(name))
+
+    def listed(self, name, query=""):
+        r = self.api.get("/api/vms" + query)
+        self.assertStatus(r, 200)
+        return next(v for v in r.json()["vms"] if v["name"] == name)
 
 
 if __name__ == "__main__":

@@ -11,15 +11,12 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
-import { BASE, REPO, CONNECT, LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage } from './lib.mjs';
+import { BASE, REPO, CONNECT, LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage, axeCheck } from './lib.mjs';
 
 const run = promisify(execFile);
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const SUFFIX = `${Date.now().toString(36)}-${process.pid}`;
 const VM = `vireo-e2e-con-${SUFFIX}`;
 const SERIAL_LOG = `/var/log/libvirt/qemu/${VM}-serial.log`;
@@ -55,15 +52,6 @@ const canvasColours = (p) => p.evaluate(() => {
   for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
   return seen.size;
 });
-
-async function axeCheck(p, what) {
-  await p.evaluate(AXE);
-  const result = await p.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-  });
-  assert.deepEqual(result, [], `${what}: axe-core found ${result.join('; ')}`);
-}
 
 describe('consoles', { concurrency: false }, () => {
   before(async () => {

@@ -13,7 +13,8 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,9 +60,11 @@ export async function signIn(p, username, password, hash = '#/', base = BASE) {
   assert.equal((await p.getByTestId('user-name').first().textContent()).trim(), username);
 }
 
-// A REST client with its own session, as a browser would hold it.
+// A REST client with its own session, as a browser would hold it; `base`
+// is another vireod than the shared one (a test file's own).
 export class Client {
-  constructor() {
+  constructor(base = BASE) {
+    this.base = base;
     this.cookie = null;
     this.token = null;
   }
@@ -84,10 +87,10 @@ export class Client {
     else if (cookie) headers.Cookie = cookie;
     // What a browser adds on a same-origin change, and what vireod demands.
     if (method !== 'GET' && method !== 'HEAD') {
-      headers.Origin = BASE;
+      headers.Origin = this.base;
       headers['X-Vireo-CSRF'] = '1';
     }
-    const res = await fetch(BASE + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch { json = { raw: text }; }
@@ -129,6 +132,46 @@ export async function checkPage(p, what) {
     return out;
   });
   assert.deepEqual(problems, [], `${what}: ${problems.join('; ')}`);
+}
+
+// axe-core's findings on page `p` as "rule (impact): where" lines; `impacts`
+// keeps only those (e.g. ['serious', 'critical']), null keeps all.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+export async function axeFindings(p, { impacts = null } = {}) {
+  // Colours are judged as they end, not halfway through a fade-in.
+  await p.evaluate(() => Promise.all(document.getAnimations()
+    .filter((a) => a.effect && a.effect.getComputedTiming().iterations !== Infinity).map((a) => a.finished.catch(() => null))));
+  await p.evaluate(AXE);
+  return p.evaluate(async (keep) => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => !keep || keep.includes(v.impact))
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => {
+        const d = n.any?.[0]?.data;
+        return `${n.target.join(' ')}${d && d.contrastRatio ? ` [${d.fgColor} on ${d.bgColor}: ${d.contrastRatio}]` : ''}`;
+      }).join(', ')}`);
+  }, impacts);
+}
+
+export async function axeCheck(p, what, opts) {
+  const found = await axeFindings(p, opts);
+  assert.deepEqual(found, [], `${what}: axe-core found ${found.join('; ')}`);
+}
+
+// Nothing on page `p` is wider than the screen: neither the page itself nor
+// a table in its scroll box.
+export async function checkNoOverflow(p, what) {
+  const wide = await p.evaluate(() => {
+    const out = [];
+    const doc = document.scrollingElement;
+    if (doc.scrollWidth > window.innerWidth + 1) out.push(`the page is ${doc.scrollWidth}px wide on a ${window.innerWidth}px screen`);
+    for (const w of document.querySelectorAll('.table-wrap')) {
+      if (w.offsetParent && w.scrollWidth > w.clientWidth + 1) {
+        out.push(`${w.querySelector('table')?.dataset.testid || 'a table'} is ${w.scrollWidth}px in ${w.clientWidth}px`);
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(wide, [], `${what}: ${wide.join('; ')}`);
 }
 
 export const VIREOD_BIN = process.env.VIREO_BIN || join(REPO, 'build', 'vireod');

@@ -87,7 +87,7 @@ describe('Uploads, clones and tasks', { concurrency: false }, () => {
     await volRow('disk-upload.img').waitFor();
     assert.equal((await volRow('disk-upload.img').getByTestId('volume-capacity').textContent()).trim(), '24 MiB');
     assert.equal((await volRow('disk-upload.img').getByTestId('volume-format').textContent()).trim(), 'raw');
-    const taskRow = page.locator('[data-testid="task-row"][data-kind="upload"][data-state="succeeded"]');
+    const taskRow = page.locator('[data-testid="task-row"][data-kind="upload"][data-state="succeeded"]').filter({ hasText: POOL });
     await taskRow.first().waitFor();
     assert.equal((await taskRow.first().getByTestId('task-percent').textContent()).trim(), '100%');
     const v = (await api('GET', `${poolApi}/volumes/disk-upload.img`)).json;
@@ -117,7 +117,7 @@ describe('Uploads, clones and tasks', { concurrency: false }, () => {
     await shot(page, '61-storage-clone-dialog', { fullPage: false });
     await dlg.getByTestId('clone-dialog-submit').click();
     await dlg.waitFor({ state: 'detached' });
-    const done = page.locator('[data-testid="task-row"][data-kind="clone"][data-state="succeeded"]');
+    const done = page.locator('[data-testid="task-row"][data-kind="clone"][data-state="succeeded"]').filter({ hasText: POOL });
     await done.first().waitFor();
     assert.match((await done.first().getByTestId('task-title').textContent()), new RegExp(`${POOL}/disk-upload\\.img`));
     await volRow('disk-upload-copy.img').waitFor();

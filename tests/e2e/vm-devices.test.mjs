@@ -148,8 +148,16 @@ describe('VM device editing', { concurrency: false }, () => {
     await card.getByTestId('res-applied').filter({ hasText: 'memory at the next boot' }).waitFor();
     await card.getByTestId('res-next-boot').filter({ hasText: '256 MiB' }).waitFor();
     assert.equal((await page.getByTestId('detail-memory').textContent()).trim(), '192 MiB', 'the running guest keeps its memory');
+    await page.getByTestId('detail-next-boot').waitFor();
     await checkPage(page, 'running guest with a pending change');
     await shot(page, '62-vm-next-boot');
+    // The list marks it too (its answer says so: no request per guest).
+    await page.goto(`${BASE}/#/?q=${encodeURIComponent(VM)}`);
+    const mark = page.locator(`[data-testid="vm-row"][data-vm="${VM}"]`).getByTestId('vm-next-boot');
+    await mark.waitFor();
+    assert.match(await mark.getAttribute('title'), /256 MiB/);
+    await page.goBack();
+    await card.getByTestId('res-next-boot').waitFor();
     assert.equal((await api('POST', `${vmApi}/poweroff`)).status, 200);
     await card.getByTestId('res-next-boot').waitFor({ state: 'hidden' });
     assert.deepEqual(pageErrors, []);

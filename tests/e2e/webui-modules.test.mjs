@@ -14,8 +14,12 @@ const modules = readdirSync(JS).filter((f) => f.endsWith('.js'));
 const importsOf = (file) => [...readFileSync(join(JS, file), 'utf8').matchAll(/^import\s+(?:\{([^}]*)\}|\*\s+as\s+\w+)\s+from\s+'\.\/([\w-]+\.js)';/gm)]
   .map((m) => [(m[1] || '').split(',').map((s) => s.trim()).filter(Boolean), m[2]]);
 
+// The modules app.js imports when a page is first shown: import('./x.js').
+const lazyOf = (file) => [...readFileSync(join(JS, file), 'utf8').matchAll(/import\('\.\/([\w-]+\.js)'\)/g)].map((m) => m[1]);
+
 test('page modules are imported by the app shell only', () => {
-  const pages = new Set(importsOf('app.js').filter(([names]) => names.some((n) => /^mount[A-Z]/.test(n))).map(([, from]) => from));
+  const pages = new Set(importsOf('app.js').filter(([names]) => names.some((n) => /^mount[A-Z]/.test(n))).map(([, from]) => from)
+    .concat(lazyOf('app.js')));
   assert.ok(pages.size >= 10, `app.js mounts the pages (found ${[...pages].join(', ')})`);
   const wrong = [];
   for (const file of modules) {
@@ -23,8 +27,17 @@ test('page modules are imported by the app shell only', () => {
     for (const [names, from] of importsOf(file)) {
       if (pages.has(from)) wrong.push(`${file} imports ${names.join(', ')} from the page ${from}`);
     }
+    for (const from of lazyOf(file)) if (pages.has(from)) wrong.push(`${file} imports the page ${from}`);
   }
   assert.deepEqual(wrong, [], 'move what two pages share into a shared module');
+});
+
+// The first screen (the guest list) loads no other page: app.js imports
+// pages only when they are first shown.
+test('app.js imports no page module up front but the header\'s account menu', () => {
+  const eager = importsOf('app.js').map(([, from]) => from).filter((f) => lazyOf('app.js').includes(f));
+  assert.deepEqual(eager, ['account.js'], 'import pages with import() in VIEWS');
+  assert.ok(lazyOf('app.js').includes('vm-list.js') && lazyOf('app.js').includes('login.js'), 'pages are imported lazily');
 });
 
 // Every audited action of the route table (and the console's own entry)

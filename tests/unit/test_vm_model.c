@@ -328,6 +328,50 @@ static void test_what_a_fetch_tells(void **state G_GNUC_UNUSED)
     assert_int_equal(changes->len, 0);
 }
 
+static VirtDomainNextBoot *waits(unsigned vcpus)
+{
+    VirtDomainNextBoot *n = g_new0(VirtDomainNextBoot, 1);
+    n->vcpus = vcpus;
+    return n;
+}
+
+/* What waits for the next boot is read with the description: kept from
+ * the last fetch while the domain runs on, dropped once its state moved,
+ * and a change of it is a new snapshot (an event or Vireo's edit read it). */
+static void test_next_boot_kept_with_the_description(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(GPtrArray) old = domains();
+    g_ptr_array_add(old, summary("a", "00000000-0000-0000-0000-00000000000a", 1, FALSE, ""));
+    g_ptr_array_add(old, summary("b", "00000000-0000-0000-0000-00000000000b", 1, FALSE, ""));
+    ((VirtDomainSummary *)g_ptr_array_index(old, 0))->next_boot = waits(4);
+    ((VirtDomainSummary *)g_ptr_array_index(old, 1))->next_boot = waits(2);
+    g_autoptr(GPtrArray) now = domains();
+    /* a: not read again, still running; b: not read again, stopped */
+    g_ptr_array_add(now, summary("a", "00000000-0000-0000-0000-00000000000a", 1, FALSE, NULL));
+    g_ptr_array_add(now, summary("b", "00000000-0000-0000-0000-00000000000b", 5, FALSE, NULL));
+    g_autoptr(GPtrArray)
+        changes = g_ptr_array_new_with_free_func((GDestroyNotify)virt_model_change_free);
+    assert_true(virt_model_diff(old, now, FALSE, changes));
+    const VirtDomainSummary *a = g_ptr_array_index(now, 0);
+    assert_non_null(a->next_boot);
+    assert_int_equal(a->next_boot->vcpus, 4);
+    assert_null(((VirtDomainSummary *)g_ptr_array_index(now, 1))->next_boot);
+
+    /* Read again and different: the snapshot differs. */
+    g_autoptr(GPtrArray) later = domains();
+    g_ptr_array_add(later, summary("a", "00000000-0000-0000-0000-00000000000a", 1, FALSE, ""));
+    g_ptr_array_add(later, summary("b", "00000000-0000-0000-0000-00000000000b", 5, FALSE, ""));
+    ((VirtDomainSummary *)g_ptr_array_index(later, 0))->next_boot = waits(8);
+    g_ptr_array_set_size(changes, 0);
+    assert_true(virt_model_diff(now, later, FALSE, changes));
+    /* Read again and the same: nothing differs. */
+    g_autoptr(GPtrArray) same = domains();
+    g_ptr_array_add(same, summary("a", "00000000-0000-0000-0000-00000000000a", 1, FALSE, ""));
+    g_ptr_array_add(same, summary("b", "00000000-0000-0000-0000-00000000000b", 5, FALSE, ""));
+    ((VirtDomainSummary *)g_ptr_array_index(same, 0))->next_boot = waits(8);
+    assert_false(virt_model_diff(later, same, FALSE, changes));
+}
+
 static void test_unavailable(void **state G_GNUC_UNUSED)
 {
     virt_init();
@@ -349,6 +393,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unannounced_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_change_read_at_once, setup, teardown),
         cmocka_unit_test(test_what_a_fetch_tells),
+        cmocka_unit_test(test_next_boot_kept_with_the_description),
         cmocka_unit_test(test_unavailable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

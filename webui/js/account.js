@@ -39,12 +39,14 @@ function menuButton(user) {
   return h('button', {
     type: 'button', class: 'user-button', testid: 'user-menu-button',
     'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': MENU_ID,
-    'aria-label': `Account: ${user.username} (${roleLabel(user.role)})`,
   },
+  // Its name is the words it shows, "admin Admin, account menu" (phones
+  // hide the words from sight only).
   avatar(user.username),
   h('span', { class: 'user-button-text' },
-    h('span', { class: 'user-button-name', testid: 'user-name' }, user.username),
-    h('span', { class: 'user-button-role', testid: 'user-role' }, roleLabel(user.role))),
+    h('span', { class: 'user-button-name', testid: 'user-name' }, user.username), ' ',
+    h('span', { class: 'user-button-role', testid: 'user-role' }, roleLabel(user.role)),
+    h('span', { class: 'sr-only' }, ', account menu')),
   icon('chevron', 'icon user-caret'));
 }
 
@@ -190,7 +192,7 @@ function sessionRow(page, s) {
     h('td', { class: 'col-actions' },
       h('button', {
         type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'session-revoke',
-        'aria-label': s.current ? 'Sign out of this browser' : `End the session of ${describeAgent(s.user_agent)} at ${s.address}`,
+        'aria-label': s.current ? 'Sign out of this browser' : `End session of ${describeAgent(s.user_agent)} at ${s.address}`,
         onclick: () => revoke(page, s),
       }, icon('logout'), s.current ? 'Sign out' : 'End session')));
 }

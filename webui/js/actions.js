@@ -27,6 +27,23 @@ export async function runAction(vm, action) {
     if (!ok) return null;
   }
 
+  try {
+    const res = await sendAction(vm, action);
+    toast(`“${name}” ${a.done}`);
+    return res;
+  } catch (e) {
+    showError(e, `Could not ${a.label.toLowerCase()} “${name}”`);
+    return null;
+  }
+}
+
+// Sends `action` for `vm` with no question asked and no toast: the guest's
+// row shows it pending meanwhile, and the answer updates the list at once.
+// Resolves to {data, etag}; rejects with the ApiError (the list is then
+// read again).
+export async function sendAction(vm, action) {
+  const a = ACTIONS[action];
+  const { name } = vm;
   live.setPending(name, { action, label: `${a.verb}…`, fromState: vm.state, inflight: true });
   try {
     const res = await api.action(name, action);
@@ -36,25 +53,26 @@ export async function runAction(vm, action) {
       live.setPending(name, null);
     }
     live.applyVm(res.data);
-    toast(`“${name}” ${a.done}`);
     return res;
   } catch (e) {
     live.setPending(name, null);
-    showError(e, `Could not ${a.label.toLowerCase()} “${name}”`);
     live.refreshNow();
-    return null;
+    throw e;
   }
 }
 
-// One button for one action, enabled only when the state allows it.
-export function actionButton(vm, action, { pending, compact = false } = {}) {
+// One button for one action, enabled only when the state allows it; `menu`
+// draws it as an item of a drop-down menu.
+export function actionButton(vm, action, { pending, menu = false } = {}) {
   const a = ACTIONS[action];
   const busy = pending && pending.inflight;
   const spinning = busy && pending.action === action;
   const allowed = canDo(action, vm.state);
+  const look = menu ? `menu-item${a.danger ? ' menu-item-danger' : ''}`
+    : `btn btn-sm btn-action${a.danger ? ' btn-action-danger' : ''}`;
   const btn = h('button', {
     type: 'button',
-    class: `btn btn-sm btn-action${a.danger ? ' btn-action-danger' : ''}${spinning ? ' is-busy' : ''}${compact ? ' btn-compact' : ''}`,
+    class: `${look}${spinning ? ' is-busy' : ''}`,
     testid: `action-${action}`,
     dataset: { action },
     'aria-label': `${a.label} ${vm.name}`,
@@ -77,16 +95,26 @@ export async function deleteVm(vm) {
     checkbox: 'Also delete its disk volumes (cannot be undone)',
   });
   if (!ok) return false;
-  live.setPending(vm.name, { action: 'delete', label: 'Deleting…', fromState: vm.state, inflight: true });
   try {
-    await api.deleteVm(vm.name, { force: active, volumes: checked });
-    live.removeVm(vm.name);
+    await sendDelete(vm, { volumes: checked });
     toast(checked ? `“${vm.name}” and its volumes were deleted` : `“${vm.name}” was deleted`);
     return true;
   } catch (e) {
-    live.setPending(vm.name, null);
     showError(e, `Could not delete “${vm.name}”`);
-    live.refreshNow();
     return false;
+  }
+}
+
+// Deletes `vm` with no question asked (powered off first when it runs),
+// and its disk volumes too when `volumes`. Rejects with the ApiError.
+export async function sendDelete(vm, { volumes = false } = {}) {
+  live.setPending(vm.name, { action: 'delete', label: 'Deleting…', fromState: vm.state, inflight: true });
+  try {
+    await api.deleteVm(vm.name, { force: stateInfo(vm.state).active, volumes });
+    live.removeVm(vm.name);
+  } catch (e) {
+    live.setPending(vm.name, null);
+    live.refreshNow();
+    throw e;
   }
 }

@@ -7,22 +7,13 @@ import { api, onUnauthorized } from './api.js';
 import { h, icon, clear } from './dom.js';
 import * as live from './live.js';
 import { loadHost, resetHost } from './host.js';
-import { startRouter } from './router.js';
+import { parseHash, startRouter } from './router.js';
 import { showError, clearError, clearAllErrors, toast } from './ui.js';
-import { mountList } from './vm-list.js';
-import { mountDashboard } from './dashboard.js';
-import { mountDetail } from './vm-detail.js';
-import { mountLogin } from './login.js';
-import { mountUserMenu, mountSessions } from './account.js';
-import { mountUsers } from './users.js';
-import { mountTokens } from './tokens.js';
-import { mountAudit } from './audit.js';
-import { mountStorage } from './storage.js';
-import { mountNetworks } from './networks.js';
-import { mountTemplates } from './templates.js';
-import { mountCreateVm } from './create-vm.js';
+import { mountUserMenu } from './account.js';
 import { closeAllDialogs } from './forms.js';
 import { getUser, setUser, isAdmin } from './session.js';
+import { mountTaskCenter } from './task-center.js';
+import { startTasks, stopTasks } from './task-store.js';
 
 const THEMES = ['auto', 'light', 'dark'];
 const THEME_LABEL = { auto: 'follow system', light: 'light', dark: 'dark' };
@@ -74,7 +65,9 @@ async function idleSignOut() {
 let state = 'checking'; // 'checking' | 'out' | 'in'
 let unmountView = null;
 let unmountLogin = null;
+let loginSeq = 0;
 let unmountMenu = null;
+let unmountTaskCenter = null;
 let rerun = null;
 let firstView = true;
 
@@ -141,20 +134,25 @@ function renderNav(route) {
   }));
 }
 
-// What each route shows: the page title and the page's mount function
+// What each route shows: the page title, its module (imported when first
+// shown, so the first screen loads only what it needs) and how to mount it
 // (which returns the function that unmounts it).
 const VIEWS = {
-  list: { title: () => 'Guests', mount: (main) => mountList(main) },
-  dashboard: { title: () => 'Dashboard', mount: (main) => mountDashboard(main) },
-  detail: { title: (r) => r.name, mount: (main, r) => mountDetail(main, r.name) },
-  users: { title: () => 'Users', mount: (main) => mountUsers(main) },
-  tokens: { title: () => 'API tokens', mount: (main) => mountTokens(main) },
-  storage: { title: (r) => (r.pool ? `${r.pool} · Storage` : 'Storage'), mount: (main, r) => mountStorage(main, r.pool || null) },
-  networks: { title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), mount: (main, r) => mountNetworks(main, r.network || null) },
-  templates: { title: () => 'Templates', mount: (main) => mountTemplates(main) },
-  create: { title: () => 'New VM', mount: (main, r) => mountCreateVm(main, r.query || {}) },
-  audit: { title: () => 'Audit log', mount: (main, r) => mountAudit(main, r.query || {}) },
-  sessions: { title: () => 'My sessions', mount: (main) => mountSessions(main) },
+  list: { title: () => 'Guests', load: () => import('./vm-list.js'), mount: (m, main, r) => m.mountList(main, r.query || {}) },
+  dashboard: { title: () => 'Dashboard', load: () => import('./dashboard.js'), mount: (m, main) => m.mountDashboard(main) },
+  detail: { title: (r) => r.name, load: () => import('./vm-detail.js'), mount: (m, main, r) => m.mountDetail(main, r.name) },
+  users: { title: () => 'Users', load: () => import('./users.js'), mount: (m, main) => m.mountUsers(main) },
+  tokens: { title: () => 'API tokens', load: () => import('./tokens.js'), mount: (m, main) => m.mountTokens(main) },
+  storage: {
+    title: (r) => (r.pool ? `${r.pool} · Storage` : 'Storage'), load: () => import('./storage.js'), mount: (m, main, r) => m.mountStorage(main, r.pool || null),
+  },
+  networks: {
+    title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), load: () => import('./networks.js'), mount: (m, main, r) => m.mountNetworks(main, r.network || null),
+  },
+  templates: { title: () => 'Templates', load: () => import('./templates.js'), mount: (m, main) => m.mountTemplates(main) },
+  create: { title: () => 'New VM', load: () => import('./create-vm.js'), mount: (m, main, r) => m.mountCreateVm(main, r.query || {}) },
+  audit: { title: () => 'Audit log', load: () => import('./audit.js'), mount: (m, main, r) => m.mountAudit(main, r.query || {}) },
+  sessions: { title: () => 'My sessions', load: () => import('./account.js'), mount: (m, main) => m.mountSessions(main) },
 };
 
 // A page that cannot be shown: not allowed, or no such address.
@@ -166,25 +164,41 @@ function notShown(testid, ic, title, text) {
       h('a', { class: 'btn btn-primary', href: '#/' }, 'Go to your guests')));
 }
 
-function showRoute(route) {
+let routeSeq = 0;
+
+async function showRoute(route) {
   if (state !== 'in') return; // shown after sign-in
+  const seq = ++routeSeq;
   const main = document.getElementById('main');
   if (unmountView) unmountView();
   unmountView = null;
-  clear(main);
   renderNav(route);
   const view = VIEWS[route.view];
+  let shown;
   if (ADMIN_VIEWS.has(route.view) && !isAdmin()) {
     document.title = 'Not allowed · Vireo';
-    main.append(notShown('view-forbidden', 'lock', 'Admins only',
-      `This page is for admins. You are signed in as ${getUser().username}, a ${getUser().role}.`));
+    shown = notShown('view-forbidden', 'lock', 'Admins only',
+      `This page is for admins. You are signed in as ${getUser().username}, a ${getUser().role}.`);
   } else if (view) {
     document.title = `${view.title(route)} · Vireo`;
-    unmountView = view.mount(main, route);
+    let mod;
+    try {
+      mod = await view.load();
+    } catch (e) {
+      mod = null;
+      shown = notShown('view-unloaded', 'alert', 'This page did not load', `Reload the page to try again (${e.message}).`);
+    }
+    // Another route, or a sign-out, came while the module loaded.
+    if (seq !== routeSeq || state !== 'in') return;
+    if (mod) {
+      clear(main);
+      unmountView = view.mount(mod, main, route);
+    }
   } else {
     document.title = 'Not found · Vireo';
-    main.append(notShown('view-missing', 'search', 'Nothing here', 'This address inside Vireo does not exist.'));
+    shown = notShown('view-missing', 'search', 'Nothing here', 'This address inside Vireo does not exist.');
   }
+  if (shown) clear(main).append(shown);
   // Move focus to the new view for keyboard and screen-reader users,
   // but not on the first load, where the browser's own order is right.
   if (!firstView) main.focus({ preventScroll: true });
@@ -211,6 +225,8 @@ function signedIn(user, { interactive = true } = {}) {
   startIdleWatch(idle);
   loadHost();
   live.start();
+  startTasks();
+  unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
   // After typing a password, focus moves to the page that opens.
   firstView = !interactive;
   if (rerun) rerun();
@@ -220,6 +236,9 @@ function signedIn(user, { interactive = true } = {}) {
 function signedOut(reason) {
   stopIdleWatch();
   live.stop();
+  stopTasks();
+  if (unmountTaskCenter) unmountTaskCenter();
+  unmountTaskCenter = null;
   resetHost();
   closeAllDialogs();
   clearAllErrors();
@@ -233,7 +252,14 @@ function signedOut(reason) {
   setAuthState('out');
   document.title = 'Sign in · Vireo';
   if (unmountLogin) unmountLogin();
-  unmountLogin = mountLogin(document.getElementById('login-root'), { reason, onSignedIn: signedIn });
+  unmountLogin = null;
+  const seq = ++loginSeq;
+  import('./login.js').then(({ mountLogin }) => {
+    if (seq !== loginSeq || state !== 'out') return;
+    unmountLogin = mountLogin(document.getElementById('login-root'), { reason, onSignedIn: signedIn });
+  }, () => {
+    clear(document.getElementById('login-root')).append(h('p', { class: 'notice' }, 'The sign-in page did not load: reload the page.'));
+  });
 }
 
 async function signOut() {
@@ -265,5 +291,7 @@ initLiveIndicator();
 onUnauthorized(() => {
   if (state === 'in') signedOut('expired');
 });
+// The first page's module loads while vireod is asked who is signed in.
+VIEWS[parseHash(location.hash).view]?.load().catch(() => {});
 rerun = startRouter(showRoute);
 boot();

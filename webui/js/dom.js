@@ -138,7 +138,7 @@ export function fmtRelative(iso) {
   const t = new Date(iso).getTime();
   if (!iso || Number.isNaN(t)) return '';
   const s = Math.round((Date.now() - t) / 1000);
-  if (s < 0) return 'just now';
+  if (s < 5) return 'just now';
   const units = [[60, 'second'], [60, 'minute'], [24, 'hour'], [30, 'day'], [12, 'month']];
   let v = s;
   for (const [n, unit] of units) {

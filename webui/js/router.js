@@ -1,5 +1,6 @@
-// A tiny hash router: "#/" is the guest list, "#/dashboard" the dashboard,
-// "#/vms/NAME" a guest's page,
+// A tiny hash router: "#/" is the guest list (with its search, filter and
+// sort: "#/?q=web&state=running&sort=cpu&dir=desc"), "#/dashboard" the
+// dashboard, "#/vms/NAME" a guest's page,
 // "#/users", "#/tokens", "#/audit" (with its filters: "#/audit?action=vm.")
 // and "#/sessions" the access pages,
 // "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
@@ -19,7 +20,8 @@ const NAMED = [
 export function parseHash(hash) {
   // "#/new?template=small": pages may carry a query.
   const [path, qs] = (((hash || '').replace(/^#/, '') || '/') + '?').split('?');
-  if (path === '/' || path === '/vms' || path === '/vms/') return { view: 'list' };
+  // The list keeps its search, filter and sort in its query ("#/?state=running").
+  if (path === '/' || path === '/vms' || path === '/vms/') return { view: 'list', query: Object.fromEntries(new URLSearchParams(qs)) };
   const page = /^\/([a-z]+)\/?$/.exec(path);
   if (page && PAGES[page[1]]) return { view: PAGES[page[1]], query: Object.fromEntries(new URLSearchParams(qs)) };
   for (const [re, view, key] of NAMED) {

@@ -2,6 +2,7 @@
 // make sense in it. The daemon still has the last word (409 conflict); this
 // only keeps buttons that cannot work from being offered.
 
+import { h, icon } from './dom.js';
 import { badge } from './widgets.js';
 
 export const STATES = {
@@ -44,4 +45,18 @@ export function canDo(action, state) {
 export function stateBadge(state, testid = 'vm-state') {
   const info = stateInfo(state);
   return badge({ tone: info.tone, label: info.label, state: state || 'unknown', testid });
+}
+
+// "restart pending" beside the state of a running guest whose definition
+// waits for its next boot (vm.next_boot, in the list and the detail alike);
+// null when nothing waits.
+export function nextBootMark(vm, testid) {
+  const nb = vm.next_boot;
+  if (!nb) return null;
+  const parts = [];
+  if (nb.vcpus !== undefined) parts.push(`${nb.vcpus} vCPUs`);
+  if (nb.memory !== undefined) parts.push(`${nb.memory} MiB`);
+  if (nb.boot) parts.push(`boot ${nb.boot.join(' → ') || 'default'}`);
+  return h('span', { class: 'next-boot-mark', testid, title: `Waits for the next boot: ${parts.join(', ')}` },
+    icon('clock'), 'restart pending');
 }

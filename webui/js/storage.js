@@ -91,7 +91,7 @@ export function mountStorage(root, selected) {
   // Someone else (virsh, another admin) changed a pool: show it.
   const offEvents = onObjectEvent('pool', () => reload(page));
   // A clone or upload that ends may have made (or removed) a volume.
-  const offTasks = mountTasks(page.el.taskSlot, { onFinished: (t) => taskFinished(page, t) });
+  const offTasks = mountTasks(page.el.taskSlot, { onFinished: () => taskFinished(page) });
   return () => { page.disposed = true; offEvents(); offTasks(); };
 }
 
@@ -170,12 +170,10 @@ async function loadVolumes(page) {
   }
 }
 
-// A clone or an upload ended: say how, and show the volumes as they are now.
-function taskFinished(page, t) {
-  if (page.disposed) return;
-  if (t.state === 'succeeded' && t.kind === 'clone') toast(`Clone of ${t.target} finished`);
-  else if (t.state === 'failed') toast(`${t.kind === 'upload' ? 'Upload to' : 'Clone of'} ${t.target} failed: ${t.error ? t.error.message : ''}`, { tone: 'warn' });
-  loadVolumes(page);
+// A clone or an upload ended: the header's task drawer says how; here the
+// volumes may have changed.
+function taskFinished(page) {
+  if (!page.disposed) loadVolumes(page);
 }
 
 // ---- the pools card ----

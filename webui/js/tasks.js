@@ -1,14 +1,16 @@
-// Recent tasks (volume clones, uploads ...) with live progress: the list is
-// read once, then kept up to date from the event stream ('task' events carry
-// the whole task). Admins see everyone's tasks, others their own.
+// How a task looks wherever it is shown (the header's task drawer, the
+// Storage page's Tasks card): its words ("Copying images/a.img", "Copied
+// images/a.img — done 2 min ago", "Copy of images/a.img failed: ..."), its
+// progress, Cancel while it may be cancelled, and a link to what it made.
+// The tasks themselves come from task-store.js.
 
 import { api } from './api.js';
-import { onObjectEvent } from './live.js';
 import { h, icon, clear, fmtRelative } from './dom.js';
+import { poolHref, vmHref } from './router.js';
+import { isLive, onTaskFinished, reloadTasks, subscribeTasks } from './task-store.js';
 import { showError, toast } from './ui.js';
 import { badge, card, countBadge, progressBar, rowButton, skeleton } from './widgets.js';
 
-const SHOWN = 8;
 const STATES = {
   queued: { label: 'queued', tone: 'off' },
   running: { label: 'running', tone: 'busy' },
@@ -16,84 +18,81 @@ const STATES = {
   failed: { label: 'failed', tone: 'bad' },
   cancelled: { label: 'cancelled', tone: 'warn' },
 };
+
+// Words of each kind of task: [icon, while queued, while running, once
+// done, the noun for "... failed" / "... cancelled"].
 const KINDS = {
-  clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'],
-  'vm-clone': ['clone', 'New VM (clone)'], snapshot: ['clock', 'Snapshot'], revert: ['back', 'Revert to'],
+  clone: ['clone', 'Waiting to copy', 'Copying', 'Copied', 'Copy of'],
+  upload: ['upload', 'Waiting to upload to', 'Uploading to', 'Uploaded', 'Upload to'],
+  create: ['plus', 'Waiting to create VM', 'Creating VM', 'Created VM', 'New VM'],
+  'vm-clone': ['clone', 'Waiting to clone into VM', 'Cloning into VM', 'Cloned into VM', 'Clone into VM'],
+  snapshot: ['clock', 'Waiting to take snapshot', 'Taking snapshot', 'Took snapshot', 'Snapshot'],
+  revert: ['back', 'Waiting to revert to', 'Reverting to', 'Reverted to', 'Revert to'],
 };
-const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
-function taskBadge(state) {
-  const s = STATES[state] || { label: state, tone: 'off' };
-  return badge({ tone: s.tone, label: s.label, state, testid: 'task-state' });
+function words(t) {
+  const [ic, queued, running, done, noun] = KINDS[t.kind] || ['tasks', `${t.kind}:`, `${t.kind}:`, `${t.kind}:`, t.kind];
+  const lead = { queued, running, succeeded: done }[t.state] || noun;
+  const tail = { failed: ' failed', cancelled: ' cancelled' }[t.state] || '';
+  return { ic, lead, tail };
 }
 
-// Mounts the tasks card into `root`. onFinished(task) runs when a task the
-// card shows ends (e.g. to reload the volumes). Returns the dispose function.
-export function mountTasks(root, { onFinished = null } = {}) {
-  const list = {
-    tasks: [],
-    disposed: false,
-    onFinished,
-    count: countBadge('tasks-count'),
-    body: h('div', { class: 'card-body card-body-flush' }, skeleton(1)),
-  };
-  root.append(card({
-    title: ['Tasks ', list.count], ic: 'tasks', titleId: 'tasks-title', cls: 'card-flush tasks-card', testid: 'tasks-card', body: list.body,
-  }));
-  load(list);
-  const off = onObjectEvent('task', (t) => { if (!list.disposed && t && t.id) merge(list, t); });
-  return () => { list.disposed = true; off(); };
+// "— done 2 min ago", "— failed 5 s ago", "started 1 min ago".
+function whenText(t) {
+  if (t.state === 'succeeded') return `done ${fmtRelative(t.finished_at)}`;
+  if (t.state === 'failed' || t.state === 'cancelled') return `${STATES[t.state].label} ${fmtRelative(t.finished_at)}`;
+  if (t.state === 'running') return `started ${fmtRelative(t.started_at || t.created_at)}`;
+  return `asked ${fmtRelative(t.created_at)}`;
 }
 
-async function load(list) {
+// Where the page of what a finished task made is: its result is an API path.
+export function resultLink(t) {
+  if (t.state !== 'succeeded' || !t.result) return null;
+  const vol = /^\/api\/pools\/([^/]+)\/volumes\/([^/]+)$/.exec(t.result);
+  // A VM, or one of its snapshots: the VM's page.
+  const vm = /^\/api\/vms\/([^/]+)(?:\/snapshots\/[^/]+)?$/.exec(t.result);
+  let href = null;
+  let text = null;
   try {
-    const { data } = await api.tasks({ limit: 20 });
-    if (list.disposed) return;
-    list.tasks = data.tasks || [];
-    render(list);
-  } catch (e) {
-    if (list.disposed) return;
-    clear(list.body).append(h('p', { class: 'tasks-empty muted' }, `Could not load the tasks: ${e.message}`));
-  }
+    if (vol) { href = poolHref(decodeURIComponent(vol[1])); text = `${decodeURIComponent(vol[1])}/${decodeURIComponent(vol[2])}`; }
+    if (vm) { href = vmHref(decodeURIComponent(vm[1])); text = decodeURIComponent(vm[1]); }
+  } catch { return null; }
+  if (!href) return null;
+  return h('a', { class: 'task-result', href, testid: 'task-result' }, icon('back', 'icon icon-flip'), `Open ${text}`);
 }
 
-// A task from the event stream: new, or a newer state of one in the list.
-function merge(list, t) {
-  const before = list.tasks.find((x) => x.id === t.id);
-  list.tasks = [t, ...list.tasks.filter((x) => x.id !== t.id)].sort((a, b) => b.id - a.id);
-  render(list);
-  if (list.onFinished && !isLive(t) && (!before || isLive(before))) list.onFinished(t);
-}
-
-function render(list) {
-  const { tasks } = list;
-  const running = tasks.filter(isLive).length;
-  list.count.textContent = running ? `${running} running` : String(tasks.length);
-  if (!tasks.length) {
-    clear(list.body).append(h('p', { class: 'tasks-empty muted', testid: 'tasks-empty' },
-      'No recent tasks. Clones and uploads show their progress here.'));
-    return;
-  }
-  clear(list.body).append(h('ul', { class: 'task-list', testid: 'task-list' }, tasks.slice(0, SHOWN).map(row)));
-}
-
-function row(t) {
-  const [ic, verb] = KINDS[t.kind] || ['tasks', t.kind];
-  const when = t.finished_at || t.started_at || t.created_at;
-  const detail = t.error ? t.error.message : t.message;
-  return h('li', { class: 'task-row', testid: 'task-row', dataset: { task: String(t.id), kind: t.kind, state: t.state } },
+// One task as a list item.
+export function taskRow(t) {
+  const { ic, lead, tail } = words(t);
+  const s = STATES[t.state] || { label: t.state, tone: 'off' };
+  const live = isLive(t);
+  const detail = t.error ? t.error.message : (live ? t.message : null);
+  return h('li', { class: `task-row task-row-${t.state}`, testid: 'task-row', dataset: { task: String(t.id), kind: t.kind, state: t.state } },
     h('div', { class: 'task-main' },
-      h('span', { class: 'cell-main' }, icon(ic), h('span', { testid: 'task-title' }, `${verb} `, h('span', { class: 'mono' }, t.target))),
-      taskBadge(t.state),
+      h('span', { class: 'cell-main' }, icon(ic),
+        h('span', { testid: 'task-title' }, `${lead} `, h('span', { class: 'mono' }, t.target), tail)),
+      badge({ tone: s.tone, label: s.label, state: t.state, testid: 'task-state' }),
       h('span', { class: 'task-pct', testid: 'task-percent' }, `${t.progress}%`),
-      t.cancellable && isLive(t) ? rowButton({
+      t.cancellable && live ? rowButton({
         ic: 'close', label: t.cancel_requested ? 'Cancelling' : 'Cancel', testid: 'task-cancel', disabled: t.cancel_requested,
-        aria: `Cancel task ${t.id}`, onclick: (e) => cancel(t, e.currentTarget),
+        aria: `Cancel: ${lead} ${t.target}`, onclick: (e) => cancel(t, e.currentTarget),
       }) : null),
-    progressBar({ testid: 'task-progress', label: `${t.kind} ${t.target}: ${t.progress}%`, percent: t.progress, cls: `task-bar task-bar-${t.state}` }).el,
-    h('div', { class: 'task-sub muted' },
-      detail ? h('span', { testid: 'task-message' }, detail) : null,
-      h('span', {}, `${t.owner ? `${t.owner} · ` : ''}${fmtRelative(when)}`)));
+    live ? progressBar({ testid: 'task-progress', label: `${lead} ${t.target}: ${t.progress}%`, percent: t.progress, cls: `task-bar task-bar-${t.state}` }).el : null,
+    h('div', { class: 'task-sub' },
+      detail ? h('span', { class: t.error ? 'task-error' : 'muted', testid: 'task-message' }, detail) : null,
+      resultLink(t),
+      h('span', { class: 'muted task-when', testid: 'task-when' }, `${t.owner ? `${t.owner} · ` : ''}${whenText(t)}`)));
+}
+
+// The list of `tasks` (newest first, at most `max`), or words for none.
+export function taskList(snap, { max, empty }) {
+  if (snap.error && !snap.tasks.length) {
+    return h('div', { class: 'tasks-empty' }, h('p', { class: 'muted' }, `Could not load the tasks: ${snap.error.message}`),
+      h('button', { type: 'button', class: 'btn btn-sm', onclick: () => reloadTasks() }, 'Try again'));
+  }
+  if (!snap.loaded) return skeleton(1);
+  if (!snap.tasks.length) return h('p', { class: 'tasks-empty muted', testid: 'tasks-empty' }, empty);
+  return h('ul', { class: 'task-list', testid: 'task-list' }, snap.tasks.slice(0, max).map(taskRow));
 }
 
 async function cancel(t, btn) {
@@ -105,4 +104,21 @@ async function cancel(t, btn) {
     btn.disabled = false;
     showError(e, `Could not cancel task ${t.id}`);
   }
+}
+
+// The Tasks card of a page (Storage). onFinished(task) runs when a task
+// ends while the card is shown (e.g. to reload the volumes). Returns the
+// dispose function.
+export function mountTasks(root, { onFinished = null } = {}) {
+  const count = countBadge('tasks-count');
+  const body = h('div', { class: 'card-body card-body-flush' });
+  root.append(card({
+    title: ['Tasks ', count], ic: 'tasks', titleId: 'tasks-title', cls: 'card-flush tasks-card', testid: 'tasks-card', body,
+  }));
+  const off = subscribeTasks((snap) => {
+    count.textContent = snap.running ? `${snap.running} running` : String(snap.tasks.length);
+    clear(body).append(taskList(snap, { max: 8, empty: 'No recent tasks. Clones and uploads show their progress here.' }));
+  });
+  const offDone = onFinished ? onTaskFinished(onFinished) : () => {};
+  return () => { off(); offDone(); };
 }

@@ -97,7 +97,7 @@ function rowFor(page, u) {
     h('td', { class: 'col-actions' },
       h('div', { class: 'row-actions' },
         pam ? null : rowButton({
-          ic: 'lock', label: 'Reset password', testid: 'user-reset-password', aria: `Reset the password of ${u.username}`,
+          ic: 'lock', label: 'Reset password', testid: 'user-reset-password', aria: `Reset password of ${u.username}`,
           onclick: () => resetPasswordDialog(u),
         }),
         deleteButton({
@@ -116,7 +116,7 @@ function accessCell(page, u) {
   const g = page.grants.get(u.username);
   const manage = rowButton({
     ic: 'edit', label: 'Manage', testid: 'user-grants', cls: 'btn-ghost access-manage',
-    aria: `Choose what ${u.username} may use`, onclick: () => manageGrants(page, u),
+    aria: `Manage what ${u.username} may use`, onclick: () => manageGrants(page, u),
   });
   if (g === undefined) return h('span', { class: 'access' }, h('span', { class: 'muted' }, 'Loading…'), manage);
   if (g instanceof Error) return h('span', { class: 'access' }, h('span', { class: 'field-error', title: g.message }, 'Could not load'), manage);

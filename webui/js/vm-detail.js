@@ -9,7 +9,7 @@ import { copyText } from './forms.js';
 import * as live from './live.js';
 import { actionButton, deleteVm } from './actions.js';
 import { navigate, vmHref } from './router.js';
-import { stateBadge, stateInfo } from './states.js';
+import { nextBootMark, stateBadge, stateInfo } from './states.js';
 import { statsGraphs } from './stats-graphs.js';
 import { fmtUptime } from './units.js';
 import { confirmDialog, showError, toast } from './ui.js';
@@ -264,6 +264,7 @@ function renderHead(page) {
       h('h1', { testid: 'detail-name' }, vm.name),
       stateBadge(vm.state, 'detail-state'),
       pending && pending.label ? pendingMark(pending.label, 'detail-pending') : null,
+      nextBootMark(vm, 'detail-next-boot'),
       h('span', { class: `chip chip-${kvm ? 'kvm' : 'tcg'}`, testid: 'detail-domain-type',
         title: kvm ? 'Hardware-accelerated (KVM)' : 'Emulated by QEMU TCG (no hardware virtualization)' },
       kvm ? 'KVM' : 'TCG'),

@@ -195,7 +195,7 @@ export function diskActions(ctx, d) {
   }
   const hotOk = !running(vm) || HOT_BUSES.has(d.bus);
   buttons.push(deleteButton({
-    testid: 'disk-detach', disabled: !hotOk, label: `Detach ${d.target}`,
+    testid: 'disk-detach', disabled: !hotOk, label: `Detach ${d.target}`, word: 'Detach',
     title: hotOk ? `Detach ${d.target}` : `A ${d.bus} device can only be removed while the guest is shut off`,
     onclick: () => detachDisk(ctx, d),
   }));
@@ -357,7 +357,7 @@ export function nicActions(ctx, n) {
       onclick: () => setLink(ctx, n, down ? 'up' : 'down'),
     }, icon(down ? 'play' : 'pause'), h('span', { class: 'btn-label' }, down ? 'Link up' : 'Link down')) : null,
     n.type === 'network' ? rowButton({ ic: 'net', label: 'Network…', testid: 'nic-move', onclick: () => moveNic(ctx, n) }) : null,
-    deleteButton({ testid: 'nic-detach', label: `Detach ${n.mac}`, onclick: () => detachNic(ctx, n) }));
+    deleteButton({ testid: 'nic-detach', label: `Detach ${n.mac}`, word: 'Detach', onclick: () => detachNic(ctx, n) }));
 }
 
 // The networks the caller may use (vireod lists only granted ones to non-admins).

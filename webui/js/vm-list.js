@@ -1,85 +1,160 @@
-// The guest list: totals, search and state filter, and one row per guest with
-// its lifecycle buttons. Rows are updated in place so polling never steals
-// keyboard focus.
+// The guest list: totals, then one row per guest with its state, size and
+// live figures (CPU, memory in use, uptime: refreshed in place from the
+// event stream's samples), sortable by any of them, searchable and
+// filterable by state (all kept in the address, so Back restores them),
+// with checkboxes for acting on many guests at once, and a compact density
+// for long lists. Rows are updated in place so nothing steals keyboard focus.
 
 import { h, icon, clear, fmtMiB } from './dom.js';
 import * as live from './live.js';
 import { onHost } from './host.js';
-import { actionButton } from './actions.js';
-import { consoleLink } from './console-links.js';
+import { bulkBar } from './bulk-actions.js';
+import { COLUMNS, liveCells, nextSort, sortHeader, sortVms } from './list-columns.js';
+import { STATE_FILTERS, filterFor, matches, readQuery, writeQuery } from './list-query.js';
+import { rowActions } from './row-actions.js';
 import { thumbnail } from './thumbnails.js';
 import { vmHref } from './router.js';
-import { stateBadge, stateInfo } from './states.js';
+import { nextBootMark, stateBadge, stateInfo } from './states.js';
 import { canOperate, isAdmin, getUser } from './session.js';
-import { ACTIONS, dataTable, emptyState, pendingMark, reloadButton, skeleton } from './widgets.js';
+import { emptyState, pendingMark, reloadButton, skeleton } from './widgets.js';
+import { figureStore } from './vm-figures.js';
 
-const FILTERS = {
-  all: { label: 'All states', match: () => true },
-  running: { label: 'Running', match: (s) => s === 'running' || s === 'blocked' },
-  paused: { label: 'Paused / suspended', match: (s) => s === 'paused' || s === 'pmsuspended' },
-  stopped: { label: 'Stopped', match: (s) => !stateInfo(s).active },
-  attention: { label: 'Needs attention', match: (s) => s === 'crashed' || s === 'shutdown' || s === 'nostate' },
-};
+const DENSITY_KEY = 'vireo.list.density';
+const ROWS_PER_FRAME = 40;
 
-const LIST_ACTIONS = ['start', 'shutdown', 'poweroff', 'reboot'];
-
-// The list's state, passed to every function below: the search and filter,
-// the last snapshot from live.js, the host facts, the rows on screen (kept
-// to update them in place) and the nodes.
-export function mountList(root) {
+// The list's state, passed to every function below: what it shows (the
+// address's query), the last snapshot from live.js, the live figures, the
+// selection, the host facts, the rows on screen (kept to update them in
+// place) and the nodes.
+export function mountList(root, query = {}) {
   const page = {
-    query: '',
-    filter: 'all',
+    view: readQuery(query),
     snap: null,
+    figures: figureStore(),
+    selected: new Set(),
+    shown: [],
     host: null,
-    rows: new Map(), // name -> {sig, el}
-    // Viewers get no lifecycle buttons at all: the daemon would refuse them.
+    rows: new Map(), // name -> {sig, el, check, live}
+    compact: readDensity() === 'compact',
+    // Viewers get no lifecycle buttons or checkboxes: the daemon would refuse them.
     operate: canOperate(),
     admin: isAdmin(),
     el: {
       stats: h('section', { class: 'stats', testid: 'stats', 'aria-label': 'Totals' }),
       count: h('span', { class: 'count', testid: 'vm-count' }),
       tbody: h('tbody', { testid: 'vm-rows' }),
+      thead: h('thead'),
       placeholder: h('div', { class: 'placeholder', testid: 'vm-list-placeholder' }),
     },
   };
+  page.bulk = page.operate ? bulkBar({
+    selected: () => page.shown.filter((vm) => page.selected.has(vm.name)),
+    // Those that failed stay selected, to try again or look at.
+    after: (failed) => { page.selected = new Set(failed); render(page); },
+    clearSelection: () => { page.selected.clear(); render(page); },
+  }) : null;
   root.append(layout(page));
+  renderHead(page);
   render(page);
-  const offLive = live.subscribe((s) => { page.snap = s; render(page); });
+  const offLive = live.subscribe((s) => {
+    if (s.vms !== page.snap?.vms) page.figures.set(s.vms);
+    page.snap = s;
+    render(page);
+  });
+  const offStats = live.onObjectEvent('stats', (frame) => { page.figures.sample(frame); refreshFigures(page); });
   const offHost = onHost((hi) => { page.host = hi; renderStats(page); });
-  return () => { offLive(); offHost(); };
+  return () => { offLive(); offStats(); offHost(); cancelAnimationFrame(page.frame); };
+}
+
+function readDensity() {
+  try { return localStorage.getItem(DENSITY_KEY) || 'comfortable'; } catch { return 'comfortable'; }
+}
+
+function setView(page, changes) {
+  page.view = { ...page.view, ...changes };
+  writeQuery(page.view);
+  renderHead(page);
+  render(page);
 }
 
 function layout(page) {
-  const { el, operate } = page;
+  const { el, operate, view } = page;
   el.search = h('input', {
     type: 'search', class: 'input search-input', placeholder: 'Search name, tag or description', testid: 'vm-search',
-    'aria-label': 'Search guests', autocomplete: 'off', spellcheck: 'false',
-    oninput: (e) => { page.query = e.target.value.trim().toLowerCase(); render(page); },
+    'aria-label': 'Search guests', autocomplete: 'off', spellcheck: 'false', value: view.q,
+    oninput: (e) => setView(page, { q: e.target.value }),
   });
   el.select = h('select', {
     class: 'input select', testid: 'vm-filter', 'aria-label': 'Filter by state',
-    onchange: (e) => { page.filter = e.target.value; render(page); },
-  }, Object.entries(FILTERS).map(([k, f]) => h('option', { value: k }, f.label)));
-  el.table = dataTable({
-    cls: 'vm-table', testid: 'vm-list', caption: 'Virtual machines on this host',
-    columns: ['Name', 'State', { label: 'vCPUs', cls: 'num' }, { label: 'Memory', cls: 'num' }, 'Autostart', 'Tags', operate ? ACTIONS : null],
-    rows: el.tbody,
+    onchange: (e) => setView(page, { states: readQuery({ state: e.target.value }).states }),
   });
-  return h('section', { class: 'view view-list', testid: 'view-list' },
+  fillFilter(page);
+  el.sortSelect = h('select', {
+    class: 'input select sort-select', testid: 'vm-sort', 'aria-label': 'Sort by',
+    onchange: (e) => { const [sort, dir] = e.target.value.split(':'); setView(page, { sort, dir }); },
+  }, Object.entries(COLUMNS).flatMap(([key, [label]]) => [
+    h('option', { value: `${key}:asc` }, `${label} ↑`), h('option', { value: `${key}:desc` }, `${label} ↓`)]));
+  el.density = h('button', {
+    type: 'button', class: 'btn btn-ghost btn-sm', testid: 'vm-density', 'aria-pressed': String(page.compact),
+    title: 'Show more guests on a screen: smaller rows, no screen pictures',
+    onclick: () => toggleDensity(page),
+  }, icon('tasks'), h('span', {}, 'Compact'));
+  el.selectAll = operate ? h('input', {
+    type: 'checkbox', class: 'row-check', testid: 'vm-select-all', 'aria-label': 'Select all guests shown',
+    onchange: (e) => selectAll(page, e.target.checked),
+  }) : null;
+  el.table = h('div', { class: 'table-wrap' }, h('table', { class: 'data-table vm-table', testid: 'vm-list' },
+    h('caption', { class: 'sr-only' }, 'Virtual machines on this host'), el.thead, el.tbody));
+  el.view = h('section', { class: `view view-list${page.compact ? ' density-compact' : ''}`, testid: 'view-list' },
     el.stats,
-    h('section', { class: 'card card-flush' },
+    h('section', { class: 'card card-flush vm-card' },
       h('div', { class: 'card-head' },
         h('h1', { class: 'card-title' }, 'Guests ', el.count,
           operate ? null : h('span', {
             class: 'pill pill-info', testid: 'view-only',
             title: `Your role (${getUser()?.role || 'viewer'}) can see these guests but not change them`,
           }, icon('eye'), 'View only')),
-        h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), el.search), el.select,
+        h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), el.search), el.select, el.sortSelect, el.density,
           reloadButton({ testid: 'vm-refresh', label: 'Refresh now', title: 'Refresh now', onclick: () => live.refreshNow() }),
           operate ? h('a', { class: 'btn btn-primary', href: '#/new', testid: 'vm-new' }, icon('plus'), 'New VM') : null)),
       el.table,
-      el.placeholder));
+      el.placeholder,
+      // After the table, so it sticks to the bottom of the screen while the rows scroll.
+      page.bulk ? page.bulk.el : null));
+  return el.view;
+}
+
+// The state filter's choices, and one for a list of states a link asked
+// for that none of them is.
+function fillFilter(page) {
+  const { states } = page.view;
+  const match = filterFor(states);
+  const options = STATE_FILTERS.map((f) => h('option', { value: f.key, selected: f === match }, f.label));
+  if (!match) options.push(h('option', { value: states.join(','), selected: true }, `State: ${states.join(', ')}`));
+  clear(page.el.select).append(...options);
+}
+
+function toggleDensity(page) {
+  page.compact = !page.compact;
+  try { localStorage.setItem(DENSITY_KEY, page.compact ? 'compact' : 'comfortable'); } catch { /* private mode */ }
+  page.el.density.setAttribute('aria-pressed', String(page.compact));
+  page.el.view.classList.toggle('density-compact', page.compact);
+  // Rows differ (no screen pictures when compact): build them again.
+  for (const r of page.rows.values()) r.sig = '';
+  render(page);
+}
+
+function renderHead(page) {
+  const { view, operate, el } = page;
+  const sortBy = (key) => setView(page, nextSort(view, key));
+  const focused = el.thead.contains(document.activeElement) ? document.activeElement.dataset.testid : null;
+  clear(el.thead).append(h('tr', {},
+    operate ? h('th', { scope: 'col', class: 'col-check' }, el.selectAll) : null,
+    Object.keys(COLUMNS).map((key) => sortHeader(key, view, sortBy)),
+    h('th', { scope: 'col', class: 'col-tags' }, 'Tags'),
+    operate ? h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')) : null));
+  el.sortSelect.value = `${view.sort}:${view.dir}`;
+  if (focused) el.thead.querySelector(`[data-testid="${focused}"]`)?.focus();
 }
 
 function renderStats(page) {
@@ -100,10 +175,11 @@ function renderStats(page) {
 }
 
 // A small live picture of a running guest's screen beside its name, kept
-// across re-renders (one per guest) and dropped when the guest stops.
+// across re-renders (one per guest) and dropped when the guest stops; none
+// in the compact density.
 function rowThumbnail(page, vm) {
   page.thumbs = page.thumbs || new Map();
-  if (!stateInfo(vm.state).active || vm.state === 'shutdown') {
+  if (page.compact || !stateInfo(vm.state).active || vm.state === 'shutdown') {
     page.thumbs.delete(vm.name);
     return null;
   }
@@ -115,38 +191,43 @@ function rowThumbnail(page, vm) {
   return page.thumbs.get(vm.name);
 }
 
+// What the row shows besides the live figures: a change of any of it
+// builds the row again.
+function signature(page, vm, p) {
+  return JSON.stringify([vm.name, vm.state, vm.vcpus, vm.memory, vm.autostart, vm.description, vm.tags, vm.next_boot || null,
+    p && { a: p.action, l: p.label, i: p.inflight }, page.compact]);
+}
+
 function rowFor(page, vm, pending) {
   const info = stateInfo(vm.state);
   const hint = pending && pending.label;
-  const toggle = vm.state === 'paused' ? 'resume' : 'suspend';
-  const tags = (vm.tags || []);
-  return h('tr', { class: `vm-row tone-${info.tone}`, testid: 'vm-row', dataset: { vm: vm.name, state: vm.state } },
-    h('td', { class: 'cell-name', 'data-label': 'Name' },
+  const tags = vm.tags || [];
+  const figs = liveCells();
+  const check = page.operate ? h('input', {
+    type: 'checkbox', class: 'row-check', testid: 'vm-select', 'aria-label': `Select ${vm.name}`,
+    onchange: (e) => { if (e.target.checked) page.selected.add(vm.name); else page.selected.delete(vm.name); renderSelection(page); },
+  }) : null;
+  const el = h('tr', { class: `vm-row tone-${info.tone}${info.active ? '' : ' is-off'}`, testid: 'vm-row', dataset: { vm: vm.name, state: vm.state } },
+    check ? h('td', { class: 'col-check' }, check) : null,
+    h('td', { class: 'cell-name col-name', 'data-label': 'Name' },
       rowThumbnail(page, vm),
-      h('a', { class: 'vm-link', href: vmHref(vm.name), testid: 'vm-link' }, vm.name),
-      vm.description ? h('span', { class: 'vm-desc', title: vm.description }, vm.description) : null),
-    h('td', { class: 'cell-state', 'data-label': 'State' },
+      h('span', { class: 'cell-name-text' },
+        h('a', { class: 'vm-link', href: vmHref(vm.name), testid: 'vm-link' }, vm.name),
+        vm.description || vm.autostart ? h('span', { class: 'vm-desc', title: vm.description || null },
+          vm.autostart ? h('span', { class: 'vm-autostart', testid: 'vm-autostart', title: 'Starts when the host boots' }, 'autostart') : null,
+          vm.description || null) : null)),
+    h('td', { class: 'cell-state col-state', 'data-label': 'State' },
       stateBadge(vm.state),
-      hint ? pendingMark(hint, 'vm-pending') : null),
-    h('td', { class: 'num', 'data-label': 'vCPUs', testid: 'vm-vcpus' }, String(vm.vcpus ?? '—')),
-    h('td', { class: 'num', 'data-label': 'Memory', testid: 'vm-memory' }, fmtMiB(vm.memory)),
-    h('td', { 'data-label': 'Autostart', testid: 'vm-autostart' },
-      vm.autostart ? h('span', { class: 'flag flag-on' }, icon('check'), 'On') : h('span', { class: 'flag' }, 'Off')),
-    h('td', { 'data-label': 'Tags', testid: 'vm-tags' },
+      hint ? pendingMark(hint, 'vm-pending') : null,
+      nextBootMark(vm, 'vm-next-boot')),
+    h('td', { class: COLUMNS.vcpus[1], 'data-label': 'vCPUs', testid: 'vm-vcpus' }, String(vm.vcpus ?? '—')),
+    h('td', { class: COLUMNS.memory[1], 'data-label': 'Memory', testid: 'vm-memory' }, fmtMiB(vm.memory)),
+    figs.cells.cpu, figs.cells.memused, figs.cells.uptime,
+    h('td', { class: 'col-tags', 'data-label': 'Tags', testid: 'vm-tags' },
       tags.length ? h('span', { class: 'tags' }, tags.map((t) => h('span', { class: 'tag' }, t))) : h('span', { class: 'muted' }, '—')),
-    page.operate ? h('td', { class: 'col-actions', 'data-label': 'Actions' },
-      h('div', { class: 'actions actions-seg', role: 'group', 'aria-label': `Actions for ${vm.name}` },
-        [...LIST_ACTIONS, toggle].map((a) => actionButton(vm, a, { pending, compact: true })),
-        consoleLink(vm, 'vnc', { label: 'Console', cls: 'btn btn-sm btn-compact btn-action', testid: 'vm-console' }))) : null);
-}
-
-function visible(page, vm) {
-  const { query } = page;
-  if (!FILTERS[page.filter].match(vm.state)) return false;
-  if (!query) return true;
-  return vm.name.toLowerCase().includes(query)
-    || (vm.description || '').toLowerCase().includes(query)
-    || (vm.tags || []).some((t) => t.toLowerCase().includes(query));
+    page.operate ? h('td', { class: 'col-actions', 'data-label': 'Actions' }, rowActions(vm, pending)) : null);
+  figs.update(page.figures.get(vm));
+  return { el, check, live: figs };
 }
 
 function render(page) {
@@ -160,16 +241,43 @@ function render(page) {
     return;
   }
   const all = snap.vms;
-  const shown = all.filter((vm) => visible(page, vm));
-  el.count.textContent = shown.length === all.length ? String(all.length) : `${shown.length} of ${all.length}`;
-  updateRows(page, shown);
-  el.table.hidden = shown.length === 0;
-  el.placeholder.hidden = shown.length !== 0;
-  if (shown.length === 0) renderPlaceholder(page, all);
+  const figOf = (vm) => page.figures.get(vm);
+  page.shown = sortVms(all.filter((vm) => matches(page.view, vm)), page.view, figOf);
+  el.count.textContent = page.shown.length === all.length ? String(all.length) : `${page.shown.length} of ${all.length}`;
+  updateRows(page, page.shown);
+  if (page.unbuilt && !page.frame) page.frame = requestAnimationFrame(() => { page.frame = 0; render(page); });
+  renderSelection(page);
+  el.table.hidden = page.shown.length === 0;
+  el.placeholder.hidden = page.shown.length !== 0;
+  if (page.shown.length === 0) renderPlaceholder(page, all);
+}
+
+// A sample came: new figures in place; the order too when sorted by one.
+function refreshFigures(page) {
+  if (!page.snap || !page.snap.loaded) return;
+  if (COLUMNS[page.view.sort][1].includes('col-live')) { render(page); return; }
+  for (const vm of page.shown) page.rows.get(vm.name)?.live.update(page.figures.get(vm));
+}
+
+// Only guests on screen stay selected; the header box says all, some or none.
+function renderSelection(page) {
+  if (!page.operate) return;
+  const names = new Set(page.shown.map((vm) => vm.name));
+  for (const n of [...page.selected]) if (!names.has(n)) page.selected.delete(n);
+  for (const [name, r] of page.rows) r.check.checked = page.selected.has(name);
+  const n = page.selected.size;
+  page.el.selectAll.checked = n > 0 && n === page.shown.length;
+  page.el.selectAll.indeterminate = n > 0 && n < page.shown.length;
+  page.bulk.update(page.shown.filter((vm) => page.selected.has(vm.name)));
+}
+
+function selectAll(page, on) {
+  page.selected = new Set(on ? page.shown.map((vm) => vm.name) : []);
+  renderSelection(page);
 }
 
 // Puts the rows of `shown` in the table, rebuilding only the rows whose guest
-// or pending action changed, so polling never steals keyboard focus; a
+// or pending action changed, so updates never steal keyboard focus; a
 // focused button that was rebuilt gets focus back.
 function updateRows(page, shown) {
   const { snap, rows, el: { tbody } } = page;
@@ -178,26 +286,42 @@ function updateRows(page, shown) {
     ? { vm: active.closest('tr')?.dataset.vm, testid: active.dataset.testid } : null;
 
   const order = [];
+  let built = 0;
+  page.unbuilt = false;
   for (const vm of shown) {
     const p = snap.pending.get(vm.name) || null;
-    const sig = JSON.stringify([vm, p && { a: p.action, l: p.label, i: p.inflight }]);
+    const sig = signature(page, vm, p);
     let r = rows.get(vm.name);
+    if (!r && built >= ROWS_PER_FRAME) {
+      // A long list shows its first screen at once and the rest a frame later.
+      page.unbuilt = true;
+      continue;
+    }
     if (!r || r.sig !== sig) {
-      const el = rowFor(page, vm, p);
-      if (r) r.el.replaceWith(el);
-      r = { sig, el };
+      built += 1;
+      const fresh = rowFor(page, vm, p);
+      if (r) r.el.replaceWith(fresh.el);
+      r = { sig, ...fresh };
       rows.set(vm.name, r);
+    } else {
+      r.live.update(page.figures.get(vm));
     }
     order.push(r.el);
   }
+  const names = new Set(shown.map((v) => v.name));
   for (const name of [...rows.keys()]) {
-    if (!shown.some((v) => v.name === name)) {
+    if (!names.has(name)) {
       rows.get(name).el.remove();
       rows.delete(name);
     }
   }
-  const current = [...tbody.children];
-  if (current.length !== order.length || current.some((el, i) => el !== order[i])) tbody.replaceChildren(...order);
+  // Rows already in place stay put (a moved row would lose focus and close
+  // its open menu): only new or reordered rows are inserted.
+  let ref = tbody.firstChild;
+  for (const el of order) {
+    if (el === ref) ref = ref.nextSibling;
+    else tbody.insertBefore(el, ref);
+  }
 
   if (focusKey && focusKey.vm && !tbody.contains(document.activeElement)) {
     const row = rows.get(focusKey.vm);
@@ -228,8 +352,8 @@ function renderPlaceholder(page, all) {
     });
   } else {
     content = emptyState({
-      ic: 'search', title: 'No guest matches', text: 'Try another search or state filter.',
-      extra: h('button', { type: 'button', class: 'btn', onclick: () => clearFilters(page) }, 'Clear filters'),
+      ic: 'search', title: 'No guest matches', text: 'Try another search or state filter.', testid: 'vm-no-match',
+      extra: h('button', { type: 'button', class: 'btn', testid: 'vm-clear-filters', onclick: () => clearFilters(page) }, 'Clear filters'),
     });
   }
   clear(el.placeholder).append(content);
@@ -237,8 +361,6 @@ function renderPlaceholder(page, all) {
 
 function clearFilters(page) {
   page.el.search.value = '';
-  page.el.select.value = 'all';
-  page.query = '';
-  page.filter = 'all';
-  render(page);
+  setView(page, { q: '', states: [] });
+  fillFilter(page);
 }

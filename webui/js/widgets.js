@@ -92,11 +92,12 @@ export function rowButton({ ic, label, testid, cls = '', aria = null, title = nu
     icon(ic), h('span', { class: 'btn-label' }, label));
 }
 
-// The red trash-can button of a row; `label` names what it removes.
-export function deleteButton({ testid, label, title = label, disabled = false, onclick }) {
+// The red trash-can button of a row; `label` names what it removes, and
+// `word` ("Delete", "Detach") stands beside the can on phones.
+export function deleteButton({ testid, label, title = label, disabled = false, word = 'Delete', onclick }) {
   return h('button', {
-    type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline', testid, 'aria-label': label, title, disabled, onclick,
-  }, icon('trash'));
+    type: 'button', class: 'btn btn-sm btn-icon btn-danger-outline btn-delete', testid, 'aria-label': label, title, disabled, onclick,
+  }, icon('trash'), h('span', { class: 'btn-delete-word' }, word));
 }
 
 // The Autostart cell of a pool or network row. Admins get a switch that
