@@ -265,19 +265,21 @@ gboolean api_etag_matches(const char *header, const char *etag)
     return etag_list_matches(header, etag, FALSE);
 }
 
-/* The state part of a tag: up to a '.' (what follows is what was observed
- * of the object, api_etag_observed) or its "-gzip" and closing quote. */
+/* The state part of a tag ("STATE.SEEN", "STATE-gzip" or "STATE"), or
+ * NULL when it is not a quoted tag. */
 static char *state_part(const char *tag)
 {
-    gsize n = strcspn(tag, ".");
-    if (!tag[n]) {
-        n = strlen(tag);
-        if (n && tag[n - 1] == '"')
-            n--;
-        if (n >= 5 && strncmp(tag + n - 5, "-gzip", 5) == 0)
-            n -= 5;
-    }
-    return g_strndup(tag, n);
+    gsize len = strlen(tag);
+    if (len < 2 || tag[0] != '"' || tag[len - 1] != '"')
+        return NULL;
+    const char *inner = tag + 1;
+    gsize n = len - 2;
+    const char *dot = memchr(inner, '.', n);
+    if (dot)
+        n = (gsize)(dot - inner);
+    else if (n >= 5 && strncmp(inner + n - 5, "-gzip", 5) == 0)
+        n -= 5;
+    return g_strndup(inner, n);
 }
 
 gboolean api_etag_matches_strong(const char *header, const char *etag)
@@ -289,10 +291,10 @@ gboolean api_etag_matches_strong(const char *header, const char *etag)
     g_auto(GStrv) tags = g_strsplit(header, ",", -1);
     for (char **t = tags; *t; t++) {
         const char *tag = g_strstrip(*t);
-        if (g_str_has_prefix(tag, "W/"))
-            continue;
+        if (strcmp(tag, "*") == 0)
+            return TRUE;
         g_autofree char *got = state_part(tag);
-        if (strcmp(tag, "*") == 0 || strcmp(got, want) == 0)
+        if (got && want && strcmp(got, want) == 0)
             return TRUE;
     }
     return FALSE;
