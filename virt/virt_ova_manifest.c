@@ -71,12 +71,12 @@ static gboolean parse_line(GHashTable *out, const char *line, guint number, GErr
 
 GHashTable *virt_ova_manifest_parse(const char *text, gsize len, GError **error)
 {
-    if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL)) {
+    if (len && (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL))) {
         virt_fail(error, VIRT_ERROR_INVALID_ARG, "the manifest is not UTF-8 text");
         return NULL;
     }
     g_autoptr(GHashTable) out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, digest_free);
-    g_autofree char *copy = g_strndup(text, len);
+    g_autofree char *copy = len ? g_strndup(text, len) : g_strdup("");
     g_auto(GStrv) lines = g_strsplit(copy, "\n", -1);
     guint number = 0;
     for (char **l = lines; *l; l++) {

@@ -485,8 +485,7 @@ static void read_os(Reader *r, xmlNode *system)
  * flags virt_xml_parse uses; a descriptor never needs one.) */
 static gboolean has_dtd(const char *xml, gsize len)
 {
-    return g_strstr_len(xml, (gssize)len, "<!DOCTYPE") ||
-           g_strstr_len(xml, (gssize)len, "<!ENTITY");
+    return memmem(xml, len, "<!DOCTYPE", 9) || memmem(xml, len, "<!ENTITY", 8);
 }
 
 static xmlNode *the_system(Reader *r, GError **error)
@@ -508,6 +507,10 @@ VirtOvf *virt_ovf_parse(const char *xml, gsize len, GError **error)
 {
     if (len > VIRT_OVF_MAX_BYTES) {
         bad(error, "the descriptor is over %d MiB", VIRT_OVF_MAX_BYTES >> 20);
+        return NULL;
+    }
+    if (len == 0) {
+        bad(error, "the descriptor is empty");
         return NULL;
     }
     if (has_dtd(xml, len)) {
