@@ -11,6 +11,7 @@
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_templates.h"
+#include "api/vms/api_vm_create.h"
 #include "api/vms/api_vm_plan.h"
 #include "api/vms/api_vm_spec.h"
 #include "api/vms/api_vms.h"
@@ -121,7 +122,7 @@ static gboolean finish(ApiContext *ctx, virDomainPtr dom, gint64 owner_id, int s
 /* The whole unit: volumes, definition, inventory row, start; on any
  * failure all of it is undone. Fills `uuid` on success. The locks of the
  * volumes the plan uses are held throughout. */
-static gboolean create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan, gint64 owner_id,
+gboolean api_vm_create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan, gint64 owner_id,
                             int start, Task *task, char uuid[VIR_UUID_STRING_BUFLEN],
                             GError **error)
 {
@@ -183,8 +184,8 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
-    if (!conn ||
-        !create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start, task, uuid, error))
+    if (!conn || !api_vm_create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start, task,
+                                     uuid, error))
         return FALSE;
     *result = g_strconcat("/api/vms/", job->spec->name, NULL);
     return TRUE;
@@ -238,7 +239,7 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return id && api_answer_task(ctx, resp, id, error);
     }
     char made_uuid[VIR_UUID_STRING_BUFLEN];
-    if (!create_unit(ctx, conn, &plan, owner_id, start, NULL, made_uuid, error))
+    if (!api_vm_create_unit(ctx, conn, &plan, owner_id, start, NULL, made_uuid, error))
         return FALSE;
     json_t *obj = api_vm_detail(ctx, conn, made_uuid, NULL, error);
     if (!obj)

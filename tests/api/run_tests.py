@@ -14,7 +14,7 @@ import harness  # noqa: E402
 # disruptive. test_secrets after everything: it checks every answer and log
 # line of the run for passwords, hashes and tokens.
 MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_vm_edit", "test_vm_devices",
-           "test_delete", "test_storage", "test_pool_types", "test_create", "test_screenshot",
+           "test_delete", "test_storage", "test_pool_types", "test_create", "test_import", "test_screenshot",
            "test_templates", "test_os",
            "test_tasks", "test_transfer", "test_scope", "test_crash", "test_audit_bounds",
            "test_lifecycle", "test_events", "test_live_permissions", "test_auth_routes", "test_auth",
