@@ -6,6 +6,8 @@
 // {boot: ['network', 'hd']}, {disks: [{volume}]} or {}. When an ISO is
 // chosen, vireod is asked which OS libosinfo finds on it (GET of the one
 // volume) and onOs(os or null) is told, so the wizard can preselect it.
+// "An appliance from this computer" is offered here (when there is a pool
+// for its disks) but done by import-appliance.js: its value() is {}.
 
 import { api } from './api.js';
 import { h, icon, uid, fmtBytes } from './dom.js';
@@ -17,6 +19,7 @@ export const INSTALL_MODES = {
   iso: { label: 'An installer ISO image', text: 'A CD-ROM drive holds the image; the guest boots from it first, then from its disk.' },
   pxe: { label: 'The network (PXE boot)', text: 'The guest boots from its network card first (a PXE server on that network answers), then from its disk. It needs a network.' },
   import: { label: 'An existing disk image (import)', text: 'The image becomes the guest’s disk, used as it is (not copied), and the guest boots from it.' },
+  appliance: { label: 'Import an appliance from this computer', text: 'An OVA from VirtualBox or VMware, or a vmdk, vdi, qcow2 or raw disk image, uploaded and converted; the guest takes its settings from it.' },
   none: { label: 'Nothing for now', text: 'An empty guest: add media or change the boot order later on its page.' },
 };
 
@@ -42,12 +45,14 @@ function why(inventory, mode) {
     if (inventory.admin) return 'There is no unused disk image in an active pool.';
     return inventory.diskPools.length ? 'The pools granted to you for new disks hold no unused disk image.' : NO_DISK_POOL;
   }
+  if (mode === 'appliance') return inventory.admin ? 'There is no active storage pool for its disks.' : NO_DISK_POOL;
   return '';
 }
 
 export function installPart(inventory, { onOs = null, onChange = null } = {}) {
   const { isos, images } = choices(inventory);
-  const offered = { iso: isos.length > 0, pxe: true, import: images.length > 0, none: true };
+  const appliancePools = inventory.admin ? inventory.pools : inventory.diskPools;
+  const offered = { iso: isos.length > 0, pxe: true, import: images.length > 0, appliance: appliancePools.length > 0, none: true };
   let mode = offered.iso ? 'iso' : 'none';
   let asked = 0;
   const name = uid('install');

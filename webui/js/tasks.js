@@ -16,7 +16,7 @@ const STATES = {
   failed: { label: 'failed', tone: 'bad' },
   cancelled: { label: 'cancelled', tone: 'warn' },
 };
-const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'] };
+const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'], import: ['upload', 'Import of'] };
 const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
 function taskBadge(state) {
