@@ -30,17 +30,9 @@ enum {
     RT_DISK = 17,
 };
 
-static gboolean bad(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static gboolean bad(GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    g_autofree char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "OVF: %s", msg);
-    return FALSE;
-}
+/* A refusal (INVALID_ARG) whose message says what was read; the format
+ * is always a literal. */
+#define bad(error, fmt, ...) virt_fail((error), VIRT_ERROR_INVALID_ARG, "OVF: " fmt, ##__VA_ARGS__)
 
 static void file_free(VirtOvfFile *f)
 {
