@@ -140,12 +140,20 @@ static void undo(Upload *u, const GError *why)
     task_finish(task, NULL, why);
 }
 
+/* A disk member begins. At the first, the descriptor is known: one
+ * ImportDisk per disk it attaches, in its order, so each is found by its
+ * index. */
 static gboolean ova_begin(const VirtOvf *ovf, guint disk, guint64 size, gpointer data,
                           GError **error)
 {
     Upload *u = data;
-    ImportDisk *d = g_ptr_array_index(u->job->disks, disk);
-    return import_disk_open(u->job, d, size, error);
+    for (guint i = u->job->disks->len; i < ovf->disks->len; i++) {
+        const VirtOvfDisk *d = g_ptr_array_index(ovf->disks, i);
+        const VirtOvfFile *f = g_ptr_array_index(ovf->files, d->file_index);
+        import_disk_add(u->job, g_strdup_printf("disk %u ('%s')", i + 1, f->href), d->format,
+                        d->capacity);
+    }
+    return import_disk_open(u->job, g_ptr_array_index(u->job->disks, disk), size, error);
 }
 
 static gboolean ova_data(guint disk, const guint8 *buf, gsize len, gpointer data, GError **error)
@@ -160,28 +168,7 @@ static gboolean ova_end(guint disk, gpointer data, GError **error)
     return import_disk_close(g_ptr_array_index(u->job->disks, disk), error);
 }
 
-/* The descriptor was read: one ImportDisk per disk it attaches, in its
- * order, so that disk_begin finds each by index. */
-static gboolean ova_disks(Upload *u, const VirtOvf *ovf)
-{
-    if (u->job->disks->len)
-        return TRUE;
-    for (guint i = 0; i < ovf->disks->len; i++) {
-        const VirtOvfDisk *d = g_ptr_array_index(ovf->disks, i);
-        const VirtOvfFile *f = g_ptr_array_index(ovf->files, d->file_index);
-        import_disk_add(u->job, g_strdup_printf("disk %u ('%s')", i + 1, f->href), d->format,
-                        d->capacity);
-    }
-    return TRUE;
-}
-
-static gboolean ova_begin_first(const VirtOvf *ovf, guint disk, guint64 size, gpointer data,
-                                GError **error)
-{
-    return ova_disks(data, ovf) && ova_begin(ovf, disk, size, data, error);
-}
-
-static const VirtOvaSink ova_sink = {ova_begin_first, ova_data, ova_end};
+static const VirtOvaSink ova_sink = {ova_begin, ova_data, ova_end};
 
 /* A tar header's ustar mark tells an OVA from a disk image (no disk
  * format Vireo takes has those bytes there). */

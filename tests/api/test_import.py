@@ -229,6 +229,72 @@ class ImportBootTest(ImportTestCase):
         self.assertEqual([d["bus"] for d in self.vm(name2)["disks"]], ["virtio"])
 
 
+TWO_DISKS = """<?xml version="1.0"?>
+<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1"
+    xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData"
+    xmlns:vbox="http://www.virtualbox.org/ovf/machine">
+  <References>
+    <File ovf:id="f1" ovf:href="data.vmdk" ovf:size="{size1}"/>
+    <File ovf:id="f2" ovf:href="boot.vmdk" ovf:size="{size2}"/>
+  </References>
+  <DiskSection><Info>Disks</Info>
+    <Disk ovf:capacity="2" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="d1" ovf:fileRef="f1"
+        ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+    <Disk ovf:capacity="1" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="d2" ovf:fileRef="f2"
+        ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized"/>
+  </DiskSection>
+  <VirtualSystem ovf:id="two">
+    <Info>A virtual machine</Info>
+    <OperatingSystemSection ovf:id="105"><Info>OS</Info><vbox:OSType>Windows10_64</vbox:OSType></OperatingSystemSection>
+    <VirtualHardwareSection><Info>Hardware</Info>
+      <Item><rasd:InstanceID>1</rasd:InstanceID><rasd:ResourceType>3</rasd:ResourceType><rasd:VirtualQuantity>64</rasd:VirtualQuantity></Item>
+      <Item><rasd:InstanceID>2</rasd:InstanceID><rasd:ResourceType>4</rasd:ResourceType><rasd:VirtualQuantity>64</rasd:VirtualQuantity></Item>
+      <Item><rasd:HostResource>/disk/d2</rasd:HostResource><rasd:InstanceID>3</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType></Item>
+      <Item><rasd:HostResource>/disk/d1</rasd:HostResource><rasd:InstanceID>4</rasd:InstanceID><rasd:ResourceType>17</rasd:ResourceType></Item>
+      <Item><rasd:InstanceID>5</rasd:InstanceID><rasd:ResourceSubType>E1000</rasd:ResourceSubType><rasd:ResourceType>10</rasd:ResourceType></Item>
+    </VirtualHardwareSection>
+  </VirtualSystem>
+</Envelope>
+"""
+
+
+class ImportTwoDisksTest(ImportTestCase):
+    def test_two_disks_in_drive_order_manifest_first(self):
+        vmdks = []
+        for mib in (2, 1):
+            raw = os.path.join(self.work, "d%d.raw" % mib)
+            subprocess.run(["truncate", "-s", "%dM" % mib, raw], check=True)
+            subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "vmdk", "-o",
+                            "subformat=streamOptimized", raw, raw + ".vmdk"], check=True)
+            with open(raw + ".vmdk", "rb") as f:
+                vmdks.append(f.read())
+        ovf = TWO_DISKS.format(size1=len(vmdks[0]), size2=len(vmdks[1])).encode()
+        files = [("two.ovf", ovf), ("data.vmdk", vmdks[0]), ("boot.vmdk", vmdks[1])]
+        mf = "".join("SHA1(%s)= %s\n" % (n, hashlib.sha1(d).hexdigest()) for n, d in files)
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for name, data in [files[0], ("two.mf", mf.encode())] + files[1:]:
+                tar_member(tar, name, data)
+        name = self.new_name("two")
+        r = post_body(self.api, self.import_path(name, network="none"), out.getvalue())
+        self.assertStatus(r, 202)
+        task = self.wait_task(self.api, r.json()["id"])
+        self.assertEqual(task["state"], "succeeded", repr(task))
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % name)
+        # 64 vCPUs asked, the host's given; Windows 10 gets SATA.
+        self.assertIn("the appliance asks for 64 vCPUs", task["message"])
+        vm = self.vm(name)
+        self.assertEqual(vm["vcpus"], harness.client().get("/api/host").json()["cpu"]["cpus"])
+        self.assertEqual(vm["memory"], 64)
+        self.assertEqual(vm["os"]["id"], "win10")
+        # The boot disk (attached first) is disk0, whatever the file order.
+        disks = self.api.get("/api/vms/%s/disks" % name).json()["disks"]
+        self.assertEqual([(d["bus"], d["capacity"]) for d in disks],
+                         [("sata", MIB), ("sata", 2 * MIB)])
+        self.assertEqual([v for v in self.volumes() if name in v],
+                         ["%s-disk0.qcow2" % name, "%s-disk1.qcow2" % name])
+
+
 class ImportRefusalTest(ImportTestCase):
     def test_traversal_name(self):
         body = build_ova(self.vmdk, self.capacity, href="disk.vmdk",
