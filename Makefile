@@ -8,7 +8,7 @@ CONNECT  ?= qemu:///system
 DB       ?= /var/lib/vireo/vireo.db
 VERSION  := 0.1.0
 
-PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib
+PKGS     := libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib libxcrypt
 LIBS_EXTRA := -lpam -lm
 CC       ?= cc
 CFLAGS   ?= -O2 -g

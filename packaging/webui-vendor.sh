@@ -1,5 +1,5 @@
 #!/bin/sh
-# Copies the browser libraries of the web UI (noVNC, xterm.js: pinned in
+# Copies the browser libraries of the web UI (noVNC, xterm.js, uPlot: pinned in
 # packaging/webui-vendor/package-lock.json) into webui/vendor/, with their
 # licences: only the files the pages load. Runs npm only when the pinned
 # packages are not installed yet; does nothing when webui/vendor is current.
@@ -17,14 +17,14 @@ if [ -f "$OUT/.stamp" ] && [ "$OUT/.stamp" -nt "$SRC/package-lock.json" ] &&
 fi
 command -v npm >/dev/null 2>&1 || { echo "webui-vendor: npm not found" >&2; exit 1; }
 if [ ! -f "$MODS/@novnc/novnc/core/rfb.js" ] || [ ! -f "$MODS/@xterm/xterm/lib/xterm.mjs" ] ||
-   [ ! -f "$MODS/@xterm/addon-fit/lib/addon-fit.mjs" ] ||
+   [ ! -f "$MODS/@xterm/addon-fit/lib/addon-fit.mjs" ] || [ ! -f "$MODS/uplot/dist/uPlot.esm.js" ] ||
    [ "$SRC/package-lock.json" -nt "$MODS/.package-lock.json" ]; then
     (cd "$SRC" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 TMP=$OUT.new
 rm -rf "$TMP"
-mkdir -p "$TMP/novnc" "$TMP/xterm"
+mkdir -p "$TMP/novnc" "$TMP/xterm" "$TMP/uplot"
 # noVNC: ES modules, loaded as they are (core/ and the pako it imports).
 cp -R "$MODS/@novnc/novnc/core" "$MODS/@novnc/novnc/vendor" "$TMP/novnc/"
 cp "$MODS/@novnc/novnc/LICENSE.txt" "$TMP/novnc/LICENSE.txt"
@@ -34,7 +34,10 @@ cp "$MODS/@xterm/xterm/lib/xterm.mjs" "$MODS/@xterm/xterm/css/xterm.css" "$TMP/x
 cp "$MODS/@xterm/xterm/LICENSE" "$TMP/xterm/LICENSE"
 cp "$MODS/@xterm/addon-fit/lib/addon-fit.mjs" "$TMP/xterm/"
 cp "$MODS/@xterm/addon-fit/LICENSE" "$TMP/xterm/LICENSE.addon-fit"
-VERSIONS=$(cd "$MODS" && for p in @novnc/novnc @xterm/xterm @xterm/addon-fit; do
+# uPlot: the charts of the dashboard and the VM page (its ES module and CSS).
+cp "$MODS/uplot/dist/uPlot.esm.js" "$MODS/uplot/dist/uPlot.min.css" "$TMP/uplot/"
+cp "$MODS/uplot/LICENSE" "$TMP/uplot/LICENSE"
+VERSIONS=$(cd "$MODS" && for p in @novnc/novnc @xterm/xterm @xterm/addon-fit uplot; do
     printf '%s %s\n' "$p" "$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$p/package.json")"; done)
 printf '%s\n' "$VERSIONS" > "$TMP/VERSIONS"
 touch "$TMP/.stamp"

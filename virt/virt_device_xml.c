@@ -100,6 +100,17 @@ static void add_boot(xmlNode *dev, unsigned order)
     virt_xml_attr_child(dev, "boot", "order", text);
 }
 
+/* libvirt keeps only aliases with its user prefix in a definition. */
+static gboolean alias_valid(const char *alias)
+{
+    if (!g_str_has_prefix(alias, "ua-") || strlen(alias) > 64 || !alias[3])
+        return FALSE;
+    for (const char *c = alias; *c; c++)
+        if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_')
+            return FALSE;
+    return TRUE;
+}
+
 gboolean virt_disk_append(xmlNode *devices, const VirtDiskSpec *spec, GError **error)
 {
     gboolean cdrom = g_strcmp0(spec->device, "cdrom") == 0;
@@ -119,6 +130,8 @@ gboolean virt_disk_append(xmlNode *devices, const VirtDiskSpec *spec, GError **e
     const char *format = spec->format ? spec->format : "raw";
     if (!virt_storage_format_valid(format) && strcmp(format, "iso") != 0)
         return invalid(error, "unknown disk format '%s'", format);
+    if (spec->alias && !alias_valid(spec->alias))
+        return invalid(error, "invalid device alias '%s' (ua-name)", spec->alias);
 
     gboolean block = spec->path && g_str_has_prefix(spec->path, "/dev/");
     xmlNode *disk = xmlNewChild(devices, NULL, BAD_CAST "disk", NULL);
@@ -134,6 +147,8 @@ gboolean virt_disk_append(xmlNode *devices, const VirtDiskSpec *spec, GError **e
     if (cdrom || spec->readonly)
         xmlNewChild(disk, NULL, BAD_CAST "readonly", NULL);
     add_boot(disk, spec->boot_order);
+    if (spec->alias)
+        virt_xml_attr_child(disk, "alias", "name", spec->alias);
     return TRUE;
 }
 

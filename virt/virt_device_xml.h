@@ -14,6 +14,8 @@ typedef struct {
     const char *bus;     /* virtio, sata, scsi, ide, usb; NULL = virtio (sata for cdrom) */
     gboolean readonly;   /* always on for CD-ROMs */
     unsigned boot_order; /* 0 = not bootable */
+    const char *alias;   /* a user alias ("ua-" and letters, digits, '-', '_') the
+                          * definition keeps; NULL: none */
 } VirtDiskSpec;
 
 typedef struct {

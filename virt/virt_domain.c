@@ -338,7 +338,7 @@ GPtrArray *virt_domain_disk_volumes(virConnectPtr conn, virDomainPtr dom, GError
     GPtrArray *vols = g_ptr_array_new_with_free_func(vol_free);
     for (guint i = 0; i < d->config->disks->len; i++) {
         const VirtDisk *disk = g_ptr_array_index(d->config->disks, i);
-        if (g_strcmp0(disk->device, "disk") != 0 || !disk->source)
+        if ((g_strcmp0(disk->device, "disk") != 0 && !virt_disk_owned(disk)) || !disk->source)
             continue;
         virStorageVolPtr vol = virStorageVolLookupByPath(conn, disk->source);
         if (!vol && strchr(disk->source, '/') && disk->source[0] != '/') {

@@ -65,8 +65,9 @@ gboolean virt_domain_act(virDomainPtr dom, VirtAction action, GError **error);
 
 gboolean virt_domain_set_autostart(virDomainPtr dom, gboolean on, GError **error);
 
-/* The storage volumes behind the VM's disks (not CD-ROMs), as
- * virStorageVolPtr; files no pool knows are left out. */
+/* The storage volumes behind the VM's disks (not CD-ROMs, except those
+ * whose alias starts with VIRT_DISK_ALIAS_OWNED), as virStorageVolPtr;
+ * files no pool knows are left out. */
 GPtrArray *virt_domain_disk_volumes(virConnectPtr conn, virDomainPtr dom, GError **error);
 /* Undefines the domain. A running one is refused (INVALID_STATE) unless
  * `force`, which powers it off first. The volumes in `volumes` (may be

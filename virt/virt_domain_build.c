@@ -15,17 +15,26 @@ static gboolean invalid(GError **error, const char *fmt, const char *what)
     return FALSE;
 }
 
-gboolean virt_domain_name_valid(const char *name, GError **error)
+gboolean virt_plain_name_valid(const char *what, const char *name, GError **error)
 {
     gsize n = name ? strlen(name) : 0;
+    const char *shown = name ? name : "";
     if (n == 0 || n > DOMAIN_NAME_MAX)
-        return invalid(error, "invalid VM name '%s': use 1-64 characters", name);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "invalid %s name '%s': use 1-64 characters",
+                         what, shown);
     if (name[0] == '.' || name[0] == '-')
-        return invalid(error, "invalid VM name '%s': it may not start with '.' or '-'", name);
+        return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                         "invalid %s name '%s': it may not start with '.' or '-'", what, name);
     for (const char *c = name; *c; c++)
         if (!g_ascii_isalnum(*c) && !strchr("_.+-", *c))
-            return invalid(error, "invalid VM name '%s': use letters, digits and _ . + -", name);
+            return virt_fail(error, VIRT_ERROR_INVALID_ARG,
+                             "invalid %s name '%s': use letters, digits and _ . + -", what, name);
     return TRUE;
+}
+
+gboolean virt_domain_name_valid(const char *name, GError **error)
+{
+    return virt_plain_name_valid("VM", name, error);
 }
 
 static void add_number(xmlNode *parent, const char *name, guint64 value, const char *unit)
@@ -156,9 +165,19 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error)
     virt_xml_text_child(domain, "on_crash", "destroy");
 
     xmlNode *devices = xmlNewChild(domain, NULL, BAD_CAST "devices", NULL);
-    for (guint i = 0; i < b->n_disks; i++)
+    gboolean scsi = FALSE;
+    for (guint i = 0; i < b->n_disks; i++) {
         if (!virt_disk_append(devices, &b->disks[i], error))
             return NULL;
+        scsi = scsi || g_strcmp0(b->disks[i].bus, "scsi") == 0;
+    }
+    /* libvirt's default SCSI controller on x86 is an LSI one, which
+     * cloud kernels (Debian's included) leave out; virtio-scsi is in
+     * every guest that has virtio. */
+    if (scsi) {
+        xmlNode *ctl = virt_xml_attr_child(devices, "controller", "type", "scsi");
+        xmlSetProp(ctl, BAD_CAST "model", BAD_CAST "virtio-scsi");
+    }
     for (guint i = 0; i < b->n_nics; i++)
         if (!virt_nic_append(devices, &b->nics[i], error))
             return NULL;

@@ -32,3 +32,6 @@ char *virt_domain_build_xml(const VirtDomainBuild *b, GError **error);
 /* VM names Vireo creates: 1-64 of letters, digits and "_.+-", not starting
  * with '.' or '-' (they also name the serial log file). */
 gboolean virt_domain_name_valid(const char *name, GError **error);
+/* The same rules for other names (snapshots); `what` names the kind in
+ * the message ("invalid snapshot name ..."). */
+gboolean virt_plain_name_valid(const char *what, const char *name, GError **error);

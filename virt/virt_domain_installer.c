@@ -20,7 +20,7 @@ static GStrv loaded_drives(const char *xml, GError **error)
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
     for (guint i = 0; i < cfg->disks->len; i++) {
         const VirtDisk *d = g_ptr_array_index(cfg->disks, i);
-        if (g_strcmp0(d->device, "cdrom") == 0 && d->source && d->target)
+        if (g_strcmp0(d->device, "cdrom") == 0 && d->source && d->target && !virt_disk_owned(d))
             g_strv_builder_add(b, d->target);
     }
     return g_strv_builder_end(b);

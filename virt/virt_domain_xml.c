@@ -18,7 +18,13 @@ static void disk_free(gpointer p)
     g_free(d->source);
     g_free(d->format);
     g_strfreev(d->backing);
+    g_free(d->alias);
     g_free(d);
+}
+
+gboolean virt_disk_owned(const VirtDisk *d)
+{
+    return d->alias && g_str_has_prefix(d->alias, VIRT_DISK_ALIAS_OWNED);
 }
 
 static void nic_free(gpointer p)
@@ -155,6 +161,7 @@ static void read_disks(xmlXPathContext *ctx, VirtDomainConfig *cfg)
         d->readonly = strcmp(d->device, "cdrom") == 0 || strcmp(d->device, "floppy") == 0 ||
                       has_child(ctx, n, "readonly");
         d->backing = read_backing(ctx, n);
+        d->alias = virt_xml_string(ctx, n, "alias/@name");
         g_ptr_array_add(cfg->disks, d);
     }
 }
@@ -244,4 +251,9 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     read_nics(ctx, cfg);
     read_graphics(ctx, cfg);
     return cfg;
+}
+
+gboolean virt_disk_writable(const VirtDisk *d)
+{
+    return g_strcmp0(d->device, "disk") == 0 && !d->readonly;
 }

@@ -15,7 +15,16 @@ typedef struct {
     char *format;      /* driver type: raw, qcow2 ... */
     gboolean readonly; /* a CD-ROM or floppy, or <readonly/> */
     GStrv backing;     /* files of the backing chain the XML shows (live XML), NULL-ended */
+    char *alias;       /* <alias name=...>: kept in definitions for "ua-" ones */
 } VirtDisk;
+
+/* The alias prefix of a CD-ROM whose medium belongs to the VM (made for it,
+ * such as its cloud-init seed): it goes with the VM's disks on a delete
+ * with its volumes, and no installer ejection takes it out. */
+#define VIRT_DISK_ALIAS_OWNED "ua-vireo-owned-"
+
+/* TRUE for a drive whose alias says its medium is the VM's own. */
+gboolean virt_disk_owned(const VirtDisk *d);
 
 typedef struct {
     char *type; /* network, bridge, direct, user ... */
@@ -48,6 +57,10 @@ typedef struct {
     GPtrArray *nics;               /* VirtNic* */
     GPtrArray *graphics;           /* VirtGraphics* */
 } VirtDomainConfig;
+
+/* A disk the guest writes: not a CD-ROM or floppy, not <readonly/>.
+ * Snapshots and clones take these; the others are shared as they are. */
+gboolean virt_disk_writable(const VirtDisk *d);
 
 VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **error);
 void virt_domain_config_free(VirtDomainConfig *cfg);

@@ -1,5 +1,6 @@
 /* Boot order and device look-ups on domain XML text, with libxml2. */
 #include "virt/virt_domain_xml_edit.h"
+#include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
 #include "virt/virt_xml.h"
 
@@ -261,8 +262,10 @@ char *virt_domain_xml_eject_installer(const char *xml, GStrv *emptied, gboolean 
         return NULL;
     g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
     g_autoptr(GStrvBuilder) targets = g_strv_builder_new();
-    g_autoptr(xmlXPathObject)
-        drives = virt_xml_nodes(ctx, NULL, "/domain/devices/disk[@device='cdrom']");
+    g_autoptr(xmlXPathObject) drives = virt_xml_nodes(
+        ctx, NULL,
+        "/domain/devices/disk[@device='cdrom'][not(starts-with(alias/@name, "
+        "'" VIRT_DISK_ALIAS_OWNED "'))]");
     for (int i = 0; i < virt_xml_count(drives); i++) {
         xmlNode *disk = drives->nodesetval->nodeTab[i];
         g_autofree char *target = virt_xml_string(ctx, disk, "target/@dev");

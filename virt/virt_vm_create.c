@@ -1,6 +1,7 @@
 /* One VM from a plan: volumes first (the long part), then the definition;
  * a failure at any step removes what this call made. */
 #include "virt/virt_vm_create.h"
+#include "virt/virt_domain_clone_xml.h"
 #include "virt/virt_volume_copy.h"
 #include "virt/virt_error.h"
 #include "virt/virt_host.h"
@@ -41,6 +42,8 @@ static gboolean blame(GError **error, const char *field)
 
 static char *field_name(const VirtVmVolume *v, guint i, const char *member)
 {
+    if (v->label)
+        return g_strdup(v->label);
     if (strcmp(v->device, "cdrom") == 0)
         return g_strdup("cdrom");
     return g_strdup_printf("disks[%u]%s%s", i, member ? "." : "", member ? member : "");
@@ -118,7 +121,7 @@ static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Res
         return TRUE;
     }
     g_autoptr(virStoragePool) source_pool = NULL;
-    if (v->kind != VIRT_VM_VOL_NEW) {
+    if (v->kind == VIRT_VM_VOL_CLONE || v->kind == VIRT_VM_VOL_OVERLAY) {
         g_autofree char *field = field_name(v, i,
                                             v->kind == VIRT_VM_VOL_CLONE ? "clone" : "backing");
         if (!(r->source = virt_volume_lookup_ref(conn, v->from, &source_pool, error)) ||
@@ -128,7 +131,7 @@ static gboolean resolve(virConnectPtr conn, const VirtVmPlan *plan, guint i, Res
     g_autofree char *pool_field = field_name(v, i, "pool");
     if (!(r->pool = target_pool(conn, v, source_pool, error)))
         return blame(error, pool_field);
-    r->format = format_of(v, r->source_info);
+    r->format = v->kind == VIRT_VM_VOL_DATA ? "raw" : format_of(v, r->source_info);
     r->name = volume_name(plan, v, i, r->format);
     return TRUE;
 }
@@ -251,6 +254,25 @@ static virStorageVolPtr clone_volume(Resolved *r, guint64 size, CopyProgress *pr
     return vol;
 }
 
+/* A new raw volume holding `data`; a failed write leaves no volume. */
+static virStorageVolPtr data_volume(Resolved *r, const VirtVmVolume *v, GError **error)
+{
+    virStorageVolPtr vol = virt_volume_create(r->pool, r->name, v->data_len, "raw", NULL, error);
+    if (!vol)
+        return NULL;
+    g_autoptr(virStream) st = virt_volume_upload_stream(vol, v->data_len, error);
+    gboolean sent = st && virt_stream_send_all(st, v->data, v->data_len, error);
+    if (st && !sent)
+        virt_stream_abort(st);
+    if (sent && virt_stream_finish(st, error))
+        return vol;
+    g_prefix_error(error, "writing volume '%s': ", r->name);
+    if (virStorageVolDelete(vol, 0) < 0)
+        virResetLastError();
+    virStorageVolFree(vol);
+    return NULL;
+}
+
 static gboolean note(const VirtVmPlan *plan, const char *kind, const char *ref, gboolean made,
                      const char *path, GError **error)
 {
@@ -289,6 +311,8 @@ static virStorageVolPtr make_volume(virConnectPtr conn, const VirtVmPlan *plan, 
     virStorageVolPtr vol = NULL;
     if (v->kind == VIRT_VM_VOL_CLONE)
         vol = clone_volume(&r, size, progress, error);
+    else if (v->kind == VIRT_VM_VOL_DATA)
+        vol = data_volume(&r, v, error);
     else
         vol = virt_volume_create(r.pool, r.name, size, r.format,
                                  v->kind == VIRT_VM_VOL_OVERLAY ? v->from : NULL, error);
@@ -321,6 +345,39 @@ static const char *bus_of(const VirtVmVolume *v)
 static void volume_unref(gpointer vol)
 {
     virStorageVolFree(vol);
+}
+
+/* The format of the volume at `path` (an overlay's backing file). */
+static char *format_at(virConnectPtr conn, const char *path)
+{
+    g_autoptr(virStorageVol) vol = virStorageVolLookupByPath(conn, path);
+    virResetLastError();
+    g_autoptr(VirtVolume) info = vol ? virt_volume_info(vol, NULL) : NULL;
+    return info && info->format ? g_strdup(info->format) : NULL;
+}
+
+/* A clone's definition: the source's, with the volumes made for it. */
+static char *clone_xml(virConnectPtr conn, const VirtVmPlan *plan, const VirtDiskSpec *disks,
+                       GPtrArray *strings, GError **error)
+{
+    g_autofree VirtDiskMove *moves = g_new0(VirtDiskMove, plan->n_volumes + 1);
+    for (guint i = 0; i < plan->n_volumes; i++) {
+        g_autoptr(virStorageVol) vol = virStorageVolLookupByPath(conn, disks[i].path);
+        g_autoptr(VirtVolume) info = vol ? virt_volume_info(vol, error) : NULL;
+        if (!info) {
+            if (!vol)
+                virt_error_from_libvirt(error, "reading a new volume");
+            return NULL;
+        }
+        char *backing = g_strdup(info->backing);
+        g_ptr_array_add(strings, backing);
+        char *backing_format = backing ? format_at(conn, backing) : NULL;
+        g_ptr_array_add(strings, backing_format);
+        moves[i] = (VirtDiskMove){plan->volumes[i].target, disks[i].path, disks[i].format, backing,
+                                  backing_format};
+    }
+    return virt_domain_xml_clone(plan->clone_of, plan->domain.name, plan->domain.uuid, moves,
+                                 plan->n_volumes, error);
 }
 
 static gboolean report(VirtVmProgress progress, gpointer data, guint percent, const char *msg,
@@ -372,6 +429,7 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan, VirtVm
                           : g_ptr_array_index(strings, strings->len - 2),
             .target = target,
             .bus = v->bus,
+            .alias = v->alias,
         };
     }
     g_autofree char *xml = NULL;
@@ -379,7 +437,9 @@ VirtVmCreated *virt_vm_create(virConnectPtr conn, const VirtVmPlan *plan, VirtVm
         VirtDomainBuild build = plan->domain;
         build.disks = disks;
         build.n_disks = plan->n_volumes;
-        ok = (xml = virt_domain_build_xml(&build, error)) != NULL;
+        xml = plan->clone_of ? clone_xml(conn, plan, disks, strings, error)
+                             : virt_domain_build_xml(&build, error);
+        ok = xml != NULL;
     }
     const char *uuid = plan->domain.uuid;
     if (ok && uuid)

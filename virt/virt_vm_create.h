@@ -13,6 +13,7 @@ typedef enum {
     VIRT_VM_VOL_NEW,      /* a new empty volume of `size` bytes */
     VIRT_VM_VOL_CLONE,    /* a full copy of `from` ("pool/name") */
     VIRT_VM_VOL_OVERLAY,  /* a qcow2 volume backed by `from` */
+    VIRT_VM_VOL_DATA,     /* a new raw volume in `pool` holding `data` (a seed ISO) */
 } VirtVmVolKind;
 
 typedef struct {
@@ -25,6 +26,11 @@ typedef struct {
     const char *format; /* new volumes; NULL = qcow2 (clone: the source's) */
     guint64 size;       /* new: required; clone/overlay: 0 = the source's */
     const char *bus;    /* NULL: virtio for disks, sata for CD-ROMs */
+    const char *target; /* a clone's: the source's disk this volume stands in for */
+    const char *label;  /* how messages name it; NULL: "disks[i]" */
+    const void *data;   /* data: the bytes, data_len of them (at least 1) */
+    gsize data_len;
+    const char *alias; /* the device's user alias (VirtDiskSpec.alias), or NULL */
 } VirtVmVolume;
 
 /* Told before the create makes something, and once it is made: a volume
@@ -42,6 +48,11 @@ typedef struct {
     guint n_volumes;
     VirtVmNote note; /* may be NULL */
     gpointer note_data;
+    /* A clone: the source's inactive definition, made the clone's with
+     * domain.name and domain.uuid and the volumes (each in place of the
+     * disk at its `target`) by virt_domain_xml_clone; domain's other
+     * members are then not used (its NICs only say what is checked). */
+    const char *clone_of;
 } VirtVmPlan;
 
 /* Called before each step; `percent` 0-100. Returning FALSE cancels the

@@ -193,6 +193,12 @@ enum {
     API_ROUTE_STREAM_BODY = 1 << 0,
     /* A metrics-only API token may use this route (and no other). */
     API_ROUTE_METRICS_TOKEN = 1 << 1,
+    /* The audit entry's object is "{first}/{second}" of the path (a VM
+     * and its snapshot), not only the first. */
+    API_ROUTE_AUDIT_SUBOBJECT = 1 << 2,
+    /* The audit entry's object adds the body's "name", as for a create
+     * (a clone names its new VM). */
+    API_ROUTE_AUDIT_BODY_NAME = 1 << 3,
 };
 
 typedef struct {

@@ -192,6 +192,13 @@ gboolean api_query_none(const ApiRequest *req, GError **error)
     return api_query_only(req, none, error);
 }
 
+gboolean api_request_empty(const ApiRequest *req, GError **error)
+{
+    static const char *const none[] = {NULL};
+    g_autoptr(json_t) body = api_json_body(req, error);
+    return body && api_query_none(req, error) && api_json_only_members(body, none, error);
+}
+
 gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback, gboolean *out,
                         GError **error)
 {

@@ -27,6 +27,9 @@ gboolean api_json_require(json_t *obj, const char *const *required, GError **err
 gboolean api_query_only(const ApiRequest *req, const char *const *allowed, GError **error);
 /* 400 for any query parameter: for routes that take none. */
 gboolean api_query_none(const ApiRequest *req, GError **error);
+/* 400 unless the request has no query and its body is empty or {} (verbs
+ * such as eject-installer and revert that take nothing). */
+gboolean api_request_empty(const ApiRequest *req, GError **error);
 /* true/false/1/0 (absent = `fallback`); anything else is a 400. */
 gboolean api_query_bool(const ApiRequest *req, const char *name, gboolean fallback, gboolean *out,
                         GError **error);

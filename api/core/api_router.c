@@ -119,14 +119,19 @@ static gboolean audited(ApiContext *ctx, const ApiRoute *route, const ApiRequest
     return ctx->db && route && route->action && (req->auth || route->perm == API_PERM_PUBLIC);
 }
 
-/* The object a change is about: the path's first name, and for a
- * creation the name in its body too ("pool/volume"), so that the log can
+/* The object a change is about: the path's first name (with the second
+ * for routes that say so: "vm/snapshot"), and for a creation the name in
+ * its body too ("pool/volume"), so that the log can
  * be searched for what was created. Only that one member is read: bodies
  * may hold passwords. NULL when there is none. */
 static char *audit_target(const ApiRoute *route, const ApiRequest *req)
 {
     const char *in_path = req->params[0];
-    if (!g_str_has_suffix(route->action, ".create") || !req->body_len)
+    if ((route->flags & API_ROUTE_AUDIT_SUBOBJECT) && in_path && req->params[1])
+        return g_strconcat(in_path, "/", req->params[1], NULL);
+    gboolean names_body = g_str_has_suffix(route->action, ".create") ||
+                          (route->flags & API_ROUTE_AUDIT_BODY_NAME);
+    if (!names_body || !req->body_len)
         return g_strdup(in_path);
     g_autoptr(json_t) body = json_loadb(req->body, req->body_len, 0, NULL);
     const char *name = json_string_value(json_object_get(body, "name"));

@@ -7,8 +7,8 @@
 #include "api/core/api_error.h"
 #include "api/import/api_import.h"
 #include "api/os/api_os_catalogue.h"
-#include "api/vms/api_vm_create.h"
 #include "api/vms/api_vm_plan.h"
+#include "api/vms/api_vm_unit.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
@@ -166,8 +166,8 @@ gboolean import_vm_define(ImportJob *job, GError **error)
      * the task, whose progress it would start again from 0). */
     gint64 noted = task_will_make(job->task, "domain", job->uuid, error);
     char uuid[VIR_UUID_STRING_BUFLEN];
-    if (!noted ||
-        !api_vm_create_unit(job->ctx, job->conn, &plan, job->owner_id, 0, NULL, uuid, error))
+    ApiVmUnit unit = {.owner_id = job->owner_id};
+    if (!noted || !api_vm_unit_run(job->ctx, job->conn, &plan, &unit, NULL, uuid, error))
         return FALSE;
     task_made(job->task, noted);
     job->defined = TRUE;

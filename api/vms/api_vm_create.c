@@ -10,10 +10,11 @@
 #include "api/os/api_os_catalogue.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
+#include "api/vms/api_cloud_seed.h"
 #include "api/vms/api_templates.h"
-#include "api/vms/api_vm_create.h"
 #include "api/vms/api_vm_plan.h"
 #include "api/vms/api_vm_spec.h"
+#include "api/vms/api_vm_unit.h"
 #include "api/vms/api_vms.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
@@ -66,88 +67,6 @@ static gboolean keep_os(ApiContext *ctx, ApiVmSpec *spec, GError **error)
     return TRUE;
 }
 
-static gboolean create_progress(guint percent, const char *message, gpointer data)
-{
-    Task *task = data;
-    task_progress(task, (int)percent, message);
-    return !task_cancel_requested(task);
-}
-
-/* What the create has made, as the engine says (VirtVmNote): a create
- * running as a task writes it down before it is made (a crash leaves
- * nothing behind), and the volumes made are recorded as the creator's. */
-typedef struct {
-    Task *task;      /* NULL for a create answered at once */
-    gint64 noted;    /* the task's record of what is being made */
-    GPtrArray *made; /* paths of the volumes made */
-} CreateNotes;
-
-static gboolean on_note(const char *kind, const char *ref, gboolean made, const char *path,
-                        gpointer data)
-{
-    CreateNotes *n = data;
-    if (n->task && !made) {
-        g_autoptr(GError) error = NULL;
-        if (!(n->noted = task_will_make(n->task, kind, ref, &error))) {
-            g_warning("%s", error->message);
-            return FALSE;
-        }
-    } else if (n->task) {
-        task_made(n->task, n->noted);
-    }
-    if (made && path)
-        g_ptr_array_add(n->made, g_strdup(path));
-    return TRUE;
-}
-
-/* After the define: the inventory row with its owner, then the start. */
-static gboolean finish(ApiContext *ctx, virDomainPtr dom, gint64 owner_id, int start,
-                       char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
-{
-    if (virDomainGetUUIDString(dom, uuid) < 0) {
-        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "reading the new VM's UUID failed");
-        return FALSE;
-    }
-    const char *uuids[] = {uuid, NULL};
-    if (!db_vm_meta_touch_all(ctx->db, uuids, error) ||
-        (owner_id && !db_vm_set_owner(ctx->db, uuid, owner_id, error)))
-        return FALSE;
-    if (start == 1 && !virt_domain_act(dom, VIRT_ACTION_START, error)) {
-        g_prefix_error(error, "the VM was defined but did not start, so it was removed again: ");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-/* The whole unit: volumes, definition, inventory row, start; on any
- * failure all of it is undone. Fills `uuid` on success. The locks of the
- * volumes the plan uses are held throughout. */
-gboolean api_vm_create_unit(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan, gint64 owner_id,
-                            int start, Task *task, char uuid[VIR_UUID_STRING_BUFLEN],
-                            GError **error)
-{
-    g_auto(GStrv) keys = api_vm_plan_lock_keys(plan);
-    g_autoptr(ApiLockSet) locks = api_locks_take(ctx->locks, (const char *const *)keys);
-    g_autoptr(GPtrArray) made = g_ptr_array_new_with_free_func(g_free);
-    CreateNotes notes = {.task = task, .made = made};
-    plan->note = on_note;
-    plan->note_data = &notes;
-    VirtVmCreated *created = virt_vm_create(conn, plan, task ? create_progress : NULL, task, error);
-    uuid[0] = '\0';
-    if (created && finish(ctx, virt_vm_created_domain(created), owner_id, start, uuid, error)) {
-        virt_vm_created_commit(created);
-        for (guint i = 0; owner_id && i < made->len; i++)
-            db_volume_owner_set(ctx->db, g_ptr_array_index(made, i), owner_id, NULL);
-        /* The owner sees one more VM. */
-        api_auth_changed(ctx, owner_id);
-        return TRUE;
-    }
-    virt_vm_created_rollback(created);
-    if (*uuid && !db_vm_meta_delete(ctx->db, uuid, NULL))
-        g_warning("rollback: the inventory row of %s stays until the next prune", uuid);
-    return FALSE;
-}
-
 /* Copies take long: a plan with one runs as a task. */
 static gboolean plan_copies(const VirtVmPlan *plan)
 {
@@ -183,9 +102,9 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
 {
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
+    ApiVmUnit unit = {.owner_id = job->owner_id, .start = job->start};
     g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
-    if (!conn || !api_vm_create_unit(job->ctx, conn, &job->plan, job->owner_id, job->start, task,
-                                     uuid, error))
+    if (!conn || !api_vm_unit_run(job->ctx, conn, &job->plan, &unit, task, uuid, error))
         return FALSE;
     *result = g_strconcat("/api/vms/", job->spec->name, NULL);
     return TRUE;
@@ -198,7 +117,8 @@ static gboolean check_plan(ApiContext *ctx, const ApiRequest *req, virConnectPtr
 {
     g_auto(GStrv) keys = api_vm_plan_lock_keys(plan);
     g_autoptr(ApiLockSet) locks = api_locks_take(ctx->locks, (const char *const *)keys);
-    return api_vm_plan_allowed(req, conn, plan, error) && virt_vm_plan_check(conn, plan, error);
+    return api_vm_plan_allowed(req, conn, plan, NULL, error) &&
+           virt_vm_plan_check(conn, plan, error);
 }
 
 gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
@@ -219,6 +139,8 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
      * half-way leaves a VM a later start can find and remove. */
     g_autofree char *uuid = g_uuid_string_random();
     g_autofree char *serial_log = api_vm_serial_log(conn, uuid);
+    if (!api_cloud_seed_build(spec, uuid, error))
+        return FALSE;
     VirtVmPlan plan;
     api_vm_spec_plan(spec, host, serial_log, &plan);
     plan.domain.uuid = uuid;
@@ -239,7 +161,8 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return id && api_answer_task(ctx, resp, id, error);
     }
     char made_uuid[VIR_UUID_STRING_BUFLEN];
-    if (!api_vm_create_unit(ctx, conn, &plan, owner_id, start, NULL, made_uuid, error))
+    ApiVmUnit unit = {.owner_id = owner_id, .start = start};
+    if (!api_vm_unit_run(ctx, conn, &plan, &unit, NULL, made_uuid, error))
         return FALSE;
     json_t *obj = api_vm_detail(ctx, conn, made_uuid, NULL, error);
     if (!obj)

@@ -12,9 +12,7 @@
 gboolean api_vm_eject_installer(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                                 GError **error)
 {
-    static const char *const allowed[] = {NULL};
-    g_autoptr(json_t) body = api_json_body(req, error);
-    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error))
+    if (!api_request_empty(req, error))
         return FALSE;
     g_auto(ApiVmChange) c = {0};
     g_auto(GStrv) ejected = NULL;

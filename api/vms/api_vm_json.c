@@ -54,9 +54,13 @@ json_t *api_vm_summary_json(const VirtDomainSummary *s, const DbVmMeta *meta)
 
 json_t *api_vm_disk_json(const VirtDisk *d)
 {
-    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "target", string_or_null(d->target), "device",
-                     string_or_null(d->device), "source", string_or_null(d->source), "format",
-                     string_or_null(d->format), "bus", string_or_null(d->bus));
+    json_t *obj = json_pack("{s:o,s:o,s:o,s:o,s:o}", "target", string_or_null(d->target), "device",
+                            string_or_null(d->device), "source", string_or_null(d->source),
+                            "format", string_or_null(d->format), "bus", string_or_null(d->bus));
+    /* Only where it is so: answers of other disks stay as they were. */
+    if (virt_disk_owned(d))
+        json_object_set_new(obj, "owned", json_true());
+    return obj;
 }
 
 json_t *api_vm_nic_json(const VirtNic *n)

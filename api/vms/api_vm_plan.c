@@ -14,6 +14,8 @@
 
 static char *field_of(const VirtVmVolume *v, guint i, const char *member)
 {
+    if (v->label)
+        return g_strdup(v->label);
     if (strcmp(v->device, "cdrom") == 0)
         return g_strdup("cdrom");
     return g_strdup_printf("disks[%u].%s", i, member);
@@ -34,10 +36,10 @@ static gboolean pool_for_disks(const ApiRequest *req, const char *pool, const ch
 }
 
 static gboolean volume_allowed(const ApiRequest *req, virConnectPtr conn, const VirtVmVolume *v,
-                               guint i, GError **error)
+                               guint i, const char *moving, GError **error)
 {
     gboolean cdrom = strcmp(v->device, "cdrom") == 0;
-    if (v->kind == VIRT_VM_VOL_NEW) {
+    if (v->kind == VIRT_VM_VOL_NEW || v->kind == VIRT_VM_VOL_DATA) {
         g_autofree char *field = field_of(v, i, "pool");
         return pool_for_disks(req, v->pool, field, error);
     }
@@ -58,7 +60,7 @@ static gboolean volume_allowed(const ApiRequest *req, virConnectPtr conn, const 
     if (!vol)
         return FALSE;
     if (v->kind != VIRT_VM_VOL_CLONE &&
-        !api_scope_volume_free(req->scope, conn, path, ref, NULL,
+        !api_scope_volume_free(req->scope, conn, path, ref, moving,
                                use == API_VOLUME_DISK ? API_SHARE_NONE : API_SHARE_READERS, error))
         return FALSE;
     if (v->kind == VIRT_VM_VOL_EXISTING)
@@ -81,10 +83,10 @@ static gboolean nic_allowed(const ApiRequest *req, const VirtNicSpec *nic, guint
 }
 
 gboolean api_vm_plan_allowed(const ApiRequest *req, virConnectPtr conn, const VirtVmPlan *plan,
-                             GError **error)
+                             const char *moving, GError **error)
 {
     for (guint i = 0; i < plan->n_volumes; i++)
-        if (!volume_allowed(req, conn, &plan->volumes[i], i, error))
+        if (!volume_allowed(req, conn, &plan->volumes[i], i, moving, error))
             return FALSE;
     for (guint i = 0; i < plan->domain.n_nics; i++)
         if (!nic_allowed(req, &plan->domain.nics[i], i, error))

@@ -7,9 +7,11 @@
 
 /* 400 naming the field (or 403 for a pool held for another use, 409 for a
  * volume another VM holds) unless the caller may use everything the plan
- * names. */
+ * names. `moving` (may be NULL) is the UUID of a VM whose own writes to
+ * the volumes do not count (a linked clone's source: it moves onto
+ * overlays). */
 gboolean api_vm_plan_allowed(const ApiRequest *req, virConnectPtr conn, const VirtVmPlan *plan,
-                             GError **error);
+                             const char *moving, GError **error);
 /* The lock keys of the existing volumes the plan uses (NULL-terminated). */
 GStrv api_vm_plan_lock_keys(const VirtVmPlan *plan);
 

@@ -2,6 +2,7 @@
 #include "api/vms/api_vm_spec.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
+#include "virt/virt_domain.h"
 #include "virt/virt_storage.h"
 
 #include <string.h>
@@ -35,6 +36,9 @@ void api_vm_spec_free(ApiVmSpec *spec)
         g_array_unref(spec->nics);
     if (spec->owned)
         g_ptr_array_unref(spec->owned);
+    api_cloud_init_free(spec->cloud_init);
+    if (spec->seed)
+        g_bytes_unref(spec->seed);
     g_free(spec);
 }
 
@@ -232,11 +236,50 @@ static gboolean valid_os_id(const char *os)
     return TRUE;
 }
 
+/* The seed volume of "cloud_init": a CD-ROM made in the pool of the first
+ * disk (the cloud image's), deleted with the VM (its alias says so). */
+static gboolean parse_cloud_init(ApiVmSpec *spec, json_t *obj, ApiVmSpecKind kind, GError **error)
+{
+    json_t *ci = json_object_get(obj, "cloud_init");
+    if (!ci)
+        return TRUE;
+    if (kind == API_VM_SPEC_TEMPLATE)
+        return api_invalid(error, "a template cannot hold 'cloud_init' (it may carry "
+                                  "passwords): give it when creating the VM");
+    if (!(spec->cloud_init = api_cloud_init_parse(ci, spec->name, error)))
+        return FALSE;
+    const VirtVmVolume *disk = NULL;
+    for (guint i = 0; i < spec->volumes->len && !disk; i++)
+        if (strcmp(g_array_index(spec->volumes, VirtVmVolume, i).device, "disk") == 0)
+            disk = &g_array_index(spec->volumes, VirtVmVolume, i);
+    if (!disk)
+        return api_invalid(error, "field 'cloud_init' needs a disk in 'disks' (e.g. an overlay "
+                                  "on the cloud image: {\"backing\": \"pool/image.qcow2\"})");
+    const char *pool = disk->pool;
+    if (!pool) {
+        /* A copy or an overlay without "pool" goes beside its source. */
+        char *p = g_strndup(disk->from, strcspn(disk->from, "/"));
+        g_ptr_array_add(spec->owned, p);
+        pool = p;
+    }
+    char *name = g_strconcat(spec->name, "-cidata.iso", NULL);
+    g_ptr_array_add(spec->owned, name);
+    VirtVmVolume seed = {.kind = VIRT_VM_VOL_DATA,
+                         .device = "cdrom",
+                         .pool = pool,
+                         .name = name,
+                         .bus = "scsi",
+                         .alias = VIRT_DISK_ALIAS_OWNED "cidata",
+                         .label = "cloud_init"};
+    g_array_append_val(spec->volumes, seed);
+    return TRUE;
+}
+
 ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
 {
     static const char *const create_allowed[] = {
-        "name",     "os",   "vcpus", "memory", "cpu_mode", "machine", "firmware",
-        "graphics", "boot", "disks", "cdrom",  "nics",     NULL};
+        "name",     "os",   "vcpus", "memory", "cpu_mode", "machine",    "firmware",
+        "graphics", "boot", "disks", "cdrom",  "nics",     "cloud_init", NULL};
     static const char *const required[] = {"name", "vcpus", "memory", NULL};
     static const char *const cpu_modes[] = {"default", "host-model", "host-passthrough", NULL};
     static const char *const firmwares[] = {"bios", "uefi", NULL};
@@ -301,6 +344,8 @@ ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error)
         api_invalid(error, "field 'boot' names 'network' but there is no NIC in 'nics'");
         return NULL;
     }
+    if (!parse_cloud_init(spec, obj, kind, error))
+        return NULL;
     spec->vcpus = (guint)vcpus;
     spec->memory_mib = memory;
     spec->uefi = g_strcmp0(firmware, "uefi") == 0;
@@ -357,8 +402,10 @@ void api_vm_spec_plan(const ApiVmSpec *spec, const VirtHostInfo *host, const cha
     static const char *const with_cdrom[] = {"cdrom", "hd", NULL};
     static const char *const disk_only[] = {"hd", NULL};
     gboolean has_cdrom = FALSE;
+    /* The cloud-init seed is no boot medium. */
     for (guint i = 0; i < spec->volumes->len; i++)
-        if (strcmp(g_array_index(spec->volumes, VirtVmVolume, i).device, "cdrom") == 0)
+        if (strcmp(g_array_index(spec->volumes, VirtVmVolume, i).device, "cdrom") == 0 &&
+            g_array_index(spec->volumes, VirtVmVolume, i).kind != VIRT_VM_VOL_DATA)
             has_cdrom = TRUE;
     const char *cpu_mode = spec->cpu_mode;
     if (!cpu_mode)

@@ -5,6 +5,7 @@
 #pragma once
 #include <jansson.h>
 
+#include "api/vms/api_cloud_init.h"
 #include "virt/virt_host.h"
 #include "virt/virt_vm_create.h"
 
@@ -24,10 +25,13 @@ typedef struct {
     const char *machine;  /* NULL: libvirt's default */
     gboolean uefi;
     gboolean vnc;
-    GStrv boot;       /* NULL: cdrom first when there is one, then hd */
-    GArray *volumes;  /* VirtVmVolume: the disks, then the CD-ROM */
-    GArray *nics;     /* VirtNicSpec */
-    GPtrArray *owned; /* strings split out of "pool/name" values */
+    GStrv boot;               /* NULL: cdrom first when there is one, then hd */
+    GArray *volumes;          /* VirtVmVolume: the disks, then the CD-ROM */
+    GArray *nics;             /* VirtNicSpec */
+    GPtrArray *owned;         /* strings split out of "pool/name" values */
+    ApiCloudInit *cloud_init; /* "cloud_init", or NULL; its seed volume is the
+                               * last of `volumes` (VIRT_VM_VOL_DATA) */
+    GBytes *seed;             /* the seed image, once built (api_cloud_seed_build) */
 } ApiVmSpec;
 
 void api_vm_spec_free(ApiVmSpec *spec);
@@ -41,7 +45,8 @@ typedef enum {
 /* Strict: unknown members, wrong types and bad values are 400s naming the
  * field (e.g. "disks[1].size: ..."), and so is a boot order naming a
  * device the spec lacks (a CD-ROM without "cdrom", the network without a
- * NIC). Takes a reference on `obj`. */
+ * NIC). A template holds no "cloud_init" (it may carry secrets). Takes a
+ * reference on `obj`. */
 ApiVmSpec *api_vm_spec_parse(json_t *obj, ApiVmSpecKind kind, GError **error);
 
 /* What the host offers: vCPUs, memory, CPU modes (host-passthrough and

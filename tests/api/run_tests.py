@@ -10,16 +10,30 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-# libvirtd restart last of the ones that need libvirt: it is the most
-# disruptive. test_secrets after everything: it checks every answer and log
-# line of the run for passwords, hashes and tokens.
-MODULES = ["test_host", "test_static", "test_vms", "test_patch", "test_vm_edit", "test_vm_devices",
-           "test_delete", "test_storage", "test_pool_types", "test_create", "test_import", "test_screenshot",
-           "test_templates", "test_os",
-           "test_tasks", "test_transfer", "test_scope", "test_crash", "test_audit_bounds",
-           "test_lifecycle", "test_events", "test_live_permissions", "test_auth_routes", "test_auth",
-           "test_lockout", "test_tls", "test_pam",
-           "test_networks", "test_libvirtd_restart", "test_secrets"]
+# Every test_*.py here runs: first these, in this order, then any other
+# (by name), then LAST. libvirtd restart last of the ones that need
+# libvirt: it is the most disruptive. test_secrets after everything: it
+# checks every answer and log line of the run for passwords, hashes and
+# tokens.
+FIRST = ["test_host", "test_static", "test_vms", "test_patch", "test_vm_edit", "test_vm_devices",
+         "test_delete", "test_storage", "test_pool_types", "test_create", "test_screenshot",
+         "test_templates", "test_os",
+         "test_tasks", "test_transfer", "test_scope", "test_crash", "test_audit_bounds",
+         "test_lifecycle", "test_events", "test_live_permissions", "test_auth_routes", "test_auth",
+         "test_lockout", "test_tls", "test_pam", "test_networks"]
+LAST = ["test_libvirtd_restart", "test_secrets"]
+
+
+def all_modules():
+    here = os.path.dirname(os.path.abspath(__file__))
+    found = sorted(f[:-3] for f in os.listdir(here) if f.startswith("test_") and f.endswith(".py"))
+    missing = [m for m in FIRST + LAST if m not in found]
+    if missing:
+        sys.exit("run_tests.py: listed but not found: %s" % ", ".join(missing))
+    return FIRST + [m for m in found if m not in FIRST + LAST] + LAST
+
+
+MODULES = all_modules()
 
 
 class Result(unittest.TextTestResult):

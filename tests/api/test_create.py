@@ -65,6 +65,18 @@ class CreateTestCase(TaskHelpers, StorageTestCase):
         stray = self.meta_uuids() - meta_before - live_uuids()
         self.assertEqual(stray, set(), "inventory rows left behind")
 
+    def inactive_network(self, tag):
+        """An isolated network that is defined, never started (a start on it fails)."""
+        net = "vst%d-%s" % (PID, tag)
+        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
+            f.write("<network><name>%s</name></network>" % net)
+        try:
+            harness.virsh("net-define", f.name)
+        finally:
+            os.unlink(f.name)
+        self.addCleanup(harness.virsh, "net-undefine", net, check=False)
+        return net
+
     def template(self, tag, spec):
         name = "%s%s" % (harness.PREFIX, tag)
         r = self.api.post("/api/templates", json_body={"name": name, "spec": spec})
@@ -169,14 +181,7 @@ class RollbackTest(CreateTestCase):
         self.assertEqual(self.volumes(full), [])
 
     def test_start_failure_rolls_back(self):
-        net = "vst%d-crdown" % PID
-        with tempfile.NamedTemporaryFile("w", suffix=".xml", delete=False) as f:
-            f.write("<network><name>%s</name></network>" % net)
-        try:
-            harness.virsh("net-define", f.name)
-        finally:
-            os.unlink(f.name)
-        self.addCleanup(harness.virsh, "net-undefine", net, check=False)
+        net = self.inactive_network("crdown")
         before, meta = self.volumes(), self.meta_uuids()
         name = self.new_name("nostart")
         r = self.api.post("/api/vms", json_body={

@@ -147,8 +147,10 @@ export function freePort() {
 // shared one (stopping it): on `port`, with its own inventory and admin
 // password (.password). start() runs it (again: the inventory, sessions and
 // all, stays) and resolves once it answers; stop() sends SIGTERM and waits.
+// `args`: more options (e.g. --stats-interval-seconds 1); change .args
+// between a stop() and a start() to restart it otherwise.
 // Its log: build/test-results/e2e-vireod-NAME.log.
-export async function startVireod({ port, name }) {
+export async function startVireod({ port, name, args = [] }) {
   const dir = mkdtempSync(join(tmpdir(), `vireo-e2e-${name}-`));
   const password = randomBytes(18).toString('hex');
   const pwfile = join(dir, 'admin-password');
@@ -159,10 +161,11 @@ export async function startVireod({ port, name }) {
   const v = {
     password,
     port,
+    args,
     async start() {
       child = spawn(VIREOD_BIN, ['--listen', `127.0.0.1:${port}`, '--connect', CONNECT,
         '--db', join(dir, 'vireo.db'), '--webui', join(REPO, 'webui'), '--log-level', 'info',
-        '--init-admin-password-file', pwfile], { stdio: ['ignore', log, log] });
+        '--init-admin-password-file', pwfile, ...v.args], { stdio: ['ignore', log, log] });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.exited = exited;
       const deadline = Date.now() + 30000;

@@ -37,3 +37,12 @@ test('the audit page words every action the daemon records', () => {
   const missing = [...new Set(actions)].filter((a) => !audit.includes(`'${a}'`));
   assert.deepEqual(missing, [], 'give these actions words in webui/js/audit.js');
 });
+
+// One chart wrapper: only charts.js loads uPlot, so the dashboard and the
+// VM page draw through the same code (and pages without charts never load it).
+test('uPlot is loaded by charts.js alone', () => {
+  const users = modules.filter((f) => /vendor\/uplot\//.test(readFileSync(join(JS, f), 'utf8')));
+  assert.deepEqual(users, ['charts.js']);
+  const pages = ['dashboard.js', 'vm-detail.js'].filter((f) => readFileSync(join(JS, f), 'utf8').includes("from './stats-graphs.js'"));
+  assert.deepEqual(pages, ['dashboard.js', 'vm-detail.js'], 'both pages build their graphs with stats-graphs.js');
+});

@@ -5,10 +5,12 @@
 
 #include "fuzz_xml.h"
 #include "virt/virt_domain_xml.h"
+#include "virt/virt_domain_clone_xml.h"
 #include "virt/virt_domain_xml_edit.h"
 #include "virt/virt_error.h"
 
 static void check_eject(const char *xml, const VirtDomainConfig *cfg);
+static void check_clone(const char *xml, const VirtDomainConfig *cfg);
 
 /* The edits of virt_domain_xml_edit.c on the same document: a new boot
  * order reads back as written, and every disk and NIC the parser saw can
@@ -49,6 +51,46 @@ static void check_edits(const char *data, size_t size, const VirtDomainConfig *c
         g_free(found);
     }
     check_eject(xml, cfg);
+    check_clone(xml, cfg);
+}
+
+/* A clone's definition (virt_domain_xml_clone) with every writable disk
+ * moved: it parses, has the new name and UUID, no MAC, the same number of
+ * disks and NICs, each moved disk on its new file. */
+static void check_clone(const char *xml, const VirtDomainConfig *cfg)
+{
+    static const char uuid[] = "00000000-1111-2222-3333-444444444444";
+    g_autoptr(GArray) moves = g_array_new(FALSE, TRUE, sizeof(VirtDiskMove));
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const VirtDisk *d = g_ptr_array_index(cfg->disks, i);
+        /* A target named twice: the first disk of it is the one moved. */
+        if (!virt_disk_writable(d) || !d->target || !g_hash_table_add(seen, d->target))
+            continue;
+        char *path = g_strdup_printf("/pool/clone-disk%u.qcow2", moves->len);
+        g_ptr_array_add(paths, path);
+        VirtDiskMove m = {d->target, path, "qcow2", i % 2 ? "/pool/base" : NULL, "qcow2"};
+        g_array_append_val(moves, m);
+    }
+    GError *error = NULL;
+    char *clone = virt_domain_xml_clone(xml, "clone-1", uuid, (const VirtDiskMove *)moves->data,
+                                        moves->len, &error);
+    if (!clone) {
+        FUZZ_CHECK(error && error->domain == VIRT_ERROR, "clone failed without an error");
+        g_clear_error(&error);
+        return;
+    }
+    VirtDomainConfig *c = virt_domain_config_parse(clone, strlen(clone), NULL);
+    FUZZ_CHECK(c != NULL, "the clone's document does not parse");
+    FUZZ_CHECK(g_strcmp0(c->name, "clone-1") == 0 && g_strcmp0(c->uuid, uuid) == 0,
+               "the clone's name or UUID is not the new one");
+    FUZZ_CHECK(c->disks->len == cfg->disks->len && c->nics->len == cfg->nics->len,
+               "the clone lost or gained devices");
+    for (guint i = 0; i < c->nics->len; i++)
+        FUZZ_CHECK(((VirtNic *)c->nics->pdata[i])->mac == NULL, "the clone kept a MAC");
+    virt_domain_config_free(c);
+    g_free(clone);
 }
 
 /* Ejecting the installer: the result parses, no CD-ROM drive keeps a

@@ -2,11 +2,15 @@
  * templates (api/vms/api_vm_spec.h), then the host check against two made-up
  * hosts (with and without KVM) and the domain XML built from the plan.
  *
+ * A "cloud_init" that parses must give seed files whose every value stays
+ * on its own line: quoting lets nothing add a key.
+ *
  * Input: one selector byte (bit 0: template kind, bit 1: KVM host), then
  * the JSON text. */
 #include <stdint.h>
 
 #include "api/core/api_error.h"
+#include "api/vms/api_cidata.h"
 #include "api/vms/api_vm_spec.h"
 #include "fuzz_common.h"
 #include "virt/virt_xml.h"
@@ -69,6 +73,27 @@ static void check_build(const ApiVmSpec *spec, const VirtHostInfo *host)
     FUZZ_CHECK(g_strcmp0(name, b.name) == 0, "name %s came back as %s", b.name, name);
 }
 
+static guint lines(const char *text)
+{
+    guint n = 0;
+    for (const char *c = text; *c; c++)
+        n += *c == '\n' || *c == '\r';
+    return n;
+}
+
+/* meta-data is two lines; Vireo's own user-data is 10 lines with a
+ * password hash, plus the keys' header and one line per key. */
+static void check_seed(const ApiCloudInit *ci)
+{
+    g_autofree char *meta = api_cidata_meta_data("uuid", ci->hostname);
+    FUZZ_CHECK(lines(meta) == 2, "meta-data of %u lines: %s", lines(meta), meta);
+    if (ci->user_data)
+        return;
+    g_autofree char *user = api_cidata_user_data(ci, "$6$salt$hash");
+    guint want = 10 + (ci->keys->len ? 1 + ci->keys->len : 0);
+    FUZZ_CHECK(lines(user) == want, "user-data of %u lines, not %u: %s", lines(user), want, user);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -99,6 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "create spec without name/vcpus/memory");
     else
         FUZZ_CHECK(!spec->name, "template spec with a name");
+    if (spec->cloud_init)
+        check_seed(spec->cloud_init);
     if (api_vm_spec_check_host(spec, &host, &error))
         check_build(spec, &host);
     else

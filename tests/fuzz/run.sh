@@ -30,7 +30,7 @@ TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path 
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
 OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
-PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib"
+PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib libxcrypt"
 mkdir -p "$RESULTS" "$OUT" "$LOGS"
 rm -f "$LOGS"/*.log "$OUT"/*.rc
 
@@ -44,7 +44,7 @@ target_srcs() {
         api_dispatch) core_srcs ;;
         json_body)    core_srcs ;;
         static_path)  ls server/*.c | grep -v -e /main.c -e /http.c; core_srcs ;;  # includes server/http.c
-        domain_xml)   echo virt/virt_domain_xml.c virt/virt_domain_xml_edit.c virt/virt_xml.c virt/virt_error.c ;;
+        domain_xml)   echo virt/virt_domain_xml.c virt/virt_domain_xml_edit.c virt/virt_domain_clone_xml.c virt/virt_xml.c virt/virt_error.c ;;
         network_xml)  echo virt/virt_network_xml.c virt/virt_net_addr.c virt/virt_xml.c virt/virt_error.c ;;
         config)       echo server/config.c ;;
         auth_headers) core_srcs ;;

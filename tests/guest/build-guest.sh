@@ -9,7 +9,10 @@
 # VIREO-CMDLINE and its kernel command line, runs shells on ttyS0 and tty1
 # (the screen), and powers off (poweroff -f) on the ACPI power button.
 # virtio-blk is loaded, so that disks hot-plugged by the tests appear in the
-# guest.
+# guest. After the marker, in the background, it loads virtio-scsi, the
+# SCSI CD-ROM driver and ISO 9660, and when a medium labelled "cidata" (a
+# cloud-init NoCloud seed) shows up within 20 s it prints
+# "VIREO-CIDATA hostname=<local-hostname of its meta-data>".
 set -eu
 
 OUT=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
@@ -88,7 +91,7 @@ add_module() {
     # Recursive: every variable must be the call's own (dash and bash know local).
     local name src deps rel d
     name=$1
-    case " $LOAD_ORDER " in *" $name.ko "*) return 0 ;; esac
+    case " $LOAD_ORDER ${BOOT_MODULES:-} " in *" $name.ko "*) return 0 ;; esac
     src=$(find_module "$name")
     [ -n "$src" ] || { echo "build-guest: module $name not found" >&2; exit 1; }
     case "$src" in
@@ -117,6 +120,14 @@ add_module evdev
 # (the kernel prints "[vdX]" on ttyS0); ACPI PCI hot-plug is built in.
 add_module virtio_pci
 add_module virtio_blk
+BOOT_MODULES=$LOAD_ORDER
+# The cloud-init seed's CD-ROM (Vireo puts it on virtio-scsi): loaded after
+# the marker, so that the boot to it is no slower.
+LOAD_ORDER=""
+add_module virtio_scsi
+add_module sr_mod
+add_module isofs
+CIDATA_MODULES=$LOAD_ORDER
 
 # busybox acpid maps the power button key to the action "PWRF/00000080",
 # run relative to its config directory.
@@ -135,7 +146,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts
-for m in $LOAD_ORDER; do
+for m in $BOOT_MODULES; do
     insmod /lib/modules/\$m || echo "vireo-guest: insmod \$m failed" > /dev/ttyS0
 done
 # The input event device appears once evdev binds the power button.
@@ -144,6 +155,25 @@ while [ ! -e /dev/input/event0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1));
 acpid -c /etc/acpi -l /var/log/acpid.log
 echo "$MARKER" > /dev/ttyS0
 echo "VIREO-CMDLINE \$(cat /proc/cmdline)" > /dev/ttyS0
+# A NoCloud seed: read its meta-data's local-hostname (quoted or not).
+(
+    for m in $CIDATA_MODULES; do insmod /lib/modules/\$m 2>/dev/null; done
+    i=0
+    while [ \$i -lt 200 ]; do
+        dev=\$(findfs LABEL=cidata 2>/dev/null)
+        if [ -n "\$dev" ]; then
+            mkdir -p /cidata
+            if mount -t iso9660 -o ro "\$dev" /cidata; then
+                name=\$(sed -n 's/^local-hostname: *"\{0,1\}\([^"]*\)"\{0,1\} *\$/\1/p' /cidata/meta-data)
+                echo "VIREO-CIDATA hostname=\$name" > /dev/ttyS0
+                umount /cidata
+            fi
+            break
+        fi
+        sleep 0.1
+        i=\$((i + 1))
+    done
+) &
 # A shell on the serial port and one on the screen, for the console tests:
 # the serial one echoes what is typed; keys typed through the display can
 # write to /dev/ttyS0 and so show in the serial log. Each is a session leader,
@@ -171,4 +201,4 @@ while [ "$d" != "/" ]; do
     [ -n "$(find "$d" -maxdepth 0 -perm -o+x)" ] || chmod o+x "$d"
     d=$(dirname "$d")
 done
-echo "build-guest: built $OUT/vmlinuz and $OUT/initrd.img ($KPKG, modules:$LOAD_ORDER)"
+echo "build-guest: built $OUT/vmlinuz and $OUT/initrd.img ($KPKG, modules:$BOOT_MODULES; later:$CIDATA_MODULES)"

@@ -72,6 +72,12 @@ const EXPECTED_ROUTES = [
   "PATCH /api/vms/{vm}/nics/{mac}",
   "DELETE /api/vms/{vm}/nics/{mac}",
   "GET /api/vms/{vm}/screenshot",
+  "POST /api/vms/{vm}/clone",
+  "GET /api/vms/{vm}/snapshots",
+  "POST /api/vms/{vm}/snapshots",
+  "GET /api/vms/{vm}/snapshots/{snapshot}",
+  "DELETE /api/vms/{vm}/snapshots/{snapshot}",
+  "POST /api/vms/{vm}/snapshots/{snapshot}/revert",
   "GET /api/pools",
   "POST /api/pools",
   "GET /api/pools/{pool}",
@@ -115,7 +121,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session", "GET /api/consoles/{ticket}"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket", "snapshot"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
@@ -560,8 +566,10 @@ function testRoutes(doc) {
     // A console's WebSocket answers 101 Switching Protocols, never 2xx.
     const success = name === "GET /api/consoles/{ticket}" ? /^101$/ : /^2\d\d$/;
     const ok = Object.keys(op.responses ?? {}).filter((s) => success.test(s));
-    // POST /api/vms answers 201, or 202 with a task when it copies a volume.
-    const wanted = name === "POST /api/vms" ? 2 : 1;
+    // POST /api/vms answers 201, or 202 with a task when it copies a volume;
+    // a clone and a snapshot likewise (202 for a full copy, for saving memory).
+    const TWO_WAYS = ["POST /api/vms", "POST /api/vms/{vm}/clone", "POST /api/vms/{vm}/snapshots"];
+    const wanted = TWO_WAYS.includes(name) ? 2 : 1;
     if (ok.length !== wanted) problems.push(`${name}: ${wanted} 2xx answer(s) wanted, got ${ok.join(",") || "none"}`);
     if (ETAG_ROUTES.includes(name)) {
       const r = deref(doc, op.responses?.[ok[0]]);

@@ -151,6 +151,9 @@ const volPath = (pool, vol) => `${poolPath(pool)}/volumes/${encodeURIComponent(v
 
 export const api = {
   host: () => request('GET', '/api/host'),
+  // Figures over time: range '1h', '1d', '30d' or '1y' (docs/stats.md).
+  hostStats: (range) => request('GET', `/api/host/stats?range=${encodeURIComponent(range)}`),
+  vmStats: (name, range) => request('GET', `${vmPath(name)}/stats?range=${encodeURIComponent(range)}`),
 
   // Follows `next` so the caller always gets the whole list.
   async listVms() {

@@ -10,6 +10,7 @@ import { loadHost, resetHost } from './host.js';
 import { startRouter } from './router.js';
 import { showError, clearError, clearAllErrors, toast } from './ui.js';
 import { mountList } from './vm-list.js';
+import { mountDashboard } from './dashboard.js';
 import { mountDetail } from './vm-detail.js';
 import { mountLogin } from './login.js';
 import { mountUserMenu, mountSessions } from './account.js';
@@ -29,6 +30,7 @@ const THEME_ICON = { auto: 'auto', light: 'sun', dark: 'moon' };
 
 // The sections in the header; `admin` ones are shown to admins only.
 const SECTIONS = [
+  { key: 'dashboard', href: '#/dashboard', label: 'Dashboard', icon: 'gauge', views: ['dashboard'] },
   { key: 'guests', href: '#/', label: 'Guests', icon: 'guests', views: ['list', 'detail', 'create'] },
   { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
@@ -143,6 +145,7 @@ function renderNav(route) {
 // (which returns the function that unmounts it).
 const VIEWS = {
   list: { title: () => 'Guests', mount: (main) => mountList(main) },
+  dashboard: { title: () => 'Dashboard', mount: (main) => mountDashboard(main) },
   detail: { title: (r) => r.name, mount: (main, r) => mountDetail(main, r.name) },
   users: { title: () => 'Users', mount: (main) => mountUsers(main) },
   tokens: { title: () => 'API tokens', mount: (main) => mountTokens(main) },

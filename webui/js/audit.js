@@ -29,6 +29,8 @@ const GROUPS = [
       ['vm.console.ticket', 'Asked for a console'], ['vm.console', 'Used a console'], ['vm.keys', 'Pressed keys on a guest'],
       ['vm.nic.attach', 'Attached a network interface'], ['vm.nic.update', 'Changed a network interface'],
       ['vm.nic.detach', 'Detached a network interface'],
+      ['vm.clone', 'Cloned a guest'], ['vm.snapshot.create', 'Took a snapshot'],
+      ['vm.snapshot.revert', 'Reverted a guest to a snapshot'], ['vm.snapshot.delete', 'Deleted a snapshot'],
     ],
   },
   {

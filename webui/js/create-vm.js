@@ -1,6 +1,6 @@
 // #/new: the create-VM wizard for operators and admins. Steps: install from
-// (an installer ISO, network boot, an imported disk image or nothing; a
-// template may fill every step) -> OS (preselected from what libosinfo finds
+// (an installer ISO, network boot, an imported disk image, a cloud image
+// with cloud-init, or nothing; a template may fill every step) -> OS (preselected from what libosinfo finds
 // on the ISO) -> resources (the OS's recommendation, within what the host
 // has) -> disk -> network (an active one to start with) -> summary -> Create,
 // or Create and open the console. It offers only what the caller may use
@@ -19,7 +19,7 @@ import { defaultPoolOffer } from './default-pool.js';
 import { field, showFieldError, clearFieldError, switchInput, textInput, FormError } from './forms.js';
 import { getHost, onHost } from './host.js';
 import { appliancePart } from './import-appliance.js';
-import { importedNote, installPart, INSTALL_MODES } from './install-from.js';
+import { cloudNote, importedNote, installPart, INSTALL_MODES } from './install-from.js';
 import { followTask } from './live.js';
 import { NAMES } from './names.js';
 import { navigate, vmHref } from './router.js';
@@ -142,10 +142,10 @@ function panels(w) {
 // The install choice decides what the disk and network steps show.
 function syncInstall(w) {
   const mode = w.install.mode();
-  const importing = mode === 'import';
+  const importing = mode === 'import' || mode === 'cloud';
   w.spec.disk.box.hidden = importing;
   clear(w.el.imported);
-  if (importing && w.install.image()) w.el.imported.append(importedNote(w.install.image()));
+  if (importing && w.install.image()) w.el.imported.append((mode === 'cloud' ? cloudNote : importedNote)(w.install.image()));
   w.el.pxeNote.hidden = mode !== 'pxe';
   // An appliance brings its own settings: its import replaces the steps.
   const appliance = mode === 'appliance';
@@ -209,7 +209,7 @@ function checkStep(w, i) {
   if (i === STEP.install) w.install.value();
   else if (i === STEP.os) os.value();
   else if (i === STEP.resources) res.value();
-  else if (i === STEP.disk && w.install.mode() !== 'import') disk.value();
+  else if (i === STEP.disk && !['import', 'cloud'].includes(w.install.mode())) disk.value();
   else if (i === STEP.network) {
     const nics = net.value().nics;
     if (w.install.mode() === 'pxe' && !nics.length) throw new FormError('Network boot needs a network: choose one.', net.controls.net);
@@ -230,10 +230,10 @@ function forward(w) {
 
 // The spec the form describes: the install choice decides the CD-ROM, the
 // boot order or the disk.
-function specValue(w) {
+function specValue(w, name = '') {
   const { os, res, disk, net } = w.spec;
-  const install = w.install.value();
-  const disks = w.install.mode() === 'import' ? {} : disk.value();
+  const install = w.install.value(name);
+  const disks = ['import', 'cloud'].includes(w.install.mode()) ? {} : disk.value();
   return { ...os.value(), ...res.value(), ...disks, ...install, ...net.value() };
 }
 
@@ -244,7 +244,8 @@ function renderSummary(w) {
   const chosen = w.spec.os.chosen();
   const mode = w.install.mode();
   const from = mode === 'iso' ? `ISO image ${s.cdrom} (boots first, then the disk)`
-    : mode === 'import' ? `Imported disk image ${s.disks[0].volume}` : INSTALL_MODES[mode].label;
+    : mode === 'import' ? `Imported disk image ${s.disks[0].volume}`
+      : mode === 'cloud' ? w.install.cloud.summary(s) : INSTALL_MODES[mode].label;
   clear(w.el.summary).append(...[
     row('Install from', from, 'summary-install'),
     row('Operating system', chosen ? chosen.name || chosen.id : 'Generic', 'summary-os'),
@@ -265,7 +266,9 @@ async function applyTemplate(w, tname) {
 // Where an error vireod names a field of belongs: [pattern, step, control].
 function fieldOf(w, message) {
   const { os, res, disk, net } = w.spec;
-  const importing = w.install.mode() === 'import';
+  const importing = ['import', 'cloud'].includes(w.install.mode());
+  const cloudControl = w.install.cloud.controlFor(message);
+  if (cloudControl && w.install.mode() === 'cloud') return { step: STEP.install, control: cloudControl };
   const table = [
     [/^(field ')?os\b/, STEP.os, os.controls.search],
     [/^field 'template'/, STEP.install, w.el.template],
@@ -274,7 +277,7 @@ function fieldOf(w, message) {
     [/^(field ')?vcpus/, STEP.resources, res.controls.vcpus],
     [/^(field ')?(memory|cpu_mode)/, STEP.resources, res.controls.memory],
     [/^(field ')?disks\[0\]\.pool/, STEP.disk, disk.controls.pool],
-    [/^(field ')?disks/, importing ? STEP.install : STEP.disk, importing ? w.install.controls.image : disk.mainControl()],
+    [/^(field ')?disks/, importing ? STEP.install : STEP.disk, importing ? (w.install.mode() === 'cloud' ? w.install.cloud.controls.image : w.install.controls.image) : disk.mainControl()],
     [/^(field ')?nics/, STEP.network, net.controls.net],
     [/^field 'name'|^a VM named/, STEP.summary, w.el.name],
   ];
@@ -316,7 +319,7 @@ async function submit(w, { console: withConsole = false } = {}) {
     for (let i = 0; i < STEP.summary; i++) {
       try { checkStep(w, i); } catch (e) { go(w, i, { focus: false }); throw e; }
     }
-    s = specValue(w);
+    try { s = specValue(w, n); } catch (e) { go(w, STEP.install, { focus: false }); throw e; }
   } catch (e) {
     fail(w, e);
     return;

@@ -86,6 +86,8 @@ const ICONS = {
   dice: 'M4 4h16v16H4z M8.5 8.5h.01 M15.5 15.5h.01 M15.5 8.5h.01 M8.5 15.5h.01 M12 12h.01',
   info: 'M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z M12 11v6 M12 7.5h.01',
   eject: 'M12 5l7 8H5z M5 18h14',
+  gauge: 'M3.5 17a9 9 0 1 1 17 0 M12 14l4-5 M12 14h.01 M6.5 17h11',
+  activity: 'M3 12h4l3 7 4-14 3 7h4',
 };
 
 export function icon(name, cls = 'icon') {

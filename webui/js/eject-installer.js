@@ -8,8 +8,9 @@ import { api } from './api.js';
 export const EJECT_LABEL = 'Eject installer';
 export const EJECT_TITLE = 'Empty the CD-ROM drives and boot from the disk from now on';
 
-// A CD-ROM drive with a medium in it (live while running).
-export const hasInstaller = (vm) => !!vm && (vm.disks || []).some((d) => d.device === 'cdrom' && d.source);
+// A CD-ROM drive with a medium in it (live while running); a cloud-init
+// seed is the VM's own medium (`owned`), not an installer.
+export const hasInstaller = (vm) => !!vm && (vm.disks || []).some((d) => d.device === 'cdrom' && d.source && !d.owned);
 
 // Resolves to {vm, message}; rejects with the ApiError.
 export async function ejectInstaller(name, etag = null) {

@@ -1,15 +1,17 @@
 // "Install from", the New VM wizard's first choice: an installer ISO image
 // (only ISO volumes, from the pools the caller may use for media; admins:
 // any pool), network boot (PXE), an existing disk image imported as the
-// guest's disk, or nothing. value() is the part of the spec it decides:
-// {cdrom} (vireod adds the drive and boots it first, then the disk),
-// {boot: ['network', 'hd']}, {disks: [{volume}]} or {}. When an ISO is
+// guest's disk, a cloud image with cloud-init (cloud-image.js), or nothing.
+// value() is the part of the spec it decides: {cdrom} (vireod adds the
+// drive and boots it first, then the disk), {boot: ['network', 'hd']},
+// {disks: [{volume}]}, {disks: [{backing | clone, size}], cloud_init} or {}. When an ISO is
 // chosen, vireod is asked which OS libosinfo finds on it (GET of the one
 // volume) and onOs(os or null) is told, so the wizard can preselect it.
 // "An appliance from this computer" is offered here (when there is a pool
 // for its disks) but done by import-appliance.js: its value() is {}.
 
 import { api } from './api.js';
+import { cloudImagePart } from './cloud-image.js';
 import { h, icon, uid, fmtBytes } from './dom.js';
 import { field, FormError } from './forms.js';
 import { NO_DISK_POOL, NO_MEDIA_POOL } from './scope.js';
@@ -19,6 +21,7 @@ export const INSTALL_MODES = {
   iso: { label: 'An installer ISO image', text: 'A CD-ROM drive holds the image; the guest boots from it first, then from its disk.' },
   pxe: { label: 'The network (PXE boot)', text: 'The guest boots from its network card first (a PXE server on that network answers), then from its disk. It needs a network.' },
   import: { label: 'An existing disk image (import)', text: 'The image becomes the guest’s disk, used as it is (not copied), and the guest boots from it.' },
+  cloud: { label: 'A cloud image (cloud-init)', text: 'A ready-made cloud image under a new disk of its own; at first boot cloud-init sets the host name and makes your user with a password and SSH keys.' },
   appliance: { label: 'Import an appliance from this computer', text: 'An OVA from VirtualBox or VMware, or a vmdk, vdi, qcow2 or raw disk image, uploaded and converted; the guest takes its settings from it.' },
   none: { label: 'Nothing for now', text: 'An empty guest: add media or change the boot order later on its page.' },
 };
@@ -45,14 +48,22 @@ function why(inventory, mode) {
     if (inventory.admin) return 'There is no unused disk image in an active pool.';
     return inventory.diskPools.length ? 'The pools granted to you for new disks hold no unused disk image.' : NO_DISK_POOL;
   }
+  if (mode === 'cloud') {
+    if (!inventory.admin && !inventory.diskPools.length) return NO_DISK_POOL;
+    return 'There is no qcow2 or raw image to start from: upload a cloud image on the Storage page.';
+  }
   if (mode === 'appliance') return inventory.admin ? 'There is no active storage pool for its disks.' : NO_DISK_POOL;
   return '';
 }
 
 export function installPart(inventory, { onOs = null, onChange = null } = {}) {
   const { isos, images } = choices(inventory);
+  const cloud = cloudImagePart(inventory);
   const appliancePools = inventory.admin ? inventory.pools : inventory.diskPools;
-  const offered = { iso: isos.length > 0, pxe: true, import: images.length > 0, appliance: appliancePools.length > 0, none: true };
+  const offered = {
+    iso: isos.length > 0, pxe: true, import: images.length > 0, cloud: cloud.available && (inventory.admin || inventory.diskPools.length > 0),
+    appliance: appliancePools.length > 0, none: true,
+  };
   let mode = offered.iso ? 'iso' : 'none';
   let asked = 0;
   const name = uid('install');
@@ -93,6 +104,7 @@ export function installPart(inventory, { onOs = null, onChange = null } = {}) {
   function sync() {
     isoBox.hidden = mode !== 'iso';
     imageBox.hidden = mode !== 'import';
+    cloud.box.hidden = mode !== 'cloud';
     for (const r of fieldset.querySelectorAll('input')) r.checked = r.value === mode;
   }
 
@@ -105,15 +117,19 @@ export function installPart(inventory, { onOs = null, onChange = null } = {}) {
 
   iso.addEventListener('change', lookAtIso);
   image.addEventListener('change', () => onChange && onChange(mode));
+  cloud.controls.image.addEventListener('change', () => onChange && onChange(mode));
   sync();
   return {
-    box: h('div', { class: 'spec-part install-part' }, fieldset, isoBox, imageBox),
+    box: h('div', { class: 'spec-part install-part' }, fieldset, isoBox, imageBox, cloud.box),
     controls: { iso, image, mode: fieldset.querySelector('input') },
+    cloud,
     mode: () => mode,
-    image: () => image.value,
+    image: () => (mode === 'cloud' ? cloud.image() : image.value),
     // The first look at the preselected image, once the wizard is shown.
     start() { if (mode === 'iso') lookAtIso(); },
-    value() {
+    // `vmName`: the VM's name once known (a cloud image's default host name).
+    value(vmName = '') {
+      if (mode === 'cloud') return cloud.value(vmName);
       if (mode === 'iso') {
         if (!iso.value) throw new FormError('Choose an ISO image.', iso);
         return { cdrom: iso.value };
@@ -147,4 +163,10 @@ export function installPart(inventory, { onOs = null, onChange = null } = {}) {
 export function importedNote(ref) {
   return h('p', { class: 'form-note', testid: 'disk-imported' }, icon('info'),
     h('span', {}, 'The guest’s disk is the imported image ', h('code', { class: 'mono' }, ref), ', used as it is. Change it on the first step.'));
+}
+
+// What the disk step shows instead of its choices for a cloud image.
+export function cloudNote(ref) {
+  return h('p', { class: 'form-note', testid: 'disk-cloud' }, icon('info'),
+    h('span', {}, 'The guest’s disk is made from the cloud image ', h('code', { class: 'mono' }, ref), ', with the size chosen on the first step.'));
 }

@@ -77,9 +77,10 @@ export function subscribe(fn) {
   return () => listeners.delete(fn);
 }
 
-// fn(data) for each 'vm', 'pool' or 'network' event ({event, name, uuid}), or
-// each 'task' event (the task as GET /api/tasks/{id} shows it), while signed
-// in; returns the function that stops it.
+// fn(data) for each 'vm', 'pool' or 'network' event ({event, name, uuid}),
+// each 'task' event (the task as GET /api/tasks/{id} shows it), or each
+// 'stats' event (one sample: {time, interval, host, vms}), while signed in;
+// returns the function that stops it.
 export function onObjectEvent(kind, fn) {
   if (!objectListeners.has(kind)) objectListeners.set(kind, new Set());
   objectListeners.get(kind).add(fn);
@@ -199,7 +200,7 @@ function openStream() {
     clearTimeout(eventTimer);
     eventTimer = setTimeout(refreshNow, EVENT_COALESCE_MS);
   });
-  for (const kind of ['vm', 'pool', 'network', 'task']) {
+  for (const kind of ['vm', 'pool', 'network', 'task', 'stats']) {
     es.addEventListener(kind, (e) => {
       if (!started) return;
       let data = null;

@@ -1,4 +1,5 @@
-// A tiny hash router: "#/" is the guest list, "#/vms/NAME" a guest's page,
+// A tiny hash router: "#/" is the guest list, "#/dashboard" the dashboard,
+// "#/vms/NAME" a guest's page,
 // "#/users", "#/tokens", "#/audit" (with its filters: "#/audit?action=vm.")
 // and "#/sessions" the access pages,
 // "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
@@ -6,7 +7,7 @@
 // "#/templates" the VM templates and "#/new" the create-VM wizard.
 // Hash routes keep every address servable by the static file server as "/".
 
-const PAGES = { users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks', templates: 'templates', new: 'create' };
+const PAGES = { dashboard: 'dashboard', users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks', templates: 'templates', new: 'create' };
 
 // Pages of one named object: "#/vms/NAME" -> {view: 'detail', name: NAME}.
 const NAMED = [
@@ -34,6 +35,9 @@ export function parseHash(hash) {
 }
 
 export const vmHref = (name) => `#/vms/${encodeURIComponent(name)}`;
+// The guest list showing one group of states: 'running', 'paused',
+// 'stopped' or 'attention' (the list's own filters).
+export const guestsHref = (state) => `#/?state=${encodeURIComponent(state)}`;
 export const poolHref = (name) => (name ? `#/storage/${encodeURIComponent(name)}` : '#/storage');
 export const networkHref = (name) => (name ? `#/networks/${encodeURIComponent(name)}` : '#/networks');
 

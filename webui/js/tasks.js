@@ -16,7 +16,11 @@ const STATES = {
   failed: { label: 'failed', tone: 'bad' },
   cancelled: { label: 'cancelled', tone: 'warn' },
 };
-const KINDS = { clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'], import: ['upload', 'Import of'] };
+const KINDS = {
+  clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'],
+  'vm-clone': ['clone', 'New VM (clone)'], snapshot: ['clock', 'Snapshot'], revert: ['back', 'Revert to'],
+  import: ['upload', 'Import of'],
+};
 const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
 function taskBadge(state) {

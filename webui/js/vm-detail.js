@@ -1,5 +1,6 @@
 // One guest's page (#/vms/NAME): everything GET /api/vms/NAME tells, the
-// lifecycle buttons, delete, and (for operators and admins) the Details form
+// lifecycle buttons, delete, its uptime, addresses and graphs
+// (stats-graphs.js), and (for operators and admins) the Details form
 // (vm-details-form.js) and the device editors (vm-devices.js).
 
 import { api } from './api.js';
@@ -8,7 +9,9 @@ import { copyText } from './forms.js';
 import * as live from './live.js';
 import { actionButton, deleteVm } from './actions.js';
 import { navigate, vmHref } from './router.js';
-import { stateBadge } from './states.js';
+import { stateBadge, stateInfo } from './states.js';
+import { statsGraphs } from './stats-graphs.js';
+import { fmtUptime } from './units.js';
 import { confirmDialog, showError, toast } from './ui.js';
 import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
@@ -17,6 +20,8 @@ import { consoleHref, consoleLink } from './console-links.js';
 import { thumbnail } from './thumbnails.js';
 import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
+import { snapshotsCard } from './vm-snapshots.js';
+import { cloneButton } from './vm-clone.js';
 
 const DETAIL_ACTIONS = ['start', 'shutdown', 'reboot', 'suspend', 'resume', 'reset', 'poweroff'];
 const sig = (s) => JSON.stringify(s);
@@ -38,14 +43,16 @@ export function mountDetail(root, name) {
     gone: false,
     disposed: false,
     deviceTimer: null,
+    uptime: null,      // {seconds, at}: the last uptime vireod gave, and when it came
   };
+  page.graphs = statsGraphs({ kind: 'vm', name, testid: 'vm-graphs', onLatest: (f, info) => onSample(page, info) });
   root.append(layout(page));
   load(page);
   const offLive = live.subscribe((snap) => onSnapshot(page, snap));
   // Device and setting changes leave the list's summary alone: follow this
   // guest's own events, coalesced (a hot-plug raises a few).
   const offDevices = live.onObjectEvent('vm', (d) => onVmEvent(page, d));
-  return () => { page.disposed = true; clearTimeout(page.deviceTimer); offLive(); offDevices(); };
+  return () => { page.disposed = true; clearTimeout(page.deviceTimer); offLive(); offDevices(); page.graphs.destroy(); page.snapshots.dispose(); };
 }
 
 function layout(page) {
@@ -73,13 +80,25 @@ function layout(page) {
     storage: detailCard('Storage', 'disk', 'detail-disks', { flush: true, cls: 'span-full', actions: operate ? diskHeadActions(page.devices) : null }),
     network: detailCard('Network interfaces', 'net', 'detail-nics', { flush: true, cls: 'span-wide', actions: operate ? nicHeadActions(page.devices) : null }),
     display: detailCard('Display', 'screen', 'detail-graphics', { flush: true }),
+    perf: detailCard('Performance', 'activity', 'detail-performance', { cls: 'span-full', actions: page.graphs.controls }),
   };
+  page.live = {
+    uptime: h('span', { testid: 'detail-uptime' }, '—'),
+    addresses: h('span', { class: 'vm-addresses', testid: 'detail-addresses' }, '—'),
+  };
+  page.cards.perf.body.append(
+    h('dl', { class: 'vm-live' },
+      h('div', {}, h('dt', {}, 'Uptime'), h('dd', {}, page.live.uptime)),
+      h('div', {}, h('dt', {}, 'IP addresses'), h('dd', {}, page.live.addresses))),
+    page.graphs.el);
   const c = page.cards;
   page.head = h('div', { class: 'card detail-head' }, skeleton(2));
   page.grid = h('div', { class: 'detail-grid' },
     // Operators get a Resources card: it shares a row with the NICs.
-    operate ? [c.overview.el, c.os.el, page.form.el, page.resources.el, c.network.el, c.storage.el, c.display.el]
-      : [c.overview.el, c.os.el, readOnlyCard(), c.storage.el, c.network.el, c.display.el]);
+    operate ? [c.overview.el, c.os.el, page.form.el, c.perf.el, page.resources.el, c.network.el, c.storage.el, c.display.el]
+      : [c.overview.el, c.os.el, readOnlyCard(), c.perf.el, c.storage.el, c.network.el, c.display.el]);
+  page.snapshots = snapshotsCard(name, { operate });
+  page.grid.append(page.snapshots.el);
   return h('section', { class: 'view view-detail', testid: 'vm-detail', dataset: { vm: name } },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/', testid: 'back-to-list' }, icon('back'), 'All guests'),
@@ -150,8 +169,11 @@ function setDetail(page, data, etag, { force }) {
   document.title = `${data.name} · Vireo`;
   renderHead(page);
   renderBody(page);
+  page.uptime = typeof data.uptime === 'number' ? { seconds: data.uptime, at: Date.now() } : null;
+  renderLive(page);
   if (page.form) page.form.update(data, etag, { force });
   if (page.resources) page.resources.update(data, etag, { force });
+  page.snapshots.update(data);
 }
 
 function showGone(page) {
@@ -194,6 +216,39 @@ function onVmEvent(page, d) {
   page.deviceTimer = setTimeout(() => { if (!page.disposed) load(page); }, 150);
 }
 
+// ---- uptime and addresses ----
+
+// A sample of the event stream: this guest's uptime, if it is running.
+function onSample(page, info) {
+  if (!info.sample || !page.vm) return;
+  const v = (info.sample.vms || []).find((x) => x.name === page.name);
+  page.uptime = v && typeof v.uptime === 'number' ? { seconds: v.uptime, at: Date.now() } : page.uptime;
+  renderLive(page);
+}
+
+function renderLive(page) {
+  const { vm, live: el } = page;
+  if (!vm) return;
+  const running = stateInfo(vm.state).active;
+  page.graphs.setRunning(running);
+  if (!running) {
+    el.uptime.textContent = 'not running';
+    el.uptime.title = '';
+  } else if (page.uptime) {
+    el.uptime.textContent = fmtUptime(page.uptime.seconds + (Date.now() - page.uptime.at) / 1000);
+    el.uptime.title = vm.started_at ? `Started ${fmtDate(vm.started_at)}` : '';
+  } else {
+    el.uptime.textContent = 'unknown';
+    el.uptime.title = 'vireod does not know when this guest started (it started before vireod, on another host, or the sampler is off)';
+  }
+  const addrs = vm.addresses || [];
+  clear(el.addresses).append(addrs.length
+    ? addrs.map((a) => h('code', { class: 'mono', title: [a.interface, a.mac, a.source].filter(Boolean).join(' · ') }, `${a.address}/${a.prefix}`))
+    : h('span', { class: 'muted' }, running
+      ? 'none reported (from DHCP leases of libvirt\'s networks, or the guest agent)'
+      : 'none while it is not running'));
+}
+
 // ---- rendering ----
 
 function currentPending(page) {
@@ -225,6 +280,7 @@ function headActions(vm, pending) {
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
     consoleLink(vm, (vm.graphics || []).length ? 'vnc' : 'serial', { label: 'Console', testid: 'action-console' }),
+    cloneButton(vm),
     h('button', {
       type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
       disabled: !!(pending && pending.inflight),
