@@ -44,6 +44,8 @@ const ApiRoute api_routes[] = {
     ROUTE("GET", "/api/host/stats", api_host_stats_get, API_PERM_USER),
     ROUTE("GET", "/api/vms", api_vms_list, API_PERM_USER),
     ROUTE("POST", "/api/vms", api_vms_create, API_PERM_VM_CREATE, .action = "vm.create"),
+    ROUTE("POST", "/api/vms/import", api_vms_import, API_PERM_VM_CREATE, .action = "vm.import",
+          .flags = API_ROUTE_STREAM_BODY),
     ROUTE("GET", "/api/vms/{vm}", api_vm_get, API_PERM_VM_READ),
     ROUTE("PATCH", "/api/vms/{vm}", api_vm_patch, API_PERM_VM_OPERATE, .action = "vm.update"),
     ROUTE("DELETE", "/api/vms/{vm}", api_vm_delete, API_PERM_VM_OPERATE, .action = "vm.delete"),

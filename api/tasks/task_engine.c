@@ -30,6 +30,7 @@ struct Task {
     TaskRunFn run;
     gpointer data;
     GDestroyNotify free_data;
+    gboolean begun; /* running already: from task_begin, then task_continue */
 };
 
 static void publish(TaskEngine *engine, gint64 id)
@@ -105,17 +106,19 @@ static void work(gpointer item, gpointer user_data)
     g_autoptr(GError) error = NULL;
     g_autofree char *result = NULL;
     API_TSAN_ACQUIRE(task); /* from tasks_submit, through GLib's queue */
-    if (task_cancel_requested(task)) {
+    if (task_cancel_requested(task) && !task->begun) {
         /* Cancelled (or vireod stopping) while queued: never started. */
         g_set_error_literal(&error, API_ERROR, API_ERROR_CONFLICT, "cancelled before it started");
         end_task(task, NULL, error);
         API_TSAN_RELEASE(engine);
         return;
     }
-    if (!db_task_start(engine->db, task->id, &error))
-        g_warning("task %" G_GINT64_FORMAT ": %s", task->id, error->message);
-    g_clear_error(&error);
-    publish(engine, task->id);
+    if (!task->begun) {
+        if (!db_task_start(engine->db, task->id, &error))
+            g_warning("task %" G_GINT64_FORMAT ": %s", task->id, error->message);
+        g_clear_error(&error);
+        publish(engine, task->id);
+    }
     if (!task->run(task, task->data, &result, &error) && !error)
         g_set_error_literal(&error, API_ERROR, API_ERROR_INTERNAL, "the task failed");
     end_task(task, result, error);
@@ -183,6 +186,24 @@ static Task *new_task(TaskEngine *engine, const char *kind, const char *target, 
     return task;
 }
 
+/* Gives `task` its work and queues it for a worker; when that fails, the
+ * task ends failed (its data freed). */
+static gboolean queue(Task *task, TaskRunFn run, gpointer data, GDestroyNotify free_data,
+                      GError **error)
+{
+    task->run = run;
+    task->data = data;
+    task->free_data = free_data;
+    g_autoptr(GError) pool_error = NULL;
+    API_TSAN_RELEASE(task); /* to work(), through GLib's queue */
+    if (!g_thread_pool_push(task->engine->pool, task, &pool_error)) {
+        end_task(task, NULL, pool_error);
+        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "cannot queue the task");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
                     TaskRunFn run, gpointer data, GDestroyNotify free_data, GError **error)
 {
@@ -192,24 +213,23 @@ gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gi
             free_data(data);
         return 0;
     }
-    task->run = run;
-    task->data = data;
-    task->free_data = free_data;
     gint64 id = task->id;
-    g_autoptr(GError) pool_error = NULL;
-    API_TSAN_RELEASE(task); /* to work(), through GLib's queue */
-    if (!g_thread_pool_push(engine->pool, task, &pool_error)) {
-        end_task(task, NULL, pool_error);
-        g_set_error(error, API_ERROR, API_ERROR_INTERNAL, "cannot queue the task");
-        return 0;
-    }
-    return id;
+    return queue(task, run, data, free_data, error) ? id : 0;
 }
 
 Task *task_begin(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
                  gboolean cancellable, GError **error)
 {
-    return new_task(engine, kind, target, owner_id, cancellable, "running", error);
+    Task *task = new_task(engine, kind, target, owner_id, cancellable, "running", error);
+    if (task)
+        task->begun = TRUE;
+    return task;
+}
+
+gboolean task_continue(Task *task, TaskRunFn run, gpointer data, GDestroyNotify free_data,
+                       GError **error)
+{
+    return queue(task, run, data, free_data, error);
 }
 
 void task_finish(Task *task, const char *result, const GError *error)

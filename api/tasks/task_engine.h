@@ -39,6 +39,14 @@ Task *task_begin(TaskEngine *engine, const char *kind, const char *target, gint6
 /* Ends a task from task_begin and frees it: succeeded when `error` is NULL,
  * else failed (or cancelled, when a cancel was asked for). */
 void task_finish(Task *task, const char *result, const GError *error);
+/* Hands a task from task_begin (e.g. an import whose upload is over) to a
+ * worker, which runs `run(task, data)` and ends it as for tasks_submit;
+ * `run` is called even when a cancel came meanwhile, so it can undo what
+ * the task made. `free_data` (may be NULL) frees `data` once the task has
+ * ended. The caller no longer owns `task`. FALSE (the task ended failed,
+ * `data` freed) when no worker can take it. */
+gboolean task_continue(Task *task, TaskRunFn run, gpointer data, GDestroyNotify free_data,
+                       GError **error);
 
 gint64 task_id(const Task *task);
 /* Writes down, before it is made, what the task is about to make (`kind`

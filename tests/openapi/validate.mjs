@@ -46,6 +46,7 @@ const EXPECTED_ROUTES = [
   "GET /metrics",
   "GET /api/vms",
   "POST /api/vms",
+  "POST /api/vms/import",
   "GET /api/vms/{vm}",
   "PATCH /api/vms/{vm}",
   "DELETE /api/vms/{vm}",

@@ -119,6 +119,7 @@ typedef struct {
     int steps;
     gboolean fail;
     gint started; /* atomic: the run function is under way */
+    gint freed;   /* atomic: its free_data ran */
 } Work;
 
 static gboolean run_steps(Task *task, gpointer data, char **result, GError **error)
@@ -229,6 +230,40 @@ static void test_caller_thread_task_and_restart(void **state)
     task_engine_free(e);
 }
 
+static void count_free(gpointer data)
+{
+    g_atomic_int_inc(&((Work *)data)->freed);
+}
+
+/* A task begun on the caller's thread (an import's upload) goes on on a
+ * worker; its run is called even when a cancel came first, so it can undo
+ * what the caller's part made. */
+static void test_begun_task_continues_on_a_worker(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
+    Task *up = task_begin(e, "import", "vm", 0, TRUE, &error);
+    gint64 id = task_id(up);
+    task_progress(up, 30, "received 3 of 10 MiB");
+    Work rest = {.steps = 5};
+    assert_true(task_continue(up, run_steps, &rest, count_free, &error));
+    g_autoptr(DbTask) done = wait_state(f, id, "succeeded");
+    assert_string_equal(done->result, "/api/pools/p/volumes/v");
+    assert_int_equal(done->progress, 100);
+
+    Task *cut = task_begin(e, "import", "vm2", 0, TRUE, &error);
+    gint64 cut_id = task_id(cut);
+    assert_true(task_engine_cancel(e, cut_id, &error));
+    Work undo = {.steps = 5};
+    assert_true(task_continue(cut, run_steps, &undo, count_free, &error));
+    g_autoptr(DbTask) cancelled = wait_state(f, cut_id, "cancelled");
+    assert_true(g_atomic_int_get(&undo.started));
+    task_engine_free(e);
+    assert_int_equal(g_atomic_int_get(&rest.freed), 1);
+    assert_int_equal(g_atomic_int_get(&undo.freed), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_engine_runs_and_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_thread_task_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begun_task_continues_on_a_worker, setup, teardown),
     };
     return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);
 }

@@ -111,13 +111,13 @@ export async function request(method, path, { body, ifMatch, signal, anonymous =
   return { status: res.status, data, etag };
 }
 
-// PUT of a file as the raw body, with upload progress (fetch() cannot tell
-// it): onProgress(sentBytes, totalBytes). Resolves like request();
-// rejects with ApiError; `signal` aborts it.
-function upload(path, file, { onProgress, signal } = {}) {
+// PUT (or `method`) of a file as the raw body, with upload progress (fetch()
+// cannot tell it): onProgress(sentBytes, totalBytes). Resolves like
+// request(); rejects with ApiError; `signal` aborts it.
+function upload(path, file, { onProgress, signal, method = 'PUT' } = {}) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('PUT', path);
+    xhr.open(method, path);
     xhr.setRequestHeader('X-Vireo-CSRF', '1');
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.setRequestHeader('Accept', 'application/json');
@@ -129,12 +129,12 @@ function upload(path, file, { onProgress, signal } = {}) {
       const err = data && data.error;
       const error = new ApiError({
         status: xhr.status, code: (err && err.code) || STATUS_CODES[xhr.status] || 'internal',
-        message: (err && err.message) || `HTTP ${xhr.status}`, method: 'PUT', path,
+        message: (err && err.message) || `HTTP ${xhr.status}`, method, path,
       });
       if (xhr.status === 401 && unauthorizedHandler) unauthorizedHandler(error);
       reject(error);
     });
-    const cut = (message) => () => reject(new ApiError({ code: 'network', method: 'PUT', path, message }));
+    const cut = (message) => () => reject(new ApiError({ code: 'network', method, path, message }));
     xhr.addEventListener('error', cut('The upload was cut off: vireod closed the connection (see the task for why).'));
     xhr.addEventListener('abort', cut('The upload was stopped.'));
     if (signal) signal.addEventListener('abort', () => xhr.abort(), { once: true });
@@ -264,6 +264,8 @@ export const api = {
   // ---- creating VMs: the OS catalogue, templates, POST /api/vms ----
   osList: () => request('GET', '/api/os'),
   createVm: (spec) => request('POST', '/api/vms', { body: spec }),
+  // An OVA or a disk image as the body: {name, pool, format?, network?...} as the query; answers the import task.
+  importVm: (query, file, opts) => upload(`/api/vms/import?${new URLSearchParams(query)}`, file, { ...opts, method: 'POST' }),
   templates: () => request('GET', '/api/templates'),
   getTemplate: (name) => request('GET', tplPath(name)),
   createTemplate: (tpl) => request('POST', '/api/templates', { body: tpl }),

@@ -20,7 +20,7 @@ const GROUPS = [
     label: 'Guests',
     any: [['vm.', 'Any guest action']],
     actions: [
-      ['vm.create', 'Created a guest'], ['vm.update', 'Edited a guest'], ['vm.delete', 'Deleted a guest'],
+      ['vm.create', 'Created a guest'], ['vm.import', 'Imported a guest'], ['vm.update', 'Edited a guest'], ['vm.delete', 'Deleted a guest'],
       ['vm.start', 'Started a guest'], ['vm.shutdown', 'Asked a guest to shut down'], ['vm.poweroff', 'Powered off a guest'],
       ['vm.reboot', 'Asked a guest to reboot'], ['vm.reset', 'Reset a guest'], ['vm.suspend', 'Suspended a guest'],
       ['vm.resume', 'Resumed a guest'],

@@ -9,6 +9,8 @@
 // at all gets the first-run offer of the default pool. vireod makes the
 // volumes and the VM as one unit; an error it names a field of is shown on
 // that field, on its step.
+// An appliance (OVA) or a disk image uploaded from this computer is imported
+// from the first step instead (import-appliance.js).
 
 import { api } from './api.js';
 import { h, icon, clear } from './dom.js';
@@ -16,6 +18,7 @@ import { consoleHref } from './console-links.js';
 import { defaultPoolOffer } from './default-pool.js';
 import { field, showFieldError, clearFieldError, switchInput, textInput, FormError } from './forms.js';
 import { getHost, onHost } from './host.js';
+import { appliancePart } from './import-appliance.js';
 import { cloudNote, importedNote, installPart, INSTALL_MODES } from './install-from.js';
 import { followTask } from './live.js';
 import { NAMES } from './names.js';
@@ -49,6 +52,7 @@ export function mountCreateVm(root, query) {
     w.disposed = true;
     offHost();
     if (w.following) w.following.stop();
+    if (w.appliance) w.appliance.stop();
   };
 }
 
@@ -83,6 +87,7 @@ function build(w, inventory) {
     onOs: (os) => preselectOs(w, os),
     onChange: () => syncInstall(w),
   });
+  w.appliance = appliancePart(inventory);
   el.template = h('select', { class: 'input select', testid: 'create-template' },
     h('option', { value: '' }, 'No template'), w.templates.map((t) => h('option', { value: t.name }, t.name)));
   el.template.addEventListener('change', () => applyTemplate(w, el.template.value));
@@ -115,7 +120,7 @@ function build(w, inventory) {
     },
   });
   clear(el.body).append(...[firstRun, el.steps, el.heading, ...el.panels, el.error,
-    h('div', { class: 'wizard-actions' }, el.back, el.next, el.create, el.createConsole)].filter(Boolean));
+    h('div', { class: 'wizard-actions' }, el.back, el.next, el.create, el.createConsole, w.appliance.button)].filter(Boolean));
   syncInstall(w);
 }
 
@@ -123,7 +128,8 @@ function build(w, inventory) {
 function panels(w) {
   const { spec, el } = w;
   return [
-    h('div', { class: 'wizard-panel' }, w.templates.length ? field({ label: 'Start from a template', control: el.template, hint: 'Fills every step; change anything afterwards.' }) : null, w.install.box),
+    h('div', { class: 'wizard-panel' }, w.templates.length ? field({ label: 'Start from a template', control: el.template, hint: 'Fills every step; change anything afterwards.' }) : null, w.install.box,
+      w.appliance.box),
     h('div', { class: 'wizard-panel' }, spec.os.box),
     h('div', { class: 'wizard-panel' }, spec.res.box),
     h('div', { class: 'wizard-panel' }, el.imported, spec.disk.box),
@@ -141,6 +147,12 @@ function syncInstall(w) {
   clear(w.el.imported);
   if (importing && w.install.image()) w.el.imported.append((mode === 'cloud' ? cloudNote : importedNote)(w.install.image()));
   w.el.pxeNote.hidden = mode !== 'pxe';
+  // An appliance brings its own settings: its import replaces the steps.
+  const appliance = mode === 'appliance';
+  w.appliance.box.hidden = !appliance;
+  w.appliance.button.hidden = !appliance;
+  w.el.steps.hidden = appliance;
+  go(w, w.step, { focus: false });
 }
 
 // The OS libosinfo found on the chosen ISO becomes the OS step's choice,
@@ -171,9 +183,10 @@ function go(w, i, { focus = true } = {}) {
     li.className = k === w.step ? 'is-current' : k < w.step ? 'is-done' : '';
     li.setAttribute('aria-current', k === w.step ? 'step' : 'false');
   }
-  el.heading.textContent = `Step ${w.step + 1} of ${STEPS.length}: ${STEPS[w.step]}`;
+  el.heading.textContent = w.install.mode() === 'appliance' ? 'Import an appliance or a disk image'
+    : `Step ${w.step + 1} of ${STEPS.length}: ${STEPS[w.step]}`;
   el.back.disabled = w.step === 0;
-  el.next.hidden = w.step === last;
+  el.next.hidden = w.step === last || w.install.mode() === 'appliance';
   el.create.hidden = w.step !== last;
   el.createConsole.hidden = w.step !== last;
   if (w.step === last) renderSummary(w);

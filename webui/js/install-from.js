@@ -7,6 +7,8 @@
 // {disks: [{volume}]}, {disks: [{backing | clone, size}], cloud_init} or {}. When an ISO is
 // chosen, vireod is asked which OS libosinfo finds on it (GET of the one
 // volume) and onOs(os or null) is told, so the wizard can preselect it.
+// "An appliance from this computer" is offered here (when there is a pool
+// for its disks) but done by import-appliance.js: its value() is {}.
 
 import { api } from './api.js';
 import { cloudImagePart } from './cloud-image.js';
@@ -20,6 +22,7 @@ export const INSTALL_MODES = {
   pxe: { label: 'The network (PXE boot)', text: 'The guest boots from its network card first (a PXE server on that network answers), then from its disk. It needs a network.' },
   import: { label: 'An existing disk image (import)', text: 'The image becomes the guest’s disk, used as it is (not copied), and the guest boots from it.' },
   cloud: { label: 'A cloud image (cloud-init)', text: 'A ready-made cloud image under a new disk of its own; at first boot cloud-init sets the host name and makes your user with a password and SSH keys.' },
+  appliance: { label: 'Import an appliance from this computer', text: 'An OVA from VirtualBox or VMware, or a vmdk, vdi, qcow2 or raw disk image, uploaded and converted; the guest takes its settings from it.' },
   none: { label: 'Nothing for now', text: 'An empty guest: add media or change the boot order later on its page.' },
 };
 
@@ -49,14 +52,17 @@ function why(inventory, mode) {
     if (!inventory.admin && !inventory.diskPools.length) return NO_DISK_POOL;
     return 'There is no qcow2 or raw image to start from: upload a cloud image on the Storage page.';
   }
+  if (mode === 'appliance') return inventory.admin ? 'There is no active storage pool for its disks.' : NO_DISK_POOL;
   return '';
 }
 
 export function installPart(inventory, { onOs = null, onChange = null } = {}) {
   const { isos, images } = choices(inventory);
   const cloud = cloudImagePart(inventory);
+  const appliancePools = inventory.admin ? inventory.pools : inventory.diskPools;
   const offered = {
-    iso: isos.length > 0, pxe: true, import: images.length > 0, cloud: cloud.available && (inventory.admin || inventory.diskPools.length > 0), none: true,
+    iso: isos.length > 0, pxe: true, import: images.length > 0, cloud: cloud.available && (inventory.admin || inventory.diskPools.length > 0),
+    appliance: appliancePools.length > 0, none: true,
   };
   let mode = offered.iso ? 'iso' : 'none';
   let asked = 0;

@@ -28,6 +28,7 @@ const KINDS = {
   'vm-clone': ['clone', 'Waiting to clone into VM', 'Cloning into VM', 'Cloned into VM', 'Clone into VM'],
   snapshot: ['clock', 'Waiting to take snapshot', 'Taking snapshot', 'Took snapshot', 'Snapshot'],
   revert: ['back', 'Waiting to revert to', 'Reverting to', 'Reverted to', 'Revert to'],
+  import: ['upload', 'Waiting to import', 'Importing', 'Imported', 'Import of'],
 };
 
 function words(t) {
