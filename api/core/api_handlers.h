@@ -88,3 +88,4 @@ API_HANDLER(api_task_cancel);
 API_HANDLER(api_volume_clone);
 API_HANDLER(api_volume_upload);
 API_HANDLER(api_volume_download);
+API_HANDLER(api_vm_export);

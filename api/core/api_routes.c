@@ -71,6 +71,8 @@ const ApiRoute api_routes[] = {
           .action = "vm.eject_installer"),
     ROUTE("POST", "/api/vms/{vm}/clone", api_vm_clone, API_PERM_VM_OPERATE, .action = "vm.clone",
           .flags = API_ROUTE_AUDIT_BODY_NAME),
+    /* A VM's disks leave the host: those who may act on it. */
+    ROUTE("GET", "/api/vms/{vm}/export", api_vm_export, API_PERM_VM_OPERATE, .action = "vm.export"),
     ROUTE("GET", "/api/vms/{vm}/snapshots", api_vm_snapshots_list, API_PERM_VM_READ),
     ROUTE("POST", "/api/vms/{vm}/snapshots", api_vm_snapshot_create, API_PERM_VM_OPERATE,
           .action = "vm.snapshot.create"),
