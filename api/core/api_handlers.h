@@ -89,3 +89,4 @@ API_HANDLER(api_volume_clone);
 API_HANDLER(api_volume_upload);
 API_HANDLER(api_volume_download);
 API_HANDLER(api_vm_export);
+API_HANDLER(api_vm_import_archive);

@@ -44,6 +44,10 @@ const ApiRoute api_routes[] = {
     ROUTE("GET", "/api/host/stats", api_host_stats_get, API_PERM_USER),
     ROUTE("GET", "/api/vms", api_vms_list, API_PERM_USER),
     ROUTE("POST", "/api/vms", api_vms_create, API_PERM_VM_CREATE, .action = "vm.create"),
+    /* A native archive carries a whole libvirt definition (device paths,
+     * log files, emulator): admins only (docs/backups.md). */
+    ROUTE("POST", "/api/vms/import-archive", api_vm_import_archive, API_PERM_ADMIN,
+          .action = "vm.import_archive", .flags = API_ROUTE_STREAM_BODY),
     ROUTE("GET", "/api/vms/{vm}", api_vm_get, API_PERM_VM_READ),
     ROUTE("PATCH", "/api/vms/{vm}", api_vm_patch, API_PERM_VM_OPERATE, .action = "vm.update"),
     ROUTE("DELETE", "/api/vms/{vm}", api_vm_delete, API_PERM_VM_OPERATE, .action = "vm.delete"),
