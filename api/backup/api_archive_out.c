@@ -148,6 +148,12 @@ VirtArchiveOut *api_archive_out(const ApiArchiveFrom *from, GPtrArray *volumes, 
         const Disk *d = &g_array_index(disks, Disk, i);
         virStorageVolPtr src = from->sources ? g_hash_table_lookup(from->sources, d->target) : NULL;
         guint64 size = 0;
+        if (from->sources && !src) {
+            api_fail(error, API_ERROR_CONFLICT,
+                     "disk %s has no copy: the VM's disks changed while it was backed up",
+                     d->target);
+            return NULL;
+        }
         if (!src)
             src = d->vol;
         if (!virt_volume_physical(src, &size, error) ||
