@@ -20,6 +20,7 @@ import { mountAudit } from './audit.js';
 import { mountStorage } from './storage.js';
 import { mountNetworks } from './networks.js';
 import { mountTemplates } from './templates.js';
+import { mountBackups } from './backups.js';
 import { mountCreateVm } from './create-vm.js';
 import { closeAllDialogs } from './forms.js';
 import { getUser, setUser, isAdmin } from './session.js';
@@ -35,11 +36,12 @@ const SECTIONS = [
   { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
   { key: 'networks', href: '#/networks', label: 'Networks', icon: 'net', views: ['networks'] },
+  { key: 'backups', href: '#/backups', label: 'Backups', icon: 'clock', views: ['backups'], admin: true },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
   { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
   { key: 'audit', href: '#/audit', label: 'Audit log', icon: 'audit', views: ['audit'], admin: true },
 ];
-const ADMIN_VIEWS = new Set(['users', 'audit']);
+const ADMIN_VIEWS = new Set(['users', 'audit', 'backups']);
 
 // The page polls while visible, which keeps the session fresh on the
 // daemon's side; so the page itself ends a session nobody is using, after
@@ -152,6 +154,7 @@ const VIEWS = {
   storage: { title: (r) => (r.pool ? `${r.pool} · Storage` : 'Storage'), mount: (main, r) => mountStorage(main, r.pool || null) },
   networks: { title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), mount: (main, r) => mountNetworks(main, r.network || null) },
   templates: { title: () => 'Templates', mount: (main) => mountTemplates(main) },
+  backups: { title: () => 'Backups', mount: (main) => mountBackups(main) },
   create: { title: () => 'New VM', mount: (main, r) => mountCreateVm(main, r.query || {}) },
   audit: { title: () => 'Audit log', mount: (main, r) => mountAudit(main, r.query || {}) },
   sessions: { title: () => 'My sessions', mount: (main) => mountSessions(main) },

@@ -19,6 +19,7 @@ const STATES = {
 const KINDS = {
   clone: ['clone', 'Clone of'], upload: ['upload', 'Upload to'], create: ['plus', 'New VM'],
   'vm-clone': ['clone', 'New VM (clone)'], snapshot: ['clock', 'Snapshot'], revert: ['back', 'Revert to'],
+  backup: ['clock', 'Backup job'], restore: ['reset', 'Restore as'], 'import-archive': ['upload', 'Import of'],
 };
 const isLive = (t) => t.state === 'queued' || t.state === 'running';
 
