@@ -152,6 +152,16 @@ static gboolean parse_job(ApiContext *ctx, const ApiRequest *req, json_t *body, 
     return TRUE;
 }
 
+/* 412 unless If-Match is absent or names the job as it is. */
+static gboolean job_unchanged(ApiContext *ctx, const ApiRequest *req, const DbBackupJob *j,
+                              GError **error)
+{
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
+    virResetLastError();
+    g_autoptr(json_t) current = job_json(conn, j);
+    return api_check_if_match(req, current, "the backup job", error);
+}
+
 static gboolean answer_job(ApiContext *ctx, ApiResponse *resp, const char *name, unsigned status,
                            GError **error)
 {
@@ -220,11 +230,7 @@ gboolean api_backup_job_patch(ApiContext *ctx, const ApiRequest *req, ApiRespons
     g_autoptr(DbBackupJob) j = find(ctx, req->params[0], error);
     if (!j)
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
-    virResetLastError();
-    g_autoptr(json_t) current = job_json(conn, j);
-    if (!api_check_if_match(req, current, "the backup job", error) ||
-        !parse_job(ctx, req, body, j, error))
+    if (!job_unchanged(ctx, req, j, error) || !parse_job(ctx, req, body, j, error))
         return FALSE;
     if (!db_backup_job_update(ctx->db, j, error)) {
         if (strstr((*error)->message, "UNIQUE")) {
@@ -243,11 +249,7 @@ gboolean api_backup_job_delete(ApiContext *ctx, const ApiRequest *req, ApiRespon
     g_autoptr(DbBackupJob) j = api_query_none(req, error) ? find(ctx, req->params[0], error) : NULL;
     if (!j)
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
-    virResetLastError();
-    g_autoptr(json_t) current = job_json(conn, j);
-    if (!api_check_if_match(req, current, "the backup job", error) ||
-        !db_backup_job_delete(ctx->db, j->id, error))
+    if (!job_unchanged(ctx, req, j, error) || !db_backup_job_delete(ctx->db, j->id, error))
         return FALSE;
     /* Its backups stay, listed under the job's name, until deleted. */
     resp->status = 204;

@@ -5,7 +5,8 @@
 
 import { api } from './api.js';
 import { clear, fmtBytes, fmtDate, h } from './dom.js';
-import { FormError, checkInput, field, formDialog, selectInput, showFieldError, textInput } from './forms.js';
+import { FormError, checkInput, field, formDialog, selectInput, textInput } from './forms.js';
+import { checkName } from './names.js';
 import { followTask } from './live.js';
 import { navigate, vmHref } from './router.js';
 import { attempt, confirmDialog, readOrSay, showError, toast } from './ui.js';
@@ -13,7 +14,6 @@ import {
   ACTIONS, badge, card, countBadge, dataTable, deleteButton, emptyState, loadError, newButton, pageHead, progressBar, rowButton, skeleton,
 } from './widgets.js';
 
-const NAME_RE = /^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,63}$/;
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
 const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -175,15 +175,12 @@ function jobDialog(current, etag, vms, pools) {
       field({ label: 'Guests', control: vmList, box: vmList }), field({ label: 'Into storage pool', control: pool }),
       field({ label: 'Backups to keep per guest', control: keep })],
     submit: async () => {
-      if (!NAME_RE.test(name.value.trim())) {
-        showFieldError(name, 'Use 1-64 letters, digits and _ . + -, not starting with . or -');
-        throw new FormError('Check the name.', name);
-      }
+      const jobName = checkName('vm', name.value);
       const picked = boxes.filter((b) => b.input.checked).map((b) => b.input.value);
       if (!picked.length) throw new FormError('Pick at least one guest.');
       const schedule = { every: every.value, at: at.value };
       if (every.value === 'week') schedule.weekday = weekday.value;
-      const body = { name: name.value.trim(), schedule, vms: picked, pool: pool.value, keep: Number(keep.value) };
+      const body = { name: jobName, schedule, vms: picked, pool: pool.value, keep: Number(keep.value) };
       const { data } = current ? await api.patchBackupJob(current.name, body, etag) : await api.createBackupJob(body);
       return data;
     },
@@ -216,11 +213,7 @@ async function restore(page, b) {
     submitLabel: 'Restore',
     content: [field({ label: 'Name of the new guest', control: name, hint: 'Letters, digits and _ . + -' }), start.el, progress],
     submit: async () => {
-      const n = name.value.trim();
-      if (!NAME_RE.test(n)) {
-        showFieldError(name, 'Use 1-64 letters, digits and _ . + -, not starting with . or -');
-        throw new FormError('Check the name.', name);
-      }
+      const n = checkName('vm', name.value);
       const { data } = await api.restoreBackup(b.id, { name: n, start: start.input.checked });
       progress.hidden = false;
       const end = await followTask(data.id, (t) => {
