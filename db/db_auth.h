@@ -93,6 +93,8 @@ gboolean db_token_valid(Db *db, gint64 id, gint64 now);
 
 /* Per-VM access: the VM's owner and explicit grants. */
 gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **error);
+/* The user name of the VM's owner; NULL with no error when it has none. */
+char *db_vm_owner_name(Db *db, const char *vm_uuid, GError **error);
 gboolean db_grant_add(Db *db, gint64 user_id, const char *vm_uuid, GError **error);
 gboolean db_grant_remove(Db *db, gint64 user_id, const char *vm_uuid, gboolean *found,
                          GError **error);

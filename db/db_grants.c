@@ -19,6 +19,23 @@ gboolean db_vm_set_owner(Db *db, const char *vm_uuid, gint64 user_id, GError **e
     return db_finish(db, ok, error);
 }
 
+char *db_vm_owner_name(Db *db, const char *vm_uuid, GError **error)
+{
+    DB_LOCK(db);
+    g_autoptr(sqlite3_stmt) st = db_prepare(db, error,
+                                            "SELECT u.username FROM vm_meta m JOIN users u "
+                                            "ON u.id = m.owner_id WHERE m.uuid = ?1",
+                                            "t", vm_uuid);
+    if (!st)
+        return NULL;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return db_column_text(st, 0);
+    if (rc != SQLITE_DONE)
+        db_set_error(error, db, "reading the VM's owner");
+    return NULL;
+}
+
 gboolean db_grant_add(Db *db, gint64 user_id, const char *vm_uuid, GError **error)
 {
     DB_LOCK(db);

@@ -143,6 +143,36 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (series, tier, ts)) WITHOUT ROWID;"
     "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full'"
     "  CHECK (scope IN ('full', 'metrics'));",
+    /* 7: backup jobs (a schedule in local time, the VMs by UUID one per
+     * line, the target pool, how many backups to keep per VM, the last
+     * run) and the backups they keep (archives in volumes of a pool) */
+    "CREATE TABLE backup_jobs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  every TEXT NOT NULL CHECK (every IN ('day', 'week')),"
+    "  at_minute INTEGER NOT NULL CHECK (at_minute BETWEEN 0 AND 1439),"
+    "  weekday INTEGER NOT NULL DEFAULT 0 CHECK (weekday BETWEEN 0 AND 7),"
+    "  vms TEXT NOT NULL,"
+    "  pool TEXT NOT NULL,"
+    "  keep INTEGER NOT NULL CHECK (keep >= 1),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL,"
+    "  last_run_at INTEGER,"
+    "  last_task_id INTEGER,"
+    "  last_state TEXT,"
+    "  last_message TEXT);"
+    "CREATE TABLE backups ("
+    "  id INTEGER PRIMARY KEY,"
+    "  job_id INTEGER REFERENCES backup_jobs(id) ON DELETE SET NULL,"
+    "  job_name TEXT NOT NULL,"
+    "  vm_uuid TEXT NOT NULL,"
+    "  vm_name TEXT NOT NULL,"
+    "  pool TEXT NOT NULL,"
+    "  volume TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  UNIQUE (pool, volume));"
+    "CREATE INDEX backups_job_vm ON backups(job_id, vm_uuid, created_at);",
 };
 
 int db_schema_latest(void)

@@ -8,6 +8,7 @@
 #include "api/vms/api_consoles.h"
 #include "api/core/api_counters.h"
 #include "api/core/api_crypto.h"
+#include "api/backup/api_backups.h"
 #include "api/stats/api_sampler.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
@@ -29,6 +30,8 @@
 
 #define SHUTDOWN_GRACE_MS 10000
 #define TASK_WORKERS 2
+/* How often the backup scheduler looks for due jobs. */
+#define BACKUP_CHECK_S 10
 /* Screenshots: a thumbnail list refreshing every few seconds in several
  * browsers costs QEMU one render per VM per 2 s; 256 shots or 16 MiB of
  * PNG at most (a 320-wide text console is 5-10 KiB); a caller waits up to
@@ -300,6 +303,8 @@ int main(int argc, char **argv)
     d.api.vm_list = api_vm_list_new();
     virt_conn_start(d.api.virt);
     api_sampler_start(d.api.sampler);
+    d.api.backups = api_backups_new(&d.api);
+    api_backups_start(d.api.backups, BACKUP_CHECK_S);
 
     HttpSettings http_settings = {
         .listen = d.config.listen,
@@ -335,6 +340,8 @@ int main(int argc, char **argv)
      * samples the other. Freed once libvirt's events (which note VM
      * starts in it) have stopped. */
     api_sampler_stop(d.api.sampler);
+    /* No new runs; those under way are tasks, stopped with the engine. */
+    api_backups_stop(d.api.backups);
     /* After HTTP (uploads are aborted with their connections), before
      * libvirt (running clones stop and delete what they made). */
     task_engine_free(d.api.tasks);
@@ -347,6 +354,8 @@ int main(int argc, char **argv)
     d.api.virt = NULL;
     api_sampler_free(d.api.sampler);
     d.api.sampler = NULL;
+    api_backups_free(d.api.backups);
+    d.api.backups = NULL;
     events_hub_free(d.events);
     console_hub_free(d.consoles);
     api_consoles_free(d.api.consoles);

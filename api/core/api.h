@@ -23,6 +23,7 @@ typedef struct TaskEngine TaskEngine;
 typedef struct ApiShotCache ApiShotCache;
 typedef struct ApiSampler ApiSampler;
 typedef struct ApiCounters ApiCounters;
+typedef struct ApiBackups ApiBackups;
 
 /* What server/ alone knows, for /metrics. */
 typedef struct {
@@ -67,6 +68,7 @@ typedef struct {
     gpointer auth_changed_data;
     ApiSampler *sampler;   /* live figures and their history (api/stats/); may be NULL */
     ApiCounters *counters; /* requests and errors, for /metrics (api_counters.h) */
+    ApiBackups *backups;   /* backup jobs' scheduler and runs (api_backups.h); may be NULL */
     /* Fills what server/ counts (event streams, consoles). May be NULL. */
     void (*server_counts)(ApiServerCounts *out, gpointer data);
     gpointer server_counts_data;

@@ -7,7 +7,7 @@
 #
 #   FUZZ_SECONDS=30          run time per target (libFuzzer -max_total_time)
 #   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec
-#                            ws_frame screenshot tar ovf
+#                            ws_frame screenshot tar ovf archive
 #   FUZZ_JOBS=1              targets run at the same time (2 cores here: keep 1 for clean exec/s)
 #   FUZZ_CC=clang            compiler with libFuzzer (Debian: libclang-rt-14-dev)
 #   FUZZ_ARGS="..."          extra libFuzzer flags, e.g. -max_len=65536
@@ -26,7 +26,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 FUZZ_ARGS=${FUZZ_ARGS:-}
-TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec ws_frame screenshot tar ovf"}
+TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec ws_frame screenshot tar ovf archive"}
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
 OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
@@ -53,6 +53,7 @@ target_srcs() {
         screenshot)   echo virt/virt_image.c virt/virt_error.c ;;
         tar)          echo virt/virt_tar.c virt/virt_ova.c virt/virt_ova_manifest.c virt/virt_ovf.c virt/virt_ovf_os.c virt/virt_xml.c virt/virt_error.c ;;
         ovf)          echo virt/virt_ovf.c virt/virt_ovf_os.c virt/virt_ova_manifest.c virt/virt_tar.c virt/virt_xml.c virt/virt_error.c ;;
+        archive)      echo virt/virt_tar_read.c virt/virt_tar_write.c virt/virt_archive_sums.c virt/virt_error.c ;;
         *)            return 1 ;;
     esac
 }

@@ -113,6 +113,18 @@ const EXPECTED_ROUTES = [
   "DELETE /api/templates/{template}",
   "GET /api/os",
   "GET /api/os/{os}",
+  "GET /api/vms/{vm}/export",
+  "POST /api/vms/import-archive",
+  "GET /api/backups/jobs",
+  "POST /api/backups/jobs",
+  "GET /api/backups/jobs/{job}",
+  "PATCH /api/backups/jobs/{job}",
+  "DELETE /api/backups/jobs/{job}",
+  "POST /api/backups/jobs/{job}/run",
+  "GET /api/backups",
+  "GET /api/backups/{backup}",
+  "DELETE /api/backups/{backup}",
+  "POST /api/backups/{backup}/restore",
 ];
 
 // Routes that need no credentials (API_PERM_PUBLIC): they override the
@@ -121,7 +133,7 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session", "GET /api/consoles/{ticket}"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket", "snapshot"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket", "snapshot", "job", "backup"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [

@@ -252,6 +252,17 @@ export const api = {
   // ---- tasks: one's own; admins see all ----
   tasks: ({ limit = 20, state } = {}) => request('GET', `/api/tasks?limit=${limit}${state ? `&state=${state}` : ''}`),
   task: (id) => request('GET', `/api/tasks/${encodeURIComponent(id)}`),
+
+  backupJobs: () => request('GET', '/api/backups/jobs'),
+  getBackupJob: (name) => request('GET', `/api/backups/jobs/${encodeURIComponent(name)}`),
+  createBackupJob: (job) => request('POST', '/api/backups/jobs', { body: job }),
+  patchBackupJob: (name, changes, etag) =>
+    request('PATCH', `/api/backups/jobs/${encodeURIComponent(name)}`, { body: changes, ifMatch: etag || undefined }),
+  deleteBackupJob: (name) => request('DELETE', `/api/backups/jobs/${encodeURIComponent(name)}`),
+  runBackupJob: (name) => request('POST', `/api/backups/jobs/${encodeURIComponent(name)}/run`),
+  backups: () => request('GET', '/api/backups'),
+  deleteBackup: (id) => request('DELETE', `/api/backups/${encodeURIComponent(id)}`),
+  restoreBackup: (id, body) => request('POST', `/api/backups/${encodeURIComponent(id)}/restore`, { body }),
   cancelTask: (id) => request('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`),
 
   // ---- networks: reads for everyone, changes for admins ----

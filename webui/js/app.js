@@ -26,11 +26,12 @@ const SECTIONS = [
   { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
   { key: 'networks', href: '#/networks', label: 'Networks', icon: 'net', views: ['networks'] },
+  { key: 'backups', href: '#/backups', label: 'Backups', icon: 'clock', views: ['backups'], admin: true },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
   { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
   { key: 'audit', href: '#/audit', label: 'Audit log', icon: 'audit', views: ['audit'], admin: true },
 ];
-const ADMIN_VIEWS = new Set(['users', 'audit']);
+const ADMIN_VIEWS = new Set(['users', 'audit', 'backups']);
 
 // The page polls while visible, which keeps the session fresh on the
 // daemon's side; so the page itself ends a session nobody is using, after
@@ -150,6 +151,7 @@ const VIEWS = {
     title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), load: () => import('./networks.js'), mount: (m, main, r) => m.mountNetworks(main, r.network || null),
   },
   templates: { title: () => 'Templates', load: () => import('./templates.js'), mount: (m, main) => m.mountTemplates(main) },
+  backups: { title: () => 'Backups', load: () => import('./backups.js'), mount: (m, main) => m.mountBackups(main) },
   create: { title: () => 'New VM', load: () => import('./create-vm.js'), mount: (m, main, r) => m.mountCreateVm(main, r.query || {}) },
   audit: { title: () => 'Audit log', load: () => import('./audit.js'), mount: (m, main, r) => m.mountAudit(main, r.query || {}) },
   sessions: { title: () => 'My sessions', load: () => import('./account.js'), mount: (m, main) => m.mountSessions(main) },

@@ -31,6 +31,7 @@ const GROUPS = [
       ['vm.nic.detach', 'Detached a network interface'],
       ['vm.clone', 'Cloned a guest'], ['vm.snapshot.create', 'Took a snapshot'],
       ['vm.snapshot.revert', 'Reverted a guest to a snapshot'], ['vm.snapshot.delete', 'Deleted a snapshot'],
+      ['vm.export', 'Exported a guest'], ['vm.import_archive', 'Imported a guest’s archive'],
     ],
   },
   {
@@ -71,6 +72,15 @@ const GROUPS = [
     label: 'Templates',
     any: [['template.', 'Any template action']],
     actions: [['template.create', 'Created a template'], ['template.update', 'Edited a template'], ['template.delete', 'Deleted a template']],
+  },
+  {
+    label: 'Backups',
+    any: [['backup.', 'Any backup action']],
+    actions: [
+      ['backup.job.create', 'Created a backup job'], ['backup.job.update', 'Edited a backup job'],
+      ['backup.job.delete', 'Deleted a backup job'], ['backup.job.run', 'Ran a backup job'],
+      ['backup.restore', 'Restored a backup'], ['backup.delete', 'Deleted a backup'],
+    ],
   },
   {
     label: 'Tasks',

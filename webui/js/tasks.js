@@ -29,6 +29,9 @@ const KINDS = {
   snapshot: ['clock', 'Waiting to take snapshot', 'Taking snapshot', 'Took snapshot', 'Snapshot'],
   revert: ['back', 'Waiting to revert to', 'Reverting to', 'Reverted to', 'Revert to'],
   import: ['upload', 'Waiting to import', 'Importing', 'Imported', 'Import of'],
+  backup: ['clock', 'Waiting to back up', 'Backing up', 'Backed up', 'Backup job'],
+  restore: ['reset', 'Waiting to restore as', 'Restoring as', 'Restored as', 'Restore as'],
+  'import-archive': ['upload', 'Waiting to import', 'Importing', 'Imported', 'Import of'],
 };
 
 function words(t) {

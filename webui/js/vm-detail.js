@@ -22,6 +22,7 @@ import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
 import { snapshotsCard } from './vm-snapshots.js';
 import { cloneButton } from './vm-clone.js';
+import { exportButton } from './vm-export.js';
 
 const DETAIL_ACTIONS = ['start', 'shutdown', 'reboot', 'suspend', 'resume', 'reset', 'poweroff'];
 const sig = (s) => JSON.stringify(s);
@@ -282,6 +283,7 @@ function headActions(vm, pending) {
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
     consoleLink(vm, (vm.graphics || []).length ? 'vnc' : 'serial', { label: 'Console', testid: 'action-console' }),
     cloneButton(vm),
+    exportButton(vm),
     h('button', {
       type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
       disabled: !!(pending && pending.inflight),

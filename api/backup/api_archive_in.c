@@ -1,0 +1,426 @@
+/* A VM archive read back into a new VM (see api_archive.h). The members
+ * must come in the order Vireo writes them: vireo.json, domain.xml, the
+ * disks as vireo.json lists them, SHA256SUMS. Disks go straight into new
+ * volumes as they pass; the VM is defined only once every digest matched
+ * and the archive ended. */
+#include "api/backup/api_archive.h"
+#include "api/core/api_error.h"
+#include "api/vms/api_vm_unit.h"
+#include "db/db_auth.h"
+#include "virt/virt_archive.h"
+#include "virt/virt_domain_build.h"
+#include "virt/virt_domain_xml.h"
+#include "virt/virt_error.h"
+#include "virt/virt_storage.h"
+#include "virt/virt_tar_read.h"
+#include "virt/virt_volume_copy.h"
+
+#include <string.h>
+
+#define MAX_DISKS 64
+
+typedef struct {
+    char *target, *member, *format;
+    char *volume;         /* the new volume's name */
+    virStorageVolPtr vol; /* once made */
+    char hex[65];         /* its digest, once read */
+} InDisk;
+
+typedef enum { WANT_META, WANT_DOMAIN, WANT_DISK, WANT_SUMS, WANT_END } Want;
+
+struct ApiArchiveIn {
+    ApiArchiveTo to;
+    char *pool_name;
+    virConnectPtr conn;
+    virStoragePoolPtr pool;
+    VirtTarReader *tar;
+    Want want;
+    guint disk;     /* the disk member expected next */
+    GString *small; /* vireo.json, domain.xml or SHA256SUMS being read */
+    GChecksum *sum; /* of the member being read */
+    virStreamPtr stream;
+    char meta_hex[65], domain_hex[65];
+    json_t *meta;
+    char *xml;
+    char *name;
+    GArray *disks; /* InDisk */
+    guint64 fed;
+    gboolean defined;
+};
+
+static void disk_clear(gpointer p)
+{
+    InDisk *d = p;
+    g_free(d->target);
+    g_free(d->member);
+    g_free(d->format);
+    g_free(d->volume);
+    if (d->vol)
+        virStorageVolFree(d->vol);
+}
+
+static gboolean bad(GError **error, const char *fmt, const char *what)
+{
+    g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, fmt, what);
+    return FALSE;
+}
+
+static gboolean target_ok(const char *t)
+{
+    gsize n = t ? strlen(t) : 0;
+    if (n < 2 || n > 12 || !g_ascii_islower(t[0]))
+        return FALSE;
+    for (const char *c = t; *c; c++)
+        if (!g_ascii_islower(*c) && !g_ascii_isdigit(*c))
+            return FALSE;
+    return TRUE;
+}
+
+/* vireo.json: the disks and what else the VM gets back. */
+static gboolean read_meta(ApiArchiveIn *in, GError **error)
+{
+    json_error_t jerr;
+    in->meta = json_loadb(in->small->str, in->small->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(in->meta))
+        return bad(error, "the archive's " VIRT_ARCHIVE_META " is not a JSON object%s", "");
+    const char *format = json_string_value(json_object_get(in->meta, "format"));
+    json_t *disks = json_object_get(in->meta, "disks");
+    if (g_strcmp0(format, "vireo-vm-archive") != 0)
+        return bad(error, "not a Vireo VM archive (" VIRT_ARCHIVE_META " says format '%s')",
+                   format ? format : "");
+    if (json_integer_value(json_object_get(in->meta, "version")) != API_ARCHIVE_VERSION)
+        return bad(error, "the archive's version is not %s: made by a newer Vireo?", "1");
+    if (!json_is_array(disks) || json_array_size(disks) > MAX_DISKS)
+        return bad(error, VIRT_ARCHIVE_META " lists no disks, or more than %s", "64");
+    const char *name = in->to.name ? in->to.name
+                                   : json_string_value(json_object_get(in->meta, "name"));
+    GError *why = NULL;
+    if (!name || !virt_domain_name_valid(name, &why)) {
+        if (!why)
+            return bad(error, VIRT_ARCHIVE_META " names no VM%s", "");
+        return api_field_error(error, "name", why);
+    }
+    virDomainPtr taken = virDomainLookupByName(in->conn, name);
+    virResetLastError();
+    if (taken) {
+        virDomainFree(taken);
+        return api_fail(error, API_ERROR_CONFLICT,
+                        "a VM named '%s' exists: import the archive under another name (?name=)",
+                        name);
+    }
+    in->name = g_strdup(name);
+    size_t i;
+    json_t *d;
+    json_array_foreach (disks, i, d) {
+        const char *t = json_string_value(json_object_get(d, "target"));
+        const char *f = json_string_value(json_object_get(d, "format"));
+        const char *m = json_string_value(json_object_get(d, "member"));
+        if (!target_ok(t) || (g_strcmp0(f, "raw") != 0 && g_strcmp0(f, "qcow2") != 0))
+            return bad(error, VIRT_ARCHIVE_META " disk %s has no valid target and format",
+                       t ? t : "?");
+        g_autofree char *want = g_strdup_printf(VIRT_ARCHIVE_DISKS "%s.%s", t, f);
+        if (g_strcmp0(m, want) != 0)
+            return bad(error, VIRT_ARCHIVE_META " disk %s is not in its member", t);
+        for (guint k = 0; k < in->disks->len; k++)
+            if (strcmp(g_array_index(in->disks, InDisk, k).target, t) == 0)
+                return bad(error, VIRT_ARCHIVE_META " lists disk %s twice", t);
+        InDisk disk = {
+            .target = g_strdup(t), .member = g_steal_pointer(&want), .format = g_strdup(f)};
+        disk.volume = g_strdup_printf("%s-disk%u.%s", in->name, (guint)i,
+                                      strcmp(f, "qcow2") == 0 ? "qcow2" : "img");
+        g_array_append_val(in->disks, disk);
+    }
+    return TRUE;
+}
+
+/* domain.xml: its writable disks must be those of vireo.json. */
+static gboolean read_domain(ApiArchiveIn *in, GError **error)
+{
+    in->xml = g_strndup(in->small->str, in->small->len);
+    g_autoptr(GError) why = NULL;
+    g_autoptr(VirtDomainConfig) cfg = virt_domain_config_parse(in->xml, strlen(in->xml), &why);
+    if (!cfg)
+        return bad(error, "the archive's " VIRT_ARCHIVE_DOMAIN " is not a VM definition: %s",
+                   why->message);
+    guint writable = 0;
+    for (guint i = 0; i < cfg->disks->len; i++) {
+        const VirtDisk *vd = g_ptr_array_index(cfg->disks, i);
+        if (!virt_disk_writable(vd))
+            continue;
+        gboolean listed = FALSE;
+        for (guint k = 0; k < in->disks->len; k++)
+            listed |= g_strcmp0(g_array_index(in->disks, InDisk, k).target, vd->target) == 0;
+        if (!listed)
+            return bad(error, VIRT_ARCHIVE_DOMAIN " has disk %s, which the archive does not hold",
+                       vd->target ? vd->target : "?");
+        writable++;
+    }
+    if (writable != in->disks->len)
+        return bad(error, VIRT_ARCHIVE_META " lists disks that %s does not have",
+                   VIRT_ARCHIVE_DOMAIN);
+    return TRUE;
+}
+
+/* SHA256SUMS: every member, nothing else, each digest as read. */
+static gboolean read_sums(ApiArchiveIn *in, GError **error)
+{
+    g_autoptr(GError) why = NULL;
+    g_autoptr(GHashTable) sums = virt_archive_sums_parse(in->small->str, in->small->len, &why);
+    if (!sums)
+        return bad(error, "%s", why->message);
+    if (g_hash_table_size(sums) != in->disks->len + 2)
+        return bad(error, VIRT_ARCHIVE_SUMS " does not list every member%s", "");
+    struct {
+        const char *name, *hex;
+    } seen[MAX_DISKS + 2] = {{VIRT_ARCHIVE_META, in->meta_hex},
+                             {VIRT_ARCHIVE_DOMAIN, in->domain_hex}};
+    for (guint k = 0; k < in->disks->len; k++) {
+        const InDisk *d = &g_array_index(in->disks, InDisk, k);
+        seen[k + 2].name = d->member;
+        seen[k + 2].hex = d->hex;
+    }
+    for (guint k = 0; k < in->disks->len + 2; k++) {
+        const char *want = g_hash_table_lookup(sums, seen[k].name);
+        if (!want)
+            return bad(error, VIRT_ARCHIVE_SUMS " does not list %s", seen[k].name);
+        if (strcmp(want, seen[k].hex) != 0)
+            return bad(error,
+                       "the SHA-256 of %s is not the one in " VIRT_ARCHIVE_SUMS
+                       ": the archive is damaged",
+                       seen[k].name);
+    }
+    return TRUE;
+}
+
+/* A disk member begins: its volume is written down, made and opened. */
+static gboolean disk_begin(ApiArchiveIn *in, InDisk *d, guint64 size, GError **error)
+{
+    g_autoptr(VirtPool) info = virt_pool_info(in->pool, error);
+    if (!info || !virt_volume_name_free(in->pool, d->volume, error))
+        return FALSE;
+    if (info->available < size)
+        return virt_fail(error, VIRT_ERROR_NO_SPACE,
+                         "storage pool '%s' has %" G_GUINT64_FORMAT
+                         " bytes free; disk %s needs %" G_GUINT64_FORMAT,
+                         in->pool_name, info->available, d->target, size);
+    g_autofree char *ref = g_strdup_printf("%s/%s", in->pool_name, d->volume);
+    gint64 noted = in->to.task ? task_will_make(in->to.task, "volume", ref, error) : -1;
+    if (!noted)
+        return FALSE;
+    /* Raw, exactly the member's size: the bytes are the image as stored,
+     * whatever its format; libvirt tells the format once they are in. */
+    d->vol = virt_volume_create(in->pool, d->volume, MAX(size, 1), "raw", NULL, error);
+    if (!d->vol)
+        return FALSE;
+    if (in->to.task)
+        task_made(in->to.task, noted);
+    if (size && !(in->stream = virt_volume_upload_stream(d->vol, size, error)))
+        return FALSE;
+    return TRUE;
+}
+
+static gboolean member_begin(const char *name, guint64 size, gpointer data, GError **error)
+{
+    ApiArchiveIn *in = data;
+    const char *expect = in->want == WANT_META     ? VIRT_ARCHIVE_META
+                         : in->want == WANT_DOMAIN ? VIRT_ARCHIVE_DOMAIN
+                         : in->want == WANT_SUMS   ? VIRT_ARCHIVE_SUMS
+                         : in->want == WANT_DISK ? g_array_index(in->disks, InDisk, in->disk).member
+                                                 : NULL;
+    if (!expect)
+        return bad(error, "the archive holds '%s' after " VIRT_ARCHIVE_SUMS, name);
+    if (strcmp(name, expect) != 0)
+        return bad(error, "the archive's members are not in Vireo's order (found '%s')", name);
+    if (in->want != WANT_DISK && size > VIRT_ARCHIVE_SMALL_MAX)
+        return bad(error, "%s is larger than 1 MiB", name);
+    g_string_truncate(in->small, 0);
+    in->sum = g_checksum_new(G_CHECKSUM_SHA256);
+    if (in->want == WANT_DISK)
+        return disk_begin(in, &g_array_index(in->disks, InDisk, in->disk), size, error);
+    return TRUE;
+}
+
+static gboolean member_data(const guint8 *buf, gsize len, gpointer data, GError **error)
+{
+    ApiArchiveIn *in = data;
+    g_checksum_update(in->sum, buf, (gssize)len);
+    if (in->want != WANT_DISK) {
+        g_string_append_len(in->small, (const char *)buf, (gssize)len);
+        return TRUE;
+    }
+    return virt_stream_send_all(in->stream, (const char *)buf, len, error);
+}
+
+static gboolean member_end(gpointer data, GError **error)
+{
+    ApiArchiveIn *in = data;
+    const char *hex = g_checksum_get_string(in->sum);
+    gboolean ok = TRUE;
+    switch (in->want) {
+    case WANT_META:
+        g_strlcpy(in->meta_hex, hex, sizeof in->meta_hex);
+        ok = read_meta(in, error);
+        in->want = WANT_DOMAIN;
+        break;
+    case WANT_DOMAIN:
+        g_strlcpy(in->domain_hex, hex, sizeof in->domain_hex);
+        ok = read_domain(in, error);
+        in->want = in->disks->len ? WANT_DISK : WANT_SUMS;
+        break;
+    case WANT_DISK: {
+        InDisk *d = &g_array_index(in->disks, InDisk, in->disk);
+        g_strlcpy(d->hex, hex, sizeof d->hex);
+        if (in->stream) {
+            ok = virt_stream_finish(in->stream, error);
+            virStreamFree(g_steal_pointer(&in->stream));
+        }
+        if (++in->disk == in->disks->len)
+            in->want = WANT_SUMS;
+        break;
+    }
+    case WANT_SUMS:
+    default:
+        ok = read_sums(in, error);
+        in->want = WANT_END;
+        break;
+    }
+    g_checksum_free(g_steal_pointer(&in->sum));
+    return ok;
+}
+
+ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
+{
+    static const VirtTarReaderFns fns = {member_begin, member_data, member_end};
+    g_autoptr(ApiArchiveIn) in = g_new0(ApiArchiveIn, 1);
+    in->to = *to;
+    in->pool_name = g_strdup(to->pool);
+    in->to.pool = in->pool_name;
+    in->to.name = NULL;
+    in->name = NULL;
+    in->small = g_string_new(NULL);
+    in->disks = g_array_new(FALSE, TRUE, sizeof(InDisk));
+    g_array_set_clear_func(in->disks, disk_clear);
+    in->tar = virt_tar_reader_new(&fns, in);
+    if (to->name)
+        in->to.name = g_strdup(to->name);
+    in->conn = virt_conn_get(to->ctx->virt, error);
+    if (!in->conn || !(in->pool = virt_pool_lookup(in->conn, to->pool, error)))
+        return NULL;
+    return g_steal_pointer(&in);
+}
+
+gboolean api_archive_in_feed(ApiArchiveIn *in, const guint8 *buf, gsize len, GError **error)
+{
+    Task *task = in->to.task;
+    if (task && task_cancel_requested(task))
+        return api_fail(error, API_ERROR_CONFLICT, "cancelled");
+    if (!virt_tar_reader_feed(in->tar, buf, len, error))
+        return FALSE;
+    in->fed += len;
+    if (task && in->to.length)
+        task_progress(task, (int)(in->fed * 90 / in->to.length), NULL);
+    return TRUE;
+}
+
+/* Each disk's bytes are of the format the archive says, standing alone. */
+static gboolean check_volumes(ApiArchiveIn *in, GError **error)
+{
+    if (!virt_pool_refresh(in->pool, error))
+        return FALSE;
+    for (guint k = 0; k < in->disks->len; k++) {
+        InDisk *d = &g_array_index(in->disks, InDisk, k);
+        g_autoptr(virStorageVol) fresh = virt_volume_lookup(in->pool, d->volume, error);
+        g_autoptr(VirtVolume) info = fresh ? virt_volume_info(fresh, error) : NULL;
+        if (!info)
+            return FALSE;
+        if (g_strcmp0(info->format ? info->format : "raw", d->format) != 0 || info->backing)
+            return bad(error, "disk %s is not the stand-alone image the archive says", d->target);
+    }
+    return TRUE;
+}
+
+static GStrv meta_tags(json_t *meta)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    size_t i;
+    json_t *t;
+    json_array_foreach (json_object_get(meta, "tags"), i, t)
+        if (json_is_string(t))
+            g_strv_builder_add(b, json_string_value(t));
+    return g_strv_builder_end(b);
+}
+
+static gint64 meta_owner(ApiContext *ctx, json_t *meta)
+{
+    const char *name = json_string_value(json_object_get(meta, "owner"));
+    g_autoptr(DbUser) u = name ? db_user_by_name(ctx->db, name, NULL) : NULL;
+    return u ? u->id : 0;
+}
+
+char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
+{
+    if (!virt_tar_reader_finish(in->tar, error) || !check_volumes(in, error))
+        return NULL;
+    g_autofree VirtVmVolume *vols = g_new0(VirtVmVolume, in->disks->len + 1);
+    for (guint k = 0; k < in->disks->len; k++) {
+        const InDisk *d = &g_array_index(in->disks, InDisk, k);
+        vols[k] = (VirtVmVolume){.kind = VIRT_VM_VOL_EXISTING,
+                                 .device = "disk",
+                                 .pool = in->pool_name,
+                                 .name = d->volume,
+                                 .target = d->target};
+    }
+    g_autofree char *uuid = g_uuid_string_random();
+    VirtVmPlan plan = {.domain = {.name = in->name, .uuid = uuid},
+                       .volumes = vols,
+                       .n_volumes = in->disks->len,
+                       .clone_of = in->xml};
+    g_auto(GStrv) tags = meta_tags(in->meta);
+    gint64 owner = in->to.owner_id ? in->to.owner_id : meta_owner(in->to.ctx, in->meta);
+    ApiVmUnit unit = {
+        .owner_id = owner, .start = in->to.start ? 1 : 0, .tags = (const char *const *)tags};
+    char made[VIR_UUID_STRING_BUFLEN];
+    if (in->to.task)
+        task_progress(in->to.task, 95, "defining the VM");
+    if (!api_vm_unit_run(in->to.ctx, in->conn, &plan, &unit, in->to.task, made, error))
+        return NULL;
+    in->defined = TRUE;
+    for (guint k = 0; owner && k < in->disks->len; k++) {
+        g_autofree char *path = virStorageVolGetPath(g_array_index(in->disks, InDisk, k).vol);
+        if (path)
+            db_volume_owner_set(in->to.ctx->db, path, owner, NULL);
+    }
+    return g_strdup(in->name);
+}
+
+void api_archive_in_free(ApiArchiveIn *in)
+{
+    if (!in)
+        return;
+    if (in->stream) {
+        virt_stream_abort(in->stream);
+        virStreamFree(in->stream);
+    }
+    for (guint k = in->disks->len; !in->defined && k-- > 0;) {
+        virStorageVolPtr vol = g_array_index(in->disks, InDisk, k).vol;
+        if (vol && virStorageVolDelete(vol, 0) < 0) {
+            g_warning("import: deleting the half-made volume %s failed", virStorageVolGetName(vol));
+            virResetLastError();
+        }
+    }
+    g_array_unref(in->disks);
+    virt_tar_reader_free(in->tar);
+    if (in->sum)
+        g_checksum_free(in->sum);
+    g_string_free(in->small, TRUE);
+    json_decref(in->meta);
+    g_free(in->xml);
+    g_free(in->name);
+    g_free((char *)in->to.name);
+    g_free(in->pool_name);
+    if (in->pool)
+        virStoragePoolFree(in->pool);
+    if (in->conn)
+        virConnectClose(in->conn);
+    g_free(in);
+}

@@ -1,0 +1,119 @@
+/* POST /api/backups/{id}/restore {"name"?, "pool"?, "start"?}: a backup
+ * becomes a new VM, as a "restore" task: the archive's volume is read
+ * through libvirt's download stream into the same reader as
+ * import-archive (api_archive.h), so digests are checked and nothing is
+ * left behind on failure. */
+#include "api/backup/api_archive.h"
+#include "api/backup/api_backups.h"
+#include "api/core/api_error.h"
+#include "api/core/api_handlers.h"
+#include "api/core/api_json.h"
+#include "api/tasks/api_tasks.h"
+#include "virt/virt_domain_build.h"
+#include "virt/virt_error.h"
+#include "virt/virt_storage.h"
+#include "virt/virt_volume_copy.h"
+
+#define CHUNK (256 * 1024)
+
+typedef struct {
+    ApiContext *ctx;
+    DbBackup *backup;
+    char *name, *pool;
+    gboolean start;
+} Restore;
+
+static void restore_free(gpointer data)
+{
+    Restore *r = data;
+    db_backup_free(r->backup);
+    g_free(r->name);
+    g_free(r->pool);
+    g_free(r);
+}
+
+static gboolean run_restore(Task *task, gpointer data, char **result, GError **error)
+{
+    Restore *r = data;
+    g_autoptr(virConnect) conn = virt_conn_get(r->ctx->virt, error);
+    g_autofree char *ref = g_strdup_printf("%s/%s", r->backup->pool, r->backup->volume);
+    g_autoptr(virStorageVol) vol = conn ? virt_volume_lookup_ref(conn, ref, NULL, error) : NULL;
+    guint64 length = 0;
+    if (!vol || !virt_volume_physical(vol, &length, error))
+        return FALSE;
+    ApiArchiveTo to = {.ctx = r->ctx,
+                       .name = r->name,
+                       .pool = r->pool,
+                       .start = r->start,
+                       .task = task,
+                       .length = length};
+    g_autoptr(ApiArchiveIn) in = api_archive_in_new(&to, error);
+    g_autoptr(virStream) st = in ? virt_volume_download_stream(vol, length, error) : NULL;
+    if (!st)
+        return FALSE;
+    g_autofree guint8 *buf = g_malloc(CHUNK);
+    for (;;) {
+        gssize n = virt_stream_recv(st, (char *)buf, CHUNK, error);
+        if (n < 0)
+            return FALSE;
+        if (n == 0)
+            break;
+        if (!api_archive_in_feed(in, buf, (gsize)n, error)) {
+            virt_stream_abort(st);
+            return FALSE;
+        }
+    }
+    g_autofree char *name = virt_stream_finish(st, error) ? api_archive_in_finish(in, error) : NULL;
+    if (!name)
+        return FALSE;
+    g_autofree char *escaped = g_uri_escape_string(name, NULL, FALSE);
+    *result = g_strconcat("/api/vms/", escaped, NULL);
+    return TRUE;
+}
+
+gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                            GError **error)
+{
+    static const char *const allowed[] = {"name", "pool", "start", NULL};
+    g_autoptr(json_t) body = api_json_body(req, error);
+    const char *name = NULL, *pool = NULL;
+    int start = 0;
+    if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
+        !api_json_opt_string(body, "name", 64, &name, error) ||
+        !api_json_opt_string(body, "pool", 255, &pool, error) ||
+        !api_json_opt_bool(body, "start", &start, error))
+        return FALSE;
+    g_autoptr(DbBackup) b = api_backup_find(ctx, req->params[0], error);
+    if (!b)
+        return FALSE;
+    GError *why = NULL;
+    if (!name)
+        name = b->vm_name;
+    else if (!virt_domain_name_valid(name, &why))
+        return api_field_error(error, "name", why);
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    if (!conn)
+        return FALSE;
+    g_autoptr(virDomain) taken = virDomainLookupByName(conn, name);
+    virResetLastError();
+    if (taken)
+        return api_fail(error, API_ERROR_CONFLICT,
+                        "a VM named '%s' exists: restore the backup under another name "
+                        "({\"name\": ...})",
+                        name);
+    g_autoptr(GError) missing = NULL;
+    g_autoptr(virStoragePool) p = virt_pool_lookup(conn, pool ? pool : b->pool, &missing);
+    if (!p)
+        return api_invalid(error, "pool: no storage pool named '%s'", pool ? pool : b->pool);
+    if (!ctx->tasks)
+        return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
+    Restore *r = g_new0(Restore, 1);
+    r->ctx = ctx;
+    r->name = g_strdup(name);
+    r->pool = g_strdup(pool ? pool : b->pool);
+    r->start = start == 1;
+    r->backup = g_steal_pointer(&b);
+    gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0,
+                             run_restore, r, restore_free, error);
+    return id && api_answer_task(ctx, resp, id, error);
+}

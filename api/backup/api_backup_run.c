@@ -1,0 +1,130 @@
+/* One run of a backup job as a "backup" task (see api_backups.h): each VM
+ * of the job in turn, its archive into the job's pool, then the oldest of
+ * that VM's backups beyond the job's `keep` removed. A VM that fails does
+ * not stop the others; the task fails naming them, and the job keeps how
+ * its last run ended. */
+#include "api/backup/api_backups.h"
+#include "api/core/api_error.h"
+#include "virt/virt_domain.h"
+#include "virt/virt_error.h"
+#include "virt/virt_storage.h"
+
+#include <string.h>
+
+typedef struct {
+    ApiContext *ctx;
+    DbBackupJob *job;
+} Run;
+
+static void run_free(gpointer data)
+{
+    Run *r = data;
+    api_backups_release(r->ctx->backups, r->job->id);
+    db_backup_job_free(r->job);
+    g_free(r);
+}
+
+/* The oldest backups of the VM beyond `keep`: their volumes and rows. */
+static void prune(ApiContext *ctx, virConnectPtr conn, const DbBackupJob *job, const char *uuid,
+                  GString *notes)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) kept = db_backup_list(ctx->db, job->id, uuid, &error);
+    for (guint i = (guint)job->keep; kept && i < kept->len; i++) {
+        const DbBackup *b = g_ptr_array_index(kept, i);
+        g_autofree char *ref = g_strdup_printf("%s/%s", b->pool, b->volume);
+        g_autoptr(virStorageVol) vol = virt_volume_lookup_ref(conn, ref, NULL, NULL);
+        virResetLastError();
+        g_autoptr(GError) why = NULL;
+        if (vol && !virt_volume_delete(vol, &why)) {
+            g_string_append_printf(notes, "; %s stays: %s", ref, why->message);
+            continue;
+        }
+        if (!db_backup_delete(ctx->db, b->id, &why))
+            g_warning("backups: %s", why->message);
+        g_string_append_printf(notes, "; removed the older %s", b->volume);
+    }
+    if (error)
+        g_warning("backups: %s", error->message);
+}
+
+static gboolean backup_one(Run *r, Task *task, virConnectPtr conn, const char *uuid, GString *notes,
+                           GError **error)
+{
+    g_autoptr(virDomain) dom = virt_domain_lookup(conn, uuid, error);
+    DbBackup b = {0};
+    if (!dom || !api_backup_vm(r->ctx, task, dom, r->job->pool, &b, error))
+        return FALSE;
+    b.job_id = r->job->id;
+    b.job_name = g_strdup(r->job->name);
+    gboolean ok = db_backup_add(r->ctx->db, &b, error) != 0;
+    g_string_append_printf(notes, "; %s: %s", b.vm_name, b.volume);
+    g_free(b.job_name);
+    g_free(b.vm_uuid);
+    g_free(b.vm_name);
+    g_free(b.pool);
+    g_free(b.volume);
+    if (ok)
+        prune(r->ctx, conn, r->job, uuid, notes);
+    return ok;
+}
+
+static gboolean run_job(Task *task, gpointer data, char **result, GError **error)
+{
+    Run *r = data;
+    g_autoptr(GError) db_error = NULL;
+    /* Written here, where the task's id is known and once it runs: a
+     * run cut short before it began is still due at the next start. */
+    if (!db_backup_job_started(r->ctx->db, r->job->id, g_get_real_time() / G_USEC_PER_SEC,
+                               task_id(task), &db_error))
+        g_warning("backups: %s", db_error->message);
+    g_clear_error(&db_error);
+    g_autoptr(virConnect) conn = virt_conn_get(r->ctx->virt, error);
+    if (!conn) {
+        db_backup_job_ended(r->ctx->db, r->job->id, "failed", (*error)->message, NULL);
+        return FALSE;
+    }
+    g_autoptr(GString) notes = g_string_new(NULL);
+    g_autoptr(GString) failed = g_string_new(NULL);
+    guint n = g_strv_length(r->job->vms);
+    for (guint i = 0; i < n && !task_cancel_requested(task); i++) {
+        g_autoptr(GError) why = NULL;
+        task_progress(task, (int)(100 * i / MAX(n, 1)), r->job->vms[i]);
+        if (!backup_one(r, task, conn, r->job->vms[i], notes, &why))
+            g_string_append_printf(failed, "%s%s: %s", failed->len ? "; " : "", r->job->vms[i],
+                                   why->message);
+    }
+    gboolean ok = failed->len == 0 && !task_cancel_requested(task);
+    const char *said = ok ? (notes->len ? notes->str + 2 : "no VM") : failed->str;
+    if (!db_backup_job_ended(r->ctx->db, r->job->id, ok ? "succeeded" : "failed",
+                             task_cancel_requested(task) ? "cancelled" : said, &db_error))
+        g_warning("backups: %s", db_error->message);
+    if (!ok)
+        return api_fail(error, API_ERROR_CONFLICT, "backups failed: %s",
+                        failed->len ? failed->str : "cancelled");
+    *result = g_strdup_printf("/api/backups?job=%s", r->job->name);
+    return TRUE;
+}
+
+gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GError **error)
+{
+    g_autoptr(DbBackupJob) job = db_backup_job_get(ctx->db, name, error);
+    if (!job) {
+        if (!*error)
+            api_fail(error, API_ERROR_NOT_FOUND, "no backup job named '%s'", name);
+        return 0;
+    }
+    if (!ctx->tasks || !ctx->backups) {
+        api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
+        return 0;
+    }
+    if (!api_backups_claim(ctx->backups, job->id)) {
+        api_fail(error, API_ERROR_CONFLICT, "backup job '%s' is running", name);
+        return 0;
+    }
+    Run *r = g_new0(Run, 1);
+    r->ctx = ctx;
+    r->job = g_steal_pointer(&job);
+    /* run_free lets the claim go, also when queueing fails. */
+    return tasks_submit(ctx->tasks, "backup", name, owner_id, run_job, r, run_free, error);
+}
