@@ -35,6 +35,7 @@ const PAGES = [
   ['tokens', '#/tokens', '[data-testid="token-row"]'],
   ['audit', '#/audit', '[data-testid="audit-row"]'],
   ['sessions', '#/sessions', '[data-testid="session-row"]'],
+  ['backups', '#/backups', '[data-testid="backup-jobs-empty"], [data-testid="backup-jobs-table"]'],
 ];
 
 const LOOKS = [
