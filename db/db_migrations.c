@@ -143,6 +143,11 @@ static const char *const migrations[] = {
     "  PRIMARY KEY (series, tier, ts)) WITHOUT ROWID;"
     "ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'full'"
     "  CHECK (scope IN ('full', 'metrics'));",
+    /* 7: per-user quotas (docs/quotas.md): NULL is no limit, the default */
+    "ALTER TABLE users ADD COLUMN quota_vms INTEGER CHECK (quota_vms >= 0);"
+    "ALTER TABLE users ADD COLUMN quota_vcpus INTEGER CHECK (quota_vcpus >= 0);"
+    "ALTER TABLE users ADD COLUMN quota_memory_mib INTEGER CHECK (quota_memory_mib >= 0);"
+    "ALTER TABLE users ADD COLUMN quota_disk_bytes INTEGER CHECK (quota_disk_bytes >= 0);",
 };
 
 int db_schema_latest(void)
