@@ -72,7 +72,8 @@ gboolean api_users_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     resp->audit_detail = g_strdup_printf("user '%s' (%s)", user->username, user->role);
     g_autofree char *location = g_strdup_printf("/api/users/%s", user->username);
     api_response_header(resp, "Location", location);
-    api_response_json(resp, 201, api_user_json(user));
+    g_autoptr(GHashTable) usage = api_quota_usage_shown(ctx, user->id);
+    api_response_json(resp, 201, user_with_usage(user, usage));
     return TRUE;
 }
 
@@ -154,7 +155,8 @@ gboolean api_users_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
         g_string_append_printf(what, "%spassword reset, API tokens %s", what->len ? "; " : "",
                                keep_tokens == 1 ? "kept" : "revoked");
     resp->audit_detail = g_string_free(what, FALSE);
-    api_response_json(resp, 200, api_user_json(updated));
+    g_autoptr(GHashTable) usage = api_quota_usage_shown(ctx, updated->id);
+    api_response_json(resp, 200, user_with_usage(updated, usage));
     return TRUE;
 }
 
