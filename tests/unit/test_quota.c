@@ -197,8 +197,10 @@ static int setup(void **state)
     assert_non_null(f->ctx.db);
     f->ctx.locks = api_locks_new();
     f->ctx.quotas = api_quotas_new();
+    /* Started by the tests that check (start_checks), once their VMs are
+     * defined: libvirt's event loop then runs in its own thread, and a
+     * define from this one would wake it in a way TSan cannot follow. */
     f->ctx.virt = virt_conn_new("test:///default", NULL, NULL, NULL);
-    virt_conn_start(f->ctx.virt);
     f->conn = virConnectOpen("test:///default");
     assert_non_null(f->conn);
     f->op = db_user_create(f->ctx.db, "olga", "x", "operator", "local", NULL);
@@ -215,6 +217,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     Fixture *f = *state;
+    /* The event loop's thread ends first (see setup). */
+    virt_conn_free(f->ctx.virt);
     virDomainPtr *doms = NULL;
     int n = virConnectListAllDomains(f->conn, &doms, 0);
     for (int i = 0; i < n; i++) {
@@ -233,7 +237,6 @@ static int teardown(void **state)
     }
     virResetLastError();
     virConnectClose(f->conn);
-    virt_conn_free(f->ctx.virt);
     api_quotas_free(f->ctx.quotas);
     api_locks_free(f->ctx.locks);
     db_close(f->ctx.db);
@@ -357,6 +360,12 @@ static void test_plan_footprint(void **state)
     assert_false(virt_vm_plan_footprint(f->conn, &plan, &fp, &e));
 }
 
+/* The checks ask for libvirt through the daemon's connection manager. */
+static void start_checks(Fixture *f)
+{
+    virt_conn_start(f->ctx.virt);
+}
+
 static gboolean check(Fixture *f, const ApiRequest *req, gint64 owner, DbQuota more,
                       ApiQuotaHold **hold, GError **error)
 {
@@ -368,6 +377,7 @@ static void test_check_and_holds(void **state)
     Fixture *f = *state;
     g_autoptr(virDomain) a = vm(f, "q-a", "<vcpu>1</vcpu>", 128, f->op);
     assert_true(db_user_set_quota(f->ctx.db, f->op, &(DbQuota){.v = {3, -1, 256, -1}}, NULL));
+    start_checks(f);
     g_autoptr(GError) e = NULL;
     ApiQuotaHold *h1 = NULL, *h2 = NULL, *h3 = NULL;
     /* 1 in use + 1 held + 1 = 3 VMs: fits; a third would be 4. */
@@ -438,6 +448,7 @@ static void test_checks_at_once(void **state)
     Fixture *f = *state;
     g_autoptr(virDomain) a = vm(f, "q-a", "<vcpu>2</vcpu>", 64, f->op);
     assert_true(db_user_set_quota(f->ctx.db, f->op, &(DbQuota){.v = {-1, 7, -1, -1}}, NULL));
+    start_checks(f);
     Race r = {.f = f, .holds = g_ptr_array_new_with_free_func((GDestroyNotify)api_quota_hold_free)};
     g_mutex_init(&r.lock);
     GThread *threads[12];
