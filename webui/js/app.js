@@ -15,6 +15,7 @@ import { mountDetail } from './vm-detail.js';
 import { mountLogin } from './login.js';
 import { mountUserMenu, mountSessions } from './account.js';
 import { mountUsers } from './users.js';
+import { mountAccount } from './my-account.js';
 import { mountTokens } from './tokens.js';
 import { mountAudit } from './audit.js';
 import { mountStorage } from './storage.js';
@@ -155,6 +156,7 @@ const VIEWS = {
   create: { title: () => 'New VM', mount: (main, r) => mountCreateVm(main, r.query || {}) },
   audit: { title: () => 'Audit log', mount: (main, r) => mountAudit(main, r.query || {}) },
   sessions: { title: () => 'My sessions', mount: (main) => mountSessions(main) },
+  account: { title: () => 'My account', mount: (main) => mountAccount(main) },
 };
 
 // A page that cannot be shown: not allowed, or no such address.

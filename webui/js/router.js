@@ -1,13 +1,13 @@
 // A tiny hash router: "#/" is the guest list, "#/dashboard" the dashboard,
 // "#/vms/NAME" a guest's page,
 // "#/users", "#/tokens", "#/audit" (with its filters: "#/audit?action=vm.")
-// and "#/sessions" the access pages,
+// "#/sessions" and "#/account" (usage and limits) the access pages,
 // "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
 // "#/networks" the virtual networks and "#/networks/NET" one network's leases,
 // "#/templates" the VM templates and "#/new" the create-VM wizard.
 // Hash routes keep every address servable by the static file server as "/".
 
-const PAGES = { dashboard: 'dashboard', users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', storage: 'storage', networks: 'networks', templates: 'templates', new: 'create' };
+const PAGES = { dashboard: 'dashboard', users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', account: 'account', storage: 'storage', networks: 'networks', templates: 'templates', new: 'create' };
 
 // Pages of one named object: "#/vms/NAME" -> {view: 'detail', name: NAME}.
 const NAMED = [
