@@ -48,6 +48,20 @@ class QuotaTest(CreateTestCase):
             self.assertStatus(r, status)
         return name, r
 
+    def create_at_once(self, client, tag, n, **kw):
+        """`n` creates sent at the same time by threads; their answers."""
+        results = []
+
+        def one(i):
+            results.append(self.create(client, "%s-%d" % (tag, i), **kw)[1])
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return results
+
     def my_quota(self, client):
         r = client.get("/api/session/quota")
         self.assertStatus(r, 200)
@@ -131,17 +145,7 @@ class QuotaTest(CreateTestCase):
 
     def test_parallel_creates_pass_exactly_what_fits(self):
         user, op = self.operator("race", {"vms": 3})
-        results = []
-
-        def one(i):
-            _, r = self.create(op, "q-race-%d" % i)
-            results.append(r)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(6)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = self.create_at_once(op, "q-race", 6)
         made = [r for r in results if r.status == 201]
         refused = [r for r in results if r.status != 201]
         self.assertEqual(len(made), 3, results)
@@ -155,17 +159,7 @@ class QuotaTest(CreateTestCase):
         while two copies run is refused at once."""
         base = self.api.get("/api/pools/%s/volumes/base.img" % self.pool).json()["capacity"]
         user, op = self.operator("race-copy", {"disk": 2 * base})
-        results = []
-
-        def one(i):
-            _, r = self.create(op, "q-copy-%d" % i, clone=True)
-            results.append(r)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = self.create_at_once(op, "q-copy", 3, clone=True)
         started = [r for r in results if r.status == 202]
         self.assertEqual(len(started), 2, results)
         for r in results:

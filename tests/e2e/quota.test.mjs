@@ -11,7 +11,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage } from './lib.mjs';
+import { LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage, removePool } from './lib.mjs';
 
 const SUFFIX = `${Date.now().toString(36)}-${process.pid}`;
 const OP = `e2e_quota_${process.pid}`;
@@ -54,9 +54,7 @@ describe('Quotas: the Users page dialog, My account and the New VM wizard', { co
     if (browser) await browser.close();
     if (admin) {
       await api('DELETE', `/api/vms/${VMNAME}?force=true&volumes=true`);
-      const vols = (await api('GET', `/api/pools/${POOL}/volumes`)).json?.volumes || [];
-      for (const v of vols) await api('DELETE', `/api/pools/${POOL}/volumes/${encodeURIComponent(v.name)}`);
-      await api('DELETE', `/api/pools/${POOL}`);
+      await removePool(admin, POOL);
       await api('DELETE', `/api/users/${OP}`);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
