@@ -1,5 +1,5 @@
-/* /api/users (admin): create, list, read, change role or password, delete.
- * Grants are in api_grants.c. */
+/* /api/users (admin): create, list, read (with quota and usage), change role,
+ * password or quota, delete. Grants are in api_grants.c. */
 #include "api/auth/api_auth_json.h"
 #include "api/auth/api_quota_json.h"
 #include "api/auth/api_quota_usage.h"
