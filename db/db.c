@@ -60,8 +60,9 @@ static sqlite3_stmt *prepare_va(Db *db, GError **error, const char *sql, const c
                    : sqlite3_bind_null(st, i + 1);
         } else {
             gint64 v = va_arg(ap, gint64);
-            rc = (types[i] == 'I' && v == 0) ? sqlite3_bind_null(st, i + 1)
-                                             : sqlite3_bind_int64(st, i + 1, v);
+            rc = (types[i] == 'I' && v == 0) || (types[i] == 'L' && v < 0)
+                     ? sqlite3_bind_null(st, i + 1)
+                     : sqlite3_bind_int64(st, i + 1, v);
         }
         if (rc != SQLITE_OK) {
             db_set_error(error, db, "binding parameter");

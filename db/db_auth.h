@@ -4,6 +4,22 @@
 #pragma once
 #include "db/db.h"
 
+/* Amounts of what a user's VMs and volumes take, one per kind: as limits
+ * (-1: none, stored as NULL), as usage, or as what a request adds. */
+typedef enum {
+    DB_QUOTA_VMS,    /* VMs they own */
+    DB_QUOTA_VCPUS,  /* vCPUs of those VMs */
+    DB_QUOTA_MEMORY, /* MiB of memory of those VMs */
+    DB_QUOTA_DISK,   /* bytes: capacities of the volumes they own */
+    DB_QUOTA_KINDS,
+} DbQuotaKind;
+
+typedef struct {
+    gint64 v[DB_QUOTA_KINDS];
+} DbQuota;
+
+#define DB_QUOTA_NONE (-1)
+
 typedef struct {
     gint64 id;
     char *username;
@@ -12,6 +28,7 @@ typedef struct {
     char *source;        /* local, pam */
     gint64 created_at;
     gint64 updated_at;
+    DbQuota quota; /* limits; DB_QUOTA_NONE where there is none */
 } DbUser;
 
 void db_user_free(DbUser *u);
@@ -29,6 +46,8 @@ gint64 db_user_create(Db *db, const char *username, const char *password_hash, c
 gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char *role,
                         GError **error);
 gboolean db_user_delete(Db *db, gint64 id, GError **error);
+/* Sets all four limits of the user (DB_QUOTA_NONE: no limit). */
+gboolean db_user_set_quota(Db *db, gint64 id, const DbQuota *quota, GError **error);
 /* A new password in one unit: the hash is stored, every session of the
  * user but `keep_session` (may be NULL) ends, and unless `keep_tokens`
  * every API token of the user is revoked. */
@@ -137,6 +156,24 @@ gboolean db_volume_owner_forget(Db *db, const char *key, GError **error);
 /* Forgets the volumes whose key is not in `alive` (a set); how many, -1
  * on error. */
 int db_volume_owner_prune(Db *db, GHashTable *alive, GError **error);
+
+/* What users own, for their usage: VMs (by UUID, from vm_meta) or
+ * volumes (by key, from volume_owners). */
+typedef struct {
+    char *ref; /* the VM's UUID or the volume's key */
+    gint64 owner_id;
+} DbOwned;
+
+void db_owned_free(DbOwned *o);
+typedef enum {
+    DB_OWNED_VMS,
+    DB_OWNED_VOLUMES,
+} DbOwnedKind;
+/* The VMs or volumes of `owner_id` (of every user when it is 0), as
+ * DbOwned*; rows of objects libvirt no longer has may be among them. */
+GPtrArray *db_owned_list(Db *db, DbOwnedKind kind, gint64 owner_id, GError **error);
+/* The owner of the VM (0: none), in *owner_id. */
+gboolean db_vm_owner(Db *db, const char *vm_uuid, gint64 *owner_id, GError **error);
 
 /* Deletes the user's sessions beyond the `keep` newest; how many, -1 on
  * error. */

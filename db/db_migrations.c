@@ -173,6 +173,11 @@ static const char *const migrations[] = {
     "  created_at INTEGER NOT NULL,"
     "  UNIQUE (pool, volume));"
     "CREATE INDEX backups_job_vm ON backups(job_id, vm_uuid, created_at);",
+    /* 8: per-user quotas (docs/quotas.md): NULL is no limit, the default */
+    "ALTER TABLE users ADD COLUMN quota_vms INTEGER CHECK (quota_vms >= 0);"
+    "ALTER TABLE users ADD COLUMN quota_vcpus INTEGER CHECK (quota_vcpus >= 0);"
+    "ALTER TABLE users ADD COLUMN quota_memory_mib INTEGER CHECK (quota_memory_mib >= 0);"
+    "ALTER TABLE users ADD COLUMN quota_disk_bytes INTEGER CHECK (quota_disk_bytes >= 0);",
 };
 
 int db_schema_latest(void)

@@ -22,7 +22,8 @@ void db_set_error(GError **error, Db *db, const char *what);
 gboolean db_exec(Db *db, const char *sql, GError **error);
 /* Prepares `sql` and binds its parameters from `types`, one letter each:
  * 't' text (const char *, NULL binds NULL), 'i' integer (gint64), 'I' an
- * optional integer (gint64, 0 binds NULL). NULL with `error` on failure. */
+ * optional integer (gint64, 0 binds NULL), 'L' a limit (gint64, a negative
+ * one binds NULL). NULL with `error` on failure. */
 sqlite3_stmt *db_prepare(Db *db, GError **error, const char *sql, const char *types, ...);
 /* Prepares, binds and steps a statement that returns no rows. */
 gboolean db_run(Db *db, GError **error, const char *sql, const char *types, ...);

@@ -14,7 +14,9 @@ void db_user_free(DbUser *u)
 }
 
 #define USER_COLUMNS \
-    "id, username, COALESCE(password_hash, ''), role, source, created_at, updated_at"
+    "id, username, COALESCE(password_hash, ''), role, source, created_at, updated_at, " \
+    "quota_vms, quota_vcpus, quota_memory_mib, quota_disk_bytes"
+#define QUOTA_FIRST_COLUMN 7
 
 static gpointer user_from_row(sqlite3_stmt *st)
 {
@@ -26,6 +28,11 @@ static gpointer user_from_row(sqlite3_stmt *st)
     u->source = db_column_text(st, 4);
     u->created_at = sqlite3_column_int64(st, 5);
     u->updated_at = sqlite3_column_int64(st, 6);
+    for (int k = 0; k < DB_QUOTA_KINDS; k++) {
+        int col = QUOTA_FIRST_COLUMN + k;
+        u->quota.v[k] = sqlite3_column_type(st, col) == SQLITE_NULL ? DB_QUOTA_NONE
+                                                                    : sqlite3_column_int64(st, col);
+    }
     return u;
 }
 
@@ -88,6 +95,16 @@ gboolean db_user_update(Db *db, gint64 id, const char *password_hash, const char
                   "UPDATE users SET password_hash = COALESCE(?1, password_hash), "
                   "role = COALESCE(?2, role), updated_at = ?3 WHERE id = ?4",
                   "ttii", password_hash, role, db_now(), id);
+}
+
+gboolean db_user_set_quota(Db *db, gint64 id, const DbQuota *quota, GError **error)
+{
+    DB_LOCK(db);
+    return db_run(db, error,
+                  "UPDATE users SET quota_vms = ?1, quota_vcpus = ?2, quota_memory_mib = ?3, "
+                  "quota_disk_bytes = ?4, updated_at = ?5 WHERE id = ?6",
+                  "LLLLii", quota->v[DB_QUOTA_VMS], quota->v[DB_QUOTA_VCPUS],
+                  quota->v[DB_QUOTA_MEMORY], quota->v[DB_QUOTA_DISK], db_now(), id);
 }
 
 gboolean db_user_delete(Db *db, gint64 id, GError **error)

@@ -2,6 +2,7 @@
  * connection, serves HTTP, and stops cleanly on SIGTERM/SIGINT. */
 #include "api/auth/api_pam.h"
 #include "api/auth/api_throttle.h"
+#include "api/auth/api_quota.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api.h"
 #include "api/core/api_locks.h"
@@ -227,6 +228,7 @@ int main(int argc, char **argv)
         return 1;
     }
     d.api.locks = api_locks_new();
+    d.api.quotas = api_quotas_new();
     g_mutex_init(&d.api.os_lock);
     d.api.db = db;
     d.api.session_idle_s = (gint64)d.config.session_idle_min * 60;
@@ -362,6 +364,7 @@ int main(int argc, char **argv)
     api_meta_sync_free(d.meta_sync);
     api_throttle_free(d.api.throttle);
     api_shot_cache_free(d.api.screenshots);
+    api_quotas_free(d.api.quotas);
     api_locks_free(d.api.locks);
     api_counters_free(d.api.counters);
     g_mutex_clear(&d.api.os_lock);

@@ -244,9 +244,10 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     unsigned long long vcpus = read_number(ctx, NULL, "/domain/vcpu/@current",
                                            read_number(ctx, NULL, "/domain/vcpu", 1));
     cfg->vcpus = vcpus <= G_MAXUINT ? (unsigned)vcpus : 0;
+    cfg->max_memory_kib = read_memory_kib(ctx, "memory");
     cfg->memory_kib = read_memory_kib(ctx, "currentMemory");
     if (!cfg->memory_kib)
-        cfg->memory_kib = read_memory_kib(ctx, "memory");
+        cfg->memory_kib = cfg->max_memory_kib;
     read_disks(ctx, cfg);
     read_nics(ctx, cfg);
     read_graphics(ctx, cfg);

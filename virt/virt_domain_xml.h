@@ -52,10 +52,11 @@ typedef struct {
     GStrv boot;        /* boot device order, e.g. {"hd", "cdrom"} */
     char *osinfo_id;   /* libosinfo's id of the guest OS from <metadata>, or NULL */
     unsigned vcpus;
-    unsigned long long memory_kib; /* current memory */
-    GPtrArray *disks;              /* VirtDisk* */
-    GPtrArray *nics;               /* VirtNic* */
-    GPtrArray *graphics;           /* VirtGraphics* */
+    unsigned long long memory_kib;     /* current memory */
+    unsigned long long max_memory_kib; /* <memory>: the most the guest may have */
+    GPtrArray *disks;                  /* VirtDisk* */
+    GPtrArray *nics;                   /* VirtNic* */
+    GPtrArray *graphics;               /* VirtGraphics* */
 } VirtDomainConfig;
 
 /* A disk the guest writes: not a CD-ROM or floppy, not <readonly/>.

@@ -1,13 +1,15 @@
 /* Users, sessions and tokens as JSON. Password hashes and secret digests
  * stay inside the inventory. */
 #include "api/auth/api_auth_json.h"
+#include "api/auth/api_quota_json.h"
 #include "api/core/api_json.h"
 
 json_t *api_user_json(const DbUser *u)
 {
-    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)u->id, "username", u->username,
-                     "role", u->role, "source", u->source, "created_at",
-                     api_time_json(u->created_at), "updated_at", api_time_json(u->updated_at));
+    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)u->id, "username",
+                     u->username, "role", u->role, "source", u->source, "created_at",
+                     api_time_json(u->created_at), "updated_at", api_time_json(u->updated_at),
+                     "quota", api_quota_limits_json(&u->quota));
 }
 
 json_t *api_session_json(const DbSession *s, gboolean current)

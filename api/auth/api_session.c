@@ -1,8 +1,10 @@
-/* /api/session (log in, who am I, log out, change own password) and
- * /api/sessions (list and revoke one's own sessions). */
+/* /api/session (log in, who am I, my quota and usage, log out, change own
+ * password) and /api/sessions (list and revoke one's own sessions). */
 #include "api/auth/api_auth_json.h"
 #include "api/auth/api_grants.h"
 #include "api/auth/api_pam.h"
+#include "api/auth/api_quota_json.h"
+#include "api/auth/api_quota_usage.h"
 #include "api/auth/api_throttle.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api_crypto.h"
@@ -141,6 +143,23 @@ gboolean api_session_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     json_t *obj = whoami(ctx, req->auth, user->source);
     json_object_set_new(obj, "grants", grants);
     api_response_json(resp, 200, obj);
+    return TRUE;
+}
+
+gboolean api_session_quota(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           GError **error)
+{
+    g_autoptr(DbUser) user = api_query_none(req, error)
+                                 ? db_user_by_id(ctx->db, req->auth->user_id, error)
+                                 : NULL;
+    if (!user)
+        return *error ? FALSE : api_fail(error, API_ERROR_UNAUTHORIZED, "your user was deleted");
+    g_autoptr(GHashTable) usage = api_quota_usage_shown(ctx, user->id);
+    /* "limited": whether the limits apply (admins are not limited). */
+    api_response_json(resp, 200,
+                      json_pack("{s:o,s:o,s:b}", "quota", api_quota_limits_json(&user->quota),
+                                "usage", api_quota_usage_json(usage, user->id), "limited",
+                                req->auth->role != API_ROLE_ADMIN));
     return TRUE;
 }
 

@@ -24,6 +24,7 @@ typedef struct ApiShotCache ApiShotCache;
 typedef struct ApiSampler ApiSampler;
 typedef struct ApiCounters ApiCounters;
 typedef struct ApiBackups ApiBackups;
+typedef struct ApiQuotas ApiQuotas;
 
 /* What server/ alone knows, for /metrics. */
 typedef struct {
@@ -39,6 +40,7 @@ typedef struct {
     ApiVmList *vm_list;  /* its answers, kept while they hold (api_vm_list.h); may be NULL */
     Db *db;
     ApiLocks *locks;       /* per-object locks for read-check-write edits (api_locks.h) */
+    ApiQuotas *quotas;     /* what quota-checked requests hold (api_quota.h); may be NULL */
     ApiConsoles *consoles; /* console tickets not yet used (api/vms/api_consoles.h) */
     LoginThrottle *throttle;
     gboolean tls;                /* served over HTTPS: Secure cookies, HSTS */

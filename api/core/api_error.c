@@ -36,6 +36,7 @@ static const ErrorKind api_kinds[] = {
     [API_ERROR_UNSUPPORTED] = {501, "unsupported"},
     [API_ERROR_UNAVAILABLE] = {503, "unavailable"},
     [API_ERROR_INSUFFICIENT_STORAGE] = {507, "insufficient_storage"},
+    [API_ERROR_QUOTA_EXCEEDED] = {403, "quota_exceeded"},
 };
 
 static ApiErrorCode from_virt(int code)

@@ -25,6 +25,7 @@ typedef enum {
     API_ERROR_UNSUPPORTED,
     API_ERROR_UNAVAILABLE,
     API_ERROR_INSUFFICIENT_STORAGE,
+    API_ERROR_QUOTA_EXCEEDED, /* 403: a user's quota (api_quota.h) */
 } ApiErrorCode;
 
 /* How the 400 for a request body that is not JSON begins; the log leaves

@@ -47,6 +47,7 @@ API_HANDLER(api_template_patch);
 API_HANDLER(api_template_delete);
 API_HANDLER(api_session_login);
 API_HANDLER(api_session_get);
+API_HANDLER(api_session_quota);
 API_HANDLER(api_session_logout);
 API_HANDLER(api_session_password);
 API_HANDLER(api_sessions_list);

@@ -16,6 +16,7 @@ const ApiRoute api_routes[] = {
     ROUTE("GET", "/api/openapi.json", api_openapi_get, API_PERM_PUBLIC),
     ROUTE("POST", "/api/session", api_session_login, API_PERM_PUBLIC, .action = "session.login"),
     ROUTE("GET", "/api/session", api_session_get, API_PERM_USER),
+    ROUTE("GET", "/api/session/quota", api_session_quota, API_PERM_USER),
     ROUTE("DELETE", "/api/session", api_session_logout, API_PERM_USER, .action = "session.logout"),
     ROUTE("POST", "/api/session/password", api_session_password, API_PERM_USER,
           .action = "session.password"),

@@ -1,6 +1,7 @@
 /* POST /api/pools/{pool}/volumes/{volume}/clone: checks what it can at
  * once (names, formats, clashes, space: 400/404/409/507), then copies on a
  * worker as a task and answers 202 with it. */
+#include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -20,11 +21,13 @@ typedef struct {
     gint64 owner_id;
     char *src_pool, *src_volume;
     char *dst_pool, *name, *format; /* format may be NULL: the source's */
+    ApiQuotaHold *quota;            /* what the check held for the copy until it is made */
 } CloneJob;
 
 static void clone_job_free(gpointer data)
 {
     CloneJob *job = data;
+    api_quota_hold_free(job->quota);
     g_free(job->src_pool);
     g_free(job->src_volume);
     g_free(job->dst_pool);
@@ -68,8 +71,10 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
         return FALSE;
     task_made(task, noted);
     g_autofree char *path = virStorageVolGetPath(made);
+    api_quota_hold_settle(job->quota);
     if (path)
         db_volume_owner_set(job->db, path, job->owner_id, NULL);
+    api_quota_hold_release(job->quota);
     *result = api_storage_location(job->dst_pool, job->name);
     return TRUE;
 }
@@ -127,7 +132,11 @@ gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
                                          : NULL;
     if (!dst)
         return FALSE;
-    if (!virt_volume_name_free(dst, name, error))
+    /* The copy will be the caller's, as large as its source. */
+    DbQuota more = {.v = {[DB_QUOTA_DISK] = (gint64)info->capacity}};
+    g_autoptr(ApiQuotaHold) quota = NULL;
+    if (!virt_volume_name_free(dst, name, error) ||
+        !api_quota_check(ctx, req, req->auth->user_id, &more, &quota, error))
         return FALSE;
     if (!ctx->tasks)
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
@@ -140,6 +149,7 @@ gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     job->dst_pool = g_strdup(pool_name);
     job->name = g_strdup(name);
     job->format = g_strdup(format);
+    job->quota = g_steal_pointer(&quota);
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
     gint64 id = tasks_submit(ctx->tasks, "clone", target, req->auth->user_id, run_clone, job,
                              clone_job_free, error);

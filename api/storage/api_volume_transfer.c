@@ -2,6 +2,7 @@
  * streamed in from the request body (an "upload" task with progress) or
  * out as the answer, never held whole in memory. server/ moves the chunks
  * through the ApiTransfer made here. */
+#include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -210,12 +211,19 @@ gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     g_autoptr(virStorageVol) vol = pool ? upload_target(pool, req->params[1], req->content_length,
                                                         overwrite, &created, error)
                                         : NULL;
+    /* A new volume will be the uploader's: it counts in their quota. */
+    DbQuota more = {.v = {[DB_QUOTA_DISK] = (gint64)req->content_length}};
+    g_autoptr(ApiQuotaHold) quota = NULL;
+    if (created && !api_quota_check(ctx, req, req->auth->user_id, &more, &quota, error))
+        return FALSE;
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
     Task *task = vol || created
                      ? task_begin(ctx->tasks, "upload", target, req->auth->user_id, TRUE, error)
                      : NULL;
+    api_quota_hold_settle(quota);
     if (task && created)
         vol = make_target(ctx, req, task, pool, req->content_length, error);
+    api_quota_hold_release(quota);
     virStreamPtr stream = vol ? virt_volume_upload_stream(vol, req->content_length, error) : NULL;
     if (!stream) {
         if (created && vol && virStorageVolDelete(vol, 0) < 0)

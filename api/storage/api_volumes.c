@@ -1,6 +1,7 @@
 /* /api/pools/{pool}/volumes: the volumes of one storage pool — list,
  * create (optionally on a qcow2 backing volume), read, resize, wipe,
  * delete. */
+#include "api/auth/api_quota.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_locks.h"
@@ -127,16 +128,21 @@ gboolean api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         !api_storage_size(body, "capacity", &capacity, error))
         return FALSE;
     g_autoptr(virConnect) conn = NULL;
+    /* The new volume will be the caller's: it counts in their quota. */
+    DbQuota more = {.v = {[DB_QUOTA_DISK] = (gint64)capacity}};
+    g_autoptr(ApiQuotaHold) quota = NULL;
     g_autoptr(virStoragePool) pool = api_volume_lookup(ctx, req, &conn, NULL, error);
+    gboolean ok = pool && backing_unwritten(req, conn, backing, error) &&
+                  api_quota_check(ctx, req, req->auth->user_id, &more, &quota, error);
+    api_quota_hold_settle(quota);
     g_autoptr(virStorageVol)
-        vol = pool && backing_unwritten(req, conn, backing, error)
-                  ? virt_volume_create(pool, name, capacity, format, backing, error)
-                  : NULL;
+        vol = ok ? virt_volume_create(pool, name, capacity, format, backing, error) : NULL;
     json_t *obj = vol ? api_volume_answer(req->scope, pool, vol, error) : NULL;
     if (!obj)
         return FALSE;
     db_volume_owner_set(ctx->db, json_string_value(json_object_get(obj, "path")),
                         req->auth->user_id, NULL);
+    api_quota_hold_release(quota);
     g_autofree char *location = api_storage_location(virStoragePoolGetName(pool), name);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, obj);

@@ -4,7 +4,8 @@
  * source onto overlays of its own, so that the shared base is only read.
  * CD-ROM media stay shared. Checks (state, formats, the caller's pools,
  * volumes and networks, names, space) happen before anything is made; the
- * clone is then made as one unit (api_vm_unit.h), owned by the cloner. */
+ * clone is then made as one unit (api_vm_unit.h), owned by the cloner and
+ * counted in their quota (api_quota.h). */
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -38,11 +39,13 @@ typedef struct {
     int start;
     gboolean linked;
     VirtSourceMove *move;
+    ApiQuotaHold *quota; /* what the check held for the cloner until the clone is made */
 } CloneJob;
 
 static void clone_job_free(gpointer data)
 {
     CloneJob *job = data;
+    api_quota_hold_free(job->quota);
     g_free(job->name);
     g_free(job->uuid);
     g_free(job->xml);
@@ -224,6 +227,7 @@ static gboolean clone_unit(CloneJob *job, virConnectPtr conn, Task *task,
         .start = job->start,
         .tags = (const char *const *)job->tags,
         .locks = job->locks,
+        .quota = job->quota,
         .check = still_ready,
         .after = after_define,
         .undo = undo_move,
@@ -294,7 +298,8 @@ static CloneJob *prepare(ApiContext *ctx, const ApiRequest *req, ApiVmChange *c,
     g_auto(GStrv) keys = api_vm_plan_lock_keys(&job->plan);
     api_lock_set_merge(c->locks, api_locks_take(ctx->locks, (const char *const *)keys));
     if (!api_vm_plan_allowed(req, c->conn, &job->plan, job->linked ? c->uuid : NULL, error) ||
-        !virt_vm_plan_check(c->conn, &job->plan, error))
+        !virt_vm_plan_check(c->conn, &job->plan, error) ||
+        !api_vm_plan_quota(ctx, req, c->conn, &job->plan, &job->quota, error))
         return NULL;
     return g_steal_pointer(&job);
 }

@@ -86,11 +86,13 @@ typedef struct {
     VirtVmPlan plan;
     gint64 owner_id;
     int start;
+    ApiQuotaHold *quota; /* what the check held for the owner until the VM is made */
 } CreateJob;
 
 static void create_job_free(gpointer data)
 {
     CreateJob *job = data;
+    api_quota_hold_free(job->quota);
     api_vm_spec_free(job->spec);
     virt_host_info_free(job->host);
     g_free(job->uuid);
@@ -102,7 +104,7 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
 {
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    ApiVmUnit unit = {.owner_id = job->owner_id, .start = job->start};
+    ApiVmUnit unit = {.owner_id = job->owner_id, .start = job->start, .quota = job->quota};
     g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
     if (!conn || !api_vm_unit_run(job->ctx, conn, &job->plan, &unit, task, uuid, error))
         return FALSE;
@@ -144,7 +146,11 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     VirtVmPlan plan;
     api_vm_spec_plan(spec, host, serial_log, &plan);
     plan.domain.uuid = uuid;
-    if (!check_plan(ctx, req, conn, &plan, error))
+    /* The quota after the 400s: a request both wrong and too big hears
+     * first what is wrong. */
+    g_autoptr(ApiQuotaHold) quota = NULL;
+    if (!check_plan(ctx, req, conn, &plan, error) ||
+        !api_vm_plan_quota(ctx, req, conn, &plan, &quota, error))
         return FALSE;
     if (plan_copies(&plan) && ctx->tasks) {
         CreateJob *job = g_new0(CreateJob, 1);
@@ -155,13 +161,14 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
                            g_steal_pointer(&serial_log),
                            plan,
                            owner_id,
-                           start};
+                           start,
+                           g_steal_pointer(&quota)};
         gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
                                  job, create_job_free, error);
         return id && api_answer_task(ctx, resp, id, error);
     }
     char made_uuid[VIR_UUID_STRING_BUFLEN];
-    ApiVmUnit unit = {.owner_id = owner_id, .start = start};
+    ApiVmUnit unit = {.owner_id = owner_id, .start = start, .quota = quota};
     if (!api_vm_unit_run(ctx, conn, &plan, &unit, NULL, made_uuid, error))
         return FALSE;
     json_t *obj = api_vm_detail(ctx, conn, made_uuid, NULL, error);

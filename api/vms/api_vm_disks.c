@@ -2,6 +2,7 @@
  * existing one; hot-plugged into a running VM), read, CD-ROM media change
  * and eject, detach (optionally deleting the volume). A volume made for an
  * attach that fails is deleted again. */
+#include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -309,15 +310,21 @@ gboolean api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse
     g_auto(GStrv) keys = volume_keys(a.volume ? a.volume : a.media);
     g_auto(ApiVmChange) c = {0};
     g_autofree char *target = NULL, *made = NULL;
+    /* A new volume will be the caller's: it counts in their quota. */
+    DbQuota more = {.v = {[DB_QUOTA_DISK] = a.pool ? (gint64)a.size : 0}};
+    g_autoptr(ApiQuotaHold) quota = NULL;
     json_t *obj = NULL;
-    if (api_vm_change_begin(ctx, req, (const char *const *)keys, &c, error) &&
-        attach(req, &c, &a, &target, &made, error))
+    gboolean ok = api_vm_change_begin(ctx, req, (const char *const *)keys, &c, error) &&
+                  api_quota_check(ctx, req, req->auth->user_id, &more, &quota, error);
+    api_quota_hold_settle(quota);
+    if (ok && attach(req, &c, &a, &target, &made, error))
         obj = read_disk(c.conn, c.dom, target, error);
     if (!obj)
         return FALSE;
     /* The caller made it: theirs to use and delete later. */
     if (made)
         db_volume_owner_set(ctx->db, made, req->auth->user_id, NULL);
+    api_quota_hold_release(quota);
     api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(c.dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/disks/%s", vm, target);

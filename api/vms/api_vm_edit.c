@@ -1,8 +1,11 @@
 /* PATCH /api/vms/{vm}: rename, vCPUs, memory and boot order. Everything is
- * checked before the first change, and the definition is restored when a
+ * checked before the first change (more vCPUs or memory against the
+ * owner's quota too), and the definition is restored when a
  * later step fails, so a PATCH is done whole or not at all (live vCPU or
  * memory changes already made stay: they cannot be taken back safely). */
 #include "api/vms/api_vm_edit.h"
+#include "api/auth/api_quota.h"
+#include "api/auth/api_quota_usage.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
 #include "api/vms/api_vm_json.h"
@@ -10,6 +13,7 @@
 #include "virt/virt_domain_edit.h"
 #include "virt/virt_domain_xml_edit.h"
 #include "virt/virt_error.h"
+#include "virt/virt_footprint.h"
 #include "virt/virt_storage_xml.h"
 
 #include <string.h>
@@ -146,6 +150,25 @@ gboolean api_vm_edit_apply(virDomainPtr dom, const VmEdit *e, json_t *applied, V
 fail:
     api_vm_edit_undo(dom, undo);
     return FALSE;
+}
+
+gboolean api_vm_edit_quota(ApiContext *ctx, const ApiRequest *req, virDomainPtr dom,
+                           const char *uuid, const VmEdit *e, ApiQuotaHold **hold, GError **error)
+{
+    *hold = NULL;
+    if (!e->vcpus && !e->memory)
+        return TRUE;
+    gint64 owner = 0;
+    VirtFootprint fp;
+    if (!db_vm_owner(ctx->db, uuid, &owner, error) || !virt_domain_footprint(dom, &fp, error))
+        return FALSE;
+    DbQuota now, more = {0};
+    api_quota_amounts(&fp, 0, &now);
+    if (e->vcpus)
+        more.v[DB_QUOTA_VCPUS] = e->vcpus - now.v[DB_QUOTA_VCPUS];
+    if (e->memory)
+        more.v[DB_QUOTA_MEMORY] = e->memory - now.v[DB_QUOTA_MEMORY];
+    return api_quota_check(ctx, req, owner, &more, hold, error);
 }
 
 void api_vm_edit_undo(virDomainPtr dom, VmEditUndo *undo)

@@ -5,6 +5,8 @@
 #include <jansson.h>
 #include <libvirt/libvirt.h>
 
+#include "api/core/api.h"
+
 typedef struct {
     const char *name;  /* NULL = leave */
     json_int_t vcpus;  /* 0 = leave */
@@ -30,6 +32,12 @@ void api_vm_edit_undo_clear(VmEditUndo *u);
  * the definition is restored. */
 gboolean api_vm_edit_apply(virDomainPtr dom, const VmEdit *e, json_t *applied, VmEditUndo *undo,
                            GError **error);
+typedef struct ApiQuotaHold ApiQuotaHold;
+/* The quota of the VM's owner (api_quota_check) against the vCPUs and
+ * memory the edit adds beyond what the VM takes now (lowering them checks
+ * nothing); *hold is for the caller to settle before applying. */
+gboolean api_vm_edit_quota(ApiContext *ctx, const ApiRequest *req, virDomainPtr dom,
+                           const char *uuid, const VmEdit *e, ApiQuotaHold **hold, GError **error);
 /* Puts the definition and name back after a later failure. */
 void api_vm_edit_undo(virDomainPtr dom, VmEditUndo *undo);
 

@@ -1,5 +1,7 @@
 /* A create plan against the caller's scope (see api_vm_plan.h). */
 #include "api/vms/api_vm_plan.h"
+#include "api/auth/api_quota.h"
+#include "api/auth/api_quota_usage.h"
 #include "api/core/api_error.h"
 #include "api/core/api_scope.h"
 #include "api/vms/api_vm_devices.h"
@@ -92,6 +94,18 @@ gboolean api_vm_plan_allowed(const ApiRequest *req, virConnectPtr conn, const Vi
         if (!nic_allowed(req, &plan->domain.nics[i], i, error))
             return FALSE;
     return TRUE;
+}
+
+gboolean api_vm_plan_quota(ApiContext *ctx, const ApiRequest *req, virConnectPtr conn,
+                           const VirtVmPlan *plan, ApiQuotaHold **hold, GError **error)
+{
+    VirtFootprint fp;
+    DbQuota more;
+    *hold = NULL;
+    if (!req->auth || !virt_vm_plan_footprint(conn, plan, &fp, error))
+        return !req->auth;
+    api_quota_amounts(&fp, 1, &more);
+    return api_quota_check(ctx, req, req->auth->user_id, &more, hold, error);
 }
 
 GStrv api_vm_plan_lock_keys(const VirtVmPlan *plan)

@@ -12,6 +12,13 @@
  * overlays). */
 gboolean api_vm_plan_allowed(const ApiRequest *req, virConnectPtr conn, const VirtVmPlan *plan,
                              const char *moving, GError **error);
+typedef struct ApiQuotaHold ApiQuotaHold;
+/* The caller's quota (api_quota_check) against what the plan makes: one
+ * VM, its vCPUs and memory, the capacities of its new volumes. The VM and
+ * the volumes will be the caller's. *hold goes into the unit (ApiVmUnit
+ * .quota), which settles it. */
+gboolean api_vm_plan_quota(ApiContext *ctx, const ApiRequest *req, virConnectPtr conn,
+                           const VirtVmPlan *plan, ApiQuotaHold **hold, GError **error);
 /* The lock keys of the existing volumes the plan uses (NULL-terminated). */
 GStrv api_vm_plan_lock_keys(const VirtVmPlan *plan);
 

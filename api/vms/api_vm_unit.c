@@ -92,10 +92,15 @@ gboolean api_vm_unit_run(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan,
     VirtVmCreated *created = virt_vm_create(conn, plan, task ? api_vm_unit_progress : NULL, task,
                                             error);
     gboolean after = created && (!unit->after || unit->after(conn, task, unit->data, error));
+    /* From the owner rows on, the VM and its volumes count in the owner's
+     * usage: what the quota check held for them goes at the same time. */
+    if (after)
+        api_quota_hold_settle(unit->quota);
     if (after && finish(ctx, virt_vm_created_domain(created), unit, uuid, error)) {
         virt_vm_created_commit(created);
         for (guint i = 0; unit->owner_id && i < made->len; i++)
             db_volume_owner_set(ctx->db, g_ptr_array_index(made, i), unit->owner_id, NULL);
+        api_quota_hold_release(unit->quota);
         /* The owner sees one more VM. */
         api_auth_changed(ctx, unit->owner_id);
         return TRUE;
@@ -105,5 +110,6 @@ gboolean api_vm_unit_run(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan,
     virt_vm_created_rollback(created);
     if (*uuid && !db_vm_meta_delete(ctx->db, uuid, NULL))
         g_warning("rollback: the inventory row of %s stays until the next prune", uuid);
+    api_quota_hold_release(unit->quota);
     return FALSE;
 }

@@ -3,6 +3,7 @@
  * of them. Run at once or as a task, whose records of what is about to be
  * made let a later start remove what a crash left half-made. */
 #pragma once
+#include "api/auth/api_quota.h"
 #include "api/core/api.h"
 #include "api/tasks/task_engine.h"
 #include "virt/virt_vm_create.h"
@@ -12,6 +13,10 @@ typedef struct {
     int start;                /* 1: start it once made */
     const char *const *tags;  /* copied into its inventory row; may be NULL */
     const char *const *locks; /* lock keys held with those of the plan; may be NULL */
+    /* The owner's quota hold (api_vm_plan_quota), settled once the VM is
+     * made and released when the unit ends; the caller frees it. May be
+     * NULL. */
+    ApiQuotaHold *quota;
     /* Optional steps: `check` under the locks before anything is made,
      * `after` once the VM is defined (FALSE fails the unit), `undo` when a
      * later step fails after `after` succeeded. */

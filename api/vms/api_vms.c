@@ -1,6 +1,7 @@
 /* /api/vms/{vm}: one VM's detail, edits, deletion and lifecycle actions
  * (the list is api_vm_list.c). libvirt is the truth about VMs; the
  * inventory adds metadata. */
+#include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
@@ -268,9 +269,13 @@ gboolean api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     }
     g_auto(ApiVmChange) c = {0};
     g_autoptr(json_t) applied = json_object();
+    g_autoptr(ApiQuotaHold) quota = NULL;
     json_t *updated = NULL;
-    if (api_vm_change_begin(ctx, req, NULL, &c, error) &&
-        apply_patch(ctx, c.dom, c.current, &patch, applied, error))
+    gboolean ok = api_vm_change_begin(ctx, req, NULL, &c, error) &&
+                  api_vm_edit_quota(ctx, req, c.dom, c.uuid, &patch.edit, &quota, error);
+    /* Once applied, the new vCPUs and memory count in the owner's usage. */
+    api_quota_hold_settle(quota);
+    if (ok && apply_patch(ctx, c.dom, c.current, &patch, applied, error))
         updated = api_vm_detail(ctx, c.conn, c.uuid, NULL, error);
     vm_patch_clear(&patch);
     if (!updated)

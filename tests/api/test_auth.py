@@ -694,7 +694,7 @@ class MalformedCredentialsTest(AuthTestCase):
 # --------------------------------------------------------------------------
 
 class UsersApiTest(AuthTestCase):
-    USER_KEYS = {"id", "username", "role", "source", "created_at", "updated_at"}
+    USER_KEYS = {"id", "username", "role", "source", "created_at", "updated_at", "quota", "usage"}
 
     def test_create_read_duplicate(self):
         name = "u%d-create" % (os.getpid() % 10000)

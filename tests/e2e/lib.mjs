@@ -106,6 +106,14 @@ export async function adminClient() {
   return c;
 }
 
+// Deletes storage pool `pool` with every volume in it, through `client`
+// (an admin's); for a test's clean-up, so it never throws on what is gone.
+export async function removePool(client, pool) {
+  const vols = (await client.request('GET', `/api/pools/${pool}/volumes`)).json?.volumes || [];
+  for (const v of vols) await client.request('DELETE', `/api/pools/${pool}/volumes/${encodeURIComponent(v.name)}`);
+  await client.request('DELETE', `/api/pools/${pool}`);
+}
+
 // The session cookie of a browser context, as a Cookie header.
 export async function cookieOf(context) {
   const c = (await context.cookies(BASE)).find((x) => x.name === 'vireo_session');

@@ -23,6 +23,7 @@ const EXPECTED_ROUTES = [
   "GET /api/events",
   "POST /api/session",
   "GET /api/session",
+  "GET /api/session/quota",
   "DELETE /api/session",
   "POST /api/session/password",
   "GET /api/sessions",
@@ -177,6 +178,7 @@ const ERROR_CODES = [
   "invalid_argument", "unauthorized", "forbidden", "not_found", "method_not_allowed",
   "conflict", "precondition_failed", "payload_too_large", "unsupported_media_type",
   "too_many_requests", "unsupported", "unavailable", "insufficient_storage", "internal",
+  "quota_exceeded",
 ];
 
 // Follows a local "#/..." reference; anything else is a failure of the document.

@@ -1,5 +1,6 @@
 // The signed-in person's own things: the user menu in the header, the
-// change-password dialog and the "My sessions" page (#/sessions).
+// change-password dialog and the "My sessions" page (#/sessions); "My
+// account" (#/account, usage and limits) is my-account.js.
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate, fmtRelative } from './dom.js';
@@ -17,6 +18,7 @@ export function mountUserMenu(root, user, { onSignOut }) {
   const m = { root, button: menuButton(user), menu: null };
   const choose = (fn) => () => { close(m, false); fn(); };
   m.menu = menuList(user, [
+    ['menu-account', 'gauge', 'My usage and limits', choose(() => { location.hash = '#/account'; })],
     ['menu-change-password', 'lock', 'Change password', choose(() => changePasswordDialog())],
     ['menu-sessions', 'device', 'My sessions', choose(() => { location.hash = '#/sessions'; })],
     ['menu-tokens', 'key', 'My API tokens', choose(() => { location.hash = '#/tokens'; })],

@@ -20,6 +20,7 @@ const TITLES = {
   internal: 'Internal error in vireod',
   unsupported: 'Not supported here',
   insufficient_storage: 'Not enough space',
+  quota_exceeded: 'Over the quota',
   network: 'Cannot reach vireod',
   bad_response: 'Unexpected answer from vireod',
 };
@@ -211,6 +212,8 @@ export const api = {
   changePassword: (current, fresh, { keepTokens = false } = {}) =>
     request('POST', '/api/session/password', { body: keepTokens ? { current, new: fresh, keep_tokens: true } : { current, new: fresh } }),
   sessions: () => request('GET', '/api/sessions'),
+  // {quota, usage, limited}: one's own limits (null: none) and what one's things take.
+  myQuota: () => request('GET', '/api/session/quota'),
   revokeSession: (id) => request('DELETE', `/api/sessions/${encodeURIComponent(id)}`),
 
   // ---- users and grants (admin) ----

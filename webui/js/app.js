@@ -155,6 +155,7 @@ const VIEWS = {
   create: { title: () => 'New VM', load: () => import('./create-vm.js'), mount: (m, main, r) => m.mountCreateVm(main, r.query || {}) },
   audit: { title: () => 'Audit log', load: () => import('./audit.js'), mount: (m, main, r) => m.mountAudit(main, r.query || {}) },
   sessions: { title: () => 'My sessions', load: () => import('./account.js'), mount: (m, main) => m.mountSessions(main) },
+  account: { title: () => 'My account', load: () => import('./my-account.js'), mount: (m, main) => m.mountAccount(main) },
 };
 
 // A page that cannot be shown: not allowed, or no such address.

@@ -8,7 +8,9 @@
 // granted networks and bridges; admins everything); a host with no pool
 // at all gets the first-run offer of the default pool. vireod makes the
 // volumes and the VM as one unit; an error it names a field of is shown on
-// that field, on its step.
+// that field, on its step. A user with a quota sees what is left of it
+// beside vCPUs, memory and disk, is stopped at the step that asks for more,
+// and vireod's quota refusal lands on the field of the limit it names.
 // An appliance (OVA) or a disk image uploaded from this computer is imported
 // from the first step instead (import-appliance.js).
 
@@ -22,6 +24,7 @@ import { appliancePart } from './import-appliance.js';
 import { cloudNote, importedNote, installPart, INSTALL_MODES } from './install-from.js';
 import { followTask } from './live.js';
 import { NAMES } from './names.js';
+import { loadMyQuota, quotaAmount, quotaKindOf, quotaLeft } from './quota.js';
 import { navigate, vmHref } from './router.js';
 import { canOperate } from './session.js';
 import { loadStorageAndNetworks, describeSpec, specForm } from './spec-fields.js';
@@ -44,7 +47,9 @@ export function mountCreateVm(root, query) {
     }));
     return () => {};
   }
-  const w = { query, disposed: false, step: 0, following: null, templates: [], spec: null, install: null, el: { body: h('div', { class: 'card' }, skeleton(2)) } };
+  const w = {
+    query, disposed: false, step: 0, following: null, templates: [], spec: null, install: null, quota: null, el: { body: h('div', { class: 'card' }, skeleton(2)) },
+  };
   view.append(w.el.body);
   loadChoices(w);
   const offHost = onHost((host) => { if (w.spec) w.spec.res.setLimits(host); });
@@ -70,6 +75,7 @@ async function loadChoices(w) {
   try { w.templates = (await api.templates()).data.templates || []; } catch { /* the wizard works without */ }
   if (w.disposed) return;
   build(w, inventory);
+  loadQuota(w);
   go(w, 0, { focus: false });
   w.install.start();
   if (w.query.template) {
@@ -137,6 +143,37 @@ function panels(w) {
     h('div', { class: 'wizard-panel' }, field({ label: 'Name', control: el.name, hint: 'Letters, digits, “_”, “.”, “+” and “-”.' }), el.summary,
       h('div', { class: 'field' }, el.start.el)),
   ];
+}
+
+// What is left of the caller's quota, beside the fields it limits (nothing
+// when no limit applies). The wizard works without it: vireod checks.
+async function loadQuota(w) {
+  try { w.quota = await loadMyQuota(); } catch { return; }
+  if (w.disposed) return;
+  for (const old of w.el.body.querySelectorAll('.quota-left')) old.remove();
+  const left = quotaLeft(w.quota);
+  const note = (testid, kinds, tail) => {
+    const parts = kinds.filter((k) => left[k] !== null).map((k) => quotaLeftText(k, left[k]));
+    return parts.length ? h('p', { class: 'field-hint quota-left', testid }, icon('gauge'), `Your quota leaves ${parts.join(' and ')}${tail}.`) : null;
+  };
+  const add = (step, el) => { if (el) w.el.panels[step].append(el); };
+  add(STEP.resources, note('quota-left-resources', ['vcpus', 'memory'], ''));
+  add(STEP.disk, note('quota-left-disk', ['disk'], ' for new disks'));
+  add(STEP.summary, note('quota-left-vms', ['vms'], ': this one would be one more'));
+}
+
+// "2 vCPUs", "512 MiB of memory", "1 VM".
+function quotaLeftText(kind, n) {
+  if (kind === 'vcpus') return `${n} vCPU${n === 1 ? '' : 's'}`;
+  if (kind === 'vms') return `${n} VM${n === 1 ? '' : 's'}`;
+  return `${quotaAmount(kind, n)} of ${kind === 'memory' ? 'memory' : 'disk'}`;
+}
+
+// FormError on `control` when `asked` passes what the quota leaves of `kind`.
+function withinQuota(w, kind, asked, control) {
+  const left = quotaLeft(w.quota)[kind];
+  if (left === null || asked <= left) return;
+  throw new FormError(`Your quota leaves ${quotaLeftText(kind, left)}: ask for no more, or ask an admin to raise your quota.`, control);
 }
 
 // The install choice decides what the disk and network steps show.
@@ -208,8 +245,14 @@ function checkStep(w, i) {
   const { os, res, disk, net } = w.spec;
   if (i === STEP.install) w.install.value();
   else if (i === STEP.os) os.value();
-  else if (i === STEP.resources) res.value();
-  else if (i === STEP.disk && !['import', 'cloud'].includes(w.install.mode())) disk.value();
+  else if (i === STEP.resources) {
+    const { vcpus, memory } = res.value();
+    withinQuota(w, 'vcpus', vcpus, res.controls.vcpus);
+    withinQuota(w, 'memory', memory, res.controls.memory);
+  } else if (i === STEP.disk && !['import', 'cloud'].includes(w.install.mode())) {
+    const [d] = disk.value().disks;
+    if (d && d.size) withinQuota(w, 'disk', d.size, disk.controls.size);
+  }
   else if (i === STEP.network) {
     const nics = net.value().nics;
     if (w.install.mode() === 'pxe' && !nics.length) throw new FormError('Network boot needs a network: choose one.', net.controls.net);
@@ -264,9 +307,15 @@ async function applyTemplate(w, tname) {
 }
 
 // Where an error vireod names a field of belongs: [pattern, step, control].
+// A quota refusal names its limit: vCPUs and memory go on their fields,
+// disk on the new disk's size (else where the disk is chosen), VMs in the
+// alert.
 function fieldOf(w, message) {
   const { os, res, disk, net } = w.spec;
   const importing = ['import', 'cloud'].includes(w.install.mode());
+  const quota = quotaKindOf(message);
+  if (quota === 'disk' && !importing && disk.mainControl() === disk.controls.pool) return { step: STEP.disk, control: disk.controls.size };
+  const text = quota ? { vcpus: 'vcpus', memory: 'memory', disk: 'disks', vms: '' }[quota] : message;
   const cloudControl = w.install.cloud.controlFor(message);
   if (cloudControl && w.install.mode() === 'cloud') return { step: STEP.install, control: cloudControl };
   const table = [
@@ -281,7 +330,7 @@ function fieldOf(w, message) {
     [/^(field ')?nics/, STEP.network, net.controls.net],
     [/^field 'name'|^a VM named/, STEP.summary, w.el.name],
   ];
-  const hit = table.find(([re]) => re.test(message || ''));
+  const hit = table.find(([re]) => re.test(text || ''));
   return hit ? { step: hit[1], control: hit[2] } : null;
 }
 
@@ -345,6 +394,8 @@ async function submit(w, { console: withConsole = false } = {}) {
     navigate(vmHref(vm.name));
   } catch (e) {
     if (w.disposed) return;
+    // An admin may have changed the quota since the wizard read it.
+    if (e.code === 'quota_exceeded') loadQuota(w);
     const where = e.status ? fieldOf(w, e.message) : null;
     if (where) {
       go(w, where.step, { focus: false });

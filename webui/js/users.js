@@ -1,6 +1,7 @@
 // #/users (admins): everyone who can sign in, their role, what an operator
 // or viewer may use (grants of guests, storage pools, networks and host
-// bridges), password resets and deletion. The dialogs are in user-dialogs.js.
+// bridges), their quota and usage, password resets and deletion. The dialogs
+// are in user-dialogs.js and quota-dialog.js.
 
 import { api } from './api.js';
 import { h, icon, clear, fmtDate, fmtRelative } from './dom.js';
@@ -8,6 +9,8 @@ import { usesText } from './scope.js';
 import { ROLES, roleLabel, getUser } from './session.js';
 import { attempt, confirmDialog, showError, toast } from './ui.js';
 import { createUserDialog, grantsDialog, resetPasswordDialog } from './user-dialogs.js';
+import { quotaDialog } from './quota-dialog.js';
+import { quotaSummary } from './quota.js';
 import {
   ACTIONS, avatar, card, countBadge, dataTable, deleteButton, loadError, newButton, pageHead, rowButton, skeleton,
 } from './widgets.js';
@@ -71,7 +74,7 @@ function render(page) {
   page.el.count.textContent = String(page.users.length);
   clear(page.el.body).append(dataTable({
     cls: 'users-table', testid: 'users-table', caption: 'Users of Vireo',
-    columns: ['User', 'Role', 'Access', 'Created', ACTIONS],
+    columns: ['User', 'Role', 'Access', 'Quota', 'Created', ACTIONS],
     rows: page.users.map((u) => rowFor(page, u)),
   }));
 }
@@ -93,6 +96,7 @@ function rowFor(page, u) {
           h('span', { class: 'user-cell-sub' }, pam ? 'System account (PAM)' : 'Password sign-in')))),
     h('td', { 'data-label': 'Role' }, role),
     h('td', { 'data-label': 'Access', testid: 'user-access' }, accessCell(page, u)),
+    h('td', { 'data-label': 'Quota', testid: 'user-quota' }, quotaCell(page, u)),
     h('td', { 'data-label': 'Created', title: fmtDate(u.created_at) }, u.created_at ? fmtRelative(u.created_at) : '—'),
     h('td', { class: 'col-actions' },
       h('div', { class: 'row-actions' },
@@ -142,6 +146,17 @@ function accessCell(page, u) {
     manage);
 }
 
+// What the user's things take against their limits, and a button to
+// change the limits.
+function quotaCell(page, u) {
+  const edit = rowButton({
+    ic: 'gauge', label: 'Quota', testid: 'user-quota-edit', cls: 'btn-ghost access-manage',
+    aria: `Change the quota of ${u.username}`, onclick: () => editQuota(page, u),
+  });
+  return h('span', { class: 'access' },
+    quotaSummary({ quota: u.quota, usage: u.usage, limited: u.role !== 'admin' }, { testid: 'user-quota-summary', compact: true }), edit);
+}
+
 // ---- changes ----
 
 async function changeRole(page, u, role, select) {
@@ -189,6 +204,16 @@ async function deleteUser(page, u) {
   if (!ok) return;
   await attempt(() => api.deleteUser(u.username), `${u.username} was deleted`, `Could not delete ${u.username}`);
   load(page);
+}
+
+async function editQuota(page, u) {
+  const changed = await quotaDialog(u);
+  if (!changed) return;
+  toast(`The quota of ${u.username} was saved`);
+  await load(page);
+  if (page.disposed) return;
+  const btn = page.el.body.querySelector(`[data-testid="user-row"][data-user="${CSS.escape(u.username)}"] [data-testid="user-quota-edit"]`);
+  if (btn) btn.focus();
 }
 
 async function manageGrants(page, u) {

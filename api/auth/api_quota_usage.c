@@ -1,0 +1,111 @@
+/* Usage for quotas (see api_quota_usage.h): one pass over what the
+ * inventory says users own, each object's figures read from libvirt. */
+#include "api/auth/api_quota_usage.h"
+#include "virt/virt_conn.h"
+#include "virt/virt_error.h"
+
+void api_quota_amounts(const VirtFootprint *fp, gint64 vms, DbQuota *out)
+{
+    out->v[DB_QUOTA_VMS] = vms;
+    out->v[DB_QUOTA_VCPUS] = (gint64)fp->vcpus;
+    out->v[DB_QUOTA_MEMORY] = (gint64)((fp->memory_kib + 1023) / 1024);
+    out->v[DB_QUOTA_DISK] = (gint64)fp->disk_bytes;
+}
+
+void api_quota_sum(DbQuota *sum, const DbQuota *more)
+{
+    for (int k = 0; k < DB_QUOTA_KINDS; k++)
+        sum->v[k] += more->v[k];
+}
+
+/* The running total of user `id` in `by_user`, made at 0 when new. */
+static DbQuota *total_of(GHashTable *by_user, gint64 id)
+{
+    DbQuota *t = g_hash_table_lookup(by_user, &id);
+    if (!t) {
+        t = g_new0(DbQuota, 1);
+        g_hash_table_insert(by_user, g_memdup2(&id, sizeof id), t);
+    }
+    return t;
+}
+
+/* FALSE when `why` (taken) is more than the object being gone. */
+static gboolean gone(GError *why, GError **error)
+{
+    if (g_error_matches(why, VIRT_ERROR, VIRT_ERROR_NOT_FOUND)) {
+        g_error_free(why);
+        return TRUE;
+    }
+    g_propagate_error(error, why);
+    return FALSE;
+}
+
+static gboolean add_vm(virConnectPtr conn, const DbOwned *o, GHashTable *by_user, GError **error)
+{
+    GError *why = NULL;
+    VirtFootprint fp;
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, o->ref);
+    if (!dom)
+        virt_error_from_libvirt(&why, "looking up a VM");
+    if (!dom || !virt_domain_footprint(dom, &fp, &why))
+        return gone(why, error);
+    DbQuota a;
+    api_quota_amounts(&fp, 1, &a);
+    api_quota_sum(total_of(by_user, o->owner_id), &a);
+    return TRUE;
+}
+
+static gboolean add_volume(virConnectPtr conn, const DbOwned *o, GHashTable *by_user,
+                           GError **error)
+{
+    GError *why = NULL;
+    guint64 capacity;
+    if (!virt_volume_capacity_at(conn, o->ref, &capacity, &why))
+        return !why || gone(why, error);
+    total_of(by_user, o->owner_id)->v[DB_QUOTA_DISK] += (gint64)capacity;
+    return TRUE;
+}
+
+GHashTable *api_quota_usage_by_user(ApiContext *ctx, virConnectPtr conn, gint64 user_id,
+                                    GError **error)
+{
+    g_autoptr(GHashTable)
+        by_user = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    g_autoptr(GPtrArray) vms = db_owned_list(ctx->db, DB_OWNED_VMS, user_id, error);
+    g_autoptr(GPtrArray) volumes = vms ? db_owned_list(ctx->db, DB_OWNED_VOLUMES, user_id, error)
+                                       : NULL;
+    if (!volumes)
+        return NULL;
+    for (guint i = 0; i < vms->len; i++)
+        if (!add_vm(conn, g_ptr_array_index(vms, i), by_user, error))
+            return NULL;
+    for (guint i = 0; i < volumes->len; i++)
+        if (!add_volume(conn, g_ptr_array_index(volumes, i), by_user, error))
+            return NULL;
+    return g_steal_pointer(&by_user);
+}
+
+gboolean api_quota_usage(ApiContext *ctx, virConnectPtr conn, gint64 user_id, DbQuota *out,
+                         GError **error)
+{
+    *out = (DbQuota){0};
+    if (user_id <= 0)
+        return TRUE;
+    g_autoptr(GHashTable) by_user = api_quota_usage_by_user(ctx, conn, user_id, error);
+    if (!by_user)
+        return FALSE;
+    const DbQuota *mine = g_hash_table_lookup(by_user, &user_id);
+    if (mine)
+        *out = *mine;
+    return TRUE;
+}
+
+GHashTable *api_quota_usage_shown(ApiContext *ctx, gint64 user_id)
+{
+    g_autoptr(GError) why = NULL;
+    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &why);
+    GHashTable *by_user = conn ? api_quota_usage_by_user(ctx, conn, user_id, &why) : NULL;
+    if (!by_user)
+        g_message("usage for quotas not shown: %s", why->message);
+    return by_user;
+}
