@@ -161,7 +161,8 @@ describe('dashboard and graphs', { concurrency: false }, () => {
     assert.ok(await linePixels('vm-graphs-cpu', '--chart-cpu') > 0, 'the guest CPU line is drawn');
     const cpu = (await apiGet(`/api/vms/${GUEST}/stats?range=1h`)).series.cpu;
     assert.ok(cpu.some((v) => v > 0), 'the booting guest used CPU');
-    assert.match(await byId('detail-uptime').textContent(), /^\d+ (s|min \d+ s)$/);
+    // The guest's detail comes on its own request, beside the graphs'.
+    await page.waitForFunction(() => /^\d+ (s|min \d+ s)$/.test(document.querySelector('[data-testid="detail-uptime"]').textContent));
     assert.match(await byId('detail-addresses').textContent(), /none reported/);
 
     const pressed = (r) => byId(`vm-graphs-range-${r}`).getAttribute('aria-pressed');

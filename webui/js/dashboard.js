@@ -41,10 +41,13 @@ export function mountDashboard(root) {
     kind: 'host', testid: 'host-graphs',
     onLatest: (figures, info) => {
       page.latest = figures;
+      // The busiest lists word their emptiness by the interval: draw them
+      // again once it is known (the guest list may have come first).
+      const learned = typeof info.interval === 'number' && info.interval !== page.interval;
       if (typeof info.interval === 'number') page.interval = info.interval;
       if (info.sample) page.sample = info.sample;
       renderGauges(page);
-      if (info.sample) renderBusiest(page);
+      if (info.sample || learned) renderBusiest(page);
     },
   });
   root.append(layout(page));
