@@ -214,6 +214,10 @@ class VncConsoleTest(ConsoleTestCase):
         ws = self.open(vm, "vnc")
         Rfb(ws)
         serial = self.open(vm, "serial")
+        # The line is joined (the hub opens it after the upgrade): a power
+        # off before would end it as a failed open (1011), not a stop.
+        serial.send(b"echo joined-$((2*3))\n")
+        serial.read_until(b"joined-6", timeout=30)
         self.action(vm, "poweroff")
         # The display and the serial line hang up first; the reason given
         # is still the VM's stop.
