@@ -84,21 +84,41 @@ static void host_metrics(Scrape *s)
 
 typedef enum { EVERY_VM, ACTIVE_VMS } Which;
 
-/* One family over the VMs, `value` giving each one's sample (FALSE: none). */
-static void vm_family(Scrape *s, const char *name, const char *type, const char *help, Which which,
-                      gboolean (*value)(const VirtStatsVm *vm, const ApiVmLive *live, double *v))
+typedef gboolean (*VmValue)(const VirtStatsVm *vm, const ApiVmLive *live, double *v);
+
+/* One family over the VMs: each one's sample from `value` (FALSE: none),
+ * or, without one, its libvirt counter `counter` times `scale`. */
+typedef struct {
+    const char *name, *type, *help;
+    Which which;
+    VmValue value;
+    VirtCounter counter;
+    double scale;
+} VmFamily;
+
+static gboolean counter_value(const VmFamily *f, const VirtStatsVm *vm, double *v)
+{
+    if (!(vm->counters.have & (1u << f->counter)))
+        return FALSE;
+    *v = (double)vm->counters.v[f->counter] * f->scale;
+    return TRUE;
+}
+
+static void vm_family(Scrape *s, const VmFamily *f)
 {
     gboolean header = FALSE;
     for (guint i = 0; i < s->raw->vms->len; i++) {
         const VirtStatsVm *vm = g_ptr_array_index(s->raw->vms, i);
         const ApiVmLive *live = s->snap ? g_hash_table_lookup(s->snap->vms, vm->uuid) : NULL;
         double v;
-        if ((which == ACTIVE_VMS && vm->id <= 0) || !value(vm, live, &v))
+        if (f->which == ACTIVE_VMS && vm->id <= 0)
+            continue;
+        if (!(f->value ? f->value(vm, live, &v) : counter_value(f, vm, &v)))
             continue;
         if (!header)
-            api_prom_family(s->out, name, type, help);
+            api_prom_family(s->out, f->name, f->type, f->help);
         header = TRUE;
-        api_prom_sample(s->out, name, g_ptr_array_index(s->labels, i), v);
+        api_prom_sample(s->out, f->name, g_ptr_array_index(s->labels, i), v);
     }
 }
 
@@ -154,49 +174,6 @@ static gboolean v_rss(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
     return vm->mem_rss_kib > 0;
 }
 
-static gboolean counter(const VirtStatsVm *vm, VirtCounter c, double scale, double *v)
-{
-    if (!(vm->counters.have & (1u << c)))
-        return FALSE;
-    *v = (double)vm->counters.v[c] * scale;
-    return TRUE;
-}
-
-static gboolean v_cpu(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
-{
-    (void)l;
-    return counter(vm, VIRT_COUNTER_CPU, 1 / NS, v);
-}
-
-static gboolean v_vcpu(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
-{
-    (void)l;
-    return counter(vm, VIRT_COUNTER_VCPU, 1 / NS, v);
-}
-
-static gboolean v_disk_read(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
-{
-    (void)l;
-    return counter(vm, VIRT_COUNTER_DISK_READ, 1, v);
-}
-
-static gboolean v_disk_write(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
-{
-    (void)l;
-    return counter(vm, VIRT_COUNTER_DISK_WRITE, 1, v);
-}
-
-static gboolean v_net_rx(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
-{
-    (void)l;
-    return counter(vm, VIRT_COUNTER_NET_RX, 1, v);
-}
-
-static gboolean v_net_tx(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
-{
-    (void)l;
-    return counter(vm, VIRT_COUNTER_NET_TX, 1, v);
-}
 
 static gboolean v_disk_reads(const VirtStatsVm *vm, const ApiVmLive *l, double *v)
 {
@@ -237,45 +214,50 @@ static gboolean v_start_time(const VirtStatsVm *vm, const ApiVmLive *l, double *
 
 static void vm_metrics(Scrape *s)
 {
-    vm_family(s, "vireo_vm_state", "gauge",
-              "The VM's state as libvirt numbers it: 0 no state, 1 running, 2 blocked, "
-              "3 paused, 4 shutting down, 5 shut off, 6 crashed, 7 suspended by the guest.",
-              EVERY_VM, v_state);
-    vm_family(s, "vireo_vm_running", "gauge", "1 while the VM runs, else 0.", EVERY_VM, v_running);
-    vm_family(s, "vireo_vm_vcpus", "gauge", "vCPUs of the VM.", EVERY_VM, v_vcpus);
-    vm_family(s, "vireo_vm_memory_bytes", "gauge", "Memory the VM has (its balloon's size).",
-              EVERY_VM, v_memory);
-    vm_family(s, "vireo_vm_memory_max_bytes", "gauge", "Memory the VM may have at most.", EVERY_VM,
-              v_memory_max);
-    vm_family(s, "vireo_vm_memory_used_bytes", "gauge",
-              "Memory in use: the guest's own figure when its balloon driver reports one, else "
-              "what the host charges for the VM (its QEMU process' resident memory).",
-              ACTIVE_VMS, v_memory_used);
-    vm_family(s, "vireo_vm_memory_resident_bytes", "gauge",
-              "Resident memory of the VM's QEMU process on the host.", ACTIVE_VMS, v_rss);
-    vm_family(s, "vireo_vm_cpu_seconds_total", "counter",
-              "CPU time the VM used since it started (all its QEMU threads).", ACTIVE_VMS, v_cpu);
-    vm_family(s, "vireo_vm_vcpu_seconds_total", "counter",
-              "CPU time the VM's vCPUs ran since it started.", ACTIVE_VMS, v_vcpu);
-    vm_family(s, "vireo_vm_disk_read_bytes_total", "counter", "Bytes the VM read from its disks.",
-              ACTIVE_VMS, v_disk_read);
-    vm_family(s, "vireo_vm_disk_written_bytes_total", "counter", "Bytes the VM wrote to its disks.",
-              ACTIVE_VMS, v_disk_write);
-    vm_family(s, "vireo_vm_disk_read_requests_total", "counter", "Read requests of the VM's disks.",
-              ACTIVE_VMS, v_disk_reads);
-    vm_family(s, "vireo_vm_disk_write_requests_total", "counter",
-              "Write requests of the VM's disks.", ACTIVE_VMS, v_disk_writes);
-    vm_family(s, "vireo_vm_network_receive_bytes_total", "counter",
-              "Bytes the VM's network interfaces received.", ACTIVE_VMS, v_net_rx);
-    vm_family(s, "vireo_vm_network_transmit_bytes_total", "counter",
-              "Bytes the VM's network interfaces sent.", ACTIVE_VMS, v_net_tx);
-    vm_family(s, "vireo_vm_network_receive_packets_total", "counter",
-              "Packets the VM's network interfaces received.", ACTIVE_VMS, v_rx_packets);
-    vm_family(s, "vireo_vm_network_transmit_packets_total", "counter",
-              "Packets the VM's network interfaces sent.", ACTIVE_VMS, v_tx_packets);
-    vm_family(s, "vireo_vm_start_time_seconds", "gauge",
-              "When the VM started, in unix seconds (where vireod knows it).", ACTIVE_VMS,
-              v_start_time);
+    static const VmFamily families[] = {
+        {"vireo_vm_state", "gauge",
+         "The VM's state as libvirt numbers it: 0 no state, 1 running, 2 blocked, "
+         "3 paused, 4 shutting down, 5 shut off, 6 crashed, 7 suspended by the guest.",
+         EVERY_VM, v_state, 0, 0},
+        {"vireo_vm_running", "gauge", "1 while the VM runs, else 0.", EVERY_VM, v_running, 0, 0},
+        {"vireo_vm_vcpus", "gauge", "vCPUs of the VM.", EVERY_VM, v_vcpus, 0, 0},
+        {"vireo_vm_memory_bytes", "gauge", "Memory the VM has (its balloon's size).", EVERY_VM,
+         v_memory, 0, 0},
+        {"vireo_vm_memory_max_bytes", "gauge", "Memory the VM may have at most.", EVERY_VM,
+         v_memory_max, 0, 0},
+        {"vireo_vm_memory_used_bytes", "gauge",
+         "Memory in use: the guest's own figure when its balloon driver reports one, else "
+         "what the host charges for the VM (its QEMU process' resident memory).",
+         ACTIVE_VMS, v_memory_used, 0, 0},
+        {"vireo_vm_memory_resident_bytes", "gauge",
+         "Resident memory of the VM's QEMU process on the host.", ACTIVE_VMS, v_rss, 0, 0},
+        {"vireo_vm_cpu_seconds_total", "counter",
+         "CPU time the VM used since it started (all its QEMU threads).", ACTIVE_VMS, NULL,
+         VIRT_COUNTER_CPU, 1 / NS},
+        {"vireo_vm_vcpu_seconds_total", "counter", "CPU time the VM's vCPUs ran since it started.",
+         ACTIVE_VMS, NULL, VIRT_COUNTER_VCPU, 1 / NS},
+        {"vireo_vm_disk_read_bytes_total", "counter", "Bytes the VM read from its disks.",
+         ACTIVE_VMS, NULL, VIRT_COUNTER_DISK_READ, 1},
+        {"vireo_vm_disk_written_bytes_total", "counter", "Bytes the VM wrote to its disks.",
+         ACTIVE_VMS, NULL, VIRT_COUNTER_DISK_WRITE, 1},
+        {"vireo_vm_disk_read_requests_total", "counter", "Read requests of the VM's disks.",
+         ACTIVE_VMS, v_disk_reads, 0, 0},
+        {"vireo_vm_disk_write_requests_total", "counter", "Write requests of the VM's disks.",
+         ACTIVE_VMS, v_disk_writes, 0, 0},
+        {"vireo_vm_network_receive_bytes_total", "counter",
+         "Bytes the VM's network interfaces received.", ACTIVE_VMS, NULL, VIRT_COUNTER_NET_RX, 1},
+        {"vireo_vm_network_transmit_bytes_total", "counter",
+         "Bytes the VM's network interfaces sent.", ACTIVE_VMS, NULL, VIRT_COUNTER_NET_TX, 1},
+        {"vireo_vm_network_receive_packets_total", "counter",
+         "Packets the VM's network interfaces received.", ACTIVE_VMS, v_rx_packets, 0, 0},
+        {"vireo_vm_network_transmit_packets_total", "counter",
+         "Packets the VM's network interfaces sent.", ACTIVE_VMS, v_tx_packets, 0, 0},
+        {"vireo_vm_start_time_seconds", "gauge",
+         "When the VM started, in unix seconds (where vireod knows it).", ACTIVE_VMS, v_start_time,
+         0, 0},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(families); i++)
+        vm_family(s, &families[i]);
 }
 
 static void string_free(gpointer s)
