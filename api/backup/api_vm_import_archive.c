@@ -54,10 +54,7 @@ static void import_abort(ApiTransfer *base, const char *why)
     Import *im = (Import *)base;
     if (!im->task)
         return;
-    g_autoptr(GError) error = g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                          "import aborted after %" G_GUINT64_FORMAT
-                                          " of %" G_GUINT64_FORMAT " bytes: %s",
-                                          im->done, base->length, why);
+    g_autoptr(GError) error = api_transfer_aborted_error("import", im->done, base->length, why);
     fail(im, error);
 }
 

@@ -3,6 +3,7 @@
 #include "db/db.h"
 #include "virt/virt_error.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 /* Not G_DEFINE_QUARK: its plain static cache is written by every thread that
@@ -178,4 +179,11 @@ gboolean api_field_error(GError **error, const char *field, GError *cause)
                 cause->message);
     g_error_free(cause);
     return FALSE;
+}
+
+GError *api_transfer_aborted_error(const char *what, guint64 done, guint64 length, const char *why)
+{
+    return g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                       "%s aborted after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes: %s",
+                       what, done, length, why);
 }

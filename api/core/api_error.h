@@ -59,3 +59,7 @@ void api_response_error_for(ApiResponse *resp, const GError *error, gboolean ful
 char *api_error_brief(const char *message, const char *detail);
 /* The message of `error` as a caller gets it: in full, or brief. */
 char *api_error_message_for(const GError *error, gboolean full);
+
+/* Why a streamed body (an upload or import, `what`) stopped early: `done`
+ * of `length` bytes had come when the connection ended for `why`. */
+GError *api_transfer_aborted_error(const char *what, guint64 done, guint64 length, const char *why);

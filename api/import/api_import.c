@@ -252,10 +252,7 @@ static void upload_abort(ApiTransfer *base, const char *why)
     Upload *u = (Upload *)base;
     if (!u->job)
         return;
-    g_autoptr(GError) error = g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                          "import aborted after %" G_GUINT64_FORMAT
-                                          " of %" G_GUINT64_FORMAT " bytes: %s",
-                                          u->done, base->length, why);
+    g_autoptr(GError) error = api_transfer_aborted_error("import", u->done, base->length, why);
     undo(u, error);
 }
 

@@ -84,10 +84,7 @@ static void upload_abort(ApiTransfer *base, const char *why)
     Transfer *t = (Transfer *)base;
     if (t->ended)
         return;
-    g_autoptr(GError) error = g_error_new(G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
-                                          "upload aborted after %" G_GUINT64_FORMAT
-                                          " of %" G_GUINT64_FORMAT " bytes: %s",
-                                          t->done, base->length, why);
+    g_autoptr(GError) error = api_transfer_aborted_error("upload", t->done, base->length, why);
     upload_undo(t, error);
 }
 
