@@ -57,6 +57,15 @@ void virt_driver_unref(VirtDriver *d)
         g_atomic_rc_box_release_full(d, driver_clear);
 }
 
+/* Drivers spell their type in their own case ("Test", "TEST"). */
+static gboolean type_in(const char *type, const char *const *types)
+{
+    for (; type && *types; types++)
+        if (g_ascii_strcasecmp(type, *types) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 static gboolean has(GStrv list, const char *v)
 {
     return list && g_strv_contains((const char *const *)list, v);
@@ -68,11 +77,12 @@ void virt_driver_features(const char *type, const VirtDriverCaps *caps, const Vi
     memset(out, 0, sizeof *out);
     out->vms = has(caps->os_types, "hvm") || has(caps->os_types, "xen");
     out->containers = has(caps->os_types, "exe");
-    gboolean qemu = g_strcmp0(type, "QEMU") == 0;
+    static const char *const qemu_types[] = {"QEMU", NULL};
+    gboolean qemu = type_in(type, qemu_types);
     /* The VNC proxy opens the display with virDomainOpenGraphicsFD (QEMU
      * only); the domain capabilities say whether this QEMU has VNC. */
     out->vnc = qemu && out->vms && (!caps->has_domcaps || has(caps->graphics, "vnc"));
-    out->serial = type && g_strv_contains(serial_types, type);
+    out->serial = type_in(type, serial_types);
     out->snapshots = probed->snapshots && out->vms;
     out->storage = probed->storage;
     out->networks = probed->networks;
@@ -80,7 +90,7 @@ void virt_driver_features(const char *type, const VirtDriverCaps *caps, const Vi
     gboolean disks = out->vms && out->storage &&
                      (!caps->has_domcaps || has(caps->disk_devices, "disk"));
     for (gsize i = 0; disks && i < G_N_ELEMENTS(disk_formats); i++)
-        if (g_strcmp0(type, disk_formats[i].type) == 0)
+        if (type && g_ascii_strcasecmp(type, disk_formats[i].type) == 0)
             g_strv_builder_addv(b, (const char **)disk_formats[i].formats);
     out->disk_formats = g_strv_builder_end(b);
     /* Vireo's cloud-init is a NoCloud ISO on a CD-ROM that QEMU reads. */
@@ -117,7 +127,7 @@ static gboolean probe_snapshots(virConnectPtr conn, const char *type)
         answer = supported_call(s);
     } else {
         static const char *const with[] = {"QEMU", "Test", "VBOX", "ESX", "vz", NULL};
-        answer = type && g_strv_contains(with, type);
+        answer = type_in(type, with);
     }
     for (int i = 0; i < n; i++)
         virDomainFree(doms[i]);
