@@ -19,8 +19,8 @@ static gboolean absolute_clean(const char *what, const char *p, GError **error)
 
 char *virt_container_xml(const VirtContainerSpec *s, GError **error)
 {
-    if (!virt_domain_name_valid(s->name, error) || !absolute_clean("root_dir", s->root_dir, error) ||
-        !absolute_clean("init", s->init, error))
+    if (!virt_domain_name_valid(s->name, error) ||
+        !absolute_clean("root_dir", s->root_dir, error) || !absolute_clean("init", s->init, error))
         return NULL;
     if (s->memory_mib < 16)
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "memory_mib must be at least 16"), NULL;

@@ -19,7 +19,7 @@ typedef struct {
     gboolean kvm_usable;
     GStrv domain_types; /* what Vireo offers: {"kvm", "qemu"} or {"qemu"} */
     char *default_domain_type;
-    GStrv machines; /* machine types (and their aliases) for `arch`; may be NULL */
+    GStrv machines;            /* machine types (and their aliases) for `arch`; may be NULL */
     GStrv driver_domain_types; /* <domain type> values of the capabilities; may be NULL */
 } VirtHostInfo;
 
