@@ -61,6 +61,9 @@ gboolean virt_uri_parse(const char *uri, VirtUri *out, GError **error)
         return bad(error, "", "it is empty");
     if (strlen(uri) > 2048)
         return bad(error, "(too long)", "it is longer than 2048 characters");
+    for (const char *p = uri; *p; p++)
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+            return bad(error, "(not shown)", "it holds spaces or control characters");
     const char *sep = strstr(uri, "://");
     if (!sep)
         return bad(error, uri, "it has no 'driver://' at its start");
