@@ -2,6 +2,7 @@
  * makes it from a VM (export, backups) and reads it back into a new VM
  * (import-archive, restore). */
 #pragma once
+#include "api/auth/api_quota.h"
 #include "api/core/api.h"
 #include "api/tasks/task_engine.h"
 #include "virt/virt_archive_out.h"
@@ -31,9 +32,10 @@ char *api_archive_file_name(const char *vm_name);
 /* What an archive read back makes. */
 typedef struct {
     ApiContext *ctx;
-    const char *name; /* the new VM's name; NULL: the archive's */
-    const char *pool; /* where its disks go */
-    gint64 owner_id;  /* 0: the archive's owner when that user exists */
+    const char *name;      /* the new VM's name; NULL: the archive's */
+    const char *pool;      /* where its disks go */
+    gint64 owner_id;       /* 0: the archive's owner when that user exists */
+    ApiQuotaCaller caller; /* whose request it is: the owner's quota is checked for it */
     gboolean start;
     Task *task;     /* records what is made; progress by bytes */
     guint64 length; /* of the archive, for progress; 0 unknown */
@@ -41,7 +43,11 @@ typedef struct {
 
 typedef struct ApiArchiveIn ApiArchiveIn;
 
-/* A reader that makes a VM of the archive fed to it: each disk becomes a
+/* A reader that makes a VM of the archive fed to it: once domain.xml is
+ * read, the owner's quota is checked against the VM (its vCPUs, memory,
+ * the capacities vireo.json gives its disks and its own media's: a 403
+ * before any disk is written; a disk larger than vireo.json said is a bad
+ * archive). Each disk becomes a
  * volume of the pool as it passes (recorded in the task first), every
  * member's digest is checked against SHA256SUMS, and once the archive
  * ended the VM is defined with a new UUID and MACs (the create unit).

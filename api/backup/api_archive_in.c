@@ -4,6 +4,7 @@
  * volumes as they pass; the VM is defined only once every digest matched
  * and the archive ended. */
 #include "api/backup/api_archive.h"
+#include "api/backup/api_archive_media.h"
 #include "api/core/api_error.h"
 #include "api/vms/api_vm_unit.h"
 #include "db/db_auth.h"
@@ -22,6 +23,7 @@
 typedef struct {
     char *target, *member, *format;
     char *volume;         /* the new volume's name */
+    guint64 capacity;     /* what vireo.json says the guest sees */
     virStorageVolPtr vol; /* once made */
     char hex[65];         /* its digest, once read */
 } InDisk;
@@ -43,7 +45,10 @@ struct ApiArchiveIn {
     json_t *meta;
     char *xml;
     char *name;
-    GArray *disks; /* InDisk */
+    GArray *disks;    /* InDisk */
+    GPtrArray *media; /* ApiArchiveMedium*: the VM's own CD-ROM media */
+    gint64 owner;     /* who owns the VM made */
+    ApiQuotaHold *quota;
     guint64 fed;
     gboolean defined;
 };
@@ -74,6 +79,13 @@ static gboolean target_ok(const char *t)
         if (!g_ascii_islower(*c) && !g_ascii_isdigit(*c))
             return FALSE;
     return TRUE;
+}
+
+static gint64 meta_owner(ApiContext *ctx, json_t *meta)
+{
+    const char *name = json_string_value(json_object_get(meta, "owner"));
+    g_autoptr(DbUser) u = name ? db_user_by_name(ctx->db, name, NULL) : NULL;
+    return u ? u->id : 0;
 }
 
 /* vireo.json: the disks and what else the VM gets back. */
@@ -109,6 +121,7 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
                         name);
     }
     in->name = g_strdup(name);
+    in->owner = in->to.owner_id ? in->to.owner_id : meta_owner(in->to.ctx, in->meta);
     size_t i;
     json_t *d;
     json_array_foreach (disks, i, d) {
@@ -124,8 +137,11 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
         for (guint k = 0; k < in->disks->len; k++)
             if (strcmp(g_array_index(in->disks, InDisk, k).target, t) == 0)
                 return bad(error, VIRT_ARCHIVE_META " lists disk %s twice", t);
-        InDisk disk = {
-            .target = g_strdup(t), .member = g_steal_pointer(&want), .format = g_strdup(f)};
+        json_int_t capacity = json_integer_value(json_object_get(d, "capacity"));
+        InDisk disk = {.target = g_strdup(t),
+                       .member = g_steal_pointer(&want),
+                       .format = g_strdup(f),
+                       .capacity = capacity > 0 ? (guint64)capacity : 0};
         disk.volume = g_strdup_printf("%s-disk%u.%s", in->name, (guint)i,
                                       strcmp(f, "qcow2") == 0 ? "qcow2" : "img");
         g_array_append_val(in->disks, disk);
@@ -158,7 +174,15 @@ static gboolean read_domain(ApiArchiveIn *in, GError **error)
     if (writable != in->disks->len)
         return bad(error, VIRT_ARCHIVE_META " lists disks that %s does not have",
                    VIRT_ARCHIVE_DOMAIN);
-    return TRUE;
+    if (!(in->media = api_archive_media(in->conn, in->xml, in->name, error)))
+        return FALSE;
+    /* Before any disk is written: a refusal leaves nothing to undo. */
+    VirtFootprint fp = {.vcpus = cfg->vcpus,
+                        .memory_kib = cfg->max_memory_kib,
+                        .disk_bytes = api_archive_media_bytes(in->media)};
+    for (guint k = 0; k < in->disks->len; k++)
+        fp.disk_bytes += g_array_index(in->disks, InDisk, k).capacity;
+    return api_quota_check_vm(in->to.ctx, in->to.caller, in->owner, &fp, NULL, &in->quota, error);
 }
 
 /* SHA256SUMS: every member, nothing else, each digest as read. */
@@ -335,6 +359,9 @@ static gboolean check_volumes(ApiArchiveIn *in, GError **error)
             return FALSE;
         if (g_strcmp0(info->format ? info->format : "raw", d->format) != 0 || info->backing)
             return bad(error, "disk %s is not the stand-alone image the archive says", d->target);
+        /* The quota was checked against what vireo.json says. */
+        if (info->capacity > d->capacity)
+            return bad(error, "disk %s is larger than " VIRT_ARCHIVE_META " says", d->target);
     }
     return TRUE;
 }
@@ -350,46 +377,44 @@ static GStrv meta_tags(json_t *meta)
     return g_strv_builder_end(b);
 }
 
-static gint64 meta_owner(ApiContext *ctx, json_t *meta)
-{
-    const char *name = json_string_value(json_object_get(meta, "owner"));
-    g_autoptr(DbUser) u = name ? db_user_by_name(ctx->db, name, NULL) : NULL;
-    return u ? u->id : 0;
-}
-
 char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
 {
     if (!virt_tar_reader_finish(in->tar, error) || !check_volumes(in, error))
         return NULL;
-    g_autofree VirtVmVolume *vols = g_new0(VirtVmVolume, in->disks->len + 1);
+    g_autoptr(GArray) vols = g_array_new(TRUE, TRUE, sizeof(VirtVmVolume));
+    g_autoptr(GPtrArray) adopt = g_ptr_array_new_with_free_func(g_free);
     for (guint k = 0; k < in->disks->len; k++) {
         const InDisk *d = &g_array_index(in->disks, InDisk, k);
-        vols[k] = (VirtVmVolume){.kind = VIRT_VM_VOL_EXISTING,
-                                 .device = "disk",
-                                 .pool = in->pool_name,
-                                 .name = d->volume,
-                                 .target = d->target};
+        VirtVmVolume v = {.kind = VIRT_VM_VOL_EXISTING,
+                          .device = "disk",
+                          .pool = in->pool_name,
+                          .name = d->volume,
+                          .target = d->target};
+        g_array_append_val(vols, v);
+        g_ptr_array_add(adopt, virStorageVolGetPath(d->vol));
     }
+    g_ptr_array_add(adopt, NULL);
+    api_archive_media_plan(in->media, in->pool_name, vols);
+    g_autofree char *xml = api_archive_media_xml(in->xml, in->media, error);
+    if (!xml)
+        return NULL;
     g_autofree char *uuid = g_uuid_string_random();
     VirtVmPlan plan = {.domain = {.name = in->name, .uuid = uuid},
-                       .volumes = vols,
-                       .n_volumes = in->disks->len,
-                       .clone_of = in->xml};
+                       .volumes = (const VirtVmVolume *)vols->data,
+                       .n_volumes = vols->len,
+                       .clone_of = xml};
     g_auto(GStrv) tags = meta_tags(in->meta);
-    gint64 owner = in->to.owner_id ? in->to.owner_id : meta_owner(in->to.ctx, in->meta);
-    ApiVmUnit unit = {
-        .owner_id = owner, .start = in->to.start ? 1 : 0, .tags = (const char *const *)tags};
+    ApiVmUnit unit = {.owner_id = in->owner,
+                      .start = in->to.start ? 1 : 0,
+                      .tags = (const char *const *)tags,
+                      .quota = in->quota,
+                      .adopt = (const char *const *)adopt->pdata};
     char made[VIR_UUID_STRING_BUFLEN];
     if (in->to.task)
         task_progress(in->to.task, 95, "defining the VM");
     if (!api_vm_unit_run(in->to.ctx, in->conn, &plan, &unit, in->to.task, made, error))
         return NULL;
     in->defined = TRUE;
-    for (guint k = 0; owner && k < in->disks->len; k++) {
-        g_autofree char *path = virStorageVolGetPath(g_array_index(in->disks, InDisk, k).vol);
-        if (path)
-            db_volume_owner_set(in->to.ctx->db, path, owner, NULL);
-    }
     return g_strdup(in->name);
 }
 
@@ -409,6 +434,9 @@ void api_archive_in_free(ApiArchiveIn *in)
         }
     }
     g_array_unref(in->disks);
+    if (in->media)
+        g_ptr_array_unref(in->media);
+    api_quota_hold_free(in->quota);
     virt_tar_reader_free(in->tar);
     if (in->sum)
         g_checksum_free(in->sum);

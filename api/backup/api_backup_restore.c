@@ -21,6 +21,7 @@ typedef struct {
     DbBackup *backup;
     char *name, *pool;
     gboolean start;
+    ApiQuotaCaller caller;
 } Restore;
 
 static void restore_free(gpointer data)
@@ -45,6 +46,7 @@ static gboolean run_restore(Task *task, gpointer data, char **result, GError **e
                        .name = r->name,
                        .pool = r->pool,
                        .start = r->start,
+                       .caller = r->caller,
                        .task = task,
                        .length = length};
     g_autoptr(ApiArchiveIn) in = api_archive_in_new(&to, error);
@@ -112,6 +114,7 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     r->name = g_strdup(name);
     r->pool = g_strdup(pool ? pool : b->pool);
     r->start = start == 1;
+    r->caller = api_quota_caller(req);
     r->backup = g_steal_pointer(&b);
     gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0,
                              run_restore, r, restore_free, error);
