@@ -19,7 +19,7 @@ import time
 
 import harness
 from test_snapshots import SnapshotTestCase
-from test_storage import q
+from test_storage import MIB, q
 from test_tasks import RestartedDaemon
 
 
@@ -173,6 +173,57 @@ class BackupTest(SnapshotTestCase):
                    self.api.get("/api/audit?action=backup.&limit=50").json()["entries"]}
         self.assertTrue({"backup.job.create", "backup.job.run", "backup.restore",
                          "backup.delete"} <= actions, actions)
+
+    def rewrite_archive(self, body, member, change):
+        """The archive with `member` changed by `change` and SHA256SUMS made
+        again to match: a well-formed archive saying something else."""
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            files = [(m.name, tar.extractfile(m).read()) for m in tar.getmembers()]
+        files = [(n, change(d) if n == member else d) for n, d in files]
+        sums = "".join("%s  %s\n" % (hashlib.sha256(d).hexdigest(), n)
+                       for n, d in files if n != "SHA256SUMS")
+        out = io.BytesIO()
+        with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+            for n, d in files:
+                info = tarfile.TarInfo(n)
+                info.size = len(d if n != "SHA256SUMS" else sums.encode())
+                tar.addfile(info, io.BytesIO(d if n != "SHA256SUMS" else sums.encode()))
+        return out.getvalue()
+
+    def test_4_imported_vm_gets_its_own_seed(self):
+        src = self.new_name("seed")
+        r = self.api.post("/api/vms", json_body={
+            "name": src, "vcpus": 1, "memory": 64, "graphics": "none",
+            "disks": [{"pool": self.pool, "size": MIB, "format": "raw"}],
+            "cloud_init": {"hostname": "seed-host", "user": "vireo",
+                           "password": harness.new_password()}})
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % src)
+        seed = "%s-cidata.iso" % src
+        self.assertIn(seed, self.volumes())
+        body = self.export(src).body
+        copy = harness.PREFIX + "seed-copy"
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % copy)
+        vm = self.import_archive(body, "pool=%s&name=%s" % (q(self.pool), copy), 201).json()
+        cdroms = [d["source"] for d in vm["disks"] if d["device"] == "cdrom"]
+        self.assertEqual(cdroms, [os.path.join(self.dir, "%s-cidata.iso" % copy)])
+        with open(os.path.join(self.dir, seed), "rb") as a, \
+                open(cdroms[0], "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        # The original goes with its volumes; the copy's seed stays.
+        self.assertStatus(self.api.delete("/api/vms/%s?volumes=true" % src), 204)
+        self.assertNotIn(seed, self.volumes())
+        self.assertIn("%s-cidata.iso" % copy, self.volumes())
+        self.assertEqual([d["source"] for d in self.vm(copy)["disks"]
+                          if d["device"] == "cdrom"], cdroms)
+        # From an archive whose seed is not on this host, the drive is left out.
+        gone = self.rewrite_archive(body, "domain.xml", lambda d: d.replace(
+            seed.encode(), b"no-such-seed-%d.iso" % os.getpid()))
+        other = harness.PREFIX + "seed-elsewhere"
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % other)
+        vm = self.import_archive(gone, "pool=%s&name=%s" % (q(self.pool), other), 201).json()
+        self.assertEqual([d for d in vm["disks"] if d["device"] == "cdrom"], [])
+        self.assertNotIn("%s-cidata.iso" % other, self.volumes())
 
     def test_3_missed_run_runs_at_the_next_start(self):
         vm = self.vm_of("bkmiss")
