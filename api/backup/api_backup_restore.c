@@ -8,6 +8,7 @@
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_scope.h"
 #include "api/tasks/api_tasks.h"
 #include "virt/virt_domain_build.h"
 #include "virt/virt_error.h"
@@ -22,6 +23,7 @@ typedef struct {
     char *name, *pool;
     gboolean start;
     ApiQuotaCaller caller;
+    gint64 owner_id; /* 0: the archive's owner (an admin's restore) */
 } Restore;
 
 static void restore_free(gpointer data)
@@ -47,6 +49,7 @@ static gboolean run_restore(Task *task, gpointer data, char **result, GError **e
                        .pool = r->pool,
                        .start = r->start,
                        .caller = r->caller,
+                       .owner_id = r->owner_id,
                        .task = task,
                        .length = length};
     g_autoptr(ApiArchiveIn) in = api_archive_in_new(&to, error);
@@ -85,7 +88,7 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         !api_json_opt_string(body, "pool", 255, &pool, error) ||
         !api_json_opt_bool(body, "start", &start, error))
         return FALSE;
-    g_autoptr(DbBackup) b = api_backup_find(ctx, req->params[0], error);
+    g_autoptr(DbBackup) b = api_backup_find(ctx, req, req->params[0], error);
     if (!b)
         return FALSE;
     GError *why = NULL;
@@ -103,6 +106,11 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
                         "a VM named '%s' exists: restore the backup under another name "
                         "({\"name\": ...})",
                         name);
+    /* An operator restores into a pool they may make volumes in, and owns
+     * what they restore (their quota is checked once the definition is
+     * read). */
+    if (!api_scope_pool(req->scope, pool ? pool : b->pool, API_POOL_DISKS, error))
+        return FALSE;
     g_autoptr(GError) missing = NULL;
     g_autoptr(virStoragePool) p = virt_pool_lookup(conn, pool ? pool : b->pool, &missing);
     if (!p)
@@ -115,6 +123,7 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     r->pool = g_strdup(pool ? pool : b->pool);
     r->start = start == 1;
     r->caller = api_quota_caller(req);
+    r->owner_id = r->caller.admin ? 0 : r->caller.user_id;
     r->backup = g_steal_pointer(&b);
     gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0,
                              run_restore, r, restore_free, error);
