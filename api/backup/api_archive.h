@@ -6,6 +6,7 @@
 #include "api/core/api.h"
 #include "api/tasks/task_engine.h"
 #include "virt/virt_archive_out.h"
+#include "virt/virt_domain_clone_xml.h"
 
 /* The archive's format version in vireo.json. */
 #define API_ARCHIVE_VERSION 1
@@ -37,6 +38,9 @@ typedef struct {
     gint64 owner_id;       /* 0: the archive's owner when that user exists */
     ApiQuotaCaller caller; /* whose request it is: the owner's quota is checked for it */
     gboolean start;
+    /* The UUID of the VM the archive is restored over (its disks and
+     * definition replaced, see api_archive_replace); NULL: a new VM. */
+    const char *replace;
     Task *task;     /* records what is made; progress by bytes */
     guint64 length; /* of the archive, for progress; 0 unknown */
 } ApiArchiveTo;
@@ -59,3 +63,28 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error);
 /* Removes what was made unless the VM was defined. */
 void api_archive_in_free(ApiArchiveIn *in);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiArchiveIn, api_archive_in_free)
+
+/* ---- a restore over the VM it was taken from (api_archive_replace.c) ---- */
+
+/* CONFLICT unless the VM may be restored over now: shut off, and without
+ * snapshots (they live in the disks being replaced). */
+gboolean api_archive_replace_ready(virDomainPtr dom, GError **error);
+
+typedef struct {
+    ApiContext *ctx;
+    virConnectPtr conn;
+    const char *uuid;          /* the VM's */
+    const char *xml;           /* the archive's definition */
+    const VirtDiskMove *moves; /* its writable disks onto the new volumes */
+    guint n_moves;
+    gint64 owner_id;     /* the VM's owner, who owns the new volumes */
+    ApiQuotaHold *quota; /* settled at the swap */
+    gboolean start;
+} ApiArchiveReplace;
+
+/* Under the VM's lock, checks it is still ready, defines the archive's
+ * definition (its name the VM's current one, its disks moved, the VM's
+ * description kept) and deletes the old disk volumes it no longer uses.
+ * *swapped: the definition was replaced (from then on the new volumes
+ * are the VM's, whatever fails after). */
+gboolean api_archive_replace(const ApiArchiveReplace *r, gboolean *swapped, GError **error);

@@ -274,9 +274,8 @@ gboolean api_backup_job_delete(ApiContext *ctx, const ApiRequest *req, ApiRespon
 gboolean api_backup_job_run(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
 {
-    g_autoptr(DbBackupJob) j = api_request_empty(req, error)
-                                   ? find(ctx, req, req->params[0], error)
-                                   : NULL;
+    g_autoptr(DbBackupJob) j = api_request_empty(req, error) ? find(ctx, req, req->params[0], error)
+                                                             : NULL;
     if (!j)
         return FALSE;
     gint64 id = api_backups_run(ctx, req->params[0], req->auth ? req->auth->user_id : 0, error);

@@ -57,8 +57,8 @@ gboolean api_backups_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
 
 gboolean api_backup_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(DbBackup) b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error)
-                                                       : NULL;
+    g_autoptr(DbBackup)
+        b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error) : NULL;
     if (!b)
         return FALSE;
     api_answer_object(resp, 200, api_backup_json(b));
@@ -68,8 +68,8 @@ gboolean api_backup_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 gboolean api_backup_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                            GError **error)
 {
-    g_autoptr(DbBackup) b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error)
-                                                       : NULL;
+    g_autoptr(DbBackup)
+        b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error) : NULL;
     g_autoptr(virConnect) conn = b ? virt_conn_get(ctx->virt, error) : NULL;
     if (!conn)
         return FALSE;
