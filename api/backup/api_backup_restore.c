@@ -134,12 +134,12 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     if (!conn)
         return FALSE;
-    g_autofree char *default_pool = NULL;
+    g_autofree char *default_pool = NULL, *replaced_name = NULL;
     if (replace == 1) {
         g_autoptr(virDomain) dom = replaced_vm(req, conn, b, &default_pool, error);
         if (!dom)
             return FALSE;
-        name = virDomainGetName(dom);
+        name = replaced_name = g_strdup(virDomainGetName(dom));
         if (!pool && default_pool)
             pool = default_pool;
     } else {

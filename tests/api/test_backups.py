@@ -228,6 +228,59 @@ class BackupTest(SnapshotTestCase):
         self.assertEqual([d for d in vm["disks"] if d["device"] == "cdrom"], [])
         self.assertNotIn("%s-cidata.iso" % other, self.volumes())
 
+    def test_5_restore_over_the_vm(self):
+        vm = self.vm_of("bkrep")
+        uuid = self.vm(vm)["uuid"]
+        disk = os.path.join(self.dir, "bkrep.img")
+        name = "jr%d" % os.getpid()
+        self.job(name, [vm])
+        self.run_job(name)
+        self.run_job(name)
+        newest, older = self.api.get("/api/backups?job=" + name).json()["backups"]
+        # After the backups: a new description and tags, and a disk the guest
+        # can no longer boot from.
+        r = self.api.patch("/api/vms/" + vm, {"description": "kept", "tags": ["keep-me"]})
+        self.assertStatus(r, 200)
+        with open(disk, "r+b") as f:
+            f.write(b"\0" * (1024 * 1024))
+        # A running VM is not restored over.
+        self.action(vm, "start")
+        r = self.api.post("/api/backups/%d/restore" % newest["id"], json_body={"replace": True})
+        e = self.assertError(r, 409)
+        self.assertIn("shut it off", e["message"])
+        self.action(vm, "poweroff")
+        self.assertError(self.api.post("/api/backups/%d/restore" % newest["id"],
+                                       json_body={"replace": True, "name": "x"}), 400)
+        # A damaged backup fails and leaves the VM as it was.
+        path = os.path.join(self.dir, older["volume"])
+        with open(path, "r+b") as f:
+            f.seek(os.path.getsize(path) // 2)
+            byte = f.read(1)
+            f.seek(-1, 1)
+            f.write(bytes([byte[0] ^ 0xFF]))
+        before, xml = self.volumes(), harness.virsh("dumpxml", "--inactive", vm)
+        r = self.api.post("/api/backups/%d/restore" % older["id"], json_body={"replace": True})
+        self.assertStatus(r, 202)
+        t = self.wait_task(self.api, r.json()["id"], timeout=180)
+        self.assertEqual(t["state"], "failed", repr(t))
+        self.assertIn("SHA-256", t["error"]["message"])
+        self.assertEqual(self.volumes(), before)
+        self.assertEqual(harness.virsh("dumpxml", "--inactive", vm), xml)
+        # The good one: the same VM (UUID, name, inventory) on the old disk content.
+        r = self.api.post("/api/backups/%d/restore" % newest["id"],
+                          json_body={"replace": True, "start": True})
+        self.assertStatus(r, 202)
+        t = self.wait_task(self.api, r.json()["id"], timeout=180)
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertEqual(t["result"], "/api/vms/" + vm)
+        self.wait_marker(vm, timeout=90)
+        detail = self.vm(vm)
+        self.assertEqual((detail["uuid"], detail["description"], detail["tags"]),
+                         (uuid, "kept", ["keep-me"]))
+        self.assertFalse(os.path.exists(disk), "the replaced disk stays")
+        self.assertIn("-restored-", os.path.basename(detail["disks"][0]["source"]))
+        self.action(vm, "poweroff")
+
     def test_3_missed_run_runs_at_the_next_start(self):
         vm = self.vm_of("bkmiss")
         first = harness.Daemon("backups-missed")
