@@ -333,9 +333,9 @@ class OperatorBackupTest(SnapshotTestCase):
         self.assertStatus(r, 201)
         return user, client
 
-    def vm_in(self, client, pool, tag):
+    def vm_in(self, client, pool, tag, vcpus=1):
         name = self.new_name(tag)
-        r = client.post("/api/vms", json_body={"name": name, "vcpus": 1, "memory": 32,
+        r = client.post("/api/vms", json_body={"name": name, "vcpus": vcpus, "memory": 32,
                                                "graphics": "none",
                                                "disks": [{"pool": pool, "size": MIB,
                                                           "format": "raw"}]})
@@ -370,7 +370,7 @@ class OperatorBackupTest(SnapshotTestCase):
         self.assertStatus(r, 201)
         a_user, a = self.op("a", self.pool)
         b_user, b = self.op("b", pool_b)
-        va, vb = self.vm_in(a, self.pool, "bk-va"), self.vm_in(b, pool_b, "bk-vb")
+        va, vb = self.vm_in(a, self.pool, "bk-va", vcpus=2), self.vm_in(b, pool_b, "bk-vb")
         ja, jb = "ja%d" % os.getpid(), "jb%d" % os.getpid()
         # Another's VM is no VM; another's pool is no pool.
         e = self.assertError(self.job_of(a, ja, vb, self.pool, 400), 400)
@@ -399,6 +399,24 @@ class OperatorBackupTest(SnapshotTestCase):
         for method, path in (("GET", ""), ("DELETE", ""), ("POST", "/restore")):
             self.assertError(a.request(method, "/api/backups/%d%s" % (theirs[0]["id"], path),
                                        json_body={} if method == "POST" else None), 404)
+        # Over A's VM, given fewer vCPUs since and a quota of them: the
+        # backup's 2 vCPUs do not fit; the VM stays as it was.
+        self.assertStatus(a.patch("/api/vms/" + va, {"vcpus": 1}), 200)
+        self.assertStatus(self.api.patch("/api/users/" + a_user, {"quota": {"vcpus": 1}}), 200)
+        disk_before = self.vm(va)["disks"][0]["source"]
+        t = self.restore_as(a, mine[0]["id"], {"replace": True})
+        self.assertEqual((t["state"], t["error"]["code"]), ("failed", "quota_exceeded"), repr(t))
+        self.assertTrue(t["error"]["message"].startswith("quota 'vcpus': "), t["error"])
+        self.assertEqual((self.vm(va)["vcpus"], self.vm(va)["disks"][0]["source"]),
+                         (1, disk_before))
+        # B may not restore over A's VM: B does not even see A's backup.
+        self.assertError(b.post("/api/backups/%d/restore" % mine[0]["id"],
+                                json_body={"replace": True}), 404)
+        self.assertStatus(self.api.patch("/api/users/" + a_user, {"quota": {"vcpus": None}}), 200)
+        t = self.restore_as(a, mine[0]["id"], {"replace": True})
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertEqual(self.vm(va)["vcpus"], 2)
+        self.assertNotEqual(self.vm(va)["disks"][0]["source"], disk_before)
         # A restores into A's pool only, and owns the VM restored.
         self.assertError(a.post("/api/backups/%d/restore" % mine[0]["id"],
                                 json_body={"name": self.new_name("bk-ra"), "pool": pool_b}), 404)
