@@ -158,7 +158,9 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
         task_progress(task, 0, "reverting to the snapshot");
         /* From the revert on, the definition counts in the owner's usage. */
         api_quota_hold_settle(job->quota);
-        if (!virt_snapshot_revert(dom, job->name, error))
+        gboolean reverted = virt_snapshot_revert(dom, job->name, error);
+        api_quota_hold_release(job->quota);
+        if (!reverted)
             return FALSE;
         g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
         *result = g_strconcat("/api/vms/", vm, NULL);
