@@ -57,4 +57,10 @@ virConnectPtr virt_conn_get(VirtConn *vc, GError **error);
  * been missed since it last looked. */
 virConnectPtr virt_conn_get_numbered(VirtConn *vc, guint64 *number, GError **error);
 const char *virt_conn_uri(VirtConn *vc);
+
+/* The driver facts read for connection `number` (virt_driver.h): a new
+ * reference, or NULL when none were stored for that connection. */
+struct VirtDriver *virt_conn_driver(VirtConn *vc, guint64 number);
+/* Keeps `d` (taking a reference) as connection `number`'s facts. */
+void virt_conn_set_driver(VirtConn *vc, guint64 number, struct VirtDriver *d);
 gboolean virt_conn_is_up(VirtConn *vc);
