@@ -29,7 +29,8 @@ void db_backup_free(DbBackup *b)
 
 #define JOB_COLUMNS \
     "id, name, every, at_minute, weekday, vms, pool, keep, created_at, updated_at, " \
-    "COALESCE(last_run_at, 0), COALESCE(last_task_id, 0), last_state, last_message"
+    "COALESCE(last_run_at, 0), COALESCE(last_task_id, 0), last_state, last_message, " \
+    "COALESCE(owner_id, 0)"
 
 static char *text_or_null(sqlite3_stmt *st, int col)
 {
@@ -54,6 +55,7 @@ static gpointer job_from_row(sqlite3_stmt *st)
     j->last_task_id = sqlite3_column_int64(st, 11);
     j->last_state = text_or_null(st, 12);
     j->last_message = text_or_null(st, 13);
+    j->owner_id = sqlite3_column_int64(st, 14);
     return j;
 }
 
@@ -85,10 +87,10 @@ gint64 db_backup_job_create(Db *db, const DbBackupJob *j, GError **error)
     g_autofree char *vms = g_strjoinv("\n", j->vms);
     return db_insert(db, error,
                      "INSERT INTO backup_jobs (name, every, at_minute, weekday, vms, pool, keep, "
-                     "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
-                     "RETURNING id",
-                     "ttiittii", j->name, j->every, (gint64)j->at_minute, (gint64)j->weekday, vms,
-                     j->pool, (gint64)j->keep, db_now());
+                     "created_at, updated_at, owner_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                     "?8, ?9) RETURNING id",
+                     "ttiittiiI", j->name, j->every, (gint64)j->at_minute, (gint64)j->weekday, vms,
+                     j->pool, (gint64)j->keep, db_now(), j->owner_id);
 }
 
 gboolean db_backup_job_update(Db *db, const DbBackupJob *j, GError **error)
@@ -127,7 +129,8 @@ gboolean db_backup_job_ended(Db *db, gint64 id, const char *state, const char *m
 }
 
 #define BACKUP_COLUMNS \
-    "id, COALESCE(job_id, 0), job_name, vm_uuid, vm_name, pool, volume, size, created_at"
+    "id, COALESCE(job_id, 0), job_name, vm_uuid, vm_name, pool, volume, size, created_at, " \
+    "COALESCE(owner_id, 0)"
 
 static gpointer backup_from_row(sqlite3_stmt *st)
 {
@@ -141,6 +144,7 @@ static gpointer backup_from_row(sqlite3_stmt *st)
     b->volume = db_column_text(st, 6);
     b->size = (guint64)sqlite3_column_int64(st, 7);
     b->created_at = sqlite3_column_int64(st, 8);
+    b->owner_id = sqlite3_column_int64(st, 9);
     return b;
 }
 
@@ -149,9 +153,10 @@ gint64 db_backup_add(Db *db, const DbBackup *b, GError **error)
     DB_LOCK(db);
     return db_insert(db, error,
                      "INSERT INTO backups (job_id, job_name, vm_uuid, vm_name, pool, volume, size, "
-                     "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-                     "Itttttii", b->job_id, b->job_name, b->vm_uuid, b->vm_name, b->pool, b->volume,
-                     (gint64)b->size, b->created_at);
+                     "created_at, owner_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "RETURNING id",
+                     "ItttttiiI", b->job_id, b->job_name, b->vm_uuid, b->vm_name, b->pool,
+                     b->volume, (gint64)b->size, b->created_at, b->owner_id);
 }
 
 GPtrArray *db_backup_list(Db *db, gint64 job_id, const char *vm_uuid, GError **error)

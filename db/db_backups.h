@@ -5,12 +5,13 @@
 typedef struct {
     gint64 id;
     char *name;
-    char *every;   /* "day" or "week" */
-    int at_minute; /* local time of day, minutes after midnight */
-    int weekday;   /* week: 1 Monday .. 7 Sunday; day: 0 */
-    GStrv vms;     /* VM UUIDs */
-    char *pool;    /* where the archives go */
-    int keep;      /* newest backups kept per VM */
+    char *every;     /* "day" or "week" */
+    int at_minute;   /* local time of day, minutes after midnight */
+    int weekday;     /* week: 1 Monday .. 7 Sunday; day: 0 */
+    GStrv vms;       /* VM UUIDs */
+    char *pool;      /* where the archives go */
+    int keep;        /* newest backups kept per VM */
+    gint64 owner_id; /* the operator who made it; 0: an admin's (admins only) */
     gint64 created_at, updated_at;
     gint64 last_run_at; /* when the last run began; 0 never */
     gint64 last_task_id;
@@ -45,6 +46,7 @@ typedef struct {
     char *pool, *volume;
     guint64 size;
     gint64 created_at;
+    gint64 owner_id; /* its job's owner when it was made; 0: admins only */
 } DbBackup;
 
 void db_backup_free(DbBackup *b);

@@ -178,6 +178,11 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN quota_vcpus INTEGER CHECK (quota_vcpus >= 0);"
     "ALTER TABLE users ADD COLUMN quota_memory_mib INTEGER CHECK (quota_memory_mib >= 0);"
     "ALTER TABLE users ADD COLUMN quota_disk_bytes INTEGER CHECK (quota_disk_bytes >= 0);",
+    /* 9: who a backup job and its backups belong to (docs/backups.md):
+     * NULL for those an admin made, which only admins see. A job goes
+     * with its owner; the backups stay, for admins. */
+    "ALTER TABLE backup_jobs ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE CASCADE;"
+    "ALTER TABLE backups ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;",
 };
 
 int db_schema_latest(void)

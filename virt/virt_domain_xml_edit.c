@@ -138,6 +138,40 @@ char *virt_domain_xml_disk(const char *xml, const char *target, GError **error)
     return one_element(xml, expr, what, error);
 }
 
+char *virt_domain_xml_drop_disk(const char *xml, const char *target, GError **error)
+{
+    g_autoptr(xmlDoc) doc = virt_xml_parse(xml, strlen(xml), error);
+    if (!doc || !is_domain(doc, error))
+        return NULL;
+    g_autofree char *expr = g_strdup_printf("/domain/devices/disk[target/@dev='%s']",
+                                            xpath_safe(target) ? target : "");
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathObject) set = virt_xml_nodes(ctx, NULL, expr);
+    if (virt_xml_count(set) < 1) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_NOT_FOUND, "the VM has no disk '%s'",
+                    target ? target : "");
+        return NULL;
+    }
+    unlink_all(set);
+    return virt_xml_dump(doc);
+}
+
+char *virt_domain_xml_set_name(const char *xml, const char *name, GError **error)
+{
+    g_autoptr(xmlDoc) doc = virt_xml_parse(xml, strlen(xml), error);
+    if (!doc || !is_domain(doc, error))
+        return NULL;
+    g_autoptr(xmlXPathContext) ctx = xmlXPathNewContext(doc);
+    g_autoptr(xmlXPathObject) set = virt_xml_nodes(ctx, NULL, "/domain/name");
+    if (virt_xml_count(set) < 1) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG, "the definition has no name");
+        return NULL;
+    }
+    xmlNodeSetContent(set->nodesetval->nodeTab[0], NULL);
+    xmlNodeAddContent(set->nodesetval->nodeTab[0], (const xmlChar *)name);
+    return virt_xml_dump(doc);
+}
+
 char *virt_domain_xml_nic(const char *xml, const char *mac, GError **error)
 {
     g_autofree char *what = g_strdup_printf("NIC with MAC '%s'", mac ? mac : "");

@@ -28,6 +28,14 @@ char *virt_domain_xml_nic(const char *xml, const char *mac, GError **error);
  * NOT_FOUND when there is no such drive, INVALID_ARG when it is no CD-ROM. */
 char *virt_domain_xml_cdrom_emptied(const char *xml, const char *target, GError **error);
 
+/* `xml` without the <disk> whose target is `target` (NOT_FOUND when there
+ * is none): an imported VM's drive whose medium is not on this host. */
+char *virt_domain_xml_drop_disk(const char *xml, const char *target, GError **error);
+
+/* `xml` with its <name> set to `name` (a definition put back on a VM
+ * renamed since it was saved). */
+char *virt_domain_xml_set_name(const char *xml, const char *name, GError **error);
+
 /* After an install: the domain XML `xml` with every CD-ROM drive emptied
  * and a disk put first in the boot order. An <os><boot> list gets "hd" in
  * front (the other devices follow in their old order); per-device

@@ -17,6 +17,7 @@ void virt_snapshot_free(VirtSnapshot *s)
     g_free(s->description);
     g_free(s->state);
     g_free(s->parent);
+    g_free(s->domain_xml);
     if (s->children)
         g_ptr_array_unref(s->children);
     g_free(s);
@@ -53,6 +54,12 @@ VirtSnapshot *virt_snapshot_parse(const char *xml, gsize len, GError **error)
     s->memory = memory ? strcmp(memory, "no") != 0
                        : strcmp(s->state, "running") == 0 || strcmp(s->state, "paused") == 0;
     s->children = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(xmlXPathObject) dom = virt_xml_nodes(ctx, NULL, "/domainsnapshot/domain");
+    if (virt_xml_count(dom) > 0) {
+        g_autoptr(xmlDoc) out = xmlNewDoc(BAD_CAST "1.0");
+        xmlDocSetRootElement(out, xmlDocCopyNode(dom->nodesetval->nodeTab[0], out, 1));
+        s->domain_xml = virt_xml_dump(out);
+    }
     return g_steal_pointer(&s);
 }
 

@@ -17,12 +17,14 @@ typedef struct {
     gboolean current;    /* libvirt's current snapshot (filled by virt_snapshot.c) */
     guint depth;         /* 0 for roots (filled by virt_snapshot_tree) */
     GPtrArray *children; /* names (char *), oldest first (filled by virt_snapshot_tree) */
+    char *domain_xml;    /* the definition it kept (<domain>), NULL when none */
 } VirtSnapshot;
 
 void virt_snapshot_free(VirtSnapshot *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtSnapshot, virt_snapshot_free)
 
-/* One snapshot of libvirt's snapshot XML (the domain inside is not read). */
+/* One snapshot of libvirt's snapshot XML (the domain inside is kept as
+ * text, not read). */
 VirtSnapshot *virt_snapshot_parse(const char *xml, gsize len, GError **error);
 
 /* The <domainsnapshot> a create sends: its name (checked with the rules

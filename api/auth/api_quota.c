@@ -157,13 +157,25 @@ static gboolean limited(const DbQuota *limits, const DbQuota *grows)
     return FALSE;
 }
 
+ApiQuotaCaller api_quota_caller(const ApiRequest *req)
+{
+    const ApiAuth *auth = req ? req->auth : NULL;
+    return (ApiQuotaCaller){.user_id = auth ? auth->user_id : 0,
+                            .admin = auth && auth->role == API_ROLE_ADMIN};
+}
+
 gboolean api_quota_check(ApiContext *ctx, const ApiRequest *req, gint64 owner_id,
                          const DbQuota *more, ApiQuotaHold **hold, GError **error)
 {
+    return api_quota_check_by(ctx, api_quota_caller(req), owner_id, more, hold, error);
+}
+
+gboolean api_quota_check_by(ApiContext *ctx, ApiQuotaCaller caller, gint64 owner_id,
+                            const DbQuota *more, ApiQuotaHold **hold, GError **error)
+{
     *hold = NULL;
     DbQuota grows;
-    const ApiAuth *auth = req ? req->auth : NULL;
-    if (!growth(more, &grows) || owner_id <= 0 || (auth && auth->role == API_ROLE_ADMIN))
+    if (!growth(more, &grows) || owner_id <= 0 || caller.admin)
         return TRUE;
     g_autoptr(ApiLockSet) lock = api_lock(ctx->locks, QUOTA_LOCK, owner_id);
     /* Under the lock: limits an admin changed meanwhile count. */
@@ -180,7 +192,7 @@ gboolean api_quota_check(ApiContext *ctx, const ApiRequest *req, gint64 owner_id
     int over = api_quota_exceeded(&owner->quota, &used, &grows);
     if (over >= 0) {
         g_autofree char *msg = api_quota_refusal(over, &owner->quota, &used, &grows,
-                                                 auth && auth->user_id == owner_id);
+                                                 caller.user_id == owner_id);
         g_set_error_literal(error, API_ERROR, API_ERROR_QUOTA_EXCEEDED, msg);
         return FALSE;
     }

@@ -15,11 +15,16 @@
  *   db_vm_set_owner(...) / db_volume_owner_set(...)
  *   api_quota_hold_free(hold);     // or let g_autoptr / the job's free do it
  *
+ * Work that goes on after its request keeps an ApiQuotaCaller and calls
+ * api_quota_check_by; a VM that arrives whole (import, archive, restore)
+ * or a revert calls api_quota_check_vm.
+ *
  * A create from a VirtVmPlan needs only api_vm_plan_quota (api_vm_plan.h)
  * and `.quota` in its ApiVmUnit (api_vm_unit.h): the unit settles it. */
 #pragma once
 #include "api/core/api.h"
 #include "db/db_auth.h"
+#include "virt/virt_footprint.h"
 
 /* The book of what checked requests hold (see ApiQuotaHold): one per
  * daemon, in ApiContext.quotas. */
@@ -49,6 +54,27 @@ typedef struct ApiQuotaHold ApiQuotaHold;
  * what it allowed exists and is theirs, then free it (api_quota_hold_*). */
 gboolean api_quota_check(ApiContext *ctx, const ApiRequest *req, gint64 owner_id,
                          const DbQuota *more, ApiQuotaHold **hold, GError **error);
+
+/* Who asks, kept by work that outlives its request (an upload's finish, a
+ * restore task): what api_quota_check reads of the request. */
+typedef struct {
+    gint64 user_id; /* 0: nobody (the scheduler) */
+    gboolean admin;
+} ApiQuotaCaller;
+ApiQuotaCaller api_quota_caller(const ApiRequest *req);
+/* api_quota_check for `caller`. */
+gboolean api_quota_check_by(ApiContext *ctx, ApiQuotaCaller caller, gint64 owner_id,
+                            const DbQuota *more, ApiQuotaHold **hold, GError **error);
+
+/* The one check of a VM that arrives whole or a definition that comes
+ * back (api_quota_vm.c): with `was` NULL, one more VM taking `fp` (its
+ * vCPUs, memory and the capacities of the volumes brought for it: an
+ * import, an archive import, a restore); else what `fp` takes beyond
+ * `was` (a snapshot revert puts back an older definition: only growth
+ * counts). */
+gboolean api_quota_check_vm(ApiContext *ctx, ApiQuotaCaller caller, gint64 owner_id,
+                            const VirtFootprint *fp, const VirtFootprint *was, ApiQuotaHold **hold,
+                            GError **error);
 
 /* Takes the owner's quota lock, kept until the hold is freed: call it
  * right before the step that makes what was allowed count in their usage

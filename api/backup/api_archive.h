@@ -2,9 +2,11 @@
  * makes it from a VM (export, backups) and reads it back into a new VM
  * (import-archive, restore). */
 #pragma once
+#include "api/auth/api_quota.h"
 #include "api/core/api.h"
 #include "api/tasks/task_engine.h"
 #include "virt/virt_archive_out.h"
+#include "virt/virt_domain_clone_xml.h"
 
 /* The archive's format version in vireo.json. */
 #define API_ARCHIVE_VERSION 1
@@ -31,17 +33,25 @@ char *api_archive_file_name(const char *vm_name);
 /* What an archive read back makes. */
 typedef struct {
     ApiContext *ctx;
-    const char *name; /* the new VM's name; NULL: the archive's */
-    const char *pool; /* where its disks go */
-    gint64 owner_id;  /* 0: the archive's owner when that user exists */
+    const char *name;      /* the new VM's name; NULL: the archive's */
+    const char *pool;      /* where its disks go */
+    gint64 owner_id;       /* 0: the archive's owner when that user exists */
+    ApiQuotaCaller caller; /* whose request it is: the owner's quota is checked for it */
     gboolean start;
+    /* The UUID of the VM the archive is restored over (its disks and
+     * definition replaced, see api_archive_replace); NULL: a new VM. */
+    const char *replace;
     Task *task;     /* records what is made; progress by bytes */
     guint64 length; /* of the archive, for progress; 0 unknown */
 } ApiArchiveTo;
 
 typedef struct ApiArchiveIn ApiArchiveIn;
 
-/* A reader that makes a VM of the archive fed to it: each disk becomes a
+/* A reader that makes a VM of the archive fed to it: once domain.xml is
+ * read, the owner's quota is checked against the VM (its vCPUs, memory,
+ * the capacities vireo.json gives its disks and its own media's: a 403
+ * before any disk is written; a disk larger than vireo.json said is a bad
+ * archive). Each disk becomes a
  * volume of the pool as it passes (recorded in the task first), every
  * member's digest is checked against SHA256SUMS, and once the archive
  * ended the VM is defined with a new UUID and MACs (the create unit).
@@ -53,3 +63,28 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error);
 /* Removes what was made unless the VM was defined. */
 void api_archive_in_free(ApiArchiveIn *in);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ApiArchiveIn, api_archive_in_free)
+
+/* ---- a restore over the VM it was taken from (api_archive_replace.c) ---- */
+
+/* CONFLICT unless the VM may be restored over now: shut off, and without
+ * snapshots (they live in the disks being replaced). */
+gboolean api_archive_replace_ready(virDomainPtr dom, GError **error);
+
+typedef struct {
+    ApiContext *ctx;
+    virConnectPtr conn;
+    const char *uuid;          /* the VM's */
+    const char *xml;           /* the archive's definition */
+    const VirtDiskMove *moves; /* its writable disks onto the new volumes */
+    guint n_moves;
+    gint64 owner_id;     /* the VM's owner, who owns the new volumes */
+    ApiQuotaHold *quota; /* settled at the swap */
+    gboolean start;
+} ApiArchiveReplace;
+
+/* Under the VM's lock, checks it is still ready, defines the archive's
+ * definition (its name the VM's current one, its disks moved, the VM's
+ * description kept) and deletes the old disk volumes it no longer uses.
+ * *swapped: the definition was replaced (from then on the new volumes
+ * are the VM's, whatever fails after). */
+gboolean api_archive_replace(const ApiArchiveReplace *r, gboolean *swapped, GError **error);

@@ -4,11 +4,14 @@
  * volumes as they pass; the VM is defined only once every digest matched
  * and the archive ended. */
 #include "api/backup/api_archive.h"
+#include "api/backup/api_archive_media.h"
 #include "api/core/api_error.h"
 #include "api/vms/api_vm_unit.h"
 #include "db/db_auth.h"
 #include "virt/virt_archive.h"
+#include "virt/virt_domain.h"
 #include "virt/virt_domain_build.h"
+#include "virt/virt_footprint.h"
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
@@ -22,6 +25,7 @@
 typedef struct {
     char *target, *member, *format;
     char *volume;         /* the new volume's name */
+    guint64 capacity;     /* what vireo.json says the guest sees */
     virStorageVolPtr vol; /* once made */
     char hex[65];         /* its digest, once read */
 } InDisk;
@@ -43,7 +47,10 @@ struct ApiArchiveIn {
     json_t *meta;
     char *xml;
     char *name;
-    GArray *disks; /* InDisk */
+    GArray *disks;    /* InDisk */
+    GPtrArray *media; /* ApiArchiveMedium*: the VM's own CD-ROM media */
+    gint64 owner;     /* who owns the VM made */
+    ApiQuotaHold *quota;
     guint64 fed;
     gboolean defined;
 };
@@ -76,6 +83,30 @@ static gboolean target_ok(const char *t)
     return TRUE;
 }
 
+static gint64 meta_owner(ApiContext *ctx, json_t *meta)
+{
+    const char *name = json_string_value(json_object_get(meta, "owner"));
+    g_autoptr(DbUser) u = name ? db_user_by_name(ctx->db, name, NULL) : NULL;
+    return u ? u->id : 0;
+}
+
+static gboolean read_meta_disks(ApiArchiveIn *in, json_t *disks, GError **error);
+
+/* A restore over the VM: the archive must be of that VM, which must be
+ * ready (shut off, no snapshots); the VM keeps its name and owner. */
+static gboolean read_meta_replace(ApiArchiveIn *in, GError **error)
+{
+    const char *uuid = json_string_value(json_object_get(in->meta, "uuid"));
+    if (g_strcmp0(uuid, in->to.replace) != 0)
+        return bad(error, "the archive is of another VM (%s)", uuid ? uuid : "no UUID");
+    g_autoptr(virDomain) dom = virt_domain_lookup(in->conn, in->to.replace, error);
+    if (!dom || !api_archive_replace_ready(dom, error) ||
+        !db_vm_owner(in->to.ctx->db, in->to.replace, &in->owner, error))
+        return FALSE;
+    in->name = g_strdup(virDomainGetName(dom));
+    return TRUE;
+}
+
 /* vireo.json: the disks and what else the VM gets back. */
 static gboolean read_meta(ApiArchiveIn *in, GError **error)
 {
@@ -92,6 +123,8 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
         return bad(error, "the archive's version is not %s: made by a newer Vireo?", "1");
     if (!json_is_array(disks) || json_array_size(disks) > MAX_DISKS)
         return bad(error, VIRT_ARCHIVE_META " lists no disks, or more than %s", "64");
+    if (in->to.replace)
+        return read_meta_replace(in, error) && read_meta_disks(in, disks, error);
     const char *name = in->to.name ? in->to.name
                                    : json_string_value(json_object_get(in->meta, "name"));
     GError *why = NULL;
@@ -109,6 +142,16 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
                         name);
     }
     in->name = g_strdup(name);
+    in->owner = in->to.owner_id ? in->to.owner_id : meta_owner(in->to.ctx, in->meta);
+    return read_meta_disks(in, disks, error);
+}
+
+/* vireo.json's disks, each with the name of the new volume it goes into:
+ * "<vm>-diskI.<ext>", or beside the disks it replaces with the time in
+ * its name. */
+static gboolean read_meta_disks(ApiArchiveIn *in, json_t *disks, GError **error)
+{
+    gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     size_t i;
     json_t *d;
     json_array_foreach (disks, i, d) {
@@ -124,11 +167,31 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
         for (guint k = 0; k < in->disks->len; k++)
             if (strcmp(g_array_index(in->disks, InDisk, k).target, t) == 0)
                 return bad(error, VIRT_ARCHIVE_META " lists disk %s twice", t);
-        InDisk disk = {
-            .target = g_strdup(t), .member = g_steal_pointer(&want), .format = g_strdup(f)};
-        disk.volume = g_strdup_printf("%s-disk%u.%s", in->name, (guint)i,
-                                      strcmp(f, "qcow2") == 0 ? "qcow2" : "img");
+        json_int_t capacity = json_integer_value(json_object_get(d, "capacity"));
+        InDisk disk = {.target = g_strdup(t),
+                       .member = g_steal_pointer(&want),
+                       .format = g_strdup(f),
+                       .capacity = capacity > 0 ? (guint64)capacity : 0};
+        const char *ext = strcmp(f, "qcow2") == 0 ? "qcow2" : "img";
+        disk.volume = in->to.replace ? g_strdup_printf("%s-disk%u-restored-%" G_GINT64_FORMAT ".%s",
+                                                       in->name, (guint)i, now, ext)
+                                     : g_strdup_printf("%s-disk%u.%s", in->name, (guint)i, ext);
         g_array_append_val(in->disks, disk);
+    }
+    return TRUE;
+}
+
+/* What the VM restored over takes now: its vCPUs and memory, and the
+ * capacities of its disk volumes (which the restore replaces). */
+static gboolean replaced_footprint(ApiArchiveIn *in, VirtFootprint *was, GError **error)
+{
+    g_autoptr(virDomain) dom = virt_domain_lookup(in->conn, in->to.replace, error);
+    g_autoptr(GPtrArray) vols = dom ? virt_domain_disk_volumes(in->conn, dom, error) : NULL;
+    if (!vols || !virt_domain_footprint(dom, was, error))
+        return FALSE;
+    for (guint i = 0; i < vols->len; i++) {
+        g_autoptr(VirtVolume) info = virt_volume_info(g_ptr_array_index(vols, i), NULL);
+        was->disk_bytes += info ? info->capacity : 0;
     }
     return TRUE;
 }
@@ -158,7 +221,19 @@ static gboolean read_domain(ApiArchiveIn *in, GError **error)
     if (writable != in->disks->len)
         return bad(error, VIRT_ARCHIVE_META " lists disks that %s does not have",
                    VIRT_ARCHIVE_DOMAIN);
-    return TRUE;
+    if (!(in->media = api_archive_media(in->conn, in->xml, in->name, error)))
+        return FALSE;
+    /* Before any disk is written: a refusal leaves nothing to undo. */
+    VirtFootprint fp = {.vcpus = cfg->vcpus,
+                        .memory_kib = cfg->max_memory_kib,
+                        .disk_bytes = api_archive_media_bytes(in->media)};
+    for (guint k = 0; k < in->disks->len; k++)
+        fp.disk_bytes += g_array_index(in->disks, InDisk, k).capacity;
+    VirtFootprint was;
+    if (in->to.replace && !replaced_footprint(in, &was, error))
+        return FALSE;
+    return api_quota_check_vm(in->to.ctx, in->to.caller, in->owner, &fp,
+                              in->to.replace ? &was : NULL, &in->quota, error);
 }
 
 /* SHA256SUMS: every member, nothing else, each digest as read. */
@@ -303,6 +378,7 @@ ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
     in->tar = virt_tar_reader_new(&fns, in);
     if (to->name)
         in->to.name = g_strdup(to->name);
+    in->to.replace = g_strdup(to->replace);
     in->conn = virt_conn_get(to->ctx->virt, error);
     if (!in->conn || !(in->pool = virt_pool_lookup(in->conn, to->pool, error)))
         return NULL;
@@ -335,6 +411,9 @@ static gboolean check_volumes(ApiArchiveIn *in, GError **error)
             return FALSE;
         if (g_strcmp0(info->format ? info->format : "raw", d->format) != 0 || info->backing)
             return bad(error, "disk %s is not the stand-alone image the archive says", d->target);
+        /* The quota was checked against what vireo.json says. */
+        if (info->capacity > d->capacity)
+            return bad(error, "disk %s is larger than " VIRT_ARCHIVE_META " says", d->target);
     }
     return TRUE;
 }
@@ -350,46 +429,75 @@ static GStrv meta_tags(json_t *meta)
     return g_strv_builder_end(b);
 }
 
-static gint64 meta_owner(ApiContext *ctx, json_t *meta)
+/* The VM restored over gets the archive's definition on the new disks;
+ * its own media stay as they are. */
+static char *finish_replace(ApiArchiveIn *in, const char *xml, GError **error)
 {
-    const char *name = json_string_value(json_object_get(meta, "owner"));
-    g_autoptr(DbUser) u = name ? db_user_by_name(ctx->db, name, NULL) : NULL;
-    return u ? u->id : 0;
+    g_autofree VirtDiskMove *moves = g_new0(VirtDiskMove, in->disks->len + 1);
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+    for (guint k = 0; k < in->disks->len; k++) {
+        const InDisk *d = &g_array_index(in->disks, InDisk, k);
+        char *path = virStorageVolGetPath(d->vol);
+        if (!path)
+            return virt_error_from_libvirt(error, "reading a new volume's path"), NULL;
+        g_ptr_array_add(paths, path);
+        moves[k] = (VirtDiskMove){.target = d->target, .path = path, .format = d->format};
+    }
+    ApiArchiveReplace r = {.ctx = in->to.ctx,
+                           .conn = in->conn,
+                           .uuid = in->to.replace,
+                           .xml = xml,
+                           .moves = moves,
+                           .n_moves = in->disks->len,
+                           .owner_id = in->owner,
+                           .quota = in->quota,
+                           .start = in->to.start};
+    if (in->to.task)
+        task_progress(in->to.task, 95, "putting the backup in place of the VM");
+    gboolean ok = api_archive_replace(&r, &in->defined, error);
+    return ok ? g_strdup(in->name) : NULL;
 }
 
 char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
 {
     if (!virt_tar_reader_finish(in->tar, error) || !check_volumes(in, error))
         return NULL;
-    g_autofree VirtVmVolume *vols = g_new0(VirtVmVolume, in->disks->len + 1);
+    g_autoptr(GArray) vols = g_array_new(TRUE, TRUE, sizeof(VirtVmVolume));
+    g_autoptr(GPtrArray) adopt = g_ptr_array_new_with_free_func(g_free);
     for (guint k = 0; k < in->disks->len; k++) {
         const InDisk *d = &g_array_index(in->disks, InDisk, k);
-        vols[k] = (VirtVmVolume){.kind = VIRT_VM_VOL_EXISTING,
-                                 .device = "disk",
-                                 .pool = in->pool_name,
-                                 .name = d->volume,
-                                 .target = d->target};
+        VirtVmVolume v = {.kind = VIRT_VM_VOL_EXISTING,
+                          .device = "disk",
+                          .pool = in->pool_name,
+                          .name = d->volume,
+                          .target = d->target};
+        g_array_append_val(vols, v);
+        g_ptr_array_add(adopt, virStorageVolGetPath(d->vol));
     }
+    g_ptr_array_add(adopt, NULL);
+    g_autofree char *xml = api_archive_media_xml(in->xml, in->media, error);
+    if (!xml)
+        return NULL;
+    if (in->to.replace)
+        return finish_replace(in, xml, error);
+    api_archive_media_plan(in->media, in->pool_name, vols);
     g_autofree char *uuid = g_uuid_string_random();
     VirtVmPlan plan = {.domain = {.name = in->name, .uuid = uuid},
-                       .volumes = vols,
-                       .n_volumes = in->disks->len,
-                       .clone_of = in->xml};
+                       .volumes = (const VirtVmVolume *)vols->data,
+                       .n_volumes = vols->len,
+                       .clone_of = xml};
     g_auto(GStrv) tags = meta_tags(in->meta);
-    gint64 owner = in->to.owner_id ? in->to.owner_id : meta_owner(in->to.ctx, in->meta);
-    ApiVmUnit unit = {
-        .owner_id = owner, .start = in->to.start ? 1 : 0, .tags = (const char *const *)tags};
+    ApiVmUnit unit = {.owner_id = in->owner,
+                      .start = in->to.start ? 1 : 0,
+                      .tags = (const char *const *)tags,
+                      .quota = in->quota,
+                      .adopt = (const char *const *)adopt->pdata};
     char made[VIR_UUID_STRING_BUFLEN];
     if (in->to.task)
         task_progress(in->to.task, 95, "defining the VM");
     if (!api_vm_unit_run(in->to.ctx, in->conn, &plan, &unit, in->to.task, made, error))
         return NULL;
     in->defined = TRUE;
-    for (guint k = 0; owner && k < in->disks->len; k++) {
-        g_autofree char *path = virStorageVolGetPath(g_array_index(in->disks, InDisk, k).vol);
-        if (path)
-            db_volume_owner_set(in->to.ctx->db, path, owner, NULL);
-    }
     return g_strdup(in->name);
 }
 
@@ -409,6 +517,9 @@ void api_archive_in_free(ApiArchiveIn *in)
         }
     }
     g_array_unref(in->disks);
+    if (in->media)
+        g_ptr_array_unref(in->media);
+    api_quota_hold_free(in->quota);
     virt_tar_reader_free(in->tar);
     if (in->sum)
         g_checksum_free(in->sum);
@@ -417,6 +528,7 @@ void api_archive_in_free(ApiArchiveIn *in)
     g_free(in->xml);
     g_free(in->name);
     g_free((char *)in->to.name);
+    g_free((char *)in->to.replace);
     g_free(in->pool_name);
     if (in->pool)
         virStoragePoolFree(in->pool);

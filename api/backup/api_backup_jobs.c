@@ -1,4 +1,4 @@
-/* /api/backups/jobs: backup jobs (admins): name, schedule (every day or
+/* /api/backups/jobs: backup jobs (admins see all, operators their own): name, schedule (every day or
  * week, at a local time, on a weekday), VMs (by name or UUID, kept by
  * UUID), target pool and how many backups to keep per VM; each answer
  * says when the job runs next and how its last run ended. POST .../run
@@ -49,9 +49,12 @@ static json_t *job_json(virConnectPtr conn, const DbBackupJob *j)
                      "created_at", api_time_json(j->created_at));
 }
 
-static DbBackupJob *find(ApiContext *ctx, const char *name, GError **error)
+/* Job `name` when the caller may see it; NOT_FOUND otherwise. */
+static DbBackupJob *find(ApiContext *ctx, const ApiRequest *req, const char *name, GError **error)
 {
     DbBackupJob *j = db_backup_job_get(ctx->db, name, error);
+    if (j && !api_backup_owned_by_caller(req, j->owner_id))
+        g_clear_pointer(&j, db_backup_job_free);
     if (!j && !*error)
         api_fail(error, API_ERROR_NOT_FOUND, "no backup job named '%s'", name);
     return j;
@@ -86,8 +89,10 @@ static gboolean parse_schedule(json_t *s, DbBackupJob *j, GError **error)
     return TRUE;
 }
 
-/* VM names or UUIDs into UUIDs (each once). */
-static gboolean parse_vms(virConnectPtr conn, json_t *vms, DbBackupJob *j, GError **error)
+/* VM names or UUIDs into UUIDs (each once); a VM the caller may not act
+ * on is named as one that does not exist. */
+static gboolean parse_vms(ApiScope *scope, virConnectPtr conn, json_t *vms, DbBackupJob *j,
+                          GError **error)
 {
     if (!json_is_array(vms) || json_array_size(vms) == 0 || json_array_size(vms) > MAX_VMS)
         return api_invalid(error, "vms: a list of 1 to %d VM names or UUIDs", MAX_VMS);
@@ -102,7 +107,7 @@ static gboolean parse_vms(virConnectPtr conn, json_t *vms, DbBackupJob *j, GErro
         g_autoptr(GError) why = NULL;
         g_autoptr(virDomain) dom = virt_domain_lookup(conn, id, &why);
         char uuid[VIR_UUID_STRING_BUFLEN];
-        if (!dom || virDomainGetUUIDString(dom, uuid) < 0)
+        if (!dom || virDomainGetUUIDString(dom, uuid) < 0 || !api_scope_sees_vm(scope, uuid, &why))
             return api_invalid(error, "vms[%zu]: no VM named '%s'", i, id);
         if (g_hash_table_add(seen, g_strdup(uuid)))
             g_strv_builder_add(b, uuid);
@@ -134,7 +139,11 @@ static gboolean parse_job(ApiContext *ctx, const ApiRequest *req, json_t *body, 
     if (!conn)
         return FALSE;
     json_t *vms = json_object_get(body, "vms");
-    if (vms && !parse_vms(conn, vms, j, error))
+    if (vms && !parse_vms(req->scope, conn, vms, j, error))
+        return FALSE;
+    /* A pool the caller may not make volumes in: 404 or 403, as for a
+     * create's disks (docs/access.md). */
+    if (pool && !api_scope_pool(req->scope, pool, API_POOL_DISKS, error))
         return FALSE;
     if (pool) {
         g_autoptr(GError) missing = NULL;
@@ -162,10 +171,10 @@ static gboolean job_unchanged(ApiContext *ctx, const ApiRequest *req, const DbBa
     return api_check_if_match(req, current, "the backup job", error);
 }
 
-static gboolean answer_job(ApiContext *ctx, ApiResponse *resp, const char *name, unsigned status,
-                           GError **error)
+static gboolean answer_job(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
+                           const char *name, unsigned status, GError **error)
 {
-    g_autoptr(DbBackupJob) j = find(ctx, name, error);
+    g_autoptr(DbBackupJob) j = find(ctx, req, name, error);
     if (!j)
         return FALSE;
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
@@ -184,8 +193,11 @@ gboolean api_backup_jobs_list(ApiContext *ctx, const ApiRequest *req, ApiRespons
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
     virResetLastError();
     json_t *list = json_array();
-    for (guint i = 0; i < jobs->len; i++)
-        json_array_append_new(list, job_json(conn, g_ptr_array_index(jobs, i)));
+    for (guint i = 0; i < jobs->len; i++) {
+        const DbBackupJob *j = g_ptr_array_index(jobs, i);
+        if (api_backup_owned_by_caller(req, j->owner_id))
+            json_array_append_new(list, job_json(conn, j));
+    }
     api_response_json(resp, 200, json_pack("{s:o}", "jobs", list));
     return TRUE;
 }
@@ -197,6 +209,8 @@ gboolean api_backup_jobs_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     g_autoptr(json_t) body = api_json_body(req, error);
     g_autoptr(DbBackupJob) j = g_new0(DbBackupJob, 1);
     j->vms = g_new0(char *, 1);
+    /* An operator's job is theirs; an admin's is for admins. */
+    j->owner_id = req->auth->role == API_ROLE_ADMIN ? 0 : req->auth->user_id;
     if (!body || !api_json_require(body, required, error) || !parse_job(ctx, req, body, j, error))
         return FALSE;
     g_autoptr(ApiLockSet) lock = api_lock(ctx->locks, "backup-jobs");
@@ -211,13 +225,13 @@ gboolean api_backup_jobs_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     g_autofree char *escaped = g_uri_escape_string(j->name, NULL, FALSE);
     g_autofree char *location = g_strconcat("/api/backups/jobs/", escaped, NULL);
     api_response_header(resp, "Location", location);
-    return answer_job(ctx, resp, j->name, 201, error);
+    return answer_job(ctx, req, resp, j->name, 201, error);
 }
 
 gboolean api_backup_job_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
 {
-    return api_query_none(req, error) && answer_job(ctx, resp, req->params[0], 200, error);
+    return api_query_none(req, error) && answer_job(ctx, req, resp, req->params[0], 200, error);
 }
 
 gboolean api_backup_job_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -227,7 +241,7 @@ gboolean api_backup_job_patch(ApiContext *ctx, const ApiRequest *req, ApiRespons
     if (!body)
         return FALSE;
     g_autoptr(ApiLockSet) lock = api_lock(ctx->locks, "backup-jobs");
-    g_autoptr(DbBackupJob) j = find(ctx, req->params[0], error);
+    g_autoptr(DbBackupJob) j = find(ctx, req, req->params[0], error);
     if (!j)
         return FALSE;
     if (!job_unchanged(ctx, req, j, error) || !parse_job(ctx, req, body, j, error))
@@ -239,14 +253,15 @@ gboolean api_backup_job_patch(ApiContext *ctx, const ApiRequest *req, ApiRespons
         }
         return FALSE;
     }
-    return answer_job(ctx, resp, j->name, 200, error);
+    return answer_job(ctx, req, resp, j->name, 200, error);
 }
 
 gboolean api_backup_job_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                                GError **error)
 {
     g_autoptr(ApiLockSet) lock = api_lock(ctx->locks, "backup-jobs");
-    g_autoptr(DbBackupJob) j = api_query_none(req, error) ? find(ctx, req->params[0], error) : NULL;
+    g_autoptr(DbBackupJob) j = api_query_none(req, error) ? find(ctx, req, req->params[0], error)
+                                                          : NULL;
     if (!j)
         return FALSE;
     if (!job_unchanged(ctx, req, j, error) || !db_backup_job_delete(ctx->db, j->id, error))
@@ -259,7 +274,9 @@ gboolean api_backup_job_delete(ApiContext *ctx, const ApiRequest *req, ApiRespon
 gboolean api_backup_job_run(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
 {
-    if (!api_request_empty(req, error))
+    g_autoptr(DbBackupJob) j = api_request_empty(req, error) ? find(ctx, req, req->params[0], error)
+                                                             : NULL;
+    if (!j)
         return FALSE;
     gint64 id = api_backups_run(ctx, req->params[0], req->auth ? req->auth->user_id : 0, error);
     return id && api_answer_task(ctx, resp, id, error);

@@ -1,4 +1,5 @@
-/* /api/backups: the backups jobs keep (admins): list (?job=, ?vm=),
+/* /api/backups: the backups jobs keep (admins see all, operators those of
+ * their jobs): list (?job=, ?vm=),
  * one, delete (the archive's volume with it). */
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
@@ -16,7 +17,8 @@ json_t *api_backup_json(const DbBackup *b)
                      (json_int_t)b->size, "created_at", api_time_json(b->created_at));
 }
 
-DbBackup *api_backup_find(ApiContext *ctx, const char *id_text, GError **error)
+DbBackup *api_backup_find(ApiContext *ctx, const ApiRequest *req, const char *id_text,
+                          GError **error)
 {
     guint64 id = 0;
     if (!g_ascii_string_to_unsigned(id_text, 10, 1, G_MAXINT64, &id, NULL)) {
@@ -24,6 +26,8 @@ DbBackup *api_backup_find(ApiContext *ctx, const char *id_text, GError **error)
         return NULL;
     }
     DbBackup *b = db_backup_get(ctx->db, (gint64)id, error);
+    if (b && !api_backup_owned_by_caller(req, b->owner_id))
+        g_clear_pointer(&b, db_backup_free);
     if (!b && !*error)
         api_fail(error, API_ERROR_NOT_FOUND, "no backup %s", id_text);
     return b;
@@ -41,7 +45,8 @@ gboolean api_backups_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     json_t *list = json_array();
     for (guint i = 0; i < all->len; i++) {
         const DbBackup *b = g_ptr_array_index(all, i);
-        if ((job && g_strcmp0(job, b->job_name) != 0) ||
+        if (!api_backup_owned_by_caller(req, b->owner_id) ||
+            (job && g_strcmp0(job, b->job_name) != 0) ||
             (vm && g_strcmp0(vm, b->vm_name) != 0 && g_strcmp0(vm, b->vm_uuid) != 0))
             continue;
         json_array_append_new(list, api_backup_json(b));
@@ -52,8 +57,8 @@ gboolean api_backups_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
 
 gboolean api_backup_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(DbBackup) b = api_query_none(req, error) ? api_backup_find(ctx, req->params[0], error)
-                                                       : NULL;
+    g_autoptr(DbBackup)
+        b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error) : NULL;
     if (!b)
         return FALSE;
     api_answer_object(resp, 200, api_backup_json(b));
@@ -63,8 +68,8 @@ gboolean api_backup_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 gboolean api_backup_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                            GError **error)
 {
-    g_autoptr(DbBackup) b = api_query_none(req, error) ? api_backup_find(ctx, req->params[0], error)
-                                                       : NULL;
+    g_autoptr(DbBackup)
+        b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error) : NULL;
     g_autoptr(virConnect) conn = b ? virt_conn_get(ctx->virt, error) : NULL;
     if (!conn)
         return FALSE;

@@ -1,5 +1,6 @@
-/* POST /api/backups/{id}/restore {"name"?, "pool"?, "start"?}: a backup
- * becomes a new VM, as a "restore" task: the archive's volume is read
+/* POST /api/backups/{id}/restore {"name"?, "pool"?, "start"?, "replace"?}:
+ * a backup becomes a new VM, or with "replace" is put back over the VM it
+ * was taken from (api_archive_replace.c), as a "restore" task: the archive's volume is read
  * through libvirt's download stream into the same reader as
  * import-archive (api_archive.h), so digests are checked and nothing is
  * left behind on failure. */
@@ -8,7 +9,9 @@
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/core/api_scope.h"
 #include "api/tasks/api_tasks.h"
+#include "virt/virt_domain.h"
 #include "virt/virt_domain_build.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
@@ -21,6 +24,9 @@ typedef struct {
     DbBackup *backup;
     char *name, *pool;
     gboolean start;
+    ApiQuotaCaller caller;
+    gint64 owner_id; /* 0: the archive's owner (an admin's restore) */
+    char *replace;   /* the UUID of the VM restored over; NULL: a new VM */
 } Restore;
 
 static void restore_free(gpointer data)
@@ -29,6 +35,7 @@ static void restore_free(gpointer data)
     db_backup_free(r->backup);
     g_free(r->name);
     g_free(r->pool);
+    g_free(r->replace);
     g_free(r);
 }
 
@@ -45,6 +52,9 @@ static gboolean run_restore(Task *task, gpointer data, char **result, GError **e
                        .name = r->name,
                        .pool = r->pool,
                        .start = r->start,
+                       .caller = r->caller,
+                       .owner_id = r->owner_id,
+                       .replace = r->replace,
                        .task = task,
                        .length = length};
     g_autoptr(ApiArchiveIn) in = api_archive_in_new(&to, error);
@@ -71,19 +81,49 @@ static gboolean run_restore(Task *task, gpointer data, char **result, GError **e
     return TRUE;
 }
 
+/* The VM a backup is restored over: the backup's own VM, which the caller
+ * may act on (else 404, as for a VM that does not exist), shut off and
+ * without snapshots (409). *pool: where its first disk is, for the new
+ * disks. */
+static virDomainPtr replaced_vm(const ApiRequest *req, virConnectPtr conn, const DbBackup *b,
+                                char **pool, GError **error)
+{
+    g_autoptr(GError) why = NULL;
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, b->vm_uuid);
+    virResetLastError();
+    if (!dom || !api_scope_sees_vm(req->scope, b->vm_uuid, &why)) {
+        api_fail(error, API_ERROR_NOT_FOUND,
+                 "VM '%s' of this backup no longer exists: restore the backup as a new VM",
+                 b->vm_name);
+        return NULL;
+    }
+    if (!api_archive_replace_ready(dom, error))
+        return NULL;
+    g_autoptr(GPtrArray) vols = virt_domain_disk_volumes(conn, dom, error);
+    if (!vols)
+        return NULL;
+    g_autoptr(virStoragePool) p = vols->len ? virStoragePoolLookupByVolume(vols->pdata[0]) : NULL;
+    virResetLastError();
+    *pool = p ? g_strdup(virStoragePoolGetName(p)) : NULL;
+    return g_steal_pointer(&dom);
+}
+
 gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                             GError **error)
 {
-    static const char *const allowed[] = {"name", "pool", "start", NULL};
+    static const char *const allowed[] = {"name", "pool", "start", "replace", NULL};
     g_autoptr(json_t) body = api_json_body(req, error);
     const char *name = NULL, *pool = NULL;
-    int start = 0;
+    int start = 0, replace = 0;
     if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
         !api_json_opt_string(body, "name", 64, &name, error) ||
         !api_json_opt_string(body, "pool", 255, &pool, error) ||
-        !api_json_opt_bool(body, "start", &start, error))
+        !api_json_opt_bool(body, "start", &start, error) ||
+        !api_json_opt_bool(body, "replace", &replace, error))
         return FALSE;
-    g_autoptr(DbBackup) b = api_backup_find(ctx, req->params[0], error);
+    if (replace == 1 && name)
+        return api_invalid(error, "name: a restore with \"replace\" keeps the VM's name");
+    g_autoptr(DbBackup) b = api_backup_find(ctx, req, req->params[0], error);
     if (!b)
         return FALSE;
     GError *why = NULL;
@@ -94,13 +134,28 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     if (!conn)
         return FALSE;
-    g_autoptr(virDomain) taken = virDomainLookupByName(conn, name);
-    virResetLastError();
-    if (taken)
-        return api_fail(error, API_ERROR_CONFLICT,
-                        "a VM named '%s' exists: restore the backup under another name "
-                        "({\"name\": ...})",
-                        name);
+    g_autofree char *default_pool = NULL, *replaced_name = NULL;
+    if (replace == 1) {
+        g_autoptr(virDomain) dom = replaced_vm(req, conn, b, &default_pool, error);
+        if (!dom)
+            return FALSE;
+        name = replaced_name = g_strdup(virDomainGetName(dom));
+        if (!pool && default_pool)
+            pool = default_pool;
+    } else {
+        g_autoptr(virDomain) taken = virDomainLookupByName(conn, name);
+        virResetLastError();
+        if (taken)
+            return api_fail(error, API_ERROR_CONFLICT,
+                            "a VM named '%s' exists: restore the backup under another name "
+                            "({\"name\": ...}) or over that VM ({\"replace\": true})",
+                            name);
+    }
+    /* An operator restores into a pool they may make volumes in, and owns
+     * what they restore (their quota is checked once the definition is
+     * read). */
+    if (!api_scope_pool(req->scope, pool ? pool : b->pool, API_POOL_DISKS, error))
+        return FALSE;
     g_autoptr(GError) missing = NULL;
     g_autoptr(virStoragePool) p = virt_pool_lookup(conn, pool ? pool : b->pool, &missing);
     if (!p)
@@ -112,6 +167,9 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     r->name = g_strdup(name);
     r->pool = g_strdup(pool ? pool : b->pool);
     r->start = start == 1;
+    r->caller = api_quota_caller(req);
+    r->owner_id = r->caller.admin ? 0 : r->caller.user_id;
+    r->replace = replace == 1 ? g_strdup(b->vm_uuid) : NULL;
     r->backup = g_steal_pointer(&b);
     gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0,
                              run_restore, r, restore_free, error);

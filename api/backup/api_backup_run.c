@@ -14,6 +14,7 @@
 typedef struct {
     ApiContext *ctx;
     DbBackupJob *job;
+    ApiScope *owner; /* an operator's job runs with what they may do now */
 } Run;
 
 static void run_free(gpointer data)
@@ -21,6 +22,7 @@ static void run_free(gpointer data)
     Run *r = data;
     api_backups_release(r->ctx->backups, r->job->id);
     db_backup_job_free(r->job);
+    api_scope_free(r->owner);
     g_free(r);
 }
 
@@ -53,9 +55,14 @@ static gboolean backup_one(Run *r, Task *task, virConnectPtr conn, const char *u
 {
     g_autoptr(virDomain) dom = virt_domain_lookup(conn, uuid, error);
     DbBackup b = {0};
+    if (dom && r->owner && !api_scope_sees_vm(r->owner, uuid, error))
+        return *error ? FALSE
+                      : api_fail(error, API_ERROR_FORBIDDEN,
+                                 "the job's owner may no longer act on this VM");
     if (!dom || !api_backup_vm(r->ctx, task, dom, r->job->pool, &b, error))
         return FALSE;
     b.job_id = r->job->id;
+    b.owner_id = r->job->owner_id;
     b.job_name = g_strdup(r->job->name);
     gboolean ok = db_backup_add(r->ctx->db, &b, error) != 0;
     g_string_append_printf(notes, "; %s: %s", b.vm_name, b.volume);
@@ -79,7 +86,13 @@ static gboolean run_job(Task *task, gpointer data, char **result, GError **error
                                task_id(task), &db_error))
         g_warning("backups: %s", db_error->message);
     g_clear_error(&db_error);
-    g_autoptr(virConnect) conn = virt_conn_get(r->ctx->virt, error);
+    g_autoptr(virConnect) conn = NULL;
+    /* The owner's rights as they are now: a grant taken back since the
+     * job was made stops its backups of that VM, or of that pool. */
+    r->owner = api_backup_owner_scope(r->ctx, r->job->owner_id, error);
+    if ((r->owner || !*error) &&
+        (!r->owner || api_scope_pool(r->owner, r->job->pool, API_POOL_DISKS, error)))
+        conn = virt_conn_get(r->ctx->virt, error);
     if (!conn) {
         db_backup_job_ended(r->ctx->db, r->job->id, "failed", (*error)->message, NULL);
         return FALSE;
@@ -125,6 +138,8 @@ gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GErro
     Run *r = g_new0(Run, 1);
     r->ctx = ctx;
     r->job = g_steal_pointer(&job);
-    /* run_free lets the claim go, also when queueing fails. */
-    return tasks_submit(ctx->tasks, "backup", name, owner_id, run_job, r, run_free, error);
+    /* A scheduled run of an operator's job is their task, which they see.
+     * run_free lets the claim go, also when queueing fails. */
+    gint64 task_owner = owner_id ? owner_id : r->job->owner_id;
+    return tasks_submit(ctx->tasks, "backup", name, task_owner, run_job, r, run_free, error);
 }

@@ -3,6 +3,7 @@
  * volume of the job's pool and keeps the newest N per VM. */
 #pragma once
 #include "api/core/api.h"
+#include "api/core/api_scope.h"
 #include "api/tasks/task_engine.h"
 #include "db/db_backups.h"
 
@@ -20,7 +21,8 @@ void api_backups_free(ApiBackups *b);
 gboolean api_backups_claim(ApiBackups *b, gint64 id);
 void api_backups_release(ApiBackups *b, gint64 id);
 
-/* Runs job `name` now as a task owned by `owner_id` (0: nobody); the
+/* Runs job `name` now as a task owned by `owner_id` (0: the job's owner,
+ * or nobody for an admin's job); the
  * task's id, or 0 with `error` (NOT_FOUND, or CONFLICT while it runs). */
 gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GError **error);
 
@@ -34,5 +36,16 @@ gboolean api_backup_vm(ApiContext *ctx, Task *task, virDomainPtr dom, const char
 
 /* A kept backup as the API answers it. */
 json_t *api_backup_json(const DbBackup *b);
-/* Backup {id} of a URL; NOT_FOUND when there is none. */
-DbBackup *api_backup_find(ApiContext *ctx, const char *id, GError **error);
+/* Backup {id} of a URL; NOT_FOUND when there is none or the caller may
+ * not see it. */
+DbBackup *api_backup_find(ApiContext *ctx, const ApiRequest *req, const char *id, GError **error);
+
+/* ---- who may see and use what (api_backup_access.c) ----
+ * Admins see every job and backup; an operator sees the jobs they made
+ * and the backups those made, and what they may not see answers as if it
+ * did not exist (404). */
+gboolean api_backup_owned_by_caller(const ApiRequest *req, gint64 owner_id);
+/* The scope of a job's owner when it runs (no request then): NULL for an
+ * admin's job, or when the owner is an admin; FORBIDDEN when the owner
+ * may no longer make backups (no longer an operator). */
+ApiScope *api_backup_owner_scope(ApiContext *ctx, gint64 owner_id, GError **error);

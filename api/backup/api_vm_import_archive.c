@@ -117,6 +117,7 @@ gboolean api_vm_import_archive(ApiContext *ctx, const ApiRequest *req, ApiRespon
                        .name = name,
                        .pool = pool,
                        .owner_id = req->auth->user_id,
+                       .caller = api_quota_caller(req),
                        .start = start,
                        .task = task,
                        .length = req->content_length};

@@ -62,6 +62,7 @@ void import_job_free(ImportJob *job)
     virt_ovf_free(job->ovf);
     api_vm_spec_free(job->spec);
     virt_host_info_free(job->host);
+    api_quota_hold_free(job->quota);
     if (job->pool)
         virStoragePoolFree(job->pool);
     if (job->conn)
@@ -280,7 +281,7 @@ static gboolean finish_body(Upload *u, GError **error)
     for (guint i = 0; i < job->disks->len; i++)
         if (!import_disk_inspect(g_ptr_array_index(job->disks, i), error))
             return FALSE;
-    return import_vm_plan(job, error);
+    return import_vm_plan(job, error) && import_vm_quota(job, error);
 }
 
 static gboolean upload_finish(ApiTransfer *base, ApiResponse *resp, GError **error)
@@ -459,6 +460,7 @@ gboolean api_vms_import(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     ImportJob *job = g_new0(ImportJob, 1);
     job->ctx = ctx;
     job->owner_id = req->auth->user_id;
+    job->caller = api_quota_caller(req);
     job->disks = g_ptr_array_new();
     job->notes = g_ptr_array_new_with_free_func(g_free);
     gboolean ok = read_query(req, job, error) &&

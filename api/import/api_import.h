@@ -10,6 +10,7 @@
  * removes what it made: every failure, cancel or abort ends in
  * import_job_free. */
 #pragma once
+#include "api/auth/api_quota.h"
 #include "api/core/api.h"
 #include "api/import/api_qemu_img.h"
 #include "api/tasks/task_engine.h"
@@ -46,7 +47,9 @@ typedef struct {
     char *name;      /* the VM's */
     char *format;    /* of its volumes: "qcow2" or "raw" */
     gint64 owner_id; /* the importer, who owns the VM and its volumes */
-    guint vcpus;     /* from the query; 0: the descriptor's or the default */
+    ApiQuotaCaller caller;
+    ApiQuotaHold *quota; /* what the owner's quota holds for the VM, once checked */
+    guint vcpus;         /* from the query; 0: the descriptor's or the default */
     guint64 memory_mib;
     char *os;         /* libosinfo short id from the query, or NULL */
     char *firmware;   /* "bios" or "uefi" from the query, or NULL */
@@ -94,5 +97,9 @@ void import_disk_undo(ImportDisk *d, gboolean keep);
  * host; the VM's name and its volumes' names must be free. Before any
  * 202: failures are the caller's 400, 409 or 507. */
 gboolean import_vm_plan(ImportJob *job, GError **error);
+/* The owner's quota against the VM (its vCPUs, memory and the virtual
+ * sizes of its disks), once the disks were inspected and before any 202:
+ * a refusal is the caller's 403 and the upload is undone. */
+gboolean import_vm_quota(ImportJob *job, GError **error);
 /* Defines the VM on its converted volumes (on the task's worker). */
 gboolean import_vm_define(ImportJob *job, GError **error);

@@ -157,6 +157,16 @@ gboolean import_vm_plan(ImportJob *job, GError **error)
     return TRUE;
 }
 
+gboolean import_vm_quota(ImportJob *job, GError **error)
+{
+    VirtFootprint fp = {.vcpus = job->spec->vcpus, .memory_kib = job->spec->memory_mib * 1024};
+    for (guint i = 0; i < job->disks->len; i++) {
+        const ImportDisk *d = g_ptr_array_index(job->disks, i);
+        fp.disk_bytes += d->info ? d->info->virtual_size : 0;
+    }
+    return api_quota_check_vm(job->ctx, job->caller, job->owner_id, &fp, NULL, &job->quota, error);
+}
+
 gboolean import_vm_define(ImportJob *job, GError **error)
 {
     VirtVmPlan plan;
@@ -166,14 +176,15 @@ gboolean import_vm_define(ImportJob *job, GError **error)
      * the task, whose progress it would start again from 0). */
     gint64 noted = task_will_make(job->task, "domain", job->uuid, error);
     char uuid[VIR_UUID_STRING_BUFLEN];
-    ApiVmUnit unit = {.owner_id = job->owner_id};
+    g_autoptr(GPtrArray) adopt = g_ptr_array_new();
+    for (guint i = 0; i < job->disks->len; i++)
+        g_ptr_array_add(adopt, ((const ImportDisk *)g_ptr_array_index(job->disks, i))->path);
+    g_ptr_array_add(adopt, NULL);
+    ApiVmUnit unit = {
+        .owner_id = job->owner_id, .quota = job->quota, .adopt = (const char *const *)adopt->pdata};
     if (!noted || !api_vm_unit_run(job->ctx, job->conn, &plan, &unit, NULL, uuid, error))
         return FALSE;
     task_made(job->task, noted);
     job->defined = TRUE;
-    for (guint i = 0; i < job->disks->len; i++) {
-        const ImportDisk *d = g_ptr_array_index(job->disks, i);
-        db_volume_owner_set(job->ctx->db, d->path, job->owner_id, NULL);
-    }
     return TRUE;
 }

@@ -100,12 +100,11 @@ gboolean api_vm_plan_quota(ApiContext *ctx, const ApiRequest *req, virConnectPtr
                            const VirtVmPlan *plan, ApiQuotaHold **hold, GError **error)
 {
     VirtFootprint fp;
-    DbQuota more;
     *hold = NULL;
     if (!req->auth || !virt_vm_plan_footprint(conn, plan, &fp, error))
         return !req->auth;
-    api_quota_amounts(&fp, 1, &more);
-    return api_quota_check(ctx, req, req->auth->user_id, &more, hold, error);
+    return api_quota_check_vm(ctx, api_quota_caller(req), req->auth->user_id, &fp, NULL, hold,
+                              error);
 }
 
 GStrv api_vm_plan_lock_keys(const VirtVmPlan *plan)

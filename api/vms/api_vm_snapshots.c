@@ -2,6 +2,7 @@
  * one, reverting to one and deleting one. Everything that changes happens
  * under the VM's lock; what waits on the guest (a memory snapshot of a
  * running VM, any revert) runs as a task that takes the lock again. */
+#include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -10,6 +11,7 @@
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_vms.h"
+#include "db/db_auth.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_domain_build.h"
 #include "virt/virt_error.h"
@@ -127,6 +129,7 @@ typedef struct {
     SnapJobKind kind;
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *vm, *name, *description;
+    ApiQuotaHold *quota; /* a revert's growth, held for the VM's owner */
 } SnapJob;
 
 static void snap_job_free(gpointer data)
@@ -135,6 +138,7 @@ static void snap_job_free(gpointer data)
     g_free(job->vm);
     g_free(job->name);
     g_free(job->description);
+    api_quota_hold_free(job->quota);
     g_free(job);
 }
 
@@ -156,7 +160,11 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
         *result = snapshot_location(virDomainGetName(dom), job->name);
     } else {
         task_progress(task, 0, "reverting to the snapshot");
-        if (!virt_snapshot_revert(dom, job->name, error))
+        /* From the revert on, the definition counts in the owner's usage. */
+        api_quota_hold_settle(job->quota);
+        gboolean reverted = virt_snapshot_revert(dom, job->name, error);
+        api_quota_hold_release(job->quota);
+        if (!reverted)
             return FALSE;
         g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
         *result = g_strconcat("/api/vms/", vm, NULL);
@@ -167,10 +175,12 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
 
 static gboolean submit(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                        const ApiVmChange *c, SnapJobKind kind, const char *name,
-                       const char *description, GError **error)
+                       const char *description, ApiQuotaHold *quota, GError **error)
 {
-    if (!ctx->tasks)
+    if (!ctx->tasks) {
+        api_quota_hold_free(quota);
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
+    }
     SnapJob *job = g_new0(SnapJob, 1);
     job->ctx = ctx;
     job->kind = kind;
@@ -178,6 +188,7 @@ static gboolean submit(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     job->vm = g_strdup(virDomainGetName(c->dom));
     job->name = g_strdup(name);
     job->description = g_strdup(description);
+    job->quota = quota;
     g_autofree char *target = g_strdup_printf("%s/%s", job->vm, name);
     gint64 id = tasks_submit(ctx->tasks, kind == JOB_CREATE ? "snapshot" : "revert", target,
                              req->auth->user_id, run_snap_job, job, snap_job_free, error);
@@ -216,7 +227,7 @@ gboolean api_vm_snapshot_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     /* Saving memory waits on the guest: a task. A shut-off VM's disks
      * take a moment (qemu-img), so that one is answered at once. */
     if (memory)
-        return submit(ctx, req, resp, &c, JOB_CREATE, name, description, error);
+        return submit(ctx, req, resp, &c, JOB_CREATE, name, description, NULL, error);
     g_autoptr(VirtSnapshot) made = NULL;
     if (!virt_snapshot_create(c.dom, name, description, error) ||
         !(made = virt_snapshot_get(c.dom, name, error)))
@@ -228,6 +239,26 @@ gboolean api_vm_snapshot_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     return TRUE;
 }
 
+/* A revert puts back the vCPUs and memory of the definition the snapshot
+ * kept: what they take beyond what the VM takes now is checked against
+ * the quota of the VM's owner, as an edit's increase is. */
+static gboolean revert_quota(ApiContext *ctx, const ApiRequest *req, const ApiVmChange *c,
+                             const VirtSnapshot *s, ApiQuotaHold **hold, GError **error)
+{
+    gint64 owner = 0;
+    VirtFootprint now, then = {0};
+    if (!s->domain_xml)
+        return TRUE; /* nothing kept: the definition stays as it is */
+    g_autoptr(VirtDomainConfig)
+        cfg = virt_domain_config_parse(s->domain_xml, strlen(s->domain_xml), error);
+    if (!cfg || !db_vm_owner(ctx->db, c->uuid, &owner, error) ||
+        !virt_domain_footprint(c->dom, &now, error))
+        return FALSE;
+    then.vcpus = cfg->vcpus;
+    then.memory_kib = cfg->max_memory_kib;
+    return api_quota_check_vm(ctx, api_quota_caller(req), owner, &then, &now, hold, error);
+}
+
 gboolean api_vm_snapshot_revert(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                                 GError **error)
 {
@@ -235,11 +266,13 @@ gboolean api_vm_snapshot_revert(ApiContext *ctx, const ApiRequest *req, ApiRespo
         return FALSE;
     g_auto(ApiVmChange) c = {0};
     g_autoptr(VirtSnapshot) s = NULL;
+    ApiQuotaHold *quota = NULL;
     if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
         !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
-        !(s = virt_snapshot_get(c.dom, req->params[1], error)))
+        !(s = virt_snapshot_get(c.dom, req->params[1], error)) ||
+        !revert_quota(ctx, req, &c, s, &quota, error))
         return FALSE;
-    return submit(ctx, req, resp, &c, JOB_REVERT, s->name, NULL, error);
+    return submit(ctx, req, resp, &c, JOB_REVERT, s->name, NULL, quota, error);
 }
 
 gboolean api_vm_snapshot_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,

@@ -100,6 +100,8 @@ gboolean api_vm_unit_run(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan,
         virt_vm_created_commit(created);
         for (guint i = 0; unit->owner_id && i < made->len; i++)
             db_volume_owner_set(ctx->db, g_ptr_array_index(made, i), unit->owner_id, NULL);
+        for (const char *const *p = unit->adopt; unit->owner_id && p && *p; p++)
+            db_volume_owner_set(ctx->db, *p, unit->owner_id, NULL);
         api_quota_hold_release(unit->quota);
         /* The owner sees one more VM. */
         api_auth_changed(ctx, unit->owner_id);

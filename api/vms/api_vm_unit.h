@@ -17,6 +17,10 @@ typedef struct {
      * made and released when the unit ends; the caller frees it. May be
      * NULL. */
     ApiQuotaHold *quota;
+    /* Paths of volumes made before the unit (an import's converted disks)
+     * that become the owner's with the VM, under the settled hold as the
+     * unit's own volumes do; NULL-terminated, may be NULL. */
+    const char *const *adopt;
     /* Optional steps: `check` under the locks before anything is made,
      * `after` once the VM is defined (FALSE fails the unit), `undo` when a
      * later step fails after `after` succeeded. */

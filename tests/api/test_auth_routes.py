@@ -2,7 +2,8 @@
 at test time (not the OpenAPI document, which may lag), and every route is
 tried without credentials (401, except the public ones), by a viewer (403 for
 every change and every admin route, on a VM granted to the viewer so that the
-role and not visibility refuses) and by an operator (403 on admin routes)."""
+role and not visibility refuses) and by an operator (403 on admin routes, 404
+on an admin's backup job)."""
 
 import os
 import re
@@ -256,8 +257,8 @@ class RouteTableTest(harness.ApiTestCase):
             with self.subTest(route="%s %s" % (method, pattern), perm=perm):
                 path, r = self.call(self.viewer_api, method, pattern, target)
                 # A GET that needs the right to act (an export: the disks'
-                # bytes) is an operator's, not a viewer's.
-                if perm in ("API_PERM_ADMIN", "API_PERM_VM_OPERATE") or \
+                # bytes; backups) is an operator's, not a viewer's.
+                if perm in ("API_PERM_ADMIN", "API_PERM_VM_OPERATE", "API_PERM_VM_CREATE") or \
                         (method != "GET" and perm != SELF_SERVICE):
                     self.assertError(r, 403, "forbidden")
                     checked += 1
@@ -281,6 +282,29 @@ class RouteTableTest(harness.ApiTestCase):
             with self.subTest(route="%s %s" % (method, pattern)):
                 path, r = self.call(self.operator_api, method, pattern, target)
                 self.assertError(r, 403, "forbidden")
+        self.assertNothingChanged()
+
+    def test_operator_never_reaches_an_admins_backup_job(self):
+        # Backup routes are open to operators, for their own jobs: an
+        # admin's job answers as if it did not exist.
+        job = "routes-admin-%d" % os.getpid()
+        r = self.api.post("/api/backups/jobs", json_body={
+            "name": job, "schedule": {"every": "day", "at": "03:00"}, "vms": [self.vm],
+            "pool": self.pool, "keep": 1})
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/backups/jobs/" + job)
+        checked = 0
+        for method, pattern, perm in ROUTES:
+            if "{job}" not in pattern:
+                continue
+            with self.subTest(route="%s %s" % (method, pattern)):
+                path = pattern.replace("{job}", job)
+                body = {"keep": 2} if method == "PATCH" else None
+                self.assertError(self.operator_api.request(method, path, json_body=body), 404)
+                checked += 1
+        self.assertGreaterEqual(checked, 4)
+        self.assertEqual(self.operator_api.get("/api/backups/jobs").json()["jobs"], [])
+        self.assertEqual(self.api.get("/api/backups/jobs/" + job).json()["keep"], 1)
         self.assertNothingChanged()
 
     def test_viewer_refused_by_role_even_on_invisible_vm(self):

@@ -8,17 +8,23 @@ ones and ones that copy a disk as tasks, succeed exactly as many times as
 the limit allows; admins are not limited; only admins change quotas, which
 the audit log records; bad quotas are 400s that change nothing."""
 
+import os
+import subprocess
 import threading
 
 import harness
 from test_create import CreateTestCase
+from test_import import ImportTestCase, post_body
+from test_snapshots import SnapshotTestCase
 from test_storage import MIB
 
 QUOTA = {"vms": 1, "vcpus": 2, "memory": 256, "disk": 4 * MIB}
 UNLIMITED = {"vms": None, "vcpus": None, "memory": None, "disk": None}
 
 
-class QuotaTest(CreateTestCase):
+class QuotaHelpers:
+    """For test cases with a pool (CreateTestCase and its kin)."""
+
     def operator(self, tag, quota=None):
         """An operator who may make disks in the class's pool and copy its
         volumes (base.img), with `quota`."""
@@ -35,6 +41,23 @@ class QuotaTest(CreateTestCase):
         r = self.api.patch("/api/users/" + user, {"quota": quota})
         self.assertStatus(r, 200)
         return r.json()
+
+    def assertQuotaRefusal(self, r, limit, *words):
+        err = self.assertError(r, 403, "quota_exceeded")
+        msg = err["message"]
+        self.assertTrue(msg.startswith("quota '%s': this would use " % limit), msg)
+        self.assertIn("quota set by an admin", msg)
+        for w in words:
+            self.assertIn(w, msg)
+        return msg
+
+    def my_quota(self, client):
+        r = client.get("/api/session/quota")
+        self.assertStatus(r, 200)
+        return r.json()
+
+
+class QuotaTest(QuotaHelpers, CreateTestCase):
 
     def create(self, client, tag, vcpus=1, memory=64, disk=None, clone=False, status=None):
         name = self.new_name(tag)
@@ -61,20 +84,6 @@ class QuotaTest(CreateTestCase):
         for t in threads:
             t.join()
         return results
-
-    def my_quota(self, client):
-        r = client.get("/api/session/quota")
-        self.assertStatus(r, 200)
-        return r.json()
-
-    def assertQuotaRefusal(self, r, limit, *words):
-        err = self.assertError(r, 403, "quota_exceeded")
-        msg = err["message"]
-        self.assertTrue(msg.startswith("quota '%s': this would use " % limit), msg)
-        self.assertIn("quota set by an admin", msg)
-        for w in words:
-            self.assertIn(w, msg)
-        return msg
 
     def test_each_limit_refuses_and_names_itself(self):
         user, op = self.operator("limits", QUOTA)
@@ -223,3 +232,113 @@ class QuotaTest(CreateTestCase):
         details = [e.get("detail") or "" for e in r.json()["entries"]]
         self.assertIn("quota vcpus unlimited -> 4, disk unlimited -> 10485760", details)
         self.assertIn("quota vms unlimited -> 0, vcpus 4 -> unlimited", details)
+
+
+class QuotaImportTest(QuotaHelpers, ImportTestCase):
+    """POST /api/vms/import checks the importer's quota once the upload is
+    in (the disks' virtual sizes are known then), before the 202."""
+
+    def image(self, size):
+        path = os.path.join(self.work, "q-%s.qcow2" % size)
+        subprocess.run(["qemu-img", "create", "-f", "qcow2", path, size], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(path, "rb") as f:
+            return f.read()
+
+    def test_import_refused_naming_the_limit_leaves_nothing(self):
+        user, op = self.operator("imp", {"vms": 1, "vcpus": 1, "memory": 256, "disk": 4 * MIB})
+        small, big = self.image("2M"), self.image("8M")
+        for body, query, limit, words in (
+                (small, {"vcpus": 2, "memory": 128}, "vcpus", "2 of your 1 vCPUs"),
+                (small, {}, "memory", "1024 MiB more asked"),
+                (big, {"memory": 128}, "disk", "8.0 MiB more asked")):
+            before, meta, files = self.volumes(), self.meta_uuids(), self.files()
+            name = self.new_name("qimp")
+            r = post_body(op, self.import_path(name, network="none", **query), body)
+            self.assertQuotaRefusal(r, limit, words)
+            self.assertNothingLeft(name, before, meta)
+            self.assertEqual(self.files(), files, "scratch files left behind")
+            task = [t for t in op.get("/api/tasks?limit=5").json()["tasks"]
+                    if t["target"] == name][0]
+            self.assertEqual(task["state"], "failed", repr(task))
+        # What fits is imported, and counts.
+        name = self.new_name("qimp-ok")
+        r = post_body(op, self.import_path(name, network="none", memory=128), small)
+        self.assertStatus(r, 202)
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % name)
+        task = self.wait_task(op, r.json()["id"])
+        self.assertEqual(task["state"], "succeeded", repr(task))
+        usage = self.my_quota(op)["usage"]
+        self.assertEqual((usage["vms"], usage["vcpus"], usage["memory"], usage["disk"]),
+                         (1, 1, 128, 2 * MIB))
+        # The one VM the quota allows is there: a second is refused.
+        r = post_body(op, self.import_path(self.new_name("qimp-2"), network="none",
+                                           memory=128), small)
+        self.assertQuotaRefusal(r, "vms")
+
+    def test_network_another_operator_may_use_is_refused(self):
+        net = "vst%d-qimpnet" % os.getpid()
+        r = self.api.post("/api/networks", json_body={"name": net, "mode": "isolated"})
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/networks/" + net)
+        a_user, a = self.operator("net-a")
+        b_user, b = self.operator("net-b")
+        r = self.api.post("/api/users/%s/grants" % a_user, json_body={"network": net})
+        self.assertStatus(r, 201)
+        small = self.image("1M")
+        before, meta, files = self.volumes(), self.meta_uuids(), self.files()
+        name = self.new_name("qnet-b")
+        r = post_body(b, self.import_path(name, network=net), small)
+        err = self.assertError(r, 400)
+        self.assertIn("there is no network '%s' that you may use" % net, err["message"])
+        self.assertNothingLeft(name, before, meta)
+        self.assertEqual(self.files(), files)
+        # Its grantee may.
+        name = self.new_name("qnet-a")
+        r = post_body(a, self.import_path(name, network=net), small)
+        self.assertStatus(r, 202)
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % name)
+        task = self.wait_task(a, r.json()["id"])
+        self.assertEqual(task["state"], "succeeded", repr(task))
+        self.assertEqual([n["source"] for n in self.vm(name)["nics"]], [net])
+        # B cannot see A's VM either.
+        self.assertError(b.get("/api/vms/" + name), 404)
+
+
+class QuotaRevertTest(QuotaHelpers, SnapshotTestCase):
+    """A revert puts back the vCPUs and memory of the definition a snapshot
+    kept: checked against the owner's quota like an edit's increase."""
+
+    def test_revert_past_the_quota_is_refused(self):
+        user, op = self.operator("rev")
+        name = self.new_name("qrev")
+        r = op.post("/api/vms", json_body={"name": name, "vcpus": 2, "memory": 64,
+                                           "graphics": "none",
+                                           "disks": [{"pool": self.pool, "size": MIB}]})
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % name)
+        self.snapshot(name, {"name": "wide"}, api=op)
+        self.assertStatus(op.patch("/api/vms/" + name, {"vcpus": 1, "memory": 32}), 200)
+        self.set_quota(user, {"vcpus": 1, "memory": 48})
+        tasks = len(self.api.get("/api/tasks").json()["tasks"])
+        r = op.post("/api/vms/%s/snapshots/wide/revert" % name)
+        self.assertQuotaRefusal(r, "vcpus", "2 of your 1 vCPUs", "1 more asked")
+        self.assertEqual(len(self.api.get("/api/tasks").json()["tasks"]), tasks, "no task")
+        self.assertEqual((self.vm(name)["vcpus"], self.vm(name)["memory"]), (1, 32))
+        self.set_quota(user, {"vcpus": 2})
+        r = op.post("/api/vms/%s/snapshots/wide/revert" % name)
+        self.assertQuotaRefusal(r, "memory", "64 MiB of your 48 MiB")
+        # Within the quota the revert runs.
+        self.set_quota(user, {"memory": 64})
+        r = op.post("/api/vms/%s/snapshots/wide/revert" % name)
+        self.assertStatus(r, 202)
+        t = self.wait_task(op, r.json()["id"])
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertEqual((self.vm(name)["vcpus"], self.vm(name)["memory"]), (2, 64))
+        # Admins are not limited.
+        self.set_quota(user, {"vcpus": 0, "memory": 0})
+        self.assertStatus(op.patch("/api/vms/" + name, {"vcpus": 1}), 200)
+        r = self.api.post("/api/vms/%s/snapshots/wide/revert" % name)
+        self.assertStatus(r, 202)
+        self.assertEqual(self.wait_task(self.api, r.json()["id"])["state"], "succeeded")
+

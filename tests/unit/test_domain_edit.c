@@ -228,6 +228,33 @@ static virDomainPtr fresh_domain(virConnectPtr conn)
     return dom;
 }
 
+/* An imported VM's drive whose medium is not here is left out; a restored
+ * definition takes the VM's current name. */
+static void test_drop_disk_and_set_name(void **state)
+{
+    (void)state;
+    g_autoptr(GError) e = NULL;
+    g_autofree char *xml = virt_domain_xml_drop_disk(DOMAIN_XML, "sda", &e);
+    assert_non_null(xml);
+    g_autoptr(VirtDomainConfig) cfg = virt_domain_config_parse(xml, strlen(xml), &e);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->disks->len, 1);
+    assert_string_equal(((VirtDisk *)g_ptr_array_index(cfg->disks, 0))->target, "vda");
+    assert_int_equal(cfg->nics->len, 1);
+    assert_null(virt_domain_xml_drop_disk(DOMAIN_XML, "sdz", &e));
+    assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_NOT_FOUND));
+    g_clear_error(&e);
+    assert_null(virt_domain_xml_drop_disk(DOMAIN_XML, "sda' or '1'='1", &e));
+    g_clear_error(&e);
+    g_autofree char *named = virt_domain_xml_set_name(DOMAIN_XML, "a&<b", &e);
+    assert_non_null(named);
+    g_autoptr(VirtDomainConfig) cfg2 = virt_domain_config_parse(named, strlen(named), &e);
+    assert_non_null(cfg2);
+    assert_string_equal(cfg2->name, "a&<b");
+    assert_int_equal(cfg2->disks->len, 2);
+    assert_null(virt_domain_xml_set_name("<pool/>", "x", &e));
+}
+
 static void test_rename(void **state)
 {
     virConnectPtr conn = *state;
@@ -341,6 +368,7 @@ int main(void)
         cmocka_unit_test(test_find_devices),
         cmocka_unit_test(test_eject_installer_xml),
         cmocka_unit_test(test_eject_installer_per_device),
+        cmocka_unit_test(test_drop_disk_and_set_name),
         cmocka_unit_test_setup_teardown(test_rename, unit_libvirt_setup, unit_libvirt_teardown),
         cmocka_unit_test_setup_teardown(test_vcpus_memory_boot, unit_libvirt_setup,
                                         unit_libvirt_teardown),

@@ -155,13 +155,17 @@ static void test_inventory_columns_and_migration(void **state)
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     assert_int_not_equal(sqlite3_exec(raw, "UPDATE users SET quota_vcpus = -3", NULL, NULL, NULL),
                          SQLITE_OK);
-    /* A file of schema 7, as vireod wrote it before quotas, with a user. */
+    /* A file of schema 6, as vireod wrote it before backups and quotas
+     * (whose later migrations add columns to the backup tables), with a
+     * user. */
     assert_int_equal(sqlite3_exec(raw,
+                                  "DROP TABLE backups;"
+                                  "DROP TABLE backup_jobs;"
                                   "ALTER TABLE users DROP COLUMN quota_vms;"
                                   "ALTER TABLE users DROP COLUMN quota_vcpus;"
                                   "ALTER TABLE users DROP COLUMN quota_memory_mib;"
                                   "ALTER TABLE users DROP COLUMN quota_disk_bytes;"
-                                  "PRAGMA user_version = 7;",
+                                  "PRAGMA user_version = 6;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(raw);

@@ -70,7 +70,8 @@ static void test_parse_and_build(void **state)
     static const char xml[] = "<domainsnapshot><name>s1</name><description>a &amp; b</description>"
                               "<state>running</state><parent><name>s0</name></parent>"
                               "<creationTime>1796598483</creationTime><memory snapshot='internal'/>"
-                              "<domain><name>vm</name></domain></domainsnapshot>";
+                              "<domain><name>vm</name><vcpu current='2'>4</vcpu>"
+                              "<memory unit='MiB'>96</memory></domain></domainsnapshot>";
     g_autoptr(GError) e = NULL;
     g_autoptr(VirtSnapshot) s = virt_snapshot_parse(xml, strlen(xml), &e);
     assert_non_null(s);
@@ -80,6 +81,13 @@ static void test_parse_and_build(void **state)
     assert_string_equal(s->parent, "s0");
     assert_int_equal(s->created_at, 1796598483);
     assert_true(s->memory);
+    /* The definition it kept, for a revert's quota check. */
+    assert_non_null(s->domain_xml);
+    g_autoptr(VirtDomainConfig)
+        kept = virt_domain_config_parse(s->domain_xml, strlen(s->domain_xml), &e);
+    assert_non_null(kept);
+    assert_int_equal(kept->vcpus, 2);
+    assert_int_equal(kept->max_memory_kib, 96 * 1024);
 
     static const char off[] = "<domainsnapshot><name>d</name><state>shutoff</state>"
                               "<memory snapshot='no'/></domainsnapshot>";
@@ -88,6 +96,7 @@ static void test_parse_and_build(void **state)
     assert_false(d->memory);
     assert_null(d->parent);
     assert_null(d->description);
+    assert_null(d->domain_xml);
 
     static const char bad[] = "<domain><name>x</name></domain>";
     assert_null(virt_snapshot_parse(bad, strlen(bad), &e));

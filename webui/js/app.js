@@ -11,7 +11,7 @@ import { parseHash, startRouter } from './router.js';
 import { showError, clearError, clearAllErrors, toast } from './ui.js';
 import { mountUserMenu } from './account.js';
 import { closeAllDialogs } from './forms.js';
-import { getUser, setUser, isAdmin } from './session.js';
+import { canOperate, getUser, setUser, isAdmin } from './session.js';
 import { mountTaskCenter } from './task-center.js';
 import { startTasks, stopTasks } from './task-store.js';
 
@@ -26,12 +26,14 @@ const SECTIONS = [
   { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
   { key: 'networks', href: '#/networks', label: 'Networks', icon: 'net', views: ['networks'] },
-  { key: 'backups', href: '#/backups', label: 'Backups', icon: 'clock', views: ['backups'], admin: true },
+  { key: 'backups', href: '#/backups', label: 'Backups', icon: 'clock', views: ['backups'], operator: true },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
   { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
   { key: 'audit', href: '#/audit', label: 'Audit log', icon: 'audit', views: ['audit'], admin: true },
 ];
-const ADMIN_VIEWS = new Set(['users', 'audit', 'backups']);
+const ADMIN_VIEWS = new Set(['users', 'audit']);
+// Operators' too (their own backup jobs and backups); not viewers'.
+const OPERATOR_VIEWS = new Set(['backups']);
 
 // The page polls while visible, which keeps the session fresh on the
 // daemon's side; so the page itself ends a session nobody is using, after
@@ -126,7 +128,8 @@ function initLiveIndicator() {
 function renderNav(route) {
   const nav = document.getElementById('main-nav-links');
   const admin = isAdmin();
-  clear(nav).append(...SECTIONS.filter((s) => admin || !s.admin).map((s) => {
+  const operator = canOperate();
+  clear(nav).append(...SECTIONS.filter((s) => (admin || !s.admin) && (operator || !s.operator)).map((s) => {
     const current = route && s.views.includes(route.view);
     return h('a', {
       class: `tab${current ? ' is-current' : ''}`, href: s.href, testid: `nav-${s.key}`,
@@ -182,6 +185,10 @@ async function showRoute(route) {
     document.title = 'Not allowed · Vireo';
     shown = notShown('view-forbidden', 'lock', 'Admins only',
       `This page is for admins. You are signed in as ${getUser().username}, a ${getUser().role}.`);
+  } else if (OPERATOR_VIEWS.has(route.view) && !canOperate()) {
+    document.title = 'Not allowed · Vireo';
+    shown = notShown('view-forbidden', 'lock', 'Operators and admins only',
+      `This page is for operators and admins. You are signed in as ${getUser().username}, a ${getUser().role}.`);
   } else if (view) {
     document.title = `${view.title(route)} · Vireo`;
     let mod;

@@ -1,6 +1,6 @@
-// #/backups (admins): backup jobs (schedule, VMs, target pool, how many
+// #/backups (admins: every job and backup; operators: their own): backup jobs (schedule, VMs, target pool, how many
 // to keep; next run and how the last one ended; run now, edit, delete) and
-// the backups they keep (restore as a new guest, delete). Runs and
+// the backups they keep (restore as a new guest or over the guest, delete). Runs and
 // restores are tasks: their progress shows in the dialogs and the task list.
 
 import { api } from './api.js';
@@ -201,27 +201,46 @@ async function removeJob(page, j) {
 // ---- kept backups ----
 
 async function restore(page, b) {
+  // As a new guest, or over the guest it was taken from (Proxmox's
+  // "restore over"): that one keeps its name, UUID, owner, grants, tags and
+  // description and gets the backup's disks and definition.
+  const mode = selectInput({
+    testid: 'restore-mode',
+    options: [['new', 'As a new guest'], ['replace', `Over ${b.vm} (replace its disks and settings)`]],
+  });
   const name = textInput({ testid: 'restore-name', maxlength: '64', value: `${b.vm}-restored` });
+  const nameField = field({ label: 'Name of the new guest', control: name, hint: 'Letters, digits and _ . + -' });
+  const replaceNote = h('p', { class: 'muted', testid: 'restore-replace-note', hidden: true },
+    `${b.vm} must be shut off and have no snapshots. Its disks are replaced by the backup's only once the whole archive was read and checked; if anything fails, it stays as it was.`);
+  mode.addEventListener('change', () => {
+    nameField.hidden = mode.value === 'replace';
+    replaceNote.hidden = mode.value !== 'replace';
+  });
   const start = checkInput({ testid: 'restore-start', label: 'Start it once restored' });
   const bar = progressBar({ testid: 'restore-progress', label: 'Restoring' });
   const status = h('p', { class: 'muted', 'aria-live': 'polite' });
   const progress = h('div', { class: 'upload-progress', hidden: true }, bar.el, status);
   const made = await formDialog({
     title: `Restore ${b.vm}`,
-    intro: `A new guest from the backup of ${fmtDate(b.created_at)}: its definition, disks, description and tags, with a new UUID and MAC addresses. The digests of the archive are checked; nothing is left behind if it fails.`,
+    intro: `From the backup of ${fmtDate(b.created_at)}: as a new guest (its definition, disks, description and tags, with a new UUID and MAC addresses), or over ${b.vm} itself. The digests of the archive are checked; nothing is left behind if it fails.`,
     testid: 'restore-dialog',
     submitLabel: 'Restore',
-    content: [field({ label: 'Name of the new guest', control: name, hint: 'Letters, digits and _ . + -' }), start.el, progress],
+    content: [field({ label: 'Restore', control: mode }), nameField, replaceNote, start.el, progress],
     submit: async () => {
-      const n = checkName('vm', name.value);
-      const { data } = await api.restoreBackup(b.id, { name: n, start: start.input.checked });
+      const replace = mode.value === 'replace';
+      const n = replace ? b.vm : checkName('vm', name.value);
+      const body = replace ? { replace: true, start: start.input.checked } : { name: n, start: start.input.checked };
+      const { data } = await api.restoreBackup(b.id, body);
       progress.hidden = false;
       const end = await followTask(data.id, (t) => {
         bar.set(t.progress);
         status.textContent = `${t.progress}% · ${t.message || t.state}`;
       }).done;
-      if (end.state !== 'succeeded') throw new Error(`The backup was not restored (nothing was left behind): ${end.error ? end.error.message : end.state}`);
-      return n;
+      if (end.state !== 'succeeded') {
+        const why = end.error ? end.error.message : end.state;
+        throw new Error(replace ? `${b.vm} was not restored and stays as it was: ${why}` : `The backup was not restored (nothing was left behind): ${why}`);
+      }
+      return end.result ? decodeURIComponent(end.result.replace('/api/vms/', '')) : n;
     },
   });
   if (!made) return;
