@@ -12,7 +12,7 @@
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
-#include "virt/virt_tar_read.h"
+#include "virt/virt_tar.h"
 #include "virt/virt_volume_copy.h"
 
 #include <string.h>
@@ -33,7 +33,7 @@ struct ApiArchiveIn {
     char *pool_name;
     virConnectPtr conn;
     virStoragePoolPtr pool;
-    VirtTarReader *tar;
+    VirtTar *tar;
     Want want;
     guint disk;     /* the disk member expected next */
     GString *small; /* vireo.json, domain.xml or SHA256SUMS being read */
@@ -219,9 +219,11 @@ static gboolean disk_begin(ApiArchiveIn *in, InDisk *d, guint64 size, GError **e
     return TRUE;
 }
 
-static gboolean member_begin(const char *name, guint64 size, gpointer data, GError **error)
+static gboolean member_begin(const VirtTarMember *member, gpointer data, GError **error)
 {
     ApiArchiveIn *in = data;
+    const char *name = member->name;
+    guint64 size = member->size;
     const char *expect = in->want == WANT_META     ? VIRT_ARCHIVE_META
                          : in->want == WANT_DOMAIN ? VIRT_ARCHIVE_DOMAIN
                          : in->want == WANT_SUMS   ? VIRT_ARCHIVE_SUMS
@@ -290,7 +292,7 @@ static gboolean member_end(gpointer data, GError **error)
 
 ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
 {
-    static const VirtTarReaderFns fns = {member_begin, member_data, member_end};
+    static const VirtTarHandler handler = {member_begin, member_data, member_end};
     g_autoptr(ApiArchiveIn) in = g_new0(ApiArchiveIn, 1);
     in->to = *to;
     in->pool_name = g_strdup(to->pool);
@@ -300,7 +302,7 @@ ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
     in->small = g_string_new(NULL);
     in->disks = g_array_new(FALSE, TRUE, sizeof(InDisk));
     g_array_set_clear_func(in->disks, disk_clear);
-    in->tar = virt_tar_reader_new(&fns, in);
+    in->tar = virt_tar_new(to->length, &handler, in);
     if (to->name)
         in->to.name = g_strdup(to->name);
     in->conn = virt_conn_get(to->ctx->virt, error);
@@ -314,7 +316,7 @@ gboolean api_archive_in_feed(ApiArchiveIn *in, const guint8 *buf, gsize len, GEr
     Task *task = in->to.task;
     if (task && task_cancel_requested(task))
         return api_fail(error, API_ERROR_CONFLICT, "cancelled");
-    if (!virt_tar_reader_feed(in->tar, buf, len, error))
+    if (!virt_tar_feed(in->tar, buf, len, error))
         return FALSE;
     in->fed += len;
     if (task && in->to.length)
@@ -359,7 +361,7 @@ static gint64 meta_owner(ApiContext *ctx, json_t *meta)
 
 char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
 {
-    if (!virt_tar_reader_finish(in->tar, error) || !check_volumes(in, error))
+    if (!virt_tar_finish(in->tar, error) || !check_volumes(in, error))
         return NULL;
     g_autofree VirtVmVolume *vols = g_new0(VirtVmVolume, in->disks->len + 1);
     for (guint k = 0; k < in->disks->len; k++) {
@@ -409,7 +411,7 @@ void api_archive_in_free(ApiArchiveIn *in)
         }
     }
     g_array_unref(in->disks);
-    virt_tar_reader_free(in->tar);
+    virt_tar_free(in->tar);
     if (in->sum)
         g_checksum_free(in->sum);
     g_string_free(in->small, TRUE);
