@@ -5,6 +5,7 @@
 #include "virt/virt_error.h"
 
 #include <libvirt/virterror.h>
+#include <string.h>
 
 #define RECONNECT_INTERVAL_US (1 * G_USEC_PER_SEC)
 #define KEEPALIVE_INTERVAL_S 2
@@ -319,4 +320,11 @@ gboolean virt_conn_is_up(VirtConn *vc)
 {
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vc->lock);
     return vc->conn && !vc->broken;
+}
+
+gboolean virt_conn_is_local(virConnectPtr conn)
+{
+    g_autofree char *uri = virConnectGetURI(conn);
+    const char *after = uri ? strstr(uri, "://") : NULL;
+    return after && after[3] == '/';
 }

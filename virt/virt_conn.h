@@ -57,4 +57,8 @@ virConnectPtr virt_conn_get(VirtConn *vc, GError **error);
  * been missed since it last looked. */
 virConnectPtr virt_conn_get_numbered(VirtConn *vc, guint64 *number, GError **error);
 const char *virt_conn_uri(VirtConn *vc);
+/* Whether libvirt behind `conn` runs on this host ("qemu:///system", no
+ * host part), so that its files (volumes, NVRAM) are this process's to
+ * read and write. */
+gboolean virt_conn_is_local(virConnectPtr conn);
 gboolean virt_conn_is_up(VirtConn *vc);

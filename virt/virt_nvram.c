@@ -1,5 +1,6 @@
 /* NVRAM files of UEFI VMs copied for clones (see virt_nvram.h). */
 #include "virt/virt_nvram.h"
+#include "virt/virt_conn.h"
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
 
@@ -16,14 +17,6 @@ char *virt_nvram_path(const char *xml, GError **error)
         return NULL;
     g_autofree char *file = g_strconcat(cfg->name, "_VARS.fd", NULL);
     return g_build_filename(VIRT_NVRAM_DIR, file, NULL);
-}
-
-/* libvirt's files are this process's own only when libvirt runs here. */
-static gboolean on_this_host(virConnectPtr conn)
-{
-    g_autofree char *uri = virConnectGetURI(conn);
-    const char *after = uri ? strstr(uri, "://") : NULL;
-    return after && after[3] == '/';
 }
 
 gboolean virt_nvram_copy(virConnectPtr conn, const char *src_xml, const char *dst_xml,
@@ -43,7 +36,7 @@ gboolean virt_nvram_copy(virConnectPtr conn, const char *src_xml, const char *ds
                          "the clone of a UEFI VM has no NVRAM file of its own");
     if (strcmp(from, to) == 0)
         return virt_fail(error, VIRT_ERROR_FAILED, "the clone would share the NVRAM file %s", from);
-    if (!on_this_host(conn)) {
+    if (!virt_conn_is_local(conn)) {
         g_warning("the clone gets a fresh NVRAM: %s is on libvirt's host, not this one", from);
         return TRUE;
     }

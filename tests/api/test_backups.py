@@ -111,7 +111,7 @@ class BackupTest(SnapshotTestCase):
                                              409), 409)
         e = self.assertError(self.export(name, status=409), 409)
         self.assertIn("shut", e["message"])
-        self.assertError(self.api.get("/api/vms/%s/export?format=ova" % src), 501)
+        self.assertError(self.api.get("/api/vms/%s/export?format=zip" % src), 400)
         # An operator cannot export (nor back up) a VM they cannot see.
         user, pw = harness.make_user(self.daemon, "bkop", "operator")
         op, _ = harness.token_client(self.daemon, user, pw)
