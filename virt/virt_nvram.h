@@ -16,6 +16,15 @@
  * itself (VIRT_NVRAM_DIR/NAME_VARS.fd); NULL for a VM without UEFI. */
 char *virt_nvram_path(const char *xml, GError **error);
 
+/* The NVRAM contents of the VM whose inactive definition is `xml`, when
+ * libvirt runs on this host: *out NULL (and TRUE) when the VM is not
+ * UEFI, never started (no file yet) or libvirt is on another host. */
+gboolean virt_nvram_read(virConnectPtr conn, const char *xml, GBytes **out, GError **error);
+/* Writes `bytes` as the NVRAM of the VM whose definition is `xml` (mode
+ * 0600; libvirt labels it for QEMU at start). UNSUPPORTED when libvirt
+ * is on another host, INVALID_ARG when the VM is not UEFI. */
+gboolean virt_nvram_write(virConnectPtr conn, const char *xml, GBytes *bytes, GError **error);
+
 /* Copies the NVRAM file of `src` (shut off) over the one of `dst`, whose
  * definitions are given. Nothing is copied (TRUE, *copied FALSE) when
  * `src` is not UEFI, has never started (no file yet: libvirt makes

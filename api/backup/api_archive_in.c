@@ -8,9 +8,11 @@
 #include "api/vms/api_vm_unit.h"
 #include "db/db_auth.h"
 #include "virt/virt_archive.h"
+#include "virt/virt_domain.h"
 #include "virt/virt_domain_build.h"
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
+#include "virt/virt_nvram.h"
 #include "virt/virt_storage.h"
 #include "virt/virt_tar.h"
 #include "virt/virt_volume_copy.h"
@@ -26,7 +28,7 @@ typedef struct {
     char hex[65];         /* its digest, once read */
 } InDisk;
 
-typedef enum { WANT_META, WANT_DOMAIN, WANT_DISK, WANT_SUMS, WANT_END } Want;
+typedef enum { WANT_META, WANT_DOMAIN, WANT_DISK, WANT_NVRAM, WANT_SUMS, WANT_END } Want;
 
 struct ApiArchiveIn {
     ApiArchiveTo to;
@@ -39,7 +41,9 @@ struct ApiArchiveIn {
     GString *small; /* vireo.json, domain.xml or SHA256SUMS being read */
     GChecksum *sum; /* of the member being read */
     virStreamPtr stream;
-    char meta_hex[65], domain_hex[65];
+    char meta_hex[65], domain_hex[65], nvram_hex[65];
+    gboolean has_nvram; /* vireo.json says nvram.fd follows the disks */
+    GBytes *nvram;      /* once read */
     json_t *meta;
     char *xml;
     char *name;
@@ -109,6 +113,10 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
                         name);
     }
     in->name = g_strdup(name);
+    json_t *nvram = json_object_get(in->meta, "nvram");
+    if (nvram && !json_is_boolean(nvram))
+        return bad(error, VIRT_ARCHIVE_META "'s nvram is not true or false%s", "");
+    in->has_nvram = json_is_true(nvram);
     size_t i;
     json_t *d;
     json_array_foreach (disks, i, d) {
@@ -168,18 +176,23 @@ static gboolean read_sums(ApiArchiveIn *in, GError **error)
     g_autoptr(GHashTable) sums = virt_archive_sums_parse(in->small->str, in->small->len, &why);
     if (!sums)
         return bad(error, "%s", why->message);
-    if (g_hash_table_size(sums) != in->disks->len + 2)
+    guint n = in->disks->len + 2 + (in->has_nvram ? 1 : 0);
+    if (g_hash_table_size(sums) != n)
         return bad(error, VIRT_ARCHIVE_SUMS " does not list every member%s", "");
     struct {
         const char *name, *hex;
-    } seen[MAX_DISKS + 2] = {{VIRT_ARCHIVE_META, in->meta_hex},
+    } seen[MAX_DISKS + 3] = {{VIRT_ARCHIVE_META, in->meta_hex},
                              {VIRT_ARCHIVE_DOMAIN, in->domain_hex}};
     for (guint k = 0; k < in->disks->len; k++) {
         const InDisk *d = &g_array_index(in->disks, InDisk, k);
         seen[k + 2].name = d->member;
         seen[k + 2].hex = d->hex;
     }
-    for (guint k = 0; k < in->disks->len + 2; k++) {
+    if (in->has_nvram) {
+        seen[n - 1].name = VIRT_ARCHIVE_NVRAM;
+        seen[n - 1].hex = in->nvram_hex;
+    }
+    for (guint k = 0; k < n; k++) {
         const char *want = g_hash_table_lookup(sums, seen[k].name);
         if (!want)
             return bad(error, VIRT_ARCHIVE_SUMS " does not list %s", seen[k].name);
@@ -226,6 +239,7 @@ static gboolean member_begin(const VirtTarMember *member, gpointer data, GError 
     guint64 size = member->size;
     const char *expect = in->want == WANT_META     ? VIRT_ARCHIVE_META
                          : in->want == WANT_DOMAIN ? VIRT_ARCHIVE_DOMAIN
+                         : in->want == WANT_NVRAM  ? VIRT_ARCHIVE_NVRAM
                          : in->want == WANT_SUMS   ? VIRT_ARCHIVE_SUMS
                          : in->want == WANT_DISK ? g_array_index(in->disks, InDisk, in->disk).member
                                                  : NULL;
@@ -233,7 +247,9 @@ static gboolean member_begin(const VirtTarMember *member, gpointer data, GError 
         return bad(error, "the archive holds '%s' after " VIRT_ARCHIVE_SUMS, name);
     if (strcmp(name, expect) != 0)
         return bad(error, "the archive's members are not in Vireo's order (found '%s')", name);
-    if (in->want != WANT_DISK && size > VIRT_ARCHIVE_SMALL_MAX)
+    if (in->want == WANT_NVRAM && size > VIRT_ARCHIVE_NVRAM_MAX)
+        return bad(error, "%s is larger than 4 MiB", name);
+    if (in->want != WANT_DISK && in->want != WANT_NVRAM && size > VIRT_ARCHIVE_SMALL_MAX)
         return bad(error, "%s is larger than 1 MiB", name);
     g_string_truncate(in->small, 0);
     in->sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -267,7 +283,7 @@ static gboolean member_end(gpointer data, GError **error)
     case WANT_DOMAIN:
         g_strlcpy(in->domain_hex, hex, sizeof in->domain_hex);
         ok = read_domain(in, error);
-        in->want = in->disks->len ? WANT_DISK : WANT_SUMS;
+        in->want = in->disks->len ? WANT_DISK : in->has_nvram ? WANT_NVRAM : WANT_SUMS;
         break;
     case WANT_DISK: {
         InDisk *d = &g_array_index(in->disks, InDisk, in->disk);
@@ -277,9 +293,14 @@ static gboolean member_end(gpointer data, GError **error)
             virStreamFree(g_steal_pointer(&in->stream));
         }
         if (++in->disk == in->disks->len)
-            in->want = WANT_SUMS;
+            in->want = in->has_nvram ? WANT_NVRAM : WANT_SUMS;
         break;
     }
+    case WANT_NVRAM:
+        g_strlcpy(in->nvram_hex, hex, sizeof in->nvram_hex);
+        in->nvram = g_bytes_new(in->small->str, in->small->len);
+        in->want = WANT_SUMS;
+        break;
     case WANT_SUMS:
     default:
         ok = read_sums(in, error);
@@ -359,6 +380,31 @@ static gint64 meta_owner(ApiContext *ctx, json_t *meta)
     return u ? u->id : 0;
 }
 
+/* Once the VM is defined: the archive's NVRAM becomes its own, before it
+ * may start. libvirt on another host: the VM starts from the template. */
+static gboolean write_nvram(virConnectPtr conn, Task *task G_GNUC_UNUSED, gpointer data,
+                            GError **error)
+{
+    ApiArchiveIn *in = data;
+    g_autoptr(virDomain) dom = virt_domain_lookup(conn, in->name, error);
+    g_autofree char *xml = dom ? virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE) : NULL;
+    if (!xml) {
+        if (dom)
+            virt_error_from_libvirt(error, "reading the new VM's definition");
+        return FALSE;
+    }
+    GError *why = NULL;
+    if (virt_nvram_write(conn, xml, in->nvram, &why))
+        return TRUE;
+    if (!g_error_matches(why, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED)) {
+        g_propagate_error(error, why);
+        return FALSE;
+    }
+    g_warning("import-archive: %s; VM '%s' gets a fresh NVRAM", why->message, in->name);
+    g_error_free(why);
+    return TRUE;
+}
+
 char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
 {
     if (!virt_tar_finish(in->tar, error) || !check_volumes(in, error))
@@ -379,8 +425,11 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
                        .clone_of = in->xml};
     g_auto(GStrv) tags = meta_tags(in->meta);
     gint64 owner = in->to.owner_id ? in->to.owner_id : meta_owner(in->to.ctx, in->meta);
-    ApiVmUnit unit = {
-        .owner_id = owner, .start = in->to.start ? 1 : 0, .tags = (const char *const *)tags};
+    ApiVmUnit unit = {.owner_id = owner,
+                      .start = in->to.start ? 1 : 0,
+                      .tags = (const char *const *)tags,
+                      .after = in->nvram ? write_nvram : NULL,
+                      .data = in};
     char made[VIR_UUID_STRING_BUFLEN];
     if (in->to.task)
         task_progress(in->to.task, 95, "defining the VM");
@@ -416,6 +465,8 @@ void api_archive_in_free(ApiArchiveIn *in)
         g_checksum_free(in->sum);
     g_string_free(in->small, TRUE);
     json_decref(in->meta);
+    if (in->nvram)
+        g_bytes_unref(in->nvram);
     g_free(in->xml);
     g_free(in->name);
     g_free((char *)in->to.name);

@@ -123,6 +123,23 @@ class BackupTest(SnapshotTestCase):
         r = self.api.get("/api/audit?action=vm.export&limit=5")
         self.assertIn(src, [a["target"] for a in r.json()["entries"]])
 
+    def test_1b_uefi_archive_keeps_the_nvram(self):
+        src, path, written, _ = self.uefi_vm_run_once("bkuefi")
+        r = self.export(src)
+        with tarfile.open(fileobj=io.BytesIO(r.body)) as tar:
+            self.assertEqual(tar.getnames(), ["vireo.json", "domain.xml", "disks/vda.qcow2",
+                                              "nvram.fd", "SHA256SUMS"])
+            self.assertEqual(json.loads(tar.extractfile("vireo.json").read())["nvram"], True)
+            self.assertTrue(tar.extractfile("nvram.fd").read() == written)
+        name = harness.PREFIX + "bkuefi-copy"
+        self.addCleanup(harness.remove_domain, name)
+        self.import_archive(r.body, "pool=%s&name=%s" % (q(self.pool), name), 201)
+        copy = os.path.join(os.path.dirname(path), name + "_VARS.fd")
+        with open(copy, "rb") as f:
+            self.assertTrue(f.read() == written, "the imported VM's NVRAM is not the archive's")
+        self.action(name, "start")
+        self.assertIn(copy, harness.virsh("dumpxml", name))
+
     def test_2_job_keeps_two_and_restore_boots(self):
         off = self.vm_of("bkoff")
         live = self.vm_of("bklive", "base.qcow2", start=True)

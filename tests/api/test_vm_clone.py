@@ -11,8 +11,6 @@ operator may not clone a VM they may not see (404) nor into a pool they
 were not granted (403)."""
 
 import os
-import re
-import time
 
 import harness
 from test_snapshots import SnapshotTestCase
@@ -114,25 +112,7 @@ class CloneTest(SnapshotTestCase):
     def test_uefi_clone_gets_the_source_nvram(self):
         # The source runs OVMF once, which writes its boot entries into
         # the NVRAM libvirt made from the template.
-        src = self.make_vm("uefi", self.own_volume("uefi-src.qcow2"), firmware="uefi",
-                           start=True)
-        live = harness.virsh("dumpxml", src)
-        nvram = re.search(r"<nvram template='([^']+)'>([^<]+)</nvram>", live)
-        self.assertIsNotNone(nvram, live)
-        template, path = nvram.group(1), nvram.group(2)
-        with open(template, "rb") as f:
-            fresh = f.read()
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with open(path, "rb") as f:
-                if f.read() != fresh:
-                    break
-            time.sleep(1)
-        self.action(src, "poweroff")
-        self.wait_state(src, "shutoff")
-        with open(path, "rb") as f:
-            source_bytes = f.read()
-        self.assertNotEqual(source_bytes, fresh, "OVMF wrote nothing: the test shows nothing")
+        src, path, source_bytes, template = self.uefi_vm_run_once("uefi")
         name = harness.PREFIX + "uefi-copy"
         self.clone(src, {"name": name, "linked": True}, 201)
         copy = os.path.join(os.path.dirname(path), name + "_VARS.fd")
