@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libvirt-dev libxml2-dev libglib2.0-dev
 libcmocka-dev clang clang-format-14 libclang-rt-14-dev libsodium-dev libgnutls28-dev libpam0g-dev libpng-dev zlib1g-dev libcrypt-dev
 libosinfo-1.0-dev osinfo-db
-libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
+libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-daemon-system libvirt-clients
 qemu-system-x86 qemu-utils dnsmasq-base
 busybox-static cpio gzip xz-utils kmod syslinux syslinux-common isolinux mtools dosfstools genisoimage
 sqlite3 wrk jq curl openssl valgrind procps psmisc prometheus

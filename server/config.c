@@ -3,6 +3,7 @@
  * is one row of config_settings; nothing below names a setting again. */
 #include "server/config.h"
 #include "server/tls.h" /* TLS_DEFAULT_PRIORITY only: no GnuTLS here */
+#include "virt/virt_uri.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -381,6 +382,13 @@ gboolean config_from_args(Config *cfg, int argc, char **argv, gboolean *exit_now
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "threads (%u) must not be more than max-connections (%u)", cfg->threads,
                     cfg->max_connections);
+        return FALSE;
+    }
+    /* Any libvirt URI, but a malformed one is said now, not retried forever. */
+    g_auto(VirtUri) uri = {0};
+    g_autoptr(GError) bad = NULL;
+    if (!virt_uri_parse(cfg->connect, &uri, &bad)) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "connect: %s", bad->message);
         return FALSE;
     }
     return TRUE;

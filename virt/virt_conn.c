@@ -2,7 +2,9 @@
  * (keepalive and events need it); a second thread opens the connection and
  * reopens it whenever the close callback reports it dead. */
 #include "virt/virt_conn.h"
+#include "virt/virt_driver.h"
 #include "virt/virt_error.h"
+#include "virt/virt_uri.h"
 
 #include <libvirt/virterror.h>
 #include <string.h>
@@ -33,6 +35,8 @@ struct VirtConn {
     gboolean broken; /* set by the close callback */
     gboolean stopping;
     GThread *reconnect_thread;
+    struct VirtDriver *driver; /* facts of connection driver_number (virt_driver.h) */
+    guint64 driver_number;
 };
 
 static GThread *event_thread;
@@ -282,6 +286,7 @@ void virt_conn_free(VirtConn *vc)
     if (vc->reconnect_thread)
         g_thread_join(vc->reconnect_thread);
     close_connection(vc, vc->conn, &vc->events);
+    virt_driver_unref(vc->driver);
     g_mutex_clear(&vc->lock);
     g_cond_clear(&vc->wake);
     g_free(vc->uri);
@@ -322,9 +327,28 @@ gboolean virt_conn_is_up(VirtConn *vc)
     return vc->conn && !vc->broken;
 }
 
+struct VirtDriver *virt_conn_driver(VirtConn *vc, guint64 number)
+{
+    g_mutex_lock(&vc->lock);
+    struct VirtDriver *d = vc->driver && vc->driver_number == number ? virt_driver_ref(vc->driver)
+                                                                     : NULL;
+    g_mutex_unlock(&vc->lock);
+    return d;
+}
+
+void virt_conn_set_driver(VirtConn *vc, guint64 number, struct VirtDriver *d)
+{
+    g_mutex_lock(&vc->lock);
+    struct VirtDriver *old = vc->driver;
+    vc->driver = virt_driver_ref(d);
+    vc->driver_number = number;
+    g_mutex_unlock(&vc->lock);
+    virt_driver_unref(old);
+}
+
 gboolean virt_conn_is_local(virConnectPtr conn)
 {
     g_autofree char *uri = virConnectGetURI(conn);
-    const char *after = uri ? strstr(uri, "://") : NULL;
-    return after && after[3] == '/';
+    g_auto(VirtUri) u = {0};
+    return uri && virt_uri_parse(uri, &u, NULL) && !u.remote;
 }

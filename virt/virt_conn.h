@@ -61,4 +61,10 @@ const char *virt_conn_uri(VirtConn *vc);
  * host part), so that its files (volumes, NVRAM) are this process's to
  * read and write. */
 gboolean virt_conn_is_local(virConnectPtr conn);
+
+/* The driver facts read for connection `number` (virt_driver.h): a new
+ * reference, or NULL when none were stored for that connection. */
+struct VirtDriver *virt_conn_driver(VirtConn *vc, guint64 number);
+/* Keeps `d` (taking a reference) as connection `number`'s facts. */
+void virt_conn_set_driver(VirtConn *vc, guint64 number, struct VirtDriver *d);
 gboolean virt_conn_is_up(VirtConn *vc);

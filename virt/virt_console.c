@@ -136,7 +136,13 @@ virStreamPtr virt_console_open_serial(virDomainPtr dom, gboolean force, GError *
         return NULL;
     }
     unsigned flags = force ? VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE;
-    if (virDomainOpenConsole(dom, NULL, st, flags) < 0) {
+    int rc = virDomainOpenConsole(dom, NULL, st, flags);
+    if (rc < 0 && virGetLastErrorCode() == VIR_ERR_INVALID_ARG) {
+        /* LXC takes no flags at all (neither SAFE nor FORCE). */
+        virResetLastError();
+        rc = virDomainOpenConsole(dom, NULL, st, 0);
+    }
+    if (rc < 0) {
         virErrorPtr e = virGetLastError();
         gboolean none = e &&
                         (e->code == VIR_ERR_INTERNAL_ERROR ||

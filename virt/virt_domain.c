@@ -149,32 +149,47 @@ GPtrArray *virt_domain_list_described(virConnectPtr conn,
      * its definition's figures instead of holding up every other one. */
     int n = virConnectGetAllDomainStats(conn, stats, &recs,
                                         VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
+    virDomainPtr *doms = NULL;
+    if (n < 0 && virGetLastErrorCode() == VIR_ERR_NO_SUPPORT) {
+        /* Drivers without bulk stats (LXC): the domains, then one
+         * virDomainGetInfo each. */
+        virResetLastError();
+        n = virConnectListAllDomains(conn, &doms, 0);
+    }
     if (n < 0) {
         virt_error_from_libvirt(error, "reading domain stats");
         return NULL;
     }
     GPtrArray *out = g_ptr_array_new_full(n, (GDestroyNotify)virt_domain_summary_free);
     for (int i = 0; i < n; i++) {
+        virDomainPtr dom = doms ? doms[i] : recs[i]->dom;
         VirtDomainSummary *s = g_new0(VirtDomainSummary, 1);
-        s->name = g_strdup(virDomainGetName(recs[i]->dom));
-        virDomainGetUUIDString(recs[i]->dom, s->uuid);
-        read_stats(s, recs[i]);
+        s->name = g_strdup(virDomainGetName(dom));
+        virDomainGetUUIDString(dom, s->uuid);
+        if (recs)
+            read_stats(s, recs[i]);
+        else if (virDomainGetState(dom, &s->state, NULL, 0) < 0)
+            virResetLastError();
         if (!s->vcpus || !s->memory_kib)
-            fill_from_info(s, recs[i]->dom);
+            fill_from_info(s, dom);
         s->autostart = g_hash_table_contains(autostart, s->uuid);
         s->persistent = !g_hash_table_contains(transient, s->uuid);
         /* A domain undefined meanwhile has no description to give: its
          * next list leaves it out. */
         if (describe && describe(s->uuid, data)) {
-            s->description = virt_domain_description(recs[i]->dom, NULL);
+            s->description = virt_domain_description(dom, NULL);
             virResetLastError();
             if (s->persistent && (s->state == VIR_DOMAIN_RUNNING || s->state == VIR_DOMAIN_PAUSED ||
                                   s->state == VIR_DOMAIN_BLOCKED))
-                s->next_boot = virt_domain_next_boot(recs[i]->dom);
+                s->next_boot = virt_domain_next_boot(dom);
         }
         g_ptr_array_add(out, s);
     }
-    virDomainStatsRecordListFree(recs);
+    if (recs)
+        virDomainStatsRecordListFree(recs);
+    for (int i = 0; doms && i < n; i++)
+        virDomainFree(doms[i]);
+    free(doms);
     g_ptr_array_sort(out, by_name);
     return out;
 }

@@ -83,7 +83,8 @@ VirtErrorCode virt_error_map(const virError *e)
     case VIR_ERR_STORAGE_POOL_BUILT:
     case VIR_ERR_NETWORK_PORT_EXIST: return VIRT_ERROR_EXISTS;
     case VIR_ERR_RESOURCE_BUSY: return VIRT_ERROR_BUSY;
-    case VIR_ERR_NO_SUPPORT:
+    /* "not supported by the connection driver": the driver lacks the call. */
+    case VIR_ERR_NO_SUPPORT: return VIRT_ERROR_NOT_SUPPORTED;
     case VIR_ERR_ARGUMENT_UNSUPPORTED:
     case VIR_ERR_OPERATION_UNSUPPORTED: return VIRT_ERROR_UNSUPPORTED;
     case VIR_ERR_OPERATION_DENIED:

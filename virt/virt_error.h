@@ -18,6 +18,7 @@ typedef enum {
     VIRT_ERROR_DENIED,        /* libvirt refused it (read-only, ACL) */
     VIRT_ERROR_UNAVAILABLE,   /* libvirt is unreachable right now */
     VIRT_ERROR_NO_SPACE,      /* the storage is full */
+    VIRT_ERROR_NOT_SUPPORTED, /* the connection's driver lacks the feature (virt_driver.h) */
 } VirtErrorCode;
 
 /* Turns libvirt's last error of this thread into a GError (and resets it).

@@ -2,6 +2,7 @@
  * of /proc/cpuinfo and /sys/module: a /dev/kvm node alone proves nothing in
  * nested sandboxes (kvm_pvm), where kvm guests start and then die. */
 #include "virt/virt_host.h"
+#include "virt/virt_driver_caps.h"
 #include "virt/virt_error.h"
 #include "virt/virt_xml.h"
 
@@ -22,6 +23,7 @@ void virt_host_info_free(VirtHostInfo *h)
     g_strfreev(h->domain_types);
     g_free(h->default_domain_type);
     g_strfreev(h->machines);
+    g_strfreev(h->driver_domain_types);
     g_free(h);
 }
 
@@ -98,6 +100,10 @@ static void read_capabilities(virConnectPtr conn, VirtHostInfo *h)
         h->arch = g_steal_pointer(&arch);
     }
     read_machines(ctx, h);
+    /* kvm/qemu below are QEMU's; other drivers name their own (lxc, test, vbox...). */
+    g_autoptr(VirtDriverCaps) dc = virt_driver_caps_parse(caps, strlen(caps), NULL);
+    if (dc && dc->domain_types && dc->domain_types[0])
+        h->driver_domain_types = g_steal_pointer(&dc->domain_types);
 }
 
 /* Whole-host memory from the memory stats (what /proc/meminfo says); node
@@ -166,7 +172,9 @@ VirtHostInfo *virt_host_info(virConnectPtr conn, GError **error)
     h->kvm_device = access("/dev/kvm", F_OK) == 0;
     h->kvm_pvm = access("/sys/module/kvm_pvm", F_OK) == 0;
     h->kvm_usable = virt_host_kvm_usable(h->cpu_flag, h->kvm_device, h->kvm_pvm);
-    if (h->kvm_usable) {
+    if (strcmp(h->hypervisor, "QEMU") != 0 && h->driver_domain_types) {
+        h->domain_types = g_strdupv(h->driver_domain_types);
+    } else if (h->kvm_usable) {
         const char *types[] = {"kvm", "qemu", NULL};
         h->domain_types = g_strdupv((char **)types);
     } else {

@@ -19,7 +19,8 @@ typedef struct {
     gboolean kvm_usable;
     GStrv domain_types; /* what Vireo offers: {"kvm", "qemu"} or {"qemu"} */
     char *default_domain_type;
-    GStrv machines; /* machine types (and their aliases) for `arch`; may be NULL */
+    GStrv machines;            /* machine types (and their aliases) for `arch`; may be NULL */
+    GStrv driver_domain_types; /* <domain type> values of the capabilities; may be NULL */
 } VirtHostInfo;
 
 void virt_host_info_free(VirtHostInfo *h);

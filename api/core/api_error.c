@@ -38,6 +38,7 @@ static const ErrorKind api_kinds[] = {
     [API_ERROR_UNAVAILABLE] = {503, "unavailable"},
     [API_ERROR_INSUFFICIENT_STORAGE] = {507, "insufficient_storage"},
     [API_ERROR_QUOTA_EXCEEDED] = {403, "quota_exceeded"},
+    [API_ERROR_NOT_SUPPORTED] = {409, "not_supported"},
 };
 
 static ApiErrorCode from_virt(int code)
@@ -52,6 +53,7 @@ static ApiErrorCode from_virt(int code)
     case VIRT_ERROR_DENIED: return API_ERROR_FORBIDDEN;
     case VIRT_ERROR_UNAVAILABLE: return API_ERROR_UNAVAILABLE;
     case VIRT_ERROR_NO_SPACE: return API_ERROR_INSUFFICIENT_STORAGE;
+    case VIRT_ERROR_NOT_SUPPORTED: return API_ERROR_NOT_SUPPORTED;
     case VIRT_ERROR_FAILED: return API_ERROR_INTERNAL;
     }
     return API_ERROR_INTERNAL;

@@ -26,6 +26,7 @@ typedef enum {
     API_ERROR_UNAVAILABLE,
     API_ERROR_INSUFFICIENT_STORAGE,
     API_ERROR_QUOTA_EXCEEDED, /* 403: a user's quota (api_quota.h) */
+    API_ERROR_NOT_SUPPORTED,  /* 409: the host's libvirt driver lacks it (virt_driver.h) */
 } ApiErrorCode;
 
 /* How the 400 for a request body that is not JSON begins; the log leaves

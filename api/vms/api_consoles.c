@@ -8,6 +8,7 @@
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
+#include "api/host/api_driver.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
 #include "virt/virt_console.h"
@@ -112,7 +113,7 @@ static gboolean has_device(virDomainPtr dom, ApiConsoleType type, GError **error
             if (g_strcmp0(((VirtGraphics *)g_ptr_array_index(d->config->graphics, i))->type,
                           "vnc") == 0)
                 return TRUE;
-        return virt_fail(error, VIRT_ERROR_UNSUPPORTED,
+        return virt_fail(error, VIRT_ERROR_NOT_SUPPORTED,
                          "VM '%s' has no graphical display "
                          "(VNC); use its serial console",
                          virDomainGetName(dom));
@@ -120,7 +121,7 @@ static gboolean has_device(virDomainPtr dom, ApiConsoleType type, GError **error
     g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
     if (xml && (strstr(xml, "<serial") || strstr(xml, "<console")))
         return TRUE;
-    return virt_fail(error, VIRT_ERROR_UNSUPPORTED,
+    return virt_fail(error, VIRT_ERROR_NOT_SUPPORTED,
                      "VM '%s' has no serial device; use its "
                      "graphical console",
                      virDomainGetName(dom));
@@ -141,7 +142,10 @@ gboolean api_vm_console_ticket(ApiContext *ctx, const ApiRequest *req, ApiRespon
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(ApiConsole) c = g_new0(ApiConsole, 1);
     c->type = strcmp(type, "serial") == 0 ? API_CONSOLE_SERIAL : API_CONSOLE_VNC;
-    if (!dom || !has_device(dom, c->type, error))
+    if (!dom ||
+        !api_driver_has(ctx, c->type == API_CONSOLE_SERIAL ? API_FEATURE_SERIAL : API_FEATURE_VNC,
+                        error) ||
+        !has_device(dom, c->type, error))
         return FALSE;
     virDomainGetUUIDString(dom, c->uuid);
     c->vm_name = g_strdup(virDomainGetName(dom));

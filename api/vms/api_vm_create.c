@@ -126,6 +126,9 @@ static gboolean check_plan(ApiContext *ctx, const ApiRequest *req, virConnectPtr
 gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     g_autoptr(json_t) body = api_json_body(req, error);
+    if (body && json_is_object(body) &&
+        g_strcmp0(json_string_value(json_object_get(body, "type")), "container") == 0)
+        return api_query_none(req, error) && api_container_create(ctx, req, body, resp, error);
     int start = 0;
     g_autoptr(json_t) spec_json = body && api_query_none(req, error)
                                       ? request_spec(ctx, body, &start, error)

@@ -6,6 +6,7 @@
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_locks.h"
+#include "api/host/api_driver.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
 #include "api/vms/api_vms.h"
@@ -43,7 +44,10 @@ static virDomainPtr read_vm(ApiContext *ctx, const ApiRequest *req, virConnectPt
     if (!api_query_none(req, error))
         return NULL;
     *conn_out = virt_conn_get(ctx->virt, error);
-    return *conn_out ? virt_domain_lookup(*conn_out, req->params[0], error) : NULL;
+    virDomainPtr dom = *conn_out ? virt_domain_lookup(*conn_out, req->params[0], error) : NULL;
+    if (dom && !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error))
+        g_clear_pointer(&dom, virDomainFree);
+    return dom;
 }
 
 gboolean api_vm_snapshots_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
@@ -199,6 +203,7 @@ gboolean api_vm_snapshot_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
         return api_field_error(error, "name", why);
     g_auto(ApiVmChange) c = {0};
     if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
+        !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
         !snapshot_possible(c.dom, &memory, error))
         return FALSE;
     virDomainSnapshotPtr clash = virDomainSnapshotLookupByName(c.dom, name, 0);
@@ -231,6 +236,7 @@ gboolean api_vm_snapshot_revert(ApiContext *ctx, const ApiRequest *req, ApiRespo
     g_auto(ApiVmChange) c = {0};
     g_autoptr(VirtSnapshot) s = NULL;
     if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
+        !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
         !(s = virt_snapshot_get(c.dom, req->params[1], error)))
         return FALSE;
     return submit(ctx, req, resp, &c, JOB_REVERT, s->name, NULL, error);
@@ -241,6 +247,7 @@ gboolean api_vm_snapshot_delete(ApiContext *ctx, const ApiRequest *req, ApiRespo
 {
     g_auto(ApiVmChange) c = {0};
     if (!api_query_none(req, error) || !api_vm_change_begin(ctx, req, NULL, &c, error) ||
+        !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
         !virt_snapshot_delete(c.dom, req->params[1], error))
         return FALSE;
     api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);

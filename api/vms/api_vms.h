@@ -12,6 +12,10 @@
 json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDomainPtr *dom_out,
                       GError **error);
 
+/* POST /api/vms for {"type": "container"} (api_container_create.c). */
+gboolean api_container_create(ApiContext *ctx, const ApiRequest *req, json_t *body,
+                              ApiResponse *resp, GError **error);
+
 /* After a successful change: tells the event stream (`event`:
  * VIRT_DOMAIN_EVENT_DEVICES or _EDITED), as libvirt raises none for
  * changes to a definition. */

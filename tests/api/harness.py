@@ -108,8 +108,10 @@ class Daemon:
     login=False). `tls_context` (an ssl.SSLContext trusting the daemon's
     certificate) makes the clients speak HTTPS."""
 
-    def __init__(self, name="api", extra_args=(), tls_context=None, tls_name="localhost"):
+    def __init__(self, name="api", extra_args=(), tls_context=None, tls_name="localhost",
+                 connect=None):
         self.name = name
+        self.connect = connect or URI
         self.extra_args = list(extra_args)
         self.tls_context = tls_context
         self.tls_name = tls_name
@@ -138,7 +140,7 @@ class Daemon:
         fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(self.admin_password + "\n")
-        return [binary, "--listen", "127.0.0.1:%d" % self.port, "--connect", URI,
+        return [binary, "--listen", "127.0.0.1:%d" % self.port, "--connect", self.connect,
                 "--db", os.path.join(self.tmp, "vireo.db"),
                 "--webui", os.path.join(REPO, "webui"), "--log-level", "debug",
                 "--init-admin-password-file", pwfile] + self.extra_args

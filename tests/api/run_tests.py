@@ -37,14 +37,25 @@ MODULES = all_modules()
 
 
 class Result(unittest.TextTestResult):
+    module_seconds = {}
+
     def startTest(self, test):
         self._t0 = time.monotonic()
         super().startTest(test)
 
     def stopTest(self, test):
         super().stopTest(test)
+        took = time.monotonic() - self._t0
+        module = type(test).__module__
+        Result.module_seconds[module] = Result.module_seconds.get(module, 0.0) + took
         if self.showAll:
-            self.stream.writeln("    (%.1fs)" % (time.monotonic() - self._t0))
+            self.stream.writeln("    (%.1fs)" % took)
+
+
+def print_slowest(count=12):
+    """The modules that cost the most, to keep the tier inside its budget."""
+    slow = sorted(Result.module_seconds.items(), key=lambda kv: -kv[1])[:count]
+    print("slowest modules: " + ", ".join("%s %.0fs" % kv for kv in slow))
 
 
 def write_count(passed, failed):
@@ -93,6 +104,7 @@ def main(argv):
     passed = result.testsRun - len(bad_tests) - skipped - len(result.unexpectedSuccesses) \
         + (1 if ok else 0)
     failed = len(bad_tests) + len(result.unexpectedSuccesses) + failed_extra
+    print_slowest()
     print("api tier took %.0fs, %d skipped" % (time.monotonic() - t0, skipped))
     write_count(passed, failed)
     return 0 if failed == 0 else 1

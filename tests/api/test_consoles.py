@@ -135,7 +135,7 @@ class VncConsoleTest(ConsoleTestCase):
                                        json_body={}), 404)
         serial_only = self.running_guest("noscreen", graphics="none")
         self.assertError(self.api.post("/api/vms/%s/console" % serial_only,
-                                       json_body={"type": "vnc"}), 501)
+                                       json_body={"type": "vnc"}), 409, "not_supported")
 
     def test_tickets_are_one_time_bound_and_short_lived(self):
         vm = self.running_guest("tickets")

@@ -6,7 +6,7 @@
 # failed to build or crashed.
 #
 #   FUZZ_SECONDS=30          run time per target (libFuzzer -max_total_time)
-#   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec
+#   FUZZ_TARGETS="a b"       a subset of: api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec driver_caps
 #                            ws_frame screenshot tar ovf archive
 #   FUZZ_JOBS=1              targets run at the same time (2 cores here: keep 1 for clean exec/s)
 #   FUZZ_CC=clang            compiler with libFuzzer (Debian: libclang-rt-14-dev)
@@ -26,7 +26,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 FUZZ_CC=${FUZZ_CC:-clang}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
 FUZZ_ARGS=${FUZZ_ARGS:-}
-TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec ws_frame screenshot tar ovf archive"}
+TARGETS=${FUZZ_TARGETS:-"api_dispatch domain_xml network_xml config static_path json_body auth_headers vm_spec ws_frame screenshot tar ovf archive driver_caps"}
 RESULTS=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
 OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
@@ -46,7 +46,8 @@ target_srcs() {
         static_path)  ls server/*.c | grep -v -e /main.c -e /http.c; core_srcs ;;  # includes server/http.c
         domain_xml)   echo virt/virt_domain_xml.c virt/virt_domain_xml_edit.c virt/virt_domain_clone_xml.c virt/virt_xml.c virt/virt_error.c ;;
         network_xml)  echo virt/virt_network_xml.c virt/virt_net_addr.c virt/virt_xml.c virt/virt_error.c ;;
-        config)       echo server/config.c ;;
+        config)       echo server/config.c virt/virt_uri.c virt/virt_error.c ;;
+        driver_caps)  echo virt/virt_driver.c virt/virt_driver_caps.c virt/virt_uri.c virt/virt_conn.c virt/virt_xml.c virt/virt_error.c ;;
         auth_headers) core_srcs ;;
         vm_spec)      core_srcs ;;
         ws_frame)     echo server/ws_frame.c ;;

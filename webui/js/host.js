@@ -20,6 +20,19 @@ export function onHost(fn) {
   return () => waiters.delete(fn);
 }
 
+// What the host's libvirt driver lets Vireo offer (GET /api/host
+// `features`, docs/drivers.md): views hide what is false. Before the host
+// answers, or from an older vireod without `features`, everything shows.
+const ALL_FEATURES = { vms: true, containers: false, vnc: true, serial: true, snapshots: true, storage: true, networks: true, cloud_init: true, disk_formats: ['qcow2', 'raw'] };
+export function hostFeatures(hostInfo = host) {
+  return { ...ALL_FEATURES, ...((hostInfo && hostInfo.features) || {}) };
+}
+
+// "QEMU", "LXC"...: the driver's name for messages.
+export function driverName(hostInfo = host) {
+  return (hostInfo && hostInfo.driver && hostInfo.driver.type) || 'libvirt';
+}
+
 export function hasKvm(hostInfo) {
   const v = hostInfo && hostInfo.virtualization;
   if (v && typeof v.kvm_usable === 'boolean') return v.kvm_usable;

@@ -11,6 +11,7 @@
 // for its disks) but done by import-appliance.js: its value() is {}.
 
 import { api } from './api.js';
+import { hostFeatures } from './host.js';
 import { cloudImagePart } from './cloud-image.js';
 import { h, icon, uid, fmtBytes } from './dom.js';
 import { field, FormError } from './forms.js';
@@ -61,7 +62,7 @@ export function installPart(inventory, { onOs = null, onChange = null } = {}) {
   const cloud = cloudImagePart(inventory);
   const appliancePools = inventory.admin ? inventory.pools : inventory.diskPools;
   const offered = {
-    iso: isos.length > 0, pxe: true, import: images.length > 0, cloud: cloud.available && (inventory.admin || inventory.diskPools.length > 0),
+    iso: isos.length > 0, pxe: true, import: images.length > 0, cloud: cloud.available && hostFeatures().cloud_init && (inventory.admin || inventory.diskPools.length > 0),
     appliance: appliancePools.length > 0, none: true,
   };
   let mode = offered.iso ? 'iso' : 'none';

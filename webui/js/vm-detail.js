@@ -17,6 +17,7 @@ import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
 import { EditForm } from './vm-details-form.js';
 import { consoleHref, consoleLink } from './console-links.js';
+import { driverName, hostFeatures } from './host.js';
 import { thumbnail } from './thumbnails.js';
 import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
@@ -99,7 +100,8 @@ function layout(page) {
     operate ? [c.overview.el, c.os.el, page.form.el, c.perf.el, page.resources.el, c.network.el, c.storage.el, c.display.el]
       : [c.overview.el, c.os.el, readOnlyCard(), c.perf.el, c.storage.el, c.network.el, c.display.el]);
   page.snapshots = snapshotsCard(name, { operate });
-  page.grid.append(page.snapshots.el);
+  // Drivers without snapshots (LXC, Xen...) get no card at all.
+  if (hostFeatures().snapshots) page.grid.append(page.snapshots.el);
   return h('section', { class: 'view view-detail', testid: 'vm-detail', dataset: { vm: name } },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/', testid: 'back-to-list' }, icon('back'), 'All guests'),
@@ -281,7 +283,7 @@ function headActions(vm, pending) {
   return h('div', { class: 'detail-actions' },
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
-    consoleLink(vm, (vm.graphics || []).length ? 'vnc' : 'serial', { label: 'Console', testid: 'action-console' }),
+    consoleKind(vm) ? consoleLink(vm, consoleKind(vm), { label: 'Console', testid: 'action-console' }) : null,
     cloneButton(vm),
     exportButton(vm),
     h('button', {
@@ -289,6 +291,13 @@ function headActions(vm, pending) {
       disabled: !!(pending && pending.inflight),
       onclick: async () => { if (await deleteVm(vm)) navigate('#/'); },
     }, icon('trash'), h('span', { class: 'btn-label' }, 'Delete')));
+}
+
+// The console the driver and the VM have: the screen, else the serial line.
+function consoleKind(vm) {
+  const f = hostFeatures();
+  if (f.vnc && (vm.graphics || []).length) return 'vnc';
+  return f.serial ? 'serial' : null;
 }
 
 function renderBody(page) {
@@ -305,7 +314,12 @@ function renderBody(page) {
 // (the display listens on no port of its own).
 function displayBody(page) {
   const { vm, operate } = page;
-  const screens = vm.graphics || [];
+  const f = hostFeatures();
+  const screens = f.vnc ? vm.graphics || [] : [];
+  if (!f.vnc && !f.serial) {
+    return h('div', { class: 'card-body display-body' },
+      h('p', { testid: 'detail-display-text' }, `This host's ${driverName()} driver has no console that Vireo can open.`));
+  }
   const live = screens.length && ['running', 'paused', 'blocked'].includes(vm.state);
   // One thumbnail for the page's life: re-rendering moves it, so it keeps
   // its picture and its refresh instead of starting again.
@@ -321,7 +335,8 @@ function displayBody(page) {
     picture,
     h('p', { testid: 'detail-display-text' }, screens.length
       ? `Screen: ${screens.map((g) => (g.type || '?').toUpperCase()).join(', ')}, through vireod's console (no network port of its own). Serial line: ${vm.name}'s first serial port.`
-      : 'No graphical display: the serial line is the console.'),
+      : f.vnc ? 'No graphical display: the serial line is the console.'
+        : `The ${driverName()} driver has no graphical display: the serial line is the console.`),
     operate ? h('div', { class: 'display-links' },
       screens.length ? consoleLink(vm, 'vnc', { label: 'Open screen' }) : null,
       consoleLink(vm, 'serial'))
