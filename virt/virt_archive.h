@@ -2,7 +2,8 @@
  * order, vireo.json (what Vireo knows of the VM), domain.xml (its
  * definition with the disks' sources replaced by their member names),
  * one member per writable disk under disks/ (the volume's bytes as
- * stored: raw or qcow2), and SHA256SUMS, the SHA-256 of every other
+ * stored: raw or qcow2), a UEFI VM's NVRAM variables (nvram.fd, when it
+ * has a file and vireo.json says "nvram": true), and SHA256SUMS, the SHA-256 of every other
  * member in sha256sum's format (so `sha256sum -c` checks an unpacked
  * archive). */
 #pragma once
@@ -12,6 +13,9 @@
 #define VIRT_ARCHIVE_DOMAIN "domain.xml"
 #define VIRT_ARCHIVE_SUMS "SHA256SUMS"
 #define VIRT_ARCHIVE_DISKS "disks/"
+#define VIRT_ARCHIVE_NVRAM "nvram.fd"
+/* Largest nvram.fd (x86 OVMF's are 128 KiB to 540 KiB). */
+#define VIRT_ARCHIVE_NVRAM_MAX (4 * 1024 * 1024)
 /* Largest vireo.json and domain.xml read back. */
 #define VIRT_ARCHIVE_SMALL_MAX (1024 * 1024)
 

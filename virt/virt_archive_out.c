@@ -5,7 +5,9 @@
 #include "virt/virt_tar_write.h"
 #include "virt/virt_volume_copy.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef enum { PART_HEADER, PART_DATA, PART_PAD } Part;
 
@@ -14,6 +16,7 @@ typedef struct {
     GByteArray *header;
     GBytes *bytes;        /* small members (and SHA256SUMS once reached) */
     virStorageVolPtr vol; /* or a volume */
+    int fd;               /* or an open file (-1: none) */
     guint64 size;
     char *hex; /* its digest, once read */
 } Member;
@@ -32,6 +35,7 @@ struct VirtArchiveOut {
     virStreamPtr stream;
     GChecksum *sum;
     gboolean failed;
+    char *(*digest_line)(const char *hex, const char *name);
 };
 
 static void member_free(gpointer p)
@@ -43,6 +47,8 @@ static void member_free(gpointer p)
         g_bytes_unref(m->bytes);
     if (m->vol)
         virStorageVolFree(m->vol);
+    if (m->fd >= 0)
+        close(m->fd);
     g_free(m->hex);
     g_free(m);
 }
@@ -78,6 +84,7 @@ static Member *add(VirtArchiveOut *a, const char *name, guint64 size, GError **e
     m->header = g_byte_array_new();
     m->name = g_strdup(name);
     m->size = size;
+    m->fd = -1;
     if (!virt_tar_write_header(m->header, name, size, a->mtime, error)) {
         member_free(m);
         return NULL;
@@ -107,13 +114,34 @@ gboolean virt_archive_out_add_volume(VirtArchiveOut *a, const char *name, virSto
     return m != NULL;
 }
 
+gboolean virt_archive_out_add_fd(VirtArchiveOut *a, const char *name, int fd, guint64 size,
+                                 GError **error)
+{
+    Member *m = add(a, name, size, error);
+    if (!m) {
+        close(fd);
+        return FALSE;
+    }
+    m->fd = fd;
+    return TRUE;
+}
+
 gboolean virt_archive_out_close(VirtArchiveOut *a, GError **error)
+{
+    static const VirtArchiveDigests sums = {VIRT_ARCHIVE_SUMS, virt_archive_sums_line,
+                                            virt_archive_sums_line_len};
+    return virt_archive_out_close_with(a, &sums, error);
+}
+
+gboolean virt_archive_out_close_with(VirtArchiveOut *a, const VirtArchiveDigests *digests,
+                                     GError **error)
 {
     gsize len = 0;
     for (guint i = 0; i < a->members->len; i++)
-        len += virt_archive_sums_line_len(((Member *)g_ptr_array_index(a->members, i))->name);
-    if (!add(a, VIRT_ARCHIVE_SUMS, len, error))
+        len += digests->line_len(((Member *)g_ptr_array_index(a->members, i))->name);
+    if (!add(a, digests->name, len, error))
         return FALSE;
+    a->digest_line = digests->line;
     a->length += VIRT_TAR_END_SIZE;
     a->closed = TRUE;
     return TRUE;
@@ -129,7 +157,7 @@ static GBytes *sums_text(VirtArchiveOut *a, guint upto)
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < upto; i++) {
         const Member *m = g_ptr_array_index(a->members, i);
-        g_autofree char *line = virt_archive_sums_line(m->hex, m->name);
+        g_autofree char *line = a->digest_line(m->hex, m->name);
         g_string_append(s, line);
     }
     return g_string_free_to_bytes(s);
@@ -148,6 +176,9 @@ static gboolean data_begin(VirtArchiveOut *a, Member *m, GError **error)
     }
     if (m->vol && m->size && !(a->stream = virt_volume_download_stream(m->vol, m->size, error)))
         return FALSE;
+    if (m->fd >= 0 && lseek(m->fd, 0, SEEK_SET) != 0)
+        return virt_fail(error, VIRT_ERROR_FAILED, "rewinding the file of %s: %s", m->name,
+                         g_strerror(errno));
     a->sum = g_checksum_new(G_CHECKSUM_SHA256);
     return TRUE;
 }
@@ -178,6 +209,18 @@ static gssize read_data(VirtArchiveOut *a, Member *m, guint8 *buf, gsize max, GE
     if (m->bytes) {
         memcpy(buf, (const guint8 *)g_bytes_get_data(m->bytes, NULL) + a->offset, want);
         n = (gssize)want;
+    } else if (m->fd >= 0) {
+        do
+            n = read(m->fd, buf, want);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0) {
+            virt_fail(error, VIRT_ERROR_FAILED,
+                      "the file of %s ended after %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                      " bytes%s%s",
+                      m->name, a->offset, m->size, n < 0 ? ": " : "",
+                      n < 0 ? g_strerror(errno) : "");
+            return -1;
+        }
     } else {
         n = virt_stream_recv(a->stream, (char *)buf, want, error);
         if (n == 0)

@@ -4,8 +4,10 @@
 #include "virt/virt_conn.h"
 #include "virt/virt_driver.h"
 #include "virt/virt_error.h"
+#include "virt/virt_uri.h"
 
 #include <libvirt/virterror.h>
+#include <string.h>
 
 #define RECONNECT_INTERVAL_US (1 * G_USEC_PER_SEC)
 #define KEEPALIVE_INTERVAL_S 2
@@ -342,4 +344,11 @@ void virt_conn_set_driver(VirtConn *vc, guint64 number, struct VirtDriver *d)
     vc->driver_number = number;
     g_mutex_unlock(&vc->lock);
     virt_driver_unref(old);
+}
+
+gboolean virt_conn_is_local(virConnectPtr conn)
+{
+    g_autofree char *uri = virConnectGetURI(conn);
+    g_auto(VirtUri) u = {0};
+    return uri && virt_uri_parse(uri, &u, NULL) && !u.remote;
 }

@@ -57,6 +57,10 @@ virConnectPtr virt_conn_get(VirtConn *vc, GError **error);
  * been missed since it last looked. */
 virConnectPtr virt_conn_get_numbered(VirtConn *vc, guint64 *number, GError **error);
 const char *virt_conn_uri(VirtConn *vc);
+/* Whether libvirt behind `conn` runs on this host ("qemu:///system", no
+ * host part), so that its files (volumes, NVRAM) are this process's to
+ * read and write. */
+gboolean virt_conn_is_local(virConnectPtr conn);
 
 /* The driver facts read for connection `number` (virt_driver.h): a new
  * reference, or NULL when none were stored for that connection. */

@@ -57,6 +57,7 @@ void virt_domain_config_free(VirtDomainConfig *cfg)
     g_free(cfg->arch);
     g_free(cfg->machine);
     g_free(cfg->kernel);
+    g_free(cfg->nvram);
     g_free(cfg->osinfo_id);
     g_free(cfg->description);
     g_strfreev(cfg->boot);
@@ -236,6 +237,10 @@ VirtDomainConfig *virt_domain_config_parse(const char *xml, gsize len, GError **
     cfg->arch = virt_xml_string(ctx, NULL, "/domain/os/type/@arch");
     cfg->machine = virt_xml_string(ctx, NULL, "/domain/os/type/@machine");
     cfg->kernel = virt_xml_string(ctx, NULL, "/domain/os/kernel");
+    g_autofree char *uefi = virt_xml_string(
+        ctx, NULL, "/domain/os[@firmware='efi' or loader/@type='pflash']/type");
+    cfg->uefi = uefi != NULL;
+    cfg->nvram = virt_xml_string(ctx, NULL, "/domain/os/nvram");
     cfg->description = virt_xml_string(ctx, NULL, "/domain/description");
     cfg->boot = read_boot_order(ctx);
     /* Whatever prefix the writer chose: match the namespace, not the name. */

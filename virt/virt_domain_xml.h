@@ -48,6 +48,8 @@ typedef struct {
     char *arch;
     char *machine;
     char *kernel;
+    gboolean uefi;     /* <os firmware='efi'> or a pflash <loader> */
+    char *nvram;       /* <nvram>'s file when the definition names it */
     char *description; /* <description>; NULL when there is none */
     GStrv boot;        /* boot device order, e.g. {"hd", "cdrom"} */
     char *osinfo_id;   /* libosinfo's id of the guest OS from <metadata>, or NULL */

@@ -44,5 +44,9 @@ typedef struct {
 } VirtOvaDigest;
 
 GHashTable *virt_ova_manifest_parse(const char *text, gsize len, GError **error);
+/* One SHA-256 line of a manifest written: "SHA256(name)= hex\n". */
+char *virt_ova_manifest_line(const char *hex, const char *name);
+/* Its bytes, known before the digest is. */
+gsize virt_ova_manifest_line_len(const char *name);
 /* The manifest's name of a checksum type ("SHA256"). */
 const char *virt_ova_digest_name(GChecksumType type);

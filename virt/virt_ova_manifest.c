@@ -22,6 +22,16 @@ const char *virt_ova_digest_name(GChecksumType type)
     return "?";
 }
 
+char *virt_ova_manifest_line(const char *hex, const char *name)
+{
+    return g_strdup_printf("SHA256(%s)= %s\n", name, hex);
+}
+
+gsize virt_ova_manifest_line_len(const char *name)
+{
+    return strlen("SHA256()= \n") + strlen(name) + 64;
+}
+
 static void digest_free(gpointer p)
 {
     VirtOvaDigest *d = p;

@@ -61,3 +61,8 @@ const VirtOvfFile *virt_ovf_file_by_href(const VirtOvf *ovf, const char *href);
  * libosinfo short id, or NULL). */
 void virt_ovf_guess_os(const char *vmw_type, const char *vbox_type, const char *cim_id,
                        const char **family, const char **os_id);
+
+/* The other way, for descriptors Vireo writes: VMware's guest id of a
+ * libosinfo short id (NULL: unknown), one the reader above maps back,
+ * and the CIM number in `cim`. */
+char *virt_ovf_vmw_os_type(const char *os_id, guint *cim);

@@ -156,3 +156,46 @@ void virt_ovf_guess_os(const char *vmw_type, const char *vbox_type, const char *
     if (cim_id && g_ascii_string_to_unsigned(cim_id, 10, 0, 255, &n, NULL) && cim_family(n))
         *family = cim_family(n);
 }
+
+char *virt_ovf_vmw_os_type(const char *os_id, guint *cim)
+{
+    /* DSP0215's numbers: Debian, Ubuntu, RHEL and CentOS 64-bit; Linux
+     * 2.6.x 64-bit for other distributions; Windows 7 for any Windows
+     * (later ones have none of their own); 1 is "Other". */
+    static const struct {
+        const char *prefix;
+        guint cim;
+    } versioned[] = {{"debian", 96}, {"rhel", 80}, {"centos", 107}, {NULL, 0}};
+    *cim = 1;
+    if (!os_id)
+        return g_strdup("otherGuest64");
+    for (const OsWord *w = vmw_windows; w->word; w++)
+        if (strcmp(w->id, os_id) == 0) {
+            *cim = 105;
+            return g_strdup(w->word);
+        }
+    /* "debian11" -> debian11_64Guest, "rhel8.0" -> rhel8_64Guest: the
+     * words the reader maps back. */
+    for (gsize i = 0; versioned[i].prefix; i++) {
+        gsize n = strlen(versioned[i].prefix);
+        if (g_str_has_prefix(os_id, versioned[i].prefix) && g_ascii_isdigit(os_id[n])) {
+            *cim = versioned[i].cim;
+            gsize digits = n;
+            while (g_ascii_isdigit(os_id[digits]))
+                digits++;
+            g_autofree char *word = g_strndup(os_id, digits);
+            return g_strconcat(word, "_64Guest", NULL);
+        }
+    }
+    if (g_str_has_prefix(os_id, "ubuntu")) {
+        *cim = 94;
+        return g_strdup("ubuntu64Guest");
+    }
+    if (begins_with_any(os_id, linux_words)) {
+        *cim = 101;
+        return g_strdup("other4xLinux64Guest");
+    }
+    if (g_str_has_prefix(os_id, "win"))
+        *cim = 105;
+    return g_strdup("otherGuest64");
+}

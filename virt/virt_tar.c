@@ -7,9 +7,6 @@
 
 #include <string.h>
 
-/* Longest name accepted from a pax "path" record. */
-#define PAX_NAME_MAX 1024
-
 typedef enum {
     STATE_HEADER, /* collecting a header block */
     STATE_PAX,    /* collecting a pax extended header's records */
@@ -75,9 +72,9 @@ void virt_tar_free(VirtTar *tar)
 gboolean virt_tar_name_valid(const char *name, GError **error)
 {
     gsize n = strlen(name);
-    if (n == 0 || n > PAX_NAME_MAX)
+    if (n == 0 || n > VIRT_TAR_NAME_MAX)
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "a member name must be 1 to %d bytes",
-                         PAX_NAME_MAX);
+                         VIRT_TAR_NAME_MAX);
     if (!g_utf8_validate(name, (gssize)n, NULL))
         return virt_fail(error, VIRT_ERROR_INVALID_ARG, "a member name is not UTF-8");
     for (const char *c = name; *c; c++)
@@ -136,21 +133,25 @@ static gboolean header_number(const guint8 *f, gsize n, guint64 *out)
     return TRUE;
 }
 
-/* The checksum is the sum of the header's bytes with its own field read
- * as spaces; old writers summed signed chars, which is accepted too. */
+guint virt_tar_checksum(const guint8 block[VIRT_TAR_BLOCK])
+{
+    guint sum = 0;
+    for (gsize i = 0; i < VIRT_TAR_BLOCK; i++)
+        sum += i >= 148 && i < 156 ? ' ' : block[i];
+    return sum;
+}
+
+/* The checksum as ustar computes it; old writers summed signed chars,
+ * which is accepted too. */
 static gboolean checksum_ok(const guint8 *b)
 {
     guint64 want;
     if (!header_number(b + 148, 8, &want))
         return FALSE;
-    guint64 sum = 0;
     gint64 ssum = 0;
-    for (gsize i = 0; i < VIRT_TAR_BLOCK; i++) {
-        guint8 c = i >= 148 && i < 156 ? ' ' : b[i];
-        sum += c;
-        ssum += (gint8)c;
-    }
-    return sum == want || (ssum >= 0 && (guint64)ssum == want);
+    for (gsize i = 0; i < VIRT_TAR_BLOCK; i++)
+        ssum += (gint8)(i >= 148 && i < 156 ? ' ' : b[i]);
+    return virt_tar_checksum(b) == want || (ssum >= 0 && (guint64)ssum == want);
 }
 
 static char *field(const guint8 *f, gsize n)
@@ -205,8 +206,8 @@ static gboolean pax_record(VirtTar *tar, const char *rec, gsize len, GError **er
     if (memchr(value, '\0', vlen))
         return fail(tar, error, "the pax record '%s' holds a NUL byte", key);
     if (strcmp(key, "path") == 0) {
-        if (vlen > PAX_NAME_MAX)
-            return fail(tar, error, "a pax path is longer than %d bytes", PAX_NAME_MAX);
+        if (vlen > VIRT_TAR_NAME_MAX)
+            return fail(tar, error, "a pax path is longer than %d bytes", VIRT_TAR_NAME_MAX);
         g_free(tar->pax_path);
         tar->pax_path = g_strndup(value, vlen);
     } else if (strcmp(key, "size") == 0) {

@@ -1,6 +1,8 @@
-/* A streaming reader of POSIX tar archives (ustar, with pax extended
- * headers), for appliances (.ova) that arrive as an HTTP body: bytes are
- * fed as they come, members are handed on as they pass, nothing is kept.
+/* The one streaming reader of POSIX tar archives (ustar, with pax
+ * extended headers), for what arrives as an HTTP body or a volume's
+ * download: appliances (.ova) and Vireo's VM archives (virt_archive.h).
+ * Bytes are fed as they come, members are handed on as they pass,
+ * nothing is kept.
  * Only plain files are accepted; a name that could leave a directory,
  * links, devices, sparse files, GNU long names and pax global headers are
  * refused, each with its own message. Errors are VIRT_ERROR_INVALID_ARG. */
@@ -8,8 +10,8 @@
 #include <glib.h>
 
 #define VIRT_TAR_BLOCK 512
-/* Longest member name: ustar's prefix, '/' and name (155 + 1 + 100). */
-#define VIRT_TAR_NAME_MAX 256
+/* Longest member name read (from a pax "path") or written. */
+#define VIRT_TAR_NAME_MAX 1024
 /* Largest pax extended header read. */
 #define VIRT_TAR_PAX_MAX (64 * 1024)
 /* Most members one archive may hold. */
@@ -47,3 +49,6 @@ gboolean virt_tar_finish(VirtTar *tar, GError **error);
 /* A member name as the reader accepts it: non-empty UTF-8 without control
  * characters, relative, no empty, "." or ".." parts. */
 gboolean virt_tar_name_valid(const char *name, GError **error);
+/* The checksum of a header block as ustar computes it: the sum of its
+ * bytes with the checksum field counted as spaces. */
+guint virt_tar_checksum(const guint8 block[VIRT_TAR_BLOCK]);

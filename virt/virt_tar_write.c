@@ -15,18 +15,10 @@ static void octal(guint8 *field, gsize len, guint64 value)
     g_snprintf((char *)field, len, "%0*" G_GINT64_MODIFIER "o", (int)(len - 1), value);
 }
 
-guint virt_tar_checksum(const guint8 block[VIRT_TAR_BLOCK_SIZE])
-{
-    guint sum = 0;
-    for (gsize i = 0; i < VIRT_TAR_BLOCK_SIZE; i++)
-        sum += i >= 148 && i < 156 ? ' ' : block[i];
-    return sum;
-}
-
 static void block_append(GByteArray *out, const char *name, const char *prefix, guint64 size,
                          gint64 mtime, char type)
 {
-    guint8 b[VIRT_TAR_BLOCK_SIZE] = {0};
+    guint8 b[VIRT_TAR_BLOCK] = {0};
     memcpy(b, name, MIN(strlen(name), (gsize)NAME_LEN));
     octal(b + 100, 8, 0644);
     octal(b + 108, 8, 0);
@@ -61,22 +53,7 @@ static void pax_record(GString *s, const char *key, const char *value)
 
 gsize virt_tar_padding(guint64 size)
 {
-    return (gsize)((VIRT_TAR_BLOCK_SIZE - size % VIRT_TAR_BLOCK_SIZE) % VIRT_TAR_BLOCK_SIZE);
-}
-
-gboolean virt_tar_member_name_ok(const char *name)
-{
-    if (!name || !*name || strlen(name) > VIRT_TAR_WRITE_NAME_MAX || name[0] == '/' ||
-        !g_utf8_validate(name, -1, NULL))
-        return FALSE;
-    g_auto(GStrv) parts = g_strsplit(name, "/", -1);
-    for (char **p = parts; *p; p++)
-        if (!**p || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0)
-            return FALSE;
-    for (const char *c = name; *c; c++)
-        if ((guchar)*c < 0x20 || *c == 0x7f)
-            return FALSE;
-    return TRUE;
+    return (gsize)((VIRT_TAR_BLOCK - size % VIRT_TAR_BLOCK) % VIRT_TAR_BLOCK);
 }
 
 /* Where ustar's prefix ends and its name begins ('/' between them), or -1
@@ -97,9 +74,8 @@ static gssize split_at(const char *name)
 gboolean virt_tar_write_header(GByteArray *out, const char *name, guint64 size, gint64 mtime,
                                GError **error)
 {
-    if (!virt_tar_member_name_ok(name))
-        return virt_fail(error, VIRT_ERROR_INVALID_ARG, "'%s' cannot name a tar member",
-                         name ? name : "");
+    if (!virt_tar_name_valid(name, error))
+        return FALSE;
     gssize split = split_at(name);
     gboolean big = size > USTAR_SIZE_MAX;
     if (split < 0 || big) {
@@ -114,7 +90,7 @@ gboolean virt_tar_write_header(GByteArray *out, const char *name, guint64 size, 
          * know pax take the record's instead. */
         block_append(out, "PaxHeader", NULL, pax->len, mtime, 'x');
         g_byte_array_append(out, (const guint8 *)pax->str, (guint)pax->len);
-        static const guint8 zeros[VIRT_TAR_BLOCK_SIZE];
+        static const guint8 zeros[VIRT_TAR_BLOCK];
         g_byte_array_append(out, zeros, (guint)virt_tar_padding(pax->len));
     }
     g_autofree char *short_name = NULL;

@@ -14,8 +14,9 @@
 #include "virt/virt_footprint.h"
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
+#include "virt/virt_nvram.h"
 #include "virt/virt_storage.h"
-#include "virt/virt_tar_read.h"
+#include "virt/virt_tar.h"
 #include "virt/virt_volume_copy.h"
 
 #include <string.h>
@@ -30,20 +31,22 @@ typedef struct {
     char hex[65];         /* its digest, once read */
 } InDisk;
 
-typedef enum { WANT_META, WANT_DOMAIN, WANT_DISK, WANT_SUMS, WANT_END } Want;
+typedef enum { WANT_META, WANT_DOMAIN, WANT_DISK, WANT_NVRAM, WANT_SUMS, WANT_END } Want;
 
 struct ApiArchiveIn {
     ApiArchiveTo to;
     char *pool_name;
     virConnectPtr conn;
     virStoragePoolPtr pool;
-    VirtTarReader *tar;
+    VirtTar *tar;
     Want want;
     guint disk;     /* the disk member expected next */
     GString *small; /* vireo.json, domain.xml or SHA256SUMS being read */
     GChecksum *sum; /* of the member being read */
     virStreamPtr stream;
-    char meta_hex[65], domain_hex[65];
+    char meta_hex[65], domain_hex[65], nvram_hex[65];
+    gboolean has_nvram; /* vireo.json says nvram.fd follows the disks */
+    GBytes *nvram;      /* once read */
     json_t *meta;
     char *xml;
     char *name;
@@ -123,6 +126,10 @@ static gboolean read_meta(ApiArchiveIn *in, GError **error)
         return bad(error, "the archive's version is not %s: made by a newer Vireo?", "1");
     if (!json_is_array(disks) || json_array_size(disks) > MAX_DISKS)
         return bad(error, VIRT_ARCHIVE_META " lists no disks, or more than %s", "64");
+    json_t *nvram = json_object_get(in->meta, "nvram");
+    if (nvram && !json_is_boolean(nvram))
+        return bad(error, VIRT_ARCHIVE_META "'s nvram is not true or false%s", "");
+    in->has_nvram = json_is_true(nvram);
     if (in->to.replace)
         return read_meta_replace(in, error) && read_meta_disks(in, disks, error);
     const char *name = in->to.name ? in->to.name
@@ -243,18 +250,23 @@ static gboolean read_sums(ApiArchiveIn *in, GError **error)
     g_autoptr(GHashTable) sums = virt_archive_sums_parse(in->small->str, in->small->len, &why);
     if (!sums)
         return bad(error, "%s", why->message);
-    if (g_hash_table_size(sums) != in->disks->len + 2)
+    guint n = in->disks->len + 2 + (in->has_nvram ? 1 : 0);
+    if (g_hash_table_size(sums) != n)
         return bad(error, VIRT_ARCHIVE_SUMS " does not list every member%s", "");
     struct {
         const char *name, *hex;
-    } seen[MAX_DISKS + 2] = {{VIRT_ARCHIVE_META, in->meta_hex},
+    } seen[MAX_DISKS + 3] = {{VIRT_ARCHIVE_META, in->meta_hex},
                              {VIRT_ARCHIVE_DOMAIN, in->domain_hex}};
     for (guint k = 0; k < in->disks->len; k++) {
         const InDisk *d = &g_array_index(in->disks, InDisk, k);
         seen[k + 2].name = d->member;
         seen[k + 2].hex = d->hex;
     }
-    for (guint k = 0; k < in->disks->len + 2; k++) {
+    if (in->has_nvram) {
+        seen[n - 1].name = VIRT_ARCHIVE_NVRAM;
+        seen[n - 1].hex = in->nvram_hex;
+    }
+    for (guint k = 0; k < n; k++) {
         const char *want = g_hash_table_lookup(sums, seen[k].name);
         if (!want)
             return bad(error, VIRT_ARCHIVE_SUMS " does not list %s", seen[k].name);
@@ -294,11 +306,14 @@ static gboolean disk_begin(ApiArchiveIn *in, InDisk *d, guint64 size, GError **e
     return TRUE;
 }
 
-static gboolean member_begin(const char *name, guint64 size, gpointer data, GError **error)
+static gboolean member_begin(const VirtTarMember *member, gpointer data, GError **error)
 {
     ApiArchiveIn *in = data;
+    const char *name = member->name;
+    guint64 size = member->size;
     const char *expect = in->want == WANT_META     ? VIRT_ARCHIVE_META
                          : in->want == WANT_DOMAIN ? VIRT_ARCHIVE_DOMAIN
+                         : in->want == WANT_NVRAM  ? VIRT_ARCHIVE_NVRAM
                          : in->want == WANT_SUMS   ? VIRT_ARCHIVE_SUMS
                          : in->want == WANT_DISK ? g_array_index(in->disks, InDisk, in->disk).member
                                                  : NULL;
@@ -306,7 +321,9 @@ static gboolean member_begin(const char *name, guint64 size, gpointer data, GErr
         return bad(error, "the archive holds '%s' after " VIRT_ARCHIVE_SUMS, name);
     if (strcmp(name, expect) != 0)
         return bad(error, "the archive's members are not in Vireo's order (found '%s')", name);
-    if (in->want != WANT_DISK && size > VIRT_ARCHIVE_SMALL_MAX)
+    if (in->want == WANT_NVRAM && size > VIRT_ARCHIVE_NVRAM_MAX)
+        return bad(error, "%s is larger than 4 MiB", name);
+    if (in->want != WANT_DISK && in->want != WANT_NVRAM && size > VIRT_ARCHIVE_SMALL_MAX)
         return bad(error, "%s is larger than 1 MiB", name);
     g_string_truncate(in->small, 0);
     in->sum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -340,7 +357,7 @@ static gboolean member_end(gpointer data, GError **error)
     case WANT_DOMAIN:
         g_strlcpy(in->domain_hex, hex, sizeof in->domain_hex);
         ok = read_domain(in, error);
-        in->want = in->disks->len ? WANT_DISK : WANT_SUMS;
+        in->want = in->disks->len ? WANT_DISK : in->has_nvram ? WANT_NVRAM : WANT_SUMS;
         break;
     case WANT_DISK: {
         InDisk *d = &g_array_index(in->disks, InDisk, in->disk);
@@ -350,9 +367,14 @@ static gboolean member_end(gpointer data, GError **error)
             virStreamFree(g_steal_pointer(&in->stream));
         }
         if (++in->disk == in->disks->len)
-            in->want = WANT_SUMS;
+            in->want = in->has_nvram ? WANT_NVRAM : WANT_SUMS;
         break;
     }
+    case WANT_NVRAM:
+        g_strlcpy(in->nvram_hex, hex, sizeof in->nvram_hex);
+        in->nvram = g_bytes_new(in->small->str, in->small->len);
+        in->want = WANT_SUMS;
+        break;
     case WANT_SUMS:
     default:
         ok = read_sums(in, error);
@@ -365,7 +387,7 @@ static gboolean member_end(gpointer data, GError **error)
 
 ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
 {
-    static const VirtTarReaderFns fns = {member_begin, member_data, member_end};
+    static const VirtTarHandler handler = {member_begin, member_data, member_end};
     g_autoptr(ApiArchiveIn) in = g_new0(ApiArchiveIn, 1);
     in->to = *to;
     in->pool_name = g_strdup(to->pool);
@@ -375,7 +397,7 @@ ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
     in->small = g_string_new(NULL);
     in->disks = g_array_new(FALSE, TRUE, sizeof(InDisk));
     g_array_set_clear_func(in->disks, disk_clear);
-    in->tar = virt_tar_reader_new(&fns, in);
+    in->tar = virt_tar_new(to->length, &handler, in);
     if (to->name)
         in->to.name = g_strdup(to->name);
     in->to.replace = g_strdup(to->replace);
@@ -390,7 +412,7 @@ gboolean api_archive_in_feed(ApiArchiveIn *in, const guint8 *buf, gsize len, GEr
     Task *task = in->to.task;
     if (task && task_cancel_requested(task))
         return api_fail(error, API_ERROR_CONFLICT, "cancelled");
-    if (!virt_tar_reader_feed(in->tar, buf, len, error))
+    if (!virt_tar_feed(in->tar, buf, len, error))
         return FALSE;
     in->fed += len;
     if (task && in->to.length)
@@ -431,6 +453,8 @@ static GStrv meta_tags(json_t *meta)
 
 /* The VM restored over gets the archive's definition on the new disks;
  * its own media stay as they are. */
+static gboolean write_nvram(virConnectPtr conn, Task *task, gpointer data, GError **error);
+
 static char *finish_replace(ApiArchiveIn *in, const char *xml, GError **error)
 {
     g_autofree VirtDiskMove *moves = g_new0(VirtDiskMove, in->disks->len + 1);
@@ -454,13 +478,44 @@ static char *finish_replace(ApiArchiveIn *in, const char *xml, GError **error)
                            .start = in->to.start};
     if (in->to.task)
         task_progress(in->to.task, 95, "putting the backup in place of the VM");
-    gboolean ok = api_archive_replace(&r, &in->defined, error);
-    return ok ? g_strdup(in->name) : NULL;
+    if (!api_archive_replace(&r, &in->defined, error))
+        return NULL;
+    /* The disks and definition are back; the firmware's variables follow
+     * them (a failure there leaves the VM's current ones, and says so). */
+    g_autoptr(GError) why = NULL;
+    if (in->nvram && !write_nvram(in->conn, NULL, in, &why))
+        g_warning("restore over %s: its NVRAM was not put back: %s", in->name, why->message);
+    return g_strdup(in->name);
+}
+
+/* Once the VM is defined: the archive's NVRAM becomes its own, before it
+ * may start. libvirt on another host: the VM starts from the template. */
+static gboolean write_nvram(virConnectPtr conn, Task *task G_GNUC_UNUSED, gpointer data,
+                            GError **error)
+{
+    ApiArchiveIn *in = data;
+    g_autoptr(virDomain) dom = virt_domain_lookup(conn, in->name, error);
+    g_autofree char *xml = dom ? virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE) : NULL;
+    if (!xml) {
+        if (dom)
+            virt_error_from_libvirt(error, "reading the new VM's definition");
+        return FALSE;
+    }
+    GError *why = NULL;
+    if (virt_nvram_write(conn, xml, in->nvram, &why))
+        return TRUE;
+    if (!g_error_matches(why, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED)) {
+        g_propagate_error(error, why);
+        return FALSE;
+    }
+    g_warning("import-archive: %s; VM '%s' gets a fresh NVRAM", why->message, in->name);
+    g_error_free(why);
+    return TRUE;
 }
 
 char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
 {
-    if (!virt_tar_reader_finish(in->tar, error) || !check_volumes(in, error))
+    if (!virt_tar_finish(in->tar, error) || !check_volumes(in, error))
         return NULL;
     g_autoptr(GArray) vols = g_array_new(TRUE, TRUE, sizeof(VirtVmVolume));
     g_autoptr(GPtrArray) adopt = g_ptr_array_new_with_free_func(g_free);
@@ -491,7 +546,9 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
                       .start = in->to.start ? 1 : 0,
                       .tags = (const char *const *)tags,
                       .quota = in->quota,
-                      .adopt = (const char *const *)adopt->pdata};
+                      .adopt = (const char *const *)adopt->pdata,
+                      .after = in->nvram ? write_nvram : NULL,
+                      .data = in};
     char made[VIR_UUID_STRING_BUFLEN];
     if (in->to.task)
         task_progress(in->to.task, 95, "defining the VM");
@@ -520,11 +577,13 @@ void api_archive_in_free(ApiArchiveIn *in)
     if (in->media)
         g_ptr_array_unref(in->media);
     api_quota_hold_free(in->quota);
-    virt_tar_reader_free(in->tar);
+    virt_tar_free(in->tar);
     if (in->sum)
         g_checksum_free(in->sum);
     g_string_free(in->small, TRUE);
     json_decref(in->meta);
+    if (in->nvram)
+        g_bytes_unref(in->nvram);
     g_free(in->xml);
     g_free(in->name);
     g_free((char *)in->to.name);

@@ -1,6 +1,7 @@
 /* A VM's archive as the API makes it (see api_archive.h): vireo.json from
  * the VM's detail and inventory row, its inactive definition with each
- * writable disk's source replaced by its member name, and the disks. */
+ * writable disk's source replaced by its member name, the disks, and a
+ * UEFI VM's NVRAM. */
 #include "api/backup/api_archive.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
@@ -10,6 +11,7 @@
 #include "virt/virt_domain_clone_xml.h"
 #include "virt/virt_domain_xml.h"
 #include "virt/virt_error.h"
+#include "virt/virt_nvram.h"
 #include "virt/virt_storage.h"
 #include "virt/virt_volume_copy.h"
 
@@ -71,7 +73,8 @@ static gboolean disk_volume(virConnectPtr conn, const VirtDisk *vd, Disk *d, GEr
     return TRUE;
 }
 
-static json_t *meta_json(ApiContext *ctx, virDomainPtr dom, GArray *disks, GError **error)
+static json_t *meta_json(ApiContext *ctx, virDomainPtr dom, GArray *disks, gboolean nvram,
+                         GError **error)
 {
     g_autoptr(virConnect) conn = virDomainGetConnect(dom);
     virConnectRef(conn);
@@ -94,14 +97,14 @@ static json_t *meta_json(ApiContext *ctx, virDomainPtr dom, GArray *disks, GErro
                                               (json_int_t)d->capacity));
     }
     json_t *m = json_pack(
-        "{s:s,s:i,s:o,s:s,s:s,s:O,s:O,s:o,s:O,s:O,s:O,s:o}", "format", "vireo-vm-archive",
+        "{s:s,s:i,s:o,s:s,s:s,s:O,s:O,s:o,s:O,s:O,s:O,s:o,s:b}", "format", "vireo-vm-archive",
         "version", API_ARCHIVE_VERSION, "exported_at",
         api_time_json(g_get_real_time() / G_USEC_PER_SEC), "name", virDomainGetName(dom), "uuid",
         uuid, "description", json_object_get(detail, "description"), "tags",
         json_object_get(detail, "tags"), "owner", owner ? json_string(owner) : json_null(), "os",
         json_object_get(os, "osinfo_id") ? json_object_get(os, "osinfo_id") : json_null(), "vcpus",
         json_object_get(detail, "vcpus"), "memory", json_object_get(detail, "memory"), "disks",
-        list);
+        list, "nvram", nvram);
     if (!m)
         api_fail(error, API_ERROR_INTERNAL, "building " VIRT_ARCHIVE_META " failed");
     return m;
@@ -134,8 +137,18 @@ VirtArchiveOut *api_archive_out(const ApiArchiveFrom *from, GPtrArray *volumes, 
         const Disk *d = &g_array_index(disks, Disk, i);
         moves[i] = (VirtDiskMove){.target = d->target, .path = d->member, .format = d->format};
     }
+    /* A UEFI VM's boot entries go along (read as they are: a running
+     * VM's backup takes them as last written). */
+    g_autoptr(GBytes) nvram = NULL;
+    if (!virt_nvram_read(virDomainGetConnect(dom), xml, &nvram, error))
+        return NULL;
+    if (nvram && g_bytes_get_size(nvram) > VIRT_ARCHIVE_NVRAM_MAX) {
+        api_fail(error, API_ERROR_CONFLICT,
+                 "the VM's UEFI NVRAM is over the archive's 4 MiB for " VIRT_ARCHIVE_NVRAM);
+        return NULL;
+    }
     g_autofree char *normal = virt_domain_xml_move_disks(xml, moves, disks->len, error);
-    g_autoptr(json_t) meta = normal ? meta_json(from->ctx, dom, disks, error) : NULL;
+    g_autoptr(json_t) meta = normal ? meta_json(from->ctx, dom, disks, nvram != NULL, error) : NULL;
     g_autofree char *meta_text = meta ? json_dumps(meta, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!meta_text)
         return NULL;
@@ -164,5 +177,8 @@ VirtArchiveOut *api_archive_out(const ApiArchiveFrom *from, GPtrArray *volumes, 
             g_ptr_array_add(volumes, d->vol);
         }
     }
+    if (nvram && !virt_archive_out_add_bytes(a, VIRT_ARCHIVE_NVRAM, g_bytes_get_data(nvram, NULL),
+                                             g_bytes_get_size(nvram), error))
+        return NULL;
     return virt_archive_out_close(a, error) ? g_steal_pointer(&a) : NULL;
 }

@@ -4,9 +4,12 @@
  * export watches instead: before each disk and before the digests it
  * checks that the VM is still shut off and that no disk changed since the
  * export began, and cuts the archive short (no end, no digests: no reader
- * takes it) when one did. A running VM is backed up by a backup job. */
+ * takes it) when one did. A running VM is backed up by a backup job.
+ * ?format=ova answers an OVA instead (api_ova_out.h), whose disks are
+ * converted copies made before the first byte. */
 #include "api/backup/api_archive.h"
 #include "api/backup/api_archive_watch.h"
+#include "api/backup/api_ova_out.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -56,25 +59,30 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     if (!api_query_only(req, allowed, error))
         return FALSE;
     const char *format = api_query_get(req, "format");
-    if (format && strcmp(format, "vireo") != 0)
-        return api_fail(error,
-                        format && strcmp(format, "ova") == 0 ? API_ERROR_UNSUPPORTED
-                                                             : API_ERROR_INVALID_ARGUMENT,
-                        "format '%s' is not offered: exports are Vireo's own archive "
-                        "(format=vireo, docs/backups.md)",
-                        format);
+    gboolean ova = g_strcmp0(format, "ova") == 0;
+    if (format && !ova && strcmp(format, "vireo") != 0)
+        return api_invalid(error,
+                           "format '%s' is not offered: exports are Vireo's own archive "
+                           "(format=vireo) or an OVA (format=ova), docs/backups.md",
+                           format);
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     if (!dom || !api_archive_shut_off(dom, error))
         return FALSE;
     Export *e = g_new0(Export, 1);
     e->dom = g_steal_pointer(&dom);
-    e->watch = api_archive_watch_new(e->dom);
-    g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func(volume_unref);
-    ApiArchiveFrom from = {
-        .ctx = ctx, .dom = e->dom, .check = api_archive_watch_check, .check_data = e->watch};
-    e->archive = api_archive_out(&from, volumes, error);
-    if (!e->archive || !api_archive_watch_begin(e->watch, volumes, error)) {
+    if (ova) {
+        e->archive = api_ova_out(ctx, e->dom, error);
+    } else {
+        e->watch = api_archive_watch_new(e->dom);
+        g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func(volume_unref);
+        ApiArchiveFrom from = {
+            .ctx = ctx, .dom = e->dom, .check = api_archive_watch_check, .check_data = e->watch};
+        e->archive = api_archive_out(&from, volumes, error);
+        if (e->archive && !api_archive_watch_begin(e->watch, volumes, error))
+            g_clear_pointer(&e->archive, virt_archive_out_free);
+    }
+    if (!e->archive) {
         export_free(&e->base);
         return FALSE;
     }
@@ -82,7 +90,8 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
                             .abort = export_abort,
                             .free = export_free,
                             .length = virt_archive_out_length(e->archive)};
-    g_autofree char *file = api_archive_file_name(virDomainGetName(e->dom));
+    g_autofree char *file = ova ? api_ova_file_name(virDomainGetName(e->dom))
+                                : api_archive_file_name(virDomainGetName(e->dom));
     g_autofree char *disposition = g_strdup_printf("attachment; filename=\"%s\"", file);
     api_response_header(resp, "Content-Disposition", disposition);
     resp->status = 200;

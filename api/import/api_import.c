@@ -384,8 +384,7 @@ static gboolean read_query(const ApiRequest *req, ImportJob *job, GError **error
 static gboolean check_pool(ImportJob *job, guint64 length, GError **error)
 {
     g_autofree char *uri = virConnectGetURI(job->conn);
-    const char *after = uri ? strstr(uri, "://") : NULL;
-    if (!after || after[3] != '/')
+    if (!virt_conn_is_local(job->conn))
         return api_fail(error, API_ERROR_UNSUPPORTED,
                         "imports need libvirt on this host (the connection is %s)",
                         uri ? uri : "unknown");

@@ -195,13 +195,11 @@ static gboolean drain(GPollableInputStream *in, GString *out)
     }
 }
 
-gboolean api_qemu_img_convert(const char *src, const char *from, const char *dst, const char *to,
-                              ApiImageProgress progress, gpointer data, GError **error)
+/* One `qemu-img convert` with progress, cancel and its message kept. */
+static gboolean run_convert(const char *const *argv, ApiImageProgress progress, gpointer data,
+                            GError **error)
 {
     static const Limits limits = {CONVERT_MEMORY_BYTES, 0};
-    const char *const argv[] = {"qemu-img", "convert", "-p", "-n", "--target-is-zero",
-                                "-f",       from,      "-O", to,   src,
-                                dst,        NULL};
     g_autoptr(GSubprocess) p = spawn(
         argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE, &limits, error);
     if (!p)
@@ -229,6 +227,24 @@ gboolean api_qemu_img_convert(const char *src, const char *from, const char *dst
     g_autofree char *why = last_words(out->str);
     if (strstr(why, "No space left"))
         return api_fail(error, API_ERROR_INSUFFICIENT_STORAGE,
-                        "the storage pool filled up while the disk was converted: %s", why);
+                        "the file system filled up while the disk was converted: %s", why);
     return api_fail(error, API_ERROR_INTERNAL, "qemu-img convert failed: %s", why);
+}
+
+gboolean api_qemu_img_convert(const char *src, const char *from, const char *dst, const char *to,
+                              ApiImageProgress progress, gpointer data, GError **error)
+{
+    const char *const argv[] = {"qemu-img", "convert", "-p", "-n", "--target-is-zero",
+                                "-f",       from,      "-O", to,   src,
+                                dst,        NULL};
+    return run_convert(argv, progress, data, error);
+}
+
+gboolean api_qemu_img_to_stream_vmdk(const char *src, const char *from, const char *dst,
+                                     GError **error)
+{
+    const char *const argv[] = {
+        "qemu-img", "convert", "-p", "-f", from, "-O", "vmdk", "-o", "subformat=streamOptimized",
+        src,        dst,       NULL};
+    return run_convert(argv, NULL, NULL, error);
 }

@@ -1,6 +1,6 @@
 /* qemu-img, run on uploaded disk images: `info` to learn what an image
  * really is (never its name's word) and `convert` to turn it into a
- * volume. Each runs as a child with an argv (no shell), in the C locale,
+ * volume; and on a VM's own disks to export them as VMDK. Each runs as a child with an argv (no shell), in the C locale,
  * under memory (and for `info`, CPU) limits, as QEMU's documentation
  * advises for untrusted images. It lives in api/ because its answer is
  * JSON, which only this layer reads. */
@@ -39,3 +39,9 @@ typedef gboolean (*ApiImageProgress)(int percent, gpointer data);
  * said stop. */
 gboolean api_qemu_img_convert(const char *src, const char *from, const char *dst, const char *to,
                               ApiImageProgress progress, gpointer data, GError **error);
+
+/* `qemu-img convert -f FROM -O vmdk -o subformat=streamOptimized SRC DST`:
+ * a new file DST (an OVA's disk, compressed, read in one pass) of a disk
+ * Vireo manages. INSUFFICIENT_STORAGE when DST's file system fills up. */
+gboolean api_qemu_img_to_stream_vmdk(const char *src, const char *from, const char *dst,
+                                     GError **error);

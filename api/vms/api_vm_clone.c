@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
+#include "virt/virt_nvram.h"
 #include "virt/virt_snapshot.h"
 #include "virt/virt_storage.h"
 #include "virt/virt_vm_clone.h"
@@ -195,15 +196,26 @@ static gboolean still_ready(virConnectPtr conn, gpointer data, GError **error)
     return TRUE;
 }
 
+/* A UEFI source's NVRAM (its boot entries) becomes the clone's, before
+ * the clone may start; undefining the clone on a later failure removes
+ * the copy with it. */
+static gboolean copy_nvram(virConnectPtr conn, CloneJob *job, GError **error)
+{
+    g_autoptr(virDomain) clone = virt_domain_lookup(conn, job->uuid, error);
+    g_autofree char *xml = clone ? source_xml(clone, error) : NULL;
+    gboolean copied = FALSE;
+    return xml && virt_nvram_copy(conn, job->xml, xml, &copied, error);
+}
+
 /* Once the clone is defined: the source must still be shut off (VM
  * actions take no lock, so someone may have started it during a long
- * copy, which would make the copy inconsistent); a linked clone's source
- * then moves onto its overlays. */
+ * copy, which would make the copy inconsistent); its NVRAM is copied; a
+ * linked clone's source then moves onto its overlays. */
 static gboolean after_define(virConnectPtr conn, Task *task, gpointer data, GError **error)
 {
     CloneJob *job = data;
     g_autoptr(virDomain) src = virt_domain_lookup(conn, job->src_uuid, error);
-    if (!src || !source_ready(src, job->linked, error)) {
+    if (!src || !source_ready(src, job->linked, error) || !copy_nvram(conn, job, error)) {
         g_prefix_error(error, "the clone was removed again: ");
         return FALSE;
     }

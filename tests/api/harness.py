@@ -599,7 +599,7 @@ def remove_domain(name):
             except OSError:
                 pass
         virsh("destroy", name, check=False)
-        virsh("undefine", name, "--managed-save", "--snapshots-metadata", check=False)
+        virsh("undefine", name, "--managed-save", "--snapshots-metadata", "--nvram", check=False)
         if domain_exists(name):
             virsh("undefine", name, check=False)
     except Exception as e:  # clean-up must not hide the real failure

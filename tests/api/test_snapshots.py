@@ -9,8 +9,10 @@ name VM and snapshot; access: another operator gets 404, a viewer may list
 but not change."""
 
 import os
+import re
 import shutil
 import subprocess
+import time
 
 import harness
 from test_create import CreateTestCase, build_disk
@@ -51,6 +53,31 @@ class SnapshotTestCase(CreateTestCase):
         r = (api or self.api).post("/api/vms", json_body=body)
         self.assertStatus(r, 201, "creating %s" % name)
         return name
+
+    def uefi_vm_run_once(self, tag):
+        """A shut-off UEFI VM on a qcow2 copy of the test disk whose NVRAM
+        OVMF wrote once (its boot entries): (name, NVRAM path, its bytes,
+        libvirt's template for it)."""
+        src = self.make_vm(tag, self.own_volume(tag + "-src.qcow2"), firmware="uefi",
+                           start=True)
+        live = harness.virsh("dumpxml", src)
+        nvram = re.search(r"<nvram template='([^']+)'>([^<]+)</nvram>", live)
+        self.assertIsNotNone(nvram, live)
+        template, path = nvram.group(1), nvram.group(2)
+        with open(template, "rb") as f:
+            fresh = f.read()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with open(path, "rb") as f:
+                if f.read() != fresh:
+                    break
+            time.sleep(1)
+        self.action(src, "poweroff")
+        self.wait_state(src, "shutoff")
+        with open(path, "rb") as f:
+            written = f.read()
+        self.assertNotEqual(written, fresh, "OVMF wrote nothing: the test shows nothing")
+        return src, path, written, template
 
     def snaps(self, vm, api=None):
         r = (api or self.api).get("/api/vms/%s/snapshots" % vm)

@@ -5,6 +5,7 @@ MACs, their own serial logs, the description and tags kept and the cloner
 as owner; the linked clone's disk is an overlay on the source's old disk,
 which the source no longer writes (it moved onto an overlay of its own and
 still boots); a cancelled full clone leaves no volume, VM or inventory row;
+a UEFI clone gets a copy of its source's NVRAM (byte for byte) and starts;
 a running source, raw disks for a linked clone and a taken name are 409; an
 operator may not clone a VM they may not see (404) nor into a pool they
 were not granted (403)."""
@@ -107,6 +108,22 @@ class CloneTest(SnapshotTestCase):
         # The base is in use (read-only by both): not deletable.
         r = self.api.delete("/api/pools/%s/volumes/lnk-src.qcow2" % q(self.pool))
         self.assertError(r, 409)
+
+    def test_uefi_clone_gets_the_source_nvram(self):
+        # The source runs OVMF once, which writes its boot entries into
+        # the NVRAM libvirt made from the template.
+        src, path, source_bytes, template = self.uefi_vm_run_once("uefi")
+        name = harness.PREFIX + "uefi-copy"
+        self.clone(src, {"name": name, "linked": True}, 201)
+        copy = os.path.join(os.path.dirname(path), name + "_VARS.fd")
+        with open(copy, "rb") as f:
+            self.assertTrue(f.read() == source_bytes, "the clone's NVRAM is not the source's")
+        # libvirt takes the file as the clone's own and starts it.
+        self.action(name, "start")
+        self.assertIn("<nvram template='%s'>%s</nvram>" % (template, copy),
+                      harness.virsh("dumpxml", name))
+        self.assertStatus(self.api.delete("/api/vms/%s?force=true" % name), 204)
+        self.assertFalse(os.path.exists(copy), "deleting the clone left its NVRAM")
 
     def test_cancel_leaves_nothing(self):
         self.file_volume("big.img", 1024 * MIB, random_bytes=False)

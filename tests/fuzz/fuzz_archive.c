@@ -1,5 +1,5 @@
-/* libFuzzer target: the VM archive's tar reader (virt_tar_read.c) and its
- * SHA256SUMS parser on any bytes. The archive is read whole and in pieces
+/* libFuzzer target: the tar reader (virt_tar.c) as the VM archive's
+ * import drives it, and the archive's SHA256SUMS parser, on any bytes. The archive is read whole and in pieces
  * whose sizes the first input byte seeds: both readings must agree on the
  * members and the verdict, every member handed on must have a safe name,
  * and its data must be exactly the size announced before its end. */
@@ -7,8 +7,7 @@
 
 #include "fuzz_common.h"
 #include "virt/virt_archive.h"
-#include "virt/virt_tar_read.h"
-#include "virt/virt_tar_write.h"
+#include "virt/virt_tar.h"
 
 typedef struct {
     GString *log; /* "name:size|" per member that ended */
@@ -16,12 +15,13 @@ typedef struct {
     gboolean open;
 } Reading;
 
-static gboolean on_begin(const char *name, guint64 size, gpointer data,
-                         GError **error G_GNUC_UNUSED)
+static gboolean on_begin(const VirtTarMember *m, gpointer data, GError **error G_GNUC_UNUSED)
 {
     Reading *r = data;
+    const char *name = m->name;
+    guint64 size = m->size;
     FUZZ_CHECK(!r->open, "a member began inside another");
-    FUZZ_CHECK(virt_tar_member_name_ok(name), "unsafe name '%s' handed on", name);
+    FUZZ_CHECK(virt_tar_name_valid(name, NULL), "unsafe name '%s' handed on", name);
     g_string_append_printf(r->log, "%s:%" G_GUINT64_FORMAT, name, size);
     r->announced = size;
     r->got = 0;
@@ -52,29 +52,30 @@ static gboolean on_end(gpointer data, GError **error G_GNUC_UNUSED)
 
 static gboolean read_archive(const uint8_t *data, size_t size, guint32 seed, GString *log)
 {
-    static const VirtTarReaderFns fns = {on_begin, on_data, on_end};
+    static const VirtTarHandler fns = {on_begin, on_data, on_end};
     Reading r = {.log = log};
-    VirtTarReader *tar = virt_tar_reader_new(&fns, &r);
+    /* The length known, as an import's Content-Length is. */
+    VirtTar *tar = virt_tar_new(size, &fns, &r);
     GRand *rand = seed ? g_rand_new_with_seed(seed) : NULL;
     gboolean ok = TRUE;
     for (size_t off = 0; ok && off < size;) {
         size_t n = rand ? (size_t)g_rand_int_range(rand, 1, 1100) : size;
         n = MIN(n, size - off);
         GError *error = NULL;
-        ok = virt_tar_reader_feed(tar, data + off, n, &error);
+        ok = virt_tar_feed(tar, data + off, n, &error);
         FUZZ_CHECK(ok == (error == NULL), "feed's verdict and error disagree");
         g_clear_error(&error);
         off += n;
     }
     if (ok) {
         GError *error = NULL;
-        ok = virt_tar_reader_finish(tar, &error);
+        ok = virt_tar_finish(tar, &error);
         FUZZ_CHECK(ok || error, "a refusal without a reason");
         g_clear_error(&error);
     }
     if (rand)
         g_rand_free(rand);
-    virt_tar_reader_free(tar);
+    virt_tar_free(tar);
     return ok;
 }
 

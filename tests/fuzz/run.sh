@@ -54,7 +54,7 @@ target_srcs() {
         screenshot)   echo virt/virt_image.c virt/virt_error.c ;;
         tar)          echo virt/virt_tar.c virt/virt_ova.c virt/virt_ova_manifest.c virt/virt_ovf.c virt/virt_ovf_os.c virt/virt_xml.c virt/virt_error.c ;;
         ovf)          echo virt/virt_ovf.c virt/virt_ovf_os.c virt/virt_ova_manifest.c virt/virt_tar.c virt/virt_xml.c virt/virt_error.c ;;
-        archive)      echo virt/virt_tar_read.c virt/virt_tar_write.c virt/virt_archive_sums.c virt/virt_error.c ;;
+        archive)      echo virt/virt_tar.c virt/virt_archive_sums.c virt/virt_error.c ;;
         *)            return 1 ;;
     esac
 }

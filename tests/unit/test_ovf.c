@@ -3,13 +3,16 @@
  * billion-laughs attempts, an oversized one; the manifest parser; and the
  * OVA stream reader (virt/virt_ova.c) over archives made here: the disks
  * reach the sink, digests are checked, members the descriptor does not
- * reference, sizes that differ and missing files are refused. */
+ * reference, sizes that differ and missing files are refused. The
+ * descriptor writer (virt/virt_ovf_write.c) read back by the reader, and
+ * the manifest lines it writes parsed back. */
 #include "unit.h"
 #include "unit_tar.h"
 
 #include "virt/virt_error.h"
 #include "virt/virt_ova.h"
 #include "virt/virt_ovf.h"
+#include "virt/virt_ovf_write.h"
 
 #define ENVELOPE_OPEN \
     "<?xml version=\"1.0\"?>\n" \
@@ -591,6 +594,67 @@ static void test_ova_refusals(void **state)
     assert_ova_refused(huge, "over 4 MiB");
 }
 
+/* What Vireo exports, Vireo (and so VirtualBox's and VMware's words)
+ * reads back: a name that needs escaping, two disks, two NICs on one
+ * network, UEFI, a Debian guest. */
+static void test_writer_round_trip(void **state)
+{
+    (void)state;
+    const VirtOvfOutDisk disks[] = {{"a-disk1.vmdk", 1000, G_GUINT64_CONSTANT(1) << 30, 5000},
+                                    {"a-disk2.vmdk", 2000, 8 << 20, 100}};
+    const char *const nics[] = {"net<1>", "net<1>"};
+    VirtOvfOut o = {.name = "a&b",
+                    .vcpus = 2,
+                    .memory_mib = 512,
+                    .uefi = TRUE,
+                    .os_id = "debian11",
+                    .disks = disks,
+                    .n_disks = 2,
+                    .nics = nics,
+                    .n_nics = 2};
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = virt_ovf_write(&o, &error);
+    assert_non_null(xml);
+    g_autoptr(VirtOvf) ovf = virt_ovf_parse(xml, strlen(xml), &error);
+    if (!ovf)
+        fail_msg("%s\n%s", error->message, xml);
+    assert_string_equal(ovf->name, "a&b");
+    assert_int_equal(ovf->vcpus, 2);
+    assert_int_equal(ovf->memory_mib, 512);
+    assert_true(ovf->uefi);
+    assert_string_equal(ovf->os_id, "debian11");
+    assert_int_equal(ovf->disks->len, 2);
+    for (guint i = 0; i < 2; i++) {
+        const VirtOvfDisk *d = g_ptr_array_index(ovf->disks, i);
+        const VirtOvfFile *f = g_ptr_array_index(ovf->files, d->file_index);
+        assert_int_equal(d->capacity, disks[i].capacity);
+        assert_string_equal(d->format, "vmdk");
+        assert_string_equal(f->href, disks[i].href);
+        assert_int_equal(f->size, disks[i].file_size);
+    }
+    assert_int_equal(ovf->nic_models->len, 2);
+    /* BIOS says nothing of firmware; too many disks is refused. */
+    o.uefi = FALSE;
+    g_free(xml);
+    xml = virt_ovf_write(&o, &error);
+    assert_null(strstr(xml, "firmware"));
+    VirtOvfOutDisk many[VIRT_OVF_WRITE_MAX_DISKS + 1] = {0};
+    o.disks = many;
+    o.n_disks = G_N_ELEMENTS(many);
+    assert_null(virt_ovf_write(&o, &error));
+    assert_true(g_error_matches(error, VIRT_ERROR, VIRT_ERROR_INVALID_ARG));
+    /* The manifest's lines are what the reader takes. */
+    const char *hex = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    g_autofree char *line = virt_ova_manifest_line(hex, "a.ovf");
+    assert_int_equal(strlen(line), virt_ova_manifest_line_len("a.ovf"));
+    g_clear_error(&error);
+    g_autoptr(GHashTable) mf = virt_ova_manifest_parse(line, strlen(line), &error);
+    assert_non_null(mf);
+    const VirtOvaDigest *dg = g_hash_table_lookup(mf, "a.ovf");
+    assert_non_null(dg);
+    assert_string_equal(dg->hex, hex);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -604,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_manifest),
         cmocka_unit_test(test_ova_streams_and_digests),
         cmocka_unit_test(test_ova_refusals),
+        cmocka_unit_test(test_writer_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
