@@ -2,10 +2,13 @@
  * and MACs. A full clone copies every writable disk (a task, with progress
  * and cancel); a linked clone puts qcow2 overlays on them and moves the
  * source onto overlays of its own, so that the shared base is only read.
- * CD-ROM media stay shared. Checks (state, formats, the caller's pools,
+ * CD-ROM media stay shared, but for the VM's own (its cloud-init seed,
+ * which a delete with ?volumes=true takes along): the clone gets a copy.
+ * Checks (state, formats, the caller's pools,
  * volumes and networks, names, space) happen before anything is made; the
  * clone is then made as one unit (api_vm_unit.h), owned by the cloner and
  * counted in their quota (api_quota.h). */
+#include "api/backup/api_archive_media.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -29,6 +32,8 @@ typedef struct {
     ApiContext *ctx;
     char src_uuid[VIR_UUID_STRING_BUFLEN];
     char *name, *uuid, *xml;
+    char *made_of;      /* xml without the drives of own media not on this host */
+    GPtrArray *media;   /* the source's own media (ApiArchiveMedium) */
     GPtrArray *strings; /* what the plan's volumes and NICs point into */
     GArray *volumes;    /* VirtVmVolume */
     GArray *nics;       /* VirtNicSpec */
@@ -50,6 +55,9 @@ static void clone_job_free(gpointer data)
     g_free(job->name);
     g_free(job->uuid);
     g_free(job->xml);
+    g_free(job->made_of);
+    if (job->media)
+        g_ptr_array_unref(job->media);
     g_ptr_array_unref(job->strings);
     g_array_unref(job->volumes);
     g_array_unref(job->nics);
@@ -151,13 +159,19 @@ static gboolean plan_clone(CloneJob *job, virConnectPtr conn, GError **error)
                            .source = keep(job, g_strdup(n->source))};
         g_array_append_val(job->nics, nic);
     }
+    /* The source's own media are copied beside them (after the disks:
+     * the first disk boots). */
+    if (!(job->media = api_archive_media(conn, job->xml, job->name, error)) ||
+        !(job->made_of = api_archive_media_xml(job->xml, job->media, error)))
+        return FALSE;
+    api_archive_media_plan(job->media, NULL, job->volumes);
     job->plan.domain.name = job->name;
     job->plan.domain.uuid = job->uuid;
     job->plan.domain.nics = (const VirtNicSpec *)job->nics->data;
     job->plan.domain.n_nics = job->nics->len;
     job->plan.volumes = (const VirtVmVolume *)job->volumes->data;
     job->plan.n_volumes = job->volumes->len;
-    job->plan.clone_of = job->xml;
+    job->plan.clone_of = job->made_of;
     return TRUE;
 }
 

@@ -148,6 +148,30 @@ class SeedBootTest(CloudInitCase):
         self.assertIn("cloud.qcow2", vols)
 
 
+class SeedCloneTest(CloudInitCase):
+    def test_a_clone_gets_its_own_seed(self):
+        src = self.new_name("cisrc")
+        r = self.api.post("/api/vms", json_body=self.spec(src, {
+            "hostname": "cisrc-%d" % PID, "user": "vireo", "password": harness.new_password()}))
+        self.assertStatus(r, 201)
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % src)
+        clone = self.new_name("ciclone")
+        self.addCleanup(self.api.delete, "/api/vms/%s?force=true&volumes=true" % clone)
+        r = self.api.post("/api/vms/%s/clone" % src, json_body={"name": clone, "linked": True})
+        self.assertStatus(r, 201)
+        seeds = [d for d in r.json()["disks"] if d["device"] == "cdrom"]
+        self.assertEqual([d["source"] for d in seeds], [self.vol_path("%s-cidata.iso" % clone)])
+        self.assertIs(seeds[0].get("owned"), True)
+        with open(self.vol_path("%s-cidata.iso" % src), "rb") as a, \
+                open(seeds[0]["source"], "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        # The source goes with its volumes (its seed too); the clone's stays.
+        self.assertStatus(self.api.delete("/api/vms/%s?volumes=true" % src), 204)
+        vols = self.volumes()
+        self.assertNotIn("%s-cidata.iso" % src, vols)
+        self.assertIn("%s-cidata.iso" % clone, vols)
+
+
 class SeedContentTest(CloudInitCase):
     def test_own_user_data_and_network_config_in_a_copy_task(self):
         name = self.new_name("ud")
