@@ -37,8 +37,10 @@ struct HttpServer {
     ConsoleHub *consoles;
     StaticGzip *static_gzip; /* the web UI's files, compressed */
     gboolean tls;
-    volatile guint64 next_id; /* atomic */
-    volatile gint in_flight;  /* requests begun and not completed; atomic */
+    volatile guint64 next_id;  /* atomic */
+    volatile gint in_flight;   /* requests begun and not completed; atomic */
+    GThreadPool *prepare_pool; /* downloads' slow first steps (see defer_download) */
+    GCancellable *stopping;    /* cancelled when the server stops: those steps end early */
 };
 
 typedef struct {
@@ -58,6 +60,8 @@ typedef struct {
     ApiTransfer *transfer;   /* that upload, until it finishes or fails */
     struct Upgrade *upgrade; /* a console handed over (or not) by libmicrohttpd */
     char *log_note;          /* why it failed, for its log line; NULL if it did not */
+    ApiResponse *deferred;   /* a download suspended while it prepares (defer_download) */
+    GError *deferred_error;  /* and why its preparation failed */
 } RequestState;
 
 /* A console whose WebSocket handshake is answered, waiting for
@@ -75,8 +79,22 @@ static void upgrade_free(Upgrade *u)
     g_free(u);
 }
 
+static void deferred_free(ApiResponse *resp)
+{
+    if (resp->transfer) {
+        resp->transfer->abort(resp->transfer, "the connection ended");
+        resp->transfer->free(resp->transfer);
+        resp->transfer = NULL;
+    }
+    api_response_clear(resp);
+    g_free(resp);
+}
+
 static void request_state_free(RequestState *st)
 {
+    if (st->deferred)
+        deferred_free(st->deferred);
+    g_clear_error(&st->deferred_error);
     if (st->upgrade)
         upgrade_free(st->upgrade);
     if (st->transfer) {
@@ -259,6 +277,60 @@ static enum MHD_Result queue_download(HttpServer *srv, struct MHD_Connection *co
     return ret;
 }
 
+/* A download whose first byte needs slow work (an OVA's disks converted
+ * first): the connection is suspended while a thread of prepare_pool does
+ * it, so no HTTP thread, which serves many connections, waits on it;
+ * libmicrohttpd calls on_request again once it is resumed. */
+typedef struct {
+    struct MHD_Connection *conn;
+    RequestState *st;
+} Deferred;
+
+static void prepare_one(gpointer data, gpointer user_data)
+{
+    HttpServer *srv = user_data;
+    Deferred *d = data;
+    ApiTransfer *t = d->st->deferred->transfer;
+    if (!t->prepare(t, srv->stopping, &d->st->deferred_error) && !d->st->deferred_error)
+        api_fail(&d->st->deferred_error, API_ERROR_INTERNAL, "preparing the download failed");
+    MHD_resume_connection(d->conn);
+    g_free(d);
+}
+
+static enum MHD_Result defer_download(HttpServer *srv, struct MHD_Connection *conn,
+                                      RequestState *st, ApiResponse *resp)
+{
+    st->deferred = g_memdup2(resp, sizeof *resp);
+    Deferred *d = g_new(Deferred, 1);
+    *d = (Deferred){.conn = conn, .st = st};
+    MHD_suspend_connection(conn);
+    g_thread_pool_push(srv->prepare_pool, d, NULL);
+    return MHD_YES;
+}
+
+/* Back from prepare_one: the download, or the error that stopped it (its
+ * headers, such as a file name, dropped). */
+static enum MHD_Result finish_deferred(HttpServer *srv, struct MHD_Connection *conn,
+                                       RequestState *st)
+{
+    ApiResponse *resp = g_steal_pointer(&st->deferred);
+    enum MHD_Result ret;
+    if (st->deferred_error) {
+        resp->transfer->abort(resp->transfer, st->deferred_error->message);
+        resp->transfer->free(resp->transfer);
+        resp->transfer = NULL;
+        g_ptr_array_set_size(resp->headers, 0);
+        api_response_error_for(resp, st->deferred_error, FALSE);
+        g_clear_error(&st->deferred_error);
+        note_answer(st, resp);
+        ret = queue_api(conn, resp, FALSE, srv->tls);
+    } else {
+        ret = queue_download(srv, conn, st, resp);
+    }
+    deferred_free(resp);
+    return ret;
+}
+
 static void request_from_connection(struct MHD_Connection *conn, RequestState *st,
                                     const char *method, const char *url, GHashTable *query,
                                     ApiRequest *req)
@@ -418,6 +490,8 @@ static enum MHD_Result serve_api(HttpServer *srv, struct MHD_Connection *conn, R
         ret = queue_stream(srv, conn, st, &resp);
     else if (resp.console)
         ret = queue_upgrade(srv, conn, st, &resp, method);
+    else if (resp.transfer && resp.transfer->prepare && strcmp(method, "GET") == 0)
+        return defer_download(srv, conn, st, &resp);
     else if (resp.transfer && resp.transfer->read && strcmp(method, "GET") == 0)
         ret = queue_download(srv, conn, st, &resp);
     else
@@ -537,6 +611,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         return MHD_YES;
     }
+    if (st->deferred)
+        return finish_deferred(srv, conn, st);
     if (st->stream_body) {
         if (*upload_data_size) {
             size_t len = *upload_data_size;
@@ -671,6 +747,9 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     srv->api = api;
     srv->webui = g_strdup(set->webui);
     srv->static_gzip = static_gzip_new(STATIC_GZIP_MAX);
+    /* Two at a time: each is a disk conversion, for the disk's bandwidth. */
+    srv->prepare_pool = g_thread_pool_new(prepare_one, srv, 2, FALSE, NULL);
+    srv->stopping = g_cancellable_new();
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_UPGRADE | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      /* Also: closing a connection never shutdown()s its
@@ -720,6 +799,8 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
         http_guard_free(srv->guard);
         g_free(srv->webui);
         static_gzip_free(srv->static_gzip);
+        g_thread_pool_free(srv->prepare_pool, TRUE, FALSE);
+        g_object_unref(srv->stopping);
         g_free(srv);
         return NULL;
     }
@@ -734,16 +815,20 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
      * connections do not count), then close everything. */
     tls_front_stop_accepting(srv->front);
     MHD_quiesce_daemon(srv->daemon);
+    g_cancellable_cancel(srv->stopping);
     gint64 deadline = g_get_monotonic_time() + (gint64)grace_ms * 1000;
     while (g_atomic_int_get(&srv->in_flight) > 0 && g_get_monotonic_time() < deadline)
         g_usleep(20 * 1000);
     if (g_atomic_int_get(&srv->in_flight) > 0)
         g_warning("%d request(s) still running after %u ms; closing them",
                   g_atomic_int_get(&srv->in_flight), grace_ms);
+    /* Suspended connections must be resumed before libmicrohttpd stops. */
+    g_thread_pool_free(srv->prepare_pool, FALSE, TRUE);
     MHD_stop_daemon(srv->daemon);
     tls_front_free(srv->front);
     http_guard_free(srv->guard);
     g_free(srv->webui);
     static_gzip_free(srv->static_gzip);
+    g_object_unref(srv->stopping);
     g_free(srv);
 }

@@ -80,11 +80,12 @@ static gboolean disk_volume(virConnectPtr conn, const VirtDisk *vd, OvaDisk *d, 
 }
 
 /* Converts one disk into `dir` and keeps it open, unlinked. */
-static gboolean convert(OvaDisk *d, const char *dir, guint index, GError **error)
+static gboolean convert(OvaDisk *d, const char *dir, guint index, GCancellable *cancel,
+                        GError **error)
 {
     g_autofree char *name = g_strdup_printf("disk%u.vmdk", index);
     g_autofree char *path = g_build_filename(dir, name, NULL);
-    gboolean ok = api_qemu_img_to_stream_vmdk(d->source, d->format, path, error);
+    gboolean ok = api_qemu_img_to_stream_vmdk(d->source, d->format, path, cancel, error);
     if (ok) {
         d->fd = open(path, O_RDONLY | O_CLOEXEC);
         struct stat st;
@@ -99,7 +100,7 @@ static gboolean convert(OvaDisk *d, const char *dir, guint index, GError **error
     return ok;
 }
 
-static gboolean convert_all(GArray *disks, GError **error)
+static gboolean convert_all(GArray *disks, GCancellable *cancel, GError **error)
 {
     GError *why = NULL;
     g_autofree char *dir = g_dir_make_tmp("vireo-ova-XXXXXX", &why);
@@ -110,7 +111,7 @@ static gboolean convert_all(GArray *disks, GError **error)
     }
     gboolean ok = TRUE;
     for (guint i = 0; ok && i < disks->len; i++)
-        ok = convert(&g_array_index(disks, OvaDisk, i), dir, i + 1, error);
+        ok = convert(&g_array_index(disks, OvaDisk, i), dir, i + 1, cancel, error);
     rmdir(dir);
     return ok;
 }
@@ -155,7 +156,7 @@ static char *descriptor(ApiContext *ctx, virDomainPtr dom, const VirtDomainConfi
     return virt_ovf_write(&o, error);
 }
 
-VirtArchiveOut *api_ova_out(ApiContext *ctx, virDomainPtr dom, GError **error)
+VirtArchiveOut *api_ova_out(ApiContext *ctx, virDomainPtr dom, GCancellable *cancel, GError **error)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     if (!virt_conn_is_local(conn)) {
@@ -192,7 +193,7 @@ VirtArchiveOut *api_ova_out(ApiContext *ctx, virDomainPtr dom, GError **error)
     }
     /* A VM started during the conversion would make its copy torn. */
     g_autoptr(ApiArchiveWatch) watch = api_archive_watch_new(dom);
-    if (!api_archive_watch_begin(watch, volumes, error) || !convert_all(disks, error) ||
+    if (!api_archive_watch_begin(watch, volumes, error) || !convert_all(disks, cancel, error) ||
         !api_archive_watch_check(0, watch, error))
         return NULL;
     g_autofree char *ovf = descriptor(ctx, dom, cfg, disks, error);

@@ -11,7 +11,9 @@
  * is left on any path (error, client gone, crash after the conversion):
  * the archive holds the open files. 409 when the VM started or a disk
  * changed meanwhile; 501 when libvirt is on another host (qemu-img reads
- * the volumes' files). */
-VirtArchiveOut *api_ova_out(ApiContext *ctx, virDomainPtr dom, GError **error);
+ * the volumes' files); 409 "cancelled" once `cancel` is. Slow: the
+ * export calls it from its transfer's `prepare`, off the HTTP threads. */
+VirtArchiveOut *api_ova_out(ApiContext *ctx, virDomainPtr dom, GCancellable *cancel,
+                            GError **error);
 /* "NAME.ova", with the letters of api_archive_file_name. */
 char *api_ova_file_name(const char *vm_name);

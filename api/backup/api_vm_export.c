@@ -6,7 +6,8 @@
  * export began, and cuts the archive short (no end, no digests: no reader
  * takes it) when one did. A running VM is backed up by a backup job.
  * ?format=ova answers an OVA instead (api_ova_out.h), whose disks are
- * converted copies made before the first byte. */
+ * converted copies made before the first byte: in the transfer's
+ * `prepare`, which server/ runs off its HTTP threads. */
 #include "api/backup/api_archive.h"
 #include "api/backup/api_archive_watch.h"
 #include "api/backup/api_ova_out.h"
@@ -21,6 +22,7 @@
 
 typedef struct {
     ApiTransfer base;
+    ApiContext *ctx;
     virDomainPtr dom;
     ApiArchiveWatch *watch;
     VirtArchiveOut *archive;
@@ -39,6 +41,16 @@ static gssize export_read(ApiTransfer *base, char *buf, gsize max)
     if (n < 0)
         g_warning("export of VM '%s': %s", virDomainGetName(e->dom), error->message);
     return n;
+}
+
+static gboolean export_prepare_ova(ApiTransfer *base, GCancellable *stop, GError **error)
+{
+    Export *e = (Export *)base;
+    e->archive = api_ova_out(e->ctx, e->dom, stop, error);
+    if (!e->archive)
+        return FALSE;
+    e->base.length = virt_archive_out_length(e->archive);
+    return TRUE;
 }
 
 /* Nothing to undo: an export makes nothing. */
@@ -70,9 +82,11 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     if (!dom || !api_archive_shut_off(dom, error))
         return FALSE;
     Export *e = g_new0(Export, 1);
+    e->ctx = ctx;
     e->dom = g_steal_pointer(&dom);
+    e->base = (ApiTransfer){.read = export_read, .abort = export_abort, .free = export_free};
     if (ova) {
-        e->archive = api_ova_out(ctx, e->dom, error);
+        e->base.prepare = export_prepare_ova;
     } else {
         e->watch = api_archive_watch_new(e->dom);
         g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func(volume_unref);
@@ -81,15 +95,12 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         e->archive = api_archive_out(&from, volumes, error);
         if (e->archive && !api_archive_watch_begin(e->watch, volumes, error))
             g_clear_pointer(&e->archive, virt_archive_out_free);
+        if (!e->archive) {
+            export_free(&e->base);
+            return FALSE;
+        }
+        e->base.length = virt_archive_out_length(e->archive);
     }
-    if (!e->archive) {
-        export_free(&e->base);
-        return FALSE;
-    }
-    e->base = (ApiTransfer){.read = export_read,
-                            .abort = export_abort,
-                            .free = export_free,
-                            .length = virt_archive_out_length(e->archive)};
     g_autofree char *file = ova ? api_ova_file_name(virDomainGetName(e->dom))
                                 : api_archive_file_name(virDomainGetName(e->dom));
     g_autofree char *disposition = g_strdup_printf("attachment; filename=\"%s\"", file);
@@ -99,7 +110,8 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         export_free(&e->base);
         return TRUE;
     }
-    resp->audit_detail = g_strdup_printf("%" G_GUINT64_FORMAT " bytes", e->base.length);
+    resp->audit_detail = ova ? g_strdup("OVA, its disks converted first")
+                             : g_strdup_printf("%" G_GUINT64_FORMAT " bytes", e->base.length);
     resp->transfer = &e->base;
     return TRUE;
 }

@@ -2,7 +2,7 @@
  * inventory are called, and a status + JSON (or raw) answer goes out.
  * Nothing here knows libmicrohttpd, so handlers are testable without HTTP. */
 #pragma once
-#include <glib.h>
+#include <gio/gio.h>
 #include <jansson.h>
 
 #include "db/db.h"
@@ -146,6 +146,11 @@ struct ApiTransfer {
     /* upload: the whole body arrived; fills the answer and answers TRUE,
      * or FALSE with `error` (never NULL) once the upload is undone. */
     gboolean (*finish)(ApiTransfer *t, ApiResponse *resp, GError **error);
+    /* download, optional: slow work before the first byte (an OVA's disks
+     * converted), run on a thread of server/'s own while the connection
+     * waits; sets `length`. `stop` is cancelled when the server stops.
+     * FALSE with `error`: the answer is that error. */
+    gboolean (*prepare)(ApiTransfer *t, GCancellable *stop, GError **error);
     /* download: up to `max` bytes into `buf`; 0 at the end, -1 on error. */
     gssize (*read)(ApiTransfer *t, char *buf, gsize max);
     /* the transfer ended early (client gone, error, shutdown): undo. */

@@ -240,11 +240,16 @@ gboolean api_qemu_img_convert(const char *src, const char *from, const char *dst
     return run_convert(argv, progress, data, error);
 }
 
+static gboolean until_cancelled(int percent G_GNUC_UNUSED, gpointer cancel)
+{
+    return !g_cancellable_is_cancelled(cancel);
+}
+
 gboolean api_qemu_img_to_stream_vmdk(const char *src, const char *from, const char *dst,
-                                     GError **error)
+                                     GCancellable *cancel, GError **error)
 {
     const char *const argv[] = {
         "qemu-img", "convert", "-p", "-f", from, "-O", "vmdk", "-o", "subformat=streamOptimized",
         src,        dst,       NULL};
-    return run_convert(argv, NULL, NULL, error);
+    return run_convert(argv, cancel ? until_cancelled : NULL, cancel, error);
 }

@@ -5,7 +5,7 @@
  * advises for untrusted images. It lives in api/ because its answer is
  * JSON, which only this layer reads. */
 #pragma once
-#include <glib.h>
+#include <gio/gio.h>
 
 typedef struct {
     char *format;         /* as qemu-img probes it: "vmdk", "qcow2", "raw" ... */
@@ -42,6 +42,7 @@ gboolean api_qemu_img_convert(const char *src, const char *from, const char *dst
 
 /* `qemu-img convert -f FROM -O vmdk -o subformat=streamOptimized SRC DST`:
  * a new file DST (an OVA's disk, compressed, read in one pass) of a disk
- * Vireo manages. INSUFFICIENT_STORAGE when DST's file system fills up. */
+ * Vireo manages. INSUFFICIENT_STORAGE when DST's file system fills up,
+ * CONFLICT ("cancelled") once `cancel` (may be NULL) is. */
 gboolean api_qemu_img_to_stream_vmdk(const char *src, const char *from, const char *dst,
-                                     GError **error);
+                                     GCancellable *cancel, GError **error);

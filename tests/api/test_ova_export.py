@@ -14,6 +14,7 @@ import hashlib
 import http.client
 import io
 import os
+import subprocess
 import tarfile
 import tempfile
 import time
@@ -180,3 +181,48 @@ class OvaExportTest(SnapshotTestCase):
         op, _ = harness.token_client(self.daemon, user, pw)
         self.assertError(self.export_ova(uefi, api=op, status=404), 404)
         self.assertNothingLeft()
+
+    def test_4_conversion_holds_no_http_thread(self):
+        """With one HTTP thread, that thread answers others while an OVA's
+        disk converts (the conversion runs on a thread of its own); a
+        SIGTERM meanwhile stops the conversion, and nothing is left."""
+        big = "ovabig-%d.img" % PID
+        with open(os.path.join(self.dir, big), "wb") as f:
+            for _ in range(384):  # random bytes: slow to compress
+                f.write(os.urandom(MIB))
+        self.addCleanup(lambda: os.path.exists(os.path.join(self.dir, big))
+                        and os.unlink(os.path.join(self.dir, big)))
+        self.assertStatus(self.api.post("/api/pools/%s/refresh" % q(self.pool)), 200)
+        src = self.make_vm("ovabig", "%s/%s" % (self.pool, big))
+        d = harness.Daemon(name="ova-one-thread", extra_args=["--threads", "1"])
+        d.start()
+        self.addCleanup(d.stop)
+        api = d.client()
+
+        def converting():
+            return subprocess.run(["pgrep", "-f", "streamOptimized.*%s" % big],
+                                  stdout=subprocess.DEVNULL).returncode == 0
+
+        def begin_export():
+            conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=300)
+            conn.request("GET", "/api/vms/%s/export?format=ova" % q(src),
+                         headers={"Authorization": "Bearer " + d.token})
+            deadline = time.monotonic() + 60
+            while not converting() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.assertTrue(converting(), "no qemu-img conversion began")
+            return conn
+
+        conn = begin_export()
+        self.assertStatus(api.get("/api/host"), 200)
+        self.assertTrue(converting(), "the answer waited for the conversion")
+        resp = conn.getresponse()
+        self.assertEqual(resp.status, 200)
+        self.assertEqual(len(resp.read()) % 512, 0)
+        conn.close()
+        # Stopped mid-conversion: vireod leaves at once, qemu-img with it.
+        conn = begin_export()
+        self.assertEqual(d.stop(), 0)
+        conn.close()
+        self.assertFalse(converting(), "qemu-img outlived vireod")
+        self.assertEqual(glob.glob(os.path.join(tempfile.gettempdir(), "vireo-ova-*")), [])
