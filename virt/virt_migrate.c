@@ -95,7 +95,10 @@ static void read_result(virDomainPtr moved, VirtMigrateResult *result)
     int type = VIR_DOMAIN_JOB_NONE;
     virTypedParameterPtr params = NULL;
     int n = 0;
-    if (virDomainGetJobStats(moved, &type, &params, &n, VIR_DOMAIN_JOB_STATS_COMPLETED) < 0) {
+    /* KEEP: reading them would otherwise discard them for everyone else. */
+    if (virDomainGetJobStats(moved, &type, &params, &n,
+                             VIR_DOMAIN_JOB_STATS_COMPLETED | VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED) <
+        0) {
         virResetLastError();
         return;
     }
