@@ -153,8 +153,8 @@ static gboolean copy_disk(virConnectPtr src, virConnectPtr dst, VirtMigrateDisk 
 {
     g_autoptr(virStoragePool) spool = virt_pool_lookup(src, d->pool, error);
     g_autoptr(virStorageVol) svol = spool ? virt_volume_lookup(spool, d->volume, error) : NULL;
-    guint64 length = 0;
-    if (!svol || !virt_volume_physical(svol, &length, error))
+    guint64 length = d->physical;
+    if (!svol)
         return FALSE;
     g_autoptr(virStoragePool) dpool = virt_pool_lookup(dst, d->pool, error);
     if (!dpool)
@@ -174,7 +174,7 @@ static gboolean copy_disks(virConnectPtr src, virConnectPtr dst, GPtrArray *disk
 {
     CopyProgress cp = {progress, data, 0, 0};
     for (guint i = 0; i < disks->len; i++)
-        cp.total += ((VirtMigrateDisk *)disks->pdata[i])->capacity;
+        cp.total += ((VirtMigrateDisk *)disks->pdata[i])->physical;
     for (guint i = 0; i < disks->len; i++)
         if (!copy_disk(src, dst, disks->pdata[i], &cp, error))
             return FALSE;

@@ -72,6 +72,7 @@ typedef struct {
     char *volume;
     char *format; /* raw, qcow2 ...; may be NULL */
     guint64 capacity;
+    guint64 physical; /* bytes its file takes: what an offline copy moves */
 } VirtMigrateDisk;
 
 void virt_migrate_disk_free(VirtMigrateDisk *d);

@@ -3,6 +3,7 @@
 #include "virt/virt_migrate.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
+#include "virt/virt_volume_copy.h"
 #include "virt/virt_xml.h"
 
 #include <libxml/tree.h>
@@ -94,8 +95,9 @@ static VirtMigrateDisk *disk_from_volume(virStorageVolPtr vol, const char *targe
         return NULL;
     }
     g_autoptr(VirtVolume) info = virt_volume_info(vol, error);
+    guint64 physical = 0;
     VirtMigrateDisk *d = NULL;
-    if (info) {
+    if (info && virt_volume_physical(vol, &physical, error)) {
         d = g_new0(VirtMigrateDisk, 1);
         d->target = g_strdup(target);
         d->path = g_strdup(info->path);
@@ -103,6 +105,7 @@ static VirtMigrateDisk *disk_from_volume(virStorageVolPtr vol, const char *targe
         d->volume = g_strdup(info->name);
         d->format = g_strdup(info->format);
         d->capacity = info->capacity;
+        d->physical = physical;
     }
     virStoragePoolFree(pool);
     return d;
