@@ -11,7 +11,7 @@ libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-driver-lxc libvirt-daem
 qemu-system-x86 qemu-utils dnsmasq-base
 busybox-static cpio gzip xz-utils kmod syslinux syslinux-common isolinux mtools dosfstools genisoimage
 sqlite3 wrk jq curl openssl valgrind procps psmisc prometheus
-lvm2 e2fsprogs util-linux nfs-common open-iscsi ovmf
+lvm2 e2fsprogs util-linux iproute2 nfs-common open-iscsi ovmf
 chromium"
 
 # Node.js runs the browser and OpenAPI tests. Some hosts carry a newer one
