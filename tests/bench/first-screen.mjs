@@ -41,6 +41,8 @@ async function load(context) {
   // When the rows are all there, by the page's own clock.
   // (the first rows: a screenful; a long list builds the rest a frame later).
   await page.addInitScript((rows) => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => window.longTasks.push(...l.getEntries())).observe({ type: 'longtask' });
     new MutationObserver((_, obs) => {
       const n = document.querySelectorAll('[data-testid="vm-row"]').length;
       if (n >= Math.min(rows, 20) && window.firstRowsMs === undefined) window.firstRowsMs = performance.now();
@@ -55,11 +57,23 @@ async function load(context) {
     const seen = await page.evaluate(() => `${location.hash} rows=${document.querySelectorAll('[data-testid="vm-row"]').length} ${document.body.innerText.slice(0, 200)}`);
     throw new Error(`the list did not show ${ROWS} rows: ${seen}`, { cause: e });
   });
-  const { ms, firstMs } = await page.evaluate(() => ({ ms: window.firstScreenMs, firstMs: window.firstRowsMs }));
+  const { ms, firstMs, timeline } = await page.evaluate(() => ({
+    ms: window.firstScreenMs,
+    firstMs: window.firstRowsMs,
+    // Where the time went: each request's start, first byte and end by the
+    // page's clock, the navigation's own and the browser's paint marks.
+    timeline: [...performance.getEntriesByType('navigation'), ...performance.getEntriesByType('resource')]
+      .map((e) => ({ at: e.startTime, first: e.responseStart, end: e.responseEnd, what: new URL(e.name).pathname, bytes: e.transferSize }))
+      .concat([
+        { at: performance.timing.domInteractive - performance.timing.navigationStart, what: '(DOM interactive)' },
+        ...performance.getEntriesByType('paint').map((e) => ({ at: e.startTime, what: `(${e.name})` })),
+        ...window.longTasks.map((e) => ({ at: e.startTime, end: e.startTime + e.duration, what: '(long task)' })),
+      ]).sort((a, b) => a.at - b.at),
+  }));
     const settled = [...bytes.values()].reduce((a, b) => a + b, 0);
   await page.close();
   const files = [...new Set(urls.values())].sort();
-  return { bytes: settled, requests: urls.size, ms, firstMs, files };
+  return { bytes: settled, requests: urls.size, ms, firstMs, files, timeline };
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
@@ -94,5 +108,15 @@ const lines = [
   '',
   `Requests of a cold load: ${cold[0].files.join(' ')}`,
 ];
+// WATERFALL=1: the timeline of the cold and warm loads nearest their median.
+if (process.env.WATERFALL) {
+  for (const [what, rs] of [['cold', cold], ['warm', warm]]) {
+    const mid = median(rs.map((r) => r.firstMs));
+    const r = rs.find((x) => x.firstMs === mid);
+    lines.push('', `Timeline of a ${what} load (first 20 rows at ${r.firstMs.toFixed(0)} ms): start, first byte, end (ms), bytes`);
+    const f = (x) => (x === undefined ? '' : x.toFixed(0).padStart(5));
+    for (const e of r.timeline) lines.push(`${f(e.at)} ${f(e.first)} ${f(e.end)} ${String(e.bytes ?? '').padStart(6)} ${e.what}`);
+  }
+}
 console.log(lines.join('\n'));
 if (process.env.OUT) writeFileSync(process.env.OUT, `${lines.join('\n')}\n`);
