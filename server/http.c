@@ -35,7 +35,8 @@ struct HttpServer {
     char *webui;
     EventHub *events;
     ConsoleHub *consoles;
-    StaticGzip *static_gzip; /* the web UI's files, compressed */
+    StaticGzip *static_gzip;       /* the web UI's files, compressed */
+    StaticVersion *static_version; /* the web UI folder's version tag */
     gboolean tls;
     volatile guint64 next_id; /* atomic */
     volatile gint in_flight;  /* requests begun and not completed; atomic */
@@ -562,7 +563,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return serve_api(srv, conn, st, method, url);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return refuse_method(srv, conn, st);
-    return static_serve(conn, srv->webui, url, srv->tls, srv->static_gzip, &st->status);
+    return static_serve(conn, srv->webui, url, srv->tls, srv->static_gzip, srv->static_version,
+                        &st->status);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -671,6 +673,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     srv->api = api;
     srv->webui = g_strdup(set->webui);
     srv->static_gzip = static_gzip_new(STATIC_GZIP_MAX);
+    srv->static_version = static_version_new();
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_UPGRADE | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      /* Also: closing a connection never shutdown()s its
@@ -688,6 +691,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
             g_prefix_error(error, "%s: ", set->listen);
             g_free(srv->webui);
             static_gzip_free(srv->static_gzip);
+            static_version_free(srv->static_version);
             g_free(srv);
             return NULL;
         }
@@ -720,6 +724,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
         http_guard_free(srv->guard);
         g_free(srv->webui);
         static_gzip_free(srv->static_gzip);
+        static_version_free(srv->static_version);
         g_free(srv);
         return NULL;
     }
@@ -745,5 +750,6 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
     http_guard_free(srv->guard);
     g_free(srv->webui);
     static_gzip_free(srv->static_gzip);
+    static_version_free(srv->static_version);
     g_free(srv);
 }

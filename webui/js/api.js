@@ -52,7 +52,7 @@ export class ApiError extends Error {
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 let unauthorizedHandler = null;
 
-// Answers js/first-requests.js asked for before the modules ran (path ->
+// Answers js/first-screen.js asked for before the modules ran (path ->
 // fetch promise): each serves the first GET of its path, once.
 const firstAnswers = window.vireoFirstRequests || new Map();
 
