@@ -70,6 +70,7 @@ async function load(context) {
       .concat([
         { at: performance.timing.domInteractive - performance.timing.navigationStart, what: '(DOM interactive)' },
         ...performance.getEntriesByType('paint').map((e) => ({ at: e.startTime, what: `(${e.name})` })),
+        ...performance.getEntriesByType('mark').map((e) => ({ at: e.startTime, what: `(mark ${e.name})` })),
         ...window.longTasks.map((e) => ({ at: e.startTime, end: e.startTime + e.duration, what: '(long task)' })),
       ]).sort((a, b) => a.at - b.at),
   }));
