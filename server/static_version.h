@@ -1,6 +1,6 @@
 /* One version tag for the whole web UI folder, so that pages can name its
  * files under it (v/TAG/js/app.js) and browsers may keep those for good:
- * a changed file gives a new tag, hence new addresses (docs/web-ui.md). */
+ * a changed file gives a new tag, hence new addresses (docs/vm-list.md). */
 #pragma once
 #include <glib.h>
 #include <time.h>
