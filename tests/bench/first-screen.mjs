@@ -4,7 +4,9 @@
 // list is on screen, over fresh browser profiles (cold cache) and then a
 // warm one. A benchmark: it prints figures and never fails on one.
 // Run by tests/bench/first-screen.sh, which starts vireod and defines the VMs.
-// Env: BASE, PASSWORD (admin's), ROWS (rows to wait for), RUNS, CHROMIUM, OUT.
+// Env: BASE, PASSWORD (admin's), ROWS (rows to wait for), RUNS, CHROMIUM,
+// OUT (the table, and beside it OUT's .json: every load's figures),
+// WATERFALL (1: the timelines of the median cold and warm loads too).
 
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
@@ -124,4 +126,9 @@ if (process.env.WATERFALL) {
   }
 }
 console.log(lines.join('\n'));
-if (process.env.OUT) writeFileSync(process.env.OUT, `${lines.join('\n')}\n`);
+if (process.env.OUT) {
+  writeFileSync(process.env.OUT, `${lines.join('\n')}\n`);
+  // Every load's figures, to pool several runs (the .md's name, .json).
+  const raw = (rs) => rs.map(({ bytes, requests, fromCache, firstMs, ms }) => ({ bytes, requests, fromCache, firstMs, ms }));
+  writeFileSync(process.env.OUT.replace(/\.md$/, '.json'), JSON.stringify({ cold: raw(cold), warm: raw(warm) }));
+}

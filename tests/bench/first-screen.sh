@@ -2,7 +2,8 @@
 # The web UI's first screen with 100 VMs (tests/bench/first-screen.mjs):
 # starts a vireod of its own on a fresh inventory, defines 100 small
 # stopped qemu domains (vireo-fs-NNN) in one virsh session, measures, and
-# removes them. Writes build/bench/first-screen.md. A benchmark, not a test.
+# removes them. Writes build/bench/first-screen.md (and .json: every load).
+# A benchmark, not a test.
 # Env: FIRST_SCREEN_VMS [100], FIRST_SCREEN_RUNS [10], FIRST_SCREEN_WEBUI [webui/: another
 #      tree of the UI to compare], BENCH_URI [qemu:///system; `test` puts
 #      the VMs in a libvirt test-driver host of its own instead, which

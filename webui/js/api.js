@@ -53,7 +53,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 let unauthorizedHandler = null;
 
 // Answers js/first-screen.js asked for before the modules ran (path ->
-// fetch promise): each serves the first GET of its path, once.
+// fetch promise): each serves the first GET of its path, once; any other
+// request to the path makes it stale. Read once, here: should that script
+// come after the modules, its answers are never used.
 const firstAnswers = window.vireoFirstRequests || new Map();
 
 // Forgets the early answers nobody took (app.js, once it knows who is
