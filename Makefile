@@ -78,9 +78,14 @@ TSAN_SHIM := $(TSANDIR)/shim/glib_tsan_shim.o
 TSAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(TSANDIR)/tests/%)
 
 .SECONDARY:
-.PHONY: all run test unit unit-bins tsan tsan-bins tsan-vireod check bench deps host-setup install uninstall clean fuzz check-deps
+.PHONY: all run test unit unit-bins tsan tsan-bins tsan-vireod check bench deps host-setup install uninstall clean fuzz check-deps webui-preload
 
-all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp
+all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp webui-preload
+
+# The first screen's <link rel="modulepreload"> list in webui/index.html,
+# from the modules' imports (rewritten only when they changed).
+webui-preload:
+	@node packaging/webui-preload.mjs
 
 # The browser libraries of the consoles (noVNC, xterm.js), pinned in
 # packaging/webui-vendor/package-lock.json, copied into webui/vendor/.

@@ -35,7 +35,8 @@ struct HttpServer {
     char *webui;
     EventHub *events;
     ConsoleHub *consoles;
-    StaticGzip *static_gzip; /* the web UI's files, compressed */
+    StaticGzip *static_gzip;       /* the web UI's files, compressed */
+    StaticVersion *static_version; /* the web UI folder's version tag */
     gboolean tls;
     volatile guint64 next_id;  /* atomic */
     volatile gint in_flight;   /* requests begun and not completed; atomic */
@@ -638,7 +639,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return serve_api(srv, conn, st, method, url);
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return refuse_method(srv, conn, st);
-    return static_serve(conn, srv->webui, url, srv->tls, srv->static_gzip, &st->status);
+    return static_serve(conn, srv->webui, url, srv->tls, srv->static_gzip, srv->static_version,
+                        &st->status);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -750,6 +752,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
     /* Two at a time: each is a disk conversion, for the disk's bandwidth. */
     srv->prepare_pool = g_thread_pool_new(prepare_one, srv, 2, FALSE, NULL);
     srv->stopping = g_cancellable_new();
+    srv->static_version = static_version_new();
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
                      MHD_ALLOW_UPGRADE | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                      /* Also: closing a connection never shutdown()s its
@@ -767,6 +770,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
             g_prefix_error(error, "%s: ", set->listen);
             g_free(srv->webui);
             static_gzip_free(srv->static_gzip);
+            static_version_free(srv->static_version);
             g_free(srv);
             return NULL;
         }
@@ -801,6 +805,7 @@ HttpServer *http_server_start(ApiContext *api, EventHub *events, ConsoleHub *con
         static_gzip_free(srv->static_gzip);
         g_thread_pool_free(srv->prepare_pool, TRUE, FALSE);
         g_object_unref(srv->stopping);
+        static_version_free(srv->static_version);
         g_free(srv);
         return NULL;
     }
@@ -830,5 +835,6 @@ void http_server_stop(HttpServer *srv, unsigned grace_ms)
     g_free(srv->webui);
     static_gzip_free(srv->static_gzip);
     g_object_unref(srv->stopping);
+    static_version_free(srv->static_version);
     g_free(srv);
 }

@@ -4,6 +4,7 @@
 #include "api/core/api_encoding.h"
 #include "api/core/api_json.h"
 #include "server/http_headers.h"
+#include "server/static_version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,6 +189,9 @@ static GBytes *packed(StaticGzip *gz, const char *path, int fd, const struct sta
     return out;
 }
 
+/* Pages are read whole to fill in the version tag; none is this big. */
+#define STATIC_PAGE_MAX (1024 * 1024)
+
 static HttpBodyKind body_kind(const char *path)
 {
     if (strcmp(path, "/console.html") == 0)
@@ -195,9 +199,124 @@ static HttpBodyKind body_kind(const char *path)
     return g_str_has_suffix(path, ".html") ? HTTP_BODY_PAGE : HTTP_BODY_DATA;
 }
 
-enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
-                             int tls, StaticGzip *gz, unsigned *status)
+/* Reads all of `fd` (a page: small), or NULL. */
+static GString *read_all(int fd, const struct stat *st)
 {
+    if (st->st_size > STATIC_PAGE_MAX)
+        return NULL;
+    GString *out = g_string_sized_new((gsize)st->st_size + 1);
+    char buf[8192];
+    for (ssize_t n; (n = read(fd, buf, sizeof(buf))) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || out->len + (gsize)n > STATIC_PAGE_MAX) {
+            g_string_free(out, TRUE);
+            return NULL;
+        }
+        g_string_append_len(out, buf, n);
+    }
+    return out;
+}
+
+/* What one answer carries besides its body. */
+typedef struct {
+    const char *path; /* inside the root, e.g. "/js/app.js" */
+    const char *type;
+    char etag[96];
+    time_t modified;
+    gboolean varies;    /* has a gzip representation: Vary */
+    gboolean immutable; /* named under the folder's current version tag */
+} Answer;
+
+/* The strong ETag of a file version (size, modification time), of the
+ * folder's version tag `tag` for pages that name it, and of gzip. */
+static void set_etag(Answer *a, const struct stat *st, const char *tag, gboolean gzip)
+{
+    g_snprintf(a->etag, sizeof(a->etag),
+               "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x%s%s%s\"", (gint64)st->st_size,
+               (gint64)st->st_mtim.tv_sec * 1000 + st->st_mtim.tv_nsec / 1000000, tag[0] ? "-" : "",
+               tag, gzip ? "-gzip" : "");
+}
+
+static enum MHD_Result queue(struct MHD_Connection *conn, struct MHD_Response *r, const Answer *a,
+                             int tls, unsigned status)
+{
+    char date[64];
+    http_format_date(a->modified, date, sizeof(date));
+    MHD_add_response_header(r, "ETag", a->etag);
+    MHD_add_response_header(r, "Last-Modified", date);
+    if (a->varies)
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    /* Under a version tag the address changes with the file: browsers keep
+     * it for good. Otherwise always revalidate: a cheap 304, and never a
+     * stale UI after upgrades. */
+    MHD_add_response_header(r, "Cache-Control",
+                            a->immutable ? "max-age=31536000, immutable" : "no-cache");
+    http_add_security_headers(r, body_kind(a->path), tls);
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result not_modified_answer(struct MHD_Connection *conn, const Answer *a, int tls,
+                                           unsigned *status)
+{
+    *status = MHD_HTTP_NOT_MODIFIED;
+    return queue(conn, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT), a, tls,
+                 *status);
+}
+
+/* An HTML page: read whole, with STATIC_VERSION_MARK filled in with the
+ * folder's current tag, so the page names the other files by it. Its tag
+ * is then part of the page's ETag and Last-Modified is the folder's. */
+static enum MHD_Result serve_page(struct MHD_Connection *conn, const char *root, int fd,
+                                  const struct stat *st, Answer *a, gboolean gzip_ok,
+                                  StaticVersion *ver, int tls, unsigned *status)
+{
+    g_autoptr(GString) raw = read_all(fd, st);
+    close(fd);
+    if (!raw)
+        return not_found(conn, root, tls, status);
+    char tag[STATIC_VERSION_LEN + 1] = "";
+    time_t newest = st->st_mtime;
+    gboolean marked = strstr(raw->str, STATIC_VERSION_MARK) != NULL;
+    if (marked && !(ver && static_version_read(ver, root, tag, &newest)))
+        tag[0] = '\0';
+    g_autoptr(GString) body = marked ? static_version_fill(raw->str, raw->len, tag[0] ? tag : NULL)
+                                     : g_string_new_len(raw->str, (gssize)raw->len);
+    a->varies = body->len >= API_GZIP_MIN && api_compressible(a->type);
+    gboolean gzip = a->varies && gzip_ok;
+    a->modified = MAX(newest, st->st_mtime);
+    set_etag(a, st, tag, gzip);
+    if (not_modified(conn, a->etag, a->modified))
+        return not_modified_answer(conn, a, tls, status);
+    g_autoptr(GBytes) packed_body = gzip ? api_gzip(body->str, body->len, 6) : NULL;
+    struct MHD_Response *r;
+    if (packed_body) {
+        gsize len;
+        const void *data = g_bytes_get_data(packed_body, &len);
+        r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+        MHD_add_response_header(r, "Content-Encoding", "gzip");
+    } else {
+        set_etag(a, st, tag, FALSE); /* could not compress it: the plain page, under its own tag */
+        r = MHD_create_response_from_buffer(body->len, body->str, MHD_RESPMEM_MUST_COPY);
+    }
+    MHD_add_response_header(r, "Content-Type", a->type);
+    *status = MHD_HTTP_OK;
+    return queue(conn, r, a, tls, *status);
+}
+
+enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, const char *path,
+                             int tls, StaticGzip *gz, StaticVersion *ver, unsigned *status)
+{
+    /* v/TAG/...: the same file, kept for good by browsers when TAG is the
+     * folder's current one (an older page's lazy import still gets the
+     * file, revalidated as before). */
+    char tag[STATIC_VERSION_LEN + 1];
+    const char *unversioned = static_version_strip(path, tag);
+    gboolean current = unversioned && ver && static_version_current(ver, root, tag);
+    if (unversioned)
+        path = unversioned;
     if (strcmp(path, "/") == 0)
         path = "/index.html";
     if (!static_path_allowed(path))
@@ -207,50 +326,34 @@ enum MHD_Result static_serve(struct MHD_Connection *conn, const char *root, cons
     if (fd < 0)
         return not_found(conn, root, tls, status);
 
-    const char *type = static_mime_type(path);
+    Answer a = {.path = path, .type = static_mime_type(path), .modified = st.st_mtime};
+    gboolean gzip_ok = gz && api_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                                          "Accept-Encoding"));
+    if (body_kind(path) != HTTP_BODY_DATA)
+        return serve_page(conn, root, fd, &st, &a, gzip_ok, ver, tls, status);
+    a.immutable = current;
     /* Text of 1 KiB and more goes out compressed to clients that take it:
      * another representation, with its own ETag. */
-    gboolean varies = gz && st.st_size >= API_GZIP_MIN && api_compressible(type);
-    gboolean gzip = varies && api_accepts_gzip(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                                           "Accept-Encoding"));
-    char etag[80], date[64];
-    g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x%s\"",
-               (gint64)st.st_size, (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000,
-               gzip ? "-gzip" : "");
-    http_format_date(st.st_mtime, date, sizeof(date));
-    struct MHD_Response *r;
-    g_autoptr(GBytes) packed_body = NULL;
-    if (not_modified(conn, etag, st.st_mtime)) {
+    a.varies = gz && st.st_size >= API_GZIP_MIN && api_compressible(a.type);
+    gboolean gzip = a.varies && gzip_ok;
+    set_etag(&a, &st, "", gzip);
+    if (not_modified(conn, a.etag, st.st_mtime)) {
         close(fd);
-        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-        *status = MHD_HTTP_NOT_MODIFIED;
-    } else if (gzip && (packed_body = packed(gz, path, fd, &st))) {
+        return not_modified_answer(conn, &a, tls, status);
+    }
+    struct MHD_Response *r;
+    g_autoptr(GBytes) packed_body = gzip ? packed(gz, path, fd, &st) : NULL;
+    if (packed_body) {
         close(fd);
         gsize len;
         const void *data = g_bytes_get_data(packed_body, &len);
         r = MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-        MHD_add_response_header(r, "Content-Type", type);
         MHD_add_response_header(r, "Content-Encoding", "gzip");
-        *status = MHD_HTTP_OK;
     } else {
-        if (gzip) {
-            /* Could not compress it: the plain file, under its own tag. */
-            g_snprintf(etag, sizeof(etag), "\"%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x\"",
-                       (gint64)st.st_size,
-                       (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
-        }
+        set_etag(&a, &st, "", FALSE); /* not compressed: the plain file, under its own tag */
         r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
-        MHD_add_response_header(r, "Content-Type", type);
-        *status = MHD_HTTP_OK;
     }
-    MHD_add_response_header(r, "ETag", etag);
-    MHD_add_response_header(r, "Last-Modified", date);
-    if (varies)
-        MHD_add_response_header(r, "Vary", "Accept-Encoding");
-    /* Always revalidate: a cheap 304, and never a stale UI after upgrades. */
-    MHD_add_response_header(r, "Cache-Control", "no-cache");
-    http_add_security_headers(r, body_kind(path), tls);
-    enum MHD_Result ret = MHD_queue_response(conn, *status, r);
-    MHD_destroy_response(r);
-    return ret;
+    MHD_add_response_header(r, "Content-Type", a.type);
+    *status = MHD_HTTP_OK;
+    return queue(conn, r, &a, tls, *status);
 }

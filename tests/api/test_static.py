@@ -1,8 +1,10 @@
 """The static web UI served from --webui: MIME types, ETag/304, no path
-traversal, 404 page."""
+traversal, 404 page, and the versioned addresses pages name files by
+(v/TAG/..., kept for good by browsers)."""
 
 import http.client
 import os
+import re
 
 import harness
 
@@ -26,6 +28,21 @@ def read(rel):
         return f.read()
 
 
+MARK = b"{{static}}"
+TAGGED = re.compile(rb'"v/([0-9a-f]{16})/')
+
+
+def served(rel, body):
+    """What vireod sends for the file `rel`, whose answer was `body`: pages
+    get their {{static}} marks filled with v/TAG (TAG read from `body`)."""
+    data = read(rel)
+    if rel.endswith(".html") and MARK in data:
+        m = TAGGED.search(body)
+        if m:
+            return data.replace(MARK, b"v/" + m.group(1))
+    return data
+
+
 class StaticTest(harness.ApiTestCase):
     def assertMime(self, r, choices):
         ctype = (r.header("Content-Type") or "").split(";")[0].strip().lower()
@@ -36,7 +53,8 @@ class StaticTest(harness.ApiTestCase):
         self.assertStatus(r, 200)
         self.assertMime(r, ("text/html",))
         if os.path.exists(os.path.join(WEBUI, "index.html")):
-            self.assertEqual(r.body, read("index.html"))
+            self.assertEqual(r.body, served("index.html", r.body))
+            self.assertNotIn(MARK, r.body)
         self.assertETag(r)
         self.assertIsNotNone(r.header("Last-Modified"), repr(r))
         r2 = self.api.get("/index.html")
@@ -82,10 +100,50 @@ class StaticTest(harness.ApiTestCase):
                     r = self.api.get("/" + rel)
                     self.assertStatus(r, 200)
                     self.assertMime(r, MIME[ext])
-                    self.assertEqual(r.body, read(rel))
+                    self.assertEqual(r.body, served(rel, r.body))
                 checked += 1
                 if checked >= 60:
                     return
+
+    def test_versioned_addresses(self):
+        page = self.api.get("/")
+        m = TAGGED.search(page.body)
+        if not m:
+            self.skipTest("index.html names no file by the version tag")
+        tag = m.group(1).decode()
+        self.assertIn('src="v/%s/js/app.js"' % tag, page.body.decode())
+        self.assertIn(tag, page.header("ETag"))
+        self.assertEqual(page.header("Cache-Control"), "no-cache")
+        # The current tag: the same file, kept for good.
+        r = self.api.get("/v/%s/js/app.js" % tag)
+        self.assertStatus(r, 200)
+        self.assertMime(r, MIME[".js"])
+        self.assertEqual(r.body, read("js/app.js"))
+        self.assertEqual(r.header("Cache-Control"), "max-age=31536000, immutable")
+        etag = self.assertETag(r)
+        self.assertStatus(self.api.get("/v/%s/js/app.js" % tag, headers={"If-None-Match": etag}), 304)
+        # The plain address is revalidated as before.
+        self.assertEqual(self.api.get("/js/app.js").header("Cache-Control"), "no-cache")
+        # Another tag (an older page's lazy import): the file, revalidated.
+        other = "0" * 16 if tag != "0" * 16 else "1" * 16
+        r = self.api.get("/v/%s/js/app.js" % other)
+        self.assertStatus(r, 200)
+        self.assertEqual(r.body, read("js/app.js"))
+        self.assertEqual(r.header("Cache-Control"), "no-cache")
+        # Not a tag: no such file.
+        for bad in ("/v/%s/js/app.js" % tag.upper(), "/v/%s/js/app.js" % tag[:-1], "/v/js/app.js",
+                    "/v/%s/no-such-file.js" % tag):
+            with self.subTest(path=bad):
+                self.assertStatus(self.api.get(bad), 404)
+        # The version prefix opens no way out of the folder.
+        with open("/etc/passwd", "rb") as f:
+            secret = f.read().split(b"\n")[0]
+        for p in ("/v/%s/../../etc/passwd" % tag, "/v/%s/%%2e%%2e/etc/passwd" % tag,
+                  "/v/%s//etc/passwd" % tag, "/v/%s/.git/config" % tag):
+            with self.subTest(path=p):
+                r = self.api.get(p)
+                self.assertNotIn(secret, r.body)
+                self.assertNotEqual(r.status // 100, 2, repr(r))
 
     def test_no_path_traversal(self):
         with open("/etc/passwd", "rb") as f:

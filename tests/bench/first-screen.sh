@@ -2,9 +2,12 @@
 # The web UI's first screen with 100 VMs (tests/bench/first-screen.mjs):
 # starts a vireod of its own on a fresh inventory, defines 100 small
 # stopped qemu domains (vireo-fs-NNN) in one virsh session, measures, and
-# removes them. Writes build/bench/first-screen.md. A benchmark, not a test.
+# removes them. Writes build/bench/first-screen.md (and .json: every load).
+# A benchmark, not a test.
 # Env: FIRST_SCREEN_VMS [100], FIRST_SCREEN_RUNS [10], FIRST_SCREEN_WEBUI [webui/: another
-#      tree of the UI to compare], BENCH_URI [qemu:///system],
+#      tree of the UI to compare], BENCH_URI [qemu:///system; `test` puts
+#      the VMs in a libvirt test-driver host of its own instead, which
+#      measures the UI without a shared libvirtd's load],
 #      VIREO_BIN [build/vireod], VIREO_CHROMIUM [/usr/bin/chromium].
 set -eu
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +23,7 @@ PID=
 
 cleanup() {
     [ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || true; }
-    doms=$(virsh -q -c "$URI" list --all --name 2>/dev/null | grep "^$PREFIX" || true)
+    case $URI in test*) doms= ;; *) doms=$(virsh -q -c "$URI" list --all --name 2>/dev/null | grep "^$PREFIX" || true) ;; esac
     [ -z "$doms" ] || for d in $doms; do echo "undefine $d"; done | virsh -q -c "$URI" >/dev/null 2>&1 || true
     rm -rf "$TMP"
 }
@@ -28,14 +31,29 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 [ -d "$REPO/tests/e2e/node_modules/playwright-core" ] || (cd "$REPO/tests/e2e" && npm install --no-audit --no-fund >/dev/null)
-i=1
-while [ "$i" -le "$N" ]; do
-    name=$(printf '%s%03d' "$PREFIX" "$i")
-    printf "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>\n" \
-        "$name" >"$TMP/$name.xml"
-    echo "define $TMP/$name.xml"
-    i=$((i + 1))
-done | virsh -q -c "$URI" >/dev/null
+# domains TYPE: N stopped domains' XML, one a line.
+domains() {
+    i=1
+    while [ "$i" -le "$N" ]; do
+        printf "<domain type='%s'><name>%s%03d</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>\n" \
+            "$1" "$PREFIX" "$i"
+        i=$((i + 1))
+    done
+}
+if [ "$URI" = test ]; then
+    # The test driver starts the domains of its file unless told they are
+    # shut off (runstate 5), as the qemu ones are.
+    { echo "<node xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+      domains test | sed 's|</domain>|<test:runstate>5</test:runstate>&|'
+      echo '</node>'; } >"$TMP/node.xml"
+    URI=test://$TMP/node.xml
+else
+    domains qemu | while read -r xml; do
+        f=$TMP/$(echo "$xml" | sed 's|.*<name>\(.*\)</name>.*|\1|').xml
+        echo "$xml" >"$f"
+        echo "define $f"
+    done | virsh -q -c "$URI" >/dev/null
+fi
 
 PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 (umask 077 && echo "$PASSWORD" >"$TMP/pw")
@@ -50,4 +68,8 @@ done
 # Every domain on the host is listed, not only these: wait for at least N rows.
 BASE=http://127.0.0.1:$PORT PASSWORD=$PASSWORD ROWS=$N RUNS=$RUNS OUT=$OUT/first-screen.md \
 CHROMIUM=${VIREO_CHROMIUM:-/usr/bin/chromium} node "$REPO/tests/bench/first-screen.mjs"
-echo "(libvirt listed $(virsh -q -c "$URI" list --all --name | grep -c .) domains; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$OUT/first-screen.md"
+case $URI in
+    test*) listed=$N ;;
+    *) listed=$(virsh -q -c "$URI" list --all --name | grep -c .) ;;
+esac
+echo "(libvirt listed $listed domains; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$OUT/first-screen.md"

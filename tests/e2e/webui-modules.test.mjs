@@ -40,6 +40,21 @@ test('app.js imports no page module up front but the header\'s account menu', ()
   assert.ok(lazyOf('app.js').includes('vm-list.js') && lazyOf('app.js').includes('login.js'), 'pages are imported lazily');
 });
 
+// index.html preloads exactly the modules of the first screen (the shell and
+// the guest list, by their static imports): `make` writes the list
+// (packaging/webui-preload.mjs); an import added or dropped since, without
+// running make, fails here rather than loading a level later.
+test('index.html preloads the import graph of the first screen', async () => {
+  const { currentBlock, moduleGraph, preloadBlock } = await import('../../packaging/webui-preload.mjs');
+  const graph = moduleGraph();
+  assert.ok(graph.includes('js/app.js') && graph.includes('js/vm-list.js') && graph.includes('js/dom.js'), graph.join(' '));
+  assert.ok(!graph.includes('js/vm-detail.js') && !graph.includes('js/login.js'), 'other pages load when first shown');
+  assert.equal(currentBlock(), preloadBlock(), 'the modulepreload list of webui/index.html is stale: run make');
+  const html = readFileSync(new URL('../../webui/index.html', import.meta.url), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\{\{static\}\}\/([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual(preloaded.sort(), [...graph].sort());
+});
+
 // Every audited action of the route table (and the console's own entry)
 // has its words on the Audit page, so no entry reads as a bare id.
 test('the audit page words every action the daemon records', () => {

@@ -52,6 +52,18 @@ export class ApiError extends Error {
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 let unauthorizedHandler = null;
 
+// Answers js/first-screen.js asked for before the modules ran (path ->
+// fetch promise): each serves the first GET of its path, once; any other
+// request to the path makes it stale. Read once, here: should that script
+// come after the modules, its answers are never used.
+const firstAnswers = window.vireoFirstRequests || new Map();
+
+// Forgets the early answers nobody took (app.js, once it knows who is
+// signed in): whatever is asked from then on is asked afresh.
+export function dropFirstAnswers() {
+  firstAnswers.clear();
+}
+
 // fn(err) runs when any request (but the ones sent with {anonymous: true})
 // answers 401: the session ended, was revoked, or never was.
 export function onUnauthorized(fn) {
@@ -74,7 +86,9 @@ export async function request(method, path, { body, ifMatch, signal, anonymous =
     // fetch() runs in "cors" mode, so the browser adds the real Origin to
     // POST/PATCH/DELETE even under the page's Referrer-Policy: no-referrer
     // (a plain <form> post would send "Origin: null" and be refused).
-    res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store', credentials: 'same-origin' });
+    const early = method === 'GET' ? firstAnswers.get(path) : undefined;
+    firstAnswers.delete(path);
+    res = await (early || fetch(path, { method, headers, body: payload, signal, cache: 'no-store', credentials: 'same-origin' }));
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError({

@@ -3,7 +3,7 @@
 // menu), the router and the views together. Any 401 on the way brings the
 // sign-in screen back; signing in again returns to the same page.
 
-import { api, onUnauthorized } from './api.js';
+import { api, dropFirstAnswers, onUnauthorized } from './api.js';
 import { h, icon, clear } from './dom.js';
 import * as live from './live.js';
 import { loadHost, resetHost } from './host.js';
@@ -294,6 +294,9 @@ async function boot() {
   } catch (e) {
     signedOut(e.status === 401 ? null : 'offline');
   }
+  // Signed in, the guest list took its early answer (live.start); signed
+  // out, it must not serve the next person's first list.
+  dropFirstAnswers();
 }
 
 initTheme();

@@ -20,7 +20,13 @@ import { emptyState, pendingMark, reloadButton, skeleton } from './widgets.js';
 import { figureStore } from './vm-figures.js';
 
 const DENSITY_KEY = 'vireo.list.density';
-const ROWS_PER_FRAME = 40;
+// A long list builds a screenful of rows at once, then the rest four
+// screenfuls a frame: a screenful is as many rows as the window's height
+// holds at the compact density's row height (33 px), so 28 on a 900 px
+// screen, where 12 comfortable rows show (at least 10: a frame costs more
+// than a few rows), and every frame restyles and lays out the page again.
+const MIN_ROW_PX = 32;
+const rowsPerFrame = () => Math.max(10, Math.ceil(window.innerHeight / MIN_ROW_PX));
 
 // The list's state, passed to every function below: what it shows (the
 // address's query), the last snapshot from live.js, the live figures, the
@@ -287,12 +293,13 @@ function updateRows(page, shown) {
 
   const order = [];
   let built = 0;
+  const perFrame = rowsPerFrame() * (rows.size ? 4 : 1);
   page.unbuilt = false;
   for (const vm of shown) {
     const p = snap.pending.get(vm.name) || null;
     const sig = signature(page, vm, p);
     let r = rows.get(vm.name);
-    if (!r && built >= ROWS_PER_FRAME) {
+    if (!r && built >= perFrame) {
       // A long list shows its first screen at once and the rest a frame later.
       page.unbuilt = true;
       continue;
