@@ -188,7 +188,7 @@ class OvaExportTest(SnapshotTestCase):
         SIGTERM meanwhile stops the conversion, and nothing is left."""
         big = "ovabig-%d.img" % PID
         with open(os.path.join(self.dir, big), "wb") as f:
-            for _ in range(384):  # random bytes: slow to compress
+            for _ in range(160):  # random bytes: slow to compress
                 f.write(os.urandom(MIB))
         self.addCleanup(lambda: os.path.exists(os.path.join(self.dir, big))
                         and os.unlink(os.path.join(self.dir, big)))
