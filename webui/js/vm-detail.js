@@ -262,6 +262,8 @@ function renderHead(page) {
   const { vm, operate } = page;
   const pending = currentPending(page);
   const kvm = vm.domain_type === 'kvm';
+  // A live update redraws the head: a menu the user opened stays open.
+  const open = [...page.head.querySelectorAll('details[open]')].map((d) => d.className);
   append(clear(page.head), [
     h('div', { class: 'detail-title' },
       h('h1', { testid: 'detail-name' }, vm.name),
@@ -277,6 +279,7 @@ function renderHead(page) {
       ? h('p', { class: 'detail-desc', testid: 'detail-description' }, vm.description)
       : h('p', { class: 'detail-desc muted', testid: 'detail-description' }, 'No description yet.'),
     operate ? headActions(vm, pending) : null]);
+  for (const d of page.head.querySelectorAll('details')) if (open.includes(d.className)) d.open = true;
 }
 
 function headActions(vm, pending) {
