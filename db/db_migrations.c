@@ -178,6 +178,20 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN quota_vcpus INTEGER CHECK (quota_vcpus >= 0);"
     "ALTER TABLE users ADD COLUMN quota_memory_mib INTEGER CHECK (quota_memory_mib >= 0);"
     "ALTER TABLE users ADD COLUMN quota_disk_bytes INTEGER CHECK (quota_disk_bytes >= 0);",
+    /* 9: libvirt hosts (docs/hosts.md): known by libvirt's host UUID (NULL
+     * until first reached); `local` is the one vireod starts with */
+    "CREATE TABLE hosts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT UNIQUE,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  uri TEXT NOT NULL,"
+    "  ssh_key TEXT,"
+    "  tls_cert TEXT,"
+    "  tls_key TEXT,"
+    "  tls_ca TEXT,"
+    "  local INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX hosts_one_local ON hosts(local) WHERE local = 1;",
 };
 
 int db_schema_latest(void)

@@ -342,6 +342,17 @@ void virt_model_invalidate(VirtModel *m, const char *uuid)
 
 VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
 {
+    return virt_model_snapshot_within(m, WAIT_US, error);
+}
+
+VirtModelSnapshot *virt_model_last(VirtModel *m)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
+    return m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
+}
+
+VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GError **error)
+{
     /* While libvirt is away the list is unavailable, as every other
      * answer that needs it, however fresh the last snapshot. */
     if (!virt_conn_is_up(m->vc)) {
@@ -354,7 +365,7 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
     m->demand_at = now;
     guint64 need_dirty = m->dirty;
     gint64 need_at = now - FRESH_US;
-    gint64 deadline = now + WAIT_US;
+    gint64 deadline = now + wait_us;
     while (!(m->snap && m->fetched_dirty >= need_dirty && m->fetched_at >= need_at)) {
         if (m->failure && m->failed_dirty >= need_dirty && m->failed_at >= need_at) {
             g_propagate_error(error, g_error_copy(m->failure));

@@ -1,5 +1,6 @@
 /* The quota check and the holds of checked requests (see api_quota.h and
  * docs/quotas.md). Usage comes from api_quota_usage.c. */
+#include "api/hosts/api_host_resolve.h"
 #include "api/auth/api_quota.h"
 #include "api/auth/api_quota_usage.h"
 #include "api/core/api_error.h"
@@ -172,7 +173,7 @@ gboolean api_quota_check(ApiContext *ctx, const ApiRequest *req, gint64 owner_id
         return !*error; /* deleted meanwhile: nobody's quota */
     if (strcmp(owner->role, "admin") == 0 || !limited(&owner->quota, &grows))
         return TRUE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     DbQuota used;
     if (!conn || !api_quota_usage(ctx, conn, owner_id, &used, error))
         return FALSE;

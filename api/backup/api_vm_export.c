@@ -5,6 +5,7 @@
  * checks that the VM is still shut off and that no disk changed since the
  * export began, and cuts the archive short (no end, no digests: no reader
  * takes it) when one did. A running VM is backed up by a backup job. */
+#include "api/hosts/api_host_resolve.h"
 #include "api/backup/api_archive.h"
 #include "api/backup/api_archive_watch.h"
 #include "api/core/api_error.h"
@@ -63,7 +64,7 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
                         "format '%s' is not offered: exports are Vireo's own archive "
                         "(format=vireo, docs/backups.md)",
                         format);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     if (!dom || !api_archive_shut_off(dom, error))
         return FALSE;

@@ -8,6 +8,11 @@
 API_HANDLER(api_openapi_get);
 API_HANDLER(api_host_get);
 API_HANDLER(api_host_stats_get);
+API_HANDLER(api_hosts_list);
+API_HANDLER(api_hosts_create);
+API_HANDLER(api_hosts_get);
+API_HANDLER(api_hosts_patch);
+API_HANDLER(api_hosts_delete);
 API_HANDLER(api_vm_stats_get);
 API_HANDLER(api_metrics_get);
 API_HANDLER(api_vms_list);

@@ -1,4 +1,5 @@
 /* GET /api/host: what the host is and what it can run. */
+#include "api/hosts/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "virt/virt_host.h"
 
@@ -13,7 +14,7 @@ static json_t *strv_json(GStrv v)
 gboolean api_host_get(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiResponse *resp,
                       GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(VirtHostInfo) h = conn ? virt_host_info(conn, error) : NULL;
     if (!h)
         return FALSE;

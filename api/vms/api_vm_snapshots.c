@@ -2,6 +2,7 @@
  * one, reverting to one and deleting one. Everything that changes happens
  * under the VM's lock; what waits on the guest (a memory snapshot of a
  * running VM, any revert) runs as a task that takes the lock again. */
+#include "api/hosts/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -42,7 +43,7 @@ static virDomainPtr read_vm(ApiContext *ctx, const ApiRequest *req, virConnectPt
 {
     if (!api_query_none(req, error))
         return NULL;
-    *conn_out = virt_conn_get(ctx->virt, error);
+    *conn_out = api_conn(ctx, req, error);
     return *conn_out ? virt_domain_lookup(*conn_out, req->params[0], error) : NULL;
 }
 
