@@ -1,6 +1,7 @@
 /* The registry of libvirt hosts (see virt_hosts.h). */
 #include "virt/virt_hosts.h"
 #include "virt/virt_error.h"
+#include "virt/virt_host.h"
 #include "virt/virt_xml.h"
 
 #include <string.h>
@@ -12,9 +13,10 @@ struct VirtHost {
     const VirtHostsCallbacks *callbacks;
     VirtConn *conn;
     VirtModel *model;
-    GMutex lock; /* name, uuid */
+    GMutex lock; /* name, uuid, figures */
     char *name;
     char *uuid;
+    VirtHostFigures figures;
 };
 
 struct VirtHosts {
@@ -230,6 +232,48 @@ VirtConn *virt_host_conn(VirtHost *h)
 VirtModel *virt_host_model(VirtHost *h)
 {
     return h->model;
+}
+
+/* A connected host whose libvirt has not answered a list for this long is
+ * unreachable, whatever keepalive thinks yet. */
+#define HUNG_US (3 * G_USEC_PER_SEC)
+
+void virt_host_health(VirtHost *h, VirtConnHealth *out)
+{
+    virt_conn_health(h->conn, out);
+    gint64 waiting = virt_model_waiting_us(h->model);
+    if (out->state != VIRT_CONN_CONNECTED || waiting < HUNG_US)
+        return;
+    out->state = VIRT_CONN_UNREACHABLE;
+    out->since_us = g_get_real_time() - waiting;
+    out->reason = g_strdup_printf("libvirt does not answer: a call has waited %d s",
+                                  (int)(waiting / G_USEC_PER_SEC));
+}
+
+void virt_host_refresh_figures(VirtHost *h)
+{
+    VirtHostFigures f = {0};
+    g_autoptr(virConnect) conn = virt_conn_get(h->conn, NULL);
+    g_autoptr(VirtHostInfo) info = conn ? virt_host_info(conn, NULL) : NULL;
+    if (info) {
+        g_autofree char *hv = virt_version_string(info->hypervisor_version);
+        g_autofree char *lv = virt_version_string(info->libvirt_version);
+        f.known = TRUE;
+        f.cpus = info->cpus;
+        f.memory_kib = info->memory_total_kib;
+        g_strlcpy(f.driver, info->hypervisor ? info->hypervisor : "", sizeof(f.driver));
+        g_strlcpy(f.driver_version, hv, sizeof(f.driver_version));
+        g_strlcpy(f.libvirt_version, lv, sizeof(f.libvirt_version));
+        g_strlcpy(f.hostname, info->hostname ? info->hostname : "", sizeof(f.hostname));
+    }
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
+    h->figures = f;
+}
+
+void virt_host_figures(VirtHost *h, VirtHostFigures *out)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&h->lock);
+    *out = h->figures;
 }
 
 char *virt_host_name(VirtHost *h)

@@ -62,11 +62,29 @@ gint64 virt_host_id(const VirtHost *h);
 gboolean virt_host_is_local(const VirtHost *h);
 VirtConn *virt_host_conn(VirtHost *h);
 VirtModel *virt_host_model(VirtHost *h);
+/* The connection's health (virt_conn_health), and unreachable while a
+ * call to a connected host has hung for seconds. */
+void virt_host_health(VirtHost *h, VirtConnHealth *out);
 /* Copies (the name may be edited, the UUID learnt, while others read). */
 char *virt_host_name(VirtHost *h);
 char *virt_host_uuid(VirtHost *h);
 void virt_host_set_name(VirtHost *h, const char *name);
 void virt_host_set_uuid(VirtHost *h, const char *uuid);
+
+/* What a host is, read once per connection (never while answering a
+ * request: a host that hangs must not hold up GET /api/hosts). */
+typedef struct {
+    gboolean known; /* read since it last connected */
+    unsigned cpus;
+    unsigned long long memory_kib;
+    char driver[32];          /* "QEMU", "LXC", "Test" ... */
+    char driver_version[32];  /* "7.2.0" */
+    char libvirt_version[32]; /* "9.0.0" */
+    char hostname[256];
+} VirtHostFigures;
+/* Reads them from libvirt (after a connect). */
+void virt_host_refresh_figures(VirtHost *h);
+void virt_host_figures(VirtHost *h, VirtHostFigures *out);
 
 /* libvirt's host UUID (<host><uuid> of the capabilities), the identity of
  * a host whatever URI reaches it; "uri:" and the canonical URI for drivers

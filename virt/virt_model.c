@@ -48,6 +48,7 @@ struct VirtModel {
     guint64 connection;   /* the libvirt connection the snapshot came from */
     guint64 generation;
     VirtModelStats stats;
+    gint64 fetch_began; /* the fetch under way began (monotonic); 0: none */
 };
 
 VirtModelSnapshot *virt_model_snapshot_ref(VirtModelSnapshot *s)
@@ -178,6 +179,7 @@ static void fetch(VirtModel *m)
 {
     guint64 dirty = m->dirty;
     gint64 began = g_get_monotonic_time();
+    m->fetch_began = began;
     FetchPlan plan = {.describe = m->describe, .old = g_hash_table_new(g_str_hash, g_str_equal)};
     m->describe = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     VirtModelSnapshot *old = m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
@@ -200,6 +202,7 @@ static void fetch(VirtModel *m)
 
     g_mutex_lock(&m->lock);
     gint64 took = g_get_monotonic_time() - began;
+    m->fetch_began = 0;
     if (!list) {
         /* What was to be read is still to be read. */
         GHashTableIter it;
@@ -382,6 +385,12 @@ VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GErr
         }
     }
     return virt_model_snapshot_ref(m->snap);
+}
+
+gint64 virt_model_waiting_us(VirtModel *m)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
+    return m->fetch_began ? g_get_monotonic_time() - m->fetch_began : 0;
 }
 
 void virt_model_stats(VirtModel *m, VirtModelStats *out)

@@ -85,3 +85,7 @@ typedef struct {
     guint64 interval_us;   /* between fetches while watched */
 } VirtModelStats;
 void virt_model_stats(VirtModel *m, VirtModelStats *out);
+/* How long the fetch under way has waited for libvirt (0: none runs): a
+ * host whose daemon hangs answers nothing long before keepalive gives up
+ * on its connection. */
+gint64 virt_model_waiting_us(VirtModel *m);

@@ -2,7 +2,7 @@
  * own: VMs (to see, or as an operator to act on), storage pools (for new
  * disks and/or as media), virtual networks and host bridges. The rules
  * that read these grants are in core/api_scope.c (docs/access.md). */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_grants.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api_error.h"

@@ -5,7 +5,7 @@
  * checks that the VM is still shut off and that no disk changed since the
  * export began, and cuts the archive short (no end, no digests: no reader
  * takes it) when one did. A running VM is backed up by a backup job. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/backup/api_archive.h"
 #include "api/backup/api_archive_watch.h"
 #include "api/core/api_error.h"

@@ -38,7 +38,7 @@ typedef struct VirtHosts VirtHosts;
 
 typedef struct {
     /* The local host's (--connect) connection and VM model; a request's
-     * own host is api_conn's (api/hosts/api_host_resolve.h). */
+     * own host is api_conn's (api/core/api_host_resolve.h). */
     VirtConn *virt;
     VirtModel *vm_model; /* the host's domains, for the VM list (virt_model.h); may be NULL */
     VirtHosts *hosts;    /* every libvirt host (virt/virt_hosts.h); may be NULL: the local alone */

@@ -1,7 +1,7 @@
 /* Authentication and authorization in one place, driven by the route
  * table's permissions. An operator or viewer asking for a VM they may not
  * see gets the same 404 as for a VM that does not exist. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_scope.h"
 #include "api/core/api_crypto.h"

@@ -6,7 +6,7 @@
 #include "virt/virt_model.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_scope.h"
 #include "api/core/api_json.h"
 #include "db/db_audit.h"

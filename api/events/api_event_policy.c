@@ -3,7 +3,7 @@
 #include "api/core/api_gate.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/stats/api_stats_json.h"
 #include "api/tasks/api_tasks.h"
 #include "db/db_auth.h"

@@ -1,5 +1,5 @@
 /* GET /api/host: what the host is and what it can run. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "virt/virt_host.h"
 

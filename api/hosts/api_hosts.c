@@ -7,7 +7,6 @@
 #include "api/core/api_locks.h"
 #include "api/hosts/api_hosts.h"
 #include "virt/virt_error.h"
-#include "virt/virt_host.h"
 #include "virt/virt_hosts.h"
 
 #include <string.h>
@@ -30,23 +29,21 @@ static char **credential(DbHost *h, const char *field)
     return &h->tls_ca;
 }
 
-/* CPUs, memory, driver and versions of a connected host; VM counts from
- * its model's last snapshot (no call to libvirt). */
+/* CPUs, memory, driver and versions as read when the host connected; VM
+ * counts from its model's last snapshot: no call to libvirt, so a host
+ * that hangs never holds up the answer. */
 static json_t *figures_json(VirtHost *h)
 {
     json_t *f = json_object();
-    g_autoptr(virConnect) conn = virt_conn_get(virt_host_conn(h), NULL);
-    g_autoptr(VirtHostInfo) info = conn ? virt_host_info(conn, NULL) : NULL;
-    if (info) {
-        g_autofree char *hv = virt_version_string(info->hypervisor_version);
-        g_autofree char *lv = virt_version_string(info->libvirt_version);
-        json_object_set_new(f, "cpus", json_integer(info->cpus));
-        json_object_set_new(f, "memory_mib", json_integer(info->memory_total_kib / 1024));
-        json_object_set_new(f, "memory_free_mib", json_integer(info->memory_free_kib / 1024));
-        json_object_set_new(f, "driver", json_string(info->hypervisor));
-        json_object_set_new(f, "driver_version", json_string(hv));
-        json_object_set_new(f, "libvirt_version", json_string(lv));
-        json_object_set_new(f, "hostname", json_string(info->hostname));
+    VirtHostFigures known;
+    virt_host_figures(h, &known);
+    if (known.known) {
+        json_object_set_new(f, "cpus", json_integer(known.cpus));
+        json_object_set_new(f, "memory_mib", json_integer((json_int_t)(known.memory_kib / 1024)));
+        json_object_set_new(f, "driver", json_string(known.driver));
+        json_object_set_new(f, "driver_version", json_string(known.driver_version));
+        json_object_set_new(f, "libvirt_version", json_string(known.libvirt_version));
+        json_object_set_new(f, "hostname", json_string(known.hostname));
     }
     g_autoptr(VirtModelSnapshot) snap = virt_model_last(virt_host_model(h));
     guint running = 0;
@@ -61,9 +58,11 @@ static json_t *figures_json(VirtHost *h)
 static json_t *host_json(ApiContext *ctx, const ApiRequest *req, const DbHost *row)
 {
     g_autoptr(VirtHost) h = virt_hosts_get(ctx->hosts, row->id);
-    VirtConnHealth health = {VIRT_CONN_UNREACHABLE, g_strdup("not in the registry"), 0};
+    VirtConnHealth health = {VIRT_CONN_UNREACHABLE, NULL, 0};
     if (h)
-        virt_conn_health(virt_host_conn(h), &health);
+        virt_host_health(h, &health);
+    else
+        health.reason = g_strdup("not connected: vireod could not start its connection");
     g_autofree char *reason = health.reason;
     json_t *o = json_pack(
         "{s:I,s:s,s:b,s:s*,s:s,s:o}", "id", (json_int_t)row->id, "name", row->name, "local",

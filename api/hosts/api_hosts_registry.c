@@ -149,6 +149,7 @@ gboolean api_hosts_load(ApiContext *ctx, const char *local_uri, GError **error)
 
 void api_hosts_connected(ApiContext *ctx, VirtHost *h)
 {
+    virt_host_refresh_figures(h);
     g_autofree char *known = virt_host_uuid(h);
     if (known)
         return;

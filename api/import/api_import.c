@@ -8,7 +8,7 @@
  * bad part-way (a '..' name, a lying size, a wrong digest) is undone at
  * once, its task fails, and the rest of the body is read and dropped: the
  * client then gets the 400 that says why, not a cut connection. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

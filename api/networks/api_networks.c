@@ -2,7 +2,7 @@
  * take the one "networks" lock so that two creates cannot both pass the
  * subnet-overlap check. Operators and viewers see the networks granted to
  * them. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

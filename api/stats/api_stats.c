@@ -2,7 +2,7 @@
  * a range, shaped for charts: one array of times and one array per series
  * (uPlot's columnar data), a null point where samples are missing so that
  * lines break instead of bridging the gap, and the tier's step. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

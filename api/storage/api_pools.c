@@ -1,7 +1,7 @@
 /* /api/pools: storage pools — list, create (dir, fs, netfs, logical,
  * iscsi), read, start, stop, refresh, autostart, delete. libvirt is the
  * only truth about pools. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"

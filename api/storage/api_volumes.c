@@ -1,7 +1,7 @@
 /* /api/pools/{pool}/volumes: the volumes of one storage pool — list,
  * create (optionally on a qcow2 backing volume), read, resize, wipe,
  * delete. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_quota.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

@@ -1,7 +1,7 @@
 /* Console tickets and what a console may do (see api_consoles.h). A ticket
  * is a random 256-bit string, kept in memory with an expiry; using it
  * removes it, whatever the outcome, so it can never be tried twice. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/vms/api_consoles.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_error.h"

@@ -1,7 +1,7 @@
 /* /api/templates: named VM specs without a VM name, stored in the
  * inventory. Anyone logged in reads them; admins change them. A spec is
  * checked by the same parser as POST /api/vms, against this host. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

@@ -6,7 +6,7 @@
  * volumes and networks, names, space) happen before anything is made; the
  * clone is then made as one unit (api_vm_unit.h), owned by the cloner and
  * counted in their quota (api_quota.h). */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

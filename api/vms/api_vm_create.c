@@ -2,7 +2,7 @@
  * overrides, or around existing volumes. Volumes, definition, inventory
  * row and the optional start are one unit: any failure undoes them all.
  * A create that copies a volume runs as a task (202); others answer 201. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_gate.h"

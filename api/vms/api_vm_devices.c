@@ -1,5 +1,5 @@
 /* The look-ups every VM device change starts with. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/vms/api_vm_devices.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"

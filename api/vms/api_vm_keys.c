@@ -2,7 +2,7 @@
  * libvirt (virDomainSendKey), for what a browser cannot send through the
  * console itself: {"keys": ["ctrl", "alt", "delete"]} presses a combination,
  * {"text": "..."} types text key by key (paste as keystrokes, US layout). */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

@@ -9,7 +9,7 @@
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/stats/api_sampler.h"
 #include "api/stats/api_stats_json.h"
 #include "api/vms/api_vm_json.h"

@@ -1,7 +1,7 @@
 /* GET /api/vms/{vm}/screenshot: a PNG thumbnail of the VM's screen, for
  * lists that show what each VM is doing. Kept a moment per VM and width
  * (api_screenshot_cache.h) so many viewers cost QEMU one render. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

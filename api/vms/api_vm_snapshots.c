@@ -2,7 +2,7 @@
  * one, reverting to one and deleting one. Everything that changes happens
  * under the VM's lock; what waits on the guest (a memory snapshot of a
  * running VM, any revert) runs as a task that takes the lock again. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"

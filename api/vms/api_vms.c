@@ -1,7 +1,7 @@
 /* /api/vms/{vm}: one VM's detail, edits, deletion and lifecycle actions
  * (the list is api_vm_list.c). libvirt is the truth about VMs; the
  * inventory adds metadata. */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"

@@ -1,5 +1,5 @@
 /* Resolving a request's libvirt host (see api_host_resolve.h). */
-#include "api/hosts/api_host_resolve.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
 #include "virt/virt_domain.h"
@@ -28,6 +28,11 @@ int api_host_pick(const ApiHostCandidate *hosts, guint n, GString *ambiguous)
  * answer: its VMs cannot be acted on anyway. */
 static gboolean host_has_vm(VirtHost *h, const char *vm)
 {
+    VirtConnHealth health;
+    virt_host_health(h, &health);
+    g_free(health.reason);
+    if (health.state != VIRT_CONN_CONNECTED)
+        return FALSE;
     g_autoptr(virConnect) conn = virt_conn_get(virt_host_conn(h), NULL);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, vm, NULL) : NULL;
     virResetLastError();
@@ -135,15 +140,35 @@ VirtHost *api_req_host(ApiContext *ctx, const ApiRequest *req)
 void api_host_mark_answer(ApiContext *ctx, const ApiRoute *route, const ApiRequest *req,
                           ApiResponse *resp)
 {
-    static const char *const prefixes[] = {"/api/vms/{vm}", "/api/pools", "/api/networks"};
+    /* The VM itself (not its disks, snapshots...), pools, volumes, networks;
+     * in a list, each item, so that it equals the object's own answer. */
+    static const char *const prefixes[] = {"/api/pools", "/api/networks"};
+    static const char *const lists[][2] = {{"/api/pools", "pools"},
+                                           {"/api/networks", "networks"},
+                                           {"/api/pools/{pool}/volumes", "volumes"}};
     if (!ctx->hosts || !json_is_object(resp->body) || json_object_get(resp->body, "host"))
         return;
+    gboolean vm = strcmp(route->pattern, "/api/vms/{vm}") == 0;
+    gboolean marked = vm;
     for (gsize i = 0; i < G_N_ELEMENTS(prefixes); i++)
-        if (g_str_has_prefix(route->pattern, prefixes[i])) {
-            g_autoptr(VirtHost) h = api_req_host(ctx, req);
-            json_object_set_new(resp->body, "host", api_host_ref_json(h));
-            return;
-        }
+        marked |= g_str_has_prefix(route->pattern, prefixes[i]);
+    if (!marked)
+        return;
+    g_autoptr(VirtHost) h = api_req_host(ctx, req);
+    g_autoptr(json_t) ref = api_host_ref_json(h);
+    for (gsize i = 0; i < G_N_ELEMENTS(lists); i++) {
+        json_t *items = json_object_get(resp->body, lists[i][1]);
+        if (strcmp(route->method, "GET") != 0 || strcmp(route->pattern, lists[i][0]) != 0 ||
+            !json_is_array(items))
+            continue;
+        size_t j;
+        json_t *item;
+        json_array_foreach (items, j, item)
+            if (json_is_object(item))
+                json_object_set(item, "host", ref);
+        return;
+    }
+    json_object_set(resp->body, "host", ref);
 }
 
 json_t *api_host_ref_json(VirtHost *h)
