@@ -105,6 +105,20 @@ $(BUILD)/stats-bench: tests/bench/stats_bench.c $(LIB_OBJS)
 	@echo "  CC      $<"
 	@$(CC) -std=gnu17 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
 
+# The migration engine's command-line driver (tests/hosts/vireo_migrate.c):
+# the ASan build for its integration test (tests/api/test_migrate_engine.py),
+# the optimised one for its benchmark (tests/bench/migrate.sh).
+MIGRATE_TEST := $(ASANDIR)/vireo-migrate
+$(BUILD)/vireo-migrate: tests/hosts/vireo_migrate.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=gnu17 $(WARN) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
+
+$(MIGRATE_TEST): tests/hosts/vireo_migrate.c $(ASAN_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  LD-ASAN $@"
+	@$(CC) -std=gnu17 $(WARN) $(ASAN_FLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
+
 # The libosinfo helper: its own process, so vireod never holds the osinfo
 # database (docs/osinfo.md).
 OSINFO_PKGS := libosinfo-1.0 jansson
@@ -194,11 +208,11 @@ check:
 	@sh tests/check/run.sh
 
 test: host-setup
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TSAN_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TSAN_BINS) $(MIGRATE_TEST)
 	@sh tests/run-all.sh
 
 bench: host-setup
-	@$(MAKE) --no-print-directory all $(BUILD)/stats-bench
+	@$(MAKE) --no-print-directory all $(BUILD)/stats-bench $(BUILD)/vireo-migrate
 	@sh tests/bench/run.sh
 
 fuzz: host-setup

@@ -89,9 +89,10 @@ gboolean virt_volume_physical(virStorageVolPtr vol, guint64 *out, GError **error
 gboolean virt_volume_copy(virStorageVolPtr src, virStorageVolPtr dst, guint64 length,
                           VirtCopyProgressFn progress, gpointer data, GError **error)
 {
-    virConnectPtr conn = virStorageVolGetConnect(src);
-    g_autoptr(virStream) in = virStreamNew(conn, 0);
-    g_autoptr(virStream) out = virStreamNew(conn, 0);
+    /* Each stream on its volume's own connection: the two may be on
+     * different hosts (an offline migration's disk copy). */
+    g_autoptr(virStream) in = virStreamNew(virStorageVolGetConnect(src), 0);
+    g_autoptr(virStream) out = virStreamNew(virStorageVolGetConnect(dst), 0);
     if (!in || !out)
         return stream_failed(error, "opening streams");
     if (virStorageVolDownload(src, in, 0, length, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) < 0)

@@ -5,11 +5,13 @@
 # the largest VM count and the history's size after a simulated year, what
 # keeping the list true costs, gzip sizes (the list, the UI's first screen),
 # the memory of 500 idle event streams, then the console proxy against
-# websockify (tests/bench/console/run.sh); writes build/bench/report.md.
+# websockify (tests/bench/console/run.sh), live migration through Vireo's
+# engine against virsh (tests/bench/migrate.sh); writes build/bench/report.md.
 # Benchmarks, not tests: nothing here passes or fails on a number.
 #
 # Env knobs (defaults in brackets):
-#   BENCH_PARTS ["rest console"]   which parts run (console knobs: see console/run.sh)
+#   BENCH_PARTS ["rest console migrate"]   which parts run (console knobs: see
+#                             console/run.sh; migrate: tests/bench/migrate.sh, root)
 #   BENCH_COUNTS ["10 100"]   VM counts       BENCH_CONNS ["1 8 64"]  wrk connections
 #   BENCH_DURATION [10]       seconds per wrk run
 #   BENCH_THREADS []          passed to vireod as --threads N when set (vireod's default otherwise)
@@ -28,14 +30,21 @@ OUT=$REPO/build/bench
 PREFIX=vireo-bench-
 REPORT=$OUT/report.md
 
-PARTS=${BENCH_PARTS:-"rest console"}
+PARTS=${BENCH_PARTS:-"rest console migrate"}
 
 mkdir -p "$OUT"
 case " $PARTS " in
     *" rest "*) ;;
-    *)  # the console part alone
-        sh "$REPO/tests/bench/console/run.sh" >/dev/null
-        cp "$OUT/console.md" "$REPORT"
+    *)  # the console and migration parts alone
+        : >"$REPORT"
+        case " $PARTS " in *" console "*)
+            sh "$REPO/tests/bench/console/run.sh" >/dev/null
+            cat "$OUT/console.md" >>"$REPORT" ;;
+        esac
+        case " $PARTS " in *" migrate "*)
+            sh "$REPO/tests/bench/migrate.sh" >/dev/null
+            { echo; cat "$OUT/migrate.md"; } >>"$REPORT" ;;
+        esac
         cat "$REPORT"
         exit 0 ;;
 esac
@@ -607,6 +616,16 @@ case " $PARTS " in
             { echo; cat "$OUT/console.md"; } >>"$REPORT"
         else
             say "the console benchmark failed (see above)"
+        fi ;;
+esac
+
+case " $PARTS " in
+    *" migrate "*)
+        say "live migration between two lab hosts, engine against virsh"
+        if sh "$REPO/tests/bench/migrate.sh" >/dev/null; then
+            { echo; cat "$OUT/migrate.md"; } >>"$REPORT"
+        else
+            say "the migration benchmark failed (see above)"
         fi ;;
 esac
 

@@ -1,0 +1,187 @@
+"""The migration engine (virt/virt_migrate.c) between the two real libvirt
+hosts of the lab (tests/hosts/lab.sh, docs/hosts-lab.md), through its
+command-line driver build/asan/vireo-migrate (tests/hosts/vireo_migrate.c):
+a running TCG guest moves live A->B and back and its shell still answers
+on its serial line; disks copy along; a stopped VM moves offline; a stop
+leaves both hosts as they were; each refusal (missing network, CPU, name
+taken, disk not on the target) changes nothing. The lab is made and removed
+here; the tests skip only when this machine cannot make namespaces."""
+
+import os
+import subprocess
+import unittest
+
+import lab
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MIGRATE = os.environ.get("VIREO_MIGRATE_BIN", os.path.join(REPO, "build", "asan", "vireo-migrate"))
+GUEST = "vireo-lab-eng-run"
+
+
+def migrate(src, dst, name, *opts):
+    """(exit code, progress reports, last line) of one run of the driver."""
+    p = subprocess.run([MIGRATE, src, dst, name] + list(opts), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=180,
+                       env=dict(os.environ, ASAN_OPTIONS="detect_leaks=1"))
+    lines = p.stdout.decode("utf-8", "replace").splitlines()
+    progress = [tuple(float(x) for x in l.split()[1:]) for l in lines if l.startswith("progress ")]
+    last = [l for l in lines if not l.startswith("progress ")]
+    if p.returncode not in (0, 3, 4) or p.stderr.strip():
+        raise AssertionError("vireo-migrate exited %d: %s %s" % (
+            p.returncode, "\n".join(last), p.stderr.decode("utf-8", "replace")[-3000:]))
+    return p.returncode, progress, last[-1] if last else ""
+
+
+def snapshot(uri):
+    """What a host holds: its domains with their states, and its volumes."""
+    doms = {n: lab.domain_state(uri, n) for n in lab.domain_names(uri)}
+    vols = sorted(l.split()[0] for l in lab.virsh(uri, "vol-list", "default").splitlines()
+                  if l.strip())
+    nets = sorted(lab.virsh(uri, "net-list", "--all", "--name").split())
+    return doms, vols, nets
+
+
+class MigrateEngineTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.access(MIGRATE, os.X_OK):
+            raise AssertionError("%s missing: make %s" % (MIGRATE, os.path.relpath(MIGRATE, REPO)))
+        try:
+            cls.a, cls.b = lab.up()
+        except lab.LabUnavailable as e:
+            raise unittest.SkipTest("no two-host lab: %s" % e)
+
+    @classmethod
+    def tearDownClass(cls):
+        lab.down()
+
+    def tearDown(self):
+        for name in (GUEST, "vireo-lab-eng-off", "vireo-lab-eng-net", "vireo-lab-eng-cpu"):
+            lab.remove_guest(name)
+
+    def start_guest(self, disk_mib=16):
+        lab.define_guest(GUEST, self.a, disk_mib=disk_mib)
+        self.assertTrue(lab.wait_marker(self.a, GUEST, timeout=90), "the guest did not boot on A")
+        self.assertTrue(lab.serial_answers(self.a, GUEST))
+
+    def assert_on(self, uri, other, name, state):
+        self.assertEqual(lab.domain_state(uri, name), state)
+        self.assertNotIn(name, lab.domain_names(other))
+        # Persistent where it landed, undefined where it left.
+        self.assertIn("Persistent:     yes", lab.virsh(uri, "dominfo", name))
+
+    def test_live_there_and_back(self):
+        self.start_guest(disk_mib=0)
+        rc, progress, last = migrate(self.a, self.b, GUEST, "--live")
+        self.assertEqual(rc, 0, last)
+        self.assertTrue(last.startswith("moved "), last)
+        self.assert_on(self.b, self.a, GUEST, "running")
+        self.assertTrue(lab.serial_answers(self.b, GUEST), "the guest does not answer on B")
+        self.assertTrue(progress, "no progress was reported")
+        for done, total, fraction in progress:
+            self.assertTrue(0.0 <= fraction <= 1.0)
+            self.assertLessEqual(done, total or done)
+        rc, _, last = migrate(self.b, self.a, GUEST, "--live")
+        self.assertEqual(rc, 0, last)
+        self.assert_on(self.a, self.b, GUEST, "running")
+        self.assertTrue(lab.serial_answers(self.a, GUEST), "the guest does not answer on A")
+
+    def test_live_with_storage(self):
+        self.start_guest()
+        vol = GUEST + ".qcow2"
+        rc, _, last = migrate(self.a, self.b, GUEST, "--live")
+        self.assertEqual(rc, 3, last)
+        self.assertIn("refused disk_missing", last)
+        rc, _, last = migrate(self.a, self.b, GUEST, "--live", "--copy-storage")
+        self.assertEqual(rc, 0, last)
+        self.assert_on(self.b, self.a, GUEST, "running")
+        self.assertTrue(lab.serial_answers(self.b, GUEST))
+        # The disk moved: on B, no stale copy left on A.
+        self.assertIn(vol, snapshot(self.b)[1])
+        self.assertNotIn(vol, snapshot(self.a)[1])
+        rc, _, last = migrate(self.b, self.a, GUEST, "--live", "--copy-storage")
+        self.assertEqual(rc, 0, last)
+        self.assert_on(self.a, self.b, GUEST, "running")
+        self.assertIn(vol, snapshot(self.a)[1])
+        self.assertNotIn(vol, snapshot(self.b)[1])
+
+    def test_stop_leaves_both_hosts(self):
+        self.start_guest()
+        before = snapshot(self.a), snapshot(self.b)
+        # 1 MiB/s: the move of a 128 MiB guest is still going when stopped.
+        rc, progress, last = migrate(self.a, self.b, GUEST, "--live", "--copy-storage",
+                                     "--stop-after", "2", "--max-speed", "1")
+        self.assertEqual(rc, 4, last)
+        self.assertTrue(last.startswith("stopped "), last)
+        self.assertEqual((snapshot(self.a), snapshot(self.b)), before)
+        self.assertTrue(lab.serial_answers(self.a, GUEST), "the guest does not answer on A")
+
+    def test_offline(self):
+        name = "vireo-lab-eng-off"
+        lab.define_guest(name, self.a, disk_mib=8, start=False)
+        rc, _, last = migrate(self.a, self.b, name, "--copy-storage")
+        self.assertEqual(rc, 0, last)
+        self.assert_on(self.b, self.a, name, "shut off")
+        self.assertIn(name + ".qcow2", snapshot(self.b)[1])
+        self.assertNotIn(name + ".qcow2", snapshot(self.a)[1])
+        info = lab.virsh(self.b, "vol-info", "--pool", "default", name + ".qcow2")
+        self.assertRegex(info, r"Capacity:\s+8\.00 MiB")
+        # It starts where it landed, from its copied disk.
+        lab.virsh(self.b, "start", name)
+        self.assertTrue(lab.wait_marker(self.b, name, timeout=90))
+
+    def test_refused_network_missing(self):
+        name = "vireo-lab-eng-net"
+        net = "vireo-lab-only-a"
+        xml = "/tmp/%s.xml" % net
+        with open(xml, "w") as f:
+            f.write("<network><name>%s</name><bridge name='vlabonlya0'/></network>" % net)
+        try:
+            lab.virsh(self.a, "net-define", xml)
+        finally:
+            os.unlink(xml)
+        try:
+            lab.define_guest(name, self.a, disk_mib=0, start=False)
+            lab.virsh(self.a, "attach-interface", name, "network", net, "--config")
+            before = snapshot(self.a), snapshot(self.b)
+            rc, _, last = migrate(self.a, self.b, name)
+            self.assertEqual(rc, 3, last)
+            self.assertIn("refused network_missing", last)
+            self.assertIn(net, last)
+            self.assertEqual((snapshot(self.a), snapshot(self.b)), before)
+        finally:
+            lab.virsh(self.a, "net-undefine", net, check=False)
+
+    def test_refused_cpu(self):
+        name = "vireo-lab-eng-cpu"
+        lab.define_guest(name, self.a, disk_mib=0, start=False)
+        # A model TCG cannot give (no AVX-512 under TCG): on both hosts.
+        xml = lab.virsh(self.a, "dumpxml", name, "--inactive").replace(
+            "</features>", "</features><cpu mode='custom' match='exact'>"
+            "<model fallback='forbid'>Skylake-Server</model></cpu>")
+        path = "/tmp/%s.xml" % name
+        with open(path, "w") as f:
+            f.write(xml)
+        try:
+            lab.virsh(self.a, "define", path)
+        finally:
+            os.unlink(path)
+        before = snapshot(self.a), snapshot(self.b)
+        rc, _, last = migrate(self.a, self.b, name)
+        self.assertEqual(rc, 3, last)
+        self.assertIn("refused cpu_incompatible", last)
+        self.assertEqual((snapshot(self.a), snapshot(self.b)), before)
+
+    def test_refused_name_taken(self):
+        self.start_guest(disk_mib=0)
+        lab.define_guest(GUEST, self.b, disk_mib=0, start=False)
+        before = snapshot(self.a), snapshot(self.b)
+        rc, _, last = migrate(self.a, self.b, GUEST, "--live")
+        self.assertEqual(rc, 3, last)
+        self.assertIn("refused name_taken", last)
+        self.assertEqual((snapshot(self.a), snapshot(self.b)), before)
+        self.assertTrue(lab.serial_answers(self.a, GUEST))
+
+
+if __name__ == "__main__":
+    unittest.main()
