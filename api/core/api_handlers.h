@@ -38,6 +38,7 @@ API_HANDLER(api_vm_screenshot_get);
 API_HANDLER(api_vms_create);
 API_HANDLER(api_vms_import);
 API_HANDLER(api_vm_clone);
+API_HANDLER(api_vm_migrate);
 API_HANDLER(api_vm_snapshots_list);
 API_HANDLER(api_vm_snapshot_create);
 API_HANDLER(api_vm_snapshot_get);

@@ -83,6 +83,9 @@ const ApiRoute api_routes[] = {
     ROUTE("POST", "/api/vms/{vm}/keys", api_vm_keys, API_PERM_VM_OPERATE, .action = "vm.keys"),
     ROUTE("POST", "/api/vms/{vm}/eject-installer", api_vm_eject_installer, API_PERM_VM_OPERATE,
           .action = "vm.eject_installer"),
+    /* Operators who may act on the VM, to any host (docs/hosts.md). */
+    ROUTE("POST", "/api/vms/{vm}/migrate", api_vm_migrate, API_PERM_VM_OPERATE,
+          .action = "vm.migrate"),
     ROUTE("POST", "/api/vms/{vm}/clone", api_vm_clone, API_PERM_VM_OPERATE, .action = "vm.clone",
           .flags = API_ROUTE_AUDIT_BODY_NAME),
     /* A VM's disks leave the host: those who may act on it. */

@@ -155,6 +155,7 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/vms/{vm}/console"): {"type": "vnc"},
             ("POST", "/api/vms/{vm}/keys"): {"keys": ["ctrl", "alt", "delete"]},
             ("POST", "/api/vms/{vm}/eject-installer"): {},
+            ("POST", "/api/vms/{vm}/migrate"): {"host": "1"},
             ("POST", "/api/hosts"): {"name": "evil%d" % os.getpid(), "uri": "test:///default"},
             ("PATCH", "/api/hosts/{host}"): {"name": "evil%d" % os.getpid()},
         }

@@ -34,10 +34,12 @@ def setUpModule():
         raise unittest.SkipTest(str(e))
 
 
-class HostsTest(harness.ApiTestCase):
+class HostsBase(harness.ApiTestCase):
+    DAEMON = "hosts"
+
     @classmethod
     def setUpClass(cls):
-        cls.d = harness.Daemon("hosts", extra_args=["--stats-interval-seconds", "0"])
+        cls.d = harness.Daemon(cls.DAEMON, extra_args=["--stats-interval-seconds", "0"])
         cls.d.start()
         cls.api = cls.d.client()
         cls.anon = cls.d.client(token=None)
@@ -74,6 +76,9 @@ class HostsTest(harness.ApiTestCase):
         self.assertStatus(r, 200)
         return {(v["name"], v["host"]["name"]): v for v in r.json()["vms"]}
 
+
+
+class HostsTest(HostsBase):
     # ---- hosts ----
 
     def test_local_host_is_listed_and_kept(self):
@@ -325,6 +330,107 @@ class HostsTest(harness.ApiTestCase):
                       == "connected", timeout=30)
         self.wait_for("its VM listed as it is",
                       lambda: self.vms().get((name, b["name"]), {}).get("state") == "shutoff")
+
+
+class MigrateTest(HostsBase):
+    """POST /api/vms/{vm}/migrate between the lab's hosts, through vireod."""
+    DAEMON = "migrate"
+
+    def setUp(self):
+        self.a = self.add_host(TAG + "-ma", URI_A).json()
+        self.b = self.add_host(TAG + "-mb", URI_B).json()
+
+    def wait_task(self, tid, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            t = self.api.get("/api/tasks/%d" % tid).json()
+            if t["state"] in ("succeeded", "failed", "cancelled"):
+                return t
+            time.sleep(0.2)
+        self.fail("task %d did not end in %ds" % (tid, timeout))
+
+    def migrate(self, name, to, status=202, **opts):
+        r = self.api.post("/api/vms/%s/migrate" % name, json_body=dict({"host": to}, **opts))
+        self.assertStatus(r, status)
+        return r
+
+    def test_running_guest_there_and_back(self):
+        name = "%s-live" % TAG
+        self.addCleanup(lab.remove_guest, name)
+        lab.define_guest(name, URI_A)
+        self.assertTrue(lab.wait_marker(URI_A, name), "the guest did not boot")
+        self.wait_for("the VM lists", lambda: (name, self.a["name"]) in self.vms())
+        r = self.api.patch("/api/vms/" + name, {"description": "moves", "tags": ["hc-live"]})
+        self.assertStatus(r, 200)
+        op, pw = harness.make_user(self.d, "hcmig", "operator")
+        opc, _ = harness.token_client(self.d, op, pw)
+        self.assertStatus(self.api.post("/api/users/%s/grants?host=%s" % (op, self.a["name"]),
+                                        json_body={"vm": name}), 201)
+        for src, dst, uri_src, uri_dst in ((self.a, self.b, URI_A, URI_B),
+                                           (self.b, self.a, URI_B, URI_A)):
+            # The operator who may act on it moves it (with its disk).
+            r = opc.post("/api/vms/%s/migrate" % name,
+                         json_body={"host": dst["name"], "live": True, "copy_storage": True})
+            self.assertStatus(r, 202)
+            t = self.wait_task(r.json()["id"])
+            self.assertEqual(t["state"], "succeeded", repr(t))
+            self.assertEqual(t["progress"], 100)
+            self.assertIn("/api/vms/%s?host=%d" % (name, dst["id"]), t["result"])
+            self.assertEqual(lab.domain_state(uri_dst, name), "running")
+            self.assertIsNone(lab.domain_state(uri_src, name))
+            self.assertTrue(lab.serial_answers(uri_dst, name), "the guest stopped answering")
+            v = self.api.get("/api/vms/" + name)
+            self.assertStatus(v, 200)
+            v = v.json()
+            self.assertEqual(v["host"]["name"], dst["name"])
+            self.assertEqual((v["description"], v["tags"]), ("moves", ["hc-live"]))
+            # The operator's grant followed the VM (keyed by its UUID).
+            self.assertStatus(opc.get("/api/vms/" + name), 200)
+
+    def test_stopped_vm_moves_offline(self):
+        name = self.lab_guest("off", URI_A)
+        self.wait_for("the VM lists", lambda: (name, self.a["name"]) in self.vms())
+        r = self.migrate(name, self.b["name"])
+        t = self.wait_task(r.json()["id"])
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertEqual(lab.domain_state(URI_B, name), "shut off")
+        self.assertIsNone(lab.domain_state(URI_A, name))
+        self.wait_for("listed on B", lambda: (name, self.b["name"]) in self.vms())
+
+    def test_refusals_leave_both_hosts_as_they_were(self):
+        net = "hc%d" % (os.getpid() % 100000)
+        xml = "<network><name>%s</name><bridge name='vhc%d'/></network>" % (net, os.getpid() % 10000)
+        path = os.path.join(tempfile.mkdtemp(prefix=TAG), "net.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        lab.virsh(URI_A, "net-define", path)
+        self.addCleanup(lab.virsh, URI_A, "net-undefine", net, check=False)
+        lab.virsh(URI_A, "net-start", net)
+        self.addCleanup(lab.virsh, URI_A, "net-destroy", net, check=False)
+        name = self.lab_guest("nonet", URI_A)
+        lab.virsh(URI_A, "attach-interface", name, "network", net, "--config")
+        self.wait_for("the VM lists", lambda: (name, self.a["name"]) in self.vms())
+        r = self.migrate(name, self.b["name"], status=409)
+        self.assertError(r, 409, "conflict")
+        self.assertIn("network_missing", r.json()["error"]["message"])
+        self.assertEqual(lab.domain_state(URI_A, name), "shut off")
+        self.assertIsNone(lab.domain_state(URI_B, name))
+        # The same host, an unknown host, a bad body.
+        self.assertError(self.migrate(name, self.a["name"], status=409), 409, "conflict")
+        self.assertError(self.migrate(name, TAG + "-nowhere", status=400), 400)
+        self.assertError(self.api.post("/api/vms/%s/migrate" % name, json_body={}), 400)
+        self.assertError(self.api.post("/api/vms/%s/migrate" % name,
+                                       json_body={"host": self.b["name"], "live": "yes"}), 400)
+        # Viewers may not move VMs; operators only those they may act on.
+        v, pw = harness.make_user(self.d, "hcmv", "viewer")
+        vc, _ = harness.token_client(self.d, v, pw)
+        self.assertError(vc.post("/api/vms/%s/migrate" % name,
+                                 json_body={"host": self.b["name"]}), 403)
+        o, pw = harness.make_user(self.d, "hcmo", "operator")
+        oc, _ = harness.token_client(self.d, o, pw)
+        self.assertError(oc.post("/api/vms/%s/migrate" % name,
+                                 json_body={"host": self.b["name"]}), 404)
+        self.assertIsNone(lab.domain_state(URI_B, name))
 
 
 class Relay:

@@ -78,6 +78,7 @@ const EXPECTED_ROUTES = [
   "PATCH /api/vms/{vm}/nics/{mac}",
   "DELETE /api/vms/{vm}/nics/{mac}",
   "GET /api/vms/{vm}/screenshot",
+  "POST /api/vms/{vm}/migrate",
   "POST /api/vms/{vm}/clone",
   "GET /api/vms/{vm}/snapshots",
   "POST /api/vms/{vm}/snapshots",
