@@ -387,6 +387,27 @@ class MigrateTest(HostsBase):
             # The operator's grant followed the VM (keyed by its UUID).
             self.assertStatus(opc.get("/api/vms/" + name), 200)
 
+    def test_cancel_leaves_both_hosts_as_they_were(self):
+        name = "%s-cancel" % TAG
+        self.addCleanup(lab.remove_guest, name)
+        lab.define_guest(name, URI_A, disk_mib=64)
+        self.assertTrue(lab.wait_marker(URI_A, name), "the guest did not boot")
+        self.wait_for("the VM lists", lambda: (name, self.a["name"]) in self.vms())
+        r = self.migrate(name, self.b["name"], live=True, copy_storage=True)
+        tid = r.json()["id"]
+        t = self.wait_for("the move runs", lambda: (lambda t: t if t["state"] != "queued" else None)(
+            self.api.get("/api/tasks/%d" % tid).json()))
+        self.assertEqual(t["state"], "running", "the move ended before it could be cancelled")
+        self.assertTrue(t["cancellable"])
+        self.assertStatus(self.api.post("/api/tasks/%d/cancel" % tid), 202)
+        t = self.wait_task(tid)
+        self.assertEqual(t["state"], "cancelled", repr(t))
+        self.assertEqual(lab.domain_state(URI_A, name), "running")
+        self.assertIsNone(lab.domain_state(URI_B, name))
+        self.assertNotIn(name + ".qcow2", lab.virsh(URI_B, "vol-list", "default"))
+        self.assertTrue(lab.serial_answers(URI_A, name), "the guest stopped answering")
+        self.assertEqual(self.api.get("/api/vms/" + name).json()["host"]["name"], self.a["name"])
+
     def test_stopped_vm_moves_offline(self):
         name = self.lab_guest("off", URI_A)
         self.wait_for("the VM lists", lambda: (name, self.a["name"]) in self.vms())
