@@ -4,6 +4,7 @@
 #include "db/db_auth.h"
 #include "db/db_tasks.h"
 #include "virt/virt_domain.h"
+#include "virt/virt_error.h"
 #include "virt/virt_hosts.h"
 #include "virt/virt_storage.h"
 
@@ -29,7 +30,18 @@ int api_meta_sync_run(ApiContext *ctx, GError **error)
     g_autoptr(GPtrArray) hosts = ctx->hosts ? virt_hosts_list(ctx->hosts) : NULL;
     g_autoptr(GStrvBuilder) alive = g_strv_builder_new();
     for (guint i = 0; i < (hosts ? hosts->len : 1); i++) {
-        VirtConn *vc = hosts ? virt_host_conn(g_ptr_array_index(hosts, i)) : ctx->virt;
+        VirtHost *h = hosts ? g_ptr_array_index(hosts, i) : NULL;
+        /* A host that hangs is not asked: the prune waits for it to answer. */
+        VirtConnHealth health = {VIRT_CONN_CONNECTED, NULL, 0};
+        if (h)
+            virt_host_health(h, &health);
+        g_autofree char *reason = health.reason;
+        if (health.state != VIRT_CONN_CONNECTED) {
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "a host does not answer: %s",
+                        reason);
+            return -1;
+        }
+        VirtConn *vc = h ? virt_host_conn(h) : ctx->virt;
         g_autoptr(virConnect) conn = virt_conn_get(vc, error);
         g_auto(GStrv) uuids = conn ? virt_domain_list_uuids(conn, error) : NULL;
         if (!uuids)
