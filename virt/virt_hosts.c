@@ -10,7 +10,8 @@ struct VirtHost {
     gint ref;
     gint64 id;
     gboolean local;
-    const VirtHostsCallbacks *callbacks;
+    /* A copy: a host someone still holds may outlive the registry. */
+    VirtHostsCallbacks callbacks;
     VirtConn *conn;
     VirtModel *model;
     GMutex lock; /* name, uuid, figures */
@@ -28,36 +29,36 @@ struct VirtHosts {
 static void host_event(const char *uuid, const char *name, int event, int detail, gpointer data)
 {
     VirtHost *h = data;
-    if (h->callbacks->on_event)
-        h->callbacks->on_event(h, uuid, name, event, detail, h->callbacks->data);
+    if (h->callbacks.on_event)
+        h->callbacks.on_event(h, uuid, name, event, detail, h->callbacks.data);
 }
 
 static void host_object(const char *kind, const char *uuid, const char *name, int event,
                         gpointer data)
 {
     VirtHost *h = data;
-    if (h->callbacks->on_object)
-        h->callbacks->on_object(h, kind, uuid, name, event, h->callbacks->data);
+    if (h->callbacks.on_object)
+        h->callbacks.on_object(h, kind, uuid, name, event, h->callbacks.data);
 }
 
 static void host_connected(gpointer data)
 {
     VirtHost *h = data;
-    if (h->callbacks->on_connected)
-        h->callbacks->on_connected(h, h->callbacks->data);
+    if (h->callbacks.on_connected)
+        h->callbacks.on_connected(h, h->callbacks.data);
 }
 
 static void host_model_change(const char *uuid, const char *name, int event, gpointer data)
 {
     VirtHost *h = data;
-    if (h->callbacks->on_model_change)
-        h->callbacks->on_model_change(h, uuid, name, event, h->callbacks->data);
+    if (h->callbacks.on_model_change)
+        h->callbacks.on_model_change(h, uuid, name, event, h->callbacks.data);
 }
 
 static gboolean host_watched(gpointer data)
 {
     VirtHost *h = data;
-    return h->callbacks->watched && h->callbacks->watched(h->callbacks->data);
+    return h->callbacks.watched && h->callbacks.watched(h->callbacks.data);
 }
 
 VirtHosts *virt_hosts_new(const VirtHostsCallbacks *callbacks)
@@ -70,10 +71,21 @@ VirtHosts *virt_hosts_new(const VirtHostsCallbacks *callbacks)
     return hs;
 }
 
+/* Stops a host's threads and closes its connection now, even while others
+ * still hold it (they then find it unreachable): nothing of it runs once
+ * the registry is gone. */
+static void host_stop(VirtHost *h)
+{
+    virt_model_free(g_steal_pointer(&h->model));
+    virt_conn_free(g_steal_pointer(&h->conn));
+}
+
 void virt_hosts_free(VirtHosts *hs)
 {
     if (!hs)
         return;
+    for (guint i = 0; i < hs->hosts->len; i++)
+        host_stop(g_ptr_array_index(hs->hosts, i));
     g_ptr_array_unref(hs->hosts);
     g_mutex_clear(&hs->lock);
     g_free(hs);
@@ -90,8 +102,7 @@ void virt_host_unref(VirtHost *h)
     if (!h || !g_atomic_int_dec_and_test(&h->ref))
         return;
     /* The model reads through the connection: it stops first. */
-    virt_model_free(h->model);
-    virt_conn_free(h->conn);
+    host_stop(h);
     g_mutex_clear(&h->lock);
     g_free(h->name);
     g_free(h->uuid);
@@ -104,7 +115,7 @@ VirtHost *virt_hosts_add(VirtHosts *hs, const VirtHostSpec *spec)
     h->ref = 1;
     h->id = spec->id;
     h->local = spec->local;
-    h->callbacks = &hs->callbacks;
+    h->callbacks = hs->callbacks;
     h->name = g_strdup(spec->name);
     h->uuid = g_strdup(spec->uuid);
     g_mutex_init(&h->lock);
@@ -240,6 +251,10 @@ VirtModel *virt_host_model(VirtHost *h)
 
 void virt_host_health(VirtHost *h, VirtConnHealth *out)
 {
+    if (!h->conn) {
+        *out = (VirtConnHealth){VIRT_CONN_UNREACHABLE, g_strdup("vireod is stopping"), 0};
+        return;
+    }
     virt_conn_health(h->conn, out);
     gint64 waiting = virt_model_waiting_us(h->model);
     if (out->state != VIRT_CONN_CONNECTED || waiting < HUNG_US)

@@ -350,12 +350,18 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
 
 VirtModelSnapshot *virt_model_last(VirtModel *m)
 {
+    if (!m)
+        return NULL;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
     return m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
 }
 
 VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GError **error)
 {
+    if (!m) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "no libvirt connection");
+        return NULL;
+    }
     /* While libvirt is away the list is unavailable, as every other
      * answer that needs it, however fresh the last snapshot. */
     if (!virt_conn_is_up(m->vc)) {
@@ -389,6 +395,8 @@ VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GErr
 
 gint64 virt_model_waiting_us(VirtModel *m)
 {
+    if (!m)
+        return 0;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
     return m->fetch_began ? g_get_monotonic_time() - m->fetch_began : 0;
 }
