@@ -328,17 +328,30 @@ void virt_conn_health(VirtConn *vc, VirtConnHealth *out)
     out->reason = g_strdup(vc->reason ? vc->reason : "not connected");
 }
 
-void virt_conn_free(VirtConn *vc)
+void virt_conn_stop(VirtConn *vc)
 {
     if (!vc)
         return;
     g_mutex_lock(&vc->lock);
     vc->stopping = TRUE;
     g_cond_signal(&vc->wake);
+    GThread *thread = g_steal_pointer(&vc->reconnect_thread);
     g_mutex_unlock(&vc->lock);
-    if (vc->reconnect_thread)
-        g_thread_join(vc->reconnect_thread);
-    close_connection(vc, vc->conn, &vc->events);
+    if (thread)
+        g_thread_join(thread);
+    g_mutex_lock(&vc->lock);
+    virConnectPtr conn = g_steal_pointer(&vc->conn);
+    EventIds ids = vc->events;
+    vc->events = no_events;
+    g_mutex_unlock(&vc->lock);
+    close_connection(vc, conn, &ids);
+}
+
+void virt_conn_free(VirtConn *vc)
+{
+    if (!vc)
+        return;
+    virt_conn_stop(vc);
     g_mutex_clear(&vc->lock);
     g_cond_clear(&vc->wake);
     g_free(vc->uri);

@@ -53,6 +53,9 @@ void virt_conn_start_background(VirtConn *vc);
 /* Open `connect_uri` (the URI with transport credentials, e.g. keyfile=)
  * rather than the URI shown; call before starting. */
 void virt_conn_set_connect_uri(VirtConn *vc, const char *connect_uri);
+/* No more reconnects, events or callbacks; the connection is closed (calls
+ * then answer unavailable). virt_conn_free does it too. */
+void virt_conn_stop(VirtConn *vc);
 void virt_conn_free(VirtConn *vc);
 
 /* A new reference to the live connection (release with virConnectClose or

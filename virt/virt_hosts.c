@@ -76,6 +76,9 @@ VirtHosts *virt_hosts_new(const VirtHostsCallbacks *callbacks)
  * the registry is gone. */
 static void host_stop(VirtHost *h)
 {
+    /* First nothing calls back (reconnects, events), then the model's
+     * thread goes (it reads through the stopped connection), then the rest. */
+    virt_conn_stop(h->conn);
     virt_model_free(g_steal_pointer(&h->model));
     virt_conn_free(g_steal_pointer(&h->conn));
 }
