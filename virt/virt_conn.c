@@ -335,10 +335,10 @@ void virt_conn_stop(VirtConn *vc)
     g_mutex_lock(&vc->lock);
     vc->stopping = TRUE;
     g_cond_signal(&vc->wake);
-    GThread *thread = g_steal_pointer(&vc->reconnect_thread);
     g_mutex_unlock(&vc->lock);
-    if (thread)
-        g_thread_join(thread);
+    /* One caller stops a connection: its owner. */
+    if (vc->reconnect_thread)
+        g_thread_join(g_steal_pointer(&vc->reconnect_thread));
     g_mutex_lock(&vc->lock);
     virConnectPtr conn = g_steal_pointer(&vc->conn);
     EventIds ids = vc->events;
