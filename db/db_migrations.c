@@ -183,6 +183,20 @@ static const char *const migrations[] = {
      * with its owner; the backups stay, for admins. */
     "ALTER TABLE backup_jobs ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE CASCADE;"
     "ALTER TABLE backups ADD COLUMN owner_id INTEGER REFERENCES users(id) ON DELETE SET NULL;",
+    /* 10: libvirt hosts (docs/hosts.md): known by libvirt's host UUID (NULL
+     * until first reached); `local` is the one vireod starts with */
+    "CREATE TABLE hosts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  uuid TEXT UNIQUE,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  uri TEXT NOT NULL,"
+    "  ssh_key TEXT,"
+    "  tls_cert TEXT,"
+    "  tls_key TEXT,"
+    "  tls_ca TEXT,"
+    "  local INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX hosts_one_local ON hosts(local) WHERE local = 1;",
 };
 
 int db_schema_latest(void)

@@ -9,6 +9,7 @@
 #include "api/vms/api_consoles.h"
 #include "api/core/api_counters.h"
 #include "api/core/api_crypto.h"
+#include "api/hosts/api_hosts.h"
 #include "api/backup/api_backups.h"
 #include "api/stats/api_sampler.h"
 #include "api/tasks/api_tasks.h"
@@ -20,6 +21,7 @@
 #include "server/http.h"
 #include "server/log.h"
 #include "virt/virt_conn.h"
+#include "virt/virt_hosts.h"
 #include "virt/virt_model.h"
 
 #include <errno.h>
@@ -50,20 +52,21 @@ typedef struct {
     ConsoleHub *consoles;
 } Daemon;
 
-static void on_domain_event(const char *uuid, const char *name, int event, int detail G_GNUC_UNUSED,
-                            gpointer data)
+static void on_domain_event(VirtHost *h, const char *uuid, const char *name, int event,
+                            int detail G_GNUC_UNUSED, gpointer data)
 {
     Daemon *d = data;
     g_debug("domain event %d for %s (%s)", event, name, uuid);
-    if (event == VIR_DOMAIN_EVENT_STARTED)
+    /* The sampler follows the local host's VMs (docs/hosts.md). */
+    if (event == VIR_DOMAIN_EVENT_STARTED && virt_host_is_local(h))
         api_sampler_note_started(d->api.sampler, uuid);
     /* A balloon moving is news only when the memory the list shows moved:
      * the model tells, once it has read it. */
     if (event != VIRT_DOMAIN_EVENT_BALLOON) {
-        ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+        ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .host = h, .event = event};
         events_publish(d->events, &e);
     }
-    virt_model_domain_event(d->api.vm_model, uuid);
+    virt_model_domain_event(virt_host_model(h), uuid);
     if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED)
         console_hub_vm_stopped(d->consoles, uuid);
     /* A VM that is gone (undefined, or a transient one stopped) may leave
@@ -73,11 +76,12 @@ static void on_domain_event(const char *uuid, const char *name, int event, int d
 }
 
 /* What the VM model found that no libvirt event told of. */
-static void on_model_change(const char *uuid, const char *name, int event, gpointer data)
+static void on_model_change(VirtHost *h, const char *uuid, const char *name, int event,
+                            gpointer data)
 {
     Daemon *d = data;
     g_debug("VM model: event %d for %s (%s)", event, name, uuid);
-    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .host = h, .event = event};
     events_publish(d->events, &e);
     if (event == VIR_DOMAIN_EVENT_UNDEFINED)
         api_meta_sync_kick(d->meta_sync);
@@ -104,13 +108,14 @@ static void on_auth_changed(gint64 user_id, gpointer data)
     console_hub_auth_changed(d->consoles, user_id);
 }
 
-static void on_object_event(const char *kind, const char *uuid, const char *name, int event,
-                            gpointer data)
+static void on_object_event(VirtHost *h, const char *kind, const char *uuid, const char *name,
+                            int event, gpointer data)
 {
     Daemon *d = data;
     ApiEvent e = {.kind = g_strcmp0(kind, "pool") == 0 ? API_EVENT_POOL : API_EVENT_NETWORK,
                   .uuid = uuid,
                   .name = name,
+                  .host = h,
                   .event = event};
     events_publish(d->events, &e);
 }
@@ -136,12 +141,14 @@ static void on_server_counts(ApiServerCounts *out, gpointer data)
     out->consoles = console_hub_count(d->consoles);
 }
 
-static void on_connected(gpointer data)
+static void on_connected(VirtHost *h, gpointer data)
 {
     Daemon *d = data;
-    virt_model_reconnected(d->api.vm_model);
+    virt_model_reconnected(virt_host_model(h));
+    api_hosts_connected(&d->api, h);
     api_meta_sync_kick(d->meta_sync);
-    api_tasks_clean_up(&d->api);
+    if (virt_host_is_local(h))
+        api_tasks_clean_up(&d->api);
 }
 
 /* Each connection is a socket, and libvirt, sqlite, event streams and
@@ -294,16 +301,26 @@ int main(int argc, char **argv)
     d.api.counters = api_counters_new();
     d.api.server_counts = on_server_counts;
     d.api.server_counts_data = &d;
-    d.api.virt = virt_conn_new(d.config.connect, on_domain_event, on_connected, &d);
+    VirtHostsCallbacks host_callbacks = {.on_event = on_domain_event,
+                                         .on_object = on_object_event,
+                                         .on_connected = on_connected,
+                                         .on_model_change = on_model_change,
+                                         .watched = model_watched,
+                                         .data = &d};
+    d.api.hosts = virt_hosts_new(&host_callbacks);
+    d.api.state_dir = g_strdup(db_dir);
     ApiSamplerSettings sampler = {.interval_s = d.config.stats_interval_s,
                                   .max_mib = d.config.stats_max_mib,
                                   .on_sample = on_sample,
-                                  .data = &d};
+                                  .data = &d,
+                                  .uri = d.config.connect};
     d.api.sampler = api_sampler_new(&d.api, &sampler);
-    virt_conn_watch_objects(d.api.virt, on_object_event);
-    d.api.vm_model = virt_model_new(d.api.virt, on_model_change, model_watched, &d);
     d.api.vm_list = api_vm_list_new();
-    virt_conn_start(d.api.virt);
+    /* Connects the local host before going on, the others in the background. */
+    if (!api_hosts_load(&d.api, d.config.connect, &error)) {
+        g_critical("hosts: %s", error->message);
+        return 1;
+    }
     api_sampler_start(d.api.sampler);
     d.api.backups = api_backups_new(&d.api);
     api_backups_start(d.api.backups, BACKUP_CHECK_S);
@@ -348,12 +365,14 @@ int main(int argc, char **argv)
      * libvirt (running clones stop and delete what they made). */
     task_engine_free(d.api.tasks);
     d.api.tasks = NULL;
-    virt_model_free(d.api.vm_model);
-    d.api.vm_model = NULL;
     api_vm_list_free(d.api.vm_list);
     d.api.vm_list = NULL;
-    virt_conn_free(d.api.virt);
+    /* The local host's connection and model go with the registry. */
+    d.api.vm_model = NULL;
     d.api.virt = NULL;
+    virt_hosts_free(d.api.hosts);
+    d.api.hosts = NULL;
+    g_free(d.api.state_dir);
     api_sampler_free(d.api.sampler);
     d.api.sampler = NULL;
     api_backups_free(d.api.backups);

@@ -12,6 +12,8 @@
 #define RECONNECT_INTERVAL_US (1 * G_USEC_PER_SEC)
 #define KEEPALIVE_INTERVAL_S 2
 #define KEEPALIVE_COUNT 3
+/* A lost connection is "reconnecting" this long, then "unreachable". */
+#define RECONNECTING_GRACE_US (10 * G_USEC_PER_SEC)
 
 /* libvirt's ids of our event registrations on one connection. */
 typedef struct {
@@ -22,6 +24,7 @@ static const EventIds no_events = {-1, -1, -1, -1, -1, -1, -1};
 
 struct VirtConn {
     char *uri;
+    char *connect_uri; /* what is opened: uri with credentials; NULL: uri */
     VirtDomainEventFunc on_event;
     VirtObjectEventFunc on_object;
     VirtConnectedFunc on_connected;
@@ -37,7 +40,18 @@ struct VirtConn {
     GThread *reconnect_thread;
     struct VirtDriver *driver; /* facts of connection driver_number (virt_driver.h) */
     guint64 driver_number;
+    /* Health (virt_conn_health): when the connection last went up or down,
+     * and why the last attempt failed. */
+    gint64 changed_at, changed_mono;
+    char *reason;
 };
+
+/* Lock held. */
+static void note_change(VirtConn *vc)
+{
+    vc->changed_at = g_get_real_time();
+    vc->changed_mono = g_get_monotonic_time();
+}
 
 static GThread *event_thread;
 static volatile gint event_loop_stop;
@@ -68,6 +82,11 @@ static void on_close(virConnectPtr conn G_GNUC_UNUSED, int reason G_GNUC_UNUSED,
 {
     VirtConn *vc = opaque;
     g_mutex_lock(&vc->lock);
+    if (!vc->broken) {
+        note_change(vc);
+        g_free(vc->reason);
+        vc->reason = g_strdup("the connection was lost");
+    }
     vc->broken = TRUE;
     g_cond_signal(&vc->wake);
     g_mutex_unlock(&vc->lock);
@@ -168,13 +187,18 @@ static EventIds register_events(VirtConn *vc, virConnectPtr conn)
     return ids;
 }
 
+/* Opens the connection; on failure keeps why in vc->reason. */
 static virConnectPtr open_connection(VirtConn *vc, EventIds *ids)
 {
-    virConnectPtr conn = virConnectOpen(vc->uri);
+    virConnectPtr conn = virConnectOpen(vc->connect_uri ? vc->connect_uri : vc->uri);
     if (!conn) {
         g_autoptr(GError) err = NULL;
         virt_error_from_libvirt(&err, "connect");
         g_debug("libvirt %s unreachable: %s", vc->uri, err->message);
+        g_mutex_lock(&vc->lock);
+        g_free(vc->reason);
+        vc->reason = g_strdup(err->message);
+        g_mutex_unlock(&vc->lock);
         return NULL;
     }
     virConnectRegisterCloseCallback(conn, on_close, vc, NULL);
@@ -218,6 +242,10 @@ static gpointer reconnect_loop(gpointer data)
 
             if (old) {
                 g_warning("libvirt connection to %s lost; reconnecting", vc->uri);
+                g_mutex_lock(&vc->lock);
+                if (!was_broken)
+                    note_change(vc);
+                g_mutex_unlock(&vc->lock);
                 close_connection(vc, old, &old_ids);
             }
             EventIds ids = no_events;
@@ -228,6 +256,7 @@ static gpointer reconnect_loop(gpointer data)
                 vc->conn = conn;
                 vc->number++;
                 vc->events = ids;
+                note_change(vc);
                 g_mutex_unlock(&vc->lock);
                 g_message("libvirt connected to %s%s", vc->uri, was_broken ? " again" : "");
                 if (vc->on_connected)
@@ -265,6 +294,7 @@ void virt_conn_watch_objects(VirtConn *vc, VirtObjectEventFunc on_object)
 void virt_conn_start(VirtConn *vc)
 {
     vc->conn = open_connection(vc, &vc->events);
+    note_change(vc);
     if (vc->conn) {
         vc->number++;
         g_message("libvirt connected to %s", vc->uri);
@@ -275,7 +305,35 @@ void virt_conn_start(VirtConn *vc)
     vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
 }
 
-void virt_conn_free(VirtConn *vc)
+void virt_conn_start_background(VirtConn *vc)
+{
+    note_change(vc);
+    vc->reason = g_strdup("not connected yet");
+    vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
+}
+
+void virt_conn_set_connect_uri(VirtConn *vc, const char *connect_uri)
+{
+    vc->connect_uri = g_strdup(connect_uri);
+}
+
+void virt_conn_health(VirtConn *vc, VirtConnHealth *out)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vc->lock);
+    out->since_us = vc->changed_at;
+    out->reason = NULL;
+    if (vc->conn && !vc->broken) {
+        out->state = VIRT_CONN_CONNECTED;
+        return;
+    }
+    gboolean fresh = g_get_monotonic_time() - vc->changed_mono < RECONNECTING_GRACE_US;
+    /* A host just added or just lost is being tried; one that did not
+     * answer for the grace period is unreachable. */
+    out->state = fresh ? VIRT_CONN_RECONNECTING : VIRT_CONN_UNREACHABLE;
+    out->reason = g_strdup(vc->reason ? vc->reason : "not connected");
+}
+
+void virt_conn_stop(VirtConn *vc)
 {
     if (!vc)
         return;
@@ -283,13 +341,28 @@ void virt_conn_free(VirtConn *vc)
     vc->stopping = TRUE;
     g_cond_signal(&vc->wake);
     g_mutex_unlock(&vc->lock);
+    /* One caller stops a connection: its owner. */
     if (vc->reconnect_thread)
-        g_thread_join(vc->reconnect_thread);
-    close_connection(vc, vc->conn, &vc->events);
+        g_thread_join(g_steal_pointer(&vc->reconnect_thread));
+    g_mutex_lock(&vc->lock);
+    virConnectPtr conn = g_steal_pointer(&vc->conn);
+    EventIds ids = vc->events;
+    vc->events = no_events;
+    g_mutex_unlock(&vc->lock);
+    close_connection(vc, conn, &ids);
+}
+
+void virt_conn_free(VirtConn *vc)
+{
+    if (!vc)
+        return;
+    virt_conn_stop(vc);
     virt_driver_unref(vc->driver);
     g_mutex_clear(&vc->lock);
     g_cond_clear(&vc->wake);
     g_free(vc->uri);
+    g_free(vc->connect_uri);
+    g_free(vc->reason);
     g_free(vc);
 }
 

@@ -47,6 +47,15 @@ void virt_conn_watch_objects(VirtConn *vc, VirtObjectEventFunc on_object);
 /* The first attempt happens before it returns; failures are retried in the
  * background. */
 void virt_conn_start(VirtConn *vc);
+/* The same without the first attempt in the caller's thread: a remote
+ * host that does not answer must not hold up start-up. */
+void virt_conn_start_background(VirtConn *vc);
+/* Open `connect_uri` (the URI with transport credentials, e.g. keyfile=)
+ * rather than the URI shown; call before starting. */
+void virt_conn_set_connect_uri(VirtConn *vc, const char *connect_uri);
+/* No more reconnects, events or callbacks; the connection is closed (calls
+ * then answer unavailable). virt_conn_free does it too. */
+void virt_conn_stop(VirtConn *vc);
 void virt_conn_free(VirtConn *vc);
 
 /* A new reference to the live connection (release with virConnectClose or
@@ -68,3 +77,13 @@ struct VirtDriver *virt_conn_driver(VirtConn *vc, guint64 number);
 /* Keeps `d` (taking a reference) as connection `number`'s facts. */
 void virt_conn_set_driver(VirtConn *vc, guint64 number, struct VirtDriver *d);
 gboolean virt_conn_is_up(VirtConn *vc);
+
+/* connected; reconnecting (added or lost less than 10 s ago, being
+ * tried); or unreachable (not reached for longer). */
+typedef enum { VIRT_CONN_CONNECTED, VIRT_CONN_RECONNECTING, VIRT_CONN_UNREACHABLE } VirtConnState;
+typedef struct {
+    VirtConnState state;
+    char *reason;    /* why it is not connected (owned), NULL when it is */
+    gint64 since_us; /* real time of the last change of state */
+} VirtConnHealth;
+void virt_conn_health(VirtConn *vc, VirtConnHealth *out);

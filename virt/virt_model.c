@@ -48,6 +48,7 @@ struct VirtModel {
     guint64 connection;   /* the libvirt connection the snapshot came from */
     guint64 generation;
     VirtModelStats stats;
+    gint64 fetch_began; /* the fetch under way began (monotonic); 0: none */
 };
 
 VirtModelSnapshot *virt_model_snapshot_ref(VirtModelSnapshot *s)
@@ -178,6 +179,7 @@ static void fetch(VirtModel *m)
 {
     guint64 dirty = m->dirty;
     gint64 began = g_get_monotonic_time();
+    m->fetch_began = began;
     FetchPlan plan = {.describe = m->describe, .old = g_hash_table_new(g_str_hash, g_str_equal)};
     m->describe = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     VirtModelSnapshot *old = m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
@@ -200,6 +202,7 @@ static void fetch(VirtModel *m)
 
     g_mutex_lock(&m->lock);
     gint64 took = g_get_monotonic_time() - began;
+    m->fetch_began = 0;
     if (!list) {
         /* What was to be read is still to be read. */
         GHashTableIter it;
@@ -342,6 +345,23 @@ void virt_model_invalidate(VirtModel *m, const char *uuid)
 
 VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
 {
+    return virt_model_snapshot_within(m, WAIT_US, error);
+}
+
+VirtModelSnapshot *virt_model_last(VirtModel *m)
+{
+    if (!m)
+        return NULL;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
+    return m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
+}
+
+VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GError **error)
+{
+    if (!m) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "no libvirt connection");
+        return NULL;
+    }
     /* While libvirt is away the list is unavailable, as every other
      * answer that needs it, however fresh the last snapshot. */
     if (!virt_conn_is_up(m->vc)) {
@@ -354,7 +374,7 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
     m->demand_at = now;
     guint64 need_dirty = m->dirty;
     gint64 need_at = now - FRESH_US;
-    gint64 deadline = now + WAIT_US;
+    gint64 deadline = now + wait_us;
     while (!(m->snap && m->fetched_dirty >= need_dirty && m->fetched_at >= need_at)) {
         if (m->failure && m->failed_dirty >= need_dirty && m->failed_at >= need_at) {
             g_propagate_error(error, g_error_copy(m->failure));
@@ -371,6 +391,14 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error)
         }
     }
     return virt_model_snapshot_ref(m->snap);
+}
+
+gint64 virt_model_waiting_us(VirtModel *m)
+{
+    if (!m)
+        return 0;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
+    return m->fetch_began ? g_get_monotonic_time() - m->fetch_began : 0;
 }
 
 void virt_model_stats(VirtModel *m, VirtModelStats *out)

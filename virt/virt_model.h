@@ -59,6 +59,12 @@ void virt_model_invalidate(VirtModel *m, const char *uuid);
  * last one is too old. NULL with VIRT_ERROR_UNAVAILABLE while libvirt is
  * away, or the error of the fetch that failed. */
 VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error);
+/* The same, waiting `wait_us` at most (a list across hosts must not wait
+ * long for one of them). */
+VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GError **error);
+/* The last snapshot taken, however old, without waiting; NULL before the
+ * first fetch. What a host that went away was last known to hold. */
+VirtModelSnapshot *virt_model_last(VirtModel *m);
 
 /* What a fetch tells of (exposed for tests): the differences between the
  * domains `old` (NULL: the first fetch, nothing is told) and `now`, of
@@ -79,3 +85,7 @@ typedef struct {
     guint64 interval_us;   /* between fetches while watched */
 } VirtModelStats;
 void virt_model_stats(VirtModel *m, VirtModelStats *out);
+/* How long the fetch under way has waited for libvirt (0: none runs): a
+ * host whose daemon hangs answers nothing long before keepalive gives up
+ * on its connection. */
+gint64 virt_model_waiting_us(VirtModel *m);

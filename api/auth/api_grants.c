@@ -2,6 +2,7 @@
  * own: VMs (to see, or as an operator to act on), storage pools (for new
  * disks and/or as media), virtual networks and host bridges. The rules
  * that read these grants are in core/api_scope.c (docs/access.md). */
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_grants.h"
 #include "api/auth/api_users_common.h"
 #include "api/core/api_error.h"
@@ -20,10 +21,10 @@
 #define NAME_MAX_BYTES 256
 
 /* UUID of the VM named by `id` (name or UUID). */
-static gboolean vm_uuid(ApiContext *ctx, const char *id, char uuid[VIR_UUID_STRING_BUFLEN],
-                        char **name, GError **error)
+static gboolean vm_uuid(ApiContext *ctx, const ApiRequest *req, const char *id,
+                        char uuid[VIR_UUID_STRING_BUFLEN], char **name, GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, id, error) : NULL;
     if (!dom)
         return FALSE;
@@ -51,10 +52,10 @@ static json_t *resource_json(const DbResourceGrant *g)
     return json_pack("{s:s}", "name", g->name);
 }
 
-static json_t *vm_grants_json(ApiContext *ctx, GStrv uuids)
+static json_t *vm_grants_json(ApiContext *ctx, const ApiRequest *req, GStrv uuids)
 {
     /* Names come from libvirt when it answers; a grant may outlive its VM. */
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, NULL);
     json_t *items = json_array();
     for (char **u = uuids; *u; u++) {
         g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, *u) : NULL;
@@ -86,7 +87,7 @@ gboolean api_grants_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     json_t *obj = uuids ? api_resource_grants_json(ctx->db, user->id, error) : NULL;
     if (!obj)
         return FALSE;
-    json_object_set_new(obj, "grants", vm_grants_json(ctx, uuids));
+    json_object_set_new(obj, "grants", vm_grants_json(ctx, req, uuids));
     api_response_json(resp, 200, obj);
     return TRUE;
 }
@@ -116,12 +117,13 @@ static gboolean parse_uses(json_t *body, gboolean *disks, gboolean *media, GErro
 
 /* The pool, network or bridge named in the body must exist (a 400: the
  * body is wrong, the user in the URL exists). */
-static gboolean resource_exists(ApiContext *ctx, const char *kind, const char *name, GError **error)
+static gboolean resource_exists(ApiContext *ctx, const ApiRequest *req, const char *kind,
+                                const char *name, GError **error)
 {
     if (strcmp(kind, "bridge") == 0)
         return virt_host_bridge_exists(name) ||
                api_invalid(error, "field 'bridge': no host bridge named '%s'", name);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     if (!conn)
         return FALSE;
     GError *cause = NULL;
@@ -141,16 +143,16 @@ static gboolean resource_exists(ApiContext *ctx, const char *kind, const char *n
     return FALSE;
 }
 
-static gboolean add_resource_grant(ApiContext *ctx, const DbUser *user, json_t *body,
-                                   const char *kind, const char *name, ApiResponse *resp,
-                                   GError **error)
+static gboolean add_resource_grant(ApiContext *ctx, const ApiRequest *req, const DbUser *user,
+                                   json_t *body, const char *kind, const char *name,
+                                   ApiResponse *resp, GError **error)
 {
     gboolean disks = FALSE, media = FALSE;
     if (strcmp(kind, "pool") == 0 && !parse_uses(body, &disks, &media, error))
         return FALSE;
     if (strcmp(kind, "pool") != 0 && json_object_get(body, "use"))
         return api_invalid(error, "field 'use' is for pools");
-    if (!resource_exists(ctx, kind, name, error) ||
+    if (!resource_exists(ctx, req, kind, name, error) ||
         !db_resource_grant_set(ctx->db, user->id, kind, name, disks, media, error))
         return FALSE;
     DbResourceGrant g = {
@@ -188,7 +190,7 @@ gboolean api_grants_add(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     if (!user)
         return FALSE;
     if (strcmp(kind, "vm") != 0) {
-        if (!add_resource_grant(ctx, user, body, kind, name, resp, error))
+        if (!add_resource_grant(ctx, req, user, body, kind, name, resp, error))
             return FALSE;
         api_auth_changed(ctx, user->id);
         return TRUE;
@@ -197,7 +199,8 @@ gboolean api_grants_add(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return api_invalid(error, "field 'use' is for pools");
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autofree char *vm_name = NULL;
-    if (!vm_uuid(ctx, name, uuid, &vm_name, error) || !db_grant_add(ctx->db, user->id, uuid, error))
+    if (!vm_uuid(ctx, req, name, uuid, &vm_name, error) ||
+        !db_grant_add(ctx->db, user->id, uuid, error))
         return FALSE;
     api_auth_changed(ctx, user->id);
     resp->audit_detail = g_strdup_printf("grant %s to %s", vm_name, user->username);
@@ -215,7 +218,7 @@ gboolean api_grants_remove(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     /* A grant of a VM that is gone can still be removed by its UUID. */
     if (g_uuid_string_is_valid(req->params[1]))
         g_strlcpy(uuid, req->params[1], sizeof(uuid));
-    else if (!vm_uuid(ctx, req->params[1], uuid, NULL, error))
+    else if (!vm_uuid(ctx, req, req->params[1], uuid, NULL, error))
         return FALSE;
     gboolean found = FALSE;
     if (!db_grant_remove(ctx->db, user->id, uuid, &found, error))

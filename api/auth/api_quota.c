@@ -1,5 +1,6 @@
 /* The quota check and the holds of checked requests (see api_quota.h and
  * docs/quotas.md). Usage comes from api_quota_usage.c. */
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_quota.h"
 #include "api/auth/api_quota_usage.h"
 #include "api/core/api_error.h"

@@ -8,6 +8,7 @@
  * ?format=ova answers an OVA instead (api_ova_out.h), whose disks are
  * converted copies made before the first byte: in the transfer's
  * `prepare`, which server/ runs off its HTTP threads. */
+#include "api/core/api_host_resolve.h"
 #include "api/backup/api_archive.h"
 #include "api/backup/api_archive_watch.h"
 #include "api/backup/api_ova_out.h"
@@ -77,7 +78,7 @@ gboolean api_vm_export(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
                            "format '%s' is not offered: exports are Vireo's own archive "
                            "(format=vireo) or an OVA (format=ova), docs/backups.md",
                            format);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     if (!dom || !api_archive_shut_off(dom, error))
         return FALSE;

@@ -33,10 +33,16 @@ typedef struct {
 } ApiServerCounts;
 typedef struct VirtModel VirtModel;
 typedef struct ApiVmList ApiVmList;
+typedef struct VirtHost VirtHost;
+typedef struct VirtHosts VirtHosts;
 
 typedef struct {
+    /* The local host's (--connect) connection and VM model; a request's
+     * own host is api_conn's (api/core/api_host_resolve.h). */
     VirtConn *virt;
     VirtModel *vm_model; /* the host's domains, for the VM list (virt_model.h); may be NULL */
+    VirtHosts *hosts;    /* every libvirt host (virt/virt_hosts.h); may be NULL: the local alone */
+    char *state_dir;     /* the inventory's directory (hosts' TLS key links); may be NULL */
     ApiVmList *vm_list;  /* its answers, kept while they hold (api_vm_list.h); may be NULL */
     Db *db;
     ApiLocks *locks;       /* per-object locks for read-check-write edits (api_locks.h) */
@@ -129,8 +135,10 @@ typedef struct {
     /* filled by the router */
     const char *params[API_MAX_PARAMS];
     const char *route_arg;
-    ApiAuth *auth;   /* set by the gate for non-public routes */
-    ApiScope *scope; /* with auth: what the caller may use (api_scope.h) */
+    VirtHost *virt_host; /* the libvirt host it is about (a reference), set by the router
+                          * when ?host= or the VM in the path names one; NULL: the local */
+    ApiAuth *auth;       /* set by the gate for non-public routes */
+    ApiScope *scope;     /* with auth: what the caller may use (api_scope.h) */
 } ApiRequest;
 
 typedef struct ApiResponse ApiResponse;

@@ -1,6 +1,7 @@
 /* Authentication and authorization in one place, driven by the route
  * table's permissions. An operator or viewer asking for a VM they may not
  * see gets the same 404 as for a VM that does not exist. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_scope.h"
 #include "api/core/api_crypto.h"
@@ -175,7 +176,7 @@ static gboolean check_vm_visible(ApiContext *ctx, ApiRequest *req, GError **erro
 {
     if (api_scope_is_admin(req->scope))
         return TRUE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (!dom || virDomainGetUUIDString(dom, uuid) < 0)
@@ -192,7 +193,7 @@ static gboolean check_network_visible(ApiContext *ctx, ApiRequest *req, GError *
     if (api_scope_is_admin(req->scope))
         return TRUE;
     /* {network} may be a UUID; grants name networks. */
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     if (!net)
         return FALSE;
@@ -205,7 +206,7 @@ static gboolean check_volume_visible(ApiContext *ctx, ApiRequest *req, GError **
 {
     if (api_scope_is_admin(req->scope))
         return TRUE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(virStorageVol) vol = pool ? virt_volume_lookup(pool, req->params[1], error) : NULL;
     g_autofree char *path = vol ? virStorageVolGetPath(vol) : NULL;

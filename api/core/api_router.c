@@ -6,6 +6,7 @@
 #include "virt/virt_model.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_scope.h"
 #include "api/core/api_json.h"
 #include "db/db_audit.h"
@@ -220,6 +221,9 @@ static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *res
     if (req->body_len > API_MAX_BODY)
         return api_fail(error, API_ERROR_PAYLOAD_TOO_LARGE, "request body is larger than %d bytes",
                         API_MAX_BODY);
+    /* Before the gate: it looks the VM up on its host. */
+    if (!api_host_resolve(ctx, route, req, error))
+        return FALSE;
     if (!api_gate(ctx, route, req, resp, error))
         return FALSE;
     if (req->body_len > 0 && !body_is_json(req))
@@ -230,6 +234,7 @@ static gboolean route_request(ApiContext *ctx, ApiRequest *req, ApiResponse *res
     req->route_arg = route->arg;
     if (!route->handler(ctx, req, resp, error))
         return FALSE;
+    api_host_mark_answer(ctx, route, req, resp);
     api_json_finish_get(req, resp);
     return TRUE;
 }
@@ -256,10 +261,11 @@ void api_dispatch(ApiContext *ctx, ApiRequest *req, ApiResponse *resp)
      * before answering, so the caller sees its own change. */
     if (route && resp->status < 400 && strcmp(req->method, "GET") != 0 &&
         strcmp(req->method, "HEAD") != 0 && g_str_has_prefix(route->pattern, "/api/vms"))
-        virt_model_invalidate(ctx->vm_model, NULL);
+        virt_model_invalidate(api_req_model(ctx, req), NULL);
     api_response_encode(req, resp);
     api_scope_free(req->scope);
     req->scope = NULL;
     api_auth_free(req->auth);
     req->auth = NULL;
+    api_host_release(req);
 }

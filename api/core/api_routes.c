@@ -43,6 +43,13 @@ const ApiRoute api_routes[] = {
     ROUTE("GET", "/api/events", api_events_get, API_PERM_USER),
     ROUTE("GET", "/api/host", api_host_get, API_PERM_USER),
     ROUTE("GET", "/api/host/stats", api_host_stats_get, API_PERM_USER),
+    /* Every user sees which hosts there are and how they are; where they
+     * are and how they are reached are the admins' (docs/hosts.md). */
+    ROUTE("GET", "/api/hosts", api_hosts_list, API_PERM_USER),
+    ROUTE("POST", "/api/hosts", api_hosts_create, API_PERM_ADMIN, .action = "host.create"),
+    ROUTE("GET", "/api/hosts/{host}", api_hosts_get, API_PERM_USER),
+    ROUTE("PATCH", "/api/hosts/{host}", api_hosts_patch, API_PERM_ADMIN, .action = "host.update"),
+    ROUTE("DELETE", "/api/hosts/{host}", api_hosts_delete, API_PERM_ADMIN, .action = "host.delete"),
     ROUTE("GET", "/api/vms", api_vms_list, API_PERM_USER),
     ROUTE("POST", "/api/vms", api_vms_create, API_PERM_VM_CREATE, .action = "vm.create"),
     ROUTE("POST", "/api/vms/import", api_vms_import, API_PERM_VM_CREATE, .action = "vm.import",
@@ -76,6 +83,9 @@ const ApiRoute api_routes[] = {
     ROUTE("POST", "/api/vms/{vm}/keys", api_vm_keys, API_PERM_VM_OPERATE, .action = "vm.keys"),
     ROUTE("POST", "/api/vms/{vm}/eject-installer", api_vm_eject_installer, API_PERM_VM_OPERATE,
           .action = "vm.eject_installer"),
+    /* Operators who may act on the VM, to any host (docs/hosts.md). */
+    ROUTE("POST", "/api/vms/{vm}/migrate", api_vm_migrate, API_PERM_VM_OPERATE,
+          .action = "vm.migrate"),
     ROUTE("POST", "/api/vms/{vm}/clone", api_vm_clone, API_PERM_VM_OPERATE, .action = "vm.clone",
           .flags = API_ROUTE_AUDIT_BODY_NAME),
     /* A VM's disks leave the host: those who may act on it. */

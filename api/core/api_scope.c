@@ -6,6 +6,7 @@
 #include "api/core/api_error.h"
 #include "db/db_auth.h"
 #include "virt/virt_error.h"
+#include "virt/virt_hosts.h"
 
 #include <string.h>
 
@@ -210,4 +211,12 @@ gboolean api_scope_volume_free(ApiScope *s, virConnectPtr conn, const char *path
                          u->writable ? "" : " (read-only)");
     }
     return TRUE;
+}
+
+VirtHost *api_scope_host(ApiScope *scope, const char *field, const char *name, GError **error)
+{
+    VirtHost *h = scope->ctx->hosts ? virt_hosts_find(scope->ctx->hosts, name) : NULL;
+    if (!h)
+        api_invalid(error, "field '%s': no host '%s'", field, name);
+    return h;
 }

@@ -43,6 +43,11 @@ gboolean api_scope_pool(ApiScope *scope, const char *pool, ApiPoolUse use, GErro
  * `name` (admins may use any bridge; others one granted to them). */
 gboolean api_scope_network(ApiScope *scope, const char *name, GError **error);
 gboolean api_scope_bridge(ApiScope *scope, const char *name, GError **error);
+/* The libvirt host (id or name) a body names, e.g. a migration's target (a
+ * new reference). Every user may use every host: what they may do there
+ * is what their VM, pool and network grants allow (docs/hosts.md). 400
+ * naming `field` when there is no such host. */
+VirtHost *api_scope_host(ApiScope *scope, const char *field, const char *name, GError **error);
 
 typedef enum {
     API_VOLUME_SEE,   /* list and read it */

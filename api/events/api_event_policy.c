@@ -3,6 +3,7 @@
 #include "api/core/api_gate.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
+#include "api/core/api_host_resolve.h"
 #include "api/stats/api_stats_json.h"
 #include "api/tasks/api_tasks.h"
 #include "db/db_auth.h"
@@ -176,8 +177,10 @@ ApiEventRecord *api_event_record_new(const ApiEvent *e)
         r->name = g_strdup(e->name);
         const char *name = e->kind == API_EVENT_VM ? vm_event_name(e->event)
                                                    : object_event_name(e->kind, e->event);
-        r->full = frame(types[e->kind], json_pack("{s:s,s:s,s:s}", "event", name, "name", e->name,
-                                                  "uuid", e->uuid));
+        json_t *body = json_pack("{s:s,s:s,s:s}", "event", name, "name", e->name, "uuid", e->uuid);
+        if (e->host)
+            json_object_set_new(body, "host", api_host_ref_json(e->host));
+        r->full = frame(types[e->kind], body);
     }
     r->size += sizeof(*r) + strlen(r->full) + (r->brief ? strlen(r->brief) : 0) +
                (r->uuid ? strlen(r->uuid) : 0) + (r->name ? strlen(r->name) : 0);

@@ -23,6 +23,7 @@ typedef struct {
     ApiEventKind kind;
     const char *uuid; /* VM, pool, network */
     const char *name;
+    VirtHost *host;          /* the VM's, pool's or network's host; NULL: none named */
     int event;               /* libvirt's event number, or VIRT_DOMAIN_EVENT_* */
     const DbTask *task;      /* tasks */
     ApiStatsSnapshot *stats; /* samples */

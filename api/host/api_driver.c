@@ -1,10 +1,11 @@
 /* Feature checks against the host's driver (api_driver.h). */
 #include "api/host/api_driver.h"
+#include "api/core/api_host_resolve.h"
 #include "virt/virt_driver.h"
 
-gboolean api_driver_has(ApiContext *ctx, ApiFeature feature, GError **error)
+gboolean api_driver_has(ApiContext *ctx, const ApiRequest *req, ApiFeature feature, GError **error)
 {
-    g_autoptr(VirtDriver) d = virt_driver_of(ctx->virt, error);
+    g_autoptr(VirtDriver) d = virt_driver_of(api_req_virt(ctx, req), error);
     if (!d)
         return FALSE;
     const VirtFeatures *f = &d->features;

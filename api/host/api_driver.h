@@ -15,6 +15,6 @@ typedef enum {
     API_FEATURE_CONTAINERS,
 } ApiFeature;
 
-/* TRUE when the host's driver has `feature`; else FALSE with the 409 (or
- * the 503 of a host that is down). */
-gboolean api_driver_has(ApiContext *ctx, ApiFeature feature, GError **error);
+/* TRUE when the driver of the request's host (api_host_resolve.h) has
+ * `feature`; else FALSE with the 409 (or the 503 of a host that is down). */
+gboolean api_driver_has(ApiContext *ctx, const ApiRequest *req, ApiFeature feature, GError **error);

@@ -1,6 +1,7 @@
 /* GET /api/host: what the host is, what it can run, and which libvirt
  * driver serves it with the features Vireo offers there (virt_driver.h);
  * the web UI hides what `features` says is not there. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "virt/virt_driver.h"
 #include "virt/virt_host.h"
@@ -36,12 +37,12 @@ static json_t *features_json(const VirtFeatures *f)
                      "disk_formats", strv_json(f->disk_formats));
 }
 
-gboolean api_host_get(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiResponse *resp,
-                      GError **error)
+gboolean api_host_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(VirtHostInfo) h = conn ? virt_host_info(conn, error) : NULL;
-    g_autoptr(VirtDriver) d = h ? virt_driver_of(ctx->virt, error) : NULL;
+    VirtConn *vc = api_req_virt(ctx, req);
+    g_autoptr(VirtDriver) d = h ? virt_driver_of(vc, error) : NULL;
     if (!d)
         return FALSE;
     g_autofree char *hv_version = virt_version_string(h->hypervisor_version);
@@ -49,7 +50,7 @@ gboolean api_host_get(ApiContext *ctx, const ApiRequest *req G_GNUC_UNUSED, ApiR
     json_t *body = json_pack(
         "{s:s,s:s,s:{s:s,s:s,s:I,s:I,s:I,s:I,s:I},s:{s:I,s:I},s:{s:s,s:s},s:{s:s},"
         "s:{s:o,s:b,s:b,s:b},s:o,s:s,s:o,s:o}",
-        "hostname", h->hostname, "uri", virt_conn_uri(ctx->virt), "cpu", "model",
+        "hostname", h->hostname, "uri", virt_conn_uri(vc), "cpu", "model",
         h->cpu_model ? h->cpu_model : h->arch, "arch", h->arch, "sockets", (json_int_t)h->sockets,
         "cores", (json_int_t)h->cores, "threads", (json_int_t)h->threads, "cpus",
         (json_int_t)h->cpus, "mhz", (json_int_t)h->mhz, "memory", "total",

@@ -8,6 +8,7 @@
  * bad part-way (a '..' name, a lying size, a wrong digest) is undone at
  * once, its task fails, and the rest of the body is read and dropped: the
  * client then gets the 400 that says why, not a cut connection. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -464,7 +465,7 @@ gboolean api_vms_import(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     job->notes = g_ptr_array_new_with_free_func(g_free);
     gboolean ok = read_query(req, job, error) &&
                   api_scope_pool(req->scope, job->pool_name, API_POOL_DISKS, error) &&
-                  (job->conn = virt_conn_get(ctx->virt, error)) &&
+                  (job->conn = api_conn(ctx, req, error)) &&
                   check_pool(job, req->content_length, error);
     g_autoptr(virDomain) clash = ok ? virDomainLookupByName(job->conn, job->name) : NULL;
     virResetLastError();

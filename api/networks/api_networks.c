@@ -2,6 +2,7 @@
  * take the one "networks" lock so that two creates cannot both pass the
  * subnet-overlap check. Operators and viewers see the networks granted to
  * them. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -22,7 +23,7 @@ gboolean api_networks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *
 {
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(GPtrArray) nets = conn ? virt_network_list(conn, error) : NULL;
     if (!nets)
         return FALSE;
@@ -46,7 +47,7 @@ gboolean api_networks_create(ApiContext *ctx, const ApiRequest *req, ApiResponse
         return FALSE;
     /* One lock for all networks: a new subnet is checked against them all. */
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virNetwork)
         net = conn ? virt_network_create(conn, spec.config, spec.start, spec.autostart, error)
                    : NULL;
@@ -63,7 +64,7 @@ gboolean api_networks_create(ApiContext *ctx, const ApiRequest *req, ApiResponse
 
 gboolean api_network_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     json_t *obj = net ? network_json(net, error) : NULL;
     if (!obj)
@@ -83,7 +84,7 @@ gboolean api_network_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         return FALSE;
     /* One lock for all networks: a new subnet is checked against them all. */
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = net ? network_json(net, error) : NULL;
     json_t *updated = NULL;
@@ -101,7 +102,7 @@ gboolean api_network_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse 
 {
     /* One lock for all networks: a new subnet is checked against them all. */
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = net ? network_json(net, error) : NULL;
     g_autofree char *name = net ? g_strdup(virNetworkGetName(net)) : NULL;
@@ -127,7 +128,7 @@ gboolean api_network_action(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         return FALSE;
     /* One lock for all networks: a new subnet is checked against them all. */
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "networks");
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virNetwork) net = conn ? virt_network_lookup(conn, req->params[0], error) : NULL;
     json_t *obj = NULL;
     if (net && (start ? virt_network_start(net, error) : virt_network_stop(net, error)))

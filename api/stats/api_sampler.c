@@ -92,7 +92,7 @@ ApiSampler *api_sampler_new(ApiContext *ctx, const ApiSamplerSettings *settings)
     s->ctx = ctx;
     s->set = *settings;
     db_stats_policy_init(&s->policy, settings->interval_s, settings->max_mib);
-    const char *uri = virt_conn_uri(ctx->virt);
+    const char *uri = settings->uri ? settings->uri : virt_conn_uri(ctx->virt);
     s->local = virt_uri_is_local(uri);
     s->run_dir = virt_qemu_run_dir(uri);
     g_mutex_init(&s->lock);

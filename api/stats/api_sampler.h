@@ -52,6 +52,7 @@ typedef struct {
     guint max_mib;           /* the history's size bound */
     ApiSampleFunc on_sample; /* after each sample, on the sampler's thread; may be NULL */
     gpointer data;
+    const char *uri; /* the local host's URI; NULL: ctx->virt's */
 } ApiSamplerSettings;
 
 /* The sampler of ctx->virt and ctx->db; nothing runs before

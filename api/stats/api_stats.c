@@ -2,6 +2,7 @@
  * a range, shaped for charts: one array of times and one array per series
  * (uPlot's columnar data), a null point where samples are missing so that
  * lines break instead of bridging the gap, and the tier's step. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -196,7 +197,7 @@ gboolean api_vm_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     StatsQuery q;
     if (!parse_query(req, TRUE, &q, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (!dom)

@@ -1,6 +1,7 @@
 /* /api/pools: storage pools — list, create (dir, fs, netfs, logical,
  * iscsi), read, start, stop, refresh, autostart, delete. libvirt is the
  * only truth about pools. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
@@ -64,7 +65,7 @@ gboolean api_pools_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
 {
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(GPtrArray) pools = conn ? virt_pool_list(conn, error) : NULL;
     if (!pools)
         return FALSE;
@@ -146,7 +147,7 @@ gboolean api_pools_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     cfg->path = g_strdup(path);
     if (!virt_pool_config_check(cfg, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_create(conn, cfg, autostart, error) : NULL;
     json_t *obj = pool ? pool_answer(pool, error) : NULL;
     if (!obj)
@@ -161,7 +162,7 @@ gboolean api_pool_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
 {
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     json_t *obj = pool ? pool_answer(pool, error) : NULL;
     if (!obj)
@@ -179,7 +180,7 @@ gboolean api_pool_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         !api_json_opt_bool(body, "autostart", &autostart, error))
         return FALSE;
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "pool:%s", req->params[0]);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = pool ? pool_answer(pool, error) : NULL;
     json_t *updated = NULL;
@@ -200,7 +201,7 @@ gboolean api_pool_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
         !api_query_bool(req, "delete_storage", FALSE, &delete_storage, error))
         return FALSE;
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "pool:%s", req->params[0]);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(json_t) current = pool ? pool_answer(pool, error) : NULL;
     if (!current || !api_check_if_match(req, current, "the pool", error) ||
@@ -221,7 +222,7 @@ gboolean api_pool_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *re
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_json_only_members(body, allowed, error) || !api_query_none(req, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     gboolean ok = FALSE;
     if (pool && strcmp(req->route_arg, "start") == 0)

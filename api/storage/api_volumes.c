@@ -1,6 +1,7 @@
 /* /api/pools/{pool}/volumes: the volumes of one storage pool — list,
  * create (optionally on a qcow2 backing volume), read, resize, wipe,
  * delete. */
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_quota.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -62,7 +63,7 @@ json_t *api_volume_answer(ApiScope *scope, virStoragePoolPtr pool, virStorageVol
 virStoragePoolPtr api_volume_lookup(ApiContext *ctx, const ApiRequest *req, virConnectPtr *conn_out,
                                     virStorageVolPtr *vol_out, GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virStoragePool) pool = conn ? virt_pool_lookup(conn, req->params[0], error) : NULL;
     if (!pool)
         return NULL;

@@ -1,6 +1,7 @@
 /* Console tickets and what a console may do (see api_consoles.h). A ticket
  * is a random 256-bit string, kept in memory with an expiry; using it
  * removes it, whatever the outcome, so it can never be tried twice. */
+#include "api/core/api_host_resolve.h"
 #include "api/vms/api_consoles.h"
 #include "api/core/api_crypto.h"
 #include "api/core/api_error.h"
@@ -36,6 +37,7 @@ void api_console_free(ApiConsole *c)
     if (!c)
         return;
     g_free(c->vm_name);
+    g_clear_pointer(&c->host, virt_host_unref);
     api_auth_free(c->auth);
     g_free(c);
 }
@@ -138,16 +140,18 @@ gboolean api_vm_console_ticket(ApiContext *ctx, const ApiRequest *req, ApiRespon
         return FALSE;
     if (strcmp(type, "vnc") != 0 && strcmp(type, "serial") != 0)
         return api_invalid(error, "field 'type' must be 'vnc' or 'serial', not '%s'", type);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     g_autoptr(ApiConsole) c = g_new0(ApiConsole, 1);
     c->type = strcmp(type, "serial") == 0 ? API_CONSOLE_SERIAL : API_CONSOLE_VNC;
     if (!dom ||
-        !api_driver_has(ctx, c->type == API_CONSOLE_SERIAL ? API_FEATURE_SERIAL : API_FEATURE_VNC,
+        !api_driver_has(ctx, req,
+                        c->type == API_CONSOLE_SERIAL ? API_FEATURE_SERIAL : API_FEATURE_VNC,
                         error) ||
         !has_device(dom, c->type, error))
         return FALSE;
     virDomainGetUUIDString(dom, c->uuid);
+    c->host = api_req_host(ctx, req);
     c->vm_name = g_strdup(virDomainGetName(dom));
     c->auth = auth_copy(req->auth);
     g_autofree char *ticket = api_crypto_random_secret();
@@ -231,7 +235,8 @@ gboolean api_console_open(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
 
 static virDomainPtr lookup(ApiContext *ctx, const ApiConsole *c, GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect)
+        conn = virt_conn_get(c->host ? virt_host_conn(c->host) : ctx->virt, error);
     return conn ? virt_domain_lookup(conn, c->uuid, error) : NULL;
 }
 

@@ -20,6 +20,7 @@ struct ApiConsole {
     ApiConsoleType type;
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *vm_name;
+    VirtHost *host;   /* the VM's host (a reference); NULL: the local */
     ApiAuth *auth;    /* who opened it, with the session or token it used */
     gint64 audit_id;  /* its audit entry: written when it opens, finished when it ends */
     gint64 opened_at; /* unix seconds */

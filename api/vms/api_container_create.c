@@ -2,6 +2,7 @@
  * whose driver runs them (LXC), from a root directory of the host.
  * A root directory is host filesystem access (the container's root can
  * read and write it), so only admins may name one. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
 #include "api/host/api_driver.h"
@@ -52,9 +53,9 @@ gboolean api_container_create(ApiContext *ctx, const ApiRequest *req, json_t *bo
         return api_fail(error, API_ERROR_FORBIDDEN,
                         "only admins may create containers: a container's root directory is "
                         "host filesystem access");
-    if (!api_driver_has(ctx, API_FEATURE_CONTAINERS, error))
+    if (!api_driver_has(ctx, req, API_FEATURE_CONTAINERS, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
     if (!host)
         return FALSE;

@@ -4,6 +4,8 @@
 #include "db/db_auth.h"
 #include "db/db_tasks.h"
 #include "virt/virt_domain.h"
+#include "virt/virt_error.h"
+#include "virt/virt_hosts.h"
 #include "virt/virt_storage.h"
 
 #include <libvirt/virterror.h>
@@ -23,10 +25,30 @@ int api_meta_sync_run(ApiContext *ctx, GError **error)
 {
     /* Rows touched after this instant belong to VMs newer than our list. */
     int64_t started = g_get_real_time() / G_USEC_PER_SEC - 1;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-    g_auto(GStrv) uuids = conn ? virt_domain_list_uuids(conn, error) : NULL;
-    if (!uuids)
-        return -1;
+    /* A VM is gone when no host has it: a migrated VM keeps its rows, and
+     * while any host does not answer nothing is pruned (docs/hosts.md). */
+    g_autoptr(GPtrArray) hosts = ctx->hosts ? virt_hosts_list(ctx->hosts) : NULL;
+    g_autoptr(GStrvBuilder) alive = g_strv_builder_new();
+    for (guint i = 0; i < (hosts ? hosts->len : 1); i++) {
+        VirtHost *h = hosts ? g_ptr_array_index(hosts, i) : NULL;
+        /* A host that hangs is not asked: the prune waits for it to answer. */
+        VirtConnHealth health = {VIRT_CONN_CONNECTED, NULL, 0};
+        if (h)
+            virt_host_health(h, &health);
+        g_autofree char *reason = health.reason;
+        if (health.state != VIRT_CONN_CONNECTED) {
+            g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "a host does not answer: %s",
+                        reason);
+            return -1;
+        }
+        VirtConn *vc = h ? virt_host_conn(h) : ctx->virt;
+        g_autoptr(virConnect) conn = virt_conn_get(vc, error);
+        g_auto(GStrv) uuids = conn ? virt_domain_list_uuids(conn, error) : NULL;
+        if (!uuids)
+            return -1;
+        g_strv_builder_addv(alive, (const char **)uuids);
+    }
+    g_auto(GStrv) uuids = g_strv_builder_end(alive);
     return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
 }
 

@@ -1,6 +1,7 @@
 /* /api/templates: named VM specs without a VM name, stored in the
  * inventory. Anyone logged in reads them; admins change them. A spec is
  * checked by the same parser as POST /api/vms, against this host. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -47,7 +48,7 @@ json_t *api_template_spec(ApiContext *ctx, const char *name, GError **error)
 }
 
 /* Parses and checks a template spec against the host; answers its text. */
-static char *checked_spec(ApiContext *ctx, json_t *spec, GError **error)
+static char *checked_spec(ApiContext *ctx, const ApiRequest *req, json_t *spec, GError **error)
 {
     if (!json_is_object(spec)) {
         g_set_error(error, API_ERROR, API_ERROR_INVALID_ARGUMENT, "field 'spec' must be an object");
@@ -58,7 +59,7 @@ static char *checked_spec(ApiContext *ctx, json_t *spec, GError **error)
         g_prefix_error(error, "spec: ");
         return NULL;
     }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
     if (!host)
         return NULL;
@@ -115,7 +116,7 @@ gboolean api_templates_create(ApiContext *ctx, const ApiRequest *req, ApiRespons
         !api_json_opt_string(body, "name", 64, &name, error) ||
         !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, error) ||
         !valid_name(name, error) ||
-        !(spec = checked_spec(ctx, json_object_get(body, "spec"), error)) ||
+        !(spec = checked_spec(ctx, req, json_object_get(body, "spec"), error)) ||
         !db_template_create(ctx->db, name, description, spec, req->auth ? req->auth->user_id : 0,
                             error)) {
         name_taken(error, name);
@@ -151,7 +152,7 @@ gboolean api_template_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         !api_json_opt_string(body, "description", DESCRIPTION_MAX, &description, error) ||
         (name && !valid_name(name, error)) ||
         (json_object_get(body, "spec") &&
-         !(spec = checked_spec(ctx, json_object_get(body, "spec"), error))))
+         !(spec = checked_spec(ctx, req, json_object_get(body, "spec"), error))))
         return FALSE;
     g_autoptr(ApiLockSet) locks = api_lock(ctx->locks, "template:%s", req->params[0]);
     g_autoptr(DbTemplate) t = find(ctx, req->params[0], error);

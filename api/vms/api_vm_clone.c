@@ -9,6 +9,7 @@
  * clone is then made as one unit (api_vm_unit.h), owned by the cloner and
  * counted in their quota (api_quota.h). */
 #include "api/backup/api_archive_media.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -347,7 +348,7 @@ gboolean api_vm_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     }
     g_autoptr(CloneJob) owned = job;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     json_t *obj = conn && clone_unit(owned, conn, NULL, uuid, error)
                       ? api_vm_detail(ctx, conn, uuid, NULL, error)
                       : NULL;

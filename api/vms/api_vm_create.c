@@ -2,6 +2,7 @@
  * overrides, or around existing volumes. Volumes, definition, inventory
  * row and the optional start are one unit: any failure undoes them all.
  * A create that copies a volume runs as a task (202); others answer 201. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_gate.h"
@@ -135,7 +136,7 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
                                       : NULL;
     g_autoptr(ApiVmSpec) spec = spec_json ? api_vm_spec_parse(spec_json, API_VM_SPEC_CREATE, error)
                                           : NULL;
-    g_autoptr(virConnect) conn = spec ? virt_conn_get(ctx->virt, error) : NULL;
+    g_autoptr(virConnect) conn = spec ? api_conn(ctx, req, error) : NULL;
     g_autoptr(VirtHostInfo) host = conn ? virt_host_info(conn, error) : NULL;
     if (!host || !api_vm_spec_check_host(spec, host, error) || !keep_os(ctx, spec, error))
         return FALSE;

@@ -1,4 +1,5 @@
 /* The look-ups every VM device change starts with. */
+#include "api/core/api_host_resolve.h"
 #include "api/vms/api_vm_devices.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
@@ -15,7 +16,7 @@ gboolean api_vm_device_read(ApiContext *ctx, const ApiRequest *req, virConnectPt
 {
     if (!api_query_none(req, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     if (!dom)
         return FALSE;

@@ -21,6 +21,7 @@ const char *const api_vm_summary_fields[] = {
     "addresses",
     "stats",
     "next_boot",
+    "host", /* {id, name} of its libvirt host (docs/hosts.md) */
     NULL,
 };
 

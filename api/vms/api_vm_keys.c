@@ -2,6 +2,7 @@
  * libvirt (virDomainSendKey), for what a browser cannot send through the
  * console itself: {"keys": ["ctrl", "alt", "delete"]} presses a combination,
  * {"text": "..."} types text key by key (paste as keystrokes, US layout). */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -79,7 +80,7 @@ gboolean api_vm_keys(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, 
     guint codes[VIRT_KEYS_MAX], n = 0;
     if ((keys && !parse_keys(keys, codes, &n, error)) || (text && !check_text(text, error)))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     if (!dom ||
         !(keys ? virt_console_send_keys(dom, codes, n, error) : type_text(dom, text, error)))

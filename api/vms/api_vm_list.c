@@ -9,10 +9,12 @@
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
+#include "api/core/api_host_resolve.h"
 #include "api/stats/api_sampler.h"
 #include "api/stats/api_stats_json.h"
 #include "api/vms/api_vm_json.h"
 #include "virt/virt_error.h"
+#include "virt/virt_hosts.h"
 #include "virt/virt_model.h"
 
 #include <string.h>
@@ -20,6 +22,9 @@
 #define LIST_LIMIT_MAX 1000
 /* Answers kept: the UI's plain list and a few scripted queries. */
 #define KEPT_ANSWERS 8
+/* How long a list across hosts waits for a host other than the local one:
+ * one that does not answer by then shows what it last held. */
+#define OTHER_HOST_WAIT_US (2 * G_USEC_PER_SEC)
 
 typedef struct {
     char *key; /* the snapshot, metadata and query it answers */
@@ -227,15 +232,130 @@ static json_t *project(json_t *obj, GStrv fields)
 /* Uptime, addresses and figures come from the sampler's last sample
  * (`live`, taken at `now`): no call to libvirt, let alone to a guest
  * agent, per VM. */
-static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q,
-                     const VirtModelSnapshot *snap, GHashTable *meta, ApiStatsSnapshot *live,
-                     gint64 now, GError **error)
+/* ---- hosts ---- */
+
+/* One host's part of the list: its snapshot, or what it last held while
+ * it is down (`down`: its VMs show as unreachable). */
+typedef struct {
+    VirtHost *host; /* NULL without a registry */
+    VirtModelSnapshot *snap;
+    gboolean down;
+} HostPart;
+
+static void host_part_free(HostPart *p)
+{
+    virt_model_snapshot_unref(p->snap);
+    if (p->host)
+        virt_host_unref(p->host);
+    g_free(p);
+}
+
+/* One VM of the merged list, by name then host. */
+typedef struct {
+    const VirtDomainSummary *s;
+    const HostPart *part;
+} Entry;
+
+static gint entry_order(gconstpointer a, gconstpointer b)
+{
+    const Entry *x = a, *y = b;
+    int c = strcmp(x->s->name, y->s->name);
+    return c ? c : (x->part < y->part ? -1 : x->part > y->part);
+}
+
+static VirtModelSnapshot *snapshot(ApiContext *ctx, GError **error);
+
+/* Every host's part (or the one ?host= names). Fails only when no host
+ * answers and none has a list it last held, or when the one host asked
+ * for fails: the single-host answer stays a 503 while libvirt is away. */
+static GPtrArray *host_parts(ApiContext *ctx, const ApiRequest *req, GError **error)
+{
+    GPtrArray *parts = g_ptr_array_new_with_free_func((GDestroyNotify)host_part_free);
+    if (!ctx->hosts) {
+        HostPart *p = g_new0(HostPart, 1);
+        if (!(p->snap = snapshot(ctx, error))) {
+            g_free(p);
+            g_ptr_array_unref(parts);
+            return NULL;
+        }
+        g_ptr_array_add(parts, p);
+        return parts;
+    }
+    g_autoptr(GPtrArray) hosts = virt_hosts_list(ctx->hosts);
+    if (req->virt_host) {
+        g_ptr_array_set_size(hosts, 0);
+        g_ptr_array_add(hosts, virt_host_ref(req->virt_host));
+    }
+    GError *first = NULL;
+    for (guint i = 0; i < hosts->len; i++) {
+        VirtHost *h = g_ptr_array_index(hosts, i);
+        HostPart *p = g_new0(HostPart, 1);
+        p->host = virt_host_ref(h);
+        g_autoptr(GError) why = NULL;
+        gint64 wait = virt_host_is_local(h) ? 15 * G_USEC_PER_SEC : OTHER_HOST_WAIT_US;
+        p->snap = virt_model_snapshot_within(virt_host_model(h), wait, &why);
+        if (!p->snap) {
+            p->down = TRUE;
+            p->snap = virt_model_last(virt_host_model(h));
+            if (!first)
+                first = g_steal_pointer(&why);
+        }
+        if (p->snap)
+            g_ptr_array_add(parts, p);
+        else
+            host_part_free(p);
+    }
+    gboolean any_up = FALSE;
+    for (guint i = 0; i < parts->len; i++)
+        any_up |= !((HostPart *)g_ptr_array_index(parts, i))->down;
+    if (first && (!any_up || hosts->len == 1)) {
+        g_propagate_error(error, first);
+        g_ptr_array_unref(parts);
+        return NULL;
+    }
+    g_clear_error(&first);
+    return parts;
+}
+
+/* What the answer depends on, of the hosts: each one's snapshot and
+ * whether it is down. */
+static char *parts_key(GPtrArray *parts)
+{
+    GString *k = g_string_new(NULL);
+    for (guint i = 0; i < parts->len; i++) {
+        const HostPart *p = g_ptr_array_index(parts, i);
+        g_string_append_printf(k, "%" G_GINT64_FORMAT "/%" G_GUINT64_FORMAT "%s,",
+                               p->host ? virt_host_id(p->host) : 0, p->snap->generation,
+                               p->down ? "d" : "");
+    }
+    return g_string_free(k, FALSE);
+}
+
+static GArray *merged(GPtrArray *parts)
+{
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(Entry));
+    for (guint i = 0; i < parts->len; i++) {
+        const HostPart *p = g_ptr_array_index(parts, i);
+        for (guint j = 0; j < p->snap->domains->len; j++) {
+            Entry e = {g_ptr_array_index(p->snap->domains, j), p};
+            g_array_append_val(all, e);
+        }
+    }
+    if (parts->len > 1)
+        g_array_sort(all, entry_order);
+    return all;
+}
+
+static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q, GPtrArray *parts,
+                     GHashTable *meta, ApiStatsSnapshot *live, gint64 now, GError **error)
 {
     g_autoptr(json_t) items = json_array();
     const char *last = NULL;
     gboolean more = FALSE;
-    for (guint i = 0; i < snap->domains->len; i++) {
-        const VirtDomainSummary *s = g_ptr_array_index(snap->domains, i);
+    g_autoptr(GArray) entries = merged(parts);
+    for (guint i = 0; i < entries->len; i++) {
+        const Entry *e = &g_array_index(entries, Entry, i);
+        const VirtDomainSummary *s = e->s;
         if (!api_scope_sees_vm(req->scope, s->uuid, error)) {
             if (*error)
                 return NULL;
@@ -251,6 +371,11 @@ static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q,
         }
         json_t *vm = api_vm_summary_json(s, g_hash_table_lookup(meta, s->uuid));
         api_stats_vm_live(ctx->sampler, live, s->uuid, s->state, now, vm, vm);
+        if (e->part->host)
+            json_object_set_new(vm, "host", api_host_ref_json(e->part->host));
+        /* What a host that is down last held, said as such. */
+        if (e->part->down)
+            json_object_set_new(vm, "state", json_string("unreachable"));
         json_array_append_new(items, project(vm, q->fields));
         last = s->name;
     }
@@ -294,9 +419,10 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     g_auto(ListQuery) q = {0};
     if (!parse_list_query(req, &q, error))
         return FALSE;
-    g_autoptr(VirtModelSnapshot) snap = snapshot(ctx, error);
-    if (!snap)
+    g_autoptr(GPtrArray) parts = host_parts(ctx, req, error);
+    if (!parts)
         return FALSE;
+    g_autofree char *hosts_key = parts_key(parts);
     ApiVmList *l = ctx->vm_list;
     g_autoptr(ApiVmList) own = NULL;
     if (!l)
@@ -311,13 +437,16 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     g_autoptr(ApiStatsSnapshot) live = api_sampler_latest(ctx->sampler);
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     g_mutex_lock(&l->lock);
-    meta = meta_for(ctx, l, snap, &meta_gen, error);
+    for (guint i = 0; i < parts->len && (i == 0 || meta); i++) {
+        g_clear_pointer(&meta, g_hash_table_unref);
+        meta = meta_for(ctx, l, ((HostPart *)g_ptr_array_index(parts, i))->snap, &meta_gen, error);
+    }
     if (meta) {
         /* Uptimes move every second and figures every sample: an answer
          * is kept for one second of one sample at most. */
-        key = g_strdup_printf("%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT
-                              ":%" G_GINT64_FORMAT "%s",
-                              snap->generation, meta_gen, live ? live->time : 0, now, qkey);
+        key = g_strdup_printf("%s:%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT
+                              "%s",
+                              hosts_key, meta_gen, live ? live->time : 0, now, qkey);
         Kept *k = keep ? kept_find(l, key) : NULL;
         if (k) {
             l->stats.answers_reused++;
@@ -332,7 +461,7 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
 
     /* Built without the lock: the snapshot and the rows are not changed
      * in place, only replaced. */
-    g_autoptr(json_t) body = build(ctx, req, &q, snap, meta, live, now, error);
+    g_autoptr(json_t) body = build(ctx, req, &q, parts, meta, live, now, error);
     if (!body)
         return FALSE;
     char *text = json_dumps(body, JSON_COMPACT);

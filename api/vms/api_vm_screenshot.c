@@ -1,6 +1,7 @@
 /* GET /api/vms/{vm}/screenshot: a PNG thumbnail of the VM's screen, for
  * lists that show what each VM is doing. Kept a moment per VM and width
  * (api_screenshot_cache.h) so many viewers cost QEMU one render. */
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -113,7 +114,7 @@ gboolean api_vm_screenshot_get(ApiContext *ctx, const ApiRequest *req, ApiRespon
     guint width = WIDTH_DEFAULT;
     if (!parse_width(req, &width, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (!dom || virDomainGetUUIDString(dom, uuid) < 0)

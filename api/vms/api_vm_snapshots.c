@@ -3,6 +3,7 @@
  * under the VM's lock; what waits on the guest (a memory snapshot of a
  * running VM, any revert) runs as a task that takes the lock again. */
 #include "api/auth/api_quota.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
@@ -45,9 +46,9 @@ static virDomainPtr read_vm(ApiContext *ctx, const ApiRequest *req, virConnectPt
 {
     if (!api_query_none(req, error))
         return NULL;
-    *conn_out = virt_conn_get(ctx->virt, error);
+    *conn_out = api_conn(ctx, req, error);
     virDomainPtr dom = *conn_out ? virt_domain_lookup(*conn_out, req->params[0], error) : NULL;
-    if (dom && !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error))
+    if (dom && !api_driver_has(ctx, req, API_FEATURE_SNAPSHOTS, error))
         g_clear_pointer(&dom, virDomainFree);
     return dom;
 }
@@ -214,7 +215,7 @@ gboolean api_vm_snapshot_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
         return api_field_error(error, "name", why);
     g_auto(ApiVmChange) c = {0};
     if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
-        !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
+        !api_driver_has(ctx, req, API_FEATURE_SNAPSHOTS, error) ||
         !snapshot_possible(c.dom, &memory, error))
         return FALSE;
     virDomainSnapshotPtr clash = virDomainSnapshotLookupByName(c.dom, name, 0);
@@ -268,7 +269,7 @@ gboolean api_vm_snapshot_revert(ApiContext *ctx, const ApiRequest *req, ApiRespo
     g_autoptr(VirtSnapshot) s = NULL;
     ApiQuotaHold *quota = NULL;
     if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
-        !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
+        !api_driver_has(ctx, req, API_FEATURE_SNAPSHOTS, error) ||
         !(s = virt_snapshot_get(c.dom, req->params[1], error)) ||
         !revert_quota(ctx, req, &c, s, &quota, error))
         return FALSE;
@@ -280,7 +281,7 @@ gboolean api_vm_snapshot_delete(ApiContext *ctx, const ApiRequest *req, ApiRespo
 {
     g_auto(ApiVmChange) c = {0};
     if (!api_query_none(req, error) || !api_vm_change_begin(ctx, req, NULL, &c, error) ||
-        !api_driver_has(ctx, API_FEATURE_SNAPSHOTS, error) ||
+        !api_driver_has(ctx, req, API_FEATURE_SNAPSHOTS, error) ||
         !virt_snapshot_delete(c.dom, req->params[1], error))
         return FALSE;
     api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);

@@ -1,6 +1,7 @@
 /* /api/vms/{vm}: one VM's detail, edits, deletion and lifecycle actions
  * (the list is api_vm_list.c). libvirt is the truth about VMs; the
  * inventory adds metadata. */
+#include "api/core/api_host_resolve.h"
 #include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
@@ -125,7 +126,7 @@ char *api_volume_lock_key(const char *ref)
 gboolean api_vm_change_begin(ApiContext *ctx, const ApiRequest *req, const char *const *keys,
                              ApiVmChange *c, GError **error)
 {
-    c->conn = virt_conn_get(ctx->virt, error);
+    c->conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) found = c->conn ? virt_domain_lookup(c->conn, req->params[0], error)
                                          : NULL;
     if (!found || virDomainGetUUIDString(found, c->uuid) < 0)
@@ -146,7 +147,7 @@ gboolean api_vm_change_begin(ApiContext *ctx, const ApiRequest *req, const char 
 
 gboolean api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     json_t *obj = conn ? api_vm_detail(ctx, conn, req->params[0], NULL, error) : NULL;
     if (!obj)
         return FALSE;
@@ -371,7 +372,7 @@ gboolean api_vm_action(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     g_autoptr(json_t) body = api_json_body(req, error);
     if (!body || !api_json_only_members(body, allowed, error))
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    g_autoptr(virConnect) conn = api_conn(ctx, req, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, req->params[0], error) : NULL;
     json_t *obj = NULL;
     if (dom && virt_domain_act(dom, action, error))

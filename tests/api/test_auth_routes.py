@@ -115,7 +115,9 @@ class RouteTableTest(harness.ApiTestCase):
                   "network": self.network, "template": self.template, "os": "debian11",
                   "task": "999999999", "target": "hdc", "mac": self.mac,
                   "kind": "pools", "name": self.pool, "ticket": "A" * 43,
-                  "snapshot": "routes-nosuch", "backup": "999999999", "job": "routes-nosuch"}
+                  "snapshot": "routes-nosuch", "backup": "999999999", "job": "routes-nosuch",
+                  # the local host: the one the shared daemon starts with
+                  "host": "1"}
 
         def sub(m):
             if m.group(1) not in params:
@@ -154,6 +156,9 @@ class RouteTableTest(harness.ApiTestCase):
             ("POST", "/api/vms/{vm}/console"): {"type": "vnc"},
             ("POST", "/api/vms/{vm}/keys"): {"keys": ["ctrl", "alt", "delete"]},
             ("POST", "/api/vms/{vm}/eject-installer"): {},
+            ("POST", "/api/vms/{vm}/migrate"): {"host": "1"},
+            ("POST", "/api/hosts"): {"name": "evil%d" % os.getpid(), "uri": "test:///default"},
+            ("PATCH", "/api/hosts/{host}"): {"name": "evil%d" % os.getpid()},
         }
         return bodies.get((method, pattern))
 
@@ -189,6 +194,9 @@ class RouteTableTest(harness.ApiTestCase):
         self.assertFalse(nets[self.network]["active"])
         self.assertNotIn(self.evil_network, nets)
         self.assertFalse(harness.domain_exists(self.evil_vm), "%s was created" % self.evil_vm)
+        hosts = self.api.get("/api/hosts").json()["hosts"]
+        self.assertEqual([(h["id"], h["local"]) for h in hosts], [(1, True)])
+        self.assertNotEqual(hosts[0]["name"], "evil%d" % os.getpid())
         tpls = {t["name"]: t for t in self.api.get("/api/templates").json()["templates"]}
         self.assertEqual(tpls[self.template]["description"], "")
         self.assertNotIn(self.template + "-evil", tpls)

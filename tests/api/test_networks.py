@@ -12,7 +12,7 @@ import harness
 
 PID = os.getpid()
 NETWORK_KEYS = {"name", "uuid", "active", "persistent", "autostart", "mode", "bridge", "ips",
-                "leases"}
+                "leases", "host"}  # host: the libvirt host it is on (docs/hosts.md)
 _subnets = iter(range(0, 10_000))
 
 

@@ -20,9 +20,10 @@ IMAGES = "/var/lib/libvirt/images"
 MIB = 1 << 20
 TIB64 = 64 << 40
 POOL_KEYS = {"name", "uuid", "type", "path", "source", "state", "autostart", "persistent", "capacity",
-             "allocation", "available"}
+             "allocation", "available", "host"}
+# An answer about one object carries the libvirt host it is on (docs/hosts.md).
 VOLUME_KEYS = {"name", "pool", "path", "type", "format", "backing", "capacity", "allocation",
-               "iso", "used_by"}
+               "iso", "used_by", "host"}
 
 
 def q(name):

@@ -9,7 +9,9 @@ import harness
 SUMMARY_KEYS = {"name", "uuid", "state", "vcpus", "memory", "autostart", "persistent",
                 "description", "tags", "created_at",
                 # live, from the sampler's last sample (test_stats checks them)
-                "started_at", "uptime", "uptime_source", "addresses", "stats"}
+                "started_at", "uptime", "uptime_source", "addresses", "stats",
+                # the libvirt host it is on (docs/hosts.md)
+                "host"}
 DETAIL_KEYS = SUMMARY_KEYS | {"domain_type", "os", "disks", "nics", "graphics"}
 STATES = {"running", "paused", "shutoff", "shutdown", "crashed", "pmsuspended", "blocked",
           "nostate"}

@@ -1,7 +1,7 @@
 // Every page of the web UI through axe-core, with something on it to read:
 // the sign-in page, the dashboard, the guests list (with the task drawer and a row's More
 // menu open), a guest's page, the New VM wizard, storage (a pool and a
-// volume), networks, templates, users, API tokens, the audit log and My
+// volume), networks, hosts, templates, users, API tokens, the audit log and My
 // sessions, each in the light theme at 1440 px, the dark theme, and on a
 // 390 px phone, where nothing may be wider than the screen. Findings of
 // impact serious or critical fail (the console page is checked by
@@ -30,6 +30,7 @@ const PAGES = [
   ['new-vm', '#/new', '[data-testid="view-create"]'],
   ['storage', `#/storage/${encodeURIComponent(POOL)}`, '[data-testid="volume-row"]'],
   ['networks', '#/networks', '[data-testid="network-row"]'],
+  ['hosts', '#/hosts', '[data-testid="host-row"]'],
   ['templates', '#/templates', '[data-testid="template-row"]'],
   ['users', '#/users', '[data-testid="user-row"]'],
   ['tokens', '#/tokens', '[data-testid="token-row"]'],

@@ -43,6 +43,11 @@ const EXPECTED_ROUTES = [
   "GET /api/audit",
   "GET /api/host",
   "GET /api/host/stats",
+  "GET /api/hosts",
+  "POST /api/hosts",
+  "GET /api/hosts/{host}",
+  "PATCH /api/hosts/{host}",
+  "DELETE /api/hosts/{host}",
   "GET /api/vms/{vm}/stats",
   "GET /metrics",
   "GET /api/vms",
@@ -73,6 +78,7 @@ const EXPECTED_ROUTES = [
   "PATCH /api/vms/{vm}/nics/{mac}",
   "DELETE /api/vms/{vm}/nics/{mac}",
   "GET /api/vms/{vm}/screenshot",
+  "POST /api/vms/{vm}/migrate",
   "POST /api/vms/{vm}/clone",
   "GET /api/vms/{vm}/snapshots",
   "POST /api/vms/{vm}/snapshots",
@@ -134,11 +140,14 @@ const EXPECTED_ROUTES = [
 const PUBLIC_ROUTES = ["GET /api/openapi.json", "POST /api/session", "GET /api/consoles/{ticket}"];
 
 // Path variables the routes use; each must be declared as a required path parameter.
-const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket", "snapshot", "job", "backup"];
+const PATH_VARIABLES = ["vm", "user", "session", "token", "pool", "volume", "network", "template", "os", "task", "target", "mac", "kind", "name", "ticket", "snapshot", "job", "backup", "host"];
 
 // Answers that are one object and so must carry an ETag.
 const ETAG_ROUTES = [
   "GET /api/host",
+  "GET /api/hosts/{host}",
+  "POST /api/hosts",
+  "PATCH /api/hosts/{host}",
   "GET /api/vms/{vm}",
   "GET /api/vms/{vm}/screenshot",
   "PATCH /api/vms/{vm}",

@@ -166,6 +166,10 @@ const volPath = (pool, vol) => `${poolPath(pool)}/volumes/${encodeURIComponent(v
 
 export const api = {
   host: () => request('GET', '/api/host'),
+  // ---- libvirt hosts (docs/hosts.md) ----
+  hosts: () => request('GET', '/api/hosts'),
+  addHost: (host) => request('POST', '/api/hosts', { body: host }),
+  deleteHost: (id) => request('DELETE', `/api/hosts/${encodeURIComponent(id)}`),
   // Figures over time: range '1h', '1d', '30d' or '1y' (docs/stats.md).
   hostStats: (range) => request('GET', `/api/host/stats?range=${encodeURIComponent(range)}`),
   vmStats: (name, range) => request('GET', `${vmPath(name)}/stats?range=${encodeURIComponent(range)}`),

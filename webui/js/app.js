@@ -26,6 +26,7 @@ const SECTIONS = [
   { key: 'templates', href: '#/templates', label: 'Templates', icon: 'copy', views: ['templates'] },
   { key: 'storage', href: '#/storage', label: 'Storage', icon: 'disk', views: ['storage'] },
   { key: 'networks', href: '#/networks', label: 'Networks', icon: 'net', views: ['networks'] },
+  { key: 'hosts', href: '#/hosts', label: 'Hosts', icon: 'server', views: ['hosts'] },
   { key: 'backups', href: '#/backups', label: 'Backups', icon: 'clock', views: ['backups'], operator: true },
   { key: 'users', href: '#/users', label: 'Users', icon: 'users', views: ['users'], admin: true },
   { key: 'tokens', href: '#/tokens', label: 'API tokens', icon: 'key', views: ['tokens'] },
@@ -153,6 +154,7 @@ const VIEWS = {
   networks: {
     title: (r) => (r.network ? `${r.network} · Networks` : 'Networks'), load: () => import('./networks.js'), mount: (m, main, r) => m.mountNetworks(main, r.network || null),
   },
+  hosts: { title: () => 'Hosts', load: () => import('./hosts.js'), mount: (m, main) => m.mountHosts(main) },
   templates: { title: () => 'Templates', load: () => import('./templates.js'), mount: (m, main) => m.mountTemplates(main) },
   backups: { title: () => 'Backups', load: () => import('./backups.js'), mount: (m, main) => m.mountBackups(main) },
   create: { title: () => 'New VM', load: () => import('./create-vm.js'), mount: (m, main, r) => m.mountCreateVm(main, r.query || {}) },

@@ -29,7 +29,7 @@ const GROUPS = [
       ['vm.console.ticket', 'Asked for a console'], ['vm.console', 'Used a console'], ['vm.keys', 'Pressed keys on a guest'],
       ['vm.nic.attach', 'Attached a network interface'], ['vm.nic.update', 'Changed a network interface'],
       ['vm.nic.detach', 'Detached a network interface'],
-      ['vm.clone', 'Cloned a guest'], ['vm.snapshot.create', 'Took a snapshot'],
+      ['vm.clone', 'Cloned a guest'], ['vm.migrate', 'Moved a guest to another host'], ['vm.snapshot.create', 'Took a snapshot'],
       ['vm.snapshot.revert', 'Reverted a guest to a snapshot'], ['vm.snapshot.delete', 'Deleted a snapshot'],
       ['vm.export', 'Exported a guest'], ['vm.import_archive', 'Imported a guest’s archive'],
     ],
@@ -50,6 +50,13 @@ const GROUPS = [
     actions: [
       ['network.create', 'Created a network'], ['network.update', 'Changed a network'], ['network.delete', 'Deleted a network'],
       ['network.start', 'Started a network'], ['network.stop', 'Stopped a network'],
+    ],
+  },
+  {
+    label: 'Hosts',
+    any: [['host.', 'Any host action']],
+    actions: [
+      ['host.create', 'Added a host'], ['host.update', 'Changed a host'], ['host.delete', 'Removed a host'],
     ],
   },
   {

@@ -27,6 +27,8 @@ export function readQuery(query = {}) {
     states: splitStates(query.state),
     sort,
     dir: query.dir === 'desc' ? 'desc' : 'asc',
+    // The host switcher: one host's guests by its name, or all ('').
+    host: String(query.host || '').slice(0, 64),
   };
 }
 
@@ -38,6 +40,7 @@ export function writeQuery(v) {
   if (v.states.length) q.set('state', filterFor(v.states)?.key || v.states.join(','));
   if (v.sort !== 'name') q.set('sort', v.sort);
   if (v.dir !== 'asc') q.set('dir', v.dir);
+  if (v.host) q.set('host', v.host);
   const path = (location.hash.replace(/^#/, '').split('?')[0]) || '/';
   const qs = q.toString().replace(/%2C/g, ',');
   const hash = `#${path}${qs ? `?${qs}` : ''}`;
@@ -52,6 +55,7 @@ export function filterFor(states) {
 
 export function matches(v, vm) {
   if (v.states.length && !v.states.includes(vm.state)) return false;
+  if (v.host && (!vm.host || vm.host.name !== v.host)) return false;
   const q = v.q.trim().toLowerCase();
   if (!q) return true;
   return vm.name.toLowerCase().includes(q)

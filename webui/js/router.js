@@ -5,11 +5,11 @@
 // "#/sessions" and "#/account" (usage and limits) the access pages,
 // "#/storage" the storage pools and "#/storage/POOL" one pool's volumes,
 // "#/networks" the virtual networks and "#/networks/NET" one network's leases,
-// "#/templates" the VM templates, "#/backups" backup jobs and kept backups
+// "#/hosts" the libvirt hosts, "#/templates" the VM templates, "#/backups" backup jobs and kept backups
 // and "#/new" the create-VM wizard.
 // Hash routes keep every address servable by the static file server as "/".
 
-const PAGES = { dashboard: 'dashboard', users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', account: 'account', storage: 'storage', networks: 'networks', templates: 'templates', backups: 'backups', new: 'create' };
+const PAGES = { hosts: 'hosts', dashboard: 'dashboard', users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', account: 'account', storage: 'storage', networks: 'networks', templates: 'templates', backups: 'backups', new: 'create' };
 
 // Pages of one named object: "#/vms/NAME" -> {view: 'detail', name: NAME}.
 const NAMED = [

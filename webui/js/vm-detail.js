@@ -23,6 +23,7 @@ import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
 import { snapshotsCard } from './vm-snapshots.js';
 import { cloneButton } from './vm-clone.js';
+import { loadHosts, migrateButton } from './vm-migrate.js';
 import { exportButton } from './vm-export.js';
 
 const DETAIL_ACTIONS = ['start', 'shutdown', 'reboot', 'suspend', 'resume', 'reset', 'poweroff'];
@@ -137,8 +138,9 @@ function load(page) {
   if (page.fetching) return page.fetching;
   page.fetching = (async () => {
     try {
-      const { data, etag } = await api.getVm(page.name);
+      const [{ data, etag }, hosts] = await Promise.all([api.getVm(page.name), page.hosts || loadHosts()]);
       if (page.disposed) return;
+      page.hosts = hosts;
       page.gone = false;
       setDetail(page, data, etag, { force: false });
       const disks = await api.disks(page.name).then(({ data: d }) => d.disks || [], () => null);
@@ -274,20 +276,22 @@ function renderHead(page) {
         title: kvm ? 'Hardware-accelerated (KVM)' : 'Emulated by QEMU TCG (no hardware virtualization)' },
       kvm ? 'KVM' : 'TCG'),
       vm.persistent === false ? h('span', { class: 'chip', title: 'Transient: libvirt forgets this guest when it stops' }, 'transient') : null,
+      vm.host && (page.hosts || []).length > 1 ? h('span', { class: 'chip', testid: 'detail-host', title: 'The libvirt host it is on' }, icon('server'), vm.host.name) : null,
       operate ? null : h('span', { class: 'pill pill-info', testid: 'view-only', title: 'Your role can see this guest but not change it' }, icon('eye'), 'View only')),
     vm.description
       ? h('p', { class: 'detail-desc', testid: 'detail-description' }, vm.description)
       : h('p', { class: 'detail-desc muted', testid: 'detail-description' }, 'No description yet.'),
-    operate ? headActions(vm, pending) : null]);
+    operate ? headActions(vm, pending, page.hosts) : null]);
   for (const d of page.head.querySelectorAll('details')) if (open.includes(d.className)) d.open = true;
 }
 
-function headActions(vm, pending) {
+function headActions(vm, pending, hosts) {
   return h('div', { class: 'detail-actions' },
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
     consoleKind(vm) ? consoleLink(vm, consoleKind(vm), { label: 'Console', testid: 'action-console' }) : null,
     cloneButton(vm),
+    migrateButton(vm, hosts),
     exportButton(vm),
     h('button', {
       type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,

@@ -5,6 +5,7 @@
 // with checkboxes for acting on many guests at once, and a compact density
 // for long lists. Rows are updated in place so nothing steals keyboard focus.
 
+import { api } from './api.js';
 import { h, icon, clear, fmtMiB } from './dom.js';
 import * as live from './live.js';
 import { onHost } from './host.js';
@@ -40,6 +41,7 @@ export function mountList(root, query = {}) {
     selected: new Set(),
     shown: [],
     host: null,
+    hosts: [],         // the libvirt hosts (GET /api/hosts), for the switcher and the Host column
     rows: new Map(), // name -> {sig, el, check, live}
     compact: readDensity() === 'compact',
     // Viewers get no lifecycle buttons or checkboxes: the daemon would refuse them.
@@ -69,7 +71,7 @@ export function mountList(root, query = {}) {
   });
   const offStats = live.onObjectEvent('stats', (frame) => { page.figures.sample(frame); refreshFigures(page); });
   const offHost = onHost((hi) => { page.host = hi; renderStats(page); });
-  return () => { offLive(); offStats(); offHost(); cancelAnimationFrame(page.frame); };
+  return () => { page.disposed = true; offLive(); offStats(); offHost(); cancelAnimationFrame(page.frame); };
 }
 
 function readDensity() {
@@ -95,6 +97,11 @@ function layout(page) {
     onchange: (e) => setView(page, { states: readQuery({ state: e.target.value }).states }),
   });
   fillFilter(page);
+  el.hostSelect = h('select', {
+    class: 'input select', testid: 'vm-host-filter', 'aria-label': 'Show the guests of', hidden: true,
+    onchange: (e) => setView(page, { host: e.target.value }),
+  });
+  fillHosts(page);
   el.sortSelect = h('select', {
     class: 'input select sort-select', testid: 'vm-sort', 'aria-label': 'Sort by',
     onchange: (e) => { const [sort, dir] = e.target.value.split(':'); setView(page, { sort, dir }); },
@@ -120,7 +127,7 @@ function layout(page) {
             class: 'pill pill-info', testid: 'view-only',
             title: `Your role (${getUser()?.role || 'viewer'}) can see these guests but not change them`,
           }, icon('eye'), 'View only')),
-        h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), el.search), el.select, el.sortSelect, el.density,
+        h('div', { class: 'toolbar' }, h('label', { class: 'search' }, icon('search'), el.search), el.select, el.hostSelect, el.sortSelect, el.density,
           reloadButton({ testid: 'vm-refresh', label: 'Refresh now', title: 'Refresh now', onclick: () => live.refreshNow() }),
           operate ? h('a', { class: 'btn btn-primary', href: '#/new', testid: 'vm-new' }, icon('plus'), 'New VM') : null)),
       el.table,
@@ -132,6 +139,27 @@ function layout(page) {
 
 // The state filter's choices, and one for a list of states a link asked
 // for that none of them is.
+// The host switcher, shown when Vireo drives more than one host
+// (docs/hosts.md): all hosts, or one host's guests.
+async function fillHosts(page) {
+  try {
+    const { data } = await api.hosts();
+    page.hosts = data.hosts || [];
+  } catch {
+    return;
+  }
+  if (page.disposed) return;
+  const sel = page.el.hostSelect;
+  clear(sel).append(h('option', { value: '' }, 'All hosts'),
+    ...page.hosts.map((x) => h('option', { value: x.name }, x.name)));
+  sel.value = page.view.host || '';
+  sel.hidden = page.hosts.length < 2;
+  renderHead(page);
+  // Rows gain a Host cell: build them again.
+  for (const r of page.rows.values()) r.sig = '';
+  if (page.snap) render(page);
+}
+
 function fillFilter(page) {
   const { states } = page.view;
   const match = filterFor(states);
@@ -157,6 +185,7 @@ function renderHead(page) {
   clear(el.thead).append(h('tr', {},
     operate ? h('th', { scope: 'col', class: 'col-check' }, el.selectAll) : null,
     Object.keys(COLUMNS).map((key) => sortHeader(key, view, sortBy)),
+    page.hosts.length > 1 ? h('th', { scope: 'col', class: 'col-host' }, 'Host') : null,
     h('th', { scope: 'col', class: 'col-tags' }, 'Tags'),
     operate ? h('th', { scope: 'col', class: 'col-actions' }, h('span', { class: 'sr-only' }, 'Actions')) : null));
   el.sortSelect.value = `${view.sort}:${view.dir}`;
@@ -229,6 +258,8 @@ function rowFor(page, vm, pending) {
     h('td', { class: COLUMNS.vcpus[1], 'data-label': 'vCPUs', testid: 'vm-vcpus' }, String(vm.vcpus ?? '—')),
     h('td', { class: COLUMNS.memory[1], 'data-label': 'Memory', testid: 'vm-memory' }, fmtMiB(vm.memory)),
     figs.cells.cpu, figs.cells.memused, figs.cells.uptime,
+    page.hosts.length > 1 ? h('td', { class: 'col-host', 'data-label': 'Host', testid: 'vm-host' },
+      vm.state === 'unreachable' ? h('span', { class: 'pill pill-bad', title: 'Its host does not answer: the last known state' }, vm.host?.name || '?') : (vm.host?.name || '—')) : null,
     h('td', { class: 'col-tags', 'data-label': 'Tags', testid: 'vm-tags' },
       tags.length ? h('span', { class: 'tags' }, tags.map((t) => h('span', { class: 'tag' }, t))) : h('span', { class: 'muted' }, '—')),
     page.operate ? h('td', { class: 'col-actions', 'data-label': 'Actions' }, rowActions(vm, pending)) : null);
