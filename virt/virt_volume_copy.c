@@ -169,7 +169,8 @@ virStorageVolPtr virt_volume_clone(virStoragePoolPtr pool, virStorageVolPtr src,
             return g_steal_pointer(&dst);
         delete_quietly(dst);
         /* Drivers without streams (test:///default) still copy below. */
-        if (!g_error_matches(why, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED)) {
+        if (!g_error_matches(why, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED) &&
+            !g_error_matches(why, VIRT_ERROR, VIRT_ERROR_NOT_SUPPORTED)) {
             g_propagate_error(error, g_steal_pointer(&why));
             return NULL;
         }

@@ -7,6 +7,7 @@
 #include "server/http.h"
 #include "server/tls.h"
 
+#include <string.h>
 #include <netinet/in.h>
 
 #ifndef VIREO_SOURCE_DIR
@@ -44,7 +45,11 @@ static GPtrArray *good_values(const ConfigSetting *s)
         g_ptr_array_add(out, g_strdup("relative/name"));
         break;
     case CONFIG_STRING:
-        g_ptr_array_add(out, g_strdup_printf("value of %s: [::1]:1 = #x", s->key));
+        /* The libvirt URI is checked as one (virt_uri.h). */
+        if (strcmp(s->key, "connect") == 0)
+            g_ptr_array_add(out, g_strdup("qemu+ssh://root@[::1]:2222/system?keyfile=/k%20x"));
+        else
+            g_ptr_array_add(out, g_strdup_printf("value of %s: [::1]:1 = #x", s->key));
         break;
     }
     return out;

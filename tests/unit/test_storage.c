@@ -243,7 +243,7 @@ static void test_volume_create_list_delete(void **state)
 
     /* Grow only, unless asked to shrink: refused before libvirt is asked.
      * The test driver cannot resize at all (the API tier resizes for real);
-     * that maps to UNSUPPORTED. */
+     * that is libvirt's NO_SUPPORT, which maps to NOT_SUPPORTED (a 409). */
     assert_false(virt_volume_resize(vol, MIB, FALSE, &e));
     assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_INVALID_ARG));
     g_clear_error(&e);
@@ -252,7 +252,7 @@ static void test_volume_create_list_delete(void **state)
     g_clear_error(&e);
     assert_true(virt_volume_resize(vol, 8 * MIB, FALSE, &e));
     assert_false(virt_volume_resize(vol, 16 * MIB, FALSE, &e));
-    assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_UNSUPPORTED));
+    assert_true(g_error_matches(e, VIRT_ERROR, VIRT_ERROR_NOT_SUPPORTED));
     g_clear_error(&e);
 
     g_autoptr(virStorageVol) same = virt_volume_lookup(pool, HOSTILE, &e);
