@@ -146,7 +146,9 @@ void api_host_mark_answer(ApiContext *ctx, const ApiRoute *route, const ApiReque
     static const char *const lists[][2] = {{"/api/pools", "pools"},
                                            {"/api/networks", "networks"},
                                            {"/api/pools/{pool}/volumes", "volumes"}};
-    if (!ctx->hosts || !json_is_object(resp->body) || json_object_get(resp->body, "host"))
+    /* A 202's body is a task, the same as GET /api/tasks/{id} answers. */
+    if (!ctx->hosts || resp->status == 202 || !json_is_object(resp->body) ||
+        json_object_get(resp->body, "host"))
         return;
     gboolean vm = strcmp(route->pattern, "/api/vms/{vm}") == 0;
     gboolean marked = vm;

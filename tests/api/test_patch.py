@@ -211,7 +211,7 @@ class RoutingTest(harness.ApiTestCase):
         self.assertIn("GET", self.allow(r), repr(r))
 
     def test_unknown_routes(self):
-        for path in ("/api/nonexistent", "/api/vms/x/y/z", "/api/", "/api/hosts",
+        for path in ("/api/nonexistent", "/api/vms/x/y/z", "/api/", "/api/hostz",
                      "/api/vms/%snope/frobnicate" % harness.PREFIX):
             with self.subTest(path=path):
                 self.assertError(self.api.get(path), 404)
