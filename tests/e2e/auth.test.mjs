@@ -118,7 +118,7 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
     assert.equal((await page.getByTestId('user-name').textContent()).trim(), 'admin');
     assert.equal((await page.getByTestId('user-role').textContent()).trim(), 'Admin');
     const tabs = await page.getByTestId('main-nav').locator('a').allTextContents();
-    assert.deepEqual(tabs.map((t) => t.trim()), ['Dashboard', 'Guests', 'Templates', 'Storage', 'Networks', 'Backups', 'Users', 'API tokens', 'Audit log']);
+    assert.deepEqual(tabs.map((t) => t.trim()), ['Dashboard', 'Guests', 'Templates', 'Storage', 'Networks', 'Hosts', 'Backups', 'Users', 'API tokens', 'Audit log']);
     assert.equal(await page.getByTestId('nav-guests').getAttribute('aria-current'), 'page');
 
     await page.getByTestId('user-menu-button').click();
@@ -208,7 +208,7 @@ describe('Vireo access control in the web UI', { concurrency: false }, () => {
       assert.equal(await p.getByTestId('view-only').isVisible(), true);
       assert.equal(await p.locator(`${ROW} [data-testid^="action-"]`).count(), 0, 'no lifecycle buttons in the list');
       const tabs = await p.getByTestId('main-nav').locator('a').allTextContents();
-      assert.deepEqual(tabs.map((t) => t.trim()), ['Dashboard', 'Guests', 'Templates', 'Storage', 'Networks', 'API tokens']);
+      assert.deepEqual(tabs.map((t) => t.trim()), ['Dashboard', 'Guests', 'Templates', 'Storage', 'Networks', 'Hosts', 'API tokens']);
       await checkPage(p, 'viewer guest list');
       await shot(p, '27-viewer-list');
 
