@@ -29,6 +29,10 @@ typedef struct {
 VirtArchiveOut *api_archive_out(const ApiArchiveFrom *from, GPtrArray *volumes, GError **error);
 /* "NAME.vireo.tar" with anything but letters, digits and . - _ made '_'. */
 char *api_archive_file_name(const char *vm_name);
+/* What an export says of the VM beside its disks: its API detail
+ * (description, tags, OS...), and its UUID into `uuid`. */
+json_t *api_archive_vm_detail(ApiContext *ctx, virDomainPtr dom, char uuid[VIR_UUID_STRING_BUFLEN],
+                              GError **error);
 
 /* What an archive read back makes. */
 typedef struct {

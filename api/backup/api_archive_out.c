@@ -73,17 +73,23 @@ static gboolean disk_volume(virConnectPtr conn, const VirtDisk *vd, Disk *d, GEr
     return TRUE;
 }
 
-static json_t *meta_json(ApiContext *ctx, virDomainPtr dom, GArray *disks, gboolean nvram,
-                         GError **error)
+json_t *api_archive_vm_detail(ApiContext *ctx, virDomainPtr dom, char uuid[VIR_UUID_STRING_BUFLEN],
+                              GError **error)
 {
     g_autoptr(virConnect) conn = virDomainGetConnect(dom);
     virConnectRef(conn);
-    char uuid[VIR_UUID_STRING_BUFLEN];
     if (virDomainGetUUIDString(dom, uuid) < 0) {
         api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed");
         return NULL;
     }
-    g_autoptr(json_t) detail = api_vm_detail(ctx, conn, uuid, NULL, error);
+    return api_vm_detail(ctx, conn, uuid, NULL, error);
+}
+
+static json_t *meta_json(ApiContext *ctx, virDomainPtr dom, GArray *disks, gboolean nvram,
+                         GError **error)
+{
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    g_autoptr(json_t) detail = api_archive_vm_detail(ctx, dom, uuid, error);
     if (!detail)
         return NULL;
     g_autoptr(GError) why = NULL;

@@ -119,14 +119,8 @@ static gboolean convert_all(GArray *disks, GCancellable *cancel, GError **error)
 static char *descriptor(ApiContext *ctx, virDomainPtr dom, const VirtDomainConfig *cfg,
                         GArray *disks, GError **error)
 {
-    g_autoptr(virConnect) conn = virDomainGetConnect(dom);
-    virConnectRef(conn);
     char uuid[VIR_UUID_STRING_BUFLEN];
-    if (virDomainGetUUIDString(dom, uuid) < 0) {
-        api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed");
-        return NULL;
-    }
-    g_autoptr(json_t) detail = api_vm_detail(ctx, conn, uuid, NULL, error);
+    g_autoptr(json_t) detail = api_archive_vm_detail(ctx, dom, uuid, error);
     if (!detail)
         return NULL;
     g_autofree VirtOvfOutDisk *out = g_new0(VirtOvfOutDisk, disks->len + 1);
