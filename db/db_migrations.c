@@ -197,6 +197,12 @@ static const char *const migrations[] = {
     "  local INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX hosts_one_local ON hosts(local) WHERE local = 1;",
+    /* 11: the libvirt host a task works on (docs/hosts.md). Tasks before it
+     * were the local host's. No foreign key: a removed host's tasks keep
+     * its id (their host then reads null), and what they left half-made is
+     * never looked for on another host. */
+    "ALTER TABLE tasks ADD COLUMN host_id INTEGER;"
+    "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1);",
 };
 
 int db_schema_latest(void)

@@ -147,8 +147,7 @@ static void on_connected(VirtHost *h, gpointer data)
     virt_model_reconnected(virt_host_model(h));
     api_hosts_connected(&d->api, h);
     api_meta_sync_kick(d->meta_sync);
-    if (virt_host_is_local(h))
-        api_tasks_clean_up(&d->api);
+    api_tasks_clean_up(&d->api, h);
 }
 
 /* Each connection is a socket, and libvirt, sqlite, event streams and

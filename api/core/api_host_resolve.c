@@ -66,17 +66,11 @@ static VirtHost *host_of_vm(ApiContext *ctx, const char *vm, GError **error)
     return pick >= 0 ? virt_host_ref(g_ptr_array_index(hosts, pick)) : NULL;
 }
 
-/* Work that runs as a task keeps the local host's connection for now
- * (docs/hosts.md): on another host it is refused, never done on the
- * wrong one. */
+/* Tasks run on the host of their request (task_host); what still runs on
+ * the local host only (docs/hosts.md) is refused on another, never done
+ * on the wrong one. */
 static const char *const local_only[] = {
-    "POST /api/vms",
-    "POST /api/vms/{vm}/clone",
-    "POST /api/vms/{vm}/snapshots",
-    "POST /api/vms/{vm}/snapshots/{snapshot}/revert",
-    "DELETE /api/vms/{vm}/snapshots/{snapshot}",
     "POST /api/vms/{vm}/backup",
-    "POST /api/pools/{pool}/volumes/{volume}/clone",
     NULL,
 };
 

@@ -4,7 +4,8 @@
 // list grows a Host column and a host switcher that shows one host's
 // guests; the test host's guest page names its host and offers Migrate,
 // whose dialog lists the other host and shows vireod's refusal in words;
-// the host is removed from the page. The host is removed after, whatever
+// a volume clone on the test host is a task the drawer says is on it; the
+// host is removed from the page. The host is removed after, whatever
 // happens, so the other files see one host.
 
 import { describe, test, before, after } from 'node:test';
@@ -90,6 +91,22 @@ describe('Hosts', { concurrency: false }, () => {
     await shot(page, 'hosts-migrate-refused');
     const r = await admin.request('GET', '/api/vms/test');
     assert.equal(r.json.host.name, NAME);
+    await page.keyboard.press('Escape');
+  });
+
+  test('a task on the test host names its host in the task drawer', async () => {
+    const q = `?host=${encodeURIComponent(NAME)}`;
+    let r = await admin.request('POST', `/api/pools/default-pool/volumes${q}`, { body: { name: `${NAME}.img`, capacity: 1048576, format: 'raw' } });
+    assert.equal(r.status, 201);
+    r = await admin.request('POST', `/api/pools/default-pool/volumes/${NAME}.img/clone${q}`, { body: { name: `${NAME}-copy.img` } });
+    assert.equal(r.status, 202);
+    assert.equal(r.json.host.name, NAME);
+    await page.goto(page.url().replace(/#.*$/, '#/'));
+    await page.getByTestId('task-button').click();
+    const row = page.locator(`[data-testid="task-row"][data-task="${r.json.id}"]`);
+    await row.getByTestId('task-host').filter({ hasText: `on ${NAME}` }).waitFor();
+    await row.getByTestId('task-result').waitFor();
+    await shot(page, 'hosts-task-drawer');
     await page.keyboard.press('Escape');
   });
 
