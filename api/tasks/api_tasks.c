@@ -92,7 +92,7 @@ static const char *const states[] = {"queued", "running", "succeeded", "failed",
 
 gboolean api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
-    static const char *const allowed[] = {"state", "before", "limit", "host", NULL};
+    static const char *const allowed[] = {"state", "before", "limit", NULL};
     /* The router resolved ?host= (404 when unknown). */
     DbTaskQuery q = {
         .state = api_query_get(req, "state"),
