@@ -94,10 +94,10 @@ static gboolean model_watched(gpointer data)
     return events_subscriber_count(d->events) > 0;
 }
 
-static void on_vm_changed(const char *uuid, const char *name, int event, gpointer data)
+static void on_vm_changed(VirtHost *h, const char *uuid, const char *name, int event, gpointer data)
 {
     Daemon *d = data;
-    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .host = h, .event = event};
     events_publish(d->events, &e);
 }
 

@@ -170,7 +170,7 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
         g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
         *result = api_task_on_host(task, g_strconcat("/api/vms/", vm, NULL));
     }
-    api_vm_changed(job->ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(job->ctx, task_host(task), dom, VIRT_DOMAIN_EVENT_EDITED);
     return TRUE;
 }
 
@@ -234,7 +234,7 @@ gboolean api_vm_snapshot_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     if (!virt_snapshot_create(c.dom, name, description, error) ||
         !(made = virt_snapshot_get(c.dom, name, error)))
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     g_autofree char *location = snapshot_location(virDomainGetName(c.dom), name);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, snapshot_json(made));
@@ -285,7 +285,7 @@ gboolean api_vm_snapshot_delete(ApiContext *ctx, const ApiRequest *req, ApiRespo
         !api_driver_has(ctx, req, API_FEATURE_SNAPSHOTS, error) ||
         !virt_snapshot_delete(c.dom, req->params[1], error))
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     resp->status = 204;
     return TRUE;
 }

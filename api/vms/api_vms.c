@@ -80,12 +80,12 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDo
     return obj;
 }
 
-void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event)
+void api_vm_changed(ApiContext *ctx, VirtHost *h, virDomainPtr dom, int event)
 {
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (!ctx->vm_changed || virDomainGetUUIDString(dom, uuid) < 0)
         return;
-    ctx->vm_changed(uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
+    ctx->vm_changed(h, uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
 }
 
 /* What the sampler observes of a running VM (its start time, addresses,
@@ -283,7 +283,7 @@ gboolean api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
         return FALSE;
     /* libvirt tells of no change to a definition (vCPUs, memory, boot). */
     if (json_object_size(applied))
-        api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
+        api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     api_vm_answer(resp, 200, updated,
                   json_object_size(applied) ? json_pack("{s:O}", "applied", applied) : NULL);
     return TRUE;

@@ -21,6 +21,7 @@ import urllib.parse
 
 import harness
 import lab
+from test_events import EventStream
 
 TAG = "hosts-tasks-%d" % os.getpid()
 FINAL = ("succeeded", "failed", "cancelled")
@@ -198,16 +199,24 @@ class HostsTasksTest(harness.ApiTestCase):
         self.assertNotIn(clone, lab.domain_names(URI_A))
         self.assertFalse(harness.domain_exists(clone))
         # Snapshots of the source, on B (a shut-off VM's is made at once; a
-        # revert is a task).
+        # revert is a task). Their events, and the task's, name host B.
+        stream = EventStream(self.d, self.d.token)
+        self.addCleanup(stream.close)
+        stream.opened()
         snaps = self.on_b("/api/vms/%s/snapshots" % src)
         r = self.api.post(snaps, json_body={"name": "s1"})
         self.assertStatus(r, 201)
+        edited = stream.wait_for(src, "edited")
+        self.assertEqual(edited["host"]["name"], self.b["name"])
         self.assertEqual(lab.virsh(URI_B, "snapshot-list", src, "--name").split(), ["s1"])
         r = self.api.post(self.on_b("/api/vms/%s/snapshots/s1/revert" % src))
         self.assertStatus(r, 202)
         t = self.wait_task(r.json())
         self.assertEqual((t["kind"], t["state"]), ("revert", "succeeded"), repr(t))
         self.assertOnB(t)
+        ended = stream.wait_frame(lambda f: f["event"] == "task" and f["data"]["id"] == t["id"]
+                                  and f["data"]["state"] == "succeeded", what="the revert's end")
+        self.assertOnB(ended["data"])
         self.assertStatus(self.api.delete(self.on_b("/api/vms/%s/snapshots/s1" % src)), 204)
         self.assertEqual(lab.virsh(URI_B, "snapshot-list", src, "--name").split(), [])
 
