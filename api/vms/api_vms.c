@@ -219,8 +219,9 @@ static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p
     return TRUE;
 }
 
-static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current, const VmPatch *p,
-                            json_t *applied, GError **error)
+/* `model` is the VM list's model of the VM's host. */
+static gboolean apply_patch(ApiContext *ctx, VirtModel *model, virDomainPtr dom, json_t *current,
+                            const VmPatch *p, json_t *applied, GError **error)
 {
     const char *uuid = json_string_value(json_object_get(current, "uuid"));
     const char *was_description = json_string_value(json_object_get(current, "description"));
@@ -255,7 +256,7 @@ static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current, 
     if (ok)
         /* The list reads this VM's description, and what waits for its next
          * boot, again before it answers. */
-        virt_model_invalidate(ctx->vm_model, uuid);
+        virt_model_invalidate(model, uuid);
     api_vm_edit_undo_clear(&undo);
     return ok;
 }
@@ -276,7 +277,7 @@ gboolean api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                   api_vm_edit_quota(ctx, req, c.dom, c.uuid, &patch.edit, &quota, error);
     /* Once applied, the new vCPUs and memory count in the owner's usage. */
     api_quota_hold_settle(quota);
-    if (ok && apply_patch(ctx, c.dom, c.current, &patch, applied, error))
+    if (ok && apply_patch(ctx, api_req_model(ctx, req), c.dom, c.current, &patch, applied, error))
         updated = api_vm_detail(ctx, c.conn, c.uuid, NULL, error);
     vm_patch_clear(&patch);
     if (!updated)

@@ -14,6 +14,7 @@ is brought up when it is down and never taken down here."""
 
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 import unittest
@@ -150,6 +151,38 @@ class HostsTasksTest(harness.ApiTestCase):
         self.assertNotIn(t["id"], self.task_ids(self.api, "?host=%d" % self.a["id"]))
         self.assertError(self.api.get("/api/tasks?host=" + TAG + "-none"), 404)
 
+    def meta_uuids(self):
+        db = sqlite3.connect(os.path.join(self.d.tmp, "vireo.db"))
+        try:
+            return {row[0] for row in db.execute("SELECT uuid FROM vm_meta")}
+        finally:
+            db.close()
+
+    def test_failure_on_b_leaves_nothing(self):
+        # A network B has but that is not started: the start at the end of
+        # the create's task fails, after the copy, the definition and the
+        # inventory row were made on B. All are undone there.
+        net = TAG + "-down"
+        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
+            f.write("<network><name>%s</name></network>" % net)
+            f.flush()
+            lab.virsh(URI_B, "net-define", f.name)
+        self.addCleanup(lab.virsh, URI_B, "net-undefine", net, check=False)
+        name = TAG + "-nostart"
+        self.addCleanup(self.remove_vm_on_b, name)
+        before, meta = (volumes(URI_B), lab.domain_names(URI_B)), self.meta_uuids()
+        r = self.api.post(self.on_b("/api/vms"), json_body={
+            "name": name, "vcpus": 1, "memory": 64, "graphics": "none", "start": True,
+            "disks": [{"clone": "default/" + self.base}], "nics": [{"network": net}]})
+        self.assertStatus(r, 202)
+        t = self.wait_task(r.json())
+        self.assertEqual(t["state"], "failed", repr(t))
+        self.assertOnB(t)
+        self.assertIn("did not start", t["error"]["message"])
+        self.assertEqual((volumes(URI_B), lab.domain_names(URI_B)), before)
+        # No inventory row of its own is left (others' may have gone meanwhile).
+        self.assertEqual(self.meta_uuids() - meta, set())
+
     def test_refused_when_b_lacks_the_pool_or_network(self):
         # A pool and a network that host A has and host B does not.
         pool, net = TAG + "-pa", TAG + "-na"
@@ -198,6 +231,11 @@ class HostsTasksTest(harness.ApiTestCase):
         self.assertEqual(lab.domain_state(URI_B, clone), "shut off")
         self.assertNotIn(clone, lab.domain_names(URI_A))
         self.assertFalse(harness.domain_exists(clone))
+        # An edit of it on B shows in B's list at once.
+        r = self.api.patch(self.on_b("/api/vms/" + clone), {"description": "the copy"})
+        self.assertStatus(r, 200)
+        listed = {v["name"]: v for v in self.api.get(self.on_b("/api/vms")).json()["vms"]}
+        self.assertEqual(listed[clone]["description"], "the copy")
         # Snapshots of the source, on B (a shut-off VM's is made at once; a
         # revert is a task). Their events, and the task's, name host B.
         stream = EventStream(self.d, self.d.token)
