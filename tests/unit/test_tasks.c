@@ -162,6 +162,67 @@ static void test_task_hosts(void **state)
     assert_null(error);
 }
 
+/* A task on a libvirt host that is removed while the task runs: the
+ * task's own reference keeps the host and its connection working until
+ * the task ends (ASan tells a use after free, or a reference never let go). */
+typedef struct {
+    VirtHosts *hosts;
+    gint64 host_id;
+    gboolean found; /* the test driver's domain, through the task's host */
+    gint released;  /* atomic: the test let its own reference go */
+} HostWork;
+
+static gboolean run_on_host(Task *task, gpointer data, char **result, GError **error)
+{
+    (void)result;
+    HostWork *w = data;
+    VirtHost *h = task_host(task);
+    if (!h || virt_host_id(h) != w->host_id) {
+        g_set_error_literal(error, API_ERROR, API_ERROR_INTERNAL, "not the task's host");
+        return FALSE;
+    }
+    for (int i = 0; i < 500 && !g_atomic_int_get(&w->released); i++)
+        g_usleep(10000);
+    virt_hosts_remove(w->hosts, w->host_id);
+    virConnectPtr conn = virt_conn_get(virt_host_conn(h), error);
+    if (!conn)
+        return FALSE;
+    virDomainPtr dom = virDomainLookupByName(conn, "test");
+    w->found = dom != NULL;
+    if (dom)
+        virDomainFree(dom);
+    virConnectClose(conn);
+    return TRUE;
+}
+
+static void test_task_holds_its_host(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    virt_init();
+    DbHost row = {.name = "there", .uri = "test:///default"};
+    gint64 id = db_host_create(f->db, &row, &error);
+    assert_true(id > 0);
+    VirtHosts *hosts = virt_hosts_new(NULL);
+    /* Started as the local one: connected when start returns. */
+    VirtHostSpec spec = {.id = id, .name = "there", .uri = "test:///default", .local = TRUE};
+    VirtHost *h = virt_hosts_add(hosts, &spec);
+    virt_host_start(h);
+    TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
+    HostWork w = {hosts, id, FALSE, 0};
+    gint64 t = tasks_submit(e, "clone", "p/v", 0, h, run_on_host, &w, NULL, &error);
+    assert_true(t > 0);
+    /* From here the registry's and the task's references are all. */
+    virt_host_unref(h);
+    g_atomic_int_set(&w.released, 1);
+    g_autoptr(DbTask) done = wait_state(f, t, "succeeded");
+    assert_true(w.found);
+    assert_int_equal(done->host_id, id);
+    assert_string_equal(done->host_name, "there");
+    task_engine_free(e);
+    virt_hosts_free(hosts);
+}
+
 typedef struct {
     int steps;
     gboolean fail;
@@ -316,6 +377,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_task_holds_its_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_runs_and_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_thread_task_and_restart, setup, teardown),
