@@ -14,8 +14,8 @@
 #   VIREO_LAB_COUNT   or a count N: the first N letters (a b c ...), at most 26
 #   VIREO_LAB_PREFIX  names of the namespaces ($PREFIX-NAME), the bridge
 #                     ($PREFIX-br) and the root ends of the veths; default
-#                     vireo-lab. At most 12 characters with the host names
-#                     (Linux interface names have 15).
+#                     vireo-lab. $PREFIX-NAME and $PREFIX-br: at most 15
+#                     characters (Linux's limit for interface names).
 #   VIREO_LAB_DIR     state, default /run/$PREFIX
 #   VIREO_LAB_NET     a free /24 prefix, default 10.77.12; host N is .(10+N)
 #   VIREO_GUEST_DIR   the test guest's files, shown read-only to every host
