@@ -251,7 +251,7 @@ for n in $(echo "$COUNTS" | tr ' ' '\n' | sort -rn); do
     # Lists one after another for the next seconds (as a UI that polls),
     # from 1 s after the stop: a list may answer from a snapshot younger
     # than 500 ms; after that the lists ask the host, and it does not
-    # answer. libvirt's keepalive gives up on it after 6-8 s.
+    # answer. libvirt's keepalive gives up on it after about 8 s.
     sleep 1
     down_runs "$n-hung" "$HUNG_SECONDS"
     h0=$(date +%s%N)
