@@ -98,6 +98,7 @@ libvirtd_pid() {
 cpu_ticks() {   # utime + stime of a process, in clock ticks
     awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
 }
+# shellcheck disable=SC2034  # used by run.sh
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 
 fval() { awk -F= -v k="$2" '$1 == k {print $2}' "$1"; }
