@@ -25,6 +25,8 @@
 /* How long a list across hosts waits for a host other than the local one:
  * one that does not answer by then shows what it last held. */
 #define OTHER_HOST_WAIT_US (2 * G_USEC_PER_SEC)
+/* The local host is waited for as on a single host. */
+#define LOCAL_HOST_WAIT_US (15 * G_USEC_PER_SEC)
 
 typedef struct {
     char *key; /* the snapshot, metadata and query it answers */
@@ -265,6 +267,21 @@ static gint entry_order(gconstpointer a, gconstpointer b)
 
 static VirtModelSnapshot *snapshot(ApiContext *ctx, GError **error);
 
+/* How long a list begun at `began` may still wait for host `h`: another
+ * host until 2 s after the list began (every host fetches at once, so that
+ * is 2 s in all, however many do not answer), and not at all once its
+ * model has waited that long for libvirt already: a host that hangs holds
+ * up the first list after it hung, not every list until libvirt's
+ * keepalive gives up on it. */
+static gint64 wait_for(VirtHost *h, gint64 began)
+{
+    if (virt_host_is_local(h))
+        return LOCAL_HOST_WAIT_US;
+    gint64 left = began + OTHER_HOST_WAIT_US - g_get_monotonic_time();
+    gint64 hung_left = OTHER_HOST_WAIT_US - virt_model_waiting_us(virt_host_model(h));
+    return MAX(0, MIN(left, hung_left));
+}
+
 /* Every host's part (or the one ?host= names). Fails only when no host
  * answers and none has a list it last held, or when the one host asked
  * for fails: the single-host answer stays a 503 while libvirt is away. */
@@ -286,14 +303,18 @@ static GPtrArray *host_parts(ApiContext *ctx, const ApiRequest *req, GError **er
         g_ptr_array_set_size(hosts, 0);
         g_ptr_array_add(hosts, virt_host_ref(req->virt_host));
     }
+    /* Every host that must fetch starts now, then each is waited for. */
+    gint64 began = g_get_monotonic_time();
+    if (hosts->len > 1)
+        for (guint i = 0; i < hosts->len; i++)
+            virt_model_ask(virt_host_model(g_ptr_array_index(hosts, i)));
     GError *first = NULL;
     for (guint i = 0; i < hosts->len; i++) {
         VirtHost *h = g_ptr_array_index(hosts, i);
         HostPart *p = g_new0(HostPart, 1);
         p->host = virt_host_ref(h);
         g_autoptr(GError) why = NULL;
-        gint64 wait = virt_host_is_local(h) ? 15 * G_USEC_PER_SEC : OTHER_HOST_WAIT_US;
-        p->snap = virt_model_snapshot_within(virt_host_model(h), wait, &why);
+        p->snap = virt_model_snapshot_within(virt_host_model(h), wait_for(h, began), &why);
         if (!p->snap) {
             p->down = TRUE;
             p->snap = virt_model_last(virt_host_model(h));
