@@ -3,8 +3,10 @@ lab (tests/hosts/lab.sh) with the sampler running every second: host A's
 figures and history through ?host=, its VMs' series, the Hosts list's
 current figures, /metrics with a host label on every host's gauges (and
 still valid for promtool), two operators who do not see each other's VM
-series on host A; quota usage counts a user's VMs on every host; paging
-of GET /api/vms with the same name on two hosts skips nothing.
+series on host A; a host that hangs (a relay this test holds) never
+delays the local host's samples; quota usage counts a user's VMs on every
+host; paging of GET /api/vms with the same name on two hosts skips
+nothing.
 
 The lab is shared with other work on this machine: it is brought up when
 it is down and never taken down here; every guest is removed after. One
@@ -18,6 +20,7 @@ import unittest
 
 import harness
 import lab
+from test_hosts import Relay
 from test_stats import promtool
 
 TAG = "hstats-%d" % os.getpid()
@@ -29,6 +32,18 @@ def setUpModule():
         URI_A, URI_B = lab.up()
     except lab.LabUnavailable as e:
         raise unittest.SkipTest(str(e))
+
+
+def wait_for(test, what, check, timeout=30):
+    """check()'s first true answer within `timeout` seconds, else a failure."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.3)
+    test.fail("%s: not within %ds (last: %r)" % (what, timeout, last))
 
 
 class HostsStatsTest(harness.ApiTestCase):
@@ -57,14 +72,7 @@ class HostsStatsTest(harness.ApiTestCase):
         return r.json()
 
     def wait_for(self, what, check, timeout=30):
-        deadline = time.monotonic() + timeout
-        last = None
-        while time.monotonic() < deadline:
-            last = check()
-            if last:
-                return last
-            time.sleep(0.3)
-        self.fail("%s: not within %ds (last: %r)" % (what, timeout, last))
+        return wait_for(self, what, check, timeout)
 
     def lab_guest(self, tag, uri):
         name = "%s-%s" % (TAG, tag)
@@ -210,6 +218,58 @@ class HostsStatsTest(harness.ApiTestCase):
         self.assertNotIn(twin, [v["name"] for v in r.json()["vms"]])
         self.assertError(self.api.get("/api/vms?after=%s&after_host=x" % twin), 400)
         self.assertError(self.api.get("/api/vms?after_host=1"), 400)
+
+
+class HungHostTest(harness.ApiTestCase):
+    """Host B reached through a relay this test holds: pausing it makes B
+    hang for this vireod alone (the lab is shared)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.relay = Relay(URI_B)
+        cls.d = harness.Daemon("hosts-hung", extra_args=["--stats-interval-seconds", "1"])
+        cls.d.start()
+        cls.api = cls.d.client()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.relay.resume()
+        cls.d.stop()
+        cls.relay.close()
+
+    def local_sample_time(self):
+        r = self.api.get("/api/host/stats?range=1h&series=cpu", timeout=5)
+        self.assertStatus(r, 200)
+        latest = r.json()["latest"]
+        return latest["time"] if latest else 0
+
+    def test_hung_host_never_delays_local_samples(self):
+        r = self.api.post("/api/hosts", json_body={"name": TAG + "-hung", "uri": self.relay.uri})
+        self.assertStatus(r, 201)
+        hung = r.json()
+        self.addCleanup(self.api.delete, "/api/hosts/%d" % hung["id"])
+
+        def sampled():
+            hosts = self.api.get("/api/hosts").json()["hosts"]
+            return [h for h in hosts if h["id"] == hung["id"]][0]["figures"]["live"]
+        wait_for(self, "host B sampled", sampled)
+        self.relay.pause()
+        try:
+            # B's sampler now hangs in its bulk call; the local host's goes on.
+            time.sleep(1.5)
+            first = self.local_sample_time()
+            time.sleep(3.5)
+            t0 = time.monotonic()
+            last = self.local_sample_time()
+            self.assertLess(time.monotonic() - t0, 2.0, "GET /api/host/stats waited")
+            self.assertGreaterEqual(last - first, 2, "the local host's samples stalled")
+            # B's history and /metrics answer without waiting for B.
+            t0 = time.monotonic()
+            self.assertStatus(self.api.get("/api/host/stats?host=%d" % hung["id"], timeout=5), 200)
+            self.assertStatus(self.api.get("/metrics", timeout=5), 200)
+            self.assertLess(time.monotonic() - t0, 2.0, "a hung host held up stats or /metrics")
+        finally:
+            self.relay.resume()
 
 
 if __name__ == "__main__":

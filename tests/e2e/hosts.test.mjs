@@ -6,7 +6,8 @@
 // list grows a Host column and a host switcher that shows one host's
 // guests; the test host's guest page names its host and offers Migrate,
 // whose dialog lists the other host and shows vireod's refusal in words;
-// the host is removed from the page. The host is removed after, whatever
+// an admin grants that guest to an operator from the Users page (the grant
+// names its host); the host is removed from the page. The host is removed after, whatever
 // happens, so the other files see one host.
 
 import { describe, test, before, after } from 'node:test';
@@ -18,6 +19,7 @@ import { chromium } from 'playwright-core';
 import { LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage } from './lib.mjs';
 
 const NAME = `e2e-hosts-${process.pid}`;
+const OPERATOR = `e2eh${process.pid}`;
 let admin;
 let browser;
 let page;
@@ -47,6 +49,7 @@ describe('Hosts', { concurrency: false }, () => {
   after(async () => {
     if (browser) await browser.close();
     if (admin) await removeHost();
+    if (admin) await admin.request('DELETE', `/api/users/${OPERATOR}`);
     if (pki) fs.rmSync(pki, { recursive: true, force: true });
   });
 
@@ -128,6 +131,25 @@ describe('Hosts', { concurrency: false }, () => {
     const r = await admin.request('GET', '/api/vms/test');
     assert.equal(r.json.host.name, NAME);
     await page.keyboard.press('Escape');
+  });
+
+  test('a guest of the test host is granted from the Users page, on its host', async () => {
+    const made = await admin.request('POST', '/api/users', { body: { username: OPERATOR, password: `Hosts-e2e-${process.pid}-pw!`, role: 'operator' } });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    await page.goto(page.url().replace(/#.*$/, '#/users'));
+    await page.locator(`[data-testid="user-row"][data-user="${OPERATOR}"] [data-testid="user-grants"]`).click();
+    const dlg = page.getByTestId('grants-dialog');
+    await dlg.waitFor();
+    await page.getByTestId('grant-empty').waitFor();
+    // With two hosts each guest says its host; the grant is asked of that host.
+    await page.getByTestId('grant-vm-select').selectOption({ label: `test (${NAME})` });
+    await page.getByTestId('grant-add').click();
+    const item = dlg.locator('[data-testid="grant-item"][data-vm="test"]');
+    await item.getByTestId('grant-host').filter({ hasText: NAME }).waitFor();
+    const grants = (await admin.request('GET', `/api/users/${OPERATOR}/grants`)).json.grants;
+    assert.deepEqual(grants.map((g) => [g.name, g.host && g.host.name]), [['test', NAME]]);
+    await page.getByTestId('grants-done').click();
+    await dlg.waitFor({ state: 'detached' });
   });
 
   test('the admin removes the host from the page', async () => {
