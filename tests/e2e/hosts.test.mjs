@@ -2,7 +2,8 @@
 // admin adds libvirt's in-process test driver (test:///default) as a second
 // host from the page, with TLS client files (a partial set is refused in
 // words; the test driver ignores them), and sees it connected with its
-// figures, each host's CPU use and memory in use among them; the guests
+// figures, each host's CPU use and memory in use among them, also on the
+// dashboard; the guests
 // list grows a Host column and a host switcher that shows one host's
 // guests; the test host's guest page names its host and offers Migrate,
 // whose dialog lists the other host and shows vireod's refusal in words;
@@ -98,6 +99,16 @@ describe('Hosts', { concurrency: false }, () => {
     await page.getByTestId('host-form-error').filter({ hasText: 'already registered' }).waitFor();
     await checkPage(page, 'hosts page');
     await shot(page, 'hosts-page');
+  });
+
+  test('the dashboard shows each host with its figures', async () => {
+    await page.goto(page.url().replace(/#.*$/, '#/dashboard'));
+    const card = page.getByTestId('dash-hosts');
+    await card.locator(`[data-testid="dash-host"][data-host="${NAME}"]`).waitFor();
+    // The local host's CPU use (the test driver's counters stand still).
+    await card.locator('[data-testid="dash-host"]').first().getByTestId('dash-host-cpu').filter({ hasText: '%' }).waitFor();
+    assert.equal(await card.locator('[data-testid="dash-host"]').count(), 2);
+    await shot(page, 'hosts-dashboard');
   });
 
   test('the guests list shows each guest\'s host and switches to one host', async () => {
