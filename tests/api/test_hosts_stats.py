@@ -20,7 +20,8 @@ import unittest
 
 import harness
 import lab
-from test_hosts import Relay
+import test_hosts
+from test_hosts import HostsBase, Relay
 from test_stats import promtool
 
 TAG = "hstats-%d" % os.getpid()
@@ -28,32 +29,20 @@ TAG = "hstats-%d" % os.getpid()
 
 def setUpModule():
     global URI_A, URI_B
-    try:
-        URI_A, URI_B = lab.up()
-    except lab.LabUnavailable as e:
-        raise unittest.SkipTest(str(e))
+    test_hosts.setUpModule()
+    URI_A, URI_B = test_hosts.URI_A, test_hosts.URI_B
 
 
-def wait_for(test, what, check, timeout=30):
-    """check()'s first true answer within `timeout` seconds, else a failure."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.3)
-    test.fail("%s: not within %ds (last: %r)" % (what, timeout, last))
+class HostsStatsTest(HostsBase):
+    """One vireod sampling every second, with lab hosts A and B."""
 
-
-class HostsStatsTest(harness.ApiTestCase):
     @classmethod
     def setUpClass(cls):
         cls.d = harness.Daemon("hosts-stats", extra_args=["--stats-interval-seconds", "1"])
         cls.d.start()
         cls.api = cls.d.client()
-        cls.a = cls.add_host(TAG + "-a", URI_A)
-        cls.b = cls.add_host(TAG + "-b", URI_B)
+        cls.a = cls.add_lab_host(TAG + "-a", URI_A)
+        cls.b = cls.add_lab_host(TAG + "-b", URI_B)
         # The one booted guest, on host A.
         cls.running = "%s-run" % TAG
         lab.define_guest(cls.running, URI_A, disk_mib=0, start=True)
@@ -66,19 +55,10 @@ class HostsStatsTest(harness.ApiTestCase):
         cls.d.stop()
 
     @classmethod
-    def add_host(cls, name, uri):
+    def add_lab_host(cls, name, uri):
         r = cls.api.post("/api/hosts", json_body={"name": name, "uri": uri})
         assert r.status == 201, r
         return r.json()
-
-    def wait_for(self, what, check, timeout=30):
-        return wait_for(self, what, check, timeout)
-
-    def lab_guest(self, tag, uri):
-        name = "%s-%s" % (TAG, tag)
-        self.addCleanup(lab.remove_guest, name)
-        lab.define_guest(name, uri, disk_mib=0, start=False)
-        return name
 
     def test_host_figures_and_history_by_host(self):
         a = self.a["name"]
@@ -220,7 +200,7 @@ class HostsStatsTest(harness.ApiTestCase):
         self.assertError(self.api.get("/api/vms?after_host=1"), 400)
 
 
-class HungHostTest(harness.ApiTestCase):
+class HungHostTest(HostsBase):
     """Host B reached through a relay this test holds: pausing it makes B
     hang for this vireod alone (the lab is shared)."""
 
@@ -252,7 +232,7 @@ class HungHostTest(harness.ApiTestCase):
         def sampled():
             hosts = self.api.get("/api/hosts").json()["hosts"]
             return [h for h in hosts if h["id"] == hung["id"]][0]["figures"]["live"]
-        wait_for(self, "host B sampled", sampled)
+        self.wait_for("host B sampled", sampled)
         self.relay.pause()
         try:
             # B's sampler now hangs in its bulk call; the local host's goes on.
