@@ -52,7 +52,9 @@ class HostsStatsTest(HostsBase):
         lab.remove_guest(cls.running)
         for h in (cls.a, cls.b):
             cls.api.delete("/api/hosts/%d" % h["id"])
-        cls.d.stop()
+        # Every host's sampler threads end: a clean exit, in time.
+        code = cls.d.stop()
+        assert code == 0, "vireod exited with %r" % code
 
     @classmethod
     def add_lab_host(cls, name, uri):
@@ -214,8 +216,9 @@ class HungHostTest(HostsBase):
     @classmethod
     def tearDownClass(cls):
         cls.relay.resume()
-        cls.d.stop()
+        code = cls.d.stop()
         cls.relay.close()
+        assert code == 0, "vireod exited with %r" % code
 
     def local_sample_time(self):
         r = self.api.get("/api/host/stats?range=1h&series=cpu", timeout=5)
@@ -227,7 +230,6 @@ class HungHostTest(HostsBase):
         r = self.api.post("/api/hosts", json_body={"name": TAG + "-hung", "uri": self.relay.uri})
         self.assertStatus(r, 201)
         hung = r.json()
-        self.addCleanup(self.api.delete, "/api/hosts/%d" % hung["id"])
 
         def sampled():
             hosts = self.api.get("/api/hosts").json()["hosts"]
@@ -250,6 +252,13 @@ class HungHostTest(HostsBase):
             self.assertLess(time.monotonic() - t0, 2.0, "a hung host held up stats or /metrics")
         finally:
             self.relay.resume()
+        # Removed: its sampler goes, and /metrics no longer shows it.
+        self.wait_for("host B sampled again", sampled)
+        self.assertIn('host="%s"' % hung["name"], self.api.get("/metrics").body.decode())
+        self.assertStatus(self.api.delete("/api/hosts/%d" % hung["id"]), 204)
+        self.wait_for("host B gone from /metrics",
+                      lambda: 'host="%s"' % hung["name"] not in self.api.get("/metrics").body.decode())
+        self.assertError(self.api.get("/api/host/stats?host=%d" % hung["id"]), 404)
 
 
 if __name__ == "__main__":
