@@ -179,12 +179,15 @@ $(TSANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $
 deps:
 	@sh packaging/deps.sh
 
+# The builds behind run, test and bench use every core (make JOBS=1 for one).
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
 host-setup: deps
 	@sh packaging/host-setup.sh
 
 # ---- run ----
 run: host-setup
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@echo
 	@echo "  Vireo is starting on http://$(LISTEN)/  (libvirt: $(CONNECT))"
 	@echo "  Log in as 'admin'. On the first start the password is printed below and saved in"
@@ -213,11 +216,11 @@ check:
 	@sh tests/check/run.sh
 
 test: host-setup
-	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(TSAN_BINS) $(MIGRATE_TEST)
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(UNIT_BINS) $(TSAN_BINS) $(MIGRATE_TEST)
 	@sh tests/run-all.sh
 
 bench: host-setup
-	@$(MAKE) --no-print-directory all $(BUILD)/stats-bench $(BUILD)/vireo-migrate
+	@$(MAKE) --no-print-directory -j$(JOBS) all $(BUILD)/stats-bench $(BUILD)/vireo-migrate
 	@sh tests/bench/run.sh
 
 fuzz: host-setup

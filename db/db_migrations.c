@@ -197,7 +197,12 @@ static const char *const migrations[] = {
     "  local INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX hosts_one_local ON hosts(local) WHERE local = 1;",
-    /* 11: the libvirt host a task works on (docs/hosts.md). Tasks before it
+    /* 11: each host's metric history (docs/stats.md): a series belongs to
+     * its host (NULL: the local host, whose keys stay as they were), and
+     * goes with it when the host is removed */
+    "ALTER TABLE stats_series ADD COLUMN host INTEGER REFERENCES hosts(id) ON DELETE CASCADE;"
+    "CREATE INDEX stats_series_host ON stats_series(host);",
+    /* 12: the libvirt host a task works on (docs/hosts.md). Tasks before it
      * were the local host's. No foreign key: a removed host's tasks keep
      * its id (their host then reads null), and what they left half-made is
      * never looked for on another host. */

@@ -64,11 +64,12 @@ int db_stats_tier_for(const DbStatsPolicy *p, gint64 seconds)
 
 struct DbStatsWriter {
     Db *db;
+    gint64 host; /* the host whose series it writes; 0: the local host */
     DbStatsPolicy policy;
     sqlite3_stmt *upsert;
     sqlite3_stmt *trim;
     sqlite3_stmt *trim_ahead;
-    GHashTable *ids;               /* key -> series id (gint64 in a pointer) */
+    GHashTable *ids;               /* stored key -> series id (gint64 in a pointer) */
     gint64 bucket[DB_STATS_TIERS]; /* the bucket each tier was last in; 0: none yet */
     gint64 n_series;               /* when last trimmed; -1: never */
     char *alive_sig;               /* the alive keys as last given, joined */
@@ -108,10 +109,22 @@ static const char trim_sql[] = "DELETE FROM stats WHERE series = ?1 AND tier = ?
 static const char trim_ahead_sql[] =
     "DELETE FROM stats WHERE series = ?1 AND tier = ?2 AND ts > ?3";
 
+char *db_stats_key(gint64 host, const char *key)
+{
+    /* The local host's keys are those of before there were hosts. */
+    return host ? g_strdup_printf("%" G_GINT64_FORMAT "/%s", host, key) : g_strdup(key);
+}
+
 DbStatsWriter *db_stats_writer_new(Db *db, const DbStatsPolicy *p)
+{
+    return db_stats_writer_new_for_host(db, p, 0);
+}
+
+DbStatsWriter *db_stats_writer_new_for_host(Db *db, const DbStatsPolicy *p, gint64 host)
 {
     DbStatsWriter *w = g_new0(DbStatsWriter, 1);
     w->db = db;
+    w->host = host;
     w->policy = *p;
     w->ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     w->n_series = -1;
@@ -146,16 +159,32 @@ static gboolean prepare(DbStatsWriter *w, GError **error)
     return w->trim_ahead != NULL;
 }
 
-static gint64 series_id(DbStatsWriter *w, const char *key, GError **error)
+/* Binds the writer's host as the `host` column holds it (NULL: local). */
+static void bind_host(const DbStatsWriter *w, sqlite3_stmt *st, int at)
 {
+    if (w->host)
+        sqlite3_bind_int64(st, at, w->host);
+    else
+        sqlite3_bind_null(st, at);
+}
+
+static gint64 series_id(DbStatsWriter *w, const char *raw_key, GError **error)
+{
+    g_autofree char *key = db_stats_key(w->host, raw_key);
     gpointer id;
     if (g_hash_table_lookup_extended(w->ids, key, NULL, &id))
         return GPOINTER_TO_SIZE(id);
-    if (!db_run(w->db, error,
-                "INSERT INTO stats_series (key) VALUES (?1) "
-                "ON CONFLICT (key) DO NOTHING",
-                "t", key))
+    g_autoptr(sqlite3_stmt) add = db_prepare(w->db, error,
+                                             "INSERT INTO stats_series (key, host) VALUES (?1, ?2) "
+                                             "ON CONFLICT (key) DO NOTHING",
+                                             "t", key);
+    if (!add)
         return 0;
+    bind_host(w, add, 2);
+    if (sqlite3_step(add) != SQLITE_DONE) {
+        db_set_error(error, w->db, "adding a metric series");
+        return 0;
+    }
     g_autoptr(sqlite3_stmt)
         st = db_prepare(w->db, error, "SELECT id FROM stats_series WHERE key = ?1", "t", key);
     if (!st)
@@ -203,13 +232,23 @@ static gboolean add_point(DbStatsWriter *w, gint64 ts, const DbStatsPoint *pt, G
     return TRUE;
 }
 
-/* Deletes the series whose key is not in `alive`, with their rows. */
+/* The writer's own series: another host's are its writer's business. */
+static sqlite3_stmt *own_series(DbStatsWriter *w, GError **error)
+{
+    sqlite3_stmt *st = db_prepare(w->db, error, "SELECT id, key FROM stats_series WHERE host IS ?1",
+                                  NULL);
+    if (st)
+        bind_host(w, st, 1);
+    return st;
+}
+
+/* Deletes the host's series whose key is not in `alive`, with their rows. */
 static gboolean prune_gone(DbStatsWriter *w, const char *const *alive, GError **error)
 {
-    g_autoptr(GHashTable) keep = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (const char *const *k = alive; *k; k++)
-        g_hash_table_add(keep, (gpointer)*k);
-    g_autoptr(sqlite3_stmt) st = db_prepare(w->db, error, "SELECT id, key FROM stats_series", NULL);
+        g_hash_table_add(keep, db_stats_key(w->host, *k));
+    g_autoptr(sqlite3_stmt) st = own_series(w, error);
     if (!st)
         return FALSE;
     g_autoptr(GArray) gone = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -273,7 +312,7 @@ static gboolean trim_tier(DbStatsWriter *w, int tier, gint64 ts, GArray *ids, gi
 
 static GArray *all_series(DbStatsWriter *w, GError **error)
 {
-    g_autoptr(sqlite3_stmt) st = db_prepare(w->db, error, "SELECT id FROM stats_series", NULL);
+    g_autoptr(sqlite3_stmt) st = own_series(w, error);
     if (!st)
         return NULL;
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
@@ -287,6 +326,19 @@ static GArray *all_series(DbStatsWriter *w, GError **error)
         return NULL;
     }
     return g_steal_pointer(&ids);
+}
+
+/* One number from `sql`; the caller holds the lock. */
+static gint64 count_locked(Db *db, const char *sql, GError **error)
+{
+    g_autoptr(sqlite3_stmt) st = db_prepare(db, error, sql, NULL);
+    if (!st)
+        return -1;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        db_set_error(error, db, "counting metric history");
+        return -1;
+    }
+    return sqlite3_column_int64(st, 0);
 }
 
 static gboolean add_locked(DbStatsWriter *w, gint64 ts, const DbStatsPoint *points, guint n,
@@ -304,19 +356,21 @@ static gboolean add_locked(DbStatsWriter *w, gint64 ts, const DbStatsPoint *poin
     for (guint i = 0; i < n; i++)
         if (!add_point(w, ts, &points[i], error))
             return FALSE;
+    /* Every host's series share the bound; each writer trims its own. */
     g_autoptr(GArray) ids = all_series(w, error);
-    if (!ids)
+    gint64 total = ids ? count_locked(w->db, "SELECT count(*) FROM stats_series", error) : -1;
+    if (total < 0)
         return FALSE;
-    gboolean resized = (gint64)ids->len != w->n_series;
+    gboolean resized = total != w->n_series;
     for (int t = 0; t < DB_STATS_TIERS; t++) {
         gint64 bucket = ts - ts % w->policy.tiers[t].step;
         if (!resized && bucket == w->bucket[t])
             continue;
-        gint64 cap = db_stats_tier_cap(&w->policy, t, ids->len);
+        gint64 cap = db_stats_tier_cap(&w->policy, t, (guint)total);
         if (!trim_tier(w, t, ts, ids, cap, error))
             return FALSE;
     }
-    *n_series = ids->len;
+    *n_series = total;
     return TRUE;
 }
 
@@ -378,14 +432,7 @@ GArray *db_stats_read(Db *db, const char *key, int tier, gint64 from, gint64 to,
 static gint64 count(Db *db, const char *sql, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st = db_prepare(db, error, sql, NULL);
-    if (!st)
-        return -1;
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        db_set_error(error, db, "counting metric history");
-        return -1;
-    }
-    return sqlite3_column_int64(st, 0);
+    return count_locked(db, sql, error);
 }
 
 gint64 db_stats_row_count(Db *db, GError **error)

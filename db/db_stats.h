@@ -1,4 +1,4 @@
-/* Metric history: one series per key (the host, each VM by UUID), kept in
+/* Metric history: one series per key (a host, each VM by UUID), kept in
  * downsampling tiers (each a bucket size and an age) under a hard bound on
  * rows. Every sample is averaged into its bucket of every tier at once, so
  * each range answers up to the last sample. Why it is built so:
@@ -61,7 +61,16 @@ int db_stats_tier_for(const DbStatsPolicy *p, gint64 seconds);
  * bucket each tier was in, the series alive), so it has one user. */
 typedef struct DbStatsWriter DbStatsWriter;
 
+/* The local host's writer; _for_host: host `host`'s (its inventory id; 0
+ * is the local host). Each host's series are its own: pruning "gone" keys
+ * and trimming touch only them, while the row bound counts every host's. */
 DbStatsWriter *db_stats_writer_new(Db *db, const DbStatsPolicy *p);
+DbStatsWriter *db_stats_writer_new_for_host(Db *db, const DbStatsPolicy *p, gint64 host);
+/* The key a series of host `host` (0: local) is stored and read under:
+ * the local host's are plain ("host", a VM's UUID), another's are
+ * prefixed with its id, so the same UUID on two hosts (a VM between two)
+ * is two series. */
+char *db_stats_key(gint64 host, const char *key);
 void db_stats_writer_free(DbStatsWriter *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbStatsWriter, db_stats_writer_free)
 

@@ -57,9 +57,8 @@ static void on_domain_event(VirtHost *h, const char *uuid, const char *name, int
 {
     Daemon *d = data;
     g_debug("domain event %d for %s (%s)", event, name, uuid);
-    /* The sampler follows the local host's VMs (docs/hosts.md). */
-    if (event == VIR_DOMAIN_EVENT_STARTED && virt_host_is_local(h))
-        api_sampler_note_started(d->api.sampler, uuid);
+    if (event == VIR_DOMAIN_EVENT_STARTED)
+        api_sampler_note_started(d->api.sampler, h, uuid);
     /* A balloon moving is news only when the memory the list shows moved:
      * the model tells, once it has read it. */
     if (event != VIRT_DOMAIN_EVENT_BALLOON) {

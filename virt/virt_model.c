@@ -49,6 +49,7 @@ struct VirtModel {
     guint64 generation;
     VirtModelStats stats;
     gint64 fetch_began; /* the fetch under way began (monotonic); 0: none */
+    gboolean asked;     /* virt_model_ask wants a fetch */
 };
 
 VirtModelSnapshot *virt_model_snapshot_ref(VirtModelSnapshot *s)
@@ -180,6 +181,7 @@ static void fetch(VirtModel *m)
     guint64 dirty = m->dirty;
     gint64 began = g_get_monotonic_time();
     m->fetch_began = began;
+    m->asked = FALSE;
     FetchPlan plan = {.describe = m->describe, .old = g_hash_table_new(g_str_hash, g_str_equal)};
     m->describe = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     VirtModelSnapshot *old = m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
@@ -260,10 +262,10 @@ static gpointer loop(gpointer data)
         }
         gboolean looked_at = watched || now - m->demand_at < DEMAND_US;
         gint64 due = m->fetched_at + interval_of(m);
-        gboolean behind = m->dirty != m->fetched_dirty || m->waiters > 0;
+        gboolean behind = m->dirty != m->fetched_dirty || m->waiters > 0 || m->asked;
         /* A failed fetch is tried again at the pace of the interval, not
          * in a loop, unless someone waits. */
-        if (m->failure && m->failed_dirty == m->dirty && m->waiters == 0)
+        if (m->failure && m->failed_dirty == m->dirty && m->waiters == 0 && !m->asked)
             behind = FALSE, due = MAX(due, m->failed_at + INTERVAL_MIN_US);
         if (m->connected && (behind || (looked_at && now >= due))) {
             fetch(m);
@@ -356,6 +358,26 @@ VirtModelSnapshot *virt_model_last(VirtModel *m)
     return m->snap ? virt_model_snapshot_ref(m->snap) : NULL;
 }
 
+/* The newest snapshot holds what a reader asking now must see (lock held). */
+static gboolean fresh(const VirtModel *m, guint64 need_dirty, gint64 need_at)
+{
+    return m->snap && m->fetched_dirty >= need_dirty && m->fetched_at >= need_at;
+}
+
+void virt_model_ask(VirtModel *m)
+{
+    if (!m || !virt_conn_is_up(m->vc))
+        return;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&m->lock);
+    gint64 now = g_get_monotonic_time();
+    m->demand_at = now;
+    /* A fetch under way is waited for by the reader, as ever. */
+    if (m->fetch_began || fresh(m, m->dirty, now - FRESH_US))
+        return;
+    m->asked = TRUE;
+    g_cond_signal(&m->wake);
+}
+
 VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GError **error)
 {
     if (!m) {
@@ -375,7 +397,7 @@ VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GErr
     guint64 need_dirty = m->dirty;
     gint64 need_at = now - FRESH_US;
     gint64 deadline = now + wait_us;
-    while (!(m->snap && m->fetched_dirty >= need_dirty && m->fetched_at >= need_at)) {
+    while (!fresh(m, need_dirty, need_at)) {
         if (m->failure && m->failed_dirty >= need_dirty && m->failed_at >= need_at) {
             g_propagate_error(error, g_error_copy(m->failure));
             return NULL;

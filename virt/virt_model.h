@@ -62,6 +62,11 @@ VirtModelSnapshot *virt_model_snapshot(VirtModel *m, GError **error);
 /* The same, waiting `wait_us` at most (a list across hosts must not wait
  * long for one of them). */
 VirtModelSnapshot *virt_model_snapshot_within(VirtModel *m, gint64 wait_us, GError **error);
+/* A snapshot will be asked for soon: when the last one is too old and no
+ * fetch runs, one begins now. A list across hosts asks every host first
+ * and waits after, so the hosts fetch at the same time rather than one
+ * after another. Never blocks. */
+void virt_model_ask(VirtModel *m);
 /* The last snapshot taken, however old, without waiting; NULL before the
  * first fetch. What a host that went away was last known to hold. */
 VirtModelSnapshot *virt_model_last(VirtModel *m);

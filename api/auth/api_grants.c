@@ -9,6 +9,7 @@
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
+#include "api/hosts/api_hosts.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
@@ -54,14 +55,23 @@ static json_t *resource_json(const DbResourceGrant *g)
 
 static json_t *vm_grants_json(ApiContext *ctx, const ApiRequest *req, GStrv uuids)
 {
-    /* Names come from libvirt when it answers; a grant may outlive its VM. */
+    /* Names and hosts come from the hosts' VM models, else from libvirt
+     * when it answers; a grant may outlive its VM. */
     g_autoptr(virConnect) conn = api_conn(ctx, req, NULL);
     json_t *items = json_array();
     for (char **u = uuids; *u; u++) {
-        g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, *u) : NULL;
-        json_array_append_new(items,
-                              json_pack("{s:s,s:o}", "uuid", *u, "name",
-                                        dom ? json_string(virDomainGetName(dom)) : json_null()));
+        g_autoptr(VirtModelSnapshot) snap = NULL;
+        const VirtDomainSummary *found = NULL;
+        g_autoptr(VirtHost) h = api_hosts_find_vm(ctx, *u, &snap, &found);
+        g_autoptr(virDomain) dom = conn && !found ? virDomainLookupByUUIDString(conn, *u) : NULL;
+        if (!dom)
+            virResetLastError();
+        const char *name = found ? found->name : dom ? virDomainGetName(dom) : NULL;
+        json_t *item = json_pack("{s:s,s:o}", "uuid", *u, "name",
+                                 name ? json_string(name) : json_null());
+        if (h)
+            json_object_set_new(item, "host", api_host_ref_json(h));
+        json_array_append_new(items, item);
     }
     return items;
 }

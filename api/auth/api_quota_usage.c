@@ -1,8 +1,12 @@
 /* Usage for quotas (see api_quota_usage.h): one pass over what the
- * inventory says users own, each object's figures read from libvirt. */
+ * inventory says users own, each object's figures read from libvirt. A
+ * user's VMs count on every host (docs/hosts.md), or a second host would
+ * be a way around a quota. */
 #include "api/auth/api_quota_usage.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"
+#include "api/hosts/api_hosts.h"
+#include "virt/virt_hosts.h"
 
 void api_quota_amounts(const VirtFootprint *fp, gint64 vms, DbQuota *out)
 {
@@ -40,15 +44,53 @@ static gboolean gone(GError *why, GError **error)
     return FALSE;
 }
 
-static gboolean add_vm(virConnectPtr conn, const DbOwned *o, GHashTable *by_user, GError **error)
+static gboolean footprint_on(virConnectPtr conn, const char *uuid, VirtFootprint *fp,
+                             GError **error)
+{
+    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, uuid);
+    if (!dom) {
+        virt_error_from_libvirt(error, "looking up a VM");
+        return FALSE;
+    }
+    return virt_domain_footprint(dom, fp, error);
+}
+
+/* The footprint of a VM the request's host does not have, on the host
+ * whose VM model last listed it: read there while that host is connected,
+ * else the vCPUs and memory the model last held (a host that is down must
+ * neither hide its VMs from a quota nor hold the request up). FALSE
+ * (error unset) when no host lists it. */
+static gboolean footprint_elsewhere(ApiContext *ctx, const char *uuid, VirtFootprint *fp,
+                                    GError **error)
+{
+    g_autoptr(VirtModelSnapshot) snap = NULL;
+    const VirtDomainSummary *found = NULL;
+    g_autoptr(VirtHost) h = api_hosts_find_vm(ctx, uuid, &snap, &found);
+    if (!h)
+        return FALSE;
+    VirtConnHealth health = {0};
+    virt_host_health(h, &health);
+    g_free(health.reason);
+    g_autoptr(virConnect)
+        conn = health.state == VIRT_CONN_CONNECTED ? virt_conn_get(virt_host_conn(h), NULL) : NULL;
+    if (conn)
+        return footprint_on(conn, uuid, fp, error);
+    *fp = (VirtFootprint){.vcpus = found->vcpus, .memory_kib = found->memory_kib};
+    return TRUE;
+}
+
+static gboolean add_vm(ApiContext *ctx, virConnectPtr conn, const DbOwned *o, GHashTable *by_user,
+                       GError **error)
 {
     GError *why = NULL;
     VirtFootprint fp;
-    g_autoptr(virDomain) dom = virDomainLookupByUUIDString(conn, o->ref);
-    if (!dom)
-        virt_error_from_libvirt(&why, "looking up a VM");
-    if (!dom || !virt_domain_footprint(dom, &fp, &why))
-        return gone(why, error);
+    if (!footprint_on(conn, o->ref, &fp, &why)) {
+        if (!g_error_matches(why, VIRT_ERROR, VIRT_ERROR_NOT_FOUND))
+            return gone(why, error);
+        g_clear_error(&why);
+        if (!footprint_elsewhere(ctx, o->ref, &fp, &why))
+            return !why || gone(why, error);
+    }
     DbQuota a;
     api_quota_amounts(&fp, 1, &a);
     api_quota_sum(total_of(by_user, o->owner_id), &a);
@@ -77,7 +119,7 @@ GHashTable *api_quota_usage_by_user(ApiContext *ctx, virConnectPtr conn, gint64 
     if (!volumes)
         return NULL;
     for (guint i = 0; i < vms->len; i++)
-        if (!add_vm(conn, g_ptr_array_index(vms, i), by_user, error))
+        if (!add_vm(ctx, conn, g_ptr_array_index(vms, i), by_user, error))
             return NULL;
     for (guint i = 0; i < volumes->len; i++)
         if (!add_volume(conn, g_ptr_array_index(volumes, i), by_user, error))

@@ -6,6 +6,7 @@
 #include "api/core/api_json.h"
 #include "api/core/api_locks.h"
 #include "api/hosts/api_hosts.h"
+#include "api/stats/api_stats_json.h"
 #include "virt/virt_error.h"
 #include "virt/virt_hosts.h"
 
@@ -29,10 +30,23 @@ static char **credential(DbHost *h, const char *field)
     return &h->tls_ca;
 }
 
+/* The host's figures of the sampler's last sample (CPU %, memory in use
+ * ...) with its time, or null before the first or while it is not
+ * sampled: like GET /api/host/stats?host='s "latest". */
+static json_t *live_json(ApiContext *ctx, VirtHost *h)
+{
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest_of(ctx->sampler, h);
+    if (!snap)
+        return json_null();
+    json_t *o = api_stats_figures_json(&snap->host, FALSE);
+    json_object_set_new(o, "time", json_integer(snap->time));
+    return o;
+}
+
 /* CPUs, memory, driver and versions as read when the host connected; VM
- * counts from its model's last snapshot: no call to libvirt, so a host
- * that hangs never holds up the answer. */
-static json_t *figures_json(VirtHost *h)
+ * counts from its model's last snapshot; live figures from the sampler:
+ * no call to libvirt, so a host that hangs never holds up the answer. */
+static json_t *figures_json(ApiContext *ctx, VirtHost *h)
 {
     json_t *f = json_object();
     VirtHostFigures known;
@@ -52,6 +66,7 @@ static json_t *figures_json(VirtHost *h)
                    VIR_DOMAIN_RUNNING;
     json_object_set_new(f, "vms", snap ? json_integer(snap->domains->len) : json_null());
     json_object_set_new(f, "vms_running", snap ? json_integer(running) : json_null());
+    json_object_set_new(f, "live", live_json(ctx, h));
     return f;
 }
 
@@ -68,7 +83,7 @@ static json_t *host_json(ApiContext *ctx, const ApiRequest *req, const DbHost *r
         "{s:I,s:s,s:b,s:s*,s:s,s:o}", "id", (json_int_t)row->id, "name", row->name, "local",
         row->local, "uuid", row->uuid, "state", state_names[health.state], "since",
         health.since_us ? api_time_json(health.since_us / G_USEC_PER_SEC) : json_null());
-    json_object_set_new(o, "figures", h ? figures_json(h) : json_object());
+    json_object_set_new(o, "figures", h ? figures_json(ctx, h) : json_object());
     /* Where it is and how it is reached are the admins'. */
     if (!api_is_admin(req))
         return o;

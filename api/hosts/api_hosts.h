@@ -3,6 +3,7 @@
 #pragma once
 #include "api/core/api.h"
 #include "db/db_hosts.h"
+#include "virt/virt_model.h"
 
 /* At start-up, once ctx->hosts exists: makes sure the host vireod starts
  * with (`local_uri`, --connect) has its row (first start) and URI, adds
@@ -20,3 +21,10 @@ char *api_host_connect_uri(ApiContext *ctx, const DbHost *h, GError **error);
  * neither readable by others nor writable by group or others: libvirt
  * hands it to ssh/GnuTLS as vireod (root). 400 naming `field` otherwise. */
 gboolean api_host_check_credential(const char *field, const char *path, GError **error);
+
+/* The first host (the local one first) whose VM model last listed VM
+ * `uuid`: a new reference, with that listing (`*snap`, a reference the
+ * caller drops) and the VM in it (`*found`). NULL when none lists it. No
+ * libvirt call: what a host that is down last held counts. */
+VirtHost *api_hosts_find_vm(ApiContext *ctx, const char *uuid, VirtModelSnapshot **snap,
+                            const VirtDomainSummary **found);

@@ -18,68 +18,121 @@
 #define KIB 1024.0
 #define NS 1e9
 
+/* One host's part of a scrape. */
 typedef struct {
     const VirtStatsSample *raw;
     ApiStatsSnapshot *snap; /* may be NULL (a sample of our own) */
+    VirtStatsSample *own;   /* a sample taken for this scrape, or NULL */
+    GString *host;          /* its host="NAME" label (empty without a registry) */
+    GPtrArray *labels;      /* GString* per VM: host, name, uuid */
+} HostScrape;
+
+static void host_scrape_free(HostScrape *h)
+{
+    api_stats_snapshot_unref(h->snap);
+    virt_stats_sample_free(h->own);
+    g_string_free(h->host, TRUE);
+    g_ptr_array_unref(h->labels);
+    g_free(h);
+}
+
+typedef struct {
     GString *out;
-    GPtrArray *labels; /* GString* per VM: name, uuid */
+    GPtrArray *hosts; /* HostScrape*: every family lists every host's samples */
 } Scrape;
 
-static void host_metrics(Scrape *s)
+/* The family's HELP and TYPE before its first sample, once. */
+static void family_once(GString *out, gboolean *done, const char *name, const char *type,
+                        const char *help)
 {
-    const VirtStatsSample *r = s->raw;
-    GString *out = s->out;
-    if (r->cpus) {
-        api_prom_family(out, "vireo_host_cpus", "gauge", "Logical CPUs of the host.");
-        api_prom_sample_u64(out, "vireo_host_cpus", NULL, r->cpus);
+    if (!*done)
+        api_prom_family(out, name, type, help);
+    *done = TRUE;
+}
+
+static void host_cpu_metrics(Scrape *s)
+{
+    gboolean cpus = FALSE, seconds = FALSE;
+    for (guint h = 0; h < s->hosts->len; h++) {
+        const HostScrape *hs = g_ptr_array_index(s->hosts, h);
+        if (!hs->raw->cpus)
+            continue;
+        family_once(s->out, &cpus, "vireo_host_cpus", "gauge", "Logical CPUs of the host.");
+        api_prom_sample_u64(s->out, "vireo_host_cpus", hs->host, hs->raw->cpus);
     }
-    if (r->cpu_ok) {
-        api_prom_family(out, "vireo_host_cpu_seconds_total", "counter",
-                        "CPU time of all the host's CPUs, by mode.");
+    for (guint h = 0; h < s->hosts->len; h++) {
+        const HostScrape *hs = g_ptr_array_index(s->hosts, h);
+        const VirtStatsSample *r = hs->raw;
+        if (!r->cpu_ok)
+            continue;
+        family_once(s->out, &seconds, "vireo_host_cpu_seconds_total", "counter",
+                    "CPU time of all the host's CPUs, by mode.");
         static const char *const modes[] = {"user", "kernel", "idle", "iowait"};
         const guint64 ns[] = {r->cpu_user_ns, r->cpu_kernel_ns, r->cpu_idle_ns, r->cpu_iowait_ns};
         for (gsize i = 0; i < G_N_ELEMENTS(modes); i++) {
-            g_autoptr(GString) l = g_string_new(NULL);
+            g_autoptr(GString) l = g_string_new(hs->host->str);
             api_prom_label(l, "mode", modes[i]);
-            api_prom_sample(out, "vireo_host_cpu_seconds_total", l, (double)ns[i] / NS);
+            api_prom_sample(s->out, "vireo_host_cpu_seconds_total", l, (double)ns[i] / NS);
         }
     }
-    if (r->mem_ok) {
-        const struct {
-            const char *name, *help;
-            guint64 kib;
-        } mem[] = {
-            {"vireo_host_memory_total_bytes", "Memory of the host.", r->mem_total_kib},
-            {"vireo_host_memory_free_bytes", "Memory of the host nothing uses.", r->mem_free_kib},
-            {"vireo_host_memory_buffers_bytes", "Memory of the host in block device buffers.",
-             r->mem_buffers_kib},
-            {"vireo_host_memory_cached_bytes", "Memory of the host in the page cache.",
-             r->mem_cached_kib},
-        };
-        for (gsize i = 0; i < G_N_ELEMENTS(mem); i++) {
-            api_prom_family(out, mem[i].name, "gauge", mem[i].help);
-            api_prom_sample(out, mem[i].name, NULL, (double)mem[i].kib * KIB);
-        }
+}
+
+typedef enum { HOST_MEM, HOST_IO } HostKind;
+
+/* One family of the host's memory or I/O: `field` picks the figure. */
+static void host_family(Scrape *s, HostKind kind, const char *name, const char *type,
+                        const char *help, gsize field, double scale)
+{
+    gboolean header = FALSE;
+    for (guint h = 0; h < s->hosts->len; h++) {
+        const HostScrape *hs = g_ptr_array_index(s->hosts, h);
+        const VirtStatsSample *r = hs->raw;
+        if (kind == HOST_MEM ? !r->mem_ok : !r->io_ok)
+            continue;
+        guint64 v = G_STRUCT_MEMBER(guint64, r, field);
+        family_once(s->out, &header, name, type, help);
+        if (scale == 1)
+            api_prom_sample_u64(s->out, name, hs->host, v);
+        else
+            api_prom_sample(s->out, name, hs->host, (double)v * scale);
     }
-    if (r->io_ok) {
-        const struct {
-            const char *name, *help;
-            guint64 v;
-        } io[] = {
-            {"vireo_host_disk_read_bytes_total", "Bytes read from the host's physical disks.",
-             r->io.read_bytes},
-            {"vireo_host_disk_written_bytes_total", "Bytes written to the host's physical disks.",
-             r->io.write_bytes},
-            {"vireo_host_network_receive_bytes_total",
-             "Bytes received by the host's physical network interfaces.", r->io.rx_bytes},
-            {"vireo_host_network_transmit_bytes_total",
-             "Bytes sent by the host's physical network interfaces.", r->io.tx_bytes},
-        };
-        for (gsize i = 0; i < G_N_ELEMENTS(io); i++) {
-            api_prom_family(out, io[i].name, "counter", io[i].help);
-            api_prom_sample_u64(out, io[i].name, NULL, io[i].v);
-        }
-    }
+}
+
+static void host_metrics(Scrape *s)
+{
+    host_cpu_metrics(s);
+    const struct {
+        const char *name, *help;
+        gsize field;
+    } mem[] = {
+        {"vireo_host_memory_total_bytes", "Memory of the host.",
+         G_STRUCT_OFFSET(VirtStatsSample, mem_total_kib)},
+        {"vireo_host_memory_free_bytes", "Memory of the host nothing uses.",
+         G_STRUCT_OFFSET(VirtStatsSample, mem_free_kib)},
+        {"vireo_host_memory_buffers_bytes", "Memory of the host in block device buffers.",
+         G_STRUCT_OFFSET(VirtStatsSample, mem_buffers_kib)},
+        {"vireo_host_memory_cached_bytes", "Memory of the host in the page cache.",
+         G_STRUCT_OFFSET(VirtStatsSample, mem_cached_kib)},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(mem); i++)
+        host_family(s, HOST_MEM, mem[i].name, "gauge", mem[i].help, mem[i].field, KIB);
+    const struct {
+        const char *name, *help;
+        gsize field;
+    } io[] = {
+        {"vireo_host_disk_read_bytes_total", "Bytes read from the host's physical disks.",
+         G_STRUCT_OFFSET(VirtStatsSample, io.read_bytes)},
+        {"vireo_host_disk_written_bytes_total", "Bytes written to the host's physical disks.",
+         G_STRUCT_OFFSET(VirtStatsSample, io.write_bytes)},
+        {"vireo_host_network_receive_bytes_total",
+         "Bytes received by the host's physical network interfaces.",
+         G_STRUCT_OFFSET(VirtStatsSample, io.rx_bytes)},
+        {"vireo_host_network_transmit_bytes_total",
+         "Bytes sent by the host's physical network interfaces.",
+         G_STRUCT_OFFSET(VirtStatsSample, io.tx_bytes)},
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(io); i++)
+        host_family(s, HOST_IO, io[i].name, "counter", io[i].help, io[i].field, 1);
 }
 
 typedef enum { EVERY_VM, ACTIVE_VMS } Which;
@@ -107,18 +160,19 @@ static gboolean counter_value(const VmFamily *f, const VirtStatsVm *vm, double *
 static void vm_family(Scrape *s, const VmFamily *f)
 {
     gboolean header = FALSE;
-    for (guint i = 0; i < s->raw->vms->len; i++) {
-        const VirtStatsVm *vm = g_ptr_array_index(s->raw->vms, i);
-        const ApiVmLive *live = s->snap ? g_hash_table_lookup(s->snap->vms, vm->uuid) : NULL;
-        double v;
-        if (f->which == ACTIVE_VMS && vm->id <= 0)
-            continue;
-        if (!(f->value ? f->value(vm, live, &v) : counter_value(f, vm, &v)))
-            continue;
-        if (!header)
-            api_prom_family(s->out, f->name, f->type, f->help);
-        header = TRUE;
-        api_prom_sample(s->out, f->name, g_ptr_array_index(s->labels, i), v);
+    for (guint h = 0; h < s->hosts->len; h++) {
+        const HostScrape *hs = g_ptr_array_index(s->hosts, h);
+        for (guint i = 0; i < hs->raw->vms->len; i++) {
+            const VirtStatsVm *vm = g_ptr_array_index(hs->raw->vms, i);
+            const ApiVmLive *live = hs->snap ? g_hash_table_lookup(hs->snap->vms, vm->uuid) : NULL;
+            double v;
+            if (f->which == ACTIVE_VMS && vm->id <= 0)
+                continue;
+            if (!(f->value ? f->value(vm, live, &v) : counter_value(f, vm, &v)))
+                continue;
+            family_once(s->out, &header, f->name, f->type, f->help);
+            api_prom_sample(s->out, f->name, g_ptr_array_index(hs->labels, i), v);
+        }
     }
 }
 
@@ -335,41 +389,75 @@ static void daemon_metrics(ApiContext *ctx, GString *out)
     }
 }
 
+/* Whether a sample is current enough to be served: not older than three
+ * intervals (libvirt was away, or samples are slow on a busy host). */
+static gboolean fresh(const ApiStatsSnapshot *snap, guint interval, gint64 now)
+{
+    return snap && now - snap->time <= MAX(3 * (gint64)interval, 10);
+}
+
+/* One host's part: its sampler's last sample while fresh. The local host
+ * (or the only one) is otherwise sampled for the scrape, or the scrape
+ * fails as before; another host that is not fresh is left out: a host
+ * that is down must not hold up or fail the scrape. */
+static HostScrape *host_scrape(ApiContext *ctx, ApiStatsSnapshot *snap, gboolean local, gint64 now,
+                               GError **error)
+{
+    HostScrape *hs = g_new0(HostScrape, 1);
+    hs->snap = snap;
+    hs->host = g_string_new(NULL);
+    hs->labels = g_ptr_array_new_with_free_func(string_free);
+    if (fresh(snap, api_sampler_interval(ctx->sampler), now)) {
+        hs->raw = snap->raw;
+    } else if (local) {
+        /* Start times still come from the sampler (of the same runs). */
+        g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+        hs->own = conn ? virt_stats_sample(conn, virt_uri_is_local(virt_conn_uri(ctx->virt)), error)
+                       : NULL;
+        hs->raw = hs->own;
+    }
+    if (!hs->raw) {
+        host_scrape_free(hs);
+        return NULL;
+    }
+    g_autoptr(VirtHost) h = snap && snap->vhost ? virt_host_ref(snap->vhost)
+                            : ctx->hosts        ? virt_hosts_local(ctx->hosts)
+                                                : NULL;
+    if (h) {
+        g_autofree char *name = virt_host_name(h);
+        api_prom_label(hs->host, "host", name);
+    }
+    for (guint i = 0; i < hs->raw->vms->len; i++) {
+        const VirtStatsVm *vm = g_ptr_array_index(hs->raw->vms, i);
+        GString *l = g_string_new(hs->host->str);
+        api_prom_label(l, "name", vm->name);
+        api_prom_label(l, "uuid", vm->uuid);
+        g_ptr_array_add(hs->labels, l);
+    }
+    return hs;
+}
+
 gboolean api_metrics_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     if (!api_query_none(req, error))
         return FALSE;
-    Scrape s = {0};
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
-    g_autoptr(VirtStatsSample) own = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    guint interval = api_sampler_interval(ctx->sampler);
-    /* A sample older than three intervals (libvirt was away, or samples
-     * are slow on a busy host) is not served as current: take one now,
-     * or say libvirt is unreachable. Start times still come from the
-     * sampler (of the same runs). */
-    s.snap = snap;
-    if (snap && now - snap->time <= MAX(3 * (gint64)interval, 10)) {
-        s.raw = snap->raw;
-    } else {
-        g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
-        own = conn ? virt_stats_sample(conn, virt_uri_is_local(virt_conn_uri(ctx->virt)), error)
-                   : NULL;
-        if (!own)
-            return FALSE;
-        s.raw = own;
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new_with_free_func((GDestroyNotify)host_scrape_free);
+    HostScrape *local = host_scrape(ctx, api_sampler_latest(ctx->sampler), TRUE, now, error);
+    if (!local)
+        return FALSE;
+    g_ptr_array_add(hosts, local);
+    g_autoptr(GPtrArray) all = api_sampler_all_latest(ctx->sampler);
+    for (guint i = 0; i < all->len; i++) {
+        ApiStatsSnapshot *snap = g_ptr_array_index(all, i);
+        if (!snap->vhost || virt_host_is_local(snap->vhost))
+            continue;
+        HostScrape *hs = host_scrape(ctx, api_stats_snapshot_ref(snap), FALSE, now, NULL);
+        if (hs)
+            g_ptr_array_add(hosts, hs);
     }
     g_autoptr(GString) out = g_string_sized_new(64 * 1024);
-    g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func(string_free);
-    for (guint i = 0; i < s.raw->vms->len; i++) {
-        const VirtStatsVm *vm = g_ptr_array_index(s.raw->vms, i);
-        GString *l = g_string_new(NULL);
-        api_prom_label(l, "name", vm->name);
-        api_prom_label(l, "uuid", vm->uuid);
-        g_ptr_array_add(labels, l);
-    }
-    s.out = out;
-    s.labels = labels;
+    Scrape s = {.out = out, .hosts = hosts};
     host_metrics(&s);
     vm_metrics(&s);
     daemon_metrics(ctx, out);

@@ -1,6 +1,7 @@
 /* The sampler and the address keeper (see api_sampler.h). */
 #include "api/stats/api_sampler.h"
 #include "api/stats/api_stats_json.h"
+#include "virt/virt_error.h"
 #include "virt/virt_domain_addr.h"
 #include "virt/virt_domain_started.h"
 
@@ -41,13 +42,19 @@ static void addresses_free(Addresses *a)
     g_free(a);
 }
 
-struct ApiSampler {
-    ApiContext *ctx;
-    ApiSamplerSettings set;
-    DbStatsPolicy policy;
+/* One host's sampler: its own threads, so that a host that is slow or
+ * down never delays another's samples. Reference counted: the set holds
+ * one, each of its threads one (a removed host's threads end on their own
+ * once a hung call returns). */
+typedef struct {
+    gint ref;
+    ApiSampler *owner; /* outlives it: api_sampler_stop joins every thread */
+    VirtHost *host;    /* NULL without a host registry: ctx->virt */
+    gint64 key;        /* its key in the set: 0 for the local host, else its id */
     DbStatsWriter *writer;
     const char *run_dir; /* libvirt's QEMU pid files, when local */
-    gboolean local;
+    gboolean local;      /* the URI names this machine (its /proc is the host's) */
+    gint exited;         /* threads that have returned (atomic) */
 
     GMutex lock; /* guards everything below */
     GCond wake;
@@ -62,6 +69,19 @@ struct ApiSampler {
 
     GThread *thread;
     GThread *addr_thread;
+} HostSampler;
+
+struct ApiSampler {
+    ApiContext *ctx;
+    ApiSamplerSettings set;
+    DbStatsPolicy policy;
+
+    GMutex lock; /* guards everything below */
+    GCond wake;
+    gboolean stopping;
+    GHashTable *hosts;  /* key (gint64*) -> HostSampler*: the hosts sampled */
+    GPtrArray *retired; /* HostSampler* of removed hosts whose threads end */
+    GThread *watch;     /* follows the host registry */
 };
 
 static void live_free(ApiVmLive *v)
@@ -81,18 +101,46 @@ void api_stats_snapshot_unref(ApiStatsSnapshot *s)
     if (!s || !g_atomic_int_dec_and_test(&s->ref))
         return;
     virt_stats_sample_free(s->raw);
+    if (s->vhost)
+        virt_host_unref(s->vhost);
     g_hash_table_unref(s->vms);
     g_ptr_array_unref(s->active);
     g_free(s);
 }
 
-ApiSampler *api_sampler_new(ApiContext *ctx, const ApiSamplerSettings *settings)
+static HostSampler *host_sampler_ref(HostSampler *s)
 {
-    ApiSampler *s = g_new0(ApiSampler, 1);
-    s->ctx = ctx;
-    s->set = *settings;
-    db_stats_policy_init(&s->policy, settings->interval_s, settings->max_mib);
-    const char *uri = settings->uri ? settings->uri : virt_conn_uri(ctx->virt);
+    g_atomic_int_inc(&s->ref);
+    return s;
+}
+
+static void host_sampler_unref(HostSampler *s)
+{
+    if (!s || !g_atomic_int_dec_and_test(&s->ref))
+        return;
+    db_stats_writer_free(s->writer);
+    api_stats_snapshot_unref(s->latest);
+    if (s->host)
+        virt_host_unref(s->host);
+    g_hash_table_unref(s->runs);
+    g_hash_table_unref(s->started);
+    g_hash_table_unref(s->addresses);
+    g_cond_clear(&s->wake);
+    g_mutex_clear(&s->lock);
+    g_free(s);
+}
+
+/* The sampler of `host` (NULL: ctx->virt, the only host), not started. */
+static HostSampler *host_sampler_new(ApiSampler *owner, VirtHost *host)
+{
+    HostSampler *s = g_new0(HostSampler, 1);
+    s->ref = 1;
+    s->owner = owner;
+    s->host = host ? virt_host_ref(host) : NULL;
+    gboolean is_local = !host || virt_host_is_local(host);
+    s->key = is_local ? 0 : virt_host_id(host);
+    VirtConn *vc = host ? virt_host_conn(host) : owner->ctx->virt;
+    const char *uri = is_local && owner->set.uri ? owner->set.uri : virt_conn_uri(vc);
     s->local = virt_uri_is_local(uri);
     s->run_dir = virt_qemu_run_dir(uri);
     g_mutex_init(&s->lock);
@@ -102,6 +150,32 @@ ApiSampler *api_sampler_new(ApiContext *ctx, const ApiSamplerSettings *settings)
     s->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify)addresses_free);
     return s;
+}
+
+ApiSampler *api_sampler_new(ApiContext *ctx, const ApiSamplerSettings *settings)
+{
+    ApiSampler *s = g_new0(ApiSampler, 1);
+    s->ctx = ctx;
+    s->set = *settings;
+    db_stats_policy_init(&s->policy, settings->interval_s, settings->max_mib);
+    g_mutex_init(&s->lock);
+    g_cond_init(&s->wake);
+    s->hosts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+                                     (GDestroyNotify)host_sampler_unref);
+    s->retired = g_ptr_array_new_with_free_func((GDestroyNotify)host_sampler_unref);
+    return s;
+}
+
+/* The sampler of host `h` (NULL or the local host: the local one), a new
+ * reference, or NULL when that host is not sampled. */
+static HostSampler *sampler_of(ApiSampler *s, VirtHost *h)
+{
+    if (!s)
+        return NULL;
+    gint64 key = !h || virt_host_is_local(h) ? 0 : virt_host_id(h);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&s->lock);
+    HostSampler *hs = g_hash_table_lookup(s->hosts, &key);
+    return hs ? host_sampler_ref(hs) : NULL;
 }
 
 guint api_sampler_interval(ApiSampler *s)
@@ -114,42 +188,99 @@ const DbStatsPolicy *api_sampler_policy(ApiSampler *s)
     return &s->policy;
 }
 
+static ApiStatsSnapshot *latest_of(HostSampler *hs)
+{
+    if (!hs)
+        return NULL;
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&hs->lock);
+    return hs->latest ? api_stats_snapshot_ref(hs->latest) : NULL;
+}
+
 ApiStatsSnapshot *api_sampler_latest(ApiSampler *s)
 {
+    return api_sampler_latest_of(s, NULL);
+}
+
+ApiStatsSnapshot *api_sampler_latest_of(ApiSampler *s, VirtHost *h)
+{
+    HostSampler *hs = sampler_of(s, h);
+    ApiStatsSnapshot *snap = latest_of(hs);
+    host_sampler_unref(hs);
+    return snap;
+}
+
+GPtrArray *api_sampler_all_latest(ApiSampler *s)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)api_stats_snapshot_unref);
     if (!s)
-        return NULL;
+        return out;
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&s->lock);
-    return s->latest ? api_stats_snapshot_ref(s->latest) : NULL;
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, s->hosts);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        ApiStatsSnapshot *snap = latest_of(value);
+        if (snap)
+            g_ptr_array_add(out, snap);
+    }
+    return out;
+}
+
+ApiStatsSnapshot *api_sampler_latest_with_vm(ApiSampler *s, const char *uuid)
+{
+    g_autoptr(GPtrArray) all = api_sampler_all_latest(s);
+    ApiStatsSnapshot *found = NULL;
+    for (guint i = 0; i < all->len && !found; i++) {
+        ApiStatsSnapshot *snap = g_ptr_array_index(all, i);
+        const ApiVmLive *v = g_hash_table_lookup(snap->vms, uuid);
+        /* The host where it runs: during a move it is defined on both. */
+        if (v && v->active)
+            found = api_stats_snapshot_ref(snap);
+    }
+    return found ? found : api_sampler_latest(s);
 }
 
 void api_sampler_counts(ApiSampler *s, ApiSamplerCounts *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!s)
+    HostSampler *hs = sampler_of(s, NULL);
+    if (!hs)
         return;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&s->lock);
-    *out = s->counts;
+    g_mutex_lock(&hs->lock);
+    *out = hs->counts;
+    g_mutex_unlock(&hs->lock);
+    host_sampler_unref(hs);
 }
 
-void api_sampler_note_started(ApiSampler *s, const char *uuid)
+void api_sampler_note_started(ApiSampler *s, VirtHost *h, const char *uuid)
 {
     if (!s || !uuid || s->set.interval_s == 0)
         return;
+    HostSampler *hs = sampler_of(s, h);
+    if (!hs)
+        return;
     gint64 *now = g_new(gint64, 1);
     *now = g_get_real_time() / G_USEC_PER_SEC;
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&s->lock);
-    g_hash_table_replace(s->started, g_strdup(uuid), now);
+    g_mutex_lock(&hs->lock);
+    g_hash_table_replace(hs->started, g_strdup(uuid), now);
     /* Its addresses are read at the next round, not in 15 s. */
-    s->addr_kick = TRUE;
+    hs->addr_kick = TRUE;
+    g_cond_broadcast(&hs->wake);
+    g_mutex_unlock(&hs->lock);
+    host_sampler_unref(hs);
 }
 
-json_t *api_sampler_addresses(ApiSampler *s, const char *uuid)
+json_t *api_sampler_addresses(ApiSampler *s, VirtHost *h, const char *uuid)
 {
-    if (!s)
+    HostSampler *hs = sampler_of(s, h);
+    if (!hs)
         return json_array();
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&s->lock);
-    const Addresses *a = g_hash_table_lookup(s->addresses, uuid);
-    return a && a->list ? json_incref(a->list) : json_array();
+    g_mutex_lock(&hs->lock);
+    const Addresses *a = g_hash_table_lookup(hs->addresses, uuid);
+    json_t *out = a && a->list ? json_incref(a->list) : json_array();
+    g_mutex_unlock(&hs->lock);
+    host_sampler_unref(hs);
+    return out;
 }
 
 /* ---- one sample ---- */
@@ -174,16 +305,16 @@ static GHashTable *index_of(const VirtStatsSample *sample)
 
 /* Rates over a longer gap than this are not trusted (a reset may hide in
  * it): three missed samples, and never under 15 s. */
-static gint64 max_gap_us(const ApiSampler *s)
+static gint64 max_gap_us(const HostSampler *s)
 {
-    return (gint64)MAX(3 * s->set.interval_s, 15) * G_USEC_PER_SEC;
+    return (gint64)MAX(3 * s->owner->set.interval_s, 15) * G_USEC_PER_SEC;
 }
 
 /* When the run of `vm` now seen began: its process' start where this host
  * shows it, else when vireod saw it start (its "started" event, or the
  * middle of the interval in which it appeared), else not known. Called
  * under the lock. */
-static void start_of(ApiSampler *s, const VirtStatsVm *vm, const VirtStatsVm *before,
+static void start_of(HostSampler *s, const VirtStatsVm *vm, const VirtStatsVm *before,
                      const VirtStatsSample *prev, const VirtStatsSample *cur, ApiVmLive *live)
 {
     Run *run = g_hash_table_lookup(s->runs, vm->uuid);
@@ -241,13 +372,14 @@ static DbStatsPoint point_of(const char *key, const VirtStatsFigures *f)
 
 /* The figures of `cur` against `prev` (the previous sample, may be NULL);
  * the snapshot takes `cur`. */
-static ApiStatsSnapshot *figures_of(ApiSampler *s, const VirtStatsSample *prev,
+static ApiStatsSnapshot *figures_of(HostSampler *s, const VirtStatsSample *prev,
                                     VirtStatsSample *cur)
 {
     ApiStatsSnapshot *snap = g_new0(ApiStatsSnapshot, 1);
     snap->ref = 1;
     snap->time = cur->time;
-    snap->interval = s->set.interval_s;
+    snap->interval = s->owner->set.interval_s;
+    snap->vhost = s->host ? virt_host_ref(s->host) : NULL;
     snap->vms = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)live_free);
     snap->active = g_ptr_array_new();
     virt_stats_host_figures(prev, cur, max_gap_us(s), &snap->host);
@@ -290,7 +422,7 @@ static ApiStatsSnapshot *figures_of(ApiSampler *s, const VirtStatsSample *prev,
     return snap;
 }
 
-static void record(ApiSampler *s, ApiStatsSnapshot *snap)
+static void record(HostSampler *s, ApiStatsSnapshot *snap)
 {
     g_autoptr(GArray) points = g_array_new(FALSE, FALSE, sizeof(DbStatsPoint));
     /* Only samples whose every figure is known: a first sample after a
@@ -322,11 +454,27 @@ static void record(ApiSampler *s, ApiStatsSnapshot *snap)
     }
 }
 
-static void sample_once(ApiSampler *s)
+/* The host's connection, or NULL (error set) while it is not connected:
+ * only connected hosts are sampled. */
+static virConnectPtr host_conn(HostSampler *s, GError **error)
+{
+    if (!s->host)
+        return virt_conn_get(s->owner->ctx->virt, error);
+    VirtConnHealth health = {0};
+    virt_host_health(s->host, &health);
+    gboolean up = health.state == VIRT_CONN_CONNECTED;
+    if (!up)
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "host not connected: %s",
+                    health.reason ? health.reason : "no reason given");
+    g_free(health.reason);
+    return up ? virt_conn_get(virt_host_conn(s->host), error) : NULL;
+}
+
+static void sample_once(HostSampler *s)
 {
     gint64 began = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = virt_conn_get(s->ctx->virt, &error);
+    g_autoptr(virConnect) conn = host_conn(s, &error);
     VirtStatsSample *cur = conn ? virt_stats_sample(conn, s->local, &error) : NULL;
     if (!cur) {
         g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&s->lock);
@@ -352,14 +500,15 @@ static void sample_once(ApiSampler *s)
         g_cond_broadcast(&s->wake);
         api_stats_snapshot_unref(old);
     }
-    if (s->set.on_sample)
-        s->set.on_sample(snap, s->set.data);
+    /* The event stream's frames are the local host's (docs/hosts.md). */
+    if (s->key == 0 && s->owner->set.on_sample)
+        s->owner->set.on_sample(snap, s->owner->set.data);
 }
 
 static gpointer sample_loop(gpointer data)
 {
-    ApiSampler *s = data;
-    gint64 interval = (gint64)s->set.interval_s * G_USEC_PER_SEC;
+    HostSampler *s = data;
+    gint64 interval = (gint64)s->owner->set.interval_s * G_USEC_PER_SEC;
     gint64 next = g_get_monotonic_time();
     g_mutex_lock(&s->lock);
     while (!s->stopping) {
@@ -376,6 +525,8 @@ static gpointer sample_loop(gpointer data)
             next = g_get_monotonic_time() + interval;
     }
     g_mutex_unlock(&s->lock);
+    g_atomic_int_inc(&s->exited);
+    host_sampler_unref(s);
     return NULL;
 }
 
@@ -410,10 +561,10 @@ static void read_addresses(virConnectPtr conn, const char *uuid, gboolean no_age
     *agent_absent = no_agent || st == VIRT_AGENT_ABSENT;
 }
 
-static void address_round(ApiSampler *s)
+static void address_round(HostSampler *s)
 {
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(s);
-    g_autoptr(virConnect) conn = snap ? virt_conn_get(s->ctx->virt, NULL) : NULL;
+    g_autoptr(ApiStatsSnapshot) snap = latest_of(s);
+    g_autoptr(virConnect) conn = snap ? host_conn(s, NULL) : NULL;
     if (!conn)
         return;
     for (guint i = 0; i < snap->active->len; i++) {
@@ -457,7 +608,7 @@ static void address_round(ApiSampler *s)
 
 static gpointer address_loop(gpointer data)
 {
-    ApiSampler *s = data;
+    HostSampler *s = data;
     g_mutex_lock(&s->lock);
     while (!s->stopping) {
         if (!s->addr_kick) {
@@ -470,6 +621,99 @@ static gpointer address_loop(gpointer data)
         g_mutex_lock(&s->lock);
     }
     g_mutex_unlock(&s->lock);
+    g_atomic_int_inc(&s->exited);
+    host_sampler_unref(s);
+    return NULL;
+}
+
+/* ---- the hosts sampled ---- */
+
+static void host_sampler_start(HostSampler *s)
+{
+    s->writer = db_stats_writer_new_for_host(s->owner->ctx->db, &s->owner->policy, s->key);
+    s->thread = g_thread_new("stats-sampler", sample_loop, host_sampler_ref(s));
+    s->addr_thread = g_thread_new("stats-addresses", address_loop, host_sampler_ref(s));
+}
+
+/* Asks its threads to end; does not wait (a call may hang on the host). */
+static void host_sampler_signal_stop(HostSampler *s)
+{
+    g_mutex_lock(&s->lock);
+    s->stopping = TRUE;
+    g_cond_broadcast(&s->wake);
+    g_mutex_unlock(&s->lock);
+}
+
+static void host_sampler_join(HostSampler *s)
+{
+    if (s->thread)
+        g_thread_join(s->thread);
+    if (s->addr_thread)
+        g_thread_join(s->addr_thread);
+    s->thread = s->addr_thread = NULL;
+}
+
+/* Follows the registry: a sampler for each host (a host edited into
+ * another connection gets a new one), none for a removed host; joins the
+ * threads of removed hosts once they have ended. Called with s->lock. */
+static void follow_hosts(ApiSampler *s)
+{
+    g_autoptr(GPtrArray) hosts = s->ctx->hosts ? virt_hosts_list(s->ctx->hosts) : NULL;
+    g_autoptr(GHashTable) now = g_hash_table_new(g_int64_hash, g_int64_equal);
+    for (guint i = 0; hosts && i < hosts->len; i++) {
+        VirtHost *h = g_ptr_array_index(hosts, i);
+        gint64 key = virt_host_is_local(h) ? 0 : virt_host_id(h);
+        HostSampler *hs = g_hash_table_lookup(s->hosts, &key);
+        if (hs && hs->host != h) {
+            host_sampler_signal_stop(hs);
+            g_ptr_array_add(s->retired, host_sampler_ref(hs));
+            g_hash_table_remove(s->hosts, &key);
+            hs = NULL;
+        }
+        if (!hs) {
+            hs = host_sampler_new(s, h);
+            g_hash_table_insert(s->hosts, g_memdup2(&key, sizeof(key)), hs);
+            host_sampler_start(hs);
+        }
+        g_hash_table_add(now, &hs->key);
+    }
+    if (!s->ctx->hosts && !g_hash_table_size(s->hosts)) {
+        HostSampler *hs = host_sampler_new(s, NULL);
+        g_hash_table_insert(s->hosts, g_memdup2(&hs->key, sizeof(hs->key)), hs);
+        host_sampler_start(hs);
+        g_hash_table_add(now, &hs->key);
+    }
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, s->hosts);
+    while (g_hash_table_iter_next(&it, NULL, &value)) {
+        HostSampler *hs = value;
+        if (g_hash_table_contains(now, &hs->key))
+            continue;
+        host_sampler_signal_stop(hs);
+        g_ptr_array_add(s->retired, host_sampler_ref(hs));
+        g_hash_table_iter_remove(&it);
+    }
+    for (guint i = s->retired->len; i-- > 0;) {
+        HostSampler *hs = g_ptr_array_index(s->retired, i);
+        if (g_atomic_int_get(&hs->exited) < 2)
+            continue;
+        host_sampler_join(hs);
+        g_ptr_array_remove_index_fast(s->retired, i);
+    }
+}
+
+/* Hosts come and go while vireod runs: checked once a second (no libvirt
+ * call, the registry is in memory). */
+static gpointer watch_loop(gpointer data)
+{
+    ApiSampler *s = data;
+    g_mutex_lock(&s->lock);
+    while (!s->stopping) {
+        follow_hosts(s);
+        g_cond_wait_until(&s->wake, &s->lock, g_get_monotonic_time() + G_USEC_PER_SEC);
+    }
+    g_mutex_unlock(&s->lock);
     return NULL;
 }
 
@@ -477,9 +721,10 @@ void api_sampler_start(ApiSampler *s)
 {
     if (!s || s->set.interval_s == 0)
         return;
-    s->writer = db_stats_writer_new(s->ctx->db, &s->policy);
-    s->thread = g_thread_new("stats-sampler", sample_loop, s);
-    s->addr_thread = g_thread_new("stats-addresses", address_loop, s);
+    g_mutex_lock(&s->lock);
+    follow_hosts(s); /* the local host's sampler runs from here on */
+    g_mutex_unlock(&s->lock);
+    s->watch = g_thread_new("stats-hosts", watch_loop, s);
 }
 
 void api_sampler_stop(ApiSampler *s)
@@ -490,11 +735,22 @@ void api_sampler_stop(ApiSampler *s)
     s->stopping = TRUE;
     g_cond_broadcast(&s->wake);
     g_mutex_unlock(&s->lock);
-    if (s->thread)
-        g_thread_join(s->thread);
-    if (s->addr_thread)
-        g_thread_join(s->addr_thread);
-    s->thread = s->addr_thread = NULL;
+    if (s->watch)
+        g_thread_join(s->watch);
+    s->watch = NULL;
+    /* No thread changes the set now. */
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, s->hosts);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        host_sampler_signal_stop(value);
+    for (guint i = 0; i < s->retired->len; i++)
+        host_sampler_signal_stop(g_ptr_array_index(s->retired, i));
+    g_hash_table_iter_init(&it, s->hosts);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        host_sampler_join(value);
+    for (guint i = 0; i < s->retired->len; i++)
+        host_sampler_join(g_ptr_array_index(s->retired, i));
 }
 
 void api_sampler_free(ApiSampler *s)
@@ -502,11 +758,8 @@ void api_sampler_free(ApiSampler *s)
     if (!s)
         return;
     api_sampler_stop(s);
-    db_stats_writer_free(s->writer);
-    api_stats_snapshot_unref(s->latest);
-    g_hash_table_unref(s->runs);
-    g_hash_table_unref(s->started);
-    g_hash_table_unref(s->addresses);
+    g_hash_table_unref(s->hosts);
+    g_ptr_array_unref(s->retired);
     g_cond_clear(&s->wake);
     g_mutex_clear(&s->lock);
     g_free(s);

@@ -1,13 +1,15 @@
-/* The sampler: a thread that every interval takes one sample of every VM
- * and of the host (virt_stats.h), turns counters into figures, writes them
+/* The sampler: for every host, a thread that every interval takes one
+ * sample of every VM and of the host (virt_stats.h), turns counters into figures, writes them
  * to the metric history (db_stats.h) in one transaction, keeps the latest
  * sample for lists, /metrics and new subscribers, and hands it to the
- * event stream. A second thread keeps each running VM's IP addresses,
+ * event stream (the local host's). A second thread per host keeps each
+ * running VM's IP addresses,
  * because the guest agent may take seconds to answer and nothing else
  * should wait for it. Design notes: docs/stats.md. */
 #pragma once
 #include "api/core/api.h"
 #include "db/db_stats.h"
+#include "virt/virt_hosts.h"
 #include "virt/virt_stats.h"
 
 /* How a running VM's start time is known. */
@@ -30,9 +32,10 @@ typedef struct {
     ApiStartedSource started_source;
 } ApiVmLive;
 
-/* The latest sample, shared read-only (reference counted). */
+/* The latest sample of one host, shared read-only (reference counted). */
 typedef struct {
     gint ref;
+    VirtHost *vhost;      /* the host it is of; NULL without a host registry */
     gint64 time;          /* unix seconds */
     guint interval;       /* seconds between samples */
     VirtStatsSample *raw; /* the counters, for /metrics */
@@ -55,8 +58,11 @@ typedef struct {
     const char *uri; /* the local host's URI; NULL: ctx->virt's */
 } ApiSamplerSettings;
 
-/* The sampler of ctx->virt and ctx->db; nothing runs before
- * api_sampler_start. */
+/* The sampler of every host of ctx->hosts (or of ctx->virt without a
+ * registry) into ctx->db; nothing runs before api_sampler_start. Hosts
+ * added and removed later are followed within a second. A host that is
+ * not connected is not sampled, and a host that hangs holds up only its
+ * own thread. */
 ApiSampler *api_sampler_new(ApiContext *ctx, const ApiSamplerSettings *settings);
 void api_sampler_start(ApiSampler *s);
 /* Stops both threads (waiting for a sample or an agent call under way);
@@ -64,16 +70,24 @@ void api_sampler_start(ApiSampler *s);
 void api_sampler_stop(ApiSampler *s);
 void api_sampler_free(ApiSampler *s);
 
-/* The latest sample (a new reference), or NULL before the first. */
+/* The local host's latest sample (a new reference), or NULL before the
+ * first; _of: host `h`'s (NULL: the local host). */
 ApiStatsSnapshot *api_sampler_latest(ApiSampler *s);
+ApiStatsSnapshot *api_sampler_latest_of(ApiSampler *s, VirtHost *h);
+/* The latest sample of the host where VM `uuid` runs, else the local
+ * host's (for answers that know the VM's connection, not its host). */
+ApiStatsSnapshot *api_sampler_latest_with_vm(ApiSampler *s, const char *uuid);
+/* Every sampled host's latest sample (an array of new references). */
+GPtrArray *api_sampler_all_latest(ApiSampler *s);
 guint api_sampler_interval(ApiSampler *s);
 const DbStatsPolicy *api_sampler_policy(ApiSampler *s);
-/* A lifecycle event said the VM started now: a better start time than
- * "between two samples". Any thread. */
-void api_sampler_note_started(ApiSampler *s, const char *uuid);
-/* The VM's IP addresses as last read (a JSON array, new reference; []
- * when none are known or it is not running). */
-json_t *api_sampler_addresses(ApiSampler *s, const char *uuid);
+/* A lifecycle event said the VM started now on host `h` (NULL: local): a
+ * better start time than "between two samples". Any thread. */
+void api_sampler_note_started(ApiSampler *s, VirtHost *h, const char *uuid);
+/* The IP addresses of the VM on host `h` (NULL: local) as last read (a
+ * JSON array, new reference; [] when none are known or it is not
+ * running). */
+json_t *api_sampler_addresses(ApiSampler *s, VirtHost *h, const char *uuid);
 
 typedef struct {
     guint64 samples;        /* taken */
@@ -83,4 +97,5 @@ typedef struct {
     gint64 last_time;       /* unix seconds of the last sample; 0: none */
 } ApiSamplerCounts;
 
+/* The local host's sampler's counts. */
 void api_sampler_counts(ApiSampler *s, ApiSamplerCounts *out);

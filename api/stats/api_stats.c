@@ -103,9 +103,13 @@ static gboolean parse_query(const ApiRequest *req, gboolean vm, StatsQuery *q, G
     return TRUE;
 }
 
-/* The history of `key` over the query's range, as the answer's body. */
-static json_t *history(ApiContext *ctx, const char *key, const StatsQuery *q, GError **error)
+/* The history of `raw_key` of the request's host over the query's range,
+ * as the answer's body. */
+static json_t *history(ApiContext *ctx, const ApiRequest *req, const char *raw_key,
+                       const StatsQuery *q, GError **error)
 {
+    VirtHost *h = req->virt_host;
+    g_autofree char *key = db_stats_key(h && !virt_host_is_local(h) ? virt_host_id(h) : 0, raw_key);
     DbStatsPolicy fallback;
     const DbStatsPolicy *policy = ctx->sampler ? api_sampler_policy(ctx->sampler) : NULL;
     if (!policy) {
@@ -171,10 +175,10 @@ gboolean api_host_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     StatsQuery q;
     if (!parse_query(req, FALSE, &q, error))
         return FALSE;
-    json_t *body = history(ctx, "host", &q, error);
+    json_t *body = history(ctx, req, "host", &q, error);
     if (!body)
         return FALSE;
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest_of(ctx->sampler, req->virt_host);
     json_t *latest = json_null(), *devices = json_null(), *cpus = json_null();
     if (snap) {
         latest = api_stats_figures_json(&snap->host, FALSE);
@@ -204,10 +208,10 @@ gboolean api_vm_stats_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         return FALSE;
     if (virDomainGetUUIDString(dom, uuid) < 0)
         return api_fail(error, API_ERROR_INTERNAL, "reading the VM's UUID failed");
-    json_t *body = history(ctx, uuid, &q, error);
+    json_t *body = history(ctx, req, uuid, &q, error);
     if (!body)
         return FALSE;
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest_of(ctx->sampler, req->virt_host);
     const ApiVmLive *v = snap ? g_hash_table_lookup(snap->vms, uuid) : NULL;
     json_t *latest = json_null();
     if (v && v->active) {

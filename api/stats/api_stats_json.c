@@ -62,7 +62,8 @@ void api_stats_vm_live(ApiSampler *sampler, ApiStatsSnapshot *snap, const char *
         json_object_set_new(stable, "started_at", started ? api_time_json(started) : json_null());
         json_object_set_new(stable, "uptime_source", source ? json_string(source) : json_null());
         json_object_set_new(stable, "addresses",
-                            active ? api_sampler_addresses(sampler, uuid) : json_array());
+                            active ? api_sampler_addresses(sampler, snap->vhost, uuid)
+                                   : json_array());
     }
     if (moving) {
         json_object_set_new(moving, "uptime",

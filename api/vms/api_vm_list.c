@@ -25,6 +25,8 @@
 /* How long a list across hosts waits for a host other than the local one:
  * one that does not answer by then shows what it last held. */
 #define OTHER_HOST_WAIT_US (2 * G_USEC_PER_SEC)
+/* The local host is waited for as on a single host. */
+#define LOCAL_HOST_WAIT_US (15 * G_USEC_PER_SEC)
 
 typedef struct {
     char *key; /* the snapshot, metadata and query it answers */
@@ -84,7 +86,8 @@ typedef struct {
     GStrv fields;       /* NULL = all members */
     GHashTable *states; /* state ints wanted, NULL = all */
     const char *after;
-    guint64 limit; /* 0 = no limit */
+    gint64 after_host; /* with `after`: the cursor is (name, host id); 0: the name only */
+    guint64 limit;     /* 0 = no limit */
 } ListQuery;
 
 static void list_query_clear(ListQuery *q)
@@ -103,7 +106,7 @@ static gboolean invalid(GError **error, const char *fmt, const char *value)
 
 static gboolean parse_list_query(const ApiRequest *req, ListQuery *q, GError **error)
 {
-    static const char *const allowed[] = {"fields", "limit", "after", "state", NULL};
+    static const char *const allowed[] = {"fields", "limit", "after", "after_host", "state", NULL};
     if (!api_query_only(req, allowed, error))
         return FALSE;
     const char *fields = api_query_get(req, "fields");
@@ -131,6 +134,15 @@ static gboolean parse_list_query(const ApiRequest *req, ListQuery *q, GError **e
     if (limit && !g_ascii_string_to_unsigned(limit, 10, 1, LIST_LIMIT_MAX, &q->limit, NULL))
         return invalid(error, "limit must be a whole number from 1 to 1000, not '%s'", limit);
     q->after = api_query_get(req, "after");
+    const char *after_host = api_query_get(req, "after_host");
+    guint64 host_id = 0;
+    if (after_host &&
+        (!q->after || !g_ascii_string_to_unsigned(after_host, 10, 1, G_MAXINT64, &host_id, NULL)))
+        return invalid(error,
+                       "after_host must be a host id with after (the answer's next_host), "
+                       "not '%s'",
+                       after_host);
+    q->after_host = (gint64)host_id;
     return TRUE;
 }
 
@@ -138,7 +150,7 @@ static gboolean parse_list_query(const ApiRequest *req, ListQuery *q, GError **e
  * equal answers; a different spelling only misses the reuse). */
 static char *query_key(const ApiRequest *req)
 {
-    static const char *const names[] = {"fields", "limit", "after", "state"};
+    static const char *const names[] = {"fields", "limit", "after", "after_host", "state"};
     GString *k = g_string_new(NULL);
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
         const char *v = api_query_get(req, names[i]);
@@ -238,13 +250,16 @@ static json_t *project(json_t *obj, GStrv fields)
  * it is down (`down`: its VMs show as unreachable). */
 typedef struct {
     VirtHost *host; /* NULL without a registry */
+    gint64 id;      /* the host's id; 0 without a registry */
     VirtModelSnapshot *snap;
+    ApiStatsSnapshot *live; /* the host's last sample, may be NULL */
     gboolean down;
 } HostPart;
 
 static void host_part_free(HostPart *p)
 {
     virt_model_snapshot_unref(p->snap);
+    api_stats_snapshot_unref(p->live);
     if (p->host)
         virt_host_unref(p->host);
     g_free(p);
@@ -260,10 +275,33 @@ static gint entry_order(gconstpointer a, gconstpointer b)
 {
     const Entry *x = a, *y = b;
     int c = strcmp(x->s->name, y->s->name);
-    return c ? c : (x->part < y->part ? -1 : x->part > y->part);
+    return c ? c : (x->part->id < y->part->id ? -1 : x->part->id > y->part->id);
+}
+
+/* Whether the entry comes at or before the cursor: paging goes on after
+ * it. With the host, a name on two hosts at a page's end is not skipped. */
+static gboolean before_cursor(const ListQuery *q, const Entry *e)
+{
+    int c = strcmp(e->s->name, q->after);
+    return c < 0 || (c == 0 && (!q->after_host || e->part->id <= q->after_host));
 }
 
 static VirtModelSnapshot *snapshot(ApiContext *ctx, GError **error);
+
+/* How long a list begun at `began` may still wait for host `h`: another
+ * host until 2 s after the list began (every host fetches at once, so that
+ * is 2 s in all, however many do not answer), and not at all once its
+ * model has waited that long for libvirt already: a host that hangs holds
+ * up the first list after it hung, not every list until libvirt's
+ * keepalive gives up on it. */
+static gint64 wait_for(VirtHost *h, gint64 began)
+{
+    if (virt_host_is_local(h))
+        return LOCAL_HOST_WAIT_US;
+    gint64 left = began + OTHER_HOST_WAIT_US - g_get_monotonic_time();
+    gint64 hung_left = OTHER_HOST_WAIT_US - virt_model_waiting_us(virt_host_model(h));
+    return MAX(0, MIN(left, hung_left));
+}
 
 /* Every host's part (or the one ?host= names). Fails only when no host
  * answers and none has a list it last held, or when the one host asked
@@ -278,6 +316,7 @@ static GPtrArray *host_parts(ApiContext *ctx, const ApiRequest *req, GError **er
             g_ptr_array_unref(parts);
             return NULL;
         }
+        p->live = api_sampler_latest(ctx->sampler);
         g_ptr_array_add(parts, p);
         return parts;
     }
@@ -286,14 +325,20 @@ static GPtrArray *host_parts(ApiContext *ctx, const ApiRequest *req, GError **er
         g_ptr_array_set_size(hosts, 0);
         g_ptr_array_add(hosts, virt_host_ref(req->virt_host));
     }
+    /* Every host that must fetch starts now, then each is waited for. */
+    gint64 began = g_get_monotonic_time();
+    if (hosts->len > 1)
+        for (guint i = 0; i < hosts->len; i++)
+            virt_model_ask(virt_host_model(g_ptr_array_index(hosts, i)));
     GError *first = NULL;
     for (guint i = 0; i < hosts->len; i++) {
         VirtHost *h = g_ptr_array_index(hosts, i);
         HostPart *p = g_new0(HostPart, 1);
         p->host = virt_host_ref(h);
+        p->id = virt_host_id(h);
+        p->live = api_sampler_latest_of(ctx->sampler, h);
         g_autoptr(GError) why = NULL;
-        gint64 wait = virt_host_is_local(h) ? 15 * G_USEC_PER_SEC : OTHER_HOST_WAIT_US;
-        p->snap = virt_model_snapshot_within(virt_host_model(h), wait, &why);
+        p->snap = virt_model_snapshot_within(virt_host_model(h), wait_for(h, began), &why);
         if (!p->snap) {
             p->down = TRUE;
             p->snap = virt_model_last(virt_host_model(h));
@@ -324,9 +369,9 @@ static char *parts_key(GPtrArray *parts)
     GString *k = g_string_new(NULL);
     for (guint i = 0; i < parts->len; i++) {
         const HostPart *p = g_ptr_array_index(parts, i);
-        g_string_append_printf(k, "%" G_GINT64_FORMAT "/%" G_GUINT64_FORMAT "%s,",
-                               p->host ? virt_host_id(p->host) : 0, p->snap->generation,
-                               p->down ? "d" : "");
+        g_string_append_printf(
+            k, "%" G_GINT64_FORMAT "/%" G_GUINT64_FORMAT "/%" G_GINT64_FORMAT "%s,", p->id,
+            p->snap->generation, p->live ? p->live->time : 0, p->down ? "d" : "");
     }
     return g_string_free(k, FALSE);
 }
@@ -347,10 +392,11 @@ static GArray *merged(GPtrArray *parts)
 }
 
 static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q, GPtrArray *parts,
-                     GHashTable *meta, ApiStatsSnapshot *live, gint64 now, GError **error)
+                     GHashTable *meta, gint64 now, GError **error)
 {
     g_autoptr(json_t) items = json_array();
     const char *last = NULL;
+    const HostPart *last_part = NULL;
     gboolean more = FALSE;
     g_autoptr(GArray) entries = merged(parts);
     for (guint i = 0; i < entries->len; i++) {
@@ -361,7 +407,7 @@ static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q,
                 return NULL;
             continue;
         }
-        if (q->after && strcmp(s->name, q->after) <= 0)
+        if (q->after && before_cursor(q, e))
             continue;
         if (q->states && !g_hash_table_contains(q->states, GINT_TO_POINTER(s->state)))
             continue;
@@ -370,7 +416,7 @@ static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q,
             break;
         }
         json_t *vm = api_vm_summary_json(s, g_hash_table_lookup(meta, s->uuid));
-        api_stats_vm_live(ctx->sampler, live, s->uuid, s->state, now, vm, vm);
+        api_stats_vm_live(ctx->sampler, e->part->live, s->uuid, s->state, now, vm, vm);
         if (e->part->host)
             json_object_set_new(vm, "host", api_host_ref_json(e->part->host));
         /* What a host that is down last held, said as such. */
@@ -378,9 +424,12 @@ static json_t *build(ApiContext *ctx, const ApiRequest *req, const ListQuery *q,
             json_object_set_new(vm, "state", json_string("unreachable"));
         json_array_append_new(items, project(vm, q->fields));
         last = s->name;
+        last_part = e->part;
     }
-    return json_pack("{s:O,s:o}", "vms", items, "next",
-                     more && last ? json_string(last) : json_null());
+    gboolean next = more && last;
+    return json_pack("{s:O,s:o,s:o}", "vms", items, "next", next ? json_string(last) : json_null(),
+                     "next_host",
+                     next && last_part->id ? json_integer(last_part->id) : json_null());
 }
 
 /* The model's snapshot, or 503 when there is none (no libvirt). */
@@ -434,7 +483,6 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     g_autofree char *qkey = query_key(req);
     g_autofree char *key = NULL;
     g_autoptr(GHashTable) meta = NULL;
-    g_autoptr(ApiStatsSnapshot) live = api_sampler_latest(ctx->sampler);
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
     g_mutex_lock(&l->lock);
     for (guint i = 0; i < parts->len && (i == 0 || meta); i++) {
@@ -444,9 +492,8 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     if (meta) {
         /* Uptimes move every second and figures every sample: an answer
          * is kept for one second of one sample at most. */
-        key = g_strdup_printf("%s:%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT
-                              "%s",
-                              hosts_key, meta_gen, live ? live->time : 0, now, qkey);
+        key = g_strdup_printf("%s:%" G_GUINT64_FORMAT ":%" G_GINT64_FORMAT "%s", hosts_key,
+                              meta_gen, now, qkey);
         Kept *k = keep ? kept_find(l, key) : NULL;
         if (k) {
             l->stats.answers_reused++;
@@ -461,7 +508,7 @@ gboolean api_vms_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
 
     /* Built without the lock: the snapshot and the rows are not changed
      * in place, only replaced. */
-    g_autoptr(json_t) body = build(ctx, req, &q, parts, meta, live, now, error);
+    g_autoptr(json_t) body = build(ctx, req, &q, parts, meta, now, error);
     if (!body)
         return FALSE;
     char *text = json_dumps(body, JSON_COMPACT);

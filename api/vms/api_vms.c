@@ -73,7 +73,7 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDo
     name_os(ctx, json_object_get(obj, "os"));
     api_vm_add_next_boot(dom, obj);
 
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest_with_vm(ctx->sampler, d->summary.uuid);
     api_stats_vm_live(ctx->sampler, snap, d->summary.uuid, d->summary.state, 0, obj, NULL);
     if (dom_out)
         *dom_out = g_steal_pointer(&dom);
@@ -154,7 +154,7 @@ gboolean api_vm_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, G
     /* Uptime and the latest figures move every second: outside the ETag,
      * or every If-Match would be stale at once (count uptime from
      * started_at after a 304). */
-    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest(ctx->sampler);
+    g_autoptr(ApiStatsSnapshot) snap = api_sampler_latest_of(ctx->sampler, req->virt_host);
     json_t *moving = json_object();
     api_stats_vm_live(ctx->sampler, snap, json_string_value(json_object_get(obj, "uuid")),
                       virt_domain_state_from_name(json_string_value(json_object_get(obj, "state"))),

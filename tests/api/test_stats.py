@@ -378,10 +378,13 @@ class StatsTest(harness.ApiTestCase):
         self.assertEqual(p.returncode, 0, "promtool: %s\n%s" % (p.stdout.decode() + p.stderr.decode(),
                                                                 text[:3000]))
         uuid = self.uuid[self.shown]
-        self.assertRegex(text, r'vireo_vm_cpu_seconds_total\{name="%s",uuid="%s"\} [0-9.e+]+\n'
-                         % (re.escape(self.shown), uuid))
-        self.assertIn('vireo_vm_running{name="%s",uuid="%s"} 1\n' % (self.shown, uuid), text)
-        self.assertIn('vireo_vm_running{name="%s",' % escaped, text)
+        # Every host's gauges carry its name (docs/hosts.md): here the local host's.
+        host = [h for h in self.admin.get("/api/hosts").json()["hosts"] if h["local"]][0]["name"]
+        labels = 'host="%s",name="%s",uuid="%s"' % (host, self.shown, uuid)
+        self.assertRegex(text, r'vireo_vm_cpu_seconds_total\{%s\} [0-9.e+]+\n' % re.escape(labels))
+        self.assertIn('vireo_vm_running{%s} 1\n' % labels, text)
+        self.assertIn('vireo_vm_running{host="%s",name="%s",' % (host, escaped), text)
+        self.assertIn('vireo_host_memory_total_bytes{host="%s"} ' % host, text)
         for family in ("vireo_host_cpu_seconds_total", "vireo_host_memory_total_bytes",
                        "vireo_http_requests_total", "vireo_api_errors_total", "vireo_tasks",
                        "vireo_event_subscribers", "vireo_consoles_open",

@@ -2,11 +2,18 @@
  * request (two ListAllDomains + one GetAllDomainStats), timed in a loop on
  * one connection, so the API's own cost can be told apart from libvirt's.
  * Also times the naive one-RPC-per-VM-per-field listing, for comparison.
+ * With several hosts (-c given more than once) one list is that bulk
+ * listing on every host, all hosts at once (a thread each; -s: one after
+ * another), as a client that lists many hosts at best would.
  *
- * Usage: floor [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e]
+ * Usage: floor [-c URI]... [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e]
+ *              [-s] [-j CLIENTS]
  * -e: run libvirt's default event loop on a thread, with keepalive, as
  * vireod does (its remote client then updates the loop around every RPC).
- * Prints one "key=value" per line (times in ms) for tests/bench/run.sh. */
+ * -j: that many clients list at the same time, each with connections of
+ * its own (lists_per_s is then theirs together).
+ * Prints one "key=value" per line (times in ms) for tests/bench/run.sh and
+ * tests/bench/hosts-list.sh. */
 #define _GNU_SOURCE
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -59,7 +66,7 @@ static void die(const char *what)
 /* Counts what vireod cares about, so the compiler cannot drop the reads. */
 typedef struct {
     int domains;
-    int missing_stats;   /* records without vcpu or balloon fields */
+    int missing_stats; /* records without vcpu or balloon fields */
     unsigned long checksum;
 } Tally;
 
@@ -157,6 +164,57 @@ static void naive_once(virConnectPtr conn, Tally *t)
     t->domains = n;
 }
 
+#define MAX_HOSTS 32
+#define MAX_CLIENTS 64
+
+/* One client of the floor: a connection to every host, and what it read
+ * from each. */
+typedef struct {
+    virConnectPtr conns[MAX_HOSTS];
+    Tally tally[MAX_HOSTS];
+    int n;
+    int sequential; /* the hosts one after another rather than at once */
+} Client;
+
+typedef struct {
+    virConnectPtr conn;
+    Tally *tally;
+} HostJob;
+
+static void *host_job(void *data)
+{
+    HostJob *j = data;
+    bulk_once(j->conn, j->tally);
+    return NULL;
+}
+
+/* One list of every host of the client. */
+static void bulk_all(Client *c)
+{
+    if (c->n == 1 || c->sequential) {
+        for (int i = 0; i < c->n; i++)
+            bulk_once(c->conns[i], &c->tally[i]);
+        return;
+    }
+    pthread_t threads[MAX_HOSTS];
+    HostJob jobs[MAX_HOSTS];
+    for (int i = 1; i < c->n; i++) {
+        jobs[i] = (HostJob){c->conns[i], &c->tally[i]};
+        if (pthread_create(&threads[i], NULL, host_job, &jobs[i]) != 0) {
+            fprintf(stderr, "floor: cannot start a thread\n");
+            exit(1);
+        }
+    }
+    bulk_once(c->conns[0], &c->tally[0]);
+    for (int i = 1; i < c->n; i++)
+        pthread_join(threads[i], NULL);
+}
+
+static void naive_first(Client *c)
+{
+    naive_once(c->conns[0], &c->tally[0]);
+}
+
 static void *event_loop(void *data)
 {
     (void)data;
@@ -166,31 +224,69 @@ static void *event_loop(void *data)
     return NULL;
 }
 
-static void run(const char *label, void (*once)(virConnectPtr, Tally *), virConnectPtr conn,
-                int warmup, int iters, Tally *t)
+/* One client's loop: warm-up, then (once every client is ready) the timed
+ * lists. */
+typedef struct {
+    Client *client;
+    void (*once)(Client *);
+    int warmup, iters;
+    double *samples;
+    pthread_barrier_t *ready;
+} Loop;
+
+static void *loop_run(void *data)
 {
-    double *samples = calloc((size_t)iters, sizeof(double));
+    Loop *l = data;
+    for (int i = 0; i < l->warmup; i++)
+        l->once(l->client);
+    pthread_barrier_wait(l->ready);
+    for (int i = 0; i < l->iters; i++) {
+        double start = now_ms();
+        l->once(l->client);
+        l->samples[i] = now_ms() - start;
+    }
+    return NULL;
+}
+
+static void run(const char *label, void (*once)(Client *), Client *clients, int nclients,
+                int warmup, int iters)
+{
+    int total_n = iters * nclients;
+    double *samples = calloc((size_t)total_n, sizeof(double));
     if (!samples) {
         fprintf(stderr, "floor: out of memory\n");
         exit(1);
     }
-    for (int i = 0; i < warmup; i++)
-        once(conn, t);
-    double total = 0;
-    for (int i = 0; i < iters; i++) {
-        double start = now_ms();
-        once(conn, t);
-        samples[i] = now_ms() - start;
-        total += samples[i];
+    pthread_barrier_t ready;
+    pthread_barrier_init(&ready, NULL, (unsigned)nclients + 1);
+    pthread_t threads[MAX_CLIENTS];
+    Loop loops[MAX_CLIENTS];
+    for (int c = 0; c < nclients; c++) {
+        loops[c] = (Loop){&clients[c], once, warmup, iters, samples + (size_t)c * iters, &ready};
+        if (pthread_create(&threads[c], NULL, loop_run, &loops[c]) != 0) {
+            fprintf(stderr, "floor: cannot start a thread\n");
+            exit(1);
+        }
     }
-    qsort(samples, (size_t)iters, sizeof(double), cmp_double);
-    printf("%s_iters=%d\n", label, iters);
-    printf("%s_median_ms=%.3f\n", label, percentile(samples, iters, 50));
-    printf("%s_p99_ms=%.3f\n", label, percentile(samples, iters, 99));
-    printf("%s_mean_ms=%.3f\n", label, total / iters);
+    pthread_barrier_wait(&ready);
+    double began = now_ms();
+    for (int c = 0; c < nclients; c++)
+        pthread_join(threads[c], NULL);
+    double wall = now_ms() - began;
+    pthread_barrier_destroy(&ready);
+    double total = 0;
+    for (int i = 0; i < total_n; i++)
+        total += samples[i];
+    qsort(samples, (size_t)total_n, sizeof(double), cmp_double);
+    printf("%s_iters=%d\n", label, total_n);
+    printf("%s_median_ms=%.3f\n", label, percentile(samples, total_n, 50));
+    printf("%s_p95_ms=%.3f\n", label, percentile(samples, total_n, 95));
+    printf("%s_p99_ms=%.3f\n", label, percentile(samples, total_n, 99));
+    printf("%s_mean_ms=%.3f\n", label, total / total_n);
     printf("%s_min_ms=%.3f\n", label, samples[0]);
-    printf("%s_p10_ms=%.3f\n", label, percentile(samples, iters, 10));
-    printf("%s_p90_ms=%.3f\n", label, percentile(samples, iters, 90));
+    printf("%s_p10_ms=%.3f\n", label, percentile(samples, total_n, 10));
+    printf("%s_p90_ms=%.3f\n", label, percentile(samples, total_n, 90));
+    printf("%s_lists_per_s=%.1f\n", label, wall > 0 ? total_n * 1000.0 / wall : 0);
     free(samples);
 }
 
@@ -203,18 +299,30 @@ static int count_arg(const char *text)
 
 int main(int argc, char **argv)
 {
-    const char *uri = "qemu:///system";
-    int bulk_iters = 300, naive_iters = 20, warmup = 10, with_loop = 0;
+    const char *uris[MAX_HOSTS];
+    int nuris = 0;
+    int bulk_iters = 300, naive_iters = 20, warmup = 10, with_loop = 0, sequential = 0;
+    int nclients = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "c:n:m:w:e")) != -1) {
+    while ((opt = getopt(argc, argv, "c:n:m:w:esj:")) != -1) {
         switch (opt) {
-        case 'c': uri = optarg; break;
+        case 'c':
+            if (nuris == MAX_HOSTS) {
+                fprintf(stderr, "floor: at most %d hosts\n", MAX_HOSTS);
+                return 2;
+            }
+            uris[nuris++] = optarg;
+            break;
         case 'n': bulk_iters = count_arg(optarg); break;
         case 'm': naive_iters = count_arg(optarg); break;
         case 'w': warmup = count_arg(optarg); break;
         case 'e': with_loop = 1; break;
+        case 's': sequential = 1; break;
+        case 'j': nclients = count_arg(optarg); break;
         default:
-            fprintf(stderr, "usage: %s [-c URI] [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e]\n",
+            fprintf(stderr,
+                    "usage: %s [-c URI]... [-n BULK_ITERS] [-m NAIVE_ITERS] [-w WARMUP] [-e] "
+                    "[-s] [-j CLIENTS]\n",
                     argv[0]);
             return 2;
         }
@@ -223,6 +331,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "floor: iteration counts must be positive\n");
         return 2;
     }
+    if (nclients < 1 || nclients > MAX_CLIENTS) {
+        fprintf(stderr, "floor: 1 to %d clients\n", MAX_CLIENTS);
+        return 2;
+    }
+    if (nuris == 0)
+        uris[nuris++] = "qemu:///system";
     virSetErrorFunc(NULL, quiet);
     pthread_t loop;
     if (with_loop) {
@@ -233,28 +347,47 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    virConnectPtr conn = virConnectOpen(uri);
-    if (!conn)
-        die(uri);
-    if (with_loop && virConnectSetKeepAlive(conn, 5, 3) < 0)
-        die("virConnectSetKeepAlive");
+    static Client clients[MAX_CLIENTS];
+    for (int c = 0; c < nclients; c++) {
+        clients[c].n = nuris;
+        clients[c].sequential = sequential;
+        for (int i = 0; i < nuris; i++) {
+            virConnectPtr conn = virConnectOpen(uris[i]);
+            if (!conn)
+                die(uris[i]);
+            if (with_loop && virConnectSetKeepAlive(conn, 5, 3) < 0)
+                die("virConnectSetKeepAlive");
+            clients[c].conns[i] = conn;
+        }
+    }
     /* CPU time of the whole process (all threads) per bulk list. */
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
 
-    Tally t = {0};
-    run("bulk", bulk_once, conn, warmup, bulk_iters, &t);
+    run("bulk", bulk_all, clients, nclients, warmup, bulk_iters);
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
-    printf("bulk_cpu_us=%.1f\n", ((double)(c1.tv_sec - c0.tv_sec) * 1e6 +
-                                  (double)(c1.tv_nsec - c0.tv_nsec) / 1e3) / (bulk_iters + warmup));
-    printf("domains=%d\n", t.domains);
-    printf("missing_stats=%d\n", t.missing_stats);
+    printf("bulk_cpu_us=%.1f\n",
+           ((double)(c1.tv_sec - c0.tv_sec) * 1e6 + (double)(c1.tv_nsec - c0.tv_nsec) / 1e3) /
+               ((bulk_iters + warmup) * nclients));
+    unsigned long checksum = 0;
+    int domains = 0, missing = 0;
+    for (int c = 0; c < nclients; c++)
+        for (int i = 0; i < nuris; i++) {
+            checksum += clients[c].tally[i].checksum;
+            if (c == 0) {
+                domains += clients[c].tally[i].domains;
+                missing += clients[c].tally[i].missing_stats;
+            }
+        }
+    printf("hosts=%d\n", nuris);
+    printf("clients=%d\n", nclients);
+    printf("domains=%d\n", domains);
+    printf("missing_stats=%d\n", missing);
     if (naive_iters > 0) {
-        Tally tn = {0};
-        run("naive", naive_once, conn, warmup > 2 ? 2 : warmup, naive_iters, &tn);
-        t.checksum += tn.checksum;
+        run("naive", naive_first, clients, 1, warmup > 2 ? 2 : warmup, naive_iters);
+        checksum += clients[0].tally[0].checksum;
     }
-    printf("checksum=%lu\n", t.checksum);
+    printf("checksum=%lu\n", checksum);
     /* What a libvirt client costs in memory on its own: the baseline for
      * vireod's RSS (most of it is libvirt's shared libraries). */
     FILE *f = fopen("/proc/self/status", "r");
@@ -272,6 +405,8 @@ int main(int argc, char **argv)
     }
     if (f)
         fclose(f);
-    virConnectClose(conn);
+    for (int c = 0; c < nclients; c++)
+        for (int i = 0; i < nuris; i++)
+            virConnectClose(clients[c].conns[i]);
     return 0;
 }

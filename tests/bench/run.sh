@@ -6,12 +6,15 @@
 # keeping the list true costs, gzip sizes (the list, the UI's first screen),
 # the memory of 500 idle event streams, then the console proxy against
 # websockify (tests/bench/console/run.sh), live migration through Vireo's
-# engine against virsh (tests/bench/migrate.sh); writes build/bench/report.md.
+# engine against virsh (tests/bench/migrate.sh), the list across 1, 2 and 8
+# hosts and with one down (tests/bench/hosts-list.sh); writes
+# build/bench/report.md.
 # Benchmarks, not tests: nothing here passes or fails on a number.
 #
 # Env knobs (defaults in brackets):
-#   BENCH_PARTS ["rest console migrate"]   which parts run (console knobs: see
-#                             console/run.sh; migrate: tests/bench/migrate.sh, root)
+#   BENCH_PARTS ["rest console migrate hosts"]   which parts run (console knobs: see
+#                             console/run.sh; migrate: tests/bench/migrate.sh, root;
+#                             hosts: tests/bench/hosts-list.sh, root)
 #   BENCH_COUNTS ["10 100"]   VM counts       BENCH_CONNS ["1 8 64"]  wrk connections
 #   BENCH_DURATION [10]       seconds per wrk run
 #   BENCH_THREADS []          passed to vireod as --threads N when set (vireod's default otherwise)
@@ -30,7 +33,7 @@ OUT=$REPO/build/bench
 PREFIX=vireo-bench-
 REPORT=$OUT/report.md
 
-PARTS=${BENCH_PARTS:-"rest console migrate"}
+PARTS=${BENCH_PARTS:-"rest console migrate hosts"}
 
 mkdir -p "$OUT"
 case " $PARTS " in
@@ -45,6 +48,10 @@ case " $PARTS " in
             sh "$REPO/tests/bench/migrate.sh" >/dev/null
             { echo; cat "$OUT/migrate.md"; } >>"$REPORT" ;;
         esac
+        case " $PARTS " in *" hosts "*)
+            sh "$REPO/tests/bench/hosts-list.sh" >/dev/null
+            { echo; cat "$OUT/hosts-list.md"; } >>"$REPORT" ;;
+        esac
         cat "$REPORT"
         exit 0 ;;
 esac
@@ -54,6 +61,9 @@ SAMPLER_PID=
 STREAMS_PID=
 
 say() { echo "bench: $*" >&2; }
+VIREOD_LOG=$OUT/vireod.log
+# shellcheck source=tests/bench/lib.sh
+. "$REPO/tests/bench/lib.sh"
 
 bench_domains() {
     virsh -q -c "$URI" list --all --name 2>/dev/null | grep "^$PREFIX" || true
@@ -75,23 +85,16 @@ undefine_all() {
     [ "$left" -eq 0 ] || say "WARNING: $left $PREFIX* domains could not be undefined"
 }
 
+stop_vireod() {
+    stop_sampler
+    vireod_stop
+}
+
 stop_sampler() {
     if [ -n "$SAMPLER_PID" ]; then
         kill "$SAMPLER_PID" 2>/dev/null || true
         wait "$SAMPLER_PID" 2>/dev/null || true
         SAMPLER_PID=
-    fi
-}
-
-stop_vireod() {
-    stop_sampler
-    if [ -n "$VIREOD_PID" ]; then
-        kill -TERM "$VIREOD_PID" 2>/dev/null || true
-        i=0
-        while kill -0 "$VIREOD_PID" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-        kill -KILL "$VIREOD_PID" 2>/dev/null || true
-        wait "$VIREOD_PID" 2>/dev/null || true
-        VIREOD_PID=
     fi
 }
 
@@ -115,23 +118,11 @@ command -v jq >/dev/null || { say "jq is missing (apt-get install jq)"; exit 1; 
 virsh -q -c "$URI" uri >/dev/null 2>&1 || { say "libvirt at $URI does not answer"; exit 1; }
 
 say "building the floor"
-# shellcheck disable=SC2046  # pkg-config's flags are meant to be split
-cc -O2 -std=gnu17 -Wall -Wextra -o "$OUT/floor" "$REPO/tests/bench/floor.c" \
-    $(pkg-config --cflags --libs libvirt glib-2.0) -lpthread
+build_floor
 
 undefine_all   # leftovers of an interrupted run
 
 # ---- helpers ----
-free_port() {
-    python3 - <<'EOF'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
-EOF
-}
-
 # define_upto N: defines vireo-bench-001..N (those not there yet), in one virsh session.
 define_upto() {
     have=$(bench_domains | wc -l)
@@ -139,14 +130,7 @@ define_upto() {
     i=$((have + 1))
     while [ $i -le "$1" ]; do
         name=$(printf '%s%03d' "$PREFIX" $i)
-        cat >"$TMP/$name.xml" <<EOF
-<domain type='qemu'>
-  <name>$name</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-</domain>
-EOF
+        domain_xml "$name" >"$TMP/$name.xml"
         echo "define $TMP/$name.xml" >>"$TMP/define.cmds"
         i=$((i + 1))
     done
@@ -154,10 +138,6 @@ EOF
     have=$(bench_domains | wc -l)
     [ "$have" -eq "$1" ] || { say "expected $1 $PREFIX* domains, found $have"; exit 1; }
 }
-
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 
 # Samples VmRSS every 100 ms and keeps the highest value in $1.
 start_sampler() {
@@ -173,52 +153,6 @@ start_sampler() {
     SAMPLER_PID=$!
 }
 
-# Every API route but the login and the API description needs credentials:
-# vireod starts on a fresh inventory with a random admin password
-# (--init-admin-password-file), the script logs in once and makes an API
-# token, and every request (curl, wrk) carries "Authorization: Bearer $TOKEN".
-# Secrets stay in files under $TMP (mode 0600), not on command lines, except
-# the token that wrk needs as an argument.
-TOKEN=
-AUTH=
-
-get_token() {
-    base=http://127.0.0.1:$PORT
-    (umask 077; jq -n --rawfile p "$TMP/admin-password" '{username: "admin", password: ($p | rtrimstr("\n"))}' \
-        >"$TMP/login.json")
-    curl -fsS -o /dev/null -c "$TMP/cookies" -H 'Content-Type: application/json' \
-        --data-binary @"$TMP/login.json" "$base/api/session" ||
-        { say "login as admin failed: see $OUT/vireod.log"; exit 1; }
-    # A cookie session must send the CSRF header and a same-origin Origin.
-    TOKEN=$(curl -fsS -b "$TMP/cookies" -H 'Content-Type: application/json' \
-        -H 'X-Vireo-CSRF: 1' -H "Origin: $base" --data '{"name": "bench"}' \
-        "$base/api/tokens" | jq -r '.token // empty') || TOKEN=
-    rm -f "$TMP/cookies" "$TMP/login.json"
-    [ -n "$TOKEN" ] || { say "could not create an API token"; exit 1; }
-    AUTH="Authorization: Bearer $TOKEN"
-}
-
-# start_vireod [EXTRA ARGS...]
-start_vireod() {
-    PORT=$(free_port)
-    (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=\n' >"$TMP/admin-password")
-    set -- "$@" --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/bench.db" \
-        --webui "$REPO/webui" --log-level warn --init-admin-password-file "$TMP/admin-password"
-    [ -n "$THREADS" ] && set -- "$@" --threads "$THREADS"
-    rm -f "$TMP/bench.db" "$TMP/bench.db-wal" "$TMP/bench.db-shm"
-    "$VIREOD" "$@" 2>>"$OUT/vireod.log" &
-    VIREOD_PID=$!
-    i=0
-    # The API description is public: it answers once HTTP is up.
-    until curl -fsS -o /dev/null "http://127.0.0.1:$PORT/api/openapi.json" 2>/dev/null; do
-        kill -0 "$VIREOD_PID" 2>/dev/null || { say "vireod died: see $OUT/vireod.log"; exit 1; }
-        i=$((i + 1)); [ $i -lt 100 ] || { say "vireod does not answer on $PORT"; exit 1; }
-        sleep 0.1
-    done
-    get_token
-    wait_healthy
-}
-
 # wrk's latency to ms ("812.00us", "1.20ms", "2.01s").
 to_ms() {
     awk -v v="$1" 'BEGIN {
@@ -228,28 +162,12 @@ to_ms() {
         printf "%.3f", n }'
 }
 
-# Waits until vireod answers the list with 200 (libvirtd may be restarting:
-# other test runs on this host do that).
-wait_healthy() {
-    i=0
-    until curl -fsS -o /dev/null -H "$AUTH" "http://127.0.0.1:$PORT/api/vms" 2>/dev/null; do
-        kill -0 "$VIREOD_PID" 2>/dev/null || { say "vireod died: see $OUT/vireod.log"; exit 1; }
-        i=$((i + 1)); [ $i -lt 300 ] || { say "vireod does not answer 200 on $PORT"; exit 1; }
-        sleep 0.1
-    done
-}
-
-cpu_ticks() {   # utime + stime of a process, in clock ticks
-    awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0
-}
-TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
-
 # wrk_once CONNS FILE [SECONDS]: prints "rps p50_ms p99_ms non2xx errors requests
 # vireod_cpu_us_per_request libvirtd_cpu_us_per_request"
 wrk_once() {
     c=$1; t=$c; [ "$t" -gt 2 ] && t=2
     wait_healthy
-    lv=$(pidof libvirtd 2>/dev/null | awk '{print $1}')
+    lv=$(libvirtd_pid)
     v0=$(cpu_ticks "$VIREOD_PID"); l0=$(cpu_ticks "${lv:-0}")
     wrk -t"$t" -c"$c" -d"${3:-$DURATION}s" --latency -H "$AUTH" "http://127.0.0.1:$PORT/api/vms" >"$2" 2>&1
     v1=$(cpu_ticks "$VIREOD_PID"); l1=$(cpu_ticks "${lv:-0}")
@@ -291,7 +209,6 @@ run_floor() {
         until virsh -q -c "$URI" uri >/dev/null 2>&1; do sleep 0.5; done
     done
 }
-fval() { awk -F= -v k="$2" '$1 == k {print $2}' "$1"; }
 
 # ---- the runs ----
 : >"$OUT/vireod.log"
@@ -356,7 +273,7 @@ for n in $COUNTS; do
     # stopped, the model revalidates with the three bulk calls every
     # 250 ms for 30 s after the last list (or while event streams are open).
     say "revalidation cost at $n VMs (10 s, no requests)"
-    lv=$(pidof libvirtd 2>/dev/null | awk '{print $1}')
+    lv=$(libvirtd_pid)
     v0=$(cpu_ticks "$VIREOD_PID"); l0=$(cpu_ticks "${lv:-0}")
     sleep 10
     v1=$(cpu_ticks "$VIREOD_PID"); l1=$(cpu_ticks "${lv:-0}")
@@ -380,7 +297,7 @@ STATS_OK=
 if [ -x "$STATS_BENCH" ]; then
     # The VMs of the largest count are still defined (not started).
     say "sampler: $STATS_SAMPLES samples of every VM and the host"
-    lv=$(pidof libvirtd 2>/dev/null | awk '{print $1}')
+    lv=$(libvirtd_pid)
     l0=$(cpu_ticks "${lv:-0}")
     if "$STATS_BENCH" sample -c "$URI" -n "$STATS_SAMPLES" -d "$TMP" >"$TMP/stats.sample" 2>"$TMP/stats.err"; then
         l1=$(cpu_ticks "${lv:-0}")
@@ -420,7 +337,7 @@ echo "${s_count:-0} $s_before $s_after" >"$TMP/streams"
 # Nobody looks: no request for longer than the model's 30 s, no stream.
 say "idle CPU (40 s after the last request)"
 sleep 30
-lv=$(pidof libvirtd 2>/dev/null | awk '{print $1}')
+lv=$(libvirtd_pid)
 v0=$(cpu_ticks "$VIREOD_PID"); l0=$(cpu_ticks "${lv:-0}")
 sleep 10
 v1=$(cpu_ticks "$VIREOD_PID"); l1=$(cpu_ticks "${lv:-0}")
@@ -626,6 +543,16 @@ case " $PARTS " in
             { echo; cat "$OUT/migrate.md"; } >>"$REPORT"
         else
             say "the migration benchmark failed (see above)"
+        fi ;;
+esac
+
+case " $PARTS " in
+    *" hosts "*)
+        say "GET /api/vms across 1, 2 and 8 lab hosts, and with one down"
+        if sh "$REPO/tests/bench/hosts-list.sh" >/dev/null; then
+            { echo; cat "$OUT/hosts-list.md"; } >>"$REPORT"
+        else
+            say "the many-hosts benchmark failed (see above)"
         fi ;;
 esac
 

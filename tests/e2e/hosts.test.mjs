@@ -1,23 +1,34 @@
 // The Hosts page and what many hosts change elsewhere (docs/hosts.md): an
 // admin adds libvirt's in-process test driver (test:///default) as a second
-// host from the page and sees it connected with its figures; the guests
+// host from the page, with TLS client files (a partial set is refused in
+// words; the test driver ignores them), and sees it connected with its
+// figures, each host's CPU use and memory in use among them, also on the
+// dashboard; the guests
 // list grows a Host column and a host switcher that shows one host's
 // guests; the test host's guest page names its host and offers Migrate,
 // whose dialog lists the other host and shows vireod's refusal in words;
-// a volume clone on the test host is a task the drawer says is on it; the
-// host is removed from the page. The host is removed after, whatever
+// an admin grants that guest to an operator from the Users page (the grant
+// names its host); a volume clone on the test host is a task the drawer
+// says is on it; the host is removed from the page. The host is removed after, whatever
 // happens, so the other files see one host.
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { LAUNCH, ADMIN_PASSWORD, shot, watch, signIn, adminClient, checkPage } from './lib.mjs';
 
 const NAME = `e2e-hosts-${process.pid}`;
+const OPERATOR = `e2eh${process.pid}`;
 let admin;
 let browser;
 let page;
 const pageErrors = [];
+// TLS client files as vireod wants them: regular, root's, mode 600.
+let pki;
+const tlsFile = (name) => path.join(pki, name);
 
 async function removeHost() {
   const hosts = (await admin.request('GET', '/api/hosts')).json?.hosts || [];
@@ -28,6 +39,8 @@ describe('Hosts', { concurrency: false }, () => {
   before(async () => {
     admin = await adminClient();
     await removeHost();
+    pki = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-hosts-pki-'));
+    for (const f of ['cert.pem', 'key.pem', 'ca.pem']) fs.writeFileSync(tlsFile(f), `${f}\n`, { mode: 0o600 });
     browser = await chromium.launch(LAUNCH);
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
     page = await context.newPage();
@@ -38,6 +51,8 @@ describe('Hosts', { concurrency: false }, () => {
   after(async () => {
     if (browser) await browser.close();
     if (admin) await removeHost();
+    if (admin) await admin.request('DELETE', `/api/users/${OPERATOR}`);
+    if (pki) fs.rmSync(pki, { recursive: true, force: true });
   });
 
   test('an admin adds a host from the page and sees it connected with its figures', async () => {
@@ -47,18 +62,54 @@ describe('Hosts', { concurrency: false }, () => {
     assert.equal(await page.getByTestId('host-row').count(), 1, 'the local host alone at first');
     await page.getByTestId('host-name').fill(NAME);
     await page.getByTestId('host-uri').fill('test:///default');
+    // A TLS certificate without its key and CA is refused in words.
+    await page.getByTestId('host-tls-cert').fill(tlsFile('cert.pem'));
+    await page.getByTestId('host-add').click();
+    await page.getByTestId('host-form-error').filter({ hasText: 'go together' }).waitFor();
+    await page.getByTestId('host-tls-key').fill(tlsFile('key.pem'));
+    await page.getByTestId('host-tls-ca').fill(tlsFile('ca.pem'));
     await page.getByTestId('host-add').click();
     const row = page.locator(`[data-testid="host-row"][data-host="${NAME}"]`);
     await row.waitFor();
     await row.getByTestId('host-state').filter({ hasText: 'connected' }).waitFor({ timeout: 20000 });
+    assert.equal(await page.getByTestId('host-tls-cert').inputValue(), '', 'the form is emptied');
+    await row.getByTestId('host-credentials').filter({ hasText: 'TLS client files' }).waitFor();
+    const added = (await admin.request('GET', '/api/hosts')).json.hosts.find((x) => x.name === NAME);
+    assert.deepEqual(added.credentials, { ssh_key: false, tls_cert: true, tls_key: true, tls_ca: true });
+    // Each host's CPU use and memory in use from the sampler (a share needs
+    // two samples). The test driver's CPU counters stand still and it has
+    // no memory figures, so its cells stay "—"; but it is sampled too.
+    const local = page.locator('[data-testid="host-row"]').filter({ has: page.locator('.pill', { hasText: 'local' }) });
+    await local.getByTestId('host-cpu').filter({ hasText: '%' }).waitFor({ timeout: 30000 });
+    await local.getByTestId('host-memory-used').filter({ hasText: /iB$/ }).waitFor();
+    for (let i = 0; i < 60; i++) {
+      const h = (await admin.request('GET', '/api/hosts')).json.hosts.find((x) => x.name === NAME);
+      if (h.figures.live && h.figures.live.time) break;
+      assert.ok(i < 59, 'the test host is sampled');
+      await new Promise((r) => setTimeout(r, 500));
+    }
     await page.waitForFunction((n) => /running/.test(document.querySelector(`[data-testid="host-row"][data-host="${n}"] [data-testid="host-vms"]`)?.textContent || ''), NAME);
-    // The same host again is refused in words.
+    // The same host again is refused in words. (The test driver has no host
+    // UUID: it is known by its URI as libvirt answers it, pkipath= included.)
     await page.getByTestId('host-name').fill(`${NAME}-again`);
     await page.getByTestId('host-uri').fill('test:///default');
+    await page.getByTestId('host-tls-cert').fill(tlsFile('cert.pem'));
+    await page.getByTestId('host-tls-key').fill(tlsFile('key.pem'));
+    await page.getByTestId('host-tls-ca').fill(tlsFile('ca.pem'));
     await page.getByTestId('host-add').click();
     await page.getByTestId('host-form-error').filter({ hasText: 'already registered' }).waitFor();
     await checkPage(page, 'hosts page');
     await shot(page, 'hosts-page');
+  });
+
+  test('the dashboard shows each host with its figures', async () => {
+    await page.goto(page.url().replace(/#.*$/, '#/dashboard'));
+    const card = page.getByTestId('dash-hosts');
+    await card.locator(`[data-testid="dash-host"][data-host="${NAME}"]`).waitFor();
+    // The local host's CPU use (the test driver's counters stand still).
+    await card.locator('[data-testid="dash-host"]').first().getByTestId('dash-host-cpu').filter({ hasText: '%' }).waitFor();
+    assert.equal(await card.locator('[data-testid="dash-host"]').count(), 2);
+    await shot(page, 'hosts-dashboard');
   });
 
   test('the guests list shows each guest\'s host and switches to one host', async () => {
@@ -92,6 +143,25 @@ describe('Hosts', { concurrency: false }, () => {
     const r = await admin.request('GET', '/api/vms/test');
     assert.equal(r.json.host.name, NAME);
     await page.keyboard.press('Escape');
+  });
+
+  test('a guest of the test host is granted from the Users page, on its host', async () => {
+    const made = await admin.request('POST', '/api/users', { body: { username: OPERATOR, password: `Hosts-e2e-${process.pid}-pw!`, role: 'operator' } });
+    assert.equal(made.status, 201, JSON.stringify(made.json));
+    await page.goto(page.url().replace(/#.*$/, '#/users'));
+    await page.locator(`[data-testid="user-row"][data-user="${OPERATOR}"] [data-testid="user-grants"]`).click();
+    const dlg = page.getByTestId('grants-dialog');
+    await dlg.waitFor();
+    await page.getByTestId('grant-empty').waitFor();
+    // With two hosts each guest says its host; the grant is asked of that host.
+    await page.getByTestId('grant-vm-select').selectOption({ label: `test (${NAME})` });
+    await page.getByTestId('grant-add').click();
+    const item = dlg.locator('[data-testid="grant-item"][data-vm="test"]');
+    await item.getByTestId('grant-host').filter({ hasText: NAME }).waitFor();
+    const grants = (await admin.request('GET', `/api/users/${OPERATOR}/grants`)).json.grants;
+    assert.deepEqual(grants.map((g) => [g.name, g.host && g.host.name]), [['test', NAME]]);
+    await page.getByTestId('grants-done').click();
+    await dlg.waitFor({ state: 'detached' });
   });
 
   test('a task on the test host names its host in the task drawer', async () => {

@@ -1,32 +1,65 @@
 #!/bin/sh
-# Two real libvirt hosts on this one machine, for the many-hosts tests
-# (docs/hosts-lab.md): each is a libvirtd + virtlogd in its own network
-# namespace and mount namespace, reached from here over libvirt's TCP
-# transport at qemu+tcp://ADDR/system. Root only.
+# Real libvirt hosts on this one machine, for the many-hosts tests and
+# benchmarks (docs/hosts-lab.md): each is a libvirtd + virtlogd in its own
+# network namespace and mount namespace, reached from here over libvirt's
+# TCP transport at qemu+tcp://ADDR/system. Two by default. Root only.
 #
 # Usage: lab.sh up|down|status
-#   up      makes both hosts (does nothing when they already answer); prints
+#   up      makes the hosts (does nothing when they already answer); prints
 #           and writes the URIs to $VIREO_LAB_DIR/uris and .../env
 #   down    removes everything up made, also after a half-failed up
-#   status  exit 0 when both hosts answer, 1 otherwise
-# Environment: VIREO_LAB_DIR (state, default /run/vireo-lab), VIREO_LAB_NET
-# (a free /24 prefix, default 10.77.12), VIREO_GUEST_DIR (the test guest's
-# files, shown read-only to both hosts at the same path).
+#   status  exit 0 when every host answers, 1 otherwise
+# Environment:
+#   VIREO_LAB_HOSTS   the hosts' names (letters and digits), default "a b";
+#   VIREO_LAB_COUNT   or a count N: the first N letters (a b c ...), at most 26
+#   VIREO_LAB_PREFIX  names of the namespaces ($PREFIX-NAME), the bridge
+#                     ($PREFIX-br) and the root ends of the veths; default
+#                     vireo-lab. $PREFIX-NAME and $PREFIX-br: at most 15
+#                     characters (Linux's limit for interface names).
+#   VIREO_LAB_DIR     state, default /run/$PREFIX
+#   VIREO_LAB_NET     a free /24 prefix, default 10.77.12; host N is .(10+N)
+#   VIREO_GUEST_DIR   the test guest's files, shown read-only to every host
+# Two labs with different prefixes, nets and state directories run side by
+# side without touching each other.
 set -eu
 
-STATE=${VIREO_LAB_DIR:-/run/vireo-lab}
+PREFIX=${VIREO_LAB_PREFIX:-vireo-lab}
+STATE=${VIREO_LAB_DIR:-/run/$PREFIX}
 NET=${VIREO_LAB_NET:-10.77.12}
 GUEST_DIR=${VIREO_GUEST_DIR:-/var/lib/libvirt/images/vireo-test}
-BRIDGE=vireo-lab-br
-HOSTS="a b"
+BRIDGE=$PREFIX-br
+LETTERS="a b c d e f g h i j k l m n o p q r s t u v w x y z"
+if [ -n "${VIREO_LAB_COUNT:-}" ]; then
+    case "$VIREO_LAB_COUNT" in
+        [1-9] | 1[0-9] | 2[0-6]) ;;
+        *) echo "lab: VIREO_LAB_COUNT: 1 to 26" >&2; exit 2 ;;
+    esac
+    HOSTS=$(echo $LETTERS | cut -d' ' -f1-"$VIREO_LAB_COUNT")
+else
+    HOSTS=${VIREO_LAB_HOSTS:-a b}
+fi
 
-addr_of() { case "$1" in a) echo "$NET.11" ;; b) echo "$NET.12" ;; esac; }
+# Host N (1-based, in the order of $HOSTS) and what follows from it.
+index_of() {
+    i=1
+    for x in $HOSTS; do
+        [ "$x" = "$1" ] && { echo $i; return 0; }
+        i=$((i + 1))
+    done
+    return 1
+}
+addr_of() { echo "$NET.$((10 + $(index_of "$1")))"; }
 # A distinct host UUID per host: libvirt refuses a migration between two
 # daemons with the same one ("Attempt to migrate guest to the same host").
-uuid_of() { case "$1" in a) echo 5ea1ab00-7e57-4a00-8000-00000000000a ;;
-                         b) echo 5ea1ab00-7e57-4a00-8000-00000000000b ;; esac; }
+# Host N ends in 9+N (a: ...0a, b: ...0b); the group before it tells labs
+# apart (000 for the default one), so hosts of two labs never share one.
+LAB_TAG=000
+[ "$PREFIX" = vireo-lab ] || LAB_TAG=$(printf '%03x' $(($(echo "$PREFIX $NET" | cksum | cut -d' ' -f1) % 4096)))
+uuid_of() { printf '5ea1ab00-7e57-4a00-8%s-%012x\n' "$LAB_TAG" $((9 + $(index_of "$1"))); }
 uri_of() { echo "qemu+tcp://$(addr_of "$1")/system"; }
-ns_of() { echo "vireo-lab-$1"; }
+ns_of() { echo "$PREFIX-$1"; }
+veth_of() { echo "$PREFIX-$1"; }
+upper() { echo "$1" | tr '[:lower:]' '[:upper:]'; }
 
 say() { echo "lab: $*" >&2; }
 
@@ -48,41 +81,59 @@ status() {
     return $rc
 }
 
-# Every process in the namespace (libvirtd, virtlogd, QEMU, dnsmasq): TERM,
-# then KILL what is left after a few seconds.
+# The hosts up made: those asked for now and those it wrote down (a lab made
+# with more hosts than are asked for now is still removed whole).
+known_hosts() {
+    { for h in $HOSTS; do echo "$h"; done; cat "$STATE/hosts" 2>/dev/null || echo a b; } |
+        tr ' ' '\n' | awk 'NF && !seen[$0]++'
+}
+
+netns_pids() { [ -e "/run/netns/$1" ] && ip netns pids "$1" 2>/dev/null || true; }
+
+# Every process in the hosts' namespaces (libvirtd, virtlogd, QEMU,
+# dnsmasq): TERM to all of them at once, then KILL what is left after a
+# few seconds.
 kill_netns_pids() {
-    ns=$1
-    [ -e "/run/netns/$ns" ] || return 0
-    pids=$(ip netns pids "$ns" 2>/dev/null || true)
-    [ -n "$pids" ] || return 0
-    kill -TERM $pids 2>/dev/null || true
+    for ns in "$@"; do
+        pids=$(netns_pids "$ns")
+        [ -z "$pids" ] || kill -TERM $pids 2>/dev/null || true
+    done
     i=0
     while [ $i -lt 50 ]; do
-        pids=$(ip netns pids "$ns" 2>/dev/null || true)
-        [ -n "$pids" ] || return 0
+        left=
+        for ns in "$@"; do left="$left$(netns_pids "$ns")"; done
+        [ -n "$left" ] || return 0
         sleep 0.1
         i=$((i + 1))
     done
-    kill -KILL $pids 2>/dev/null || true
+    for ns in "$@"; do
+        pids=$(netns_pids "$ns")
+        [ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+    done
     sleep 0.2
 }
 
 down() {
-    for h in $HOSTS; do
+    hosts=$(known_hosts)
+    nss=
+    for h in $hosts; do nss="$nss $(ns_of "$h")"; done
+    # shellcheck disable=SC2086  # one namespace a word
+    kill_netns_pids $nss
+    for h in $hosts; do
         ns=$(ns_of "$h")
-        kill_netns_pids "$ns"
         # A daemon whose pid file survives but which left the namespace
         # (never expected; belt and braces before removing its files).
         for f in "$STATE/$h/libvirtd.pid" "$STATE/$h/virtlogd.pid"; do
             if [ -s "$f" ]; then
                 pid=$(cat "$f")
-                if [ -d "/proc/$pid" ] && grep -q "$STATE" "/proc/$pid/cmdline" 2>/dev/null; then
+                if [ -d "/proc/$pid" ] && grep -q "$STATE/" "/proc/$pid/cmdline" 2>/dev/null; then
                     kill -KILL "$pid" 2>/dev/null || true
                 fi
             fi
         done
+        # Deleting the namespace deletes its veth pair too.
         [ -e "/run/netns/$ns" ] && ip netns del "$ns" 2>/dev/null || true
-        ip link del "vlab-$h" 2>/dev/null || true
+        ip link del "$(veth_of "$h")" 2>/dev/null || true
     done
     ip link del "$BRIDGE" 2>/dev/null || true
     # The hosts' mounts live in their own mount namespaces and vanish with
@@ -145,8 +196,8 @@ start_host() {
     ns=$(ns_of "$h")
     addr=$(addr_of "$h")
     ip netns add "$ns"
-    ip link add "vlab-$h" type veth peer name eth0 netns "$ns"
-    ip link set "vlab-$h" master "$BRIDGE" up
+    ip link add "$(veth_of "$h")" type veth peer name eth0 netns "$ns"
+    ip link set "$(veth_of "$h")" master "$BRIDGE" up
     ip -n "$ns" link set lo up
     ip -n "$ns" addr add "$addr/24" dev eth0
     ip -n "$ns" link set eth0 up
@@ -201,8 +252,25 @@ make_pool() {
     virsh -q -c "$uri" pool-autostart default >/dev/null
 }
 
+# Names that make valid interface names: letters and digits, and the
+# longest "$PREFIX-NAME" within Linux's 15 characters.
+check_names() {
+    [ -n "$HOSTS" ] || { say "no hosts asked for"; return 1; }
+    for h in $HOSTS br; do
+        case "$h" in *[!a-z0-9]*) say "host name '$h': letters and digits only"; return 1 ;; esac
+        [ ${#PREFIX} -le $((14 - ${#h})) ] ||
+            { say "'$PREFIX-$h' is longer than an interface name may be (15)"; return 1; }
+    done
+    [ "$(echo $HOSTS | wc -w)" -le 200 ] || { say "at most 200 hosts"; return 1; }
+    [ "$(echo $HOSTS | tr ' ' '\n' | sort -u | wc -l)" = "$(echo $HOSTS | wc -w)" ] ||
+        { say "a host name twice in '$HOSTS'"; return 1; }
+}
+
 up() {
-    if [ -s "$STATE/env" ] && status >/dev/null 2>&1; then
+    check_names
+    # A lab made before the hosts were written down has "a b".
+    made=$(cat "$STATE/hosts" 2>/dev/null || echo a b)
+    if [ -s "$STATE/env" ] && [ "$(echo $made)" = "$(echo $HOSTS)" ] && status >/dev/null 2>&1; then
         show
         return 0
     fi
@@ -215,27 +283,37 @@ up() {
     fi
     mkdir -p "$STATE" "$GUEST_DIR"
     chmod 0755 "$STATE"
+    # Written first, so that a half-failed up is removed whole.
+    for h in $HOSTS; do echo "$h"; done > "$STATE/hosts"
     : > "$STATE/nokvm"
     chmod 0600 "$STATE/nokvm"
     ip link add "$BRIDGE" type bridge
     ip addr add "$NET.1/24" dev "$BRIDGE"
     ip link set "$BRIDGE" up
-    for h in $HOSTS; do start_host "$h"; done
+    # The hosts start at the same time: a libvirtd takes a second or two
+    # of initialising its drivers (measured: 1.6 s each, one after another).
+    pids=
+    for h in $HOSTS; do
+        ( start_host "$h" ) &
+        pids="$pids $!"
+    done
+    failed=0
+    for p in $pids; do wait "$p" || failed=1; done
+    [ $failed = 0 ] || { say "a host did not start"; return 1; }
     for h in $HOSTS; do wait_host "$h"; done
     for h in $HOSTS; do make_pool "$h"; done
     {
-        echo "VIREO_LAB_URI_A=$(uri_of a)"
-        echo "VIREO_LAB_URI_B=$(uri_of b)"
+        for h in $HOSTS; do echo "VIREO_LAB_URI_$(upper "$h")=$(uri_of "$h")"; done
+        echo "VIREO_LAB_HOSTS=\"$(echo $HOSTS)\""
         echo "VIREO_LAB_DIR=$STATE"
     } > "$STATE/env.new"
     mv -f "$STATE/env.new" "$STATE/env"
-    { uri_of a; uri_of b; } > "$STATE/uris"
+    for h in $HOSTS; do uri_of "$h"; done > "$STATE/uris"
     show
 }
 
 show() {
-    echo "lab: host a: $(uri_of a)"
-    echo "lab: host b: $(uri_of b)"
+    for h in $HOSTS; do echo "lab: host $h: $(uri_of "$h")"; done
     echo "lab: URIs in $STATE/uris, variables in $STATE/env"
 }
 

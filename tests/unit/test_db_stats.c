@@ -1,9 +1,10 @@
 /* Metric history with synthetic samples: averages and maxima per bucket in
  * every tier, ages per tier, the hard row bound shared by all series, gone
- * series pruned, a clock set back, figures a series lacks, and the size
- * the bound promises on disk. */
+ * series pruned, each host's series its own, a clock set back, figures a
+ * series lacks, and the size the bound promises on disk. */
 #include "unit.h"
 
+#include "db/db_hosts.h"
 #include "db/db_private.h"
 #include "db/db_stats.h"
 
@@ -228,6 +229,53 @@ static void test_gone_series_pruned(void **state)
     assert_int_equal(g_array_index(a2, DbStatsRow, 0).n, 1);
 }
 
+static void test_hosts_keep_their_own_series(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    DbHost row = {.name = "b", .uri = "qemu+tcp://b/system"};
+    gint64 b = db_host_create(f->db, &row, &error);
+    assert_true(b > 0);
+    DbStatsPolicy p;
+    db_stats_policy_init(&p, 5, 256);
+    g_autoptr(DbStatsWriter) local = db_stats_writer_new(f->db, &p);
+    g_autoptr(DbStatsWriter) other = db_stats_writer_new_for_host(f->db, &p, b);
+    /* The same keys on both (a VM between two hosts has one UUID). */
+    const char *const all[] = {"host", "vm", NULL};
+    DbStatsPoint pts[] = {point("host", 1), point("vm", 2)};
+    DbStatsPoint there[] = {point("host", 30), point("vm", 40)};
+    add(local, 5000, pts, 2, all);
+    add(other, 5000, there, 2, all);
+    assert_int_equal(db_stats_series_count(f->db, &error), 4);
+    g_autofree char *b_host = db_stats_key(b, "host");
+    g_autofree char *b_vm = db_stats_key(b, "vm");
+    g_autofree char *plain = db_stats_key(0, "vm");
+    assert_string_equal(plain, "vm");
+    g_autoptr(GArray) h0 = db_stats_read(f->db, "host", 0, 0, G_MAXINT64, &error);
+    g_autoptr(GArray) hb = db_stats_read(f->db, b_host, 0, 0, G_MAXINT64, &error);
+    assert_int_equal(h0->len, 1);
+    assert_int_equal(hb->len, 1);
+    assert_int_equal(g_array_index(h0, DbStatsRow, 0).avg[DB_STAT_CPU], 1);
+    assert_int_equal(g_array_index(hb, DbStatsRow, 0).avg[DB_STAT_CPU], 30);
+    /* The VM left the local host: only the local host's series goes. */
+    const char *const host_only[] = {"host", NULL};
+    add(local, 5005, pts, 1, host_only);
+    g_autoptr(GArray) vm0 = db_stats_read(f->db, "vm", 0, 0, G_MAXINT64, &error);
+    g_autoptr(GArray) vmb = db_stats_read(f->db, b_vm, 0, 0, G_MAXINT64, &error);
+    assert_int_equal(vm0->len, 0);
+    assert_int_equal(vmb->len, 1);
+    /* And another host's writer never prunes the local host's series. */
+    add(other, 5005, there, 1, host_only);
+    g_autoptr(GArray) h0_again = db_stats_read(f->db, "host", 0, 0, G_MAXINT64, &error);
+    assert_int_equal(h0_again->len, 2);
+    assert_int_equal(db_stats_series_count(f->db, &error), 2);
+    /* A removed host's history goes with it. */
+    assert_true(db_host_delete(f->db, b, &error));
+    assert_int_equal(db_stats_series_count(f->db, &error), 1);
+    /* Two samples in one bucket of every tier but the 5 s one. */
+    assert_int_equal(rows_where(f->db, "1"), DB_STATS_TIERS + 1);
+}
+
 static void test_clock_set_back(void **state)
 {
     Fixture *f = *state;
@@ -319,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_interval_widens_the_first_tier),
         cmocka_unit_test_setup_teardown(test_row_bound_is_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gone_series_pruned, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hosts_keep_their_own_series, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clock_set_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_figures_stay_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_size_bound_on_disk, setup, teardown),

@@ -70,8 +70,26 @@ export function onUnauthorized(fn) {
   unauthorizedHandler = fn;
 }
 
+// The host of each guest a page works on (setVmHost): requests about it
+// name that host (?host=), so a guest of another host, or a name on two
+// hosts, is always the one meant (docs/hosts.md).
+const vmHosts = new Map();
+export function setVmHost(name, host) {
+  if (host) vmHosts.set(name, host);
+  else vmHosts.delete(name);
+}
+
+function onVmHost(path) {
+  const m = /^\/api\/vms\/([^/?]+)/.exec(path);
+  let host = null;
+  try { host = m && vmHosts.get(decodeURIComponent(m[1])); } catch { host = null; }
+  if (!host || /[?&]host=/.test(path)) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}host=${encodeURIComponent(host)}`;
+}
+
 // Sends one request. Resolves to {status, data, etag}; rejects with ApiError.
-export async function request(method, path, { body, ifMatch, signal, anonymous = false } = {}) {
+export async function request(method, rawPath, { body, ifMatch, signal, anonymous = false } = {}) {
+  const path = onVmHost(rawPath);
   const headers = { Accept: 'application/json' };
   let payload;
   if (body !== undefined) {
@@ -129,7 +147,8 @@ export async function request(method, path, { body, ifMatch, signal, anonymous =
 // PUT (or `method`) of a file as the raw body, with upload progress (fetch()
 // cannot tell it): onProgress(sentBytes, totalBytes). Resolves like
 // request(); rejects with ApiError; `signal` aborts it.
-function upload(path, file, { onProgress, signal, method = 'PUT' } = {}) {
+function upload(rawPath, file, { onProgress, signal, method = 'PUT' } = {}) {
+  const path = onVmHost(rawPath);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, path);
@@ -241,7 +260,8 @@ export const api = {
   deleteUser: (name) => request('DELETE', userPath(name)),
   grants: (name) => request('GET', `${userPath(name)}/grants`),
   // body: {vm}, {pool, use: ['disks', 'media']} (posting a pool again replaces its uses), {network} or {bridge}.
-  addGrant: (name, body) => request('POST', `${userPath(name)}/grants`, { body }),
+  // `host`: where the guest named in `body` is (another host than the local one).
+  addGrant: (name, body, host) => request('POST', `${userPath(name)}/grants${host ? `?host=${encodeURIComponent(host)}` : ''}`, { body }),
   removeGrant: (name, vm) => request('DELETE', `${userPath(name)}/grants/${encodeURIComponent(vm)}`),
   // kind: 'pool', 'network' or 'bridge'.
   removeResourceGrant: (name, kind, what) =>

@@ -145,7 +145,7 @@ function renderNav(route) {
 const VIEWS = {
   list: { title: () => 'Guests', load: () => import('./vm-list.js'), mount: (m, main, r) => m.mountList(main, r.query || {}) },
   dashboard: { title: () => 'Dashboard', load: () => import('./dashboard.js'), mount: (m, main) => m.mountDashboard(main) },
-  detail: { title: (r) => r.name, load: () => import('./vm-detail.js'), mount: (m, main, r) => m.mountDetail(main, r.name) },
+  detail: { title: (r) => r.name, load: () => import('./vm-detail.js'), mount: (m, main, r) => m.mountDetail(main, r.name, r.query && r.query.host) },
   users: { title: () => 'Users', load: () => import('./users.js'), mount: (m, main) => m.mountUsers(main) },
   tokens: { title: () => 'API tokens', load: () => import('./tokens.js'), mount: (m, main) => m.mountTokens(main) },
   storage: {

@@ -1,10 +1,13 @@
 // The dashboard (#/dashboard): what the host and its guests are doing now.
 // Gauges of the host's CPU, memory, disk and network; its graphs over a
 // range (stats-graphs.js); the guests by state, each group linking to the
-// list; the five busiest guests by CPU and by memory. Everything follows
-// the event stream: the guest list from live.js, the figures from each
-// `event: stats` sample (every VM the user may see that is running).
+// list; the five busiest guests by CPU and by memory; with two hosts or
+// more, each host's CPU use and memory in use (dash-hosts.js). Everything
+// else follows the event stream: the guest list from live.js, the figures
+// from each `event: stats` sample (every VM the user may see that is
+// running).
 
+import { hostsCard } from './dash-hosts.js';
 import { h, clear } from './dom.js';
 import * as live from './live.js';
 import { onHost } from './host.js';
@@ -50,13 +53,14 @@ export function mountDashboard(root) {
       if (info.sample || learned) renderBusiest(page);
     },
   });
+  page.hosts = hostsCard();
   root.append(layout(page));
   renderGauges(page);
   const offs = [
     live.subscribe((snap) => { page.snap = snap; renderStates(page); renderBusiest(page); }),
     onHost((hi) => { page.host = hi; renderGauges(page); }),
   ];
-  return () => { offs.forEach((off) => off()); page.graphs.destroy(); };
+  return () => { offs.forEach((off) => off()); page.graphs.destroy(); page.hosts.destroy(); };
 }
 
 function layout(page) {
@@ -64,6 +68,7 @@ function layout(page) {
   return h('section', { class: 'view view-dashboard', testid: 'dashboard' },
     pageHead('gauge', 'Dashboard', 'What this host and its guests are doing, as it happens.'),
     el.gauges,
+    page.hosts.el,
     card({
       title: 'Host over time', ic: 'activity', testid: 'dash-host-graphs', titleId: 'dash-host-graphs-title',
       actions: page.graphs.controls, body: h('div', { class: 'card-body' }, page.graphs.el),

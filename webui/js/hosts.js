@@ -1,15 +1,17 @@
 // #/hosts: the libvirt hosts this Vireo drives (docs/hosts.md), each with its
 // health (connected, reconnecting, unreachable and why), since when, and its
-// figures (CPUs, memory, driver, versions, guests). Admins add a host by URI
-// with the credential files its transport needs, and remove hosts other
-// than the local one. Health follows on its own: the page reads it again
-// every few seconds while shown.
+// figures (CPUs, memory, driver, versions, guests, and from the sampler's
+// last sample its CPU use and memory in use). Admins add a host by URI with
+// the credential files its transport needs (an SSH key, or a TLS client
+// certificate, key and CA), and remove hosts other than the local one.
+// Health and figures follow on their own: the page reads them again every
+// few seconds while shown.
 
 import { api } from './api.js';
 import { h, icon, clear, uid, fmtRelative, fmtDate } from './dom.js';
 import { isAdmin } from './session.js';
 import { attempt, confirmDialog } from './ui.js';
-import { fmtMemory } from './units.js';
+import { fmtMemory, fmtPercent } from './units.js';
 import { ACTIONS, card, countBadge, dataTable, emptyState, loadError, pageHead, rowButton, skeleton } from './widgets.js';
 
 const REFRESH_MS = 5000;
@@ -38,19 +40,38 @@ export function mountHosts(root) {
   return () => { page.disposed = true; clearTimeout(page.timer); };
 }
 
+// The credential files a transport needs: paths on the vireod machine.
+const CREDENTIALS = [
+  { field: 'ssh_key', label: 'SSH key file', testid: 'host-ssh-key', placeholder: '/root/.ssh/id_ed25519 (optional)' },
+  { field: 'tls_cert', label: 'TLS client certificate', testid: 'host-tls-cert', placeholder: '/etc/pki/libvirt/clientcert.pem' },
+  { field: 'tls_key', label: 'TLS client key', testid: 'host-tls-key', placeholder: '/etc/pki/libvirt/private/clientkey.pem' },
+  { field: 'tls_ca', label: 'TLS CA certificate', testid: 'host-tls-ca', placeholder: '/etc/pki/CA/cacert.pem' },
+];
+
+function credentialField(c) {
+  const id = uid(`host-${c.field}`);
+  const input = h('input', { class: 'input mono', id, type: 'text', testid: c.testid, maxlength: '4096', autocomplete: 'off', spellcheck: 'false', placeholder: c.placeholder });
+  return { ...c, input, el: h('div', { class: 'field' }, h('label', { for: id }, c.label), input) };
+}
+
 function addForm(page) {
-  const ids = { name: uid('host-name'), uri: uid('host-uri'), key: uid('host-key') };
+  const ids = { name: uid('host-name'), uri: uid('host-uri') };
+  const creds = CREDENTIALS.map(credentialField);
+  const tls = creds.filter((c) => c.field !== 'ssh_key');
   const f = {
+    creds,
     name: h('input', { class: 'input', id: ids.name, type: 'text', testid: 'host-name', maxlength: '64', autocomplete: 'off', required: true, spellcheck: 'false', placeholder: 'e.g. lab-b' }),
     uri: h('input', { class: 'input mono', id: ids.uri, type: 'text', testid: 'host-uri', maxlength: '1024', autocomplete: 'off', required: true, spellcheck: 'false', placeholder: 'qemu+ssh://root@lab-b/system' }),
-    key: h('input', { class: 'input mono', id: ids.key, type: 'text', testid: 'host-ssh-key', maxlength: '4096', autocomplete: 'off', spellcheck: 'false', placeholder: '/root/.ssh/id_ed25519 (optional)' }),
     add: h('button', { type: 'submit', class: 'btn btn-primary', testid: 'host-add' }, icon('plus'), 'Add host'),
     error: h('p', { class: 'field-error', role: 'alert', testid: 'host-form-error', hidden: true }),
   };
   f.el = h('form', { class: 'token-form', testid: 'host-form', novalidate: true, onsubmit: (e) => { e.preventDefault(); addHost(page); } },
     h('div', { class: 'field' }, h('label', { for: ids.name }, 'Name'), f.name),
     h('div', { class: 'field token-form-name' }, h('label', { for: ids.uri }, 'libvirt URI'), f.uri),
-    h('div', { class: 'field' }, h('label', { for: ids.key }, 'SSH key file'), f.key),
+    creds[0].el,
+    h('fieldset', { class: 'field-group', testid: 'host-tls' },
+      h('legend', {}, 'TLS client files (qemu+tls; all three, or none)'),
+      ...tls.map((c) => c.el)),
     h('div', { class: 'field field-button' }, f.add));
   return f;
 }
@@ -76,13 +97,21 @@ function render(page, hosts) {
   }
   clear(page.el.body).append(dataTable({
     testid: 'hosts-table', caption: 'Hosts',
-    columns: ['Name', 'State', 'CPUs', 'Memory', 'Guests', 'Driver', page.admin ? 'URI' : null, page.admin ? ACTIONS : null],
+    columns: ['Name', 'State', 'CPUs', 'CPU use', 'Memory', 'Memory in use', 'Guests', 'Driver', page.admin ? 'URI' : null, page.admin ? ACTIONS : null],
     rows: hosts.map((x) => hostRow(page, x)),
   }));
 }
 
+// Which credentials an admin sees set (never their paths).
+function credentialsNote(x) {
+  const c = x.credentials || {};
+  const set = [c.ssh_key ? 'SSH key' : null, c.tls_cert ? 'TLS client files' : null].filter(Boolean);
+  return set.length ? h('span', { class: 'muted small', testid: 'host-credentials' }, ` · ${set.join(', ')}`) : null;
+}
+
 function hostRow(page, x) {
   const f = x.figures || {};
+  const live = f.live || {};
   const driver = f.driver ? `${f.driver} ${f.driver_version || ''} · libvirt ${f.libvirt_version || ''}` : '—';
   return h('tr', { testid: 'host-row', dataset: { host: x.name, id: String(x.id) } },
     h('td', { 'data-label': 'Name' }, h('span', { class: 'cell-main' }, icon('server'), h('strong', { testid: 'host-row-name' }, x.name),
@@ -92,10 +121,12 @@ function hostRow(page, x) {
       x.reason ? h('span', { class: 'muted small', testid: 'host-reason' }, ` ${x.reason}`) : null,
       x.since ? h('span', { class: 'muted small' }, ` · ${fmtRelative(x.since)}`) : null),
     h('td', { 'data-label': 'CPUs', class: 'num' }, f.cpus != null ? String(f.cpus) : '—'),
+    h('td', { 'data-label': 'CPU use', class: 'num', testid: 'host-cpu' }, fmtPercent(live.cpu)),
     h('td', { 'data-label': 'Memory', class: 'num' }, f.memory_mib != null ? fmtMemory(f.memory_mib * 1048576) : '—'),
+    h('td', { 'data-label': 'Memory in use', class: 'num', testid: 'host-memory-used' }, fmtMemory(live.memory_used)),
     h('td', { 'data-label': 'Guests', class: 'num', testid: 'host-vms' }, f.vms != null ? `${f.vms_running} of ${f.vms} running` : '—'),
     h('td', { 'data-label': 'Driver' }, driver),
-    page.admin ? h('td', { 'data-label': 'URI', class: 'mono small' }, x.uri || '') : null,
+    page.admin ? h('td', { 'data-label': 'URI', class: 'mono small' }, x.uri || '', credentialsNote(x)) : null,
     page.admin ? h('td', { class: 'col-actions' }, x.local ? null : rowButton({
       ic: 'trash', label: 'Remove', testid: 'host-remove', cls: 'btn-danger-outline', aria: `Remove the host ${x.name}`,
       onclick: () => removeHost(page, x),
@@ -103,10 +134,11 @@ function hostRow(page, x) {
 }
 
 async function addHost(page) {
-  const { name, uri, key, add, error } = page.form;
+  const { name, uri, creds, add, error } = page.form;
   error.hidden = true;
   const body = { name: name.value.trim(), uri: uri.value.trim() };
-  if (key.value.trim()) body.ssh_key = key.value.trim();
+  // vireod checks each file and that the TLS ones come together.
+  for (const c of creds) if (c.input.value.trim()) body[c.field] = c.input.value.trim();
   if (!body.name || !body.uri) {
     error.textContent = 'Give the host a name and its libvirt URI.';
     error.hidden = false;
@@ -118,7 +150,7 @@ async function addHost(page) {
     await api.addHost(body);
     name.value = '';
     uri.value = '';
-    key.value = '';
+    for (const c of creds) c.input.value = '';
     load(page);
   } catch (e) {
     error.textContent = e.message;

@@ -11,7 +11,8 @@
 
 const PAGES = { hosts: 'hosts', dashboard: 'dashboard', users: 'users', tokens: 'tokens', audit: 'audit', sessions: 'sessions', account: 'account', storage: 'storage', networks: 'networks', templates: 'templates', backups: 'backups', new: 'create' };
 
-// Pages of one named object: "#/vms/NAME" -> {view: 'detail', name: NAME}.
+// Pages of one named object: "#/vms/NAME" -> {view: 'detail', name: NAME},
+// with their query ("#/vms/NAME?host=B": the guest of host B).
 const NAMED = [
   [/^\/vms\/([^/]+)\/?$/, 'detail', 'name'],
   [/^\/storage\/([^/]+)\/?$/, 'storage', 'pool'],
@@ -29,7 +30,7 @@ export function parseHash(hash) {
     const m = re.exec(path);
     if (!m) continue;
     try {
-      return { view, [key]: decodeURIComponent(m[1]) };
+      return { view, [key]: decodeURIComponent(m[1]), query: Object.fromEntries(new URLSearchParams(qs)) };
     } catch {
       return { view: 'missing', path };
     }
@@ -37,7 +38,8 @@ export function parseHash(hash) {
   return { view: 'missing', path };
 }
 
-export const vmHref = (name) => `#/vms/${encodeURIComponent(name)}`;
+// `host`: the guest of that host (a name may be on two hosts).
+export const vmHref = (name, host) => `#/vms/${encodeURIComponent(name)}${host ? `?host=${encodeURIComponent(host)}` : ''}`;
 // The guest list showing one group of states: 'running', 'paused',
 // 'stopped' or 'attention' (the list's own filters).
 export const guestsHref = (state) => `#/?state=${encodeURIComponent(state)}`;

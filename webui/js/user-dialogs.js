@@ -249,8 +249,12 @@ function vmPanel(g) {
     render() {
       const granted = new Set(g.current.grants.map((x) => x.uuid));
       const free = g.vms.filter((v) => !granted.has(v.uuid));
+      // Guests of several hosts: each option says its host, and the grant
+      // names it (a name may be on two hosts).
+      const hosts = new Set(g.vms.map((v) => v.host && v.host.id));
+      g.freeVms = free;
       append(clear(select), [free.length
-        ? free.map((v) => h('option', { value: v.name }, v.name))
+        ? free.map((v) => h('option', { value: v.name }, hosts.size > 1 && v.host ? `${v.name} (${v.host.name})` : v.name))
         : h('option', { value: '' }, g.vms.length ? 'Every guest is granted' : 'No guests on this host')]);
       select.disabled = add.disabled = free.length === 0;
       append(clear(list), [g.current.grants.length
@@ -265,7 +269,9 @@ function vmItem(g, x) {
   const name = x.name || x.uuid;
   return h('li', { class: 'grant-item', testid: 'grant-item', dataset: { vm: name } },
     icon('server'),
-    h('span', { class: 'grant-name' }, x.name || h('span', { class: 'muted' }, 'Deleted guest'), h('code', { class: 'mono grant-uuid' }, x.uuid)),
+    h('span', { class: 'grant-name' }, x.name || h('span', { class: 'muted' }, 'Deleted guest'),
+      x.host && new Set(g.vms.map((v) => v.host && v.host.id)).size > 1 ? h('span', { class: 'muted small', testid: 'grant-host' }, ` on ${x.host.name}`) : null,
+      h('code', { class: 'mono grant-uuid' }, x.uuid)),
     vm ? stateBadge(vm.state, 'grant-state') : null,
     removeButton('grant-remove', `Take away access to ${name}`, () => change(g,
       () => api.removeGrant(g.u.username, x.uuid), `${g.u.username} no longer has access to “${name}”`, 'Could not remove the grant')));
@@ -274,7 +280,9 @@ function vmItem(g, x) {
 function grantVm(g, select) {
   const name = select.value;
   if (!name) return null;
-  return change(g, () => api.addGrant(g.u.username, { vm: name }),
+  const vm = (g.freeVms || [])[select.selectedIndex];
+  const host = vm && vm.name === name && vm.host ? vm.host.name : null;
+  return change(g, () => api.addGrant(g.u.username, { vm: name }, host),
     `${g.u.username} can now ${g.u.role === 'operator' ? 'manage' : 'see'} “${name}”`, `Could not grant “${name}”`)
     .then(() => select.focus());
 }

@@ -3,7 +3,7 @@
 // (stats-graphs.js), and (for operators and admins) the Details form
 // (vm-details-form.js) and the device editors (vm-devices.js).
 
-import { api } from './api.js';
+import { api, setVmHost } from './api.js';
 import { h, icon, clear, append, fmtBytes, fmtMiB, fmtDate, fmtRelative, dash } from './dom.js';
 import { copyText } from './forms.js';
 import * as live from './live.js';
@@ -33,7 +33,10 @@ const sig = (s) => JSON.stringify(s);
 // its ETag, the list summary it was fetched for, a fetch under way, and the
 // cards. Viewers see everything but get no buttons and no form: the daemon
 // would refuse any change (403).
-export function mountDetail(root, name) {
+// `host`: the host the address names (#/vms/NAME?host=B), else the one
+// vireod resolves the name to; the page's requests then name it.
+export function mountDetail(root, name, host) {
+  setVmHost(name, host || null);
   const page = {
     name,
     operate: canOperate(),
@@ -55,7 +58,7 @@ export function mountDetail(root, name) {
   // Device and setting changes leave the list's summary alone: follow this
   // guest's own events, coalesced (a hot-plug raises a few).
   const offDevices = live.onObjectEvent('vm', (d) => onVmEvent(page, d));
-  return () => { page.disposed = true; clearTimeout(page.deviceTimer); offLive(); offDevices(); page.graphs.destroy(); page.snapshots.dispose(); };
+  return () => { page.disposed = true; setVmHost(name, null); clearTimeout(page.deviceTimer); offLive(); offDevices(); page.graphs.destroy(); page.snapshots.dispose(); };
 }
 
 function layout(page) {
@@ -142,6 +145,7 @@ function load(page) {
       if (page.disposed) return;
       page.hosts = hosts;
       page.gone = false;
+      if (data.host && hosts.length > 1) setVmHost(page.name, data.host.name);
       setDetail(page, data, etag, { force: false });
       const disks = await api.disks(page.name).then(({ data: d }) => d.disks || [], () => null);
       if (disks && !page.disposed && page.vm) {

@@ -247,7 +247,7 @@ function rowFor(page, vm, pending) {
     h('td', { class: 'cell-name col-name', 'data-label': 'Name' },
       rowThumbnail(page, vm),
       h('span', { class: 'cell-name-text' },
-        h('a', { class: 'vm-link', href: vmHref(vm.name), testid: 'vm-link' }, vm.name),
+        h('a', { class: 'vm-link', href: vmHref(vm.name, page.hosts.length > 1 && vm.host ? vm.host.name : null), testid: 'vm-link' }, vm.name),
         vm.description || vm.autostart ? h('span', { class: 'vm-desc', title: vm.description || null },
           vm.autostart ? h('span', { class: 'vm-autostart', testid: 'vm-autostart', title: 'Starts when the host boots' }, 'autostart') : null,
           vm.description || null) : null)),

@@ -74,5 +74,5 @@ async function migrateDialog(vm, others) {
   });
   if (!moved) return;
   toast(`“${vm.name}” runs on ${moved.name} now`);
-  navigate(vmHref(vm.name));
+  navigate(vmHref(vm.name, moved.name));
 }
