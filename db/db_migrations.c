@@ -202,6 +202,12 @@ static const char *const migrations[] = {
      * goes with it when the host is removed */
     "ALTER TABLE stats_series ADD COLUMN host INTEGER REFERENCES hosts(id) ON DELETE CASCADE;"
     "CREATE INDEX stats_series_host ON stats_series(host);",
+    /* 12: the libvirt host a task works on (docs/hosts.md). Tasks before it
+     * were the local host's. No foreign key: a removed host's tasks keep
+     * its id (their host then reads null), and what they left half-made is
+     * never looked for on another host. */
+    "ALTER TABLE tasks ADD COLUMN host_id INTEGER;"
+    "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1);",
 };
 
 int db_schema_latest(void)

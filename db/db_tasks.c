@@ -5,13 +5,14 @@
 
 #include <string.h>
 
-/* Tasks with their owner's name (NULL once the user is deleted). */
+/* Tasks with their owner's and host's names (NULL once the user or the
+ * host is deleted). */
 #define TASK_SELECT \
     "SELECT t.id, t.kind, t.state, t.progress, t.message, t.target, t.result, t.error_code, " \
     "t.error_message, COALESCE(t.owner_id, 0), t.cancel_requested, t.cancellable, " \
     "t.created_at, COALESCE(t.started_at, 0), COALESCE(t.finished_at, 0), u.username, " \
-    "t.error_detail " \
-    "FROM tasks t LEFT JOIN users u ON u.id = t.owner_id "
+    "t.error_detail, COALESCE(t.host_id, 0), h.name " \
+    "FROM tasks t LEFT JOIN users u ON u.id = t.owner_id LEFT JOIN hosts h ON h.id = t.host_id "
 
 void db_task_free(DbTask *t)
 {
@@ -25,6 +26,7 @@ void db_task_free(DbTask *t)
     g_free(t->error_code);
     g_free(t->error_message);
     g_free(t->owner_name);
+    g_free(t->host_name);
     g_free(t->error_detail);
     g_free(t);
 }
@@ -61,19 +63,22 @@ static gpointer task_from_row(sqlite3_stmt *st)
     t->finished_at = sqlite3_column_int64(st, 14);
     t->owner_name = column_or_null(st, 15);
     t->error_detail = column_or_null(st, 16);
+    t->host_id = sqlite3_column_int64(st, 17);
+    t->host_name = column_or_null(st, 18);
     return t;
 }
 
-gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner_id,
+gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner_id, gint64 host_id,
                       gboolean cancellable, const char *state, GError **error)
 {
     DB_LOCK(db);
     gboolean running = strcmp(state, "running") == 0;
     return db_insert(db, error,
                      "INSERT INTO tasks (kind, state, target, owner_id, cancellable, created_at, "
-                     "started_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-                     "tttIiiI", kind, state, target ? target : "", owner_id,
-                     (gint64)(cancellable ? 1 : 0), db_now(), running ? db_now() : (gint64)0);
+                     "started_at, host_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                     "tttIiiII", kind, state, target ? target : "", owner_id,
+                     (gint64)(cancellable ? 1 : 0), db_now(), running ? db_now() : (gint64)0,
+                     host_id);
 }
 
 DbTask *db_task_get(Db *db, gint64 id, GError **error)
@@ -93,9 +98,9 @@ GPtrArray *db_task_list(Db *db, const DbTaskQuery *q, GError **error)
     g_autoptr(sqlite3_stmt) st = db_prepare(
         db, error,
         TASK_SELECT
-        "WHERE (?1 = 0 OR t.owner_id = ?1) "
-        "AND (?2 IS NULL OR t.state = ?2) AND (?3 = 0 OR t.id < ?3) ORDER BY t.id DESC LIMIT ?4",
-        "itii", q->owner_id, q->state, q->before_id, (gint64)q->limit);
+        "WHERE (?1 = 0 OR t.owner_id = ?1) AND (?2 IS NULL OR t.state = ?2) "
+        "AND (?3 = 0 OR t.id < ?3) AND (?5 = 0 OR t.host_id = ?5) ORDER BY t.id DESC LIMIT ?4",
+        "itiii", q->owner_id, q->state, q->before_id, (gint64)q->limit, q->host_id);
     return db_collect(db, st, task_from_row, (GDestroyNotify)db_task_free, "tasks", error);
 }
 
@@ -240,7 +245,7 @@ static gpointer artifact_from_row(sqlite3_stmt *st)
     return a;
 }
 
-GPtrArray *db_task_artifacts_left(Db *db, GError **error)
+GPtrArray *db_task_artifacts_left(Db *db, gint64 host_id, gboolean local, GError **error)
 {
     DB_LOCK(db);
     /* Domains after the volumes they use, newest first within a kind: an
@@ -250,8 +255,9 @@ GPtrArray *db_task_artifacts_left(Db *db, GError **error)
                         "SELECT a.id, a.task_id, a.kind, a.ref, a.made, a.created_at "
                         "FROM task_artifacts a JOIN tasks t ON t.id = a.task_id "
                         "WHERE t.state NOT IN ('queued', 'running') "
+                        "AND (t.host_id = ?1 OR (?2 AND t.host_id IS NULL)) "
                         "ORDER BY a.kind = 'volume', a.id DESC",
-                        NULL);
+                        "ii", host_id, (gint64)(local ? 1 : 0));
     return db_collect(db, st, artifact_from_row, (GDestroyNotify)db_task_artifact_free,
                       "task artifacts", error);
 }

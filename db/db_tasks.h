@@ -17,6 +17,8 @@ typedef struct {
     char *error_detail; /* the hypervisor's own words at the end of the message, or NULL */
     gint64 owner_id;    /* 0: no owner (user deleted) */
     char *owner_name;   /* NULL without owner */
+    gint64 host_id;     /* the libvirt host it works on; 0: the local one (before hosts) */
+    char *host_name;    /* NULL without host, or once that host was removed */
     gboolean cancel_requested;
     gboolean cancellable;
     gint64 created_at, started_at, finished_at; /* unix seconds; 0 = not yet */
@@ -33,14 +35,16 @@ gboolean db_task_count_by_state(Db *db, gint64 *counts, GError **error);
 /* TRUE for the states a task never leaves. */
 gboolean db_task_state_final(const char *state);
 
-/* A new task in state `state` ("queued" or "running"); its id, 0 on error. */
-gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner_id,
+/* A new task in state `state` ("queued" or "running") on host `host_id`
+ * (0: none named); its id, 0 on error. */
+gint64 db_task_create(Db *db, const char *kind, const char *target, gint64 owner_id, gint64 host_id,
                       gboolean cancellable, const char *state, GError **error);
 /* The task, or NULL with no error when there is none. */
 DbTask *db_task_get(Db *db, gint64 id, GError **error);
 
 typedef struct {
     gint64 owner_id;   /* 0: everyone's */
+    gint64 host_id;    /* 0: every host's */
     const char *state; /* NULL: any */
     gint64 before_id;  /* paging: tasks older than this id; 0 = newest */
     int limit;
@@ -88,7 +92,9 @@ gboolean db_task_artifact_set_made(Db *db, gint64 id, GError **error);
 gboolean db_task_artifact_forget(Db *db, gint64 id, GError **error);
 /* Forgets everything task `task_id` recorded: it kept or undid it all. */
 gboolean db_task_artifacts_clear(Db *db, gint64 task_id, GError **error);
-/* Artifacts of tasks that are no longer queued or running (DbTaskArtifact*). */
-GPtrArray *db_task_artifacts_left(Db *db, GError **error);
+/* Artifacts of tasks on host `host_id` that are no longer queued or
+ * running (DbTaskArtifact*); `local` also takes those of tasks that name
+ * no host (made before hosts were). */
+GPtrArray *db_task_artifacts_left(Db *db, gint64 host_id, gboolean local, GError **error);
 /* Adds `note` to the error message of ended task `task_id`. */
 gboolean db_task_add_note(Db *db, gint64 task_id, const char *note, GError **error);

@@ -93,10 +93,10 @@ static gboolean model_watched(gpointer data)
     return events_subscriber_count(d->events) > 0;
 }
 
-static void on_vm_changed(const char *uuid, const char *name, int event, gpointer data)
+static void on_vm_changed(VirtHost *h, const char *uuid, const char *name, int event, gpointer data)
 {
     Daemon *d = data;
-    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .event = event};
+    ApiEvent e = {.kind = API_EVENT_VM, .uuid = uuid, .name = name, .host = h, .event = event};
     events_publish(d->events, &e);
 }
 
@@ -146,8 +146,7 @@ static void on_connected(VirtHost *h, gpointer data)
     virt_model_reconnected(virt_host_model(h));
     api_hosts_connected(&d->api, h);
     api_meta_sync_kick(d->meta_sync);
-    if (virt_host_is_local(h))
-        api_tasks_clean_up(&d->api);
+    api_tasks_clean_up(&d->api, h);
 }
 
 /* Each connection is a socket, and libvirt, sqlite, event streams and

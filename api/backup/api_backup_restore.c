@@ -7,6 +7,7 @@
 #include "api/backup/api_archive.h"
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_scope.h"
@@ -171,7 +172,9 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     r->owner_id = r->caller.admin ? 0 : r->caller.user_id;
     r->replace = replace == 1 ? g_strdup(b->vm_uuid) : NULL;
     r->backup = g_steal_pointer(&b);
+    /* Backups are the local host's (docs/hosts.md). */
+    g_autoptr(VirtHost) local = api_req_host(ctx, NULL);
     gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0,
-                             run_restore, r, restore_free, error);
+                             local, run_restore, r, restore_free, error);
     return id && api_answer_task(ctx, resp, id, error);
 }

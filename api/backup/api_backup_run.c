@@ -5,6 +5,7 @@
  * its last run ended. */
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
@@ -141,5 +142,7 @@ gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GErro
     /* A scheduled run of an operator's job is their task, which they see.
      * run_free lets the claim go, also when queueing fails. */
     gint64 task_owner = owner_id ? owner_id : r->job->owner_id;
-    return tasks_submit(ctx->tasks, "backup", name, task_owner, run_job, r, run_free, error);
+    /* Backups are the local host's (docs/hosts.md). */
+    g_autoptr(VirtHost) local = api_req_host(ctx, NULL);
+    return tasks_submit(ctx->tasks, "backup", name, task_owner, local, run_job, r, run_free, error);
 }

@@ -6,6 +6,7 @@
  * rest of the body is read and dropped, and the answer is the error. */
 #include "api/backup/api_archive.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/tasks/api_tasks.h"
@@ -109,8 +110,10 @@ gboolean api_vm_import_archive(ApiContext *ctx, const ApiRequest *req, ApiRespon
     if (!ctx->tasks)
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
     const char *name = api_query_get(req, "name");
+    /* Archives are read into the local host (docs/hosts.md). */
+    g_autoptr(VirtHost) local = api_req_host(ctx, NULL);
     Task *task = task_begin(ctx->tasks, "import-archive", name ? name : pool, req->auth->user_id,
-                            TRUE, error);
+                            local, TRUE, error);
     if (!task)
         return FALSE;
     ApiArchiveTo to = {.ctx = ctx,

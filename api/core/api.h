@@ -66,8 +66,9 @@ typedef struct {
     ApiShotCache *screenshots;   /* VM screenshots kept a moment; may be NULL */
     /* Tells the event stream that a VM changed where libvirt raises no
      * event (e.g. a disk added to a shut-off VM's definition); `event` as
-     * for VirtDomainEventFunc. May be NULL. */
-    void (*vm_changed)(const char *uuid, const char *name, int event, gpointer data);
+     * for VirtDomainEventFunc; `h` the VM's host (NULL: the local one).
+     * May be NULL. */
+    void (*vm_changed)(VirtHost *h, const char *uuid, const char *name, int event, gpointer data);
     gpointer vm_changed_data;
     /* Tells long-lived answers (the event stream) that what user `user_id`
      * may do or see changed (0: any user): role, grants, ownership,

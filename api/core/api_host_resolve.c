@@ -66,18 +66,13 @@ static VirtHost *host_of_vm(ApiContext *ctx, const char *vm, GError **error)
     return pick >= 0 ? virt_host_ref(g_ptr_array_index(hosts, pick)) : NULL;
 }
 
-/* Work that runs as a task keeps the local host's connection for now
- * (docs/hosts.md): on another host it is refused, never done on the
- * wrong one. */
+/* Tasks run on the host of their request (task_host). Backups are still
+ * the local host's (docs/hosts.md): asked for on another host, they are
+ * refused, never done on the wrong one. */
 static const char *const local_only[] = {
-    "POST /api/vms",
-    "POST /api/vms/{vm}/clone",
-    "POST /api/vms/{vm}/snapshots",
-    "POST /api/vms/{vm}/snapshots/{snapshot}/revert",
-    "DELETE /api/vms/{vm}/snapshots/{snapshot}",
-    "POST /api/vms/{vm}/backup",
-    "POST /api/pools/{pool}/volumes/{volume}/clone",
-    NULL,
+    "POST /api/backups/jobs",           "PATCH /api/backups/jobs/{job}",
+    "POST /api/backups/jobs/{job}/run", "POST /api/backups/{backup}/restore",
+    "POST /api/vms/import-archive",     NULL,
 };
 
 static gboolean check_local_only(const ApiRoute *route, const ApiRequest *req, GError **error)
@@ -150,7 +145,11 @@ void api_host_mark_answer(ApiContext *ctx, const ApiRoute *route, const ApiReque
     if (!ctx->hosts || resp->status == 202 || !json_is_object(resp->body) ||
         json_object_get(resp->body, "host"))
         return;
-    gboolean vm = strcmp(route->pattern, "/api/vms/{vm}") == 0;
+    /* A create's or a clone's 201 is the new VM, as its GET answers it. */
+    gboolean made = resp->status == 201 && strcmp(route->method, "POST") == 0 &&
+                    (strcmp(route->pattern, "/api/vms") == 0 ||
+                     strcmp(route->pattern, "/api/vms/{vm}/clone") == 0);
+    gboolean vm = made || strcmp(route->pattern, "/api/vms/{vm}") == 0;
     gboolean marked = vm;
     for (gsize i = 0; i < G_N_ELEMENTS(prefixes); i++)
         marked |= g_str_has_prefix(route->pattern, prefixes[i]);

@@ -472,8 +472,9 @@ gboolean api_vms_import(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     if (clash)
         ok = api_fail(error, API_ERROR_CONFLICT, "a VM named '%s' exists", job->name);
     ok = ok && choose_network(req, job, error);
+    g_autoptr(VirtHost) host = api_req_host(ctx, req);
     if (ok)
-        job->task = task_begin(ctx->tasks, "import", job->name, job->owner_id, TRUE, error);
+        job->task = task_begin(ctx->tasks, "import", job->name, job->owner_id, host, TRUE, error);
     if (!ok || !job->task) {
         import_job_free(job);
         return FALSE;

@@ -4,6 +4,7 @@
 #include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_json.h"
 #include "api/storage/api_storage_json.h"
 #include "api/storage/api_volumes.h"
@@ -16,8 +17,7 @@
 #include <string.h>
 
 typedef struct {
-    VirtConn *virt;
-    Db *db;
+    ApiContext *ctx;
     gint64 owner_id;
     char *src_pool, *src_volume;
     char *dst_pool, *name, *format; /* format may be NULL: the source's */
@@ -56,7 +56,7 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
     g_autofree char *msg = g_strdup_printf("copying %s/%s to %s/%s", job->src_pool, job->src_volume,
                                            job->dst_pool, job->name);
     task_progress(task, 0, msg);
-    g_autoptr(virConnect) conn = virt_conn_get(job->virt, error);
+    g_autoptr(virConnect) conn = api_task_conn(job->ctx, task, error);
     g_autoptr(virStoragePool) src_pool = conn ? virt_pool_lookup(conn, job->src_pool, error) : NULL;
     g_autoptr(virStorageVol) src = src_pool ? virt_volume_lookup(src_pool, job->src_volume, error)
                                             : NULL;
@@ -73,9 +73,9 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
     g_autofree char *path = virStorageVolGetPath(made);
     api_quota_hold_settle(job->quota);
     if (path)
-        db_volume_owner_set(job->db, path, job->owner_id, NULL);
+        db_volume_owner_set(job->ctx->db, path, job->owner_id, NULL);
     api_quota_hold_release(job->quota);
-    *result = api_storage_location(job->dst_pool, job->name);
+    *result = api_task_on_host(task, api_storage_location(job->dst_pool, job->name));
     return TRUE;
 }
 
@@ -141,8 +141,7 @@ gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     if (!ctx->tasks)
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
     CloneJob *job = g_new0(CloneJob, 1);
-    job->virt = ctx->virt;
-    job->db = ctx->db;
+    job->ctx = ctx;
     job->owner_id = req->auth->user_id;
     job->src_pool = g_strdup(req->params[0]);
     job->src_volume = g_strdup(req->params[1]);
@@ -151,7 +150,9 @@ gboolean api_volume_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     job->format = g_strdup(format);
     job->quota = g_steal_pointer(&quota);
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
-    gint64 id = tasks_submit(ctx->tasks, "clone", target, req->auth->user_id, run_clone, job,
+    /* On the request's host, where the source and the target pool are. */
+    g_autoptr(VirtHost) on = api_req_host(ctx, req);
+    gint64 id = tasks_submit(ctx->tasks, "clone", target, req->auth->user_id, on, run_clone, job,
                              clone_job_free, error);
     if (!id)
         return FALSE;

@@ -4,6 +4,7 @@
  * through the ApiTransfer made here. */
 #include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/storage/api_storage_json.h"
@@ -214,9 +215,10 @@ gboolean api_volume_upload(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     if (created && !api_quota_check(ctx, req, req->auth->user_id, &more, &quota, error))
         return FALSE;
     g_autofree char *target = g_strdup_printf("%s/%s", req->params[0], req->params[1]);
-    Task *task = vol || created
-                     ? task_begin(ctx->tasks, "upload", target, req->auth->user_id, TRUE, error)
-                     : NULL;
+    g_autoptr(VirtHost) host = api_req_host(ctx, req);
+    Task *task = vol || created ? task_begin(ctx->tasks, "upload", target, req->auth->user_id, host,
+                                             TRUE, error)
+                                : NULL;
     api_quota_hold_settle(quota);
     if (task && created)
         vol = make_target(ctx, req, task, pool, req->content_length, error);

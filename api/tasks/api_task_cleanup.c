@@ -1,7 +1,7 @@
 /* What a killed vireod left half-made: tasks write down what they are
  * about to make before they make it (task_will_make); at the next start,
- * once libvirt answers, whatever those records name that still exists is
- * removed, and each task says so. */
+ * once the task's libvirt host answers, whatever those records name that
+ * still exists there is removed, and each task says so. */
 #include "api/tasks/api_tasks.h"
 #include "db/db_tasks.h"
 #include "virt/virt_conn.h"
@@ -54,16 +54,18 @@ static char *remove_domain(ApiContext *ctx, virConnectPtr conn, const DbTaskArti
     return g_strdup_printf("removed the half-made VM %s", name);
 }
 
-void api_tasks_clean_up(ApiContext *ctx)
+void api_tasks_clean_up(ApiContext *ctx, VirtHost *h)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) left = db_task_artifacts_left(ctx->db, &error);
+    /* Each host's own: a volume's "pool/name" means nothing elsewhere. */
+    g_autoptr(GPtrArray) left = db_task_artifacts_left(ctx->db, h ? virt_host_id(h) : 0,
+                                                       !h || virt_host_is_local(h), &error);
     if (!left || left->len == 0) {
         if (error)
             g_warning("tasks: reading what interrupted tasks left failed: %s", error->message);
         return;
     }
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
+    g_autoptr(virConnect) conn = virt_conn_get(h ? virt_host_conn(h) : ctx->virt, &error);
     g_autoptr(GHashTable) usage = conn ? virt_disk_usage(conn, &error) : NULL;
     if (!usage) {
         g_warning("tasks: cannot clean up after interrupted tasks yet: %s", error->message);

@@ -4,6 +4,7 @@
 #include "api/core/api_error.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_handlers.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_json.h"
 #include "api/tasks/task_engine.h"
 
@@ -15,14 +16,33 @@ json_t *api_task_json(const DbTask *t, gboolean full)
                                       : api_error_brief(t->error_message, t->error_detail);
     if (t->error_code)
         error = json_pack("{s:s,s:s}", "code", t->error_code, "message", message);
-    return json_pack("{s:I,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}", "id",
-                     (json_int_t)t->id, "kind", t->kind, "state", t->state, "progress", t->progress,
-                     "message", t->message, "target", t->target, "result",
-                     t->result ? json_string(t->result) : json_null(), "error", error, "owner",
-                     t->owner_name ? json_string(t->owner_name) : json_null(), "cancellable",
-                     t->cancellable && !db_task_state_final(t->state), "cancel_requested",
-                     t->cancel_requested, "created_at", api_time_json(t->created_at), "started_at",
-                     api_time_json(t->started_at), "finished_at", api_time_json(t->finished_at));
+    /* As VMs carry it; null once the host is removed. */
+    json_t *host = t->host_name
+                       ? json_pack("{s:I,s:s}", "id", (json_int_t)t->host_id, "name", t->host_name)
+                       : json_null();
+    return json_pack(
+        "{s:I,s:s,s:s,s:i,s:s,s:s,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o}", "id", (json_int_t)t->id,
+        "kind", t->kind, "state", t->state, "progress", t->progress, "message", t->message,
+        "target", t->target, "result", t->result ? json_string(t->result) : json_null(), "error",
+        error, "owner", t->owner_name ? json_string(t->owner_name) : json_null(), "host", host,
+        "cancellable", t->cancellable && !db_task_state_final(t->state), "cancel_requested",
+        t->cancel_requested, "created_at", api_time_json(t->created_at), "started_at",
+        api_time_json(t->started_at), "finished_at", api_time_json(t->finished_at));
+}
+
+virConnectPtr api_task_conn(ApiContext *ctx, Task *task, GError **error)
+{
+    VirtHost *h = task_host(task);
+    return virt_conn_get(h ? virt_host_conn(h) : ctx->virt, error);
+}
+
+char *api_task_on_host(Task *task, char *link)
+{
+    VirtHost *h = task_host(task);
+    if (!h || virt_host_is_local(h))
+        return link;
+    g_autofree char *own = link;
+    return g_strdup_printf("%s?host=%" G_GINT64_FORMAT, own, virt_host_id(h));
 }
 
 char *api_task_location(gint64 id)
@@ -73,9 +93,12 @@ static const char *const states[] = {"queued", "running", "succeeded", "failed",
 gboolean api_tasks_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp, GError **error)
 {
     static const char *const allowed[] = {"state", "before", "limit", NULL};
-    DbTaskQuery q = {.state = api_query_get(req, "state"),
-                     .limit = 100,
-                     .owner_id = sees_all(req) ? 0 : req->auth->user_id};
+    /* The router resolved ?host= (404 when unknown). */
+    DbTaskQuery q = {
+        .state = api_query_get(req, "state"),
+        .limit = 100,
+        .owner_id = sees_all(req) ? 0 : req->auth->user_id,
+        .host_id = api_query_get(req, "host") && req->virt_host ? virt_host_id(req->virt_host) : 0};
     if (!api_query_only(req, allowed, error) ||
         !api_query_page(req, "a task", &q.before_id, &q.limit, error))
         return FALSE;

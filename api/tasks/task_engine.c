@@ -31,6 +31,7 @@ struct Task {
     gpointer data;
     GDestroyNotify free_data;
     gboolean begun; /* running already: from task_begin, then task_continue */
+    VirtHost *host; /* a reference; NULL: none named */
 };
 
 static void publish(TaskEngine *engine, gint64 id)
@@ -49,6 +50,8 @@ static void task_free(Task *task)
 {
     if (task->free_data)
         task->free_data(task->data);
+    /* Its data first: it may hold the host's connections. */
+    g_clear_pointer(&task->host, virt_host_unref);
     g_free(task);
 }
 
@@ -169,14 +172,16 @@ void task_engine_free(TaskEngine *engine)
 }
 
 static Task *new_task(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
-                      gboolean cancellable, const char *state, GError **error)
+                      VirtHost *host, gboolean cancellable, const char *state, GError **error)
 {
-    gint64 id = db_task_create(engine->db, kind, target, owner_id, cancellable, state, error);
+    gint64 id = db_task_create(engine->db, kind, target, owner_id, host ? virt_host_id(host) : 0,
+                               cancellable, state, error);
     if (!id)
         return NULL;
     Task *task = g_new0(Task, 1);
     task->engine = engine;
     task->id = id;
+    task->host = host ? virt_host_ref(host) : NULL;
     task->cancellable = cancellable;
     task->last_percent = -1;
     g_mutex_lock(&engine->lock);
@@ -205,9 +210,10 @@ static gboolean queue(Task *task, TaskRunFn run, gpointer data, GDestroyNotify f
 }
 
 gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
-                    TaskRunFn run, gpointer data, GDestroyNotify free_data, GError **error)
+                    VirtHost *host, TaskRunFn run, gpointer data, GDestroyNotify free_data,
+                    GError **error)
 {
-    Task *task = new_task(engine, kind, target, owner_id, TRUE, "queued", error);
+    Task *task = new_task(engine, kind, target, owner_id, host, TRUE, "queued", error);
     if (!task) {
         if (free_data)
             free_data(data);
@@ -218,9 +224,9 @@ gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gi
 }
 
 Task *task_begin(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
-                 gboolean cancellable, GError **error)
+                 VirtHost *host, gboolean cancellable, GError **error)
 {
-    Task *task = new_task(engine, kind, target, owner_id, cancellable, "running", error);
+    Task *task = new_task(engine, kind, target, owner_id, host, cancellable, "running", error);
     if (task)
         task->begun = TRUE;
     return task;
@@ -240,6 +246,11 @@ void task_finish(Task *task, const char *result, const GError *error)
 gint64 task_id(const Task *task)
 {
     return task->id;
+}
+
+VirtHost *task_host(const Task *task)
+{
+    return task->host;
 }
 
 gint64 task_will_make(Task *task, const char *kind, const char *ref, GError **error)

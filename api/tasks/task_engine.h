@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "db/db_tasks.h"
+#include "virt/virt_hosts.h"
 
 typedef struct TaskEngine TaskEngine;
 typedef struct Task Task;
@@ -27,15 +28,18 @@ TaskEngine *task_engine_new(Db *db, guint workers, TaskPublishFn publish, gpoint
  * for the workers. Tasks begun with task_begin must have ended. */
 void task_engine_free(TaskEngine *engine);
 
-/* Queues `run(task, data)`; `free_data` (may be NULL) frees `data` once the
- * task has ended, also when queueing fails. Answers the task id, 0 with
- * `error` on failure. */
+/* Queues `run(task, data)` on libvirt host `host` (may be NULL: none
+ * named); `free_data` (may be NULL) frees `data` once the task has ended,
+ * also when queueing fails. The task holds a reference to `host` until it
+ * ends, so a host removed meanwhile stays usable for it. Answers the task
+ * id, 0 with `error` on failure. */
 gint64 tasks_submit(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
-                    TaskRunFn run, gpointer data, GDestroyNotify free_data, GError **error);
-/* A running task for work done on the caller's thread; end it with
- * task_finish. NULL with `error` on failure. */
+                    VirtHost *host, TaskRunFn run, gpointer data, GDestroyNotify free_data,
+                    GError **error);
+/* A running task for work done on the caller's thread, on `host` as for
+ * tasks_submit; end it with task_finish. NULL with `error` on failure. */
 Task *task_begin(TaskEngine *engine, const char *kind, const char *target, gint64 owner_id,
-                 gboolean cancellable, GError **error);
+                 VirtHost *host, gboolean cancellable, GError **error);
 /* Ends a task from task_begin and frees it: succeeded when `error` is NULL,
  * else failed (or cancelled, when a cancel was asked for). */
 void task_finish(Task *task, const char *result, const GError *error);
@@ -49,6 +53,9 @@ gboolean task_continue(Task *task, TaskRunFn run, gpointer data, GDestroyNotify 
                        GError **error);
 
 gint64 task_id(const Task *task);
+/* The libvirt host the task works on (borrowed: the task's own reference);
+ * NULL when none was named. Its work uses this host's connection. */
+VirtHost *task_host(const Task *task);
 /* Writes down, before it is made, what the task is about to make (`kind`
  * "volume" with "pool/name", or "domain" with its UUID): should vireod die
  * before the task ends, the next start removes it (api_tasks_clean_up).

@@ -95,7 +95,7 @@ gboolean api_container_create(ApiContext *ctx, const ApiRequest *req, json_t *bo
         virResetLastError();
         return FALSE;
     }
-    api_vm_changed(ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(ctx, req->virt_host, dom, VIRT_DOMAIN_EVENT_EDITED);
     json_t *obj = api_vm_detail(ctx, conn, uuid, NULL, error);
     if (!obj)
         return FALSE;

@@ -270,11 +270,11 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
 {
     CloneJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
+    g_autoptr(virConnect) conn = api_task_conn(job->ctx, task, error);
     if (!conn || !clone_unit(job, conn, task, uuid, error))
         return FALSE;
     g_autofree char *name = g_uri_escape_string(job->name, NULL, FALSE);
-    *result = g_strconcat("/api/vms/", name, NULL);
+    *result = api_task_on_host(task, g_strconcat("/api/vms/", name, NULL));
     return TRUE;
 }
 
@@ -342,8 +342,10 @@ gboolean api_vm_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     if (!job)
         return FALSE;
     if (!job->linked && job->plan.n_volumes > 0 && ctx->tasks) {
-        gint64 id = tasks_submit(ctx->tasks, "vm-clone", job->name, job->owner_id, run_clone, job,
-                                 clone_job_free, error);
+        /* On the source's host: the clone is made next to it. */
+        g_autoptr(VirtHost) on = api_req_host(ctx, req);
+        gint64 id = tasks_submit(ctx->tasks, "vm-clone", job->name, job->owner_id, on, run_clone,
+                                 job, clone_job_free, error);
         return id && api_answer_task(ctx, resp, id, error);
     }
     g_autoptr(CloneJob) owned = job;

@@ -106,10 +106,10 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
     ApiVmUnit unit = {.owner_id = job->owner_id, .start = job->start, .quota = job->quota};
-    g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
+    g_autoptr(virConnect) conn = api_task_conn(job->ctx, task, error);
     if (!conn || !api_vm_unit_run(job->ctx, conn, &job->plan, &unit, task, uuid, error))
         return FALSE;
-    *result = g_strconcat("/api/vms/", job->spec->name, NULL);
+    *result = api_task_on_host(task, g_strconcat("/api/vms/", job->spec->name, NULL));
     return TRUE;
 }
 
@@ -167,8 +167,10 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
                            owner_id,
                            start,
                            g_steal_pointer(&quota)};
-        gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, run_create,
-                                 job, create_job_free, error);
+        /* On the request's host: the plan was checked there. */
+        g_autoptr(VirtHost) on = api_req_host(ctx, req);
+        gint64 id = tasks_submit(ctx->tasks, "create", job->spec->name, job->owner_id, on,
+                                 run_create, job, create_job_free, error);
         return id && api_answer_task(ctx, resp, id, error);
     }
     char made_uuid[VIR_UUID_STRING_BUFLEN];

@@ -325,7 +325,7 @@ gboolean api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse
     if (made)
         db_volume_owner_set(ctx->db, made, req->auth->user_id, NULL);
     api_quota_hold_release(quota);
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(c.dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/disks/%s", vm, target);
     api_response_header(resp, "Location", location);
@@ -364,7 +364,7 @@ gboolean api_vm_disk_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         obj = read_disk(c.conn, c.dom, req->params[1], error);
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
     return TRUE;
 }
@@ -426,7 +426,7 @@ gboolean api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         !virt_domain_disk_detach_begin(c.dom, req->params[1], &was_live, error))
         return FALSE;
     /* Detached, whatever becomes of its volume after. */
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *path = vol ? virStorageVolGetPath(vol) : NULL;
     /* Hot-unplug needs the guest's help: wait for it without holding the
      * VM's lock, then delete under the volume's lock alone, checking again

@@ -24,7 +24,7 @@ gboolean api_vm_eject_installer(ApiContext *ctx, const ApiRequest *req, ApiRespo
     if (!updated)
         return FALSE;
     if (ejected[0] || boot_changed)
-        api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+        api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     json_t *list = json_array();
     for (guint i = 0; ejected[i]; i++)
         json_array_append_new(list, json_string(ejected[i]));

@@ -128,8 +128,9 @@ gboolean api_vm_migrate(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return FALSE;
     }
     MigrateJob *queued = g_steal_pointer(&job);
+    /* The task is the source host's: the VM is there until it moved. */
     gint64 id = tasks_submit(ctx->tasks, "vm-migrate", queued->name,
-                             req->auth ? req->auth->user_id : 0, run_migrate, queued,
+                             req->auth ? req->auth->user_id : 0, queued->from, run_migrate, queued,
                              (GDestroyNotify)migrate_job_free, error);
     return id && api_answer_task(ctx, resp, id, error);
 }

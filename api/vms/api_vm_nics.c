@@ -180,7 +180,7 @@ gboolean api_vm_nics_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     }
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(c.dom), NULL, FALSE);
     g_autofree char *location = g_strdup_printf("/api/vms/%s/nics/%s", vm, chosen);
     api_response_header(resp, "Location", location);
@@ -204,7 +204,7 @@ gboolean api_vm_nic_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         obj = read_nic(c.dom, req->params[1], error);
     if (!obj)
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     api_response_json(resp, 200, obj);
     return TRUE;
 }
@@ -218,7 +218,7 @@ gboolean api_vm_nic_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     if (!api_vm_change_begin(ctx, req, NULL, &c, error) ||
         !virt_domain_nic_detach(c.dom, req->params[1], error))
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     resp->status = 204;
     return TRUE;
 }

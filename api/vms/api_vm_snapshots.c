@@ -148,7 +148,7 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
     SnapJob *job = data;
     task_set_cancellable(task, FALSE);
     g_autoptr(ApiLockSet) lock = api_lock(job->ctx->locks, "vm:%s", job->uuid);
-    g_autoptr(virConnect) conn = virt_conn_get(job->ctx->virt, error);
+    g_autoptr(virConnect) conn = api_task_conn(job->ctx, task, error);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, job->uuid, error) : NULL;
     if (!dom)
         return FALSE;
@@ -158,7 +158,7 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
         if (!snapshot_possible(dom, &memory, error) ||
             !virt_snapshot_create(dom, job->name, job->description, error))
             return FALSE;
-        *result = snapshot_location(virDomainGetName(dom), job->name);
+        *result = api_task_on_host(task, snapshot_location(virDomainGetName(dom), job->name));
     } else {
         task_progress(task, 0, "reverting to the snapshot");
         /* From the revert on, the definition counts in the owner's usage. */
@@ -168,9 +168,9 @@ static gboolean run_snap_job(Task *task, gpointer data, char **result, GError **
         if (!reverted)
             return FALSE;
         g_autofree char *vm = g_uri_escape_string(virDomainGetName(dom), NULL, FALSE);
-        *result = g_strconcat("/api/vms/", vm, NULL);
+        *result = api_task_on_host(task, g_strconcat("/api/vms/", vm, NULL));
     }
-    api_vm_changed(job->ctx, dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(job->ctx, task_host(task), dom, VIRT_DOMAIN_EVENT_EDITED);
     return TRUE;
 }
 
@@ -191,8 +191,9 @@ static gboolean submit(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
     job->description = g_strdup(description);
     job->quota = quota;
     g_autofree char *target = g_strdup_printf("%s/%s", job->vm, name);
+    g_autoptr(VirtHost) on = api_req_host(ctx, req);
     gint64 id = tasks_submit(ctx->tasks, kind == JOB_CREATE ? "snapshot" : "revert", target,
-                             req->auth->user_id, run_snap_job, job, snap_job_free, error);
+                             req->auth->user_id, on, run_snap_job, job, snap_job_free, error);
     return id && api_answer_task(ctx, resp, id, error);
 }
 
@@ -233,7 +234,7 @@ gboolean api_vm_snapshot_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     if (!virt_snapshot_create(c.dom, name, description, error) ||
         !(made = virt_snapshot_get(c.dom, name, error)))
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     g_autofree char *location = snapshot_location(virDomainGetName(c.dom), name);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, snapshot_json(made));
@@ -284,7 +285,7 @@ gboolean api_vm_snapshot_delete(ApiContext *ctx, const ApiRequest *req, ApiRespo
         !api_driver_has(ctx, req, API_FEATURE_SNAPSHOTS, error) ||
         !virt_snapshot_delete(c.dom, req->params[1], error))
         return FALSE;
-    api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
+    api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     resp->status = 204;
     return TRUE;
 }

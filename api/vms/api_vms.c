@@ -80,12 +80,12 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDo
     return obj;
 }
 
-void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event)
+void api_vm_changed(ApiContext *ctx, VirtHost *h, virDomainPtr dom, int event)
 {
     char uuid[VIR_UUID_STRING_BUFLEN] = "";
     if (!ctx->vm_changed || virDomainGetUUIDString(dom, uuid) < 0)
         return;
-    ctx->vm_changed(uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
+    ctx->vm_changed(h, uuid, virDomainGetName(dom), event, ctx->vm_changed_data);
 }
 
 /* What the sampler observes of a running VM (its start time, addresses,
@@ -219,8 +219,9 @@ static gboolean parse_patch(const ApiRequest *req, json_t **body_out, VmPatch *p
     return TRUE;
 }
 
-static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current, const VmPatch *p,
-                            json_t *applied, GError **error)
+/* `model` is the VM list's model of the VM's host. */
+static gboolean apply_patch(ApiContext *ctx, VirtModel *model, virDomainPtr dom, json_t *current,
+                            const VmPatch *p, json_t *applied, GError **error)
 {
     const char *uuid = json_string_value(json_object_get(current, "uuid"));
     const char *was_description = json_string_value(json_object_get(current, "description"));
@@ -255,7 +256,7 @@ static gboolean apply_patch(ApiContext *ctx, virDomainPtr dom, json_t *current, 
     if (ok)
         /* The list reads this VM's description, and what waits for its next
          * boot, again before it answers. */
-        virt_model_invalidate(ctx->vm_model, uuid);
+        virt_model_invalidate(model, uuid);
     api_vm_edit_undo_clear(&undo);
     return ok;
 }
@@ -276,14 +277,14 @@ gboolean api_vm_patch(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
                   api_vm_edit_quota(ctx, req, c.dom, c.uuid, &patch.edit, &quota, error);
     /* Once applied, the new vCPUs and memory count in the owner's usage. */
     api_quota_hold_settle(quota);
-    if (ok && apply_patch(ctx, c.dom, c.current, &patch, applied, error))
+    if (ok && apply_patch(ctx, api_req_model(ctx, req), c.dom, c.current, &patch, applied, error))
         updated = api_vm_detail(ctx, c.conn, c.uuid, NULL, error);
     vm_patch_clear(&patch);
     if (!updated)
         return FALSE;
     /* libvirt tells of no change to a definition (vCPUs, memory, boot). */
     if (json_object_size(applied))
-        api_vm_changed(ctx, c.dom, VIRT_DOMAIN_EVENT_EDITED);
+        api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_EDITED);
     api_vm_answer(resp, 200, updated,
                   json_object_size(applied) ? json_pack("{s:O}", "applied", applied) : NULL);
     return TRUE;

@@ -16,10 +16,11 @@ json_t *api_vm_detail(ApiContext *ctx, virConnectPtr conn, const char *id, virDo
 gboolean api_container_create(ApiContext *ctx, const ApiRequest *req, json_t *body,
                               ApiResponse *resp, GError **error);
 
-/* After a successful change: tells the event stream (`event`:
+/* After a successful change of a VM on host `h` (the request's or the
+ * task's; NULL: the local one): tells the event stream (`event`:
  * VIRT_DOMAIN_EVENT_DEVICES or _EDITED), as libvirt raises none for
  * changes to a definition. */
-void api_vm_changed(ApiContext *ctx, virDomainPtr dom, int event);
+void api_vm_changed(ApiContext *ctx, VirtHost *h, virDomainPtr dom, int event);
 
 /* Answers `detail` with its ETag; `extra` members (may be NULL, stolen)
  * are added after the ETag is computed, so that a GET of the same VM

@@ -15,7 +15,7 @@ import harness
 from test_events import EventStream
 from test_storage import MIB, StorageTestCase, q
 
-TASK_KEYS = {"id", "kind", "state", "progress", "message", "target", "result", "error", "owner",
+TASK_KEYS = {"id", "kind", "state", "progress", "message", "target", "result", "error", "owner", "host",
              "cancellable", "cancel_requested", "created_at", "started_at", "finished_at"}
 FINAL = ("succeeded", "failed", "cancelled")
 

@@ -8,7 +8,8 @@
 // guests; the test host's guest page names its host and offers Migrate,
 // whose dialog lists the other host and shows vireod's refusal in words;
 // an admin grants that guest to an operator from the Users page (the grant
-// names its host); the host is removed from the page. The host is removed after, whatever
+// names its host); a volume clone on the test host is a task the drawer
+// says is on it; the host is removed from the page. The host is removed after, whatever
 // happens, so the other files see one host.
 
 import { describe, test, before, after } from 'node:test';
@@ -161,6 +162,22 @@ describe('Hosts', { concurrency: false }, () => {
     assert.deepEqual(grants.map((g) => [g.name, g.host && g.host.name]), [['test', NAME]]);
     await page.getByTestId('grants-done').click();
     await dlg.waitFor({ state: 'detached' });
+  });
+
+  test('a task on the test host names its host in the task drawer', async () => {
+    const q = `?host=${encodeURIComponent(NAME)}`;
+    let r = await admin.request('POST', `/api/pools/default-pool/volumes${q}`, { body: { name: `${NAME}.img`, capacity: 1048576, format: 'raw' } });
+    assert.equal(r.status, 201);
+    r = await admin.request('POST', `/api/pools/default-pool/volumes/${NAME}.img/clone${q}`, { body: { name: `${NAME}-copy.img` } });
+    assert.equal(r.status, 202);
+    assert.equal(r.json.host.name, NAME);
+    await page.goto(page.url().replace(/#.*$/, '#/'));
+    await page.getByTestId('task-button').click();
+    const row = page.locator(`[data-testid="task-row"][data-task="${r.json.id}"]`);
+    await row.getByTestId('task-host').filter({ hasText: `on ${NAME}` }).waitFor();
+    await row.getByTestId('task-result').waitFor();
+    await shot(page, 'hosts-task-drawer');
+    await page.keyboard.press('Escape');
   });
 
   test('the admin removes the host from the page', async () => {

@@ -35,7 +35,7 @@ static gpointer write_rows(gpointer data)
         if (!db_vm_meta_update(w->db, uuid, desc, tags, &w->error))
             break;
         /* ... and an INSERT ... RETURNING, then an update of that row. */
-        gint64 id = db_task_create(w->db, "clone", uuid, 0, TRUE, "queued", &w->error);
+        gint64 id = db_task_create(w->db, "clone", uuid, 0, 0, TRUE, "queued", &w->error);
         if (!id || !db_task_progress(w->db, id, row, NULL, &w->error))
             break;
     }

@@ -77,7 +77,8 @@ static gpointer submit(gpointer data)
         w->shared = s;
         w->steps = 1 + (t->index * 31 + i * 17) % 40;
         g_autoptr(GError) error = NULL;
-        gint64 id = tasks_submit(s->engine, "clone", "p/v", 0, run_steps, w, free_work, &error);
+        gint64 id = tasks_submit(s->engine, "clone", "p/v", 0, NULL, run_steps, w, free_work,
+                                 &error);
         g_assert_no_error(error);
         s->ids[t->index * TASKS + i] = id;
     }

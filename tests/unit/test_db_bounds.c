@@ -213,8 +213,8 @@ static void test_volume_owners(void **state)
 static void test_task_artifacts_left_by_a_crash(void **state)
 {
     Fixture *f = *state;
-    gint64 done = db_task_create(f->db, "clone", "p/a", f->alice, TRUE, "running", NULL);
-    gint64 killed = db_task_create(f->db, "create", "vm", f->alice, TRUE, "running", NULL);
+    gint64 done = db_task_create(f->db, "clone", "p/a", f->alice, 0, TRUE, "running", NULL);
+    gint64 killed = db_task_create(f->db, "create", "vm", f->alice, 0, TRUE, "running", NULL);
     gint64 a1 = db_task_artifact_add(f->db, done, "volume", "p/copy", NULL);
     gint64 a2 = db_task_artifact_add(f->db, killed, "volume", "p/vm-disk0.qcow2", NULL);
     gint64 a3 = db_task_artifact_add(f->db, killed, "domain",
@@ -222,13 +222,13 @@ static void test_task_artifacts_left_by_a_crash(void **state)
     assert_true(a1 && a2 && a3);
     assert_true(db_task_artifact_set_made(f->db, a2, NULL));
     /* Running tasks' artifacts are theirs to handle. */
-    g_autoptr(GPtrArray) none = db_task_artifacts_left(f->db, NULL);
+    g_autoptr(GPtrArray) none = db_task_artifacts_left(f->db, 0, TRUE, NULL);
     assert_int_equal(none->len, 0);
     assert_true(db_task_finish(f->db, done, "succeeded", NULL, NULL, NULL, NULL, NULL));
     assert_true(db_task_artifacts_clear(f->db, done, NULL));
     /* A restart: the killed task is interrupted, its artifacts are left. */
     assert_int_equal(db_task_interrupt_all(f->db, NULL), 1);
-    g_autoptr(GPtrArray) left = db_task_artifacts_left(f->db, NULL);
+    g_autoptr(GPtrArray) left = db_task_artifacts_left(f->db, 0, TRUE, NULL);
     assert_int_equal(left->len, 2);
     const DbTaskArtifact *first = g_ptr_array_index(left, 0);
     assert_string_equal(first->kind, "domain");
@@ -239,7 +239,7 @@ static void test_task_artifacts_left_by_a_crash(void **state)
     g_autoptr(DbTask) t = db_task_get(f->db, killed, NULL);
     assert_non_null(strstr(t->error_message, "removed volume p/vm-disk0.qcow2"));
     assert_true(db_task_artifact_forget(f->db, second->id, NULL));
-    g_autoptr(GPtrArray) last = db_task_artifacts_left(f->db, NULL);
+    g_autoptr(GPtrArray) last = db_task_artifacts_left(f->db, 0, TRUE, NULL);
     assert_int_equal(last->len, 1);
 }
 

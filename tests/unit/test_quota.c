@@ -156,9 +156,12 @@ static void test_inventory_columns_and_migration(void **state)
     assert_int_not_equal(sqlite3_exec(raw, "UPDATE users SET quota_vcpus = -3", NULL, NULL, NULL),
                          SQLITE_OK);
     /* A file of schema 6, as vireod wrote it before backups and quotas
-     * (whose later migrations add columns to the backup tables, and hosts), with a
-     * user. */
+     * (whose later migrations add columns to the backup tables, hosts, the
+     * metric series' host and the tasks' host), with a user. */
     assert_int_equal(sqlite3_exec(raw,
+                                  "ALTER TABLE tasks DROP COLUMN host_id;"
+                                  "DROP INDEX stats_series_host;"
+                                  "ALTER TABLE stats_series DROP COLUMN host;"
                                   "DROP TABLE hosts;"
                                   "DROP TABLE backups;"
                                   "DROP TABLE backup_jobs;"

@@ -4,6 +4,7 @@
 
 #include "api/core/api_error.h"
 #include "api/tasks/task_engine.h"
+#include "db/db_hosts.h"
 #include "db/db_tasks.h"
 
 typedef struct {
@@ -75,8 +76,8 @@ static void test_rows(void **state)
 {
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
-    gint64 a = db_task_create(f->db, "clone", "p/a", 0, TRUE, "queued", &error);
-    gint64 b = db_task_create(f->db, "upload", "p/b", 0, FALSE, "running", &error);
+    gint64 a = db_task_create(f->db, "clone", "p/a", 0, 0, TRUE, "queued", &error);
+    gint64 b = db_task_create(f->db, "upload", "p/b", 0, 0, FALSE, "running", &error);
     assert_null(error);
     assert_true(a > 0 && b > a);
     assert_true(db_task_start(f->db, a, &error));
@@ -115,6 +116,113 @@ static void test_rows(void **state)
     assert_int_equal(db_task_prune(f->db, g_get_real_time() / G_USEC_PER_SEC + 60, &error), 2);
 }
 
+/* A task names its host: answers read the host's name, lists filter by it,
+ * and what a task left half-made is looked for on its own host only. */
+static void test_task_hosts(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    DbHost here = {.name = "here", .uri = "qemu:///system", .local = TRUE};
+    DbHost there = {.name = "there", .uri = "qemu+tcp://b/system"};
+    gint64 a = db_host_create(f->db, &here, &error);
+    gint64 b = db_host_create(f->db, &there, &error);
+    assert_null(error);
+    gint64 on_a = db_task_create(f->db, "clone", "p/a", 0, a, TRUE, "running", &error);
+    gint64 on_b = db_task_create(f->db, "clone", "p/a", 0, b, TRUE, "running", &error);
+    gint64 none = db_task_create(f->db, "clone", "p/a", 0, 0, TRUE, "running", &error);
+    assert_null(error);
+    g_autoptr(DbTask) t = db_task_get(f->db, on_b, &error);
+    assert_int_equal(t->host_id, b);
+    assert_string_equal(t->host_name, "there");
+    DbTaskQuery q = {.limit = 10, .host_id = b};
+    g_autoptr(GPtrArray) only_b = db_task_list(f->db, &q, &error);
+    assert_int_equal(only_b->len, 1);
+    assert_int_equal(((DbTask *)only_b->pdata[0])->id, on_b);
+    /* Each task leaves a volume of the same name, and ends. */
+    gint64 tasks[] = {on_a, on_b, none};
+    for (gsize i = 0; i < G_N_ELEMENTS(tasks); i++) {
+        assert_true(db_task_artifact_add(f->db, tasks[i], "volume", "p/half", &error) > 0);
+        assert_true(db_task_finish(f->db, tasks[i], "failed", NULL, "x", "x", NULL, &error));
+    }
+    g_autoptr(GPtrArray) left_b = db_task_artifacts_left(f->db, b, FALSE, &error);
+    assert_int_equal(left_b->len, 1);
+    assert_int_equal(((DbTaskArtifact *)left_b->pdata[0])->task_id, on_b);
+    /* The local host also takes those of tasks that name no host. */
+    g_autoptr(GPtrArray) left_a = db_task_artifacts_left(f->db, a, TRUE, &error);
+    assert_int_equal(left_a->len, 2);
+    for (guint i = 0; i < left_a->len; i++)
+        assert_true(((DbTaskArtifact *)left_a->pdata[i])->task_id != on_b);
+    /* A removed host's tasks stay, with no host name; never the local's. */
+    assert_true(db_host_delete(f->db, b, &error));
+    g_autoptr(DbTask) orphan = db_task_get(f->db, on_b, &error);
+    assert_int_equal(orphan->host_id, b);
+    assert_null(orphan->host_name);
+    g_autoptr(GPtrArray) still_a = db_task_artifacts_left(f->db, a, TRUE, &error);
+    assert_int_equal(still_a->len, 2);
+    assert_null(error);
+}
+
+/* A task on a libvirt host that is removed while the task runs: the
+ * task's own reference keeps the host and its connection working until
+ * the task ends (ASan tells a use after free, or a reference never let go). */
+typedef struct {
+    VirtHosts *hosts;
+    gint64 host_id;
+    gboolean found; /* the test driver's domain, through the task's host */
+    gint released;  /* atomic: the test let its own reference go */
+} HostWork;
+
+static gboolean run_on_host(Task *task, gpointer data, char **result, GError **error)
+{
+    (void)result;
+    HostWork *w = data;
+    VirtHost *h = task_host(task);
+    if (!h || virt_host_id(h) != w->host_id) {
+        g_set_error_literal(error, API_ERROR, API_ERROR_INTERNAL, "not the task's host");
+        return FALSE;
+    }
+    for (int i = 0; i < 500 && !g_atomic_int_get(&w->released); i++)
+        g_usleep(10000);
+    virt_hosts_remove(w->hosts, w->host_id);
+    virConnectPtr conn = virt_conn_get(virt_host_conn(h), error);
+    if (!conn)
+        return FALSE;
+    virDomainPtr dom = virDomainLookupByName(conn, "test");
+    w->found = dom != NULL;
+    if (dom)
+        virDomainFree(dom);
+    virConnectClose(conn);
+    return TRUE;
+}
+
+static void test_task_holds_its_host(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    virt_init();
+    DbHost row = {.name = "there", .uri = "test:///default"};
+    gint64 id = db_host_create(f->db, &row, &error);
+    assert_true(id > 0);
+    VirtHosts *hosts = virt_hosts_new(NULL);
+    /* Started as the local one: connected when start returns. */
+    VirtHostSpec spec = {.id = id, .name = "there", .uri = "test:///default", .local = TRUE};
+    VirtHost *h = virt_hosts_add(hosts, &spec);
+    virt_host_start(h);
+    TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
+    HostWork w = {hosts, id, FALSE, 0};
+    gint64 t = tasks_submit(e, "clone", "p/v", 0, h, run_on_host, &w, NULL, &error);
+    assert_true(t > 0);
+    /* From here the registry's and the task's references are all. */
+    virt_host_unref(h);
+    g_atomic_int_set(&w.released, 1);
+    g_autoptr(DbTask) done = wait_state(f, t, "succeeded");
+    assert_true(w.found);
+    assert_int_equal(done->host_id, id);
+    assert_string_equal(done->host_name, "there");
+    task_engine_free(e);
+    virt_hosts_free(hosts);
+}
+
 typedef struct {
     int steps;
     gboolean fail;
@@ -149,8 +257,8 @@ static void test_engine_runs_and_fails(void **state)
     TaskEngine *e = task_engine_new(f->db, 2, on_publish, f, &error);
     assert_non_null(e);
     Work ok = {.steps = 50}, bad = {.steps = 3, .fail = TRUE};
-    gint64 a = tasks_submit(e, "clone", "p/v", 0, run_steps, &ok, NULL, &error);
-    gint64 b = tasks_submit(e, "clone", "p/w", 0, run_steps, &bad, NULL, &error);
+    gint64 a = tasks_submit(e, "clone", "p/v", 0, NULL, run_steps, &ok, NULL, &error);
+    gint64 b = tasks_submit(e, "clone", "p/w", 0, NULL, run_steps, &bad, NULL, &error);
     assert_true(a > 0 && b > 0);
     g_autoptr(DbTask) ta = wait_state(f, a, "succeeded");
     assert_int_equal(ta->progress, 100);
@@ -174,8 +282,8 @@ static void test_engine_cancel(void **state)
     g_autoptr(GError) error = NULL;
     TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
     Work slow = {.steps = 100000}, queued = {.steps = 1};
-    gint64 a = tasks_submit(e, "clone", "p/v", 0, run_steps, &slow, NULL, &error);
-    gint64 b = tasks_submit(e, "clone", "p/w", 0, run_steps, &queued, NULL, &error);
+    gint64 a = tasks_submit(e, "clone", "p/v", 0, NULL, run_steps, &slow, NULL, &error);
+    gint64 b = tasks_submit(e, "clone", "p/w", 0, NULL, run_steps, &queued, NULL, &error);
     while (!g_atomic_int_get(&slow.started))
         g_usleep(1000);
     /* The second waits behind the first (one worker): cancel it queued. */
@@ -194,7 +302,7 @@ static void test_caller_thread_task_and_restart(void **state)
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
     TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
-    Task *up = task_begin(e, "upload", "p/iso", 0, TRUE, &error);
+    Task *up = task_begin(e, "upload", "p/iso", 0, NULL, TRUE, &error);
     assert_non_null(up);
     gint64 id = task_id(up);
     task_progress(up, 40, "40 of 100 bytes");
@@ -208,7 +316,7 @@ static void test_caller_thread_task_and_restart(void **state)
     g_autoptr(DbTask) end = db_task_get(f->db, id, &error);
     assert_string_equal(end->state, "cancelled");
     /* A step that cannot stop refuses a cancel. */
-    Task *fixed = task_begin(e, "clone", "p/conv", 0, TRUE, &error);
+    Task *fixed = task_begin(e, "clone", "p/conv", 0, NULL, TRUE, &error);
     task_set_cancellable(fixed, FALSE);
     assert_false(task_engine_cancel(e, task_id(fixed), &error));
     assert_true(g_error_matches(error, API_ERROR, API_ERROR_CONFLICT));
@@ -218,7 +326,7 @@ static void test_caller_thread_task_and_restart(void **state)
     assert_false(row->cancellable);
     task_finish(fixed, "/api/x", NULL);
     /* One left running as a crash would leave it: the next engine fails it. */
-    Task *left = task_begin(e, "upload", "p/big", 0, TRUE, &error);
+    Task *left = task_begin(e, "upload", "p/big", 0, NULL, TRUE, &error);
     gint64 left_id = task_id(left);
     task_engine_free(e);
     g_free(left); /* what a crash would have lost */
@@ -243,7 +351,7 @@ static void test_begun_task_continues_on_a_worker(void **state)
     Fixture *f = *state;
     g_autoptr(GError) error = NULL;
     TaskEngine *e = task_engine_new(f->db, 1, on_publish, f, &error);
-    Task *up = task_begin(e, "import", "vm", 0, TRUE, &error);
+    Task *up = task_begin(e, "import", "vm", 0, NULL, TRUE, &error);
     gint64 id = task_id(up);
     task_progress(up, 30, "received 3 of 10 MiB");
     Work rest = {.steps = 5};
@@ -252,7 +360,7 @@ static void test_begun_task_continues_on_a_worker(void **state)
     assert_string_equal(done->result, "/api/pools/p/volumes/v");
     assert_int_equal(done->progress, 100);
 
-    Task *cut = task_begin(e, "import", "vm2", 0, TRUE, &error);
+    Task *cut = task_begin(e, "import", "vm2", 0, NULL, TRUE, &error);
     gint64 cut_id = task_id(cut);
     assert_true(task_engine_cancel(e, cut_id, &error));
     Work undo = {.steps = 5};
@@ -268,6 +376,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_task_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_task_holds_its_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_runs_and_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_thread_task_and_restart, setup, teardown),

@@ -5,6 +5,7 @@
 // recent tasks with their progress, Cancel, and links to what they made.
 // A task that ends while the drawer is closed is told in a toast.
 
+import { api } from './api.js';
 import { h, icon, clear } from './dom.js';
 import { onTaskFinished, subscribeTasks } from './task-store.js';
 import { taskList } from './tasks.js';
@@ -22,6 +23,7 @@ export function mountTaskCenter(root) {
     body: h('div', { class: 'task-drawer-body' }),
     snap: null,
     timer: null,
+    manyHosts: false, // two libvirt hosts or more: each task names its host
   };
   c.button = h('button', {
     type: 'button', class: 'btn btn-ghost task-button', testid: 'task-button',
@@ -73,10 +75,23 @@ function render(c) {
 function fill(c) {
   keepFocus(c.body, 'data-task', () => clear(c.body).append(taskList(c.snap, {
     max: 20, empty: 'No recent tasks. Copies, uploads and new VMs that copy a disk show their progress here.',
+    showHost: c.manyHosts,
   })));
 }
 
+// Asked when the drawer opens, never for the first screen; hosts are few
+// and added rarely, so once a page load is enough.
+function askHosts(c) {
+  if (c.hostsAsked) return;
+  c.hostsAsked = true;
+  api.hosts().then(({ data }) => {
+    c.manyHosts = (data.hosts || []).length > 1;
+    if (c.manyHosts && isOpen(c)) fill(c);
+  }).catch(() => { c.hostsAsked = false; });
+}
+
 function open(c) {
+  askHosts(c);
   fill(c);
   c.panel.hidden = false;
   c.button.setAttribute('aria-expanded', 'true');

@@ -49,12 +49,14 @@ function whenText(t) {
   return `asked ${fmtRelative(t.created_at)}`;
 }
 
-// Where the page of what a finished task made is: its result is an API path.
+// Where the page of what a finished task made is: its result is an API path
+// (with "?host=ID" on another host; the pages find a VM by its name).
 export function resultLink(t) {
   if (t.state !== 'succeeded' || !t.result) return null;
-  const vol = /^\/api\/pools\/([^/]+)\/volumes\/([^/]+)$/.exec(t.result);
+  const path = t.result.replace(/\?host=\d+$/, '');
+  const vol = /^\/api\/pools\/([^/]+)\/volumes\/([^/]+)$/.exec(path);
   // A VM, or one of its snapshots: the VM's page.
-  const vm = /^\/api\/vms\/([^/]+)(?:\/snapshots\/[^/]+)?$/.exec(t.result);
+  const vm = /^\/api\/vms\/([^/]+)(?:\/snapshots\/[^/]+)?$/.exec(path);
   let href = null;
   let text = null;
   try {
@@ -65,8 +67,9 @@ export function resultLink(t) {
   return h('a', { class: 'task-result', href, testid: 'task-result' }, icon('back', 'icon icon-flip'), `Open ${text}`);
 }
 
-// One task as a list item.
-export function taskRow(t) {
+// One task as a list item; `showHost` names the libvirt host it runs on
+// (once there are two hosts).
+export function taskRow(t, { showHost = false } = {}) {
   const { ic, lead, tail } = words(t);
   const s = STATES[t.state] || { label: t.state, tone: 'off' };
   const live = isLive(t);
@@ -85,18 +88,19 @@ export function taskRow(t) {
     h('div', { class: 'task-sub' },
       detail ? h('span', { class: t.error ? 'task-error' : 'muted', testid: 'task-message' }, detail) : null,
       resultLink(t),
+      showHost && t.host ? h('span', { class: 'muted task-host', testid: 'task-host' }, `on ${t.host.name}`) : null,
       h('span', { class: 'muted task-when', testid: 'task-when' }, `${t.owner ? `${t.owner} · ` : ''}${whenText(t)}`)));
 }
 
 // The list of `tasks` (newest first, at most `max`), or words for none.
-export function taskList(snap, { max, empty }) {
+export function taskList(snap, { max, empty, showHost = false }) {
   if (snap.error && !snap.tasks.length) {
     return h('div', { class: 'tasks-empty' }, h('p', { class: 'muted' }, `Could not load the tasks: ${snap.error.message}`),
       h('button', { type: 'button', class: 'btn btn-sm', onclick: () => reloadTasks() }, 'Try again'));
   }
   if (!snap.loaded) return skeleton(1);
   if (!snap.tasks.length) return h('p', { class: 'tasks-empty muted', testid: 'tasks-empty' }, empty);
-  return h('ul', { class: 'task-list', testid: 'task-list' }, snap.tasks.slice(0, max).map(taskRow));
+  return h('ul', { class: 'task-list', testid: 'task-list' }, snap.tasks.slice(0, max).map((t) => taskRow(t, { showHost })));
 }
 
 async function cancel(t, btn) {
