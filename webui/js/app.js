@@ -174,6 +174,14 @@ function notShown(testid, ic, title, text) {
 
 let routeSeq = 0;
 
+// The view's module: at once when it has loaded before (the first page's
+// was asked for as app.js ran), so showing it takes no task of its own and
+// the browser paints no empty page between the sign-in check and the view.
+const loaded = new Map(); // view -> module
+function loadView(view) {
+  return view.load().then((mod) => { loaded.set(view, mod); return mod; });
+}
+
 async function showRoute(route) {
   if (state !== 'in') return; // shown after sign-in
   const seq = ++routeSeq;
@@ -195,7 +203,7 @@ async function showRoute(route) {
     document.title = `${view.title(route)} · Vireo`;
     let mod;
     try {
-      mod = await view.load();
+      mod = loaded.get(view) || await loadView(view);
     } catch (e) {
       mod = null;
       shown = notShown('view-unloaded', 'alert', 'This page did not load', `Reload the page to try again (${e.message}).`);
@@ -289,9 +297,10 @@ async function signOut() {
   signedOut('signedout');
 }
 
-async function boot() {
+async function boot(firstLoad) {
   try {
-    const { data } = await api.whoami();
+    // The first page's module too, to show it as soon as the answer is here.
+    const [{ data }] = await Promise.all([api.whoami(), firstLoad]);
     signedIn(data, { interactive: false });
   } catch (e) {
     signedOut(e.status === 401 ? null : 'offline');
@@ -307,6 +316,6 @@ onUnauthorized(() => {
   if (state === 'in') signedOut('expired');
 });
 // The first page's module loads while vireod is asked who is signed in.
-VIEWS[parseHash(location.hash).view]?.load().catch(() => {});
+const firstPage = VIEWS[parseHash(location.hash).view];
 rerun = startRouter(showRoute);
-boot();
+boot(firstPage && loadView(firstPage).catch(() => {}));
