@@ -70,6 +70,7 @@ let state = 'checking'; // 'checking' | 'out' | 'in'
 let unmountView = null;
 let unmountLogin = null;
 let loginSeq = 0;
+let signInSeq = 0; // moves at each sign-out: what a sign-in left for later is dropped
 let unmountMenu = null;
 let unmountTaskCenter = null;
 let rerun = null;
@@ -236,24 +237,32 @@ function signedIn(user, { interactive = true } = {}) {
   unmountLogin = null;
   setUser(user);
   setAuthState('in');
-  unmountMenu = mountUserMenu(document.getElementById('user-menu'), user, { onSignOut: signOut });
   let idle = Number(user.idle_timeout) || 0;
   try {
     if (idle) sessionStorage.setItem(IDLE_KEY, String(idle));
     else idle = Number(sessionStorage.getItem(IDLE_KEY)) || 0;
   } catch { /* storage off */ }
   startIdleWatch(idle);
-  loadHost();
   live.start();
-  startTasks();
-  unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
   // After typing a password, focus moves to the page that opens.
   firstView = !interactive;
   if (rerun) rerun();
+  // The header's user menu and tasks, and the host's facts, a task later:
+  // the page's first rows wait for none of them (they come in the same
+  // frame all the same, unless the rows took longer than one).
+  const seq = signInSeq;
+  setTimeout(() => {
+    if (seq !== signInSeq) return; // signed out (and maybe in again) meanwhile
+    unmountMenu = mountUserMenu(document.getElementById('user-menu'), user, { onSignOut: signOut });
+    loadHost();
+    startTasks();
+    unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
+  });
 }
 
 // Back to the sign-in screen. `reason` picks its notice.
 function signedOut(reason) {
+  signInSeq += 1;
   stopIdleWatch();
   live.stop();
   stopTasks();
