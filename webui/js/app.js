@@ -174,6 +174,7 @@ function notShown(testid, ic, title, text) {
 }
 
 let routeSeq = 0;
+let viewShown = false; // a view was shown since the page loaded (later ones fade in)
 
 // The view's module: at once when it has loaded before (the first page's
 // was asked for as app.js ran), so showing it takes no task of its own and
@@ -213,6 +214,7 @@ async function showRoute(route) {
     if (seq !== routeSeq || state !== 'in') return;
     if (mod) {
       clear(main);
+      main.classList.toggle('is-first-view', !viewShown);
       unmountView = view.mount(mod, main, route);
     }
   } else {
@@ -220,6 +222,7 @@ async function showRoute(route) {
     shown = notShown('view-missing', 'search', 'Nothing here', 'This address inside Vireo does not exist.');
   }
   if (shown) clear(main).append(shown);
+  viewShown = true;
   // Move focus to the new view for keyboard and screen-reader users,
   // but not on the first load, where the browser's own order is right.
   if (!firstView) main.focus({ preventScroll: true });
