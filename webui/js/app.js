@@ -12,7 +12,6 @@ import { showError, clearError, clearAllErrors, toast } from './ui.js';
 import { mountUserMenu } from './account.js';
 import { closeAllDialogs } from './forms.js';
 import { canOperate, getUser, setUser, isAdmin } from './session.js';
-import { mountTaskCenter } from './task-center.js';
 import { startTasks, stopTasks } from './task-store.js';
 
 const THEMES = ['auto', 'light', 'dark'];
@@ -250,7 +249,7 @@ function signedIn(user, { interactive = true } = {}) {
   // After typing a password, focus moves to the page that opens.
   firstView = !interactive;
   if (rerun) rerun();
-  // The header's user menu and tasks, and the host's facts, a task later:
+  // The header's user menu and task drawer, and the host's facts, a task later:
   // the page's first rows wait for none of them (they come in the same
   // frame all the same, unless the rows took longer than one).
   const seq = signInSeq;
@@ -259,7 +258,10 @@ function signedIn(user, { interactive = true } = {}) {
     unmountMenu = mountUserMenu(document.getElementById('user-menu'), user, { onSignOut: signOut });
     loadHost();
     startTasks();
-    unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
+    // The drawer's module too: the first screen neither fetches nor runs it.
+    import('./task-center.js').then(({ mountTaskCenter }) => {
+      if (seq === signInSeq) unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
+    }, () => {});
   });
 }
 
