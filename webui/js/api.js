@@ -53,8 +53,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 let unauthorizedHandler = null;
 
 // Answers js/first-screen.js asked for before the modules ran (path ->
-// promise of {res, text}, the body already read): each serves the first GET of its path, once; any other
-// request to the path makes it stale. Read once, here: should that script
+// promise of {res, text}, the body already read): each serves the first
+// GET of its path, once; any other request to the path makes it stale. Read once, here: should that script
 // come after the modules, its answers are never used.
 const firstAnswers = window.vireoFirstRequests || new Map();
 

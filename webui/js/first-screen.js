@@ -3,9 +3,9 @@
 // it arrives, while the modules download and the page's thread is idle.
 //
 // It asks for the two answers the guest list waits for (who is signed in,
-// and the guests), and reads them: api.js uses each once, for the first GET of its path;
-// app.js drops what is left once it knows who is signed in, so a later
-// sign-in never reads an answer from before it.
+// and the guests), and reads them: api.js uses each once, for the first
+// GET of its path; app.js drops what is left once it knows who is signed
+// in, so a later sign-in never reads an answer from before it.
 //
 // And it pays the browser's one-time costs the first screen would pay later,
 // on its way to the rows (10-60 ms each on a busy machine): the first
