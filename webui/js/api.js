@@ -53,8 +53,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD']);
 let unauthorizedHandler = null;
 
 // Answers js/first-screen.js asked for before the modules ran (path ->
-// fetch promise): each serves the first GET of its path, once; any other
-// request to the path makes it stale. Read once, here: should that script
+// promise of {res, text}, the body already read): each serves the first
+// GET of its path, once; any other request to the path makes it stale. Read once, here: should that script
 // come after the modules, its answers are never used.
 const firstAnswers = window.vireoFirstRequests || new Map();
 
@@ -100,13 +100,18 @@ export async function request(method, rawPath, { body, ifMatch, signal, anonymou
   if (!SAFE_METHODS.has(method)) headers['X-Vireo-CSRF'] = '1';
 
   let res;
+  let text;
   try {
     // fetch() runs in "cors" mode, so the browser adds the real Origin to
     // POST/PATCH/DELETE even under the page's Referrer-Policy: no-referrer
     // (a plain <form> post would send "Origin: null" and be refused).
     const early = method === 'GET' ? firstAnswers.get(path) : undefined;
     firstAnswers.delete(path);
-    res = await (early || fetch(path, { method, headers, body: payload, signal, cache: 'no-store', credentials: 'same-origin' }));
+    if (early) ({ res, text } = await early); // already read: {res, text}
+    else {
+      res = await fetch(path, { method, headers, body: payload, signal, cache: 'no-store', credentials: 'same-origin' });
+      text = res.status === 204 ? '' : await res.text();
+    }
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
     throw new ApiError({
@@ -116,7 +121,6 @@ export async function request(method, rawPath, { body, ifMatch, signal, anonymou
   }
 
   const etag = res.headers.get('ETag');
-  const text = res.status === 204 ? '' : await res.text();
   let data = null;
   let parsed = true;
   if (text) {

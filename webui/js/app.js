@@ -12,7 +12,6 @@ import { showError, clearError, clearAllErrors, toast } from './ui.js';
 import { mountUserMenu } from './account.js';
 import { closeAllDialogs } from './forms.js';
 import { canOperate, getUser, setUser, isAdmin } from './session.js';
-import { mountTaskCenter } from './task-center.js';
 import { startTasks, stopTasks } from './task-store.js';
 
 const THEMES = ['auto', 'light', 'dark'];
@@ -70,6 +69,7 @@ let state = 'checking'; // 'checking' | 'out' | 'in'
 let unmountView = null;
 let unmountLogin = null;
 let loginSeq = 0;
+let signInSeq = 0; // moves at each sign-out: what a sign-in left for later is dropped
 let unmountMenu = null;
 let unmountTaskCenter = null;
 let rerun = null;
@@ -173,6 +173,15 @@ function notShown(testid, ic, title, text) {
 }
 
 let routeSeq = 0;
+let viewShown = false; // a view was shown since the page loaded (later ones fade in)
+
+// The view's module: at once when it has loaded before (the first page's
+// was asked for as app.js ran), so showing it takes no task of its own and
+// the browser paints no empty page between the sign-in check and the view.
+const loaded = new Map(); // view -> module
+function loadView(view) {
+  return view.load().then((mod) => { loaded.set(view, mod); return mod; });
+}
 
 async function showRoute(route) {
   if (state !== 'in') return; // shown after sign-in
@@ -195,7 +204,7 @@ async function showRoute(route) {
     document.title = `${view.title(route)} · Vireo`;
     let mod;
     try {
-      mod = await view.load();
+      mod = loaded.get(view) || await loadView(view);
     } catch (e) {
       mod = null;
       shown = notShown('view-unloaded', 'alert', 'This page did not load', `Reload the page to try again (${e.message}).`);
@@ -204,6 +213,7 @@ async function showRoute(route) {
     if (seq !== routeSeq || state !== 'in') return;
     if (mod) {
       clear(main);
+      main.classList.toggle('is-first-view', !viewShown);
       unmountView = view.mount(mod, main, route);
     }
   } else {
@@ -211,6 +221,7 @@ async function showRoute(route) {
     shown = notShown('view-missing', 'search', 'Nothing here', 'This address inside Vireo does not exist.');
   }
   if (shown) clear(main).append(shown);
+  viewShown = true;
   // Move focus to the new view for keyboard and screen-reader users,
   // but not on the first load, where the browser's own order is right.
   if (!firstView) main.focus({ preventScroll: true });
@@ -228,24 +239,35 @@ function signedIn(user, { interactive = true } = {}) {
   unmountLogin = null;
   setUser(user);
   setAuthState('in');
-  unmountMenu = mountUserMenu(document.getElementById('user-menu'), user, { onSignOut: signOut });
   let idle = Number(user.idle_timeout) || 0;
   try {
     if (idle) sessionStorage.setItem(IDLE_KEY, String(idle));
     else idle = Number(sessionStorage.getItem(IDLE_KEY)) || 0;
   } catch { /* storage off */ }
   startIdleWatch(idle);
-  loadHost();
   live.start();
-  startTasks();
-  unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
   // After typing a password, focus moves to the page that opens.
   firstView = !interactive;
   if (rerun) rerun();
+  // The header's user menu and task drawer, and the host's facts, a task later:
+  // the page's first rows wait for none of them (they come in the same
+  // frame all the same, unless the rows took longer than one).
+  const seq = signInSeq;
+  setTimeout(() => {
+    if (seq !== signInSeq) return; // signed out (and maybe in again) meanwhile
+    unmountMenu = mountUserMenu(document.getElementById('user-menu'), user, { onSignOut: signOut });
+    loadHost();
+    startTasks();
+    // The drawer's module too: the first screen neither fetches nor runs it.
+    import('./task-center.js').then(({ mountTaskCenter }) => {
+      if (seq === signInSeq) unmountTaskCenter = mountTaskCenter(document.getElementById('task-center'));
+    }, () => {});
+  });
 }
 
 // Back to the sign-in screen. `reason` picks its notice.
 function signedOut(reason) {
+  signInSeq += 1;
   stopIdleWatch();
   live.stop();
   stopTasks();
@@ -289,9 +311,10 @@ async function signOut() {
   signedOut('signedout');
 }
 
-async function boot() {
+async function boot(firstLoad) {
   try {
-    const { data } = await api.whoami();
+    // The first page's module too, to show it as soon as the answer is here.
+    const [{ data }] = await Promise.all([api.whoami(), firstLoad]);
     signedIn(data, { interactive: false });
   } catch (e) {
     signedOut(e.status === 401 ? null : 'offline');
@@ -307,6 +330,6 @@ onUnauthorized(() => {
   if (state === 'in') signedOut('expired');
 });
 // The first page's module loads while vireod is asked who is signed in.
-VIEWS[parseHash(location.hash).view]?.load().catch(() => {});
+const firstPage = VIEWS[parseHash(location.hash).view];
 rerun = startRouter(showRoute);
-boot();
+boot(firstPage && loadView(firstPage).catch(() => {}));

@@ -12,6 +12,20 @@ import { h } from './dom.js';
 import { FORMAT } from './units.js';
 import { RANGES } from './stats-series.js';
 
+// The charts' stylesheets (the graphs' and the dashboard's looks, and
+// uPlot's), added to the page by the first page with charts rather than
+// by index.html, so the guest list's first screen neither fetches nor
+// waits for them; the pages that draw charts (all of them import this
+// module) run once the styles are in, so no chart is drawn unstyled.
+await Promise.all(['../css/charts.css', '../vendor/uplot/uPlot.min.css'].map((path) => new Promise((done) => {
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = new URL(path, import.meta.url).pathname;
+  link.onload = done;
+  link.onerror = done; // unstyled rather than no page
+  document.head.append(link);
+})));
+
 let loading = null;
 const loadUplot = () => (loading ||= import('../vendor/uplot/uPlot.esm.js').then((m) => m.default));
 

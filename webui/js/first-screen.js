@@ -3,9 +3,9 @@
 // it arrives, while the modules download and the page's thread is idle.
 //
 // It asks for the two answers the guest list waits for (who is signed in,
-// and the guests): api.js uses each once, for the first GET of its path;
-// app.js drops what is left once it knows who is signed in, so a later
-// sign-in never reads an answer from before it.
+// and the guests), and reads them: api.js uses each once, for the first
+// GET of its path; app.js drops what is left once it knows who is signed
+// in, so a later sign-in never reads an answer from before it.
 //
 // And it pays the browser's one-time costs the first screen would pay later,
 // on its way to the rows (10-60 ms each on a busy machine): the first
@@ -15,8 +15,12 @@
 // theme and the idle timeout there). The saved theme is set at once, too,
 // so the first paint has its colours.
 (() => {
+  // Each answer is read to its end here too ({res, text}), as it arrives:
+  // reading a body takes tasks of its own, and the modules would otherwise
+  // wait for them, with the browser painting the empty shell in between.
   const ask = (path) => {
-    const answer = fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' });
+    const answer = fetch(path, { headers: { Accept: 'application/json' }, cache: 'no-store', credentials: 'same-origin' })
+      .then(async (res) => ({ res, text: res.status === 204 ? '' : await res.text() }));
     answer.catch(() => {}); // a failure is the taker's to report, and nobody's if dropped
     return answer;
   };

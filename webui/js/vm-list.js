@@ -21,11 +21,12 @@ import { emptyState, pendingMark, reloadButton, skeleton } from './widgets.js';
 import { figureStore } from './vm-figures.js';
 
 const DENSITY_KEY = 'vireo.list.density';
-// A long list builds a screenful of rows at once, then the rest four
-// screenfuls a frame: a screenful is as many rows as the window's height
-// holds at the compact density's row height (33 px), so 28 on a 900 px
-// screen, where 12 comfortable rows show (at least 10: a frame costs more
-// than a few rows), and every frame restyles and lays out the page again.
+// A long list builds a screenful of rows at once, then, once that is
+// painted, the rest four screenfuls a frame: a screenful is as many rows as
+// the window's height holds at the compact density's row height (33 px), so
+// 28 on a 900 px screen, where 12 comfortable rows show (at least 10: a
+// frame costs more than a few rows), and every frame restyles and lays out
+// the page again.
 const MIN_ROW_PX = 32;
 const rowsPerFrame = () => Math.max(10, Math.ceil(window.innerHeight / MIN_ROW_PX));
 
@@ -71,7 +72,17 @@ export function mountList(root, query = {}) {
   });
   const offStats = live.onObjectEvent('stats', (frame) => { page.figures.sample(frame); refreshFigures(page); });
   const offHost = onHost((hi) => { page.host = hi; renderStats(page); });
-  return () => { page.disposed = true; offLive(); offStats(); offHost(); cancelAnimationFrame(page.frame); };
+  return () => { page.disposed = true; offLive(); offStats(); offHost(); if (page.frame) page.frame(); };
+}
+
+// Runs fn once the next frame is painted; returns what cancels it. The rest
+// of a long list is built then, not in that frame's animation callbacks:
+// those run before the frame is styled, laid out and painted, so the first
+// screenful would show only together with every other row.
+function afterPaint(fn) {
+  let timer = 0;
+  const frame = requestAnimationFrame(() => { timer = setTimeout(fn); });
+  return () => { cancelAnimationFrame(frame); clearTimeout(timer); };
 }
 
 function readDensity() {
@@ -282,7 +293,7 @@ function render(page) {
   page.shown = sortVms(all.filter((vm) => matches(page.view, vm)), page.view, figOf);
   el.count.textContent = page.shown.length === all.length ? String(all.length) : `${page.shown.length} of ${all.length}`;
   updateRows(page, page.shown);
-  if (page.unbuilt && !page.frame) page.frame = requestAnimationFrame(() => { page.frame = 0; render(page); });
+  if (page.unbuilt && !page.frame) page.frame = afterPaint(() => { page.frame = null; render(page); });
   renderSelection(page);
   el.table.hidden = page.shown.length === 0;
   el.placeholder.hidden = page.shown.length !== 0;
