@@ -97,7 +97,9 @@ class VisibilityTest(AuthTestCase):
         self.assertIn(name, self.listed(self.op_api))
         g = self.api.get("/api/users/%s/grants" % self.op)
         self.assertStatus(g, 200)
-        self.assertIn({"uuid": uuid, "name": name}, g.json()["grants"])
+        # Each grant names its VM and the host that holds it.
+        self.assertIn((uuid, name), [(x["uuid"], x["name"]) for x in g.json()["grants"]])
+        self.assertTrue(all(x["host"]["name"] for x in g.json()["grants"]))
         self.assertStatus(self.op_api.get("/api/vms/" + name), 200)
         self.assertStatus(self.op_api.get("/api/vms/" + uuid), 200)
         r = self.op_api.post("/api/vms/%s/start" % name)
