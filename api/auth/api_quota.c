@@ -17,6 +17,7 @@
 struct ApiQuotas {
     GMutex lock;
     GHashTable *held; /* user id (gint64*) -> DbQuota* held by checked requests */
+    GHashTable *last; /* "host id\npath" -> guint64*: a volume's capacity last read there */
 };
 
 struct ApiQuotaHold {
@@ -47,7 +48,35 @@ ApiQuotas *api_quotas_new(void)
     ApiQuotas *q = g_new0(ApiQuotas, 1);
     g_mutex_init(&q->lock);
     q->held = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    q->last = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return q;
+}
+
+void api_quotas_remember_volume(ApiQuotas *q, gint64 host_id, const char *path,
+                                const guint64 *capacity)
+{
+    if (!q)
+        return;
+    char *key = g_strdup_printf("%" G_GINT64_FORMAT "\n%s", host_id, path);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&q->lock);
+    if (capacity)
+        g_hash_table_replace(q->last, key, g_memdup2(capacity, sizeof *capacity));
+    else {
+        g_hash_table_remove(q->last, key);
+        g_free(key);
+    }
+}
+
+gboolean api_quotas_last_volume(ApiQuotas *q, gint64 host_id, const char *path, guint64 *capacity)
+{
+    if (!q)
+        return FALSE;
+    g_autofree char *key = g_strdup_printf("%" G_GINT64_FORMAT "\n%s", host_id, path);
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&q->lock);
+    const guint64 *known = g_hash_table_lookup(q->last, key);
+    if (known)
+        *capacity = *known;
+    return known != NULL;
 }
 
 void api_quotas_free(ApiQuotas *q)
@@ -56,6 +85,7 @@ void api_quotas_free(ApiQuotas *q)
         return;
     g_warn_if_fail(g_hash_table_size(q->held) == 0);
     g_hash_table_unref(q->held);
+    g_hash_table_unref(q->last);
     g_mutex_clear(&q->lock);
     g_free(q);
 }

@@ -32,6 +32,14 @@ typedef struct ApiQuotas ApiQuotas;
 ApiQuotas *api_quotas_new(void);
 /* Only once every hold is freed. */
 void api_quotas_free(ApiQuotas *quotas);
+/* The capacity of the volume at `path` as last read on host `host_id`
+ * (NULL: it is not there), so that a host that is down still counts its
+ * volumes in usage (api_quota_usage.h). `quotas` may be NULL: nothing
+ * is kept. */
+void api_quotas_remember_volume(ApiQuotas *quotas, gint64 host_id, const char *path,
+                                const guint64 *capacity);
+gboolean api_quotas_last_volume(ApiQuotas *quotas, gint64 host_id, const char *path,
+                                guint64 *capacity);
 
 /* What a checked request may make, held against the owner's limits until
  * it is made and counted in their usage (or failed): two requests checked

@@ -1,8 +1,9 @@
 /* Usage for quotas (see api_quota_usage.h): one pass over what the
  * inventory says users own, each object's figures read from libvirt. A
- * user's VMs count on every host (docs/hosts.md), or a second host would
- * be a way around a quota. */
+ * user's VMs and volumes count on every host (docs/hosts.md), or a second
+ * host would be a way around a quota. */
 #include "api/auth/api_quota_usage.h"
+#include "api/auth/api_quota.h"
 #include "virt/virt_conn.h"
 #include "virt/virt_error.h"
 #include "api/hosts/api_hosts.h"
@@ -97,13 +98,58 @@ static gboolean add_vm(ApiContext *ctx, virConnectPtr conn, const DbOwned *o, GH
     return TRUE;
 }
 
-static gboolean add_volume(virConnectPtr conn, const DbOwned *o, GHashTable *by_user,
-                           GError **error)
+/* The capacity of a volume the request's host does not have, on the
+ * first other host that has it: read there while that host is connected
+ * (and remembered), else as last read there (a host that is down must not
+ * take its volumes out of a quota). FALSE (error unset) when no host has
+ * it. */
+static gboolean capacity_elsewhere(ApiContext *ctx, virConnectPtr here, const char *path,
+                                   guint64 *capacity, GError **error)
+{
+    if (!ctx->hosts)
+        return FALSE;
+    g_autoptr(GPtrArray) hosts = virt_hosts_list(ctx->hosts);
+    for (guint i = 0; i < hosts->len; i++) {
+        VirtHost *h = g_ptr_array_index(hosts, i);
+        VirtConnHealth health = {0};
+        virt_host_health(h, &health);
+        g_free(health.reason);
+        g_autoptr(virConnect) conn = health.state == VIRT_CONN_CONNECTED
+                                         ? virt_conn_get(virt_host_conn(h), NULL)
+                                         : NULL;
+        if (!conn) {
+            if (api_quotas_last_volume(ctx->quotas, virt_host_id(h), path, capacity))
+                return TRUE;
+            continue;
+        }
+        if (conn == here)
+            continue;
+        GError *why = NULL;
+        gboolean found = virt_volume_capacity_at(conn, path, capacity, &why);
+        if (why) {
+            g_propagate_error(error, why);
+            return FALSE;
+        }
+        api_quotas_remember_volume(ctx->quotas, virt_host_id(h), path, found ? capacity : NULL);
+        if (found)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* A volume counts once, on the request's host when it has it, else on
+ * another host (owners are keyed by path, not by host: docs/hosts.md). */
+static gboolean add_volume(ApiContext *ctx, virConnectPtr conn, const DbOwned *o,
+                           GHashTable *by_user, GError **error)
 {
     GError *why = NULL;
     guint64 capacity;
-    if (!virt_volume_capacity_at(conn, o->ref, &capacity, &why))
-        return !why || gone(why, error);
+    if (!virt_volume_capacity_at(conn, o->ref, &capacity, &why)) {
+        if (why)
+            return gone(why, error);
+        if (!capacity_elsewhere(ctx, conn, o->ref, &capacity, &why))
+            return !why || gone(why, error);
+    }
     total_of(by_user, o->owner_id)->v[DB_QUOTA_DISK] += (gint64)capacity;
     return TRUE;
 }
@@ -122,7 +168,7 @@ GHashTable *api_quota_usage_by_user(ApiContext *ctx, virConnectPtr conn, gint64 
         if (!add_vm(ctx, conn, g_ptr_array_index(vms, i), by_user, error))
             return NULL;
     for (guint i = 0; i < volumes->len; i++)
-        if (!add_volume(conn, g_ptr_array_index(volumes, i), by_user, error))
+        if (!add_volume(ctx, conn, g_ptr_array_index(volumes, i), by_user, error))
             return NULL;
     return g_steal_pointer(&by_user);
 }

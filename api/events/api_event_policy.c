@@ -90,13 +90,18 @@ static char *frame(const char *type, json_t *data)
 
 /* A VM in a sample's frame: the members the VM list gives it, so that a
  * client can lay them over its list. */
-static json_t *stats_vm_json(const ApiStatsSnapshot *snap, const ApiVmLive *v)
+static json_t *stats_vm_json(const ApiStatsSnapshot *snap, const ApiVmLive *v, json_t *from)
 {
-    return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "uuid", v->uuid, "name", v->name, "state",
-                     virt_domain_state_name(v->state), "started_at",
-                     v->started_at ? api_time_json(v->started_at) : json_null(), "uptime",
-                     v->started_at ? json_integer(MAX(snap->time - v->started_at, 0)) : json_null(),
-                     "stats", api_stats_figures_json(&v->figures, TRUE));
+    json_t *vm = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o}", "uuid", v->uuid, "name", v->name, "state",
+                           virt_domain_state_name(v->state), "started_at",
+                           v->started_at ? api_time_json(v->started_at) : json_null(), "uptime",
+                           v->started_at ? json_integer(MAX(snap->time - v->started_at, 0))
+                                         : json_null(),
+                           "stats", api_stats_figures_json(&v->figures, TRUE));
+    /* Its host, as the VM list's items and VM events name it. */
+    if (snap->vhost)
+        json_object_set(vm, "host", from);
+    return vm;
 }
 
 /* A sample is cut in parts, each VM's JSON made once, and joined for each
@@ -105,16 +110,23 @@ static void stats_record_init(ApiEventRecord *r, const ApiStatsSnapshot *snap)
 {
     g_autoptr(json_t) host = api_stats_figures_json(&snap->host, FALSE);
     g_autofree char *host_text = json_dumps(host, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    /* Each host samples on its own: `from` names the host whose figures
+     * `host` are, and `local` whether it is vireod's own (the dashboard's). */
+    g_autoptr(json_t) from = api_host_ref_json(snap->vhost);
+    g_autofree char *from_text = json_dumps(from, JSON_COMPACT | JSON_ENCODE_ANY);
+    gboolean local = !snap->vhost || virt_host_is_local(snap->vhost);
     r->stats_head = g_strdup_printf("event: stats\ndata: {\"time\":%" G_GINT64_FORMAT
-                                    ",\"interval\":%u,\"host\":%s,\"vms\":[",
-                                    snap->time, snap->interval, host_text);
+                                    ",\"interval\":%u,\"from\":%s,\"local\":%s,"
+                                    "\"host\":%s,\"vms\":[",
+                                    snap->time, snap->interval, from_text, local ? "true" : "false",
+                                    host_text);
     r->stats_uuids = g_ptr_array_new_with_free_func(g_free);
     r->stats_vms = g_ptr_array_new_with_free_func(free);
     r->per_user = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     GString *all = g_string_new(r->stats_head);
     for (guint i = 0; i < snap->active->len; i++) {
         const ApiVmLive *v = g_ptr_array_index(snap->active, i);
-        g_autoptr(json_t) vm = stats_vm_json(snap, v);
+        g_autoptr(json_t) vm = stats_vm_json(snap, v, from);
         char *text = json_dumps(vm, JSON_COMPACT | JSON_REAL_PRECISION(15));
         g_ptr_array_add(r->stats_uuids, g_strdup(v->uuid));
         g_ptr_array_add(r->stats_vms, text);

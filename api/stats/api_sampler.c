@@ -500,8 +500,8 @@ static void sample_once(HostSampler *s)
         g_cond_broadcast(&s->wake);
         api_stats_snapshot_unref(old);
     }
-    /* The event stream's frames are the local host's (docs/hosts.md). */
-    if (s->key == 0 && s->owner->set.on_sample)
+    /* Every host's sample is a frame of the event stream, naming its host. */
+    if (s->owner->set.on_sample)
         s->owner->set.on_sample(snap, s->owner->set.data);
 }
 

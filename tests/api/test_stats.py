@@ -347,7 +347,11 @@ class StatsTest(harness.ApiTestCase):
                 self.assertNotIn(self.hidden, text)
                 self.assertEqual([v["name"] for v in data["vms"]], [self.shown])
                 self.assertEqual(set(data["vms"][0]),
-                                 {"uuid", "name", "state", "started_at", "uptime", "stats"})
+                                 {"uuid", "name", "state", "started_at", "uptime", "stats", "host"})
+                # One host: every frame is the local host's, naming it.
+                self.assertTrue(data["local"])
+                self.assertEqual(data["vms"][0]["host"], data["from"])
+                self.assertEqual(set(data["from"]), {"id", "name"})
                 self.assertEqual(set(data["host"]), FIGURES)
                 self.assertEqual(data["interval"], 1)
         finally:

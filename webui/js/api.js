@@ -78,6 +78,8 @@ export function setVmHost(name, host) {
   if (host) vmHosts.set(name, host);
   else vmHosts.delete(name);
 }
+// The host named for guest `name` (setVmHost), or null.
+export const vmHostOf = (name) => vmHosts.get(name) || null;
 
 function onVmHost(path) {
   const m = /^\/api\/vms\/([^/?]+)/.exec(path);

@@ -29,7 +29,7 @@ const TOP = 5;
 export function mountDashboard(root) {
   const page = {
     snap: null,       // live.js snapshot: the guests and their states
-    sample: null,     // the last stats event: fresher figures of running guests
+    samples: new Map(), // host id -> its last stats event: fresher figures of its running guests
     host: null,       // GET /api/host
     interval: null,   // seconds between samples; 0: the sampler is off
     el: {
@@ -48,9 +48,8 @@ export function mountDashboard(root) {
       // again once it is known (the guest list may have come first).
       const learned = typeof info.interval === 'number' && info.interval !== page.interval;
       if (typeof info.interval === 'number') page.interval = info.interval;
-      if (info.sample) page.sample = info.sample;
       renderGauges(page);
-      if (info.sample || learned) renderBusiest(page);
+      if (learned) renderBusiest(page);
     },
   });
   page.hosts = hostsCard();
@@ -59,6 +58,12 @@ export function mountDashboard(root) {
   const offs = [
     live.subscribe((snap) => { page.snap = snap; renderStates(page); renderBusiest(page); }),
     onHost((hi) => { page.host = hi; renderGauges(page); }),
+    // Every host's sampler sends its own frames: the busiest are of all.
+    live.onObjectEvent('stats', (ev) => {
+      if (!ev || typeof ev.time !== 'number') return;
+      page.samples.set(ev.from ? ev.from.id : 0, ev);
+      renderBusiest(page);
+    }),
   ];
   return () => { offs.forEach((off) => off()); page.graphs.destroy(); page.hosts.destroy(); };
 }
@@ -148,16 +153,21 @@ function renderStates(page) {
 
 // ---- busiest guests ----
 
-// Running guests with their newest figures: from the last sample when one
-// came (it lists every running guest the user may see), else from the list.
+// Running guests with their newest figures: from each host's last sample
+// once one came (it lists every running guest of that host the user may
+// see), else from the list.
 function figures(page) {
-  if (page.sample) return (page.sample.vms || []).filter((v) => v.stats).map((v) => ({ name: v.name, stats: v.stats }));
+  if (page.samples.size) {
+    const two = page.samples.size > 1;
+    return [...page.samples.values()].flatMap((s) => (s.vms || []).filter((v) => v.stats)
+      .map((v) => ({ name: v.name, host: two && v.host ? v.host.name : null, stats: v.stats })));
+  }
   const vms = page.snap && page.snap.loaded ? page.snap.vms : [];
   return vms.filter((v) => v.stats && stateInfo(v.state).active).map((v) => ({ name: v.name, stats: v.stats }));
 }
 
 function renderBusiest(page) {
-  if (!page.snap && !page.sample) return;
+  if (!page.snap && !page.samples.size) return;
   const all = figures(page);
   topList(page.el.cpu, page, all, {
     testid: 'dash-top-cpu-list', value: (s) => s.cpu, fmt: fmtPercent, share: (v) => v / 100,
@@ -186,7 +196,7 @@ function topList(body, page, all, { testid, value, fmt, share, title }) {
     const fill = h('span', { class: 'top-bar-fill' });
     fill.style.width = `${Math.round(Math.min(1, Math.max(0, share(x))) * 100)}%`;
     return h('li', { class: 'top-item', testid: 'dash-top-item', dataset: { vm: v.name, value: String(x) } },
-      h('a', { class: 'top-name', href: vmHref(v.name) }, v.name),
+      h('a', { class: 'top-name', href: vmHref(v.name, v.host || null) }, v.name),
       h('span', { class: 'top-value', title: title(v.stats) }, fmt(x)),
       h('span', { class: 'top-bar', 'aria-hidden': 'true' }, fill));
   })));

@@ -79,9 +79,10 @@ export function subscribe(fn) {
 
 // fn(data) for each 'vm', 'pool' or 'network' event ({event, name, uuid}),
 // each 'task' event (the task as GET /api/tasks/{id} shows it), or each
-// 'stats' sample ({time, interval, host, vms: [{uuid, name, state,
-// started_at, uptime, stats}]}), while signed in; returns the function that
-// stops it.
+// 'stats' sample of one host ({time, interval, from: {id, name} of the
+// host sampled, local, host: its figures, vms: [{uuid, name, state,
+// started_at, uptime, stats, host}]}), while signed in; returns the
+// function that stops it.
 export function onObjectEvent(kind, fn) {
   if (!objectListeners.has(kind)) objectListeners.set(kind, new Set());
   objectListeners.get(kind).add(fn);

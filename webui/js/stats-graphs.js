@@ -7,7 +7,7 @@
 // `reload`). Says in words when there is nothing to draw: the sampler is
 // off, the figures have not come yet, the VM is not running.
 
-import { api } from './api.js';
+import { api, vmHostOf } from './api.js';
 import { h } from './dom.js';
 import * as live from './live.js';
 import { lineChart } from './charts.js';
@@ -129,11 +129,16 @@ export function statsGraphs({ kind, name = null, testid, onLatest = () => {} }) 
     load();
   }
 
+  // Every host's sampler sends its own frames (`from` names the host):
+  // the host graphs are the local host's, a VM's those of the host it is on.
   function onSample(ev) {
     if (!ev || typeof ev.time !== 'number') return;
+    if (kind === 'host' && ev.local === false) return;
     let figures = ev.host || null;
     if (kind === 'vm') {
-      const v = (ev.vms || []).find((x) => x.name === name);
+      const on = vmHostOf(name);
+      const v = (ev.vms || []).find((x) => x.name === name && (!on || !x.host || x.host.name === on));
+      if (!v && on && ev.from && ev.from.name !== on) return;
       figures = v ? v.stats : null;
     }
     onLatest(figures, { interval: ev.interval, time: ev.time, sample: ev });

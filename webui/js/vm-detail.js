@@ -230,7 +230,9 @@ function onVmEvent(page, d) {
 // A sample of the event stream: this guest's uptime, if it is running.
 function onSample(page, info) {
   if (!info.sample || !page.vm) return;
-  const v = (info.sample.vms || []).find((x) => x.name === page.name);
+  // The guest of this name on this page's host (a name may be on two).
+  const on = page.vm.host ? page.vm.host.id : null;
+  const v = (info.sample.vms || []).find((x) => x.name === page.name && (on === null || !x.host || x.host.id === on));
   page.uptime = v && typeof v.uptime === 'number' ? { seconds: v.uptime, at: Date.now() } : page.uptime;
   renderLive(page);
 }

@@ -43,7 +43,7 @@ export function mountList(root, query = {}) {
     shown: [],
     host: null,
     hosts: [],         // the libvirt hosts (GET /api/hosts), for the switcher and the Host column
-    rows: new Map(), // name -> {sig, el, check, live}
+    rows: new Map(), // rowKey -> {sig, el, check, live}
     compact: readDensity() === 'compact',
     // Viewers get no lifecycle buttons or checkboxes: the daemon would refuse them.
     operate: canOperate(),
@@ -253,7 +253,7 @@ function rowFor(page, vm, pending) {
     type: 'checkbox', class: 'row-check', testid: 'vm-select', 'aria-label': `Select ${vm.name}`,
     onchange: (e) => { if (e.target.checked) page.selected.add(vm.name); else page.selected.delete(vm.name); renderSelection(page); },
   }) : null;
-  const el = h('tr', { class: `vm-row tone-${info.tone}${info.active ? '' : ' is-off'}`, testid: 'vm-row', dataset: { vm: vm.name, state: vm.state } },
+  const el = h('tr', { class: `vm-row tone-${info.tone}${info.active ? '' : ' is-off'}`, testid: 'vm-row', dataset: { vm: vm.name, key: rowKey(page, vm), state: vm.state } },
     check ? h('td', { class: 'col-check' }, check) : null,
     h('td', { class: 'cell-name col-name', 'data-label': 'Name' },
       rowThumbnail(page, vm),
@@ -304,8 +304,12 @@ function render(page) {
 function refreshFigures(page) {
   if (!page.snap || !page.snap.loaded) return;
   if (COLUMNS[page.view.sort][1].includes('col-live')) { render(page); return; }
-  for (const vm of page.shown) page.rows.get(vm.name)?.live.update(page.figures.get(vm));
+  for (const vm of page.shown) page.rows.get(rowKey(page, vm))?.live.update(page.figures.get(vm));
 }
+
+// A row is its guest's name, and its host's when there are two hosts (a
+// name may be on both; each host's samples update its own guest's row).
+const rowKey = (page, vm) => (page.hosts.length > 1 && vm.host ? `${vm.name}\n${vm.host.id}` : vm.name);
 
 // Only guests on screen stay selected; the header box says all, some or none.
 function renderSelection(page) {
@@ -331,7 +335,7 @@ function updateRows(page, shown) {
   const { snap, rows, el: { tbody } } = page;
   const active = document.activeElement;
   const focusKey = active && tbody.contains(active)
-    ? { vm: active.closest('tr')?.dataset.vm, testid: active.dataset.testid } : null;
+    ? { key: active.closest('tr')?.dataset.key, testid: active.dataset.testid } : null;
 
   const order = [];
   let built = 0;
@@ -340,7 +344,8 @@ function updateRows(page, shown) {
   for (const vm of shown) {
     const p = snap.pending.get(vm.name) || null;
     const sig = signature(page, vm, p);
-    let r = rows.get(vm.name);
+    const key = rowKey(page, vm);
+    let r = rows.get(key);
     if (!r && built >= perFrame) {
       // A long list shows its first screen at once and the rest a frame later.
       page.unbuilt = true;
@@ -351,17 +356,17 @@ function updateRows(page, shown) {
       const fresh = rowFor(page, vm, p);
       if (r) r.el.replaceWith(fresh.el);
       r = { sig, ...fresh };
-      rows.set(vm.name, r);
+      rows.set(key, r);
     } else {
       r.live.update(page.figures.get(vm));
     }
     order.push(r.el);
   }
-  const names = new Set(shown.map((v) => v.name));
-  for (const name of [...rows.keys()]) {
-    if (!names.has(name)) {
-      rows.get(name).el.remove();
-      rows.delete(name);
+  const keys = new Set(shown.map((v) => rowKey(page, v)));
+  for (const key of [...rows.keys()]) {
+    if (!keys.has(key)) {
+      rows.get(key).el.remove();
+      rows.delete(key);
     }
   }
   // Rows already in place stay put (a moved row would lose focus and close
@@ -372,8 +377,8 @@ function updateRows(page, shown) {
     else tbody.insertBefore(el, ref);
   }
 
-  if (focusKey && focusKey.vm && !tbody.contains(document.activeElement)) {
-    const row = rows.get(focusKey.vm);
+  if (focusKey && focusKey.key && !tbody.contains(document.activeElement)) {
+    const row = rows.get(focusKey.key);
     const target = row && (focusKey.testid ? row.el.querySelector(`[data-testid="${focusKey.testid}"]`) : null);
     if (target) {
       if (target.disabled) row.el.querySelector('.vm-link').focus();
