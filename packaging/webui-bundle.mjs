@@ -93,12 +93,14 @@ export async function bundle() {
   // (esbuild adds a hash to the names of lazily imported entry points) and
   // the first screen's shared chunk as shell.js.
   const renames = new Map();
+  const hub = hubModules();
   for (const [file, out] of Object.entries(outputs)) {
     if (file.endsWith('.map')) continue;
     const name = basename(file);
     if (out.entryPoint?.startsWith('vireo-page:')) renames.set(name, basename(out.entryPoint));
-    else if (!out.entryPoint && Object.keys(out.inputs).includes('js/dom.js')) renames.set(name, 'shell.js');
+    else if (!out.entryPoint && hub.every((m) => m in out.inputs)) renames.set(name, 'shell.js');
   }
+  if (![...renames.values()].includes('shell.js')) throw new Error('webui-bundle: the first screen\'s modules are not in one chunk');
   const rename = (text) => {
     for (const [from, to] of renames) text = text.replaceAll(from, to);
     return text;
