@@ -78,14 +78,16 @@ TSAN_SHIM := $(TSANDIR)/shim/glib_tsan_shim.o
 TSAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(TSANDIR)/tests/%)
 
 .SECONDARY:
-.PHONY: all run test unit unit-bins tsan tsan-bins tsan-vireod check bench deps host-setup install uninstall clean fuzz check-deps webui-preload
+.PHONY: all run test unit unit-bins tsan tsan-bins tsan-vireod check bench deps host-setup install uninstall clean fuzz check-deps webui-bundle
 
-all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp webui-preload
+all: $(BUILD)/vireod $(BUILD)/vireo-osinfo webui/vendor/.stamp webui-bundle
 
-# The first screen's <link rel="modulepreload"> list in webui/index.html,
-# from the modules' imports (rewritten only when they changed).
-webui-preload:
-	@node packaging/webui-preload.mjs
+# The web UI's modules bundled by esbuild (pinned in
+# packaging/webui-bundle/package-lock.json) into webui/bundle/, which
+# index.html loads: the first screen in three files (rebuilt only when a
+# module or the bundler changed).
+webui-bundle:
+	@sh packaging/webui-bundle.sh
 
 # The browser libraries of the consoles (noVNC, xterm.js), pinned in
 # packaging/webui-vendor/package-lock.json, copied into webui/vendor/.
@@ -244,6 +246,6 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/vireo $(DESTDIR)$(PREFIX)/libexec/vireo
 
 clean:
-	rm -rf $(BUILD) webui/vendor
+	rm -rf $(BUILD) webui/vendor webui/bundle
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

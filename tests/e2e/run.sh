@@ -65,6 +65,8 @@ fail() {
 command -v node >/dev/null || fail "node is missing"
 
 sh "$REPO/packaging/webui-vendor.sh" || fail "the web UI's browser libraries are missing"
+# index.html loads the bundle: rebuilt here when a module changed since make.
+sh "$REPO/packaging/webui-bundle.sh" || fail "the web UI's bundle could not be built"
 if [ ! -d "$E2E/node_modules/playwright-core" ] || [ ! -d "$E2E/node_modules/axe-core" ]; then
     (cd "$E2E" && npm install --no-audit --no-fund) || fail "npm install failed"
 fi

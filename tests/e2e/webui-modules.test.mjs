@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const JS = new URL('../../webui/js/', import.meta.url).pathname;
@@ -40,19 +40,42 @@ test('app.js imports no page module up front but the header\'s account menu', ()
   assert.ok(lazyOf('app.js').includes('vm-list.js') && lazyOf('app.js').includes('login.js'), 'pages are imported lazily');
 });
 
-// index.html preloads exactly the modules of the first screen (the shell and
-// the guest list, by their static imports): `make` writes the list
-// (packaging/webui-preload.mjs); an import added or dropped since, without
-// running make, fails here rather than loading a level later.
-test('index.html preloads the import graph of the first screen', async () => {
-  const { currentBlock, moduleGraph, preloadBlock } = await import('../../packaging/webui-preload.mjs');
+// The first screen (the shell and the guest list, by their static imports)
+// is bundled by `make` (packaging/webui-bundle.mjs) into three files, which
+// index.html loads and preloads, so a cold load fetches three module files
+// instead of one per module; the other pages stay in files of their own.
+// A module added, or an import, without running make fails here.
+test('index.html loads the first screen as three bundled files', async () => {
+  const { FIRST_FILES, moduleGraph } = await import('../../packaging/webui-preload.mjs');
   const graph = moduleGraph();
   assert.ok(graph.includes('js/app.js') && graph.includes('js/vm-list.js') && graph.includes('js/dom.js'), graph.join(' '));
   assert.ok(!graph.includes('js/vm-detail.js') && !graph.includes('js/login.js'), 'other pages load when first shown');
-  assert.equal(currentBlock(), preloadBlock(), 'the modulepreload list of webui/index.html is stale: run make');
+  const bundle = new URL('../../webui/bundle/', import.meta.url).pathname;
+  const stamp = statSync(join(bundle, '.stamp')).mtimeMs;
+  const stale = modules.filter((f) => statSync(join(JS, f)).mtimeMs > stamp);
+  assert.deepEqual(stale, [], 'the bundle is older than these modules: run make');
+  const meta = JSON.parse(readFileSync(join(bundle, '.meta'), 'utf8'));
+  // What the browser fetches before the shell runs: the shell's entry and
+  // what it imports statically, and the guest list's entry and its imports.
+  const first = new Set();
+  const follow = (file) => {
+    if (first.has(file)) return;
+    assert.ok(meta[file], `${file} is in the bundle`);
+    first.add(file);
+    for (const i of meta[file].imports) if (i.kind === 'import-statement') follow(i.path);
+  };
+  follow('bundle/app.js');
+  follow('bundle/vm-list.js');
+  assert.deepEqual([...first].sort(), [...FIRST_FILES].sort());
+  // Those files hold every module of the first screen's graph, and no other page.
+  const held = [...first].flatMap((f) => meta[f].inputs);
+  assert.deepEqual(graph.filter((m) => !held.includes(m)), [], 'modules of the first screen outside its files');
+  assert.deepEqual(held.filter((m) => !graph.includes(m)), [], 'modules of other pages in the first screen\'s files');
+  assert.ok(meta['bundle/vm-detail.js'].inputs.includes('js/vm-detail.js') && meta['bundle/login.js'], 'each page has a file of its own');
   const html = readFileSync(new URL('../../webui/index.html', import.meta.url), 'utf8');
   const preloaded = [...html.matchAll(/<link rel="modulepreload" href="\{\{static\}\}\/([^"]+)">/g)].map((m) => m[1]);
-  assert.deepEqual(preloaded.sort(), [...graph].sort());
+  assert.deepEqual(preloaded.sort(), [...FIRST_FILES].sort());
+  assert.match(html, /<script type="module" src="\{\{static\}\}\/bundle\/app\.js"><\/script>/);
 });
 
 // Every audited action of the route table (and the console's own entry)
