@@ -111,7 +111,7 @@ class StaticTest(harness.ApiTestCase):
         if not m:
             self.skipTest("index.html names no file by the version tag")
         tag = m.group(1).decode()
-        self.assertIn('src="v/%s/js/app.js"' % tag, page.body.decode())
+        self.assertIn('src="v/%s/bundle/app.js"' % tag, page.body.decode())
         self.assertIn(tag, page.header("ETag"))
         self.assertEqual(page.header("Cache-Control"), "no-cache")
         # The current tag: the same file, kept for good.
