@@ -17,7 +17,7 @@ import { canOperate, getUser, roleLabel } from './session.js';
 import { ResourcesCard, diskActions, diskHeadActions, nicActions, nicHeadActions } from './vm-devices.js';
 import { EditForm } from './vm-details-form.js';
 import { consoleHref, consoleLink } from './console-links.js';
-import { driverName, hostFeatures } from './host.js';
+import { driverName, hostFeatures, onHost } from './host.js';
 import { thumbnail } from './thumbnails.js';
 import { EJECT_LABEL, EJECT_TITLE, ejectInstaller, hasInstaller } from './eject-installer.js';
 import { card, emptyState, loadError, pendingMark, skeleton } from './widgets.js';
@@ -58,7 +58,10 @@ export function mountDetail(root, name, host) {
   // Device and setting changes leave the list's summary alone: follow this
   // guest's own events, coalesced (a hot-plug raises a few).
   const offDevices = live.onObjectEvent('vm', (d) => onVmEvent(page, d));
-  return () => { page.disposed = true; setVmHost(name, null); clearTimeout(page.deviceTimer); offLive(); offDevices(); page.graphs.destroy(); page.snapshots.dispose(); };
+  // The host's facts (which consoles its driver has) come after the first
+  // screen: draw the head and cards again when they arrive.
+  const offHost = onHost(() => { if (page.vm && !page.disposed) { renderHead(page); renderBody(page); } });
+  return () => { page.disposed = true; setVmHost(name, null); clearTimeout(page.deviceTimer); offLive(); offDevices(); offHost(); page.graphs.destroy(); page.snapshots.dispose(); };
 }
 
 function layout(page) {
