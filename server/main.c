@@ -365,6 +365,9 @@ int main(int argc, char **argv)
     d.api.tasks = NULL;
     api_vm_list_free(d.api.vm_list);
     d.api.vm_list = NULL;
+    /* A prune under way holds hosts (a removed one too): their libvirt
+     * events must end before the event hub does. */
+    api_meta_sync_stop(d.meta_sync);
     /* The local host's connection and model go with the registry. */
     d.api.vm_model = NULL;
     d.api.virt = NULL;

@@ -21,28 +21,33 @@ struct ApiMetaSync {
     GThread *thread;
 };
 
+/* The connection of host `h` (NULL: vireod's own), or NULL with `error`
+ * set when it does not answer: a prune waits for every host, since what a
+ * host that hangs holds is not gone (docs/hosts.md). */
+static virConnectPtr answering_conn(ApiContext *ctx, VirtHost *h, GError **error)
+{
+    VirtConnHealth health = {VIRT_CONN_CONNECTED, NULL, 0};
+    if (h)
+        virt_host_health(h, &health);
+    g_autofree char *reason = health.reason;
+    if (health.state != VIRT_CONN_CONNECTED) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "a host does not answer: %s",
+                    reason);
+        return NULL;
+    }
+    return virt_conn_get(h ? virt_host_conn(h) : ctx->virt, error);
+}
+
 int api_meta_sync_run(ApiContext *ctx, GError **error)
 {
     /* Rows touched after this instant belong to VMs newer than our list. */
     int64_t started = g_get_real_time() / G_USEC_PER_SEC - 1;
-    /* A VM is gone when no host has it: a migrated VM keeps its rows, and
-     * while any host does not answer nothing is pruned (docs/hosts.md). */
+    /* A VM is gone when no host has it: a migrated VM keeps its rows. */
     g_autoptr(GPtrArray) hosts = ctx->hosts ? virt_hosts_list(ctx->hosts) : NULL;
     g_autoptr(GStrvBuilder) alive = g_strv_builder_new();
     for (guint i = 0; i < (hosts ? hosts->len : 1); i++) {
-        VirtHost *h = hosts ? g_ptr_array_index(hosts, i) : NULL;
-        /* A host that hangs is not asked: the prune waits for it to answer. */
-        VirtConnHealth health = {VIRT_CONN_CONNECTED, NULL, 0};
-        if (h)
-            virt_host_health(h, &health);
-        g_autofree char *reason = health.reason;
-        if (health.state != VIRT_CONN_CONNECTED) {
-            g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "a host does not answer: %s",
-                        reason);
-            return -1;
-        }
-        VirtConn *vc = h ? virt_host_conn(h) : ctx->virt;
-        g_autoptr(virConnect) conn = virt_conn_get(vc, error);
+        g_autoptr(virConnect)
+            conn = answering_conn(ctx, hosts ? g_ptr_array_index(hosts, i) : NULL, error);
         g_auto(GStrv) uuids = conn ? virt_domain_list_uuids(conn, error) : NULL;
         if (!uuids)
             return -1;
@@ -52,16 +57,13 @@ int api_meta_sync_run(ApiContext *ctx, GError **error)
     return db_vm_meta_prune(ctx->db, (const char *const *)uuids, started, error);
 }
 
-/* Forgets who made volumes that are gone. Only when every pool could be
- * listed: the volumes of a stopped pool are not gone. */
-static void prune_volume_owners(ApiContext *ctx)
+/* Adds the paths of every volume of `conn`'s pools to `alive`; FALSE when
+ * a pool could not be listed: the volumes of a stopped pool are not gone. */
+static gboolean add_live_volumes(virConnectPtr conn, GHashTable *alive)
 {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, &error);
-    g_autoptr(GPtrArray) pools = conn ? virt_pool_list(conn, &error) : NULL;
+    g_autoptr(GPtrArray) pools = virt_pool_list(conn, NULL);
     if (!pools)
-        return;
-    g_autoptr(GHashTable) alive = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        return FALSE;
     for (guint i = 0; i < pools->len; i++) {
         const VirtPool *p = g_ptr_array_index(pools, i);
         g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(conn, p->name);
@@ -70,10 +72,27 @@ static void prune_volume_owners(ApiContext *ctx)
                                         : NULL;
         virResetLastError();
         if (!vols)
-            return;
+            return FALSE;
         for (guint j = 0; j < vols->len; j++)
             g_hash_table_add(alive, g_strdup(((VirtVolume *)g_ptr_array_index(vols, j))->path));
     }
+    return TRUE;
+}
+
+/* Forgets who made volumes that are gone: gone from every host (owners are
+ * keyed by path, and a VM's disks may be on any host), and only when every
+ * host answered and every pool could be listed. */
+static void prune_volume_owners(ApiContext *ctx)
+{
+    g_autoptr(GHashTable) alive = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GPtrArray) hosts = ctx->hosts ? virt_hosts_list(ctx->hosts) : NULL;
+    for (guint i = 0; i < (hosts ? hosts->len : 1); i++) {
+        g_autoptr(virConnect)
+            conn = answering_conn(ctx, hosts ? g_ptr_array_index(hosts, i) : NULL, NULL);
+        if (!conn || !add_live_volumes(conn, alive))
+            return;
+    }
+    g_autoptr(GError) error = NULL;
     int removed = db_volume_owner_prune(ctx->db, alive, &error);
     if (removed > 0)
         g_message("forgot who made %d volume(s) no longer in any pool", removed);
@@ -181,15 +200,24 @@ void api_meta_sync_kick(ApiMetaSync *sync)
     g_mutex_unlock(&sync->lock);
 }
 
-void api_meta_sync_free(ApiMetaSync *sync)
+void api_meta_sync_stop(ApiMetaSync *sync)
 {
     if (!sync)
         return;
     g_mutex_lock(&sync->lock);
     sync->stopping = TRUE;
     g_cond_signal(&sync->wake);
+    GThread *thread = g_steal_pointer(&sync->thread);
     g_mutex_unlock(&sync->lock);
-    g_thread_join(sync->thread);
+    if (thread)
+        g_thread_join(thread);
+}
+
+void api_meta_sync_free(ApiMetaSync *sync)
+{
+    if (!sync)
+        return;
+    api_meta_sync_stop(sync);
     g_mutex_clear(&sync->lock);
     g_cond_clear(&sync->wake);
     g_free(sync);

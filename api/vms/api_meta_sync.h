@@ -8,6 +8,9 @@ typedef struct ApiMetaSync ApiMetaSync;
 
 ApiMetaSync *api_meta_sync_new(ApiContext *ctx);
 void api_meta_sync_free(ApiMetaSync *sync);
+/* Ends the thread (kicks after it do nothing); the hosts it holds while
+ * it prunes are let go. Before the host registry and the event hub go. */
+void api_meta_sync_stop(ApiMetaSync *sync);
 /* Asks for a prune soon; safe from any thread, never blocks. */
 void api_meta_sync_kick(ApiMetaSync *sync);
 /* One prune now, in the caller's thread; returns rows removed or -1. */
