@@ -268,6 +268,19 @@ void virt_host_health(VirtHost *h, VirtConnHealth *out)
                                   (int)(waiting / G_USEC_PER_SEC));
 }
 
+virConnectPtr virt_host_conn_if_up(VirtHost *h, GError **error)
+{
+    VirtConnHealth health;
+    virt_host_health(h, &health);
+    g_autofree char *reason = health.reason;
+    if (health.state != VIRT_CONN_CONNECTED) {
+        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "a host does not answer: %s",
+                    reason);
+        return NULL;
+    }
+    return virt_conn_get(h->conn, error);
+}
+
 void virt_host_refresh_figures(VirtHost *h)
 {
     VirtHostFigures f = {0};

@@ -65,6 +65,10 @@ VirtModel *virt_host_model(VirtHost *h);
 /* The connection's health (virt_conn_health), and unreachable while a
  * call to a connected host has hung for seconds. */
 void virt_host_health(VirtHost *h, VirtConnHealth *out);
+/* The host's connection while its health is `connected`; else NULL with
+ * `error` (may be NULL) set to VIRT_ERROR_UNAVAILABLE and the reason: work
+ * that must not wait for a host that is down or hangs. */
+virConnectPtr virt_host_conn_if_up(VirtHost *h, GError **error);
 /* Copies (the name may be edited, the UUID learnt, while others read). */
 char *virt_host_name(VirtHost *h);
 char *virt_host_uuid(VirtHost *h);

@@ -69,11 +69,7 @@ static gboolean footprint_elsewhere(ApiContext *ctx, const char *uuid, VirtFootp
     g_autoptr(VirtHost) h = api_hosts_find_vm(ctx, uuid, &snap, &found);
     if (!h)
         return FALSE;
-    VirtConnHealth health = {0};
-    virt_host_health(h, &health);
-    g_free(health.reason);
-    g_autoptr(virConnect)
-        conn = health.state == VIRT_CONN_CONNECTED ? virt_conn_get(virt_host_conn(h), NULL) : NULL;
+    g_autoptr(virConnect) conn = virt_host_conn_if_up(h, NULL);
     if (conn)
         return footprint_on(conn, uuid, fp, error);
     *fp = (VirtFootprint){.vcpus = found->vcpus, .memory_kib = found->memory_kib};
@@ -111,12 +107,7 @@ static gboolean capacity_elsewhere(ApiContext *ctx, virConnectPtr here, const ch
     g_autoptr(GPtrArray) hosts = virt_hosts_list(ctx->hosts);
     for (guint i = 0; i < hosts->len; i++) {
         VirtHost *h = g_ptr_array_index(hosts, i);
-        VirtConnHealth health = {0};
-        virt_host_health(h, &health);
-        g_free(health.reason);
-        g_autoptr(virConnect) conn = health.state == VIRT_CONN_CONNECTED
-                                         ? virt_conn_get(virt_host_conn(h), NULL)
-                                         : NULL;
+        g_autoptr(virConnect) conn = virt_host_conn_if_up(h, NULL);
         if (!conn) {
             if (api_quotas_last_volume(ctx->quotas, virt_host_id(h), path, capacity))
                 return TRUE;

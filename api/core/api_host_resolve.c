@@ -28,12 +28,7 @@ int api_host_pick(const ApiHostCandidate *hosts, guint n, GString *ambiguous)
  * answer: its VMs cannot be acted on anyway. */
 static gboolean host_has_vm(VirtHost *h, const char *vm)
 {
-    VirtConnHealth health;
-    virt_host_health(h, &health);
-    g_free(health.reason);
-    if (health.state != VIRT_CONN_CONNECTED)
-        return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(virt_host_conn(h), NULL);
+    g_autoptr(virConnect) conn = virt_host_conn_if_up(h, NULL);
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, vm, NULL) : NULL;
     virResetLastError();
     return dom != NULL;

@@ -26,16 +26,7 @@ struct ApiMetaSync {
  * host that hangs holds is not gone (docs/hosts.md). */
 static virConnectPtr answering_conn(ApiContext *ctx, VirtHost *h, GError **error)
 {
-    VirtConnHealth health = {VIRT_CONN_CONNECTED, NULL, 0};
-    if (h)
-        virt_host_health(h, &health);
-    g_autofree char *reason = health.reason;
-    if (health.state != VIRT_CONN_CONNECTED) {
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "a host does not answer: %s",
-                    reason);
-        return NULL;
-    }
-    return virt_conn_get(h ? virt_host_conn(h) : ctx->virt, error);
+    return h ? virt_host_conn_if_up(h, error) : virt_conn_get(ctx->virt, error);
 }
 
 int api_meta_sync_run(ApiContext *ctx, GError **error)
