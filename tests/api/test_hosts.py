@@ -55,6 +55,21 @@ class HostsBase(harness.ApiTestCase):
             self.addCleanup(self.api.delete, "/api/hosts/%d" % r.json()["id"])
         return r
 
+    @classmethod
+    def add_lab_host(cls, name, uri):
+        """Adds a host for the whole class and waits until vireod is
+        connected to it (other hosts connect in the background)."""
+        r = cls.api.post("/api/hosts", json_body={"name": name, "uri": uri})
+        assert r.status == 201, r
+        host = r.json()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            hosts = cls.api.get("/api/hosts").json()["hosts"]
+            if [h for h in hosts if h["id"] == host["id"]][0]["state"] == "connected":
+                break
+            time.sleep(0.2)
+        return host
+
     def lab_guest(self, tag, uri, start=False):
         name = "%s-%s" % (TAG, tag)
         self.addCleanup(lab.remove_guest, name)

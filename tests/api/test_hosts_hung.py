@@ -11,6 +11,7 @@ import unittest
 
 import harness
 import lab
+import test_hosts
 from test_hosts import HostsBase, Relay
 
 TAG = "hosts-hung-%d" % os.getpid()
@@ -18,10 +19,8 @@ TAG = "hosts-hung-%d" % os.getpid()
 
 def setUpModule():
     global URI_A, URI_B
-    try:
-        URI_A, URI_B = lab.up()
-    except lab.LabUnavailable as e:
-        raise unittest.SkipTest(str(e))
+    test_hosts.setUpModule()
+    URI_A, URI_B = test_hosts.URI_A, test_hosts.URI_B
 
 
 class HungHostsTest(HostsBase):

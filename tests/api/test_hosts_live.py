@@ -42,13 +42,7 @@ class HostsLiveTest(HostsBase):
         cls.d.start()
         cls.api = cls.d.client()
         cls.relay = Relay(URI_B)
-        r = cls.api.post("/api/hosts", json_body={"name": TAG + "-b", "uri": cls.relay.uri})
-        assert r.status == 201, r
-        cls.b = r.json()
-        # Other hosts connect in the background: wait for B before asking it.
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and cls.host_state(cls) != "connected":
-            time.sleep(0.2)
+        cls.b = cls.add_lab_host(TAG + "-b", cls.relay.uri)
         # The one booted guest, on host B.
         cls.running = "%s-run" % TAG
         lab.define_guest(cls.running, URI_B, disk_mib=0, start=True)

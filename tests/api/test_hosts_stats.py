@@ -56,12 +56,6 @@ class HostsStatsTest(HostsBase):
         code = cls.d.stop()
         assert code == 0, "vireod exited with %r" % code
 
-    @classmethod
-    def add_lab_host(cls, name, uri):
-        r = cls.api.post("/api/hosts", json_body={"name": name, "uri": uri})
-        assert r.status == 201, r
-        return r.json()
-
     def test_host_figures_and_history_by_host(self):
         a = self.a["name"]
 

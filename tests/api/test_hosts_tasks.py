@@ -22,6 +22,7 @@ import urllib.parse
 
 import harness
 import lab
+import test_hosts
 from test_events import EventStream
 
 TAG = "hosts-tasks-%d" % os.getpid()
@@ -30,10 +31,8 @@ FINAL = ("succeeded", "failed", "cancelled")
 
 def setUpModule():
     global URI_A, URI_B
-    try:
-        URI_A, URI_B = lab.up()
-    except lab.LabUnavailable as e:
-        raise unittest.SkipTest(str(e))
+    test_hosts.setUpModule()
+    URI_A, URI_B = test_hosts.URI_A, test_hosts.URI_B
 
 
 def volumes(uri, pool="default"):
