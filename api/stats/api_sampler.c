@@ -1,7 +1,6 @@
 /* The sampler and the address keeper (see api_sampler.h). */
 #include "api/stats/api_sampler.h"
 #include "api/stats/api_stats_json.h"
-#include "virt/virt_error.h"
 #include "virt/virt_domain_addr.h"
 #include "virt/virt_domain_started.h"
 
@@ -458,16 +457,8 @@ static void record(HostSampler *s, ApiStatsSnapshot *snap)
  * only connected hosts are sampled. */
 static virConnectPtr host_conn(HostSampler *s, GError **error)
 {
-    if (!s->host)
-        return virt_conn_get(s->owner->ctx->virt, error);
-    VirtConnHealth health = {0};
-    virt_host_health(s->host, &health);
-    gboolean up = health.state == VIRT_CONN_CONNECTED;
-    if (!up)
-        g_set_error(error, VIRT_ERROR, VIRT_ERROR_UNAVAILABLE, "host not connected: %s",
-                    health.reason ? health.reason : "no reason given");
-    g_free(health.reason);
-    return up ? virt_conn_get(virt_host_conn(s->host), error) : NULL;
+    return s->host ? virt_host_conn_if_up(s->host, error)
+                   : virt_conn_get(s->owner->ctx->virt, error);
 }
 
 static void sample_once(HostSampler *s)
