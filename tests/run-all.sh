@@ -2,7 +2,9 @@
 # Runs every test tier in turn and ends with one line over all of them:
 # "N passed, N failed". Each tier writes "PASSED FAILED" to
 # $VIREO_RESULTS_DIR/<tier>.count; a tier that dies without writing it
-# counts as one failure.
+# counts as one failure. A tier also lists what failed, a name a line, in
+# <tier>.failed: those names are printed just above the summary, so the
+# tail of a CI log says which tests failed.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export VIREO_RESULTS_DIR=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
@@ -36,6 +38,14 @@ passed=0; failed=0
 for f in "$VIREO_RESULTS_DIR"/*.count; do
     read -r p fl <"$f"
     passed=$((passed + p)); failed=$((failed + fl))
+    tier=$(basename "$f" .count)
+    if [ "$fl" -gt 0 ]; then
+        if [ -s "$VIREO_RESULTS_DIR/$tier.failed" ]; then
+            sed "s/^/FAILED $tier: /" "$VIREO_RESULTS_DIR/$tier.failed"
+        else
+            echo "FAILED $tier: $fl (no names; see the tier's output above)"
+        fi
+    fi
 done
 [ "$failed" -gt 0 ] && status=1
 echo "$passed passed, $failed failed"

@@ -17,6 +17,7 @@ export G_SLICE=always-malloc
 # A race report makes the binary exit non-zero, so it counts as a failure.
 export TSAN_OPTIONS=${TSAN_OPTIONS:-exitcode=66 second_deadlock_stack=1 suppressions=$ROOT/tests/tsan/tsan.supp}
 passed=0; failed=0
+: >"$RESULTS/$TIER.failed"
 for bin in "$@"; do
     log="$RESULTS/$prefix$(basename "$bin").log"
     "$bin" >"$log" 2>&1
@@ -31,6 +32,8 @@ for bin in "$@"; do
         echo "$TIER: $(basename "$bin"): $p passed"
     else
         echo "$TIER: $(basename "$bin"): FAILED (exit $rc); log follows"
+        { sed -n 's/^\[  FAILED  \] \([a-z_][a-z_0-9]*\)$/\1/p' "$log" | sed "s|^|$(basename "$bin") |"
+          echo "$(basename "$bin") (exit $rc, log $log)"; } >>"$RESULTS/$TIER.failed"
         grep -E "FAILED|ERROR|error|Sanitizer|SUMMARY|LINE" "$log" | head -40
     fi
 done

@@ -58,10 +58,13 @@ def print_slowest(count=12):
     print("slowest modules: " + ", ".join("%s %.0fs" % kv for kv in slow))
 
 
-def write_count(passed, failed):
+def write_count(passed, failed, names=()):
     os.makedirs(harness.RESULTS_DIR, exist_ok=True)
     with open(os.path.join(harness.RESULTS_DIR, "api.count"), "w") as f:
         f.write("%d %d\n" % (passed, failed))
+    # What failed, a name a line: tests/run-all.sh prints them above its summary.
+    with open(os.path.join(harness.RESULTS_DIR, "api.failed"), "w") as f:
+        f.writelines(n + "\n" for n in names)
     print("api tier: %d passed, %d failed (written to %s/api.count)"
           % (passed, failed, harness.RESULTS_DIR))
 
@@ -80,7 +83,7 @@ def main(argv):
         harness.daemon()
     except Exception as e:
         print("api tier: cannot start vireod: %s" % e)
-        write_count(0, max(total, 1))
+        write_count(0, max(total, 1), ["vireod did not start: %s" % e])
         return 1
 
     failed_extra = 0
@@ -99,14 +102,20 @@ def main(argv):
         print("vireod log: %s" % log_path)
 
     # A test with failing subtests is reported once per subtest; count it once.
-    bad_tests = {id(getattr(t, "test_case", t)) for t, _ in result.failures + result.errors}
+    bad = {id(getattr(t, "test_case", t)): getattr(t, "test_case", t)
+           for t, _ in result.failures + result.errors}
+    bad_tests = set(bad)
+    names = sorted(t.id() for t in bad.values())
+    names += ["%s (unexpected success)" % t.id() for t in result.unexpectedSuccesses]
+    if not ok:
+        names.append("vireod clean exit on SIGTERM (exit %r, log %s)" % (code, log_path))
     skipped = len(result.skipped)
     passed = result.testsRun - len(bad_tests) - skipped - len(result.unexpectedSuccesses) \
         + (1 if ok else 0)
     failed = len(bad_tests) + len(result.unexpectedSuccesses) + failed_extra
     print_slowest()
     print("api tier took %.0fs, %d skipped" % (time.monotonic() - t0, skipped))
-    write_count(passed, failed)
+    write_count(passed, failed, names)
     return 0 if failed == 0 else 1
 
 

@@ -17,11 +17,13 @@ gate() {
         echo "check: $(tail -1 "$log")"
     else
         failed=$((failed + 1))
+        echo "$name (log $log)" >>"$RESULTS/check.failed"
         echo "check: $name: FAILED; log follows"
         head -60 "$log"
     fi
 }
 
+: >"$RESULTS/check.failed"
 gate banned sh tests/check/banned.sh
 gate format sh tests/check/format.sh
 # -Werror with the warnings the Makefile lists: a warning fails the build

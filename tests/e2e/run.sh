@@ -112,12 +112,14 @@ count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$TMP/e2e.tap" 2>/dev/null | t
 PASSED=$(count pass); FAILED=$(count fail); CANCELLED=$(count cancelled)
 PASSED=${PASSED:-0}; FAILED=$(( ${FAILED:-0} + ${CANCELLED:-0} ))
 [ $rc -eq 0 ] || [ $FAILED -gt 0 ] || FAILED=1
+sed -n 's/^ *not ok [0-9]* - //p' "$TMP/e2e.tap" 2>/dev/null >"$RESULTS/e2e.failed"
 
 # Stopping cleanly on SIGTERM is part of what this tier checks.
 if stop_vireod; then
     PASSED=$((PASSED + 1)); echo "e2e tier: vireod stopped cleanly on SIGTERM"
 else
     FAILED=$((FAILED + 1)); echo "e2e tier: vireod did not stop cleanly on SIGTERM (log: $LOG)" >&2
+    echo "vireod did not stop cleanly on SIGTERM" >>"$RESULTS/e2e.failed"
 fi
 
 echo "$PASSED $FAILED" > "$RESULTS/e2e.count"

@@ -32,6 +32,7 @@ OUT=$ROOT/build/fuzz
 LOGS=$OUT/logs   # copied to $RESULTS at the end (other tiers may wipe $RESULTS meanwhile)
 PKGS="libmicrohttpd jansson sqlite3 libvirt libxml-2.0 glib-2.0 gio-2.0 libsodium gnutls libpng zlib libxcrypt"
 mkdir -p "$RESULTS" "$OUT" "$LOGS"
+: >"$RESULTS/fuzz.failed"
 rm -f "$LOGS"/*.log "$OUT"/*.rc
 
 SAN="-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
@@ -179,6 +180,7 @@ for t in $TARGETS; do
     if build_target "$t"; then
         built="$built $t"
     else
+        echo "$t (build)" >>"$RESULTS/fuzz.failed"
         echo "fuzz: $t: BUILD FAILED; log follows"
         grep -E "error|undefined reference" "$LOGS/$t.build.log" | head -20
         failed=$((failed + 1))
@@ -205,6 +207,7 @@ for t in $built; do
         echo "fuzz: $t: ok ($(stats_of "$log"))"
     else
         failed=$((failed + 1))
+        echo "$t (exit $rc, log $RESULTS/fuzz-$t.log)" >>"$RESULTS/fuzz.failed"
         echo "fuzz: $t: FAILED (exit $rc; $(stats_of "$log")); log: $log"
         grep -E "^Running: tests/fuzz/repro/" "$log" | tail -1
         grep -A1 -E "^==[0-9]+==ERROR|INVARIANT FAILED|runtime error" "$log" | head -8
