@@ -4,7 +4,9 @@
 # $VIREO_RESULTS_DIR/<tier>.count; a tier that dies without writing it
 # counts as one failure. A tier also lists what failed, a name a line, in
 # <tier>.failed: those names are printed just above the summary, so the
-# tail of a CI log says which tests failed.
+# tail of a CI log says which tests failed. The API tier runs a failed test
+# once more and counts it as passed when it passes then; it lists those in
+# api.flaky, printed there too (FLAKY), to be looked at, not forgotten.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export VIREO_RESULTS_DIR=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}
@@ -39,6 +41,7 @@ for f in "$VIREO_RESULTS_DIR"/*.count; do
     read -r p fl <"$f"
     passed=$((passed + p)); failed=$((failed + fl))
     tier=$(basename "$f" .count)
+    [ -s "$VIREO_RESULTS_DIR/$tier.flaky" ] && sed "s/^/FLAKY $tier: /" "$VIREO_RESULTS_DIR/$tier.flaky"
     if [ "$fl" -gt 0 ]; then
         if [ -s "$VIREO_RESULTS_DIR/$tier.failed" ]; then
             sed "s/^/FAILED $tier: /" "$VIREO_RESULTS_DIR/$tier.failed"

@@ -58,13 +58,37 @@ def print_slowest(count=12):
     print("slowest modules: " + ", ".join("%s %.0fs" % kv for kv in slow))
 
 
+def rerun(tests):
+    """Runs each failed test once more, alone. Answers the ids of those that
+    pass now: the machines this runs on are shared and noisy, so a test
+    that fails once and then passes counts as passed, and is named as
+    FLAKY above the summary (tests/run-all.sh) so that it is looked at."""
+    if os.environ.get("VIREO_API_RERUN", "1") != "1":
+        return set()
+    loader = unittest.TestLoader()
+    passed = set()
+    for t in tests:
+        if not isinstance(t, unittest.TestCase) or isinstance(t, unittest.case._SubTest):
+            continue  # a module's or class's set-up failed: not one test to rerun
+        print("rerunning %s once" % t.id())
+        again = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result).run(
+            loader.loadTestsFromName(t.id()))
+        if again.wasSuccessful() and again.testsRun == 1 and not again.skipped:
+            passed.add(t.id())
+    return passed
+
+
+def write_lines(name, lines):
+    with open(os.path.join(harness.RESULTS_DIR, name), "w") as f:
+        f.writelines(n + "\n" for n in lines)
+
+
 def write_count(passed, failed, names=()):
     os.makedirs(harness.RESULTS_DIR, exist_ok=True)
     with open(os.path.join(harness.RESULTS_DIR, "api.count"), "w") as f:
         f.write("%d %d\n" % (passed, failed))
     # What failed, a name a line: tests/run-all.sh prints them above its summary.
-    with open(os.path.join(harness.RESULTS_DIR, "api.failed"), "w") as f:
-        f.writelines(n + "\n" for n in names)
+    write_lines("api.failed", names)
     print("api tier: %d passed, %d failed (written to %s/api.count)"
           % (passed, failed, harness.RESULTS_DIR))
 
@@ -87,9 +111,13 @@ def main(argv):
         return 1
 
     failed_extra = 0
+    flaky = set()
     try:
         runner = unittest.TextTestRunner(stream=sys.stdout, verbosity=2, resultclass=Result)
         result = runner.run(suite)
+        bad = {id(getattr(t, "test_case", t)): getattr(t, "test_case", t)
+               for t, _ in result.failures + result.errors}
+        flaky = rerun(bad.values())
     finally:
         d = harness._daemon
         log_path = d.log_path if d else None
@@ -102,10 +130,8 @@ def main(argv):
         print("vireod log: %s" % log_path)
 
     # A test with failing subtests is reported once per subtest; count it once.
-    bad = {id(getattr(t, "test_case", t)): getattr(t, "test_case", t)
-           for t, _ in result.failures + result.errors}
-    bad_tests = set(bad)
-    names = sorted(t.id() for t in bad.values())
+    bad_tests = {k for k, t in bad.items() if t.id() not in flaky}
+    names = sorted(bad[k].id() for k in bad_tests)
     names += ["%s (unexpected success)" % t.id() for t in result.unexpectedSuccesses]
     if not ok:
         names.append("vireod clean exit on SIGTERM (exit %r, log %s)" % (code, log_path))
@@ -116,6 +142,7 @@ def main(argv):
     print_slowest()
     print("api tier took %.0fs, %d skipped" % (time.monotonic() - t0, skipped))
     write_count(passed, failed, names)
+    write_lines("api.flaky", sorted("%s (failed, then passed when rerun)" % n for n in flaky))
     return 0 if failed == 0 else 1
 
 
