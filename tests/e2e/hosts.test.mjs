@@ -5,7 +5,8 @@
 // figures, each host's CPU use and memory in use among them, also on the
 // dashboard; the guests
 // list grows a Host column and a host switcher that shows one host's
-// guests; the test host's guest page names its host and offers Migrate,
+// guests; the test host's guest page names its host, offers the consoles
+// of the test driver (none), not of vireod's QEMU host, and offers Migrate,
 // whose dialog lists the other host and shows vireod's refusal in words;
 // an admin grants that guest to an operator from the Users page (the grant
 // names its host); a volume clone on the test host is a task the drawer
@@ -131,6 +132,11 @@ describe('Hosts', { concurrency: false }, () => {
   test('a guest on the test host names its host and offers Migrate, whose refusal is shown', async () => {
     await page.goto(page.url().replace(/#.*$/, '#/vms/test'));
     await page.getByTestId('detail-host').filter({ hasText: NAME }).waitFor();
+    // Its page offers what the test host's driver has, not what vireod's
+    // own QEMU host has: no console, and it says so.
+    await page.getByTestId('detail-display-text').filter({ hasText: /TEST driver has no console/ }).waitFor();
+    assert.equal(await page.getByTestId('action-console').count(), 0);
+    await page.getByTestId('vm-snapshots').waitFor();
     await page.getByTestId('action-migrate').click();
     const dlg = page.getByTestId('migrate-dialog');
     await dlg.waitFor();

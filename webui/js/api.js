@@ -190,7 +190,8 @@ const tplPath = (name) => `/api/templates/${encodeURIComponent(name)}`;
 const volPath = (pool, vol) => `${poolPath(pool)}/volumes/${encodeURIComponent(vol)}`;
 
 export const api = {
-  host: () => request('GET', '/api/host'),
+  // The facts of vireod's own host, or of the libvirt host named (docs/hosts.md).
+  host: (name) => request('GET', name ? `/api/host?host=${encodeURIComponent(name)}` : '/api/host'),
   // ---- libvirt hosts (docs/hosts.md) ----
   hosts: () => request('GET', '/api/hosts'),
   addHost: (host) => request('POST', '/api/hosts', { body: host }),

@@ -50,6 +50,7 @@ export function mountDetail(root, name, host) {
     disposed: false,
     deviceTimer: null,
     uptime: null,      // {seconds, at}: the last uptime vireod gave, and when it came
+    hostInfo: null,    // GET /api/host?host= of the guest's host when it is not vireod's own
   };
   page.graphs = statsGraphs({ kind: 'vm', name, testid: 'vm-graphs', onLatest: (f, info) => onSample(page, info) });
   root.append(layout(page));
@@ -60,7 +61,11 @@ export function mountDetail(root, name, host) {
   const offDevices = live.onObjectEvent('vm', (d) => onVmEvent(page, d));
   // The host's facts (which consoles its driver has) come after the first
   // screen: draw the head and cards again when they arrive.
-  const offHost = onHost(() => { if (page.vm && !page.disposed) { renderHead(page); renderBody(page); } });
+  const offHost = onHost(() => {
+    if (page.disposed) return;
+    placeSnapshots(page);
+    if (page.vm) { renderHead(page); renderBody(page); }
+  });
   return () => { page.disposed = true; setVmHost(name, null); clearTimeout(page.deviceTimer); offLive(); offDevices(); offHost(); page.graphs.destroy(); page.snapshots.dispose(); };
 }
 
@@ -107,8 +112,7 @@ function layout(page) {
     operate ? [c.overview.el, c.os.el, page.form.el, c.perf.el, page.resources.el, c.network.el, c.storage.el, c.display.el]
       : [c.overview.el, c.os.el, readOnlyCard(), c.perf.el, c.storage.el, c.network.el, c.display.el]);
   page.snapshots = snapshotsCard(name, { operate });
-  // Drivers without snapshots (LXC, Xen...) get no card at all.
-  if (hostFeatures().snapshots) page.grid.append(page.snapshots.el);
+  placeSnapshots(page);
   return h('section', { class: 'view view-detail', testid: 'vm-detail', dataset: { vm: name } },
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' },
       h('a', { href: '#/', testid: 'back-to-list' }, icon('back'), 'All guests'),
@@ -150,6 +154,7 @@ function load(page) {
       page.gone = false;
       if (data.host && hosts.length > 1) setVmHost(page.name, data.host.name);
       setDetail(page, data, etag, { force: false });
+      loadHostInfo(page, data.host, hosts);
       const disks = await api.disks(page.name).then(({ data: d }) => d.disks || [], () => null);
       if (disks && !page.disposed && page.vm) {
         page.sizes = new Map(disks.map((d) => [d.target, d]));
@@ -162,6 +167,32 @@ function load(page) {
     }
   })();
   return page.fetching;
+}
+
+// What the guest's own host offers: another host may run another driver
+// (LXC has no screen and no snapshots). Read once per host the page shows.
+async function loadHostInfo(page, ref, hosts) {
+  const host = ref && hosts.find((x) => x.id === ref.id);
+  const want = host && !host.local ? host.name : null;
+  if ((page.hostInfo ? page.hostInfo.of : null) === want) return;
+  let info = null;
+  if (want) {
+    try { info = { ...(await api.host(want)).data, of: want }; } catch { return; }
+  }
+  if (page.disposed) return;
+  page.hostInfo = info;
+  placeSnapshots(page);
+  if (page.vm) { renderHead(page); renderBody(page); }
+}
+
+// The features of the guest's host: its own facts, else vireod's host's.
+const pageFeatures = (page) => hostFeatures(page.hostInfo || undefined);
+
+// Drivers without snapshots (LXC, Xen...) get no card at all.
+function placeSnapshots(page) {
+  const el = page.snapshots.el;
+  if (!pageFeatures(page).snapshots) el.remove();
+  else if (el.parentNode !== page.grid) page.grid.append(el);
 }
 
 function loadFailed(page, e) {
@@ -290,17 +321,19 @@ function renderHead(page) {
     vm.description
       ? h('p', { class: 'detail-desc', testid: 'detail-description' }, vm.description)
       : h('p', { class: 'detail-desc muted', testid: 'detail-description' }, 'No description yet.'),
-    operate ? headActions(vm, pending, page.hosts) : null]);
+    operate ? headActions(page, pending) : null]);
   for (const d of page.head.querySelectorAll('details')) if (open.includes(d.className)) d.open = true;
 }
 
-function headActions(vm, pending, hosts) {
+function headActions(page, pending) {
+  const { vm } = page;
+  const kind = consoleKind(page);
   return h('div', { class: 'detail-actions' },
     h('div', { class: 'actions', role: 'group', 'aria-label': `Actions for ${vm.name}` },
       DETAIL_ACTIONS.map((a) => actionButton(vm, a, { pending }))),
-    consoleKind(vm) ? consoleLink(vm, consoleKind(vm), { label: 'Console', testid: 'action-console' }) : null,
+    kind ? consoleLink(vm, kind, { label: 'Console', testid: 'action-console' }) : null,
     cloneButton(vm),
-    migrateButton(vm, hosts),
+    migrateButton(vm, page.hosts),
     exportButton(vm),
     h('button', {
       type: 'button', class: 'btn btn-sm btn-danger-outline', testid: 'action-delete', 'aria-label': `Delete ${vm.name}`,
@@ -310,8 +343,9 @@ function headActions(vm, pending, hosts) {
 }
 
 // The console the driver and the VM have: the screen, else the serial line.
-function consoleKind(vm) {
-  const f = hostFeatures();
+function consoleKind(page) {
+  const { vm } = page;
+  const f = pageFeatures(page);
   if (f.vnc && (vm.graphics || []).length) return 'vnc';
   return f.serial ? 'serial' : null;
 }
@@ -330,11 +364,12 @@ function renderBody(page) {
 // (the display listens on no port of its own).
 function displayBody(page) {
   const { vm, operate } = page;
-  const f = hostFeatures();
+  const f = pageFeatures(page);
+  const driver = driverName(page.hostInfo || undefined);
   const screens = f.vnc ? vm.graphics || [] : [];
   if (!f.vnc && !f.serial) {
     return h('div', { class: 'card-body display-body' },
-      h('p', { testid: 'detail-display-text' }, `This host's ${driverName()} driver has no console that Vireo can open.`));
+      h('p', { testid: 'detail-display-text' }, `This host's ${driver} driver has no console that Vireo can open.`));
   }
   const live = screens.length && ['running', 'paused', 'blocked'].includes(vm.state);
   // One thumbnail for the page's life: re-rendering moves it, so it keeps
@@ -352,7 +387,7 @@ function displayBody(page) {
     h('p', { testid: 'detail-display-text' }, screens.length
       ? `Screen: ${screens.map((g) => (g.type || '?').toUpperCase()).join(', ')}, through vireod's console (no network port of its own). Serial line: ${vm.name}'s first serial port.`
       : f.vnc ? 'No graphical display: the serial line is the console.'
-        : `The ${driverName()} driver has no graphical display: the serial line is the console.`),
+        : `The ${driver} driver has no graphical display: the serial line is the console.`),
     operate ? h('div', { class: 'display-links' },
       screens.length ? consoleLink(vm, 'vnc', { label: 'Open screen' }) : null,
       consoleLink(vm, 'serial'))
