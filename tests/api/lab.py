@@ -120,6 +120,21 @@ def define_guest(name, uri=None, memory_mib=128, disk_mib=16, start=True):
     return vol
 
 
+def define_network(uri, name, bridge=None, how="net-define"):
+    """A network of no use but its name, on a lab host: defined
+    (how="net-define", not started) or only running (how="net-create").
+    The caller removes it."""
+    xml = "<network><name>%s</name>%s</network>" % (
+        name, "<bridge name='%s'/>" % bridge if bridge else "")
+    path = "/tmp/vireo-lab-net-%d-%s.xml" % (os.getpid(), name)
+    with open(path, "w") as f:
+        f.write(xml)
+    try:
+        virsh(uri, how, path)
+    finally:
+        os.unlink(path)
+
+
 def serial_log(uri, name):
     """The guest's serial log as this namespace sees it (the host's
     /var/log/libvirt is its own copy under the lab's state directory)."""

@@ -437,11 +437,7 @@ class MigrateTest(HostsBase):
 
     def test_refusals_leave_both_hosts_as_they_were(self):
         net = "hc%d" % (os.getpid() % 100000)
-        xml = "<network><name>%s</name><bridge name='vhc%d'/></network>" % (net, os.getpid() % 10000)
-        path = os.path.join(tempfile.mkdtemp(prefix=TAG), "net.xml")
-        with open(path, "w") as f:
-            f.write(xml)
-        lab.virsh(URI_A, "net-define", path)
+        lab.define_network(URI_A, net, bridge="vhc%d" % (os.getpid() % 10000))
         self.addCleanup(lab.virsh, URI_A, "net-undefine", net, check=False)
         lab.virsh(URI_A, "net-start", net)
         self.addCleanup(lab.virsh, URI_A, "net-destroy", net, check=False)

@@ -162,10 +162,7 @@ class HostsTasksTest(harness.ApiTestCase):
         # the create's task fails, after the copy, the definition and the
         # inventory row were made on B. All are undone there.
         net = TAG + "-down"
-        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
-            f.write("<network><name>%s</name></network>" % net)
-            f.flush()
-            lab.virsh(URI_B, "net-define", f.name)
+        lab.define_network(URI_B, net)
         self.addCleanup(lab.virsh, URI_B, "net-undefine", net, check=False)
         name = TAG + "-nostart"
         self.addCleanup(self.remove_vm_on_b, name)
@@ -189,10 +186,7 @@ class HostsTasksTest(harness.ApiTestCase):
         self.addCleanup(shutil.rmtree, target, True)
         lab.virsh(URI_A, "pool-create-as", pool, "dir", "--target", target)
         self.addCleanup(lab.virsh, URI_A, "pool-destroy", pool, check=False)
-        with tempfile.NamedTemporaryFile("w", suffix=".xml") as f:
-            f.write("<network><name>%s</name></network>" % net)
-            f.flush()
-            lab.virsh(URI_A, "net-create", f.name)
+        lab.define_network(URI_A, net, how="net-create")
         self.addCleanup(lab.virsh, URI_A, "net-destroy", net, check=False)
         name = TAG + "-refused"
         self.addCleanup(self.remove_vm_on_b, name)

@@ -102,13 +102,7 @@ class MigrateEngineTest(unittest.TestCase):
     def test_refused_network_missing(self):
         name = "vireo-lab-eng-net"
         net = "vireo-lab-only-a"
-        xml = "/tmp/%s.xml" % net
-        with open(xml, "w") as f:
-            f.write("<network><name>%s</name><bridge name='vlabonlya0'/></network>" % net)
-        try:
-            lab.virsh(self.a, "net-define", xml)
-        finally:
-            os.unlink(xml)
+        lab.define_network(self.a, net, bridge="vlabonlya0")
         try:
             lab.define_guest(name, self.a, disk_mib=0, start=False)
             lab.virsh(self.a, "attach-interface", name, "network", net, "--config")
