@@ -35,23 +35,33 @@ REPORT=$OUT/report.md
 
 PARTS=${BENCH_PARTS:-"rest console migrate hosts"}
 
+say() { echo "bench: $*" >&2; }
+
+# run_part PART SCRIPT MD WHAT: when PART is asked for, runs
+# tests/bench/SCRIPT, which writes build/bench/MD, and appends that to the report.
+run_part() {
+    case " $PARTS " in *" $1 "*) ;; *) return 0 ;; esac
+    say "$4"
+    if sh "$REPO/tests/bench/$2" >/dev/null; then
+        { echo; cat "$OUT/$3"; } >>"$REPORT"
+    else
+        say "the $1 benchmark failed (see above)"
+    fi
+}
+
+# Every part but the REST one, each with its own script.
+run_other_parts() {
+    run_part console console/run.sh console.md "console proxy against websockify"
+    run_part migrate migrate.sh migrate.md "live migration between two lab hosts, engine against virsh"
+    run_part hosts hosts-list.sh hosts-list.md "GET /api/vms across 1, 2 and 8 lab hosts, and with one down"
+}
+
 mkdir -p "$OUT"
 case " $PARTS " in
     *" rest "*) ;;
-    *)  # the console and migration parts alone
+    *)  # the other parts alone
         : >"$REPORT"
-        case " $PARTS " in *" console "*)
-            sh "$REPO/tests/bench/console/run.sh" >/dev/null
-            cat "$OUT/console.md" >>"$REPORT" ;;
-        esac
-        case " $PARTS " in *" migrate "*)
-            sh "$REPO/tests/bench/migrate.sh" >/dev/null
-            { echo; cat "$OUT/migrate.md"; } >>"$REPORT" ;;
-        esac
-        case " $PARTS " in *" hosts "*)
-            sh "$REPO/tests/bench/hosts-list.sh" >/dev/null
-            { echo; cat "$OUT/hosts-list.md"; } >>"$REPORT" ;;
-        esac
+        run_other_parts
         cat "$REPORT"
         exit 0 ;;
 esac
@@ -59,8 +69,6 @@ TMP=$(mktemp -d /tmp/vireo-bench.XXXXXX)
 VIREOD_PID=
 SAMPLER_PID=
 STREAMS_PID=
-
-say() { echo "bench: $*" >&2; }
 VIREOD_LOG=$OUT/vireod.log
 # shellcheck source=tests/bench/lib.sh
 . "$REPO/tests/bench/lib.sh"
@@ -526,34 +534,5 @@ dn_of() { awk -v n="$1" '$1 == n {print $2}' "$FLOORS"; }
     fi
 } >"$REPORT"
 
-case " $PARTS " in
-    *" console "*)
-        say "console proxy against websockify"
-        if sh "$REPO/tests/bench/console/run.sh" >/dev/null; then
-            { echo; cat "$OUT/console.md"; } >>"$REPORT"
-        else
-            say "the console benchmark failed (see above)"
-        fi ;;
-esac
-
-case " $PARTS " in
-    *" migrate "*)
-        say "live migration between two lab hosts, engine against virsh"
-        if sh "$REPO/tests/bench/migrate.sh" >/dev/null; then
-            { echo; cat "$OUT/migrate.md"; } >>"$REPORT"
-        else
-            say "the migration benchmark failed (see above)"
-        fi ;;
-esac
-
-case " $PARTS " in
-    *" hosts "*)
-        say "GET /api/vms across 1, 2 and 8 lab hosts, and with one down"
-        if sh "$REPO/tests/bench/hosts-list.sh" >/dev/null; then
-            { echo; cat "$OUT/hosts-list.md"; } >>"$REPORT"
-        else
-            say "the many-hosts benchmark failed (see above)"
-        fi ;;
-esac
-
+run_other_parts
 cat "$REPORT"
