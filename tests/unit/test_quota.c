@@ -297,9 +297,10 @@ static void test_usage_from_libvirt(void **state)
         0);
     assert_non_null(vol);
     g_autofree char *vol_path = virStorageVolGetPath(vol);
-    assert_true(db_volume_owner_set(f->ctx.db, vol_path, f->op, NULL));
+    assert_true(db_volume_owner_set(f->ctx.db, DB_HOST_UNREGISTERED, vol_path, f->op, NULL));
     /* A volume that is gone counts nothing. */
-    assert_true(db_volume_owner_set(f->ctx.db, "/default-pool/q-gone.img", f->op, NULL));
+    assert_true(db_volume_owner_set(f->ctx.db, DB_HOST_UNREGISTERED, "/default-pool/q-gone.img",
+                                    f->op, NULL));
 
     DbQuota u = usage_of(f, f->op);
     assert_quota(&u, 2, 3, 356, 3 * MIB);
