@@ -156,6 +156,11 @@ gboolean db_volume_owner_set(Db *db, gint64 host_id, const char *key, gint64 own
 /* The keys of the volumes `user_id` made on host `host_id`, as a set. */
 GHashTable *db_volume_owned_set(Db *db, gint64 host_id, gint64 user_id, GError **error);
 gboolean db_volume_owner_forget(Db *db, gint64 host_id, const char *key, GError **error);
+/* The volume at `key` on host `from_host` was moved to `to_key` on
+ * `to_host` (a migration that copied it and deleted the source): its
+ * owner, if any, owns the copy. */
+gboolean db_volume_owner_move(Db *db, gint64 from_host, const char *key, gint64 to_host,
+                              const char *to_key, GError **error);
 /* Forgets the volumes of host `host_id` whose key is not in `alive` (a
  * set), among the rows written before `before` (later ones are of volumes
  * made since `alive` was listed); how many, -1 on error. */

@@ -199,6 +199,23 @@ gboolean db_volume_owner_forget(Db *db, gint64 host_id, const char *key, GError 
                   host_id, key);
 }
 
+gboolean db_volume_owner_move(Db *db, gint64 from_host, const char *key, gint64 to_host,
+                              const char *to_key, GError **error)
+{
+    DB_LOCK(db);
+    if (!db_begin(db, error))
+        return FALSE;
+    gboolean ok = db_run(db, error,
+                         "INSERT INTO volume_owners (host_id, key, owner_id, created_at) "
+                         "SELECT ?3, ?4, owner_id, created_at FROM volume_owners "
+                         "WHERE host_id = ?1 AND key = ?2 ON CONFLICT (host_id, key) DO UPDATE SET "
+                         "owner_id = excluded.owner_id, created_at = excluded.created_at",
+                         "itit", from_host, key, to_host, to_key) &&
+                  db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2",
+                         "it", from_host, key);
+    return db_finish(db, ok, error);
+}
+
 static void add_key(gpointer array, const char *key)
 {
     g_ptr_array_add(array, g_strdup(key));

@@ -6,13 +6,15 @@ volumes. Each detaches theirs (keeping it): from then on only who made it
 lets one use it. X cannot see, list or attach (nor so delete) Y's volume
 on B, answered as for a volume that does not exist, nor Y X's on A; each
 still sees theirs, attaches it again and deletes it; each one's quota usage
-counts their own volume only.
+counts their own volume only. A disk moved with its VM to another host
+(a migration that copies the storage) stays its maker's there.
 
 The lab is shared with other work on this machine: run under the lab's
 lock (flock /tmp/vireo-lab.lock sh tests/api/run.sh test_hosts_volumes); it
 is brought up when it is down and never taken down here. No guest boots."""
 
 import os
+import time
 import unittest
 
 import harness
@@ -121,6 +123,44 @@ class HostsVolumesTest(HostsBase):
         self.assertEqual(r.json()["error"]["code"], missing.json()["error"]["code"])
         self.assertEqual(r.json()["error"]["message"],
                          missing.json()["error"]["message"].replace(TAG + "-none.qcow2", VOLUME))
+
+    def wait_task(self, client, task, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            t = client.get("/api/tasks/%d" % task["id"]).json()
+            if t["state"] in ("succeeded", "failed", "cancelled"):
+                return t
+            time.sleep(0.1)
+        self.fail("task %d did not end: %r" % (task["id"], t))
+
+    def test_disk_moved_with_its_vm_stays_its_makers(self):
+        x, y, a, b = self.x, self.y, self.a, self.b
+        vm = TAG + "-m"
+        disk = vm + "-disk0.qcow2"
+        for uri in (URI_A, URI_B):
+            self.addCleanup(lab.virsh, uri, "vol-delete", "--pool", "default", disk, check=False)
+        self.vm(x, a, vm, disk=MIB)
+        self.assertEqual(self.disk_usage(x), MIB)
+        r = x.post(self.on(a, "/api/vms/%s/migrate" % vm),
+                   json_body={"host": b["name"], "copy_storage": True})
+        self.assertStatus(r, 202)
+        t = self.wait_task(x, r.json())
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertNotIn(disk, lab.virsh(URI_A, "vol-list", "default"))
+        self.assertIn(disk, lab.virsh(URI_B, "vol-list", "default"))
+        # The copy on B is X's: it counts, and X still has it once detached.
+        self.assertEqual(self.disk_usage(x), MIB)
+        target = self.disks(x, b, vm)[0]["target"]
+        self.assertStatus(x.delete(self.on(b, "/api/vms/%s/disks/%s" % (vm, target))), 204)
+        self.assertStatus(x.get(self.volume_url(b, disk)), 200)
+        self.assertError(y.get(self.volume_url(b, disk)), 404)
+        self.assertEqual(self.disk_usage(x), MIB)
+        r = self.attach(x, b, vm, disk)
+        self.assertStatus(r, 201)
+        url = self.on(b, "/api/vms/%s/disks/%s?volume=true" % (vm, r.json()["target"]))
+        self.assertStatus(x.delete(url), 204)
+        self.assertNotIn(disk, lab.virsh(URI_B, "vol-list", "default"))
+        self.assertEqual(self.disk_usage(x), 0)
 
     def test_same_path_on_two_hosts_is_two_owners(self):
         x, y, a, b = self.x, self.y, self.a, self.b

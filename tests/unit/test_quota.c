@@ -157,12 +157,19 @@ static void test_inventory_columns_and_migration(void **state)
                          SQLITE_OK);
     /* A file of schema 6, as vireod wrote it before backups and quotas
      * (whose later migrations add columns to the backup tables, hosts, the
-     * metric series' host and the tasks' host), with a user. */
+     * metric series' host, the tasks' host and the volume owners' host),
+     * with a user. */
     assert_int_equal(sqlite3_exec(raw,
                                   "ALTER TABLE tasks DROP COLUMN host_id;"
                                   "DROP INDEX stats_series_host;"
                                   "ALTER TABLE stats_series DROP COLUMN host;"
                                   "DROP TABLE hosts;"
+                                  "DROP TABLE volume_owners;"
+                                  "CREATE TABLE volume_owners ("
+                                  "  key TEXT PRIMARY KEY NOT NULL,"
+                                  "  owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE "
+                                  "CASCADE,"
+                                  "  created_at INTEGER NOT NULL);"
                                   "DROP TABLE backups;"
                                   "DROP TABLE backup_jobs;"
                                   "ALTER TABLE users DROP COLUMN quota_vms;"

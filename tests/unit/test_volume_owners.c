@@ -1,5 +1,6 @@
 /* Who made which volume, per libvirt host (docs/hosts.md): the same path
- * on two hosts is two volumes; a host's prune touches only its rows; a
+ * on two hosts is two volumes; a disk moved with its VM carries its maker
+ * to the copy; a host's prune touches only its rows; a
  * removed host's rows go; migration 13 puts older rows on the local host,
  * or (a file from before hosts) under host 0 until the local host's row is
  * made and adopts them. On a temporary file. */
@@ -79,6 +80,23 @@ static void test_same_path_on_two_hosts(void **state)
     assert_true(db_volume_owner_forget(f->db, b, DISK, NULL));
     assert_false(owns(f, b, f->bob, DISK));
     assert_true(owns(f, a, f->alice, DISK));
+}
+
+static void test_moved_with_its_vm(void **state)
+{
+    Fixture *f = *state;
+    gint64 a = host(f, "a", TRUE), b = host(f, "b", FALSE);
+    assert_true(db_volume_owner_set(f->db, a, DISK, f->alice, NULL));
+    /* A stale row of b's at the copy's path gives way. */
+    assert_true(db_volume_owner_set(f->db, b, "/b/web-disk0.qcow2", f->bob, NULL));
+    assert_true(db_volume_owner_move(f->db, a, DISK, b, "/b/web-disk0.qcow2", NULL));
+    assert_false(owns(f, a, f->alice, DISK));
+    assert_true(owns(f, b, f->alice, "/b/web-disk0.qcow2"));
+    assert_false(owns(f, b, f->bob, "/b/web-disk0.qcow2"));
+    /* Nobody made it: nothing to carry, nothing made up. */
+    assert_true(db_volume_owner_move(f->db, a, "/p/nobodys.qcow2", b, "/p/nobodys.qcow2", NULL));
+    g_autoptr(GPtrArray) all = db_owned_list(f->db, DB_OWNED_VOLUMES, 0, NULL);
+    assert_int_equal(all->len, 1);
 }
 
 static void test_prune_is_per_host(void **state)
@@ -186,6 +204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_path_on_two_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_moved_with_its_vm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune_is_per_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_removed_host_takes_its_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_puts_rows_on_the_local_host, setup,
