@@ -147,21 +147,36 @@ GPtrArray *db_resource_grant_list(Db *db, gint64 user_id, GError **error);
 /* Drops every user's grant of `kind` `name` (the object was deleted). */
 gboolean db_resource_grant_forget(Db *db, const char *kind, const char *name, GError **error);
 
-/* Who made which volume, by libvirt's volume key (the path, for file
- * pools): a user may use what they made. */
-gboolean db_volume_owner_set(Db *db, const char *key, gint64 owner_id, GError **error);
-/* The keys of the volumes `user_id` made, as a set. */
-GHashTable *db_volume_owned_set(Db *db, gint64 user_id, GError **error);
-gboolean db_volume_owner_forget(Db *db, const char *key, GError **error);
-/* Forgets the volumes whose key is not in `alive` (a set); how many, -1
- * on error. */
-int db_volume_owner_prune(Db *db, GHashTable *alive, GError **error);
+/* Who made which volume on which libvirt host (the inventory's host id),
+ * by libvirt's volume key (the path, for file pools): a user may use what
+ * they made there. The same path on another host is another volume (every
+ * host's default pool is /var/lib/libvirt/images). */
+gboolean db_volume_owner_set(Db *db, gint64 host_id, const char *key, gint64 owner_id,
+                             GError **error);
+/* The keys of the volumes `user_id` made on host `host_id`, as a set. */
+GHashTable *db_volume_owned_set(Db *db, gint64 host_id, gint64 user_id, GError **error);
+gboolean db_volume_owner_forget(Db *db, gint64 host_id, const char *key, GError **error);
+/* The volume at `key` on host `from_host` was moved to `to_key` on
+ * `to_host` (a migration that copied it and deleted the source): its
+ * owner, if any, owns the copy. */
+gboolean db_volume_owner_move(Db *db, gint64 from_host, const char *key, gint64 to_host,
+                              const char *to_key, GError **error);
+/* Forgets the volumes of host `host_id` whose key is not in `alive` (a
+ * set), among the rows written before `before` (later ones are of volumes
+ * made since `alive` was listed); how many, -1 on error. */
+int db_volume_owner_prune(Db *db, gint64 host_id, GHashTable *alive, gint64 before, GError **error);
+/* Host 0 stands for the local host before it has a row: rows of a file
+ * from before hosts wait there until the local host's row adopts them
+ * (migration 13), and a context without hosts (tests) keeps its rows
+ * there. */
+#define DB_HOST_UNREGISTERED 0
 
 /* What users own, for their usage: VMs (by UUID, from vm_meta) or
- * volumes (by key, from volume_owners). */
+ * volumes (by host and key, from volume_owners). */
 typedef struct {
     char *ref; /* the VM's UUID or the volume's key */
     gint64 owner_id;
+    gint64 host_id; /* a volume's host; 0 for a VM */
 } DbOwned;
 
 void db_owned_free(DbOwned *o);

@@ -169,31 +169,51 @@ gboolean db_resource_grant_forget(Db *db, const char *kind, const char *name, GE
                   kind, name);
 }
 
-gboolean db_volume_owner_set(Db *db, const char *key, gint64 owner_id, GError **error)
+gboolean db_volume_owner_set(Db *db, gint64 host_id, const char *key, gint64 owner_id,
+                             GError **error)
 {
     DB_LOCK(db);
     return db_run(db, error,
-                  "INSERT INTO volume_owners (key, owner_id, created_at) "
-                  "VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
+                  "INSERT INTO volume_owners (host_id, key, owner_id, created_at) "
+                  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (host_id, key) DO UPDATE SET "
                   "owner_id = excluded.owner_id, created_at = excluded.created_at",
-                  "tii", key, owner_id, db_now());
+                  "itii", host_id, key, owner_id, db_now());
 }
 
-GHashTable *db_volume_owned_set(Db *db, gint64 user_id, GError **error)
+GHashTable *db_volume_owned_set(Db *db, gint64 host_id, gint64 user_id, GError **error)
 {
     DB_LOCK(db);
     g_autoptr(sqlite3_stmt) st = db_prepare(
-        db, error, "SELECT key FROM volume_owners WHERE owner_id = ?1", "i", user_id);
+        db, error, "SELECT key FROM volume_owners WHERE host_id = ?1 AND owner_id = ?2", "ii",
+        host_id, user_id);
     g_autoptr(GHashTable) set = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (!st || !each_text(db, st, add_to_set, set, error))
         return NULL;
     return g_steal_pointer(&set);
 }
 
-gboolean db_volume_owner_forget(Db *db, const char *key, GError **error)
+gboolean db_volume_owner_forget(Db *db, gint64 host_id, const char *key, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "DELETE FROM volume_owners WHERE key = ?1", "t", key);
+    return db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2", "it",
+                  host_id, key);
+}
+
+gboolean db_volume_owner_move(Db *db, gint64 from_host, const char *key, gint64 to_host,
+                              const char *to_key, GError **error)
+{
+    DB_LOCK(db);
+    if (!db_begin(db, error))
+        return FALSE;
+    gboolean ok = db_run(db, error,
+                         "INSERT INTO volume_owners (host_id, key, owner_id, created_at) "
+                         "SELECT ?3, ?4, owner_id, created_at FROM volume_owners "
+                         "WHERE host_id = ?1 AND key = ?2 ON CONFLICT (host_id, key) DO UPDATE SET "
+                         "owner_id = excluded.owner_id, created_at = excluded.created_at",
+                         "itit", from_host, key, to_host, to_key) &&
+                  db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2",
+                         "it", from_host, key);
+    return db_finish(db, ok, error);
 }
 
 static void add_key(gpointer array, const char *key)
@@ -201,10 +221,12 @@ static void add_key(gpointer array, const char *key)
     g_ptr_array_add(array, g_strdup(key));
 }
 
-int db_volume_owner_prune(Db *db, GHashTable *alive, GError **error)
+int db_volume_owner_prune(Db *db, gint64 host_id, GHashTable *alive, gint64 before, GError **error)
 {
     DB_LOCK(db);
-    g_autoptr(sqlite3_stmt) st = db_prepare(db, error, "SELECT key FROM volume_owners", NULL);
+    g_autoptr(sqlite3_stmt) st = db_prepare(
+        db, error, "SELECT key FROM volume_owners WHERE host_id = ?1 AND created_at < ?2", "ii",
+        host_id, before);
     g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
     if (!st || !each_text(db, st, add_key, keys, error))
         return -1;
@@ -213,7 +235,8 @@ int db_volume_owner_prune(Db *db, GHashTable *alive, GError **error)
         const char *key = g_ptr_array_index(keys, i);
         if (g_hash_table_contains(alive, key))
             continue;
-        if (!db_run(db, error, "DELETE FROM volume_owners WHERE key = ?1", "t", key))
+        if (!db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2", "it",
+                    host_id, key))
             return -1;
         removed++;
     }

@@ -208,6 +208,29 @@ static const char *const migrations[] = {
      * never looked for on another host. */
     "ALTER TABLE tasks ADD COLUMN host_id INTEGER;"
     "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1);",
+    /* 13: who made which volume, per libvirt host (docs/hosts.md): every
+     * host's default pool has the same path, and the same path on another
+     * host is another volume. Rows before it were the local host's; on a
+     * file from before hosts (whose local host is registered at first
+     * start, after this) they wait under host 0 and the local host's row
+     * adopts them when it is made. A removed host's rows go with it (no
+     * foreign key: host 0 is no row). */
+    "CREATE TABLE volume_owners_by_host ("
+    "  host_id INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (host_id, key));"
+    "INSERT INTO volume_owners_by_host (host_id, key, owner_id, created_at)"
+    "  SELECT COALESCE((SELECT id FROM hosts WHERE local = 1), 0), key, owner_id, created_at"
+    "  FROM volume_owners;"
+    "DROP TABLE volume_owners;"
+    "ALTER TABLE volume_owners_by_host RENAME TO volume_owners;"
+    "CREATE INDEX volume_owners_owner ON volume_owners(owner_id);"
+    "CREATE TRIGGER volume_owners_adopted AFTER INSERT ON hosts WHEN new.local = 1 BEGIN"
+    "  UPDATE volume_owners SET host_id = new.id WHERE host_id = 0; END;"
+    "CREATE TRIGGER volume_owners_host_removed AFTER DELETE ON hosts BEGIN"
+    "  DELETE FROM volume_owners WHERE host_id = old.id; END;",
 };
 
 int db_schema_latest(void)

@@ -16,6 +16,7 @@ static gpointer owned_from_row(sqlite3_stmt *st)
     DbOwned *o = g_new0(DbOwned, 1);
     o->ref = db_column_text(st, 0);
     o->owner_id = sqlite3_column_int64(st, 1);
+    o->host_id = sqlite3_column_int64(st, 2);
     return o;
 }
 
@@ -23,9 +24,10 @@ GPtrArray *db_owned_list(Db *db, DbOwnedKind kind, gint64 owner_id, GError **err
 {
     DB_LOCK(db);
     const char *sql = kind == DB_OWNED_VMS
-                          ? "SELECT uuid, owner_id FROM vm_meta WHERE owner_id IS NOT NULL "
+                          ? "SELECT uuid, owner_id, 0 FROM vm_meta WHERE owner_id IS NOT NULL "
                             "AND (?1 = 0 OR owner_id = ?1)"
-                          : "SELECT key, owner_id FROM volume_owners WHERE ?1 = 0 OR owner_id = ?1";
+                          : "SELECT key, owner_id, host_id FROM volume_owners "
+                            "WHERE ?1 = 0 OR owner_id = ?1";
     g_autoptr(sqlite3_stmt) st = db_prepare(db, error, sql, "i", owner_id);
     if (!st)
         return NULL;

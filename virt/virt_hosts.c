@@ -228,6 +228,20 @@ GPtrArray *virt_hosts_list(VirtHosts *hs)
     return out;
 }
 
+VirtHost *virt_hosts_by_conn(VirtHosts *hs, virConnectPtr conn)
+{
+    /* Compared outside the registry's lock: each host's connection has a
+     * lock of its own. */
+    g_autoptr(GPtrArray) all = virt_hosts_list(hs);
+    for (guint i = 0; conn && i < all->len; i++) {
+        VirtHost *h = g_ptr_array_index(all, i);
+        g_autoptr(virConnect) live = virt_conn_get(h->conn, NULL);
+        if (live == conn)
+            return virt_host_ref(h);
+    }
+    return NULL;
+}
+
 gint64 virt_host_id(const VirtHost *h)
 {
     return h->id;

@@ -50,6 +50,10 @@ gboolean virt_hosts_remove(VirtHosts *hosts, gint64 id);
 VirtHost *virt_hosts_get(VirtHosts *hosts, gint64 id);
 VirtHost *virt_hosts_find(VirtHosts *hosts, const char *id_or_name);
 VirtHost *virt_hosts_local(VirtHosts *hosts);
+/* A new reference to the host whose live connection is `conn`, or NULL
+ * when none has it (it reconnected since `conn` was taken, or `conn` is
+ * no host's). */
+VirtHost *virt_hosts_by_conn(VirtHosts *hosts, virConnectPtr conn);
 /* Every host (new references; the array frees them), the local one first,
  * then by name. */
 GPtrArray *virt_hosts_list(VirtHosts *hosts);

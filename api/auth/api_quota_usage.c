@@ -94,53 +94,37 @@ static gboolean add_vm(ApiContext *ctx, virConnectPtr conn, const DbOwned *o, GH
     return TRUE;
 }
 
-/* The capacity of a volume the request's host does not have, on the
- * first other host that has it: read there while that host is connected
- * (and remembered), else as last read there (a host that is down must not
- * take its volumes out of a quota). FALSE (error unset) when no host has
- * it. */
-static gboolean capacity_elsewhere(ApiContext *ctx, virConnectPtr here, const char *path,
-                                   guint64 *capacity, GError **error)
+/* The capacity of a volume on its own host: read there while that host
+ * is connected (and remembered), else as last read there (a host that is
+ * down must not take its volumes out of a quota). Without a registry
+ * (tests), on `conn`. FALSE (error unset) when its host does not have it,
+ * or is gone. */
+static gboolean capacity_on_host(ApiContext *ctx, virConnectPtr conn, const DbOwned *o,
+                                 guint64 *capacity, GError **error)
 {
     if (!ctx->hosts)
+        return virt_volume_capacity_at(conn, o->ref, capacity, error);
+    g_autoptr(VirtHost) h = virt_hosts_get(ctx->hosts, o->host_id);
+    if (!h)
         return FALSE;
-    g_autoptr(GPtrArray) hosts = virt_hosts_list(ctx->hosts);
-    for (guint i = 0; i < hosts->len; i++) {
-        VirtHost *h = g_ptr_array_index(hosts, i);
-        g_autoptr(virConnect) conn = virt_host_conn_if_up(h, NULL);
-        if (!conn) {
-            if (api_quotas_last_volume(ctx->quotas, virt_host_id(h), path, capacity))
-                return TRUE;
-            continue;
-        }
-        if (conn == here)
-            continue;
-        GError *why = NULL;
-        gboolean found = virt_volume_capacity_at(conn, path, capacity, &why);
-        if (why) {
-            g_propagate_error(error, why);
-            return FALSE;
-        }
-        api_quotas_remember_volume(ctx->quotas, virt_host_id(h), path, found ? capacity : NULL);
-        if (found)
-            return TRUE;
-    }
-    return FALSE;
+    g_autoptr(virConnect) there = virt_host_conn_if_up(h, NULL);
+    if (!there)
+        return api_quotas_last_volume(ctx->quotas, o->host_id, o->ref, capacity);
+    gboolean found = virt_volume_capacity_at(there, o->ref, capacity, error);
+    if (!error || !*error)
+        api_quotas_remember_volume(ctx->quotas, o->host_id, o->ref, found ? capacity : NULL);
+    return found;
 }
 
-/* A volume counts once, on the request's host when it has it, else on
- * another host (owners are keyed by path, not by host: docs/hosts.md). */
+/* A volume counts on the host it was made on (owners are keyed by host
+ * and path: docs/hosts.md), whichever host the request is about. */
 static gboolean add_volume(ApiContext *ctx, virConnectPtr conn, const DbOwned *o,
                            GHashTable *by_user, GError **error)
 {
     GError *why = NULL;
     guint64 capacity;
-    if (!virt_volume_capacity_at(conn, o->ref, &capacity, &why)) {
-        if (why)
-            return gone(why, error);
-        if (!capacity_elsewhere(ctx, conn, o->ref, &capacity, &why))
-            return !why || gone(why, error);
-    }
+    if (!capacity_on_host(ctx, conn, o, &capacity, &why))
+        return !why || gone(why, error);
     total_of(by_user, o->owner_id)->v[DB_QUOTA_DISK] += (gint64)capacity;
     return TRUE;
 }

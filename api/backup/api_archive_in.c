@@ -542,6 +542,7 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
                        .n_volumes = vols->len,
                        .clone_of = xml};
     g_auto(GStrv) tags = meta_tags(in->meta);
+    /* .host NULL: in->conn is the local host's, as backups are. */
     ApiVmUnit unit = {.owner_id = in->owner,
                       .start = in->to.start ? 1 : 0,
                       .tags = (const char *const *)tags,

@@ -5,6 +5,7 @@
  * of the VM changed, so any failure before it leaves the VM as it was. */
 #include "api/backup/api_archive.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_locks.h"
 #include "db/db_auth.h"
 #include "virt/virt_domain.h"
@@ -92,8 +93,10 @@ gboolean api_archive_replace(const ApiArchiveReplace *r, gboolean *swapped, GErr
         return FALSE;
     }
     *swapped = TRUE;
+    /* r->conn is the local host's, as backups are. */
+    gint64 host_id = api_host_id(ctx, NULL);
     for (guint k = 0; r->owner_id && k < r->n_moves; k++)
-        db_volume_owner_set(ctx->db, r->moves[k].path, r->owner_id, NULL);
+        db_volume_owner_set(ctx->db, host_id, r->moves[k].path, r->owner_id, NULL);
     api_quota_hold_release(r->quota);
     /* The inventory keeps owner, grants and tags (by UUID); the description
      * is the VM's, not the backup's. */
@@ -109,7 +112,7 @@ gboolean api_archive_replace(const ApiArchiveReplace *r, gboolean *swapped, GErr
             continue;
         }
         if (path)
-            db_volume_owner_forget(ctx->db, path, NULL);
+            db_volume_owner_forget(ctx->db, host_id, path, NULL);
     }
     if (r->start && !virt_domain_act(now, VIRT_ACTION_START, error)) {
         g_prefix_error(error, "the backup was restored, but the VM did not start: ");

@@ -2,6 +2,7 @@
 #include "api/core/api_host_resolve.h"
 #include "api/core/api_error.h"
 #include "api/core/api_json.h"
+#include "db/db_auth.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
 
@@ -125,6 +126,14 @@ VirtHost *api_req_host(ApiContext *ctx, const ApiRequest *req)
     if (req && req->virt_host)
         return virt_host_ref(req->virt_host);
     return ctx->hosts ? virt_hosts_local(ctx->hosts) : NULL;
+}
+
+gint64 api_host_id(ApiContext *ctx, VirtHost *h)
+{
+    if (h)
+        return virt_host_id(h);
+    g_autoptr(VirtHost) local = ctx->hosts ? virt_hosts_local(ctx->hosts) : NULL;
+    return local ? virt_host_id(local) : DB_HOST_UNREGISTERED;
 }
 
 void api_host_mark_answer(ApiContext *ctx, const ApiRoute *route, const ApiRequest *req,

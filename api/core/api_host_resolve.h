@@ -18,6 +18,9 @@ VirtConn *api_req_virt(ApiContext *ctx, const ApiRequest *req);
 VirtModel *api_req_model(ApiContext *ctx, const ApiRequest *req);
 /* A new reference to the request's host (NULL without a registry). */
 VirtHost *api_req_host(ApiContext *ctx, const ApiRequest *req);
+/* The inventory id of host `h` (NULL: the local host), as rows that
+ * belong to a host keep it; DB_HOST_UNREGISTERED (0) without a registry. */
+gint64 api_host_id(ApiContext *ctx, VirtHost *h);
 /* Answers about a VM, pool, volume or network carry the host they are
  * on: "host" is added to such an answer's JSON object (not part of its
  * ETag: the request named the host). */

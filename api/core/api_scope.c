@@ -16,8 +16,11 @@ struct ApiScope {
     ApiRole role;
     GHashTable *visible; /* VM uuids the user owns or was granted; lazy */
     GHashTable *grants;  /* "kind\nname" -> DbResourceGrant*; lazy */
-    GHashTable *owned;   /* paths of the volumes the user made; lazy */
-    GHashTable *usage;   /* virt_disk_usage; lazy */
+    /* Paths of the volumes the user made on the host of `owned_conn`; lazy,
+     * for the last connection asked about (a request works on one host). */
+    GHashTable *owned;
+    virConnectPtr owned_conn;
+    GHashTable *usage; /* virt_disk_usage; lazy */
 };
 
 ApiScope *api_scope_new(ApiContext *ctx, const ApiAuth *auth)
@@ -134,11 +137,32 @@ GHashTable *api_scope_disk_usage(ApiScope *s, virConnectPtr conn, GError **error
     return s->usage;
 }
 
-static gboolean owns(ApiScope *s, const char *path)
+/* The host a check is about is the host of the connection it is given:
+ * the connection is what the caller looked the volume up with, so no
+ * second argument naming a host can disagree with it. Without a registry
+ * (tests) rows are kept under DB_HOST_UNREGISTERED; -1 when no host has
+ * `conn` now (it reconnected meanwhile): nothing is owned there. */
+static gint64 host_of(ApiContext *ctx, virConnectPtr conn)
 {
-    if (!s->owned)
-        s->owned = db_volume_owned_set(s->ctx->db, s->user_id, NULL);
-    return s->owned && path && g_hash_table_contains(s->owned, path);
+    if (!ctx->hosts)
+        return DB_HOST_UNREGISTERED;
+    g_autoptr(VirtHost) h = virt_hosts_by_conn(ctx->hosts, conn);
+    return h ? virt_host_id(h) : -1;
+}
+
+/* Whether the user made the volume at `path` on the host of `conn`: the
+ * same path on another host is another user's volume. */
+static gboolean owns(ApiScope *s, virConnectPtr conn, const char *path)
+{
+    if (!path)
+        return FALSE;
+    if (!s->owned || s->owned_conn != conn) {
+        g_clear_pointer(&s->owned, g_hash_table_unref);
+        gint64 host = host_of(s->ctx, conn);
+        s->owned = host < 0 ? NULL : db_volume_owned_set(s->ctx->db, host, s->user_id, NULL);
+        s->owned_conn = s->owned ? conn : NULL;
+    }
+    return s->owned && g_hash_table_contains(s->owned, path);
 }
 
 /* Whether the file is a disk (`disk_only`) or any device of a VM the
@@ -167,13 +191,13 @@ static gboolean may_use(ApiScope *s, virConnectPtr conn, const char *pool, const
     gboolean media_pool = g && g->media;
     switch (use) {
     case API_VOLUME_SEE:
-        return media_pool || owns(s, path) || used_by_own_vm(s, conn, path, FALSE, FALSE);
-    case API_VOLUME_DISK: return owns(s, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
+        return media_pool || owns(s, conn, path) || used_by_own_vm(s, conn, path, FALSE, FALSE);
+    case API_VOLUME_DISK: return owns(s, conn, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
     case API_VOLUME_MEDIA:
-        return media_pool || owns(s, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
+        return media_pool || owns(s, conn, path) || used_by_own_vm(s, conn, path, TRUE, TRUE);
     case API_VOLUME_DELETE:
         /* A shared medium that an admin put in as a disk stays. */
-        return owns(s, path) ||
+        return owns(s, conn, path) ||
                (!(media_pool && !g->disks) && used_by_own_vm(s, conn, path, TRUE, TRUE));
     }
     return FALSE;

@@ -180,8 +180,10 @@ gboolean import_vm_define(ImportJob *job, GError **error)
     for (guint i = 0; i < job->disks->len; i++)
         g_ptr_array_add(adopt, ((const ImportDisk *)g_ptr_array_index(job->disks, i))->path);
     g_ptr_array_add(adopt, NULL);
-    ApiVmUnit unit = {
-        .owner_id = job->owner_id, .quota = job->quota, .adopt = (const char *const *)adopt->pdata};
+    ApiVmUnit unit = {.owner_id = job->owner_id,
+                      .host = task_host(job->task),
+                      .quota = job->quota,
+                      .adopt = (const char *const *)adopt->pdata};
     if (!noted || !api_vm_unit_run(job->ctx, job->conn, &plan, &unit, NULL, uuid, error))
         return FALSE;
     task_made(job->task, noted);

@@ -73,7 +73,8 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
     g_autofree char *path = virStorageVolGetPath(made);
     api_quota_hold_settle(job->quota);
     if (path)
-        db_volume_owner_set(job->ctx->db, path, job->owner_id, NULL);
+        db_volume_owner_set(job->ctx->db, api_host_id(job->ctx, task_host(task)), path,
+                            job->owner_id, NULL);
     api_quota_hold_release(job->quota);
     *result = api_task_on_host(task, api_storage_location(job->dst_pool, job->name));
     return TRUE;

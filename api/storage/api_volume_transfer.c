@@ -182,7 +182,8 @@ static virStorageVolPtr make_target(ApiContext *ctx, const ApiRequest *req, Task
     task_made(task, noted);
     g_autofree char *path = virStorageVolGetPath(vol);
     if (path)
-        db_volume_owner_set(ctx->db, path, req->auth->user_id, NULL);
+        db_volume_owner_set(ctx->db, api_host_id(ctx, req->virt_host), path, req->auth->user_id,
+                            NULL);
     return vol;
 }
 

@@ -141,8 +141,8 @@ gboolean api_volumes_create(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     json_t *obj = vol ? api_volume_answer(req->scope, pool, vol, error) : NULL;
     if (!obj)
         return FALSE;
-    db_volume_owner_set(ctx->db, json_string_value(json_object_get(obj, "path")),
-                        req->auth->user_id, NULL);
+    db_volume_owner_set(ctx->db, api_host_id(ctx, req->virt_host),
+                        json_string_value(json_object_get(obj, "path")), req->auth->user_id, NULL);
     api_quota_hold_release(quota);
     g_autofree char *location = api_storage_location(virStoragePoolGetName(pool), name);
     api_response_header(resp, "Location", location);
@@ -190,7 +190,7 @@ gboolean api_volume_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *
         !api_scope_volume_free(req->scope, conn, path, what, NULL, API_SHARE_NONE, error) ||
         !virt_volume_delete(vol, error))
         return FALSE;
-    db_volume_owner_forget(ctx->db, path, NULL);
+    db_volume_owner_forget(ctx->db, api_host_id(ctx, req->virt_host), path, NULL);
     resp->status = 204;
     return TRUE;
 }

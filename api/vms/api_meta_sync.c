@@ -1,5 +1,6 @@
 /* A small thread that prunes metadata of vanished VMs when kicked. */
 #include "api/vms/api_meta_sync.h"
+#include "api/core/api_host_resolve.h"
 #include "db/db_audit.h"
 #include "db/db_auth.h"
 #include "db/db_tasks.h"
@@ -70,25 +71,30 @@ static gboolean add_live_volumes(virConnectPtr conn, GHashTable *alive)
     return TRUE;
 }
 
-/* Forgets who made volumes that are gone: gone from every host (owners are
- * keyed by path, and a VM's disks may be on any host), and only when every
- * host answered and every pool could be listed. */
+/* Forgets who made volumes that are gone, host by host (owners are keyed
+ * by host and path): a host's rows only when that host answered and every
+ * one of its pools could be listed; a host that does not answer keeps its
+ * rows. */
 static void prune_volume_owners(ApiContext *ctx)
 {
-    g_autoptr(GHashTable) alive = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GPtrArray) hosts = ctx->hosts ? virt_hosts_list(ctx->hosts) : NULL;
     for (guint i = 0; i < (hosts ? hosts->len : 1); i++) {
-        g_autoptr(virConnect)
-            conn = answering_conn(ctx, hosts ? g_ptr_array_index(hosts, i) : NULL, NULL);
+        VirtHost *h = hosts ? g_ptr_array_index(hosts, i) : NULL;
+        /* Rows written after this instant are of volumes newer than the list. */
+        gint64 started = g_get_real_time() / G_USEC_PER_SEC;
+        g_autoptr(GHashTable) alive = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        g_autoptr(virConnect) conn = answering_conn(ctx, h, NULL);
         if (!conn || !add_live_volumes(conn, alive))
-            return;
+            continue;
+        g_autoptr(GError) error = NULL;
+        int removed = db_volume_owner_prune(ctx->db, api_host_id(ctx, h), alive, started, &error);
+        if (removed > 0)
+            g_message(
+                "forgot who made %d volume(s) no longer in any pool of host %" G_GINT64_FORMAT,
+                removed, api_host_id(ctx, h));
+        else if (removed < 0)
+            g_warning("pruning volume owners: %s", error->message);
     }
-    g_autoptr(GError) error = NULL;
-    int removed = db_volume_owner_prune(ctx->db, alive, &error);
-    if (removed > 0)
-        g_message("forgot who made %d volume(s) no longer in any pool", removed);
-    else if (removed < 0)
-        g_warning("pruning volume owners: %s", error->message);
 }
 
 /* Descriptions were the inventory's before they became libvirt's own

@@ -246,11 +246,12 @@ static void undo_move(gpointer data)
     virt_source_move_rollback(g_steal_pointer(&job->move));
 }
 
-static gboolean clone_unit(CloneJob *job, virConnectPtr conn, Task *task,
+static gboolean clone_unit(CloneJob *job, VirtHost *host, virConnectPtr conn, Task *task,
                            char uuid[VIR_UUID_STRING_BUFLEN], GError **error)
 {
     ApiVmUnit unit = {
         .owner_id = job->owner_id,
+        .host = host,
         .start = job->start,
         .tags = (const char *const *)job->tags,
         .locks = job->locks,
@@ -271,7 +272,7 @@ static gboolean run_clone(Task *task, gpointer data, char **result, GError **err
     CloneJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autoptr(virConnect) conn = api_task_conn(job->ctx, task, error);
-    if (!conn || !clone_unit(job, conn, task, uuid, error))
+    if (!conn || !clone_unit(job, task_host(task), conn, task, uuid, error))
         return FALSE;
     g_autofree char *name = g_uri_escape_string(job->name, NULL, FALSE);
     *result = api_task_on_host(task, g_strconcat("/api/vms/", name, NULL));
@@ -351,7 +352,7 @@ gboolean api_vm_clone(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp,
     g_autoptr(CloneJob) owned = job;
     char uuid[VIR_UUID_STRING_BUFLEN];
     g_autoptr(virConnect) conn = api_conn(ctx, req, error);
-    json_t *obj = conn && clone_unit(owned, conn, NULL, uuid, error)
+    json_t *obj = conn && clone_unit(owned, req->virt_host, conn, NULL, uuid, error)
                       ? api_vm_detail(ctx, conn, uuid, NULL, error)
                       : NULL;
     if (!obj)

@@ -105,7 +105,10 @@ static gboolean run_create(Task *task, gpointer data, char **result, GError **er
 {
     CreateJob *job = data;
     char uuid[VIR_UUID_STRING_BUFLEN];
-    ApiVmUnit unit = {.owner_id = job->owner_id, .start = job->start, .quota = job->quota};
+    ApiVmUnit unit = {.owner_id = job->owner_id,
+                      .host = task_host(task),
+                      .start = job->start,
+                      .quota = job->quota};
     g_autoptr(virConnect) conn = api_task_conn(job->ctx, task, error);
     if (!conn || !api_vm_unit_run(job->ctx, conn, &job->plan, &unit, task, uuid, error))
         return FALSE;
@@ -174,7 +177,7 @@ gboolean api_vms_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         return id && api_answer_task(ctx, resp, id, error);
     }
     char made_uuid[VIR_UUID_STRING_BUFLEN];
-    ApiVmUnit unit = {.owner_id = owner_id, .start = start, .quota = quota};
+    ApiVmUnit unit = {.owner_id = owner_id, .host = req->virt_host, .start = start, .quota = quota};
     if (!api_vm_unit_run(ctx, conn, &plan, &unit, NULL, made_uuid, error))
         return FALSE;
     json_t *obj = api_vm_detail(ctx, conn, made_uuid, NULL, error);

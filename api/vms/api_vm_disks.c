@@ -4,6 +4,7 @@
  * attach that fails is deleted again. */
 #include "api/auth/api_quota.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "api/core/api_locks.h"
@@ -323,7 +324,8 @@ gboolean api_vm_disks_attach(ApiContext *ctx, const ApiRequest *req, ApiResponse
         return FALSE;
     /* The caller made it: theirs to use and delete later. */
     if (made)
-        db_volume_owner_set(ctx->db, made, req->auth->user_id, NULL);
+        db_volume_owner_set(ctx->db, api_host_id(ctx, req->virt_host), made, req->auth->user_id,
+                            NULL);
     api_quota_hold_release(quota);
     api_vm_changed(ctx, req->virt_host, c.dom, VIRT_DOMAIN_EVENT_DEVICES);
     g_autofree char *vm = g_uri_escape_string(virDomainGetName(c.dom), NULL, FALSE);
@@ -452,7 +454,7 @@ gboolean api_vm_disk_detach(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         if (!api_scope_volume_free(fresh, c.conn, path, id, NULL, API_SHARE_NONE, error) ||
             !virt_volume_delete(vol, error))
             return FALSE;
-        db_volume_owner_forget(ctx->db, path, NULL);
+        db_volume_owner_forget(ctx->db, api_host_id(ctx, req->virt_host), path, NULL);
     }
     resp->status = 204;
     return TRUE;

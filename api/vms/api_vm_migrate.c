@@ -11,15 +11,18 @@
 #include "api/core/api_scope.h"
 #include "api/tasks/api_tasks.h"
 #include "api/tasks/task_engine.h"
+#include "db/db_auth.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
 #include "virt/virt_hosts.h"
 #include "virt/virt_migrate.h"
+#include "virt/virt_storage.h"
 
 #include <gio/gio.h>
 #include <math.h>
 
 typedef struct {
+    ApiContext *ctx;
     VirtHost *from, *to;
     char uuid[VIR_UUID_STRING_BUFLEN];
     char *name;
@@ -62,6 +65,25 @@ static gboolean on_progress(guint64 done, guint64 total, double fraction, gpoint
     return !task_cancel_requested(f->task);
 }
 
+/* After a move with its storage the source's volumes are gone, and their
+ * copies on the target (same pool, same name) are their makers': volume
+ * owners are kept per host (docs/hosts.md). */
+static void move_owners(const MigrateJob *job, virConnectPtr dst, const GPtrArray *disks)
+{
+    for (guint i = 0; disks && i < disks->len; i++) {
+        const VirtMigrateDisk *d = g_ptr_array_index(disks, i);
+        g_autoptr(virStoragePool) pool = virStoragePoolLookupByName(dst, d->pool);
+        g_autoptr(virStorageVol) vol = pool ? virStorageVolLookupByName(pool, d->volume) : NULL;
+        g_autofree char *path = vol ? virStorageVolGetPath(vol) : NULL;
+        virResetLastError();
+        g_autoptr(GError) why = NULL;
+        if (!path || !db_volume_owner_move(job->ctx->db, virt_host_id(job->from), d->path,
+                                           virt_host_id(job->to), path, &why))
+            g_warning("migration: who made %s is not carried to its copy: %s", d->path,
+                      why ? why->message : "the copy is not found");
+    }
+}
+
 static gboolean run_migrate(Task *task, gpointer data, char **result, GError **error)
 {
     MigrateJob *job = data;
@@ -70,6 +92,11 @@ static gboolean run_migrate(Task *task, gpointer data, char **result, GError **e
     g_autoptr(virConnect) dst = src ? virt_conn_get(virt_host_conn(job->to), error) : NULL;
     g_autoptr(virDomain) dom = dst ? virt_domain_lookup(src, job->uuid, error) : NULL;
     if (!dom)
+        return FALSE;
+    /* Read before the move: the source's disks are deleted by it. */
+    g_autoptr(GPtrArray) disks = job->opts.copy_storage ? virt_migrate_disks(src, dom, error)
+                                                        : NULL;
+    if (job->opts.copy_storage && !disks)
         return FALSE;
     Follow f = {task, to_name};
     VirtMigrateResult done = {0};
@@ -81,6 +108,7 @@ static gboolean run_migrate(Task *task, gpointer data, char **result, GError **e
         refusal(error);
         return FALSE;
     }
+    move_owners(job, dst, disks);
     g_autofree char *msg = g_strdup_printf("on %s (libvirt job %" G_GUINT64_FORMAT
                                            " ms, paused %" G_GUINT64_FORMAT " ms)",
                                            to_name, done.elapsed_ms, done.downtime_ms);
@@ -106,6 +134,7 @@ gboolean api_vm_migrate(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
     if (!ctx->tasks)
         return api_fail(error, API_ERROR_UNAVAILABLE, "no task engine");
     g_autoptr(MigrateJob) job = g_new0(MigrateJob, 1);
+    job->ctx = ctx;
     job->opts.live = live;
     job->opts.copy_storage = copy_storage;
     job->from = api_req_host(ctx, req);

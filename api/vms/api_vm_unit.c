@@ -2,6 +2,7 @@
  * inventory row, start, each undone when a later one fails. */
 #include "api/vms/api_vm_unit.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_gate.h"
 #include "api/core/api_locks.h"
 #include "api/vms/api_vm_plan.h"
@@ -98,10 +99,11 @@ gboolean api_vm_unit_run(ApiContext *ctx, virConnectPtr conn, VirtVmPlan *plan,
         api_quota_hold_settle(unit->quota);
     if (after && finish(ctx, virt_vm_created_domain(created), unit, uuid, error)) {
         virt_vm_created_commit(created);
+        gint64 host_id = api_host_id(ctx, unit->host);
         for (guint i = 0; unit->owner_id && i < made->len; i++)
-            db_volume_owner_set(ctx->db, g_ptr_array_index(made, i), unit->owner_id, NULL);
+            db_volume_owner_set(ctx->db, host_id, g_ptr_array_index(made, i), unit->owner_id, NULL);
         for (const char *const *p = unit->adopt; unit->owner_id && p && *p; p++)
-            db_volume_owner_set(ctx->db, *p, unit->owner_id, NULL);
+            db_volume_owner_set(ctx->db, host_id, *p, unit->owner_id, NULL);
         api_quota_hold_release(unit->quota);
         /* The owner sees one more VM. */
         api_auth_changed(ctx, unit->owner_id);

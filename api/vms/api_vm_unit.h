@@ -10,6 +10,7 @@
 
 typedef struct {
     gint64 owner_id;          /* 0: no owner row */
+    VirtHost *host;           /* the host of the unit's connection (NULL: the local one) */
     int start;                /* 1: start it once made */
     const char *const *tags;  /* copied into its inventory row; may be NULL */
     const char *const *locks; /* lock keys held with those of the plan; may be NULL */

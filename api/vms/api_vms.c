@@ -350,9 +350,10 @@ gboolean api_vm_delete(ApiContext *ctx, const ApiRequest *req, ApiResponse *resp
         g_ptr_array_add(paths, virStorageVolGetPath(g_ptr_array_index(vols, i)));
     if (!virt_domain_delete(c.dom, force, vols, error))
         return FALSE;
+    gint64 host_id = api_host_id(ctx, req->virt_host);
     for (guint i = 0; i < paths->len; i++)
         if (g_ptr_array_index(paths, i))
-            db_volume_owner_forget(ctx->db, g_ptr_array_index(paths, i), NULL);
+            db_volume_owner_forget(ctx->db, host_id, g_ptr_array_index(paths, i), NULL);
     /* The VM is gone: a stale row is pruned later, so the delete succeeded. */
     g_autoptr(GError) stale = NULL;
     if (!db_vm_meta_delete(ctx->db, c.uuid, &stale))

@@ -1,7 +1,7 @@
 /* Inventory bounds and scope tables: a full database answers DB_ERROR_FULL
  * and stores nothing, the audit log folds repeated failures and keeps a
  * bounded number of rows, sessions per user are trimmed, grants of pools,
- * networks and bridges, volume owners, and task artifacts. */
+ * networks and bridges, and task artifacts (volume owners: test_volume_owners). */
 #include "unit.h"
 
 #include "db/db_audit.h"
@@ -191,25 +191,6 @@ static void test_resource_grants(void **state)
     assert_int_equal(gone->len, 0);
 }
 
-static void test_volume_owners(void **state)
-{
-    Fixture *f = *state;
-    assert_true(db_volume_owner_set(f->db, "/p/a.qcow2", f->alice, NULL));
-    assert_true(db_volume_owner_set(f->db, "/p/b.qcow2", f->alice, NULL));
-    assert_true(db_volume_owner_set(f->db, "/p/c.qcow2", f->bob, NULL));
-    g_autoptr(GHashTable) mine = db_volume_owned_set(f->db, f->alice, NULL);
-    assert_int_equal(g_hash_table_size(mine), 2);
-    assert_true(g_hash_table_contains(mine, "/p/a.qcow2"));
-    g_autoptr(GHashTable) alive = g_hash_table_new(g_str_hash, g_str_equal);
-    g_hash_table_add(alive, "/p/a.qcow2");
-    assert_int_equal(db_volume_owner_prune(f->db, alive, NULL), 2);
-    g_autoptr(GHashTable) left = db_volume_owned_set(f->db, f->alice, NULL);
-    assert_int_equal(g_hash_table_size(left), 1);
-    assert_true(db_volume_owner_forget(f->db, "/p/a.qcow2", NULL));
-    g_autoptr(GHashTable) none = db_volume_owned_set(f->db, f->alice, NULL);
-    assert_int_equal(g_hash_table_size(none), 0);
-}
-
 static void test_task_artifacts_left_by_a_crash(void **state)
 {
     Fixture *f = *state;
@@ -252,7 +233,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sessions_trimmed_oldest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tokens_of_a_user_deleted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resource_grants, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_volume_owners, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_artifacts_left_by_a_crash, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

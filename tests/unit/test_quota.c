@@ -157,12 +157,19 @@ static void test_inventory_columns_and_migration(void **state)
                          SQLITE_OK);
     /* A file of schema 6, as vireod wrote it before backups and quotas
      * (whose later migrations add columns to the backup tables, hosts, the
-     * metric series' host and the tasks' host), with a user. */
+     * metric series' host, the tasks' host and the volume owners' host),
+     * with a user. */
     assert_int_equal(sqlite3_exec(raw,
                                   "ALTER TABLE tasks DROP COLUMN host_id;"
                                   "DROP INDEX stats_series_host;"
                                   "ALTER TABLE stats_series DROP COLUMN host;"
                                   "DROP TABLE hosts;"
+                                  "DROP TABLE volume_owners;"
+                                  "CREATE TABLE volume_owners ("
+                                  "  key TEXT PRIMARY KEY NOT NULL,"
+                                  "  owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE "
+                                  "CASCADE,"
+                                  "  created_at INTEGER NOT NULL);"
                                   "DROP TABLE backups;"
                                   "DROP TABLE backup_jobs;"
                                   "ALTER TABLE users DROP COLUMN quota_vms;"
@@ -297,9 +304,10 @@ static void test_usage_from_libvirt(void **state)
         0);
     assert_non_null(vol);
     g_autofree char *vol_path = virStorageVolGetPath(vol);
-    assert_true(db_volume_owner_set(f->ctx.db, vol_path, f->op, NULL));
+    assert_true(db_volume_owner_set(f->ctx.db, DB_HOST_UNREGISTERED, vol_path, f->op, NULL));
     /* A volume that is gone counts nothing. */
-    assert_true(db_volume_owner_set(f->ctx.db, "/default-pool/q-gone.img", f->op, NULL));
+    assert_true(db_volume_owner_set(f->ctx.db, DB_HOST_UNREGISTERED, "/default-pool/q-gone.img",
+                                    f->op, NULL));
 
     DbQuota u = usage_of(f, f->op);
     assert_quota(&u, 2, 3, 356, 3 * MIB);
