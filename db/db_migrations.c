@@ -231,6 +231,12 @@ static const char *const migrations[] = {
     "  UPDATE volume_owners SET host_id = new.id WHERE host_id = 0; END;"
     "CREATE TRIGGER volume_owners_host_removed AFTER DELETE ON hosts BEGIN"
     "  DELETE FROM volume_owners WHERE host_id = old.id; END;",
+    /* 14: tasks that name no host (those of a file from before hosts, which
+     * migration 12 found without a local host row) are the local host's:
+     * taken over now, or by the local host's row when it is made. */
+    "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1) WHERE host_id IS NULL;"
+    "CREATE TRIGGER tasks_adopted AFTER INSERT ON hosts WHEN new.local = 1 BEGIN"
+    "  UPDATE tasks SET host_id = new.id WHERE host_id IS NULL; END;",
 };
 
 int db_schema_latest(void)

@@ -118,6 +118,27 @@ static void test_rows(void **state)
 
 /* A task names its host: answers read the host's name, lists filter by it,
  * and what a task left half-made is looked for on its own host only. */
+/* A task that names no host (made before the local host's row, as on a
+ * file from before hosts) is taken over by the local host's row when it
+ * is made; another host's row takes nothing. */
+static void test_task_without_host_adopted_by_local(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    gint64 id = db_task_create(f->db, "clone", "p/a", 0, 0, TRUE, "queued", &error);
+    DbHost there = {.name = "there", .uri = "qemu+tcp://b/system"};
+    DbHost here = {.name = "here", .uri = "qemu:///system", .local = TRUE};
+    gint64 b = db_host_create(f->db, &there, &error);
+    g_autoptr(DbTask) before = db_task_get(f->db, id, &error);
+    assert_int_equal(before->host_id, 0);
+    gint64 a = db_host_create(f->db, &here, &error);
+    assert_null(error);
+    assert_true(a > 0 && b > 0);
+    g_autoptr(DbTask) after = db_task_get(f->db, id, &error);
+    assert_int_equal(after->host_id, a);
+    assert_string_equal(after->host_name, "here");
+}
+
 static void test_task_hosts(void **state)
 {
     Fixture *f = *state;
@@ -377,6 +398,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_task_without_host_adopted_by_local, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_holds_its_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_runs_and_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_cancel, setup, teardown),
