@@ -137,6 +137,12 @@ describe('Hosts', { concurrency: false }, () => {
     await page.getByTestId('detail-display-text').filter({ hasText: /TEST driver has no console/ }).waitFor();
     assert.equal(await page.getByTestId('action-console').count(), 0);
     await page.getByTestId('vm-snapshots').waitFor();
+    // The test driver reports an address for its guest: shown as one.
+    const shown = await page.getByTestId('detail-addresses').locator('code').allTextContents();
+    const known = ((await admin.request('GET', `/api/vms/test?host=${encodeURIComponent(NAME)}`)).json.addresses || [])
+      .map((a) => `${a.address}/${a.prefix}`);
+    assert.ok(known.length > 0, 'the test driver reports an address');
+    assert.deepEqual(shown, known);
     await page.getByTestId('action-migrate').click();
     const dlg = page.getByTestId('migrate-dialog');
     await dlg.waitFor();

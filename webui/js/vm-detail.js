@@ -287,11 +287,12 @@ function renderLive(page) {
     el.uptime.title = 'vireod does not know when this guest started (it started before vireod, on another host, or the sampler is off)';
   }
   const addrs = vm.addresses || [];
-  clear(el.addresses).append(addrs.length
+  // append() takes nodes, not an array (an array would show as "[object HTMLElement]").
+  clear(el.addresses).append(...(addrs.length
     ? addrs.map((a) => h('code', { class: 'mono', title: [a.interface, a.mac, a.source].filter(Boolean).join(' · ') }, `${a.address}/${a.prefix}`))
-    : h('span', { class: 'muted' }, running
+    : [h('span', { class: 'muted' }, running
       ? 'none reported (from DHCP leases of libvirt\'s networks, or the guest agent)'
-      : 'none while it is not running'));
+      : 'none while it is not running')]));
 }
 
 // ---- rendering ----
