@@ -237,6 +237,16 @@ static const char *const migrations[] = {
     "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1) WHERE host_id IS NULL;"
     "CREATE TRIGGER tasks_adopted AFTER INSERT ON hosts WHEN new.local = 1 BEGIN"
     "  UPDATE tasks SET host_id = new.id WHERE host_id IS NULL; END;",
+    /* 15: backups of VMs of any host (docs/backups.md): each job VM's host
+     * (host ids, one a line beside `vms`; NULL: all the local host's),
+     * each backup's VM's host (NULL: the local host's, as every backup
+     * before it), and the host of what a task is about to make when it is
+     * not the task's own (a backup of host B's VM writes its archive on
+     * the local host; NULL: the task's host) */
+    "ALTER TABLE backup_jobs ADD COLUMN vm_hosts TEXT;"
+    "ALTER TABLE backups ADD COLUMN host_id INTEGER;"
+    "UPDATE backups SET host_id = (SELECT id FROM hosts WHERE local = 1);"
+    "ALTER TABLE task_artifacts ADD COLUMN host_id INTEGER;",
 };
 
 int db_schema_latest(void)

@@ -1,0 +1,35 @@
+/* Which host a backup, or a backup job's VM, is of (see api_backups.h):
+ * the inventory keeps host ids, 0 (or NULL) meaning the local host, as
+ * for everything kept before there were hosts. */
+#include "api/backup/api_backups.h"
+#include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
+
+VirtHost *api_backup_host(ApiContext *ctx, gint64 host_id, GError **error)
+{
+    if (!ctx->hosts)
+        return NULL;
+    VirtHost *h = host_id ? virt_hosts_get(ctx->hosts, host_id) : virt_hosts_local(ctx->hosts);
+    if (!h)
+        api_fail(error, API_ERROR_NOT_FOUND, "its host (id %" G_GINT64_FORMAT ") was removed",
+                 host_id);
+    return h;
+}
+
+gint64 api_backup_host_id(VirtHost *h)
+{
+    return h ? virt_host_id(h) : 0;
+}
+
+gboolean api_backup_same_host(ApiContext *ctx, gint64 a, gint64 b)
+{
+    g_autoptr(VirtHost) local = ctx->hosts ? virt_hosts_local(ctx->hosts) : NULL;
+    gint64 own = api_backup_host_id(local);
+    return (a ? a : own) == (b ? b : own);
+}
+
+json_t *api_backup_host_json(ApiContext *ctx, gint64 host_id)
+{
+    g_autoptr(VirtHost) h = api_backup_host(ctx, host_id, NULL);
+    return api_host_ref_json(h);
+}
