@@ -160,6 +160,7 @@ static void test_inventory_columns_and_migration(void **state)
      * metric series' host, the tasks' host and the volume owners' host),
      * with a user. */
     assert_int_equal(sqlite3_exec(raw,
+                                  "ALTER TABLE task_artifacts DROP COLUMN host_id;"
                                   "ALTER TABLE tasks DROP COLUMN host_id;"
                                   "DROP INDEX stats_series_host;"
                                   "ALTER TABLE stats_series DROP COLUMN host;"
