@@ -472,6 +472,7 @@ static char *finish_replace(ApiArchiveIn *in, const char *xml, GError **error)
     }
     ApiArchiveReplace r = {.ctx = in->to.ctx,
                            .conn = in->conn,
+                           .host = in->to.task ? task_host(in->to.task) : NULL,
                            .uuid = in->to.replace,
                            .xml = xml,
                            .moves = moves,
@@ -545,8 +546,9 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
                        .n_volumes = vols->len,
                        .clone_of = xml};
     g_auto(GStrv) tags = meta_tags(in->meta);
-    /* .host NULL: in->conn is the local host's, as backups are. */
-    ApiVmUnit unit = {.owner_id = in->owner,
+    /* On the task's host, whose connection in->conn is. */
+    ApiVmUnit unit = {.host = in->to.task ? task_host(in->to.task) : NULL,
+                      .owner_id = in->owner,
                       .start = in->to.start ? 1 : 0,
                       .tags = (const char *const *)tags,
                       .quota = in->quota,

@@ -16,15 +16,9 @@ VirtHost *api_backup_host(ApiContext *ctx, gint64 host_id, GError **error)
     return h;
 }
 
-gint64 api_backup_host_id(VirtHost *h)
-{
-    return h ? virt_host_id(h) : 0;
-}
-
 gboolean api_backup_same_host(ApiContext *ctx, gint64 a, gint64 b)
 {
-    g_autoptr(VirtHost) local = ctx->hosts ? virt_hosts_local(ctx->hosts) : NULL;
-    gint64 own = api_backup_host_id(local);
+    gint64 own = api_host_id(ctx, NULL);
     return (a ? a : own) == (b ? b : own);
 }
 

@@ -31,8 +31,7 @@ static void conn_unref(gpointer conn)
  * does not answer); `conns` keeps each host's connection for the next. */
 static json_t *vm_name_json(ApiContext *ctx, GHashTable *conns, gint64 host_id, const char *uuid)
 {
-    g_autoptr(VirtHost) local = ctx->hosts ? virt_hosts_local(ctx->hosts) : NULL;
-    gint64 key = host_id ? host_id : api_backup_host_id(local);
+    gint64 key = host_id ? host_id : api_host_id(ctx, NULL);
     if (!g_hash_table_contains(conns, &key)) {
         g_autoptr(VirtHost) h = api_backup_host(ctx, host_id, NULL);
         virConnectPtr c = h || !ctx->hosts ? virt_conn_get(h ? virt_host_conn(h) : ctx->virt, NULL)
@@ -163,7 +162,7 @@ static gboolean parse_vms(ApiContext *ctx, const ApiRequest *req, json_t *vms, D
         if (!dom || virDomainGetUUIDString(dom, uuid) < 0 ||
             !api_scope_sees_vm(req->scope, uuid, &why))
             return api_invalid(error, "vms[%zu]: no VM named '%s'", i, id);
-        gint64 host_id = api_backup_host_id(host);
+        gint64 host_id = api_host_id(ctx, host);
         if (g_hash_table_add(seen, g_strdup_printf("%" G_GINT64_FORMAT " %s", host_id, uuid))) {
             g_strv_builder_add(b, uuid);
             g_array_append_val(hosts, host_id);

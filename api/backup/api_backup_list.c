@@ -3,6 +3,7 @@
  * one, delete (the archive's volume with it). */
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "virt/virt_domain.h"
@@ -42,7 +43,7 @@ gboolean api_backups_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         return FALSE;
     const char *job = api_query_get(req, "job"), *vm = api_query_get(req, "vm");
     /* ?host= (the router's) keeps the backups of that host's VMs. */
-    gint64 host = api_query_get(req, "host") ? api_backup_host_id(req->virt_host) : -1;
+    gint64 host = api_query_get(req, "host") ? api_host_id(ctx, req->virt_host) : -1;
     g_autoptr(GPtrArray) all = db_backup_list(ctx->db, 0, NULL, error);
     if (!all)
         return FALSE;

@@ -49,8 +49,6 @@ gboolean api_backup_vm(ApiContext *ctx, Task *task, const ApiBackupTarget *targe
  * Ids as the inventory keeps them: 0 is the local host. */
 /* A new reference to the host, NULL (NOT_FOUND) once it was removed. */
 VirtHost *api_backup_host(ApiContext *ctx, gint64 host_id, GError **error);
-/* The host's id as kept (the local host's own id, 0 without hosts). */
-gint64 api_backup_host_id(VirtHost *h);
 /* Whether two kept ids name the same host. */
 gboolean api_backup_same_host(ApiContext *ctx, gint64 a, gint64 b);
 /* {"id", "name"} of the host, null once it was removed. */

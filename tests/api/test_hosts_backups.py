@@ -341,6 +341,13 @@ class HostsBackupsTest(test_hosts.HostsBase):
         self.assertEqual(t["state"], "succeeded", repr(t))
         self.assertStatus(one.get(self.on_b("/api/vms/" + new)), 200)
         self.assertError(two.get(self.on_b("/api/vms/" + new)), 404)
+        # Its disk is theirs on B (volume owners are per host).
+        xml = lab.virsh(URI_B, "dumpxml", new, "--inactive")
+        [disk] = [os.path.basename(p) for p in re.findall(r"<source file='([^']+)'", xml)
+                  if os.path.basename(p).startswith(new)]
+        path = "/api/pools/default/volumes/" + disk
+        self.assertStatus(one.get(self.on_b(path)), 200)
+        self.assertError(two.get(self.on_b(path)), 404)
 
     def test_5_running_vm_on_b_copied_at_one_instant(self):
         vm = self.guest_on(URI_B, "run", start=True)
