@@ -60,7 +60,7 @@ static void prune(ApiContext *ctx, virConnectPtr conn, const DbBackupJob *job, c
 
 /* VM `uuid` of host `host_id` (read over that host's connection) into the
  * job's pool on vireod's own host (`target`). */
-static gboolean backup_one(Run *r, Task *task, ApiBackupTarget *target, const char *uuid,
+static gboolean backup_one(Run *r, Task *task, const ApiBackupTarget *target, const char *uuid,
                            gint64 host_id, GString *notes, GError **error)
 {
     g_autoptr(VirtHost) host = api_backup_host(r->ctx, host_id, error);
@@ -74,8 +74,9 @@ static gboolean backup_one(Run *r, Task *task, ApiBackupTarget *target, const ch
         return *error ? FALSE
                       : api_fail(error, API_ERROR_FORBIDDEN,
                                  "the job's owner may no longer act on this VM");
-    target->vm_host = host;
-    if (!dom || !api_backup_vm(r->ctx, task, target, dom, &b, error))
+    ApiBackupTarget to = *target;
+    to.vm_host = host;
+    if (!dom || !api_backup_vm(r->ctx, task, &to, dom, &b, error))
         return FALSE;
     b.job_id = r->job->id;
     b.owner_id = r->job->owner_id;

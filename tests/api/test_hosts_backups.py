@@ -5,7 +5,8 @@ task on B, reads B's disk over B's connection and writes the archive into
 a pool of the local host; the backup lists host B; restored (by default
 onto B) it is a new VM on B whose disk holds the same bytes; a restore
 that fails inside its task (a damaged archive) leaves no volume on B, and
-a taken name or a pool B lacks is refused before anything; a VM of one
+a taken name or a pool B lacks is refused before anything; ?host= restores
+it onto the local host instead; a VM of one
 name (and one UUID) on the local host and on B are two VMs to a job's
 retention: keeping one backup each leaves one of each; two operators on B
 never see or restore each other's backups; a running VM of B is copied
@@ -255,6 +256,36 @@ class HostsBackupsTest(test_hosts.HostsBase):
         self.assertIn("SHA-256", t["error"]["message"])
         self.assertEqual(volumes(URI_B), vols_b)
         self.assertEqual(lab.domain_names(URI_B), doms_b)
+
+    def test_2b_backup_of_b_restored_onto_the_local_host(self):
+        # ?host= names where a backup goes back: here vireod's own host.
+        vm = self.guest_on(URI_B, "move")
+        want = volume_sha256(URI_B, "default", vm + ".img")
+        j = self.job(TAG + "-j2b", [vm], query="?host=" + self.b["name"])
+        t = self.run_job(j["name"])
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        [b] = self.backups("?job=" + j["name"])
+        new = vm + "-l"
+        self.addCleanup(self.remove_local_restored, new)
+        vols_b = volumes(URI_B)
+        r = self.api.post("/api/backups/%d/restore?host=%s" % (b["id"], self.local["name"]),
+                          json_body={"name": new, "pool": LOCAL_POOL})
+        self.assertStatus(r, 202)
+        t = self.wait_task(r.json())
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertEqual(t["host"]["name"], self.local["name"])
+        self.assertEqual(t["result"], "/api/vms/" + new)
+        self.assertIn(new, virsh_local("list", "--all", "--name").split())
+        self.assertNotIn(new, lab.domain_names(URI_B))
+        self.assertEqual(volumes(URI_B), vols_b)
+        [disk] = [v for v in volumes(harness.URI, LOCAL_POOL) if v.startswith(new + "-disk")]
+        self.assertEqual(volume_sha256(harness.URI, LOCAL_POOL, disk), want)
+
+    def remove_local_restored(self, name):
+        virsh_local("undefine", name, check=False)
+        for v in volumes(harness.URI, LOCAL_POOL):
+            if v.startswith(name + "-disk"):
+                virsh_local("vol-delete", "--pool", LOCAL_POOL, v, check=False)
 
     def test_3_same_vm_on_two_hosts_keeps_its_own_backups(self):
         # The same name and UUID on the local host and on B (a copy, as a
