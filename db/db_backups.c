@@ -33,7 +33,7 @@ gint64 *db_backup_job_hosts_parse(const char *text, guint n)
     gint64 *hosts = g_new0(gint64, MAX(n, 1));
     g_auto(GStrv) ids = g_strsplit(text ? text : "", "\n", -1);
     for (guint i = 0; i < n && ids[i]; i++)
-        if (!g_ascii_string_to_signed(ids[i], 10, 0, G_MAXINT64, &hosts[i], NULL))
+        if (!g_ascii_string_to_signed(ids[i], 10, -1, G_MAXINT64, &hosts[i], NULL))
             hosts[i] = 0;
     return hosts;
 }

@@ -9,7 +9,7 @@ typedef struct {
     int at_minute;    /* local time of day, minutes after midnight */
     int weekday;      /* week: 1 Monday .. 7 Sunday; day: 0 */
     GStrv vms;        /* VM UUIDs */
-    gint64 *vm_hosts; /* each VM's host id (as many as vms); 0: the local host */
+    gint64 *vm_hosts; /* each VM's host id (as many as vms); 0: the local host, -1: removed */
     char *pool;       /* where the archives go */
     int keep;         /* newest backups kept per VM */
     gint64 owner_id;  /* the operator who made it; 0: an admin's (admins only) */
@@ -50,7 +50,7 @@ typedef struct {
     guint64 size;
     gint64 created_at;
     gint64 owner_id; /* its job's owner when it was made; 0: admins only */
-    gint64 host_id;  /* the host of the VM it is of; 0: the local host */
+    gint64 host_id;  /* the host of the VM it is of; 0: the local host, -1: removed */
 } DbBackup;
 
 void db_backup_free(DbBackup *b);

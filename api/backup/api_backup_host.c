@@ -1,6 +1,6 @@
 /* Which host a backup, or a backup job's VM, is of (see api_backups.h):
  * the inventory keeps host ids, 0 (or NULL) meaning the local host, as
- * for everything kept before there were hosts. */
+ * for everything kept before there were hosts, and -1 a removed host. */
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
 #include "api/core/api_host_resolve.h"
@@ -11,8 +11,7 @@ VirtHost *api_backup_host(ApiContext *ctx, gint64 host_id, GError **error)
         return NULL;
     VirtHost *h = host_id ? virt_hosts_get(ctx->hosts, host_id) : virt_hosts_local(ctx->hosts);
     if (!h)
-        api_fail(error, API_ERROR_NOT_FOUND, "its host (id %" G_GINT64_FORMAT ") was removed",
-                 host_id);
+        api_fail(error, API_ERROR_NOT_FOUND, "its host was removed");
     return h;
 }
 

@@ -11,7 +11,8 @@ name (and one UUID) on the local host and on B are two VMs to a job's
 retention: keeping one backup each leaves one of each; two operators on B
 never see or restore each other's backups; a running VM of B is copied
 at one instant through scratch files in its disk's pool on B, none left;
-an archive imports onto B (?host=).
+an archive imports onto B (?host=); once B is removed its backups stay
+(host null) and are restored by naming a host.
 
 The lab is shared with other work on this machine: run under the lab's
 lock (flock -o /tmp/vireo-lab.lock sh tests/api/run.sh test_hosts_backups);
@@ -422,6 +423,33 @@ class HostsBackupsTest(test_hosts.HostsBase):
         paths = [os.path.basename(p) for p in re.findall(r"<source file='([^']+)'", xml)]
         [disk] = [p for p in paths if p.startswith(new)]
         self.assertEqual(volume_sha256(URI_B, "default", disk), want)
+
+    def test_7_host_removed(self):
+        # Last: B is removed and added again (a new id). Its backups stay,
+        # their host null; a restore then names where (409 without), and a
+        # job's run fails for the VM whose host is gone.
+        vm = self.guest_on(URI_B, "gone")
+        j = self.job(TAG + "-j7", [vm], query="?host=" + self.b["name"])
+        t = self.run_job(j["name"])
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        [b] = self.backups("?job=" + j["name"])
+        self.assertStatus(self.api.delete("/api/hosts/%d" % self.b["id"]), 204)
+        type(self).b = self.add_lab_host(TAG + "-b2", URI_B)
+        self.assertIsNone(self.api.get("/api/backups/%d" % b["id"]).json()["host"])
+        self.assertEqual(self.api.get("/api/backups/jobs/" + j["name"]).json()["vms"][0]["host"],
+                         None)
+        new = vm + "-r"
+        r = self.api.post("/api/backups/%d/restore" % b["id"], json_body={"name": new})
+        self.assertIn("?host=", self.assertError(r, 409)["message"])
+        self.addCleanup(self.remove_restored, URI_B, new)
+        r = self.api.post(self.on_b("/api/backups/%d/restore" % b["id"]), json_body={"name": new})
+        self.assertStatus(r, 202)
+        t = self.wait_task(r.json())
+        self.assertEqual(t["state"], "succeeded", repr(t))
+        self.assertIn(new, lab.domain_names(URI_B))
+        t = self.run_job(j["name"])
+        self.assertEqual(t["state"], "failed", repr(t))
+        self.assertIn("removed", t["error"]["message"])
 
 
 if __name__ == "__main__":

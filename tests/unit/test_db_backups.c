@@ -1,10 +1,12 @@
 /* Backup jobs and backups in the inventory keep their VMs' hosts
  * (docs/backups.md, migration 15): a job's VM list and its hosts round
- * trip, a job from before (no vm_hosts) is every VM on the local host, and
- * each backup keeps its VM's host. On a temporary file. */
+ * trip, a job from before (no vm_hosts) is every VM on the local host,
+ * each backup keeps its VM's host, and a removed host's are marked so.
+ * On a temporary file. */
 #include "unit.h"
 
 #include "db/db_backups.h"
+#include "db/db_hosts.h"
 
 #include <sqlite3.h>
 
@@ -135,12 +137,49 @@ static void test_backup_keeps_its_vms_host(void **state)
     assert_null(error);
 }
 
+/* A removed host's id may be the next host's: its backups and job VMs are
+ * marked removed (-1) when it goes, whatever their place in the list. */
+static void test_removed_host_is_never_the_next_ones(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    DbHost here = {.name = "here", .uri = "qemu:///system", .local = TRUE};
+    DbHost b = {.name = "b", .uri = "qemu+tcp://b/system"};
+    DbHost b12 = {.name = "b12", .uri = "qemu+tcp://b12/system"};
+    gint64 a = db_host_create(f->db, &here, &error);
+    gint64 hb = db_host_create(f->db, &b, &error);
+    assert_true(a > 0 && hb > 0);
+    /* Ids of other hosts that contain b's as digits stay as they are. */
+    gint64 other = hb * 10 + hb;
+    const char *const vms[] = {"u-1", "u-2", "u-3", "u-4", "u-5", NULL};
+    const gint64 hosts[] = {hb, hb, a, other, hb};
+    g_autoptr(DbBackupJob) j = job(vms, hosts);
+    assert_true(db_backup_job_create(f->db, j, &error) > 0);
+    DbBackup kept = {.job_name = "nightly",
+                     .vm_uuid = "u-1",
+                     .vm_name = "one",
+                     .pool = "backups",
+                     .volume = "one.vireo.tar",
+                     .host_id = hb};
+    gint64 id = db_backup_add(f->db, &kept, &error);
+    assert_true(db_host_delete(f->db, hb, &error));
+    assert_int_equal(db_host_create(f->db, &b12, &error), hb);
+    g_autoptr(DbBackupJob) got = db_backup_job_get(f->db, "nightly", &error);
+    const gint64 want[] = {-1, -1, a, other, -1};
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        assert_int_equal(got->vm_hosts[i], want[i]);
+    g_autoptr(DbBackup) backup = db_backup_get(f->db, id, &error);
+    assert_int_equal(backup->host_id, -1);
+    assert_null(error);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_job_keeps_each_vms_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_from_before_is_the_local_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_keeps_its_vms_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_host_is_never_the_next_ones, setup, teardown),
     };
     return cmocka_run_group_tests_name("db_backups", tests, NULL, NULL);
 }
