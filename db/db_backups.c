@@ -9,6 +9,7 @@ void db_backup_job_free(DbBackupJob *j)
     g_free(j->name);
     g_free(j->every);
     g_strfreev(j->vms);
+    g_free(j->vm_hosts);
     g_free(j->pool);
     g_free(j->last_state);
     g_free(j->last_message);
@@ -27,10 +28,34 @@ void db_backup_free(DbBackup *b)
     g_free(b);
 }
 
+gint64 *db_backup_job_hosts_parse(const char *text, guint n)
+{
+    gint64 *hosts = g_new0(gint64, MAX(n, 1));
+    g_auto(GStrv) ids = g_strsplit(text ? text : "", "\n", -1);
+    for (guint i = 0; i < n && ids[i]; i++)
+        if (!g_ascii_string_to_signed(ids[i], 10, -1, G_MAXINT64, &hosts[i], NULL))
+            hosts[i] = 0;
+    return hosts;
+}
+
+/* One host id a line beside `vms`; NULL when every VM is the local host's. */
+static char *hosts_text(const DbBackupJob *j)
+{
+    guint n = g_strv_length(j->vms);
+    gboolean any = FALSE;
+    g_autoptr(GString) s = g_string_new(NULL);
+    for (guint i = 0; i < n; i++) {
+        gint64 h = j->vm_hosts ? j->vm_hosts[i] : 0;
+        any |= h != 0;
+        g_string_append_printf(s, "%s%" G_GINT64_FORMAT, i ? "\n" : "", h);
+    }
+    return any ? g_string_free(g_steal_pointer(&s), FALSE) : NULL;
+}
+
 #define JOB_COLUMNS \
     "id, name, every, at_minute, weekday, vms, pool, keep, created_at, updated_at, " \
     "COALESCE(last_run_at, 0), COALESCE(last_task_id, 0), last_state, last_message, " \
-    "COALESCE(owner_id, 0)"
+    "COALESCE(owner_id, 0), COALESCE(vm_hosts, '')"
 
 static char *text_or_null(sqlite3_stmt *st, int col)
 {
@@ -56,6 +81,8 @@ static gpointer job_from_row(sqlite3_stmt *st)
     j->last_state = text_or_null(st, 12);
     j->last_message = text_or_null(st, 13);
     j->owner_id = sqlite3_column_int64(st, 14);
+    g_autofree char *hosts = db_column_text(st, 15);
+    j->vm_hosts = db_backup_job_hosts_parse(hosts, g_strv_length(j->vms));
     return j;
 }
 
@@ -85,23 +112,25 @@ gint64 db_backup_job_create(Db *db, const DbBackupJob *j, GError **error)
 {
     DB_LOCK(db);
     g_autofree char *vms = g_strjoinv("\n", j->vms);
+    g_autofree char *hosts = hosts_text(j);
     return db_insert(db, error,
                      "INSERT INTO backup_jobs (name, every, at_minute, weekday, vms, pool, keep, "
-                     "created_at, updated_at, owner_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                     "?8, ?9) RETURNING id",
-                     "ttiittiiI", j->name, j->every, (gint64)j->at_minute, (gint64)j->weekday, vms,
-                     j->pool, (gint64)j->keep, db_now(), j->owner_id);
+                     "created_at, updated_at, owner_id, vm_hosts) VALUES (?1, ?2, ?3, ?4, ?5, "
+                     "?6, ?7, ?8, ?8, ?9, ?10) RETURNING id",
+                     "ttiittiiIt", j->name, j->every, (gint64)j->at_minute, (gint64)j->weekday, vms,
+                     j->pool, (gint64)j->keep, db_now(), j->owner_id, hosts);
 }
 
 gboolean db_backup_job_update(Db *db, const DbBackupJob *j, GError **error)
 {
     DB_LOCK(db);
     g_autofree char *vms = g_strjoinv("\n", j->vms);
+    g_autofree char *hosts = hosts_text(j);
     return db_run(db, error,
                   "UPDATE backup_jobs SET name = ?1, every = ?2, at_minute = ?3, weekday = ?4, "
-                  "vms = ?5, pool = ?6, keep = ?7, updated_at = ?8 WHERE id = ?9",
-                  "ttiittiii", j->name, j->every, (gint64)j->at_minute, (gint64)j->weekday, vms,
-                  j->pool, (gint64)j->keep, db_now(), j->id);
+                  "vms = ?5, pool = ?6, keep = ?7, updated_at = ?8, vm_hosts = ?10 WHERE id = ?9",
+                  "ttiittiiit", j->name, j->every, (gint64)j->at_minute, (gint64)j->weekday, vms,
+                  j->pool, (gint64)j->keep, db_now(), j->id, hosts);
 }
 
 gboolean db_backup_job_delete(Db *db, gint64 id, GError **error)
@@ -130,7 +159,7 @@ gboolean db_backup_job_ended(Db *db, gint64 id, const char *state, const char *m
 
 #define BACKUP_COLUMNS \
     "id, COALESCE(job_id, 0), job_name, vm_uuid, vm_name, pool, volume, size, created_at, " \
-    "COALESCE(owner_id, 0)"
+    "COALESCE(owner_id, 0), COALESCE(host_id, 0)"
 
 static gpointer backup_from_row(sqlite3_stmt *st)
 {
@@ -145,6 +174,7 @@ static gpointer backup_from_row(sqlite3_stmt *st)
     b->size = (guint64)sqlite3_column_int64(st, 7);
     b->created_at = sqlite3_column_int64(st, 8);
     b->owner_id = sqlite3_column_int64(st, 9);
+    b->host_id = sqlite3_column_int64(st, 10);
     return b;
 }
 
@@ -153,10 +183,10 @@ gint64 db_backup_add(Db *db, const DbBackup *b, GError **error)
     DB_LOCK(db);
     return db_insert(db, error,
                      "INSERT INTO backups (job_id, job_name, vm_uuid, vm_name, pool, volume, size, "
-                     "created_at, owner_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-                     "RETURNING id",
-                     "ItttttiiI", b->job_id, b->job_name, b->vm_uuid, b->vm_name, b->pool,
-                     b->volume, (gint64)b->size, b->created_at, b->owner_id);
+                     "created_at, owner_id, host_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                     "?10) RETURNING id",
+                     "ItttttiiII", b->job_id, b->job_name, b->vm_uuid, b->vm_name, b->pool,
+                     b->volume, (gint64)b->size, b->created_at, b->owner_id, b->host_id);
 }
 
 GPtrArray *db_backup_list(Db *db, gint64 job_id, const char *vm_uuid, GError **error)

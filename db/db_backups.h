@@ -5,13 +5,14 @@
 typedef struct {
     gint64 id;
     char *name;
-    char *every;     /* "day" or "week" */
-    int at_minute;   /* local time of day, minutes after midnight */
-    int weekday;     /* week: 1 Monday .. 7 Sunday; day: 0 */
-    GStrv vms;       /* VM UUIDs */
-    char *pool;      /* where the archives go */
-    int keep;        /* newest backups kept per VM */
-    gint64 owner_id; /* the operator who made it; 0: an admin's (admins only) */
+    char *every;      /* "day" or "week" */
+    int at_minute;    /* local time of day, minutes after midnight */
+    int weekday;      /* week: 1 Monday .. 7 Sunday; day: 0 */
+    GStrv vms;        /* VM UUIDs */
+    gint64 *vm_hosts; /* each VM's host id (as many as vms); 0: the local host, -1: removed */
+    char *pool;       /* where the archives go */
+    int keep;         /* newest backups kept per VM */
+    gint64 owner_id;  /* the operator who made it; 0: an admin's (admins only) */
     gint64 created_at, updated_at;
     gint64 last_run_at; /* when the last run began; 0 never */
     gint64 last_task_id;
@@ -20,6 +21,8 @@ typedef struct {
 } DbBackupJob;
 
 void db_backup_job_free(DbBackupJob *j);
+/* `n` host ids from their text (one a line; missing ones 0), for vm_hosts. */
+gint64 *db_backup_job_hosts_parse(const char *text, guint n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbBackupJob, db_backup_job_free)
 
 /* By name (DbBackupJob*). */
@@ -47,6 +50,7 @@ typedef struct {
     guint64 size;
     gint64 created_at;
     gint64 owner_id; /* its job's owner when it was made; 0: admins only */
+    gint64 host_id;  /* the host of the VM it is of; 0: the local host, -1: removed */
 } DbBackup;
 
 void db_backup_free(DbBackup *b);
@@ -54,7 +58,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbBackup, db_backup_free)
 
 /* Its id, 0 on error. */
 gint64 db_backup_add(Db *db, const DbBackup *b, GError **error);
-/* Newest first; `job_id` 0: every job's, `vm_uuid` NULL: every VM's. */
+/* Newest first; `job_id` 0: every job's, `vm_uuid` NULL: every VM's (of
+ * any host: the caller tells hosts apart by host_id). */
 GPtrArray *db_backup_list(Db *db, gint64 job_id, const char *vm_uuid, GError **error);
 /* NULL with no error when there is none. */
 DbBackup *db_backup_get(Db *db, gint64 id, GError **error);

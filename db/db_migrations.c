@@ -237,6 +237,27 @@ static const char *const migrations[] = {
     "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1) WHERE host_id IS NULL;"
     "CREATE TRIGGER tasks_adopted AFTER INSERT ON hosts WHEN new.local = 1 BEGIN"
     "  UPDATE tasks SET host_id = new.id WHERE host_id IS NULL; END;",
+    /* 15: backups of VMs of any host (docs/backups.md): each job VM's host
+     * (host ids, one a line beside `vms`; NULL: all the local host's),
+     * each backup's VM's host (NULL: the local host's, as every backup
+     * before it), and the host of what a task is about to make when it is
+     * not the task's own (a backup of host B's VM writes its archive on
+     * the local host; NULL: the task's host). A removed host's id may be
+     * given to the next host added, so its backups and job VMs are marked
+     * -1 (a removed host) when it goes, never taken for the next one's;
+     * ids one a line are matched whole (twice: neighbours share their
+     * newline). */
+    "ALTER TABLE backup_jobs ADD COLUMN vm_hosts TEXT;"
+    "ALTER TABLE backups ADD COLUMN host_id INTEGER;"
+    "UPDATE backups SET host_id = (SELECT id FROM hosts WHERE local = 1);"
+    "ALTER TABLE task_artifacts ADD COLUMN host_id INTEGER;"
+    "CREATE TRIGGER backups_host_removed AFTER DELETE ON hosts BEGIN"
+    "  UPDATE backups SET host_id = -1 WHERE host_id = old.id;"
+    "  UPDATE backup_jobs SET vm_hosts = trim(replace(replace("
+    "    char(10) || vm_hosts || char(10),"
+    "    char(10) || old.id || char(10), char(10) || '-1' || char(10)),"
+    "    char(10) || old.id || char(10), char(10) || '-1' || char(10)), char(10))"
+    "  WHERE vm_hosts IS NOT NULL; END;",
 };
 
 int db_schema_latest(void)

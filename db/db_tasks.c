@@ -208,11 +208,17 @@ void db_task_artifact_free(DbTaskArtifact *a)
 gint64 db_task_artifact_add(Db *db, gint64 task_id, const char *kind, const char *ref,
                             GError **error)
 {
+    return db_task_artifact_add_on(db, task_id, 0, kind, ref, error);
+}
+
+gint64 db_task_artifact_add_on(Db *db, gint64 task_id, gint64 host_id, const char *kind,
+                               const char *ref, GError **error)
+{
     DB_LOCK(db);
     return db_insert(db, error,
-                     "INSERT INTO task_artifacts (task_id, kind, ref, created_at) "
-                     "VALUES (?1, ?2, ?3, ?4) RETURNING id",
-                     "itti", task_id, kind, ref, db_now());
+                     "INSERT INTO task_artifacts (task_id, kind, ref, created_at, host_id) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                     "ittiI", task_id, kind, ref, db_now(), host_id);
 }
 
 gboolean db_task_artifact_set_made(Db *db, gint64 id, GError **error)
@@ -255,7 +261,8 @@ GPtrArray *db_task_artifacts_left(Db *db, gint64 host_id, gboolean local, GError
                         "SELECT a.id, a.task_id, a.kind, a.ref, a.made, a.created_at "
                         "FROM task_artifacts a JOIN tasks t ON t.id = a.task_id "
                         "WHERE t.state NOT IN ('queued', 'running') "
-                        "AND (t.host_id = ?1 OR (?2 AND t.host_id IS NULL)) "
+                        "AND (COALESCE(a.host_id, t.host_id) = ?1 "
+                        "OR (?2 AND COALESCE(a.host_id, t.host_id) IS NULL)) "
                         "ORDER BY a.kind = 'volume', a.id DESC",
                         "ii", host_id, (gint64)(local ? 1 : 0));
     return db_collect(db, st, artifact_from_row, (GDestroyNotify)db_task_artifact_free,

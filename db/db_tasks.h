@@ -88,13 +88,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DbTaskArtifact, db_task_artifact_free)
 /* Its id, 0 on error. */
 gint64 db_task_artifact_add(Db *db, gint64 task_id, const char *kind, const char *ref,
                             GError **error);
+/* The same for something made on host `host_id` rather than on the
+ * task's own host (0: the task's). */
+gint64 db_task_artifact_add_on(Db *db, gint64 task_id, gint64 host_id, const char *kind,
+                               const char *ref, GError **error);
 gboolean db_task_artifact_set_made(Db *db, gint64 id, GError **error);
 gboolean db_task_artifact_forget(Db *db, gint64 id, GError **error);
 /* Forgets everything task `task_id` recorded: it kept or undid it all. */
 gboolean db_task_artifacts_clear(Db *db, gint64 task_id, GError **error);
-/* Artifacts of tasks on host `host_id` that are no longer queued or
- * running (DbTaskArtifact*); `local` also takes those of tasks that name
- * no host (made before hosts were). */
+/* Artifacts on host `host_id` (their own host, else their task's) of
+ * tasks that are no longer queued or running (DbTaskArtifact*); `local`
+ * also takes those of tasks that name no host (made before hosts were). */
 GPtrArray *db_task_artifacts_left(Db *db, gint64 host_id, gboolean local, GError **error);
 /* Adds `note` to the error message of ended task `task_id`. */
 gboolean db_task_add_note(Db *db, gint64 task_id, const char *note, GError **error);

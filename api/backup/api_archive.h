@@ -77,6 +77,7 @@ gboolean api_archive_replace_ready(virDomainPtr dom, GError **error);
 typedef struct {
     ApiContext *ctx;
     virConnectPtr conn;
+    VirtHost *host;            /* conn's (NULL: the local host) */
     const char *uuid;          /* the VM's */
     const char *xml;           /* the archive's definition */
     const VirtDiskMove *moves; /* its writable disks onto the new volumes */

@@ -6,6 +6,7 @@
 #include "api/backup/api_archive.h"
 #include "api/backup/api_archive_media.h"
 #include "api/core/api_error.h"
+#include "api/tasks/api_tasks.h"
 #include "api/vms/api_vm_unit.h"
 #include "db/db_auth.h"
 #include "virt/virt_archive.h"
@@ -401,7 +402,9 @@ ApiArchiveIn *api_archive_in_new(const ApiArchiveTo *to, GError **error)
     if (to->name)
         in->to.name = g_strdup(to->name);
     in->to.replace = g_strdup(to->replace);
-    in->conn = virt_conn_get(to->ctx->virt, error);
+    /* The VM is made on the task's host (a restore's or an import's). */
+    in->conn = to->task ? api_task_conn(to->ctx, to->task, error)
+                        : virt_conn_get(to->ctx->virt, error);
     if (!in->conn || !(in->pool = virt_pool_lookup(in->conn, to->pool, error)))
         return NULL;
     return g_steal_pointer(&in);
@@ -469,6 +472,7 @@ static char *finish_replace(ApiArchiveIn *in, const char *xml, GError **error)
     }
     ApiArchiveReplace r = {.ctx = in->to.ctx,
                            .conn = in->conn,
+                           .host = in->to.task ? task_host(in->to.task) : NULL,
                            .uuid = in->to.replace,
                            .xml = xml,
                            .moves = moves,
@@ -542,8 +546,9 @@ char *api_archive_in_finish(ApiArchiveIn *in, GError **error)
                        .n_volumes = vols->len,
                        .clone_of = xml};
     g_auto(GStrv) tags = meta_tags(in->meta);
-    /* .host NULL: in->conn is the local host's, as backups are. */
-    ApiVmUnit unit = {.owner_id = in->owner,
+    /* On the task's host, whose connection in->conn is. */
+    ApiVmUnit unit = {.host = in->to.task ? task_host(in->to.task) : NULL,
+                      .owner_id = in->owner,
                       .start = in->to.start ? 1 : 0,
                       .tags = (const char *const *)tags,
                       .quota = in->quota,

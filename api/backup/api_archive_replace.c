@@ -93,8 +93,8 @@ gboolean api_archive_replace(const ApiArchiveReplace *r, gboolean *swapped, GErr
         return FALSE;
     }
     *swapped = TRUE;
-    /* r->conn is the local host's, as backups are. */
-    gint64 host_id = api_host_id(ctx, NULL);
+    /* The new disks' owner, on the VM's host. */
+    gint64 host_id = api_host_id(ctx, r->host);
     for (guint k = 0; r->owner_id && k < r->n_moves; k++)
         db_volume_owner_set(ctx->db, host_id, r->moves[k].path, r->owner_id, NULL);
     api_quota_hold_release(r->quota);

@@ -7,6 +7,7 @@
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
 #include "api/core/api_handlers.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_json.h"
 #include "api/core/api_locks.h"
 #include "api/tasks/api_tasks.h"
@@ -20,16 +21,38 @@
 #define MAX_VMS 100
 #define MAX_KEEP 1000
 
-static json_t *job_json(virConnectPtr conn, const DbBackupJob *j)
+static void conn_unref(gpointer conn)
 {
-    json_t *vms = json_array();
-    for (char **u = j->vms; *u; u++) {
-        g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, *u) : NULL;
-        virResetLastError();
-        json_array_append_new(vms,
-                              json_pack("{s:s,s:o}", "uuid", *u, "name",
-                                        dom ? json_string(virDomainGetName(dom)) : json_null()));
+    if (conn)
+        virConnectClose(conn);
+}
+
+/* The name of VM `uuid` on its host (null when it is gone or the host
+ * does not answer); `conns` keeps each host's connection for the next. */
+static json_t *vm_name_json(ApiContext *ctx, GHashTable *conns, gint64 host_id, const char *uuid)
+{
+    gint64 key = host_id ? host_id : api_host_id(ctx, NULL);
+    if (!g_hash_table_contains(conns, &key)) {
+        g_autoptr(VirtHost) h = api_backup_host(ctx, host_id, NULL);
+        virConnectPtr c = h || !ctx->hosts ? virt_conn_get(h ? virt_host_conn(h) : ctx->virt, NULL)
+                                           : NULL;
+        g_hash_table_insert(conns, g_memdup2(&key, sizeof key), c);
     }
+    virConnectPtr conn = g_hash_table_lookup(conns, &key);
+    g_autoptr(virDomain) dom = conn ? virDomainLookupByUUIDString(conn, uuid) : NULL;
+    virResetLastError();
+    return dom ? json_string(virDomainGetName(dom)) : json_null();
+}
+
+static json_t *job_json(ApiContext *ctx, const DbBackupJob *j)
+{
+    g_autoptr(GHashTable)
+        conns = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, conn_unref);
+    json_t *vms = json_array();
+    for (guint i = 0; j->vms[i]; i++)
+        json_array_append_new(vms, json_pack("{s:s,s:o,s:o}", "uuid", j->vms[i], "name",
+                                             vm_name_json(ctx, conns, j->vm_hosts[i], j->vms[i]),
+                                             "host", api_backup_host_json(ctx, j->vm_hosts[i])));
     char at[6];
     g_snprintf(at, sizeof at, "%02d:%02d", j->at_minute / 60, j->at_minute % 60);
     json_t *schedule = json_pack("{s:s,s:s}", "every", j->every, "at", at);
@@ -89,31 +112,66 @@ static gboolean parse_schedule(json_t *s, DbBackupJob *j, GError **error)
     return TRUE;
 }
 
-/* VM names or UUIDs into UUIDs (each once); a VM the caller may not act
- * on is named as one that does not exist. */
-static gboolean parse_vms(ApiScope *scope, virConnectPtr conn, json_t *vms, DbBackupJob *j,
+/* One item of "vms": a name or UUID of a VM of the request's host, or
+ * {"vm", "host"} naming its host (through the scope, as every body
+ * name); *host: a new reference. */
+static const char *vm_item(ApiContext *ctx, const ApiRequest *req, json_t *v, size_t i,
+                           VirtHost **host, GError **error)
+{
+    static const char *const allowed[] = {"vm", "host", NULL};
+    if (json_is_string(v)) {
+        *host = api_req_host(ctx, req);
+        return json_string_value(v);
+    }
+    const char *id = NULL, *named = NULL;
+    g_autofree char *field = g_strdup_printf("vms[%zu].host", i);
+    if (!json_is_object(v) || !api_json_only_members(v, allowed, error) ||
+        !api_json_opt_string(v, "vm", 255, &id, error) ||
+        !api_json_opt_string(v, "host", 255, &named, error) || !id) {
+        g_clear_error(error);
+        api_invalid(error, "vms[%zu]: a VM name or UUID, or {\"vm\", \"host\"}", i);
+        return NULL;
+    }
+    *host = named ? api_scope_host(req->scope, field, named, error) : api_req_host(ctx, req);
+    return *host || !ctx->hosts ? id : NULL;
+}
+
+/* VMs (each a name or UUID on its host) into UUIDs and hosts (each once);
+ * a VM the caller may not act on is named as one that does not exist. */
+static gboolean parse_vms(ApiContext *ctx, const ApiRequest *req, json_t *vms, DbBackupJob *j,
                           GError **error)
 {
     if (!json_is_array(vms) || json_array_size(vms) == 0 || json_array_size(vms) > MAX_VMS)
         return api_invalid(error, "vms: a list of 1 to %d VM names or UUIDs", MAX_VMS);
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    g_autoptr(GArray) hosts = g_array_new(FALSE, TRUE, sizeof(gint64));
     g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     size_t i;
     json_t *v;
     json_array_foreach (vms, i, v) {
-        const char *id = json_string_value(v);
+        g_autoptr(VirtHost) host = NULL;
+        const char *id = vm_item(ctx, req, v, i, &host, error);
         if (!id)
-            return api_invalid(error, "vms[%zu]: a VM name or UUID", i);
+            return FALSE;
         g_autoptr(GError) why = NULL;
+        g_autoptr(virConnect) conn = virt_conn_get(host ? virt_host_conn(host) : ctx->virt, error);
+        if (!conn)
+            return FALSE;
         g_autoptr(virDomain) dom = virt_domain_lookup(conn, id, &why);
         char uuid[VIR_UUID_STRING_BUFLEN];
-        if (!dom || virDomainGetUUIDString(dom, uuid) < 0 || !api_scope_sees_vm(scope, uuid, &why))
+        if (!dom || virDomainGetUUIDString(dom, uuid) < 0 ||
+            !api_scope_sees_vm(req->scope, uuid, &why))
             return api_invalid(error, "vms[%zu]: no VM named '%s'", i, id);
-        if (g_hash_table_add(seen, g_strdup(uuid)))
+        gint64 host_id = api_host_id(ctx, host);
+        if (g_hash_table_add(seen, g_strdup_printf("%" G_GINT64_FORMAT " %s", host_id, uuid))) {
             g_strv_builder_add(b, uuid);
+            g_array_append_val(hosts, host_id);
+        }
     }
     g_strfreev(j->vms);
     j->vms = g_strv_builder_end(b);
+    g_free(j->vm_hosts);
+    j->vm_hosts = (gint64 *)g_array_free(g_steal_pointer(&hosts), FALSE);
     return TRUE;
 }
 
@@ -135,11 +193,12 @@ static gboolean parse_job(ApiContext *ctx, const ApiRequest *req, json_t *body, 
     json_t *schedule = json_object_get(body, "schedule");
     if (schedule && !parse_schedule(schedule, j, error))
         return FALSE;
+    /* The pool is vireod's own host's, whichever host the VMs are on. */
     g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
     if (!conn)
         return FALSE;
     json_t *vms = json_object_get(body, "vms");
-    if (vms && !parse_vms(req->scope, conn, vms, j, error))
+    if (vms && !parse_vms(ctx, req, vms, j, error))
         return FALSE;
     /* A pool the caller may not make volumes in: 404 or 403, as for a
      * create's disks (docs/access.md). */
@@ -165,9 +224,7 @@ static gboolean parse_job(ApiContext *ctx, const ApiRequest *req, json_t *body, 
 static gboolean job_unchanged(ApiContext *ctx, const ApiRequest *req, const DbBackupJob *j,
                               GError **error)
 {
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
-    virResetLastError();
-    g_autoptr(json_t) current = job_json(conn, j);
+    g_autoptr(json_t) current = job_json(ctx, j);
     return api_check_if_match(req, current, "the backup job", error);
 }
 
@@ -177,9 +234,7 @@ static gboolean answer_job(ApiContext *ctx, const ApiRequest *req, ApiResponse *
     g_autoptr(DbBackupJob) j = find(ctx, req, name, error);
     if (!j)
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
-    virResetLastError();
-    api_answer_object(resp, status, job_json(conn, j));
+    api_answer_object(resp, status, job_json(ctx, j));
     return TRUE;
 }
 
@@ -190,13 +245,11 @@ gboolean api_backup_jobs_list(ApiContext *ctx, const ApiRequest *req, ApiRespons
                                                            : NULL;
     if (!jobs)
         return FALSE;
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, NULL);
-    virResetLastError();
     json_t *list = json_array();
     for (guint i = 0; i < jobs->len; i++) {
         const DbBackupJob *j = g_ptr_array_index(jobs, i);
         if (api_backup_owned_by_caller(req, j->owner_id))
-            json_array_append_new(list, job_json(conn, j));
+            json_array_append_new(list, job_json(ctx, j));
     }
     api_response_json(resp, 200, json_pack("{s:o}", "jobs", list));
     return TRUE;
@@ -209,6 +262,7 @@ gboolean api_backup_jobs_create(ApiContext *ctx, const ApiRequest *req, ApiRespo
     g_autoptr(json_t) body = api_json_body(req, error);
     g_autoptr(DbBackupJob) j = g_new0(DbBackupJob, 1);
     j->vms = g_new0(char *, 1);
+    j->vm_hosts = g_new0(gint64, 1);
     /* An operator's job is theirs; an admin's is for admins. */
     j->owner_id = req->auth->role == API_ROLE_ADMIN ? 0 : req->auth->user_id;
     if (!body || !api_json_require(body, required, error) || !parse_job(ctx, req, body, j, error))

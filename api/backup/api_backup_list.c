@@ -3,18 +3,21 @@
  * one, delete (the archive's volume with it). */
 #include "api/backup/api_backups.h"
 #include "api/core/api_error.h"
+#include "api/core/api_host_resolve.h"
 #include "api/core/api_handlers.h"
 #include "api/core/api_json.h"
 #include "virt/virt_domain.h"
 #include "virt/virt_error.h"
 #include "virt/virt_storage.h"
 
-json_t *api_backup_json(const DbBackup *b)
+json_t *api_backup_json(ApiContext *ctx, const DbBackup *b)
 {
-    return json_pack("{s:I,s:s,s:o,s:s,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)b->id, "job",
+    /* `host` is the VM's; the archive (pool, volume) is on vireod's own. */
+    return json_pack("{s:I,s:s,s:o,s:s,s:s,s:o,s:s,s:s,s:I,s:o}", "id", (json_int_t)b->id, "job",
                      b->job_name, "job_exists", json_boolean(b->job_id != 0), "vm", b->vm_name,
-                     "vm_uuid", b->vm_uuid, "pool", b->pool, "volume", b->volume, "size",
-                     (json_int_t)b->size, "created_at", api_time_json(b->created_at));
+                     "vm_uuid", b->vm_uuid, "host", api_backup_host_json(ctx, b->host_id), "pool",
+                     b->pool, "volume", b->volume, "size", (json_int_t)b->size, "created_at",
+                     api_time_json(b->created_at));
 }
 
 DbBackup *api_backup_find(ApiContext *ctx, const ApiRequest *req, const char *id_text,
@@ -39,6 +42,8 @@ gboolean api_backups_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     if (!api_query_only(req, allowed, error))
         return FALSE;
     const char *job = api_query_get(req, "job"), *vm = api_query_get(req, "vm");
+    /* ?host= (the router's) keeps the backups of that host's VMs. */
+    gint64 host = api_query_get(req, "host") ? api_host_id(ctx, req->virt_host) : -1;
     g_autoptr(GPtrArray) all = db_backup_list(ctx->db, 0, NULL, error);
     if (!all)
         return FALSE;
@@ -47,9 +52,10 @@ gboolean api_backups_list(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
         const DbBackup *b = g_ptr_array_index(all, i);
         if (!api_backup_owned_by_caller(req, b->owner_id) ||
             (job && g_strcmp0(job, b->job_name) != 0) ||
-            (vm && g_strcmp0(vm, b->vm_name) != 0 && g_strcmp0(vm, b->vm_uuid) != 0))
+            (vm && g_strcmp0(vm, b->vm_name) != 0 && g_strcmp0(vm, b->vm_uuid) != 0) ||
+            (host >= 0 && !api_backup_same_host(ctx, host, b->host_id)))
             continue;
-        json_array_append_new(list, api_backup_json(b));
+        json_array_append_new(list, api_backup_json(ctx, b));
     }
     api_response_json(resp, 200, json_pack("{s:o}", "backups", list));
     return TRUE;
@@ -61,7 +67,7 @@ gboolean api_backup_get(ApiContext *ctx, const ApiRequest *req, ApiResponse *res
         b = api_query_none(req, error) ? api_backup_find(ctx, req, req->params[0], error) : NULL;
     if (!b)
         return FALSE;
-    api_answer_object(resp, 200, api_backup_json(b));
+    api_answer_object(resp, 200, api_backup_json(ctx, b));
     return TRUE;
 }
 

@@ -43,6 +43,8 @@ static void restore_free(gpointer data)
 static gboolean run_restore(Task *task, gpointer data, char **result, GError **error)
 {
     Restore *r = data;
+    /* The archive is read on vireod's own host; the VM is made on the
+     * task's (api_archive_in_new takes its connection). */
     g_autoptr(virConnect) conn = virt_conn_get(r->ctx->virt, error);
     g_autofree char *ref = g_strdup_printf("%s/%s", r->backup->pool, r->backup->volume);
     g_autoptr(virStorageVol) vol = conn ? virt_volume_lookup_ref(conn, ref, NULL, error) : NULL;
@@ -78,7 +80,19 @@ static gboolean run_restore(Task *task, gpointer data, char **result, GError **e
     if (!name)
         return FALSE;
     g_autofree char *escaped = g_uri_escape_string(name, NULL, FALSE);
-    *result = g_strconcat("/api/vms/", escaped, NULL);
+    *result = api_task_on_host(task, g_strconcat("/api/vms/", escaped, NULL));
+    return TRUE;
+}
+
+/* *pool: the pool of the VM's first disk (NULL when none is in a pool). */
+static gboolean first_disk_pool(virConnectPtr conn, virDomainPtr dom, char **pool, GError **error)
+{
+    g_autoptr(GPtrArray) vols = virt_domain_disk_volumes(conn, dom, error);
+    if (!vols)
+        return FALSE;
+    g_autoptr(virStoragePool) p = vols->len ? virStoragePoolLookupByVolume(vols->pdata[0]) : NULL;
+    virResetLastError();
+    *pool = p ? g_strdup(virStoragePoolGetName(p)) : NULL;
     return TRUE;
 }
 
@@ -100,12 +114,8 @@ static virDomainPtr replaced_vm(const ApiRequest *req, virConnectPtr conn, const
     }
     if (!api_archive_replace_ready(dom, error))
         return NULL;
-    g_autoptr(GPtrArray) vols = virt_domain_disk_volumes(conn, dom, error);
-    if (!vols)
+    if (!first_disk_pool(conn, dom, pool, error))
         return NULL;
-    g_autoptr(virStoragePool) p = vols->len ? virStoragePoolLookupByVolume(vols->pdata[0]) : NULL;
-    virResetLastError();
-    *pool = p ? g_strdup(virStoragePoolGetName(p)) : NULL;
     return g_steal_pointer(&dom);
 }
 
@@ -132,7 +142,16 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
         name = b->vm_name;
     else if (!virt_domain_name_valid(name, &why))
         return api_field_error(error, "name", why);
-    g_autoptr(virConnect) conn = virt_conn_get(ctx->virt, error);
+    /* Onto the host ?host= names, else the host of the backup's VM. */
+    g_autoptr(GError) gone = NULL;
+    g_autoptr(VirtHost) on = api_query_get(req, "host") ? api_req_host(ctx, req)
+                                                        : api_backup_host(ctx, b->host_id, &gone);
+    if (gone)
+        return api_fail(error, API_ERROR_CONFLICT,
+                        "the host of backup %s's VM was removed: name the host to restore onto "
+                        "with ?host=",
+                        req->params[0]);
+    g_autoptr(virConnect) conn = virt_conn_get(on ? virt_host_conn(on) : ctx->virt, error);
     if (!conn)
         return FALSE;
     g_autofree char *default_pool = NULL, *replaced_name = NULL;
@@ -151,6 +170,17 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
                             "a VM named '%s' exists: restore the backup under another name "
                             "({\"name\": ...}) or over that VM ({\"replace\": true})",
                             name);
+        /* On another host than vireod's own, the disks go beside those
+         * of the backup's VM when it is still there, else into a pool of
+         * the backup pool's name (which that host must have: else 400). */
+        g_autoptr(virDomain) was = on && !virt_host_is_local(on)
+                                       ? virDomainLookupByUUIDString(conn, b->vm_uuid)
+                                       : NULL;
+        virResetLastError();
+        if (!pool && was && !first_disk_pool(conn, was, &default_pool, error))
+            return FALSE;
+        if (!pool && default_pool)
+            pool = default_pool;
     }
     /* An operator restores into a pool they may make volumes in, and owns
      * what they restore (their quota is checked once the definition is
@@ -172,9 +202,7 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
     r->owner_id = r->caller.admin ? 0 : r->caller.user_id;
     r->replace = replace == 1 ? g_strdup(b->vm_uuid) : NULL;
     r->backup = g_steal_pointer(&b);
-    /* Backups are the local host's (docs/hosts.md). */
-    g_autoptr(VirtHost) local = api_req_host(ctx, NULL);
-    gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0,
-                             local, run_restore, r, restore_free, error);
+    gint64 id = tasks_submit(ctx->tasks, "restore", r->name, req->auth ? req->auth->user_id : 0, on,
+                             run_restore, r, restore_free, error);
     return id && api_answer_task(ctx, resp, id, error);
 }

@@ -27,13 +27,20 @@ static void run_free(gpointer data)
     g_free(r);
 }
 
-/* The oldest backups of the VM beyond `keep`: their volumes and rows. */
+/* The oldest backups of the VM (by UUID and host: the same UUID on two
+ * hosts is two VMs) beyond `keep`: their volumes and rows. */
 static void prune(ApiContext *ctx, virConnectPtr conn, const DbBackupJob *job, const char *uuid,
-                  GString *notes)
+                  gint64 host_id, GString *notes)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) kept = db_backup_list(ctx->db, job->id, uuid, &error);
-    for (guint i = (guint)job->keep; kept && i < kept->len; i++) {
+    g_autoptr(GPtrArray) all = db_backup_list(ctx->db, job->id, uuid, &error);
+    g_autoptr(GPtrArray) kept = g_ptr_array_new();
+    for (guint i = 0; all && i < all->len; i++) {
+        const DbBackup *b = g_ptr_array_index(all, i);
+        if (api_backup_same_host(ctx, b->host_id, host_id))
+            g_ptr_array_add(kept, (gpointer)b);
+    }
+    for (guint i = (guint)job->keep; i < kept->len; i++) {
         const DbBackup *b = g_ptr_array_index(kept, i);
         g_autofree char *ref = g_strdup_printf("%s/%s", b->pool, b->volume);
         g_autoptr(virStorageVol) vol = virt_volume_lookup_ref(conn, ref, NULL, NULL);
@@ -51,16 +58,25 @@ static void prune(ApiContext *ctx, virConnectPtr conn, const DbBackupJob *job, c
         g_warning("backups: %s", error->message);
 }
 
-static gboolean backup_one(Run *r, Task *task, virConnectPtr conn, const char *uuid, GString *notes,
-                           GError **error)
+/* VM `uuid` of host `host_id` (read over that host's connection) into the
+ * job's pool on vireod's own host (`target`). */
+static gboolean backup_one(Run *r, Task *task, const ApiBackupTarget *target, const char *uuid,
+                           gint64 host_id, GString *notes, GError **error)
 {
-    g_autoptr(virDomain) dom = virt_domain_lookup(conn, uuid, error);
+    g_autoptr(VirtHost) host = api_backup_host(r->ctx, host_id, error);
+    g_autoptr(virConnect)
+        conn = host || !r->ctx->hosts
+                   ? virt_conn_get(host ? virt_host_conn(host) : r->ctx->virt, error)
+                   : NULL;
+    g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, uuid, error) : NULL;
     DbBackup b = {0};
     if (dom && r->owner && !api_scope_sees_vm(r->owner, uuid, error))
         return *error ? FALSE
                       : api_fail(error, API_ERROR_FORBIDDEN,
                                  "the job's owner may no longer act on this VM");
-    if (!dom || !api_backup_vm(r->ctx, task, dom, r->job->pool, &b, error))
+    ApiBackupTarget to = *target;
+    to.vm_host = host;
+    if (!dom || !api_backup_vm(r->ctx, task, &to, dom, &b, error))
         return FALSE;
     b.job_id = r->job->id;
     b.owner_id = r->job->owner_id;
@@ -73,7 +89,7 @@ static gboolean backup_one(Run *r, Task *task, virConnectPtr conn, const char *u
     g_free(b.pool);
     g_free(b.volume);
     if (ok)
-        prune(r->ctx, conn, r->job, uuid, notes);
+        prune(r->ctx, target->conn, r->job, uuid, host_id, notes);
     return ok;
 }
 
@@ -94,6 +110,9 @@ static gboolean run_job(Task *task, gpointer data, char **result, GError **error
     if ((r->owner || !*error) &&
         (!r->owner || api_scope_pool(r->owner, r->job->pool, API_POOL_DISKS, error)))
         conn = virt_conn_get(r->ctx->virt, error);
+    /* The archives go into the job's pool on vireod's own host. */
+    g_autoptr(VirtHost) local = api_req_host(r->ctx, NULL);
+    ApiBackupTarget target = {.host = local, .conn = conn, .pool = r->job->pool};
     if (!conn) {
         db_backup_job_ended(r->ctx->db, r->job->id, "failed", (*error)->message, NULL);
         return FALSE;
@@ -104,7 +123,7 @@ static gboolean run_job(Task *task, gpointer data, char **result, GError **error
     for (guint i = 0; i < n && !task_cancel_requested(task); i++) {
         g_autoptr(GError) why = NULL;
         task_progress(task, (int)(100 * i / MAX(n, 1)), r->job->vms[i]);
-        if (!backup_one(r, task, conn, r->job->vms[i], notes, &why))
+        if (!backup_one(r, task, &target, r->job->vms[i], r->job->vm_hosts[i], notes, &why))
             g_string_append_printf(failed, "%s%s: %s", failed->len ? "; " : "", r->job->vms[i],
                                    why->message);
     }
@@ -118,6 +137,17 @@ static gboolean run_job(Task *task, gpointer data, char **result, GError **error
                         failed->len ? failed->str : "cancelled");
     *result = g_strdup_printf("/api/backups?job=%s", r->job->name);
     return TRUE;
+}
+
+/* The one host every VM of the job is on; 0 (the local host) when they
+ * are on several. */
+static gint64 job_host(ApiContext *ctx, const DbBackupJob *job)
+{
+    gint64 one = job->vms[0] ? job->vm_hosts[0] : 0;
+    for (guint i = 1; job->vms[i]; i++)
+        if (!api_backup_same_host(ctx, job->vm_hosts[i], one))
+            return 0;
+    return one;
 }
 
 gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GError **error)
@@ -142,7 +172,11 @@ gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GErro
     /* A scheduled run of an operator's job is their task, which they see.
      * run_free lets the claim go, also when queueing fails. */
     gint64 task_owner = owner_id ? owner_id : r->job->owner_id;
-    /* Backups are the local host's (docs/hosts.md). */
-    g_autoptr(VirtHost) local = api_req_host(ctx, NULL);
-    return tasks_submit(ctx->tasks, "backup", name, task_owner, local, run_job, r, run_free, error);
+    /* The task is on the host of the job's VMs when they are all on one,
+     * else on the local host; what it makes says its own host (the
+     * archives the local host's, a running VM's scratch copies its own). */
+    g_autoptr(VirtHost) on = api_backup_host(ctx, job_host(ctx, r->job), NULL);
+    if (!on)
+        on = api_req_host(ctx, NULL);
+    return tasks_submit(ctx->tasks, "backup", name, task_owner, on, run_job, r, run_free, error);
 }

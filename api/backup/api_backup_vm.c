@@ -21,10 +21,12 @@ static void volume_unref(gpointer vol)
 }
 
 /* The scratch copies of a running VM: made by libvirt's backup job as
- * files of the pool, recorded in the task first. */
+ * files of a pool of the VM's host, recorded in the task first. */
 typedef struct {
     Task *task;
-    virStoragePoolPtr pool;
+    VirtHost *host;         /* the VM's */
+    virStoragePoolPtr pool; /* on the VM's host */
+    gboolean pool_is_target;
     GHashTable *sources; /* target -> virStorageVolPtr */
     GPtrArray *paths;    /* files asked for, removed at the end */
 } Scratch;
@@ -67,8 +69,10 @@ static gboolean point_in_time(Task *task, virDomainPtr dom, Scratch *s, GError *
     if (!info->path || strcmp(info->type, "dir") != 0)
         return api_fail(error, API_ERROR_CONFLICT,
                         "storage pool '%s' is not a directory: a running VM's copy is made as "
-                        "files of the target pool",
-                        info->name);
+                        "files of %s",
+                        info->name,
+                        s->pool_is_target ? "the target pool"
+                                          : "the pool of its first disk, on its host");
     g_autoptr(GArray) targets = g_array_new(FALSE, TRUE, sizeof(VirtBackupTarget));
     g_autoptr(GPtrArray) strings = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < cfg->disks->len; i++) {
@@ -82,7 +86,7 @@ static gboolean point_in_time(Task *task, virDomainPtr dom, Scratch *s, GError *
         g_autofree char *ref = g_strdup_printf("%s/%s", info->name, name);
         g_ptr_array_add(strings, name);
         g_ptr_array_add(s->paths, path);
-        if (task && !task_will_make(task, "volume", ref, error))
+        if (task && !task_will_make_on(task, s->host, "volume", ref, error))
             return FALSE;
         VirtBackupTarget t = {d->target, path, format};
         g_array_append_val(targets, t);
@@ -104,9 +108,9 @@ static gboolean point_in_time(Task *task, virDomainPtr dom, Scratch *s, GError *
     return TRUE;
 }
 
-/* The archive into a new volume of the pool, noted first. */
-static virStorageVolPtr write_archive(Task *task, virStoragePoolPtr pool, const char *name,
-                                      VirtArchiveOut *a, GError **error)
+/* The archive into a new volume of the pool (on `host`), noted first. */
+static virStorageVolPtr write_archive(Task *task, VirtHost *host, virStoragePoolPtr pool,
+                                      const char *name, VirtArchiveOut *a, GError **error)
 {
     guint64 length = virt_archive_out_length(a);
     g_autoptr(VirtPool) info = virt_pool_info(pool, error);
@@ -120,7 +124,7 @@ static virStorageVolPtr write_archive(Task *task, virStoragePoolPtr pool, const 
         return NULL;
     }
     g_autofree char *ref = g_strdup_printf("%s/%s", info->name, name);
-    gint64 noted = task ? task_will_make(task, "volume", ref, error) : -1;
+    gint64 noted = task ? task_will_make_on(task, host, "volume", ref, error) : -1;
     g_autoptr(virStorageVol)
         vol = noted ? virt_volume_create(pool, name, length, "raw", NULL, error) : NULL;
     if (!vol)
@@ -157,18 +161,42 @@ static virStorageVolPtr write_archive(Task *task, virStoragePoolPtr pool, const 
 }
 
 /* "VM.YYYYmmdd-HHMMSS-TASK.vireo.tar" (UTC): two runs in one second
- * differ by their task. */
-static char *backup_name(virDomainPtr dom, gint64 at, Task *task)
+ * differ by their task; a VM of another host than vireod's own adds
+ * "-hHOSTID", so that VMs of one name on two hosts backed up by one run
+ * in the same second differ too. */
+static char *backup_name(virDomainPtr dom, gint64 at, Task *task, VirtHost *remote)
 {
     g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(at);
     g_autofree char *stamp = g_date_time_format(t, "%Y%m%d-%H%M%S");
-    return g_strdup_printf("%s.%s-%" G_GINT64_FORMAT ".vireo.tar", virDomainGetName(dom), stamp,
-                           task ? task_id(task) : 0);
+    g_autofree char *host = remote ? g_strdup_printf("-h%" G_GINT64_FORMAT, virt_host_id(remote))
+                                   : g_strdup("");
+    return g_strdup_printf("%s.%s-%" G_GINT64_FORMAT "%s.vireo.tar", virDomainGetName(dom), stamp,
+                           task ? task_id(task) : 0, host);
 }
 
-gboolean api_backup_vm(ApiContext *ctx, Task *task, virDomainPtr dom, const char *pool_name,
+/* Where a running VM of another host is copied: the pool of its first
+ * writable disk, on that host. */
+static virStoragePoolPtr scratch_pool(virDomainPtr dom, GError **error)
+{
+    virConnectPtr conn = virDomainGetConnect(dom);
+    g_autoptr(GPtrArray) vols = virt_domain_disk_volumes(conn, dom, error);
+    if (!vols)
+        return NULL;
+    for (guint i = 0; i < vols->len; i++) {
+        virStoragePoolPtr p = vols->pdata[i] ? virStoragePoolLookupByVolume(vols->pdata[i]) : NULL;
+        if (p)
+            return p;
+    }
+    virResetLastError();
+    api_fail(error, API_ERROR_CONFLICT,
+             "the running VM has no disk in a storage pool of its host to copy it beside");
+    return NULL;
+}
+
+gboolean api_backup_vm(ApiContext *ctx, Task *task, const ApiBackupTarget *target, virDomainPtr dom,
                        DbBackup *out, GError **error)
 {
+    const char *pool_name = target->pool;
     char uuid[VIR_UUID_STRING_BUFLEN];
     int state = 0, reason = 0;
     if (virDomainGetUUIDString(dom, uuid) < 0 || virDomainGetState(dom, &state, &reason, 0) < 0) {
@@ -177,19 +205,27 @@ gboolean api_backup_vm(ApiContext *ctx, Task *task, virDomainPtr dom, const char
     }
     /* Snapshots, clones and edits wait; a start is watched for. */
     g_autoptr(ApiLockSet) lock = api_lock(ctx->locks, "vm:%s", uuid);
-    g_autoptr(virStoragePool) pool = virt_pool_lookup(virDomainGetConnect(dom), pool_name, error);
+    g_autoptr(virStoragePool) pool = virt_pool_lookup(target->conn, pool_name, error);
     if (!pool)
+        return FALSE;
+    gboolean running = state != VIR_DOMAIN_SHUTOFF;
+    /* A VM of the local host is copied into the target pool, as always;
+     * one of another host on that host, whose disks it reads. */
+    gboolean remote = target->vm_host && !virt_host_is_local(target->vm_host);
+    g_autoptr(virStoragePool) beside = running && remote ? scratch_pool(dom, error) : NULL;
+    if (running && remote && !beside)
         return FALSE;
     Scratch scratch = {
         .task = task,
-        .pool = pool,
+        .host = remote ? target->vm_host : target->host,
+        .pool = remote ? beside : pool,
+        .pool_is_target = !remote,
         .sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, volume_unref),
         .paths = g_ptr_array_new_with_free_func(g_free)};
-    gboolean running = state != VIR_DOMAIN_SHUTOFF;
     g_autoptr(ApiArchiveWatch) watch = running ? NULL : api_archive_watch_new(dom);
     g_autoptr(GPtrArray) volumes = g_ptr_array_new_with_free_func(volume_unref);
     gint64 at = g_get_real_time() / G_USEC_PER_SEC;
-    g_autofree char *name = backup_name(dom, at, task);
+    g_autofree char *name = backup_name(dom, at, task, remote ? target->vm_host : NULL);
     if (task)
         task_progress(task, 0, running ? "copying the running VM's disks" : "writing the archive");
     ApiArchiveFrom from = {.ctx = ctx,
@@ -202,7 +238,7 @@ gboolean api_backup_vm(ApiContext *ctx, Task *task, virDomainPtr dom, const char
     if ((!running || point_in_time(task, dom, &scratch, error)) &&
         (a = api_archive_out(&from, volumes, error)) &&
         (running || api_archive_watch_begin(watch, volumes, error)))
-        vol = write_archive(task, pool, name, a, error);
+        vol = write_archive(task, target->host, pool, name, a, error);
     scratch_clear(&scratch);
     if (!vol)
         return FALSE;
@@ -211,6 +247,7 @@ gboolean api_backup_vm(ApiContext *ctx, Task *task, virDomainPtr dom, const char
                       .pool = g_strdup(pool_name),
                       .volume = g_strdup(name),
                       .size = virt_archive_out_length(a),
-                      .created_at = at};
+                      .created_at = at,
+                      .host_id = target->vm_host ? virt_host_id(target->vm_host) : 0};
     return TRUE;
 }

@@ -26,16 +26,36 @@ void api_backups_release(ApiBackups *b, gint64 id);
  * task's id, or 0 with `error` (NOT_FOUND, or CONFLICT while it runs). */
 gint64 api_backups_run(ApiContext *ctx, const char *name, gint64 owner_id, GError **error);
 
-/* One VM's backup into a new volume of `pool` (with task progress and
- * cancel); fills `out` (vm, pool, volume, size, time). A shut-off VM is
- * read as it is, under its lock and watched; a running or paused one
- * through a point-in-time copy (virt_backup.h) in scratch volumes of the
- * same pool, removed afterwards. Nothing is left behind on failure. */
-gboolean api_backup_vm(ApiContext *ctx, Task *task, virDomainPtr dom, const char *pool,
+/* Where a backup goes: a pool of vireod's own host (`host`, `conn`),
+ * whichever host the VM is on (`vm_host`, NULL: the local one). */
+typedef struct {
+    VirtHost *host;
+    virConnectPtr conn;
+    const char *pool;
+    VirtHost *vm_host;
+} ApiBackupTarget;
+
+/* One VM's backup into a new volume of the target pool (with task
+ * progress and cancel); fills `out` (vm, its host, pool, volume, size,
+ * time). A shut-off VM is read as it is, under its lock and watched; a
+ * running or paused one through a point-in-time copy (virt_backup.h) in
+ * scratch volumes, removed afterwards: of the target pool for a VM of the
+ * local host, of its first disk's pool on its host for another host's.
+ * Nothing is left behind on failure. */
+gboolean api_backup_vm(ApiContext *ctx, Task *task, const ApiBackupTarget *target, virDomainPtr dom,
                        DbBackup *out, GError **error);
 
+/* ---- which host a backup or a job's VM is of (api_backup_host.c) ----
+ * Ids as the inventory keeps them: 0 is the local host. */
+/* A new reference to the host, NULL (NOT_FOUND) once it was removed. */
+VirtHost *api_backup_host(ApiContext *ctx, gint64 host_id, GError **error);
+/* Whether two kept ids name the same host. */
+gboolean api_backup_same_host(ApiContext *ctx, gint64 a, gint64 b);
+/* {"id", "name"} of the host, null once it was removed. */
+json_t *api_backup_host_json(ApiContext *ctx, gint64 host_id);
+
 /* A kept backup as the API answers it. */
-json_t *api_backup_json(const DbBackup *b);
+json_t *api_backup_json(ApiContext *ctx, const DbBackup *b);
 /* Backup {id} of a URL; NOT_FOUND when there is none or the caller may
  * not see it. */
 DbBackup *api_backup_find(ApiContext *ctx, const ApiRequest *req, const char *id, GError **error);

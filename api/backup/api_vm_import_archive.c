@@ -71,12 +71,16 @@ static gboolean import_finish(ApiTransfer *base, ApiResponse *resp, GError **err
         return FALSE;
     }
     g_autofree char *escaped = g_uri_escape_string(name, NULL, FALSE);
-    g_autofree char *location = g_strconcat("/api/vms/", escaped, NULL);
+    g_autofree char *location = api_task_on_host(im->task, g_strconcat("/api/vms/", escaped, NULL));
+    g_autoptr(virConnect) conn = api_task_conn(im->ctx, im->task, error);
+    /* The new VM with its host, as a create's 201 answers it. */
+    g_autoptr(json_t) host = api_host_ref_json(task_host(im->task));
     task_finish(g_steal_pointer(&im->task), location, NULL);
-    g_autoptr(virConnect) conn = virt_conn_get(im->ctx->virt, error);
     json_t *obj = conn ? api_vm_detail(im->ctx, conn, name, NULL, error) : NULL;
     if (!obj)
         return FALSE;
+    if (im->ctx->hosts)
+        json_object_set(obj, "host", host);
     api_response_header(resp, "Location", location);
     api_answer_object(resp, 201, obj);
     return TRUE;
@@ -110,10 +114,10 @@ gboolean api_vm_import_archive(ApiContext *ctx, const ApiRequest *req, ApiRespon
     if (!ctx->tasks)
         return api_fail(error, API_ERROR_UNAVAILABLE, "tasks are not running");
     const char *name = api_query_get(req, "name");
-    /* Archives are read into the local host (docs/hosts.md). */
-    g_autoptr(VirtHost) local = api_req_host(ctx, NULL);
+    /* The VM is made on the request's host (?host=). */
+    g_autoptr(VirtHost) on = api_req_host(ctx, req);
     Task *task = task_begin(ctx->tasks, "import-archive", name ? name : pool, req->auth->user_id,
-                            local, TRUE, error);
+                            on, TRUE, error);
     if (!task)
         return FALSE;
     ApiArchiveTo to = {.ctx = ctx,

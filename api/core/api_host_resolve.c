@@ -62,28 +62,6 @@ static VirtHost *host_of_vm(ApiContext *ctx, const char *vm, GError **error)
     return pick >= 0 ? virt_host_ref(g_ptr_array_index(hosts, pick)) : NULL;
 }
 
-/* Tasks run on the host of their request (task_host). Backups are still
- * the local host's (docs/hosts.md): asked for on another host, they are
- * refused, never done on the wrong one. */
-static const char *const local_only[] = {
-    "POST /api/backups/jobs",           "PATCH /api/backups/jobs/{job}",
-    "POST /api/backups/jobs/{job}/run", "POST /api/backups/{backup}/restore",
-    "POST /api/vms/import-archive",     NULL,
-};
-
-static gboolean check_local_only(const ApiRoute *route, const ApiRequest *req, GError **error)
-{
-    if (!req->virt_host || virt_host_is_local(req->virt_host))
-        return TRUE;
-    g_autofree char *key = g_strconcat(route->method, " ", route->pattern, NULL);
-    if (!g_strv_contains(local_only, key))
-        return TRUE;
-    g_autofree char *name = virt_host_name(req->virt_host);
-    return api_fail(error, API_ERROR_CONFLICT,
-                    "%s runs on the local host only for now, not on host '%s'", route->pattern,
-                    name);
-}
-
 gboolean api_host_resolve(ApiContext *ctx, const ApiRoute *route, ApiRequest *req, GError **error)
 {
     if (!ctx->hosts)
@@ -98,7 +76,7 @@ gboolean api_host_resolve(ApiContext *ctx, const ApiRoute *route, ApiRequest *re
         if (!req->virt_host && *error)
             return FALSE;
     }
-    return check_local_only(route, req, error);
+    return TRUE;
 }
 
 void api_host_release(ApiRequest *req)

@@ -255,7 +255,14 @@ VirtHost *task_host(const Task *task)
 
 gint64 task_will_make(Task *task, const char *kind, const char *ref, GError **error)
 {
-    gint64 id = db_task_artifact_add(task->engine->db, task->id, kind, ref, error);
+    return task_will_make_on(task, NULL, kind, ref, error);
+}
+
+gint64 task_will_make_on(Task *task, VirtHost *host, const char *kind, const char *ref,
+                         GError **error)
+{
+    gint64 id = db_task_artifact_add_on(task->engine->db, task->id, host ? virt_host_id(host) : 0,
+                                        kind, ref, error);
     if (!id)
         g_prefix_error(error, "task %" G_GINT64_FORMAT " cannot record what it makes: ", task->id);
     return id;

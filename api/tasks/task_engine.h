@@ -62,6 +62,11 @@ VirtHost *task_host(const Task *task);
  * Answers the record's id; 0 when it could not be written (`error` set:
  * then make nothing). */
 gint64 task_will_make(Task *task, const char *kind, const char *ref, GError **error);
+/* The same for something made on `host` rather than on the task's own
+ * (NULL: the task's), e.g. a backup of another host's VM, whose archive
+ * goes into a pool of the local host. */
+gint64 task_will_make_on(Task *task, VirtHost *host, const char *kind, const char *ref,
+                         GError **error);
 /* What record `id` names has been made. */
 void task_made(Task *task, gint64 id);
 /* Records progress (0-100) and an optional message. Writes are rate-limited

@@ -267,13 +267,16 @@ class HostsTasksTest(harness.ApiTestCase):
         self.assertEqual(volumes(URI_A), vols_a)
         self.assertStatus(self.api.get(t["result"]), 200)
 
-    def test_backups_stay_refused_on_b(self):
-        # Backups are the local host's (docs/hosts.md): refused, never
-        # done on the wrong host.
+    def test_backup_job_names_vms_of_b(self):
+        # A job's VMs are looked up on the request's host and kept with it
+        # (docs/backups.md; the runs are tested in test_hosts_backups). The
+        # archives' pool is the local host's: one only B has is refused.
         src = self.vm_on_b("bk")
-        r = self.api.post(self.on_b("/api/backups/jobs"), json_body={
-            "name": TAG, "vms": [src], "pool": "default"})
-        self.assertIn("local host only", self.assertError(r, 409)["message"])
+        body = {"name": TAG, "schedule": {"every": "day", "at": "03:00"}, "vms": [src],
+                "pool": "default", "keep": 1}
+        r = self.api.post(self.on_b("/api/backups/jobs"), json_body=body)
+        self.assertIn("pool", self.assertError(r, 400)["message"])
+        self.assertError(self.api.post("/api/backups/jobs", json_body=body), 400)
         self.assertEqual(self.api.get("/api/backups/jobs").json()["jobs"], [])
 
     def test_two_operators_on_b(self):

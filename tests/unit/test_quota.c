@@ -157,9 +157,11 @@ static void test_inventory_columns_and_migration(void **state)
                          SQLITE_OK);
     /* A file of schema 6, as vireod wrote it before backups and quotas
      * (whose later migrations add columns to the backup tables, hosts, the
-     * metric series' host, the tasks' host and the volume owners' host),
-     * with a user. */
+     * metric series' host, the tasks' host and the volume owners' host,
+     * the hosts of backups and of what tasks make), with a user. */
     assert_int_equal(sqlite3_exec(raw,
+                                  "DROP TRIGGER tasks_adopted;"
+                                  "ALTER TABLE task_artifacts DROP COLUMN host_id;"
                                   "ALTER TABLE tasks DROP COLUMN host_id;"
                                   "DROP INDEX stats_series_host;"
                                   "ALTER TABLE stats_series DROP COLUMN host;"

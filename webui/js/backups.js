@@ -2,6 +2,8 @@
 // to keep; next run and how the last one ended; run now, edit, delete) and
 // the backups they keep (restore as a new guest or over the guest, delete). Runs and
 // restores are tasks: their progress shows in the dialogs and the task list.
+// With two hosts or more, each guest is named with its host (a job may back up
+// guests of several hosts; a backup is restored onto its guest's host).
 
 import { api } from './api.js';
 import { clear, fmtBytes, fmtDate, h } from './dom.js';
@@ -39,8 +41,9 @@ export function mountBackups(root) {
 
 async function load(page) {
   try {
-    const [{ data: jobs }, { data: kept }] = await Promise.all([api.backupJobs(), api.backups()]);
+    const [{ data: jobs }, { data: kept }, { data: hosts }] = await Promise.all([api.backupJobs(), api.backups(), api.hosts()]);
     if (page.disposed) return;
+    page.many = (hosts.hosts || []).length > 1;
     renderJobs(page, jobs.jobs || []);
     renderKept(page, kept.backups || []);
   } catch (e) {
@@ -79,7 +82,7 @@ function renderJobs(page, jobs) {
     rows: jobs.map((j) => h('tr', { testid: 'backup-job-row', dataset: { job: j.name } },
       h('td', { 'data-label': 'Job' }, h('strong', { testid: 'backup-job-name' }, j.name),
         h('span', { class: 'cell-sub' }, scheduleText(j.schedule))),
-      h('td', { 'data-label': 'Guests' }, j.vms.map((v) => v.name || `${v.uuid} (gone)`).join(', ')),
+      h('td', { 'data-label': 'Guests', testid: 'backup-job-vms-cell' }, j.vms.map((v) => guestLabel(page, v)).join(', ')),
       h('td', { 'data-label': 'Into' }, j.pool, h('span', { class: 'cell-sub' }, `keeps ${j.keep} per guest`)),
       h('td', { 'data-label': 'Next run', testid: 'backup-job-next' }, fmtDate(j.next_run_at)),
       h('td', { 'data-label': 'Last run' }, lastRun(j)),
@@ -90,6 +93,14 @@ function renderJobs(page, jobs) {
   }));
 }
 
+// A job's guest, with its host when there are several.
+function guestLabel(page, v) {
+  const name = v.name || `${v.uuid} (gone)`;
+  return page.many ? `${name} on ${v.host ? v.host.name : 'a removed host'}` : name;
+}
+
+const hostName = (b) => (b.host ? b.host.name : 'removed');
+
 function renderKept(page, kept) {
   page.el.keptCount.textContent = String(kept.length);
   if (!kept.length) {
@@ -98,9 +109,10 @@ function renderKept(page, kept) {
   }
   clear(page.el.kept).append(dataTable({
     testid: 'backups-table', caption: 'Kept backups',
-    columns: ['Guest', 'Taken', 'Size', 'Job', ACTIONS],
+    columns: ['Guest', ...(page.many ? ['Host'] : []), 'Taken', 'Size', 'Job', ACTIONS],
     rows: kept.map((b) => h('tr', { testid: 'backup-row', dataset: { backup: String(b.id) } },
       h('td', { 'data-label': 'Guest' }, h('strong', {}, b.vm), h('span', { class: 'cell-sub' }, `${b.pool} / ${b.volume}`)),
+      page.many ? h('td', { 'data-label': 'Host', testid: 'backup-host' }, hostName(b)) : null,
       h('td', { 'data-label': 'Taken' }, fmtDate(b.created_at)),
       h('td', { 'data-label': 'Size' }, fmtBytes(b.size)),
       h('td', { 'data-label': 'Job' }, b.job, b.job_exists ? null : h('span', { class: 'cell-sub' }, 'job deleted')),
@@ -137,13 +149,13 @@ async function edit(page, current) {
       return;
     }
   }
-  const saved = await jobDialog(current, etag, vms, poolData.pools || []);
+  const saved = await jobDialog(current, etag, vms, poolData.pools || [], page.many);
   if (!saved) return;
   toast(current ? `Backup job ${saved.name} saved` : `Backup job ${saved.name} created`);
   reload(page);
 }
 
-function jobDialog(current, etag, vms, pools) {
+function jobDialog(current, etag, vms, pools, many) {
   const name = textInput({ testid: 'backup-job-name-input', maxlength: '64', required: true, placeholder: 'e.g. nightly' });
   const every = selectInput({ testid: 'backup-job-every', options: [['day', 'Every day'], ['week', 'Every week']] });
   const at = h('input', { class: 'input', type: 'time', testid: 'backup-job-at', value: '03:00', required: true });
@@ -151,9 +163,15 @@ function jobDialog(current, etag, vms, pools) {
   const dayField = field({ label: 'On', control: weekday });
   const showDay = () => { dayField.hidden = every.value !== 'week'; };
   every.addEventListener('change', showDay);
-  const chosen = new Set((current ? current.vms : []).map((v) => v.uuid));
-  const boxes = vms.map((vm) => checkInput({ testid: 'backup-job-vm', label: vm.name, checked: chosen.has(vm.uuid) }));
+  // A guest is its UUID on its host: one name (or UUID) may be on two hosts.
+  const key = (uuid, host) => `${host ? host.id : ''}/${uuid}`;
+  const chosen = new Set((current ? current.vms : []).map((v) => key(v.uuid, v.host)));
+  const boxes = vms.map((vm) => checkInput({
+    testid: 'backup-job-vm', label: many && vm.host ? `${vm.name} (${vm.host.name})` : vm.name, checked: chosen.has(key(vm.uuid, vm.host)),
+  }));
   boxes.forEach((b, i) => { b.input.value = vms[i].name; });
+  // With several hosts each guest names its host ({vm, host}).
+  const pick = (i) => (many && vms[i].host ? { vm: vms[i].name, host: vms[i].host.name } : vms[i].name);
   const vmList = h('div', { class: 'check-list', testid: 'backup-job-vms' }, boxes.map((b) => b.el));
   const pool = selectInput({ testid: 'backup-job-pool', options: pools.map((p) => p.name) });
   const keep = h('input', { class: 'input', type: 'number', min: '1', max: '1000', value: '7', testid: 'backup-job-keep', required: true });
@@ -176,7 +194,7 @@ function jobDialog(current, etag, vms, pools) {
       field({ label: 'Backups to keep per guest', control: keep })],
     submit: async () => {
       const jobName = checkName('vm', name.value);
-      const picked = boxes.filter((b) => b.input.checked).map((b) => b.input.value);
+      const picked = boxes.map((b, i) => (b.input.checked ? pick(i) : null)).filter((v) => v !== null);
       if (!picked.length) throw new FormError('Pick at least one guest.');
       const schedule = { every: every.value, at: at.value };
       if (every.value === 'week') schedule.weekday = weekday.value;
@@ -222,7 +240,7 @@ async function restore(page, b) {
   const progress = h('div', { class: 'upload-progress', hidden: true }, bar.el, status);
   const made = await formDialog({
     title: `Restore ${b.vm}`,
-    intro: `From the backup of ${fmtDate(b.created_at)}: as a new guest (its definition, disks, description and tags, with a new UUID and MAC addresses), or over ${b.vm} itself. The digests of the archive are checked; nothing is left behind if it fails.`,
+    intro: `From the backup of ${fmtDate(b.created_at)}: as a new guest (its definition, disks, description and tags, with a new UUID and MAC addresses), or over ${b.vm} itself${page.many && b.host ? `, on ${b.host.name}` : ''}. The digests of the archive are checked; nothing is left behind if it fails.`,
     testid: 'restore-dialog',
     submitLabel: 'Restore',
     content: [field({ label: 'Restore', control: mode }), nameField, replaceNote, start.el, progress],
@@ -240,12 +258,15 @@ async function restore(page, b) {
         const why = end.error ? end.error.message : end.state;
         throw new Error(replace ? `${b.vm} was not restored and stays as it was: ${why}` : `The backup was not restored (nothing was left behind): ${why}`);
       }
-      return end.result ? decodeURIComponent(end.result.replace('/api/vms/', '')) : n;
+      // "/api/vms/NAME", with "?host=ID" on another host than vireod's.
+      const m = end.result ? /^\/api\/vms\/([^?]+)/.exec(end.result) : null;
+      return m ? decodeURIComponent(m[1]) : n;
     },
   });
   if (!made) return;
   toast(`“${made}” was restored from the backup of ${b.vm}`);
-  navigate(vmHref(made));
+  // Restored onto the host of the backup's guest.
+  navigate(vmHref(made, page.many && b.host ? b.host.name : null));
 }
 
 async function removeBackup(page, b) {
