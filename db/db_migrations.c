@@ -203,8 +203,9 @@ static const char *const migrations[] = {
     "ALTER TABLE stats_series ADD COLUMN host INTEGER REFERENCES hosts(id) ON DELETE CASCADE;"
     "CREATE INDEX stats_series_host ON stats_series(host);",
     /* 12: the libvirt host a task works on (docs/hosts.md). Tasks before it
-     * were the local host's. No foreign key: a removed host's tasks keep
-     * its id (their host then reads null), and what they left half-made is
+     * were the local host's. No foreign key: a removed host's tasks stay
+     * (their host then reads null; migration 15 marks them -1, as sqlite
+     * gives the id to the next host), and what they left half-made is
      * never looked for on another host. */
     "ALTER TABLE tasks ADD COLUMN host_id INTEGER;"
     "UPDATE tasks SET host_id = (SELECT id FROM hosts WHERE local = 1);",
@@ -257,7 +258,13 @@ static const char *const migrations[] = {
     "    char(10) || vm_hosts || char(10),"
     "    char(10) || old.id || char(10), char(10) || '-1' || char(10)),"
     "    char(10) || old.id || char(10), char(10) || '-1' || char(10)), char(10))"
-    "  WHERE vm_hosts IS NOT NULL; END;",
+    "  WHERE vm_hosts IS NOT NULL; END;"
+    /* The same for tasks and what they left: a removed host's tasks read
+     * no host, and their leftovers are never looked for on the next host
+     * given its id (they are on the removed one). */
+    "CREATE TRIGGER tasks_host_removed AFTER DELETE ON hosts BEGIN"
+    "  UPDATE tasks SET host_id = -1 WHERE host_id = old.id;"
+    "  UPDATE task_artifacts SET host_id = -1 WHERE host_id = old.id; END;",
 };
 
 int db_schema_latest(void)

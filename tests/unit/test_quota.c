@@ -161,6 +161,7 @@ static void test_inventory_columns_and_migration(void **state)
      * the hosts of backups and of what tasks make), with a user. */
     assert_int_equal(sqlite3_exec(raw,
                                   "DROP TRIGGER tasks_adopted;"
+                                  "DROP TRIGGER tasks_host_removed;"
                                   "ALTER TABLE task_artifacts DROP COLUMN host_id;"
                                   "ALTER TABLE tasks DROP COLUMN host_id;"
                                   "DROP INDEX stats_series_host;"

@@ -140,6 +140,29 @@ static void test_task_without_host_adopted_by_local(void **state)
 /* A task names its host: answers read the host's name, lists filter by it,
  * and what a task left half-made is looked for on its own host only (the
  * host recorded with it, else its task's). */
+/* sqlite gives a removed host's id to the next host added: the removed
+ * host's tasks name no host then, and what they left is not looked for
+ * on the new one. */
+static void test_removed_host_tasks_not_the_next_hosts(void **state)
+{
+    Fixture *f = *state;
+    g_autoptr(GError) error = NULL;
+    DbHost there = {.name = "there", .uri = "qemu+tcp://b/system"};
+    gint64 b = db_host_create(f->db, &there, &error);
+    gint64 on_b = db_task_create(f->db, "clone", "p/a", 0, b, TRUE, "running", &error);
+    assert_true(db_task_artifact_add(f->db, on_b, "volume", "p/half", &error) > 0);
+    assert_true(db_task_finish(f->db, on_b, "failed", NULL, "x", "x", NULL, &error));
+    assert_true(db_host_delete(f->db, b, &error));
+    DbHost next = {.name = "next", .uri = "qemu+tcp://c/system"};
+    gint64 c = db_host_create(f->db, &next, &error);
+    assert_null(error);
+    assert_int_equal(c, b); /* the id is given again */
+    g_autoptr(DbTask) t = db_task_get(f->db, on_b, &error);
+    assert_null(t->host_name);
+    g_autoptr(GPtrArray) left = db_task_artifacts_left(f->db, c, FALSE, &error);
+    assert_int_equal(left->len, 0);
+}
+
 static void test_task_hosts(void **state)
 {
     Fixture *f = *state;
@@ -179,10 +202,10 @@ static void test_task_hosts(void **state)
     assert_int_equal(left_a->len, 3);
     for (guint i = 0; i < left_a->len; i++)
         assert_true(((DbTaskArtifact *)left_a->pdata[i])->task_id != on_b);
-    /* A removed host's tasks stay, with no host name; never the local's. */
+    /* A removed host's tasks stay, with no host (-1, never the local's). */
     assert_true(db_host_delete(f->db, b, &error));
     g_autoptr(DbTask) orphan = db_task_get(f->db, on_b, &error);
-    assert_int_equal(orphan->host_id, b);
+    assert_int_equal(orphan->host_id, -1);
     assert_null(orphan->host_name);
     g_autoptr(GPtrArray) still_a = db_task_artifacts_left(f->db, a, TRUE, &error);
     assert_int_equal(still_a->len, 3);
@@ -405,6 +428,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_task_without_host_adopted_by_local, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_host_tasks_not_the_next_hosts, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_task_holds_its_host, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_runs_and_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_engine_cancel, setup, teardown),

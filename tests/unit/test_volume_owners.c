@@ -150,6 +150,7 @@ static void as_schema_12(Fixture *f, gboolean with_local)
     assert_int_equal(sqlite3_open(f->path, &raw), SQLITE_OK);
     g_autofree char *sql = g_strdup_printf(
         "DROP TRIGGER tasks_adopted;"
+        "DROP TRIGGER tasks_host_removed;"
         "DROP TRIGGER backups_host_removed;"
         "ALTER TABLE backup_jobs DROP COLUMN vm_hosts;"
         "ALTER TABLE backups DROP COLUMN host_id;"
