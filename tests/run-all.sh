@@ -5,8 +5,9 @@
 # counts as one failure. A tier also lists what failed, a name a line, in
 # <tier>.failed: those names are printed just above the summary, so the
 # tail of a CI log says which tests failed. The API tier runs a failed test
-# once more and counts it as passed when it passes then; it lists those in
-# api.flaky, printed there too (FLAKY), to be looked at, not forgotten.
+# once more (the E2E tier a failed test's file) and counts it as passed when
+# it passes then; those are listed in <tier>.flaky, printed there too
+# (FLAKY), to be looked at, not forgotten.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export VIREO_RESULTS_DIR=${VIREO_RESULTS_DIR:-$ROOT/build/test-results}

@@ -98,21 +98,53 @@ done
 echo "e2e tier: vireod on $URL, test guest $VM, screenshots in $SHOTS"
 
 cd "$E2E" || fail "no $E2E"
+# run_tests TAP FILE...: the test files, their TAP into TAP.
+run_tests() {
+    tap=$1; shift
+    VIREO_URL=$URL VIREO_TEST_VM=$VM VIREO_REPO=$REPO VIREO_SCREENSHOTS_DIR=$SHOTS \
+    VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+    VIREO_BIN=$BIN VIREO_RESULTS_DIR=$RESULTS \
+        timeout -k 10 900 node --test --test-concurrency=1 \
+            --test-reporter=spec --test-reporter-destination=stdout \
+            --test-reporter=tap --test-reporter-destination="$tap" "$@"
+}
+# count WHAT TAP: the summary's count of WHAT (pass, fail, cancelled).
+count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$2" 2>/dev/null | tail -n 1; }
+# failed_files TAP: the file of each top-level test that failed, once;
+# "?" for one whose file the TAP does not say.
+failed_files() {
+    awk 'function done() { if (top) print "?"; top = 0 }
+         /^(ok|not ok) / { done(); top = /^not ok /; next }
+         /^1\.\./ { done(); next }
+         top && /^  location: / { sub(/^  location: ./, ""); sub(/:[0-9]+:[0-9]+.$/, ""); print; top = 0 }
+         END { done() }' "$1" | sort -u
+}
+
 # Test files given on the command line, or all of them.
 [ $# -gt 0 ] || set -- ./*.test.mjs
-VIREO_URL=$URL VIREO_TEST_VM=$VM VIREO_REPO=$REPO VIREO_SCREENSHOTS_DIR=$SHOTS \
-VIREO_CHROMIUM=$CHROMIUM VIREO_CONNECT=$URI VIREO_ADMIN_PASSWORD=$ADMIN_PASSWORD \
-VIREO_BIN=$BIN VIREO_RESULTS_DIR=$RESULTS \
-    timeout -k 10 900 node --test --test-concurrency=1 \
-        --test-reporter=spec --test-reporter-destination=stdout \
-        --test-reporter=tap --test-reporter-destination="$TMP/e2e.tap" "$@"
+run_tests "$TMP/e2e.tap" "$@"
 rc=$?
-
-count() { sed -n "s/^# $1 \([0-9][0-9]*\)\$/\1/p" "$TMP/e2e.tap" 2>/dev/null | tail -n 1; }
-PASSED=$(count pass); FAILED=$(count fail); CANCELLED=$(count cancelled)
+PASSED=$(count pass "$TMP/e2e.tap"); FAILED=$(count fail "$TMP/e2e.tap"); CANCELLED=$(count cancelled "$TMP/e2e.tap")
 PASSED=${PASSED:-0}; FAILED=$(( ${FAILED:-0} + ${CANCELLED:-0} ))
 [ $rc -eq 0 ] || [ $FAILED -gt 0 ] || FAILED=1
 sed -n 's/^ *not ok [0-9]* - //p' "$TMP/e2e.tap" 2>/dev/null >"$RESULTS/e2e.failed"
+: >"$RESULTS/e2e.flaky"
+
+# The files with a failure run once more (shared, noisy machines): when
+# they all pass then, their failures count as passed and are named as
+# FLAKY above make test's summary (tests/run-all.sh), to be looked at.
+again=$(failed_files "$TMP/e2e.tap")
+if [ $FAILED -gt 0 ] && [ -n "$again" ] && [ "${VIREO_E2E_RERUN:-1}" = 1 ] && ! echo "$again" | grep -qx '?'; then
+    echo "e2e tier: running once more: $(echo $again)"
+    # shellcheck disable=SC2086  # one word per file
+    run_tests "$TMP/rerun.tap" $again
+    rrc=$?
+    if [ $rrc -eq 0 ] && [ "$(count fail "$TMP/rerun.tap")" = 0 ] && [ "$(count cancelled "$TMP/rerun.tap")" = 0 ]; then
+        sed 's/$/ (failed, then passed when its file ran again)/' "$RESULTS/e2e.failed" >"$RESULTS/e2e.flaky"
+        : >"$RESULTS/e2e.failed"
+        PASSED=$((PASSED + FAILED)); FAILED=0
+    fi
+fi
 
 # Stopping cleanly on SIGTERM is part of what this tier checks.
 if stop_vireod; then
