@@ -2,8 +2,10 @@
 // the two-host lab (tests/hosts/lab.sh; docs/backups.md): with lab host B
 // added, an admin makes a backup job in the dialog, which lists B's guest
 // with its host, runs it, sees the kept backup's Host column say B, and
-// restores it as a new guest from the restore dialog: the new guest is made
-// on B (not on vireod's own host) and its page opens with ?host=B.
+// restores it as a new guest from the restore dialog (its host B chosen by
+// default, B's pool `default` chosen from B's pools): the new guest is made
+// on B (not on vireod's own host), its disk in that pool, and its page
+// opens with ?host=B.
 // Skipped where the lab cannot run (not root, no namespaces). The lab is
 // shared: run under its lock (flock -o /tmp/vireo-lab.lock sh
 // tests/e2e/run.sh backups-hosts.test.mjs); it is never taken down here.
@@ -125,9 +127,17 @@ describe('Backups of another host\'s guest: a job, a run, a restore onto its hos
     const dlg = page.getByTestId('restore-dialog');
     await dlg.waitFor();
     await dlg.getByTestId('restore-name').fill(RESTORED);
+    // The new guest's host is the backup's guest's (B) unless another is
+    // chosen; the pool list is B's, and its `default` pool is chosen.
+    assert.equal(await dlg.getByTestId('restore-host').inputValue(), String(hostId));
+    await dlg.locator('[data-testid="restore-pool"] option[value="default"]').waitFor({ state: 'attached' });
+    await dlg.getByTestId('restore-pool').selectOption('default');
+    await shot(page, 'backups-restore-dialog-two-hosts');
     await dlg.getByTestId('restore-dialog-submit').click();
     await page.waitForURL(new RegExp(`#/vms/${RESTORED}\\?host=${HOST}$`), { timeout: 60000 });
     assert.ok(virshB('list', '--all', '--name').split('\n').includes(RESTORED), 'the restored guest is on B');
+    const bDefault = virshB('pool-dumpxml', 'default').match(/<path>([^<]+)<\/path>/)[1];
+    assert.ok(virshB('domblklist', RESTORED).includes(`${bDefault}/`), 'its disk in the pool chosen, B\'s default');
     const local = (await api('GET', `/api/vms?host=${encodeURIComponent((await api('GET', '/api/hosts')).json.hosts.find((h) => h.local).name)}`)).json.vms;
     assert.ok(!local.some((v) => v.name === RESTORED), 'and not on vireod\'s own host');
     assert.deepEqual(pageErrors, []);

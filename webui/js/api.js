@@ -280,7 +280,8 @@ export const api = {
   revokeToken: (id) => request('DELETE', `/api/tokens/${encodeURIComponent(id)}`),
 
   // ---- storage: reads for everyone, changes for admins ----
-  pools: () => request('GET', '/api/pools'),
+  // The pools of vireod's own host, or of the host named (id or name).
+  pools: (host) => request('GET', host ? `/api/pools?host=${encodeURIComponent(host)}` : '/api/pools'),
   createPool: (pool) => request('POST', '/api/pools', { body: pool }),
   patchPool: (name, changes) => request('PATCH', poolPath(name), { body: changes }),
   deletePool: (name, { storage = false } = {}) => request('DELETE', poolPath(name) + (storage ? '?delete_storage=true' : '')),
@@ -310,7 +311,8 @@ export const api = {
   runBackupJob: (name) => request('POST', `/api/backups/jobs/${encodeURIComponent(name)}/run`),
   backups: () => request('GET', '/api/backups'),
   deleteBackup: (id) => request('DELETE', `/api/backups/${encodeURIComponent(id)}`),
-  restoreBackup: (id, body) => request('POST', `/api/backups/${encodeURIComponent(id)}/restore`, { body }),
+  // Onto the host named (id or name), else the host of the backup's guest.
+  restoreBackup: (id, body, host) => request('POST', `/api/backups/${encodeURIComponent(id)}/restore${host ? `?host=${encodeURIComponent(host)}` : ''}`, { body }),
   cancelTask: (id) => request('POST', `/api/tasks/${encodeURIComponent(id)}/cancel`),
 
   // ---- networks: reads for everyone, changes for admins ----

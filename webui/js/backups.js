@@ -43,7 +43,8 @@ async function load(page) {
   try {
     const [{ data: jobs }, { data: kept }, { data: hosts }] = await Promise.all([api.backupJobs(), api.backups(), api.hosts()]);
     if (page.disposed) return;
-    page.many = (hosts.hosts || []).length > 1;
+    page.hosts = hosts.hosts || [];
+    page.many = page.hosts.length > 1;
     renderJobs(page, jobs.jobs || []);
     renderKept(page, kept.backups || []);
   } catch (e) {
@@ -234,6 +235,32 @@ async function restore(page, b) {
     nameField.hidden = mode.value === 'replace';
     replaceNote.hidden = mode.value !== 'replace';
   });
+  // Where a new guest goes: a host (with several) and a pool of it; by
+  // default the host of the backup's guest and the pool its disks were in.
+  const others = page.many ? page.hosts : [];
+  const ownHost = (b.host && others.find((x) => x.id === b.host.id)) || others.find((x) => x.local);
+  const host = selectInput({
+    testid: 'restore-host',
+    options: others.map((x) => [String(x.id), `${x.name}${x.state === 'connected' ? '' : ` (${x.state})`}`]),
+    value: ownHost ? String(ownHost.id) : null,
+  });
+  const pool = selectInput({ testid: 'restore-pool', options: [['', 'Where its disks were']] });
+  const hostField = field({ label: 'Host', control: host, hint: 'The libvirt host the new guest is made on' });
+  hostField.hidden = !page.many;
+  const poolField = field({ label: 'Storage pool', control: pool, hint: 'For its disks, on that host' });
+  const loadPools = async () => {
+    const chosen = page.many ? host.value : null;
+    const data = await api.pools(chosen).then((r) => r.data.pools || [], () => []);
+    if (chosen !== (page.many ? host.value : null)) return; // another host was chosen meanwhile
+    clear(pool).append(h('option', { value: '' }, 'Where its disks were'),
+      ...data.filter((p) => p.state === undefined || p.state === 'running').map((p) => h('option', { value: p.name }, p.name)));
+  };
+  host.addEventListener('change', loadPools);
+  loadPools();
+  mode.addEventListener('change', () => {
+    hostField.hidden = !page.many || mode.value === 'replace';
+    poolField.hidden = mode.value === 'replace';
+  });
   const start = checkInput({ testid: 'restore-start', label: 'Start it once restored' });
   const bar = progressBar({ testid: 'restore-progress', label: 'Restoring' });
   const status = h('p', { class: 'muted', 'aria-live': 'polite' });
@@ -243,12 +270,14 @@ async function restore(page, b) {
     intro: `From the backup of ${fmtDate(b.created_at)}: as a new guest (its definition, disks, description and tags, with a new UUID and MAC addresses), or over ${b.vm} itself${page.many && b.host ? `, on ${b.host.name}` : ''}. The digests of the archive are checked; nothing is left behind if it fails.`,
     testid: 'restore-dialog',
     submitLabel: 'Restore',
-    content: [field({ label: 'Restore', control: mode }), nameField, replaceNote, start.el, progress],
+    content: [field({ label: 'Restore', control: mode }), nameField, hostField, poolField, replaceNote, start.el, progress],
     submit: async () => {
       const replace = mode.value === 'replace';
       const n = replace ? b.vm : checkName('vm', name.value);
       const body = replace ? { replace: true, start: start.input.checked } : { name: n, start: start.input.checked };
-      const { data } = await api.restoreBackup(b.id, body);
+      if (!replace && pool.value) body.pool = pool.value;
+      const onto = !replace && page.many ? host.value : null;
+      const { data } = await api.restoreBackup(b.id, body, onto);
       progress.hidden = false;
       const end = await followTask(data.id, (t) => {
         bar.set(t.progress);
@@ -265,8 +294,9 @@ async function restore(page, b) {
   });
   if (!made) return;
   toast(`“${made}” was restored from the backup of ${b.vm}`);
-  // Restored onto the host of the backup's guest.
-  navigate(vmHref(made, page.many && b.host ? b.host.name : null));
+  // Restored onto the host chosen, or over its guest on that guest's host.
+  const landed = mode.value === 'replace' ? b.host : others.find((x) => String(x.id) === host.value);
+  navigate(vmHref(made, page.many && landed ? landed.name : null));
 }
 
 async function removeBackup(page, b) {
