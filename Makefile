@@ -145,7 +145,7 @@ $(ASANDIR)/api/core/openapi_blob.o: api/core/openapi_blob.S api/core/openapi.jso
 	@mkdir -p $(dir $@)
 	$(CC) -c -DOPENAPI_JSON='"api/core/openapi.json"' $< -o $@
 
-$(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(ASAN_OBJS)
+$(ASANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_db.h tests/unit/unit_libvirt.h $(ASAN_OBJS)
 	@mkdir -p $(dir $@)
 	@echo "  LD-ASAN $@"
 	@$(CC) -std=gnu17 $(TEST_WARN) $(ASAN_FLAGS) $(CPPFLAGS) -DVIREO_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS) $< $(ASAN_OBJS) -o $@ \
@@ -171,7 +171,7 @@ $(TSANDIR)/vireod: $(TSAN_OBJS) $(TSAN_SHIM) $(DAEMON_SRCS:%.c=$(TSANDIR)/%.o)
 	@echo "  LD-TSAN $@"
 	@$(CC) $(TSAN_FLAGS) $^ -o $@ $(PKG_LIBS) $(LIBS_EXTRA) -lpthread
 
-$(TSANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_libvirt.h $(TSAN_OBJS) $(TSAN_SHIM)
+$(TSANDIR)/tests/%: tests/unit/%.c tests/unit/unit.h tests/unit/unit_db.h tests/unit/unit_libvirt.h $(TSAN_OBJS) $(TSAN_SHIM)
 	@mkdir -p $(dir $@)
 	@echo "  LD-TSAN $@"
 	@$(CC) -std=gnu17 $(TEST_WARN) $(TSAN_FLAGS) $(CPPFLAGS) -DVIREO_SOURCE_DIR='"$(CURDIR)"' $(PKG_CFLAGS) $< $(TSAN_OBJS) $(TSAN_SHIM) -o $@ \

@@ -3,7 +3,7 @@
  * trip, a job from before (no vm_hosts) is every VM on the local host,
  * each backup keeps its VM's host, and a removed host's are marked so.
  * On a temporary file. */
-#include "unit.h"
+#include "unit_db.h"
 
 #include "db/db_backups.h"
 #include "db/db_hosts.h"
@@ -19,11 +19,7 @@ typedef struct {
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    f->dir = unit_tmpdir();
-    f->path = g_build_filename(f->dir, "vireo.db", NULL);
-    g_autoptr(GError) error = NULL;
-    f->db = db_open(f->path, &error);
-    assert_null(error);
+    f->db = unit_db_open(&f->dir, &f->path);
     *state = f;
     return 0;
 }
@@ -31,10 +27,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     Fixture *f = *state;
-    db_close(f->db);
-    unit_rmtree(f->dir);
-    g_free(f->dir);
-    g_free(f->path);
+    unit_db_close(f->db, f->dir, f->path);
     g_free(f);
     return 0;
 }

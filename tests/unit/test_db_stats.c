@@ -2,7 +2,7 @@
  * every tier, ages per tier, the hard row bound shared by all series, gone
  * series pruned, each host's series its own, a clock set back, figures a
  * series lacks, and the size the bound promises on disk. */
-#include "unit.h"
+#include "unit_db.h"
 
 #include "db/db_hosts.h"
 #include "db/db_private.h"
@@ -17,11 +17,8 @@ typedef struct {
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    f->dir = unit_tmpdir();
-    f->path = g_build_filename(f->dir, "vireo.db", NULL);
+    f->db = unit_db_open(&f->dir, &f->path);
     g_autoptr(GError) error = NULL;
-    f->db = db_open(f->path, &error);
-    assert_non_null(f->db);
     /* Thousands of one-sample transactions: no need to wait for the disk. */
     assert_true(db_exec(f->db, "PRAGMA synchronous=OFF", &error));
     *state = f;
@@ -31,10 +28,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     Fixture *f = *state;
-    db_close(f->db);
-    unit_rmtree(f->dir);
-    g_free(f->path);
-    g_free(f->dir);
+    unit_db_close(f->db, f->dir, f->path);
     g_free(f);
     return 0;
 }

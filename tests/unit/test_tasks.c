@@ -1,6 +1,6 @@
 /* Tasks: inventory rows and the engine (submit, progress, cancel, the
  * restart clean-up, pruning) on a temporary file, no libvirt. */
-#include "unit.h"
+#include "unit_db.h"
 
 #include "api/core/api_error.h"
 #include "api/tasks/task_engine.h"
@@ -20,11 +20,7 @@ typedef struct {
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    f->dir = unit_tmpdir();
-    f->path = g_build_filename(f->dir, "vireo.db", NULL);
-    g_autoptr(GError) error = NULL;
-    f->db = db_open(f->path, &error);
-    assert_null(error);
+    f->db = unit_db_open(&f->dir, &f->path);
     g_mutex_init(&f->lock);
     g_cond_init(&f->changed);
     *state = f;
@@ -34,13 +30,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     Fixture *f = *state;
-    db_close(f->db);
-    unit_rmtree(f->dir);
+    unit_db_close(f->db, f->dir, f->path);
     g_mutex_clear(&f->lock);
     g_cond_clear(&f->changed);
     g_free(f->last_state);
-    g_free(f->dir);
-    g_free(f->path);
     g_free(f);
     return 0;
 }

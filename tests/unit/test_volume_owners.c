@@ -4,7 +4,7 @@
  * removed host's rows go; migration 13 puts older rows on the local host,
  * or (a file from before hosts) under host 0 until the local host's row is
  * made and adopts them. On a temporary file. */
-#include "unit.h"
+#include "unit_db.h"
 
 #include "db/db_auth.h"
 #include "db/db_hosts.h"
@@ -23,10 +23,7 @@ typedef struct {
 static int setup(void **state)
 {
     Fixture *f = g_new0(Fixture, 1);
-    f->dir = unit_tmpdir();
-    f->path = g_build_filename(f->dir, "vireo.db", NULL);
-    f->db = db_open(f->path, NULL);
-    assert_non_null(f->db);
+    f->db = unit_db_open(&f->dir, &f->path);
     f->alice = db_user_create(f->db, "alice", "x", "operator", "local", NULL);
     f->bob = db_user_create(f->db, "bob", "x", "operator", "local", NULL);
     assert_true(f->alice > 0 && f->bob > 0);
@@ -37,10 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     Fixture *f = *state;
-    db_close(f->db);
-    unit_rmtree(f->dir);
-    g_free(f->dir);
-    g_free(f->path);
+    unit_db_close(f->db, f->dir, f->path);
     g_free(f);
     return 0;
 }
