@@ -28,7 +28,8 @@ for tier in $TIERS; do
         openapi) sh tests/openapi/run.sh ;;
         api)     sh tests/api/run.sh ;;
         e2e)     sh tests/e2e/run.sh ;;
-        fuzz)    FUZZ_SECONDS=${FUZZ_SECONDS:-8} sh tests/fuzz/run.sh ;;
+        # Two targets at a time: nothing else runs meanwhile (one a core).
+        fuzz)    FUZZ_SECONDS=${FUZZ_SECONDS:-8} FUZZ_JOBS=${FUZZ_JOBS:-2} sh tests/fuzz/run.sh ;;
         *)       echo "unknown tier $tier"; false ;;
     esac
     rc=$?
