@@ -192,11 +192,17 @@ GHashTable *db_volume_owned_set(Db *db, gint64 host_id, gint64 user_id, GError *
     return g_steal_pointer(&set);
 }
 
+/* The row of volume `key` on host `host_id` goes (the caller holds the lock). */
+static gboolean owner_row_delete(Db *db, gint64 host_id, const char *key, GError **error)
+{
+    return db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2", "it",
+                  host_id, key);
+}
+
 gboolean db_volume_owner_forget(Db *db, gint64 host_id, const char *key, GError **error)
 {
     DB_LOCK(db);
-    return db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2", "it",
-                  host_id, key);
+    return owner_row_delete(db, host_id, key, error);
 }
 
 gboolean db_volume_owner_move(Db *db, gint64 from_host, const char *key, gint64 to_host,
@@ -211,8 +217,7 @@ gboolean db_volume_owner_move(Db *db, gint64 from_host, const char *key, gint64 
                          "WHERE host_id = ?1 AND key = ?2 ON CONFLICT (host_id, key) DO UPDATE SET "
                          "owner_id = excluded.owner_id, created_at = excluded.created_at",
                          "itit", from_host, key, to_host, to_key) &&
-                  db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2",
-                         "it", from_host, key);
+                  owner_row_delete(db, from_host, key, error);
     return db_finish(db, ok, error);
 }
 
@@ -235,8 +240,7 @@ int db_volume_owner_prune(Db *db, gint64 host_id, GHashTable *alive, gint64 befo
         const char *key = g_ptr_array_index(keys, i);
         if (g_hash_table_contains(alive, key))
             continue;
-        if (!db_run(db, error, "DELETE FROM volume_owners WHERE host_id = ?1 AND key = ?2", "it",
-                    host_id, key))
+        if (!owner_row_delete(db, host_id, key, error))
             return -1;
         removed++;
     }

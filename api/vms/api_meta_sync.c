@@ -87,11 +87,12 @@ static void prune_volume_owners(ApiContext *ctx)
         if (!conn || !add_live_volumes(conn, alive))
             continue;
         g_autoptr(GError) error = NULL;
-        int removed = db_volume_owner_prune(ctx->db, api_host_id(ctx, h), alive, started, &error);
+        gint64 host_id = api_host_id(ctx, h);
+        int removed = db_volume_owner_prune(ctx->db, host_id, alive, started, &error);
         if (removed > 0)
             g_message(
                 "forgot who made %d volume(s) no longer in any pool of host %" G_GINT64_FORMAT,
-                removed, api_host_id(ctx, h));
+                removed, host_id);
         else if (removed < 0)
             g_warning("pruning volume owners: %s", error->message);
     }
