@@ -34,8 +34,7 @@ static json_t *vm_name_json(ApiContext *ctx, GHashTable *conns, gint64 host_id, 
     gint64 key = host_id ? host_id : api_host_id(ctx, NULL);
     if (!g_hash_table_contains(conns, &key)) {
         g_autoptr(VirtHost) h = api_backup_host(ctx, host_id, NULL);
-        virConnectPtr c = h || !ctx->hosts ? virt_conn_get(h ? virt_host_conn(h) : ctx->virt, NULL)
-                                           : NULL;
+        virConnectPtr c = h || !ctx->hosts ? api_host_conn(ctx, h, NULL) : NULL;
         g_hash_table_insert(conns, g_memdup2(&key, sizeof key), c);
     }
     virConnectPtr conn = g_hash_table_lookup(conns, &key);
@@ -154,7 +153,7 @@ static gboolean parse_vms(ApiContext *ctx, const ApiRequest *req, json_t *vms, D
         if (!id)
             return FALSE;
         g_autoptr(GError) why = NULL;
-        g_autoptr(virConnect) conn = virt_conn_get(host ? virt_host_conn(host) : ctx->virt, error);
+        g_autoptr(virConnect) conn = api_host_conn(ctx, host, error);
         if (!conn)
             return FALSE;
         g_autoptr(virDomain) dom = virt_domain_lookup(conn, id, &why);

@@ -151,7 +151,7 @@ gboolean api_backup_restore(ApiContext *ctx, const ApiRequest *req, ApiResponse 
                         "the host of backup %s's VM was removed: name the host to restore onto "
                         "with ?host=",
                         req->params[0]);
-    g_autoptr(virConnect) conn = virt_conn_get(on ? virt_host_conn(on) : ctx->virt, error);
+    g_autoptr(virConnect) conn = api_host_conn(ctx, on, error);
     if (!conn)
         return FALSE;
     g_autofree char *default_pool = NULL, *replaced_name = NULL;

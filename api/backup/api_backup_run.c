@@ -64,10 +64,7 @@ static gboolean backup_one(Run *r, Task *task, const ApiBackupTarget *target, co
                            gint64 host_id, GString *notes, GError **error)
 {
     g_autoptr(VirtHost) host = api_backup_host(r->ctx, host_id, error);
-    g_autoptr(virConnect)
-        conn = host || !r->ctx->hosts
-                   ? virt_conn_get(host ? virt_host_conn(host) : r->ctx->virt, error)
-                   : NULL;
+    g_autoptr(virConnect) conn = host || !r->ctx->hosts ? api_host_conn(r->ctx, host, error) : NULL;
     g_autoptr(virDomain) dom = conn ? virt_domain_lookup(conn, uuid, error) : NULL;
     DbBackup b = {0};
     if (dom && r->owner && !api_scope_sees_vm(r->owner, uuid, error))

@@ -99,6 +99,11 @@ virConnectPtr api_conn(ApiContext *ctx, const ApiRequest *req, GError **error)
     return virt_conn_get(api_req_virt(ctx, req), error);
 }
 
+virConnectPtr api_host_conn(ApiContext *ctx, VirtHost *h, GError **error)
+{
+    return virt_conn_get(h ? virt_host_conn(h) : ctx->virt, error);
+}
+
 VirtHost *api_req_host(ApiContext *ctx, const ApiRequest *req)
 {
     if (req && req->virt_host)

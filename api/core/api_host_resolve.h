@@ -14,6 +14,8 @@ void api_host_release(ApiRequest *req);
 /* The request's host: its connection (a new reference, or NULL with
  * VIRT_ERROR_UNAVAILABLE while it is down), its VirtConn and its VM model. */
 virConnectPtr api_conn(ApiContext *ctx, const ApiRequest *req, GError **error);
+/* The same for host `h` (NULL: vireod's own, --connect). */
+virConnectPtr api_host_conn(ApiContext *ctx, VirtHost *h, GError **error);
 VirtConn *api_req_virt(ApiContext *ctx, const ApiRequest *req);
 VirtModel *api_req_model(ApiContext *ctx, const ApiRequest *req);
 /* A new reference to the request's host (NULL without a registry). */

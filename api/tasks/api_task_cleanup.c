@@ -2,6 +2,7 @@
  * about to make before they make it (task_will_make); at the next start,
  * once the task's libvirt host answers, whatever those records name that
  * still exists there is removed, and each task says so. */
+#include "api/core/api_host_resolve.h"
 #include "api/tasks/api_tasks.h"
 #include "db/db_tasks.h"
 #include "virt/virt_conn.h"
@@ -65,7 +66,7 @@ void api_tasks_clean_up(ApiContext *ctx, VirtHost *h)
             g_warning("tasks: reading what interrupted tasks left failed: %s", error->message);
         return;
     }
-    g_autoptr(virConnect) conn = virt_conn_get(h ? virt_host_conn(h) : ctx->virt, &error);
+    g_autoptr(virConnect) conn = api_host_conn(ctx, h, &error);
     g_autoptr(GHashTable) usage = conn ? virt_disk_usage(conn, &error) : NULL;
     if (!usage) {
         g_warning("tasks: cannot clean up after interrupted tasks yet: %s", error->message);

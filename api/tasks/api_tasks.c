@@ -32,8 +32,7 @@ json_t *api_task_json(const DbTask *t, gboolean full)
 
 virConnectPtr api_task_conn(ApiContext *ctx, Task *task, GError **error)
 {
-    VirtHost *h = task_host(task);
-    return virt_conn_get(h ? virt_host_conn(h) : ctx->virt, error);
+    return api_host_conn(ctx, task_host(task), error);
 }
 
 char *api_task_on_host(Task *task, char *link)

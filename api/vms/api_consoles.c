@@ -235,8 +235,7 @@ gboolean api_console_open(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
 
 static virDomainPtr lookup(ApiContext *ctx, const ApiConsole *c, GError **error)
 {
-    g_autoptr(virConnect)
-        conn = virt_conn_get(c->host ? virt_host_conn(c->host) : ctx->virt, error);
+    g_autoptr(virConnect) conn = api_host_conn(ctx, c->host, error);
     return conn ? virt_domain_lookup(conn, c->uuid, error) : NULL;
 }
 
