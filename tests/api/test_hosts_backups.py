@@ -350,6 +350,11 @@ class HostsBackupsTest(test_hosts.HostsBase):
             "name": TAG + "-op2", "schedule": {"every": "day", "at": "03:00"}, "vms": [vm],
             "pool": LOCAL_POOL, "keep": 1})
         self.assertIn("no VM named", self.assertError(r, 400)["message"])
+        # Nor through an item naming its host, from a request about the local host.
+        r = two.post("/api/backups/jobs", json_body={
+            "name": TAG + "-op2", "schedule": {"every": "day", "at": "03:00"},
+            "vms": [{"vm": vm, "host": self.b["name"]}], "pool": LOCAL_POOL, "keep": 1})
+        self.assertIn("no VM named", self.assertError(r, 400)["message"])
         j = self.job(TAG + "-op1", [vm], keep=1, api=one, query="?host=" + self.b["name"])
         t = self.run_job(j["name"], api=one)
         self.assertEqual(t["state"], "succeeded", repr(t))
