@@ -231,10 +231,11 @@ static gboolean check_extended_length(WsReader *r, WsEvent *ev)
     return check_length(r, ev, length);
 }
 
-/* Makes room for the whole text message at the start of each frame, so
- * the payload path only copies. The buffer grows geometrically up to the
- * limit and is kept: an allocation happens only when a message is longer
- * than any before it. */
+/* Makes room for `extra` more bytes of text and the NUL. Called as the
+ * payload arrives, not for the length a header claims: a peer that sends
+ * a header alone must not make the reader allocate what it promised. The
+ * buffer grows geometrically up to the limit and is kept: an allocation
+ * happens only when a message is longer than any before it. */
 static void text_reserve(WsReader *r, gsize extra)
 {
     gsize need = r->text_len + extra + 1;
@@ -260,7 +261,7 @@ static void begin_payload(WsReader *r)
         memset(&r->utf8, 0, sizeof(r->utf8));
     }
     if (r->kind == FR_TEXT)
-        text_reserve(r, r->left);
+        text_reserve(r, 0); /* the NUL of an empty message */
     else if (r->kind == FR_CONTROL)
         r->control_len = 0;
 }
@@ -368,6 +369,7 @@ static gsize payload(WsReader *r, guint8 *p, gsize n, WsEvent *ev)
             fail(r, ev, WS_CLOSE_INVALID_DATA, "text not UTF-8");
             return good + 1;
         }
+        text_reserve(r, n);
         memcpy(r->text + r->text_len, p, n);
         r->text_len += n;
         break;

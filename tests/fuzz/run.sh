@@ -210,7 +210,7 @@ for t in $built; do
         echo "$t (exit $rc, log $RESULTS/fuzz-$t.log)" >>"$RESULTS/fuzz.failed"
         echo "fuzz: $t: FAILED (exit $rc; $(stats_of "$log")); log: $log"
         grep -E "^Running: tests/fuzz/repro/" "$log" | tail -1
-        grep -A1 -E "^==[0-9]+==ERROR|INVARIANT FAILED|runtime error" "$log" | head -8
+        grep -A1 -E "^==[0-9]+==ERROR|INVARIANT FAILED|runtime error|out-of-memory" "$log" | head -8
         grep -E "^    #[0-9]+ .* in [a-z_]+ /|^SUMMARY" "$log" | grep -v -E "libFuzzer|fuzzer::|__sanitizer|abort|raise|pthread_kill" | head -12
         for a in "$OUT/artifacts/$t"/*; do
             [ -e "$a" ] && echo "  reproduce: $OUT/fuzz_$t $a"

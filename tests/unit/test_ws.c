@@ -579,6 +579,24 @@ static void test_text_limit(void **state)
     expect_limits(bin, 100, 10, w_bin, 1);
 }
 
+/* A header alone promises nothing: without limits, a text frame that
+ * claims 2^40 bytes makes the reader hold only the bytes that came (an
+ * allocation of the claim aborts under ASan and glibc alike). */
+static void test_text_claim_not_allocated(void **state)
+{
+    (void)state;
+    g_autoptr(WsReader) r = ws_reader_new(G_MAXINT64, G_MAXSIZE);
+    g_autoptr(GByteArray) s = stream_new();
+    put_frame_full(s, FIN | WS_OP_TEXT, MASK, NULL, (guint64)1 << 40, LEN_64);
+    for (int i = 0; i < 5; i++) { /* "hello", masked */
+        guint8 b = (guint8)("hello"[i] ^ MASK[i & 3]);
+        g_byte_array_append(s, &b, 1);
+    }
+    WsEvent ev;
+    assert_int_equal(ws_reader_feed(r, s->data, s->len, &ev), s->len);
+    assert_int_equal(ev.type, WS_EV_NONE);
+}
+
 /* ---- UTF-8 (Autobahn 6.x) ---- */
 
 /* GLib's validator, which refuses NUL where WebSocket allows it: the
@@ -1091,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_empty_fragments),
         cmocka_unit_test(test_frame_limit),
         cmocka_unit_test(test_text_limit),
+        cmocka_unit_test(test_text_claim_not_allocated),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_invalid),
         cmocka_unit_test(test_utf8_fails_fast),
