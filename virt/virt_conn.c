@@ -1,17 +1,37 @@
 /* Connection manager: libvirt's default event loop runs on its own thread
- * (keepalive and events need it); a second thread opens the connection and
- * reopens it whenever the close callback reports it dead. */
+ * (events need it); a second thread per connection opens it, probes it and
+ * reopens it whenever the close callback reports it dead; a watchdog
+ * thread cuts the transport of a connection that stopped answering.
+ *
+ * Why not libvirt's keepalive: when it gives up on a hung daemon it ends
+ * the call in progress from the event thread, and libvirt 9.0's client
+ * then leaves that call's socket watch attached to the connection, with a
+ * pointer into the stack of the call that has returned. The next thread
+ * waiting on the connection runs the watch once the socket stirs (the
+ * daemon answers again or dies) and crashes (virNetClientIOEventFD with a
+ * NULL client; tests/api/test_hosts_hung.py made it happen on the first
+ * hang). Instead, the reconnect thread asks the daemon something cheap
+ * every PROBE_INTERVAL (virConnectGetLibVersion: a high-priority call,
+ * answered even when all the daemon's workers are busy), and the watchdog
+ * shuts down the sockets of a connection whose probe or opening waited
+ * HANG_LIMIT (virt_sever.h): every waiting call then wakes to an end of
+ * file in its own thread, and the close callback reconnects as before. */
 #include "virt/virt_conn.h"
 #include "virt/virt_driver.h"
 #include "virt/virt_error.h"
+#include "virt/virt_sever.h"
 #include "virt/virt_uri.h"
 
 #include <libvirt/virterror.h>
 #include <string.h>
 
 #define RECONNECT_INTERVAL_US (1 * G_USEC_PER_SEC)
-#define KEEPALIVE_INTERVAL_S 2
-#define KEEPALIVE_COUNT 3
+#define PROBE_INTERVAL_US (2 * G_USEC_PER_SEC)
+/* A probe or an opening that waited this long is hung (libvirt's keepalive
+ * at 2 s x 3 gave up after 6 to 8 s). While stopping, no more than this. */
+#define HANG_LIMIT_US (6 * G_USEC_PER_SEC)
+#define STOPPING_HANG_LIMIT_US (G_USEC_PER_SEC)
+#define WATCHDOG_TICK_US (G_USEC_PER_SEC / 4)
 /* A lost connection is "reconnecting" this long, then "unreachable". */
 #define RECONNECTING_GRACE_US (10 * G_USEC_PER_SEC)
 
@@ -44,7 +64,18 @@ struct VirtConn {
      * and why the last attempt failed. */
     gint64 changed_at, changed_mono;
     char *reason;
+    /* The watchdog's: when the reconnect thread's open or probe began (0:
+     * not waiting), whether that wait was cut, and what to cut. */
+    gint64 busy_since;
+    gboolean severed;
+    VirtSeverTarget *sever;
 };
+
+static char *hang_reason(void)
+{
+    return g_strdup_printf("libvirt did not answer within %d s",
+                           (int)(HANG_LIMIT_US / G_USEC_PER_SEC));
+}
 
 /* Lock held. */
 static void note_change(VirtConn *vc)
@@ -85,7 +116,7 @@ static void on_close(virConnectPtr conn G_GNUC_UNUSED, int reason G_GNUC_UNUSED,
     if (!vc->broken) {
         note_change(vc);
         g_free(vc->reason);
-        vc->reason = g_strdup("the connection was lost");
+        vc->reason = vc->severed ? hang_reason() : g_strdup("the connection was lost");
     }
     vc->broken = TRUE;
     g_cond_signal(&vc->wake);
@@ -187,26 +218,136 @@ static EventIds register_events(VirtConn *vc, virConnectPtr conn)
     return ids;
 }
 
+/* Lock held: the watchdog times what follows (this thread's calls), or
+ * stops timing. */
+static void busy_begin(VirtConn *vc)
+{
+    vc->busy_since = g_get_monotonic_time();
+    vc->severed = FALSE;
+}
+
+/* The same, locking. */
+static void set_busy(VirtConn *vc, gboolean busy)
+{
+    g_mutex_lock(&vc->lock);
+    if (busy)
+        busy_begin(vc);
+    else
+        vc->busy_since = 0;
+    g_mutex_unlock(&vc->lock);
+}
+
 /* Opens the connection; on failure keeps why in vc->reason. */
 static virConnectPtr open_connection(VirtConn *vc, EventIds *ids)
 {
-    virConnectPtr conn = virConnectOpen(vc->connect_uri ? vc->connect_uri : vc->uri);
+    const char *uri = vc->connect_uri ? vc->connect_uri : vc->uri;
+    VirtSeverTarget *target = virt_sever_target_new(uri); /* resolved afresh */
+    g_mutex_lock(&vc->lock);
+    virt_sever_target_free(vc->sever);
+    vc->sever = target;
+    busy_begin(vc);
+    g_mutex_unlock(&vc->lock);
+
+    virConnectPtr conn = virConnectOpen(uri);
     if (!conn) {
         g_autoptr(GError) err = NULL;
         virt_error_from_libvirt(&err, "connect");
         g_debug("libvirt %s unreachable: %s", vc->uri, err->message);
         g_mutex_lock(&vc->lock);
+        vc->busy_since = 0;
         g_free(vc->reason);
-        vc->reason = g_strdup(err->message);
+        vc->reason = vc->severed ? hang_reason() : g_strdup(err->message);
         g_mutex_unlock(&vc->lock);
         return NULL;
     }
     virConnectRegisterCloseCallback(conn, on_close, vc, NULL);
-    /* Drivers without a daemon (test://) have no keepalive; that is fine. */
-    if (virConnectSetKeepAlive(conn, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT) < 0)
-        virResetLastError();
+    /* No virConnectSetKeepAlive: the probes and the watchdog do its work
+     * (see the top of this file). Registering events asks the daemon too. */
     *ids = register_events(vc, conn);
+    set_busy(vc, FALSE);
     return conn;
+}
+
+/* The owner's callback after a (re)connect reads the host's figures: the
+ * watchdog times it like any call of this thread. */
+static void run_on_connected(VirtConn *vc)
+{
+    if (!vc->on_connected)
+        return;
+    set_busy(vc, TRUE);
+    vc->on_connected(vc->user_data);
+    set_busy(vc, FALSE);
+}
+
+/* Lock held, released during the call: one cheap question to the daemon,
+ * timed by the watchdog. A failure that loses the connection reaches
+ * on_close; any other answer will do. */
+static void probe(VirtConn *vc)
+{
+    virConnectPtr conn = vc->conn;
+    virConnectRef(conn);
+    busy_begin(vc);
+    g_mutex_unlock(&vc->lock);
+    unsigned long version = 0;
+    if (virConnectGetLibVersion(conn, &version) < 0)
+        virResetLastError();
+    virConnectClose(conn);
+    g_mutex_lock(&vc->lock);
+    vc->busy_since = 0;
+}
+
+/* ---- the watchdog: one thread for every connection ---- */
+
+static GMutex watch_lock;
+static GPtrArray *watched; /* VirtConn *, under watch_lock */
+
+/* Both locks held. */
+static void watch_one(VirtConn *vc, gint64 now)
+{
+    gint64 limit = vc->stopping ? STOPPING_HANG_LIMIT_US : HANG_LIMIT_US;
+    if (!vc->busy_since || vc->severed || now - vc->busy_since < limit)
+        return;
+    vc->severed = TRUE;
+    guint cut = virt_sever(vc->sever);
+    g_warning("libvirt at %s did not answer for %.0f s: cut %u connection(s) to %s", vc->uri,
+              (double)(now - vc->busy_since) / G_USEC_PER_SEC, cut,
+              virt_sever_target_describe(vc->sever));
+}
+
+static gpointer watchdog_loop(gpointer data G_GNUC_UNUSED)
+{
+    for (;;) {
+        g_usleep(WATCHDOG_TICK_US);
+        g_mutex_lock(&watch_lock);
+        gint64 now = g_get_monotonic_time();
+        for (guint i = 0; i < watched->len; i++) {
+            VirtConn *vc = g_ptr_array_index(watched, i);
+            g_mutex_lock(&vc->lock);
+            watch_one(vc, now);
+            g_mutex_unlock(&vc->lock);
+        }
+        g_mutex_unlock(&watch_lock);
+    }
+    return NULL;
+}
+
+static void watch_add(VirtConn *vc)
+{
+    g_mutex_lock(&watch_lock);
+    if (!watched) {
+        watched = g_ptr_array_new();
+        g_thread_unref(g_thread_new("virt-watchdog", watchdog_loop, NULL));
+    }
+    g_ptr_array_add(watched, vc);
+    g_mutex_unlock(&watch_lock);
+}
+
+static void watch_remove(VirtConn *vc)
+{
+    g_mutex_lock(&watch_lock);
+    if (watched)
+        g_ptr_array_remove(watched, vc);
+    g_mutex_unlock(&watch_lock);
 }
 
 static void close_connection(VirtConn *vc, virConnectPtr conn, const EventIds *ids)
@@ -259,14 +400,17 @@ static gpointer reconnect_loop(gpointer data)
                 note_change(vc);
                 g_mutex_unlock(&vc->lock);
                 g_message("libvirt connected to %s%s", vc->uri, was_broken ? " again" : "");
-                if (vc->on_connected)
-                    vc->on_connected(vc->user_data);
+                run_on_connected(vc);
                 g_mutex_lock(&vc->lock);
                 continue;
             }
+        } else {
+            probe(vc);
+            if (vc->stopping || vc->broken)
+                continue;
         }
-        gint64 until = g_get_monotonic_time() + RECONNECT_INTERVAL_US;
-        g_cond_wait_until(&vc->wake, &vc->lock, until);
+        gint64 wait = vc->conn && !vc->broken ? PROBE_INTERVAL_US : RECONNECT_INTERVAL_US;
+        g_cond_wait_until(&vc->wake, &vc->lock, g_get_monotonic_time() + wait);
     }
     g_mutex_unlock(&vc->lock);
     return NULL;
@@ -293,6 +437,7 @@ void virt_conn_watch_objects(VirtConn *vc, VirtObjectEventFunc on_object)
 
 void virt_conn_start(VirtConn *vc)
 {
+    watch_add(vc);
     vc->conn = open_connection(vc, &vc->events);
     note_change(vc);
     if (vc->conn) {
@@ -300,13 +445,14 @@ void virt_conn_start(VirtConn *vc)
         g_message("libvirt connected to %s", vc->uri);
     } else
         g_warning("libvirt %s unreachable; will keep trying", vc->uri);
-    if (vc->conn && vc->on_connected)
-        vc->on_connected(vc->user_data);
+    if (vc->conn)
+        run_on_connected(vc);
     vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
 }
 
 void virt_conn_start_background(VirtConn *vc)
 {
+    watch_add(vc);
     note_change(vc);
     vc->reason = g_strdup("not connected yet");
     vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
@@ -341,15 +487,20 @@ void virt_conn_stop(VirtConn *vc)
     vc->stopping = TRUE;
     g_cond_signal(&vc->wake);
     g_mutex_unlock(&vc->lock);
-    /* One caller stops a connection: its owner. */
+    /* One caller stops a connection: its owner. A hung open or probe is
+     * cut within STOPPING_HANG_LIMIT by the watchdog, and so is the close:
+     * deregistering events and closing are calls to the daemon too. */
     if (vc->reconnect_thread)
         g_thread_join(g_steal_pointer(&vc->reconnect_thread));
     g_mutex_lock(&vc->lock);
     virConnectPtr conn = g_steal_pointer(&vc->conn);
     EventIds ids = vc->events;
     vc->events = no_events;
+    busy_begin(vc);
     g_mutex_unlock(&vc->lock);
     close_connection(vc, conn, &ids);
+    watch_remove(vc);
+    set_busy(vc, FALSE);
 }
 
 void virt_conn_free(VirtConn *vc)
@@ -363,6 +514,7 @@ void virt_conn_free(VirtConn *vc)
     g_free(vc->uri);
     g_free(vc->connect_uri);
     g_free(vc->reason);
+    virt_sever_target_free(vc->sever);
     g_free(vc);
 }
 

@@ -3,6 +3,7 @@ stdout, "PASSED FAILED" into $VIREO_RESULTS_DIR/api.count. Arguments, if any,
 select tests (unittest names, e.g. test_vms.ListTest.test_paging)."""
 
 import os
+import shutil
 import sys
 import time
 import unittest
@@ -58,6 +59,17 @@ def print_slowest(count=12):
     print("slowest modules: " + ", ".join("%s %.0fs" % kv for kv in slow))
 
 
+def keep_first_logs():
+    """A rerun starts its daemons afresh and writes their logs over the
+    failed run's: those are kept in first-run/ beside them."""
+    keep = os.path.join(harness.RESULTS_DIR, "first-run")
+    shutil.rmtree(keep, ignore_errors=True)
+    os.makedirs(keep)
+    for name in os.listdir(harness.RESULTS_DIR):
+        if name.startswith("vireod-") and name.endswith(".log"):
+            shutil.copy(os.path.join(harness.RESULTS_DIR, name), keep)
+
+
 def rerun(tests):
     """Runs each failed test once more, alone. Answers the ids of those that
     pass now: the machines this runs on are shared and noisy, so a test
@@ -65,6 +77,7 @@ def rerun(tests):
     FLAKY above the summary (tests/run-all.sh) so that it is looked at."""
     if os.environ.get("VIREO_API_RERUN", "1") != "1":
         return set()
+    keep_first_logs()
     loader = unittest.TestLoader()
     passed = set()
     for t in tests:

@@ -6,6 +6,7 @@ each answers at once with their VMs as unreachable. Runs on the two-host
 lab (tests/hosts/lab.sh), which it shares and never takes down."""
 
 import os
+import threading
 import time
 import unittest
 
@@ -76,6 +77,70 @@ class HungHostsTest(HostsBase):
         self.wait_for("the VMs listed as they are",
                       lambda: all(self.vms().get(g, {}).get("state") == "shutoff"
                                   for g in guests), timeout=30)
+
+
+class HungPastKeepaliveTest(HostsBase):
+    """A host that hangs long enough to be given up on, while several of
+    vireod's threads wait on it (the sampler, the VM model, requests), and
+    then answers again. libvirt 9.0's client leaves a watch on a waiting
+    call's stack when another thread ends the call: vireod crashed in 1 of
+    4 such hangs when its keepalive gave up on the host (docs/hosts.md).
+    Vireo's own watchdog cuts the transport instead; vireod must live
+    through it and the host must come back."""
+
+    DAEMON = "hosts-hung-long"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = harness.Daemon(cls.DAEMON, extra_args=["--stats-interval-seconds", "1"])
+        cls.d.start()
+        cls.api = cls.d.client()
+        cls.anon = cls.d.client(token=None)
+
+    def test_a_host_hung_past_the_watchdog_then_back(self):
+        relay = Relay(URI_B)
+        self.addCleanup(relay.close)
+        host = self.add_host("%s-long" % TAG, relay.uri).json()
+        guests = [self.lab_guest("long-%d" % i, URI_B) for i in range(2)]
+        self.wait_for("the host's VMs listed",
+                      lambda: all((g, host["name"]) in self.vms() for g in guests))
+        stop = threading.Event()
+        errors = []
+
+        def ask(path):
+            client = self.d.client()
+            while not stop.is_set():
+                try:
+                    client.get(path, timeout=30)
+                except Exception as e:  # vireod gone: told below
+                    errors.append(repr(e))
+                    return
+                time.sleep(0.05)
+
+        q = "?host=%s" % host["name"]
+        paths = ["/api/vms" + q, "/api/vms/%s%s" % (guests[0], q),
+                 "/api/vms/%s%s" % (guests[1], q), "/api/vms/%s/stats%s" % (guests[0], q)]
+        askers = [threading.Thread(target=ask, args=(p,), daemon=True) for p in paths]
+        for t in askers:
+            t.start()
+        try:
+            for cycle in range(3):
+                relay.pause()
+                time.sleep(11)  # past the watchdog's 6 s, calls waiting
+                relay.resume()
+                time.sleep(2)
+                self.assertIsNone(self.d.proc.poll(), "vireod died after hang %d" % cycle)
+        finally:
+            stop.set()
+            for t in askers:
+                t.join(timeout=40)
+        self.assertIsNone(self.d.proc.poll(), "vireod died")
+        self.assertEqual(errors, [])
+        self.wait_for("the host connected again", lambda: [
+            h for h in self.api.get("/api/hosts").json()["hosts"]
+            if h["id"] == host["id"] and h["state"] == "connected"], timeout=40)
+        self.wait_for("its VMs listed as they are", lambda: all(
+            self.vms().get((g, host["name"]), {}).get("state") == "shutoff" for g in guests))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,269 @@
+/* Finds this process's end of a libvirt connection by its peer: sockets in
+ * /proc/self/fd whose peer address is the daemon's (TCP: tcp, tls, libssh,
+ * libssh2), or whose peer path is the daemon's socket (unix); for the ssh
+ * transport, the ssh child that carries it. libvirt has no public call that
+ * answers a connection's descriptor. */
+#include "virt/virt_sever.h"
+
+#include <dirent.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+typedef enum { SEVER_INET, SEVER_UNIX, SEVER_SSH_CHILD } SeverKind;
+
+struct VirtSeverTarget {
+    SeverKind kind;
+    GArray *addrs;    /* SEVER_INET: struct sockaddr_storage, port included */
+    GPtrArray *paths; /* SEVER_UNIX: socket paths, "/run/..." form */
+    char *host;       /* SEVER_SSH_CHILD: the host argument of ssh */
+    char *described;
+};
+
+static guint16 default_port(const char *transport)
+{
+    if (strcmp(transport, "tcp") == 0)
+        return 16509;
+    if (strcmp(transport, "tls") == 0)
+        return 16514;
+    return 22; /* libssh, libssh2 */
+}
+
+static GArray *resolve(const char *host, guint16 port)
+{
+    GArray *addrs = g_array_new(FALSE, TRUE, sizeof(struct sockaddr_storage));
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char service[8];
+    g_snprintf(service, sizeof service, "%u", port);
+    if (getaddrinfo(host, service, &hints, &res) != 0)
+        return addrs;
+    for (struct addrinfo *a = res; a; a = a->ai_next) {
+        struct sockaddr_storage ss = {0};
+        if (a->ai_addrlen > sizeof ss)
+            continue;
+        memcpy(&ss, a->ai_addr, a->ai_addrlen);
+        g_array_append_val(addrs, ss);
+    }
+    freeaddrinfo(res);
+    return addrs;
+}
+
+/* libvirt's sockets live under /run, which /var/run links to. */
+static char *run_form(const char *path)
+{
+    return g_strdup(g_str_has_prefix(path, "/var/run/") ? path + 4 : path);
+}
+
+/* A local daemon's sockets: ?socket= when given, else the monolithic
+ * daemon's and the driver's own (modular daemons) in the system's or the
+ * user's runtime directory. */
+static GPtrArray *unix_paths(const char *driver, const char *path, GHashTable *params)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    const char *socket = params ? g_hash_table_lookup(params, "socket") : NULL;
+    if (socket) {
+        g_ptr_array_add(paths, run_form(socket));
+        return paths;
+    }
+    g_autofree char *dir = path && strcmp(path, "/session") == 0
+                               ? g_build_filename(g_get_user_runtime_dir(), "libvirt", NULL)
+                               : g_strdup("/run/libvirt");
+    g_ptr_array_add(paths, g_build_filename(dir, "libvirt-sock", NULL));
+    g_autofree char *own = g_strdup_printf("virt%sd-sock", driver);
+    g_ptr_array_add(paths, g_build_filename(dir, own, NULL));
+    return paths;
+}
+
+VirtSeverTarget *virt_sever_target_new(const char *uri)
+{
+    g_autoptr(GUri) g = g_uri_parse(uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
+    if (!g)
+        return NULL;
+    const char *scheme = g_uri_get_scheme(g);
+    const char *plus = strchr(scheme, '+');
+    g_autofree char *driver = plus ? g_strndup(scheme, plus - scheme) : g_strdup(scheme);
+    const char *transport = plus ? plus + 1 : NULL;
+    const char *host = g_uri_get_host(g);
+    if (host && !*host)
+        host = NULL;
+    const char *query = g_uri_get_query(g);
+    g_autoptr(GHashTable)
+        params = query ? g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
+    if (strcmp(driver, "test") == 0 || strcmp(driver, "esx") == 0 || strcmp(driver, "gsx") == 0 ||
+        strcmp(driver, "vpx") == 0 || strcmp(driver, "hyperv") == 0 ||
+        (transport && strcmp(transport, "ext") == 0))
+        return NULL;
+    if (!transport)
+        transport = host ? "tls" : "unix";
+
+    VirtSeverTarget *t = g_new0(VirtSeverTarget, 1);
+    if (strcmp(transport, "unix") == 0) {
+        t->kind = SEVER_UNIX;
+        t->paths = unix_paths(driver, g_uri_get_path(g), params);
+        GString *d = g_string_new(NULL);
+        for (guint i = 0; i < t->paths->len; i++)
+            g_string_append_printf(d, "%s%s", i ? " or " : "",
+                                   (const char *)g_ptr_array_index(t->paths, i));
+        t->described = g_string_free(d, FALSE);
+    } else if (strcmp(transport, "ssh") == 0) {
+        if (!host) {
+            virt_sever_target_free(t);
+            return NULL;
+        }
+        t->kind = SEVER_SSH_CHILD;
+        t->host = g_strdup(host);
+        t->described = g_strdup_printf("ssh to %s", host);
+    } else {
+        if (!host) {
+            virt_sever_target_free(t);
+            return NULL;
+        }
+        gint port = g_uri_get_port(g);
+        guint16 p = port > 0 ? (guint16)port : default_port(transport);
+        t->kind = SEVER_INET;
+        t->addrs = resolve(host, p);
+        t->described = g_strdup_printf("%s port %u", host, p);
+    }
+    return t;
+}
+
+void virt_sever_target_free(VirtSeverTarget *t)
+{
+    if (!t)
+        return;
+    if (t->addrs)
+        g_array_unref(t->addrs);
+    if (t->paths)
+        g_ptr_array_unref(t->paths);
+    g_free(t->host);
+    g_free(t->described);
+    g_free(t);
+}
+
+const char *virt_sever_target_describe(const VirtSeverTarget *t)
+{
+    return t ? t->described : "nothing";
+}
+
+static gboolean same_inet(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return FALSE;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+        return x->sin6_port == y->sin6_port &&
+               memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+    }
+    return FALSE;
+}
+
+static gboolean peer_is_target(const VirtSeverTarget *t, const struct sockaddr_storage *peer,
+                               socklen_t len)
+{
+    if (t->kind == SEVER_INET) {
+        for (guint i = 0; i < t->addrs->len; i++)
+            if (same_inet(peer, &g_array_index(t->addrs, struct sockaddr_storage, i)))
+                return TRUE;
+        return FALSE;
+    }
+    if (peer->ss_family != AF_UNIX || len <= offsetof(struct sockaddr_un, sun_path))
+        return FALSE;
+    const struct sockaddr_un *un = (const void *)peer;
+    gsize n = len - offsetof(struct sockaddr_un, sun_path);
+    g_autofree char *raw = g_strndup(un->sun_path, n); /* abstract names start with NUL */
+    if (!raw[0])
+        return FALSE;
+    g_autofree char *path = run_form(raw);
+    for (guint i = 0; i < t->paths->len; i++)
+        if (strcmp(path, g_ptr_array_index(t->paths, i)) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static guint shut_sockets(const VirtSeverTarget *t)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    guint cut = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        gint64 fd;
+        struct stat st;
+        if (!g_ascii_string_to_signed(e->d_name, 10, 0, G_MAXINT, &fd, NULL) || fd == dirfd(d) ||
+            fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+            continue;
+        struct sockaddr_storage peer = {0};
+        socklen_t len = sizeof peer;
+        if (getpeername((int)fd, (struct sockaddr *)&peer, &len) < 0)
+            continue;
+        if (peer_is_target(t, &peer, len) && shutdown((int)fd, SHUT_RDWR) == 0)
+            cut++;
+    }
+    closedir(d);
+    return cut;
+}
+
+/* Whether `pid` is this process's child running ssh with `host` among its
+ * arguments (libvirt runs "ssh [options] host sh -c ..."). */
+static gboolean is_ssh_child(const char *pid, const char *host)
+{
+    g_autofree char *stat_path = g_build_filename("/proc", pid, "stat", NULL);
+    g_autofree char *stat = NULL;
+    if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
+        return FALSE;
+    const char *after = strrchr(stat, ')'); /* the name may hold anything */
+    int ppid = 0;
+    if (!after || sscanf(after + 1, " %*c %d", &ppid) != 1 || ppid != getpid())
+        return FALSE;
+    g_autofree char *cmd_path = g_build_filename("/proc", pid, "cmdline", NULL);
+    g_autofree char *cmd = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(cmd_path, &cmd, &len, NULL) || len == 0)
+        return FALSE;
+    g_autofree char *argv0 = g_path_get_basename(cmd);
+    if (strcmp(argv0, "ssh") != 0)
+        return FALSE;
+    for (gsize at = strlen(cmd) + 1; at < len; at += strlen(cmd + at) + 1)
+        if (strcmp(cmd + at, host) == 0)
+            return TRUE;
+    return FALSE;
+}
+
+static guint end_ssh_children(const char *host)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    guint cut = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        gint64 pid;
+        if (!g_ascii_string_to_signed(e->d_name, 10, 1, G_MAXINT, &pid, NULL) ||
+            !is_ssh_child(e->d_name, host))
+            continue;
+        if (kill((pid_t)pid, SIGTERM) == 0)
+            cut++;
+    }
+    closedir(d);
+    return cut;
+}
+
+guint virt_sever(const VirtSeverTarget *t)
+{
+    if (!t)
+        return 0;
+    if (t->kind == SEVER_SSH_CHILD)
+        return end_ssh_children(t->host);
+    return shut_sockets(t);
+}
