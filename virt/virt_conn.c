@@ -10,12 +10,14 @@
  * waiting on the connection runs the watch once the socket stirs (the
  * daemon answers again or dies) and crashes (virNetClientIOEventFD with a
  * NULL client; tests/api/test_hosts_hung.py made it happen on the first
- * hang). Instead, the reconnect thread asks the daemon something cheap
- * every PROBE_INTERVAL (virConnectGetLibVersion: a high-priority call,
- * answered even when all the daemon's workers are busy), and the watchdog
- * shuts down the sockets of a connection whose probe or opening waited
- * HANG_LIMIT (virt_sever.h): every waiting call then wakes to an end of
- * file in its own thread, and the close callback reconnects as before. */
+ * hang). Instead, a probe thread per connection asks the daemon something
+ * cheap every PROBE_INTERVAL (virConnectGetLibVersion: a high-priority
+ * call, answered even when all the daemon's workers are busy), and the
+ * watchdog shuts down the sockets of a connection whose probe waited
+ * HANG_LIMIT, or whose opening or close waited STOPPING_HANG_LIMIT while it
+ * is being stopped (virt_sever.h): every waiting call then wakes to an end
+ * of file in its own thread, and the close callback reconnects as before. The owner's work after a connect (on_connected) is not timed: it
+ * may be long, and a hang under it is a hang of the probe too. */
 #include "virt/virt_conn.h"
 #include "virt/virt_driver.h"
 #include "virt/virt_error.h"
@@ -64,11 +66,14 @@ struct VirtConn {
      * and why the last attempt failed. */
     gint64 changed_at, changed_mono;
     char *reason;
-    /* The watchdog's: when the reconnect thread's open or probe began (0:
-     * not waiting), whether that wait was cut, and what to cut. */
-    gint64 busy_since;
+    /* The watchdog's: since when the reconnect thread's opening or close
+     * and the probe thread's probe wait (0: not waiting), when it last cut
+     * the transport, whether it did since the last opening began (so the
+     * loss is a hang), and what to cut. */
+    gint64 open_since, probe_since, cut_at;
     gboolean severed;
     VirtSeverTarget *sever;
+    GThread *probe_thread;
 };
 
 static char *hang_reason(void)
@@ -119,7 +124,7 @@ static void on_close(virConnectPtr conn G_GNUC_UNUSED, int reason G_GNUC_UNUSED,
         vc->reason = vc->severed ? hang_reason() : g_strdup("the connection was lost");
     }
     vc->broken = TRUE;
-    g_cond_signal(&vc->wake);
+    g_cond_broadcast(&vc->wake);
     g_mutex_unlock(&vc->lock);
 }
 
@@ -218,22 +223,11 @@ static EventIds register_events(VirtConn *vc, virConnectPtr conn)
     return ids;
 }
 
-/* Lock held: the watchdog times what follows (this thread's calls), or
- * stops timing. */
-static void busy_begin(VirtConn *vc)
-{
-    vc->busy_since = g_get_monotonic_time();
-    vc->severed = FALSE;
-}
-
-/* The same, locking. */
-static void set_busy(VirtConn *vc, gboolean busy)
+/* The watchdog times this thread's calls from now (or no more). */
+static void stamp(VirtConn *vc, gint64 *since, gboolean waiting)
 {
     g_mutex_lock(&vc->lock);
-    if (busy)
-        busy_begin(vc);
-    else
-        vc->busy_since = 0;
+    *since = waiting ? g_get_monotonic_time() : 0;
     g_mutex_unlock(&vc->lock);
 }
 
@@ -245,7 +239,8 @@ static virConnectPtr open_connection(VirtConn *vc, EventIds *ids)
     g_mutex_lock(&vc->lock);
     virt_sever_target_free(vc->sever);
     vc->sever = target;
-    busy_begin(vc);
+    vc->severed = FALSE;
+    vc->open_since = g_get_monotonic_time();
     g_mutex_unlock(&vc->lock);
 
     virConnectPtr conn = virConnectOpen(uri);
@@ -254,7 +249,7 @@ static virConnectPtr open_connection(VirtConn *vc, EventIds *ids)
         virt_error_from_libvirt(&err, "connect");
         g_debug("libvirt %s unreachable: %s", vc->uri, err->message);
         g_mutex_lock(&vc->lock);
-        vc->busy_since = 0;
+        vc->open_since = 0;
         g_free(vc->reason);
         vc->reason = vc->severed ? hang_reason() : g_strdup(err->message);
         g_mutex_unlock(&vc->lock);
@@ -264,36 +259,34 @@ static virConnectPtr open_connection(VirtConn *vc, EventIds *ids)
     /* No virConnectSetKeepAlive: the probes and the watchdog do its work
      * (see the top of this file). Registering events asks the daemon too. */
     *ids = register_events(vc, conn);
-    set_busy(vc, FALSE);
+    stamp(vc, &vc->open_since, FALSE);
     return conn;
 }
 
-/* The owner's callback after a (re)connect reads the host's figures: the
- * watchdog times it like any call of this thread. */
-static void run_on_connected(VirtConn *vc)
-{
-    if (!vc->on_connected)
-        return;
-    set_busy(vc, TRUE);
-    vc->on_connected(vc->user_data);
-    set_busy(vc, FALSE);
-}
-
-/* Lock held, released during the call: one cheap question to the daemon,
+/* One cheap question to the daemon every PROBE_INTERVAL while connected,
  * timed by the watchdog. A failure that loses the connection reaches
  * on_close; any other answer will do. */
-static void probe(VirtConn *vc)
+static gpointer probe_loop(gpointer data)
 {
-    virConnectPtr conn = vc->conn;
-    virConnectRef(conn);
-    busy_begin(vc);
-    g_mutex_unlock(&vc->lock);
-    unsigned long version = 0;
-    if (virConnectGetLibVersion(conn, &version) < 0)
-        virResetLastError();
-    virConnectClose(conn);
+    VirtConn *vc = data;
     g_mutex_lock(&vc->lock);
-    vc->busy_since = 0;
+    while (!vc->stopping) {
+        g_cond_wait_until(&vc->wake, &vc->lock, g_get_monotonic_time() + PROBE_INTERVAL_US);
+        if (vc->stopping || !vc->conn || vc->broken)
+            continue;
+        virConnectPtr conn = vc->conn;
+        virConnectRef(conn);
+        vc->probe_since = g_get_monotonic_time();
+        g_mutex_unlock(&vc->lock);
+        unsigned long version = 0;
+        if (virConnectGetLibVersion(conn, &version) < 0)
+            virResetLastError();
+        virConnectClose(conn);
+        g_mutex_lock(&vc->lock);
+        vc->probe_since = 0;
+    }
+    g_mutex_unlock(&vc->lock);
+    return NULL;
 }
 
 /* ---- the watchdog: one thread for every connection ---- */
@@ -301,17 +294,31 @@ static void probe(VirtConn *vc)
 static GMutex watch_lock;
 static GPtrArray *watched; /* VirtConn *, under watch_lock */
 
+/* A wait that began after the last cut and has lasted `limit`. */
+static gboolean overdue(gint64 since, gint64 cut_at, gint64 now, gint64 limit)
+{
+    return since && since > cut_at && now - since >= limit;
+}
+
 /* Both locks held. */
 static void watch_one(VirtConn *vc, gint64 now)
 {
     gint64 limit = vc->stopping ? STOPPING_HANG_LIMIT_US : HANG_LIMIT_US;
-    if (!vc->busy_since || vc->severed || now - vc->busy_since < limit)
+    /* An opening (or close) is cut only while stopping: one to a daemon
+     * that hangs waits until it answers, as it did under keepalive. Cut
+     * every HANG_LIMIT, it would leave that daemon a dead client with
+     * calls in flight each time, and libvirt 9.0's daemon may crash on
+     * those when it comes back (docs/hosts.md). */
+    gint64 since = vc->stopping && overdue(vc->open_since, vc->cut_at, now, limit) ? vc->open_since
+                   : overdue(vc->probe_since, vc->cut_at, now, limit)              ? vc->probe_since
+                                                                                   : 0;
+    if (!since)
         return;
+    vc->cut_at = now;
     vc->severed = TRUE;
     guint cut = virt_sever(vc->sever);
     g_warning("libvirt at %s did not answer for %.0f s: cut %u connection(s) to %s", vc->uri,
-              (double)(now - vc->busy_since) / G_USEC_PER_SEC, cut,
-              virt_sever_target_describe(vc->sever));
+              (double)(now - since) / G_USEC_PER_SEC, cut, virt_sever_target_describe(vc->sever));
 }
 
 static gpointer watchdog_loop(gpointer data G_GNUC_UNUSED)
@@ -400,17 +407,14 @@ static gpointer reconnect_loop(gpointer data)
                 note_change(vc);
                 g_mutex_unlock(&vc->lock);
                 g_message("libvirt connected to %s%s", vc->uri, was_broken ? " again" : "");
-                run_on_connected(vc);
+                if (vc->on_connected)
+                    vc->on_connected(vc->user_data);
                 g_mutex_lock(&vc->lock);
                 continue;
             }
-        } else {
-            probe(vc);
-            if (vc->stopping || vc->broken)
-                continue;
         }
-        gint64 wait = vc->conn && !vc->broken ? PROBE_INTERVAL_US : RECONNECT_INTERVAL_US;
-        g_cond_wait_until(&vc->wake, &vc->lock, g_get_monotonic_time() + wait);
+        gint64 until = g_get_monotonic_time() + RECONNECT_INTERVAL_US;
+        g_cond_wait_until(&vc->wake, &vc->lock, until);
     }
     g_mutex_unlock(&vc->lock);
     return NULL;
@@ -445,9 +449,10 @@ void virt_conn_start(VirtConn *vc)
         g_message("libvirt connected to %s", vc->uri);
     } else
         g_warning("libvirt %s unreachable; will keep trying", vc->uri);
-    if (vc->conn)
-        run_on_connected(vc);
+    if (vc->conn && vc->on_connected)
+        vc->on_connected(vc->user_data);
     vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
+    vc->probe_thread = g_thread_new("virt-probe", probe_loop, vc);
 }
 
 void virt_conn_start_background(VirtConn *vc)
@@ -456,6 +461,7 @@ void virt_conn_start_background(VirtConn *vc)
     note_change(vc);
     vc->reason = g_strdup("not connected yet");
     vc->reconnect_thread = g_thread_new("virt-reconnect", reconnect_loop, vc);
+    vc->probe_thread = g_thread_new("virt-probe", probe_loop, vc);
 }
 
 void virt_conn_set_connect_uri(VirtConn *vc, const char *connect_uri)
@@ -485,22 +491,24 @@ void virt_conn_stop(VirtConn *vc)
         return;
     g_mutex_lock(&vc->lock);
     vc->stopping = TRUE;
-    g_cond_signal(&vc->wake);
+    g_cond_broadcast(&vc->wake);
     g_mutex_unlock(&vc->lock);
     /* One caller stops a connection: its owner. A hung open or probe is
      * cut within STOPPING_HANG_LIMIT by the watchdog, and so is the close:
      * deregistering events and closing are calls to the daemon too. */
     if (vc->reconnect_thread)
         g_thread_join(g_steal_pointer(&vc->reconnect_thread));
+    if (vc->probe_thread)
+        g_thread_join(g_steal_pointer(&vc->probe_thread));
     g_mutex_lock(&vc->lock);
     virConnectPtr conn = g_steal_pointer(&vc->conn);
     EventIds ids = vc->events;
     vc->events = no_events;
-    busy_begin(vc);
+    vc->open_since = conn ? g_get_monotonic_time() : 0;
     g_mutex_unlock(&vc->lock);
     close_connection(vc, conn, &ids);
     watch_remove(vc);
-    set_busy(vc, FALSE);
+    stamp(vc, &vc->open_since, FALSE);
 }
 
 void virt_conn_free(VirtConn *vc)
