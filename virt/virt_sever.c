@@ -190,28 +190,35 @@ static gboolean peer_is_target(const VirtSeverTarget *t, const struct sockaddr_s
     return FALSE;
 }
 
-static guint shut_sockets(const VirtSeverTarget *t)
+/* Calls `cut` on each entry of `dir` named by a number (a descriptor, a
+ * process id); answers how many it cut. */
+typedef gboolean (*CutFunc)(gint64 number, const char *name, gconstpointer data);
+static guint cut_each(const char *dir, CutFunc cut, gconstpointer data)
 {
-    DIR *d = opendir("/proc/self/fd");
+    DIR *d = opendir(dir);
     if (!d)
         return 0;
-    guint cut = 0;
+    guint n = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
-        gint64 fd;
-        struct stat st;
-        if (!g_ascii_string_to_signed(e->d_name, 10, 0, G_MAXINT, &fd, NULL) || fd == dirfd(d) ||
-            fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
-            continue;
-        struct sockaddr_storage peer = {0};
-        socklen_t len = sizeof peer;
-        if (getpeername((int)fd, (struct sockaddr *)&peer, &len) < 0)
-            continue;
-        if (peer_is_target(t, &peer, len) && shutdown((int)fd, SHUT_RDWR) == 0)
-            cut++;
+        gint64 number;
+        if (g_ascii_string_to_signed(e->d_name, 10, 0, G_MAXINT, &number, NULL) &&
+            cut(number, e->d_name, data))
+            n++;
     }
     closedir(d);
-    return cut;
+    return n;
+}
+
+/* The directory's own descriptor is no socket: it is passed over. */
+static gboolean cut_socket(gint64 fd, const char *name G_GNUC_UNUSED, gconstpointer data)
+{
+    struct stat st;
+    struct sockaddr_storage peer = {0};
+    socklen_t len = sizeof peer;
+    return fstat((int)fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+           getpeername((int)fd, (struct sockaddr *)&peer, &len) == 0 &&
+           peer_is_target(data, &peer, len) && shutdown((int)fd, SHUT_RDWR) == 0;
 }
 
 /* Whether `pid` is this process's child running ssh with `host` among its
@@ -240,23 +247,9 @@ static gboolean is_ssh_child(const char *pid, const char *host)
     return FALSE;
 }
 
-static guint end_ssh_children(const char *host)
+static gboolean cut_ssh_child(gint64 pid, const char *name, gconstpointer host)
 {
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 0;
-    guint cut = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        gint64 pid;
-        if (!g_ascii_string_to_signed(e->d_name, 10, 1, G_MAXINT, &pid, NULL) ||
-            !is_ssh_child(e->d_name, host))
-            continue;
-        if (kill((pid_t)pid, SIGTERM) == 0)
-            cut++;
-    }
-    closedir(d);
-    return cut;
+    return pid > 0 && is_ssh_child(name, host) && kill((pid_t)pid, SIGTERM) == 0;
 }
 
 guint virt_sever(const VirtSeverTarget *t)
@@ -264,6 +257,6 @@ guint virt_sever(const VirtSeverTarget *t)
     if (!t)
         return 0;
     if (t->kind == SEVER_SSH_CHILD)
-        return end_ssh_children(t->host);
-    return shut_sockets(t);
+        return cut_each("/proc", cut_ssh_child, t->host);
+    return cut_each("/proc/self/fd", cut_socket, t);
 }

@@ -36,10 +36,12 @@ def setUpModule():
 
 class HostsBase(harness.ApiTestCase):
     DAEMON = "hosts"
+    STATS_INTERVAL = "0"  # no sampler unless a class needs one
 
     @classmethod
     def setUpClass(cls):
-        cls.d = harness.Daemon(cls.DAEMON, extra_args=["--stats-interval-seconds", "0"])
+        cls.d = harness.Daemon(cls.DAEMON, extra_args=["--stats-interval-seconds",
+                                                       cls.STATS_INTERVAL])
         cls.d.start()
         cls.api = cls.d.client()
         cls.anon = cls.d.client(token=None)

@@ -96,13 +96,7 @@ class HungPastKeepaliveTest(HostsBase):
     mend: the lab is made again then, and the host must still come back."""
 
     DAEMON = "hosts-hung-long"
-
-    @classmethod
-    def setUpClass(cls):
-        cls.d = harness.Daemon(cls.DAEMON, extra_args=["--stats-interval-seconds", "1"])
-        cls.d.start()
-        cls.api = cls.d.client()
-        cls.anon = cls.d.client(token=None)
+    STATS_INTERVAL = "1"  # the sampler waits on the host too
 
     def test_a_host_hung_past_the_watchdog_then_back(self):
         relay = Relay(URI_B)
