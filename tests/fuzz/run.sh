@@ -48,7 +48,7 @@ target_srcs() {
         domain_xml)   echo virt/virt_domain_xml.c virt/virt_domain_xml_edit.c virt/virt_domain_clone_xml.c virt/virt_xml.c virt/virt_error.c ;;
         network_xml)  echo virt/virt_network_xml.c virt/virt_net_addr.c virt/virt_xml.c virt/virt_error.c ;;
         config)       echo server/config.c virt/virt_uri.c virt/virt_error.c ;;
-        driver_caps)  echo virt/virt_driver.c virt/virt_driver_caps.c virt/virt_uri.c virt/virt_conn.c virt/virt_xml.c virt/virt_error.c ;;
+        driver_caps)  echo virt/virt_driver.c virt/virt_driver_caps.c virt/virt_uri.c virt/virt_conn.c virt/virt_sever.c virt/virt_xml.c virt/virt_error.c ;;
         auth_headers) core_srcs ;;
         vm_spec)      core_srcs ;;
         ws_frame)     echo server/ws_frame.c ;;
