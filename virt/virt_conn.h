@@ -1,5 +1,6 @@
-/* One libvirt connection per URI, kept alive: keepalive probes, a close
- * callback, and a thread that reconnects by itself when libvirtd restarts.
+/* One libvirt connection per URI, kept alive: probes (a watchdog cuts one
+ * whose daemon stopped answering), a close callback, and a thread that
+ * reconnects by itself when libvirtd restarts.
  * Callers borrow a referenced virConnectPtr for the length of a request. */
 #pragma once
 #include <glib.h>

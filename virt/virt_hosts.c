@@ -263,7 +263,7 @@ VirtModel *virt_host_model(VirtHost *h)
 }
 
 /* A connected host whose libvirt has not answered a list for this long is
- * unreachable, whatever keepalive thinks yet. */
+ * unreachable, before the watchdog cuts its connection (virt_conn.c). */
 #define HUNG_US (3 * G_USEC_PER_SEC)
 
 void virt_host_health(VirtHost *h, VirtConnHealth *out)

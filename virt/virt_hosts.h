@@ -1,4 +1,4 @@
-/* The libvirt hosts one vireod drives: one VirtConn (keepalive, reconnect,
+/* The libvirt hosts one vireod drives: one VirtConn (probes, reconnect,
  * events) and one VirtModel (the VM list) per host, added and removed at
  * run time. Entries are reference-counted: a request or a task keeps the
  * host it works on alive even when an admin removes it meanwhile. The

@@ -91,6 +91,6 @@ typedef struct {
 } VirtModelStats;
 void virt_model_stats(VirtModel *m, VirtModelStats *out);
 /* How long the fetch under way has waited for libvirt (0: none runs): a
- * host whose daemon hangs answers nothing long before keepalive gives up
- * on its connection. */
+ * host whose daemon hangs answers nothing long before the watchdog cuts
+ * its connection. */
 gint64 virt_model_waiting_us(VirtModel *m);

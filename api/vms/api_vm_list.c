@@ -292,8 +292,8 @@ static VirtModelSnapshot *snapshot(ApiContext *ctx, GError **error);
  * host until 2 s after the list began (every host fetches at once, so that
  * is 2 s in all, however many do not answer), and not at all once its
  * model has waited that long for libvirt already: a host that hangs holds
- * up the first list after it hung, not every list until libvirt's
- * keepalive gives up on it. */
+ * up the first list after it hung, not every list until vireod's
+ * watchdog cuts its connection. */
 static gint64 wait_for(VirtHost *h, gint64 began)
 {
     if (virt_host_is_local(h))

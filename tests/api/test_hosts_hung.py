@@ -64,8 +64,8 @@ class HungHostsTest(HostsBase):
             for g in guests:
                 self.assertEqual(vms[g]["state"], "unreachable")
             self.assertIn(here, [n for n, h in vms if h not in (x["name"] for x in hosts)])
-            # Known to hang now: not waited for again (libvirt's keepalive
-            # has not given up on them yet: it takes 6 s or more).
+            # Known to hang now: not waited for again (the watchdog has
+            # not cut them yet: it takes 6 s or more).
             for _ in range(3):
                 took, vms = self.timed_list()
                 self.assertLess(took, 1.0, "a list waited %.1fs again for hung hosts" % took)
