@@ -152,7 +152,14 @@ done
 # The input event device appears once evdev binds the power button.
 i=0
 while [ ! -e /dev/input/event0 ] && [ \$i -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
-acpid -c /etc/acpi -l /var/log/acpid.log
+acpid -f -c /etc/acpi -l /var/log/acpid.log &
+# The marker promises that a press is heard: acpid must hold the device
+# (it opened it a moment after starting; under load, after the marker).
+i=0
+while ! ls -l /proc/\$!/fd 2>/dev/null | grep -q /dev/input/event && [ \$i -lt 50 ]; do
+    sleep 0.1
+    i=\$((i + 1))
+done
 echo "$MARKER" > /dev/ttyS0
 echo "VIREO-CMDLINE \$(cat /proc/cmdline)" > /dev/ttyS0
 # A NoCloud seed: read its meta-data's local-hostname (quoted or not).
