@@ -4,6 +4,7 @@
  * transport, the ssh child that carries it. libvirt has no public call that
  * answers a connection's descriptor. */
 #include "virt/virt_sever.h"
+#include "virt/virt_uri.h"
 
 #include <dirent.h>
 #include <netdb.h>
@@ -63,72 +64,55 @@ static char *run_form(const char *path)
 /* A local daemon's sockets: ?socket= when given, else the monolithic
  * daemon's and the driver's own (modular daemons) in the system's or the
  * user's runtime directory. */
-static GPtrArray *unix_paths(const char *driver, const char *path, GHashTable *params)
+static GPtrArray *unix_paths(const VirtUri *u)
 {
     GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    const char *socket = params ? g_hash_table_lookup(params, "socket") : NULL;
-    if (socket) {
-        g_ptr_array_add(paths, run_form(socket));
+    if (u->socket) {
+        g_ptr_array_add(paths, run_form(u->socket));
         return paths;
     }
-    g_autofree char *dir = path && strcmp(path, "/session") == 0
+    g_autofree char *dir = u->path && strcmp(u->path, "/session") == 0
                                ? g_build_filename(g_get_user_runtime_dir(), "libvirt", NULL)
                                : g_strdup("/run/libvirt");
     g_ptr_array_add(paths, g_build_filename(dir, "libvirt-sock", NULL));
-    g_autofree char *own = g_strdup_printf("virt%sd-sock", driver);
+    g_autofree char *own = g_strdup_printf("virt%sd-sock", u->driver);
     g_ptr_array_add(paths, g_build_filename(dir, own, NULL));
     return paths;
 }
 
+static char *describe_paths(GPtrArray *paths)
+{
+    GString *d = g_string_new(NULL);
+    for (guint i = 0; i < paths->len; i++)
+        g_string_append_printf(d, "%s%s", i ? " or " : "",
+                               (const char *)g_ptr_array_index(paths, i));
+    return g_string_free(d, FALSE);
+}
+
 VirtSeverTarget *virt_sever_target_new(const char *uri)
 {
-    g_autoptr(GUri) g = g_uri_parse(uri, G_URI_FLAGS_NON_DNS | G_URI_FLAGS_ENCODED, NULL);
-    if (!g)
+    g_auto(VirtUri) u = {0};
+    if (!virt_uri_parse(uri, &u, NULL))
         return NULL;
-    const char *scheme = g_uri_get_scheme(g);
-    const char *plus = strchr(scheme, '+');
-    g_autofree char *driver = plus ? g_strndup(scheme, plus - scheme) : g_strdup(scheme);
-    const char *transport = plus ? plus + 1 : NULL;
-    const char *host = g_uri_get_host(g);
-    if (host && !*host)
-        host = NULL;
-    const char *query = g_uri_get_query(g);
-    g_autoptr(GHashTable)
-        params = query ? g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
-    if (strcmp(driver, "test") == 0 || strcmp(driver, "esx") == 0 || strcmp(driver, "gsx") == 0 ||
-        strcmp(driver, "vpx") == 0 || strcmp(driver, "hyperv") == 0 ||
-        (transport && strcmp(transport, "ext") == 0))
+    const char *tr = u.transport;
+    /* In-process drivers (test, the web ones) and ext: nothing of ours. */
+    if (strcmp(tr, "local") == 0 || strcmp(tr, "https") == 0 || strcmp(tr, "http") == 0 ||
+        strcmp(tr, "ext") == 0 || (strcmp(tr, "unix") != 0 && !u.host))
         return NULL;
-    if (!transport)
-        transport = host ? "tls" : "unix";
-
     VirtSeverTarget *t = g_new0(VirtSeverTarget, 1);
-    if (strcmp(transport, "unix") == 0) {
+    if (strcmp(tr, "unix") == 0) {
         t->kind = SEVER_UNIX;
-        t->paths = unix_paths(driver, g_uri_get_path(g), params);
-        GString *d = g_string_new(NULL);
-        for (guint i = 0; i < t->paths->len; i++)
-            g_string_append_printf(d, "%s%s", i ? " or " : "",
-                                   (const char *)g_ptr_array_index(t->paths, i));
-        t->described = g_string_free(d, FALSE);
-    } else if (strcmp(transport, "ssh") == 0) {
-        if (!host) {
-            virt_sever_target_free(t);
-            return NULL;
-        }
+        t->paths = unix_paths(&u);
+        t->described = describe_paths(t->paths);
+    } else if (strcmp(tr, "ssh") == 0) {
         t->kind = SEVER_SSH_CHILD;
-        t->host = g_strdup(host);
-        t->described = g_strdup_printf("ssh to %s", host);
+        t->host = g_strdup(u.host);
+        t->described = g_strdup_printf("ssh to %s", u.host);
     } else {
-        if (!host) {
-            virt_sever_target_free(t);
-            return NULL;
-        }
-        gint port = g_uri_get_port(g);
-        guint16 p = port > 0 ? (guint16)port : default_port(transport);
+        guint16 port = u.port > 0 ? (guint16)u.port : default_port(tr);
         t->kind = SEVER_INET;
-        t->addrs = resolve(host, p);
-        t->described = g_strdup_printf("%s port %u", host, p);
+        t->addrs = resolve(u.host, port);
+        t->described = g_strdup_printf("%s port %u", u.host, port);
     }
     return t;
 }

@@ -23,6 +23,8 @@ void virt_uri_clear(VirtUri *u)
     g_clear_pointer(&u->transport, g_free);
     g_clear_pointer(&u->host, g_free);
     g_clear_pointer(&u->path, g_free);
+    g_clear_pointer(&u->socket, g_free);
+    u->port = 0;
     u->remote = u->known = FALSE;
 }
 
@@ -45,11 +47,8 @@ static gboolean word_ok(const char *s)
 }
 
 /* The ?transport= of ESX and Hyper-V URIs, "https" by default. */
-static char *web_transport(GUri *g)
+static char *web_transport(GHashTable *params)
 {
-    const char *query = g_uri_get_query(g);
-    g_autoptr(GHashTable)
-        params = query ? g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
     const char *t = params ? g_hash_table_lookup(params, "transport") : NULL;
     return g_strdup(t && strcmp(t, "http") == 0 ? "http" : "https");
 }
@@ -82,10 +81,15 @@ gboolean virt_uri_parse(const char *uri, VirtUri *out, GError **error)
                    "its transport must be one of unix, ssh, tls, tcp, libssh, "
                    "libssh2, ext");
     const char *host = g_uri_get_host(g);
+    const char *query = g_uri_get_query(g);
+    g_autoptr(GHashTable)
+        params = query ? g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL) : NULL;
     out->driver = g_strdup(parts[0]);
     out->known = g_strv_contains(known_drivers, parts[0]);
     out->host = host && *host ? g_strdup(host) : NULL;
     out->path = g_strdup(g_uri_get_path(g));
+    out->port = MAX(g_uri_get_port(g), 0);
+    out->socket = g_strdup(params ? g_hash_table_lookup(params, "socket") : NULL);
     gboolean local_name = out->host &&
                           (strcmp(out->host, "localhost") == 0 ||
                            strcmp(out->host, "127.0.0.1") == 0 || strcmp(out->host, "::1") == 0);
@@ -94,7 +98,7 @@ gboolean virt_uri_parse(const char *uri, VirtUri *out, GError **error)
             virt_uri_clear(out);
             return bad(error, uri, "this driver needs a host name (driver://host/)");
         }
-        out->transport = web_transport(g);
+        out->transport = web_transport(params);
         out->remote = TRUE;
     } else if (parts[1]) {
         out->transport = g_strdup(parts[1]);

@@ -11,6 +11,8 @@ typedef struct {
                         "ext", "https", "http" (ESX, Hyper-V), or "local" (in-process) */
     char *host;      /* NULL for this machine */
     char *path;      /* "/system", "/session", "/default", "/" or "" */
+    int port;        /* the URI's port, 0 when it names none */
+    char *socket;    /* ?socket=: the daemon's UNIX socket, when given */
     gboolean remote; /* the hypervisor is on another machine */
     gboolean known;  /* a driver libvirt ships (an unknown one is still accepted) */
 } VirtUri;

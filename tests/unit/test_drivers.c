@@ -80,6 +80,15 @@ static void test_uris(void **state)
     g_autoptr(GError) e = NULL;
     assert_true(virt_uri_parse("newhv:///system", &u, &e));
     assert_false(u.known);
+    assert_int_equal(u.port, 0);
+    assert_null(u.socket);
+    /* What reaches the daemon: its port and its socket, when named. */
+    g_auto(VirtUri) p = {0};
+    assert_true(virt_uri_parse("qemu+tcp://10.0.0.2:16600/system", &p, &e));
+    assert_int_equal(p.port, 16600);
+    g_auto(VirtUri) sk = {0};
+    assert_true(virt_uri_parse("qemu+unix:///system?socket=/run/my%20sock", &sk, &e));
+    assert_string_equal(sk.socket, "/run/my sock");
     const char *bad[] = {"",
                          "qemu",
                          "qemu:/system",
