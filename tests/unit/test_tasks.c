@@ -130,9 +130,6 @@ static void test_task_without_host_adopted_by_local(void **state)
     assert_string_equal(after->host_name, "here");
 }
 
-/* A task names its host: answers read the host's name, lists filter by it,
- * and what a task left half-made is looked for on its own host only (the
- * host recorded with it, else its task's). */
 /* sqlite gives a removed host's id to the next host added: the removed
  * host's tasks name no host then, and what they left is not looked for
  * on the new one. */
@@ -156,6 +153,9 @@ static void test_removed_host_tasks_not_the_next_hosts(void **state)
     assert_int_equal(left->len, 0);
 }
 
+/* A task names its host: answers read the host's name, lists filter by it,
+ * and what a task left half-made is looked for on its own host only (the
+ * host recorded with it, else its task's). */
 static void test_task_hosts(void **state)
 {
     Fixture *f = *state;

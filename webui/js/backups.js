@@ -231,10 +231,6 @@ async function restore(page, b) {
   const nameField = field({ label: 'Name of the new guest', control: name, hint: 'Letters, digits and _ . + -' });
   const replaceNote = h('p', { class: 'muted', testid: 'restore-replace-note', hidden: true },
     `${b.vm} must be shut off and have no snapshots. Its disks are replaced by the backup's only once the whole archive was read and checked; if anything fails, it stays as it was.`);
-  mode.addEventListener('change', () => {
-    nameField.hidden = mode.value === 'replace';
-    replaceNote.hidden = mode.value !== 'replace';
-  });
   // Where a new guest goes: a host (with several) and a pool of it; by
   // default the host of the backup's guest and the pool its disks were in.
   const others = page.many ? page.hosts : [];
@@ -257,9 +253,13 @@ async function restore(page, b) {
   };
   host.addEventListener('change', loadPools);
   loadPools();
+  // Over the guest itself: its name, host and pools are its own.
   mode.addEventListener('change', () => {
-    hostField.hidden = !page.many || mode.value === 'replace';
-    poolField.hidden = mode.value === 'replace';
+    const replace = mode.value === 'replace';
+    nameField.hidden = replace;
+    replaceNote.hidden = !replace;
+    hostField.hidden = !page.many || replace;
+    poolField.hidden = replace;
   });
   const start = checkInput({ testid: 'restore-start', label: 'Start it once restored' });
   const bar = progressBar({ testid: 'restore-progress', label: 'Restoring' });
