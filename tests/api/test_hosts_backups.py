@@ -369,8 +369,13 @@ class HostsBackupsTest(test_hosts.HostsBase):
                                   json_body={"name": vm + "-2"}), 404)
         self.assertError(two.get("/api/backups/jobs/" + j["name"]), 404)
         self.assertError(two.post("/api/backups/jobs/%s/run" % j["name"]), 404)
-        # One restores it onto B, as a VM of theirs.
+        # One restores it onto B, as a VM of theirs, into a pool of theirs
+        # only (a pool named in the body is checked as the gate checks one).
         new = vm + "-r"
+        r = one.post(self.on_b("/api/backups/%d/restore" % b["id"]),
+                     json_body={"name": new, "pool": TAG + "-not-granted"})
+        self.assertIn(TAG + "-not-granted", self.assertError(r, 404)["message"])
+        self.assertNotIn(new, lab.domain_names(URI_B))
         self.addCleanup(self.remove_restored, URI_B, new)
         r = one.post("/api/backups/%d/restore" % b["id"], json_body={"name": new})
         self.assertStatus(r, 202)
