@@ -168,6 +168,16 @@ stats_of() {
     echo "execs=${execs:-?} exec/s=${eps:-?} cov=${cov:-?} ft=${ft:-?} corpus=${corp:-?}"
 }
 
+# One line saying why a run failed: the broken invariant with its detail,
+# or the sanitizer's summary, or libFuzzer's own verdict (timeout, OOM).
+failure_cause() {
+    log=$1
+    cause=$(grep -A1 "INVARIANT FAILED" "$log" | head -2 | sed 's/^ *//' | paste -sd' ' -)
+    [ -n "$cause" ] || cause=$(grep -m1 "^SUMMARY" "$log")
+    [ -n "$cause" ] || cause=$(grep -m1 -E "^==[0-9]+== ERROR: libFuzzer|out-of-memory" "$log")
+    printf '%s' "${cause:-no cause in the log}" | cut -c1-300
+}
+
 export FUZZ_CC SAN DEFS PKG_CFLAGS LOGS
 compile_sources
 built=""
@@ -207,7 +217,8 @@ for t in $built; do
         echo "fuzz: $t: ok ($(stats_of "$log"))"
     else
         failed=$((failed + 1))
-        echo "$t (exit $rc, log $RESULTS/fuzz-$t.log)" >>"$RESULTS/fuzz.failed"
+        # The cause goes on the name's line too: CI shows only the log's tail.
+        echo "$t (exit $rc, log $RESULTS/fuzz-$t.log): $(failure_cause "$log")" >>"$RESULTS/fuzz.failed"
         echo "fuzz: $t: FAILED (exit $rc; $(stats_of "$log")); log: $log"
         grep -E "^Running: tests/fuzz/repro/" "$log" | tail -1
         grep -A1 -E "^==[0-9]+==ERROR|INVARIANT FAILED|runtime error|out-of-memory" "$log" | head -8
