@@ -94,6 +94,9 @@ const ConfigSetting config_settings[] = {
     UNSIGNED("stats-max-mib", stats_max_mib, 256, 1, 65536,
              "bound of the metric history in the inventory; when the VMs' full history "
              "would not fit, every VM keeps a shorter one"),
+    UNSIGNED("host-open-timeout-seconds", host_open_timeout_s, 15, 1, 600,
+             "time a libvirt host being added (or reached another way) has to answer; "
+             "past it the request fails with 503"),
     ENUM("auth", auth, "local", auth_modes, "MODE",
          "pam: system accounts may log in too, with the role of their group"),
     STRING("pam-service", pam_service, "vireo", "NAME", "PAM service of --auth pam"),

@@ -36,8 +36,9 @@ typedef struct {
     unsigned event_history;
     unsigned max_sessions_per_user;
     unsigned audit_max_rows;
-    unsigned stats_interval_s; /* seconds between samples of VM and host figures; 0: off */
-    unsigned stats_max_mib;    /* the metric history's size bound */
+    unsigned stats_interval_s;    /* seconds between samples of VM and host figures; 0: off */
+    unsigned stats_max_mib;       /* the metric history's size bound */
+    unsigned host_open_timeout_s; /* POST/PATCH /api/hosts wait this long for the host */
 } Config;
 
 typedef enum {

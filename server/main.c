@@ -243,6 +243,7 @@ int main(int argc, char **argv)
     d.api.max_sessions_per_user = d.config.max_sessions_per_user;
     d.api.task_retention_s = (gint64)d.config.task_retention_days * 86400;
     d.api.max_upload = (guint64)d.config.max_upload_gib << 30;
+    d.api.host_open_timeout_s = d.config.host_open_timeout_s;
     d.api.throttle = api_throttle_new(5, 20, 15 * 60);
     d.api.screenshots = api_shot_cache_new(SCREENSHOT_TTL_US, SCREENSHOT_MAX_KEPT,
                                            SCREENSHOT_MAX_BYTES, SCREENSHOT_WAIT_US);

@@ -63,6 +63,7 @@ typedef struct {
     TaskEngine *tasks;           /* long work (clones, uploads) */
     gint64 task_retention_s;     /* finished tasks older than this are pruned */
     guint64 max_upload;          /* largest volume upload, bytes */
+    guint host_open_timeout_s;   /* a host being added must answer within this */
     ApiShotCache *screenshots;   /* VM screenshots kept a moment; may be NULL */
     /* Tells the event stream that a VM changed where libvirt raises no
      * event (e.g. a disk added to a shut-off VM's definition); `event` as

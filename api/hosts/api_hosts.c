@@ -8,6 +8,7 @@
 #include "api/hosts/api_hosts.h"
 #include "api/stats/api_stats_json.h"
 #include "virt/virt_error.h"
+#include "virt/virt_host_probe.h"
 #include "virt/virt_hosts.h"
 
 #include <string.h>
@@ -197,22 +198,23 @@ static gboolean read_body(json_t *body, DbHost *h, GError **error)
     return TRUE;
 }
 
+/* --host-open-timeout-seconds' default, for contexts made without it. */
+#define OPEN_TIMEOUT_DEFAULT_S 15
+
 /* Opens the host as it would be, once, and reads its libvirt UUID: a host
- * that cannot be reached is not registered. */
+ * that cannot be reached in time is not registered. */
 static char *probe_uuid(ApiContext *ctx, const DbHost *h, GError **error)
 {
     g_autofree char *uri = api_host_connect_uri(ctx, h, error);
     if (!uri)
         return NULL;
-    g_autoptr(virConnect) conn = virConnectOpen(uri);
-    if (!conn) {
-        g_autoptr(GError) why = NULL;
-        virt_error_from_libvirt(&why, "connect");
+    g_autoptr(GError) why = NULL;
+    guint timeout_s = ctx->host_open_timeout_s ? ctx->host_open_timeout_s : OPEN_TIMEOUT_DEFAULT_S;
+    char *uuid = virt_host_probe_uuid(uri, timeout_s, &why);
+    if (!uuid)
         api_fail(error, API_ERROR_UNAVAILABLE, "cannot reach libvirt at %s: %s", h->uri,
                  why->message);
-        return NULL;
-    }
-    return virt_host_read_uuid(conn, error);
+    return uuid;
 }
 
 /* 409 when `uuid` is already registered as another host. */
@@ -264,10 +266,13 @@ gboolean api_hosts_create(ApiContext *ctx, const ApiRequest *req, ApiResponse *r
     if (!body || !api_query_none(req, error) || !api_json_only_members(body, allowed, error) ||
         !api_json_require(body, required, error) || !read_body(body, h, error))
         return FALSE;
+    /* Reaching it may take a while: no other registration waits for that. */
+    g_autofree char *uuid = probe_uuid(ctx, h, error);
+    if (!uuid)
+        return FALSE;
     /* One registration at a time: two adding the same host both see it new. */
     g_autoptr(ApiLockSet) lock = api_lock(ctx->locks, "hosts");
-    g_autofree char *uuid = probe_uuid(ctx, h, error);
-    if (!uuid || !uuid_free(ctx, uuid, 0, error))
+    if (!uuid_free(ctx, uuid, 0, error))
         return FALSE;
     h->uuid = g_strdup(uuid);
     h->id = db_host_create(ctx->db, h, error);

@@ -7,7 +7,9 @@ host, else the only host that has it, and a name on two hosts is a 409
 naming them; a host that stops answering (a relay this test holds) shows
 its VMs as unreachable while the lists stay fast, one that goes away is
 retried, and both come back by themselves; metadata of a VM on
-another host is kept; two operators do not see each other's VMs there.
+another host is kept; two operators do not see each other's VMs there;
+adding a host that never answers is a 503 after --host-open-timeout-seconds
+that holds up no other registration.
 
 The lab is shared with other work on this machine: it is brought up when
 it is down and never taken down here; every guest is removed after."""
@@ -37,11 +39,12 @@ def setUpModule():
 class HostsBase(harness.ApiTestCase):
     DAEMON = "hosts"
     STATS_INTERVAL = "0"  # no sampler unless a class needs one
+    EXTRA_ARGS = []
 
     @classmethod
     def setUpClass(cls):
         cls.d = harness.Daemon(cls.DAEMON, extra_args=["--stats-interval-seconds",
-                                                       cls.STATS_INTERVAL])
+                                                       cls.STATS_INTERVAL] + cls.EXTRA_ARGS)
         cls.d.start()
         cls.api = cls.d.client()
         cls.anon = cls.d.client(token=None)
@@ -351,6 +354,71 @@ class HostsTest(HostsBase):
                       lambda: self.vms().get((name, b["name"]), {}).get("state") == "shutoff")
 
 
+class SilentHostTest(HostsBase):
+    """Adding a host that accepts the connection and never answers: libvirt's
+    open would wait for it as long as the socket stays open. The request
+    answers 503 after --host-open-timeout-seconds and registers nothing,
+    holds up no other registration meanwhile, and at most 4 opens are left
+    waiting (virt/virt_host_probe.c)."""
+    DAEMON = "hosts-silent"
+    EXTRA_ARGS = ["--host-open-timeout-seconds", "2"]
+
+    def post_host(self, name, uri, out):
+        out[name] = self.d.client().post("/api/hosts", json_body={"name": name, "uri": uri},
+                                         timeout=30)
+
+    def host_names(self):
+        return [h["name"] for h in self.api.get("/api/hosts").json()["hosts"]]
+
+    def test_silent_host_is_given_up_and_holds_nothing(self):
+        # A libvirtd's first connection may take seconds (it probes QEMU):
+        # the hosts that must answer have answered once before.
+        for uri in (URI_A, URI_B):
+            lab.virsh(uri, "version", timeout=60)
+        silent_host = SilentListener()
+        self.addCleanup(silent_host.close)
+        answers = {}
+        silent = threading.Thread(target=self.post_host,
+                                  args=(TAG + "-silent0", silent_host.uri, answers))
+        silent.start()
+        time.sleep(0.5)
+        # Another host is added while the silent one is still being waited for.
+        a = self.add_host(TAG + "-meanwhile", URI_A).json()
+        self.assertTrue(silent.is_alive(), "the silent host was answered before host A")
+        silent.join()
+        r = answers[TAG + "-silent0"]
+        self.assertError(r, 503, "unavailable")
+        self.assertIn("no answer within 2 s", r.json()["error"]["message"])
+        self.assertIn(silent_host.uri, r.json()["error"]["message"])
+        # Three more left waiting: four in all, the most there may be.
+        more = [threading.Thread(target=self.post_host,
+                                 args=(TAG + "-silent%d" % i, silent_host.uri, answers))
+                for i in (1, 2, 3)]
+        for t in more:
+            t.start()
+        for t in more:
+            t.join()
+        for i in (1, 2, 3):
+            self.assertError(answers[TAG + "-silent%d" % i], 503, "unavailable")
+        # A fifth is refused at once, even to a host that would answer.
+        r = self.api.post("/api/hosts", json_body={"name": TAG + "-fifth", "uri": URI_B})
+        self.assertError(r, 503, "unavailable")
+        self.assertIn("4 earlier attempts", r.json()["error"]["message"])
+        names = self.host_names()
+        self.assertEqual([n for n in names if n.startswith(TAG + "-silent")
+                          or n == TAG + "-fifth"], [])
+        # It hangs up at last: the opens left waiting end, and register
+        # nothing; hosts may be added again.
+        silent_host.close()
+        self.wait_for("a host added after the waiting opens ended", lambda: self.api.post(
+            "/api/hosts", json_body={"name": TAG + "-fifth", "uri": URI_B}).status == 201)
+        b = self.api.get("/api/hosts/" + TAG + "-fifth").json()
+        self.addCleanup(self.api.delete, "/api/hosts/%d" % b["id"])
+        self.assertEqual([n for n in self.host_names() if n.startswith(TAG + "-silent")], [])
+        self.assertIsNotNone(a["uuid"])
+        self.assertIsNone(self.d.proc.poll(), "vireod died")
+
+
 class MigrateTest(HostsBase):
     """POST /api/vms/{vm}/migrate between the lab's hosts, through vireod."""
     DAEMON = "migrate"
@@ -467,6 +535,34 @@ class MigrateTest(HostsBase):
         self.assertError(oc.post("/api/vms/%s/migrate" % name,
                                  json_body={"host": self.b["name"]}), 404)
         self.assertIsNone(lab.domain_state(URI_B, name))
+
+
+class SilentListener:
+    """Accepts libvirt connections on 127.0.0.1 and never answers; close()
+    hangs up on every one of them."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.uri = "qemu+tcp://127.0.0.1:%d/system" % self.listener.getsockname()[1]
+        self.socks = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.socks.append(self.listener.accept()[0])
+            except OSError:
+                return
+
+    def close(self):
+        for s in [self.listener] + self.socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            s.close()
 
 
 class Relay:

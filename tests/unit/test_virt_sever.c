@@ -12,18 +12,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int tcp_listener(guint16 *port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(fd, 8), 0);
-    socklen_t len = sizeof a;
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    *port = ntohs(a.sin_port);
-    return fd;
-}
-
 static int tcp_client(guint16 port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -74,7 +62,7 @@ static void test_cuts_the_daemons_sockets_only(void **state)
 {
     (void)state;
     guint16 port, other_port;
-    int listener = tcp_listener(&port), other = tcp_listener(&other_port);
+    int listener = unit_tcp_listener(&port), other = unit_tcp_listener(&other_port);
     int a = tcp_client(port), b = tcp_client(port), c = tcp_client(other_port);
     int a_peer = accept(listener, NULL, NULL), b_peer = accept(listener, NULL, NULL);
     int c_peer = accept(other, NULL, NULL);
