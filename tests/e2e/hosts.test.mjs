@@ -3,7 +3,8 @@
 // host from the page, with TLS client files (a partial set is refused in
 // words; the test driver ignores them), and sees it connected with its
 // figures, each host's CPU use and memory in use among them, also on the
-// dashboard; the guests
+// dashboard; a host that never answers shows "Connecting…" on the button,
+// then vireod's 503 in the form; the guests
 // list grows a Host column and a host switcher that shows one host's
 // guests; the test host's guest page names its host, offers the consoles
 // of the test driver (none), not of vireod's QEMU host, and offers Migrate,
@@ -16,6 +17,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -101,6 +103,33 @@ describe('Hosts', { concurrency: false }, () => {
     await page.getByTestId('host-form-error').filter({ hasText: 'already registered' }).waitFor();
     await checkPage(page, 'hosts page');
     await shot(page, 'hosts-page');
+  });
+
+  test('a host that never answers: the button says it is connecting, then the form says why', async () => {
+    // Accepts libvirt's connection and never answers (vireod here waits 3 s).
+    const sockets = [];
+    const silent = net.createServer((s) => sockets.push(s));
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const uri = `qemu+tcp://127.0.0.1:${silent.address().port}/system`;
+      await page.getByTestId('host-name').fill(`${NAME}-silent`);
+      await page.getByTestId('host-uri').fill(uri);
+      await page.getByTestId('host-add').click();
+      const add = page.getByTestId('host-add');
+      await add.filter({ hasText: 'Connecting…' }).waitFor();
+      assert.ok(await add.isDisabled(), 'one attempt at a time');
+      assert.equal(await add.getAttribute('aria-busy'), 'true');
+      await page.getByTestId('host-form-error').filter({ hasText: 'no answer within 3 s' }).waitFor();
+      await add.filter({ hasText: 'Add host' }).waitFor();
+      assert.ok(!(await add.isDisabled()));
+      assert.equal(await page.getByTestId('host-uri').inputValue(), uri, 'kept, to be mended');
+      assert.equal(await page.locator(`[data-testid="host-row"][data-host="${NAME}-silent"]`).count(), 0);
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+    await page.getByTestId('host-name').fill('');
+    await page.getByTestId('host-uri').fill('');
   });
 
   test('the dashboard shows each host with its figures', async () => {

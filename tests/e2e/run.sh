@@ -87,7 +87,8 @@ ADMIN_PASSWORD=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n') || fail "no random
 [ ${#ADMIN_PASSWORD} -eq 36 ] || fail "no random password"
 (umask 077 && printf '%s\n' "$ADMIN_PASSWORD" > "$TMP/admin-password") || fail "cannot write the admin password file"
 "$BIN" --listen "127.0.0.1:$PORT" --connect "$URI" --db "$TMP/vireo.db" --webui "$REPO/webui" \
-    --init-admin-password-file "$TMP/admin-password" --log-level info 2>"$LOG" &
+    --init-admin-password-file "$TMP/admin-password" --log-level info \
+    --host-open-timeout-seconds 3 2>"$LOG" &
 VIREOD_PID=$!
 i=0
 # /api/openapi.json is the one API answer that needs no login.

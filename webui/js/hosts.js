@@ -145,7 +145,12 @@ async function addHost(page) {
     (body.name ? uri : name).focus();
     return;
   }
+  // vireod connects to the host first: that may take a while (15 s at most
+  // by default), so the button says what is going on.
+  const label = add.lastChild;
   add.disabled = true;
+  add.setAttribute('aria-busy', 'true');
+  label.textContent = 'Connecting…';
   try {
     await api.addHost(body);
     name.value = '';
@@ -157,6 +162,8 @@ async function addHost(page) {
     error.hidden = false;
   } finally {
     add.disabled = false;
+    add.removeAttribute('aria-busy');
+    label.textContent = 'Add host';
   }
 }
 
