@@ -16,8 +16,9 @@
  * watchdog shuts down the sockets of a connection whose probe waited
  * HANG_LIMIT, or whose opening or close waited STOPPING_HANG_LIMIT while it
  * is being stopped (virt_sever.h): every waiting call then wakes to an end
- * of file in its own thread, and the close callback reconnects as before. The owner's work after a connect (on_connected) is not timed: it
- * may be long, and a hang under it is a hang of the probe too. */
+ * of file in its own thread, and the close callback reconnects as before.
+ * The owner's work after a connect (on_connected) is not timed: it may be
+ * long, and a hang under it is a hang of the probe too. */
 #include "virt/virt_conn.h"
 #include "virt/virt_driver.h"
 #include "virt/virt_error.h"

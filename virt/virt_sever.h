@@ -16,7 +16,8 @@ VirtSeverTarget *virt_sever_target_new(const char *uri);
 void virt_sever_target_free(VirtSeverTarget *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtSeverTarget, virt_sever_target_free)
 
-/* What the target is, for the log: "127.0.0.1:16509", "/run/libvirt/...". */
+/* What the target is, for the log: "127.0.0.1 port 16509", "ssh to HOST",
+ * "/run/libvirt/libvirt-sock or ...". */
 const char *virt_sever_target_describe(const VirtSeverTarget *t);
 
 /* Shuts down (both ways, without closing: libvirt still owns the
